@@ -1,0 +1,180 @@
+"""Markdown summary of a run, sized for a CI job summary (e.g. ``$GITHUB_STEP_SUMMARY``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
+
+SYMBOLS: dict[Outcome, str] = {
+    Outcome.PASS: "✅",
+    Outcome.FAIL: "❌",
+    Outcome.XFAIL: "⚠️",
+    Outcome.XPASS: "❗",
+    Outcome.SKIP: "⏭",
+    Outcome.CRASH: "💥",
+    Outcome.HANG: "⏱",
+    Outcome.ERROR: "🛑",
+}
+NOT_RUN = "—"
+
+
+def cell(text: object) -> str:
+    """``text`` made safe for one Markdown table cell (pipes escaped, one line)."""
+    return re.sub(r"\s*\n\s*", " ", str(text)).replace("|", "\\|").strip()
+
+
+def code_span(text: str) -> str:
+    """An inline code span that survives backticks in ``text``."""
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def fenced(text: str, lang: str = "") -> str:
+    """A fenced code block longer than any backtick run inside ``text``."""
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
+
+
+def _header(record: RunRecord) -> list[str]:
+    unexpected = len(record.unexpected())
+    status = f"❌ {unexpected} unexpected" if unexpected else "✅ all outcomes as expected"
+    load_failures = [a for a in record.adapters if a.load_error]
+    if load_failures and not unexpected:
+        status = f"🛑 {len(load_failures)} adapter(s) failed to load"
+    strict = " · strict" if record.strict else ""
+    return [
+        f"## udcodec conformance: {status}",
+        "",
+        f"Spec **{record.spec_version}** ({code_span(record.spec_sha_short)}) · "
+        f"harness **{record.harness_version}** · profile {code_span(record.profile)}{strict} · "
+        f"{float(record.duration or 0.0):.1f} s · exit status {record.exit_status}",
+        "",
+    ]
+
+
+def _counts_table(record: RunRecord) -> list[str]:
+    adapters = {a.key: a for a in record.adapters}
+    head = ["Adapter", "Implementation"] + [f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER]
+    lines = ["### Summary", "", "| " + " | ".join(head) + " |",
+             "|---|---|" + "--:|" * len(OUTCOME_ORDER)]
+    summary = record.summary()
+    for key in record.adapter_keys():
+        adapter = adapters.get(key)
+        if adapter is None:
+            impl = ""
+        elif adapter.load_error:
+            impl = f"🛑 not loaded: {adapter.load_error}"
+        else:
+            impl = " ".join(x for x in (adapter.implementation, adapter.version) if x)
+        counts = [str(summary[key][o.value]) for o in OUTCOME_ORDER]
+        lines.append("| " + " | ".join([code_span(key), cell(impl), *counts]) + " |")
+    lines.append("")
+    return lines
+
+
+def _matrix(record: RunRecord) -> list[str]:
+    keys = record.adapter_keys()
+    matrix = record.matrix()
+    lines = ["### Clause matrix", "",
+             "| Clause | Level | " + " | ".join(cell(k) for k in keys) + " |",
+             "|---|---|" + ":-:|" * len(keys)]
+    for clause in record.clause_ids():
+        cells = []
+        for key in keys:
+            result = matrix.get((clause, key))
+            cells.append(SYMBOLS[Outcome(result.outcome)] if result else NOT_RUN)
+        lines.append(f"| {code_span(clause)} | {cell(record.clause_level(clause))} | "
+                     + " | ".join(cells) + " |")
+    legend = " · ".join(f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER)
+    lines += ["", f"<sub>{legend} · {NOT_RUN} not run</sub>", ""]
+    return lines
+
+
+def _failure(result: CheckResult) -> list[str]:
+    outcome = Outcome(result.outcome)
+    lines = [f"#### {code_span(result.clause)} · {code_span(result.adapter)} — "
+             f"{SYMBOLS[outcome]} {outcome.value} ({result.level}, {result.subject})", ""]
+    if result.message:
+        lines += [fenced(result.message, "text"), ""]
+    if result.expected_reason:
+        lines += [f"Expected to fail: {cell(result.expected_reason)}", ""]
+    if result.signal:
+        lines += [f"Signal: {code_span(result.signal)}", ""]
+    if result.counterexample is not None:
+        dumped = json.dumps(jsonable(result.counterexample), indent=2, ensure_ascii=False)
+        lines += ["Counterexample:", "", fenced(dumped, "json"), ""]
+    if result.reproduction:
+        lines += ["Reproduction:", "", fenced(result.reproduction, "python"), ""]
+    if result.stderr_tail:
+        lines += ["stderr (tail):", "", fenced(result.stderr_tail, "text"), ""]
+    if result.nodeid:
+        lines += [f"<sub>{cell(result.nodeid)}</sub>", ""]
+    return lines
+
+
+def _failures(record: RunRecord) -> list[str]:
+    unexpected = record.unexpected()
+    load_failures = [a for a in record.adapters if a.load_error]
+    if not unexpected and not load_failures:
+        return []
+    lines = [f"### Failures ({len(unexpected)})", ""]
+    for adapter in load_failures:
+        lines += [f"#### {code_span(adapter.spec)} — 🛑 adapter failed to load", "",
+                  fenced(adapter.load_error or "", "text"), ""]
+    for result in unexpected:
+        lines += _failure(result)
+    return lines
+
+
+def _expected(record: RunRecord) -> list[str]:
+    expected = record.expected_failures()
+    if not expected:
+        return []
+    lines = [f"### Expected failures ({len(expected)})", "",
+             "| Clause | Adapter | Outcome | Reason |", "|---|---|---|---|"]
+    for r in expected:
+        outcome = Outcome(r.outcome)
+        lines.append(f"| {code_span(r.clause)} | {code_span(r.adapter)} | "
+                     f"{SYMBOLS[outcome]} {outcome.value} | {cell(r.expected_reason or '')} |")
+    lines.append("")
+    return lines
+
+
+def _stale(record: RunRecord) -> list[str]:
+    if not record.stale_expectations:
+        return []
+    lines = [f"### Stale expectations ({len(record.stale_expectations)})", "",
+             "| Adapter | Clause | Why stale | Reason given |", "|---|---|---|---|"]
+    for s in record.stale_expectations:
+        lines.append(f"| {code_span(s.adapter)} | {code_span(s.clause)} | {cell(s.why_stale)} | "
+                     f"{cell(s.reason)} |")
+    lines.append("")
+    return lines
+
+
+def render_markdown(record: RunRecord) -> str:
+    """The whole summary: header, counts, clause × adapter matrix, failures, xfails, stale."""
+    lines = (_header(record) + _counts_table(record) + _matrix(record) + _failures(record)
+             + _expected(record) + _stale(record))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_markdown(
+    record: RunRecord, path: str | os.PathLike[str], *, append: bool = False
+) -> Path:
+    """Write :func:`render_markdown` to ``path`` (parents created); return the path.
+
+    ``append=True`` adds to an existing file, as ``$GITHUB_STEP_SUMMARY`` expects.
+    """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a" if append else "w", encoding="utf-8") as fh:
+        fh.write(render_markdown(record))
+    return out

@@ -1,0 +1,158 @@
+"""Compact fixed-width terminal rendering: the clause × adapter matrix and the failures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
+
+WORDS: dict[Outcome, str] = {
+    Outcome.PASS: "PASS",
+    Outcome.FAIL: "FAIL",
+    Outcome.XFAIL: "xfail",
+    Outcome.XPASS: "XPASS",
+    Outcome.SKIP: "skip",
+    Outcome.CRASH: "CRASH",
+    Outcome.HANG: "HANG",
+    Outcome.ERROR: "ERROR",
+}
+NOT_RUN = "-"
+COLORS: dict[Outcome, str] = {
+    Outcome.PASS: "32",
+    Outcome.FAIL: "1;31",
+    Outcome.XFAIL: "33",
+    Outcome.XPASS: "1;35",
+    Outcome.SKIP: "36",
+    Outcome.CRASH: "1;41;97",
+    Outcome.HANG: "1;31",
+    Outcome.ERROR: "1;31",
+}
+GAP = "  "
+ADAPTER_MAX = 12
+ID_MIN = 10
+DEFAULT_WIDTH = 100
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, keeping head and tail (ids end in distinguishing parts)."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return text[:width]
+    tail = (width - 1) // 2
+    head = width - 1 - tail
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def _paint(text: str, code: str | None, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
+
+
+def _terminal_width() -> int:
+    return shutil.get_terminal_size(fallback=(DEFAULT_WIDTH, 24)).columns
+
+
+def _totals_line(name: str, counts: dict[str, int], name_width: int, color: bool) -> str:
+    parts = [
+        _paint(f"{counts[o.value]} {o.value}", COLORS[o], color)
+        for o in OUTCOME_ORDER
+        if counts[o.value]
+    ]
+    total = sum(counts.values())
+    body = ", ".join(parts) if parts else "no results"
+    noun = "result" if total == 1 else "results"
+    return f"{name.ljust(name_width)}{GAP}{total} {noun}: {body}"
+
+
+def render_matrix(record: RunRecord, width: int | None = None, color: bool = False) -> str:
+    """The clause × adapter matrix, then one total line per adapter.
+
+    Columns: clause id (middle-truncated to fit ``width``), level, one outcome word per adapter.
+    ``width`` defaults to the terminal width; ``color`` adds ANSI colours (alignment unaffected).
+    """
+    width = width or _terminal_width()
+    keys = record.adapter_keys()
+    clause_ids = record.clause_ids()
+    levels = {c: record.clause_level(c) for c in clause_ids}
+    level_w = max([len("LEVEL"), *(len(v) for v in levels.values())])
+    adapter_w = [max(len(WORDS[Outcome.CRASH]), min(len(k), ADAPTER_MAX)) for k in keys]
+    fixed = len(GAP) + level_w + sum(len(GAP) + w for w in adapter_w)
+    longest_id = max([len("CLAUSE"), *(len(c) for c in clause_ids)])
+    id_w = min(longest_id, max(ID_MIN, width - fixed))
+
+    def row(first: str, level: str, cells: list[tuple[str, str | None]]) -> str:
+        out = truncate(first, id_w).ljust(id_w) + GAP + level.ljust(level_w)
+        for (text, code), w in zip(cells, adapter_w, strict=True):
+            out += GAP + _paint(truncate(text, w).ljust(w), code, color)
+        return out.rstrip() if not color else out
+
+    header = row("CLAUSE", "LEVEL", [(k, None) for k in keys])
+    lines = [_paint(header, "1", color), "-" * min(width, id_w + fixed)]
+    matrix = record.matrix()
+    for clause in clause_ids:
+        cells: list[tuple[str, str | None]] = []
+        for key in keys:
+            result = matrix.get((clause, key))
+            if result is None:
+                cells.append((NOT_RUN, "2"))
+            else:
+                outcome = Outcome(result.outcome)
+                cells.append((WORDS[outcome], COLORS[outcome]))
+        lines.append(row(clause, levels[clause], cells))
+    lines.append("-" * min(width, id_w + fixed))
+    summary = record.summary()
+    name_w = min(max([0, *(len(k) for k in keys)]), 24)
+    adapters = {a.key: a for a in record.adapters}
+    for key in keys:
+        line = _totals_line(truncate(key, name_w), summary[key], name_w, color)
+        adapter = adapters.get(key)
+        if adapter is not None and adapter.load_error:
+            line += "  " + _paint("(failed to load)", COLORS[Outcome.ERROR], color)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return textwrap.indent(text.rstrip(), prefix, lambda _line: True)
+
+
+def _failure(result: CheckResult, color: bool) -> list[str]:
+    outcome = Outcome(result.outcome)
+    word = _paint(WORDS[outcome], COLORS[outcome], color)
+    lines = [f"{word} {result.clause} [{result.adapter}] ({result.level}, {result.subject})"]
+    if result.message:
+        lines.append(_indent(result.message))
+    if result.expected_reason:
+        lines.append(f"  expected to fail: {result.expected_reason}")
+    if result.signal:
+        lines.append(f"  signal: {result.signal}")
+    if result.counterexample is not None:
+        dumped = json.dumps(jsonable(result.counterexample), indent=2, ensure_ascii=False)
+        lines += ["  counterexample:", _indent(dumped)]
+    if result.reproduction:
+        lines += ["  reproduction:", _indent(result.reproduction)]
+    if result.stderr_tail:
+        lines += ["  stderr (tail):", _indent(result.stderr_tail)]
+    if result.nodeid:
+        lines.append(f"  nodeid: {result.nodeid}")
+    return lines
+
+
+def render_failures(record: RunRecord, color: bool = False) -> str:
+    """Every unexpected outcome (and adapter load error) with message and reproduction.
+
+    Returns an empty string when there is nothing unexpected.
+    """
+    blocks: list[list[str]] = []
+    for adapter in record.adapters:
+        if adapter.load_error:
+            word = _paint("ERROR", COLORS[Outcome.ERROR], color)
+            blocks.append([f"{word} adapter {adapter.spec!r} failed to load",
+                           _indent(adapter.load_error)])
+    blocks += [_failure(r, color) for r in record.unexpected()]
+    return "".join("\n".join(block) + "\n\n" for block in blocks).rstrip("\n") + (
+        "\n" if blocks else ""
+    )
