@@ -1,0 +1,87 @@
+"""Adapter for python-blosc2 itself (2.x, 3.x and 4.x).
+
+The spelling differences between majors live in :data:`SPELLINGS`, the one version switch:
+
+* 2.x takes plain dicts for ``cparams``/``dparams`` (also when assigned to ``SChunk.cparams``)
+  and flat keyword arguments for ``compress2``/``decompress2``;
+* 3.x/4.x take ``CParams``/``DParams`` dataclasses (assigning a dict to ``SChunk.cparams``
+  fails there) and ``cparams=``/``dparams=`` for ``compress2``/``decompress2``;
+* 4.x ``open`` defaults to read-only and resets ``cparams.nthreads`` to the global
+  ``blosc2.nthreads`` unless given cparams (which would then replace the stored codec), so
+  opening with the stored cparams runs under ``blosc2.set_nthreads(1)``.
+
+``blosc2`` is imported by the constructor, never at module import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, ClassVar
+
+from udcodec.adapters.blosc2like import ModuleAdapter, ParamStyle
+from udcodec.adapters.protocol import CParams, DParams
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How one python-blosc2 major spells the user-codec API."""
+
+    params: ParamStyle
+    flat_compress2_kwargs: bool  # compress2(src, **cparams) instead of cparams=
+    open_resets_nthreads: bool  # open() without cparams applies the global nthreads
+
+
+#: The single version switch: python-blosc2 major -> spelling.
+SPELLINGS: dict[int, Spelling] = {
+    2: Spelling(params="dict", flat_compress2_kwargs=True, open_resets_nthreads=False),
+    3: Spelling(params="dataclass", flat_compress2_kwargs=False, open_resets_nthreads=False),
+    4: Spelling(params="dataclass", flat_compress2_kwargs=False, open_resets_nthreads=True),
+}
+
+
+class Blosc2Adapter(ModuleAdapter):
+    """python-blosc2 (``import blosc2``), any of the 2.x, 3.x and 4.x series."""
+
+    module_name: ClassVar[str] = "blosc2"
+    name = "blosc2"
+    implementation = "python-blosc2"
+
+    def __init__(self, module: ModuleType | None = None) -> None:
+        try:
+            super().__init__(module)
+        except ImportError as exc:
+            raise ImportError(
+                "the 'blosc2' adapter needs python-blosc2: pip install 'udcodec-conformance[blosc2]'"
+                f" ({exc})"
+            ) from exc
+        version = str(self.module.__version__)
+        major = int(version.split(".")[0])
+        if major < min(SPELLINGS):
+            raise ImportError(f"python-blosc2 {version} is too old: 2.0 or later is needed")
+        # Newer majors are assumed to keep the newest known spelling.
+        self.spelling = SPELLINGS.get(major) or SPELLINGS[max(SPELLINGS)]
+        self.param_style = self.spelling.params
+
+    def _compress2(self, data: bytes, cparams: CParams) -> Any:
+        if self.spelling.flat_compress2_kwargs:
+            return self.module.compress2(data, **self.cparams_fields(cparams))
+        return super()._compress2(data, cparams)
+
+    def _decompress2(self, chunk: bytes, dparams: DParams) -> Any:
+        if self.spelling.flat_compress2_kwargs:
+            return self.module.decompress2(chunk, nthreads=dparams.nthreads)
+        return super()._decompress2(chunk, dparams)
+
+    @contextlib.contextmanager
+    def _opening(self) -> Iterator[None]:
+        if not self.spelling.open_resets_nthreads:
+            yield
+            return
+        previous = self.module.set_nthreads(1)
+        try:
+            yield
+        finally:
+            self.module.set_nthreads(previous)

@@ -1,0 +1,280 @@
+"""A generic adapter for any module exposing python-blosc2's public user-codec API.
+
+The module must provide ``register_codec``, ``ucodecs_registry``, ``SChunk``, ``CParams``,
+``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
+python-blosc2 4.x semantics. A port author adapts such a module with a three-line subclass::
+
+    from udcodec.adapters.blosc2like import ModuleAdapter
+
+    class MyPortAdapter(ModuleAdapter):
+        module_name = name = "myport"
+
+and runs the harness with ``--adapter mypkg.myadapter:MyPortAdapter``. The same class can be
+made in one line with :func:`for_module`: ``MyPortAdapter = for_module("myport")``.
+
+Every operation calls the module directly and lets its exceptions through unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator, Mapping
+from enum import Enum
+from types import ModuleType
+from typing import Any, ClassVar, Literal
+
+from udcodec.adapters.protocol import (
+    CAPABILITIES,
+    FILTER_IDS,
+    SPLITMODE_IDS,
+    AdapterInfo,
+    CParams,
+    DParams,
+)
+
+_FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
+_SPLITMODE_NAMES = {v: k for k, v in SPLITMODE_IDS.items()}
+
+#: How a module spells parameters: dataclass instances (3.x/4.x) or plain dicts (2.x).
+ParamStyle = Literal["dataclass", "dict"]
+
+
+def _field(native: Any, key: str, default: Any = None) -> Any:
+    """Read ``key`` from native params that may be a mapping or an object."""
+    if isinstance(native, Mapping):
+        return native.get(key, default)
+    return getattr(native, key, default)
+
+
+def _int(value: Any) -> int:
+    """An enum member or an int as a plain int."""
+    return int(value.value) if isinstance(value, Enum) else int(value)
+
+
+class ModuleContainer:
+    """The :class:`~udcodec.adapters.protocol.Container` view of a module's ``SChunk``."""
+
+    def __init__(self, adapter: ModuleAdapter, schunk: Any) -> None:
+        self._adapter = adapter
+        self._schunk: Any = schunk
+
+    def _sc(self) -> Any:
+        if self._schunk is None:
+            raise RuntimeError("container already closed")
+        return self._schunk
+
+    @property
+    def nchunks(self) -> int:
+        return int(self._sc().nchunks)
+
+    def append(self, data: bytes) -> int:
+        """Append ``data`` unchanged (bytes keep the SChunk's own typesize)."""
+        return int(self._sc().append_data(data))
+
+    def get_chunk(self, index: int) -> bytes:
+        return bytes(self._sc().get_chunk(index))
+
+    def decompress_chunk(self, index: int) -> bytes:
+        return bytes(self._sc().decompress_chunk(index))
+
+    def get_slice(self, start: int, stop: int) -> bytes:
+        return bytes(self._sc().get_slice(start, stop))
+
+    def cparams(self) -> CParams:
+        return self._adapter.neutral_cparams(self._sc().cparams)
+
+    def dparams(self) -> DParams:
+        return self._adapter.neutral_dparams(self._sc().dparams)
+
+    def update_cparams(self, cparams: CParams) -> None:
+        self._sc().cparams = self._adapter.native_cparams(cparams)
+
+    def update_dparams(self, dparams: DParams) -> None:
+        self._sc().dparams = self._adapter.native_dparams(dparams)
+
+    def native(self) -> Any:
+        return self._schunk
+
+    def close(self) -> None:
+        """Drop the SChunk (Blosc2 frames are written through on every append)."""
+        schunk, self._schunk = self._schunk, None
+        closer = getattr(schunk, "close", None)
+        if callable(closer):
+            closer()
+
+
+class ModuleAdapter:
+    """Adapter for a module with python-blosc2's public user-codec API (4.x spelling).
+
+    Subclasses set :attr:`module_name` (and usually :attr:`name`); differences in spelling
+    are switched by :attr:`param_style` and the hooks :meth:`_compress2`, :meth:`_decompress2`
+    and :meth:`_opening`.
+    """
+
+    module_name: ClassVar[str] = ""
+    name: str = ""
+    implementation: str = ""
+    param_style: ParamStyle = "dataclass"
+
+    def __init__(self, module: ModuleType | None = None) -> None:
+        if module is None:
+            if not self.module_name:
+                raise TypeError(f"{type(self).__name__} must set module_name or be given a module")
+            try:
+                module = importlib.import_module(self.module_name)
+            except ImportError as exc:
+                raise ImportError(
+                    f"{type(self).__name__} needs the module {self.module_name!r}, "
+                    f"which is not importable: {exc}"
+                ) from exc
+        self.module: ModuleType = module
+        if not self.name:
+            self.name = module.__name__
+        if not self.implementation:
+            self.implementation = module.__name__
+
+    # -- description ---------------------------------------------------------------------
+    def info(self) -> AdapterInfo:
+        version = str(getattr(self.module, "__version__", "unknown"))
+        return AdapterInfo(name=self.name, implementation=self.implementation, version=version)
+
+    def capabilities(self) -> frozenset[str]:
+        return CAPABILITIES
+
+    # -- parameter translation -----------------------------------------------------------
+    def _filter(self, name: str) -> Any:
+        if name in FILTER_IDS:
+            return self.module.Filter(FILTER_IDS[name])
+        return self.module.Filter[name.upper()]  # e.g. "bytedelta"; KeyError if unknown
+
+    def cparams_fields(self, cparams: CParams) -> dict[str, Any]:
+        """Neutral compression params as keyword arguments in the module's vocabulary."""
+        filters_meta = list(cparams.filters_meta) or [0] * len(cparams.filters)
+        return {
+            "codec": cparams.codec,
+            "codec_meta": cparams.codec_meta,
+            "clevel": cparams.clevel,
+            "typesize": cparams.typesize,
+            "nthreads": cparams.nthreads,
+            "blocksize": cparams.blocksize,
+            "splitmode": self.module.SplitMode(SPLITMODE_IDS[cparams.splitmode]),
+            "filters": [self._filter(f) for f in cparams.filters],
+            "filters_meta": filters_meta,
+        }
+
+    def native_cparams(self, cparams: CParams) -> Any:
+        fields = self.cparams_fields(cparams)
+        return fields if self.param_style == "dict" else self.module.CParams(**fields)
+
+    def native_dparams(self, dparams: DParams) -> Any:
+        fields = {"nthreads": dparams.nthreads}
+        return fields if self.param_style == "dict" else self.module.DParams(**fields)
+
+    def neutral_cparams(self, native: Any) -> CParams:
+        """Native params back to neutral form.
+
+        Empty (``nofilter``) filter slots are dropped (all empty gives ``("nofilter",)``), and
+        ``filters_meta`` is ``()`` when every kept meta is 0.
+        """
+        filters: list[str] = []
+        metas: list[int] = []
+        raw_meta = list(_field(native, "filters_meta", None) or [])
+        for i, f in enumerate(_field(native, "filters", None) or []):
+            fid = _int(f)
+            if fid == 0:
+                continue
+            fname = _FILTER_NAMES.get(fid)
+            if fname is None:
+                fname = f.name.lower() if isinstance(f, Enum) else str(fid)
+            filters.append(fname)
+            metas.append(int(raw_meta[i]) if i < len(raw_meta) else 0)
+        smode = _int(_field(native, "splitmode", SPLITMODE_IDS["auto"]))
+        return CParams(
+            codec=_int(_field(native, "codec")),
+            codec_meta=int(_field(native, "codec_meta", 0)),
+            clevel=int(_field(native, "clevel", 5)),
+            typesize=int(_field(native, "typesize", 1)),
+            nthreads=int(_field(native, "nthreads", 1)),
+            blocksize=int(_field(native, "blocksize", 0)),
+            splitmode=_SPLITMODE_NAMES.get(smode, str(smode)),
+            filters=tuple(filters) or ("nofilter",),
+            filters_meta=tuple(metas) if any(metas) else (),
+        )
+
+    def neutral_dparams(self, native: Any) -> DParams:
+        return DParams(nthreads=int(_field(native, "nthreads", 1)))
+
+    # -- operations ----------------------------------------------------------------------
+    def register_codec(
+        self,
+        codec_name: Any,
+        id: Any,
+        encoder: Any = None,
+        decoder: Any = None,
+        version: Any = 1,
+    ) -> Any:
+        """Call ``module.register_codec`` with exactly these arguments."""
+        return self.module.register_codec(codec_name, id, encoder, decoder, version)
+
+    def registry(self) -> dict[Any, Any]:
+        return dict(self.module.ucodecs_registry)
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        """Wrap a native SChunk as a protocol container."""
+        return ModuleContainer(self, schunk)
+
+    def create(
+        self,
+        cparams: CParams,
+        dparams: DParams,
+        chunksize: int,
+        urlpath: str | None = None,
+        contiguous: bool = True,
+    ) -> ModuleContainer:
+        kwargs: dict[str, Any] = {
+            "cparams": self.native_cparams(cparams),
+            "dparams": self.native_dparams(dparams),
+            "contiguous": contiguous,
+        }
+        if urlpath is not None:
+            kwargs.update(urlpath=urlpath, mode="w")
+        return self.wrap(self.module.SChunk(chunksize=chunksize, **kwargs))
+
+    @contextlib.contextmanager
+    def _opening(self) -> Iterator[None]:
+        """Context for ``open`` without cparams (hook for modules with global defaults)."""
+        yield
+
+    def open(
+        self, urlpath: str, dparams: DParams, cparams: CParams | None = None
+    ) -> ModuleContainer:
+        """Open read-write; without ``cparams`` the stored ones are kept."""
+        kwargs: dict[str, Any] = {"dparams": self.native_dparams(dparams)}
+        if cparams is not None:
+            kwargs["cparams"] = self.native_cparams(cparams)
+            return self.wrap(self.module.open(urlpath, mode="a", **kwargs))
+        with self._opening():
+            return self.wrap(self.module.open(urlpath, mode="a", **kwargs))
+
+    def _compress2(self, data: bytes, cparams: CParams) -> Any:
+        return self.module.compress2(data, cparams=self.native_cparams(cparams))
+
+    def _decompress2(self, chunk: bytes, dparams: DParams) -> Any:
+        return self.module.decompress2(chunk, dparams=self.native_dparams(dparams))
+
+    def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
+        return bytes(self._compress2(data, cparams))
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+        return bytes(self._decompress2(chunk, dparams))
+
+    def is_container(self, obj: Any) -> bool:
+        return isinstance(obj, self.module.SChunk)
+
+
+def for_module(module_name: str, name: str | None = None) -> type[ModuleAdapter]:
+    """A :class:`ModuleAdapter` subclass for ``module_name`` (instantiate with no arguments)."""
+    cls_name = f"{module_name.rpartition('.')[2].title().replace('_', '')}Adapter"
+    attrs = {"module_name": module_name, "name": name or module_name, "__module__": __name__}
+    return type(cls_name, (ModuleAdapter,), attrs)

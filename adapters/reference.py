@@ -1,0 +1,19 @@
+"""Adapter for the harness's own reference implementation, :mod:`udcodec.reference`.
+
+The reference mirrors python-blosc2 4.x's public names, so the generic
+:class:`~udcodec.adapters.blosc2like.ModuleAdapter` drives it unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from udcodec.adapters.blosc2like import ModuleAdapter
+
+
+class ReferenceAdapter(ModuleAdapter):
+    """The reference implementation: every capability, 4.x spelling."""
+
+    module_name: ClassVar[str] = "udcodec.reference"
+    name = "reference"
+    implementation = "udcodec.reference"
