@@ -1,0 +1,37 @@
+"""udcodec.reference: a Python + NumPy reference implementation of blosc2's user-defined codec API.
+
+Drop-in for the subset of python-blosc2 4.x used with user codecs::
+
+    import udcodec.reference as blosc2
+    blosc2.register_codec("mycodec", 180, encoder, decoder)
+    s = blosc2.SChunk(chunksize=..., cparams={"codec": 180, "nthreads": 1}, dparams={"nthreads": 1})
+
+Chunks are written in the real Blosc2 chunk format and persisted containers in the real
+contiguous frame format.  Callbacks always run on the caller's thread.
+"""
+
+from .chunkformat import compress_chunk, decompress_chunk, parse_header
+from .oneshot import compress2, decompress2
+from .params import CParams, Codec, DParams, Filter, SplitMode, Tuner
+from .registry import MAX_CODEC_NAME_LEN, _reset_registry, register_codec, ucodecs_registry
+from .schunk import SChunk, open, remove_urlpath
+
+__all__ = [
+    "CParams",
+    "Codec",
+    "DParams",
+    "Filter",
+    "MAX_CODEC_NAME_LEN",
+    "SChunk",
+    "SplitMode",
+    "Tuner",
+    "compress2",
+    "compress_chunk",
+    "decompress2",
+    "decompress_chunk",
+    "open",
+    "parse_header",
+    "register_codec",
+    "remove_urlpath",
+    "ucodecs_registry",
+]

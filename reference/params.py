@@ -1,0 +1,212 @@
+"""Compression/decompression parameters mirroring python-blosc2 4.x (``CParams``, ``DParams``, enums).
+
+Defaults are blosc2 4.x's, except ``nthreads`` which defaults to 1 (the reference never uses threads).
+Validation lives in :func:`validate_cparams` / :func:`validate_dparams`, so that building a dataclass
+is cheap and every container entry point (creation, setters, ``open``) validates the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FILTERS = 6
+"""Number of filter slots in a Blosc2 pipeline."""
+MAX_TYPESIZE = 255
+"""Larger typesizes are treated as 1 by the block splitter (as in c-blosc2)."""
+MAXBLOCKSIZE = 536866816
+"""c-blosc2's BLOSC2_MAXBLOCKSIZE (also its maximum typesize)."""
+MAX_BUFFERSIZE = 2**31 - 1 - 32
+"""Largest chunk payload (BLOSC2_MAX_BUFFERSIZE)."""
+USER_CODEC_MIN = 160
+USER_CODEC_MAX = 255
+
+
+class Codec(enum.IntEnum):
+    """Codec ids (values as in blosc2 4.x)."""
+
+    BLOSCLZ = 0
+    LZ4 = 1
+    LZ4HC = 2
+    ZLIB = 4
+    ZSTD = 5
+    NDLZ = 32
+    ZFP_ACC = 33
+    ZFP_PREC = 34
+    ZFP_RATE = 35
+    OPENHTJ2K = 36
+    GROK = 37
+    OPENZL = 38
+    J2K = 39
+    HTJ2K = 40
+
+
+class Filter(enum.IntEnum):
+    """Filter ids (values as in blosc2 4.x)."""
+
+    NOFILTER = 0
+    SHUFFLE = 1
+    BITSHUFFLE = 2
+    DELTA = 3
+    TRUNC_PREC = 4
+    NDCELL = 32
+    NDMEAN = 33
+    BYTEDELTA = 35
+    INT_TRUNC = 36
+
+
+class SplitMode(enum.IntEnum):
+    """Block split modes (values as in blosc2 4.x / c-blosc2)."""
+
+    ALWAYS_SPLIT = 1
+    NEVER_SPLIT = 2
+    AUTO_SPLIT = 3
+    FORWARD_COMPAT_SPLIT = 4
+
+
+class Tuner(enum.IntEnum):
+    """Tuner ids (only STUNE's automatic blocksize is implemented)."""
+
+    STUNE = 0
+    BTUNE = 32
+
+
+def _default_filters() -> list[int]:
+    return [Filter.NOFILTER] * (MAX_FILTERS - 1) + [Filter.SHUFFLE]
+
+
+def _default_filters_meta() -> list[int]:
+    return [0] * MAX_FILTERS
+
+
+@dataclass
+class CParams:
+    """Compression parameters (field names, order and defaults as blosc2 4.x, but ``nthreads=1``)."""
+
+    codec: Codec | int = Codec.ZSTD
+    codec_meta: int = 0
+    clevel: int = 5
+    use_dict: bool = False
+    typesize: int = 8
+    nthreads: int = 1
+    blocksize: int = 0
+    splitmode: SplitMode = SplitMode.AUTO_SPLIT
+    filters: list[Filter | int] = field(default_factory=_default_filters)
+    filters_meta: list[int] = field(default_factory=_default_filters_meta)
+    tuner: Tuner = Tuner.STUNE
+
+    def __post_init__(self) -> None:
+        # Pad short filter lists the way blosc2 does (filters fill the *first* slots).
+        if isinstance(self.filters, (list, tuple)) and len(self.filters) < MAX_FILTERS:
+            self.filters = list(self.filters) + [Filter.NOFILTER] * (MAX_FILTERS - len(self.filters))
+        if isinstance(self.filters_meta, (list, tuple)) and len(self.filters_meta) < MAX_FILTERS:
+            self.filters_meta = list(self.filters_meta) + [0] * (MAX_FILTERS - len(self.filters_meta))
+
+
+@dataclass
+class DParams:
+    """Decompression parameters (blosc2 4.x shape, ``nthreads=1`` default)."""
+
+    nthreads: int = 1
+
+
+def _is_int(value: Any) -> bool:
+    """True for Python/NumPy integers, False for bools (bool is not accepted as an integer)."""
+    import numpy as np
+
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int | None) -> int:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    ivalue = int(value)
+    if ivalue < lo or (hi is not None and ivalue > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+        raise ValueError(f"{name} must be {bound}, got {ivalue}")
+    return ivalue
+
+
+def _enum_or_int(enum_cls: type[enum.IntEnum], value: int) -> int:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return value
+
+
+def validate_cparams(cp: CParams) -> CParams:
+    """Return a normalised copy of ``cp``; raise TypeError/ValueError naming any bad field."""
+    if not isinstance(cp, CParams):
+        raise TypeError(f"cparams must be a CParams or dict, got {type(cp).__name__}")
+    codec = _check_int("codec", cp.codec, 0, 255)
+    codec_meta = _check_int("codec_meta", cp.codec_meta, 0, 255)
+    clevel = _check_int("clevel", cp.clevel, 0, 9)
+    if not isinstance(cp.use_dict, (bool, int)):
+        raise TypeError(f"use_dict must be a bool, got {cp.use_dict!r}")
+    typesize = _check_int("typesize", cp.typesize, 1, MAXBLOCKSIZE)
+    nthreads = _check_int("nthreads", cp.nthreads, 1, None)
+    blocksize = _check_int("blocksize", cp.blocksize, 0, MAXBLOCKSIZE)
+    splitmode_i = _check_int("splitmode", cp.splitmode, 1, 4)
+    if not isinstance(cp.filters, (list, tuple)) or len(cp.filters) != MAX_FILTERS:
+        raise ValueError(f"filters must be a list of at most {MAX_FILTERS} filter ids, got {cp.filters!r}")
+    if not isinstance(cp.filters_meta, (list, tuple)) or len(cp.filters_meta) != MAX_FILTERS:
+        raise ValueError(f"filters_meta must be a list of at most {MAX_FILTERS} ints, got {cp.filters_meta!r}")
+    filters = [_enum_or_int(Filter, _check_int(f"filters[{i}]", f, 0, 255)) for i, f in enumerate(cp.filters)]
+    fmeta = [_check_int(f"filters_meta[{i}]", m, 0, 255) for i, m in enumerate(cp.filters_meta)]
+    tuner = _check_int("tuner", cp.tuner, 0, 255)
+    return CParams(
+        codec=_enum_or_int(Codec, codec),
+        codec_meta=codec_meta,
+        clevel=clevel,
+        use_dict=bool(cp.use_dict),
+        typesize=typesize,
+        nthreads=nthreads,
+        blocksize=blocksize,
+        splitmode=SplitMode(splitmode_i),
+        filters=filters,
+        filters_meta=fmeta,
+        tuner=_enum_or_int(Tuner, tuner),
+    )
+
+
+def validate_dparams(dp: DParams) -> DParams:
+    """Return a normalised copy of ``dp``."""
+    if not isinstance(dp, DParams):
+        raise TypeError(f"dparams must be a DParams or dict, got {type(dp).__name__}")
+    return DParams(nthreads=_check_int("nthreads", dp.nthreads, 1, None))
+
+
+def _from_mapping(cls: type, base: Any, mapping: dict[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(mapping) - names)
+    if unknown:
+        raise TypeError(f"unknown {cls.__name__} field(s): {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+    return dataclasses.replace(base, **mapping) if base is not None else cls(**mapping)
+
+
+def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = None) -> CParams:
+    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``."""
+    if value is None:
+        cp = base if base is not None else CParams()
+    elif isinstance(value, CParams):
+        cp = value
+    elif isinstance(value, dict):
+        cp = _from_mapping(CParams, base, value)
+    else:
+        raise TypeError(f"cparams must be a CParams, dict or None, got {type(value).__name__}")
+    return validate_cparams(cp)
+
+
+def as_dparams(value: DParams | dict[str, Any] | None, base: DParams | None = None) -> DParams:
+    """Turn ``value`` into a validated DParams (dict -> update of ``base``)."""
+    if value is None:
+        dp = base if base is not None else DParams()
+    elif isinstance(value, DParams):
+        dp = value
+    elif isinstance(value, dict):
+        dp = _from_mapping(DParams, base, value)
+    else:
+        raise TypeError(f"dparams must be a DParams, dict or None, got {type(value).__name__}")
+    return validate_dparams(dp)

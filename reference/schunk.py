@@ -1,0 +1,348 @@
+"""``SChunk``: an append-only super-chunk of Blosc2 chunks, optionally persisted as a contiguous frame."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+import numpy as np
+
+from . import chunkformat as cf
+from . import frame as _frame
+from . import registry
+from .filters import check_pipeline
+from .params import CParams, DParams, as_cparams, as_dparams
+
+DEFAULT_CHUNKSIZE = 2**24
+MAX_DEFAULT_CHUNKSIZE = 2**28
+_MODES = ("r", "a", "w")
+
+
+def check_threads(cp: CParams, dp: DParams) -> None:
+    """Python user codecs run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
+    if registry.is_python_ucodec(int(cp.codec)):
+        for what, n in (("cparams", cp.nthreads), ("dparams", dp.nthreads)):
+            if n > 1:
+                raise ValueError(
+                    f"cannot use multi-threading with user-defined Python codecs: {what}.nthreads={n} "
+                    f"but codec {int(cp.codec)} is a Python codec (nthreads must be 1)"
+                )
+
+
+class SChunk:
+    """Super-chunk with the blosc2 4.x user-codec API subset (see the package docstring)."""
+
+    def __init__(
+        self,
+        chunksize: int | None = None,
+        data: Any = None,
+        *,
+        cparams: CParams | dict[str, Any] | None = None,
+        dparams: DParams | dict[str, Any] | None = None,
+        urlpath: str | os.PathLike[str] | None = None,
+        contiguous: bool = True,
+        mode: str = "a",
+        _opened: tuple[_frame.FrameInfo, list[bytes]] | None = None,
+    ) -> None:
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        cp = as_cparams(cparams)
+        dp = as_dparams(dparams)
+        check_threads(cp, dp)
+        check_pipeline(list(cp.filters), list(cp.filters_meta))
+        if chunksize is None:
+            if data is not None:
+                chunksize = cf._as_uint8(data).size
+            else:
+                chunksize = DEFAULT_CHUNKSIZE
+            chunksize = min(chunksize, MAX_DEFAULT_CHUNKSIZE)
+        if not isinstance(chunksize, (int, np.integer)) or isinstance(chunksize, bool) or chunksize < 0:
+            raise ValueError(f"chunksize must be a non-negative integer, got {chunksize!r}")
+        if urlpath is not None and not contiguous:
+            raise NotImplementedError("sparse frames (contiguous=False with urlpath) are not implemented by the reference")
+        self._cparams = cp
+        self._dparams = dp
+        self._chunksize = int(chunksize)
+        self._chunks: list[bytes] = []
+        self._nbytes_list: list[int] = []
+        self._urlpath = os.fspath(urlpath) if urlpath is not None else None
+        self._contiguous = bool(contiguous)
+        self._mode = mode
+        self._stored_cbytes = 0  # bytes of stored (non-special) chunks in the frame
+        self._offsets: list[int] = []
+        self._closed = False
+        if _opened is not None:
+            info, chunks = _opened
+            for c in chunks:
+                self._chunks.append(c)
+                self._nbytes_list.append(cf.parse_header(c).nbytes)
+            self._offsets = list(info.offsets)
+            self._stored_cbytes = info.cbytes
+            return
+        if self._urlpath is not None:
+            if mode == "r":
+                raise ValueError("mode='r' cannot create a new SChunk; use open() to read an existing frame")
+            if os.path.exists(self._urlpath) and mode == "a":
+                raise FileExistsError(
+                    f"{self._urlpath!r} already exists; use mode='w' to overwrite it or open() to read/append"
+                )
+            remove_urlpath(self._urlpath)
+            _frame.write_frame(self._urlpath, cp, dp.nthreads, self._chunksize, [], 0)
+        if data is not None:
+            self._append_buffer(cf._as_uint8(data), split=True)
+
+    # ---- properties ---------------------------------------------------------------------------
+    @property
+    def cparams(self) -> CParams:
+        """A copy of the compression parameters (assign a CParams or a dict of fields to update)."""
+        return dataclasses.replace(self._cparams, filters=list(self._cparams.filters),
+                                   filters_meta=list(self._cparams.filters_meta))
+
+    @cparams.setter
+    def cparams(self, value: CParams | dict[str, Any]) -> None:
+        if value is None:
+            raise TypeError("cparams must be a CParams or dict, got None")
+        self._check_writable()
+        cp = as_cparams(value, self._cparams)
+        check_threads(cp, self._dparams)
+        check_pipeline(list(cp.filters), list(cp.filters_meta))
+        if cp.typesize != self._cparams.typesize and self._chunks:
+            raise ValueError(
+                f"cannot change typesize from {self._cparams.typesize} to {cp.typesize} on a non-empty SChunk"
+            )
+        self._cparams = cp
+        self._sync_header()
+
+    @property
+    def dparams(self) -> DParams:
+        """A copy of the decompression parameters (assign a DParams or a dict to update)."""
+        return dataclasses.replace(self._dparams)
+
+    @dparams.setter
+    def dparams(self, value: DParams | dict[str, Any]) -> None:
+        if value is None:
+            raise TypeError("dparams must be a DParams or dict, got None")
+        dp = as_dparams(value, self._dparams)
+        check_threads(self._cparams, dp)
+        self._dparams = dp
+        if self._mode != "r":
+            self._sync_header()
+
+    @property
+    def nchunks(self) -> int:
+        return len(self._chunks)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(self._nbytes_list)
+
+    @property
+    def cbytes(self) -> int:
+        return sum(len(c) for c in self._chunks)
+
+    @property
+    def chunksize(self) -> int:
+        return self._chunksize
+
+    @property
+    def typesize(self) -> int:
+        return int(self._cparams.typesize)
+
+    @property
+    def blocksize(self) -> int:
+        return int(self._cparams.blocksize)
+
+    @property
+    def urlpath(self) -> str | None:
+        return self._urlpath
+
+    @property
+    def contiguous(self) -> bool:
+        return self._contiguous
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def __len__(self) -> int:
+        return self.nbytes // self.typesize
+
+    # ---- writing ------------------------------------------------------------------------------
+    def append_data(self, data: Any) -> int:
+        """Compress ``data`` (<= chunksize bytes) as one new chunk; return the new number of chunks.
+
+        Only the last chunk may be shorter than ``chunksize``: appending after a short chunk, or
+        more than ``chunksize`` bytes, raises ValueError.  On any error nothing is stored.
+        """
+        self._check_writable()
+        self._append_buffer(cf._as_uint8(data), split=False)
+        return self.nchunks
+
+    def append_chunk(self, chunk: bytes | bytearray | memoryview) -> int:
+        """Append an already compressed chunk (validated header); return the new number of chunks."""
+        self._check_writable()
+        chunk = bytes(chunk)
+        h = cf.parse_header(chunk)
+        chunk = chunk[:h.cbytes]
+        self._check_chunk_size(h.nbytes)
+        self._store(chunk, h.nbytes)
+        return self.nchunks
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise ValueError("the SChunk is closed")
+        if self._mode == "r":
+            raise ValueError("the SChunk was opened read-only (mode='r')")
+
+    def _check_chunk_size(self, n: int) -> None:
+        if n > self._chunksize:
+            raise ValueError(f"cannot append {n} bytes: more than chunksize ({self._chunksize} bytes)")
+        if self._nbytes_list and self._nbytes_list[-1] < self._chunksize:
+            raise ValueError(
+                f"cannot append after a short chunk: chunk {len(self._nbytes_list) - 1} has "
+                f"{self._nbytes_list[-1]} bytes < chunksize ({self._chunksize}); only the last chunk may be short"
+            )
+
+    def _append_buffer(self, buf: np.ndarray, split: bool) -> None:
+        if split:
+            cs = self._chunksize or buf.size or 1
+            pieces = [buf[i:i + cs] for i in range(0, buf.size, cs)] or [buf]
+        else:
+            pieces = [buf]
+        for piece in pieces:
+            self._check_chunk_size(piece.size)
+            chunk = cf.compress_chunk(piece, self._cparams, self)
+            self._store(chunk, piece.size)
+
+    def _store(self, chunk: bytes, nbytes: int) -> None:
+        if self._urlpath is None:
+            self._chunks.append(chunk)
+            self._nbytes_list.append(nbytes)
+            return
+        off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
+        new_cbytes = _frame.append_to_frame(
+            self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, self.nbytes + nbytes,
+            self._stored_cbytes, [*self._offsets, off], chunk)
+        self._chunks.append(chunk)
+        self._nbytes_list.append(nbytes)
+        self._offsets.append(off)
+        self._stored_cbytes = new_cbytes
+
+    def _sync_header(self) -> None:
+        if self._urlpath is not None and not self._closed:
+            _frame.rewrite_header(self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize,
+                                  self.nbytes, self._stored_cbytes)
+
+    # ---- reading ------------------------------------------------------------------------------
+    def _index(self, nchunk: int) -> int:
+        if not isinstance(nchunk, (int, np.integer)) or isinstance(nchunk, bool):
+            raise TypeError(f"chunk index must be an integer, got {nchunk!r}")
+        n = int(nchunk)
+        if n < 0:
+            n += len(self._chunks)
+        if not 0 <= n < len(self._chunks):
+            raise IndexError(f"chunk index {nchunk} out of range (nchunks={len(self._chunks)})")
+        return n
+
+    def get_chunk(self, nchunk: int) -> bytes:
+        """The stored (compressed) chunk ``nchunk``."""
+        return self._chunks[self._index(nchunk)]
+
+    def decompress_chunk(self, nchunk: int, dst: Any = None) -> bytes | None:
+        """Decompress chunk ``nchunk``; into ``dst`` (writable buffer, returns None) if given."""
+        data = cf.decompress_chunk(self._chunks[self._index(nchunk)], self)
+        if dst is None:
+            return data
+        out = np.frombuffer(memoryview(dst).cast("B"), dtype=np.uint8)
+        if out.size < len(data):
+            raise ValueError(f"dst has {out.size} bytes, chunk {nchunk} needs {len(data)}")
+        out[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+        return None
+
+    def get_slice(self, start: int = 0, stop: int | None = None, out: Any = None) -> bytes | None:
+        """Items ``[start, stop)`` (of ``typesize`` bytes) as bytes, or into ``out`` (returns None)."""
+        n = len(self)
+        start, stop, step = slice(start, stop).indices(n)
+        stop = max(stop, start)
+        ts = self.typesize
+        b0, b1 = start * ts, stop * ts
+        parts: list[bytes] = []
+        pos = 0
+        for i, nb in enumerate(self._nbytes_list):
+            lo, hi = pos, pos + nb
+            pos = hi
+            if hi <= b0 or lo >= b1:
+                continue
+            data = cf.decompress_chunk(self._chunks[i], self)
+            parts.append(data[max(b0 - lo, 0):min(b1, hi) - lo])
+        result = b"".join(parts)
+        if out is None:
+            return result
+        o = np.frombuffer(memoryview(out).cast("B"), dtype=np.uint8)
+        if o.size < len(result):
+            raise ValueError(f"out has {o.size} bytes, the slice needs {len(result)}")
+        o[:len(result)] = np.frombuffer(result, dtype=np.uint8)
+        return None
+
+    def __getitem__(self, item: int | slice) -> bytes:
+        if isinstance(item, slice):
+            if item.step not in (None, 1):
+                raise IndexError(f"only step 1 slices are supported, got step {item.step}")
+            return self.get_slice(item.start or 0, item.stop)  # type: ignore[return-value]
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            i = int(item)
+            if i < 0:
+                i += len(self)
+            if not 0 <= i < len(self):
+                raise IndexError(f"item index {item} out of range (len={len(self)})")
+            return self.get_slice(i, i + 1)  # type: ignore[return-value]
+        raise TypeError(f"SChunk indices must be integers or slices, got {type(item).__name__}")
+
+    # ---- lifetime -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Flush and detach from the file (data is already on disk after every append)."""
+        if not self._closed and self._urlpath is not None and self._mode != "r":
+            self._sync_header()
+        self._closed = True
+
+    def __enter__(self) -> SChunk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"SChunk(nchunks={self.nchunks}, nbytes={self.nbytes}, cbytes={self.cbytes}, "
+                f"chunksize={self.chunksize}, typesize={self.typesize}, urlpath={self.urlpath!r})")
+
+
+def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc2's name
+         cparams: CParams | dict[str, Any] | None = None,
+         dparams: DParams | dict[str, Any] | None = None) -> SChunk:
+    """Open a persisted SChunk (contiguous frame).  ``mode``: 'r' read-only, 'a' append."""
+    if mode not in ("r", "a"):
+        raise ValueError(f"open() mode must be 'r' or 'a', got {mode!r}")
+    path = os.fspath(urlpath)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such frame: {path!r}")
+    if os.path.isdir(path):
+        raise NotImplementedError(f"{path!r} is a directory (sparse frame); not implemented by the reference")
+    info, chunks = _frame.read_frame(path)
+    cp = as_cparams(cparams, info.cparams)
+    dp = as_dparams(dparams, DParams(nthreads=info.dthreads))
+    return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, mode=mode,
+                  _opened=(info, chunks))
+
+
+def remove_urlpath(path: str | os.PathLike[str] | None) -> None:
+    """Remove a persisted frame (file or directory); missing paths are ignored."""
+    if path is None:
+        return
+    import shutil
+
+    p = os.fspath(path)
+    if os.path.isdir(p):
+        shutil.rmtree(p)
+    elif os.path.exists(p):
+        os.remove(p)
