@@ -46,8 +46,8 @@ class Blosc2Adapter(ModuleAdapter):
     """python-blosc2 (``import blosc2``), any of the 2.x, 3.x and 4.x series."""
 
     module_name: ClassVar[str] = "blosc2"
-    name = "blosc2"
-    implementation = "python-blosc2"
+    adapter_name: ClassVar[str] = "blosc2"
+    implementation: ClassVar[str] = "python-blosc2"
 
     def __init__(self, module: ModuleType | None = None) -> None:
         try:

@@ -7,7 +7,7 @@ python-blosc2 4.x semantics. A port author adapts such a module with a three-lin
     from udcodec.adapters.blosc2like import ModuleAdapter
 
     class MyPortAdapter(ModuleAdapter):
-        module_name = name = "myport"
+        module_name = adapter_name = "myport"
 
 and runs the harness with ``--adapter mypkg.myadapter:MyPortAdapter``. The same class can be
 made in one line with :func:`for_module`: ``MyPortAdapter = for_module("myport")``.
@@ -113,8 +113,11 @@ class ModuleAdapter:
     """
 
     module_name: ClassVar[str] = ""
-    name: str = ""
-    implementation: str = ""
+    #: Adapter name for reports (default: the module name). Kept off the class attribute
+    #: ``name`` so that the class itself does not pass for an Adapter instance.
+    adapter_name: ClassVar[str] = ""
+    implementation: ClassVar[str] = ""
+    name: str
     param_style: ParamStyle = "dataclass"
 
     def __init__(self, module: ModuleType | None = None) -> None:
@@ -129,15 +132,13 @@ class ModuleAdapter:
                     f"which is not importable: {exc}"
                 ) from exc
         self.module: ModuleType = module
-        if not self.name:
-            self.name = module.__name__
-        if not self.implementation:
-            self.implementation = module.__name__
+        self.name = self.adapter_name or module.__name__
 
     # -- description ---------------------------------------------------------------------
     def info(self) -> AdapterInfo:
         version = str(getattr(self.module, "__version__", "unknown"))
-        return AdapterInfo(name=self.name, implementation=self.implementation, version=version)
+        impl = self.implementation or self.module.__name__
+        return AdapterInfo(name=self.name, implementation=impl, version=version)
 
     def capabilities(self) -> frozenset[str]:
         return CAPABILITIES
@@ -276,5 +277,5 @@ class ModuleAdapter:
 def for_module(module_name: str, name: str | None = None) -> type[ModuleAdapter]:
     """A :class:`ModuleAdapter` subclass for ``module_name`` (instantiate with no arguments)."""
     cls_name = f"{module_name.rpartition('.')[2].title().replace('_', '')}Adapter"
-    attrs = {"module_name": module_name, "name": name or module_name, "__module__": __name__}
+    attrs = {"module_name": module_name, "adapter_name": name or module_name, "__module__": __name__}
     return type(cls_name, (ModuleAdapter,), attrs)

@@ -15,5 +15,5 @@ class ReferenceAdapter(ModuleAdapter):
     """The reference implementation: every capability, 4.x spelling."""
 
     module_name: ClassVar[str] = "udcodec.reference"
-    name = "reference"
-    implementation = "udcodec.reference"
+    adapter_name: ClassVar[str] = "reference"
+    implementation: ClassVar[str] = "udcodec.reference"
