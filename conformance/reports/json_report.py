@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-
 from udcodec.reports.model import RunRecord
 
 SCHEMA_FILE = "report.schema.json"
@@ -23,8 +22,10 @@ class ReportValidationError(ValueError):
         self.errors = errors
         lines = [f"  {path}: {problem}" for path, problem in errors[:20]]
         more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"report does not match {SCHEMA_FILE} "
-                         f"({len(errors)} problem(s)):\n" + "\n".join(lines) + more)
+        super().__init__(
+            f"report does not match {SCHEMA_FILE} "
+            f"({len(errors)} problem(s)):\n" + "\n".join(lines) + more
+        )
 
 
 @cache

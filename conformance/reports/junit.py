@@ -67,14 +67,24 @@ def _error_body(result: CheckResult) -> str:
 
 def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: bool) -> str:
     """Append one ``<testcase>``; return the counter it adds to (tests always count)."""
-    case = _sub(parent, "testcase", classname=f"udcodec.{adapter}", name=result.clause,
-                time=f"{result.duration:.3f}")
+    case = _sub(
+        parent,
+        "testcase",
+        classname=f"udcodec.{adapter}",
+        name=result.clause,
+        time=f"{result.duration:.3f}",
+    )
     outcome = Outcome(result.outcome)
     if outcome is Outcome.PASS:
         return "passed"
     if outcome is Outcome.FAIL:
-        _sub(case, "failure", _failure_body(result), message=_attr(result.message or "failed"),
-             type="fail")
+        _sub(
+            case,
+            "failure",
+            _failure_body(result),
+            message=_attr(result.message or "failed"),
+            type="fail",
+        )
         return "failures"
     if outcome in (Outcome.CRASH, Outcome.HANG, Outcome.ERROR):
         message = result.message or outcome.value
@@ -83,18 +93,33 @@ def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: boo
         _sub(case, "error", _error_body(result), message=_attr(message), type=outcome.value)
         return "errors"
     if outcome is Outcome.SKIP:
-        _sub(case, "skipped", result.message or None, type="skip",
-             message=_attr(result.message or "skipped"))
+        _sub(
+            case,
+            "skipped",
+            result.message or None,
+            type="skip",
+            message=_attr(result.message or "skipped"),
+        )
         return "skipped"
     if outcome is Outcome.XFAIL:
-        _sub(case, "skipped", _failure_body(result), type="xfail",
-             message=_attr(result.expected_reason or result.message or "expected failure"))
+        _sub(
+            case,
+            "skipped",
+            _failure_body(result),
+            type="xfail",
+            message=_attr(result.expected_reason or result.message or "expected failure"),
+        )
         return "skipped"
     # XPASS
     reason = result.expected_reason or "expected to fail"
     if strict:
-        _sub(case, "failure", f"[XPASS(strict)] {reason}\n\n{result.message}".rstrip(),
-             message=_attr(f"[XPASS(strict)] {reason}"), type="xpass")
+        _sub(
+            case,
+            "failure",
+            f"[XPASS(strict)] {reason}\n\n{result.message}".rstrip(),
+            message=_attr(f"[XPASS(strict)] {reason}"),
+            type="xpass",
+        )
         return "failures"
     _sub(case, "system-out", f"XPASS: expected to fail ({reason}) but passed")
     return "passed"
@@ -140,14 +165,23 @@ def build_junit(record: RunRecord, *, strict: bool | None = None) -> ET.Element:
             counts["tests"] += 1
         if adapter is not None and adapter.load_error:
             if not results:  # make the suite fail visibly instead of reporting zero tests
-                case = _sub(suite, "testcase", classname=f"udcodec.{key}", name=LOAD_CASE,
-                            time="0.000")
-                _sub(case, "error", adapter.load_error, message=_attr(adapter.load_error),
-                     type="error")
+                case = _sub(
+                    suite, "testcase", classname=f"udcodec.{key}", name=LOAD_CASE, time="0.000"
+                )
+                _sub(
+                    case,
+                    "error",
+                    adapter.load_error,
+                    message=_attr(adapter.load_error),
+                    type="error",
+                )
                 counts["tests"] += 1
                 counts["errors"] += 1
-            _sub(suite, "system-err", f"adapter {adapter.spec!r} could not be loaded: "
-                 f"{adapter.load_error}")
+            _sub(
+                suite,
+                "system-err",
+                f"adapter {adapter.spec!r} could not be loaded: {adapter.load_error}",
+            )
         suite_time = sum(r.duration for r in results)
         total_time += suite_time
         for name in grand:

@@ -35,6 +35,11 @@ def code_span(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
+def _code_cell(text: str) -> str:
+    """A code span inside a table cell (GFM needs ``\\|`` even inside code spans)."""
+    return cell(code_span(text))
+
+
 def fenced(text: str, lang: str = "") -> str:
     """A fenced code block longer than any backtick run inside ``text``."""
     longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
@@ -62,8 +67,12 @@ def _header(record: RunRecord) -> list[str]:
 def _counts_table(record: RunRecord) -> list[str]:
     adapters = {a.key: a for a in record.adapters}
     head = ["Adapter", "Implementation"] + [f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER]
-    lines = ["### Summary", "", "| " + " | ".join(head) + " |",
-             "|---|---|" + "--:|" * len(OUTCOME_ORDER)]
+    lines = [
+        "### Summary",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|---|---|" + "--:|" * len(OUTCOME_ORDER),
+    ]
     summary = record.summary()
     for key in record.adapter_keys():
         adapter = adapters.get(key)
@@ -74,7 +83,7 @@ def _counts_table(record: RunRecord) -> list[str]:
         else:
             impl = " ".join(x for x in (adapter.implementation, adapter.version) if x)
         counts = [str(summary[key][o.value]) for o in OUTCOME_ORDER]
-        lines.append("| " + " | ".join([code_span(key), cell(impl), *counts]) + " |")
+        lines.append("| " + " | ".join([_code_cell(key), cell(impl), *counts]) + " |")
     lines.append("")
     return lines
 
@@ -82,16 +91,22 @@ def _counts_table(record: RunRecord) -> list[str]:
 def _matrix(record: RunRecord) -> list[str]:
     keys = record.adapter_keys()
     matrix = record.matrix()
-    lines = ["### Clause matrix", "",
-             "| Clause | Level | " + " | ".join(cell(k) for k in keys) + " |",
-             "|---|---|" + ":-:|" * len(keys)]
+    lines = [
+        "### Clause matrix",
+        "",
+        "| Clause | Level | " + " | ".join(cell(k) for k in keys) + " |",
+        "|---|---|" + ":-:|" * len(keys),
+    ]
     for clause in record.clause_ids():
         cells = []
         for key in keys:
             result = matrix.get((clause, key))
             cells.append(SYMBOLS[Outcome(result.outcome)] if result else NOT_RUN)
-        lines.append(f"| {code_span(clause)} | {cell(record.clause_level(clause))} | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| {_code_cell(clause)} | {cell(record.clause_level(clause))} | "
+            + " | ".join(cells)
+            + " |"
+        )
     legend = " · ".join(f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER)
     lines += ["", f"<sub>{legend} · {NOT_RUN} not run</sub>", ""]
     return lines
@@ -99,8 +114,11 @@ def _matrix(record: RunRecord) -> list[str]:
 
 def _failure(result: CheckResult) -> list[str]:
     outcome = Outcome(result.outcome)
-    lines = [f"#### {code_span(result.clause)} · {code_span(result.adapter)} — "
-             f"{SYMBOLS[outcome]} {outcome.value} ({result.level}, {result.subject})", ""]
+    lines = [
+        f"#### {code_span(result.clause)} · {code_span(result.adapter)} — "
+        f"{SYMBOLS[outcome]} {outcome.value} ({result.level}, {result.subject})",
+        "",
+    ]
     if result.message:
         lines += [fenced(result.message, "text"), ""]
     if result.expected_reason:
@@ -126,8 +144,12 @@ def _failures(record: RunRecord) -> list[str]:
         return []
     lines = [f"### Failures ({len(unexpected)})", ""]
     for adapter in load_failures:
-        lines += [f"#### {code_span(adapter.spec)} — 🛑 adapter failed to load", "",
-                  fenced(adapter.load_error or "", "text"), ""]
+        lines += [
+            f"#### {code_span(adapter.spec)} — 🛑 adapter failed to load",
+            "",
+            fenced(adapter.load_error or "", "text"),
+            "",
+        ]
     for result in unexpected:
         lines += _failure(result)
     return lines
@@ -137,12 +159,18 @@ def _expected(record: RunRecord) -> list[str]:
     expected = record.expected_failures()
     if not expected:
         return []
-    lines = [f"### Expected failures ({len(expected)})", "",
-             "| Clause | Adapter | Outcome | Reason |", "|---|---|---|---|"]
+    lines = [
+        f"### Expected failures ({len(expected)})",
+        "",
+        "| Clause | Adapter | Outcome | Reason |",
+        "|---|---|---|---|",
+    ]
     for r in expected:
         outcome = Outcome(r.outcome)
-        lines.append(f"| {code_span(r.clause)} | {code_span(r.adapter)} | "
-                     f"{SYMBOLS[outcome]} {outcome.value} | {cell(r.expected_reason or '')} |")
+        lines.append(
+            f"| {_code_cell(r.clause)} | {_code_cell(r.adapter)} | "
+            f"{SYMBOLS[outcome]} {outcome.value} | {cell(r.expected_reason or '')} |"
+        )
     lines.append("")
     return lines
 
@@ -150,19 +178,31 @@ def _expected(record: RunRecord) -> list[str]:
 def _stale(record: RunRecord) -> list[str]:
     if not record.stale_expectations:
         return []
-    lines = [f"### Stale expectations ({len(record.stale_expectations)})", "",
-             "| Adapter | Clause | Why stale | Reason given |", "|---|---|---|---|"]
+    lines = [
+        f"### Stale expectations ({len(record.stale_expectations)})",
+        "",
+        "| Adapter | Clause | Why stale | Reason given |",
+        "|---|---|---|---|",
+    ]
     for s in record.stale_expectations:
-        lines.append(f"| {code_span(s.adapter)} | {code_span(s.clause)} | {cell(s.why_stale)} | "
-                     f"{cell(s.reason)} |")
+        lines.append(
+            f"| {_code_cell(s.adapter)} | {_code_cell(s.clause)} | {cell(s.why_stale)} | "
+            f"{cell(s.reason)} |"
+        )
     lines.append("")
     return lines
 
 
 def render_markdown(record: RunRecord) -> str:
     """The whole summary: header, counts, clause × adapter matrix, failures, xfails, stale."""
-    lines = (_header(record) + _counts_table(record) + _matrix(record) + _failures(record)
-             + _expected(record) + _stale(record))
+    lines = (
+        _header(record)
+        + _counts_table(record)
+        + _matrix(record)
+        + _failures(record)
+        + _expected(record)
+        + _stale(record)
+    )
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -283,8 +283,11 @@ class RunRecord:
             "clauses": [c.to_json() for c in self.clauses],
             "results": results,
             "stale_expectations": [s.to_json() for s in self.stale_expectations],
-            "summary": {"by_adapter": self.summary(), "total": self.totals(),
-                        "unexpected": len(self.unexpected())},
+            "summary": {
+                "by_adapter": self.summary(),
+                "total": self.totals(),
+                "unexpected": len(self.unexpected()),
+            },
         }
 
     @classmethod
@@ -292,8 +295,10 @@ class RunRecord:
         """Rebuild a record from :meth:`to_json` output (``summary`` is recomputed, not read)."""
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ValueError(f"unsupported report schema_version {version!r} "
-                             f"(this harness reads {SCHEMA_VERSION!r})")
+            raise ValueError(
+                f"unsupported report schema_version {version!r} "
+                f"(this harness reads {SCHEMA_VERSION!r})"
+            )
         return cls(
             spec_version=data["spec"]["version"],
             spec_sha256=data["spec"]["sha256"],
@@ -308,6 +313,5 @@ class RunRecord:
             adapters=[AdapterRun.from_json(a) for a in data["adapters"]],
             clauses=[ClauseInfo.from_json(c) for c in data["clauses"]],
             results=[CheckResult.from_json(r) for r in data["results"]],
-            stale_expectations=[StaleExpectation.from_json(s)
-                                for s in data["stale_expectations"]],
+            stale_expectations=[StaleExpectation.from_json(s) for s in data["stale_expectations"]],
         )

@@ -37,7 +37,7 @@ DEFAULT_WIDTH = 100
 
 
 def truncate(text: str, width: int) -> str:
-    """``text`` cut to ``width`` columns, keeping head and tail (ids end in distinguishing parts)."""
+    """``text`` cut to ``width`` columns, keeping head and tail (ids end in their number)."""
     if len(text) <= width:
         return text
     if width <= 1:
@@ -55,16 +55,27 @@ def _terminal_width() -> int:
     return shutil.get_terminal_size(fallback=(DEFAULT_WIDTH, 24)).columns
 
 
-def _totals_line(name: str, counts: dict[str, int], name_width: int, color: bool) -> str:
-    parts = [
-        _paint(f"{counts[o.value]} {o.value}", COLORS[o], color)
-        for o in OUTCOME_ORDER
-        if counts[o.value]
-    ]
+def _totals_line(
+    name: str, counts: dict[str, int], name_width: int, width: int, color: bool
+) -> str:
+    """``name  N results: a pass, b fail, ...``, wrapped (aligned) to stay within ``width``."""
     total = sum(counts.values())
-    body = ", ".join(parts) if parts else "no results"
-    noun = "result" if total == 1 else "results"
-    return f"{name.ljust(name_width)}{GAP}{total} {noun}: {body}"
+    prefix = f"{name.ljust(name_width)}{GAP}{total} {'result' if total == 1 else 'results'}"
+    parts = [(f"{counts[o.value]} {o.value}", COLORS[o]) for o in OUTCOME_ORDER if counts[o.value]]
+    if not parts:
+        return prefix
+    lines, current, indent = [], prefix + ":", " " * (name_width + len(GAP))
+    visible = len(current)
+    for i, (text, code) in enumerate(parts):
+        piece = text + ("," if i < len(parts) - 1 else "")
+        sep = " "
+        if visible + 1 + len(piece) > width and visible > len(indent):
+            lines.append(current)
+            current, visible, sep = indent, len(indent), ""
+        current += sep + _paint(text, code, color) + piece[len(text) :]
+        visible += len(sep) + len(piece)
+    lines.append(current)
+    return "\n".join(lines)
 
 
 def render_matrix(record: RunRecord, width: int | None = None, color: bool = False) -> str:
@@ -107,7 +118,7 @@ def render_matrix(record: RunRecord, width: int | None = None, color: bool = Fal
     name_w = min(max([0, *(len(k) for k in keys)]), 24)
     adapters = {a.key: a for a in record.adapters}
     for key in keys:
-        line = _totals_line(truncate(key, name_w), summary[key], name_w, color)
+        line = _totals_line(truncate(key, name_w), summary[key], name_w, width, color)
         adapter = adapters.get(key)
         if adapter is not None and adapter.load_error:
             line += "  " + _paint("(failed to load)", COLORS[Outcome.ERROR], color)
@@ -150,8 +161,9 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
     for adapter in record.adapters:
         if adapter.load_error:
             word = _paint("ERROR", COLORS[Outcome.ERROR], color)
-            blocks.append([f"{word} adapter {adapter.spec!r} failed to load",
-                           _indent(adapter.load_error)])
+            blocks.append(
+                [f"{word} adapter {adapter.spec!r} failed to load", _indent(adapter.load_error)]
+            )
     blocks += [_failure(r, color) for r in record.unexpected()]
     return "".join("\n".join(block) + "\n\n" for block in blocks).rstrip("\n") + (
         "\n" if blocks else ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.model import AdapterRun, ClauseInfo, RunRecord, StaleExpectation
 
@@ -50,17 +49,40 @@ def make_record(strict: bool = False) -> RunRecord:
         *(result(c.id, ref, Outcome.PASS) for c in CLAUSES[:6]),
         # blosc2: one of each outcome
         result("REG-ID-001", b2, Outcome.PASS),
-        result("REG-ID-002", b2, Outcome.FAIL, message="register_codec accepted id 159 | oops",
-               counterexample=COUNTEREXAMPLE, reproduction=REPRO),
-        result("CB-SIZE-001", b2, Outcome.XFAIL, message="returned 0",
-               expected_reason="blosc2#1234: size ignored"),
+        result(
+            "REG-ID-002",
+            b2,
+            Outcome.FAIL,
+            message="register_codec accepted id 159 | oops",
+            counterexample=COUNTEREXAMPLE,
+            reproduction=REPRO,
+        ),
+        result(
+            "CB-SIZE-001",
+            b2,
+            Outcome.XFAIL,
+            message="returned 0",
+            expected_reason="blosc2#1234: size ignored",
+        ),
         result("CB-META-001", b2, Outcome.XPASS, expected_reason="blosc2#999: meta dropped"),
         result("PERSIST-001", b2, Outcome.SKIP, message="adapter lacks capability 'persistence'"),
-        result("THREAD-001", b2, Outcome.CRASH, message="check process died",
-               signal="SIGSEGV", stderr_tail=STDERR, reproduction=REPRO,
-               counterexample={"nthreads": 4}),
-        result("SLOW-001", b2, Outcome.HANG, message="timed out after 30.0 s",
-               stderr_tail="still decoding...\n"),
+        result(
+            "THREAD-001",
+            b2,
+            Outcome.CRASH,
+            message="check process died",
+            signal="SIGSEGV",
+            stderr_tail=STDERR,
+            reproduction=REPRO,
+            counterexample={"nthreads": 4},
+        ),
+        result(
+            "SLOW-001",
+            b2,
+            Outcome.HANG,
+            message="timed out after 30.0 s",
+            stderr_tail="still decoding...\n",
+        ),
         result("SPEC-BAD-001", b2, Outcome.ERROR, message="KeyError: 'typesize'\nTraceback..."),
     ]
     return RunRecord(
@@ -73,12 +95,29 @@ def make_record(strict: bool = False) -> RunRecord:
         command=["udcodec", "run", "--adapter", ref, "--adapter", b2, "--adapter", "myport:X"],
         strict=strict,
         adapters=[
-            AdapterRun(spec=ref, name=ref, implementation="udcodec-reference", version="0.1.0",
-                       python="3.11.7", platform="Linux-x86_64"),
-            AdapterRun(spec=b2, name=b2, implementation="python-blosc2", version="3.0.0",
-                       python="3.11.7", platform="Linux-x86_64"),
-            AdapterRun(spec="myport:X", name=port, python="3.11.7", platform="Linux-x86_64",
-                       load_error="importing 'myport' failed: ModuleNotFoundError"),
+            AdapterRun(
+                spec=ref,
+                name=ref,
+                implementation="udcodec-reference",
+                version="0.1.0",
+                python="3.11.7",
+                platform="Linux-x86_64",
+            ),
+            AdapterRun(
+                spec=b2,
+                name=b2,
+                implementation="python-blosc2",
+                version="3.0.0",
+                python="3.11.7",
+                platform="Linux-x86_64",
+            ),
+            AdapterRun(
+                spec="myport:X",
+                name=port,
+                python="3.11.7",
+                platform="Linux-x86_64",
+                load_error="importing 'myport' failed: ModuleNotFoundError",
+            ),
         ],
         results=results,
         stale_expectations=[

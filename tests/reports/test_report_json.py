@@ -13,7 +13,6 @@ from typing import Any
 import jsonschema
 import numpy as np
 import pytest
-
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports import (
     ReportValidationError,
@@ -124,8 +123,10 @@ def test_strict_counts_xpass_as_unexpected(strict_record: RunRecord, tmp_path: P
         (lambda d: d.__setitem__("schema_version", "0.9"), "$.schema_version"),
         (lambda d: d["spec"].__setitem__("sha256", "abc"), "$.spec.sha256"),
         (lambda d: d.__setitem__("started", "yesterday"), "$.started"),
-        (lambda d: d["stale_expectations"][0].__setitem__("why_stale", "old"),
-         "$.stale_expectations[0].why_stale"),
+        (
+            lambda d: d["stale_expectations"][0].__setitem__("why_stale", "old"),
+            "$.stale_expectations[0].why_stale",
+        ),
         (lambda d: d["adapters"][0].pop("load_error"), "$.adapters[0]"),
         (lambda d: d["summary"]["total"].pop("hang"), "$.summary.total"),
     ],
@@ -168,8 +169,13 @@ def test_from_json_rejects_other_schema_version(record: RunRecord) -> None:
 
 def test_jsonable_converts_exotic_values() -> None:
     value = {
-        1: b"\xab", "arr": np.arange(3, dtype=np.uint8), "scalar": np.int64(7),
-        "t": (1, {2}), "nan": math.nan, "outcome": Outcome.FAIL, "obj": object,
+        1: b"\xab",
+        "arr": np.arange(3, dtype=np.uint8),
+        "scalar": np.int64(7),
+        "t": (1, {2}),
+        "nan": math.nan,
+        "outcome": Outcome.FAIL,
+        "obj": object,
     }
     out = jsonable(value)
     json.dumps(out, allow_nan=False)
@@ -181,10 +187,17 @@ def test_jsonable_converts_exotic_values() -> None:
 def test_exit_status_and_duration_defaults(record: RunRecord) -> None:
     assert record.exit_status == 1
     assert record.duration == pytest.approx(42.5)
-    clean = RunRecord(spec_version="1", spec_sha256="0" * 64,
-                      results=[CheckResult("A-1", "ref", Outcome.XPASS, expected_reason="r")])
+    clean = RunRecord(
+        spec_version="1",
+        spec_sha256="0" * 64,
+        results=[CheckResult("A-1", "ref", Outcome.XPASS, expected_reason="r")],
+    )
     assert clean.exit_status == 0
-    strict = RunRecord(spec_version="1", spec_sha256="0" * 64, strict=True,
-                       results=[CheckResult("A-1", "ref", Outcome.XPASS, expected_reason="r")])
+    strict = RunRecord(
+        spec_version="1",
+        spec_sha256="0" * 64,
+        strict=True,
+        results=[CheckResult("A-1", "ref", Outcome.XPASS, expected_reason="r")],
+    )
     assert strict.exit_status == 1
     validate_report(clean.to_json())

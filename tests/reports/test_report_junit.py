@@ -34,8 +34,9 @@ def test_shape_matches_common_junit_xsd(record: RunRecord, tmp_path: Path) -> No
         assert {child.tag for child in suite} <= SUITE_CHILDREN
         tags = [child.tag for child in suite]
         assert tags[0] == "properties"  # properties first, system-* last (Ant XSD order)
-        assert tags == sorted(tags, key=["properties", "testcase", "system-out",
-                                         "system-err"].index)
+        assert tags == sorted(
+            tags, key=["properties", "testcase", "system-out", "system-err"].index
+        )
         for case in suite.iter("testcase"):
             assert set(case.attrib) == {"classname", "name", "time"}
             float(case.attrib["time"])
@@ -63,14 +64,20 @@ def test_one_suite_per_adapter_and_counts(record: RunRecord, tmp_path: Path) -> 
         assert root.get(name) == str(value)
     blosc2 = root.find("testsuite[@name='blosc2']")
     assert blosc2 is not None
-    assert (blosc2.get("tests"), blosc2.get("failures"), blosc2.get("errors"),
-            blosc2.get("skipped")) == ("8", "1", "3", "2")
+    assert (
+        blosc2.get("tests"),
+        blosc2.get("failures"),
+        blosc2.get("errors"),
+        blosc2.get("skipped"),
+    ) == ("8", "1", "3", "2")
 
 
 def test_properties(record: RunRecord, tmp_path: Path) -> None:
     root = _parse(record, tmp_path)
-    props = {p.get("name"): p.get("value")
-             for p in root.findall("testsuite[@name='blosc2']/properties/property")}
+    props = {
+        p.get("name"): p.get("value")
+        for p in root.findall("testsuite[@name='blosc2']/properties/property")
+    }
     assert props["harness_version"] == "0.1.0"
     assert props["spec_sha256"] == record.spec_sha256
     assert props["spec_version"] == "1.2.0"
@@ -114,8 +121,9 @@ def test_outcome_mapping(record: RunRecord, tmp_path: Path) -> None:
     assert out is not None and "XPASS" in (out.text or "") and "blosc2#999" in (out.text or "")
 
 
-def test_xpass_strict_is_failure(record: RunRecord, strict_record: RunRecord,
-                                 tmp_path: Path) -> None:
+def test_xpass_strict_is_failure(
+    record: RunRecord, strict_record: RunRecord, tmp_path: Path
+) -> None:
     for root in (_parse(record, tmp_path, strict=True), _parse(strict_record, tmp_path)):
         failure = _case(root, "blosc2", "CB-META-001").find("failure")
         assert failure is not None and failure.get("type") == "xpass"

@@ -1,0 +1,92 @@
+"""Markdown summary: header, counts table, matrix rows, failure sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports import RunRecord, render_markdown, write_markdown
+from udcodec.reports.markdown import fenced
+
+
+def _row(text: str, first_cell: str) -> list[str]:
+    line = next(ln for ln in text.splitlines() if ln.startswith(f"| {first_cell} |"))
+    return [c.strip() for c in line.strip("|").split(" | ")]
+
+
+def test_header(record: RunRecord) -> None:
+    text = render_markdown(record)
+    first = text.splitlines()[0]
+    assert first.startswith("## udcodec conformance:") and "4 unexpected" in first
+    assert "Spec **1.2.0** (`3f2a9c0d1e4b`)" in text
+    assert "harness **0.1.0**" in text and "profile `ci`" in text and "exit status 1" in text
+
+
+def test_counts_table(record: RunRecord) -> None:
+    text = render_markdown(record)
+    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0"]
+    assert _row(text, "`blosc2`")[2:] == ["1"] * 8
+    assert "not loaded" in _row(text, "`port`")[1]
+
+
+def test_matrix_rows(record: RunRecord) -> None:
+    text = render_markdown(record)
+    assert "| Clause | Level | reference | blosc2 | port |" in text
+    expected = {
+        "REG-ID-001": ("MUST", "✅", "✅"),
+        "REG-ID-002": ("MUST", "✅", "❌"),
+        "CB-SIZE-001": ("MUST", "✅", "⚠️"),
+        "CB-META-001": ("SHOULD", "✅", "❗"),
+        "PERSIST-001": ("MUST", "✅", "⏭"),
+        "THREAD-001": ("MUST", "✅", "💥"),
+        "SLOW-001": ("MAY", "—", "⏱"),
+        "SPEC-BAD-001": ("SHOULD NOT", "—", "🛑"),
+    }
+    for clause, (level, ref, b2) in expected.items():
+        assert _row(text, f"`{clause}`") == [f"`{clause}`", level, ref, b2, "—"]
+
+
+def test_failure_sections(record: RunRecord) -> None:
+    text = render_markdown(record)
+    failures = text.split("### Failures (4)")[1].split("### Expected failures")[0]
+    for clause, symbol in [
+        ("REG-ID-002", "❌ fail"),
+        ("THREAD-001", "💥 crash"),
+        ("SLOW-001", "⏱ hang"),
+        ("SPEC-BAD-001", "🛑 error"),
+    ]:
+        assert f"#### `{clause}` · `blosc2` — {symbol}" in failures
+    assert "CB-SIZE-001" not in failures and "CB-META-001" not in failures
+    assert "adapter failed to load" in failures and "ModuleNotFoundError" in failures
+    # the reproduction contains ``` so the fence must be longer
+    assert "````python\nimport blosc2\n" in failures
+    assert '"raw": "0001fe"' in failures and "Signal: `SIGSEGV`" in failures
+    expected = text.split("### Expected failures (2)")[1].split("### Stale")[0]
+    assert "| `CB-SIZE-001` | `blosc2` | ⚠️ xfail | blosc2#1234: size ignored |" in expected
+    assert "❗ xpass | blosc2#999: meta dropped |" in expected
+    stale = text.split("### Stale expectations (2)")[1]
+    assert "| `blosc2` | `GONE-001` | unknown clause | old clause |" in stale
+
+
+def test_strict_moves_xpass_to_failures(strict_record: RunRecord) -> None:
+    text = render_markdown(strict_record)
+    assert "### Failures (5)" in text and "### Expected failures (1)" in text
+    assert "#### `CB-META-001` · `blosc2` — ❗ xpass" in text
+
+
+def test_all_pass_and_pipes(tmp_path: Path) -> None:
+    record = RunRecord(
+        spec_version="1", spec_sha256="0" * 64, results=[CheckResult("A|1", "ref", Outcome.PASS)]
+    )
+    text = render_markdown(record)
+    assert "✅ all outcomes as expected" in text.splitlines()[0]
+    assert "### Failures" not in text and "### Stale" not in text
+    assert "| `A\\|1` | MUST | ✅ |" in text  # GFM needs the escape even inside code spans
+    path = write_markdown(record, tmp_path / "summary.md")
+    write_markdown(record, path, append=True)
+    assert path.read_text(encoding="utf-8") == text * 2
+
+
+def test_fenced_outgrows_backticks() -> None:
+    assert fenced("a ```` b", "text").startswith("`````text\n")
+    assert fenced("plain") == "```\nplain\n```"
