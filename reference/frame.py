@@ -24,6 +24,7 @@ from .params import MAX_FILTERS, CParams, Codec, SplitMode, Tuner, _enum_or_int
 
 MAGIC = b"b2frame\x00"
 HEADER_MINLEN = 87
+HEADER_LEN_OFFSET = 11
 FRAME_LEN_OFFSET = 16
 FLAGS_OFFSET = 25
 CODECS_OFFSET = 27
@@ -93,7 +94,7 @@ def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_le
     assert len(h) == HEADER_MINLEN
     # metalayers: [size of index map, {} , []]
     h += bytes([0x93, 0xCD]) + struct.pack(">H", 7) + bytes([0xDE, 0, 0, 0xDC, 0, 0])
-    struct.pack_into(">i", h, 12, len(h))
+    struct.pack_into(">i", h, HEADER_LEN_OFFSET, len(h))
     return bytes(h)
 
 
@@ -188,8 +189,8 @@ def read_frame(path: str) -> tuple[FrameInfo, list[bytes]]:
         data = f.read()
     if len(data) < HEADER_MINLEN or data[2:10] != MAGIC or data[0] != 0x9E:
         raise FrameFormatError(f"{path!r} is not a Blosc2 contiguous frame (bad magic)")
-    (header_len,) = struct.unpack_from(">i", data, 12)
-    (frame_len,) = struct.unpack_from(">Q", data, FRAME_LEN_OFFSET + 1)
+    (header_len,) = struct.unpack_from(">i", data, HEADER_LEN_OFFSET)
+    (frame_len,) = struct.unpack_from(">Q", data, FRAME_LEN_OFFSET)
     if frame_len != len(data) or not HEADER_MINLEN <= header_len <= len(data):
         raise FrameFormatError(f"{path!r}: frame_len {frame_len} / header_len {header_len} do not match file size {len(data)}")
     general = data[FLAGS_OFFSET]
@@ -203,13 +204,13 @@ def read_frame(path: str) -> tuple[FrameInfo, list[bytes]]:
         codec = data[UDCODEC_OFFSET]
     clevel = codec_flags >> 4
     splitmode = (data[OTHER_FLAGS_OFFSET] & 0x3) + 1
-    (nbytes,) = struct.unpack_from(">q", data, NBYTES_OFFSET + 1)
-    (cbytes,) = struct.unpack_from(">q", data, CBYTES_OFFSET + 1)
-    (typesize,) = struct.unpack_from(">i", data, TYPESIZE_OFFSET + 1)
-    (blocksize,) = struct.unpack_from(">i", data, BLOCKSIZE_OFFSET + 1)
-    (chunksize,) = struct.unpack_from(">i", data, CHUNKSIZE_OFFSET + 1)
-    (cthreads,) = struct.unpack_from(">h", data, NTHREADS_C_OFFSET + 1)
-    (dthreads,) = struct.unpack_from(">h", data, NTHREADS_D_OFFSET + 1)
+    (nbytes,) = struct.unpack_from(">q", data, NBYTES_OFFSET)
+    (cbytes,) = struct.unpack_from(">q", data, CBYTES_OFFSET)
+    (typesize,) = struct.unpack_from(">i", data, TYPESIZE_OFFSET)
+    (blocksize,) = struct.unpack_from(">i", data, BLOCKSIZE_OFFSET)
+    (chunksize,) = struct.unpack_from(">i", data, CHUNKSIZE_OFFSET)
+    (cthreads,) = struct.unpack_from(">h", data, NTHREADS_C_OFFSET)
+    (dthreads,) = struct.unpack_from(">h", data, NTHREADS_D_OFFSET)
     nfilters = data[FILTER_PIPELINE_OFFSET]
     fstart = FILTER_PIPELINE_OFFSET + 1
     filters = list(data[fstart:fstart + nfilters]) + [0] * (MAX_FILTERS - nfilters)

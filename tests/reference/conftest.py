@@ -1,0 +1,21 @@
+"""Fixtures for the reference implementation tests: a clean registry and a zlib-backed codec."""
+
+from __future__ import annotations
+
+import pytest
+from ref_helpers import zlib_decoder, zlib_encoder
+
+import udcodec.reference as ref
+
+
+@pytest.fixture(autouse=True)
+def clean_registry():
+    ref._reset_registry()
+    yield
+    ref._reset_registry()
+
+
+@pytest.fixture
+def zcodec():
+    ref.register_codec("zcodec", 200, zlib_encoder, zlib_decoder)
+    return 200
