@@ -277,5 +277,9 @@ class ModuleAdapter:
 def for_module(module_name: str, name: str | None = None) -> type[ModuleAdapter]:
     """A :class:`ModuleAdapter` subclass for ``module_name`` (instantiate with no arguments)."""
     cls_name = f"{module_name.rpartition('.')[2].title().replace('_', '')}Adapter"
-    attrs = {"module_name": module_name, "adapter_name": name or module_name, "__module__": __name__}
+    attrs = {
+        "module_name": module_name,
+        "adapter_name": name or module_name,
+        "__module__": __name__,
+    }
     return type(cls_name, (ModuleAdapter,), attrs)

@@ -12,6 +12,7 @@ within a process, so ids are never reused (160..255, those already registered ar
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from udcodec.adapters.protocol import Adapter, CParams, DParams
 
 _next = 160
@@ -147,33 +147,57 @@ def check_update_params(adapter: Adapter, tmp: Path) -> None:
 
 def check_filters_splitmode(adapter: Adapter, tmp: Path) -> None:
     cid = register(adapter, "zlib")
-    cp = params(cid, filters=("shuffle", "delta"), filters_meta=(0, 0), splitmode="always")
-    c = adapter.create(cp, DParams(), CHUNK)
-    _fill(c)
-    assert c.decompress_chunk(0) + c.decompress_chunk(1) == DATA
-    got = c.cparams()
-    assert (got.filters, got.splitmode) == (("shuffle", "delta"), "always"), got
+    for filters, smode in [
+        (("shuffle",), "always"),
+        (("delta",), "never"),
+        (("bitshuffle",), "auto"),
+    ]:
+        cp = params(cid, filters=filters, filters_meta=(0,), splitmode=smode)
+        c = adapter.create(cp, DParams(), CHUNK)
+        _fill(c)
+        assert c.decompress_chunk(0) + c.decompress_chunk(1) == DATA, filters
+        got = c.cparams()
+        assert (got.filters, got.splitmode) == (filters, smode), got
+
+    # Observed only: shuffle then delta loses data with any codec in python-blosc2 2.7.1 and
+    # 3.12.2 (not in 4.14.1); not a user-codec matter, so not asserted.
+    def shuffle_delta() -> bool:
+        c = adapter.create(params(cid, filters=("shuffle", "delta")), DParams(), CHUNK)
+        _fill(c)
+        return bool(c.decompress_chunk(0) + c.decompress_chunk(1) == DATA)
+
+    result: list[bool] = []
+    exc = _raised(lambda: result.append(shuffle_delta()))
+    seen = _name(exc) if exc else "round-trips" if result[0] else "data differs after a round trip"
+    OUTCOMES["shuffle+delta"] = seen
 
 
-def check_persistence(adapter: Adapter, tmp: Path) -> None:
+def check_persistence_contiguous(adapter: Adapter, tmp: Path) -> None:
+    _persistence(adapter, tmp, contiguous=True)
+
+
+def check_persistence_sparse(adapter: Adapter, tmp: Path) -> None:
+    _persistence(adapter, tmp, contiguous=False)
+
+
+def _persistence(adapter: Adapter, tmp: Path, contiguous: bool) -> None:
     cid = register(adapter, "zlib")
     cp = params(cid, codec_meta=5)
-    for contiguous in (True, False):
-        path = str(tmp / f"p{cid}_{contiguous}.b2frame")
-        c = adapter.create(cp, DParams(), CHUNK, urlpath=path, contiguous=contiguous)
-        c.append(DATA[:CHUNK])
-        c.close()
-        # Without cparams the stored ones must be kept (and further appends use them).
-        o = adapter.open(path, DParams())
-        assert o.cparams() == cp, o.cparams()
-        assert o.decompress_chunk(0) == DATA[:CHUNK]
-        SEEN.clear()
-        o.append(DATA[CHUNK:])
-        assert [m for k, m, _ in SEEN if k == "enc"] == [5], SEEN
-        o.close()
-        o = adapter.open(path, DParams(), cp)
-        assert o.nchunks == 2 and o.get_slice(0, 2 * CHUNK // 4) == DATA
-        o.close()
+    path = str(tmp / f"p{cid}.b2frame")
+    c = adapter.create(cp, DParams(), CHUNK, urlpath=path, contiguous=contiguous)
+    c.append(DATA[:CHUNK])
+    c.close()
+    # Without cparams the stored ones must be kept (and further appends use them).
+    o = adapter.open(path, DParams())
+    assert o.cparams() == cp, o.cparams()
+    assert o.decompress_chunk(0) == DATA[:CHUNK]
+    SEEN.clear()
+    o.append(DATA[CHUNK:])
+    assert [m for k, m, _ in SEEN if k == "enc"] == [5], SEEN
+    o.close()
+    o = adapter.open(path, DParams(), cp)
+    assert o.nchunks == 2 and o.get_slice(0, 2 * CHUNK // 4) == DATA
+    o.close()
 
 
 def check_fresh_process_reopen(adapter: Adapter, tmp: Path) -> None:
@@ -207,10 +231,10 @@ def check_errors_pass_through(adapter: Adapter, tmp: Path) -> None:
         ("half", next_id(adapter), memcpy_encoder, None),
     ]
     for args in cases:
-        via = _raised(lambda a=args: adapter.register_codec(*a))
+        via = _raised(functools.partial(adapter.register_codec, *args))
         assert via is not None, f"register_codec{args[:2]} did not raise"
         if module is not None:
-            direct = _raised(lambda a=args: module.register_codec(*a))
+            direct = _raised(functools.partial(module.register_codec, *args))
             assert direct is not None
             assert (type(via), via.args) == (type(direct), direct.args), (via, direct)
     assert isinstance(_raised(lambda: adapter.register_codec("x", 159, None, None)), ValueError)

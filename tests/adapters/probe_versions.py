@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -33,7 +34,7 @@ def _tree(tmp: Path) -> Path:
     return tmp
 
 
-def probe(python: str, adapter: str, tree: Path) -> dict[str, object]:
+def probe(python: str, adapter: str, tree: Path) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HERE)]))
     cmd = [python, str(HERE / "adapter_smoke.py"), adapter]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
@@ -60,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             print(f"{py}: could not run\n{res['error']}")
             continue
-        print(f"{py}: {args.adapter} {res['version']}  capabilities={','.join(res['capabilities'])}")  # type: ignore[arg-type]
-        for name, outcome in res["checks"].items():  # type: ignore[attr-defined]
+        caps = ",".join(res["capabilities"])
+        print(f"{py}: {args.adapter} {res['version']}  capabilities={caps}")
+        for name, outcome in res["checks"].items():
             failed |= outcome != "ok"
             print(f"  {name:24} {outcome}")
-        for name, seen in res["observed"].items():  # type: ignore[attr-defined]
+        for name, seen in res["observed"].items():
             print(f"  observed {name}: {seen}")
     return 1 if failed else 0
 

@@ -1,0 +1,157 @@
+"""The blosc2-like adapters against the installed python-blosc2 (and the reference, once usable)."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from enum import IntEnum
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import adapter_smoke as smoke
+import pytest
+from udcodec.adapters.blosc2like import ModuleAdapter, for_module
+from udcodec.adapters.protocol import Adapter, CParams, DParams
+
+
+def _has(module: str, attr: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), attr)
+    except Exception:  # noqa: BLE001 - anything short of a usable module means skip
+        return False
+
+
+HAS_BLOSC2 = _has("blosc2", "register_codec")
+HAS_REFERENCE = _has("udcodec.reference", "register_codec")
+needs_blosc2 = pytest.mark.skipif(not HAS_BLOSC2, reason="python-blosc2 is not importable")
+SPECS = [
+    pytest.param("blosc2", marks=needs_blosc2),
+    pytest.param(
+        "reference",
+        marks=pytest.mark.skipif(not HAS_REFERENCE, reason="udcodec.reference is not ready"),
+    ),
+]
+
+
+@pytest.fixture(params=SPECS)
+def adapter(request: pytest.FixtureRequest) -> Any:
+    yield smoke.load(request.param)
+    smoke.SEEN.clear()
+
+
+@pytest.mark.parametrize("check", sorted(smoke.CHECKS))
+def test_smoke(adapter: Adapter, check: str, tmp_path: Path) -> None:
+    try:
+        smoke.CHECKS[check](adapter, tmp_path)
+    except NotImplementedError as exc:  # the reference is still growing; blosc2 never raises it
+        if adapter.name != "reference":
+            raise
+        pytest.skip(f"not implemented by the reference yet: {exc}")
+
+
+@needs_blosc2
+def test_loader_instantiates_blosc2_adapter() -> None:
+    from udcodec.adapters.blosc2 import Blosc2Adapter
+
+    adapter = smoke.load("blosc2")
+    assert isinstance(adapter, Blosc2Adapter) and isinstance(adapter, Adapter)
+    info = adapter.info()
+    assert (info.name, info.implementation) == ("blosc2", "python-blosc2")
+    assert info.version == importlib.import_module("blosc2").__version__
+
+
+@needs_blosc2
+def test_register_id_159_raises_blosc2s_own_valueerror() -> None:
+    adapter = smoke.load("blosc2")
+    with pytest.raises(ValueError) as via:
+        adapter.register_codec("low", 159, smoke.memcpy_encoder, smoke.memcpy_decoder)
+    with pytest.raises(ValueError) as direct:
+        importlib.import_module("blosc2").register_codec("low", 159, None, None)
+    assert via.value.args == direct.value.args
+    raised_in = Path(str(via.traceback[-1].path))
+    assert "blosc2" in raised_in.parts and raised_in.name != "blosc2like.py", raised_in
+
+
+def test_blosc2_adapter_without_blosc2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from udcodec.adapters.blosc2 import Blosc2Adapter
+
+    monkeypatch.setitem(sys.modules, "blosc2", None)
+    with pytest.raises(ImportError, match="needs python-blosc2"):
+        Blosc2Adapter()
+
+
+def test_adapter_modules_import_without_blosc2() -> None:
+    code = (
+        "import sys; sys.modules['blosc2'] = None\n"
+        "import udcodec.adapters.blosc2, udcodec.adapters.blosc2like, udcodec.adapters.reference\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_for_module_missing_module() -> None:
+    cls = for_module("udcodec_no_such_port", "port")
+    assert issubclass(cls, ModuleAdapter) and cls.adapter_name == "port"
+    with pytest.raises(ImportError, match="udcodec_no_such_port"):
+        cls()
+
+
+@pytest.mark.skipif(
+    not HAS_BLOSC2 or not _has("blosc2", "CParams"), reason="needs python-blosc2 >= 3"
+)
+def test_for_module_drives_a_blosc2_like_module(tmp_path: Path) -> None:
+    adapter = for_module("blosc2", "b2like")()
+    assert adapter.info().name == "b2like" and adapter.param_style == "dataclass"
+    smoke.check_roundtrip_zlib(adapter, tmp_path)
+    smoke.check_update_params(adapter, tmp_path)
+
+
+class _Filter(IntEnum):
+    NOFILTER = 0
+    SHUFFLE = 1
+    DELTA = 3
+    BYTEDELTA = 35
+
+
+class _SplitMode(IntEnum):
+    ALWAYS_SPLIT = 1
+    NEVER_SPLIT = 2
+    AUTO_SPLIT = 3
+    FORWARD_COMPAT_SPLIT = 4
+
+
+def _fake_adapter(style: str) -> ModuleAdapter:
+    fake = SimpleNamespace(
+        __name__="fake", Filter=_Filter, SplitMode=_SplitMode, CParams=dict, DParams=dict
+    )
+    adapter = ModuleAdapter(cast(Any, fake))
+    adapter.param_style = cast(Any, style)
+    return adapter
+
+
+@pytest.mark.parametrize("style", ["dict", "dataclass"])
+def test_params_round_trip_through_native(style: str) -> None:
+    adapter = _fake_adapter(style)
+    for cp in [
+        CParams(codec=200),
+        CParams(codec=201, codec_meta=4, clevel=9, typesize=8, blocksize=4096, splitmode="auto"),
+        CParams(codec=202, filters=("shuffle", "delta"), filters_meta=(0, 3)),
+        CParams(codec=203, filters=("bytedelta",), splitmode="forward_compat"),
+    ]:
+        native = adapter.native_cparams(cp)
+        assert native["filters"][0] is _Filter[cp.filters[0].upper()]
+        assert adapter.neutral_cparams(native) == cp
+    assert adapter.neutral_dparams(adapter.native_dparams(DParams(nthreads=3))) == DParams(3)
+
+
+def test_neutral_cparams_drops_empty_filter_slots() -> None:
+    native = {
+        "codec": _Filter.SHUFFLE,  # any enum: read back as its int value
+        "filters": [0, 0, 0, 0, _Filter.SHUFFLE, 99],
+        "filters_meta": [0, 0, 0, 0, 0, 7],
+        "splitmode": _SplitMode.NEVER_SPLIT,
+    }
+    got = _fake_adapter("dict").neutral_cparams(native)
+    assert (got.codec, got.filters, got.filters_meta) == (1, ("shuffle", "99"), (0, 7))
