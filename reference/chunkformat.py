@@ -274,7 +274,12 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
     destsize = nbytes + MAX_OVERHEAD
     if not memcpyed and EXTENDED_HEADER_LENGTH + 4 * nblocks > destsize:
         memcpyed = True
-    header_blocksize = min(blocksize, nbytes) if nbytes > 0 else blocksize
+    # c-blosc2 writes the *requested* blocksize (capped at nbytes) in the header when one was given.
+    # That only matters for memcpyed chunks; compressed ones use the effective blocksize so that the
+    # header always describes how the chunk was really cut.
+    header_blocksize = int(cp.blocksize) or blocksize
+    if nbytes > 0:
+        header_blocksize = min(header_blocksize, nbytes)
     if is_user_codec(codec):
         registry.lookup(codec)  # unusable codec (unregistered/plugin): fail before storing anything
     src = src.view()
@@ -297,10 +302,10 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
             + src.tobytes()
     if all_zero:
-        return _header(cp, flags, typesize, nbytes, header_blocksize, EXTENDED_HEADER_LENGTH,
+        return _header(cp, flags, typesize, nbytes, blocksize, EXTENDED_HEADER_LENGTH,
                        blosc2_flags=SPECIAL_ZERO << 4)
     cbytes = EXTENDED_HEADER_LENGTH + len(body)
-    return _header(cp, flags, typesize, nbytes, header_blocksize, cbytes) + body
+    return _header(cp, flags, typesize, nbytes, blocksize, cbytes) + body
 
 
 def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: int, typesize: int,
