@@ -1,0 +1,136 @@
+"""Contiguous-frame persistence: reopen in a fresh process, append after reopen, special chunks, errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from ref_helpers import cparams
+
+import udcodec.reference as ref
+
+HERE = os.path.dirname(__file__)
+
+
+def run_fresh(code: str) -> str:
+    prog = f"import sys; sys.path.insert(0, {HERE!r})\n" + textwrap.dedent(code)
+    res = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def test_reopen_in_fresh_process(tmp_path, zcodec):
+    p = str(tmp_path / "a.b2frame")
+    data = np.arange(25_000, dtype=np.int32)
+    s = ref.SChunk(chunksize=40_000, data=data, cparams=cparams(codec_meta=5), urlpath=p, mode="w")
+    assert s.nchunks == 3
+    # no close(): data must already be on disk after each append
+    out = run_fresh(f"""
+        import numpy as np
+        import udcodec.reference as ref
+        from ref_helpers import zlib_encoder, zlib_decoder
+        ref.register_codec("zcodec", 200, zlib_encoder, zlib_decoder)
+        s = ref.open({p!r})
+        assert s.nchunks == 3 and s.nbytes == 100_000 and s.chunksize == 40_000
+        assert s.cparams.codec == 200 and s.cparams.codec_meta == 5 and s.typesize == 4
+        assert s[:] == np.arange(25_000, dtype=np.int32).tobytes()
+        print("OK")
+    """)
+    assert out.strip() == "OK"
+
+
+def test_fresh_process_without_registration_names_id(tmp_path, zcodec):
+    p = str(tmp_path / "b.b2frame")
+    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w")
+    s.append_data(np.arange(1000, dtype=np.int32))
+    out = run_fresh(f"""
+        import udcodec.reference as ref
+        s = ref.open({p!r})
+        try:
+            s.decompress_chunk(0)
+        except RuntimeError as e:
+            print("RuntimeError", e)
+    """)
+    assert out.startswith("RuntimeError") and "200" in out
+
+
+def test_append_after_reopen_and_special_chunks(tmp_path, zcodec):
+    p = str(tmp_path / "c.b2frame")
+    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w")
+    s.append_data(np.arange(1000, dtype=np.int32))
+    s.append_data(np.zeros(1000, dtype=np.int32))  # special-zero: not stored, coded in the offset
+    s.close()
+    a = ref.open(p, mode="a")
+    a.append_data(np.full(1000, 3, dtype=np.int32))
+    a.append_data(np.arange(10, dtype=np.int32))
+    a.close()
+    r = ref.open(p)
+    expect = np.concatenate([np.arange(1000), np.zeros(1000), np.full(1000, 3), np.arange(10)]).astype(np.int32)
+    assert r.nchunks == 4 and r[:] == expect.tobytes()
+    assert r.decompress_chunk(1) == bytes(4000)
+
+
+def test_empty_frame_roundtrip(tmp_path, zcodec):
+    p = str(tmp_path / "e.b2frame")
+    ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w").close()
+    r = ref.open(p)
+    assert r.nchunks == 0 and r.nbytes == 0 and r[:] == b""
+
+
+def test_cparams_update_is_persisted(tmp_path, zcodec):
+    p = str(tmp_path / "u.b2frame")
+    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w")
+    s.append_data(np.arange(1000, dtype=np.int32))
+    s.cparams = {"codec_meta": 99}
+    s.close()
+    assert ref.open(p).cparams.codec_meta == 99
+
+
+def test_open_overrides_and_thread_check(tmp_path, zcodec):
+    p = str(tmp_path / "o.b2frame")
+    ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w").close()
+    with pytest.raises(ValueError, match="thread"):
+        ref.open(p, dparams={"nthreads": 4})
+    assert ref.open(p, cparams={"clevel": 1}).cparams.clevel == 1
+
+
+def test_mode_rules_and_remove_urlpath(tmp_path, zcodec):
+    p = str(tmp_path / "m.b2frame")
+    ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w").close()
+    with pytest.raises(FileExistsError):
+        ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="a")
+    with pytest.raises(ValueError):
+        ref.open(p, mode="w")
+    with pytest.raises(ValueError):
+        ref.SChunk(chunksize=4000, urlpath=str(tmp_path / "new"), mode="r")
+    ref.remove_urlpath(p)
+    assert not os.path.exists(p)
+    ref.remove_urlpath(p)  # missing: no error
+    d = tmp_path / "dir.b2frame"
+    d.mkdir()
+    (d / "x").write_bytes(b"1")
+    ref.remove_urlpath(str(d))
+    assert not d.exists()
+    with pytest.raises(FileNotFoundError):
+        ref.open(p)
+
+
+def test_not_a_frame(tmp_path):
+    p = tmp_path / "junk"
+    p.write_bytes(b"hello world" * 20)
+    with pytest.raises(ValueError, match="not a Blosc2"):
+        ref.open(str(p))
+
+
+def test_failed_append_leaves_file_unchanged(tmp_path):
+    ref.register_codec("bad", 201, lambda i, o, m, s: -5, lambda i, o, m, s: o.size)
+    p = str(tmp_path / "f.b2frame")
+    s = ref.SChunk(chunksize=4000, cparams=cparams(codec=201), urlpath=p, mode="w")
+    before = open(p, "rb").read()
+    with pytest.raises(ValueError, match="-5"):
+        s.append_data(np.random.default_rng(0).integers(0, 255, 4000, dtype=np.uint8))
+    assert open(p, "rb").read() == before and s.nchunks == 0
