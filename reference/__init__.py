@@ -12,8 +12,9 @@ contiguous frame format.  Callbacks always run on the caller's thread.
 
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
 from .oneshot import compress2, decompress2
-from .params import CParams, Codec, DParams, Filter, SplitMode, Tuner
-from .registry import MAX_CODEC_NAME_LEN, _reset_registry, register_codec, ucodecs_registry
+from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
+from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
+from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
 from .schunk import SChunk, open, remove_urlpath
 
 __all__ = [

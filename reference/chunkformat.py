@@ -19,7 +19,7 @@ import numpy as np
 
 from . import filters as _filters
 from . import registry
-from .params import MAX_TYPESIZE, USER_CODEC_MAX, USER_CODEC_MIN, CParams, Codec, Filter, SplitMode
+from .params import MAX_TYPESIZE, USER_CODEC_MAX, USER_CODEC_MIN, Codec, CParams, Filter, SplitMode
 
 # ---- format constants (c-blosc2 blosc2.h) -----------------------------------------------------
 VERSION_FORMAT = 5  # BLOSC2_VERSION_FORMAT_STABLE

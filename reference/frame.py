@@ -12,15 +12,15 @@ rewritten from the first changed chunk onwards at every append, then the header 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import chunkformat as cf
-from .params import MAX_FILTERS, CParams, Codec, SplitMode, Tuner, _enum_or_int
+from .params import MAX_FILTERS, Codec, CParams, SplitMode, Tuner, _enum_or_int
 
 MAGIC = b"b2frame\x00"
 HEADER_MINLEN = 87

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ref_helpers import zlib_decoder, zlib_encoder
-
 import udcodec.reference as ref
+from ref_helpers import zlib_decoder, zlib_encoder
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,6 @@ import zlib
 
 import numpy as np
 
-import udcodec.reference as ref
-
 
 def zlib_encoder(inp, out, meta, schunk):
     data = zlib.compress(inp.tobytes(), 1)

@@ -9,9 +9,8 @@ import textwrap
 
 import numpy as np
 import pytest
-from ref_helpers import cparams
-
 import udcodec.reference as ref
+from ref_helpers import cparams
 
 HERE = os.path.dirname(__file__)
 

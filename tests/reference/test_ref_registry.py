@@ -6,9 +6,8 @@ import copy
 
 import numpy as np
 import pytest
-from ref_helpers import zlib_decoder, zlib_encoder
-
 import udcodec.reference as ref
+from ref_helpers import zlib_decoder, zlib_encoder
 from udcodec.reference import registry
 
 

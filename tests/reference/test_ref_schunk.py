@@ -6,9 +6,8 @@ import threading
 
 import numpy as np
 import pytest
-from ref_helpers import Recorder, cparams, zlib_decoder, zlib_encoder
-
 import udcodec.reference as ref
+from ref_helpers import Recorder, cparams, zlib_decoder, zlib_encoder
 from udcodec.reference import chunkformat as cf
 
 
