@@ -1,0 +1,72 @@
+"""Find adapters by name: built-in names, the ``udcodec.adapters`` entry-point group, or ``module:attribute``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+from udcodec.adapters.protocol import Adapter
+
+ENTRY_POINT_GROUP = "udcodec.adapters"
+BUILTIN: dict[str, str] = {
+    "reference": "udcodec.adapters.reference:ReferenceAdapter",
+    "blosc2": "udcodec.adapters.blosc2:Blosc2Adapter",
+}
+
+
+class AdapterLoadError(Exception):
+    """An adapter could not be found, imported or instantiated."""
+
+    def __init__(self, spec: str, reason: str) -> None:
+        super().__init__(f"adapter {spec!r} could not be loaded: {reason}")
+        self.spec = spec
+        self.reason = reason
+
+
+def _target(spec: str) -> str:
+    if ":" in spec:
+        return spec
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == spec:
+            return str(ep.value)
+    if spec in BUILTIN:
+        return BUILTIN[spec]
+    known = sorted({*BUILTIN, *(ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))})
+    raise AdapterLoadError(spec, f"no adapter of that name (known: {', '.join(known)}; or give module:attribute)")
+
+
+def load_adapter(spec: str) -> Adapter:
+    """Import and instantiate the adapter named by ``spec``; raise :class:`AdapterLoadError` on any failure."""
+    if not isinstance(spec, str) or not spec:
+        raise AdapterLoadError(repr(spec), "an adapter spec must be a non-empty string")
+    target = _target(spec)
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as exc:  # noqa: BLE001 - any import failure is the adapter's, report it
+        raise AdapterLoadError(spec, f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
+    obj: Any = module
+    for part in attr.split(".") if attr else []:
+        try:
+            obj = getattr(obj, part)
+        except AttributeError as exc:
+            raise AdapterLoadError(spec, f"{module_name!r} has no attribute {attr!r}") from exc
+    try:
+        adapter = obj() if isinstance(obj, type) or (callable(obj) and not isinstance(obj, Adapter)) else obj
+    except BaseException as exc:  # noqa: BLE001
+        raise AdapterLoadError(spec, f"instantiating {target} failed: {type(exc).__name__}: {exc}") from exc
+    missing = [m for m in ("info", "capabilities", "register_codec", "registry", "create") if not hasattr(adapter, m)]
+    if missing:
+        raise AdapterLoadError(spec, f"{target} does not implement the adapter protocol (missing: {', '.join(missing)})")
+    return adapter  # type: ignore[no-any-return]
+
+
+def expectations_path(spec: str) -> Path | None:
+    """The expectations file that ships next to a built-in adapter, if any."""
+    name = spec if ":" not in spec else None
+    if name is None:
+        return None
+    path = Path(__file__).parent / "expectations" / f"{name}.yaml"
+    return path if path.exists() else None

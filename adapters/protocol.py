@@ -1,0 +1,166 @@
+"""The adapter protocol: every operation a check may ask of an implementation under test.
+
+Checks speak only this vocabulary. Parameters are neutral dataclasses
+(:class:`CParams`, :class:`DParams`) that each adapter translates into its own
+spelling (python-blosc2 2.x dicts, 3.x/4.x dataclasses, a port's own API).
+
+An adapter that cannot perform an operation leaves the matching capability out of
+:meth:`Adapter.capabilities`; checks that need it are then reported as ``skip``.
+Operations must raise the implementation's own exceptions unchanged: the checks judge them.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+#: Codec callback signature: (input, output, meta, container) -> size in bytes.
+Callback = Callable[[np.ndarray, np.ndarray, int, Any], Any]
+
+#: Every capability name the harness knows. Checks declare which ones they need.
+CAPABILITIES: frozenset[str] = frozenset(
+    {
+        "persistence",  # create(urlpath=...) and open(); reopen in a fresh process
+        "update_params",  # Container.update_cparams / update_dparams
+        "outside_container",  # compress_outside / decompress_outside
+        "plugins",  # register_codec(name, id) with encoder=decoder=None
+        "filters",  # CParams.filters other than ("nofilter",)
+        "splitmode",  # CParams.splitmode other than "auto"
+    }
+)
+
+#: Filter names in the neutral vocabulary, with Blosc2's filter ids.
+FILTER_IDS: Mapping[str, int] = {
+    "nofilter": 0,
+    "shuffle": 1,
+    "bitshuffle": 2,
+    "delta": 3,
+    "trunc_prec": 4,
+}
+#: Split mode names in the neutral vocabulary, with Blosc2's enum values.
+SPLITMODE_IDS: Mapping[str, int] = {
+    "always": 1,
+    "never": 2,
+    "auto": 3,
+    "forward_compat": 4,
+}
+
+
+@dataclass(frozen=True)
+class CParams:
+    """Compression parameters in the harness's neutral vocabulary."""
+
+    codec: int
+    codec_meta: int = 0
+    clevel: int = 5
+    typesize: int = 1
+    nthreads: int = 1
+    blocksize: int = 0  # 0: automatic
+    splitmode: str = "never"
+    filters: tuple[str, ...] = ("nofilter",)
+    filters_meta: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class DParams:
+    """Decompression parameters in the harness's neutral vocabulary."""
+
+    nthreads: int = 1
+
+
+@runtime_checkable
+class Container(Protocol):
+    """An SChunk-like container as the checks see it."""
+
+    @property
+    def nchunks(self) -> int: ...
+
+    def append(self, data: bytes) -> int:
+        """Append ``data`` as one chunk; return the new number of chunks."""
+
+    def get_chunk(self, index: int) -> bytes:
+        """The compressed chunk ``index`` exactly as stored (Blosc2 chunk format)."""
+
+    def decompress_chunk(self, index: int) -> bytes: ...
+
+    def get_slice(self, start: int, stop: int) -> bytes:
+        """Items ``[start, stop)`` of the whole container, as bytes (items are typesize bytes)."""
+
+    def cparams(self) -> CParams: ...
+
+    def dparams(self) -> DParams: ...
+
+    def update_cparams(self, cparams: CParams) -> None: ...
+
+    def update_dparams(self, dparams: DParams) -> None: ...
+
+    def native(self) -> Any:
+        """The implementation's own container object (what callbacks should receive)."""
+
+    def close(self) -> None:
+        """Release the container; persisted data must be complete on disk afterwards."""
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """What the reports say about an implementation under test."""
+
+    name: str
+    implementation: str
+    version: str
+    python: str = field(default_factory=lambda: sys.version.split()[0])
+    platform: str = field(default_factory=platform.platform)
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """An implementation of ``register_codec`` and its container, as the checks drive it.
+
+    One adapter instance serves one check in one isolated process; the harness
+    guarantees the implementation's codec registry is pristine when a check starts.
+    """
+
+    name: str
+
+    def info(self) -> AdapterInfo: ...
+
+    def capabilities(self) -> frozenset[str]: ...
+
+    def register_codec(
+        self,
+        codec_name: Any,
+        id: Any,
+        encoder: Any = None,
+        decoder: Any = None,
+        version: Any = 1,
+    ) -> Any:
+        """Call the implementation's ``register_codec`` with exactly these arguments."""
+
+    def registry(self) -> dict[Any, Any]:
+        """A snapshot of the implementation's user-codec registry (id -> entry)."""
+
+    def create(
+        self,
+        cparams: CParams,
+        dparams: DParams,
+        chunksize: int,
+        urlpath: str | None = None,
+        contiguous: bool = True,
+    ) -> Container: ...
+
+    def open(self, urlpath: str, dparams: DParams, cparams: CParams | None = None) -> Container:
+        """Open a persisted container (capability ``persistence``)."""
+
+    def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
+        """Compress with a user codec outside any container (capability ``outside_container``)."""
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+        """Decompress a chunk outside any container (capability ``outside_container``)."""
+
+    def is_container(self, obj: Any) -> bool:
+        """Whether ``obj`` is (a view of) this implementation's container type."""

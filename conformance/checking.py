@@ -1,0 +1,250 @@
+"""The check contract: how checks are declared, what they receive, how they fail.
+
+A check is a function ``fn(ctx)`` registered under a dotted name with :func:`check`.
+Spec clauses name checks and give them parameters; ``ctx.params`` holds those.
+A check signals a contract violation by raising :class:`CheckFailed` (``ctx.fail``),
+and a missing adapter capability with :class:`CapabilityMissing`. Property checks
+run through :meth:`CheckContext.for_all`, which records the shrunk counterexample and
+makes the failure replayable with ``udcodec replay``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from udcodec.adapters.protocol import Adapter
+from udcodec.contract import Clause
+from udcodec.profiles import Profile
+
+
+class CheckFailed(AssertionError):
+    """The implementation under test violated the clause."""
+
+    def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.counterexample = counterexample
+        self.reproduction = reproduction
+
+
+class CapabilityMissing(Exception):
+    """The adapter does not provide a capability the check needs: the clause is skipped."""
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(f"the adapter does not provide capability {capability!r}")
+        self.capability = capability
+
+
+class NotApplicable(Exception):
+    """The clause does not apply to this implementation (reported as skip, with the reason)."""
+
+
+CheckFn = Callable[["CheckContext"], None]
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    name: str
+    fn: CheckFn
+    requires: frozenset[str]
+    doc: str
+
+
+CHECKS: dict[str, CheckDef] = {}
+
+
+def check(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as the check called ``name`` (``family.what``)."""
+
+    def deco(fn: CheckFn) -> CheckFn:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} is registered twice")
+        CHECKS[name] = CheckDef(name, fn, frozenset(requires), (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+        return fn
+
+    return deco
+
+
+# -- examples as JSON (for reports and replay) ---------------------------------------------
+
+
+def encode_example(value: Any) -> Any:
+    """Turn a Hypothesis example into JSON data, tagging what JSON cannot hold natively."""
+    if isinstance(value, bool | None | str) or isinstance(value, int) and not isinstance(value, np.integer):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, bytes | bytearray):
+        return {"__bytes__": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "data": base64.b64encode(value.tobytes()).decode()}
+    if isinstance(value, np.generic):
+        return {"__npscalar__": value.dtype.str, "value": encode_example(value.item())}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_example(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_example(v) for v in value]
+    if isinstance(value, Mapping):
+        return {"__dict__": [[encode_example(k), encode_example(v)] for k, v in value.items()]}
+    return {"__repr__": repr(value)}
+
+
+def decode_example(data: Any) -> Any:
+    if isinstance(data, list):
+        return [decode_example(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "__bytes__" in data:
+        return base64.b64decode(data["__bytes__"])
+    if "__ndarray__" in data:
+        return np.frombuffer(base64.b64decode(data["data"]), dtype=np.dtype(data["__ndarray__"])).reshape(data["shape"]).copy()
+    if "__npscalar__" in data:
+        return np.dtype(data["__npscalar__"]).type(decode_example(data["value"]))
+    if "__tuple__" in data:
+        return tuple(decode_example(v) for v in data["__tuple__"])
+    if "__dict__" in data:
+        return {decode_example(k): decode_example(v) for k, v in data["__dict__"]}
+    if "__float__" in data:
+        return float(data["__float__"])
+    raise ValueError(f"cannot replay an example holding {data!r}")
+
+
+# -- the context a check runs in -----------------------------------------------------------
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may use: the adapter, its parameters, the profile, scratch space."""
+
+    adapter: Adapter
+    adapter_spec: str
+    clause: Clause
+    params: Mapping[str, Any]
+    profile: Profile
+    check_index: int = 0
+    replay: Mapping[str, Any] | None = None  # {"check": i, "property": j, "example": ...}
+    _property_count: int = field(default=0, init=False)
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
+
+    def param(self, name: str) -> Any:
+        try:
+            return self.params[name]
+        except KeyError:
+            raise KeyError(f"clause {self.clause.id}: check needs parameter {name!r} (spec {self.clause.file}:{self.clause.line})") from None
+
+    def require(self, capability: str) -> None:
+        if capability not in self.adapter.capabilities():
+            raise CapabilityMissing(capability)
+
+    def fail(self, message: str, **kw: Any) -> NoReturn:
+        raise CheckFailed(message, **kw)
+
+    @property
+    def tmpdir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="udcodec-")
+        return Path(self._tmp.name)
+
+    def cleanup(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def reproduction(self, property_index: int, example: Any) -> str:
+        payload = json.dumps({"check": self.check_index, "property": property_index, "example": example}, separators=(",", ":"))
+        return (
+            f"udcodec replay {self.clause.id} --adapter {shlex.quote(self.adapter_spec)}"
+            f" --example {shlex.quote(payload)}"
+        )
+
+    def for_all(self, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None]) -> None:
+        """Check ``prop`` for examples drawn from ``strategy`` (shrinking failures), or replay one example."""
+        index = self._property_count
+        self._property_count += 1
+        if self.replay is not None:
+            if self.replay.get("check") == self.check_index and self.replay.get("property") == index:
+                prop(decode_example(self.replay["example"]))
+            return
+        last: list[Any] = []
+
+        @self.profile.settings()
+        @given(strategy)
+        def run(example: Any) -> None:
+            last[:] = [example]
+            prop(example)
+
+        try:
+            run()
+        except BaseException as exc:
+            if not last:
+                raise
+            example = encode_example(last[0])
+            if isinstance(exc, CheckFailed):
+                exc.counterexample = example
+                exc.reproduction = exc.reproduction or self.reproduction(index, example)
+                raise
+            raise CheckFailed(
+                f"{type(exc).__name__} escaped the implementation: {exc}",
+                counterexample=example,
+                reproduction=self.reproduction(index, example),
+            ) from exc
+
+
+@contextmanager
+def expect_rejection(ctx: CheckContext, what: str, allowed: tuple[type[BaseException], ...]) -> Iterator[list[BaseException]]:
+    """Assert that the block raises one of ``allowed`` (not a crash, not silent success)."""
+    caught: list[BaseException] = []
+    try:
+        yield caught
+    except allowed as exc:
+        caught.append(exc)
+        return
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"{what}: raised {type(exc).__name__}({exc}), expected one of {names(allowed)}")
+    ctx.fail(f"{what}: was accepted, expected {names(allowed)}")
+
+
+def names(types: tuple[type[BaseException], ...]) -> str:
+    return " or ".join(t.__name__ for t in types)
+
+
+EXCEPTION_TYPES: dict[str, type[BaseException]] = {
+    t.__name__: t
+    for t in (ValueError, TypeError, RuntimeError, OverflowError, KeyError, IndexError, NotImplementedError, OSError, Exception)
+}
+
+
+def exception_types(names_: list[str]) -> tuple[type[BaseException], ...]:
+    """Exception classes named by a spec parameter."""
+    try:
+        return tuple(EXCEPTION_TYPES[n] for n in names_)
+    except KeyError as exc:
+        raise KeyError(f"unknown exception type {exc.args[0]!r} in spec parameters (known: {', '.join(EXCEPTION_TYPES)})") from None
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it was raised from or during, outermost first."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in chain:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return chain
+
+
+def describe_exc(exc: BaseException) -> str:
+    return " <- ".join(f"{type(e).__name__}({e})" for e in exception_chain(exc))

@@ -1,0 +1,12 @@
+"""Check implementations, one module per clause family; importing this package registers them all."""
+
+from udcodec.checks import (  # noqa: F401
+    callbacks,
+    container,
+    identity,
+    memcpy,
+    plugins,
+    registration,
+    roundtrip,
+    threads,
+)

@@ -1,0 +1,258 @@
+"""Checks of what the host passes to encoder/decoder callbacks and how it treats what they return."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+
+from udcodec.checking import CheckContext, check, describe_exc, exception_chain, exception_types
+from udcodec.checks.common import IdPool, cparams_for, fill, first_difference, literal, new_container, read_back, register_pair
+from udcodec.strategies import layouts, make_data
+from udcodec.testcodecs import Call, Recorder, zlib_decoder, zlib_encoder
+
+#: Compressible data: four 1 KiB blocks of a smooth ramp (zlib shrinks it, so the decoder runs too).
+SAMPLE = make_data("arange", np.dtype("u1"), 4096, 3)
+BLOCK = 1024
+
+
+def _sample_container(ctx: CheckContext, codec_id: int, meta: int = 0) -> Any:
+    return new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK, codec_meta=meta), chunksize=len(SAMPLE))
+
+
+def _check_call(ctx: CheckContext, call: Call, meta: int) -> None:
+    who = f"{call.kind} call"
+    if call.input_type != "ndarray" or call.output_type != "ndarray":
+        ctx.fail(f"{who}: input/output are {call.input_type}/{call.output_type}, expected numpy ndarrays")
+    if call.input_dtype != "uint8" or call.output_dtype != "uint8":
+        ctx.fail(f"{who}: input/output dtypes are {call.input_dtype}/{call.output_dtype}, expected uint8")
+    if len(call.input_shape) != 1 or len(call.output_shape) != 1:
+        ctx.fail(f"{who}: input/output shapes are {call.input_shape}/{call.output_shape}, expected 1-D")
+    if not call.input_contiguous:
+        ctx.fail(f"{who}: the input array is not contiguous")
+    if call.output_shape[0] < 1:
+        ctx.fail(f"{who}: the output buffer is empty")
+    if call.meta != meta or not isinstance(call.meta, int | np.integer):
+        ctx.fail(f"{who}: meta is {call.meta!r}, expected the codec_meta {meta}")
+    if not ctx.adapter.is_container(call.container):
+        ctx.fail(f"{who}: the fourth argument is {type(call.container).__name__}, expected the container (SChunk)")
+
+
+@check("callbacks.arguments")
+def arguments(ctx: CheckContext) -> None:
+    """Encoder and decoder receive uint8 1-D arrays, the codec meta and the container."""
+    meta = int(ctx.param("meta"))
+    rec = Recorder()
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "rec", codec_id, rec.enc, rec.dec)
+    container = _sample_container(ctx, codec_id, meta)
+    fill(container, [SAMPLE])
+    read_back(container)
+    for kind in ctx.param("kinds"):
+        calls = rec.of(kind)
+        if not calls:
+            ctx.fail(f"the {kind} was never called while compressing/decompressing {len(SAMPLE)} compressible bytes")
+        for call in calls:
+            _check_call(ctx, call, meta)
+
+
+@check("callbacks.input_is_block")
+def input_is_block(ctx: CheckContext) -> None:
+    """Without filters or splitting, the encoder inputs are the chunk's blocks, in order, sized blocksize."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+
+    def prop(layout: Any) -> None:
+        rec = Recorder()
+        codec_id = pool.next()
+        register_pair(ctx, f"blk{codec_id}", codec_id, rec.enc, rec.dec)
+        container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
+        for chunk in layout.chunks():
+            before = len(rec.calls)
+            container.append(chunk)
+            inputs = [c.input_bytes for c in rec.calls[before:] if c.kind == "encoder"]
+            if b"".join(inputs) != chunk:
+                ctx.fail(f"the encoder inputs of a {len(chunk)}-byte chunk concatenate to {sum(map(len, inputs))} bytes "
+                         f"that are not the chunk ({first_difference(b''.join(inputs), chunk)})")
+            sizes = [len(i) for i in inputs]
+            if layout.blocksize and any(s != layout.blocksize for s in sizes[:-1]):
+                ctx.fail(f"encoder input sizes {sizes} do not match the blocksize {layout.blocksize}")
+
+    ctx.for_all(
+        layouts(contents=("random",), dtypes=("u1", "i4", "f8"), block_items=(64, 100, 256), max_chunks=2, allow_empty=False,
+                max_chunk_items=int(ctx.param("max_chunk_items"))),
+        prop,
+    )
+
+
+@check("callbacks.decoder_sizes")
+def decoder_sizes(ctx: CheckContext) -> None:
+    """The decoder's output size is the size of the block its input was encoded from."""
+    rec = Recorder()
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "dsz", codec_id, rec.enc, rec.dec)
+    data = SAMPLE + SAMPLE[: int(ctx.param("tail"))]
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(data))
+    fill(container, [data])
+    encoded = {bytes(zlib.compress(c.input_bytes, 1)): len(c.input_bytes) for c in rec.of("encoder")}
+    if read_back(container) != data:
+        ctx.fail("the data did not round-trip through a correct codec")
+    for call in rec.of("decoder"):
+        want = encoded.get(call.input_bytes)
+        if want is None:
+            ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that no encoder call returned")
+        if call.output_shape[0] != want:
+            ctx.fail(f"the decoder's output holds {call.output_shape[0]} bytes, but its block had {want}")
+
+
+def _returning(value: Any) -> Any:
+    def encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> Any:
+        output[: min(8, output.size)] = 1
+        if value == "OUT+1":
+            return output.size + 1
+        return value
+
+    return encoder
+
+
+def _decoder_returning(value: Any) -> Any:
+    def decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> Any:
+        zlib_decoder(input, output, meta, schunk)
+        if isinstance(value, str) and value.startswith("OUT"):
+            return output.size + int(value[3:])
+        return value
+
+    return decoder
+
+
+def _expect_clean_failure(ctx: CheckContext, what: str, allowed: tuple[type[BaseException], ...], action: Any,
+                          *, chained: bool = False) -> BaseException:
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001
+        chain = exception_chain(exc) if chained else [exc]
+        if not any(isinstance(e, allowed) for e in chain):
+            ctx.fail(f"{what}: raised {describe_exc(exc)}; expected {' or '.join(t.__name__ for t in allowed)}")
+        return exc
+    ctx.fail(f"{what}: no error was raised")
+
+
+@check("callbacks.encoder_return_rejected")
+def encoder_return_rejected(ctx: CheckContext) -> None:
+    """An encoder returning an invalid size makes the append fail, and nothing is stored."""
+    allowed = exception_types(ctx.param("exceptions"))
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    for text in ctx.param("values"):
+        value = text if text == "OUT+1" else literal(text)
+        codec_id = pool.next()
+        register_pair(ctx, f"ret{codec_id}", codec_id, _returning(value), zlib_decoder)
+        container = _sample_container(ctx, codec_id)
+        _expect_clean_failure(ctx, f"an encoder returning {value!r}", allowed, lambda c=container: c.append(SAMPLE))
+        if container.nchunks != 0:
+            ctx.fail(f"the encoder returned {value!r}, yet the container now holds {container.nchunks} chunk(s)")
+
+
+@check("callbacks.decoder_return_rejected")
+def decoder_return_rejected(ctx: CheckContext) -> None:
+    """A decoder returning anything but the output size makes the read fail."""
+    allowed = exception_types(ctx.param("exceptions"))
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    for text in ctx.param("values"):
+        value = text if isinstance(text, str) and text.startswith("OUT") else literal(text)
+        codec_id = pool.next()
+        register_pair(ctx, f"dret{codec_id}", codec_id, zlib_encoder, _decoder_returning(value))
+        container = _sample_container(ctx, codec_id)
+        fill(container, [SAMPLE])
+        _expect_clean_failure(ctx, f"a decoder returning {value!r}", allowed, lambda c=container: c.decompress_chunk(0))
+
+
+class _Marker(Exception):
+    """Raised by the checks' own callbacks, to be recognised when it comes back."""
+
+
+@check("callbacks.exception_propagates")
+def exception_propagates(ctx: CheckContext) -> None:
+    """An exception raised in a callback reaches the caller as itself or chained to it; nothing is stored."""
+    codec_id = int(ctx.param("id"))
+    raised: list[BaseException] = []
+
+    def raising(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+        exc = _Marker(f"raised inside the {ctx.param('kind')}")
+        raised.append(exc)
+        raise exc
+
+    kind = ctx.param("kind")
+    if kind == "encoder":
+        register_pair(ctx, "raise", codec_id, raising, zlib_decoder)
+        container = _sample_container(ctx, codec_id)
+        action = lambda: container.append(SAMPLE)  # noqa: E731
+    else:
+        register_pair(ctx, "raise", codec_id, zlib_encoder, raising)
+        container = _sample_container(ctx, codec_id)
+        fill(container, [SAMPLE])
+        action = lambda: container.decompress_chunk(0)  # noqa: E731
+    before = container.nchunks
+    try:
+        action()
+    except BaseException as exc:  # noqa: BLE001
+        if not raised:
+            ctx.fail(f"the call failed with {describe_exc(exc)} before the {kind} was even called")
+        if not any(e is raised[0] for e in exception_chain(exc)):
+            ctx.fail(f"the {kind}'s exception did not reach the caller: got {describe_exc(exc)}")
+    else:
+        ctx.fail(f"the {kind} raised {raised[0]!r} but the call succeeded" if raised else f"the {kind} was never called")
+    if container.nchunks != before:
+        ctx.fail(f"the encoder raised, yet the container now holds {container.nchunks} chunks (was {before})")
+
+
+@check("callbacks.no_system_error")
+def no_system_error(ctx: CheckContext) -> None:
+    """Callback failures surface as ordinary exceptions, never SystemError (an interpreter-level bug signal)."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+
+    def raising(*args: Any) -> int:
+        raise _Marker("callback failure")
+
+    cases = {"an encoder that raises": (raising, zlib_decoder, "append"),
+             "an encoder returning None": (_returning(None), zlib_decoder, "append"),
+             "a decoder that raises": (zlib_encoder, raising, "read")}
+    for what, (enc, dec, op) in cases.items():
+        codec_id = pool.next()
+        register_pair(ctx, f"se{codec_id}", codec_id, enc, dec)
+        container = _sample_container(ctx, codec_id)
+        try:
+            if op == "read":
+                fill(container, [SAMPLE])
+                container.decompress_chunk(0)
+            else:
+                container.append(SAMPLE)
+        except SystemError as exc:
+            ctx.fail(f"{what}: the caller got {describe_exc(exc)}")
+        except Exception:  # noqa: BLE001 - any ordinary exception is fine here
+            pass
+
+
+@check("callbacks.output_past_return_ignored")
+def output_past_return_ignored(ctx: CheckContext) -> None:
+    """Only the returned number of output bytes is stored: the decoder gets exactly them back."""
+    codec_id = int(ctx.param("id"))
+    returned: set[bytes] = set()
+
+    def scribbling(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+        n = zlib_encoder(input, output, meta, schunk)
+        if n:
+            returned.add(output[:n].tobytes())
+            output[n:] = 0xAA
+        return n
+
+    rec = Recorder(scribbling, zlib_decoder)
+    register_pair(ctx, "scribble", codec_id, rec.enc, rec.dec)
+    container = _sample_container(ctx, codec_id)
+    fill(container, [SAMPLE])
+    got = read_back(container)
+    if got != SAMPLE:
+        ctx.fail(f"bytes written past the returned size corrupted the data: {first_difference(got, SAMPLE)}")
+    for call in rec.of("decoder"):
+        if call.input_bytes not in returned:
+            ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that are not what the encoder returned")
+

@@ -1,0 +1,97 @@
+"""Helpers shared by the check families."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from udcodec.adapters.protocol import Container, CParams, DParams
+from udcodec.checking import CheckContext
+from udcodec.strategies import Layout
+
+#: First byte of the extended header fields, from the Blosc2 chunk format.
+HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_UDCODEC, HEADER_CODEC_META = 2, 3, 4, 22, 23
+UDCODEC_FORMAT = 6  # compressor enumeration in flags bits 5..7: "defined in the user-defined codec slot"
+MEMCPYED_FLAG = 0x02
+
+
+def literal(text: Any) -> Any:
+    """A spec parameter written as a Python literal (``"170.0"``, ``"None"``, ``"'x'"``)."""
+    if not isinstance(text, str):
+        return text
+    return ast.literal_eval(text)
+
+
+class IdPool:
+    """Hands out unused codec ids in [lo, hi], so one check can register many codecs."""
+
+    def __init__(self, lo: int = 160, hi: int = 255) -> None:
+        self._ids = iter(range(lo, hi + 1))
+
+    def next(self) -> int:
+        try:
+            return next(self._ids)
+        except StopIteration:
+            raise RuntimeError("the check ran out of codec ids (raise its id range or lower max_examples)") from None
+
+    def take(self, n: int) -> list[int]:
+        return list(itertools.islice(self._ids, n))
+
+
+def cparams_for(codec: int, layout: Layout | None = None, **overrides: Any) -> CParams:
+    base: dict[str, Any] = {"codec": codec, "nthreads": 1}
+    if layout is not None:
+        base.update(typesize=layout.typesize, blocksize=layout.blocksize, filters=layout.filters, splitmode=layout.splitmode)
+    base.update(overrides)
+    return CParams(**base)
+
+
+def new_container(ctx: CheckContext, cparams: CParams, chunksize: int, **kw: Any) -> Container:
+    return ctx.adapter.create(cparams=cparams, dparams=DParams(nthreads=1), chunksize=chunksize, **kw)
+
+
+def fill(container: Container, chunks: list[bytes]) -> None:
+    for i, chunk in enumerate(chunks):
+        n = container.append(chunk)
+        if container.nchunks != i + 1:
+            raise AssertionError(f"append returned {n!r} but the container holds {container.nchunks} chunks, expected {i + 1}")
+
+
+def read_back(container: Container) -> bytes:
+    return b"".join(container.decompress_chunk(i) for i in range(container.nchunks))
+
+
+def first_difference(a: bytes, b: bytes) -> str:
+    if len(a) != len(b):
+        return f"lengths differ: got {len(a)} bytes, expected {len(b)}"
+    pos = int(np.flatnonzero(np.frombuffer(a, np.uint8) != np.frombuffer(b, np.uint8))[0])
+    return f"first difference at byte {pos}: got {a[pos]:#04x}, expected {b[pos]:#04x}"
+
+
+def register_pair(ctx: CheckContext, name: str, codec_id: int, encoder: Callable[..., Any], decoder: Callable[..., Any]) -> None:
+    """Register a codec the check needs; a rejection here is itself a violation."""
+    try:
+        ctx.adapter.register_codec(name, codec_id, encoder, decoder)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"registering a valid codec ({name!r}, id {codec_id}) was rejected: {type(exc).__name__}: {exc}")
+
+
+def header(chunk: bytes) -> dict[str, int]:
+    """The few Blosc2 chunk-header fields the identity checks read."""
+    if len(chunk) < 32:
+        raise ValueError(f"a Blosc2 chunk has a 32-byte header; got {len(chunk)} bytes")
+    flags = chunk[HEADER_FLAGS]
+    return {
+        "version": chunk[0],
+        "flags": flags,
+        "compformat": flags >> 5,
+        "memcpyed": int(bool(flags & MEMCPYED_FLAG)),
+        "typesize": chunk[HEADER_TYPESIZE],
+        "nbytes": int.from_bytes(chunk[HEADER_NBYTES : HEADER_NBYTES + 4], "little"),
+        "udcodec": chunk[HEADER_UDCODEC],
+        "codec_meta": chunk[HEADER_CODEC_META],
+    }

@@ -1,0 +1,83 @@
+"""Checks of the memcpy fallback: an encoder returning 0 asks the host to store the block raw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from udcodec.checking import CheckContext, check
+from udcodec.checks.common import IdPool, cparams_for, fill, first_difference, new_container, read_back, register_pair
+from udcodec.strategies import layouts, make_data
+from udcodec.testcodecs import Recorder, even_zlib_encoder, memcpy_encoder, zlib_decoder
+
+
+def _layouts(ctx: CheckContext) -> Any:
+    return layouts(max_chunk_items=int(ctx.param("max_chunk_items")), max_chunks=int(ctx.param("max_chunks")))
+
+
+def _zeroing_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    output[:] = 0  # wrong on purpose: if the host decodes a raw block with it, the data changes
+    return output.size
+
+
+@check("memcpy.roundtrip")
+def roundtrip(ctx: CheckContext) -> None:
+    """Blocks whose encoder returned 0 come back bit-exactly (without help from the decoder)."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+
+    def prop(layout: Any) -> None:
+        codec_id = pool.next()
+        register_pair(ctx, f"raw{codec_id}", codec_id, memcpy_encoder, _zeroing_decoder)
+        container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
+        fill(container, layout.chunks())
+        got, want = read_back(container), layout.data()
+        if got != want:
+            ctx.fail(f"raw-stored data did not round-trip: {first_difference(got, want)}")
+
+    ctx.for_all(_layouts(ctx), prop)
+
+
+@check("memcpy.decoder_not_called")
+def decoder_not_called(ctx: CheckContext) -> None:
+    """The decoder is never called for a block the encoder asked to store raw."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+
+    def prop(layout: Any) -> None:
+        rec = Recorder(memcpy_encoder, _zeroing_decoder)
+        codec_id = pool.next()
+        register_pair(ctx, f"nodec{codec_id}", codec_id, rec.enc, rec.dec)
+        container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
+        fill(container, layout.chunks())
+        read_back(container)
+        if layout.nitems:
+            container.get_slice(0, layout.nitems)
+        if rec.of("decoder"):
+            ctx.fail(f"the decoder was called {len(rec.of('decoder'))} time(s) although every encoder call returned 0")
+
+    ctx.for_all(_layouts(ctx), prop)
+
+
+@check("memcpy.mixed_blocks")
+def mixed_blocks(ctx: CheckContext) -> None:
+    """Chunks mixing compressed and raw blocks round-trip; the decoder sees only the compressed ones."""
+    codec_id = int(ctx.param("id"))
+    block = int(ctx.param("blocksize"))
+    rec = Recorder(even_zlib_encoder, zlib_decoder)
+    register_pair(ctx, "mixed", codec_id, rec.enc, rec.dec)
+    # Blocks alternate between an even and an odd first byte; all are compressible.
+    nblocks = int(ctx.param("nblocks"))
+    blocks = [bytes([2 * i % 256 + (i % 2)]) + make_data("runs", np.dtype("u1"), block - 1, i) for i in range(nblocks)]
+    data = b"".join(blocks)
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=block), chunksize=len(data))
+    fill(container, [data])
+    compressed = sum(1 for c in rec.of("encoder") if 0 < c.returned < len(c.input_bytes))
+    raw = sum(1 for c in rec.of("encoder") if c.returned == 0)
+    if not compressed or not raw:
+        ctx.fail(f"the chunk did not mix block kinds (compressed={compressed}, raw={raw}); is the blocksize honoured?")
+    got = read_back(container)
+    if got != data:
+        ctx.fail(f"a chunk mixing compressed and raw blocks did not round-trip: {first_difference(got, data)}")
+    decoded = len(rec.of("decoder"))
+    if decoded != compressed:
+        ctx.fail(f"the decoder was called {decoded} times for {compressed} compressed and {raw} raw blocks")

@@ -1,0 +1,213 @@
+"""Checks of register_codec's argument rules and of the registry it maintains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from udcodec.checking import CheckContext, check, describe_exc, exception_types, expect_rejection
+from udcodec.checks.common import IdPool, cparams_for, fill, literal, new_container, read_back, register_pair
+from udcodec.strategies import ids_in, ids_outside
+from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
+
+ROUNDTRIP_DATA = bytes(range(256)) * 16 + bytes(4096)
+
+
+def _usable(ctx: CheckContext, codec_id: int, recorder: Recorder | None = None) -> None:
+    """A registered codec must work in a container: round trip, and its encoder is the one called."""
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=1024), chunksize=len(ROUNDTRIP_DATA))
+    fill(container, [ROUNDTRIP_DATA])
+    if read_back(container) != ROUNDTRIP_DATA:
+        ctx.fail(f"a container using codec id {codec_id!r} did not round-trip its data")
+    if recorder is not None and not recorder.of("encoder"):
+        ctx.fail(f"a container using codec id {codec_id!r} never called the registered encoder")
+
+
+def _snapshot(ctx: CheckContext) -> dict[Any, Any]:
+    return dict(ctx.adapter.registry())
+
+
+def _rejected_unchanged(ctx: CheckContext, what: str, allowed: tuple[type[BaseException], ...], *args: Any, **kw: Any) -> None:
+    before = _snapshot(ctx)
+    with expect_rejection(ctx, what, allowed):
+        ctx.adapter.register_codec(*args, **kw)
+    after = _snapshot(ctx)
+    if after != before:
+        ctx.fail(f"{what}: was rejected but the registry changed: {sorted(map(repr, set(after) ^ set(before)))}")
+
+
+@check("registration.accepts_ids")
+def accepts_ids(ctx: CheckContext) -> None:
+    """Every id in [min, max] is accepted, listed in the registry, and usable; both edges included."""
+    lo, hi = int(ctx.param("min")), int(ctx.param("max"))
+    for codec_id in range(lo, hi + 1):
+        try:
+            ctx.adapter.register_codec(f"codec{codec_id}", codec_id, zlib_encoder, zlib_decoder)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"register_codec('codec{codec_id}', {codec_id}, enc, dec) was rejected: {describe_exc(exc)}")
+        if codec_id not in ctx.adapter.registry():
+            ctx.fail(f"id {codec_id} was accepted but is not in the registry")
+    for codec_id in (lo, hi):
+        _usable(ctx, codec_id)
+
+
+@check("registration.rejects_ids")
+def rejects_ids(ctx: CheckContext) -> None:
+    """Integer ids outside [min, max] are rejected with the given exception and change nothing."""
+    lo, hi = int(ctx.param("min")), int(ctx.param("max"))
+    allowed = exception_types(ctx.param("exceptions"))
+
+    def prop(codec_id: int) -> None:
+        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, dec)", allowed, "c", codec_id, zlib_encoder, zlib_decoder)
+
+    for value in (lo - 1, hi + 1):  # the edges always, whatever the profile
+        prop(value)
+    ctx.for_all(ids_outside(lo, hi), prop)
+
+
+@check("registration.rejects_id_types")
+def rejects_id_types(ctx: CheckContext) -> None:
+    """Ids that are not integers are rejected (listed values, and floats drawn inside the range)."""
+    allowed = exception_types(ctx.param("exceptions"))
+    lo, hi = int(ctx.param("min")), int(ctx.param("max"))
+
+    def prop(value: Any) -> None:
+        _rejected_unchanged(ctx, f"register_codec('c', {value!r}, enc, dec)", allowed, "c", value, zlib_encoder, zlib_decoder)
+
+    for text in ctx.param("values"):
+        prop(literal(text))
+    ctx.for_all(st.floats(lo, hi, allow_nan=False), prop)
+
+
+@check("registration.accepts_integer_like_ids")
+def accepts_integer_like_ids(ctx: CheckContext) -> None:
+    """NumPy integer ids are accepted like the equal int, and the codec is usable under that int."""
+    for i, dtype in enumerate(ctx.param("dtypes")):
+        value = np.dtype(dtype).type(int(ctx.param("base_id")) + i)
+        try:
+            ctx.adapter.register_codec(f"np{i}", value, zlib_encoder, zlib_decoder)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"register_codec('np{i}', np.{np.dtype(dtype).name}({int(value)}), enc, dec) was rejected: {describe_exc(exc)}")
+        _usable(ctx, int(value))
+
+
+@check("registration.rejects_duplicate_id")
+def rejects_duplicate_id(ctx: CheckContext) -> None:
+    """Registering an id twice is rejected; the first codec stays registered and in use."""
+    allowed = exception_types(ctx.param("exceptions"))
+    codec_id = int(ctx.param("id"))
+    first, second = Recorder(), Recorder()
+    register_pair(ctx, "first", codec_id, first.enc, first.dec)
+    _rejected_unchanged(ctx, f"registering id {codec_id} a second time", allowed, "second", codec_id, second.enc, second.dec)
+    _usable(ctx, codec_id, first)
+    if second.calls:
+        ctx.fail(f"after the rejected re-registration of id {codec_id}, the rejected codec was called")
+
+
+@check("registration.rejects_unpaired")
+def rejects_unpaired(ctx: CheckContext) -> None:
+    """An encoder without a decoder, or a decoder without an encoder, is rejected."""
+    allowed = exception_types(ctx.param("exceptions"))
+    codec_id = int(ctx.param("id"))
+    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, None)", allowed, "c", codec_id, zlib_encoder, None)
+    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, None, dec)", allowed, "c", codec_id, None, zlib_decoder)
+    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, encoder=enc)", allowed, "c", codec_id, encoder=zlib_encoder)
+    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, decoder=dec)", allowed, "c", codec_id, decoder=zlib_decoder)
+
+
+@check("registration.rejects_non_callables")
+def rejects_non_callables(ctx: CheckContext) -> None:
+    """Encoders and decoders that are not callable are rejected at registration."""
+    allowed = exception_types(ctx.param("exceptions"))
+    codec_id = int(ctx.param("id"))
+    for text in ctx.param("values"):
+        bad = literal(text)
+        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, {bad!r}, dec)", allowed, "c", codec_id, bad, zlib_decoder)
+        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, {bad!r})", allowed, "c", codec_id, zlib_encoder, bad)
+
+
+@check("registration.rejects_names")
+def rejects_names(ctx: CheckContext) -> None:
+    """Codec names outside the rules are rejected with the given exception."""
+    allowed = exception_types(ctx.param("exceptions"))
+    codec_id = int(ctx.param("id"))
+    for text in ctx.param("values"):
+        name = literal(text)
+        _rejected_unchanged(ctx, f"register_codec({name!r}, {codec_id}, enc, dec)", allowed, name, codec_id, zlib_encoder, zlib_decoder)
+
+
+@check("registration.accepts_names")
+def accepts_names(ctx: CheckContext) -> None:
+    """Valid codec names are accepted and recorded."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    for text in ctx.param("values"):
+        name = literal(text)
+        codec_id = pool.next()
+        register_pair(ctx, name, codec_id, zlib_encoder, zlib_decoder)
+
+
+@check("registration.versions")
+def versions(ctx: CheckContext) -> None:
+    """Versions in the valid list are accepted; the invalid ones are rejected with the given exceptions."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    allowed = exception_types(ctx.param("exceptions"))
+    for text in ctx.param("valid"):
+        value, codec_id = literal(text), pool.next()
+        try:
+            ctx.adapter.register_codec("v", codec_id, zlib_encoder, zlib_decoder, version=value)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"register_codec('v', {codec_id}, enc, dec, version={value!r}) was rejected: {describe_exc(exc)}")
+    codec_id = pool.next()
+    for text in ctx.param("invalid"):
+        value = literal(text)
+        _rejected_unchanged(ctx, f"register_codec('v', {codec_id}, enc, dec, version={value!r})", allowed,
+                            "v", codec_id, zlib_encoder, zlib_decoder, version=value)
+
+
+@check("registration.returns_none")
+def returns_none(ctx: CheckContext) -> None:
+    """register_codec returns None."""
+    got = ctx.adapter.register_codec("c", int(ctx.param("id")), zlib_encoder, zlib_decoder)
+    if got is not None:
+        ctx.fail(f"register_codec returned {got!r}, expected None")
+
+
+@check("registration.registry_entry")
+def registry_entry(ctx: CheckContext) -> None:
+    """After registration the registry maps the id to (name, encoder, decoder)."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "entry", codec_id, zlib_encoder, zlib_decoder)
+    entry = ctx.adapter.registry().get(codec_id)
+    if entry != ("entry", zlib_encoder, zlib_decoder):
+        ctx.fail(f"registry()[{codec_id}] is {entry!r}, expected ('entry', encoder, decoder)")
+
+
+@check("registration.rejection_is_atomic")
+def rejection_is_atomic(ctx: CheckContext) -> None:
+    """Whatever argument is bad, a rejected registration leaves the registry exactly as it was."""
+    kept = int(ctx.param("id"))
+    register_pair(ctx, "kept", kept, zlib_encoder, zlib_decoder)
+    fresh = iter(range(kept + 1, 256))
+    bad_calls: list[tuple[Any, ...]] = [
+        ("c", kept, zlib_encoder, zlib_decoder),  # duplicate id
+        ("c", next(fresh), zlib_encoder, None),
+        ("c", next(fresh), 5, zlib_decoder),
+        (None, next(fresh), zlib_encoder, zlib_decoder),
+        ("c", next(fresh), zlib_encoder, zlib_decoder, -1),
+        ("c", next(fresh), zlib_encoder, zlib_decoder, 256),
+        ("c", 159, zlib_encoder, zlib_decoder),
+        ("c", str(next(fresh)), zlib_encoder, zlib_decoder),
+    ]
+    for args in bad_calls:
+        before = _snapshot(ctx)
+        try:
+            ctx.adapter.register_codec(*args)
+        except Exception as exc:  # noqa: BLE001 - rejected: look behind it
+            after = _snapshot(ctx)
+            if after != before:
+                ctx.fail(f"register_codec{args!r} was rejected ({type(exc).__name__}) but changed the registry: "
+                         f"{sorted(map(repr, set(after) ^ set(before)))}")
+        # An accepted bad call is judged by the clause of that argument, not here.
+    _usable(ctx, kept)

@@ -1,0 +1,207 @@
+"""Load the contract (``spec/*.yaml``), validate it against ``spec/schema.json``, and index its clauses.
+
+A malformed spec raises :class:`SpecError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+SCHEMA_NAME = "schema.json"
+DERIVED_PREFIX = "derived:"
+
+
+class SpecError(Exception):
+    """The contract files are malformed: the message names file, line and field."""
+
+    def __init__(self, file: str, line: int | None, field: str, problem: str) -> None:
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {field}: {problem}")
+        self.file, self.line, self.field, self.problem = file, line, field, problem
+
+
+@dataclass(frozen=True)
+class CheckRef:
+    """One check a clause is verified by, with the parameters the spec gives it."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    title: str
+    level: str
+    subject: str
+    family: str
+    source: str
+    checks: tuple[CheckRef, ...]
+    file: str
+    line: int
+    versions: str | None = None
+    timeout: float | None = None
+
+    @property
+    def derived(self) -> bool:
+        return self.source.startswith(DERIVED_PREFIX)
+
+    def applies_to(self, implementation: str, version: str) -> bool:
+        """Whether the clause applies to this implementation version (``versions`` limits python-blosc2 only)."""
+        if self.versions is None or implementation != "python-blosc2":
+            return True
+        return SpecifierSet(self.versions).contains(version, prereleases=True)
+
+
+@dataclass(frozen=True)
+class Contract:
+    version: str
+    sha256: str
+    directory: Path
+    clauses: tuple[Clause, ...]
+
+    def __iter__(self) -> Iterator[Clause]:
+        return iter(self.clauses)
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+    def get(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise KeyError(clause_id)
+
+    def ids(self) -> list[str]:
+        return [c.id for c in self.clauses]
+
+
+def default_spec_dir() -> Path:
+    return Path(str(resources.files("udcodec.spec")))
+
+
+def _schema(directory: Path) -> dict[str, Any]:
+    path = directory / SCHEMA_NAME
+    if not path.exists():
+        path = default_spec_dir() / SCHEMA_NAME
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Yield (json path, 1-based line) for every node of a composed YAML document."""
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield path + (key.value,), key.start_mark.line + 1
+            for sub in _line_index(value, path + (key.value,)):
+                if sub[0] != path + (key.value,):
+                    yield sub
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _line_index(item, path + (i,))
+
+
+def _field_name(data: Any, path: tuple[Any, ...]) -> str:
+    """A readable field name: clause ids instead of list indexes where possible."""
+    parts: list[str] = []
+    node = data
+    for part in path:
+        if isinstance(part, int) and isinstance(node, list):
+            item = node[part] if part < len(node) else None
+            label = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+            parts.append(f"[{label}]" if label else f"[{part}]")
+            node = item
+        else:
+            parts.append(f".{part}")
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(parts).lstrip(".") or "<document>"
+
+
+def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
+    """Parse and validate one family file."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(name, None, "<file>", f"cannot be read: {exc}") from exc
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(name, mark.line + 1 if mark else None, "<yaml>", str(exc).replace("\n", " ")) from exc
+    if node is None:
+        raise SpecError(name, 1, "<document>", "the file is empty")
+    lines = dict(_line_index(node))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors) or errors[0]
+        path_ = tuple(err.absolute_path)
+        # additionalProperties errors point at the parent: name the offending key instead.
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            if extra:
+                path_ = path_ + (extra[0],)
+        raise SpecError(name, lines.get(path_) or lines.get(tuple(err.absolute_path)), _field_name(data, path_), err.message)
+    clauses = []
+    for i, raw in enumerate(data["clauses"]):
+        source = raw["source"].strip()
+        if source.startswith(DERIVED_PREFIX) and not source[len(DERIVED_PREFIX):].strip():
+            raise SpecError(name, lines.get(("clauses", i, "source")), f"clauses[{raw['id']}].source", "'derived:' must be followed by the reasoning")
+        if "versions" in raw:
+            try:
+                SpecifierSet(raw["versions"])
+            except InvalidSpecifier as exc:
+                raise SpecError(name, lines.get(("clauses", i, "versions")), f"clauses[{raw['id']}].versions", f"not a version specifier: {exc}") from exc
+        clauses.append(
+            Clause(
+                id=raw["id"],
+                title=raw["title"],
+                level=raw["level"],
+                subject=raw["subject"],
+                family=data["family"],
+                source=source,
+                checks=tuple(CheckRef(c["check"], dict(c.get("params", {}))) for c in raw["checks"]),
+                file=name,
+                line=lines.get(("clauses", i), 0),
+                versions=raw.get("versions"),
+                timeout=raw.get("timeout"),
+            )
+        )
+    return clauses
+
+
+def load_contract(directory: str | Path | None = None) -> Contract:
+    """Load every ``*.yaml`` family file of ``directory`` (default: the bundled spec)."""
+    directory = Path(directory) if directory is not None else default_spec_dir()
+    if not directory.is_dir():
+        raise SpecError(str(directory), None, "<directory>", "is not a directory")
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise SpecError(str(directory), None, "<directory>", "holds no *.yaml contract files")
+    schema = _schema(directory)
+    digest = hashlib.sha256()
+    clauses: list[Clause] = []
+    seen: dict[str, Clause] = {}
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for clause in load_file(path, schema):
+            if clause.id in seen:
+                first = seen[clause.id]
+                raise SpecError(clause.file, clause.line, f"clauses[{clause.id}].id", f"duplicate clause id (first defined at {first.file}:{first.line})")
+            seen[clause.id] = clause
+            clauses.append(clause)
+    version_file = directory / "VERSION"
+    version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else "unversioned"
+    return Contract(version=version, sha256=digest.hexdigest(), directory=directory, clauses=tuple(clauses))

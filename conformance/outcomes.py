@@ -1,0 +1,55 @@
+"""Outcomes of one (clause, adapter) check and the record the reports are built from."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Outcome(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    XFAIL = "xfail"  # failed, and the adapter's expectations file said it would
+    XPASS = "xpass"  # expected to fail, but passed
+    SKIP = "skip"  # the adapter lacks a capability the check needs, or the clause does not apply
+    CRASH = "crash"  # the isolated process died (signal or abnormal exit)
+    HANG = "hang"  # the check exceeded its timeout and was killed
+    ERROR = "error"  # a harness problem: bad spec, adapter not importable, bug in a check
+
+
+#: Outcomes that make ``udcodec run`` exit non-zero.
+UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.ERROR})
+#: Outcomes that make ``udcodec run --strict`` exit non-zero as well.
+UNEXPECTED_STRICT = UNEXPECTED | {Outcome.XPASS}
+
+
+@dataclass
+class CheckResult:
+    """What one (clause, adapter) run produced; serialised into every report."""
+
+    clause: str
+    adapter: str
+    outcome: Outcome
+    duration: float = 0.0
+    message: str = ""
+    level: str = "MUST"
+    subject: str = "host"
+    counterexample: Any = None
+    reproduction: str | None = None
+    expected_reason: str | None = None  # set for xfail / xpass
+    signal: str | None = None  # set for crash
+    stderr_tail: str | None = None  # set for crash / hang
+    nodeid: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CheckResult:
+        data = dict(data)
+        data["outcome"] = Outcome(data["outcome"])
+        return cls(**data)

@@ -1,0 +1,41 @@
+"""Run profiles: how hard Hypothesis searches and how long a check may take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, settings
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    max_examples: int
+    derandomize: bool
+    timeout: float  # seconds per (clause, adapter) check before it is reported as a hang
+
+    def settings(self) -> settings:
+        return settings(
+            max_examples=self.max_examples,
+            derandomize=self.derandomize,
+            deadline=None,
+            database=None,
+            print_blob=False,
+            report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+        )
+
+
+PROFILES: dict[str, Profile] = {
+    "dev": Profile("dev", max_examples=8, derandomize=False, timeout=30.0),
+    "ci": Profile("ci", max_examples=25, derandomize=True, timeout=60.0),
+    "thorough": Profile("thorough", max_examples=300, derandomize=False, timeout=600.0),
+}
+DEFAULT_PROFILE = "ci"
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of: {', '.join(PROFILES)}") from None

@@ -1,0 +1,110 @@
+"""Run one clause against one adapter, in an isolated child, and turn what happened into a CheckResult."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from udcodec.adapters.loader import load_adapter
+from udcodec.checking import CHECKS, CapabilityMissing, CheckContext, CheckFailed, NotApplicable
+from udcodec.contract import Clause
+from udcodec.isolation import run_inline, run_isolated
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.profiles import Profile
+
+_HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass
+class Verdict:
+    outcome: str
+    message: str = ""
+    counterexample: Any = None
+    reproduction: str | None = None
+
+
+def _raised_by_harness(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` is harness code (a harness bug, not the implementation's)."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    return last is not None and os.path.abspath(last.tb_frame.f_code.co_filename).startswith(_HARNESS_DIR + os.sep)
+
+
+def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None) -> Verdict:
+    """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child)."""
+    import udcodec.checks  # noqa: F401 - registers the checks
+
+    if not clause.checks:
+        return Verdict("error", f"clause {clause.id} names no check ({clause.file}:{clause.line})")
+    adapter = load_adapter(adapter_spec)
+    for index, ref in enumerate(clause.checks):
+        definition = CHECKS.get(ref.name)
+        if definition is None:
+            return Verdict("error", f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
+        ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay)
+        try:
+            for capability in sorted(definition.requires):
+                ctx.require(capability)
+            definition.fn(ctx)
+        except CheckFailed as exc:
+            return Verdict("fail", f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction)
+        except CapabilityMissing as exc:
+            return Verdict("skip", str(exc))
+        except NotApplicable as exc:
+            return Verdict("skip", f"not applicable: {exc}")
+        except Exception as exc:  # noqa: BLE001
+            text = "".join(traceback.format_exception(exc))
+            if _raised_by_harness(exc):
+                return Verdict("error", f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
+            return Verdict("fail", f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}")
+        finally:
+            ctx.cleanup()
+    return Verdict("pass")
+
+
+def execute(
+    adapter_spec: str,
+    adapter_name: str,
+    clause: Clause,
+    profile: Profile,
+    *,
+    isolate: bool = True,
+    timeout: float | None = None,
+) -> CheckResult:
+    """Run ``clause`` for one adapter and classify what happened, crashes and hangs included."""
+    limit = timeout or clause.timeout or profile.timeout
+    if isolate:
+        got = run_isolated(run_clause, (adapter_spec, clause, profile), timeout=limit)
+    else:
+        got = run_inline(run_clause, (adapter_spec, clause, profile))
+    result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=Outcome.ERROR, duration=got.duration,
+                         level=clause.level, subject=clause.subject)
+    if got.status == "ok":
+        verdict: Verdict = got.value
+        result.outcome = Outcome(verdict.outcome)
+        result.message = verdict.message
+        result.counterexample = verdict.counterexample
+        result.reproduction = verdict.reproduction
+    elif got.status == "crash":
+        result.outcome = Outcome.CRASH
+        result.signal = got.signal
+        result.stderr_tail = got.stderr_tail
+        result.message = (
+            f"the implementation crashed the process ({got.signal})" if got.signal else got.error or "the process died"
+        )
+        result.reproduction = f"udcodec run --adapter {adapter_spec} --only {clause.id} --no-isolation"
+    elif got.status == "hang":
+        result.outcome = Outcome.HANG
+        result.stderr_tail = got.stderr_tail
+        result.message = f"no result within {limit:g} s; the check was killed"
+        result.reproduction = f"udcodec run --adapter {adapter_spec} --only {clause.id} --no-isolation"
+    else:
+        result.outcome = Outcome.ERROR
+        result.message = f"harness error: {got.error}"
+        result.stderr_tail = got.stderr_tail or None
+    return result

@@ -1,0 +1,112 @@
+"""Hypothesis strategies shared by every check family (extend here, don't fork)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+DTYPES = ("u1", "i2", "i4", "i8", "f4", "f8", "c16", "V3", "V5")
+CONTENTS = ("random", "zeros", "arange", "runs", "sparse")
+
+
+def make_data(kind: str, dtype: np.dtype[Any], nitems: int, seed: int) -> bytes:
+    """Deterministic buffer content of a given kind (cheap to generate at any size)."""
+    nbytes = nitems * dtype.itemsize
+    rng = np.random.default_rng(seed)
+    if kind == "zeros":
+        return bytes(nbytes)
+    if kind == "random":
+        return rng.integers(0, 256, nbytes, dtype=np.uint8).tobytes()
+    if kind == "arange":
+        return (np.arange(nbytes, dtype=np.uint64) * (seed % 7 + 1) + seed).astype("<u8").view(np.uint8)[::8][:nbytes].tobytes()
+    if kind == "runs":
+        values = rng.integers(0, 4, max(1, nbytes // 16 + 1), dtype=np.uint8)
+        return np.repeat(values, 16)[:nbytes].tobytes()
+    if kind == "sparse":
+        out = np.zeros(nbytes, dtype=np.uint8)
+        if nbytes:
+            idx = rng.integers(0, nbytes, max(1, nbytes // 50))
+            out[idx] = rng.integers(1, 256, idx.size, dtype=np.uint8)
+        return out.tobytes()
+    raise ValueError(f"unknown data kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One container configuration plus the data to push through it."""
+
+    dtype: str
+    typesize: int
+    chunk_items: int
+    block_items: int  # 0: automatic
+    nitems: int
+    content: str
+    seed: int
+    filters: tuple[str, ...]
+    splitmode: str
+
+    @property
+    def chunksize(self) -> int:
+        return self.chunk_items * self.typesize
+
+    @property
+    def blocksize(self) -> int:
+        return self.block_items * self.typesize
+
+    def data(self) -> bytes:
+        return make_data(self.content, np.dtype(self.dtype), self.nitems, self.seed)
+
+    def chunks(self) -> list[bytes]:
+        data = self.data()
+        return [data[i : i + self.chunksize] for i in range(0, len(data), self.chunksize)]
+
+
+@st.composite
+def layouts(
+    draw: st.DrawFn,
+    *,
+    dtypes: Sequence[str] = DTYPES,
+    contents: Sequence[str] = CONTENTS,
+    filters: Sequence[Sequence[str]] = (("nofilter",),),
+    splitmodes: Sequence[str] = ("never",),
+    max_chunk_items: int = 4096,
+    max_chunks: int = 3,
+    block_items: Sequence[int] = (0, 1, 7, 64, 256),
+    allow_empty: bool = True,
+) -> Layout:
+    dtype = draw(st.sampled_from(list(dtypes)))
+    typesize = np.dtype(dtype).itemsize
+    chunk_items = draw(st.integers(1, max_chunk_items))
+    blocks = draw(st.sampled_from([b for b in block_items if b <= chunk_items] or [0]))
+    nchunks = draw(st.integers(0 if allow_empty else 1, max_chunks))
+    last = draw(st.integers(1, chunk_items)) if nchunks else 0
+    nitems = max(0, nchunks - 1) * chunk_items + last
+    return Layout(
+        dtype=dtype,
+        typesize=typesize,
+        chunk_items=chunk_items,
+        block_items=blocks,
+        nitems=nitems,
+        content=draw(st.sampled_from(list(contents))),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        filters=tuple(draw(st.sampled_from([tuple(f) for f in filters]))),
+        splitmode=draw(st.sampled_from(list(splitmodes))),
+    )
+
+
+def ids_in(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """Codec ids in [lo, hi], edges included with high probability."""
+    return st.one_of(st.sampled_from([lo, hi]), st.integers(lo, hi))
+
+
+def ids_outside(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """Integers outside [lo, hi]: just outside, far outside, huge and negative."""
+    return st.one_of(
+        st.sampled_from([lo - 1, hi + 1, 0, -1, 2**31, 2**63, -(2**63), 2**64 + lo]),
+        st.integers(max_value=lo - 1),
+        st.integers(min_value=hi + 1),
+    )

@@ -1,0 +1,102 @@
+"""Codecs the host checks drive implementations with.
+
+They live at module level so that a fresh process (the persistence checks) can
+import and register them again by ``module:function`` name.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def memcpy_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Always asks the host to store the block raw."""
+    return 0
+
+
+def forbidden_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """A decoder for codecs whose blocks must all be stored raw: being called is a violation."""
+    raise AssertionError("the decoder was called for a block the encoder asked to store raw")
+
+
+def zlib_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """A correct general-purpose codec: zlib, or raw when that does not pay."""
+    packed = zlib.compress(input.tobytes(), 1)
+    if len(packed) >= output.size:
+        return 0
+    output[: len(packed)] = np.frombuffer(packed, dtype=np.uint8)
+    return len(packed)
+
+
+def zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    raw = zlib.decompress(input.tobytes())
+    output[:] = np.frombuffer(raw, dtype=np.uint8)
+    return output.size
+
+
+def even_zlib_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """zlib for blocks whose first byte is even, raw (0) for the others: chunks mix both kinds."""
+    if input.size == 0 or int(input[0]) % 2:
+        return 0
+    return zlib_encoder(input, output, meta, schunk)
+
+
+@dataclass
+class Call:
+    kind: str  # "encoder" | "decoder"
+    thread: int
+    input_type: str
+    input_dtype: str
+    input_shape: tuple[int, ...]
+    input_contiguous: bool
+    output_type: str
+    output_dtype: str
+    output_shape: tuple[int, ...]
+    meta: Any
+    container: Any
+    input_bytes: bytes
+    returned: Any = None
+
+
+@dataclass
+class Recorder:
+    """Wraps an encoder/decoder pair and records every call made to it."""
+
+    encoder: Callable[..., Any] = zlib_encoder
+    decoder: Callable[..., Any] = zlib_decoder
+    calls: list[Call] = field(default_factory=list)
+
+    def _record(self, kind: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        inp, out, meta, container = args
+        call = Call(
+            kind,
+            threading.get_ident(),
+            type(inp).__name__,
+            str(getattr(inp, "dtype", "?")),
+            tuple(getattr(inp, "shape", ())),
+            bool(getattr(getattr(inp, "flags", None), "c_contiguous", False)),
+            type(out).__name__,
+            str(getattr(out, "dtype", "?")),
+            tuple(getattr(out, "shape", ())),
+            meta,
+            container,
+            bytes(np.asarray(inp, dtype=np.uint8).tobytes()) if isinstance(inp, np.ndarray) else b"",
+        )
+        self.calls.append(call)
+        call.returned = fn(*args)
+        return call.returned
+
+    def enc(self, *args: Any) -> Any:
+        return self._record("encoder", self.encoder, args)
+
+    def dec(self, *args: Any) -> Any:
+        return self._record("decoder", self.decoder, args)
+
+    def of(self, kind: str) -> list[Call]:
+        return [c for c in self.calls if c.kind == kind]
