@@ -224,7 +224,7 @@ def names(types: tuple[type[BaseException], ...]) -> str:
 
 EXCEPTION_TYPES: dict[str, type[BaseException]] = {
     t.__name__: t
-    for t in (ValueError, TypeError, RuntimeError, OverflowError, KeyError, IndexError, NotImplementedError, OSError, Exception)
+    for t in (ValueError, TypeError, RuntimeError, OverflowError, KeyError, IndexError, NotImplementedError, OSError, ImportError, Exception)
 }
 
 

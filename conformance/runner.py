@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sysconfig
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import Profile
 
 _HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+_STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
 
 
 @dataclass
@@ -26,13 +28,21 @@ class Verdict:
 
 
 def _raised_by_harness(exc: BaseException) -> bool:
-    """Whether the innermost frame of ``exc`` is harness code (a harness bug, not the implementation's)."""
+    """Whether ``exc`` comes from harness code (a harness bug) rather than from the implementation.
+
+    The innermost frame that is not the standard library decides: harness code means a harness error,
+    anything else (the implementation, its adapter, a third-party library) means the implementation failed.
+    """
+    frames = []
     tb = exc.__traceback__
-    last = None
     while tb is not None:
-        last = tb
+        frames.append(os.path.abspath(tb.tb_frame.f_code.co_filename))
         tb = tb.tb_next
-    return last is not None and os.path.abspath(last.tb_frame.f_code.co_filename).startswith(_HARNESS_DIR + os.sep)
+    for filename in reversed(frames):
+        if filename.startswith(_STDLIB) and "site-packages" not in filename:
+            continue
+        return filename.startswith(_HARNESS_DIR + os.sep)
+    return False
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None) -> Verdict:

@@ -1,0 +1,43 @@
+"""Checks that user codecs are refused outside a container."""
+
+from __future__ import annotations
+
+from udcodec.adapters.protocol import DParams
+from udcodec.checking import CheckContext, check, describe_exc, exception_chain, exception_types
+from udcodec.checks.common import cparams_for, fill, new_container, register_pair
+from udcodec.checks.callbacks import SAMPLE, BLOCK
+from udcodec.testcodecs import Recorder
+
+
+def _refused(ctx: CheckContext, what: str, action: object) -> None:
+    allowed = exception_types(ctx.param("exceptions"))
+    try:
+        got = action()  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001
+        if not any(isinstance(e, allowed) for e in exception_chain(exc)):
+            ctx.fail(f"{what}: raised {describe_exc(exc)}; expected {' or '.join(t.__name__ for t in allowed)} (or chained to one)")
+        return
+    ctx.fail(f"{what}: succeeded and returned {type(got).__name__} of {len(got) if hasattr(got, '__len__') else '?'} bytes")
+
+
+@check("container.compress_outside_refused", requires=("outside_container",))
+def compress_outside_refused(ctx: CheckContext) -> None:
+    """Compressing with a user codec outside a container raises a clear error and never calls the codec."""
+    codec_id = int(ctx.param("id"))
+    rec = Recorder()
+    register_pair(ctx, "outside", codec_id, rec.enc, rec.dec)
+    _refused(ctx, f"compressing {len(SAMPLE)} bytes with codec {codec_id} outside a container",
+             lambda: ctx.adapter.compress_outside(SAMPLE, cparams_for(codec_id, typesize=1, blocksize=BLOCK)))
+
+
+@check("container.decompress_outside_refused", requires=("outside_container",))
+def decompress_outside_refused(ctx: CheckContext) -> None:
+    """Decompressing a user-codec chunk outside its container raises a clear error."""
+    codec_id = int(ctx.param("id"))
+    rec = Recorder()
+    register_pair(ctx, "outside", codec_id, rec.enc, rec.dec)
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+    fill(container, [SAMPLE])
+    chunk = container.get_chunk(0)
+    _refused(ctx, f"decompressing a codec-{codec_id} chunk outside a container",
+             lambda: ctx.adapter.decompress_outside(chunk, DParams(nthreads=1)))

@@ -1,0 +1,66 @@
+"""Round-trip checks: any data through a correct codec comes back bit-exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from udcodec.checking import CheckContext, check
+from udcodec.checks.common import cparams_for, fill, first_difference, new_container, read_back, register_pair
+from udcodec.strategies import DTYPES, Layout, layouts
+from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+
+def _strategy(ctx: CheckContext) -> st.SearchStrategy[Layout]:
+    return layouts(
+        dtypes=ctx.params.get("dtypes", DTYPES),
+        filters=[tuple(f) for f in ctx.params.get("filters", [["nofilter"]])],
+        splitmodes=ctx.params.get("splitmodes", ["never"]),
+        max_chunk_items=int(ctx.param("max_chunk_items")),
+        max_chunks=int(ctx.param("max_chunks")),
+    )
+
+
+def _roundtrip(ctx: CheckContext, codec_id: int, layout: Layout) -> Any:
+    container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
+    fill(container, layout.chunks())
+    got, want = read_back(container), layout.data()
+    if got != want:
+        ctx.fail(f"decompress(compress(x)) != x: {first_difference(got, want)}")
+    return container
+
+
+@check("roundtrip.chunks")
+def chunks(ctx: CheckContext) -> None:
+    """decompress_chunk of every appended chunk gives back the appended bytes."""
+    for name in ("filters", "splitmode"):
+        if ctx.params.get(f"needs_{name}"):
+            ctx.require(name)
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    ctx.for_all(_strategy(ctx), lambda layout: _roundtrip(ctx, codec_id, layout))
+
+
+@check("roundtrip.slices")
+def slices(ctx: CheckContext) -> None:
+    """get_slice of any item range across chunks equals that range of the data."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Layout, int, int]:
+        layout = draw(_strategy(ctx).filter(lambda lay: lay.nitems > 0))
+        start = draw(st.integers(0, layout.nitems - 1))
+        stop = draw(st.integers(start, layout.nitems))
+        return layout, start, stop
+
+    def prop(case: tuple[Layout, int, int]) -> None:
+        layout, start, stop = case
+        container = _roundtrip(ctx, codec_id, layout)
+        got = container.get_slice(start, stop)
+        want = layout.data()[start * layout.typesize : stop * layout.typesize]
+        if got != want:
+            ctx.fail(f"get_slice({start}, {stop}) differs from the data: {first_difference(bytes(got), want)}")
+
+    ctx.for_all(cases(), prop)

@@ -1,0 +1,58 @@
+"""Open a persisted container in a fresh interpreter: ``python -m udcodec.fresh`` reads a JSON request on stdin.
+
+Request: ``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}], "open": PATH}``.
+Answer on stdout: ``{"ok": true, "nchunks": N, "data": base64}`` or ``{"ok": false, "error": ..., "chain": [...]}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import subprocess
+import sys
+from typing import Any
+
+from udcodec.adapters.protocol import DParams
+
+
+def _resolve(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def serve(request: dict[str, Any]) -> dict[str, Any]:
+    from udcodec.adapters.loader import load_adapter
+
+    adapter = load_adapter(request["adapter"])
+    for codec in request.get("register", []):
+        adapter.register_codec(codec["name"], codec["id"], _resolve(codec["encoder"]), _resolve(codec["decoder"]))
+    try:
+        container = adapter.open(request["open"], DParams(nthreads=1))
+        data = b"".join(container.decompress_chunk(i) for i in range(container.nchunks))
+    except Exception as exc:  # noqa: BLE001
+        chain, cur = [], exc
+        while cur is not None and len(chain) < 10:
+            chain.append({"type": type(cur).__name__, "message": str(cur)})
+            cur = cur.__cause__ or cur.__context__  # type: ignore[assignment]
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "chain": chain}
+    return {"ok": True, "nchunks": container.nchunks, "data": base64.b64encode(data).decode()}
+
+
+def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+    """Run ``serve`` in a new interpreter; a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``."""
+    proc = subprocess.run([sys.executable, "-m", "udcodec.fresh"], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=timeout)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": proc.stderr[-2000:]}
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    answer = serve(json.loads(sys.stdin.read()))
+    sys.stdout.write("\n" + json.dumps(answer) + "\n")
+
+
+if __name__ == "__main__":
+    main()
