@@ -8,9 +8,9 @@ from udcodec.adapters.protocol import (
     CAPABILITIES,
     Adapter,
     AdapterInfo,
+    Container,
     CParams,
     DParams,
-    Container,
 )
 
 __all__ = ["CAPABILITIES", "Adapter", "AdapterInfo", "CParams", "DParams", "Container"]

@@ -23,7 +23,6 @@ from typing import Any, NoReturn
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-
 from udcodec.adapters.protocol import Adapter
 from udcodec.contract import Clause
 from udcodec.profiles import Profile

@@ -97,21 +97,21 @@ def _schema(directory: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:
+def yaml_lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:
     """Yield (json path, 1-based line) for every node of a composed YAML document."""
     yield path, node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             yield path + (key.value,), key.start_mark.line + 1
-            for sub in _line_index(value, path + (key.value,)):
+            for sub in yaml_lines(value, path + (key.value,)):
                 if sub[0] != path + (key.value,):
                     yield sub
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            yield from _line_index(item, path + (i,))
+            yield from yaml_lines(item, path + (i,))
 
 
-def _field_name(data: Any, path: tuple[Any, ...]) -> str:
+def field_name(data: Any, path: tuple[Any, ...]) -> str:
     """A readable field name: clause ids instead of list indexes where possible."""
     parts: list[str] = []
     node = data
@@ -127,33 +127,45 @@ def _field_name(data: Any, path: tuple[Any, ...]) -> str:
     return "".join(parts).lstrip(".") or "<document>"
 
 
-def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
-    """Parse and validate one family file."""
+def load_validated_yaml(
+    path: Path, schema: Mapping[str, Any], error: type[SpecError] = SpecError
+) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse a YAML file and validate it; return the data and a (json path -> line) index.
+
+    Any problem raises ``error`` naming the file, the line and the field.
+    """
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(name, None, "<file>", f"cannot be read: {exc}") from exc
+        raise error(name, None, "<file>", f"cannot be read: {exc}") from exc
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise SpecError(name, mark.line + 1 if mark else None, "<yaml>", str(exc).replace("\n", " ")) from exc
+        raise error(name, mark.line + 1 if mark else None, "<yaml>", str(exc).replace("\n", " ")) from exc
     if node is None:
-        raise SpecError(name, 1, "<document>", "the file is empty")
-    lines = dict(_line_index(node))
+        raise error(name, 1, "<document>", "the file is empty")
+    lines = dict(yaml_lines(node))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = jsonschema.exceptions.best_match(errors) or errors[0]
-        path_ = tuple(err.absolute_path)
+        where = tuple(err.absolute_path)
         # additionalProperties errors point at the parent: name the offending key instead.
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
             if extra:
-                path_ = path_ + (extra[0],)
-        raise SpecError(name, lines.get(path_) or lines.get(tuple(err.absolute_path)), _field_name(data, path_), err.message)
+                where = where + (extra[0],)
+        raise error(name, lines.get(where) or lines.get(tuple(err.absolute_path)), field_name(data, where), err.message)
+    return data, lines
+
+
+def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
+    """Parse and validate one family file."""
+    name = str(path)
+    data, lines = load_validated_yaml(path, schema)
     clauses = []
     for i, raw in enumerate(data["clauses"]):
         source = raw["source"].strip()

@@ -6,9 +6,17 @@ import zlib
 from typing import Any
 
 import numpy as np
-
 from udcodec.checking import CheckContext, check, describe_exc, exception_chain, exception_types
-from udcodec.checks.common import IdPool, cparams_for, fill, first_difference, literal, new_container, read_back, register_pair
+from udcodec.checks.common import (
+    IdPool,
+    cparams_for,
+    fill,
+    first_difference,
+    literal,
+    new_container,
+    read_back,
+    register_pair,
+)
 from udcodec.strategies import layouts, make_data
 from udcodec.testcodecs import Call, Recorder, zlib_decoder, zlib_encoder
 

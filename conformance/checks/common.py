@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from udcodec.adapters.protocol import Container, CParams, DParams
 from udcodec.checking import CheckContext
 from udcodec.strategies import Layout

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import base64
-import numpy as np
 
+import numpy as np
 from udcodec.checking import CheckContext, check
 from udcodec.checks.callbacks import BLOCK, SAMPLE
-from udcodec.checks.common import cparams_for, fill, first_difference, header, new_container, read_back, register_pair
+from udcodec.checks.common import (
+    cparams_for,
+    fill,
+    first_difference,
+    header,
+    new_container,
+    read_back,
+    register_pair,
+)
 from udcodec.fresh import run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder

@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from udcodec.checking import CheckContext, check
-from udcodec.checks.common import IdPool, cparams_for, fill, first_difference, new_container, read_back, register_pair
+from udcodec.checks.common import (
+    IdPool,
+    cparams_for,
+    fill,
+    first_difference,
+    new_container,
+    read_back,
+    register_pair,
+)
 from udcodec.strategies import layouts, make_data
 from udcodec.testcodecs import Recorder, even_zlib_encoder, memcpy_encoder, zlib_decoder
 

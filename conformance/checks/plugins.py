@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from udcodec.checking import CheckContext, check, describe_exc, exception_chain, exception_types, expect_rejection
+from udcodec.checking import (
+    CheckContext,
+    check,
+    describe_exc,
+    exception_chain,
+    exception_types,
+    expect_rejection,
+)
 from udcodec.checks.callbacks import BLOCK, SAMPLE
 from udcodec.checks.common import cparams_for, literal, new_container
 

@@ -6,10 +6,17 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-
 from udcodec.checking import CheckContext, check, describe_exc, exception_types, expect_rejection
-from udcodec.checks.common import IdPool, cparams_for, fill, literal, new_container, read_back, register_pair
-from udcodec.strategies import ids_in, ids_outside
+from udcodec.checks.common import (
+    IdPool,
+    cparams_for,
+    fill,
+    literal,
+    new_container,
+    read_back,
+    register_pair,
+)
+from udcodec.strategies import ids_outside
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
 ROUNDTRIP_DATA = bytes(range(256)) * 16 + bytes(4096)

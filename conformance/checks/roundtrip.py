@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-
 from udcodec.checking import CheckContext, check
-from udcodec.checks.common import cparams_for, fill, first_difference, new_container, read_back, register_pair
+from udcodec.checks.common import (
+    cparams_for,
+    fill,
+    first_difference,
+    new_container,
+    read_back,
+    register_pair,
+)
 from udcodec.strategies import DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 

@@ -1,0 +1,292 @@
+"""The pytest plugin: one item per (clause, adapter), isolated runs, expectations, per-clause reports.
+
+Inert unless ``--udcodec-adapter`` is given. ``udcodec run`` drives it; it also works as plain
+``pytest --udcodec-adapter reference --pyargs udcodec.spec``. Works under pytest-xdist: workers
+run items, the controller gathers the results from the reports' ``user_properties``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
+from udcodec.contract import Clause, Contract, SpecError, load_contract
+from udcodec.expectations import Expectations, ExpectationsError, load_expectations
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from udcodec.reports.model import RunRecord
+from udcodec.runner import execute
+
+RESULT_KEY = "udcodec_result"
+EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("udcodec", "udcodec conformance")
+    group.addoption("--udcodec-adapter", action="append", default=[], metavar="SPEC",
+                    help="adapter to check: a name (reference, blosc2, entry point) or module:attribute; repeatable")
+    group.addoption("--udcodec-spec", default=None, metavar="DIR", help="contract directory (default: the bundled spec)")
+    group.addoption("--udcodec-profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES), help="search effort profile")
+    group.addoption("--udcodec-expectations", action="append", default=[], metavar="ADAPTER=PATH",
+                    help="expected-failures file for an adapter (default: the one shipped next to a built-in adapter)")
+    group.addoption("--udcodec-no-expectations", action="store_true", help="ignore every expectations file")
+    group.addoption("--udcodec-strict", action="store_true", help="also fail on xpass and stale expectations")
+    group.addoption("--udcodec-only", action="append", default=[], metavar="GLOB", help="run only clauses matching")
+    group.addoption("--udcodec-skip", action="append", default=[], metavar="GLOB", help="leave out clauses matching")
+    group.addoption("--udcodec-timeout", type=float, default=None, metavar="S", help="per-check timeout (default: profile's)")
+    group.addoption("--udcodec-no-isolation", action="store_true",
+                    help="run checks in the pytest process (debugging: no crash/hang protection, registry state leaks)")
+    group.addoption("--udcodec-report-json", default=None, metavar="PATH")
+    group.addoption("--udcodec-report-junit", default=None, metavar="PATH")
+    group.addoption("--udcodec-report-markdown", default=None, metavar="PATH")
+
+
+class AdapterSlot:
+    """One adapter of the run, loaded once in this process (never registering anything)."""
+
+    def __init__(self, spec: str, explicit_expectations: str | None, use_expectations: bool) -> None:
+        self.spec = spec
+        self.name = spec
+        self.implementation: str | None = None
+        self.version: str | None = None
+        self.load_error: str | None = None
+        self.expectations: Expectations | None = None
+        self.expectations_error: str | None = None
+        try:
+            adapter = load_adapter(spec)
+            info = adapter.info()
+            self.name, self.implementation, self.version = info.name, info.implementation, info.version
+        except AdapterLoadError as exc:
+            self.load_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
+            self.load_error = f"adapter {spec!r} failed while describing itself: {type(exc).__name__}: {exc}"
+        path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
+        if use_expectations and path:
+            try:
+                self.expectations = load_expectations(path)
+            except ExpectationsError as exc:
+                self.expectations_error = str(exc)
+
+
+class UdcodecRun:
+    """Session state of the plugin (registered as ``udcodec-run``)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        opt = config.option
+        self.config = config
+        self.contract: Contract = load_contract(opt.udcodec_spec)
+        self.profile = get_profile(opt.udcodec_profile)
+        self.strict: bool = opt.udcodec_strict
+        explicit: dict[str, str] = {}
+        for item in opt.udcodec_expectations:
+            adapter, sep, path = item.partition("=")
+            if not sep or not adapter or not path:
+                raise pytest.UsageError(f"--udcodec-expectations wants ADAPTER=PATH, got {item!r}")
+            explicit[adapter] = path
+        self.adapters = [AdapterSlot(s, explicit.get(s), not opt.udcodec_no_expectations) for s in opt.udcodec_adapter]
+        unknown = set(explicit) - {a.spec for a in self.adapters}
+        if unknown:
+            raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
+        self.results: list[CheckResult] = []
+        self.record: RunRecord | None = None
+        self.written: list[Path] = []
+        self.started = datetime.now(UTC)
+        self.t0 = time.monotonic()
+
+    def selected(self, clause: Clause) -> bool:
+        opt = self.config.option
+        if opt.udcodec_only and not any(fnmatch.fnmatchcase(clause.id, g) for g in opt.udcodec_only):
+            return False
+        return not any(fnmatch.fnmatchcase(clause.id, g) for g in opt.udcodec_skip)
+
+    def is_spec_file(self, path: Path) -> bool:
+        return path.suffix == ".yaml" and path.parent.resolve() == self.contract.directory.resolve()
+
+    # -- hooks (this object is registered as a plugin) --------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for key, value in report.user_properties:
+            if key == RESULT_KEY:
+                self.results.append(CheckResult.from_json(value))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not hasattr(self.config, "workerinput"):
+            _finish(self, session)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        from udcodec.reports import render_failures, render_matrix
+
+        if self.record is None:
+            return
+        tr = terminalreporter
+        tr.section("udcodec conformance")
+        tr.write_line(render_matrix(self.record, width=tr._tw.fullwidth, color=tr.hasmarkup))
+        failures = render_failures(self.record, color=tr.hasmarkup)
+        if failures.strip():
+            tr.write_line(failures)
+        for path in self.written:
+            tr.write_line(f"udcodec: report written to {path}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("udcodec_adapter", default=None):
+        return
+    try:
+        run = UdcodecRun(config)
+    except SpecError as exc:
+        raise pytest.UsageError(f"udcodec: malformed spec: {exc}") from exc
+    config.pluginmanager.register(run, "udcodec-run")
+    config.stash[_RUN] = run
+
+
+_RUN = pytest.StashKey[UdcodecRun]()
+
+
+def _run(config: pytest.Config) -> UdcodecRun | None:
+    return config.stash.get(_RUN, None)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    run = _run(parent.config)
+    if run is not None and run.is_spec_file(file_path):
+        return SpecFile.from_parent(parent, path=file_path)
+    return None
+
+
+class SpecFile(pytest.File):
+    """A contract family file: yields one item per selected clause and adapter."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        run = _run(self.config)
+        assert run is not None
+        for clause in run.contract:
+            if Path(clause.file).resolve() != self.path.resolve() or not run.selected(clause):
+                continue
+            for slot in run.adapters:
+                yield ClauseItem.from_parent(self, name=f"{clause.id}[{slot.name}]", clause=clause, slot=slot)
+        if self.path.name == sorted(run.contract.directory.glob("*.yaml"))[0].name:
+            for slot in run.adapters:
+                if slot.expectations_error:
+                    yield ExpectationsItem.from_parent(self, name=f"{EXPECTATIONS_CLAUSE}[{slot.name}]", slot=slot)
+
+
+class ClauseItem(pytest.Item):
+    def __init__(self, *, clause: Clause, slot: AdapterSlot, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.clause = clause
+        self.slot = slot
+        self.result: CheckResult | None = None
+
+    def _result(self) -> CheckResult:
+        run = _run(self.config)
+        assert run is not None
+        clause, slot = self.clause, self.slot
+        base = CheckResult(clause=clause.id, adapter=slot.name, outcome=Outcome.ERROR, level=clause.level,
+                           subject=clause.subject, nodeid=self.nodeid)
+        if slot.load_error:
+            base.message = slot.load_error
+            return base
+        if not clause.applies_to(slot.implementation or "", slot.version or ""):
+            base.outcome, base.message = Outcome.SKIP, f"clause applies to python-blosc2 {clause.versions} only"
+            return base
+        result = execute(slot.spec, slot.name, clause, run.profile, isolate=not self.config.option.udcodec_no_isolation,
+                         timeout=self.config.option.udcodec_timeout)
+        result.nodeid = self.nodeid
+        expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
+        if expected is not None:
+            if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.HANG):
+                result.outcome, result.expected_reason = Outcome.XFAIL, expected.reason
+            elif result.outcome == Outcome.PASS:
+                result.outcome, result.expected_reason = Outcome.XPASS, expected.reason
+        return result
+
+    def runtest(self) -> None:
+        self.result = self._result()
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.clause.line - 1, f"{self.clause.id}[{self.slot.name}]"
+
+
+class ExpectationsItem(pytest.Item):
+    """Reports a malformed expectations file as an error of its own; the adapter still runs without it."""
+
+    def __init__(self, *, slot: AdapterSlot, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.slot = slot
+        self.result: CheckResult | None = None
+
+    def runtest(self) -> None:
+        self.result = CheckResult(clause=EXPECTATIONS_CLAUSE, adapter=self.slot.name, outcome=Outcome.ERROR,
+                                  message=f"malformed expectations file, ignored: {self.slot.expectations_error}",
+                                  nodeid=self.nodeid, subject="host")
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, self.name
+
+
+_PYTEST_OUTCOME = {
+    Outcome.PASS: "passed",
+    Outcome.SKIP: "skipped",
+    Outcome.XFAIL: "skipped",
+    Outcome.XPASS: "passed",
+    Outcome.FAIL: "failed",
+    Outcome.CRASH: "failed",
+    Outcome.HANG: "failed",
+    Outcome.ERROR: "failed",
+}
+
+
+def _longrepr(result: CheckResult) -> str:
+    lines = [f"{result.outcome.value.upper()}: {result.clause}[{result.adapter}]: {result.message}"]
+    if result.signal:
+        lines.append(f"signal: {result.signal}")
+    if result.counterexample is not None:
+        lines.append(f"counterexample: {result.counterexample}")
+    if result.reproduction:
+        lines.append(f"reproduce with: {result.reproduction}")
+    if result.stderr_tail:
+        lines.append("stderr (tail):\n" + result.stderr_tail)
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    result: CheckResult | None = getattr(item, "result", None)
+    if call.when != "call" or result is None or not isinstance(item, ClauseItem | ExpectationsItem):
+        return
+    report: pytest.TestReport = outcome.get_result()
+    run = _run(item.config)
+    strict = bool(run and run.strict)
+    report.outcome = _PYTEST_OUTCOME[result.outcome]  # type: ignore[assignment]
+    report.duration = result.duration
+    if result.outcome == Outcome.XPASS and strict:
+        report.outcome = "failed"
+    if result.outcome == Outcome.SKIP:
+        report.longrepr = (str(item.path), item.reportinfo()[1] + 1, result.message)
+    elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
+        report.wasxfail = result.expected_reason or ""  # type: ignore[attr-defined]
+        report.longrepr = None if result.outcome == Outcome.XPASS else _longrepr(result)
+    elif report.outcome == "failed":
+        report.longrepr = _longrepr(result)
+    report.user_properties.append((RESULT_KEY, result.to_json()))
+
+
+def _finish(run: UdcodecRun, session: pytest.Session) -> None:
+    from udcodec.session_report import build_record, write_reports
+
+    run.record = build_record(run, list(session.config.invocation_params.args))
+    run.written = write_reports(run.record, session.config.option)
+    if run.record.exit_status and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif not run.record.exit_status and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
+        session.exitstatus = pytest.ExitCode.OK

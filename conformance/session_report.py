@@ -1,0 +1,80 @@
+"""Turn a finished plugin run into a RunRecord (stale expectations included) and write the reports asked for."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from udcodec.outcomes import Outcome
+from udcodec.reports import (
+    AdapterRun,
+    ClauseInfo,
+    RunRecord,
+    StaleExpectation,
+    write_json,
+    write_junit,
+    write_markdown,
+)
+
+if TYPE_CHECKING:
+    from udcodec.plugin import UdcodecRun
+
+
+def stale_expectations(run: UdcodecRun) -> list[StaleExpectation]:
+    """Entries that name no clause of the contract, or whose clause now passes."""
+    known = set(run.contract.ids())
+    outcome = {(r.adapter, r.clause): r.outcome for r in run.results}
+    stale = []
+    for slot in run.adapters:
+        if slot.expectations is None:
+            continue
+        for entry in slot.expectations.entries:
+            if entry.clause not in known:
+                stale.append(StaleExpectation(slot.name, entry.clause, entry.reason, "unknown clause"))
+            elif outcome.get((slot.name, entry.clause)) == Outcome.XPASS:
+                stale.append(StaleExpectation(slot.name, entry.clause, entry.reason, "passed"))
+    return stale
+
+
+def build_record(run: UdcodecRun, args: list[str]) -> RunRecord:
+    stale = stale_expectations(run)
+    results = sorted(run.results, key=lambda r: (r.clause, r.adapter))
+    record = RunRecord(
+        spec_version=run.contract.version,
+        spec_sha256=run.contract.sha256,
+        profile=run.profile.name,
+        started=run.started,
+        finished=datetime.now(UTC),
+        command=[Path(sys.argv[0]).name, *args],
+        strict=run.strict,
+        adapters=[
+            AdapterRun(spec=s.spec, name=s.name, implementation=s.implementation, version=s.version, load_error=s.load_error)
+            for s in run.adapters
+        ],
+        results=results,
+        stale_expectations=stale,
+        clauses=[ClauseInfo(c.id, c.title, c.level, c.subject, c.family) for c in run.contract if run.selected(c)],
+    )
+    if run.strict and stale:
+        record.exit_status = 1
+    return record
+
+
+def write_reports(record: RunRecord, options: Any) -> list[Path]:
+    """Write every report format whose path was given; a failure to write one does not stop the others."""
+    written = []
+    for path, writer in ((options.udcodec_report_json, write_json), (options.udcodec_report_junit, write_junit),
+                         (options.udcodec_report_markdown, write_markdown)):
+        if not path:
+            continue
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            writer(record, target)
+        except OSError as exc:
+            print(f"udcodec: could not write {target}: {exc}", file=sys.stderr)
+            continue
+        written.append(target)
+    return written
