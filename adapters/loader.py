@@ -60,7 +60,7 @@ def load_adapter(spec: str) -> Adapter:
     missing = [m for m in ("info", "capabilities", "register_codec", "registry", "create") if not hasattr(adapter, m)]
     if missing:
         raise AdapterLoadError(spec, f"{target} does not implement the adapter protocol (missing: {', '.join(missing)})")
-    return adapter  # type: ignore[no-any-return]
+    return adapter
 
 
 def expectations_path(spec: str) -> Path | None:

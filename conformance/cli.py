@@ -8,6 +8,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from udcodec import __version__
 from udcodec.contract import Contract, SpecError, load_contract
@@ -103,7 +104,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     contract = _contract(args.spec)
     problems = 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     for clause in contract:
         names = [c.name for c in clause.checks]
         missing = [n for n in names if n not in CHECKS]

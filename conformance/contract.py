@@ -94,7 +94,8 @@ def _schema(directory: Path) -> dict[str, Any]:
     path = directory / SCHEMA_NAME
     if not path.exists():
         path = default_spec_dir() / SCHEMA_NAME
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
 
 
 def yaml_lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:

@@ -31,10 +31,11 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
         container = adapter.open(request["open"], DParams(nthreads=1))
         data = b"".join(container.decompress_chunk(i) for i in range(container.nchunks))
     except Exception as exc:  # noqa: BLE001
-        chain, cur = [], exc
+        chain: list[dict[str, str]] = []
+        cur: BaseException | None = exc
         while cur is not None and len(chain) < 10:
             chain.append({"type": type(cur).__name__, "message": str(cur)})
-            cur = cur.__cause__ or cur.__context__  # type: ignore[assignment]
+            cur = cur.__cause__ or cur.__context__
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "chain": chain}
     return {"ok": True, "nchunks": container.nchunks, "data": base64.b64encode(data).decode()}
 
@@ -46,7 +47,8 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": proc.stderr[-2000:]}
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    answer: dict[str, Any] = json.loads(lines[-1])
+    return answer
 
 
 def main() -> None:

@@ -115,7 +115,7 @@ class UdcodecRun:
             return
         for key, value in report.user_properties:
             if key == RESULT_KEY:
-                self.results.append(CheckResult.from_json(value))
+                self.results.append(CheckResult.from_json(value))  # type: ignore[arg-type]
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -274,7 +274,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if result.outcome == Outcome.SKIP:
         report.longrepr = (str(item.path), item.reportinfo()[1] + 1, result.message)
     elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
-        report.wasxfail = result.expected_reason or ""  # type: ignore[attr-defined]
+        report.wasxfail = result.expected_reason or ""
         report.longrepr = None if result.outcome == Outcome.XPASS else _longrepr(result)
     elif report.outcome == "failed":
         report.longrepr = _longrepr(result)

@@ -292,7 +292,7 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
     dont_split = not split_block(codec, cp.clevel, cp.splitmode, filters, typesize, blocksize)
     if blocksize < typesize:
         dont_split = True
-    fmt = _CODEC_TO_FORMAT.get(codec, FORMAT_UDCODEC)
+    fmt = _CODEC_TO_FORMAT.get(codec, FORMAT_UDCODEC)  # type: ignore[call-overload]
     flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE | _filter_flags(filters) | (FLAG_DONT_SPLIT if dont_split else 0) | (fmt << 5)
     try:
         body, all_zero = _compress_blocks(src, blocksize, nblocks, leftover, typesize, dont_split,
@@ -418,7 +418,7 @@ def _make_decoder(h: ChunkHeader, schunk: Any) -> Callable[[np.ndarray, int], np
 
 def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None) -> bytes:
     """Decompress one Blosc2 chunk; the decoder is chosen by the codec id recorded in the chunk."""
-    h = parse_header(chunk)
+    h = parse_header(bytes(chunk) if isinstance(chunk, bytearray) else chunk)
     nbytes = h.nbytes
     if h.special:
         return _special(h, chunk)

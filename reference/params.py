@@ -74,7 +74,7 @@ class Tuner(enum.IntEnum):
 
 
 def _default_filters() -> list[int]:
-    return [Filter.NOFILTER] * (MAX_FILTERS - 1) + [Filter.SHUFFLE]
+    return [int(Filter.NOFILTER)] * (MAX_FILTERS - 1) + [int(Filter.SHUFFLE)]
 
 
 def _default_filters_meta() -> list[int]:
@@ -167,7 +167,7 @@ def validate_cparams(cp: CParams) -> CParams:
         splitmode=SplitMode(splitmode_i),
         filters=filters,
         filters_meta=fmeta,
-        tuner=_enum_or_int(Tuner, tuner),
+        tuner=Tuner(_enum_or_int(Tuner, tuner)),
     )
 
 
