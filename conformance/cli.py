@@ -125,7 +125,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     import udcodec.checks  # noqa: F401
+    from udcodec.adapters.loader import BUILTIN, expectations_path
     from udcodec.checking import CHECKS
+    from udcodec.expectations import load_expectations
 
     contract = _contract(args.spec)
     try:
@@ -150,6 +152,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
             print(f"    requires: {', '.join(sorted(definition.requires))}")
         for key, value in ref.params.items():
             print(f"    {key}: {value!r}")
+    for name in BUILTIN:
+        path = expectations_path(name)
+        entry = next((e for e in load_expectations(path).entries if e.clause == clause.id), None) if path else None
+        if entry is not None:
+            print(f"  expected to fail on {name} ({path}:{entry.line}): {entry.reason}")
     return 0
 
 
