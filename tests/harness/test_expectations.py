@@ -1,0 +1,170 @@
+"""Expectations files: validated on load, precise errors, version filtering, the shipped file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from udcodec.adapters.loader import expectations_path
+from udcodec.contract import SpecError, load_contract
+from udcodec.expectations import Expectations, ExpectationsError, load_expectations
+
+GOOD = """\
+adapter: myport
+expectations:
+  - clause: REG-ID-TYPE
+    reason: floats are accepted
+    reproduction: |
+      import myport
+      myport.register_codec("c", 170.0, f, f)
+  - clause: REG-CALLABLE
+    reason: non-callables are accepted on python-blosc2 3 and later
+    reproduction: x
+    versions: ">=3"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "expectations.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_file_loads(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD)
+    exp = load_expectations(path)
+    assert isinstance(exp, Expectations)
+    assert (exp.path, exp.adapter) == (str(path), "myport")
+    assert [e.clause for e in exp.entries] == ["REG-ID-TYPE", "REG-CALLABLE"]
+    first, second = exp.entries
+    assert first.reason == "floats are accepted"
+    assert first.reproduction == 'import myport\nmyport.register_codec("c", 170.0, f, f)\n'
+    assert (first.versions, first.line) == (None, 3)
+    assert (second.versions, second.line) == (">=3", 8)
+
+
+def test_expectations_error_is_a_spec_error() -> None:
+    assert issubclass(ExpectationsError, SpecError)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "problem"),
+    [
+        pytest.param(
+            GOOD.replace("    reason: floats are accepted\n", ""),
+            3,
+            "expectations[0]",
+            "'reason' is a required property",
+            id="missing-reason",
+        ),
+        pytest.param(
+            GOOD.replace("reason: floats are accepted", "reason: |\n      line one\n      line two"),
+            4,
+            "expectations[0].reason",
+            "does not match",
+            id="multi-line-reason",
+        ),
+        pytest.param(
+            GOOD.replace('    versions: ">=3"\n', '    versions: ">=3"\n    owner: bob\n'),
+            12,
+            "expectations[1].owner",
+            "'owner' was unexpected",
+            id="unknown-key",
+        ),
+        pytest.param(
+            GOOD.replace('">=3"', '"=>3"'),
+            11,
+            "expectations[1].versions",
+            "not a version specifier",
+            id="bad-versions",
+        ),
+        pytest.param(
+            GOOD.replace("REG-CALLABLE", "REG-ID-TYPE").replace('    versions: ">=3"\n', ""),
+            8,
+            "expectations[1].clause",
+            "REG-ID-TYPE is listed twice",
+            id="duplicate-clause",
+        ),
+        pytest.param(GOOD + "extra: 1\n", 12, "extra", "'extra' was unexpected", id="unknown-top-key"),
+        pytest.param(GOOD.replace("adapter: myport\n", ""), 1, "<document>", "'adapter' is a required",
+                     id="missing-adapter"),
+        pytest.param("adapter: [x\n", 2, "<yaml>", "", id="yaml-syntax"),
+        pytest.param("", 1, "<document>", "empty", id="empty"),
+    ],
+)
+def test_malformed_file_names_file_line_and_field(
+    tmp_path: Path, text: str, line: int, field: str, problem: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ExpectationsError) as info:
+        load_expectations(path)
+    err = info.value
+    assert (err.file, err.line, err.field) == (str(path), line, field)
+    assert str(err).startswith(f"{path}:{line}: {field}: ")
+    assert problem in str(err)
+
+
+def test_missing_file_is_an_expectations_error(tmp_path: Path) -> None:
+    with pytest.raises(ExpectationsError, match="cannot be read"):
+        load_expectations(tmp_path / "absent.yaml")
+
+
+def test_same_clause_for_different_versions_is_allowed(tmp_path: Path) -> None:
+    text = GOOD.replace("REG-CALLABLE", "REG-ID-TYPE")  # second entry: same clause, versions >=3
+    exp = load_expectations(_write(tmp_path, text))
+    assert len(exp.entries) == 2
+
+
+def test_for_clause_filters_python_blosc2_versions(tmp_path: Path) -> None:
+    exp = load_expectations(_write(tmp_path, GOOD))
+    # Unversioned entries hold for every implementation and version.
+    assert exp.for_clause("REG-ID-TYPE", "python-blosc2", "2.7.1") is exp.entries[0]
+    assert exp.for_clause("REG-ID-TYPE", "myport", "0.1") is exp.entries[0]
+    # A versioned entry limits python-blosc2 only.
+    assert exp.for_clause("REG-CALLABLE", "python-blosc2", "2.7.1") is None
+    assert exp.for_clause("REG-CALLABLE", "python-blosc2", "3.0.0") is exp.entries[1]
+    assert exp.for_clause("REG-CALLABLE", "python-blosc2", "4.14.1") is exp.entries[1]
+    assert exp.for_clause("REG-CALLABLE", "python-blosc2", "3.0.0rc1") is None  # 3.0.0rc1 < 3
+    assert exp.for_clause("REG-CALLABLE", "python-blosc2", "3.1.0rc1") is exp.entries[1]
+    assert exp.for_clause("REG-CALLABLE", "udcodec.reference", "1.0") is exp.entries[1]
+    assert exp.for_clause("REG-CALLABLE", "myport", "2.0") is exp.entries[1]
+    # Unknown clauses give nothing.
+    assert exp.for_clause("REG-NOPE", "python-blosc2", "4.14.1") is None
+
+
+def test_for_clause_picks_the_entry_for_the_version(tmp_path: Path) -> None:
+    text = """\
+adapter: blosc2
+expectations:
+  - clause: REG-ID-TYPE
+    reason: old behaviour
+    reproduction: x
+    versions: "<3"
+  - clause: REG-ID-TYPE
+    reason: new behaviour
+    reproduction: x
+    versions: ">=3"
+"""
+    exp = load_expectations(_write(tmp_path, text))
+    assert exp.for_clause("REG-ID-TYPE", "python-blosc2", "2.7.1").reason == "old behaviour"  # type: ignore[union-attr]
+    assert exp.for_clause("REG-ID-TYPE", "python-blosc2", "4.14.1").reason == "new behaviour"  # type: ignore[union-attr]
+    # Other implementations: the first entry holds.
+    assert exp.for_clause("REG-ID-TYPE", "myport", "9").reason == "old behaviour"  # type: ignore[union-attr]
+
+
+def test_shipped_blosc2_expectations_name_contract_clauses() -> None:
+    path = expectations_path("blosc2")
+    assert path is not None and path.name == "blosc2.yaml"
+    exp = load_expectations(path)
+    assert exp.adapter == "blosc2"
+    assert exp.entries
+    known = set(load_contract().ids())
+    for entry in exp.entries:
+        assert entry.clause in known, f"{path}:{entry.line}: {entry.clause} is not a clause of the contract"
+        assert entry.reason.strip() and "\n" not in entry.reason.strip()
+        assert entry.reproduction.strip()
+
+
+def test_no_expectations_for_module_attribute_adapters() -> None:
+    assert expectations_path("udcodec.adapters.blosc2:Blosc2Adapter") is None
+    assert expectations_path("reference") is None
