@@ -68,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     contract = _contract(args.spec)  # fail early, with a clear message, on a bad spec
     pytest_args = [str(contract.directory), "--rootdir", str(contract.directory.parent), "--confcutdir",
                    str(contract.directory), "-p", "no:cacheprovider", "-o", "python_files=", "-o", "testpaths=",
-                   "-o", "addopts=", "--udcodec-profile", args.profile]
+                   "-o", "addopts=", "--assert=plain", "--udcodec-profile", args.profile]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         pytest_args += ["-p", "udcodec.plugin"]
     pytest_args += ["-v" if args.verbose else "-q", "-rN"]
