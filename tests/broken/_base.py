@@ -1,0 +1,48 @@
+"""Building blocks for broken hosts: a host that calls callbacks through hooks, and one with its
+own container class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from udcodec.adapters.blosc2like import ModuleContainer
+from udcodec.adapters.reference import ReferenceAdapter
+
+Callback = Callable[..., Any]
+
+
+class CallbackHost(ReferenceAdapter):
+    """The reference, calling every Python callback through ``call_encoder``/``call_decoder``."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if callable(encoder) and callable(decoder):
+            encoder, decoder = (
+                self._via(self.call_encoder, encoder),
+                self._via(self.call_decoder, decoder),
+            )
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+    @staticmethod
+    def _via(hook: Callable[..., Any], fn: Callback) -> Callback:
+        def call(inp: Any, out: Any, meta: Any, container: Any) -> Any:
+            return hook(fn, inp, out, meta, container)
+
+        return call
+
+    def call_encoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return fn(inp, out, meta, container)
+
+    def call_decoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return fn(inp, out, meta, container)
+
+
+class ContainerHost(ReferenceAdapter):
+    """The reference, but containers are wrapped in :attr:`container_class`."""
+
+    container_class: ClassVar[type[ModuleContainer]] = ModuleContainer
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return self.container_class(self, schunk)

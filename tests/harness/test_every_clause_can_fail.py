@@ -1,0 +1,241 @@
+"""Every clause can fail: each broken host in ``tests/broken`` must make its clauses fail.
+
+"A check that cannot fail is a defect." The table below maps each deliberately broken adapter to
+the clauses it must make fail, with a substring the failure message must contain; a coverage test
+demands that together they fail every clause of the contract the reference can run, and the
+reference must pass each of those clauses (so the failure comes from the breakage).
+
+Checks run with the ``dev`` profile's example count, derandomized so the drawn examples (and
+therefore the verdicts) are the same on every run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import udcodec.checks  # noqa: F401 - registers the checks
+from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.checking import CHECKS
+from udcodec.contract import load_contract
+from udcodec.outcomes import Outcome
+from udcodec.profiles import get_profile
+from udcodec.runner import execute
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+CONTRACT = load_contract()
+PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True)
+HANG_TIMEOUT = 3.0
+
+
+class Breaks(NamedTuple):
+    """An ``adapter`` of ``tests/broken/<module>.py`` must fail ``clause`` naming ``needle``."""
+
+    module: str
+    adapter: str
+    clause: str
+    needle: str
+
+    @property
+    def spec(self) -> str:
+        return f"broken.{self.module}:{self.adapter}"
+
+
+#: ``[module]`` of tests/broken, then rows: adapter class | clause it must fail | message substring.
+ROWS = """
+[registration]
+RefusesId255Adapter                 | REG-ID-RANGE            | 255, enc, dec) was rejected
+AcceptsId256Adapter                 | REG-ID-OUT-OF-RANGE     | 256, enc, dec): was accepted
+IntConvertsFloatIdsAdapter          | REG-ID-TYPE             | 170.0, enc, dec): was accepted
+RejectsNumpyIdsAdapter              | REG-ID-INTEGER-LIKE     | np.uint8(200), enc, dec) was rej
+OverwritesDuplicateIdAdapter        | REG-ID-DUPLICATE        | second time: was accepted
+LeavesPartialEntryAdapter           | REG-REJECT-ATOMIC       | but changed the registry
+AcceptsUnpairedAdapter              | REG-PAIRED              | enc, None): was accepted
+AcceptsNonCallablesAdapter          | REG-CALLABLE            | 1, dec): was accepted
+StringifiesNamesAdapter             | REG-NAME-TYPE           | (5, 172, enc, dec): was accepted
+AcceptsEmptyNamesAdapter            | REG-NAME-VALUE          | ('', 173, enc, dec): was accepted
+WrapsVersionAdapter                 | REG-VERSION-RANGE       | version=-1): was accepted
+IntConvertsVersionAdapter           | REG-VERSION-TYPE        | version='1'): was accepted
+ReturnsIdAdapter                    | REG-RETURNS-NONE        | returned 230, expected None
+StoresWrappedCallbacksAdapter       | REG-REGISTRY-ENTRY      | expected ('entry', encoder
+[callbacks]
+EncoderGetsMemoryviewAdapter        | CB-ENC-ARGS             | memoryview/ndarray, expected numpy
+DecoderGetsZeroMetaAdapter          | CB-DEC-ARGS             | meta is 0, expected the codec_meta
+PassesNoContainerAdapter            | CB-ENC-ARGS             | NoneType, expected the container
+PassesNoContainerAdapter            | CB-DEC-ARGS             | NoneType, expected the container
+EncoderInputOffByOneAdapter         | CB-ENC-INPUT-BLOCKS     | blocks in order
+DecoderInputPaddedAdapter           | CB-DEC-OUTPUT-SIZE      | that no encoder call returned
+DecoderOutputOversizedAdapter       | CB-DEC-OUTPUT-SIZE      | 1032
+ClampsEncoderReturnAdapter          | CB-ENC-RETURN-RANGE     | returning -1: no error was
+CoercesEncoderReturnAdapter         | CB-ENC-RETURN-TYPE      | returning None: no error was
+IgnoresDecoderReturnAdapter         | CB-DEC-RETURN           | returning -1: no error was
+SwallowsEncoderExceptionAdapter     | CB-ENC-EXCEPTION        | but the call succeeded
+ReplacesDecoderExceptionAdapter     | CB-DEC-EXCEPTION        | did not reach the caller
+RaisesSystemErrorAdapter            | CB-NO-SYSTEMERROR       | the caller got SystemError
+StoresPastReturnAdapter             | CB-OUTPUT-PAST-RETURN   | not what the encoder returned
+CallbacksOnWorkerThreadAdapter      | THREAD-ONE-THREAD       | not only on the calling thread
+[containers]
+CompressesOutsideContainerAdapter   | CONT-COMPRESS-OUTSIDE   | outside a container: succeeded
+DecompressesOutsideContainerAdapter | CONT-DECOMPRESS-OUTSIDE | outside a container: succeeded
+HeaderWithoutMetaAdapter            | ID-HEADER               | records codec 222 meta 0
+DecodesWithCurrentCodecAdapter      | ID-DECODE-BY-CHUNK      | with the container's other codec
+ReopenLosesLastChunkAdapter         | ID-REOPEN               | reopened container's data differs
+MissingCodecUnnamedAdapter          | ID-MISSING-CODEC        | not name the missing codec id 226
+FlipsLastByteAdapter                | RT-CHUNKS               | decompress(compress(x)) != x
+SkipsUnfilteringAdapter             | RT-FILTERS              | decompress(compress(x)) != x
+ReversesSplitStreamsAdapter         | RT-SPLITMODES           | decompress(compress(x)) != x
+SliceDropsLastItemAdapter           | RT-SLICES               | differs from the data
+AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads=2: was accepted
+AllowsThreadsAtCreationAdapter      | THREAD-DPARAMS-CREATE   | dparams.nthreads=2: was accepted
+SwallowsThreadUpdateErrorAdapter    | THREAD-CPARAMS-UPDATE   | cparams.nthreads to 2: was
+SwallowsThreadUpdateErrorAdapter    | THREAD-DPARAMS-UPDATE   | dparams.nthreads to 2: was
+[memcpy]
+DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
+DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
+StoresChunkRawOnRawBlockAdapter     | MEMCPY-MIXED            | the decoder was called 0 times
+[plugins]
+FallsBackForMissingPluginAdapter    | PLUG-MISSING            | decompressing with it succeeded
+UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a plugin: was accepted
+"""
+
+
+def _parse(rows: str) -> tuple[Breaks, ...]:
+    table: list[Breaks] = []
+    module = ""
+    for line in filter(None, map(str.strip, rows.splitlines())):
+        if line.startswith("["):
+            module = line.strip("[]")
+        else:
+            adapter, clause, needle = (cell.strip() for cell in line.split("|"))
+            table.append(Breaks(module, adapter, clause, needle))
+    return tuple(table)
+
+
+TABLE = _parse(ROWS)
+
+
+#: Cases a harness bug turns into ``error`` instead of ``fail``; strict, so that a fix shows up.
+HARNESS_BUGS: dict[tuple[str, str], str] = {
+    ("DecoderOutputOversizedAdapter", "CB-DEC-OUTPUT-SIZE"): (
+        "raised_by_harness blames the harness when the host makes the harness's own codec "
+        "(udcodec.testcodecs.zlib_decoder) raise: a wrong output size is reported as harness error"
+    ),
+}
+
+
+def _params() -> list[object]:
+    marks = {key: pytest.mark.xfail(reason=why, strict=True) for key, why in HARNESS_BUGS.items()}
+    return [
+        pytest.param(
+            case,
+            id=f"{case.adapter}-{case.clause}",
+            marks=[marks[(case.adapter, case.clause)]]
+            if (case.adapter, case.clause) in marks
+            else [],
+        )
+        for case in TABLE
+    ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def broken_importable() -> Iterator[None]:
+    """Make ``broken.*`` importable here, in forked children and in ``udcodec.fresh`` processes."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(TESTS_DIR))
+        mp.setenv(
+            "PYTHONPATH",
+            os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])),
+        )
+        yield
+
+
+def _runnable_by_reference() -> list[str]:
+    """Ids of the clauses whose checks need only capabilities the reference has."""
+    caps = ReferenceAdapter().capabilities()
+    return [
+        c.id
+        for c in CONTRACT
+        if all(CHECKS[ref.name].requires <= caps for ref in c.checks if ref.name in CHECKS)
+    ]
+
+
+@pytest.mark.parametrize("case", _params())
+def test_broken_host_fails_clause(case: Breaks) -> None:
+    result = execute(case.spec, case.adapter, CONTRACT.get(case.clause), PROFILE)
+    assert result.outcome is Outcome.FAIL, (
+        f"{case.spec} on {case.clause}: {result.outcome}: {result.message}"
+    )
+    assert case.needle in result.message, (
+        f"{case.clause}: message does not name the problem: {result.message}"
+    )
+
+
+@pytest.mark.parametrize("clause_id", CONTRACT.ids())
+def test_reference_passes(clause_id: str) -> None:
+    result = execute("reference", "reference", CONTRACT.get(clause_id), PROFILE)
+    assert result.outcome is Outcome.PASS, f"{clause_id}: {result.outcome}: {result.message}"
+
+
+def test_every_clause_has_a_broken_host() -> None:
+    known = set(CONTRACT.ids())
+    covered = {case.clause for case in TABLE}
+    assert not covered - known, (
+        f"the table names clauses the contract lacks: {sorted(covered - known)}"
+    )
+    uncovered = [cid for cid in _runnable_by_reference() if cid not in covered]
+    assert not uncovered, f"no broken host shows these clauses can fail: {uncovered}"
+
+
+def test_segfault_is_a_crash_with_stderr() -> None:
+    from broken.processes import CRASH_MARKER
+
+    result = execute(
+        "broken.processes:SegfaultingAdapter",
+        "segfaulting",
+        CONTRACT.get("REG-RETURNS-NONE"),
+        PROFILE,
+    )
+    assert result.outcome is Outcome.CRASH, result.message
+    assert result.signal == "SIGSEGV"
+    assert "SIGSEGV" in result.message
+    assert CRASH_MARKER in (result.stderr_tail or ""), f"stderr tail: {result.stderr_tail!r}"
+
+
+def test_hang_is_killed_at_the_timeout() -> None:
+    start = time.monotonic()
+    result = execute(
+        "broken.processes:HangingAdapter",
+        "hanging",
+        CONTRACT.get("RT-CHUNKS"),
+        PROFILE,
+        timeout=HANG_TIMEOUT,
+    )
+    elapsed = time.monotonic() - start
+    assert result.outcome is Outcome.HANG, result.message
+    assert f"no result within {HANG_TIMEOUT:g} s" in result.message
+    assert elapsed < HANG_TIMEOUT + 2, f"took {elapsed:.1f} s"
+
+
+def test_exit_is_a_crash_naming_the_status() -> None:
+    result = execute(
+        "broken.processes:ExitingAdapter", "exiting", CONTRACT.get("REG-RETURNS-NONE"), PROFILE
+    )
+    assert result.outcome is Outcome.CRASH, result.message
+    assert result.signal is None
+    assert "exited with status 3" in result.message
+
+
+def test_unimportable_adapter_is_an_error() -> None:
+    result = execute(
+        "broken.unimportable:UnimportableAdapter",
+        "unimportable",
+        CONTRACT.get("REG-RETURNS-NONE"),
+        PROFILE,
+    )
+    assert result.outcome is Outcome.ERROR, result.message
+    assert "could not be loaded" in result.message and "broken on purpose" in result.message
