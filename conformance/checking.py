@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shlex
+import sysconfig
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -74,6 +76,29 @@ def check(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[CheckFn], C
         return fn
 
     return deco
+
+
+_HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+_STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
+
+
+def raised_by_harness(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from harness code (a harness bug) rather than from the implementation.
+
+    The innermost frame that is not the standard library decides: harness code means a harness error,
+    anything else (the implementation, its adapter, a third-party library) means the implementation failed.
+    """
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(os.path.abspath(tb.tb_frame.f_code.co_filename))
+        tb = tb.tb_next
+    for filename in reversed(frames):
+        if filename.startswith(_STDLIB) and "site-packages" not in filename:
+            continue
+        return filename.startswith(_HARNESS_DIR + os.sep)
+    return False
+
 
 
 # -- examples as JSON (for reports and replay) ---------------------------------------------
@@ -190,6 +215,8 @@ class CheckContext:
             if not last:
                 raise
             example = encode_example(last[0])
+            if raised_by_harness(exc):
+                raise
             if isinstance(exc, CheckFailed):
                 exc.counterexample = example
                 exc.reproduction = exc.reproduction or self.reproduction(index, example)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import sysconfig
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 from udcodec.adapters.loader import load_adapter
-from udcodec.checking import CHECKS, CapabilityMissing, CheckContext, CheckFailed, NotApplicable
+from udcodec.checking import (
+    CHECKS,
+    CapabilityMissing,
+    CheckContext,
+    CheckFailed,
+    NotApplicable,
+    raised_by_harness,
+)
 from udcodec.contract import Clause
 from udcodec.isolation import run_inline, run_isolated
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import Profile
-
-_HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
-_STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
 
 
 @dataclass
@@ -25,24 +27,6 @@ class Verdict:
     message: str = ""
     counterexample: Any = None
     reproduction: str | None = None
-
-
-def _raised_by_harness(exc: BaseException) -> bool:
-    """Whether ``exc`` comes from harness code (a harness bug) rather than from the implementation.
-
-    The innermost frame that is not the standard library decides: harness code means a harness error,
-    anything else (the implementation, its adapter, a third-party library) means the implementation failed.
-    """
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(os.path.abspath(tb.tb_frame.f_code.co_filename))
-        tb = tb.tb_next
-    for filename in reversed(frames):
-        if filename.startswith(_STDLIB) and "site-packages" not in filename:
-            continue
-        return filename.startswith(_HARNESS_DIR + os.sep)
-    return False
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None) -> Verdict:
@@ -69,7 +53,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
             return Verdict("skip", f"not applicable: {exc}")
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
-            if _raised_by_harness(exc):
+            if raised_by_harness(exc):
                 return Verdict("error", f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
             return Verdict("fail", f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}")
         finally:

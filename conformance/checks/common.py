@@ -13,7 +13,8 @@ from udcodec.checking import CheckContext
 from udcodec.strategies import Layout
 
 #: First byte of the extended header fields, from the Blosc2 chunk format.
-HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_UDCODEC, HEADER_CODEC_META = 2, 3, 4, 22, 23
+HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
+HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 UDCODEC_FORMAT = 6  # compressor enumeration in flags bits 5..7: "defined in the user-defined codec slot"
 MEMCPYED_FLAG = 0x02
 
@@ -91,6 +92,7 @@ def header(chunk: bytes) -> dict[str, int]:
         "memcpyed": int(bool(flags & MEMCPYED_FLAG)),
         "typesize": chunk[HEADER_TYPESIZE],
         "nbytes": int.from_bytes(chunk[HEADER_NBYTES : HEADER_NBYTES + 4], "little"),
+        "blocksize": int.from_bytes(chunk[HEADER_BLOCKSIZE : HEADER_BLOCKSIZE + 4], "little"),
         "udcodec": chunk[HEADER_UDCODEC],
         "codec_meta": chunk[HEADER_CODEC_META],
     }

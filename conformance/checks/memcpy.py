@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 from udcodec.checking import CheckContext, check
 from udcodec.checks.common import (
-    IdPool,
     cparams_for,
     fill,
     first_difference,
@@ -31,11 +30,10 @@ def _zeroing_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: A
 @check("memcpy.roundtrip")
 def roundtrip(ctx: CheckContext) -> None:
     """Blocks whose encoder returned 0 come back bit-exactly (without help from the decoder)."""
-    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "raw", codec_id, memcpy_encoder, _zeroing_decoder)
 
     def prop(layout: Any) -> None:
-        codec_id = pool.next()
-        register_pair(ctx, f"raw{codec_id}", codec_id, memcpy_encoder, _zeroing_decoder)
         container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
         fill(container, layout.chunks())
         got, want = read_back(container), layout.data()
@@ -48,12 +46,12 @@ def roundtrip(ctx: CheckContext) -> None:
 @check("memcpy.decoder_not_called")
 def decoder_not_called(ctx: CheckContext) -> None:
     """The decoder is never called for a block the encoder asked to store raw."""
-    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    codec_id = int(ctx.param("id"))
+    rec = Recorder(memcpy_encoder, _zeroing_decoder)
+    register_pair(ctx, "nodec", codec_id, rec.enc, rec.dec)
 
     def prop(layout: Any) -> None:
-        rec = Recorder(memcpy_encoder, _zeroing_decoder)
-        codec_id = pool.next()
-        register_pair(ctx, f"nodec{codec_id}", codec_id, rec.enc, rec.dec)
+        rec.calls.clear()
         container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
         fill(container, layout.chunks())
         read_back(container)
