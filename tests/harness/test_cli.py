@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
+from udcodec import cli
 from udcodec.checking import CHECKS
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
@@ -44,8 +45,19 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def udcodec(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m udcodec.cli ARGS`` in a subprocess."""
     return subprocess.run([sys.executable, "-m", "udcodec.cli", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120)
+
+
+def main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``udcodec ARGS`` in this process (for the commands that run no check): same result shape."""
+    try:
+        code = cli.main(list(args))
+    except SystemExit as exc:  # argparse errors
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["udcodec", *args], code, out, err)
 
 
 def test_console_script_is_installed(env: dict[str, str]) -> None:
@@ -69,8 +81,8 @@ def test_list_shows_every_clause_and_flags_none(env: dict[str, str]) -> None:
     assert "0 without a working check" in proc.stdout
 
 
-def test_list_json(env: dict[str, str]) -> None:
-    proc = udcodec(env, "list", "--json")
+def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    proc = main(capsys, "list", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     contract = load_contract()
@@ -83,20 +95,20 @@ def test_list_json(env: dict[str, str]) -> None:
         assert Path(file).is_file() and int(line) > 0
 
 
-def test_list_flags_a_clause_with_an_unknown_check(env: dict[str, str], tmp_path: Path) -> None:
+def test_list_flags_a_clause_with_an_unknown_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "one.yaml").write_text(
         "family: one\ntitle: t\nclauses:\n  - id: ONE-X\n    title: x\n    level: MUST\n    subject: host\n"
         "    source: 'derived: testing'\n    checks:\n      - check: nowhere.nothing\n",
         encoding="utf-8",
     )
-    proc = udcodec(env, "list", "--spec", str(tmp_path))
+    proc = main(capsys, "list", "--spec", str(tmp_path))
     assert proc.returncode == 1
     assert "ONE-X" in proc.stdout and "UNKNOWN CHECK nowhere.nothing" in proc.stdout
 
 
-def test_explain_shows_source_location_check_and_params(env: dict[str, str]) -> None:
+def test_explain_shows_source_location_check_and_params(capsys: pytest.CaptureFixture[str]) -> None:
     clause = load_contract().get("REG-ID-RANGE")
-    proc = udcodec(env, "explain", "REG-ID-RANGE")
+    proc = main(capsys, "explain", "REG-ID-RANGE")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("REG-ID-RANGE (MUST, host, family registration)")
@@ -106,20 +118,20 @@ def test_explain_shows_source_location_check_and_params(env: dict[str, str]) -> 
     assert "min: 160" in out and "max: 255" in out
 
 
-def test_explain_unknown_clause(env: dict[str, str]) -> None:
-    proc = udcodec(env, "explain", "REG-NOPE")
+def test_explain_unknown_clause(capsys: pytest.CaptureFixture[str]) -> None:
+    proc = main(capsys, "explain", "REG-NOPE")
     assert proc.returncode == 2
     assert "no clause 'REG-NOPE'" in proc.stderr
     assert proc.stdout == ""
 
 
-def test_run_with_a_malformed_spec_exits_2(env: dict[str, str], tmp_path: Path) -> None:
+def test_run_with_a_malformed_spec_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "one.yaml").write_text(
         "family: one\ntitle: t\nclauses:\n  - id: ONE-X\n    title: x\n    level: MAYBE\n    subject: host\n"
         "    source: 'derived: testing'\n    checks: []\n",
         encoding="utf-8",
     )
-    proc = udcodec(env, "run", "--adapter", "reference", "--spec", str(tmp_path))
+    proc = main(capsys, "run", "--adapter", "reference", "--spec", str(tmp_path))
     assert proc.returncode == 2
     assert f"{tmp_path / 'one.yaml'}:6: clauses[ONE-X].level:" in proc.stderr
     assert "MAYBE" in proc.stderr
@@ -155,20 +167,20 @@ def test_run_exit_status_follows_failures_and_expectations(env: dict[str, str], 
     assert "xfail" in expected.stdout
 
 
-def test_run_needs_an_adapter(env: dict[str, str]) -> None:
-    proc = udcodec(env, "run")
+def test_run_needs_an_adapter(capsys: pytest.CaptureFixture[str]) -> None:
+    proc = main(capsys, "run")
     assert proc.returncode == 2
     assert "--adapter" in proc.stderr
 
 
-def test_run_rejects_n_with_no_isolation(env: dict[str, str]) -> None:
-    proc = udcodec(env, "run", "--adapter", "reference", "-n", "2", "--no-isolation")
+def test_run_rejects_n_with_no_isolation(capsys: pytest.CaptureFixture[str]) -> None:
+    proc = main(capsys, "run", "--adapter", "reference", "-n", "2", "--no-isolation")
     assert proc.returncode == 2
     assert "cannot be combined" in proc.stderr
 
 
-def test_replay_rejects_bad_arguments(env: dict[str, str]) -> None:
-    unknown = udcodec(env, "replay", "REG-NOPE", "--adapter", "reference", "--example", "{}")
+def test_replay_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = main(capsys, "replay", "REG-NOPE", "--adapter", "reference", "--example", "{}")
     assert unknown.returncode == 2 and "no clause 'REG-NOPE'" in unknown.stderr
-    bad = udcodec(env, "replay", "RT-CHUNKS", "--adapter", "reference", "--example", "{not json")
+    bad = main(capsys, "replay", "RT-CHUNKS", "--adapter", "reference", "--example", "{not json")
     assert bad.returncode == 2 and "--example is not JSON" in bad.stderr
