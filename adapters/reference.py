@@ -6,6 +6,7 @@ The reference mirrors python-blosc2 4.x's public names, so the generic
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import ClassVar
 
 from udcodec.adapters.blosc2like import ModuleAdapter
@@ -17,3 +18,9 @@ class ReferenceAdapter(ModuleAdapter):
     module_name: ClassVar[str] = "udcodec.reference"
     adapter_name: ClassVar[str] = "reference"
     implementation: ClassVar[str] = "udcodec.reference"
+
+    def __init__(self, module: ModuleType | None = None) -> None:
+        super().__init__(module)
+        # One adapter instance serves one check: start it from an empty registry even when the
+        # process that forked it (e.g. a test worker) registered codecs in the reference before.
+        self.module._reset_registry()

@@ -10,6 +10,8 @@ Chunks are written in the real Blosc2 chunk format and persisted containers in t
 contiguous frame format.  Callbacks always run on the caller's thread.
 """
 
+from udcodec import __version__ as __version__  # the reference is versioned with the harness
+
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
