@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import threading
 from typing import Any
 
 from udcodec.adapters.protocol import CParams, DParams
 from udcodec.adapters.reference import ReferenceAdapter
 
-#: Written to stderr (fd 2) just before the crash; the crash report's stderr tail must hold it.
+#: Written to fd 2 just before the crash (as C code would); the crash's stderr tail must hold it.
 CRASH_MARKER = "broken-host: about to dereference NULL"
+#: Written through ``sys.stderr`` just before the crash (as Python code would).
+PY_CRASH_MARKER = "broken-host: sys.stderr before the crash"
 
 
 class SegfaultingAdapter(ReferenceAdapter):
@@ -20,6 +23,7 @@ class SegfaultingAdapter(ReferenceAdapter):
     def register_codec(
         self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
     ) -> Any:
+        print(PY_CRASH_MARKER, file=sys.stderr, flush=True)
         os.write(2, (CRASH_MARKER + "\n").encode())
         return ctypes.string_at(0)
 
