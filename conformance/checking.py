@@ -11,6 +11,8 @@ makes the failure replayable with ``udcodec replay``.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import importlib
 import json
 import os
 import shlex
@@ -80,6 +82,7 @@ def check(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[CheckFn], C
 
 _HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 _STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
+_TESTCODECS = os.path.join(_HARNESS_DIR, "testcodecs.py")
 
 
 def raised_by_harness(exc: BaseException) -> bool:
@@ -87,6 +90,8 @@ def raised_by_harness(exc: BaseException) -> bool:
 
     The innermost frame that is not the standard library decides: harness code means a harness error,
     anything else (the implementation, its adapter, a third-party library) means the implementation failed.
+    The codecs the checks register (``testcodecs``) count as the implementation's side: they raise when
+    the host hands them wrong buffers.
     """
     frames = []
     tb = exc.__traceback__
@@ -96,7 +101,7 @@ def raised_by_harness(exc: BaseException) -> bool:
     for filename in reversed(frames):
         if filename.startswith(_STDLIB) and "site-packages" not in filename:
             continue
-        return filename.startswith(_HARNESS_DIR + os.sep)
+        return filename.startswith(_HARNESS_DIR + os.sep) and filename != _TESTCODECS
     return False
 
 
@@ -108,14 +113,20 @@ def encode_example(value: Any) -> Any:
     """Turn a Hypothesis example into JSON data, tagging what JSON cannot hold natively."""
     if isinstance(value, bool | None | str) or isinstance(value, int) and not isinstance(value, np.integer):
         return value
+    if isinstance(value, np.generic):
+        return {"__npscalar__": value.dtype.str, "value": encode_example(value.item())}
     if isinstance(value, float):
         return value if np.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, complex):
+        return {"__complex__": [encode_example(value.real), encode_example(value.imag)]}
     if isinstance(value, bytes | bytearray):
         return {"__bytes__": base64.b64encode(bytes(value)).decode()}
     if isinstance(value, np.ndarray):
         return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "data": base64.b64encode(value.tobytes()).decode()}
-    if isinstance(value, np.generic):
-        return {"__npscalar__": value.dtype.str, "value": encode_example(value.item())}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value)
+        fields = {f.name: encode_example(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"__dataclass__": f"{kind.__module__}:{kind.__qualname__}", "fields": fields}
     if isinstance(value, tuple):
         return {"__tuple__": [encode_example(v) for v in value]}
     if isinstance(value, list):
@@ -140,6 +151,15 @@ def decode_example(data: Any) -> Any:
         return tuple(decode_example(v) for v in data["__tuple__"])
     if "__dict__" in data:
         return {decode_example(k): decode_example(v) for k, v in data["__dict__"]}
+    if "__dataclass__" in data:
+        module, _, name = data["__dataclass__"].partition(":")
+        if not module.startswith("udcodec."):  # replay only rebuilds the harness's own example types
+            raise ValueError(f"cannot replay an example of type {data['__dataclass__']}")
+        kind = getattr(importlib.import_module(module), name)
+        return kind(**{k: decode_example(v) for k, v in data["fields"].items()})
+    if "__complex__" in data:
+        real, imag = (decode_example(v) for v in data["__complex__"])
+        return complex(real, imag)
     if "__float__" in data:
         return float(data["__float__"])
     raise ValueError(f"cannot replay an example holding {data!r}")
@@ -215,11 +235,11 @@ class CheckContext:
             if not last:
                 raise
             example = encode_example(last[0])
-            if raised_by_harness(exc):
-                raise
             if isinstance(exc, CheckFailed):
                 exc.counterexample = example
                 exc.reproduction = exc.reproduction or self.reproduction(index, example)
+                raise
+            if raised_by_harness(exc):
                 raise
             raise CheckFailed(
                 f"{type(exc).__name__} escaped the implementation: {exc}",

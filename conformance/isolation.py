@@ -53,6 +53,8 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
         sys.stderr.flush()
         os.dup2(errfd, 2)
         os.close(errfd)
+        # sys.stderr may not be fd 2 (pytest's capture replaces it): point it at the file too.
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
         try:
             payload = pickle.dumps(("ok", fn(*args)))
         except BaseException:  # noqa: BLE001 - everything the check raised goes back to the parent

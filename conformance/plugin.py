@@ -133,6 +133,9 @@ class UdcodecRun:
         failures = render_failures(self.record, color=tr.hasmarkup)
         if failures.strip():
             tr.write_line(failures)
+        for stale in self.record.stale_expectations:
+            tr.write_line(f"udcodec: stale expectation {stale.clause} [{stale.adapter}]: {stale.why_stale}"
+                          f" ({stale.reason})")
         for path in self.written:
             tr.write_line(f"udcodec: report written to {path}")
 

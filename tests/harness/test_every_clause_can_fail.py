@@ -120,12 +120,7 @@ TABLE = _parse(ROWS)
 
 
 #: Cases a harness bug turns into ``error`` instead of ``fail``; strict, so that a fix shows up.
-HARNESS_BUGS: dict[tuple[str, str], str] = {
-    ("DecoderOutputOversizedAdapter", "CB-DEC-OUTPUT-SIZE"): (
-        "raised_by_harness blames the harness when the host makes the harness's own codec "
-        "(udcodec.testcodecs.zlib_decoder) raise: a wrong output size is reported as harness error"
-    ),
-}
+HARNESS_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _params() -> list[object]:
@@ -206,17 +201,9 @@ def test_segfault_is_a_crash_with_stderr() -> None:
     assert CRASH_MARKER in (result.stderr_tail or ""), f"stderr tail: {result.stderr_tail!r}"
 
 
-def test_python_stderr_reaches_the_crash_tail(request: pytest.FixtureRequest) -> None:
+def test_python_stderr_reaches_the_crash_tail() -> None:
     from broken.processes import PY_CRASH_MARKER
 
-    if request.config.getoption("capture") != "no":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="harness bug: isolation._child redirects fd 2 but not sys.stderr, which "
-                "pytest's capture has replaced, so Python-level stderr is missing from the tail",
-            )
-        )
     result = execute(
         "broken.processes:SegfaultingAdapter",
         "segfaulting",

@@ -146,11 +146,6 @@ def test_child_stderr_goes_to_the_tail_not_the_parent(capfd: pytest.CaptureFixtu
     assert "leaving early" in got.stderr_tail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="isolation._child redirects fd 2 only; when sys.stderr is not fd 2 (pytest's capture, i.e. "
-    "every plugin run) Python-level stderr output of the check never reaches stderr_tail",
-)
 def test_python_level_stderr_reaches_the_tail_when_sys_stderr_is_not_fd2(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

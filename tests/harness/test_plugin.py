@@ -191,8 +191,6 @@ def test_unknown_clause_in_expectations_is_stale(pytester: pytest.Pytester, adap
     assert [s["why_stale"] for s in data["stale_expectations"]] == ["unknown clause"]
 
 
-@pytest.mark.xfail(strict=True, reason="plugin.py pytest_terminal_summary never prints record.stale_expectations: "
-                   "a --udcodec-strict run can fail only because of them with nothing on the terminal saying why")
 def test_strict_run_names_stale_expectations_on_the_terminal(pytester: pytest.Pytester, adapter_dir: Path) -> None:
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS + UNKNOWN_ENTRY)

@@ -55,12 +55,6 @@ class AcceptsHugeIds(ReferenceAdapter):
         return super().register_codec(codec_name, id, encoder, decoder, version)
 '''
 
-COUNTEREXAMPLE_BUG = (
-    "checking.py CheckContext.for_all re-raises when raised_by_harness(exc) before its CheckFailed branch; "
-    "a CheckFailed always comes from ctx.fail in checking.py, so property failures lose counterexample and "
-    "reproduction. Then encode_example has no case for dataclasses: the Layout example becomes __repr__ "
-    "and replay cannot decode it"
-)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +97,6 @@ def test_reproduction_line_format() -> None:
     assert json.loads(argv[6]) == {"check": 1, "property": 2, "example": {"__bytes__": "AAE="}}
 
 
-@pytest.mark.xfail(strict=True, reason=COUNTEREXAMPLE_BUG)
 def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[str, str]) -> None:
     clause = load_contract().get("RT-CHUNKS")
     result = execute(CORRUPTING, "corrupting", clause, get_profile("dev"))
@@ -123,7 +116,6 @@ def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[s
     assert "decompress(compress(x)) != x" in proc.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=COUNTEREXAMPLE_BUG)
 def test_integer_property_failure_carries_its_counterexample(importable: dict[str, str]) -> None:
     result = execute(ACCEPTS_HUGE, "accepts-huge", load_contract().get("REG-ID-OUT-OF-RANGE"), get_profile("dev"))
     assert result.outcome == Outcome.FAIL
@@ -131,8 +123,6 @@ def test_integer_property_failure_carries_its_counterexample(importable: dict[st
     assert result.reproduction is not None and "REG-ID-OUT-OF-RANGE" in result.reproduction
 
 
-@pytest.mark.xfail(strict=True, reason="checking.encode_example has no case for dataclasses (Layout): "
-                   "every roundtrip/identity counterexample is encoded as __repr__ and cannot be replayed")
 def test_layouts_survive_the_example_encoding() -> None:
     layout = Layout("i4", 4, 300, 7, 601, "runs", 42, ("shuffle",), "always")
     assert decode_example(json.loads(json.dumps(encode_example(layout)))) == layout

@@ -159,12 +159,6 @@ def test_encode_decode_ndarrays(dtype: str) -> None:
     assert got.flags.writeable
 
 
-NP_FLOAT64_BUG = (
-    "checking.encode_example tests isinstance(value, float) before np.generic; np.float64 subclasses "
-    "float, so it is encoded as a plain float (type lost) and nan/inf as {'__float__': 'np.float64(nan)'}, "
-    "which decode_example cannot parse"
-)
-COMPLEX_BUG = "checking.encode_example has no case for complex: complex values are encoded as __repr__ and cannot be replayed"
 
 
 @pytest.mark.parametrize(
@@ -176,9 +170,9 @@ COMPLEX_BUG = "checking.encode_example has no case for complex: complex values a
         np.float32(1.5),
         np.float32(np.inf),
         np.bool_(True),
-        pytest.param(np.float64(1.5), marks=pytest.mark.xfail(strict=True, reason=NP_FLOAT64_BUG)),
-        pytest.param(np.float64(np.nan), marks=pytest.mark.xfail(strict=True, reason=NP_FLOAT64_BUG)),
-        pytest.param(np.complex128(1 + 2j), marks=pytest.mark.xfail(strict=True, reason=COMPLEX_BUG)),
+        np.float64(1.5),
+        np.float64(np.nan),
+        np.complex128(1 + 2j),
     ],
     ids=repr,
 )
