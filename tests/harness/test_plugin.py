@@ -29,6 +29,17 @@ class Accepts256(ReferenceAdapter):
         if type(id) is int and id == 256:
             return None
         return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class Segfaults(ReferenceAdapter):
+    """register_codec dereferences NULL."""
+
+    adapter_name = "segfaults"
+
+    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
+        import ctypes
+
+        ctypes.string_at(0)
 '''
 
 EXPECTATIONS = """\
@@ -141,9 +152,15 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
     pytester: pytest.Pytester, adapter_dir: Path
 ) -> None:
     exp = adapter_dir / "exp.yaml"
-    exp.write_text(EXPECTATIONS + XPASS_ENTRY)
+    exp.write_text(EXPECTATIONS + XPASS_ENTRY + UNKNOWN_ENTRY)
     args = ("--udcodec-adapter", ADAPTER, "--udcodec-expectations", f"{ADAPTER}={exp}",
             "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-only", "REG-RETURNS-NONE")
+    stale = [
+        {"adapter": "accepts256", "clause": "REG-RETURNS-NONE", "reason": "claimed to return the codec",
+         "why_stale": "passed"},
+        {"adapter": "accepts256", "clause": "REG-NO-SUCH-CLAUSE", "reason": "names nothing",
+         "why_stale": "unknown clause"},
+    ]
 
     report = adapter_dir / "lenient.json"
     lenient = _run(pytester, *args, "--udcodec-report-json", str(report))
@@ -153,6 +170,7 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
     data = _report(report)
     assert _outcomes(data)[("REG-RETURNS-NONE", "accepts256")] == "xpass"
     assert data["exit_status"] == 0
+    assert data["stale_expectations"] == stale
 
     report = adapter_dir / "strict.json"
     markdown = adapter_dir / "strict.md"
@@ -161,43 +179,28 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
     strict.assert_outcomes(xfailed=1, failed=1)
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
     strict.stdout.fnmatch_lines(["FAILED*REG-RETURNS-NONE[[]accepts256[]]*"])
+    for entry in stale:
+        strict.stdout.fnmatch_lines([f"*stale expectation {entry['clause']}*{entry['why_stale']}*"])
     data = _report(report)
     assert data["strict"] is True and data["exit_status"] == 1
-    assert data["stale_expectations"] == [
-        {"adapter": "accepts256", "clause": "REG-RETURNS-NONE", "reason": "claimed to return the codec",
-         "why_stale": "passed"}
-    ]
+    assert data["stale_expectations"] == stale
     md = markdown.read_text(encoding="utf-8")
-    assert "Stale expectations (1)" in md and "`REG-RETURNS-NONE`" in md
+    assert "Stale expectations (2)" in md and "`REG-RETURNS-NONE`" in md and "`REG-NO-SUCH-CLAUSE`" in md
 
 
-def test_unknown_clause_in_expectations_is_stale(pytester: pytest.Pytester, adapter_dir: Path) -> None:
+def test_strict_fails_on_a_stale_expectation_alone(pytester: pytest.Pytester, adapter_dir: Path) -> None:
+    """Every clause as expected (one xfail), but the file names an unknown clause."""
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS + UNKNOWN_ENTRY)
     report = adapter_dir / "r.json"
-    args = ("--udcodec-adapter", ADAPTER, "--udcodec-expectations", f"{ADAPTER}={exp}",
-            "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-report-json", str(report))
-
-    lenient = _run(pytester, *args)
-    lenient.assert_outcomes(xfailed=1)
-    assert lenient.ret == 0
-    assert {"adapter": "accepts256", "clause": "REG-NO-SUCH-CLAUSE", "reason": "names nothing",
-            "why_stale": "unknown clause"} in _report(report)["stale_expectations"]
-
-    strict = _run(pytester, *args, "--udcodec-strict")
+    strict = _run(pytester, "--udcodec-adapter", ADAPTER, "--udcodec-expectations", f"{ADAPTER}={exp}",
+                  "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-strict", "--udcodec-report-json", str(report))
+    strict.assert_outcomes(xfailed=1)
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    strict.stdout.fnmatch_lines(["*stale expectation REG-NO-SUCH-CLAUSE*unknown clause*"])
     data = _report(report)
     assert data["exit_status"] == 1
     assert [s["why_stale"] for s in data["stale_expectations"]] == ["unknown clause"]
-
-
-def test_strict_run_names_stale_expectations_on_the_terminal(pytester: pytest.Pytester, adapter_dir: Path) -> None:
-    exp = adapter_dir / "exp.yaml"
-    exp.write_text(EXPECTATIONS + UNKNOWN_ENTRY)
-    strict = _run(pytester, "--udcodec-adapter", ADAPTER, "--udcodec-expectations", f"{ADAPTER}={exp}",
-                  "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-strict")
-    assert strict.ret == pytest.ExitCode.TESTS_FAILED
-    assert "REG-NO-SUCH-CLAUSE" in strict.stdout.str()
 
 
 def test_malformed_expectations_file_is_an_error_item(pytester: pytest.Pytester) -> None:
@@ -248,6 +251,24 @@ def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytes
             assert case.find("failure") is None
             if error is not None:
                 assert "No module named 'no_such_module'" in (error.text or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="isolation._child points fd 2 and sys.stderr at the tail file but not faulthandler, which "
+    "pytest (and so every plugin run) enabled on a duplicate of the terminal's stderr: the crash's "
+    "'Fatal Python error' traceback goes to the terminal and the report's stderr_tail lacks it",
+)
+def test_crash_report_holds_the_crash_traceback(pytester: pytest.Pytester, adapter_dir: Path) -> None:
+    report = adapter_dir / "r.json"
+    result = _run(pytester, "--udcodec-adapter", "udcodec_plugin_adapters:Segfaults",
+                  "--udcodec-only", "REG-RETURNS-NONE", "--udcodec-report-json", str(report))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["REG-RETURNS-NONE*CRASH*"])
+    crash = _report(report)["results"][0]
+    assert (crash["outcome"], crash["signal"]) == ("crash", "SIGSEGV")
+    assert "Fatal Python error: Segmentation fault" in (crash["stderr_tail"] or "")
+    assert "register_codec" in crash["stderr_tail"]
 
 
 def test_xdist_gives_the_same_outcomes_as_serial(pytester: pytest.Pytester, adapter_dir: Path) -> None:
