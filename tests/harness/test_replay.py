@@ -102,11 +102,13 @@ def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[s
     result = execute(CORRUPTING, "corrupting", clause, get_profile("dev"))
     assert result.outcome == Outcome.FAIL
     assert "decompress(compress(x)) != x" in result.message
-    # The shrunk counterexample: the smallest chunk the adapter corrupts.
+    # The shrunk counterexample.
     assert result.counterexample is not None
     layout = decode_example(result.counterexample)
     assert isinstance(layout, Layout)
-    assert layout.nitems * layout.typesize == 1001 or layout.chunksize == 1001
+    # A genuine failing input (the adapter corrupts chunks over 1000 bytes); how far Hypothesis
+    # shrinks depends on its version, so don't pin the exact size.
+    assert max(len(c) for c in layout.chunks()) > 1000
     assert result.reproduction is not None
     assert result.reproduction.startswith(f"udcodec replay RT-CHUNKS --adapter {CORRUPTING} --example ")
 
