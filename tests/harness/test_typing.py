@@ -105,10 +105,14 @@ def mypy(python: Path, code: str, tmp_path: Path) -> subprocess.CompletedProcess
     )
 
 
-def test_the_built_package_ships_py_typed(built: Path) -> None:
+def test_the_built_package_ships_py_typed_and_its_data(built: Path) -> None:
     assert (built / "py.typed").is_file()
     assert (built / "adapters" / "protocol.py").is_file()
-    assert (built / "spec" / "schema.json").is_file()
+    assert (built / "schemas" / "report.schema.json").is_file()
+    assert (built / "adapters" / "expectations" / "blosc2.yaml").is_file()
+    spec = REPO / "spec"
+    for path in [*spec.glob("*.yaml"), spec / "schema.json", spec / "VERSION"]:
+        assert (built / "spec" / path.name).is_file(), f"spec/{path.name} is not packaged"
 
 
 def test_correct_use_of_the_public_api_type_checks(typed_python: Path, tmp_path: Path) -> None:
