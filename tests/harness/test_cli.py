@@ -44,10 +44,18 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return environ
 
 
-def udcodec(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def udcodec(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m udcodec.cli ARGS`` in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "udcodec.cli", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "udcodec.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -64,7 +72,9 @@ def test_console_script_is_installed(env: dict[str, str]) -> None:
     script = Path(sys.executable).parent / "udcodec"
     if not script.exists():
         pytest.skip("no udcodec console script next to the interpreter")
-    proc = subprocess.run([str(script), "--version"], env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(script), "--version"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0
     assert proc.stdout.startswith("udcodec ")
 
@@ -74,7 +84,11 @@ def test_list_shows_every_clause_and_flags_none(env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr
     contract = load_contract()
     lines = proc.stdout.splitlines()
-    listed = [line.split()[0] for line in lines if line and not line.startswith(" ") and line.split()[0] in contract.ids()]
+    listed = [
+        line.split()[0]
+        for line in lines
+        if line and not line.startswith(" ") and line.split()[0] in contract.ids()
+    ]
     assert listed == contract.ids()
     assert "<--" not in proc.stdout
     assert f"{len(contract)} clauses, spec {contract.version}" in proc.stdout
@@ -95,9 +109,12 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert Path(file).is_file() and int(line) > 0
 
 
-def test_list_flags_a_clause_with_an_unknown_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_list_flags_a_clause_with_an_unknown_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "one.yaml").write_text(
-        "family: one\ntitle: t\nclauses:\n  - id: ONE-X\n    title: x\n    level: MUST\n    subject: host\n"
+        "family: one\ntitle: t\nclauses:\n  - id: ONE-X\n    title: x\n    level: MUST\n"
+        "    subject: host\n"
         "    source: 'derived: testing'\n    checks:\n      - check: nowhere.nothing\n",
         encoding="utf-8",
     )
@@ -125,9 +142,12 @@ def test_explain_unknown_clause(capsys: pytest.CaptureFixture[str]) -> None:
     assert proc.stdout == ""
 
 
-def test_run_with_a_malformed_spec_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_run_with_a_malformed_spec_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "one.yaml").write_text(
-        "family: one\ntitle: t\nclauses:\n  - id: ONE-X\n    title: x\n    level: MAYBE\n    subject: host\n"
+        "family: one\ntitle: t\nclauses:\n  - id: ONE-X\n    title: x\n    level: MAYBE\n"
+        "    subject: host\n"
         "    source: 'derived: testing'\n    checks: []\n",
         encoding="utf-8",
     )
@@ -139,8 +159,21 @@ def test_run_with_a_malformed_spec_exits_2(capsys: pytest.CaptureFixture[str], t
 
 def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
     report, markdown = tmp_path / "out" / "r.json", tmp_path / "out" / "r.md"
-    proc = udcodec(env, "run", "--adapter", "reference", "--only", "THREAD-*", "--profile", "dev",
-                   "--report-json", str(report), "--report-markdown", str(markdown), cwd=tmp_path)
+    proc = udcodec(
+        env,
+        "run",
+        "--adapter",
+        "reference",
+        "--only",
+        "THREAD-*",
+        "--profile",
+        "dev",
+        "--report-json",
+        str(report),
+        "--report-markdown",
+        str(markdown),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(report.read_text(encoding="utf-8"))
     validate_report(data)
@@ -153,15 +186,20 @@ def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
     assert "udcodec conformance" in proc.stdout
 
 
-def test_run_exit_status_follows_failures_and_expectations(env: dict[str, str], tmp_path: Path) -> None:
+def test_run_exit_status_follows_failures_and_expectations(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     args = ("run", "--adapter", ADAPTER, "--only", "REG-ID-OUT-OF-RANGE", "--profile", "dev")
     failing = udcodec(env, *args, cwd=tmp_path)
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "FAIL" in failing.stdout and "was accepted" in failing.stdout
 
     exp = tmp_path / "exp.yaml"
-    exp.write_text("adapter: accepts256\nexpectations:\n  - clause: REG-ID-OUT-OF-RANGE\n"
-                   "    reason: id 256 is accepted\n    reproduction: x\n", encoding="utf-8")
+    exp.write_text(
+        "adapter: accepts256\nexpectations:\n  - clause: REG-ID-OUT-OF-RANGE\n"
+        "    reason: id 256 is accepted\n    reproduction: x\n",
+        encoding="utf-8",
+    )
     expected = udcodec(env, *args, "--expectations", f"{ADAPTER}={exp}", cwd=tmp_path)
     assert expected.returncode == 0, expected.stdout + expected.stderr
     assert "xfail" in expected.stdout

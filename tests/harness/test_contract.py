@@ -85,7 +85,9 @@ def test_quoted_sources_are_verbatim_from_the_documentation(contract: Contract) 
     quoted = [c for c in contract if not c.derived]
     assert quoted, "no clause quotes the documentation"
     for clause in quoted:
-        assert _normalise(clause.source) in doc, f"{clause.id}: {clause.source!r} is not on the page"
+        assert _normalise(clause.source) in doc, (
+            f"{clause.id}: {clause.source!r} is not on the page"
+        )
     for clause in contract:
         if clause.derived:
             assert len(clause.source[len("derived:") :].strip()) > 10, clause.id
@@ -120,23 +122,75 @@ def test_a_wellformed_minimal_spec_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "field", "problem"),
     [
-        pytest.param("family: fam\ntitle: [unclosed\nclauses: []\n", 3, "<yaml>", "expected", id="yaml-syntax"),
+        pytest.param(
+            "family: fam\ntitle: [unclosed\nclauses: []\n",
+            3,
+            "<yaml>",
+            "expected",
+            id="yaml-syntax",
+        ),
         pytest.param("", 1, "<document>", "empty", id="empty-file"),
-        pytest.param(GOOD.replace("    level: MUST\n", ""), 4, "clauses[FAM-ONE]", "'level' is a required", id="missing-level"),
-        pytest.param(GOOD.replace("level: MUST", "level: MAYBE"), 6, "clauses[FAM-ONE].level", "MAYBE", id="bad-enum"),
-        pytest.param(GOOD.replace("    subject: host\n", "    subject: host\n    colour: red\n"), 8,
-                     "clauses[FAM-ONE].colour", "colour", id="extra-key"),
-        pytest.param(GOOD.replace("FAM-ONE", "fam_one"), 4, "clauses[fam_one].id", "does not match", id="bad-id"),
-        pytest.param(GOOD.replace('"derived: because"', '"derived:   "'), 8, "clauses[FAM-ONE].source",
-                     "reasoning", id="derived-without-reasoning"),
-        pytest.param(GOOD.replace("    subject: host\n", "    subject: host\n    versions: '>>3'\n"), 8,
-                     "clauses[FAM-ONE].versions", "version specifier", id="bad-versions"),
-        pytest.param(GOOD.replace("family: fam", "family: Fam"), 1, "family", "does not match", id="bad-family"),
-        pytest.param(GOOD.replace("registration.returns_none", "returns-none"), 10, "clauses[FAM-ONE].checks[0].check",
-                     "does not match", id="bad-check-name"),
+        pytest.param(
+            GOOD.replace("    level: MUST\n", ""),
+            4,
+            "clauses[FAM-ONE]",
+            "'level' is a required",
+            id="missing-level",
+        ),
+        pytest.param(
+            GOOD.replace("level: MUST", "level: MAYBE"),
+            6,
+            "clauses[FAM-ONE].level",
+            "MAYBE",
+            id="bad-enum",
+        ),
+        pytest.param(
+            GOOD.replace("    subject: host\n", "    subject: host\n    colour: red\n"),
+            8,
+            "clauses[FAM-ONE].colour",
+            "colour",
+            id="extra-key",
+        ),
+        pytest.param(
+            GOOD.replace("FAM-ONE", "fam_one"),
+            4,
+            "clauses[fam_one].id",
+            "does not match",
+            id="bad-id",
+        ),
+        pytest.param(
+            GOOD.replace('"derived: because"', '"derived:   "'),
+            8,
+            "clauses[FAM-ONE].source",
+            "reasoning",
+            id="derived-without-reasoning",
+        ),
+        pytest.param(
+            GOOD.replace("    subject: host\n", "    subject: host\n    versions: '>>3'\n"),
+            8,
+            "clauses[FAM-ONE].versions",
+            "version specifier",
+            id="bad-versions",
+        ),
+        pytest.param(
+            GOOD.replace("family: fam", "family: Fam"),
+            1,
+            "family",
+            "does not match",
+            id="bad-family",
+        ),
+        pytest.param(
+            GOOD.replace("registration.returns_none", "returns-none"),
+            10,
+            "clauses[FAM-ONE].checks[0].check",
+            "does not match",
+            id="bad-check-name",
+        ),
     ],
 )
-def test_malformed_spec_names_file_line_and_field(tmp_path: Path, text: str, line: int, field: str, problem: str) -> None:
+def test_malformed_spec_names_file_line_and_field(
+    tmp_path: Path, text: str, line: int, field: str, problem: str
+) -> None:
     directory = _spec(tmp_path, text)
     err = _error(directory)
     path = str(directory / "fam.yaml")

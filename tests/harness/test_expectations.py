@@ -58,7 +58,9 @@ def test_expectations_error_is_a_spec_error() -> None:
             id="missing-reason",
         ),
         pytest.param(
-            GOOD.replace("reason: floats are accepted", "reason: |\n      line one\n      line two"),
+            GOOD.replace(
+                "reason: floats are accepted", "reason: |\n      line one\n      line two"
+            ),
             4,
             "expectations[0].reason",
             "does not match",
@@ -85,9 +87,16 @@ def test_expectations_error_is_a_spec_error() -> None:
             "REG-ID-TYPE is listed twice",
             id="duplicate-clause",
         ),
-        pytest.param(GOOD + "extra: 1\n", 12, "extra", "'extra' was unexpected", id="unknown-top-key"),
-        pytest.param(GOOD.replace("adapter: myport\n", ""), 1, "<document>", "'adapter' is a required",
-                     id="missing-adapter"),
+        pytest.param(
+            GOOD + "extra: 1\n", 12, "extra", "'extra' was unexpected", id="unknown-top-key"
+        ),
+        pytest.param(
+            GOOD.replace("adapter: myport\n", ""),
+            1,
+            "<document>",
+            "'adapter' is a required",
+            id="missing-adapter",
+        ),
         pytest.param("adapter: [x\n", 2, "<yaml>", "", id="yaml-syntax"),
         pytest.param("", 1, "<document>", "empty", id="empty"),
     ],
@@ -160,7 +169,9 @@ def test_shipped_blosc2_expectations_name_contract_clauses() -> None:
     assert exp.entries
     known = set(load_contract().ids())
     for entry in exp.entries:
-        assert entry.clause in known, f"{path}:{entry.line}: {entry.clause} is not a clause of the contract"
+        assert entry.clause in known, (
+            f"{path}:{entry.line}: {entry.clause} is not a clause of the contract"
+        )
         assert entry.reason.strip() and "\n" not in entry.reason.strip()
         assert entry.reproduction.strip()
 

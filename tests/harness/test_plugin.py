@@ -62,10 +62,14 @@ UNKNOWN_ENTRY = """\
 
 
 @pytest.fixture(autouse=True)
-def fast_subprocesses(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let pytest subprocesses cache bytecode, outside the source tree (imports dominate their time)."""
+def fast_subprocesses(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Let pytest subprocesses cache bytecode outside the source tree (imports dominate)."""
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache"))
+    monkeypatch.setenv(
+        "PYTHONPYCACHEPREFIX", str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
+    )
 
 
 @pytest.fixture
@@ -101,15 +105,28 @@ def test_inert_without_an_adapter(pytester: pytest.Pytester) -> None:
 def test_reference_passes_the_registration_family(pytester: pytest.Pytester) -> None:
     reg = [c.id for c in load_contract() if c.id.startswith("REG-")]
     report = pytester.path / "out" / "report.json"
-    result = _run(pytester, "--udcodec-adapter", "reference", "--udcodec-only", "REG-*",
-                  "--udcodec-report-json", str(report), "-v")
+    result = _run(
+        pytester,
+        "--udcodec-adapter",
+        "reference",
+        "--udcodec-only",
+        "REG-*",
+        "--udcodec-report-json",
+        str(report),
+        "-v",
+    )
     result.assert_outcomes(passed=len(reg))
     assert result.ret == 0
     out = result.stdout.str()
     for clause in reg:
         result.stdout.fnmatch_lines([f"*registration.yaml::{clause}[[]reference[]] PASSED*"])
-    result.stdout.fnmatch_lines(["*udcodec conformance*", "CLAUSE*LEVEL*reference*",
-                                 f"reference*{len(reg)} results: {len(reg)} pass*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*udcodec conformance*",
+            "CLAUSE*LEVEL*reference*",
+            f"reference*{len(reg)} results: {len(reg)} pass*",
+        ]
+    )
     assert "THREAD-" not in out
     data = _report(report)
     assert set(_outcomes(data)) == {(c, "reference") for c in reg}
@@ -119,9 +136,21 @@ def test_reference_passes_the_registration_family(pytester: pytest.Pytester) -> 
 
 def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
-        "--pyargs", "udcodec.spec", "-p", "no:cacheprovider", "--assert=plain", "--udcodec-profile", "dev",
-        "--udcodec-adapter", "reference", "--udcodec-only", "THREAD-*", "--udcodec-skip", "*-UPDATE",
-        "--udcodec-skip", "THREAD-ONE-THREAD",
+        "--pyargs",
+        "udcodec.spec",
+        "-p",
+        "no:cacheprovider",
+        "--assert=plain",
+        "--udcodec-profile",
+        "dev",
+        "--udcodec-adapter",
+        "reference",
+        "--udcodec-only",
+        "THREAD-*",
+        "--udcodec-skip",
+        "*-UPDATE",
+        "--udcodec-skip",
+        "THREAD-ONE-THREAD",
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["THREAD-CPARAMS-CREATE*PASS", "THREAD-DPARAMS-CREATE*PASS"])
@@ -131,14 +160,24 @@ def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
 def test_expected_failure_is_xfail(pytester: pytest.Pytester, adapter_dir: Path) -> None:
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS)
-    args = ("--udcodec-adapter", ADAPTER, "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-only", "REG-RETURNS-NONE")
-
-    without = _run(pytester, *args)
-    without.assert_outcomes(passed=1, failed=1)
-    without.stdout.fnmatch_lines(["*REG-ID-OUT-OF-RANGE[[]accepts256[]]*", "*was accepted*"])
+    args = (
+        "--udcodec-adapter",
+        ADAPTER,
+        "--udcodec-only",
+        "REG-ID-OUT-OF-RANGE",
+        "--udcodec-only",
+        "REG-RETURNS-NONE",
+    )
 
     report = adapter_dir / "r.json"
-    result = _run(pytester, *args, "--udcodec-expectations", f"{ADAPTER}={exp}", "--udcodec-report-json", str(report))
+    result = _run(
+        pytester,
+        *args,
+        "--udcodec-expectations",
+        f"{ADAPTER}={exp}",
+        "--udcodec-report-json",
+        str(report),
+    )
     result.assert_outcomes(passed=1, xfailed=1)
     assert result.ret == 0
     result.stdout.fnmatch_lines(["REG-ID-OUT-OF-RANGE*xfail", "REG-RETURNS-NONE*PASS"])
@@ -153,13 +192,29 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
 ) -> None:
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS + XPASS_ENTRY + UNKNOWN_ENTRY)
-    args = ("--udcodec-adapter", ADAPTER, "--udcodec-expectations", f"{ADAPTER}={exp}",
-            "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-only", "REG-RETURNS-NONE")
+    args = (
+        "--udcodec-adapter",
+        ADAPTER,
+        "--udcodec-expectations",
+        f"{ADAPTER}={exp}",
+        "--udcodec-only",
+        "REG-ID-OUT-OF-RANGE",
+        "--udcodec-only",
+        "REG-RETURNS-NONE",
+    )
     stale = [
-        {"adapter": "accepts256", "clause": "REG-RETURNS-NONE", "reason": "claimed to return the codec",
-         "why_stale": "passed"},
-        {"adapter": "accepts256", "clause": "REG-NO-SUCH-CLAUSE", "reason": "names nothing",
-         "why_stale": "unknown clause"},
+        {
+            "adapter": "accepts256",
+            "clause": "REG-RETURNS-NONE",
+            "reason": "claimed to return the codec",
+            "why_stale": "passed",
+        },
+        {
+            "adapter": "accepts256",
+            "clause": "REG-NO-SUCH-CLAUSE",
+            "reason": "names nothing",
+            "why_stale": "unknown clause",
+        },
     ]
 
     report = adapter_dir / "lenient.json"
@@ -174,8 +229,15 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
 
     report = adapter_dir / "strict.json"
     markdown = adapter_dir / "strict.md"
-    strict = _run(pytester, *args, "--udcodec-strict", "--udcodec-report-json", str(report),
-                  "--udcodec-report-markdown", str(markdown))
+    strict = _run(
+        pytester,
+        *args,
+        "--udcodec-strict",
+        "--udcodec-report-json",
+        str(report),
+        "--udcodec-report-markdown",
+        str(markdown),
+    )
     strict.assert_outcomes(xfailed=1, failed=1)
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
     strict.stdout.fnmatch_lines(["FAILED*REG-RETURNS-NONE[[]accepts256[]]*"])
@@ -185,16 +247,32 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
     assert data["strict"] is True and data["exit_status"] == 1
     assert data["stale_expectations"] == stale
     md = markdown.read_text(encoding="utf-8")
-    assert "Stale expectations (2)" in md and "`REG-RETURNS-NONE`" in md and "`REG-NO-SUCH-CLAUSE`" in md
+    assert (
+        "Stale expectations (2)" in md
+        and "`REG-RETURNS-NONE`" in md
+        and "`REG-NO-SUCH-CLAUSE`" in md
+    )
 
 
-def test_strict_fails_on_a_stale_expectation_alone(pytester: pytest.Pytester, adapter_dir: Path) -> None:
+def test_strict_fails_on_a_stale_expectation_alone(
+    pytester: pytest.Pytester, adapter_dir: Path
+) -> None:
     """Every clause as expected (one xfail), but the file names an unknown clause."""
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS + UNKNOWN_ENTRY)
     report = adapter_dir / "r.json"
-    strict = _run(pytester, "--udcodec-adapter", ADAPTER, "--udcodec-expectations", f"{ADAPTER}={exp}",
-                  "--udcodec-only", "REG-ID-OUT-OF-RANGE", "--udcodec-strict", "--udcodec-report-json", str(report))
+    strict = _run(
+        pytester,
+        "--udcodec-adapter",
+        ADAPTER,
+        "--udcodec-expectations",
+        f"{ADAPTER}={exp}",
+        "--udcodec-only",
+        "REG-ID-OUT-OF-RANGE",
+        "--udcodec-strict",
+        "--udcodec-report-json",
+        str(report),
+    )
     strict.assert_outcomes(xfailed=1)
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
     strict.stdout.fnmatch_lines(["*stale expectation REG-NO-SUCH-CLAUSE*unknown clause*"])
@@ -205,13 +283,26 @@ def test_strict_fails_on_a_stale_expectation_alone(pytester: pytest.Pytester, ad
 
 def test_malformed_expectations_file_is_an_error_item(pytester: pytest.Pytester) -> None:
     bad = pytester.path / "bad.yaml"
-    bad.write_text("adapter: reference\nexpectations:\n  - clause: REG-ID-RANGE\n    reproduction: x\n")
+    bad.write_text(
+        "adapter: reference\nexpectations:\n  - clause: REG-ID-RANGE\n    reproduction: x\n"
+    )
     report = pytester.path / "r.json"
-    result = _run(pytester, "--udcodec-adapter", "reference", "--udcodec-expectations", f"reference={bad}",
-                  "--udcodec-only", "THREAD-*", "--udcodec-report-json", str(report))
+    result = _run(
+        pytester,
+        "--udcodec-adapter",
+        "reference",
+        "--udcodec-expectations",
+        f"reference={bad}",
+        "--udcodec-only",
+        "THREAD-*",
+        "--udcodec-report-json",
+        str(report),
+    )
     result.assert_outcomes(passed=5, failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines([f"*EXPECTATIONS-FILE[[]reference[]]*malformed expectations file*{bad}:3*"])
+    result.stdout.fnmatch_lines(
+        [f"*EXPECTATIONS-FILE[[]reference[]]*malformed expectations file*{bad}:3*"]
+    )
     data = _report(report)
     outcomes = _outcomes(data)
     assert outcomes.pop(("EXPECTATIONS-FILE", "reference")) == "error"
@@ -222,12 +313,24 @@ def test_malformed_expectations_file_is_an_error_item(pytester: pytest.Pytester)
 def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytester) -> None:
     report = pytester.path / "r.json"
     junit = pytester.path / "r.xml"
-    result = _run(pytester, "--udcodec-adapter", "reference", "--udcodec-adapter", "no_such_module:X",
-                  "--udcodec-only", "THREAD-*-CREATE", "--udcodec-report-json", str(report),
-                  "--udcodec-report-junit", str(junit))
+    result = _run(
+        pytester,
+        "--udcodec-adapter",
+        "reference",
+        "--udcodec-adapter",
+        "no_such_module:X",
+        "--udcodec-only",
+        "THREAD-*-CREATE",
+        "--udcodec-report-json",
+        str(report),
+        "--udcodec-report-junit",
+        str(junit),
+    )
     result.assert_outcomes(passed=2, failed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*ERROR*no_such_module:X*failed to load*", "*importing 'no_such_module' failed*"])
+    result.stdout.fnmatch_lines(
+        ["*ERROR*no_such_module:X*failed to load*", "*importing 'no_such_module' failed*"]
+    )
     data = _report(report)
     assert _outcomes(data) == {
         ("THREAD-CPARAMS-CREATE", "reference"): "pass",
@@ -244,7 +347,10 @@ def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytes
     assert set(suites) == {"reference", "no_such_module:X"}
     for name, bad in (("reference", False), ("no_such_module:X", True)):
         cases = suites[name].findall("testcase")
-        assert sorted(c.get("name") for c in cases) == ["THREAD-CPARAMS-CREATE", "THREAD-DPARAMS-CREATE"]  # type: ignore[type-var]
+        assert sorted(c.get("name") for c in cases) == [
+            "THREAD-CPARAMS-CREATE",
+            "THREAD-DPARAMS-CREATE",
+        ]  # type: ignore[type-var]
         for case in cases:
             error = case.find("error")
             assert (error is not None) == bad
@@ -255,14 +361,24 @@ def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytes
 
 @pytest.mark.xfail(
     strict=True,
-    reason="isolation._child points fd 2 and sys.stderr at the tail file but not faulthandler, which "
+    reason="isolation._child points fd 2 and sys.stderr at the tail file but not faulthandler, "
+    "which "
     "pytest (and so every plugin run) enabled on a duplicate of the terminal's stderr: the crash's "
     "'Fatal Python error' traceback goes to the terminal and the report's stderr_tail lacks it",
 )
-def test_crash_report_holds_the_crash_traceback(pytester: pytest.Pytester, adapter_dir: Path) -> None:
+def test_crash_report_holds_the_crash_traceback(
+    pytester: pytest.Pytester, adapter_dir: Path
+) -> None:
     report = adapter_dir / "r.json"
-    result = _run(pytester, "--udcodec-adapter", "udcodec_plugin_adapters:Segfaults",
-                  "--udcodec-only", "REG-RETURNS-NONE", "--udcodec-report-json", str(report))
+    result = _run(
+        pytester,
+        "--udcodec-adapter",
+        "udcodec_plugin_adapters:Segfaults",
+        "--udcodec-only",
+        "REG-RETURNS-NONE",
+        "--udcodec-report-json",
+        str(report),
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["REG-RETURNS-NONE*CRASH*"])
     crash = _report(report)["results"][0]
@@ -271,13 +387,26 @@ def test_crash_report_holds_the_crash_traceback(pytester: pytest.Pytester, adapt
     assert "register_codec" in crash["stderr_tail"]
 
 
-def test_xdist_gives_the_same_outcomes_as_serial(pytester: pytest.Pytester, adapter_dir: Path) -> None:
+def test_xdist_gives_the_same_outcomes_as_serial(
+    pytester: pytest.Pytester, adapter_dir: Path
+) -> None:
     pytest.importorskip("xdist")
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS)
-    args = ("--udcodec-adapter", "reference", "--udcodec-adapter", ADAPTER,
-            "--udcodec-expectations", f"{ADAPTER}={exp}", "--udcodec-only", "REG-ID-OUT-OF-RANGE",
-            "--udcodec-only", "REG-RETURNS-NONE", "--udcodec-only", "THREAD-*-CREATE")
+    args = (
+        "--udcodec-adapter",
+        "reference",
+        "--udcodec-adapter",
+        ADAPTER,
+        "--udcodec-expectations",
+        f"{ADAPTER}={exp}",
+        "--udcodec-only",
+        "REG-ID-OUT-OF-RANGE",
+        "--udcodec-only",
+        "REG-RETURNS-NONE",
+        "--udcodec-only",
+        "THREAD-*-CREATE",
+    )
     serial_json, dist_json = adapter_dir / "serial.json", adapter_dir / "dist.json"
     serial = _run(pytester, *args, "--udcodec-report-json", str(serial_json))
     dist = _run(pytester, *args, "-n", "2", "-p", "xdist", "--udcodec-report-json", str(dist_json))
@@ -293,7 +422,8 @@ def test_xdist_gives_the_same_outcomes_as_serial(pytester: pytest.Pytester, adap
 
 def test_spec_option_selects_another_contract(pytester: pytest.Pytester) -> None:
     spec = pytester.mkdir("myspec")
-    (spec / "one.yaml").write_text(textwrap.dedent("""\
+    (spec / "one.yaml").write_text(
+        textwrap.dedent("""\
         family: one
         title: One clause
         clauses:
@@ -305,9 +435,21 @@ def test_spec_option_selects_another_contract(pytester: pytest.Pytester) -> None
             checks:
               - check: registration.returns_none
                 params: {id: 230}
-        """))
-    result = pytester.runpytest_subprocess(str(spec), "-p", "no:cacheprovider", "--assert=plain", "--udcodec-spec", str(spec),
-                                           "--udcodec-adapter", "reference", "--udcodec-profile", "dev", "-v")
+        """)
+    )
+    result = pytester.runpytest_subprocess(
+        str(spec),
+        "-p",
+        "no:cacheprovider",
+        "--assert=plain",
+        "--udcodec-spec",
+        str(spec),
+        "--udcodec-adapter",
+        "reference",
+        "--udcodec-profile",
+        "dev",
+        "-v",
+    )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*one.yaml::MY-RETURNS-NONE[[]reference[]] PASSED*"])
 
@@ -315,7 +457,15 @@ def test_spec_option_selects_another_contract(pytester: pytest.Pytester) -> None
 def test_malformed_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
     spec = pytester.mkdir("badspec")
     (spec / "one.yaml").write_text("family: one\ntitle: x\nclauses:\n  - id: bad\n")
-    result = pytester.runpytest_subprocess(str(spec), "-p", "no:cacheprovider", "--assert=plain", "--udcodec-spec", str(spec),
-                                           "--udcodec-adapter", "reference")
+    result = pytester.runpytest_subprocess(
+        str(spec),
+        "-p",
+        "no:cacheprovider",
+        "--assert=plain",
+        "--udcodec-spec",
+        str(spec),
+        "--udcodec-adapter",
+        "reference",
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*udcodec: malformed spec: {spec / 'one.yaml'}:4: clauses*"])

@@ -1,4 +1,4 @@
-"""Property failures carry a shrunk counterexample and a ``udcodec replay`` command that reproduces them."""
+"""Property failures carry a counterexample and a ``udcodec replay`` command reproducing them."""
 
 from __future__ import annotations
 
@@ -56,7 +56,6 @@ class AcceptsHugeIds(ReferenceAdapter):
 '''
 
 
-
 @pytest.fixture(scope="module")
 def adapters(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("replay-adapters")
@@ -66,9 +65,11 @@ def adapters(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def importable(adapters: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The test adapters importable here (the forked checks) and in subprocesses (the replay command)."""
+    """The test adapters importable here (forked checks) and in subprocesses (replay commands)."""
     monkeypatch.syspath_prepend(str(adapters))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(adapters), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(adapters), os.environ.get("PYTHONPATH")]))
+    )
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(adapters.parent.parent / "udcodec-pycache"))
     return dict(os.environ)
@@ -78,18 +79,31 @@ def replay(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str
     """Run a reproduction line (``udcodec replay ...``) as the user would."""
     argv = shlex.split(command)
     assert argv[:2] == ["udcodec", "replay"], command
-    return subprocess.run([sys.executable, "-m", "udcodec.cli", *argv[1:]], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "udcodec.cli", *argv[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _command(clause: str, adapter: str, payload: dict[str, object]) -> str:
-    return f"udcodec replay {clause} --adapter {adapter} --example {shlex.quote(json.dumps(payload))}"
+    return (
+        f"udcodec replay {clause} --adapter {adapter} --example {shlex.quote(json.dumps(payload))}"
+    )
 
 
 def test_reproduction_line_format() -> None:
     contract = load_contract()
-    ctx = CheckContext(load_adapter("reference"), "my mod:Adapter", contract.get("RT-CHUNKS"), {},
-                       get_profile("dev"), check_index=1)
+    ctx = CheckContext(
+        load_adapter("reference"),
+        "my mod:Adapter",
+        contract.get("RT-CHUNKS"),
+        {},
+        get_profile("dev"),
+        check_index=1,
+    )
     line = ctx.reproduction(2, {"__bytes__": "AAE="})
     argv = shlex.split(line)
     assert argv[:5] == ["udcodec", "replay", "RT-CHUNKS", "--adapter", "my mod:Adapter"]
@@ -99,7 +113,9 @@ def test_reproduction_line_format() -> None:
 
 def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[str, str]) -> None:
     clause = load_contract().get("RT-CHUNKS")
-    result = execute(CORRUPTING, "corrupting", clause, get_profile("ci"))  # derandomized: same verdict every run
+    result = execute(
+        CORRUPTING, "corrupting", clause, get_profile("ci")
+    )  # derandomized: same verdict every run
     assert result.outcome == Outcome.FAIL
     assert "decompress(compress(x)) != x" in result.message
     # The shrunk counterexample.
@@ -110,7 +126,9 @@ def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[s
     # shrinks depends on its version, so don't pin the exact size.
     assert max(len(c) for c in layout.chunks()) > 1000
     assert result.reproduction is not None
-    assert result.reproduction.startswith(f"udcodec replay RT-CHUNKS --adapter {CORRUPTING} --example ")
+    assert result.reproduction.startswith(
+        f"udcodec replay RT-CHUNKS --adapter {CORRUPTING} --example "
+    )
 
     proc = replay(importable, result.reproduction)
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -119,7 +137,9 @@ def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[s
 
 
 def test_integer_property_failure_carries_its_counterexample(importable: dict[str, str]) -> None:
-    result = execute(ACCEPTS_HUGE, "accepts-huge", load_contract().get("REG-ID-OUT-OF-RANGE"), get_profile("ci"))
+    result = execute(
+        ACCEPTS_HUGE, "accepts-huge", load_contract().get("REG-ID-OUT-OF-RANGE"), get_profile("ci")
+    )
     assert result.outcome == Outcome.FAIL
     assert isinstance(result.counterexample, int) and result.counterexample >= 2**31
     assert result.reproduction is not None and "REG-ID-OUT-OF-RANGE" in result.reproduction
@@ -137,7 +157,9 @@ def test_replay_runs_exactly_the_given_example(importable: dict[str, str]) -> No
     assert failing.stdout.startswith(f"REG-ID-OUT-OF-RANGE[{ACCEPTS_HUGE}]: fail")
     assert f"register_codec('c', {2**31}, enc, dec): was accepted" in failing.stdout
 
-    inside = replay(importable, _command("REG-ID-OUT-OF-RANGE", ACCEPTS_HUGE, {**payload, "example": 300}))
+    inside = replay(
+        importable, _command("REG-ID-OUT-OF-RANGE", ACCEPTS_HUGE, {**payload, "example": 300})
+    )
     assert inside.returncode == 0, inside.stdout + inside.stderr
     assert inside.stdout.startswith(f"REG-ID-OUT-OF-RANGE[{ACCEPTS_HUGE}]: pass")
 

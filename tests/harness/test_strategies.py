@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from udcodec.checking import decode_example, encode_example
 from udcodec.strategies import CONTENTS, DTYPES, Layout, ids_in, ids_outside, layouts, make_data
 
-FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FAST
@@ -22,7 +24,9 @@ def test_default_layouts_respect_their_bounds(layout: Layout) -> None:
     assert layout.typesize == np.dtype(layout.dtype).itemsize
     assert 1 <= layout.chunk_items <= 4096
     assert layout.chunksize % layout.typesize == 0
-    assert layout.blocksize == 0 or (layout.blocksize % layout.typesize == 0 and layout.blocksize <= layout.chunksize)
+    assert layout.blocksize == 0 or (
+        layout.blocksize % layout.typesize == 0 and layout.blocksize <= layout.chunksize
+    )
     assert layout.block_items in (0, 1, 7, 64, 256)
     assert 0 <= layout.nitems <= 3 * layout.chunk_items
     chunks = layout.chunks()
@@ -42,7 +46,9 @@ def test_default_layouts_respect_their_bounds(layout: Layout) -> None:
     st.integers(1, 5),
     st.lists(st.sampled_from([0, 1, 2, 8, 16, 32, 64, 100]), min_size=1, max_size=4),
 )
-def test_layouts_respect_given_bounds(data: st.DataObject, max_items: int, max_chunks: int, blocks: list[int]) -> None:
+def test_layouts_respect_given_bounds(
+    data: st.DataObject, max_items: int, max_chunks: int, blocks: list[int]
+) -> None:
     layout = data.draw(
         layouts(
             dtypes=["i4", "V3"],
@@ -56,7 +62,10 @@ def test_layouts_respect_given_bounds(data: st.DataObject, max_items: int, max_c
         )
     )
     assert layout.dtype in ("i4", "V3") and layout.content == "zeros"
-    assert layout.filters in (("shuffle",), ("bitshuffle", "delta")) and layout.splitmode in ("always", "auto")
+    assert layout.filters in (("shuffle",), ("bitshuffle", "delta")) and layout.splitmode in (
+        "always",
+        "auto",
+    )
     assert 1 <= layout.chunk_items <= max_items
     assert layout.block_items <= layout.chunk_items
     assert layout.block_items in blocks or layout.block_items == 0
@@ -147,7 +156,9 @@ def test_encode_decode_non_finite_floats(value: float) -> None:
 
 @pytest.mark.parametrize("dtype", ["u1", "<i4", ">i8", "f4", "c16", "V3", "?", "<U3"])
 def test_encode_decode_ndarrays(dtype: str) -> None:
-    array = np.frombuffer(bytes(range(240)), dtype=np.uint8)[: (240 // np.dtype(dtype).itemsize) * np.dtype(dtype).itemsize]
+    array = np.frombuffer(bytes(range(240)), dtype=np.uint8)[
+        : (240 // np.dtype(dtype).itemsize) * np.dtype(dtype).itemsize
+    ]
     array = array.view(dtype)
     if array.dtype.kind == "b":
         array = array.astype(bool)
@@ -157,8 +168,6 @@ def test_encode_decode_ndarrays(dtype: str) -> None:
     assert got.dtype == want.dtype and got.shape == want.shape
     assert got.tobytes() == want.tobytes()
     assert got.flags.writeable
-
-
 
 
 @pytest.mark.parametrize(
@@ -184,7 +193,12 @@ def test_encode_decode_numpy_scalars(value: np.generic) -> None:
 
 
 def test_encode_decode_a_nested_tuple() -> None:
-    value = (np.dtype("f8").str, np.arange(6, dtype="<f8").reshape(2, 3), {"nan": math.nan, "inf": -math.inf}, b"\x00")
+    value = (
+        np.dtype("f8").str,
+        np.arange(6, dtype="<f8").reshape(2, 3),
+        {"nan": math.nan, "inf": -math.inf},
+        b"\x00",
+    )
     got = _roundtrip(value)
     assert isinstance(got, tuple) and got[0] == "<f8"
     np.testing.assert_array_equal(got[1], value[1])

@@ -52,7 +52,9 @@ def describe(adapter: Adapter) -> int:
 
 def _purelib(env: Path) -> Path:
     scheme = "venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix"
-    return Path(sysconfig.get_path("purelib", scheme, vars={"base": str(env), "platbase": str(env)}))
+    return Path(
+        sysconfig.get_path("purelib", scheme, vars={"base": str(env), "platbase": str(env)})
+    )
 
 
 def _python(env: Path) -> Path:
@@ -72,8 +74,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (src / "README.md").touch()
     lib = tmp_path_factory.mktemp("lib")
     proc = subprocess.run(
-        [sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py", "--build-lib", str(lib)],
-        cwd=src, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "from setuptools import setup; setup()",
+            "-q",
+            "build_py",
+            "--build-lib",
+            str(lib),
+        ],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     return lib / "udcodec"
@@ -99,9 +112,22 @@ def mypy(python: Path, code: str, tmp_path: Path) -> subprocess.CompletedProcess
     snippet = tmp_path / "snippet.py"
     snippet.write_text(textwrap.dedent(code), encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", str(tmp_path / ".mypy_cache"),
-         "--python-executable", str(python), "--strict", str(snippet)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--python-executable",
+            str(python),
+            "--strict",
+            str(snippet),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -125,10 +151,16 @@ def test_wrong_calls_are_flagged(typed_python: Path, tmp_path: Path) -> None:
     proc = mypy(typed_python, BAD, tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
-    assert 'snippet.py:3: error: Argument "codec" to "CParams" has incompatible type "str"; expected "int"' in out
+    assert (
+        'snippet.py:3: error: Argument "codec" to "CParams" has incompatible type "str"; '
+        'expected "int"' in out
+    )
     assert 'snippet.py:4: error: Missing positional argument "codec" in call to "CParams"' in out
     assert "snippet.py:5: error: Incompatible types in assignment" in out
-    assert 'snippet.py:9: error: Incompatible return value type (got "AdapterInfo", expected "int")' in out
+    assert (
+        'snippet.py:9: error: Incompatible return value type (got "AdapterInfo", expected "int")'
+        in out
+    )
     assert "import-untyped" not in out and "import-not-found" not in out
 
 
