@@ -91,6 +91,9 @@ def load_expectations(path: str | Path) -> Expectations:
             except InvalidSpecifier as exc:
                 raise ExpectationsError(name, lines.get(("expectations", i, "versions")), f"expectations[{i}].versions",
                                         f"not a version specifier: {exc}") from exc
+        if "\n" in raw["reason"]:  # the schema's $ lets one trailing newline through
+            raise ExpectationsError(name, lines.get(("expectations", i, "reason")), f"expectations[{i}].reason",
+                                    "must be one line")
         key = f"{raw['clause']}|{raw.get('versions')}"
         if key in seen:
             raise ExpectationsError(name, line, f"expectations[{i}].clause", f"{raw['clause']} is listed twice")

@@ -7,6 +7,7 @@ that cannot be cleared. The child's stderr goes to a file whose tail is reported
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-STDERR_TAIL_BYTES = 4000
+STDERR_TAIL_BYTES = 16000  # room for a faulthandler stack below the last lines a check printed
 
 
 @dataclass
@@ -53,8 +54,10 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
         sys.stderr.flush()
         os.dup2(errfd, 2)
         os.close(errfd)
-        # sys.stderr may not be fd 2 (pytest's capture replaces it): point it at the file too.
-        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        # sys.stderr may not be fd 2 (pytest's capture replaces it): point it at the file too,
+        # line-buffered like Python's own, and make a fatal signal write its traceback there.
+        sys.stderr = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)  # noqa: SIM115
+        faulthandler.enable(file=sys.stderr, all_threads=True)
         try:
             payload = pickle.dumps(("ok", fn(*args)))
         except BaseException:  # noqa: BLE001 - everything the check raised goes back to the parent
@@ -68,7 +71,10 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
     except BaseException:  # noqa: BLE001
         code = 70
     finally:
-        os._exit(code)
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: float = 60.0) -> Isolated:

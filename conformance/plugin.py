@@ -95,6 +95,7 @@ class UdcodecRun:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
+        self.expectation_errors_collected = False
         self.written: list[Path] = []
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
@@ -176,7 +177,8 @@ class SpecFile(pytest.File):
                 continue
             for slot in run.adapters:
                 yield ClauseItem.from_parent(self, name=f"{clause.id}[{slot.name}]", clause=clause, slot=slot)
-        if self.path.name == sorted(run.contract.directory.glob("*.yaml"))[0].name:
+        if not run.expectation_errors_collected:  # once per session, whichever spec file comes first
+            run.expectation_errors_collected = True
             for slot in run.adapters:
                 if slot.expectations_error:
                     yield ExpectationsItem.from_parent(self, name=f"{EXPECTATIONS_CLAUSE}[{slot.name}]", slot=slot)
@@ -249,7 +251,10 @@ _PYTEST_OUTCOME = {
 
 
 def _longrepr(result: CheckResult) -> str:
-    lines = [f"{result.outcome.value.upper()}: {result.clause}[{result.adapter}]: {result.message}"]
+    message = result.message
+    if result.outcome == Outcome.XPASS:
+        message = f"expected to fail ({result.expected_reason}) but passed; the expectation is stale"
+    lines = [f"{result.outcome.value.upper()}: {result.clause}[{result.adapter}]: {message}"]
     if result.signal:
         lines.append(f"signal: {result.signal}")
     if result.counterexample is not None:
@@ -278,7 +283,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = (str(item.path), item.reportinfo()[1] + 1, result.message)
     elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
         report.wasxfail = result.expected_reason or ""
-        report.longrepr = None if result.outcome == Outcome.XPASS else _longrepr(result)
+        report.longrepr = _longrepr(result)
     elif report.outcome == "failed":
         report.longrepr = _longrepr(result)
     report.user_properties.append((RESULT_KEY, result.to_json()))

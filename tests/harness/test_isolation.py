@@ -166,12 +166,6 @@ def test_run_inline_has_the_same_contract() -> None:
     assert raised.status == "raised" and "boom from the child" in raised.error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="isolation._child rebinds sys.stderr with open(2, 'w', closefd=False), which is "
-    "block-buffered: "
-    "a complete line printed just before a crash is lost (Python's own stderr is line-buffered)",
-)
 def test_printed_lines_reach_the_tail_without_a_flush(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # as under pytest's capture
     got = run_isolated(_python_stderr_unflushed_then_crash, timeout=30)

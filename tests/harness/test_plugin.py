@@ -359,13 +359,6 @@ def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytes
                 assert "No module named 'no_such_module'" in (error.text or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="isolation._child points fd 2 and sys.stderr at the tail file but not faulthandler, "
-    "which "
-    "pytest (and so every plugin run) enabled on a duplicate of the terminal's stderr: the crash's "
-    "'Fatal Python error' traceback goes to the terminal and the report's stderr_tail lacks it",
-)
 def test_crash_report_holds_the_crash_traceback(
     pytester: pytest.Pytester, adapter_dir: Path
 ) -> None:
