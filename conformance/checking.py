@@ -283,12 +283,15 @@ def exception_types(names_: list[str]) -> tuple[type[BaseException], ...]:
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and everything it was raised from or during, outermost first."""
+    """``exc`` and everything it was raised from or during, outermost first.
+
+    Follows the chain as a traceback shows it: ``raise X from None`` hides the context.
+    """
     chain: list[BaseException] = []
     cur: BaseException | None = exc
     while cur is not None and cur not in chain:
         chain.append(cur)
-        cur = cur.__cause__ or cur.__context__
+        cur = cur.__cause__ or (None if cur.__suppress_context__ else cur.__context__)
     return chain
 
 

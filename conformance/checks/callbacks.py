@@ -114,24 +114,33 @@ def input_is_block(ctx: CheckContext) -> None:
     )
 
 
+def _size_tolerant_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """zlib that fills whatever output it gets, so a wrong output size is seen by the check, not here."""
+    raw = np.frombuffer(zlib.decompress(input.tobytes()), dtype=np.uint8)
+    n = min(raw.size, output.size)
+    output[:n] = raw[:n]
+    return int(output.size)
+
+
 @check("callbacks.decoder_sizes")
 def decoder_sizes(ctx: CheckContext) -> None:
     """The decoder's output size is the size of the block its input was encoded from."""
-    rec = Recorder()
+    rec = Recorder(zlib_encoder, _size_tolerant_decoder)
     codec_id = int(ctx.param("id"))
     register_pair(ctx, "dsz", codec_id, rec.enc, rec.dec)
     data = SAMPLE + SAMPLE[: int(ctx.param("tail"))]
     container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(data))
     fill(container, [data])
     encoded = {bytes(zlib.compress(c.input_bytes, 1)): len(c.input_bytes) for c in rec.of("encoder")}
-    if read_back(container) != data:
-        ctx.fail("the data did not round-trip through a correct codec")
+    got = read_back(container)
     for call in rec.of("decoder"):
         want = encoded.get(call.input_bytes)
         if want is None:
             ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that no encoder call returned")
         if call.output_shape[0] != want:
             ctx.fail(f"the decoder's output holds {call.output_shape[0]} bytes, but its block had {want}")
+    if got != data:
+        ctx.fail(f"the data did not round-trip through a correct codec: {first_difference(got, data)}")
 
 
 def _returning(value: Any) -> Any:

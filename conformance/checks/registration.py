@@ -216,5 +216,14 @@ def rejection_is_atomic(ctx: CheckContext) -> None:
             if after != before:
                 ctx.fail(f"register_codec{args!r} was rejected ({type(exc).__name__}) but changed the registry: "
                          f"{sorted(map(repr, set(after) ^ set(before)))}")
+            codec_id = args[1]
+            if isinstance(codec_id, int) and kept < codec_id <= 255:
+                # State the registry snapshot cannot show (a C table, a plugin table) would make
+                # the corrected retry fail with "already in use": that retry is why this matters.
+                try:
+                    ctx.adapter.register_codec("retry", codec_id, zlib_encoder, zlib_decoder)
+                except Exception as retry:  # noqa: BLE001
+                    ctx.fail(f"after register_codec{args!r} was rejected, registering id {codec_id} with valid "
+                             f"arguments failed: {describe_exc(retry)}")
         # An accepted bad call is judged by the clause of that argument, not here.
     _usable(ctx, kept)

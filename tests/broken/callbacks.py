@@ -148,3 +148,13 @@ class DecoderOutputOversizedAdapter(CallbackHost):
         fn(inp, big, meta, container)
         out[:] = big[: out.size]
         return out.size
+
+
+class SuppressesEncoderExceptionAdapter(CallbackHost):
+    """An encoder's exception is replaced with ``raise ... from None``, hiding it from the caller."""
+
+    def call_encoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        try:
+            return fn(inp, out, meta, container)
+        except Exception:  # noqa: BLE001 - the breakage
+            raise RuntimeError("compression failed") from None

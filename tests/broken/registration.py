@@ -175,3 +175,23 @@ class ReturnsIdAdapter(ReferenceAdapter):
 
 class StoresWrappedCallbacksAdapter(CallbackHost):
     """The registry holds the host's wrappers instead of the user's encoder and decoder."""
+
+
+class RemembersRejectedIdsAdapter(ReferenceAdapter):
+    """A rejected registration reserves its id in hidden state: a corrected retry is refused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reserved: set[int] = set()
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if _is_int(id) and id in self._reserved:
+            raise ValueError(f"id {id} already in use")
+        try:
+            return super().register_codec(codec_name, id, encoder, decoder, version)
+        except Exception:
+            if _is_int(id):
+                self._reserved.add(int(id))
+            raise

@@ -55,6 +55,7 @@ IntConvertsFloatIdsAdapter          | REG-ID-TYPE             | 170.0, enc, dec)
 RejectsNumpyIdsAdapter              | REG-ID-INTEGER-LIKE     | np.uint8(200), enc, dec) was rej
 OverwritesDuplicateIdAdapter        | REG-ID-DUPLICATE        | second time: was accepted
 LeavesPartialEntryAdapter           | REG-REJECT-ATOMIC       | but changed the registry
+RemembersRejectedIdsAdapter         | REG-REJECT-ATOMIC       | with valid arguments failed
 AcceptsUnpairedAdapter              | REG-PAIRED              | enc, None): was accepted
 AcceptsNonCallablesAdapter          | REG-CALLABLE            | 1, dec): was accepted
 StringifiesNamesAdapter             | REG-NAME-TYPE           | (5, 172, enc, dec): was accepted
@@ -70,12 +71,13 @@ PassesNoContainerAdapter            | CB-ENC-ARGS             | NoneType, expect
 PassesNoContainerAdapter            | CB-DEC-ARGS             | NoneType, expected the container
 EncoderInputOffByOneAdapter         | CB-ENC-INPUT-BLOCKS     | blocks in order
 DecoderInputPaddedAdapter           | CB-DEC-OUTPUT-SIZE      | that no encoder call returned
-DecoderOutputOversizedAdapter       | CB-DEC-OUTPUT-SIZE      | 1032
+DecoderOutputOversizedAdapter       | CB-DEC-OUTPUT-SIZE      | output holds 1032 bytes, but its block had 1024
 ClampsEncoderReturnAdapter          | CB-ENC-RETURN-RANGE     | returning -1: no error was
 CoercesEncoderReturnAdapter         | CB-ENC-RETURN-TYPE      | returning None: no error was
 IgnoresDecoderReturnAdapter         | CB-DEC-RETURN           | returning -1: no error was
 SwallowsEncoderExceptionAdapter     | CB-ENC-EXCEPTION        | but the call succeeded
 ReplacesDecoderExceptionAdapter     | CB-DEC-EXCEPTION        | did not reach the caller
+SuppressesEncoderExceptionAdapter   | CB-ENC-EXCEPTION        | did not reach the caller
 RaisesSystemErrorAdapter            | CB-NO-SYSTEMERROR       | the caller got SystemError
 StoresPastReturnAdapter             | CB-OUTPUT-PAST-RETURN   | not what the encoder returned
 CallbacksOnWorkerThreadAdapter      | THREAD-ONE-THREAD       | not only on the calling thread
