@@ -94,6 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("udcodec: -n cannot be combined with --no-isolation", file=sys.stderr)
             return 2
         pytest_args += ["-n", args.numprocesses, "-p", "xdist"]
+    pytest_args += ["--udcodec-command", json.dumps(["udcodec", *args.argv])]
     code = pytest.main(pytest_args)
     return 0 if code == 0 else (1 if code in (1, 5) else int(code))
 
@@ -182,7 +183,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
     handlers = {"run": cmd_run, "list": cmd_list, "explain": cmd_explain, "replay": cmd_replay}
     return handlers[args.command](args)
 

@@ -7,7 +7,9 @@ run items, the controller gathers the results from the reports' ``user_propertie
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -45,6 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-report-json", default=None, metavar="PATH")
     group.addoption("--udcodec-report-junit", default=None, metavar="PATH")
     group.addoption("--udcodec-report-markdown", default=None, metavar="PATH")
+    group.addoption("--udcodec-command", default=None, help=argparse.SUPPRESS)  # set by `udcodec run`
 
 
 class AdapterSlot:
@@ -292,7 +295,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _finish(run: UdcodecRun, session: pytest.Session) -> None:
     from udcodec.session_report import build_record, write_reports
 
-    run.record = build_record(run, list(session.config.invocation_params.args))
+    command = session.config.option.udcodec_command
+    if command:
+        run.record = build_record(run, json.loads(command), program=None)
+    else:
+        run.record = build_record(run, list(session.config.invocation_params.args))
     run.written = write_reports(run.record, session.config.option)
     if run.record.exit_status and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -38,7 +38,8 @@ def stale_expectations(run: UdcodecRun) -> list[StaleExpectation]:
     return stale
 
 
-def build_record(run: UdcodecRun, args: list[str]) -> RunRecord:
+def build_record(run: UdcodecRun, args: list[str], program: str | None = "") -> RunRecord:
+    """Summarise the run; ``args`` follow ``program`` (default: this process's program name, None: none)."""
     stale = stale_expectations(run)
     results = sorted(run.results, key=lambda r: (r.clause, r.adapter))
     record = RunRecord(
@@ -47,7 +48,7 @@ def build_record(run: UdcodecRun, args: list[str]) -> RunRecord:
         profile=run.profile.name,
         started=run.started,
         finished=datetime.now(UTC),
-        command=[Path(sys.argv[0]).name, *args],
+        command=[*args] if program is None else [program or Path(sys.argv[0]).name, *args],
         strict=run.strict,
         adapters=[
             AdapterRun(spec=s.spec, name=s.name, implementation=s.implementation, version=s.version, load_error=s.load_error)

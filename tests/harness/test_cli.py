@@ -181,6 +181,7 @@ def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
     assert sorted(r["clause"] for r in data["results"]) == threads
     assert {r["outcome"] for r in data["results"]} == {"pass"}
     assert data["profile"] == "dev" and data["exit_status"] == 0
+    assert data["command"][:5] == ["udcodec", "run", "--adapter", "reference", "--only"]
     md = markdown.read_text(encoding="utf-8")
     assert all(clause in md for clause in threads)
     assert "udcodec conformance" in proc.stdout
