@@ -28,6 +28,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Adapter
+from udcodec.codec_subject import CodecSubject
 from udcodec.contract import Clause
 from udcodec.profiles import Profile
 
@@ -83,6 +84,7 @@ def check(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[CheckFn], C
 _HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 _STDLIB = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
 _TESTCODECS = os.path.join(_HARNESS_DIR, "testcodecs.py")
+_EXAMPLES = os.path.join(_HARNESS_DIR, "examples") + os.sep
 
 
 def raised_by_harness(exc: BaseException) -> bool:
@@ -91,7 +93,7 @@ def raised_by_harness(exc: BaseException) -> bool:
     The innermost frame that is not the standard library decides: harness code means a harness error,
     anything else (the implementation, its adapter, a third-party library) means the implementation failed.
     The codecs the checks register (``testcodecs``) count as the implementation's side: they raise when
-    the host hands them wrong buffers.
+    the host hands them wrong buffers. So do the example codecs (``udcodec.examples``): they are subjects.
     """
     frames = []
     tb = exc.__traceback__
@@ -101,7 +103,8 @@ def raised_by_harness(exc: BaseException) -> bool:
     for filename in reversed(frames):
         if filename.startswith(_STDLIB) and "site-packages" not in filename:
             continue
-        return filename.startswith(_HARNESS_DIR + os.sep) and filename != _TESTCODECS
+        return (filename.startswith(_HARNESS_DIR + os.sep) and filename != _TESTCODECS
+                and not filename.startswith(_EXAMPLES))
     return False
 
 
@@ -179,6 +182,7 @@ class CheckContext:
     profile: Profile
     check_index: int = 0
     replay: Mapping[str, Any] | None = None  # {"check": i, "property": j, "example": ...}
+    codec: CodecSubject | None = None  # the codec under test (codec clauses only)
     _property_count: int = field(default=0, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 
@@ -236,7 +240,8 @@ class CheckContext:
                 raise
             example = encode_example(last[0])
             if isinstance(exc, CheckFailed):
-                exc.counterexample = example
+                if exc.counterexample is None:
+                    exc.counterexample = example
                 exc.reproduction = exc.reproduction or self.reproduction(index, example)
                 raise
             if raised_by_harness(exc):

@@ -10,8 +10,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec import __version__
+from udcodec import __version__, check_codec
+from udcodec.baseline import add_arguments as add_baseline_arguments
 from udcodec.contract import Contract, SpecError, load_contract
+from udcodec.list_failing import run_listing_failing
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
 
@@ -37,6 +39,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--report-markdown", metavar="PATH")
     run.add_argument("-n", "--numprocesses", metavar="N", help="distribute checks over N processes (pytest-xdist; 'auto')")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    run.add_argument("--certificate", metavar="PATH",
+                     help="write a conformance certificate per adapter (PATH-<adapter>.json when several)")
+    run.add_argument("--list-failing", action="store_true",
+                     help="print only the ids of the clauses that did not pass (stdout), one a line")
+    for flag in ("--codec-encoder", "--codec-decoder", "--codec-plugin", "--codec-name", "--codec-id",
+                 "--codec-version"):  # set by check-codec
+        run.add_argument(flag, help=argparse.SUPPRESS)
+    run.add_argument("--codec-meta", action="append", default=[], help=argparse.SUPPRESS)
+
+    check_codec.add_parser(sub)
 
     lst = sub.add_parser("list", help="list clauses, their levels and checks")
     lst.add_argument("--spec", metavar="DIR")
@@ -51,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--adapter", required=True, metavar="SPEC")
     replay.add_argument("--example", required=True, help="the JSON payload from a report's reproduction line")
     replay.add_argument("--spec", metavar="DIR")
+
+    baseline = sub.add_parser("baseline", help="the ratchet on an adapter's expectations file")
+    baseline_sub = baseline.add_subparsers(dest="baseline_command", required=True)
+    add_baseline_arguments(baseline_sub.add_parser(
+        "update", help="remove the entries whose clause passes now; add one only with --accept"))
+
+    verify = sub.add_parser("verify", help="check that a conformance certificate still holds for the spec")
+    verify.add_argument("certificate", metavar="CERT")
+    verify.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")
+
+    matrix = sub.add_parser("matrix", help="merge JSON reports into one clause x implementation Markdown table")
+    matrix.add_argument("reports", nargs="+", metavar="JSON")
+    matrix.add_argument("-o", "--output", metavar="PATH", help="Markdown file (default: stdout)")
     return parser
 
 
@@ -94,8 +119,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("udcodec: -n cannot be combined with --no-isolation", file=sys.stderr)
             return 2
         pytest_args += ["-n", args.numprocesses, "-p", "xdist"]
-    pytest_args += ["--udcodec-command", json.dumps(["udcodec", *args.argv])]
-    code = pytest.main(pytest_args)
+    for dest in ("encoder", "decoder", "plugin", "name", "id", "version"):
+        value = getattr(args, f"codec_{dest}")
+        if value is not None:
+            pytest_args += [f"--udcodec-{'codec-' if dest in ('name', 'id', 'version') else ''}{dest}", value]
+    for meta in args.codec_meta:
+        pytest_args += ["--udcodec-codec-meta", meta]
+    pytest_args += ["--udcodec-command", json.dumps(args.command_line or ["udcodec", *args.argv])]
+    if args.certificate:
+        pytest_args += ["--udcodec-certificate", args.certificate]
+    code = run_listing_failing(pytest_args) if args.list_failing else pytest.main(pytest_args)
     return 0 if code == 0 else (1 if code in (1, 5) else int(code))
 
 
@@ -182,11 +215,39 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if verdict.outcome == "pass" else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from udcodec.baseline import update
+
+    return update(args, _contract(args.spec))
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from udcodec.certificate import CertificateError, load_certificate, verify
+
+    try:
+        certificate = load_certificate(args.certificate)
+    except CertificateError as exc:
+        print(f"udcodec: malformed certificate: {exc}", file=sys.stderr)
+        return 2
+    found = verify(certificate, _contract(args.spec))
+    print("\n".join(found.lines))
+    return 0 if found.holds else 1
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from udcodec.reports.matrix import write_matrix
+
+    return write_matrix(args.reports, args.output)
+
+
+def main(argv: Sequence[str] | None = None, command: list[str] | None = None) -> int:
+    """Run the ``udcodec`` command line ``argv``; ``command`` is what reports record (default: argv)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     args.argv = argv
-    handlers = {"run": cmd_run, "list": cmd_list, "explain": cmd_explain, "replay": cmd_replay}
+    args.command_line = command
+    handlers = {"check-codec": check_codec.cmd_check_codec, "run": cmd_run, "list": cmd_list, "explain": cmd_explain, "replay": cmd_replay}
+    handlers.update(baseline=cmd_baseline, verify=cmd_verify, matrix=cmd_matrix)
     return handlers[args.command](args)
 
 

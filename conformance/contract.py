@@ -128,6 +128,25 @@ def field_name(data: Any, path: tuple[Any, ...]) -> str:
     return "".join(parts).lstrip(".") or "<document>"
 
 
+def _unbuildable(node: yaml.Node | None, path: str = "") -> tuple[str, int | None]:
+    """The field and line of the first scalar PyYAML cannot build (e.g. ``2027-13-01``)."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.SafeLoader("").construct_object(node)
+        except ValueError:
+            return path or "<document>", node.start_mark.line + 1
+    children: list[tuple[str, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [(f"{path}.{k.value}".lstrip("."), v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(f"{path}[{i}]", v) for i, v in enumerate(node.value)]
+    for sub_path, child in children:
+        found = _unbuildable(child, sub_path)
+        if found[1] is not None:
+            return found
+    return "<yaml>", None
+
+
 def load_validated_yaml(
     path: Path, schema: Mapping[str, Any], error: type[SpecError] = SpecError
 ) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -146,6 +165,9 @@ def load_validated_yaml(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise error(name, mark.line + 1 if mark else None, "<yaml>", str(exc).replace("\n", " ")) from exc
+    except ValueError as exc:  # a scalar YAML resolves but cannot build, e.g. the date 2027-13-01
+        where, line = _unbuildable(yaml.compose(text))
+        raise error(name, line, where, f"cannot be read: {exc}") from exc
     if node is None:
         raise error(name, 1, "<document>", "the file is empty")
     lines = dict(yaml_lines(node))

@@ -10,11 +10,17 @@ File format (YAML)::
           import blosc2
           ...
         versions: ">=3"        # optional: python-blosc2 releases the entry holds for
+        upstream: https://github.com/Blosc/python-blosc2/issues/1   # optional: where it is tracked
+        expires: 2027-01-31     # optional: after this date `udcodec run --strict` fails on it
+
+``udcodec baseline update`` rewrites such a file from a fresh run (see :mod:`udcodec.baseline`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,8 @@ SCHEMA: dict[str, Any] = {
                     "reason": {"type": "string", "minLength": 1, "pattern": "^[^\\n]+$"},
                     "reproduction": {"type": "string", "minLength": 1},
                     "versions": {"type": "string", "minLength": 1},
+                    "upstream": {"type": "string", "pattern": "^https?://[^\\s]+$"},
+                    "expires": {"description": "YYYY-MM-DD (a YAML date or a string; checked on load)"},
                 },
             },
         },
@@ -57,6 +65,12 @@ class Expectation:
     reproduction: str
     versions: str | None = None
     line: int = 0
+    upstream: str | None = None
+    expires: date | None = None
+
+    def expired(self, today: date | None = None) -> bool:
+        """Whether ``expires`` is set and lies before ``today`` (default: today, UTC)."""
+        return self.expires is not None and self.expires < (today or datetime.now(UTC).date())
 
     def holds_for(self, implementation: str, version: str) -> bool:
         if self.versions is None or implementation != "python-blosc2":
@@ -91,6 +105,7 @@ def load_expectations(path: str | Path) -> Expectations:
             except InvalidSpecifier as exc:
                 raise ExpectationsError(name, lines.get(("expectations", i, "versions")), f"expectations[{i}].versions",
                                         f"not a version specifier: {exc}") from exc
+        expires = _expires(raw.get("expires"), name, lines.get(("expectations", i, "expires")), i)
         if "\n" in raw["reason"]:  # the schema's $ lets one trailing newline through
             raise ExpectationsError(name, lines.get(("expectations", i, "reason")), f"expectations[{i}].reason",
                                     "must be one line")
@@ -98,5 +113,18 @@ def load_expectations(path: str | Path) -> Expectations:
         if key in seen:
             raise ExpectationsError(name, line, f"expectations[{i}].clause", f"{raw['clause']} is listed twice")
         seen.add(key)
-        entries.append(Expectation(raw["clause"], raw["reason"], raw["reproduction"], raw.get("versions"), line))
+        entries.append(Expectation(raw["clause"], raw["reason"], raw["reproduction"], raw.get("versions"), line,
+                                   raw.get("upstream"), expires))
     return Expectations(name, data["adapter"], tuple(entries))
+
+
+def _expires(value: Any, file: str, line: int | None, index: int) -> date | None:
+    """``expires`` as a date: YAML reads ``2027-01-31`` as a date already, a quoted one is a string."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ExpectationsError(file, line, f"expectations[{index}].expires", f"{value!r} is not a date (YYYY-MM-DD)")

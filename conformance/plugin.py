@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
+from udcodec.certificate import NOT_APPLICABLE_KEY
+from udcodec.codec_subject import DEFAULT_ID, CodecSpecError, CodecSubject
 from udcodec.contract import Clause, Contract, SpecError, load_contract
 from udcodec.expectations import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
@@ -47,7 +49,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-report-json", default=None, metavar="PATH")
     group.addoption("--udcodec-report-junit", default=None, metavar="PATH")
     group.addoption("--udcodec-report-markdown", default=None, metavar="PATH")
+    group.addoption("--udcodec-certificate", default=None, metavar="PATH",
+                    help="conformance certificate, one per adapter (PATH-<adapter>.json when several)")
     group.addoption("--udcodec-command", default=None, help=argparse.SUPPRESS)  # set by `udcodec run`
+    codec = parser.getgroup("udcodec-codec", "udcodec: check a user codec (its side of the contract)")
+    codec.addoption("--udcodec-codec", default=None, metavar="MODULE:ENCODER,MODULE:DECODER",
+                    help="check this encoder/decoder pair against the codec clauses on each host")
+    codec.addoption("--udcodec-encoder", default=None, metavar="MODULE:FUNCTION")
+    codec.addoption("--udcodec-decoder", default=None, metavar="MODULE:FUNCTION")
+    codec.addoption("--udcodec-plugin", default=None, metavar="NAME", help="check a dynamic plugin instead")
+    codec.addoption("--udcodec-codec-name", default=None, metavar="NAME", help="name to register the codec under")
+    codec.addoption("--udcodec-codec-id", default=None, metavar="ID", help=f"codec id (default {DEFAULT_ID})")
+    codec.addoption("--udcodec-codec-meta", action="append", default=[], metavar="META",
+                    help="a codec meta value the codec supports (repeatable; default 0)")
+    codec.addoption("--udcodec-codec-version", default="1", metavar="N", help="codec version (default 1)")
 
 
 class AdapterSlot:
@@ -92,19 +107,27 @@ class UdcodecRun:
             if not sep or not adapter or not path:
                 raise pytest.UsageError(f"--udcodec-expectations wants ADAPTER=PATH, got {item!r}")
             explicit[adapter] = path
-        self.adapters = [AdapterSlot(s, explicit.get(s), not opt.udcodec_no_expectations) for s in opt.udcodec_adapter]
+        self.codec = _codec_subject(opt)
+        self.subject = "host" if self.codec is None else "codec"
+        hosts = opt.udcodec_adapter or (list(DEFAULT_HOSTS) if self.codec else [])
+        # A host's expectations describe the host's divergences, not the codec's: codec runs use explicit ones only.
+        use_defaults = not opt.udcodec_no_expectations and self.codec is None
+        self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit) for s in hosts]
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
         self.expectation_errors_collected = False
+        self.foreign_failures = 0  # failed tests that are not clause items (a codec author's own suite)
         self.written: list[Path] = []
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
 
     def selected(self, clause: Clause) -> bool:
         opt = self.config.option
+        if clause.subject != self.subject:
+            return False
         if opt.udcodec_only and not any(fnmatch.fnmatchcase(clause.id, g) for g in opt.udcodec_only):
             return False
         return not any(fnmatch.fnmatchcase(clause.id, g) for g in opt.udcodec_skip)
@@ -115,6 +138,9 @@ class UdcodecRun:
     # -- hooks (this object is registered as a plugin) --------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ours = any(key == RESULT_KEY for key, _ in report.user_properties)
+        if report.failed and not ours:
+            self.foreign_failures += 1
         if report.when != "call":
             return
         for key, value in report.user_properties:
@@ -144,8 +170,26 @@ class UdcodecRun:
             tr.write_line(f"udcodec: report written to {path}")
 
 
+def _codec_subject(opt: Any) -> CodecSubject | None:
+    if not (opt.udcodec_codec or opt.udcodec_encoder or opt.udcodec_decoder or opt.udcodec_plugin):
+        return None
+    try:
+        return CodecSubject.build(encoder=opt.udcodec_encoder, decoder=opt.udcodec_decoder, pair=opt.udcodec_codec,
+                                  plugin=opt.udcodec_plugin, name=opt.udcodec_codec_name, id=opt.udcodec_codec_id,
+                                  metas=opt.udcodec_codec_meta, version=opt.udcodec_codec_version)
+    except CodecSpecError as exc:
+        raise pytest.UsageError(f"udcodec: {exc}") from exc
+
+
+def _active(config: pytest.Config) -> bool:
+    opt = config.option
+    return bool(getattr(opt, "udcodec_adapter", None) or getattr(opt, "udcodec_codec", None)
+                or getattr(opt, "udcodec_encoder", None) or getattr(opt, "udcodec_decoder", None)
+                or getattr(opt, "udcodec_plugin", None))
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("udcodec_adapter", default=None):
+    if not _active(config):
         return
     try:
         run = UdcodecRun(config)
@@ -156,6 +200,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _RUN = pytest.StashKey[UdcodecRun]()
+#: Hosts a codec is checked on when no --udcodec-adapter is given.
+DEFAULT_HOSTS = ("reference", "blosc2")
 
 
 def _run(config: pytest.Config) -> UdcodecRun | None:
@@ -167,6 +213,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if run is not None and run.is_spec_file(file_path):
         return SpecFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``pytest --udcodec-codec=...`` in a codec's own project: add the clause items the paths did not bring."""
+    run = _run(config)
+    if run is None or any(isinstance(item, ClauseItem | ExpectationsItem) for item in items):
+        return
+    for path in sorted({Path(c.file) for c in run.contract if run.selected(c)}):
+        spec_file = SpecFile.from_parent(session, path=path)
+        items.extend(spec_file.collect())
 
 
 class SpecFile(pytest.File):
@@ -205,16 +261,25 @@ class ClauseItem(pytest.Item):
             return base
         if not clause.applies_to(slot.implementation or "", slot.version or ""):
             base.outcome, base.message = Outcome.SKIP, f"clause applies to python-blosc2 {clause.versions} only"
+            base.extra[NOT_APPLICABLE_KEY] = True
             return base
         result = execute(slot.spec, slot.name, clause, run.profile, isolate=not self.config.option.udcodec_no_isolation,
-                         timeout=self.config.option.udcodec_timeout)
+                         timeout=self.config.option.udcodec_timeout, codec=run.codec)
         result.nodeid = self.nodeid
+        if result.outcome == Outcome.SKIP and result.message.startswith("not applicable:"):  # NotApplicable
+            result.extra[NOT_APPLICABLE_KEY] = True
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
         if expected is not None:
             if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.HANG):
                 result.outcome, result.expected_reason = Outcome.XFAIL, expected.reason
             elif result.outcome == Outcome.PASS:
                 result.outcome, result.expected_reason = Outcome.XPASS, expected.reason
+            if expected.versions:
+                result.extra["versions"] = expected.versions
+            if expected.upstream:
+                result.extra["upstream"] = expected.upstream
+            if expected.expires:
+                result.extra["expires"] = expected.expires.isoformat()
         return result
 
     def runtest(self) -> None:
@@ -300,8 +365,12 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record = build_record(run, json.loads(command), program=None)
     else:
         run.record = build_record(run, list(session.config.invocation_params.args))
-    run.written = write_reports(run.record, session.config.option)
+    if run.codec is not None:
+        run.record.codec = run.codec.describe()
+    subject = getattr(run, "subject", "host")  # codec runs certify the codec clauses
+    run.written = write_reports(run.record, session.config.option, run.contract, subject)
     if run.record.exit_status and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    elif not run.record.exit_status and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
+    elif (not run.record.exit_status and session.exitstatus == pytest.ExitCode.TESTS_FAILED
+          and not run.foreign_failures):
         session.exitstatus = pytest.ExitCode.OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class Profile:
     max_examples: int
     derandomize: bool
     timeout: float  # seconds per (clause, adapter) check before it is reported as a hang
+    shrink: bool = True  # False: report the first failing example as drawn (faster, larger)
 
     def settings(self) -> settings:
         return settings(
@@ -23,6 +24,7 @@ class Profile:
             print_blob=False,
             report_multiple_bugs=False,
             suppress_health_check=list(HealthCheck),
+            phases=list(Phase) if self.shrink else [p for p in Phase if p not in (Phase.shrink, Phase.explain)],
         )
 
 

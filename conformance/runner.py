@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from udcodec.checking import (
     NotApplicable,
     raised_by_harness,
 )
+from udcodec.codec_subject import CodecSubject
 from udcodec.contract import Clause
 from udcodec.isolation import run_inline, run_isolated
 from udcodec.outcomes import CheckResult, Outcome
@@ -29,7 +31,8 @@ class Verdict:
     reproduction: str | None = None
 
 
-def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None) -> Verdict:
+def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
+               codec: CodecSubject | None = None) -> Verdict:
     """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child)."""
     import udcodec.checks  # noqa: F401 - registers the checks
 
@@ -40,7 +43,8 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
         definition = CHECKS.get(ref.name)
         if definition is None:
             return Verdict("error", f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
-        ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay)
+        ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
+                           codec=codec)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
@@ -69,13 +73,14 @@ def execute(
     *,
     isolate: bool = True,
     timeout: float | None = None,
+    codec: CodecSubject | None = None,
 ) -> CheckResult:
     """Run ``clause`` for one adapter and classify what happened, crashes and hangs included."""
     limit = timeout or clause.timeout or profile.timeout
     if isolate:
-        got = run_isolated(run_clause, (adapter_spec, clause, profile), timeout=limit)
+        got = run_isolated(run_clause, (adapter_spec, clause, profile, None, codec), timeout=limit)
     else:
-        got = run_inline(run_clause, (adapter_spec, clause, profile))
+        got = run_inline(run_clause, (adapter_spec, clause, profile, None, codec))
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=Outcome.ERROR, duration=got.duration,
                          level=clause.level, subject=clause.subject)
     if got.status == "ok":
@@ -91,14 +96,26 @@ def execute(
         result.message = (
             f"the implementation crashed the process ({got.signal})" if got.signal else got.error or "the process died"
         )
-        result.reproduction = f"udcodec run --adapter {adapter_spec} --only {clause.id} --no-isolation"
+        result.reproduction = rerun_command(adapter_spec, clause, codec)
     elif got.status == "hang":
         result.outcome = Outcome.HANG
         result.stderr_tail = got.stderr_tail
         result.message = f"no result within {limit:g} s; the check was killed"
-        result.reproduction = f"udcodec run --adapter {adapter_spec} --only {clause.id} --no-isolation"
+        result.reproduction = rerun_command(adapter_spec, clause, codec)
     else:
         result.outcome = Outcome.ERROR
         result.message = f"harness error: {got.error}"
         result.stderr_tail = got.stderr_tail or None
     return result
+
+
+def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None) -> str:
+    """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
+    if codec is None:
+        return f"udcodec run --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
+    subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
+               f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
+               f" --name {shlex.quote(codec.name)}")
+    metas = "".join(f" --meta {m}" for m in codec.metas)
+    return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
+            f" --only {clause.id} --no-isolation")

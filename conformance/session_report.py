@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from udcodec.certificate import CertificateError, write_certificates
+from udcodec.contract import Contract
 from udcodec.outcomes import Outcome
 from udcodec.reports import (
     AdapterRun,
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def stale_expectations(run: UdcodecRun) -> list[StaleExpectation]:
-    """Entries that name no clause of the contract, or whose clause now passes."""
+    """Entries that name no clause of the contract, whose clause now passes, or whose date expired."""
     known = set(run.contract.ids())
     outcome = {(r.adapter, r.clause): r.outcome for r in run.results}
     stale = []
@@ -35,6 +37,8 @@ def stale_expectations(run: UdcodecRun) -> list[StaleExpectation]:
                 stale.append(StaleExpectation(slot.name, entry.clause, entry.reason, "unknown clause"))
             elif outcome.get((slot.name, entry.clause)) == Outcome.XPASS:
                 stale.append(StaleExpectation(slot.name, entry.clause, entry.reason, "passed"))
+            if entry.expired():
+                stale.append(StaleExpectation(slot.name, entry.clause, entry.reason, "expired"))
     return stale
 
 
@@ -56,15 +60,20 @@ def build_record(run: UdcodecRun, args: list[str], program: str | None = "") -> 
         ],
         results=results,
         stale_expectations=stale,
-        clauses=[ClauseInfo(c.id, c.title, c.level, c.subject, c.family) for c in run.contract if run.selected(c)],
+        clauses=[ClauseInfo(c.id, c.title, c.level, c.subject, c.family, c.versions)
+                 for c in run.contract if run.selected(c)],
     )
     if run.strict and stale:
         record.exit_status = 1
     return record
 
 
-def write_reports(record: RunRecord, options: Any) -> list[Path]:
-    """Write every report format whose path was given; a failure to write one does not stop the others."""
+def write_reports(record: RunRecord, options: Any, contract: Contract | None = None,
+                  subject: str = "host") -> list[Path]:
+    """Write every report format whose path was given; a failure to write one does not stop the others.
+
+    Certificates (``udcodec_certificate``) need the ``contract``: they list all its ``subject`` clauses.
+    """
     written = []
     for path, writer in ((options.udcodec_report_json, write_json), (options.udcodec_report_junit, write_junit),
                          (options.udcodec_report_markdown, write_markdown)):
@@ -78,4 +87,10 @@ def write_reports(record: RunRecord, options: Any) -> list[Path]:
             print(f"udcodec: could not write {target}: {exc}", file=sys.stderr)
             continue
         written.append(target)
+    certificate = getattr(options, "udcodec_certificate", None)
+    if certificate and contract is not None:
+        try:
+            written += write_certificates(record, contract, certificate, subject)
+        except (OSError, CertificateError) as exc:
+            print(f"udcodec: could not write the certificate {certificate}: {exc}", file=sys.stderr)
     return written

@@ -2,6 +2,7 @@
 
 from udcodec.checks import (  # noqa: F401
     callbacks,
+    codec,
     container,
     identity,
     memcpy,

@@ -29,11 +29,16 @@ class ReportValidationError(ValueError):
 
 
 @cache
-def load_schema() -> dict[str, Any]:
-    """The report JSON schema shipped with the package."""
-    text = (resources.files("udcodec") / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8")
+def load_named_schema(name: str) -> dict[str, Any]:
+    """A JSON schema shipped in ``udcodec/schemas/`` (e.g. ``certificate.schema.json``)."""
+    text = (resources.files("udcodec") / "schemas" / name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def load_schema() -> dict[str, Any]:
+    """The report JSON schema shipped with the package."""
+    return load_named_schema(SCHEMA_FILE)
 
 
 def _json_path(parts: Any) -> str:
@@ -43,14 +48,20 @@ def _json_path(parts: Any) -> str:
     return out
 
 
-def validate_report(data: Any) -> None:
-    """Raise :class:`ReportValidationError` naming every place ``data`` breaks the schema."""
+def schema_errors(data: Any, schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every ``(json path, problem)`` where ``data`` breaks ``schema`` (formats checked)."""
     validator = jsonschema.Draft202012Validator(
-        load_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [(_json_path(e.absolute_path), e.message) for e in errors]
+
+
+def validate_report(data: Any) -> None:
+    """Raise :class:`ReportValidationError` naming every place ``data`` breaks the schema."""
+    errors = schema_errors(data, load_schema())
     if errors:
-        raise ReportValidationError([(_json_path(e.absolute_path), e.message) for e in errors])
+        raise ReportValidationError(errors)
 
 
 def dumps_json(record: RunRecord, *, validate: bool = True) -> str:

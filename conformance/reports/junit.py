@@ -125,6 +125,14 @@ def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: boo
     return "passed"
 
 
+def _load_error_text(adapter: AdapterRun) -> str:
+    """The load error, prefixed with the adapter unless it names it already (loader messages do)."""
+    error = adapter.load_error or ""
+    if error.startswith(f"adapter {adapter.spec!r}"):
+        return error
+    return f"adapter {adapter.spec!r} could not be loaded: {error}"
+
+
 def _properties(parent: ET.Element, record: RunRecord, adapter: AdapterRun | None) -> None:
     props = _sub(parent, "properties")
     values = {
@@ -177,11 +185,7 @@ def build_junit(record: RunRecord, *, strict: bool | None = None) -> ET.Element:
                 )
                 counts["tests"] += 1
                 counts["errors"] += 1
-            _sub(
-                suite,
-                "system-err",
-                f"adapter {adapter.spec!r} could not be loaded: {adapter.load_error}",
-            )
+            _sub(suite, "system-err", _load_error_text(adapter))
         suite_time = sum(r.duration for r in results)
         total_time += suite_time
         for name in grand:

@@ -15,11 +15,11 @@ from typing import Any
 from udcodec.outcomes import UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on incompatible change.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).
 LEVELS: tuple[str, ...] = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
 #: Why an expectation in an adapter's expectations file is stale.
-STALE_REASONS: tuple[str, ...] = ("passed", "unknown clause", "clause not run")
+STALE_REASONS: tuple[str, ...] = ("passed", "unknown clause", "clause not run", "expired")
 #: Display order of outcomes in every report.
 OUTCOME_ORDER: tuple[Outcome, ...] = tuple(Outcome)
 
@@ -141,9 +141,13 @@ class ClauseInfo:
     level: str
     subject: str
     family: str
+    versions: str | None = None  # python-blosc2 releases the clause applies to (None: all)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.versions is None:
+            del data["versions"]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ClauseInfo:
@@ -161,6 +165,11 @@ def count_outcomes(results: Iterable[CheckResult]) -> dict[str, int]:
 def is_unexpected(outcome: Outcome | str, strict: bool = False) -> bool:
     """Whether ``outcome`` makes the run fail (``xpass`` counts only when ``strict``)."""
     return Outcome(outcome) in (UNEXPECTED_STRICT if strict else UNEXPECTED)
+
+
+def is_advisory(result: CheckResult) -> bool:
+    """A codec failing a SHOULD clause: reported, but check-codec's verdict depends on MUST clauses only."""
+    return result.subject == "codec" and result.level == "SHOULD" and Outcome(result.outcome) == Outcome.FAIL
 
 
 @dataclass
@@ -185,6 +194,7 @@ class RunRecord:
     stale_expectations: list[StaleExpectation] = field(default_factory=list)
     clauses: list[ClauseInfo] = field(default_factory=list)
     exit_status: int | None = None
+    codec: dict[str, Any] | None = None  # the codec under test (``udcodec check-codec``)
 
     def __post_init__(self) -> None:
         self.started = _as_utc(self.started)
@@ -237,7 +247,11 @@ class RunRecord:
 
     def unexpected(self) -> list[CheckResult]:
         """Results that make the run fail (honours :attr:`strict`)."""
-        return [r for r in self.results if is_unexpected(r.outcome, self.strict)]
+        return [r for r in self.results if is_unexpected(r.outcome, self.strict) and not is_advisory(r)]
+
+    def advisory(self) -> list[CheckResult]:
+        """Failures that are reported but do not fail the run (a codec's SHOULD clauses)."""
+        return [r for r in self.results if is_advisory(r)]
 
     def expected_failures(self) -> list[CheckResult]:
         """xfail results, and xpass results when not strict (they carry an expected reason)."""
@@ -268,7 +282,7 @@ class RunRecord:
             data["extra"] = jsonable(result.extra)
             data["duration"] = float(result.duration)
             results.append(data)
-        return {
+        data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "spec": {"version": self.spec_version, "sha256": self.spec_sha256},
             "harness": {"version": self.harness_version},
@@ -289,6 +303,8 @@ class RunRecord:
                 "unexpected": len(self.unexpected()),
             },
         }
+        data["codec"] = jsonable(self.codec)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
@@ -314,4 +330,5 @@ class RunRecord:
             clauses=[ClauseInfo.from_json(c) for c in data["clauses"]],
             results=[CheckResult.from_json(r) for r in data["results"]],
             stale_expectations=[StaleExpectation.from_json(s) for s in data["stale_expectations"]],
+            codec=data.get("codec"),
         )

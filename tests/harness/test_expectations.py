@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,29 @@ def test_expectations_error_is_a_spec_error() -> None:
             "'adapter' is a required",
             id="missing-adapter",
         ),
+        pytest.param(
+            GOOD.replace('    versions: ">=3"\n', '    versions: ">=3"\n    upstream: github#12\n'),
+            12,
+            "expectations[1].upstream",
+            "does not match",
+            id="upstream-not-a-url",
+        ),
+        pytest.param(
+            GOOD.replace(
+                '    versions: ">=3"\n', '    versions: ">=3"\n    expires: "31/01/2027"\n'
+            ),
+            12,
+            "expectations[1].expires",
+            "is not a date (YYYY-MM-DD)",
+            id="expires-not-a-date",
+        ),
+        pytest.param(
+            GOOD.replace('    versions: ">=3"\n', '    versions: ">=3"\n    expires: 2027\n'),
+            12,
+            "expectations[1].expires",
+            "2027 is not a date",
+            id="expires-a-number",
+        ),
         pytest.param("adapter: [x\n", 2, "<yaml>", "", id="yaml-syntax"),
         pytest.param("", 1, "<document>", "empty", id="empty"),
     ],
@@ -179,3 +203,35 @@ def test_shipped_blosc2_expectations_name_contract_clauses() -> None:
 def test_no_expectations_for_module_attribute_adapters() -> None:
     assert expectations_path("udcodec.adapters.blosc2:Blosc2Adapter") is None
     assert expectations_path("reference") is None
+
+
+def test_upstream_and_expires_are_read(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        '    versions: ">=3"\n',
+        '    versions: ">=3"\n    upstream: https://github.com/Blosc/python-blosc2/issues/1\n'
+        "    expires: 2027-01-31\n",
+    )
+    text = text.replace(
+        "    reproduction: x\n", '    reproduction: x\n    expires: "2020-02-29"\n', 1
+    )
+    first, second = load_expectations(_write(tmp_path, text)).entries
+    assert (first.upstream, first.expires) == (None, None)
+    assert second.upstream == "https://github.com/Blosc/python-blosc2/issues/1"
+    assert second.expires == date(2027, 1, 31)  # YAML date
+    assert second.expired(date(2027, 1, 31)) is False  # the expiry day itself still holds
+    assert second.expired(date(2027, 2, 1)) is True
+
+
+def test_quoted_expiry_is_a_date_too(tmp_path: Path) -> None:
+    text = GOOD.replace('    versions: ">=3"\n', '    versions: ">=3"\n    expires: "2020-02-29"\n')
+    entry = load_expectations(_write(tmp_path, text)).entries[1]
+    assert entry.expires == date(2020, 2, 29) and entry.expired()
+
+
+def test_an_impossible_yaml_date_names_the_file(tmp_path: Path) -> None:
+    text = GOOD.replace('    versions: ">=3"\n', '    versions: ">=3"\n    expires: 2027-13-01\n')
+    path = _write(tmp_path, text)
+    with pytest.raises(ExpectationsError, match="month must be in 1..12") as info:
+        load_expectations(path)
+    assert (info.value.file, info.value.line) == (str(path), 12)
+    assert info.value.field == "expectations[1].expires"

@@ -1,10 +1,12 @@
-"""JUnit XML: well-formed, common XSD shape, counts, outcome mapping."""
+"""JUnit XML: well-formed, valid against a JUnit XSD (``junit.xsd``), counts, outcome mapping."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
+import pytest
 from udcodec.reports import RunRecord, render_junit, write_junit
 
 SUITE_CHILDREN = {"properties", "testcase", "system-out", "system-err"}
@@ -144,3 +146,55 @@ def test_render_is_well_formed_with_xml_declaration(record: RunRecord) -> None:
     text = render_junit(record)
     assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
     ET.fromstring(text.encode("utf-8"))
+
+
+JUNIT_XSD = Path(__file__).with_name("junit.xsd")
+
+
+def _schema() -> Any:
+    xmlschema = pytest.importorskip("xmlschema")
+    return xmlschema.XMLSchema(str(JUNIT_XSD))
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_validates_against_the_junit_xsd(record: RunRecord, tmp_path: Path, strict: bool) -> None:
+    schema = _schema()
+    path = write_junit(record, tmp_path / "report.xml", strict=strict)
+    schema.validate(str(path))
+
+
+def test_the_xsd_rejects_what_ci_servers_reject(record: RunRecord) -> None:
+    """The schema has teeth: a case with two outcomes, or a suite without ``tests``, is invalid."""
+    schema = _schema()
+    root = ET.fromstring(render_junit(record).encode("utf-8"))
+    assert schema.is_valid(ET.tostring(root, encoding="unicode"))
+    case = root.find("testsuite[@name='blosc2']/testcase[@name='REG-ID-002']")
+    assert case is not None
+    ET.SubElement(case, "skipped")  # failure + skipped
+    assert not schema.is_valid(ET.tostring(root, encoding="unicode"))
+    root = ET.fromstring(render_junit(record).encode("utf-8"))
+    del root[0].attrib["tests"]
+    assert not schema.is_valid(ET.tostring(root, encoding="unicode"))
+
+
+def test_one_testcase_per_clause_and_adapter_failures_carry_the_counterexample(
+    record: RunRecord, tmp_path: Path
+) -> None:
+    root = _parse(record, tmp_path)
+    cases = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
+    expected = [
+        (f"udcodec.{r.adapter}", r.clause)
+        for key in record.adapter_keys()
+        for r in record.results_for(key)
+    ] + [("udcodec.port", "adapter-load")]
+    assert cases == expected and len(set(cases)) == len(cases)
+    body = _case(root, "blosc2", "REG-ID-002").findtext("failure") or ""
+    assert body.index("Counterexample:") < body.index('"codec": 244')
+
+
+def test_load_error_is_said_once_in_system_err(record: RunRecord, tmp_path: Path) -> None:
+    error = "adapter 'myport:X' could not be loaded: importing 'myport' failed"
+    record.adapters[2].load_error = error
+    text = _parse(record, tmp_path).findtext("testsuite[@name='port']/system-err") or ""
+    assert text == error
+    assert text.count("could not be loaded") == 1

@@ -1,0 +1,249 @@
+"""Conformance certificates: the level one implementation reached against one spec, and whether it holds.
+
+A certificate is a small JSON file (schema: ``udcodec/schemas/certificate.schema.json``) written by
+``udcodec run --certificate PATH``, one per adapter. It states the spec version and sha256, the
+harness version, the implementation and its version, Python, platform, profile, the date and the
+level reached:
+
+* ``full``: every clause of the spec (for the subject, ``host``) passes;
+* ``core``: every MUST clause passes;
+* ``none``: otherwise, or the adapter could not be loaded.
+
+"Passes" means the outcome ``pass`` or ``xpass``, or the clause does not apply to the implementation
+(its ``versions`` range excludes it, or the check said so). Everything else counts against the level:
+an ``xfail`` is a failing clause that was merely expected, a ``skip`` for a missing capability is a
+clause not shown to hold, and a clause left out with ``--only``/``--skip`` was not run.
+
+Each clause is recorded with its level, its outcome and a digest of what defines it (level,
+subject, source, checks and their parameters, versions), so ``udcodec verify`` can say precisely
+what changed in a newer spec and whether the clauses the level rests on are among the changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from udcodec import __version__
+from udcodec.contract import Clause, Contract
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.json_report import load_named_schema, schema_errors
+from udcodec.reports.model import RunRecord, count_outcomes, format_timestamp
+
+CERTIFICATE_VERSION = "1"
+SCHEMA_FILE = "certificate.schema.json"
+LEVEL_ORDER: tuple[str, ...] = ("none", "core", "full")
+MUST_LEVELS = frozenset({"MUST", "MUST NOT"})
+#: Per-clause statuses that count as holding.
+HOLDING = frozenset({"pass", "n/a"})
+NOT_RUN = "not run"
+#: ``CheckResult.extra`` key the plugin sets on a skip that means "does not apply".
+NOT_APPLICABLE_KEY = "not_applicable"
+
+
+class CertificateError(ValueError):
+    """A malformed or inconsistent certificate (the message names the file and the field)."""
+
+
+def clause_digest(clause: Clause) -> str:
+    """16 hex digits identifying what a clause demands (its title and timeout are left out)."""
+    data = {
+        "id": clause.id,
+        "level": clause.level,
+        "subject": clause.subject,
+        "source": clause.source,
+        "checks": [{"check": c.name, "params": dict(c.params)} for c in clause.checks],
+        "versions": clause.versions,
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def clause_status(result: CheckResult | None) -> str:
+    """``pass``, ``n/a``, ``not run`` or the outcome that keeps the clause from holding."""
+    if result is None:
+        return NOT_RUN
+    outcome = Outcome(result.outcome)
+    if outcome in (Outcome.PASS, Outcome.XPASS):
+        return "pass"
+    if outcome is Outcome.SKIP and result.extra.get(NOT_APPLICABLE_KEY):
+        return "n/a"
+    return outcome.value
+
+
+def level_of(clauses: dict[str, dict[str, str]], loaded: bool = True) -> str:
+    """The level reached given ``{id: {"level": ..., "status": ...}}``."""
+    if not loaded or not clauses:
+        return "none"
+    if all(c["status"] in HOLDING for c in clauses.values()):
+        return "full"
+    if all(c["status"] in HOLDING for c in clauses.values() if c["level"] in MUST_LEVELS):
+        return "core"
+    return "none"
+
+
+def build_certificate(
+    record: RunRecord, adapter: str, contract: Contract, subject: str = "host"
+) -> dict[str, Any]:
+    """The certificate of ``adapter`` (a key of ``record``) against ``contract``'s ``subject`` clauses."""
+    run = next((a for a in record.adapters if a.key == adapter), None)
+    if run is None:
+        raise KeyError(f"no adapter {adapter!r} in the run")
+    results = {r.clause: r for r in record.results_for(adapter)}
+    clauses = {
+        c.id: {"level": c.level, "digest": clause_digest(c), "status": clause_status(results.get(c.id))}
+        for c in contract
+        if c.subject == subject
+    }
+    statuses = [c["status"] for c in clauses.values()]
+    return {
+        "certificate_version": CERTIFICATE_VERSION,
+        "spec": {"version": contract.version, "sha256": contract.sha256, "subject": subject},
+        "harness": {"version": record.harness_version},
+        "implementation": {
+            "adapter": run.key,
+            "spec": run.spec,
+            "name": run.implementation,
+            "version": run.version,
+            "load_error": run.load_error,
+        },
+        "python": run.python,
+        "platform": run.platform,
+        "profile": record.profile,
+        "date": format_timestamp(record.finished),
+        "level": level_of(clauses, loaded=run.load_error is None),
+        "counts": {
+            **count_outcomes(results[c] for c in clauses if c in results),
+            "n/a": statuses.count("n/a"),
+            NOT_RUN: statuses.count(NOT_RUN),
+        },
+        "clauses": clauses,
+    }
+
+
+def certificate_paths(path: str | Path, adapters: list[str]) -> dict[str, Path]:
+    """Where each adapter's certificate goes: ``PATH`` itself for one adapter, else ``{adapter}``
+    replaced in PATH, else ``-<adapter>`` inserted before the suffix (``cert.json`` ->
+    ``cert-blosc2.json``). Adapter names are reduced to ``[A-Za-z0-9._-]``."""
+    path = Path(path)
+    safe = {a: re.sub(r"[^A-Za-z0-9._-]+", "_", a) for a in adapters}
+    if "{adapter}" in str(path):
+        return {a: Path(str(path).replace("{adapter}", safe[a])) for a in adapters}
+    if len(adapters) == 1:
+        return {adapters[0]: path}
+    return {a: path.with_name(f"{path.stem}-{safe[a]}{path.suffix}") for a in adapters}
+
+
+def write_certificates(
+    record: RunRecord, contract: Contract, path: str | Path, subject: str = "host"
+) -> list[Path]:
+    """One certificate per adapter of ``record`` (see :func:`certificate_paths`); return the paths."""
+    written = []
+    for adapter, target in certificate_paths(path, record.adapter_keys()).items():
+        data = build_certificate(record, adapter, contract, subject)
+        check_certificate(data, str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def check_certificate(data: Any, name: str = "<certificate>") -> None:
+    """Raise :class:`CertificateError` if ``data`` breaks the schema or claims a level it did not reach."""
+    errors = schema_errors(data, load_named_schema(SCHEMA_FILE))
+    if errors:
+        lines = "\n".join(f"  {where}: {problem}" for where, problem in errors[:10])
+        raise CertificateError(f"{name}: not a valid udcodec certificate:\n{lines}")
+    loaded = data["implementation"]["load_error"] is None
+    reached = level_of(data["clauses"], loaded)
+    if data["level"] != reached:
+        raise CertificateError(
+            f"{name}: $.level: claims {data['level']!r} but its clauses reach {reached!r}"
+        )
+
+
+def load_certificate(path: str | Path) -> dict[str, Any]:
+    """Read and check a certificate file; raise :class:`CertificateError` if it is malformed."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CertificateError(f"{path}: cannot be read: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise CertificateError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from exc
+    check_certificate(data, str(path))
+    result: dict[str, Any] = data
+    return result
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found: whether the claimed level holds, and why."""
+
+    holds: bool
+    lines: list[str] = field(default_factory=list)
+
+
+def _spec_changes(cert: dict[str, Any], current: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    old = cert["clauses"]
+    return {
+        "added": [c for c in current if c not in old],
+        "removed": [c for c in old if c not in current],
+        "changed": [c for c in current if c in old and old[c]["digest"] != current[c]["digest"]],
+    }
+
+
+def _shortfall(cert: dict[str, Any]) -> list[str]:
+    """What keeps the certificate from the next level, e.g. ``MUST clauses not holding: X (xfail)``."""
+    level, load_error = cert["level"], cert["implementation"]["load_error"]
+    if level == "full":
+        return []
+    if load_error:
+        return [f"  the adapter was not loaded: {load_error}"]
+    missing = [f"{cid} ({c['status']})" for cid, c in cert["clauses"].items()
+               if c["status"] not in HOLDING and (level == "core" or c["level"] in MUST_LEVELS)]
+    kind = "SHOULD clauses" if level == "core" else "MUST clauses"
+    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    return [f"  {kind} not holding: {', '.join(missing[:10])}{more}"]
+
+
+def verify(cert: dict[str, Any], contract: Contract) -> Verification:
+    """Whether ``cert`` (checked already) still holds against ``contract``."""
+    impl = cert["implementation"]
+    who = " ".join(x for x in (impl["name"] or impl["adapter"], impl["version"]) if x)
+    level = cert["level"]
+    spec = cert["spec"]
+    head = (f"certificate: {who}, level {level}, spec {spec['version']} "
+            f"(sha256 {spec['sha256'][:12]}), issued {cert['date']}")
+    out = Verification(True, [head, *_shortfall(cert)])
+    subject = spec["subject"]
+    current = {c.id: {"level": c.level, "digest": clause_digest(c)} for c in contract if c.subject == subject}
+    if cert["harness"]["version"] != __version__:
+        out.lines.append(f"note: issued by harness {cert['harness']['version']}, this is {__version__};"
+                         " its checks may differ")
+    if spec["sha256"] == contract.sha256:
+        out.lines.append(f"holds: the spec is unchanged ({contract.version}, sha256 {contract.sha256[:12]})")
+        return out
+    out.lines.append(f"the spec differs: now {contract.version} (sha256 {contract.sha256[:12]})"
+                     + (f", was {spec['version']}" if spec["version"] != contract.version else ""))
+    changes = _spec_changes(cert, current)
+    for kind, ids in changes.items():
+        if ids:
+            out.lines.append(f"  clauses {kind}: {', '.join(ids)}")
+    if not any(changes.values()):
+        out.lines.append(f"  no {subject} clause changed (ids, levels, sources, checks, parameters)")
+    if level == "none":
+        out.lines.append("holds: it claims no level")
+        return out
+    needed = [c for c, v in current.items() if level == "full" or v["level"] in MUST_LEVELS]
+    touched = [c for c in needed if c in changes["added"] or c in changes["changed"]]
+    if touched:
+        out.holds = False
+        out.lines.append(f"does not hold: level {level} rests on clauses that are new or changed: "
+                         f"{', '.join(touched)}; re-run `udcodec run --certificate` to re-certify")
+    else:
+        out.lines.append(f"holds: no clause that level {level} rests on was added or changed")
+    return out

@@ -1,0 +1,119 @@
+"""Runnable Python snippets that reproduce a codec check's failing example outside the harness."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from udcodec.adapters.protocol import SPLITMODE_IDS, CParams
+from udcodec.codec_subject import CodecSubject
+
+#: Data longer than this is regenerated from its recipe instead of being spelled out in hex.
+MAX_INLINE_BYTES = 4096
+_SPLITMODE_NAMES = {"always": "ALWAYS_SPLIT", "never": "NEVER_SPLIT", "auto": "AUTO_SPLIT",
+                    "forward_compat": "FORWARD_COMPAT_SPLIT"}
+
+
+def data_literal(data: bytes, recipe: str) -> str:
+    """An expression evaluating to ``data``: inline hex when short, else the harness call that made it."""
+    if len(data) <= MAX_INLINE_BYTES:
+        return f'bytes.fromhex("{data.hex()}")'
+    return recipe
+
+
+def _imports(codec: CodecSubject) -> str:
+    lines = []
+    for role, target in (("encoder", codec.encoder_target), ("decoder", codec.decoder_target)):
+        module, _, attr = (target or "").partition(":")
+        head, _, rest = attr.partition(".")
+        lines.append(f"from {module} import {head} as {role}" + (f"\n{role} = {role}.{rest}" if rest else ""))
+    return "\n".join(lines)
+
+
+def _module_and_style(adapter: Any) -> tuple[str, str] | None:
+    module = getattr(adapter, "module", None)
+    style = getattr(adapter, "param_style", None)
+    if module is None or style not in ("dict", "dataclass"):
+        return None
+    return module.__name__, style
+
+
+def _cparams_source(cp: CParams, style: str) -> str:
+    filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in cp.filters)
+    fields = {
+        "codec": str(cp.codec), "codec_meta": str(cp.codec_meta), "typesize": str(cp.typesize),
+        "blocksize": str(cp.blocksize), "nthreads": "1", "filters": f"[{filters}]",
+        "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[cp.splitmode]}",
+    }
+    assert cp.splitmode in SPLITMODE_IDS
+    if style == "dict":
+        return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items()) + "}"
+    return "blosc2.CParams(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+
+
+def host_prelude(codec: CodecSubject, adapter: Any, cparams: CParams, chunksize: int) -> list[str] | None:
+    """Lines that import the host, register the codec and create ``schunk``; None for a third-party host."""
+    found = _module_and_style(adapter)
+    if found is None:
+        return None
+    module, style = found
+    dparams = '{"nthreads": 1}' if style == "dict" else "blosc2.DParams(nthreads=1)"
+    register = (f'blosc2.register_codec("{codec.name}", {codec.id}, None, None, {codec.version})' if codec.is_plugin
+                else f'blosc2.register_codec("{codec.name}", {codec.id}, encoder, decoder, {codec.version})')
+    return [
+        "import blosc2" if module == "blosc2" else f"import {module} as blosc2",
+        *([] if codec.is_plugin else [_imports(codec)]),
+        register,
+        f"chunksize = {chunksize}",
+        f"schunk = blosc2.SChunk(chunksize=chunksize, cparams={_cparams_source(cparams, style)},",
+        f"                       dparams={dparams})",
+    ]
+
+
+def registration(codec: CodecSubject, clause: str, what: str, adapter: Any, rerun: str) -> str:
+    """A snippet that registers the codec on the host, as the check did."""
+    prelude = host_prelude(codec, adapter, CParams(codec=codec.id), 1)
+    if prelude is None:
+        return f"# Reproduces {clause} on a third-party host: {what}\n{rerun}\n"
+    return "\n".join([f"# Reproduces {clause}: {what}", *prelude[:-3], ""])
+
+
+def _data_lines(data: bytes, recipe: str) -> list[str]:
+    head = ["from udcodec.strategies import make_data"] if len(data) > MAX_INLINE_BYTES else []
+    return [*head, f"data = {data_literal(data, recipe)}"]
+
+
+def direct_call(codec: CodecSubject, clause: str, what: str, adapter: Any, cparams: CParams, data: bytes,
+                recipe: str, body: str) -> str:
+    """A snippet that calls the codec directly on one block, passing the host's SChunk as the container."""
+    prelude = host_prelude(codec, adapter, cparams, max(len(data), 1))
+    if prelude is None:
+        prelude = [_imports(codec), "schunk = None  # the host's container object"]
+    return "\n".join([
+        f"# Reproduces {clause}: {what}",
+        "import numpy as np",
+        *prelude,
+        *_data_lines(data, recipe),
+        "block = np.frombuffer(bytearray(data), dtype=np.uint8)",
+        textwrap.dedent(body).strip(),
+        "",
+    ])
+
+
+def through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cparams: CParams, chunksize: int,
+                 data: bytes, recipe: str, rerun: str) -> str:
+    """A snippet that registers the codec on the host and round-trips ``data`` through an SChunk."""
+    prelude = host_prelude(codec, adapter, cparams, chunksize)
+    if prelude is None:
+        return f"# Reproduces {clause} on a third-party host: {what}\n{rerun}\n"
+    return "\n".join([
+        f"# Reproduces {clause}: {what}",
+        "import numpy as np",
+        *prelude,
+        *_data_lines(data, recipe),
+        "for start in range(0, len(data), chunksize):",
+        "    schunk.append_data(data[start:start + chunksize])",
+        'got = b"".join(schunk.decompress_chunk(i) for i in range(schunk.nchunks))',
+        'assert got == data, "decompress(compress(data)) != data"',
+        "",
+    ])

@@ -1,0 +1,115 @@
+"""The codec under test: a user encoder/decoder pair (or a dynamic plugin) and how to register it.
+
+``udcodec check-codec`` and ``pytest --udcodec-codec`` build a :class:`CodecSubject` from their
+options; every argument is validated here, early, with a message that names the option.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Codec ids a user codec may take (the documented range).
+USER_IDS = range(160, 256)
+DEFAULT_ID = 200
+
+
+class CodecSpecError(ValueError):
+    """A codec option is malformed or names something that cannot be imported."""
+
+
+def import_callable(target: str, option: str) -> Callable[..., Any]:
+    """``module:attr`` (attr may be dotted) -> the callable it names."""
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise CodecSpecError(f"{option} wants MODULE:FUNCTION, got {target!r}")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - any import-time failure is the user's module's
+        raise CodecSpecError(f"{option} {target!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise CodecSpecError(f"{option} {target!r}: module {module_name!r} has no attribute {attr!r}") from None
+    if not callable(obj):
+        raise CodecSpecError(f"{option} {target!r} is a {type(obj).__name__}, not a callable")
+    return obj  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class CodecSubject:
+    """What the codec checks register on each host and drive data through."""
+
+    name: str
+    id: int
+    encoder_target: str | None = None  # "module:function"; None for a dynamic plugin
+    decoder_target: str | None = None
+    metas: tuple[int, ...] = (0,)
+    version: int = 1
+    encoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    decoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_plugin(self) -> bool:
+        return self.encoder is None
+
+    def register(self, adapter: Any) -> None:
+        adapter.register_codec(self.name, self.id, self.encoder, self.decoder, self.version)
+
+    def describe(self) -> dict[str, Any]:
+        """The codec as reports state it."""
+        return {"name": self.name, "id": self.id, "encoder": self.encoder_target, "decoder": self.decoder_target,
+                "plugin": self.is_plugin, "metas": list(self.metas), "version": self.version}
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        encoder: str | None = None,
+        decoder: str | None = None,
+        pair: str | None = None,
+        plugin: str | None = None,
+        name: str | None = None,
+        id: int | str | None = None,
+        metas: Sequence[int | str] = (),
+        version: int | str = 1,
+    ) -> CodecSubject:
+        """Validate the options and import the callables; raise :class:`CodecSpecError` on any problem."""
+        if pair is not None:
+            if encoder or decoder:
+                raise CodecSpecError("give the codec either as ENCODER,DECODER or with --encoder/--decoder, not both")
+            encoder, sep, decoder = pair.partition(",")
+            if not sep:
+                raise CodecSpecError(f"--udcodec-codec wants MODULE:ENCODER,MODULE:DECODER, got {pair!r}")
+        if plugin is not None and (encoder or decoder):
+            raise CodecSpecError("--plugin names a dynamic plugin: do not give --encoder/--decoder with it")
+        if plugin is None and not (encoder and decoder):
+            raise CodecSpecError("give both --encoder and --decoder (MODULE:FUNCTION), or --plugin NAME")
+        codec_id = _int(id if id is not None else DEFAULT_ID, "--id")
+        if codec_id not in USER_IDS:
+            raise CodecSpecError(f"--id {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}")
+        meta_values = tuple(_int(m, "--meta") for m in metas) or (0,)
+        for meta in meta_values:
+            if not 0 <= meta <= 255:
+                raise CodecSpecError(f"--meta {meta} is not a byte (0..255): Blosc2 stores the codec meta in one byte")
+        if plugin is not None:
+            if not plugin:
+                raise CodecSpecError("--plugin wants the plugin's name")
+            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, "--version"))
+        assert encoder and decoder
+        enc, dec = import_callable(encoder, "--encoder"), import_callable(decoder, "--decoder")
+        default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
+        return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
+                   metas=meta_values, version=_int(version, "--version"), encoder=enc, decoder=dec)
+
+
+def _int(value: int | str, option: str) -> int:
+    if isinstance(value, bool):
+        raise CodecSpecError(f"{option} wants an integer, got {value!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CodecSpecError(f"{option} wants an integer, got {value!r}") from None

@@ -1,0 +1,131 @@
+"""Deliberately broken user codecs: each must make its codec clause fail (tests/codecs).
+
+Each is the zlib example codec with one realistic mistake. Names say what is wrong.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from typing import Any
+
+import numpy as np
+from udcodec.examples.zlib_codec import decoder, encoder
+
+_KEPT: list[Any] = []
+_LAST_KEY = [0]
+_COUNTER = itertools.count()
+
+
+def corrupting_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Gets the last byte wrong on blocks longer than 64 bytes."""
+    decoder(input, output, meta, schunk)
+    if output.size > 64:
+        output[-1] ^= 1
+    return output.size
+
+
+def float_size_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> Any:
+    """Returns the size as a float."""
+    return float(encoder(input, output, meta, schunk))
+
+
+def oversize_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Claims one byte more than the output holds when it compresses."""
+    n = encoder(input, output, meta, schunk)
+    return output.size + 1 if n else 0
+
+
+def zero_returning_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Fills the output but returns 0."""
+    decoder(input, output, meta, schunk)
+    return 0
+
+
+def unchecked_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Writes its stream without checking that it fits in the output."""
+    packed = zlib.compress(input.tobytes(), 1)
+    if len(packed) >= input.size:
+        return 0
+    output[: len(packed)] = np.frombuffer(packed, dtype=np.uint8)
+    return len(packed)
+
+
+def stateful_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """XORs with a key it remembers globally instead of storing it in the stream."""
+    _LAST_KEY[0] = (int(input[0]) if input.size else 0) ^ meta
+    keyed = np.bitwise_xor(input, np.uint8(_LAST_KEY[0]))
+    return encoder(keyed, output, meta, schunk)
+
+
+def stateful_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    decoder(input, output, meta, schunk)
+    output ^= np.uint8(_LAST_KEY[0])
+    return output.size
+
+
+def retaining_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Keeps the input array for later (a cache keyed by nothing)."""
+    _KEPT.append(input)
+    del _KEPT[:-4]
+    return encoder(input, output, meta, schunk)
+
+
+def item_view_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Assumes its input is whole items of the container's typesize (false when blocks are split)."""
+    width = int(getattr(schunk, "typesize", 1) or 1)
+    if input.size % width:
+        raise ValueError(f"input of {input.size} bytes is not made of {width}-byte items")
+    return encoder(input, output, meta, schunk)
+
+
+def wide_item_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Gets blocks wrong for typesizes above 8 (it keeps only 8 bytes of each item's header)."""
+    decoder(input, output, meta, schunk)
+    if int(getattr(schunk, "typesize", 1) or 1) > 8 and output.size > 8:
+        output[8] ^= 0xFF
+    return output.size
+
+
+def tiny_block_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Reads a 4-byte header from every block, even blocks shorter than that."""
+    header = int.from_bytes(bytes(input[:4]), "little") | int(input[3]) << 24
+    del header
+    return encoder(input, output, meta, schunk)
+
+
+def scribbling_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Zero-fills the rest of the output after its stream."""
+    n = encoder(input, output, meta, schunk)
+    if n:
+        output[n:] = 0
+    return n
+
+
+def copying_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Stores incompressible blocks as a copy of themselves (returning their full size) instead of 0."""
+    n = encoder(input, output, meta, schunk)
+    if n or input.size == 0 or output.size < input.size:
+        return n
+    output[: input.size] = input
+    return input.size
+
+
+def copying_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    if input.size == output.size:  # zlib streams are always shorter (the encoder returns 0 otherwise)
+        output[:] = input
+        return output.size
+    return decoder(input, output, meta, schunk)
+
+
+def salted_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Prefixes every stream with a call counter (a 'nonce'), so equal blocks encode differently."""
+    n = encoder(input, output[1:], meta, schunk) if output.size > 1 else 0
+    if not n:
+        return 0
+    output[0] = next(_COUNTER) % 256
+    return n + 1
+
+
+def salted_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    return decoder(input[1:], output, meta, schunk)

@@ -1,0 +1,40 @@
+"""Fixtures for the harness tests that run ``udcodec`` as a subprocess, the way users run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from udcodec_cli import ADAPTERS_MODULE, Udcodec
+
+
+@pytest.fixture(scope="session")
+def udcodec_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Subprocess environment: the test adapters importable, bytecode cached outside the tree."""
+    modules = tmp_path_factory.mktemp("test-adapters")
+    (modules / "udcodec_test_adapters.py").write_text(ADAPTERS_MODULE, encoding="utf-8")
+    environ = dict(os.environ)
+    environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(modules), environ.get("PYTHONPATH")]))
+    return environ
+
+
+@pytest.fixture
+def udcodec_cli(udcodec_env: dict[str, str], tmp_path: Path) -> Udcodec:
+    """``udcodec ARGS`` as ``python -m udcodec.cli ARGS`` in a subprocess, run in ``tmp_path``."""
+
+    def run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "udcodec.cli", *args],
+            env=udcodec_env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run

@@ -1,0 +1,38 @@
+"""Helpers for the harness tests that run ``udcodec`` as a subprocess (fixtures: ``conftest.py``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from udcodec.reports import validate_report
+
+#: ``module:attribute`` of a test adapter: the reference, except that id 256 is accepted silently
+#: (REG-ID-OUT-OF-RANGE fails, REG-RETURNS-NONE and the rest pass).
+ACCEPTS256 = "udcodec_test_adapters:Accepts256"
+ADAPTERS_MODULE = '''\
+from udcodec.adapters.reference import ReferenceAdapter
+
+
+class Accepts256(ReferenceAdapter):
+    """register_codec silently accepts id 256."""
+
+    adapter_name = "accepts256"
+
+    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
+        if type(id) is int and id == 256:
+            return None
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+'''
+
+Udcodec = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A JSON report, validated against the schema."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    validate_report(data)
+    return data
