@@ -1,0 +1,127 @@
+"""``udcodec check-codec`` and ``pytest --udcodec-codec``, run as subprocesses the way codec authors run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from udcodec.contract import load_contract
+from udcodec.reports import validate_report
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+CODEC_CLAUSES = sorted(c.id for c in load_contract() if c.subject == "codec")
+RLE = ["--encoder", "udcodec.examples.rle:encoder", "--decoder", "udcodec.examples.rle:decoder"]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), environ.get("PYTHONPATH")]))
+    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
+    return environ
+
+
+def check_codec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "udcodec.cli", "check-codec", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
+    report = tmp_path / "codec.json"
+    proc = check_codec(env, *RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(report.read_text(encoding="utf-8"))
+    validate_report(data)
+    assert sorted(r["clause"] for r in data["results"]) == CODEC_CLAUSES
+    assert {r["outcome"] for r in data["results"]} == {"pass"}
+    assert data["codec"]["encoder"] == "udcodec.examples.rle:encoder" and data["codec"]["id"] == 200
+    assert data["command"][:2] == ["udcodec", "check-codec"]
+
+
+def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str, str], tmp_path: Path) -> None:
+    report = tmp_path / "codec.json"
+    proc = check_codec(env, "--encoder", "broken.codecs:float_size_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--only", "CODEC-ENC-SIZE",
+                       "--report-json", str(report), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "CODEC-ENC-SIZE" in proc.stdout and "not an integer size" in proc.stdout
+    (result,) = json.loads(report.read_text(encoding="utf-8"))["results"]
+    assert result["outcome"] == "fail"
+    assert {"host", "dtype", "nitems", "meta", "data_hex"} <= set(result["counterexample"])
+    snippet = subprocess.run([sys.executable, "-c", result["reproduction"]], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    assert snippet.returncode != 0 and "AssertionError" in snippet.stderr, snippet.stdout + snippet.stderr
+
+
+def test_a_should_failure_is_reported_but_does_not_fail_the_run(env: dict[str, str], tmp_path: Path) -> None:
+    report = tmp_path / "codec.json"
+    proc = check_codec(env, "--encoder", "broken.codecs:scribbling_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--only", "CODEC-NO-OVERRUN",
+                       "--only", "CODEC-ROUNDTRIP", "--profile", "dev", "--report-json", str(report), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outcomes = {r["clause"]: r["outcome"] for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
+    assert outcomes == {"CODEC-NO-OVERRUN": "fail", "CODEC-ROUNDTRIP": "pass"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--encoder", "udcodec.examples.rle:encoder"], "give both --encoder and --decoder"),
+        ([*RLE, "--id", "300"], "--id 300 is outside the user codec range 160..255"),
+        ([*RLE, "--meta", "256"], "--meta 256 is not a byte"),
+        (["--encoder", "no_such_module_x:enc", "--decoder", "udcodec.examples.rle:decoder"], "cannot import 'no_such_module_x'"),
+        (["--encoder", "udcodec.examples.rle:nope", "--decoder", "udcodec.examples.rle:decoder"], "has no attribute 'nope'"),
+        (["--encoder", "udcodec.examples.rle", "--decoder", "udcodec.examples.rle:decoder"], "wants MODULE:FUNCTION"),
+        ([*RLE, "--plugin", "p"], "do not give --encoder/--decoder"),
+    ],
+)
+def test_bad_options_exit_2_naming_the_option(env: dict[str, str], tmp_path: Path, args: list[str], message: str) -> None:
+    proc = check_codec(env, *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr
+
+
+CODEC_MODULE = """\
+import zlib
+import numpy as np
+
+def enc(input, output, meta, schunk):
+    packed = zlib.compress(input.tobytes())
+    if len(packed) >= output.size:
+        return 0
+    output[: len(packed)] = np.frombuffer(packed, np.uint8)
+    return len(packed)
+
+def dec(input, output, meta, schunk):
+    output[:] = np.frombuffer(zlib.decompress(input.tobytes()), np.uint8)
+    return output.size
+"""
+
+
+def test_pytest_option_in_a_codec_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(mycodec=CODEC_MODULE)
+    pytester.makepyfile(test_own="def test_own():\n    assert True\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--udcodec-codec=mycodec:enc,mycodec:dec",
+                                           "--udcodec-adapter=reference", "--udcodec-profile=dev",
+                                           "--udcodec-only=CODEC-REGISTERS", "--udcodec-only=CODEC-ROUNDTRIP")
+    result.assert_outcomes(passed=3)
+    assert result.ret == 0
+
+
+def test_pytest_option_keeps_the_projects_own_failures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(mycodec=CODEC_MODULE)
+    pytester.makepyfile(test_own="def test_own():\n    assert False\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--udcodec-codec=mycodec:enc,mycodec:dec",
+                                           "--udcodec-adapter=reference", "--udcodec-only=CODEC-REGISTERS")
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == 1
+
+
+def test_pytest_option_rejects_a_bad_codec(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--udcodec-codec=nowhere_module:enc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*MODULE:ENCODER,MODULE:DECODER*"])
