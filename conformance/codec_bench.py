@@ -67,6 +67,11 @@ def _measure(host: str, label: str, register: Callable[[Any], int], data: bytes,
         return Figure(host, label, 0.0, 0.0, 0.0, f"{type(exc).__name__}: {exc}")
 
 
+def _builtin(codec_id: int) -> Callable[[Any], int]:
+    """A builtin codec needs no registration: just its id."""
+    return lambda adapter: codec_id
+
+
 def bench(codec: CodecSubject, hosts: list[str], repeat: int = 3) -> list[Figure]:
     data = dataset()
     figures = []
@@ -78,7 +83,7 @@ def bench(codec: CodecSubject, hosts: list[str], repeat: int = 3) -> list[Figure
         figures.append(_measure(host, codec.name, register, data, repeat))
         if host == "blosc2":
             for label, builtin in BUILTINS.items():
-                figures.append(_measure(host, label, lambda adapter, b=builtin: b, data, repeat))
+                figures.append(_measure(host, label, _builtin(builtin), data, repeat))
     return figures
 
 

@@ -36,7 +36,7 @@ def import_callable(target: str, option: str) -> Callable[..., Any]:
             raise CodecSpecError(f"{option} {target!r}: module {module_name!r} has no attribute {attr!r}") from None
     if not callable(obj):
         raise CodecSpecError(f"{option} {target!r} is a {type(obj).__name__}, not a callable")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 @dataclass(frozen=True)

@@ -175,13 +175,13 @@ def load_validated_yaml(
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = jsonschema.exceptions.best_match(errors) or errors[0]
-        where = tuple(err.absolute_path)
+        key_path: tuple[Any, ...] = tuple(err.absolute_path)
         # additionalProperties errors point at the parent: name the offending key instead.
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
             if extra:
-                where = where + (extra[0],)
-        raise error(name, lines.get(where) or lines.get(tuple(err.absolute_path)), field_name(data, where), err.message)
+                key_path = key_path + (extra[0],)
+        raise error(name, lines.get(key_path) or lines.get(tuple(err.absolute_path)), field_name(data, key_path), err.message)
     return data, lines
 
 

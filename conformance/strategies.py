@@ -62,8 +62,8 @@ def _adversarial(kind: str, dtype: np.dtype[Any], nitems: int, rng: np.random.Ge
             values = (np.arange(count, dtype=np.uint64) * np.uint64(step & 0xFFFFFFFFFFFFFFFF)
                       + np.uint64(start)) & np.uint64(mask)
             return values.astype(numeric.newbyteorder("=").str.replace("i", "u")).tobytes()
-        start, step = rng.normal(0, 1e6), rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-6, 3)
-        return (start + np.arange(count) * step).astype(numeric).tobytes()
+        origin, stride = rng.normal(0, 1e6), rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-6, 3)
+        return (origin + np.arange(count) * stride).astype(numeric).tobytes()
     if kind == "float_specials":
         floats = np.dtype("f8") if numeric.kind not in "fc" else numeric
         values = rng.choice(np.array(_FLOAT_SPECIALS), nbytes // floats.itemsize + 1)

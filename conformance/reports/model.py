@@ -277,11 +277,11 @@ class RunRecord:
         """Plain JSON data matching ``schemas/report.schema.json``."""
         results = []
         for result in self.results:
-            data = result.to_json()
-            data["counterexample"] = jsonable(result.counterexample)
-            data["extra"] = jsonable(result.extra)
-            data["duration"] = float(result.duration)
-            results.append(data)
+            entry = result.to_json()
+            entry["counterexample"] = jsonable(result.counterexample)
+            entry["extra"] = jsonable(result.extra)
+            entry["duration"] = float(result.duration)
+            results.append(entry)
         data: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "spec": {"version": self.spec_version, "sha256": self.spec_sha256},
