@@ -44,7 +44,8 @@ def load_reports(paths: Sequence[str | Path]) -> tuple[list[tuple[str, RunRecord
         except OSError as exc:
             problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
         except ReportValidationError as exc:
-            where, problem = exc.errors[0]
+            version = [e for e in exc.errors if e[0] == "$.schema_version"]  # the likeliest cause
+            where, problem = (version or exc.errors)[0]
             problems.append(f"{path}: not a udcodec {SCHEMA_VERSION} JSON report: {where}: {problem}")
         except (ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError
             problems.append(f"{path}: not a udcodec JSON report: {exc}")
@@ -95,7 +96,7 @@ def _header(records: list[tuple[str, RunRecord]], columns: list[Column], problem
         load = f" 🛑 not loaded: {a.load_error}" if a.load_error else ""
         counts = col.record.summary().get(a.key, {})
         outcomes = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
-        lines.append(f"| {cell(col.label)}{cell(load)} | {cell(code_span(a.spec))} | {cell(outcomes)} | "
+        lines.append(f"| {cell(col.label + load)} | {cell(code_span(a.spec))} | {cell(outcomes)} | "
                      f"{cell(a.python or '')} | {cell(a.platform or '')} | {cell(col.record.profile)} | "
                      f"{cell(code_span(col.source))} | {col.record.exit_status} |")
     lines.append("")
