@@ -169,10 +169,21 @@ def _expected(record: RunRecord) -> list[str]:
         outcome = Outcome(r.outcome)
         lines.append(
             f"| {_code_cell(r.clause)} | {_code_cell(r.adapter)} | "
-            f"{SYMBOLS[outcome]} {outcome.value} | {cell(r.expected_reason or '')} |"
+            f"{SYMBOLS[outcome]} {outcome.value} | {cell(r.expected_reason or '')}{_entry_notes(r)} |"
         )
     lines.append("")
     return lines
+
+
+def _entry_notes(result: CheckResult) -> str:
+    """`` · [upstream](URL) · expires DATE`` from the expectation entry, when it gives them."""
+    notes = []
+    upstream = result.extra.get("upstream")
+    if isinstance(upstream, str) and upstream:
+        notes.append(f"[upstream]({upstream.replace('(', '%28').replace(')', '%29')})")
+    if result.extra.get("expires"):
+        notes.append(f"expires {result.extra['expires']}")
+    return "".join(f" · {cell(note)}" for note in notes)
 
 
 def _stale(record: RunRecord) -> list[str]:

@@ -90,3 +90,17 @@ def test_all_pass_and_pipes(tmp_path: Path) -> None:
 def test_fenced_outgrows_backticks() -> None:
     assert fenced("a ```` b", "text").startswith("`````text\n")
     assert fenced("plain") == "```\nplain\n```"
+
+
+def test_expected_failures_link_upstream_and_show_expiry(record: RunRecord) -> None:
+    xfail = next(r for r in record.results if r.outcome == Outcome.XFAIL)
+    xfail.extra = {
+        "upstream": "https://github.com/Blosc/python-blosc2/issues/1234",
+        "expires": "2027-01-31",
+    }
+    section = render_markdown(record).split("### Expected failures")[1]
+    row = _row(section, "`CB-SIZE-001`")
+    assert row[3] == (
+        "blosc2#1234: size ignored · [upstream](https://github.com/Blosc/python-blosc2/issues/1234)"
+        " · expires 2027-01-31"
+    )
