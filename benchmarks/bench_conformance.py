@@ -1,4 +1,4 @@
-"""Time the conformance run: serial vs ``-n 2``, and each adapter alone.
+"""Time the conformance run: serial vs ``-n 2`` and ``-n auto``, and each adapter alone.
 
 Run on demand only (never from the test suite): ``python benchmarks/bench_conformance.py`` or
 ``tox -e bench``.  Works from any directory; reports go to a temporary directory.
@@ -9,6 +9,7 @@ blosc2 and pytest-xdist installed):
 
 * ``serial``: ``--adapter reference --adapter blosc2``
 * ``n2``: the same with ``-n 2`` (pytest-xdist, two worker processes)
+* ``nauto``: the same with ``-n auto`` (one worker per CPU)
 * ``reference``: ``--adapter reference`` alone, serial
 * ``blosc2``: ``--adapter blosc2`` alone, serial
 
@@ -16,7 +17,8 @@ Figures:
 
 * wall seconds of each configuration (the whole subprocess: interpreter start, imports, pytest
   collection, every check process, report writing), median over ``--repeat`` runs;
-* ``speed-up n2`` = wall(serial) / wall(n2) (2.0 would be perfect scaling on two workers);
+* ``speed-up n2`` = wall(serial) / wall(n2) (2.0 would be perfect scaling on two workers), and
+  ``speed-up nauto`` = wall(serial) / wall(nauto);
 * ``blosc2/reference`` = wall(blosc2 alone) / wall(reference alone), and the same ratio of the
   summed per-result ``duration`` of each adapter in the serial report (check time only, without
   the fixed start-up cost shared by both);
@@ -44,6 +46,7 @@ from typing import Any
 CONFIGS: dict[str, list[str]] = {
     "serial": ["--adapter", "reference", "--adapter", "blosc2"],
     "n2": ["--adapter", "reference", "--adapter", "blosc2", "-n", "2"],
+    "nauto": ["--adapter", "reference", "--adapter", "blosc2", "-n", "auto"],
     "reference": ["--adapter", "reference"],
     "blosc2": ["--adapter", "blosc2"],
 }
@@ -127,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "exit_status": {name: [r["exit"] for r in rs] for name, rs in runs.items()},
         "unexpected_outcomes": [p for rs in runs.values() for r in rs for p in r["problems"]],
         "speedup_n2_over_serial": wall["serial"] / wall["n2"],
+        "speedup_nauto_over_serial": wall["serial"] / wall["nauto"],
         "blosc2_over_reference_wall": wall["blosc2"] / wall["reference"],
         "blosc2_over_reference_check_time": sums.get("blosc2", 0.0) / sums["reference"],
         "check_time_s_by_adapter": sums,
@@ -142,11 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"serial report: {outcome_counts(serial)}\n")
     print(f"{'configuration':<34} {'wall s':>8}")
     labels = {"serial": "serial, both adapters", "n2": "-n 2, both adapters",
-              "reference": "reference alone", "blosc2": "blosc2 alone"}
+              "nauto": "-n auto, both adapters", "reference": "reference alone",
+              "blosc2": "blosc2 alone"}
     for name in CONFIGS:
         print(f"{labels[name]:<34} {wall[name]:>8.2f}")
     print()
     print(f"{'speed-up -n 2 over serial':<34} {figures['speedup_n2_over_serial']:>8.2f}x")
+    print(f"{'speed-up -n auto over serial':<34} {figures['speedup_nauto_over_serial']:>8.2f}x")
     print(f"{'blosc2 / reference (wall)':<34} {figures['blosc2_over_reference_wall']:>8.2f}")
     print(f"{'blosc2 / reference (check time)':<34} "
           f"{figures['blosc2_over_reference_check_time']:>8.2f}")
