@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from udcodec_cli import ADAPTERS_MODULE, Udcodec
+from udcodec_cli import ADAPTERS_MODULE, Udcodec, run_udcodec
 
 
 @pytest.fixture(scope="session")
@@ -26,15 +25,4 @@ def udcodec_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture
 def udcodec_cli(udcodec_env: dict[str, str], tmp_path: Path) -> Udcodec:
     """``udcodec ARGS`` as ``python -m udcodec.cli ARGS`` in a subprocess, run in ``tmp_path``."""
-
-    def run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "udcodec.cli", *args],
-            env=udcodec_env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    return run
+    return functools.partial(run_udcodec, udcodec_env, cwd=tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -128,12 +129,17 @@ def _file(tmp_path: Path, body: str) -> Path:
     return path
 
 
+def _update(udcodec_cli: Udcodec, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``udcodec baseline update`` of the Accepts256 adapter's file ``path`` on the two clauses."""
+    return udcodec_cli(
+        "baseline", "update", "--adapter", ACCEPTS256, "--expectations", str(path), *ONLY, *extra
+    )
+
+
 def test_a_new_failure_is_not_added_silently(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, "")
     before = path.read_bytes()
-    proc = udcodec_cli(
-        "baseline", "update", "--adapter", ACCEPTS256, "--expectations", str(path), *ONLY
-    )
+    proc = _update(udcodec_cli, path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "NEW FAILURE REG-ID-OUT-OF-RANGE (fail)" in proc.stdout
     assert '--accept REG-ID-OUT-OF-RANGE --reason "..."' in proc.stdout
@@ -149,14 +155,9 @@ def test_accept_adds_one_entry_that_the_run_then_expects(
     udcodec_cli: Udcodec, tmp_path: Path
 ) -> None:
     path = _file(tmp_path, "")
-    proc = udcodec_cli(
-        "baseline",
-        "update",
-        "--adapter",
-        ACCEPTS256,
-        "--expectations",
-        str(path),
-        *ONLY,
+    proc = _update(
+        udcodec_cli,
+        path,
         "--accept",
         "REG-ID-OUT-OF-RANGE",
         "--reason",
@@ -192,22 +193,11 @@ def test_accept_adds_one_entry_that_the_run_then_expects(
 def test_a_fixed_clause_is_removed_and_the_rest_kept(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, FAILING + "\n" + FIXED)
     before = path.read_text("utf-8")
-    dry = udcodec_cli(
-        "baseline",
-        "update",
-        "--adapter",
-        ACCEPTS256,
-        "--expectations",
-        str(path),
-        *ONLY,
-        "--dry-run",
-    )
+    dry = _update(udcodec_cli, path, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "removed  REG-RETURNS-NONE: passes now" in dry.stdout and "dry run" in dry.stdout
     assert path.read_text("utf-8") == before
-    proc = udcodec_cli(
-        "baseline", "update", "--adapter", ACCEPTS256, "--expectations", str(path), *ONLY
-    )
+    proc = _update(udcodec_cli, path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert path.read_text("utf-8") == HEADER + FAILING
 
@@ -215,19 +205,7 @@ def test_a_fixed_clause_is_removed_and_the_rest_kept(udcodec_cli: Udcodec, tmp_p
 def test_accepting_a_passing_clause_changes_nothing(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, FAILING)
     before = path.read_bytes()
-    proc = udcodec_cli(
-        "baseline",
-        "update",
-        "--adapter",
-        ACCEPTS256,
-        "--expectations",
-        str(path),
-        *ONLY,
-        "--accept",
-        "REG-RETURNS-NONE",
-        "--reason",
-        "r",
-    )
+    proc = _update(udcodec_cli, path, "--accept", "REG-RETURNS-NONE", "--reason", "r")
     assert proc.returncode == 2
     assert "--accept REG-RETURNS-NONE: its outcome is pass" in proc.stderr
     assert path.read_bytes() == before

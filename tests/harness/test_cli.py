@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,48 +13,16 @@ from udcodec import cli
 from udcodec.checking import CHECKS
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
+from udcodec_cli import ACCEPTS256
+from udcodec_cli import run_udcodec as udcodec
 
-ADAPTER = "udcodec_cli_adapters:Accepts256"
-ADAPTER_MODULE = '''\
-from udcodec.adapters.reference import ReferenceAdapter
-
-
-class Accepts256(ReferenceAdapter):
-    """register_codec silently accepts id 256."""
-
-    adapter_name = "accepts256"
-
-    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
-        if type(id) is int and id == 256:
-            return None
-        return super().register_codec(codec_name, id, encoder, decoder, version)
-'''
+ADAPTER = ACCEPTS256  # REG-ID-OUT-OF-RANGE fails, the rest passes
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Subprocess environment: the test adapter importable, bytecode cached outside the tree."""
-    modules = tmp_path_factory.mktemp("cli-adapters")
-    (modules / "udcodec_cli_adapters.py").write_text(ADAPTER_MODULE, encoding="utf-8")
-    environ = dict(os.environ)
-    environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
-    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(modules), environ.get("PYTHONPATH")]))
-    return environ
-
-
-def udcodec(
-    env: dict[str, str], *args: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``python -m udcodec.cli ARGS`` in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "udcodec.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture
+def env(udcodec_env: dict[str, str]) -> dict[str, str]:
+    """Subprocess environment (``conftest.py``): the test adapter importable, bytecode cached."""
+    return udcodec_env
 
 
 def main(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:

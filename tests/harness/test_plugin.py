@@ -10,26 +10,11 @@ from pathlib import Path
 import pytest
 from udcodec.contract import default_spec_dir, load_contract
 from udcodec.reports import validate_report
+from udcodec_cli import ADAPTERS_MODULE
 
 SPEC = str(default_spec_dir())
 ADAPTER = "udcodec_plugin_adapters:Accepts256"
-
-ADAPTER_MODULE = '''\
-"""Test adapters: the reference with one deliberate divergence."""
-
-from udcodec.adapters.reference import ReferenceAdapter
-
-
-class Accepts256(ReferenceAdapter):
-    """register_codec silently accepts id 256 (REG-ID-OUT-OF-RANGE fails, the rest passes)."""
-
-    adapter_name = "accepts256"
-
-    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
-        if type(id) is int and id == 256:
-            return None
-        return super().register_codec(codec_name, id, encoder, decoder, version)
-
+SEGFAULTS = '''
 
 class Segfaults(ReferenceAdapter):
     """register_codec dereferences NULL."""
@@ -41,6 +26,7 @@ class Segfaults(ReferenceAdapter):
 
         ctypes.string_at(0)
 '''
+ADAPTER_MODULE = ADAPTERS_MODULE + SEGFAULTS  # Accepts256 and Segfaults
 
 EXPECTATIONS = """\
 adapter: accepts256

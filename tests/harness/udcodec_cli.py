@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,3 +37,17 @@ def read_report(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     validate_report(data)
     return data
+
+
+def run_udcodec(
+    env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """``udcodec ARGS`` as ``python -m udcodec.cli ARGS`` in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "udcodec.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
