@@ -14,13 +14,20 @@ import traceback
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Container, CParams
 from udcodec.checking import CheckContext, NotApplicable, check
-from udcodec.checks.common import cparams_for, fill, first_difference, new_container, read_back
+from udcodec.checks.common import (
+    cparams_for,
+    fill,
+    first_difference,
+    new_container,
+    read_back,
+    require_needed,
+)
 from udcodec.codec_repro import direct_call, registration, through_host
 from udcodec.codec_subject import CodecSubject
 from udcodec.runner import rerun_command
@@ -43,7 +50,7 @@ class BlockCase:
         return make_data(self.content, np.dtype(self.dtype), self.nitems, self.seed)
 
     def recipe(self) -> str:
-        return f'make_data("{self.content}", np.dtype("{self.dtype}"), {self.nitems}, {self.seed})'
+        return _recipe(self)
 
 
 def _subject(ctx: CheckContext) -> CodecSubject:
@@ -117,7 +124,7 @@ class _Direct:
         self.cparams = cparams_for(self.codec.id, codec_meta=case.meta)
         self.schunk = _host_container(ctx, self.codec, case.meta, len(self.data)).native()
 
-    def fail(self, message: str, body: str) -> None:
+    def fail(self, message: str, body: str) -> NoReturn:
         codec, case = self.codec, self.case
         snippet = direct_call(codec, self.ctx.clause.id, message, self.ctx.adapter, self.cparams, self.data,
                               case.recipe(), body.replace("META", str(case.meta)))
@@ -135,7 +142,6 @@ class _Direct:
             return self.decoder(packed, output, self.case.meta, self.schunk), output
         except Exception as exc:  # noqa: BLE001
             self.fail(f"the decoder raised {type(exc).__name__}: {exc}{_where(exc)} ({self.what})", body)
-        raise AssertionError("unreachable")
 
     def valid_size(self, n: Any, limit: int, role: str, body: str) -> int:
         if isinstance(n, bool) or not isinstance(n, int | np.integer):
@@ -191,9 +197,7 @@ def registers(ctx: CheckContext) -> None:
 def roundtrip(ctx: CheckContext) -> None:
     """decompress(compress(x)) == x through the host's container for adversarial data and layouts."""
     codec = _subject(ctx)
-    for name in ("filters", "splitmode"):
-        if ctx.params.get(f"needs_{name}"):
-            ctx.require(name)
+    require_needed(ctx)
     _register(ctx, codec)
     for mode in ctx.params.get("splitmodes", ["never"]):
         strategy = st.tuples(
@@ -221,9 +225,9 @@ def _host_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta
     cparams: CParams = cparams_for(codec.id, layout, codec_meta=meta)
     data = layout.data()
 
-    def fail(message: str) -> None:
+    def fail(message: str) -> NoReturn:
         snippet = through_host(codec, ctx.clause.id, message, ctx.adapter, cparams, layout.chunksize, data,
-                               _layout_recipe(layout), rerun_command(ctx.adapter_spec, ctx.clause, codec))
+                               _recipe(layout), rerun_command(ctx.adapter_spec, ctx.clause, codec))
         ctx.fail(message, counterexample=_counterexample(ctx, layout, data, meta=meta, chunksize=layout.chunksize,
                                                          blocksize=layout.blocksize), reproduction=snippet)
 
@@ -233,13 +237,13 @@ def _host_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta
         got = read_back(container)
     except Exception as exc:  # noqa: BLE001
         fail(f"{type(exc).__name__} during the round trip: {exc}{_where(exc)}")
-        return
     if got != data:
         fail(f"decompress(compress(x)) != x: {first_difference(got, data)}")
 
 
-def _layout_recipe(layout: Layout) -> str:
-    return f'make_data("{layout.content}", np.dtype("{layout.dtype}"), {layout.nitems}, {layout.seed})'
+def _recipe(case: BlockCase | Layout) -> str:
+    """The ``make_data`` call that regenerates a case's data (for snippets too long to spell out in hex)."""
+    return f'make_data("{case.content}", np.dtype("{case.dtype}"), {case.nitems}, {case.seed})'
 
 
 @check("codec.block_roundtrip")

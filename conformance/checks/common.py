@@ -42,6 +42,13 @@ class IdPool:
         return list(itertools.islice(self._ids, n))
 
 
+def require_needed(ctx: CheckContext) -> None:
+    """Capabilities a spec asks for with ``needs_filters`` / ``needs_splitmode`` parameters."""
+    for name in ("filters", "splitmode"):
+        if ctx.params.get(f"needs_{name}"):
+            ctx.require(name)
+
+
 def cparams_for(codec: int, layout: Layout | None = None, **overrides: Any) -> CParams:
     base: dict[str, Any] = {"codec": codec, "nthreads": 1}
     if layout is not None:

@@ -13,6 +13,7 @@ from udcodec.checks.common import (
     new_container,
     read_back,
     register_pair,
+    require_needed,
 )
 from udcodec.strategies import CONTENTS, DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
@@ -41,9 +42,7 @@ def _roundtrip(ctx: CheckContext, codec_id: int, layout: Layout) -> Any:
 @check("roundtrip.chunks")
 def chunks(ctx: CheckContext) -> None:
     """decompress_chunk of every appended chunk gives back the appended bytes."""
-    for name in ("filters", "splitmode"):
-        if ctx.params.get(f"needs_{name}"):
-            ctx.require(name)
+    require_needed(ctx)
     codec_id = int(ctx.param("id"))
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     # One search per split mode: a mode drawn at random with the others can go untested.
