@@ -407,6 +407,13 @@ def _make_decoder(h: ChunkHeader, schunk: Any) -> Callable[[np.ndarray, int], np
             return np.frombuffer(raw, dtype=np.uint8)
 
         return decode_zlib
+    if fmt == FORMAT_BLOSCLZ:
+        from .blosclz import decompress_exact
+
+        def decode_blosclz(cdata: np.ndarray, neblock: int) -> np.ndarray:
+            return np.frombuffer(decompress_exact(cdata.tobytes(), neblock), dtype=np.uint8)
+
+        return decode_blosclz
 
     def unsupported(cdata: np.ndarray, neblock: int) -> np.ndarray:
         raise NotImplementedError(
