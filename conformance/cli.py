@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec import __version__, check_codec
+from udcodec import __version__, check_codec, golden
 from udcodec.baseline import add_arguments as add_baseline_arguments
 from udcodec.contract import Contract, SpecError, load_contract
 from udcodec.list_failing import run_listing_failing
@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     matrix = sub.add_parser("matrix", help="merge JSON reports into one clause x implementation Markdown table")
     matrix.add_argument("reports", nargs="+", metavar="JSON")
     matrix.add_argument("-o", "--output", metavar="PATH", help="Markdown file (default: stdout)")
+
+    golden.add_parser(sub)
     return parser
 
 
@@ -247,7 +249,7 @@ def main(argv: Sequence[str] | None = None, command: list[str] | None = None) ->
     args.argv = argv
     args.command_line = command
     handlers = {"check-codec": check_codec.cmd_check_codec, "run": cmd_run, "list": cmd_list, "explain": cmd_explain, "replay": cmd_replay}
-    handlers.update(baseline=cmd_baseline, verify=cmd_verify, matrix=cmd_matrix)
+    handlers.update(baseline=cmd_baseline, verify=cmd_verify, matrix=cmd_matrix, golden=golden.cmd_golden)
     return handlers[args.command](args)
 
 
