@@ -72,6 +72,9 @@ class ModuleContainer:
         """Append ``data`` unchanged (bytes keep the SChunk's own typesize)."""
         return int(self._sc().append_data(data))
 
+    def append_chunk(self, chunk: bytes) -> int:
+        return int(self._sc().append_chunk(chunk))
+
     def get_chunk(self, index: int) -> bytes:
         return bytes(self._sc().get_chunk(index))
 

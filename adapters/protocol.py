@@ -31,6 +31,8 @@ CAPABILITIES: frozenset[str] = frozenset(
         "plugins",  # register_codec(name, id) with encoder=decoder=None
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
+        "append_chunk",  # Container.append_chunk: store a compressed chunk as is
+        "sparse",  # create(urlpath=..., contiguous=False) and open() of a sparse frame directory
     }
 )
 
@@ -82,6 +84,9 @@ class Container(Protocol):
 
     def append(self, data: bytes) -> int:
         """Append ``data`` as one chunk; return the new number of chunks."""
+
+    def append_chunk(self, chunk: bytes) -> int:
+        """Store a compressed chunk (Blosc2 chunk format) as is; return the new number of chunks."""
 
     def get_chunk(self, index: int) -> bytes:
         """The compressed chunk ``index`` exactly as stored (Blosc2 chunk format)."""

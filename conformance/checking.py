@@ -46,8 +46,8 @@ class CheckFailed(AssertionError):
 class CapabilityMissing(Exception):
     """The adapter does not provide a capability the check needs: the clause is skipped."""
 
-    def __init__(self, capability: str) -> None:
-        super().__init__(f"the adapter does not provide capability {capability!r}")
+    def __init__(self, capability: str, owner: str = "the adapter") -> None:
+        super().__init__(f"{owner} does not provide capability {capability!r}")
         self.capability = capability
 
 
@@ -183,6 +183,9 @@ class CheckContext:
     check_index: int = 0
     replay: Mapping[str, Any] | None = None  # {"check": i, "property": j, "example": ...}
     codec: CodecSubject | None = None  # the codec under test (codec clauses only)
+    peer: Adapter | None = None  # the other side of a pairwise (interoperability) clause
+    peer_spec: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # measurements the reports carry (JSON data)
     _property_count: int = field(default=0, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 
@@ -195,6 +198,14 @@ class CheckContext:
     def require(self, capability: str) -> None:
         if capability not in self.adapter.capabilities():
             raise CapabilityMissing(capability)
+        if self.peer is not None and capability not in self.peer.capabilities():
+            raise CapabilityMissing(capability, owner=f"peer {self.peer.name!r}")
+
+    def the_peer(self) -> Adapter:
+        """The peer adapter of a pairwise clause (a harness error when the clause is not pairwise)."""
+        if self.peer is None:
+            raise RuntimeError(f"clause {self.clause.id} uses a pairwise check but is not marked pairwise in the spec")
+        return self.peer
 
     def fail(self, message: str, **kw: Any) -> NoReturn:
         raise CheckFailed(message, **kw)

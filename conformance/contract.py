@@ -51,6 +51,7 @@ class Clause:
     line: int
     versions: str | None = None
     timeout: float | None = None
+    pairwise: bool = False  # checked against every peer adapter (see udcodec.pairs)
 
     @property
     def derived(self) -> bool:
@@ -212,6 +213,7 @@ def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
                 line=lines.get(("clauses", i), 0),
                 versions=raw.get("versions"),
                 timeout=raw.get("timeout"),
+                pairwise=bool(raw.get("pairwise", False)),
             )
         )
     return clauses

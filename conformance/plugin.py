@@ -23,9 +23,10 @@ from udcodec.codec_subject import DEFAULT_ID, CodecSpecError, CodecSubject
 from udcodec.contract import Clause, Contract, SpecError, load_contract
 from udcodec.expectations import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.pairs import merge, peer_specs
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from udcodec.reports.model import RunRecord
-from udcodec.runner import execute
+from udcodec.runner import execute, rerun_command
 
 RESULT_KEY = "udcodec_result"
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
@@ -124,6 +125,12 @@ class UdcodecRun:
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
 
+    def peers_of(self, slot: AdapterSlot) -> list[tuple[str, str]]:
+        """(spec, name) of every peer ``slot`` is checked against in a pairwise clause (see udcodec.pairs)."""
+        loaded = [(s.spec, s.name) for s in self.adapters if not s.load_error]
+        names = dict(loaded)
+        return [(spec, names.get(spec, spec)) for spec in peer_specs(slot.spec, slot.name, loaded)]
+
     def selected(self, clause: Clause) -> bool:
         opt = self.config.option
         if clause.subject != self.subject:
@@ -154,12 +161,16 @@ class UdcodecRun:
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
+        from udcodec.reports.identity import render_identity_text
 
         if self.record is None:
             return
         tr = terminalreporter
         tr.section("udcodec conformance")
         tr.write_line(render_matrix(self.record, width=tr._tw.fullwidth, color=tr.hasmarkup))
+        identity = render_identity_text(self.record)
+        if identity:
+            tr.write_line(identity)
         failures = render_failures(self.record, color=tr.hasmarkup)
         if failures.strip():
             tr.write_line(failures)
@@ -263,8 +274,25 @@ class ClauseItem(pytest.Item):
             base.outcome, base.message = Outcome.SKIP, f"clause applies to python-blosc2 {clause.versions} only"
             base.extra[NOT_APPLICABLE_KEY] = True
             return base
-        result = execute(slot.spec, slot.name, clause, run.profile, isolate=not self.config.option.udcodec_no_isolation,
-                         timeout=self.config.option.udcodec_timeout, codec=run.codec)
+        opt = self.config.option
+        if clause.pairwise:
+            peers = run.peers_of(slot)
+            if not peers:
+                base.outcome = Outcome.SKIP
+                base.message = "not applicable: a pairwise clause needs a peer; add a second --adapter"
+                base.extra[NOT_APPLICABLE_KEY] = True
+                return base
+            per_peer = []
+            for spec, name in peers:
+                got = execute(slot.spec, slot.name, clause, run.profile, isolate=not opt.udcodec_no_isolation,
+                              timeout=opt.udcodec_timeout, peer_spec=spec)
+                if got.outcome == Outcome.FAIL and not got.reproduction:
+                    got.reproduction = rerun_command(slot.spec, clause, None, spec)
+                per_peer.append((name, got))
+            result = merge(clause.id, slot.name, per_peer)
+        else:
+            result = execute(slot.spec, slot.name, clause, run.profile, isolate=not opt.udcodec_no_isolation,
+                             timeout=opt.udcodec_timeout, codec=run.codec)
         result.nodeid = self.nodeid
         if result.outcome == Outcome.SKIP and result.message.startswith("not applicable:"):  # NotApplicable
             result.extra[NOT_APPLICABLE_KEY] = True

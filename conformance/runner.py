@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from udcodec.adapters.loader import load_adapter
@@ -29,40 +29,47 @@ class Verdict:
     message: str = ""
     counterexample: Any = None
     reproduction: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
-               codec: CodecSubject | None = None) -> Verdict:
-    """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child)."""
+               codec: CodecSubject | None = None, peer_spec: str | None = None) -> Verdict:
+    """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child).
+
+    ``peer_spec`` names the other adapter of a pairwise clause; it is loaded into the same process.
+    """
     import udcodec.checks  # noqa: F401 - registers the checks
 
     if not clause.checks:
         return Verdict("error", f"clause {clause.id} names no check ({clause.file}:{clause.line})")
     adapter = load_adapter(adapter_spec)
+    peer = load_adapter(peer_spec) if peer_spec is not None else None
+    extra: dict[str, Any] = {}
     for index, ref in enumerate(clause.checks):
         definition = CHECKS.get(ref.name)
         if definition is None:
             return Verdict("error", f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
-                           codec=codec)
+                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
             definition.fn(ctx)
         except CheckFailed as exc:
-            return Verdict("fail", f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction)
+            return Verdict("fail", f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
         except CapabilityMissing as exc:
-            return Verdict("skip", str(exc))
+            return Verdict("skip", str(exc), extra=extra)
         except NotApplicable as exc:
-            return Verdict("skip", f"not applicable: {exc}")
+            return Verdict("skip", f"not applicable: {exc}", extra=extra)
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
             if raised_by_harness(exc):
                 return Verdict("error", f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
-            return Verdict("fail", f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}")
+            return Verdict("fail", f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}",
+                           extra=extra)
         finally:
             ctx.cleanup()
-    return Verdict("pass")
+    return Verdict("pass", extra=extra)
 
 
 def execute(
@@ -74,13 +81,12 @@ def execute(
     isolate: bool = True,
     timeout: float | None = None,
     codec: CodecSubject | None = None,
+    peer_spec: str | None = None,
 ) -> CheckResult:
-    """Run ``clause`` for one adapter and classify what happened, crashes and hangs included."""
+    """Run ``clause`` for one adapter (against ``peer_spec`` if pairwise); classify what happened."""
     limit = timeout or clause.timeout or profile.timeout
-    if isolate:
-        got = run_isolated(run_clause, (adapter_spec, clause, profile, None, codec), timeout=limit)
-    else:
-        got = run_inline(run_clause, (adapter_spec, clause, profile, None, codec))
+    args = (adapter_spec, clause, profile, None, codec, peer_spec)
+    got = run_isolated(run_clause, args, timeout=limit) if isolate else run_inline(run_clause, args)
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=Outcome.ERROR, duration=got.duration,
                          level=clause.level, subject=clause.subject)
     if got.status == "ok":
@@ -89,6 +95,7 @@ def execute(
         result.message = verdict.message
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
+        result.extra.update(verdict.extra)
     elif got.status == "crash":
         result.outcome = Outcome.CRASH
         result.signal = got.signal
@@ -96,12 +103,12 @@ def execute(
         result.message = (
             f"the implementation crashed the process ({got.signal})" if got.signal else got.error or "the process died"
         )
-        result.reproduction = rerun_command(adapter_spec, clause, codec)
+        result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
     elif got.status == "hang":
         result.outcome = Outcome.HANG
         result.stderr_tail = got.stderr_tail
         result.message = f"no result within {limit:g} s; the check was killed"
-        result.reproduction = rerun_command(adapter_spec, clause, codec)
+        result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
     else:
         result.outcome = Outcome.ERROR
         result.message = f"harness error: {got.error}"
@@ -109,10 +116,11 @@ def execute(
     return result
 
 
-def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None) -> str:
+def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None, peer_spec: str | None = None) -> str:
     """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
     if codec is None:
-        return f"udcodec run --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
+        peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
+        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
     subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
                f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
                f" --name {shlex.quote(codec.name)}")

@@ -5,6 +5,7 @@ from udcodec.checks import (  # noqa: F401
     codec,
     container,
     identity,
+    interop,
     memcpy,
     plugins,
     registration,

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.identity import render_identity_markdown
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
 
 SYMBOLS: dict[Outcome, str] = {
@@ -205,11 +206,12 @@ def _stale(record: RunRecord) -> list[str]:
 
 
 def render_markdown(record: RunRecord) -> str:
-    """The whole summary: header, counts, clause × adapter matrix, failures, xfails, stale."""
+    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale."""
     lines = (
         _header(record)
         + _counts_table(record)
         + _matrix(record)
+        + render_identity_markdown(record)
         + _failures(record)
         + _expected(record)
         + _stale(record)

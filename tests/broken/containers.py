@@ -196,3 +196,30 @@ class SwallowsThreadUpdateErrorAdapter(ContainerHost):
     """Updating parameters to nthreads > 1 appears to succeed (the refusal is swallowed)."""
 
     container_class = _ThreadUpdatesIgnored
+
+
+# -- interoperability ----------------------------------------------------------------------------
+
+
+class _ShuffleFlagDropped(ModuleContainer):
+    def append_chunk(self, chunk: bytes) -> int:
+        flags_byte = 2
+        patched = bytearray(chunk)
+        patched[flags_byte] &= ~0x01  # forget the chunk's own shuffle flag: trust the container instead
+        return super().append_chunk(bytes(patched))
+
+
+class IgnoresForeignShuffleFlagAdapter(ContainerHost):
+    """Chunks appended as they are lose their shuffle flag, as if the host trusted its own cparams."""
+
+    container_class = _ShuffleFlagDropped
+
+
+class WritesFixedBlocksizeAdapter(ReferenceAdapter):
+    """An automatic block size is always 4 KiB: valid chunks, but not the bytes Blosc2 writes."""
+
+    def create(self, cparams: CParams, dparams: DParams, chunksize: int, urlpath: str | None = None,
+               contiguous: bool = True) -> ModuleContainer:
+        if cparams.blocksize == 0:
+            cparams = dataclasses.replace(cparams, blocksize=4096)
+        return super().create(cparams, dparams, chunksize, urlpath, contiguous)

@@ -31,6 +31,8 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
 CONTRACT = load_contract()
 PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True)
 HANG_TIMEOUT = 3.0
+#: The writing side of pairwise clauses: the reference (a broken host reads what it wrote).
+PEER = "reference"
 
 
 class Breaks(NamedTuple):
@@ -96,6 +98,10 @@ AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads
 AllowsThreadsAtCreationAdapter      | THREAD-DPARAMS-CREATE   | dparams.nthreads=2: was accepted
 SwallowsThreadUpdateErrorAdapter    | THREAD-CPARAMS-UPDATE   | cparams.nthreads to 2: was
 SwallowsThreadUpdateErrorAdapter    | THREAD-DPARAMS-UPDATE   | dparams.nthreads to 2: was
+IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | did not decode in
+ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
+ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
+WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
 DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
@@ -164,7 +170,8 @@ def _runnable_by_reference() -> list[str]:
 
 @pytest.mark.parametrize("case", _params())
 def test_broken_host_fails_clause(case: Breaks) -> None:
-    result = execute(case.spec, case.adapter, CONTRACT.get(case.clause), PROFILE)
+    clause = CONTRACT.get(case.clause)
+    result = execute(case.spec, case.adapter, clause, PROFILE, peer_spec=PEER if clause.pairwise else None)
     assert result.outcome is Outcome.FAIL, (
         f"{case.spec} on {case.clause}: {result.outcome}: {result.message}"
     )
@@ -178,7 +185,8 @@ HOST_CLAUSES = [c.id for c in CONTRACT if c.subject == "host"]  # codec clauses:
 
 @pytest.mark.parametrize("clause_id", HOST_CLAUSES)
 def test_reference_passes(clause_id: str) -> None:
-    result = execute("reference", "reference", CONTRACT.get(clause_id), PROFILE)
+    clause = CONTRACT.get(clause_id)
+    result = execute("reference", "reference", clause, PROFILE, peer_spec=PEER if clause.pairwise else None)
     assert result.outcome is Outcome.PASS, f"{clause_id}: {result.outcome}: {result.message}"
 
 

@@ -1,0 +1,193 @@
+"""Interoperability: chunks and frames written by one implementation are read by another.
+
+The pairwise checks run with two adapters in one process: ``ctx.peer`` writes, ``ctx.adapter``
+reads (see :mod:`udcodec.pairs` for which peers an adapter meets). Both register the same test
+codecs under the same ids. Configurations come from :mod:`udcodec.interop_matrix`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from udcodec.adapters.protocol import Adapter, CParams, DParams
+from udcodec.checking import CheckContext, NotApplicable, check, describe_exc
+from udcodec.checks.common import first_difference, header
+from udcodec.interop_matrix import Config, configurations, families, make_data
+from udcodec.testcodecs import memcpy_encoder, zlib_decoder, zlib_encoder
+
+DP = DParams(nthreads=1)
+#: Chunks of the frame checks: (data recipe, bytes). Six chunks (c-blosc2 compresses the offsets of
+#: frames from four chunks on), a zeros chunk (stored as a special value) and a short last chunk.
+FRAME_CHUNKS = (("mixed", 16384), ("zeros", 16384), ("run", 16384), ("mixed", 16384), ("noise", 16384),
+                ("mixed", 1000))
+
+
+def _register(ctx: CheckContext, who: Adapter, codec_id: int) -> None:
+    for name, cid, enc in (("izlib", codec_id, zlib_encoder), ("imemcpy", codec_id + 1, memcpy_encoder)):
+        if who is ctx.peer and cid in who.registry():
+            continue  # adapter and peer share one registry (two adapters of the same library)
+        try:
+            who.register_codec(name, cid, enc, zlib_decoder)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"{who.name}: registering a valid codec ({name!r}, id {cid}) was rejected: {describe_exc(exc)}")
+
+
+def _registered_pair(ctx: CheckContext) -> tuple[Adapter, int]:
+    peer = ctx.the_peer()
+    codec_id = int(ctx.param("id"))
+    _register(ctx, ctx.adapter, codec_id)
+    _register(ctx, peer, codec_id)
+    return peer, codec_id
+
+
+def _cparams(cfg: Config, codec_id: int) -> CParams:
+    return cfg.with_codec(codec_id + (1 if cfg.codec == "memcpy" else 0))
+
+
+def _write_chunk(who: Adapter, cp: CParams, data: bytes) -> bytes:
+    container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
+    try:
+        container.append(data)
+        return container.get_chunk(0)
+    finally:
+        container.close()
+
+
+def _read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:
+    container = who.create(cparams=cp, dparams=DP, chunksize=nbytes)
+    try:
+        container.append_chunk(chunk)
+        return container.decompress_chunk(0)
+    finally:
+        container.close()
+
+
+def _data(cfg: Config) -> bytes:
+    return make_data(cfg.data, cfg.data_bytes(), cfg.cparams.typesize)
+
+
+def _try(fn: Callable[[], bytes]) -> tuple[bytes | None, str]:
+    try:
+        return fn(), ""
+    except Exception as exc:  # noqa: BLE001 - reported per configuration
+        return None, describe_exc(exc)
+
+
+@check("interop.chunk_decode", requires=("append_chunk",))
+def chunk_decode(ctx: CheckContext) -> None:
+    """Every chunk the peer writes decodes here to the original data, with the same codec registered."""
+    peer, codec_id = _registered_pair(ctx)
+    failures: list[str] = []
+    not_written: list[str] = []
+    decoded = 0
+    for cfg in configurations():
+        data, cp = _data(cfg), _cparams(cfg, codec_id)
+        chunk, why = _try(lambda: _write_chunk(peer, cp, data))  # noqa: B023 - called at once
+        if chunk is None:
+            not_written.append(f"{cfg.label}: {why}")
+            continue
+        got, why = _try(lambda: _read_chunk(ctx.adapter, cp, chunk, len(data)))  # noqa: B023
+        if got is None:
+            failures.append(f"{cfg.label}: decoding raised {why}")
+        elif got != data:
+            failures.append(f"{cfg.label}: {first_difference(got, data)}")
+        else:
+            decoded += 1
+    ctx.extra["not_written"] = not_written
+    if failures:
+        ctx.fail(f"{len(failures)} of {len(failures) + decoded} chunks written by {peer.name} did not decode in "
+                 f"{ctx.adapter.name}:\n" + "\n".join(failures[:8]))
+    if not decoded:
+        raise NotApplicable(f"{peer.name} wrote none of the configurations: {not_written[:1]}")
+
+
+def _header_difference(a: bytes, b: bytes) -> str:
+    try:
+        ha, hb = header(a), header(b)
+    except ValueError as exc:
+        return str(exc)
+    fields = [f"{k} {ha[k]} vs {hb[k]}" for k in ha if ha[k] != hb[k]]
+    if fields:
+        return "header fields differ: " + ", ".join(fields)
+    return f"same header fields, cbytes {len(a)} vs {len(b)}; " + (first_difference(a, b) if len(a) == len(b) else "")
+
+
+@check("interop.chunk_bytes")
+def chunk_bytes(ctx: CheckContext) -> None:
+    """Both implementations write the same chunk bytes for the same data, codec and parameters."""
+    peer, codec_id = _registered_pair(ctx)
+    configs = configurations()
+    rates: dict[str, dict[str, int]] = {f: {"identical": 0, "total": 0} for f in families(configs)}
+    differences: list[str] = []
+    not_written: list[str] = []
+    for cfg in configs:
+        data, cp = _data(cfg), _cparams(cfg, codec_id)
+        ours, why_ours = _try(lambda: _write_chunk(ctx.adapter, cp, data))  # noqa: B023
+        theirs, why_theirs = _try(lambda: _write_chunk(peer, cp, data))  # noqa: B023
+        if ours is None or theirs is None:
+            not_written.append(f"{cfg.label}: {why_ours or why_theirs}")
+            continue
+        rates[cfg.family]["total"] += 1
+        if ours == theirs:
+            rates[cfg.family]["identical"] += 1
+        else:
+            differences.append(f"{cfg.label}: {_header_difference(ours, theirs)}")
+    ctx.extra["byte_identity"] = {f: r for f, r in rates.items() if r["total"]}
+    ctx.extra["not_written"] = not_written
+    same = sum(r["identical"] for r in rates.values())
+    total = sum(r["total"] for r in rates.values())
+    if not total:
+        raise NotApplicable(f"no configuration was written by both: {not_written[:1]}")
+    if differences:
+        per_family = ", ".join(f"{f} {r['identical']}/{r['total']}" for f, r in rates.items() if r["total"])
+        ctx.fail(f"{same}/{total} chunks byte-identical between {ctx.adapter.name} and {peer.name} ({per_family}); "
+                 f"first differences ({ctx.adapter.name} vs {peer.name}):\n" + "\n".join(differences[:8]))
+
+
+def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
+    peer, codec_id = _registered_pair(ctx)
+    typesize = 4
+    cp = CParams(codec=codec_id, typesize=typesize, nthreads=1, filters=("shuffle",), splitmode="never", codec_meta=3)
+    parts = [make_data(recipe, n, typesize) for recipe, n in FRAME_CHUNKS]
+    chunksize = max(len(p) for p in parts)
+    kind = "contiguous frame" if contiguous else "sparse frame"
+    path = str(ctx.tmpdir / ("peer.b2frame" if contiguous else "peer.b2sframe"))
+    writer = peer.create(cparams=cp, dparams=DP, chunksize=chunksize, urlpath=path, contiguous=contiguous)
+    for part in parts:
+        writer.append(part)
+    writer.close()
+    if not Path(path).exists():
+        ctx.fail(f"{peer.name} wrote no {kind} at {path}")
+    what = f"a {kind} of {len(parts)} chunks written by {peer.name} ({', '.join(r for r, _ in FRAME_CHUNKS)})"
+    try:
+        reader = ctx.adapter.open(path, DP)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"{ctx.adapter.name} could not open {what}: {describe_exc(exc)}")
+    try:
+        if reader.nchunks != len(parts):
+            ctx.fail(f"{what}: {ctx.adapter.name} sees {reader.nchunks} chunks")
+        for i, part in enumerate(parts):
+            got = reader.decompress_chunk(i)
+            if got != part:
+                ctx.fail(f"{what}: chunk {i} ({FRAME_CHUNKS[i][0]}) read back wrong: {first_difference(got, part)}")
+        items = chunksize // typesize
+        start, stop = items - 3, items + 5  # across the first chunk boundary
+        want = b"".join(parts)[start * typesize: stop * typesize]
+        got = reader.get_slice(start, stop)
+        if got != want:
+            ctx.fail(f"{what}: items [{start}, {stop}) read back wrong: {first_difference(got, want)}")
+    finally:
+        reader.close()
+
+
+@check("interop.frame_open", requires=("persistence",))
+def frame_open(ctx: CheckContext) -> None:
+    """A contiguous frame file the peer wrote opens here and reads back every chunk."""
+    _frame_roundtrip(ctx, contiguous=True)
+
+
+@check("interop.sframe_open", requires=("persistence", "sparse"))
+def sframe_open(ctx: CheckContext) -> None:
+    """A sparse frame directory the peer wrote opens here and reads back every chunk."""
+    _frame_roundtrip(ctx, contiguous=False)

@@ -1,0 +1,56 @@
+"""Pairwise (interoperability) clauses: peers, merging per-peer results, and what the reports carry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.pairs import merge, peer_specs
+from udcodec_cli import ACCEPTS256, Udcodec, read_report
+
+
+def test_peers_are_the_other_adapters_plus_the_reference() -> None:
+    run = [("blosc2", "blosc2"), ("my.port:Adapter", "myport")]
+    assert peer_specs("blosc2", "blosc2", run) == ["my.port:Adapter", "reference"]
+    assert peer_specs("reference", "reference", [("reference", "reference")]) == []
+    assert peer_specs("blosc2", "blosc2", [("blosc2", "blosc2"), ("reference", "reference")]) == ["reference"]
+    assert peer_specs("reference", "reference", [("reference", "reference"), ("blosc2", "blosc2")]) == ["blosc2"]
+
+
+def _result(outcome: Outcome, message: str = "", **extra: object) -> CheckResult:
+    return CheckResult(clause="C-X", adapter="a", outcome=outcome, message=message, duration=1.5, extra=dict(extra))
+
+
+def test_merge_keeps_the_worst_outcome_and_every_peer() -> None:
+    merged = merge("C-X", "a", [("p", _result(Outcome.PASS, byte_identity={"f": {"identical": 1, "total": 1}})),
+                                ("q", _result(Outcome.FAIL, "differs", byte_identity={"f": {"identical": 0, "total": 1}}))])
+    assert merged.outcome is Outcome.FAIL
+    assert merged.message == "with peer q: fail: differs"
+    assert merged.duration == 3.0
+    assert [p["peer"] for p in merged.extra["pairs"]] == ["p", "q"]
+    assert merged.extra["byte_identity"] == {"p": {"f": {"identical": 1, "total": 1}},
+                                             "q": {"f": {"identical": 0, "total": 1}}}
+    assert merge("C-X", "a", [("p", _result(Outcome.SKIP)), ("q", _result(Outcome.PASS))]).outcome is Outcome.PASS
+    assert merge("C-X", "a", [("p", _result(Outcome.CRASH)), ("q", _result(Outcome.FAIL))]).outcome is Outcome.CRASH
+
+
+def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    proc = udcodec_cli("run", "--adapter", "reference", "--only", "INTEROP-CHUNK-BYTES", "--report-json", "r.json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (result,) = read_report(tmp_path / "r.json")["results"]
+    assert result["outcome"] == "skip" and "needs a peer" in result["message"]
+
+
+def test_a_lone_port_is_checked_against_the_reference(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    proc = udcodec_cli("run", "--adapter", ACCEPTS256, "--only", "INTEROP-CHUNK-*", "--report-json", "r.json",
+                       "--report-markdown", "r.md")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = {r["clause"]: r for r in read_report(tmp_path / "r.json")["results"]}
+    assert set(results) == {"INTEROP-CHUNK-DECODE", "INTEROP-CHUNK-BYTES"}
+    for result in results.values():
+        assert result["outcome"] == "pass", result["message"]
+        assert [p["peer"] for p in result["extra"]["pairs"]] == ["reference"]
+    rates = results["INTEROP-CHUNK-BYTES"]["extra"]["byte_identity"]["reference"]
+    assert rates["shuffle"]["total"] > 0 and all(r["identical"] == r["total"] for r in rates.values())
+    assert "Byte identity per configuration family" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "accepts256 = reference:" in proc.stdout and "byte-identical" in proc.stdout
