@@ -7,12 +7,15 @@ Drop-in for the subset of python-blosc2 4.x used with user codecs::
     s = blosc2.SChunk(chunksize=..., cparams={"codec": 180, "nthreads": 1}, dparams={"nthreads": 1})
 
 Chunks are written in the real Blosc2 chunk format and persisted containers in the real
-contiguous frame format.  Callbacks always run on the caller's thread.
+contiguous frame format (one file) or sparse frame format (a directory, ``contiguous=False``);
+both open in python-blosc2, and frames python-blosc2 wrote open here.  Callbacks always run on
+the caller's thread.
 """
 
 from udcodec import __version__ as __version__  # the reference is versioned with the harness
 
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
+from .frame import FrameFormatError
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
 from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
@@ -24,6 +27,7 @@ __all__ = [
     "Codec",
     "DParams",
     "Filter",
+    "FrameFormatError",
     "MAX_CODEC_NAME_LEN",
     "SChunk",
     "SplitMode",

@@ -6,8 +6,14 @@ Layout written (matching what c-blosc2 writes for a frame without metalayers)::
 
 Offsets are int64 little endian, relative to the end of the header; all-zero/NaN/uninit chunks
 are not stored but encoded in their offset (bit 63 + special value in byte 7).  The offsets
-chunk is written memcpyed (valid format; c-blosc2 compresses it with BloscLZ).  The frame is
-rewritten from the first changed chunk onwards at every append, then the header is updated.
+chunk is written memcpyed (valid format; c-blosc2 compresses it with BloscLZ once it holds 4 or
+more offsets, which the reader decodes).  An append writes the new chunk after the stored ones,
+then the offsets chunk and trailer, then updates the header.
+
+Frames read from other writers keep their metalayers (header bytes after the fixed 87) and
+trailer (vlmetalayers) verbatim when appended to.  The sparse-frame index file
+(``chunks.b2frame``, see :mod:`.sframe`) is the same format with frame type 1, no chunks
+section and chunk file numbers instead of byte offsets.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ HEADER_MINLEN = 87
 HEADER_LEN_OFFSET = 11
 FRAME_LEN_OFFSET = 16
 FLAGS_OFFSET = 25
+FRAME_TYPE_OFFSET = 26
 CODECS_OFFSET = 27
 OTHER_FLAGS_OFFSET = 28
 NBYTES_OFFSET = 30
@@ -41,21 +48,29 @@ UDCODEC_OFFSET = 77
 CODEC_META_OFFSET = 78
 OTHER_FLAGS2_OFFSET = 85
 VERSION_FRAME_FORMAT_RC1 = 2
+VERSION_FRAME_FORMAT_MAX = 3
 OFFSETS_64BIT = 0x10
 VARIABLE_CHUNKS = 0x40
+VL_BLOCKS = 0x80
+FRAME_CONTIGUOUS, FRAME_DIRECTORY = 0, 1
 LAST_BUILTIN_CODEC = 6
 TRAILER_LEN = 35
+TRAILER_MINLEN = 25
+TRAILER_LEN_FROM_END = 22  # the trailer length (uint32) sits this many bytes before the frame end
 OFFSETS_BLOCKSIZE = 16 * 1024
 SPECIAL_BIT = 1 << 63
+SPECIAL_OFFSETS = (cf.SPECIAL_ZERO, cf.SPECIAL_NAN, cf.SPECIAL_UNINIT)
+#: Metalayers section of a header without metalayers: [index size, {}, []].
+EMPTY_METALAYERS = bytes([0x93, 0xCD]) + struct.pack(">H", 7) + bytes([0xDE, 0, 0, 0xDC, 0, 0])
 
 
 class FrameFormatError(ValueError):
-    """The file is not a Blosc2 contiguous frame the reference can read."""
+    """The file is not a Blosc2 frame the reference can read (the message names the path)."""
 
 
 @dataclass
 class FrameInfo:
-    """What a frame header says about its super-chunk."""
+    """What a frame header says about its super-chunk, plus the parts kept verbatim on append."""
 
     cparams: CParams
     dthreads: int
@@ -64,10 +79,26 @@ class FrameInfo:
     cbytes: int
     header_len: int
     offsets: list[int] = dataclasses.field(default_factory=list)
+    frame_type: int = FRAME_CONTIGUOUS
+    metalayers: bytes = EMPTY_METALAYERS
+    trailer: bytes = b""
+
+    @property
+    def nchunks(self) -> int:
+        return len(self.offsets)
 
 
-def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_len: int, dthreads: int) -> bytes:
-    """Frame header without metalayers (97 bytes), byte layout as c-blosc2's ``new_header_frame``."""
+def build_trailer() -> bytes:
+    """Trailer with no vlmetalayers and no fingerprint, as c-blosc2 writes it (35 bytes)."""
+    t = bytes([0x94, 0x01, 0x93, 0xCD]) + struct.pack(">H", 6) + bytes([0xDE, 0, 0, 0xDC, 0, 0])
+    t += b"\xce" + struct.pack(">I", TRAILER_LEN) + bytes([0xD8, 0x00]) + bytes(16)
+    assert len(t) == TRAILER_LEN
+    return t
+
+
+def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_len: int, dthreads: int,
+                 frame_type: int = FRAME_CONTIGUOUS, metalayers: bytes = EMPTY_METALAYERS) -> bytes:
+    """Frame header (87 bytes + ``metalayers``), byte layout as c-blosc2's ``new_header_frame``."""
     codec = int(cp.codec)
     general = VERSION_FRAME_FORMAT_RC1 | OFFSETS_64BIT | (VARIABLE_CHUNKS if chunksize == 0 else 0)
     codec_flags = (cf.FORMAT_UDCODEC if codec >= LAST_BUILTIN_CODEC else codec) | (int(cp.clevel) << 4)
@@ -81,7 +112,7 @@ def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_le
     h += bytes([0x9E, 0xA8]) + MAGIC
     h += b"\xd2" + struct.pack(">i", 0)  # header_len, patched below
     h += b"\xcf" + struct.pack(">Q", frame_len)
-    h += bytes([0xA4, general, 0, codec_flags & 0xFF, int(cp.splitmode) - 1])
+    h += bytes([0xA4, general, frame_type, codec_flags & 0xFF, int(cp.splitmode) - 1])
     h += b"\xd3" + struct.pack(">q", nbytes)
     h += b"\xd3" + struct.pack(">q", cbytes)
     h += b"\xd2" + struct.pack(">i", int(cp.typesize))
@@ -92,18 +123,9 @@ def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_le
     h += b"\xc2"  # no vlmetalayers
     h += bytes([0xD8, MAX_FILTERS]) + bytes(pipeline)
     assert len(h) == HEADER_MINLEN
-    # metalayers: [size of index map, {} , []]
-    h += bytes([0x93, 0xCD]) + struct.pack(">H", 7) + bytes([0xDE, 0, 0, 0xDC, 0, 0])
+    h += metalayers
     struct.pack_into(">i", h, HEADER_LEN_OFFSET, len(h))
     return bytes(h)
-
-
-def build_trailer() -> bytes:
-    """Trailer with no vlmetalayers and no fingerprint, as c-blosc2 writes it (35 bytes)."""
-    t = bytes([0x94, 0x01, 0x93, 0xCD]) + struct.pack(">H", 6) + bytes([0xDE, 0, 0, 0xDC, 0, 0])
-    t += b"\xce" + struct.pack(">I", TRAILER_LEN) + bytes([0xD8, 0x00]) + bytes(16)
-    assert len(t) == TRAILER_LEN
-    return t
 
 
 def build_offsets_chunk(offsets: list[int]) -> bytes:
@@ -116,15 +138,26 @@ def build_offsets_chunk(offsets: list[int]) -> bytes:
     return cf._header(cp, flags, 8, len(raw), header_blocksize, len(raw) + cf.EXTENDED_HEADER_LENGTH) + raw
 
 
+def special_of(chunk: bytes) -> int:
+    """The special value (zeros/NaN/uninit) a frame codes in the offset instead of storing ``chunk``; 0 if none."""
+    special = (chunk[31] >> 4) & 0x7 if len(chunk) >= cf.EXTENDED_HEADER_LENGTH else 0
+    return special if special in SPECIAL_OFFSETS else 0
+
+
+def special_offset(special: int) -> int:
+    return SPECIAL_BIT | (special << 56)
+
+
 def chunk_offset_entry(chunk: bytes, position: int) -> tuple[int, bool]:
     """(offset value, stored?) for a chunk placed at ``position``; special chunks are not stored."""
-    special = (chunk[31] >> 4) & 0x7 if len(chunk) >= 32 else 0
-    if special in (cf.SPECIAL_ZERO, cf.SPECIAL_NAN, cf.SPECIAL_UNINIT):
-        return SPECIAL_BIT | (special << 56), False
+    special = special_of(chunk)
+    if special:
+        return special_offset(special), False
     return position, True
 
 
-def write_frame(path: str, cp: CParams, dthreads: int, chunksize: int, chunks: list[bytes], nbytes: int) -> None:
+def write_frame(path: str, cp: CParams, dthreads: int, chunksize: int, chunks: list[bytes], nbytes: int,
+                metalayers: bytes = EMPTY_METALAYERS, trailer: bytes = b"") -> None:
     """Write a complete frame for ``chunks`` (atomically: temp file + rename)."""
     offsets: list[int] = []
     stored: list[bytes] = []
@@ -137,31 +170,34 @@ def write_frame(path: str, cp: CParams, dthreads: int, chunksize: int, chunks: l
             pos += len(c)
     cbytes = pos
     body = b"".join(stored) + (build_offsets_chunk(offsets) if chunks else b"")
-    trailer = build_trailer()
-    hlen = len(build_header(cp, chunksize, nbytes, cbytes, 0, dthreads))
+    trailer = trailer or build_trailer()
+    hlen = HEADER_MINLEN + len(metalayers)
     frame_len = hlen + len(body) + len(trailer)
-    header = build_header(cp, chunksize, nbytes, cbytes, frame_len, dthreads)
+    header = build_header(cp, chunksize, nbytes, cbytes, frame_len, dthreads, metalayers=metalayers)
+    atomic_write(path, header + body + trailer)
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Replace ``path`` by ``data`` through a synced temporary file and a rename."""
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "wb") as f:
-        f.write(header)
-        f.write(body)
-        f.write(trailer)
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
 def append_to_frame(path: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int,
-                    old_cbytes: int, offsets: list[int], new_chunk: bytes) -> int:
+                    old_cbytes: int, offsets: list[int], new_chunk: bytes,
+                    metalayers: bytes = EMPTY_METALAYERS, trailer: bytes = b"") -> int:
     """Append ``new_chunk`` in place: write it after the stored chunks, then offsets, trailer, header.
 
     ``offsets`` must already contain the new chunk's entry.  Returns the new stored cbytes.
     """
-    header_probe = build_header(cp, chunksize, nbytes, 0, 0, dthreads)
-    hlen = len(header_probe)
+    hlen = HEADER_MINLEN + len(metalayers)
     _off, keep = chunk_offset_entry(new_chunk, old_cbytes)
     new_cbytes = old_cbytes + (len(new_chunk) if keep else 0)
-    tail = build_offsets_chunk(offsets) + build_trailer()
+    tail = build_offsets_chunk(offsets) + (trailer or build_trailer())
     frame_len = hlen + new_cbytes + len(tail)
     with open(path, "r+b") as f:
         f.seek(hlen + old_cbytes)
@@ -170,86 +206,176 @@ def append_to_frame(path: str, cp: CParams, dthreads: int, chunksize: int, nbyte
         f.write(tail)
         f.truncate(frame_len)
         f.seek(0)
-        f.write(build_header(cp, chunksize, nbytes, new_cbytes, frame_len, dthreads))
+        f.write(build_header(cp, chunksize, nbytes, new_cbytes, frame_len, dthreads, metalayers=metalayers))
         f.flush()
         os.fsync(f.fileno())
     return new_cbytes
 
 
-def rewrite_header(path: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int) -> None:
+def rewrite_header(path: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int,
+                   frame_type: int = FRAME_CONTIGUOUS, metalayers: bytes = EMPTY_METALAYERS) -> None:
     """Rewrite the header in place (e.g. after a cparams update); the length never changes."""
     size = os.path.getsize(path)
     with open(path, "r+b") as f:
-        f.write(build_header(cp, chunksize, nbytes, cbytes, size, dthreads))
+        f.write(build_header(cp, chunksize, nbytes, cbytes, size, dthreads, frame_type, metalayers))
 
 
-def read_frame(path: str) -> tuple[FrameInfo, list[bytes]]:
-    """Read a contiguous frame file; return its header info and its chunks (special ones rebuilt)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < HEADER_MINLEN or data[2:10] != MAGIC or data[0] != 0x9E:
-        raise FrameFormatError(f"{path!r} is not a Blosc2 contiguous frame (bad magic)")
-    (header_len,) = struct.unpack_from(">i", data, HEADER_LEN_OFFSET)
-    (frame_len,) = struct.unpack_from(">Q", data, FRAME_LEN_OFFSET)
-    if frame_len != len(data) or not HEADER_MINLEN <= header_len <= len(data):
-        raise FrameFormatError(f"{path!r}: frame_len {frame_len} / header_len {header_len} do not match file size {len(data)}")
+# ---- reading ------------------------------------------------------------------------------------
+def _u(fmt: str, data: bytes, pos: int, marker: int, what: str, path: str) -> int:
+    if data[pos - 1] != marker:
+        raise FrameFormatError(f"{path!r}: corrupt frame header: {what} has msgpack marker "
+                               f"0x{data[pos - 1]:02x} at byte {pos - 1}, expected 0x{marker:02x}")
+    return int(struct.unpack_from(fmt, data, pos)[0])
+
+
+def parse_frame(path: str, data: bytes, frame_type: int) -> tuple[FrameInfo, np.ndarray]:
+    """Validate a frame's header, trailer and offsets chunk; return its info and raw offsets.
+
+    ``path`` is only used in error messages; ``frame_type`` is the type the caller expects.
+    The offsets are chunk positions relative to the header end (contiguous frames) or chunk
+    file numbers (sparse frames); negative int64 values are special chunks.
+    """
+    if len(data) < HEADER_MINLEN or data[0] & 0xF0 != 0x90 or data[1] != 0xA8 or data[2:10] != MAGIC:
+        raise FrameFormatError(f"{path!r} is not a Blosc2 frame (bad magic or shorter than {HEADER_MINLEN} bytes)")
+    header_len = _u(">i", data, HEADER_LEN_OFFSET, 0xD2, "header_len", path)
+    frame_len = _u(">Q", data, FRAME_LEN_OFFSET, 0xCF, "frame_len", path)
+    if frame_len > len(data):
+        raise FrameFormatError(f"{path!r}: truncated frame: the header says {frame_len} bytes, the file has "
+                               f"{len(data)}")
+    if not HEADER_MINLEN <= header_len <= frame_len - TRAILER_MINLEN:
+        raise FrameFormatError(f"{path!r}: header_len {header_len} is impossible for a frame of {frame_len} bytes")
     general = data[FLAGS_OFFSET]
-    if general & 0x0F > 3 or (general >> 4) & 0x3 != 1:
+    if general & 0x0F > VERSION_FRAME_FORMAT_MAX or (general >> 4) & 0x3 != 1:
         raise FrameFormatError(f"{path!r}: unsupported frame version/offset size (flags 0x{general:02x})")
-    if data[FLAGS_OFFSET + 1] != 0:
-        raise FrameFormatError(f"{path!r}: not a contiguous frame (type {data[FLAGS_OFFSET + 1]})")
+    if general & VL_BLOCKS:
+        raise FrameFormatError(f"{path!r}: frames of variable-length-block chunks are not supported by the reference")
+    ftype = data[FRAME_TYPE_OFFSET] & 0x0F
+    if ftype != frame_type:
+        kinds = {FRAME_CONTIGUOUS: "a contiguous frame", FRAME_DIRECTORY: "a sparse frame index"}
+        raise FrameFormatError(f"{path!r}: expected {kinds.get(frame_type)}, the header says frame type {ftype} "
+                               f"({kinds.get(ftype, 'unknown')})")
+    # trailer: its length is stored just before the fingerprint, counting from the frame end
+    if data[frame_len - TRAILER_LEN_FROM_END - 1] != 0xCE:
+        raise FrameFormatError(f"{path!r}: corrupt frame trailer (no trailer length marker at byte "
+                               f"{frame_len - TRAILER_LEN_FROM_END - 1})")
+    (trailer_len,) = struct.unpack_from(">I", data, frame_len - TRAILER_LEN_FROM_END)
+    if not TRAILER_MINLEN <= trailer_len <= frame_len - header_len:
+        raise FrameFormatError(f"{path!r}: corrupt frame trailer: trailer_len {trailer_len} for a frame of "
+                               f"{frame_len} bytes with a {header_len}-byte header")
+    trailer_start = frame_len - trailer_len
     codec_flags = data[CODECS_OFFSET]
     codec = codec_flags & 0x0F
     if codec == cf.FORMAT_UDCODEC:
         codec = data[UDCODEC_OFFSET]
-    clevel = codec_flags >> 4
-    splitmode = (data[OTHER_FLAGS_OFFSET] & 0x3) + 1
-    (nbytes,) = struct.unpack_from(">q", data, NBYTES_OFFSET)
-    (cbytes,) = struct.unpack_from(">q", data, CBYTES_OFFSET)
-    (typesize,) = struct.unpack_from(">i", data, TYPESIZE_OFFSET)
-    (blocksize,) = struct.unpack_from(">i", data, BLOCKSIZE_OFFSET)
-    (chunksize,) = struct.unpack_from(">i", data, CHUNKSIZE_OFFSET)
-    (cthreads,) = struct.unpack_from(">h", data, NTHREADS_C_OFFSET)
-    (dthreads,) = struct.unpack_from(">h", data, NTHREADS_D_OFFSET)
+    nbytes = _u(">q", data, NBYTES_OFFSET, 0xD3, "nbytes", path)
+    cbytes = _u(">q", data, CBYTES_OFFSET, 0xD3, "cbytes", path)
+    typesize = _u(">i", data, TYPESIZE_OFFSET, 0xD2, "typesize", path)
+    blocksize = _u(">i", data, BLOCKSIZE_OFFSET, 0xD2, "blocksize", path)
+    chunksize = _u(">i", data, CHUNKSIZE_OFFSET, 0xD2, "chunksize", path)
+    cthreads = _u(">h", data, NTHREADS_C_OFFSET, 0xD1, "nthreads (compression)", path)
+    dthreads = _u(">h", data, NTHREADS_D_OFFSET, 0xD1, "nthreads (decompression)", path)
     nfilters = data[FILTER_PIPELINE_OFFSET]
+    if nbytes < 0 or cbytes < 0 or typesize <= 0 or blocksize < 0 or nfilters > MAX_FILTERS:
+        raise FrameFormatError(f"{path!r}: corrupt frame header: nbytes={nbytes} cbytes={cbytes} "
+                               f"typesize={typesize} blocksize={blocksize} nfilters={nfilters}")
     fstart = FILTER_PIPELINE_OFFSET + 1
     filters = list(data[fstart:fstart + nfilters]) + [0] * (MAX_FILTERS - nfilters)
     fmeta = list(data[fstart + 8:fstart + 8 + nfilters]) + [0] * (MAX_FILTERS - nfilters)
-    cp = CParams(codec=_enum_or_int(Codec, codec), codec_meta=data[CODEC_META_OFFSET], clevel=clevel,
-                 use_dict=bool(data[OTHER_FLAGS2_OFFSET] & 1), typesize=typesize, nthreads=max(cthreads, 1),
-                 blocksize=blocksize, splitmode=SplitMode(splitmode), filters=filters, filters_meta=fmeta,
-                 tuner=Tuner.STUNE)
-    info = FrameInfo(cp, max(dthreads, 1), chunksize, nbytes, cbytes, header_len)
-    chunks: list[bytes] = []
-    if nbytes <= 0 and cbytes <= 0 and header_len + TRAILER_LEN >= len(data):
-        return info, chunks
-    if chunksize <= 0:
-        raise FrameFormatError(f"{path!r}: variable-size chunks are not supported by the reference")
-    nchunks = -(-nbytes // chunksize) if nbytes > 0 else 0
-    off_start = header_len + cbytes
-    if nchunks == 0:
-        return info, chunks
+    splitmode = (data[OTHER_FLAGS_OFFSET] & 0x3) + 1
     try:
-        offs_raw = cf.decompress_chunk(data[off_start:len(data)])
-    except NotImplementedError as exc:
-        raise FrameFormatError(
-            f"{path!r}: the offsets chunk is compressed with a codec the reference cannot decode ({exc})"
-        ) from exc
-    offsets = np.frombuffer(offs_raw, dtype="<u8")
-    if offsets.size < nchunks:
-        raise FrameFormatError(f"{path!r}: offsets chunk has {offsets.size} entries, expected {nchunks}")
-    info.offsets = [int(o) for o in offsets[:nchunks]]
+        cp = CParams(codec=_enum_or_int(Codec, codec), codec_meta=data[CODEC_META_OFFSET], clevel=codec_flags >> 4,
+                     use_dict=bool(data[OTHER_FLAGS2_OFFSET] & 1), typesize=typesize, nthreads=max(cthreads, 1),
+                     blocksize=blocksize, splitmode=SplitMode(splitmode), filters=filters, filters_meta=fmeta,
+                     tuner=Tuner.STUNE)
+    except (ValueError, TypeError) as exc:
+        raise FrameFormatError(f"{path!r}: frame header holds invalid compression parameters: {exc}") from exc
+    info = FrameInfo(cp, max(dthreads, 1), chunksize, nbytes, cbytes, header_len, frame_type=ftype,
+                     metalayers=bytes(data[HEADER_MINLEN:header_len]), trailer=bytes(data[trailer_start:frame_len]))
+    off_start = header_len + (cbytes if frame_type == FRAME_CONTIGUOUS else 0)
+    if nbytes == 0:
+        return info, np.zeros(0, dtype="<i8")
+    if chunksize > 0:
+        nchunks: int | None = -(-nbytes // chunksize)
+    elif chunksize == 0:
+        nchunks = None  # variable-size chunks: the offsets chunk says how many
+    else:
+        raise FrameFormatError(f"{path!r}: chunksize {chunksize} in a frame holding {nbytes} bytes")
+    if off_start + cf.EXTENDED_HEADER_LENGTH > trailer_start:
+        raise FrameFormatError(f"{path!r}: no room for the offsets chunk: it would start at byte {off_start} "
+                               f"(header_len {header_len} + cbytes {cbytes}), the trailer starts at {trailer_start}")
+    region = data[off_start:trailer_start]
+    try:
+        h = cf.parse_header(region)
+        raw = cf.decompress_chunk(region[:h.cbytes])
+    except Exception as exc:  # noqa: BLE001 - any decoding failure means a corrupt offsets chunk
+        raise FrameFormatError(f"{path!r}: cannot decode the offsets chunk at byte {off_start}: "
+                               f"{type(exc).__name__}: {exc}") from exc
+    if len(raw) % 8:
+        raise FrameFormatError(f"{path!r}: the offsets chunk holds {len(raw)} bytes, not a multiple of 8")
+    offsets = np.frombuffer(raw, dtype="<i8")
+    if nchunks is not None and offsets.size != nchunks:
+        raise FrameFormatError(f"{path!r}: the offsets chunk has {offsets.size} entries, the header "
+                               f"(nbytes {nbytes}, chunksize {chunksize}) implies {nchunks} chunks")
+    info.offsets = [int(o) for o in offsets.astype(np.uint64)]
+    return info, offsets
+
+
+def special_chunk_for(path: str, index: int, offset: int, nbytes: int, cp: CParams) -> bytes:
+    """Rebuild the header-only chunk a special offset stands for."""
+    special = (offset >> 56) & 0x7
+    if special not in SPECIAL_OFFSETS:
+        raise FrameFormatError(f"{path!r}: chunk {index} has offset 0x{offset & (2**64 - 1):016x}: "
+                               f"special value {special} is not zeros (1), NaN (2) or uninit (4)")
+    typesize = int(cp.typesize)
+    return cf.make_special_chunk(special, nbytes, typesize if typesize <= 255 else 1, nbytes, cp)
+
+
+def expected_nbytes(info: FrameInfo, index: int, nchunks: int) -> int | None:
+    """Uncompressed size chunk ``index`` must have (None for variable-size chunks)."""
+    if info.chunksize <= 0:
+        return None
+    return info.chunksize if index < nchunks - 1 else info.nbytes - info.chunksize * (nchunks - 1)
+
+
+def check_chunk(path: str, index: int, chunk: bytes, where: str, limit: int, expect: int | None) -> bytes:
+    """Validate a stored chunk's header against the space it may use and its expected size."""
+    try:
+        h = cf.parse_header(chunk[:limit])
+    except Exception as exc:  # noqa: BLE001 - a malformed chunk header
+        raise FrameFormatError(f"{path!r}: chunk {index} ({where}): {exc}") from exc
+    if expect is not None and h.nbytes != expect:
+        raise FrameFormatError(f"{path!r}: chunk {index} ({where}) holds {h.nbytes} bytes, the frame header "
+                               f"implies {expect}")
+    return bytes(chunk[:h.cbytes])
+
+
+def read_frame(path: str) -> tuple[FrameInfo, list[bytes]]:
+    """Read a contiguous frame file; return its header info and its chunks (special ones rebuilt)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except IsADirectoryError:
+        raise FrameFormatError(f"{path!r} is a directory (a sparse frame?), not a contiguous frame file") from None
+    info, offsets = parse_frame(path, data, FRAME_CONTIGUOUS)
+    nchunks = offsets.size
+    header_len, cbytes = info.header_len, info.cbytes
+    chunks: list[bytes] = []
+    sizes: list[int] = []
     for i in range(nchunks):
         off = int(offsets[i])
-        this_nbytes = chunksize if i < nchunks - 1 else nbytes - chunksize * (nchunks - 1)
-        if off & SPECIAL_BIT:
-            special = (off >> 56) & 0x7
-            chunks.append(cf.make_special_chunk(special, this_nbytes, typesize if typesize <= 255 else 1,
-                                                this_nbytes, cp))
-            continue
-        start = header_len + off
-        if start + cf.EXTENDED_HEADER_LENGTH > off_start:
-            raise FrameFormatError(f"{path!r}: chunk {i} offset {off} points outside the chunks section")
-        h = cf.parse_header(data[start:off_start])
-        chunks.append(bytes(data[start:start + h.cbytes]))
+        expect = expected_nbytes(info, i, nchunks)
+        if off < 0:
+            if expect is None:
+                raise FrameFormatError(f"{path!r}: special chunk {i} in a frame of variable-size chunks")
+            chunks.append(special_chunk_for(path, i, off & (2**64 - 1), expect, info.cparams))
+        else:
+            if off > cbytes - cf.EXTENDED_HEADER_LENGTH:
+                raise FrameFormatError(f"{path!r}: chunk {i} offset {off} points outside the chunks section "
+                                       f"({cbytes} bytes)")
+            start = header_len + off
+            chunks.append(check_chunk(path, i, data[start:header_len + cbytes], f"at byte {start}",
+                                      header_len + cbytes - start, expect))
+        sizes.append(cf.parse_header(chunks[-1]).nbytes)
+    if sum(sizes) != info.nbytes:
+        raise FrameFormatError(f"{path!r}: the chunks hold {sum(sizes)} bytes, the header says nbytes {info.nbytes}")
     return info, chunks

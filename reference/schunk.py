@@ -1,4 +1,5 @@
-"""``SChunk``: an append-only super-chunk of Blosc2 chunks, optionally persisted as a contiguous frame."""
+"""``SChunk``: an append-only super-chunk of Blosc2 chunks, optionally persisted as a contiguous
+frame (one file) or a sparse frame (a directory, ``contiguous=False``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from . import chunkformat as cf
 from . import frame as _frame
 from . import registry
+from . import sframe as _sframe
 from .filters import check_pipeline
 from .params import CParams, DParams, as_cparams, as_dparams
 
@@ -51,16 +53,19 @@ class SChunk:
         dp = as_dparams(dparams)
         check_threads(cp, dp)
         check_pipeline(list(cp.filters), list(cp.filters_meta))
-        if chunksize is None:
+        if _opened is not None:
+            chunksize = _opened[0].chunksize
+            if chunksize < 0 and _opened[1]:
+                raise _frame.FrameFormatError(f"{urlpath!r}: chunksize {chunksize} in a frame that holds chunks")
+        elif chunksize is None:
             if data is not None:
                 chunksize = cf._as_uint8(data).size
             else:
                 chunksize = DEFAULT_CHUNKSIZE
             chunksize = min(chunksize, MAX_DEFAULT_CHUNKSIZE)
-        if not isinstance(chunksize, (int, np.integer)) or isinstance(chunksize, bool) or chunksize < 0:
+        if _opened is None and (not isinstance(chunksize, (int, np.integer)) or isinstance(chunksize, bool)
+                                or chunksize < 0):
             raise ValueError(f"chunksize must be a non-negative integer, got {chunksize!r}")
-        if urlpath is not None and not contiguous:
-            raise NotImplementedError("sparse frames (contiguous=False with urlpath) are not implemented by the reference")
         self._cparams = cp
         self._dparams = dp
         self._chunksize = int(chunksize)
@@ -71,9 +76,13 @@ class SChunk:
         self._mode = mode
         self._stored_cbytes = 0  # bytes of stored (non-special) chunks in the frame
         self._offsets: list[int] = []
+        # metalayers and trailer of a frame written elsewhere, kept verbatim when appending
+        self._metalayers = _frame.EMPTY_METALAYERS
+        self._trailer = b""
         self._closed = False
         if _opened is not None:
             info, chunks = _opened
+            self._metalayers, self._trailer = info.metalayers, info.trailer
             for c in chunks:
                 self._chunks.append(c)
                 self._nbytes_list.append(cf.parse_header(c).nbytes)
@@ -88,7 +97,10 @@ class SChunk:
                     f"{self._urlpath!r} already exists; use mode='w' to overwrite it or open() to read/append"
                 )
             remove_urlpath(self._urlpath)
-            _frame.write_frame(self._urlpath, cp, dp.nthreads, self._chunksize, [], 0)
+            if self._contiguous:
+                _frame.write_frame(self._urlpath, cp, dp.nthreads, self._chunksize, [], 0)
+            else:
+                _sframe.create(self._urlpath, cp, dp.nthreads, self._chunksize)
         if data is not None:
             self._append_buffer(cf._as_uint8(data), split=True)
 
@@ -196,6 +208,8 @@ class SChunk:
             raise ValueError("the SChunk was opened read-only (mode='r')")
 
     def _check_chunk_size(self, n: int) -> None:
+        if self._chunksize < 0:  # an empty frame written by blosc2: the first chunk sets the chunksize
+            return
         if n > self._chunksize:
             raise ValueError(f"cannot append {n} bytes: more than chunksize ({self._chunksize} bytes)")
         if self._nbytes_list and self._nbytes_list[-1] < self._chunksize:
@@ -220,19 +234,31 @@ class SChunk:
             self._chunks.append(chunk)
             self._nbytes_list.append(nbytes)
             return
-        off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
-        new_cbytes = _frame.append_to_frame(
-            self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, self.nbytes + nbytes,
-            self._stored_cbytes, [*self._offsets, off], chunk)
+        if self._chunksize < 0:
+            self._chunksize = nbytes
+        total = self.nbytes + nbytes
+        if self._contiguous:
+            off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
+            new_cbytes = _frame.append_to_frame(
+                self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
+                self._stored_cbytes, [*self._offsets, off], chunk, self._metalayers, self._trailer)
+        else:
+            off, new_cbytes = _sframe.append_chunk(
+                self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
+                self._stored_cbytes, self._offsets, chunk, self._metalayers, self._trailer)
         self._chunks.append(chunk)
         self._nbytes_list.append(nbytes)
         self._offsets.append(off)
         self._stored_cbytes = new_cbytes
 
     def _sync_header(self) -> None:
-        if self._urlpath is not None and not self._closed:
-            _frame.rewrite_header(self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize,
-                                  self.nbytes, self._stored_cbytes)
+        if self._urlpath is None or self._closed:
+            return
+        args = (self._cparams, self._dparams.nthreads, self._chunksize, self.nbytes, self._stored_cbytes)
+        if self._contiguous:
+            _frame.rewrite_header(self._urlpath, *args, metalayers=self._metalayers)
+        else:
+            _sframe.rewrite_header(self._urlpath, *args, metalayers=self._metalayers)
 
     # ---- reading ------------------------------------------------------------------------------
     def _index(self, nchunk: int) -> int:
@@ -320,18 +346,20 @@ class SChunk:
 def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc2's name
          cparams: CParams | dict[str, Any] | None = None,
          dparams: DParams | dict[str, Any] | None = None) -> SChunk:
-    """Open a persisted SChunk (contiguous frame).  ``mode``: 'r' read-only, 'a' append."""
+    """Open a persisted SChunk: a contiguous frame file or a sparse frame directory.
+
+    ``mode``: 'r' read-only, 'a' append.  Malformed frames raise :class:`FrameFormatError`.
+    """
     if mode not in ("r", "a"):
         raise ValueError(f"open() mode must be 'r' or 'a', got {mode!r}")
     path = os.fspath(urlpath)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such frame: {path!r}")
-    if os.path.isdir(path):
-        raise NotImplementedError(f"{path!r} is a directory (sparse frame); not implemented by the reference")
-    info, chunks = _frame.read_frame(path)
+    contiguous = not os.path.isdir(path)
+    info, chunks = _frame.read_frame(path) if contiguous else _sframe.read_sframe(path)
     cp = as_cparams(cparams, info.cparams)
     dp = as_dparams(dparams, DParams(nthreads=info.dthreads))
-    return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, mode=mode,
+    return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, contiguous=contiguous, mode=mode,
                   _opened=(info, chunks))
 
 
