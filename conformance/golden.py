@@ -564,12 +564,13 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
 
 # ---- the generator ------------------------------------------------------------------------------
 
-#: Codecs the vectors use; all importable from the udcodec package.
+#: Codecs the vectors use; all importable from the udcodec package. Ids 248..251, which the
+#: test suite leaves free, so the vectors decode in a process whose blosc2 registry is in use.
 CODECS: Mapping[str, CodecSpec] = {
-    "zlib": CodecSpec("udzlib", 200, 1, "udcodec.examples.zlib_codec:encoder", "udcodec.examples.zlib_codec:decoder"),
-    "rle": CodecSpec("udrle", 201, 1, "udcodec.examples.rle:encoder", "udcodec.examples.rle:decoder"),
-    "arange": CodecSpec("udarange", 202, 1, "udcodec.examples.arange:encoder", "udcodec.examples.arange:decoder"),
-    "memcpy": CodecSpec("udmemcpy", 203, 1, "udcodec.testcodecs:memcpy_encoder", "udcodec.testcodecs:forbidden_decoder"),
+    "zlib": CodecSpec("udzlib", 248, 1, "udcodec.examples.zlib_codec:encoder", "udcodec.examples.zlib_codec:decoder"),
+    "rle": CodecSpec("udrle", 249, 1, "udcodec.examples.rle:encoder", "udcodec.examples.rle:decoder"),
+    "arange": CodecSpec("udarange", 250, 1, "udcodec.examples.arange:encoder", "udcodec.examples.arange:decoder"),
+    "memcpy": CodecSpec("udmemcpy", 251, 1, "udcodec.testcodecs:memcpy_encoder", "udcodec.testcodecs:forbidden_decoder"),
 }
 
 
