@@ -73,7 +73,10 @@ class ModuleContainer:
         return int(self._sc().append_data(data))
 
     def append_chunk(self, chunk: bytes) -> int:
-        return int(self._sc().append_chunk(chunk))
+        schunk = self._sc()
+        if not hasattr(schunk, "append_chunk"):  # python-blosc2 2.x/3.x
+            return int(schunk.insert_chunk(int(schunk.nchunks), chunk))
+        return int(schunk.append_chunk(chunk))
 
     def get_chunk(self, index: int) -> bytes:
         return bytes(self._sc().get_chunk(index))
