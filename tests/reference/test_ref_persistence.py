@@ -1,4 +1,5 @@
-"""Contiguous-frame persistence: reopen in a fresh process, append after reopen, special chunks, errors."""
+"""Frame persistence (contiguous file and sparse directory): reopen in a fresh process, append after
+reopen, special chunks, errors."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ def run_fresh(code: str) -> str:
     return res.stdout
 
 
-def test_reopen_in_fresh_process(tmp_path, zcodec):
+@pytest.mark.parametrize("contiguous", [True, False], ids=["cframe", "sframe"])
+def test_reopen_in_fresh_process(tmp_path, zcodec, contiguous):
     p = str(tmp_path / "a.b2frame")
     data = np.arange(25_000, dtype=np.int32)
-    s = ref.SChunk(chunksize=40_000, data=data, cparams=cparams(codec_meta=5), urlpath=p, mode="w")
+    s = ref.SChunk(chunksize=40_000, data=data, cparams=cparams(codec_meta=5), urlpath=p, contiguous=contiguous,
+                   mode="w")
     assert s.nchunks == 3
     # no close(): data must already be on disk after each append
     out = run_fresh(f"""
@@ -35,6 +38,7 @@ def test_reopen_in_fresh_process(tmp_path, zcodec):
         ref.register_codec("zcodec", 200, zlib_encoder, zlib_decoder)
         s = ref.open({p!r})
         assert s.nchunks == 3 and s.nbytes == 100_000 and s.chunksize == 40_000
+        assert s.contiguous is {contiguous}
         assert s.cparams.codec == 200 and s.cparams.codec_meta == 5 and s.typesize == 4
         assert s[:] == np.arange(25_000, dtype=np.int32).tobytes()
         print("OK")
@@ -57,9 +61,10 @@ def test_fresh_process_without_registration_names_id(tmp_path, zcodec):
     assert out.startswith("RuntimeError") and "200" in out
 
 
-def test_append_after_reopen_and_special_chunks(tmp_path, zcodec):
+@pytest.mark.parametrize("contiguous", [True, False], ids=["cframe", "sframe"])
+def test_append_after_reopen_and_special_chunks(tmp_path, zcodec, contiguous):
     p = str(tmp_path / "c.b2frame")
-    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w")
+    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, contiguous=contiguous, mode="w")
     s.append_data(np.arange(1000, dtype=np.int32))
     s.append_data(np.zeros(1000, dtype=np.int32))  # special-zero: not stored, coded in the offset
     s.close()
@@ -71,6 +76,8 @@ def test_append_after_reopen_and_special_chunks(tmp_path, zcodec):
     expect = np.concatenate([np.arange(1000), np.zeros(1000), np.full(1000, 3), np.arange(10)]).astype(np.int32)
     assert r.nchunks == 4 and r[:] == expect.tobytes()
     assert r.decompress_chunk(1) == bytes(4000)
+    if not contiguous:  # the zero chunk has no file: stored chunks are numbered 0, 1, 2
+        assert sorted(os.listdir(p)) == ["00000000.chunk", "00000001.chunk", "00000002.chunk", "chunks.b2frame"]
 
 
 def test_empty_frame_roundtrip(tmp_path, zcodec):
@@ -80,9 +87,10 @@ def test_empty_frame_roundtrip(tmp_path, zcodec):
     assert r.nchunks == 0 and r.nbytes == 0 and r[:] == b""
 
 
-def test_cparams_update_is_persisted(tmp_path, zcodec):
+@pytest.mark.parametrize("contiguous", [True, False], ids=["cframe", "sframe"])
+def test_cparams_update_is_persisted(tmp_path, zcodec, contiguous):
     p = str(tmp_path / "u.b2frame")
-    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, mode="w")
+    s = ref.SChunk(chunksize=4000, cparams=cparams(), urlpath=p, contiguous=contiguous, mode="w")
     s.append_data(np.arange(1000, dtype=np.int32))
     s.cparams = {"codec_meta": 99}
     s.close()
@@ -121,8 +129,10 @@ def test_mode_rules_and_remove_urlpath(tmp_path, zcodec):
 def test_not_a_frame(tmp_path):
     p = tmp_path / "junk"
     p.write_bytes(b"hello world" * 20)
-    with pytest.raises(ValueError, match="not a Blosc2"):
+    with pytest.raises(ref.FrameFormatError, match="not a Blosc2"):
         ref.open(str(p))
+    with pytest.raises(ref.FrameFormatError, match="no chunks.b2frame"):
+        ref.open(str(tmp_path))  # a directory that is not a sparse frame
 
 
 def test_failed_append_leaves_file_unchanged(tmp_path):
