@@ -49,6 +49,8 @@ LIBRARY = "python-blosc2"
 USER_CODEC_IDS = range(160, 256)
 MAX_FILTERS = 6
 
+#: libyaml's loader when PyYAML has it (ten times faster), else the pure-Python one.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _TARGET = re.compile(r"^udcodec(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
@@ -286,6 +288,14 @@ def _lines(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> Iterator[tuple
             yield from _lines(item, path + (i,))
 
 
+_Path = tuple[str | int, ...]
+
+
+def _dotted(path: _Path) -> str:
+    """``("params", "filters", 1)`` -> ``params.filters[1]``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "<entry>"
+
+
 class _Checker:
     """Reads one manifest entry field by field, raising GoldenError at the first problem."""
 
@@ -294,15 +304,15 @@ class _Checker:
         name = raw.get("name") if isinstance(raw, dict) else None
         self.label = name if isinstance(name, str) and name else f"vectors[{index}]"
 
-    def fail(self, path: tuple[str, ...], problem: str) -> GoldenError:
+    def fail(self, path: _Path, problem: str) -> GoldenError:
         line = None
         for n in range(len(path), -1, -1):
             line = self.lines.get(("vectors", self.index, *path[:n]))
             if line:
                 break
-        return GoldenError(self.file, line, self.label, ".".join(path) or "<entry>", problem)
+        return GoldenError(self.file, line, self.label, _dotted(path), problem)
 
-    def mapping(self, value: Any, path: tuple[str, ...], required: set[str]) -> dict[str, Any]:
+    def mapping(self, value: Any, path: _Path, required: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(path, f"must be a mapping, got {type(value).__name__}")
         for key in sorted(set(value) - required, key=str):
@@ -311,14 +321,14 @@ class _Checker:
             raise self.fail((*path, key), "missing")
         return value
 
-    def int_(self, value: Any, path: tuple[str, ...], lo: int, hi: int | None = None) -> int:
+    def int_(self, value: Any, path: _Path, lo: int, hi: int | None = None) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(path, f"must be an integer, got {value!r}")
         if value < lo or (hi is not None and value > hi):
             raise self.fail(path, f"{value} is out of range {lo}..{'' if hi is None else hi}")
         return value
 
-    def str_(self, value: Any, path: tuple[str, ...], pattern: re.Pattern[str] | None = None,
+    def str_(self, value: Any, path: _Path, pattern: re.Pattern[str] | None = None,
              what: str = "") -> str:
         if not isinstance(value, str) or not value:
             raise self.fail(path, f"must be a non-empty string, got {value!r}")
@@ -326,12 +336,12 @@ class _Checker:
             raise self.fail(path, f"{value!r} is not {what}")
         return value
 
-    def choice(self, value: Any, path: tuple[str, ...], choices: Any) -> str:
+    def choice(self, value: Any, path: _Path, choices: Any) -> str:
         if value not in choices:
             raise self.fail(path, f"{value!r} is not one of {', '.join(map(str, choices))}")
         return str(value)
 
-    def list_(self, value: Any, path: tuple[str, ...]) -> list[Any]:
+    def list_(self, value: Any, path: _Path) -> list[Any]:
         if not isinstance(value, list):
             raise self.fail(path, f"must be a list, got {type(value).__name__}")
         return value
@@ -361,12 +371,12 @@ def _entry(check: _Checker, raw: Any) -> Entry:
     if not 1 <= len(filters) <= MAX_FILTERS:
         raise check.fail(("params", "filters"), f"must hold 1..{MAX_FILTERS} filters, got {len(filters)}")
     for i, f in enumerate(filters):
-        check.choice(f, ("params", f"filters[{i}]"), list(FILTER_IDS))
+        check.choice(f, ("params", "filters", i), list(FILTER_IDS))
     fmeta = check.list_(p["filters_meta"], ("params", "filters_meta"))
     if fmeta and len(fmeta) != len(filters):
         raise check.fail(("params", "filters_meta"), f"must be empty or hold one meta per filter ({len(filters)})")
     for i, v in enumerate(fmeta):
-        check.int_(v, ("params", f"filters_meta[{i}]"), 0, 255)
+        check.int_(v, ("params", "filters_meta", i), 0, 255)
     params = VectorParams(
         codec=check.int_(p["codec"], ("params", "codec"), 0, 255),
         codec_meta=check.int_(p["codec_meta"], ("params", "codec_meta"), 0, 255),
@@ -426,8 +436,8 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
     except (OSError, UnicodeDecodeError) as exc:
         raise GoldenError(name, None, "<manifest>", "<file>", f"cannot be read: {exc}") from exc
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = str(exc).replace("\n", " ")
