@@ -79,10 +79,12 @@ class SChunk:
         # metalayers and trailer of a frame written elsewhere, kept verbatim when appending
         self._metalayers = _frame.EMPTY_METALAYERS
         self._trailer = b""
+        self._variable = False  # opened a frame of variable-size chunks (read-only for the reference)
         self._closed = False
         if _opened is not None:
             info, chunks = _opened
             self._metalayers, self._trailer = info.metalayers, info.trailer
+            self._variable = info.chunksize == 0 and bool(chunks)
             for c in chunks:
                 self._chunks.append(c)
                 self._nbytes_list.append(cf.parse_header(c).nbytes)
@@ -210,6 +212,9 @@ class SChunk:
     def _check_chunk_size(self, n: int) -> None:
         if self._chunksize < 0:  # an empty frame written by blosc2: the first chunk sets the chunksize
             return
+        if self._variable:
+            raise NotImplementedError("appending to a frame of variable-size chunks (header chunksize 0) "
+                                      "is not implemented by the reference")
         if n > self._chunksize:
             raise ValueError(f"cannot append {n} bytes: more than chunksize ({self._chunksize} bytes)")
         if self._nbytes_list and self._nbytes_list[-1] < self._chunksize:

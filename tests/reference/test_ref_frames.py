@@ -406,3 +406,14 @@ def test_bad_sparse_frames(tmp_path):
     write_b2(c, plan(2, specials=False, short=False), contiguous=True)
     os.replace(c, index)
     expect_bad(p, "expected a sparse frame index", named=index)
+
+
+def test_variable_size_chunks_are_read(tmp_path):
+    """blosc2 switches the header chunksize to 0 once chunk sizes differ; the offsets chunk gives nchunks."""
+    p = str(tmp_path / "var.b2frame")
+    parts = [chunk_data(0), chunk_data(1)[:500], chunk_data(2), chunk_data(3)[:7]]
+    write_b2(p, parts, contiguous=True)
+    r = ref.open(p, mode="a")
+    assert (r.nchunks, r.chunksize) == (4, 0) and r[:] == joined(parts)
+    with pytest.raises(NotImplementedError, match="variable-size chunks"):
+        r.append_data(chunk_data(4))
