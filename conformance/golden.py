@@ -223,6 +223,11 @@ class Entry:
         return (Path(directory) if directory is not None else default_golden_dir()) / self.file
 
     @property
+    def library_major(self) -> int:
+        """The major version of the library that wrote the vector (4 for ``4.14.1``)."""
+        return int(self.library_version.split(".")[0])
+
+    @property
     def chunksize(self) -> int:
         """The container chunksize: the entry's for frames, the content size for a chunk."""
         return self.params.chunksize if self.params.chunksize is not None else self.content.nbytes
@@ -561,6 +566,8 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
         base = Path(workdir) if workdir is not None else Path(tmp)
         copy = base / PurePosixPath(entry.file).name
         source = entry.path(directory)
+        if copy.is_dir():
+            shutil.rmtree(copy)
         if source.is_dir():
             shutil.copytree(source, copy)
         else:
@@ -655,7 +662,8 @@ class GenerateReport:
     def lines(self) -> list[str]:
         out = [f"python-blosc2 {self.library_version} -> {self.directory}"]
         for name, old, new in self.changed:
-            out.append(f"CHANGED {name}: old sha256 {old}, new sha256 {new}")
+            same = " (same bytes, other manifest fields)" if old == new else ""
+            out.append(f"CHANGED {name}: old sha256 {old}, new sha256 {new}{same}")
         for label, names in (("added", self.added), ("overwritten", self.overwritten),
                              ("repaired", self.repaired), ("unchanged", self.unchanged)):
             if names:

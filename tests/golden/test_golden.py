@@ -52,7 +52,7 @@ def test_committed_manifest_loads_with_every_major():
     assert set(per_major.values()) == {len(golden.PLANS)}
     for entry in MANIFEST:
         major = entry.name.split("-")[0]
-        assert entry.library == "python-blosc2" and entry.library_version.startswith(major[3:] + ".")
+        assert entry.library == "python-blosc2" and entry.library_major == int(major[3:])
         assert entry.file.startswith(major + "/")
 
 
