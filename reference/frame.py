@@ -10,8 +10,8 @@ chunk is written memcpyed (valid format; c-blosc2 compresses it with BloscLZ onc
 more offsets, which the reader decodes).  An append writes the new chunk after the stored ones,
 then the offsets chunk and trailer, then updates the header.
 
-Frames read from other writers keep their metalayers (header bytes after the fixed 87) and
-trailer (vlmetalayers) verbatim when appended to.  The sparse-frame index file
+Frames read from other writers keep their metalayers (header bytes after the fixed 87),
+vlmetalayers flag and trailer (vlmetalayers) verbatim when appended to (:class:`Kept`).  The sparse-frame index file
 (``chunks.b2frame``, see :mod:`.sframe`) is the same format with frame type 1, no chunks
 section and chunk file numbers instead of byte offsets.
 """
@@ -43,6 +43,7 @@ BLOCKSIZE_OFFSET = 53
 CHUNKSIZE_OFFSET = 58
 NTHREADS_C_OFFSET = 63
 NTHREADS_D_OFFSET = 66
+HAS_VLMETALAYERS_OFFSET = 68
 FILTER_PIPELINE_OFFSET = 70
 UDCODEC_OFFSET = 77
 CODEC_META_OFFSET = 78
@@ -68,6 +69,18 @@ class FrameFormatError(ValueError):
     """The file is not a Blosc2 frame the reference can read (the message names the path)."""
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Parts of a frame that appends keep verbatim (the defaults are what a new frame gets)."""
+
+    metalayers: bytes = EMPTY_METALAYERS  # header bytes after the fixed 87 (offsets inside are header-relative)
+    trailer: bytes = b""  # b"": the standard 35-byte trailer (its vlmetalayer offsets are trailer-relative)
+    has_vlmetalayers: bool = False
+
+
+NEW = Kept()
+
+
 @dataclass
 class FrameInfo:
     """What a frame header says about its super-chunk, plus the parts kept verbatim on append."""
@@ -80,8 +93,7 @@ class FrameInfo:
     header_len: int
     offsets: list[int] = dataclasses.field(default_factory=list)
     frame_type: int = FRAME_CONTIGUOUS
-    metalayers: bytes = EMPTY_METALAYERS
-    trailer: bytes = b""
+    kept: Kept = NEW
 
     @property
     def nchunks(self) -> int:
@@ -97,8 +109,8 @@ def build_trailer() -> bytes:
 
 
 def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_len: int, dthreads: int,
-                 frame_type: int = FRAME_CONTIGUOUS, metalayers: bytes = EMPTY_METALAYERS) -> bytes:
-    """Frame header (87 bytes + ``metalayers``), byte layout as c-blosc2's ``new_header_frame``."""
+                 frame_type: int = FRAME_CONTIGUOUS, kept: Kept = NEW) -> bytes:
+    """Frame header (87 bytes + ``kept.metalayers``), byte layout as c-blosc2's ``new_header_frame``."""
     codec = int(cp.codec)
     general = VERSION_FRAME_FORMAT_RC1 | OFFSETS_64BIT | (VARIABLE_CHUNKS if chunksize == 0 else 0)
     codec_flags = (cf.FORMAT_UDCODEC if codec >= LAST_BUILTIN_CODEC else codec) | (int(cp.clevel) << 4)
@@ -120,10 +132,10 @@ def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_le
     h += b"\xd2" + struct.pack(">i", chunksize)
     h += b"\xd1" + struct.pack(">h", int(cp.nthreads))
     h += b"\xd1" + struct.pack(">h", dthreads)
-    h += b"\xc2"  # no vlmetalayers
+    h += b"\xc3" if kept.has_vlmetalayers else b"\xc2"
     h += bytes([0xD8, MAX_FILTERS]) + bytes(pipeline)
     assert len(h) == HEADER_MINLEN
-    h += metalayers
+    h += kept.metalayers
     struct.pack_into(">i", h, HEADER_LEN_OFFSET, len(h))
     return bytes(h)
 
@@ -157,7 +169,7 @@ def chunk_offset_entry(chunk: bytes, position: int) -> tuple[int, bool]:
 
 
 def write_frame(path: str, cp: CParams, dthreads: int, chunksize: int, chunks: list[bytes], nbytes: int,
-                metalayers: bytes = EMPTY_METALAYERS, trailer: bytes = b"") -> None:
+                kept: Kept = NEW) -> None:
     """Write a complete frame for ``chunks`` (atomically: temp file + rename)."""
     offsets: list[int] = []
     stored: list[bytes] = []
@@ -170,10 +182,10 @@ def write_frame(path: str, cp: CParams, dthreads: int, chunksize: int, chunks: l
             pos += len(c)
     cbytes = pos
     body = b"".join(stored) + (build_offsets_chunk(offsets) if chunks else b"")
-    trailer = trailer or build_trailer()
-    hlen = HEADER_MINLEN + len(metalayers)
+    trailer = kept.trailer or build_trailer()
+    hlen = HEADER_MINLEN + len(kept.metalayers)
     frame_len = hlen + len(body) + len(trailer)
-    header = build_header(cp, chunksize, nbytes, cbytes, frame_len, dthreads, metalayers=metalayers)
+    header = build_header(cp, chunksize, nbytes, cbytes, frame_len, dthreads, kept=kept)
     atomic_write(path, header + body + trailer)
 
 
@@ -188,16 +200,15 @@ def atomic_write(path: str, data: bytes) -> None:
 
 
 def append_to_frame(path: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int,
-                    old_cbytes: int, offsets: list[int], new_chunk: bytes,
-                    metalayers: bytes = EMPTY_METALAYERS, trailer: bytes = b"") -> int:
+                    old_cbytes: int, offsets: list[int], new_chunk: bytes, kept: Kept = NEW) -> int:
     """Append ``new_chunk`` in place: write it after the stored chunks, then offsets, trailer, header.
 
     ``offsets`` must already contain the new chunk's entry.  Returns the new stored cbytes.
     """
-    hlen = HEADER_MINLEN + len(metalayers)
+    hlen = HEADER_MINLEN + len(kept.metalayers)
     _off, keep = chunk_offset_entry(new_chunk, old_cbytes)
     new_cbytes = old_cbytes + (len(new_chunk) if keep else 0)
-    tail = build_offsets_chunk(offsets) + (trailer or build_trailer())
+    tail = build_offsets_chunk(offsets) + (kept.trailer or build_trailer())
     frame_len = hlen + new_cbytes + len(tail)
     with open(path, "r+b") as f:
         f.seek(hlen + old_cbytes)
@@ -206,18 +217,18 @@ def append_to_frame(path: str, cp: CParams, dthreads: int, chunksize: int, nbyte
         f.write(tail)
         f.truncate(frame_len)
         f.seek(0)
-        f.write(build_header(cp, chunksize, nbytes, new_cbytes, frame_len, dthreads, metalayers=metalayers))
+        f.write(build_header(cp, chunksize, nbytes, new_cbytes, frame_len, dthreads, kept=kept))
         f.flush()
         os.fsync(f.fileno())
     return new_cbytes
 
 
 def rewrite_header(path: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int,
-                   frame_type: int = FRAME_CONTIGUOUS, metalayers: bytes = EMPTY_METALAYERS) -> None:
+                   frame_type: int = FRAME_CONTIGUOUS, kept: Kept = NEW) -> None:
     """Rewrite the header in place (e.g. after a cparams update); the length never changes."""
     size = os.path.getsize(path)
     with open(path, "r+b") as f:
-        f.write(build_header(cp, chunksize, nbytes, cbytes, size, dthreads, frame_type, metalayers))
+        f.write(build_header(cp, chunksize, nbytes, cbytes, size, dthreads, frame_type, kept))
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -289,8 +300,9 @@ def parse_frame(path: str, data: bytes, frame_type: int) -> tuple[FrameInfo, np.
                      tuner=Tuner.STUNE)
     except (ValueError, TypeError) as exc:
         raise FrameFormatError(f"{path!r}: frame header holds invalid compression parameters: {exc}") from exc
-    info = FrameInfo(cp, max(dthreads, 1), chunksize, nbytes, cbytes, header_len, frame_type=ftype,
-                     metalayers=bytes(data[HEADER_MINLEN:header_len]), trailer=bytes(data[trailer_start:frame_len]))
+    kept = Kept(bytes(data[HEADER_MINLEN:header_len]), bytes(data[trailer_start:frame_len]),
+                data[HAS_VLMETALAYERS_OFFSET] == 0xC3)
+    info = FrameInfo(cp, max(dthreads, 1), chunksize, nbytes, cbytes, header_len, frame_type=ftype, kept=kept)
     off_start = header_len + (cbytes if frame_type == FRAME_CONTIGUOUS else 0)
     if nbytes == 0:
         return info, np.zeros(0, dtype="<i8")

@@ -76,14 +76,12 @@ class SChunk:
         self._mode = mode
         self._stored_cbytes = 0  # bytes of stored (non-special) chunks in the frame
         self._offsets: list[int] = []
-        # metalayers and trailer of a frame written elsewhere, kept verbatim when appending
-        self._metalayers = _frame.EMPTY_METALAYERS
-        self._trailer = b""
+        self._kept = _frame.NEW  # metalayers/trailer of a frame written elsewhere, kept when appending
         self._variable = False  # opened a frame of variable-size chunks (read-only for the reference)
         self._closed = False
         if _opened is not None:
             info, chunks = _opened
-            self._metalayers, self._trailer = info.metalayers, info.trailer
+            self._kept = info.kept
             self._variable = info.chunksize == 0 and bool(chunks)
             for c in chunks:
                 self._chunks.append(c)
@@ -246,11 +244,11 @@ class SChunk:
             off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
             new_cbytes = _frame.append_to_frame(
                 self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
-                self._stored_cbytes, [*self._offsets, off], chunk, self._metalayers, self._trailer)
+                self._stored_cbytes, [*self._offsets, off], chunk, self._kept)
         else:
             off, new_cbytes = _sframe.append_chunk(
                 self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
-                self._stored_cbytes, self._offsets, chunk, self._metalayers, self._trailer)
+                self._stored_cbytes, self._offsets, chunk, self._kept)
         self._chunks.append(chunk)
         self._nbytes_list.append(nbytes)
         self._offsets.append(off)
@@ -261,9 +259,9 @@ class SChunk:
             return
         args = (self._cparams, self._dparams.nthreads, self._chunksize, self.nbytes, self._stored_cbytes)
         if self._contiguous:
-            _frame.rewrite_header(self._urlpath, *args, metalayers=self._metalayers)
+            _frame.rewrite_header(self._urlpath, *args, kept=self._kept)
         else:
-            _sframe.rewrite_header(self._urlpath, *args, metalayers=self._metalayers)
+            _sframe.rewrite_header(self._urlpath, *args, kept=self._kept)
 
     # ---- reading ------------------------------------------------------------------------------
     def _index(self, nchunk: int) -> int:

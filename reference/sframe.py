@@ -19,7 +19,7 @@ import os
 
 from . import chunkformat as cf
 from . import frame as _frame
-from .frame import FRAME_DIRECTORY, FrameFormatError, FrameInfo
+from .frame import FRAME_DIRECTORY, NEW, FrameFormatError, FrameInfo, Kept
 from .params import CParams
 
 INDEX_NAME = "chunks.b2frame"
@@ -41,12 +41,12 @@ def next_file_number(offsets: list[int]) -> int:
 
 
 def build_index(cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int, offsets: list[int],
-                metalayers: bytes = _frame.EMPTY_METALAYERS, trailer: bytes = b"") -> bytes:
+                kept: Kept = NEW) -> bytes:
     """The bytes of ``chunks.b2frame`` for these offsets (no offsets chunk when there are no chunks)."""
     body = _frame.build_offsets_chunk(offsets) if offsets else b""
-    trailer = trailer or _frame.build_trailer()
-    frame_len = _frame.HEADER_MINLEN + len(metalayers) + len(body) + len(trailer)
-    header = _frame.build_header(cp, chunksize, nbytes, cbytes, frame_len, dthreads, FRAME_DIRECTORY, metalayers)
+    trailer = kept.trailer or _frame.build_trailer()
+    frame_len = _frame.HEADER_MINLEN + len(kept.metalayers) + len(body) + len(trailer)
+    header = _frame.build_header(cp, chunksize, nbytes, cbytes, frame_len, dthreads, FRAME_DIRECTORY, kept)
     return header + body + trailer
 
 
@@ -57,8 +57,7 @@ def create(dirpath: str, cp: CParams, dthreads: int, chunksize: int) -> None:
 
 
 def append_chunk(dirpath: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int,
-                 offsets: list[int], chunk: bytes, metalayers: bytes = _frame.EMPTY_METALAYERS,
-                 trailer: bytes = b"") -> tuple[int, int]:
+                 offsets: list[int], chunk: bytes, kept: Kept = NEW) -> tuple[int, int]:
     """Store ``chunk`` (a file unless special), then rewrite the index; return (offset entry, new cbytes).
 
     ``offsets`` are the entries before the append; ``nbytes`` is the total after it.
@@ -72,14 +71,14 @@ def append_chunk(dirpath: str, cp: CParams, dthreads: int, chunksize: int, nbyte
             raise ValueError(f"{dirpath!r}: no chunk file number left (the largest in use is {entry - 1})")
         _frame.atomic_write(chunk_path(dirpath, entry), chunk)
         cbytes += len(chunk)
-    index = build_index(cp, dthreads, chunksize, nbytes, cbytes, [*offsets, entry], metalayers, trailer)
+    index = build_index(cp, dthreads, chunksize, nbytes, cbytes, [*offsets, entry], kept)
     _frame.atomic_write(index_path(dirpath), index)
     return entry, cbytes
 
 
 def rewrite_header(dirpath: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int,
-                   metalayers: bytes = _frame.EMPTY_METALAYERS) -> None:
-    _frame.rewrite_header(index_path(dirpath), cp, dthreads, chunksize, nbytes, cbytes, FRAME_DIRECTORY, metalayers)
+                   kept: Kept = NEW) -> None:
+    _frame.rewrite_header(index_path(dirpath), cp, dthreads, chunksize, nbytes, cbytes, FRAME_DIRECTORY, kept)
 
 
 def read_sframe(dirpath: str) -> tuple[FrameInfo, list[bytes]]:

@@ -289,6 +289,7 @@ def test_append_keeps_metalayers_and_vlmetalayers(tmp_path):
     a = ref.open(p, mode="a")
     a.append_data(chunk_data(5))
     a.close()
+    assert open(p, "rb").read()[rframe.HAS_VLMETALAYERS_OFFSET] == 0xC3  # the header still says "has vlmeta"
     b = b2_open(p)
     assert b.nchunks == 6 and b[:] == joined([chunk_data(i) for i in range(6)])
     assert b.meta["m1"] == [1, 2, 3] and b.vlmeta["v1"] == "hello"
