@@ -5,6 +5,7 @@ memcpyed chunks (clevel 0, < 32 bytes, or output not fitting in ``nbytes + 32``)
 run detection (``csize == 0`` zero runs, negative ``csize`` + token for byte runs), all-zero
 chunks as special-zero chunks, raw streams stored with ``csize == stream size``.
 :func:`decompress_chunk` reads any regular/memcpyed/special chunk (extended or Blosc1 header).
+Both follow ``CParams.blosc2_target`` where python-blosc2 versions write different bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ import numpy as np
 
 from . import filters as _filters
 from . import registry
-from .params import MAX_TYPESIZE, USER_CODEC_MAX, USER_CODEC_MIN, Codec, CParams, Filter, SplitMode
+from .params import (
+    DEFAULT_BLOSC2_TARGET,
+    MAX_TYPESIZE,
+    USER_CODEC_MAX,
+    USER_CODEC_MIN,
+    Codec,
+    CParams,
+    Filter,
+    SplitMode,
+)
 
 # ---- format constants (c-blosc2 blosc2.h) -----------------------------------------------------
 VERSION_FORMAT = 5  # BLOSC2_VERSION_FORMAT_STABLE
@@ -144,8 +154,10 @@ def split_block(codec: int, clevel: int, splitmode: int, filters: list[int], typ
 
 
 def compute_blocksize(cp: CParams, nbytes: int) -> int:
-    """c-blosc2's stune ``next_blocksize`` (automatic when ``cp.blocksize == 0``)."""
-    typesize = effective_typesize(cp.typesize)
+    """c-blosc2's stune ``next_blocksize`` (automatic when ``cp.blocksize == 0``).
+
+    Runs before c-blosc2 caps typesizes above 255 to 1, so it sees the real typesize."""
+    typesize = int(cp.typesize)
     clevel = cp.clevel
     if nbytes < typesize:
         return 1
@@ -250,7 +262,11 @@ def _header(cp: CParams, flags: int, typesize: int, nbytes: int, blocksize: int,
     versionlz = registry.codec_version(codec) if is_user_codec(codec) else 1
     return _HEADER.pack(VERSION_FORMAT, versionlz, flags, typesize & 0xFF, nbytes, blocksize, cbytes,
                         bytes(int(f) for f in cp.filters), codec, int(cp.codec_meta),
-                        bytes(int(m) for m in cp.filters_meta), 0, blosc2_flags)
+                        bytes(int(m) & 0xFF for m in cp.filters_meta), 0, blosc2_flags)
+
+
+def _target(cp: CParams | None) -> int:
+    return int(getattr(cp, "blosc2_target", DEFAULT_BLOSC2_TARGET))
 
 
 def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
@@ -270,16 +286,12 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
     nblocks, leftover = divmod(nbytes, blocksize)
     if leftover:
         nblocks += 1
+    target = _target(cp)
     memcpyed = cp.clevel == 0 or nbytes < MIN_BUFFERSIZE
     destsize = nbytes + MAX_OVERHEAD
-    if not memcpyed and EXTENDED_HEADER_LENGTH + 4 * nblocks > destsize:
-        memcpyed = True
-    # c-blosc2 writes the *requested* blocksize (capped at nbytes) in the header when one was given.
-    # That only matters for memcpyed chunks; compressed ones use the effective blocksize so that the
-    # header always describes how the chunk was really cut.
-    header_blocksize = int(cp.blocksize) or blocksize
-    if nbytes > 0:
-        header_blocksize = min(header_blocksize, nbytes)
+    if not memcpyed and target >= 4 and EXTENDED_HEADER_LENGTH + 4 * nblocks > destsize:
+        memcpyed = True  # 2.x/3.x try to compress instead, fail, and memcpy keeping the flags
+    header_blocksize = _header_blocksize(cp, nbytes, blocksize, target)
     if is_user_codec(codec):
         registry.lookup(codec)  # unusable codec (unregistered/plugin): fail before storing anything
     src = src.view()
@@ -290,27 +302,39 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
             + src.tobytes()
     encode = _make_encoder(cp, schunk)
     dont_split = not split_block(codec, cp.clevel, cp.splitmode, filters, typesize, blocksize)
-    if blocksize < typesize:
-        dont_split = True
     fmt = _CODEC_TO_FORMAT.get(codec, FORMAT_UDCODEC)  # type: ignore[call-overload]
     flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE | _filter_flags(filters) | (FLAG_DONT_SPLIT if dont_split else 0) | (fmt << 5)
     try:
         body, all_zero = _compress_blocks(src, blocksize, nblocks, leftover, typesize, dont_split,
-                                          filters, fmeta, encode, destsize)
+                                          filters, fmeta, encode, destsize, target)
     except _Incompressible:
         flags |= FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
             + src.tobytes()
     if all_zero:
-        return _header(cp, flags, typesize, nbytes, blocksize, EXTENDED_HEADER_LENGTH,
+        return _header(cp, flags, typesize, nbytes, header_blocksize, EXTENDED_HEADER_LENGTH,
                        blosc2_flags=SPECIAL_ZERO << 4)
     cbytes = EXTENDED_HEADER_LENGTH + len(body)
     return _header(cp, flags, typesize, nbytes, blocksize, cbytes) + body
 
 
+def _header_blocksize(cp: CParams, nbytes: int, blocksize: int, target: int) -> int:
+    """Blocksize recorded in the header of a memcpyed or special-zero chunk.
+
+    blosc2 4.x records the *requested* blocksize (capped at nbytes) whenever one was given, even when
+    the chunk was cut at a smaller multiple of the typesize; 2.x/3.x record the effective one.
+    Compressed chunks always get the effective blocksize from the reference: 4.x's header makes such
+    chunks undecodable (in 4.x too), a blosc2 bug the reference does not reproduce."""
+    requested = int(cp.blocksize)
+    if target < 4 or not requested:
+        return blocksize
+    return min(requested, nbytes) if nbytes > 0 else requested
+
+
 def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: int, typesize: int,
                      dont_split: bool, filters: list[int], fmeta: list[int],
-                     encode: Callable[[np.ndarray, int], tuple[int, Any]], destsize: int) -> tuple[bytes, bool]:
+                     encode: Callable[[np.ndarray, int], tuple[int, Any]], destsize: int,
+                     target: int = DEFAULT_BLOSC2_TARGET) -> tuple[bytes, bool]:
     """Return (bstarts + streams, all_streams_are_zero_runs)."""
     bstarts = np.zeros(nblocks, dtype="<i4")
     parts: list[bytes | memoryview] = []
@@ -325,10 +349,14 @@ def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: in
         bsize = leftover if leftoverblock else blocksize
         block = src[start:start + bsize]
         if filtering:
-            block = _filters.forward(block, chunk0, j == 0, typesize, filters, fmeta)
+            block = _filters.forward(block, chunk0, j == 0, typesize, filters, fmeta, target)
             block.flags.writeable = False
         nstreams = typesize if (not dont_split and not leftoverblock) else 1
         neblock = bsize // nstreams
+        if neblock == 0:
+            # split block smaller than the typesize: c-blosc2 emits typesize empty "runs" per block,
+            # which never fits, so the chunk always ends up memcpyed
+            raise _Incompressible
         for s in range(nstreams):
             ntbytes += 4
             stream = block[s * neblock:(s + 1) * neblock]
@@ -423,8 +451,11 @@ def _make_decoder(h: ChunkHeader, schunk: Any) -> Callable[[np.ndarray, int], np
     return unsupported
 
 
-def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None) -> bytes:
-    """Decompress one Blosc2 chunk; the decoder is chosen by the codec id recorded in the chunk."""
+def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None, target: int | None = None) -> bytes:
+    """Decompress one Blosc2 chunk; the decoder is chosen by the codec id recorded in the chunk.
+
+    ``target`` (default: the ``blosc2_target`` of ``schunk``'s cparams, else 4) picks the blosc2
+    version whose decoding to follow (only SHUFFLE with non-zero filters_meta differs)."""
     h = parse_header(bytes(chunk) if isinstance(chunk, bytearray) else chunk)
     nbytes = h.nbytes
     if h.special:
@@ -450,6 +481,8 @@ def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None) 
     bstarts = np.frombuffer(chunk, dtype="<i4", count=nblocks, offset=h.header_len)
     decode = _make_decoder(h, schunk)
     filtering = any(f != Filter.NOFILTER for f in filters)
+    if target is None:
+        target = _target(getattr(schunk, "_cparams", None))
     out = np.empty(nbytes, dtype=np.uint8)
     block0: np.ndarray | None = None
     for j in range(nblocks):
@@ -484,7 +517,7 @@ def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None) 
                 pieces.append(cdata if csize == neblock else decode(cdata, neblock))
         block = pieces[0] if nstreams == 1 else np.concatenate(pieces)
         if filtering:
-            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta)
+            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target)
         out[j * blocksize:j * blocksize + bsize] = block
         if j == 0:
             block0 = out[:blocksize]
@@ -513,3 +546,25 @@ def make_special_chunk(special: int, nbytes: int, typesize: int, blocksize: int,
     filters = bytes(int(f) for f in cp.filters) if cp is not None else bytes(6)
     return _HEADER.pack(VERSION_FORMAT, 1, FLAG_SHUFFLE | FLAG_BITSHUFFLE, typesize & 0xFF, nbytes, blocksize,
                         EXTENDED_HEADER_LENGTH, filters, 0, 0, bytes(6), 0, special << 4)
+
+
+def special_chunk(cp: CParams, special: int, nbytes: int, value: bytes | None = None) -> bytes:
+    """The special chunk c-blosc2's ``blosc2_chunk_zeros/nans/uninit/repeatval`` write for ``cp``.
+
+    What python-blosc2's ``SChunk.fill_special`` (and frames' special chunks) hand out: an extended
+    header with BloscLZ's version byte, flags 0x05, no filters or codec, the automatic/requested
+    blocksize (stune) and, for SPECIAL_VALUE, the typesize bytes of ``value`` after the header."""
+    typesize = effective_typesize(int(cp.typesize))
+    if special == SPECIAL_VALUE:
+        if value is None or len(value) != typesize:
+            raise ValueError(f"SPECIAL_VALUE needs a value of typesize ({typesize}) bytes")
+        payload = bytes(value)
+    elif special in (SPECIAL_ZERO, SPECIAL_NAN, SPECIAL_UNINIT):
+        payload = b""
+    else:
+        raise ValueError(f"unknown special value {special}")
+    if nbytes % int(cp.typesize) and not (special == SPECIAL_ZERO and nbytes == 0):
+        raise ValueError(f"nbytes ({nbytes}) must be a multiple of typesize ({cp.typesize})")
+    blocksize = compute_blocksize(cp, nbytes)
+    return _HEADER.pack(VERSION_FORMAT, 1, FLAG_SHUFFLE | FLAG_BITSHUFFLE, typesize, nbytes, blocksize,
+                        EXTENDED_HEADER_LENGTH + len(payload), bytes(6), 0, 0, bytes(6), 0, special << 4) + payload

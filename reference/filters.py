@@ -1,6 +1,8 @@
-"""Blosc2 block filters in NumPy: byte shuffle, bit shuffle and delta (forward and backward).
+"""Blosc2 block filters in NumPy: byte shuffle, bit shuffle, delta and truncate-precision.
 
 All functions take and return 1-D uint8 arrays of one block; none loops over bytes in Python.
+Where python-blosc2 versions differ (see :mod:`.params` ``blosc2_target``) the functions take the
+target major version: 4 (c-blosc2 3.x) or 2/3 (c-blosc2 2.x).
 """
 
 from __future__ import annotations
@@ -9,27 +11,59 @@ import numpy as np
 
 from .params import MAX_FILTERS, Filter
 
-SUPPORTED_FILTERS = frozenset({Filter.NOFILTER, Filter.SHUFFLE, Filter.BITSHUFFLE, Filter.DELTA})
+SUPPORTED_FILTERS = frozenset({Filter.NOFILTER, Filter.SHUFFLE, Filter.BITSHUFFLE, Filter.DELTA, Filter.TRUNC_PREC})
 """Filters the reference can apply; any other id raises NotImplementedError when validated."""
+
+MANTISSA_BITS = {4: 23, 8: 52}
+"""Mantissa bits of IEEE 754 float32/float64: the only typesizes TRUNC_PREC accepts."""
 
 
 def check_pipeline(filters: list[int], filters_meta: list[int]) -> None:
-    """Raise NotImplementedError for filters the reference does not implement (or only partly)."""
-    active_before_delta = False
+    """Raise NotImplementedError for filters the reference does not implement."""
     for i, f in enumerate(filters):
         if f not in SUPPORTED_FILTERS:
             raise NotImplementedError(
                 f"filter {f} in slot {i} is not implemented by the reference "
-                f"(supported: NOFILTER, SHUFFLE, BITSHUFFLE, DELTA)"
+                f"(supported: NOFILTER, SHUFFLE, BITSHUFFLE, DELTA, TRUNC_PREC)"
             )
-        if f == Filter.DELTA and active_before_delta:
-            raise NotImplementedError(
-                f"DELTA in slot {i} after another active filter is not implemented by the reference "
-                "(c-blosc2 references raw chunk data there); put DELTA first"
-            )
-        if f != Filter.NOFILTER:
-            active_before_delta = True
     assert len(filters_meta) == MAX_FILTERS
+
+
+def as_int8(meta: int) -> int:
+    """A filters_meta byte as the signed value c-blosc2 reads (TRUNC_PREC takes an int8)."""
+    meta &= 0xFF
+    return meta - 256 if meta > 127 else meta
+
+
+def trunc_prec_zeroed_bits(prec_bits: int, typesize: int) -> int:
+    """Mantissa bits TRUNC_PREC clears; ValueError where c-blosc2's filter fails (and so does compression).
+
+    ``prec_bits >= 0`` keeps that many mantissa bits, ``< 0`` clears ``-prec_bits`` bits; only
+    typesizes 4 and 8 are accepted, and at least one mantissa bit must survive.
+    """
+    mant = MANTISSA_BITS.get(typesize)
+    if mant is None:
+        raise ValueError(f"TRUNC_PREC filter needs typesize 4 or 8 (float32/float64), got typesize {typesize}")
+    if abs(prec_bits) > mant:
+        raise ValueError(f"TRUNC_PREC precision must be within -{mant}..{mant} bits for typesize {typesize}, "
+                         f"got {prec_bits}")
+    zeroed = mant - prec_bits if prec_bits >= 0 else -prec_bits
+    if zeroed >= mant:
+        raise ValueError(f"TRUNC_PREC would clear all {mant} mantissa bits (filters_meta {prec_bits}, "
+                         f"typesize {typesize}); use 1..{mant} or -{mant - 1}..-1")
+    return zeroed
+
+
+def trunc_prec(block: np.ndarray, prec_bits: int, typesize: int) -> np.ndarray:
+    """Zero the low mantissa bits of every whole float32/float64 element; a partial tail is copied."""
+    zeroed = trunc_prec_zeroed_bits(prec_bits, typesize)
+    dt = np.dtype(f"<u{typesize}")
+    n = block.size // typesize
+    out = block.copy()
+    if zeroed:
+        w = out[: n * typesize].view(dt)
+        w &= dt.type((~((1 << zeroed) - 1)) & ((1 << (8 * typesize)) - 1))
+    return out
 
 
 def shuffle(block: np.ndarray, typesize: int) -> np.ndarray:
@@ -89,21 +123,26 @@ def _delta_word(typesize: int) -> np.dtype:
 
 
 def delta_forward(block: np.ndarray, dref: np.ndarray, first: bool, typesize: int) -> np.ndarray:
-    """Delta (XOR) encode: block 0 against itself shifted by one word, other blocks against block 0."""
+    """Delta (XOR) encode in words: block 0 as ``out[0] = dref[0]``, ``out[i] = block[i] ^ dref[i-1]``;
+    other blocks as ``block ^ dref``.  A trailing partial word is copied (c-blosc2 leaves it unset)."""
     dt = _delta_word(typesize)
     nw = block.size // dt.itemsize
     out = block.copy()
     w = block[: nw * dt.itemsize].view(dt)
     o = out[: nw * dt.itemsize].view(dt)
+    r = dref[: nw * dt.itemsize].view(dt)
     if first:
-        o[1:] = w[1:] ^ w[:-1]
+        if nw:
+            o[0] = r[0]
+            o[1:] = w[1:] ^ r[:-1]
     else:
-        o[:] = w ^ dref[: nw * dt.itemsize].view(dt)
+        o[:] = w ^ r
     return out
 
 
 def delta_backward(block: np.ndarray, dref: np.ndarray | None, first: bool, typesize: int) -> np.ndarray:
-    """Inverse of :func:`delta_forward`; ``dref`` is the already decoded block 0."""
+    """c-blosc2's delta decoder: block 0 is XOR-accumulated in place, other blocks XORed with
+    ``dref`` (the already fully decoded block 0)."""
     dt = _delta_word(typesize)
     nw = block.size // dt.itemsize
     out = block.copy()
@@ -116,31 +155,45 @@ def delta_backward(block: np.ndarray, dref: np.ndarray | None, first: bool, type
     return out
 
 
+def _shuffle_bytes(meta: int, typesize: int, target: int) -> int:
+    # blosc2 4.x (c-blosc2 3.x) shuffles in groups of filters_meta bytes when it is not 0;
+    # earlier versions ignore filters_meta for SHUFFLE.
+    return (meta & 0xFF or typesize) if target >= 4 else typesize
+
+
 def forward(block: np.ndarray, chunk0: np.ndarray, first: bool, typesize: int,
-            filters: list[int], filters_meta: list[int]) -> np.ndarray:
-    """Apply the filter pipeline (slots in increasing order) to one block."""
+            filters: list[int], filters_meta: list[int], target: int = 4) -> np.ndarray:
+    """Apply the filter pipeline (slots in increasing order) to one block.
+
+    ``chunk0`` is the raw (unfiltered) start of the chunk: DELTA encodes blocks other than the
+    first against it.  DELTA in block 0 references its own input in blosc2 4.x, but the raw block
+    in 2.x/3.x (where a DELTA after another filter therefore does not round-trip).
+    """
     out = block
     for f, meta in zip(filters, filters_meta, strict=True):
         if f == Filter.SHUFFLE:
-            out = shuffle(out, meta or typesize)
+            out = shuffle(out, _shuffle_bytes(meta, typesize, target))
         elif f == Filter.BITSHUFFLE:
             out = bitshuffle(out, typesize)
         elif f == Filter.DELTA:
-            out = delta_forward(out, chunk0, first, typesize)
+            dref = out if (first and target >= 4) else chunk0[: out.size]
+            out = delta_forward(out, dref, first, typesize)
+        elif f == Filter.TRUNC_PREC:
+            out = trunc_prec(out, as_int8(meta), typesize)
     return out
 
 
 def backward(block: np.ndarray, chunk0: np.ndarray | None, first: bool, typesize: int,
-             filters: list[int], filters_meta: list[int]) -> np.ndarray:
-    """Undo the filter pipeline (slots in decreasing order) on one block."""
+             filters: list[int], filters_meta: list[int], target: int = 4) -> np.ndarray:
+    """Undo the filter pipeline (slots in decreasing order) on one block; TRUNC_PREC is lossy (no-op)."""
     out = block
     for f, meta in zip(reversed(filters), reversed(filters_meta), strict=True):
         if f == Filter.SHUFFLE:
-            out = unshuffle(out, meta or typesize)
+            out = unshuffle(out, _shuffle_bytes(meta, typesize, target))
         elif f == Filter.BITSHUFFLE:
             out = bitunshuffle(out, typesize)
         elif f == Filter.DELTA:
             out = delta_backward(out, chunk0, first, typesize)
-        elif f != Filter.NOFILTER:
+        elif f not in (Filter.NOFILTER, Filter.TRUNC_PREC):
             raise NotImplementedError(f"filter {f} is not implemented by the reference")
     return out

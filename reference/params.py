@@ -1,6 +1,7 @@
 """Compression/decompression parameters mirroring python-blosc2 4.x (``CParams``, ``DParams``, enums).
 
 Defaults are blosc2 4.x's, except ``nthreads`` which defaults to 1 (the reference never uses threads).
+One field is the reference's own: ``blosc2_target`` (last, so blosc2's positional order is kept).
 Validation lives in :func:`validate_cparams` / :func:`validate_dparams`, so that building a dataclass
 is cheap and every container entry point (creation, setters, ``open``) validates the same way.
 """
@@ -22,6 +23,9 @@ MAX_BUFFERSIZE = 2**31 - 1 - 32
 """Largest chunk payload (BLOSC2_MAX_BUFFERSIZE)."""
 USER_CODEC_MIN = 160
 USER_CODEC_MAX = 255
+BLOSC2_TARGETS = (2, 3, 4)
+"""python-blosc2 major versions whose chunk bytes the reference can reproduce (see ``CParams.blosc2_target``)."""
+DEFAULT_BLOSC2_TARGET = 4
 
 
 class Codec(enum.IntEnum):
@@ -96,6 +100,18 @@ class CParams:
     filters: list[Filter | int] = field(default_factory=_default_filters)
     filters_meta: list[int] = field(default_factory=_default_filters_meta)
     tuner: Tuner = Tuner.STUNE
+    blosc2_target: int = DEFAULT_BLOSC2_TARGET
+    """Reference only: the python-blosc2 major version (2, 3 or 4) whose chunk bytes to reproduce.
+
+    4 (blosc2 4.x, c-blosc2 3.x) is the default.  2 and 3 (c-blosc2 2.x) write identical chunks and
+    differ from 4 in: SHUFFLE ignores ``filters_meta`` (4.x shuffles in groups of that many bytes);
+    DELTA in the first block references the raw block, not its filtered input (4.x), so DELTA after
+    another filter does not round-trip there; the header records the effective blocksize (4.x records
+    the requested one, capped at nbytes, even when it was rounded down to a multiple of the typesize);
+    a chunk whose header and block starts do not fit is memcpyed after a failed compression, keeping
+    the filter/split/codec flags (4.x memcpys up front, flags 0x07).  Decoding follows the same target
+    (only SHUFFLE with non-zero ``filters_meta`` decodes differently).  Not stored in frames.
+    """
 
     def __post_init__(self) -> None:
         # Pad short filter lists the way blosc2 does (filters fill the *first* slots).
@@ -154,8 +170,10 @@ def validate_cparams(cp: CParams) -> CParams:
     if not isinstance(cp.filters_meta, (list, tuple)) or len(cp.filters_meta) != MAX_FILTERS:
         raise ValueError(f"filters_meta must be a list of at most {MAX_FILTERS} ints, got {cp.filters_meta!r}")
     filters = [_enum_or_int(Filter, _check_int(f"filters[{i}]", f, 0, 255)) for i, f in enumerate(cp.filters)]
-    fmeta = [_check_int(f"filters_meta[{i}]", m, 0, 255) for i, m in enumerate(cp.filters_meta)]
+    # python-blosc2 takes filters_meta as int8 (TRUNC_PREC reads it signed): -1 and 255 are the same byte
+    fmeta = [_check_int(f"filters_meta[{i}]", m, -128, 255) & 0xFF for i, m in enumerate(cp.filters_meta)]
     tuner = _check_int("tuner", cp.tuner, 0, 255)
+    target = _check_int("blosc2_target", cp.blosc2_target, min(BLOSC2_TARGETS), max(BLOSC2_TARGETS))
     return CParams(
         codec=_enum_or_int(Codec, codec),
         codec_meta=codec_meta,
@@ -168,6 +186,7 @@ def validate_cparams(cp: CParams) -> CParams:
         filters=filters,
         filters_meta=fmeta,
         tuner=Tuner(_enum_or_int(Tuner, tuner)),
+        blosc2_target=target,
     )
 
 
