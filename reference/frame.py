@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import chunkformat as cf
-from .params import MAX_FILTERS, Codec, CParams, SplitMode, Tuner, _enum_or_int
+from .params import MAX_FILTERS, Codec, CParams, SplitMode, Tuner, _enum_or_int, validate_cparams
 
 MAGIC = b"b2frame\x00"
 HEADER_MINLEN = 87
@@ -294,10 +294,11 @@ def parse_frame(path: str, data: bytes, frame_type: int) -> tuple[FrameInfo, np.
     fmeta = list(data[fstart + 8:fstart + 8 + nfilters]) + [0] * (MAX_FILTERS - nfilters)
     splitmode = (data[OTHER_FLAGS_OFFSET] & 0x3) + 1
     try:
-        cp = CParams(codec=_enum_or_int(Codec, codec), codec_meta=data[CODEC_META_OFFSET], clevel=codec_flags >> 4,
-                     use_dict=bool(data[OTHER_FLAGS2_OFFSET] & 1), typesize=typesize, nthreads=max(cthreads, 1),
-                     blocksize=blocksize, splitmode=SplitMode(splitmode), filters=filters, filters_meta=fmeta,
-                     tuner=Tuner.STUNE)
+        cp = validate_cparams(CParams(
+            codec=_enum_or_int(Codec, codec), codec_meta=data[CODEC_META_OFFSET], clevel=codec_flags >> 4,
+            use_dict=bool(data[OTHER_FLAGS2_OFFSET] & 1), typesize=typesize, nthreads=max(cthreads, 1),
+            blocksize=blocksize, splitmode=SplitMode(splitmode), filters=filters, filters_meta=fmeta,
+            tuner=Tuner.STUNE))
     except (ValueError, TypeError) as exc:
         raise FrameFormatError(f"{path!r}: frame header holds invalid compression parameters: {exc}") from exc
     kept = Kept(bytes(data[HEADER_MINLEN:header_len]), bytes(data[trailer_start:frame_len]),
