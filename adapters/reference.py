@@ -6,10 +6,13 @@ The reference mirrors python-blosc2 4.x's public names, so the generic
 
 from __future__ import annotations
 
+import dataclasses
 from types import ModuleType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from udcodec.adapters.blosc2like import ModuleAdapter
+from udcodec.adapters.protocol import AdapterInfo, CParams
+from udcodec.reference.params import BLOSC2_TARGETS
 
 
 class ReferenceAdapter(ModuleAdapter):
@@ -24,3 +27,20 @@ class ReferenceAdapter(ModuleAdapter):
         # One adapter instance serves one check: start it from an empty registry even when the
         # process that forked it (e.g. a test worker) registered codecs in the reference before.
         self.module._reset_registry()
+        self.blosc2_target: int | None = None  # None: the reference's default (python-blosc2 4.x bytes)
+
+    def match_format_of(self, other: AdapterInfo) -> None:
+        """Write the chunk bytes ``other`` writes, when it is a python-blosc2 line the reference can target.
+
+        The interop byte-identity check calls this, so the reference is compared with python-blosc2
+        2.x/3.x on the bytes those versions write (``CParams.blosc2_target``).
+        """
+        major = other.version.split(".")[0]
+        if other.implementation == "python-blosc2" and major.isdigit() and int(major) in BLOSC2_TARGETS:
+            self.blosc2_target = int(major)
+
+    def native_cparams(self, cparams: CParams) -> Any:
+        native = super().native_cparams(cparams)
+        if self.blosc2_target is not None:
+            native = dataclasses.replace(native, blosc2_target=self.blosc2_target)
+        return native

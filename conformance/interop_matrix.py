@@ -24,6 +24,7 @@ class Config:
     codec: str = "zlib"  # "zlib": zlib or raw per block; "memcpy": every block raw
     data: str = "mixed"  # see make_data
     nbytes: int = CHUNK_BYTES
+    whole_items: bool = True  # False: exactly nbytes, even if that ends inside an item
 
     @property
     def label(self) -> str:
@@ -35,7 +36,12 @@ class Config:
 
     def data_bytes(self) -> int:
         ts = self.cparams.typesize
-        return max(self.nbytes // ts, 1) * ts
+        return max(self.nbytes // ts, 1) * ts if self.whole_items else self.nbytes
+
+    @property
+    def lossy(self) -> bool:
+        """Whether a correct round trip may change the data (truncated precision)."""
+        return "trunc_prec" in self.cparams.filters
 
     def with_codec(self, codec_id: int) -> CParams:
         return dataclasses.replace(self.cparams, codec=codec_id)
@@ -85,6 +91,7 @@ def configurations() -> list[Config]:
         out.append(Config("bitshuffle", _cp(ts, ("bitshuffle",), "auto")))
     for ts in (1, 2, 4, 8):
         out.append(Config("delta", _cp(ts, ("delta",))))
+    out.append(Config("delta", _cp(4, ("delta",)), nbytes=CHUNK_BYTES + 2, whole_items=False))
     for ts, bits in ((4, 10), (8, 23)):
         out.append(Config("trunc_prec", _cp(ts, ("trunc_prec",), filters_meta=(bits,)), data="floats"))
     out += [

@@ -339,8 +339,7 @@ def special_chunk_for(path: str, index: int, offset: int, nbytes: int, cp: CPara
     if special not in SPECIAL_OFFSETS:
         raise FrameFormatError(f"{path!r}: chunk {index} has offset 0x{offset & (2**64 - 1):016x}: "
                                f"special value {special} is not zeros (1), NaN (2) or uninit (4)")
-    typesize = int(cp.typesize)
-    return cf.make_special_chunk(special, nbytes, typesize if typesize <= 255 else 1, nbytes, cp)
+    return cf.special_chunk(cp, special, nbytes)
 
 
 def expected_nbytes(info: FrameInfo, index: int, nchunks: int) -> int | None:

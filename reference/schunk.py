@@ -43,7 +43,7 @@ class SChunk:
         cparams: CParams | dict[str, Any] | None = None,
         dparams: DParams | dict[str, Any] | None = None,
         urlpath: str | os.PathLike[str] | None = None,
-        contiguous: bool = True,
+        contiguous: bool | None = None,
         mode: str = "a",
         _opened: tuple[_frame.FrameInfo, list[bytes]] | None = None,
     ) -> None:
@@ -72,7 +72,8 @@ class SChunk:
         self._chunks: list[bytes] = []
         self._nbytes_list: list[int] = []
         self._urlpath = os.fspath(urlpath) if urlpath is not None else None
-        self._contiguous = bool(contiguous)
+        # blosc2's default: a frame (contiguous) when persisted, separate chunks in memory.
+        self._contiguous = (urlpath is not None) if contiguous is None else bool(contiguous)
         self._mode = mode
         self._stored_cbytes = 0  # bytes of stored (non-special) chunks in the frame
         self._offsets: list[int] = []
@@ -233,6 +234,11 @@ class SChunk:
             self._store(chunk, piece.size)
 
     def _store(self, chunk: bytes, nbytes: int) -> None:
+        special = (chunk[31] >> 4) & 0x7 if len(chunk) >= cf.EXTENDED_HEADER_LENGTH else 0
+        if self._contiguous and special in (cf.SPECIAL_ZERO, cf.SPECIAL_NAN, cf.SPECIAL_UNINIT):
+            # A frame keeps a special chunk as a marker in its offsets and hands back the special
+            # chunk c-blosc2 builds for it (also for in-memory contiguous containers, as blosc2 does).
+            chunk = cf.special_chunk(self._cparams, special, nbytes)
         if self._urlpath is None:
             self._chunks.append(chunk)
             self._nbytes_list.append(nbytes)

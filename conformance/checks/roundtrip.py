@@ -72,3 +72,23 @@ def slices(ctx: CheckContext) -> None:
             ctx.fail(f"get_slice({start}, {stop}) differs from the data: {first_difference(bytes(got), want)}")
 
     ctx.for_all(cases(), prop)
+
+
+@check("roundtrip.configurations", requires=("filters", "splitmode"))
+def configurations_roundtrip(ctx: CheckContext) -> None:
+    """Every configuration of the interop matrix (filters, pipelines, split modes, typesizes 1..255,
+    block sizes, raw blocks, runs) round-trips: the host reads back what it wrote."""
+    from udcodec.checks.interop import config_cparams, config_data, produce, register_test_codecs
+    from udcodec.interop_matrix import configurations
+
+    codec_id = int(ctx.param("id"))
+    register_test_codecs(ctx, ctx.adapter, codec_id)
+    failures = []
+    configs = configurations()
+    for cfg in configs:
+        data = config_data(cfg)
+        written = produce(ctx.adapter, cfg, config_cparams(cfg, codec_id), data)
+        if written.problem:
+            failures.append(f"{cfg.label}: {written.problem}")
+    if failures:
+        ctx.fail(f"{len(failures)} of {len(configs)} configurations do not round-trip:\n" + "\n".join(failures[:8]))
