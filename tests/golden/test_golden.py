@@ -156,14 +156,6 @@ def test_chunk_decodes_in_the_reference(name: str):
         ref._reset_registry()
 
 
-def _reference_xfail(name: str) -> Any:
-    if ENTRIES[name].kind == "sframe":
-        return pytest.param(name, marks=pytest.mark.xfail(
-            strict=False, reason="the reference cannot open sparse frames yet (support in progress)"))
-    return name
-
-
-@pytest.mark.parametrize("name", [_reference_xfail(n) for n in FRAMES])
 def test_frame_opens_in_the_reference(name: str, tmp_path: Path):
     entry = ENTRIES[name]
     data = golden.decode_vector(load_adapter("reference"), entry, workdir=tmp_path)
