@@ -156,6 +156,7 @@ def test_chunk_decodes_in_the_reference(name: str):
         ref._reset_registry()
 
 
+@pytest.mark.parametrize("name", FRAMES)
 def test_frame_opens_in_the_reference(name: str, tmp_path: Path):
     entry = ENTRIES[name]
     data = golden.decode_vector(load_adapter("reference"), entry, workdir=tmp_path)
