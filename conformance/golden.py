@@ -537,19 +537,12 @@ def read_chunk(entry: Entry, directory: Path | str | None = None) -> bytes:
     return entry.path(directory).read_bytes()
 
 
-def _append_chunk(native: Any, chunk: bytes) -> None:
-    if hasattr(native, "append_chunk"):
-        native.append_chunk(chunk)
-    else:  # python-blosc2 2.x/3.x
-        native.insert_chunk(int(native.nchunks), chunk)
-
-
 def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None = None,
                   workdir: Path | str | None = None) -> bytes:
     """Decode a vector with ``adapter``, registering its codec first; return every decoded byte.
 
-    A chunk is appended as is (``append_chunk``, or ``insert_chunk`` on python-blosc2 2.x/3.x) to
-    a container the adapter creates with the entry's parameters, then decompressed. A frame is
+    A chunk is appended as is (``Container.append_chunk``) to a container the adapter creates with
+    the entry's parameters, then decompressed. A frame is
     copied into ``workdir`` (default: a temporary directory) and opened there with
     ``adapter.open``, so the golden files are never written to; every chunk is decompressed.
     """
@@ -558,7 +551,7 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
     if entry.kind == "chunk":
         container = adapter.create(entry.params.cparams(), dparams, chunksize=entry.content.nbytes)
         try:
-            _append_chunk(container.native(), read_chunk(entry, directory))
+            container.append_chunk(read_chunk(entry, directory))
             return container.decompress_chunk(0)
         finally:
             container.close()

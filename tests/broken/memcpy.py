@@ -37,8 +37,10 @@ class StoresChunkRawOnRawBlockAdapter(ReferenceAdapter):
         super().__init__()
         original = cf._compress_blocks
 
+        encode_at = 8  # _compress_blocks(src, blocksize, nblocks, leftover, typesize, dont_split, filters, fmeta, encode, ...)
+
         def compress_blocks(*args: Any) -> Any:
-            *head, encode, destsize = args
+            encode = args[encode_at]
 
             def all_or_nothing(stream: Any, maxout: int) -> Any:
                 cbytes, out = encode(stream, maxout)
@@ -46,6 +48,6 @@ class StoresChunkRawOnRawBlockAdapter(ReferenceAdapter):
                     raise cf._Incompressible
                 return cbytes, out
 
-            return original(*head, all_or_nothing, destsize)
+            return original(*args[:encode_at], all_or_nothing, *args[encode_at + 1:])
 
         cf._compress_blocks = compress_blocks
