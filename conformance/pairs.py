@@ -15,6 +15,7 @@ from typing import Any
 from udcodec.outcomes import CheckResult, Outcome
 
 REFERENCE = "reference"
+NOT_APPLICABLE = "not applicable:"  # how a skip because the clause does not apply starts its message
 
 #: Which outcome of two wins when per-pair results merge (later in the tuple = worse).
 _SEVERITY = (Outcome.SKIP, Outcome.PASS, Outcome.XPASS, Outcome.XFAIL, Outcome.FAIL, Outcome.HANG, Outcome.CRASH,
@@ -43,6 +44,8 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
         if r.outcome != Outcome.PASS:
             lines.append(f"with peer {peer}: {r.outcome.value}: {r.message}".rstrip(": "))
     merged.message = "\n".join(lines)
+    if worst.outcome == Outcome.SKIP and all(r.message.startswith(NOT_APPLICABLE) for _, r in per_peer):
+        merged.message = f"{NOT_APPLICABLE} {merged.message}"  # still n/a for certificates and reports
     bad = next((r for _, r in per_peer if r.outcome == worst.outcome), worst)
     merged.counterexample, merged.reproduction = bad.counterexample, bad.reproduction
     merged.signal, merged.stderr_tail = bad.signal, bad.stderr_tail

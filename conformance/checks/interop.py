@@ -62,12 +62,15 @@ def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
     ``problem`` is set when the writer raised, or cannot read its own chunk back to ``data`` (to the
     data as the writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
     """
-    container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
+    try:
+        container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
+    except Exception as exc:  # noqa: BLE001 - reported per configuration
+        return Produced(None, None, f"{who.name} raised creating the container: {describe_exc(exc)}")
     try:
         try:
             container.append(data)
             chunk = container.get_chunk(0)
-        except Exception as exc:  # noqa: BLE001 - reported per configuration
+        except Exception as exc:  # noqa: BLE001
             return Produced(None, None, f"{who.name} raised writing it: {describe_exc(exc)}")
         try:
             own = container.decompress_chunk(0)

@@ -32,6 +32,8 @@ def test_merge_keeps_the_worst_outcome_and_every_peer() -> None:
                                              "q": {"f": {"identical": 0, "total": 1}}}
     assert merge("C-X", "a", [("p", _result(Outcome.SKIP)), ("q", _result(Outcome.PASS))]).outcome is Outcome.PASS
     assert merge("C-X", "a", [("p", _result(Outcome.CRASH)), ("q", _result(Outcome.FAIL))]).outcome is Outcome.CRASH
+    na = merge("C-X", "a", [("p", _result(Outcome.SKIP, "not applicable: no sparse frames"))])
+    assert na.outcome is Outcome.SKIP and na.message.startswith("not applicable:")
 
 
 def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> None:
