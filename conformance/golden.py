@@ -39,7 +39,15 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import yaml
-from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Adapter, Callback, CParams, DParams
+from udcodec.adapters.protocol import (
+    FILTER_IDS,
+    SPLITMODE_IDS,
+    Adapter,
+    AdapterInfo,
+    Callback,
+    CParams,
+    DParams,
+)
 
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
@@ -547,6 +555,9 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
     ``adapter.open``, so the golden files are never written to; every chunk is decompressed.
     """
     entry.codec.register(adapter)
+    match = getattr(adapter, "match_format_of", None)  # e.g. the reference reading as python-blosc2 2.x does
+    if callable(match):
+        match(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
     dparams = DParams(nthreads=1)
     if entry.kind == "chunk":
         container = adapter.create(entry.params.cparams(), dparams, chunksize=entry.content.nbytes)
@@ -616,6 +627,8 @@ PLANS: tuple[Plan, ...] = (
     Plan("zlib-shuffle-ts3-bs999", "chunk", "zlib", "records3", 3072, 3, ("shuffle",), blocksize=999),
     Plan("zlib-meta9-ts4-bs1024", "chunk", "zlib", "smooth-i32", 4096, 4, ("shuffle",), blocksize=1024,
          codec_meta=9, clevel=9),
+    # python-blosc2 4.x reads a SHUFFLE filters_meta as a byte-group size; 2.x/3.x ignore it.
+    Plan("zlib-shuffle-meta2-ts4", "chunk", "zlib", "smooth-i32", 4096, 4, ("shuffle",), filters_meta=(2,)),
     Plan("zlib-shuffle-ts8-forward-compat", "chunk", "zlib", "ramp-u64", 4096, 8, ("shuffle",),
          splitmode="forward_compat"),
     Plan("rle-nofilter-ts1", "chunk", "rle", "runs", 4096),

@@ -147,8 +147,10 @@ def test_chunk_decodes_in_the_reference(name: str):
     ref._reset_registry()
     try:
         ref.register_codec(entry.codec.name, entry.codec.id, encoder, decoder, entry.codec.version)
+        # The reference reads each vector as the python-blosc2 line that wrote it (blosc2_target).
         schunk = ref.SChunk(chunksize=entry.content.nbytes, cparams={"codec": entry.codec.id,
-                                                                     "typesize": entry.params.typesize},
+                                                                     "typesize": entry.params.typesize,
+                                                                     "blosc2_target": entry.library_major},
                             dparams={"nthreads": 1})
         schunk.append_chunk(golden.read_chunk(entry))
         assert schunk.decompress_chunk(0) == golden.expected_bytes(entry)
@@ -163,8 +165,15 @@ def test_frame_opens_in_the_reference(name: str, tmp_path: Path):
     assert data == golden.expected_bytes(entry)
 
 
+#: Vectors python-blosc2 4.x decodes wrongly: 2.x/3.x ignore SHUFFLE's filters_meta, 4.x reads it as a
+#: byte-group size (recorded in adapters/expectations/blosc2.yaml under INTEROP-GOLDEN).
+BLOSC2_4_MISREADS = {n for n in CHUNKS if ENTRIES[n].library_major < 4 and any(ENTRIES[n].params.filters_meta)
+                     and "shuffle" in ENTRIES[n].params.filters}
+
+
 @needs_blosc2_4
-@pytest.mark.parametrize("name", CHUNKS + FRAMES)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="4.x misreads"))
+                                  if n in BLOSC2_4_MISREADS else n for n in CHUNKS + FRAMES])
 def test_vector_decodes_in_blosc2_4(name: str, tmp_path: Path):
     entry = ENTRIES[name]
     adapter = load_adapter("blosc2")
