@@ -100,9 +100,11 @@ def build_certificate(
         if c.subject == subject
     }
     statuses = [c["status"] for c in clauses.values()]
+    codec = {"codec": record.codec} if subject == "codec" and record.codec is not None else {}
     return {
         "certificate_version": CERTIFICATE_VERSION,
         "spec": {"version": contract.version, "sha256": contract.sha256, "subject": subject},
+        **codec,  # a codec run certifies the codec (on the host named under "implementation")
         "harness": {"version": record.harness_version},
         "implementation": {
             "adapter": run.key,
@@ -214,6 +216,8 @@ def verify(cert: dict[str, Any], contract: Contract) -> Verification:
     """Whether ``cert`` (checked already) still holds against ``contract``."""
     impl = cert["implementation"]
     who = " ".join(x for x in (impl["name"] or impl["adapter"], impl["version"]) if x)
+    if cert.get("codec"):
+        who = f"codec {cert['codec']['name']!r} (id {cert['codec']['id']}) on {who}"
     level = cert["level"]
     spec = cert["spec"]
     head = (f"certificate: {who}, level {level}, spec {spec['version']} "

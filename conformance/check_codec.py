@@ -19,7 +19,8 @@ CODEC_OPTIONS = {"encoder": "--codec-encoder", "decoder": "--codec-decoder", "pl
                  "name": "--codec-name", "id": "--codec-id", "version": "--codec-version"}
 #: ``run`` options check-codec passes through unchanged (dest -> flag).
 PASSTHROUGH = {"spec": "--spec", "profile": "--profile", "timeout": "--timeout", "report_json": "--report-json",
-               "report_junit": "--report-junit", "report_markdown": "--report-markdown", "numprocesses": "-n"}
+               "report_junit": "--report-junit", "report_markdown": "--report-markdown", "numprocesses": "-n",
+               "certificate": "--certificate"}
 FLAGS = {"no_isolation": "--no-isolation", "verbose": "--verbose", "strict": "--strict"}
 
 
@@ -45,6 +46,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--report-json", metavar="PATH")
     p.add_argument("--report-junit", metavar="PATH")
     p.add_argument("--report-markdown", metavar="PATH")
+    p.add_argument("--certificate", metavar="PATH",
+                   help="certificate of the codec, one per host (PATH-<host>.json when several)")
     p.add_argument("-n", "--numprocesses", metavar="N")
     p.add_argument("--no-isolation", action="store_true")
     p.add_argument("--strict", action="store_true", help="also fail on xpass and stale expectations")

@@ -32,8 +32,13 @@ def check_codec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.Comple
 
 def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
-    proc = check_codec(env, *RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report), cwd=tmp_path)
+    proc = check_codec(env, *RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report),
+                       "--certificate", "cert.json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    cert = json.loads((tmp_path / "cert.json").read_text(encoding="utf-8"))
+    assert cert["spec"]["subject"] == "codec" and cert["level"] == "full"
+    assert cert["codec"]["encoder"] == "udcodec.examples.rle:encoder"
+    assert cert["implementation"]["adapter"] == "reference"
     data = json.loads(report.read_text(encoding="utf-8"))
     validate_report(data)
     assert sorted(r["clause"] for r in data["results"]) == CODEC_CLAUSES

@@ -102,6 +102,20 @@ def test_an_adapter_that_did_not_load_reaches_nothing() -> None:
     assert cert["level"] == "none" and cert["implementation"]["load_error"] == "boom"
 
 
+def test_a_codec_certificate_names_the_codec_and_its_host() -> None:
+    codec = {"name": "zc", "id": 200, "encoder": "m:enc", "decoder": "m:dec", "plugin": False, "metas": [0],
+             "version": 1}
+    ids = [c.id for c in load_contract() if c.subject == "codec"]
+    record = RunRecord("1.0.0", "0" * 64, adapters=[AdapterRun("blosc2", "blosc2", "python-blosc2", "4.14.1")],
+                       results=[CheckResult(c, "blosc2", Outcome.PASS, subject="codec") for c in ids], codec=codec)
+    cert = build_certificate(record, "blosc2", load_contract(), subject="codec")
+    check_certificate(cert)
+    assert cert["codec"] == codec and cert["implementation"]["name"] == "python-blosc2" and cert["level"] == "full"
+    assert "codec" not in build_certificate(_record(_all(Outcome.PASS)), "port", load_contract())
+    head = verify(cert, load_contract()).lines[0]
+    assert head.startswith("certificate: codec 'zc' (id 200) on python-blosc2 4.14.1, level full")
+
+
 def test_schema_is_valid_and_has_teeth() -> None:
     schema = load_named_schema("certificate.schema.json")
     jsonschema.Draft202012Validator.check_schema(schema)
