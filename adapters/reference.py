@@ -30,10 +30,12 @@ class ReferenceAdapter(ModuleAdapter):
         self.blosc2_target: int | None = None  # None: the reference's default (python-blosc2 4.x bytes)
 
     def match_format_of(self, other: AdapterInfo) -> None:
-        """Write the chunk bytes ``other`` writes, when it is a python-blosc2 line the reference can target.
+        """Write and read chunks as ``other`` does, when it is a python-blosc2 line the reference can target.
 
-        The interop byte-identity check calls this, so the reference is compared with python-blosc2
-        2.x/3.x on the bytes those versions write (``CParams.blosc2_target``).
+        Sets ``CParams.blosc2_target`` for the containers created afterwards. The interop byte-identity
+        check calls it, so the reference is compared with python-blosc2 2.x/3.x on the bytes those lines
+        write, and ``udcodec.golden.decode_vector`` does, so each golden vector is read as its writer's
+        line reads it.
         """
         major = other.version.split(".")[0]
         if other.implementation == "python-blosc2" and major.isdigit() and int(major) in BLOSC2_TARGETS:
