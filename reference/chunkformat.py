@@ -541,13 +541,6 @@ def _special(h: ChunkHeader, chunk: bytes | bytearray | memoryview) -> bytes:
     raise ValueError(f"unknown special value {h.special} in chunk header")
 
 
-def make_special_chunk(special: int, nbytes: int, typesize: int, blocksize: int, cp: CParams | None = None) -> bytes:
-    """A header-only special chunk (zeros/NaN/uninit), as frames reconstruct them."""
-    filters = bytes(int(f) for f in cp.filters) if cp is not None else bytes(6)
-    return _HEADER.pack(VERSION_FORMAT, 1, FLAG_SHUFFLE | FLAG_BITSHUFFLE, typesize & 0xFF, nbytes, blocksize,
-                        EXTENDED_HEADER_LENGTH, filters, 0, 0, bytes(6), 0, special << 4)
-
-
 def special_chunk(cp: CParams, special: int, nbytes: int, value: bytes | None = None) -> bytes:
     """The special chunk c-blosc2's ``blosc2_chunk_zeros/nans/uninit/repeatval`` write for ``cp``.
 

@@ -234,8 +234,8 @@ class SChunk:
             self._store(chunk, piece.size)
 
     def _store(self, chunk: bytes, nbytes: int) -> None:
-        special = (chunk[31] >> 4) & 0x7 if len(chunk) >= cf.EXTENDED_HEADER_LENGTH else 0
-        if self._contiguous and special in (cf.SPECIAL_ZERO, cf.SPECIAL_NAN, cf.SPECIAL_UNINIT):
+        special = _frame.special_of(chunk)
+        if self._contiguous and special:
             # A frame keeps a special chunk as a marker in its offsets and hands back the special
             # chunk c-blosc2 builds for it (also for in-memory contiguous containers, as blosc2 does).
             chunk = cf.special_chunk(self._cparams, special, nbytes)

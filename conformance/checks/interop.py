@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from udcodec.adapters.protocol import Adapter, CParams, DParams
@@ -96,11 +97,17 @@ def config_data(cfg: Config) -> bytes:
     return make_data(cfg.data, cfg.data_bytes(), cfg.cparams.typesize)
 
 
-def _try(fn: Callable[[], bytes]) -> tuple[bytes | None, str]:
+def _decodes(failures: list[str], what: str, decode: Callable[[], bytes], want: bytes) -> bool:
+    """Whether ``decode()`` gives ``want``; if not, why goes into ``failures`` under ``what``."""
     try:
-        return fn(), ""
-    except Exception as exc:  # noqa: BLE001 - reported per configuration
-        return None, describe_exc(exc)
+        got = decode()
+    except Exception as exc:  # noqa: BLE001 - reported per configuration or vector
+        failures.append(f"{what}: decoding raised {describe_exc(exc)}")
+        return False
+    if got != want:
+        failures.append(f"{what}: {first_difference(got, want)}")
+        return False
+    return True
 
 
 @check("interop.chunk_decode", requires=("append_chunk",))
@@ -120,13 +127,7 @@ def chunk_decode(ctx: CheckContext) -> None:
             unusable.append(f"{cfg.label}: {written.problem}")
             continue
         chunk, want = written.chunk, (written.own if cfg.lossy else data)
-        got, why = _try(lambda: _read_chunk(ctx.adapter, cp, chunk, len(data)))  # noqa: B023 - called at once
-        if got is None:
-            failures.append(f"{cfg.label}: decoding raised {why}")
-        elif got != want:
-            failures.append(f"{cfg.label}: {first_difference(got, want)}")
-        else:
-            decoded += 1
+        decoded += _decodes(failures, cfg.label, partial(_read_chunk, ctx.adapter, cp, chunk, len(data)), want)
     ctx.extra["unusable"] = unusable
     if failures:
         ctx.fail(f"{len(failures)} of {len(failures) + decoded} chunks written by {peer.name} did not decode in "
@@ -246,16 +247,8 @@ def golden_decode(ctx: CheckContext) -> None:
         what = f"{entry.name} ({entry.kind} by {entry.library} {entry.library_version})"
         workdir = ctx.tmpdir / entry.name
         workdir.mkdir()
-        try:
-            got = decode_vector(ctx.adapter, entry, workdir=workdir)
-        except Exception as exc:  # noqa: BLE001 - reported per vector
-            failures.append(f"{what}: {describe_exc(exc)}")
-            continue
-        want = expected_bytes(entry)
-        if got != want:
-            failures.append(f"{what}: {first_difference(got, want)}")
-        else:
-            decoded += 1
+        decoded += _decodes(failures, what, partial(decode_vector, ctx.adapter, entry, workdir=workdir),
+                            expected_bytes(entry))
     ctx.extra["golden_decoded"] = decoded
     if failures:
         ctx.fail(f"{len(failures)} of {len(failures) + decoded} golden vectors did not decode in {ctx.adapter.name}:\n"
