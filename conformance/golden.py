@@ -48,6 +48,7 @@ from udcodec.adapters.protocol import (
     CParams,
     DParams,
 )
+from udcodec.contract import yaml_lines
 
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
@@ -288,19 +289,6 @@ def _resolve(target: str) -> Callback:
 
 # ---- loading and validation ---------------------------------------------------------------------
 
-def _lines(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], int]]:
-    if node is None:
-        return
-    yield path, node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield path + (key.value,), key.start_mark.line + 1
-            yield from ((p, n) for p, n in _lines(value, path + (key.value,)) if p != path + (key.value,))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield from _lines(item, path + (i,))
-
-
 _Path = tuple[str | int, ...]
 
 
@@ -455,7 +443,7 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
         mark = getattr(exc, "problem_mark", None)
         problem = str(exc).replace("\n", " ")
         raise GoldenError(name, mark.line + 1 if mark else None, "<manifest>", "<yaml>", problem) from exc
-    lines = dict(_lines(node))
+    lines = dict(yaml_lines(node)) if node is not None else {}
     if not isinstance(data, dict):
         raise GoldenError(name, 1, "<manifest>", "<document>", "must be a mapping with 'format' and 'vectors'")
     for key in sorted(set(data) - {"format", "vectors"}, key=str):
