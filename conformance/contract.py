@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -51,7 +52,7 @@ class Clause:
     line: int
     versions: str | None = None
     timeout: float | None = None
-    pairwise: bool = False  # checked against every peer adapter (see udcodec.pairs)
+    pairwise: bool = False  # checked against every peer adapter (see udcodec.engine.pairs)
 
     @property
     def derived(self) -> bool:
@@ -242,3 +243,12 @@ def load_contract(directory: str | Path | None = None) -> Contract:
     version_file = directory / "VERSION"
     version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else "unversioned"
     return Contract(version=version, sha256=digest.hexdigest(), directory=directory, clauses=tuple(clauses))
+
+
+def contract_or_exit(directory: str | None) -> Contract:
+    """The contract in ``directory`` (default: bundled); a malformed one ends the command with exit 2."""
+    try:
+        return load_contract(directory)
+    except SpecError as exc:
+        print(f"udcodec: malformed spec: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc

@@ -6,8 +6,10 @@ import zlib
 from typing import Any
 
 import numpy as np
-from udcodec.checking import CheckContext, check, describe_exc, exception_chain, exception_types
+from udcodec.checks.api import CheckContext, check, describe_exc, exception_chain, exception_types
 from udcodec.checks.common import (
+    BLOCK,
+    SAMPLE,
     IdPool,
     cparams_for,
     fill,
@@ -18,12 +20,10 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.strategies import layouts, make_data
+from udcodec.strategies import layouts
 from udcodec.testcodecs import Call, Recorder, zlib_decoder, zlib_encoder
 
 #: Compressible data: four 1 KiB blocks of a smooth ramp (zlib shrinks it, so the decoder runs too).
-SAMPLE = make_data("arange", np.dtype("u1"), 4096, 3)
-BLOCK = 1024
 
 
 def _sample_container(ctx: CheckContext, codec_id: int, meta: int = 0) -> Any:

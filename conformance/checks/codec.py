@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Container, CParams
-from udcodec.checking import CheckContext, NotApplicable, check
+from udcodec.checks.api import CheckContext, NotApplicable, check
 from udcodec.checks.common import (
     cparams_for,
     fill,
@@ -28,10 +28,9 @@ from udcodec.checks.common import (
     read_back,
     require_needed,
 )
-from udcodec.codec_repro import direct_call, registration, through_host
-from udcodec.codec_subject import CodecSubject
-from udcodec.runner import rerun_command
+from udcodec.checks.repro import direct_call, registration, rerun_command, through_host
 from udcodec.strategies import ADVERSARIAL, Layout, layouts, make_data
+from udcodec.subject import CodecSubject
 
 CANARIES = (0xA5, 0x5A)
 

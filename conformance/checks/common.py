@@ -9,14 +9,18 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import Container, CParams, DParams
-from udcodec.checking import CheckContext
-from udcodec.strategies import Layout
+from udcodec.checks.api import CheckContext
+from udcodec.strategies import Layout, make_data
 
 #: First byte of the extended header fields, from the Blosc2 chunk format.
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
 HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 UDCODEC_FORMAT = 6  # compressor enumeration in flags bits 5..7: "defined in the user-defined codec slot"
 MEMCPYED_FLAG = 0x02
+
+#: A small compressible sample and a block size that splits it into several blocks.
+SAMPLE = make_data("arange", np.dtype("u1"), 4096, 3)
+BLOCK = 1024
 
 
 def literal(text: Any) -> Any:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from udcodec.adapters.protocol import DParams
-from udcodec.checking import CheckContext, check, describe_exc, exception_chain, exception_types
-from udcodec.checks.callbacks import BLOCK, SAMPLE
-from udcodec.checks.common import cparams_for, fill, new_container, register_pair
+from udcodec.checks.api import CheckContext, check, describe_exc, exception_chain, exception_types
+from udcodec.checks.common import BLOCK, SAMPLE, cparams_for, fill, new_container, register_pair
 from udcodec.testcodecs import Recorder
 
 

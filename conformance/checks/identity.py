@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-from udcodec.checking import CheckContext, check
-from udcodec.checks.callbacks import BLOCK, SAMPLE
+from udcodec.checks.api import CheckContext, check
 from udcodec.checks.common import (
+    BLOCK,
+    SAMPLE,
     cparams_for,
     fill,
     first_difference,
@@ -16,7 +17,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.fresh import run_fresh
+from udcodec.checks.fresh import run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 

@@ -1,39 +1,33 @@
 """Interoperability: chunks and frames written by one implementation are read by another.
 
 The pairwise checks run with two adapters in one process: ``ctx.peer`` writes, ``ctx.adapter``
-reads (see :mod:`udcodec.pairs` for which peers an adapter meets). Both register the same test
-codecs under the same ids. Configurations come from :mod:`udcodec.interop_matrix`.
+reads (see :mod:`udcodec.engine.pairs` for which peers an adapter meets). Both register the same test
+codecs under the same ids. Configurations come from :mod:`udcodec.sweep`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from udcodec.adapters.protocol import Adapter, CParams, DParams
-from udcodec.checking import CheckContext, NotApplicable, check, describe_exc
+from udcodec.adapters.protocol import Adapter, CParams
+from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
 from udcodec.checks.common import first_difference, header
-from udcodec.interop_matrix import Config, configurations, families, make_data
-from udcodec.testcodecs import memcpy_encoder, zlib_decoder, zlib_encoder
+from udcodec.checks.configs import (
+    DP,
+    config_cparams,
+    config_data,
+    produce,
+    read_chunk,
+    register_test_codecs,
+)
+from udcodec.sweep import configurations, families, make_data
 
-DP = DParams(nthreads=1)
 #: Chunks of the frame checks: (data recipe, bytes). Six chunks (c-blosc2 compresses the offsets of
 #: frames from four chunks on), a zeros chunk (stored as a special value) and a short last chunk.
 FRAME_CHUNKS = (("mixed", 16384), ("zeros", 16384), ("run", 16384), ("mixed", 16384), ("noise", 16384),
                 ("mixed", 1000))
-
-
-def register_test_codecs(ctx: CheckContext, who: Adapter, codec_id: int) -> None:
-    """Register zlib-or-raw as ``codec_id`` and always-raw as ``codec_id + 1`` (what configurations use)."""
-    for name, cid, enc in (("izlib", codec_id, zlib_encoder), ("imemcpy", codec_id + 1, memcpy_encoder)):
-        if who is ctx.peer and cid in who.registry():
-            continue  # adapter and peer share one registry (two adapters of the same library)
-        try:
-            who.register_codec(name, cid, enc, zlib_decoder)
-        except Exception as exc:  # noqa: BLE001
-            ctx.fail(f"{who.name}: registering a valid codec ({name!r}, id {cid}) was rejected: {describe_exc(exc)}")
 
 
 def _registered_pair(ctx: CheckContext) -> tuple[Adapter, int]:
@@ -42,59 +36,6 @@ def _registered_pair(ctx: CheckContext) -> tuple[Adapter, int]:
     register_test_codecs(ctx, ctx.adapter, codec_id)
     register_test_codecs(ctx, peer, codec_id)
     return peer, codec_id
-
-
-def config_cparams(cfg: Config, codec_id: int) -> CParams:
-    return cfg.with_codec(codec_id + (1 if cfg.codec == "memcpy" else 0))
-
-
-@dataclass(frozen=True)
-class Produced:
-    """A chunk one implementation wrote, what it reads back itself, and why it is unusable (if it is)."""
-
-    chunk: bytes | None
-    own: bytes | None
-    problem: str = ""
-
-
-def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
-    """Write ``data`` as one chunk with ``who`` and read it back with ``who``.
-
-    ``problem`` is set when the writer raised, or cannot read its own chunk back to ``data`` (to the
-    data as the writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
-    """
-    try:
-        container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
-    except Exception as exc:  # noqa: BLE001 - reported per configuration
-        return Produced(None, None, f"{who.name} raised creating the container: {describe_exc(exc)}")
-    try:
-        try:
-            container.append(data)
-            chunk = container.get_chunk(0)
-        except Exception as exc:  # noqa: BLE001
-            return Produced(None, None, f"{who.name} raised writing it: {describe_exc(exc)}")
-        try:
-            own = container.decompress_chunk(0)
-        except Exception as exc:  # noqa: BLE001
-            return Produced(chunk, None, f"{who.name} cannot read its own chunk: {describe_exc(exc)}")
-    finally:
-        container.close()
-    if own != data and not cfg.lossy:
-        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}")
-    return Produced(chunk, own)
-
-
-def _read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:
-    container = who.create(cparams=cp, dparams=DP, chunksize=nbytes)
-    try:
-        container.append_chunk(chunk)
-        return container.decompress_chunk(0)
-    finally:
-        container.close()
-
-
-def config_data(cfg: Config) -> bytes:
-    return make_data(cfg.data, cfg.data_bytes(), cfg.cparams.typesize)
 
 
 def _decodes(failures: list[str], what: str, decode: Callable[[], bytes], want: bytes) -> bool:
@@ -127,7 +68,7 @@ def chunk_decode(ctx: CheckContext) -> None:
             unusable.append(f"{cfg.label}: {written.problem}")
             continue
         chunk, want = written.chunk, (written.own if cfg.lossy else data)
-        decoded += _decodes(failures, cfg.label, partial(_read_chunk, ctx.adapter, cp, chunk, len(data)), want)
+        decoded += _decodes(failures, cfg.label, partial(read_chunk, ctx.adapter, cp, chunk, len(data)), want)
     ctx.extra["unusable"] = unusable
     if failures:
         ctx.fail(f"{len(failures)} of {len(failures) + decoded} chunks written by {peer.name} did not decode in "

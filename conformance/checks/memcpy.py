@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from udcodec.checking import CheckContext, check
+from udcodec.checks.api import CheckContext, check
 from udcodec.checks.common import (
     cparams_for,
     fill,

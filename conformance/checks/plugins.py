@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from udcodec.checking import (
+from udcodec.checks.api import (
     CheckContext,
     check,
     describe_exc,
@@ -10,8 +10,7 @@ from udcodec.checking import (
     exception_types,
     expect_rejection,
 )
-from udcodec.checks.callbacks import BLOCK, SAMPLE
-from udcodec.checks.common import cparams_for, literal, new_container
+from udcodec.checks.common import BLOCK, SAMPLE, cparams_for, literal, new_container
 
 
 @check("plugins.missing_plugin_fails_at_use", requires=("plugins",))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.checking import CheckContext, check, describe_exc, exception_types, expect_rejection
+from udcodec.checks.api import CheckContext, check, describe_exc, exception_types, expect_rejection
 from udcodec.checks.common import (
     IdPool,
     cparams_for,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from udcodec.checking import CheckContext, check
+from udcodec.checks.api import CheckContext, check
 from udcodec.checks.common import (
     cparams_for,
     fill,
@@ -78,8 +78,8 @@ def slices(ctx: CheckContext) -> None:
 def configurations_roundtrip(ctx: CheckContext) -> None:
     """Every configuration of the interop matrix (filters, pipelines, split modes, typesizes 1..255,
     block sizes, raw blocks, runs) round-trips: the host reads back what it wrote."""
-    from udcodec.checks.interop import config_cparams, config_data, produce, register_test_codecs
-    from udcodec.interop_matrix import configurations
+    from udcodec.checks.configs import config_cparams, config_data, produce, register_test_codecs
+    from udcodec.sweep import configurations
 
     codec_id = int(ctx.param("id"))
     register_test_codecs(ctx, ctx.adapter, codec_id)

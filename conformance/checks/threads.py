@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 from udcodec.adapters.protocol import DParams
-from udcodec.checking import CheckContext, check, exception_types, expect_rejection
+from udcodec.checks.api import CheckContext, check, exception_types, expect_rejection
 from udcodec.checks.common import cparams_for, fill, new_container, read_back, register_pair
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder

@@ -9,10 +9,12 @@ reason for a clause share one line.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import ReportValidationError, read_json
@@ -164,3 +166,11 @@ def write_matrix(paths: Sequence[str | Path], out: str | Path | None) -> int:
     for problem in problems:
         print(f"udcodec matrix: {problem}", file=sys.stderr)
     return 1 if problems or any(r.exit_status for _, r in records) else 0
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    matrix = sub.add_parser("matrix", help="merge JSON reports into one clause x implementation Markdown table")
+    matrix.add_argument("reports", nargs="+", metavar="JSON")
+    matrix.add_argument("-o", "--output", metavar="PATH", help="Markdown file (default: stdout)")
+    matrix.set_defaults(handler=lambda args: write_matrix(args.reports, args.output))
+    return matrix

@@ -13,11 +13,11 @@ from typing import NamedTuple
 
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
-from udcodec.codec_subject import CodecSubject
 from udcodec.contract import load_contract
+from udcodec.engine.runner import execute
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
-from udcodec.runner import execute
+from udcodec.subject import CodecSubject
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 if str(TESTS_DIR) not in sys.path:  # the broken codecs are imported as ``broken.codecs`` (tests/ on sys.path)

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
-from udcodec.codec_subject import CodecSubject
 from udcodec.contract import load_contract
+from udcodec.engine.runner import execute
 from udcodec.examples import doc_example
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
-from udcodec.runner import execute
+from udcodec.subject import CodecSubject
 
 CONTRACT = load_contract()
 CODEC_CLAUSES = [c.id for c in CONTRACT if c.subject == "codec"]

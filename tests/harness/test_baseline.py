@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from udcodec import cli
-from udcodec.baseline import Acceptance, plan_update
 from udcodec.contract import load_contract
-from udcodec.expectations import Expectation, Expectations, load_expectations
+from udcodec.expectations.baseline import Acceptance, plan_update
+from udcodec.expectations.model import Expectation, Expectations, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.model import AdapterRun, RunRecord
 from udcodec_cli import ACCEPTS256, Udcodec, read_report

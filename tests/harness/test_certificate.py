@@ -10,7 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 from udcodec import cli
-from udcodec.certificate import (
+from udcodec.contract import default_spec_dir, load_contract
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.certificate import (
     CertificateError,
     build_certificate,
     certificate_paths,
@@ -18,8 +20,6 @@ from udcodec.certificate import (
     load_certificate,
     verify,
 )
-from udcodec.contract import default_spec_dir, load_contract
-from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import load_named_schema
 from udcodec.reports.model import AdapterRun, RunRecord
 from udcodec_cli import Udcodec

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
 from udcodec import cli
-from udcodec.checking import CHECKS
+from udcodec.checks.api import CHECKS
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
 from udcodec_cli import ACCEPTS256

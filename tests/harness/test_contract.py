@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
 import yaml
-from udcodec.checking import CHECKS
+from udcodec.checks.api import CHECKS
 from udcodec.contract import Contract, SpecError, default_spec_dir, load_contract
+from udcodec.engine.runner import execute
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
-from udcodec.runner import execute
 
 REPO = Path(__file__).resolve().parents[2]
 DOC_PAGE = REPO.parent / "shared" / "seed" / "register_codec.txt"

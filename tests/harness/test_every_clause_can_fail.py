@@ -21,11 +21,11 @@ from typing import NamedTuple
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.checking import CHECKS
+from udcodec.checks.api import CHECKS
 from udcodec.contract import load_contract
+from udcodec.engine.runner import execute
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
-from udcodec.runner import execute
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 CONTRACT = load_contract()
@@ -150,7 +150,7 @@ def _params() -> list[object]:
 
 @pytest.fixture(scope="module", autouse=True)
 def broken_importable() -> Iterator[None]:
-    """Make ``broken.*`` importable here, in forked children and in ``udcodec.fresh`` processes."""
+    """Make ``broken.*`` importable here, in forked children and in ``udcodec.checks.fresh`` processes."""
     with pytest.MonkeyPatch.context() as mp:
         mp.syspath_prepend(str(TESTS_DIR))
         mp.setenv(

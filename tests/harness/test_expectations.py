@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from udcodec.adapters.loader import expectations_path
 from udcodec.contract import SpecError, load_contract
-from udcodec.expectations import Expectations, ExpectationsError, load_expectations
+from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 
 GOOD = """\
 adapter: myport

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from udcodec.adapters.loader import expectations_path
-from udcodec.expectations import Expectation, ExpectationsError, load_expectations
-from udcodec.expectations_edit import edit_text, new_file_text, render_entry, write_checked
+from udcodec.expectations.edit import edit_text, new_file_text, render_entry, write_checked
+from udcodec.expectations.model import Expectation, ExpectationsError, load_expectations
 
 TEXT = """\
 # header comment

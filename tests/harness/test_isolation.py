@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from udcodec.isolation import STDERR_TAIL_BYTES, Isolated, run_inline, run_isolated
+from udcodec.engine.isolation import STDERR_TAIL_BYTES, Isolated, run_inline, run_isolated
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="isolation forks")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from udcodec.engine.pairs import merge, peer_specs
 from udcodec.outcomes import CheckResult, Outcome
-from udcodec.pairs import merge, peer_specs
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from udcodec.adapters.loader import load_adapter
-from udcodec.checking import CheckContext, decode_example, encode_example
+from udcodec.checks.api import CheckContext, decode_example, encode_example
 from udcodec.contract import load_contract
-from udcodec.isolation import run_isolated
+from udcodec.engine.isolation import run_isolated
+from udcodec.engine.runner import execute, run_clause
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
-from udcodec.runner import execute, run_clause
 from udcodec.strategies import Layout
 
 MODULE = "udcodec_replay_adapters"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from udcodec.checking import decode_example, encode_example
+from udcodec.checks.api import decode_example, encode_example
 from udcodec.strategies import CONTENTS, DTYPES, Layout, ids_in, ids_outside, layouts, make_data
 
 FAST = settings(

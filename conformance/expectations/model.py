@@ -13,7 +13,7 @@ File format (YAML)::
         upstream: https://github.com/Blosc/python-blosc2/issues/1   # optional: where it is tracked
         expires: 2027-01-31     # optional: after this date `udcodec run --strict` fails on it
 
-``udcodec baseline update`` rewrites such a file from a fresh run (see :mod:`udcodec.baseline`).
+``udcodec baseline update`` rewrites such a file from a fresh run (see :mod:`udcodec.expectations.baseline`).
 """
 
 from __future__ import annotations

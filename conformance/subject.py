@@ -14,6 +14,8 @@ from typing import Any
 #: Codec ids a user codec may take (the documented range).
 USER_IDS = range(160, 256)
 DEFAULT_ID = 200
+#: The hosts a codec is checked on when none is named.
+DEFAULT_HOSTS = ("reference", "blosc2")
 
 
 class CodecSpecError(ValueError):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from udcodec.expectations import Expectation, ExpectationsError, load_expectations
+from udcodec.expectations.model import Expectation, ExpectationsError, load_expectations
 
 PLAIN_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 DEFAULT_HEADER = (

@@ -18,15 +18,16 @@ from typing import Any
 
 import pytest
 from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
-from udcodec.certificate import NOT_APPLICABLE_KEY
-from udcodec.codec_subject import DEFAULT_ID, CodecSpecError, CodecSubject
+from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
-from udcodec.expectations import Expectations, ExpectationsError, load_expectations
+from udcodec.engine.pairs import merge, peer_specs
+from udcodec.engine.runner import execute
+from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
-from udcodec.pairs import merge, peer_specs
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from udcodec.reports.certificate import NOT_APPLICABLE_KEY
 from udcodec.reports.model import RunRecord
-from udcodec.runner import execute, rerun_command
+from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
 
 RESULT_KEY = "udcodec_result"
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
@@ -126,7 +127,7 @@ class UdcodecRun:
         self.t0 = time.monotonic()
 
     def peers_of(self, slot: AdapterSlot) -> list[tuple[str, str]]:
-        """(spec, name) of every peer ``slot`` is checked against in a pairwise clause (see udcodec.pairs)."""
+        """(spec, name) of every peer ``slot`` is checked against in a pairwise clause (see udcodec.engine.pairs)."""
         loaded = [(s.spec, s.name) for s in self.adapters if not s.load_error]
         names = dict(loaded)
         return [(spec, names.get(spec, spec)) for spec in peer_specs(slot.spec, slot.name, loaded)]
@@ -212,9 +213,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 _RUN = pytest.StashKey[UdcodecRun]()
 #: Hosts a codec is checked on when no --udcodec-adapter is given.
-DEFAULT_HOSTS = ("reference", "blosc2")
-
-
 def _run(config: pytest.Config) -> UdcodecRun | None:
     return config.stash.get(_RUN, None)
 
@@ -386,7 +384,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _finish(run: UdcodecRun, session: pytest.Session) -> None:
-    from udcodec.session_report import build_record, write_reports
+    from udcodec.engine.session import build_record, write_reports
 
     command = session.config.option.udcodec_command
     if command:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shlex
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from udcodec.adapters.loader import load_adapter
-from udcodec.checking import (
+from udcodec.checks.api import (
     CHECKS,
     CapabilityMissing,
     CheckContext,
@@ -16,11 +15,12 @@ from udcodec.checking import (
     NotApplicable,
     raised_by_harness,
 )
-from udcodec.codec_subject import CodecSubject
+from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
-from udcodec.isolation import run_inline, run_isolated
+from udcodec.engine.isolation import run_inline, run_isolated
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import Profile
+from udcodec.subject import CodecSubject
 
 
 @dataclass
@@ -114,16 +114,3 @@ def execute(
         result.message = f"harness error: {got.error}"
         result.stderr_tail = got.stderr_tail or None
     return result
-
-
-def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None, peer_spec: str | None = None) -> str:
-    """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
-    if codec is None:
-        peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
-        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
-    subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
-               f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
-               f" --name {shlex.quote(codec.name)}")
-    metas = "".join(f" --meta {m}" for m in codec.metas)
-    return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
-            f" --only {clause.id} --no-isolation")

@@ -21,15 +21,17 @@ what changed in a newer spec and whether the clauses the level rests on are amon
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from udcodec import __version__
-from udcodec.contract import Clause, Contract
+from udcodec.contract import Clause, Contract, contract_or_exit
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import load_named_schema, schema_errors
 from udcodec.reports.model import RunRecord, count_outcomes, format_timestamp
@@ -251,3 +253,23 @@ def verify(cert: dict[str, Any], contract: Contract) -> Verification:
     else:
         out.lines.append(f"holds: no clause that level {level} rests on was added or changed")
     return out
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    verify_ = sub.add_parser("verify", help="check that a conformance certificate still holds for the spec")
+    verify_.add_argument("certificate", metavar="CERT")
+    verify_.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")
+    verify_.set_defaults(handler=cmd_verify)
+    return verify_
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``udcodec verify CERT``: 0 the certificate holds, 1 it does not, 2 a malformed certificate or spec."""
+    try:
+        certificate = load_certificate(args.certificate)
+    except CertificateError as exc:
+        print(f"udcodec: malformed certificate: {exc}", file=sys.stderr)
+        return 2
+    found = verify(certificate, contract_or_exit(args.spec))
+    print("\n".join(found.lines))
+    return 0 if found.holds else 1

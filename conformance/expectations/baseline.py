@@ -24,11 +24,17 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from udcodec.adapters.loader import expectations_path
-from udcodec.contract import Contract
-from udcodec.expectations import Expectation, Expectations, ExpectationsError, load_expectations
-from udcodec.expectations_edit import edit_text, new_file_text, write_checked
+from udcodec.contract import Contract, contract_or_exit
+from udcodec.expectations.edit import edit_text, new_file_text, write_checked
+from udcodec.expectations.model import (
+    Expectation,
+    Expectations,
+    ExpectationsError,
+    load_expectations,
+)
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import read_json
 from udcodec.reports.model import AdapterRun, RunRecord
@@ -273,3 +279,16 @@ def update(args: argparse.Namespace, contract: Contract) -> int:
         write_checked(given, edit_text(text, str(given), set(plan.drop), plan.replace, plan.append),
                       plan.wanted(entries))
     return 1 if plan.refused or plan.harness_errors else 0
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    baseline = sub.add_parser("baseline", help="the ratchet on an adapter's expectations file")
+    baseline_sub = baseline.add_subparsers(dest="baseline_command", required=True)
+    add_arguments(baseline_sub.add_parser(
+        "update", help="remove the entries whose clause passes now; add one only with --accept"))
+    baseline.set_defaults(handler=cmd_baseline)
+    return baseline
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    return update(args, contract_or_exit(args.spec))

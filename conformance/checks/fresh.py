@@ -1,4 +1,4 @@
-"""Open a persisted container in a fresh interpreter: ``python -m udcodec.fresh`` reads a JSON request on stdin.
+"""Open a persisted container in a fresh interpreter: ``python -m udcodec.checks.fresh`` reads a JSON request on stdin.
 
 Request: ``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}], "open": PATH}``.
 Answer on stdout: ``{"ok": true, "nchunks": N, "data": base64}`` or ``{"ok": false, "error": ..., "chain": [...]}``.
@@ -42,7 +42,7 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
 
 def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
     """Run ``serve`` in a new interpreter; a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``."""
-    proc = subprocess.run([sys.executable, "-m", "udcodec.fresh"], input=json.dumps(request), capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "udcodec.checks.fresh"], input=json.dumps(request), capture_output=True,
                           text=True, timeout=timeout)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:

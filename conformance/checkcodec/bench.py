@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from udcodec.adapters.loader import load_adapter
 from udcodec.adapters.protocol import CParams, DParams
-from udcodec.codec_subject import CodecSubject
+from udcodec.subject import CodecSubject
 
 CHUNK = 1 << 20
 BLOCK = 128 << 10

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from udcodec.certificate import CertificateError, write_certificates
-from udcodec.contract import Contract
-from udcodec.outcomes import Outcome
+from udcodec.contract import Clause, Contract
+from udcodec.expectations.model import Expectations
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.profiles import Profile
 from udcodec.reports import (
     AdapterRun,
     ClauseInfo,
@@ -19,12 +20,36 @@ from udcodec.reports import (
     write_junit,
     write_markdown,
 )
-
-if TYPE_CHECKING:
-    from udcodec.plugin import UdcodecRun
+from udcodec.reports.certificate import CertificateError, write_certificates
 
 
-def stale_expectations(run: UdcodecRun) -> list[StaleExpectation]:
+class Slot(Protocol):
+    """What the record needs of one adapter of the run."""
+
+    spec: str
+    name: str
+    implementation: str | None
+    version: str | None
+    load_error: str | None
+    expectations: Expectations | None
+
+
+class FinishedRun(Protocol):
+    """What the record needs of a finished run (the plugin's ``UdcodecRun``)."""
+
+    contract: Contract
+    profile: Profile
+    strict: bool
+    started: datetime
+    results: list[CheckResult]
+
+    @property
+    def adapters(self) -> list[Slot]: ...
+
+    def selected(self, clause: Clause) -> bool: ...
+
+
+def stale_expectations(run: FinishedRun) -> list[StaleExpectation]:
     """Entries that name no clause of the contract, whose clause now passes, or whose date expired."""
     known = set(run.contract.ids())
     outcome = {(r.adapter, r.clause): r.outcome for r in run.results}
@@ -42,7 +67,7 @@ def stale_expectations(run: UdcodecRun) -> list[StaleExpectation]:
     return stale
 
 
-def build_record(run: UdcodecRun, args: list[str], program: str | None = "") -> RunRecord:
+def build_record(run: FinishedRun, args: list[str], program: str | None = "") -> RunRecord:
     """Summarise the run; ``args`` follow ``program`` (default: this process's program name, None: none)."""
     stale = stale_expectations(run)
     results = sorted(run.results, key=lambda r: (r.clause, r.adapter))

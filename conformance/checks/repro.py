@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 import textwrap
 from typing import Any
 
 from udcodec.adapters.protocol import SPLITMODE_IDS, CParams
-from udcodec.codec_subject import CodecSubject
+from udcodec.contract import Clause
+from udcodec.subject import CodecSubject
 
 #: Data longer than this is regenerated from its recipe instead of being spelled out in hex.
 MAX_INLINE_BYTES = 4096
@@ -117,3 +119,16 @@ def through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cpar
         'assert got == data, "decompress(compress(data)) != data"',
         "",
     ])
+
+
+def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None, peer_spec: str | None = None) -> str:
+    """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
+    if codec is None:
+        peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
+        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
+    subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
+               f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
+               f" --name {shlex.quote(codec.name)}")
+    metas = "".join(f" --meta {m}" for m in codec.metas)
+    return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
+            f" --only {clause.id} --no-isolation")

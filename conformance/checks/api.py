@@ -28,9 +28,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Adapter
-from udcodec.codec_subject import CodecSubject
 from udcodec.contract import Clause
 from udcodec.profiles import Profile
+from udcodec.subject import CodecSubject
 
 
 class CheckFailed(AssertionError):

@@ -1,0 +1,57 @@
+"""``udcodec check-codec``: run a user codec through the codec clauses on every selected host.
+
+The command is ``udcodec run`` with the codec under test as subject: the same run options
+(:func:`udcodec.engine.run.add_run_options`), the hosts as adapters, and the codec options passed
+on to the pytest plugin.
+Exit status 0 iff the codec passes every MUST clause on every host (SHOULD failures are reported only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from udcodec.engine.run import add_run_options, execute_run
+from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser("check-codec", help="check a user codec (encoder/decoder pair or plugin) on each host",
+                       description="Check that a codec keeps its side of the register_codec contract.")
+    subject = p.add_argument_group("the codec")
+    subject.add_argument("--encoder", metavar="MODULE:FUNCTION")
+    subject.add_argument("--decoder", metavar="MODULE:FUNCTION")
+    subject.add_argument("--plugin", metavar="NAME", help="a dynamic plugin (registered with encoder=decoder=None)")
+    subject.add_argument("--name", help="codec name to register (default: FUNCTION_ID)")
+    subject.add_argument("--id", default=str(DEFAULT_ID), help=f"codec id, 160..255 (default {DEFAULT_ID})")
+    subject.add_argument("--meta", action="append", default=[], help="a codec meta the codec supports (repeatable; default 0)")
+    subject.add_argument("--version", dest="codec_version", default="1", help="codec version (default 1)")
+    p.add_argument("--host", action="append", default=[], metavar="ADAPTER",
+                   help="host to check on: reference, blosc2, an entry point or module:attribute (repeatable; "
+                        "default: reference and blosc2)")
+    add_run_options(p)
+    p.add_argument("--bench", action="store_true", help="also measure compress/decompress throughput on each host")
+    p.set_defaults(handler=cmd_check_codec)
+    return p
+
+
+def validate(args: argparse.Namespace) -> CodecSubject:
+    """Import and check the codec options once, before any host is started."""
+    return CodecSubject.build(encoder=args.encoder, decoder=args.decoder, plugin=args.plugin, name=args.name,
+                              id=args.id, metas=args.meta, version=args.codec_version)
+
+
+def cmd_check_codec(args: argparse.Namespace) -> int:
+    try:
+        codec = validate(args)
+    except CodecSpecError as exc:
+        print(f"udcodec check-codec: {exc}", file=sys.stderr)
+        return 2
+    hosts = args.host or list(DEFAULT_HOSTS)
+    code = execute_run(args, hosts)
+    if args.bench:
+        from udcodec.checkcodec.bench import print_bench
+
+        print_bench(codec, hosts)
+    return code

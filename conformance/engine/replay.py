@@ -1,0 +1,41 @@
+"""``udcodec replay``: re-run one failing example in this process, showing the traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from udcodec.contract import contract_or_exit
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    replay = sub.add_parser("replay", help="re-run one failing example in this process, showing the traceback")
+    replay.add_argument("clause")
+    replay.add_argument("--adapter", required=True, metavar="SPEC")
+    replay.add_argument("--example", required=True, help="the JSON payload from a report's reproduction line")
+    replay.add_argument("--spec", metavar="DIR")
+    replay.set_defaults(handler=cmd_replay)
+    return replay
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from udcodec.engine.runner import run_clause
+    from udcodec.profiles import get_profile
+
+    contract = contract_or_exit(args.spec)
+    try:
+        clause = contract.get(args.clause)
+        payload = json.loads(args.example)
+    except KeyError:
+        print(f"udcodec: no clause {args.clause!r}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as exc:
+        print(f"udcodec: --example is not JSON: {exc}", file=sys.stderr)
+        return 2
+    verdict = run_clause(args.adapter, clause, get_profile("dev"), replay=payload)
+    print(f"{clause.id}[{args.adapter}]: {verdict.outcome}")
+    if verdict.message:
+        print(verdict.message)
+    return 0 if verdict.outcome == "pass" else 1

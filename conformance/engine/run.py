@@ -1,0 +1,119 @@
+"""``udcodec run``: the contract against adapters, as a pytest session driven by :mod:`udcodec.engine.plugin`.
+
+:func:`add_run_options` is the one definition of the options ``run`` and ``check-codec`` share, and
+:func:`pytest_args` the one translation of them into the plugin's ``--udcodec-*`` options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from udcodec.contract import Contract, contract_or_exit
+from udcodec.profiles import DEFAULT_PROFILE, PROFILES
+
+#: The codec options of ``check-codec`` (namespace attribute -> plugin option).
+CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",
+                 "name": "--udcodec-codec-name", "id": "--udcodec-codec-id",
+                 "codec_version": "--udcodec-codec-version"}
+
+
+def add_spec_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every run of checks takes (``run`` and ``check-codec``)."""
+    add_spec_option(parser)
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
+    parser.add_argument("--only", action="append", default=[], metavar="GLOB", help="run only clause ids matching")
+    parser.add_argument("--skip", action="append", default=[], metavar="GLOB", help="leave out clause ids matching")
+    parser.add_argument("--timeout", type=float, metavar="S", help="per-check timeout in seconds")
+    parser.add_argument("--no-isolation", action="store_true", help="debug: run checks in-process")
+    parser.add_argument("--strict", action="store_true", help="also fail on xpass and stale expectations")
+    parser.add_argument("--report-json", metavar="PATH")
+    parser.add_argument("--report-junit", metavar="PATH")
+    parser.add_argument("--report-markdown", metavar="PATH")
+    parser.add_argument("--certificate", metavar="PATH",
+                        help="write a conformance certificate per adapter (PATH-<adapter>.json when several)")
+    parser.add_argument("-n", "--numprocesses", metavar="N",
+                        help="distribute checks over N processes (pytest-xdist; 'auto')")
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    run = sub.add_parser("run", help="check adapters against the contract")
+    run.add_argument("--adapter", action="append", required=True, metavar="SPEC",
+                     help="reference, blosc2, an entry-point name, or module:attribute (repeatable)")
+    add_run_options(run)
+    run.add_argument("--expectations", action="append", default=[], metavar="ADAPTER=PATH")
+    run.add_argument("--no-expectations", action="store_true", help="ignore every expectations file")
+    run.add_argument("--list-failing", action="store_true",
+                     help="print only the ids of the clauses that did not pass (stdout), one a line")
+    run.set_defaults(handler=cmd_run)
+    return run
+
+
+def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Contract) -> list[str]:
+    """The pytest command line of a run with ``args`` (a namespace of :func:`add_run_options`)."""
+    out = [str(contract.directory), "--rootdir", str(contract.directory.parent), "--confcutdir",
+           str(contract.directory), "-p", "no:cacheprovider", "-o", "python_files=", "-o", "testpaths=",
+           "-o", "addopts=", "--assert=plain", "--udcodec-profile", args.profile]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        out += ["-p", "udcodec.engine.plugin"]
+    out += ["-v" if args.verbose else "-q", "-rN"]
+    if args.spec:
+        out += ["--udcodec-spec", args.spec]
+    for spec in adapters:
+        out += ["--udcodec-adapter", spec]
+    for item in getattr(args, "expectations", []):
+        out += ["--udcodec-expectations", item]
+    for glob in args.only:
+        out += ["--udcodec-only", glob]
+    for glob in args.skip:
+        out += ["--udcodec-skip", glob]
+    flags = {"--udcodec-no-expectations": getattr(args, "no_expectations", False), "--udcodec-strict": args.strict,
+             "--udcodec-no-isolation": args.no_isolation}
+    out += [flag for flag, on in flags.items() if on]
+    for option, value in (("--udcodec-timeout", args.timeout), ("--udcodec-report-json", args.report_json),
+                          ("--udcodec-report-junit", args.report_junit),
+                          ("--udcodec-report-markdown", args.report_markdown),
+                          ("--udcodec-certificate", args.certificate)):
+        if value is not None:
+            out += [option, str(value)]
+    if args.numprocesses:
+        out += ["-n", args.numprocesses, "-p", "xdist"]
+    for dest, option in CODEC_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            out += [option, str(value)]
+    for meta in getattr(args, "meta", []):
+        out += ["--udcodec-codec-meta", str(meta)]
+    out += ["--udcodec-command", json.dumps(["udcodec", *args.argv])]
+    return out
+
+
+def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
+    """Run the session; 0 all as expected, 1 something unexpected, 2 bad input (pytest's own codes above)."""
+    import pytest
+
+    contract = contract_or_exit(args.spec)  # fail early, with a clear message, on a bad spec
+    if args.numprocesses and args.no_isolation:
+        print("udcodec: -n cannot be combined with --no-isolation", file=sys.stderr)
+        return 2
+    argv = pytest_args(args, adapters, contract)
+    if getattr(args, "list_failing", False):
+        from udcodec.expectations.list_failing import run_listing_failing
+
+        code = run_listing_failing(argv)
+    else:
+        code = pytest.main(argv)
+    return 0 if code == 0 else (1 if code in (1, 5) else int(code))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return execute_run(args, args.adapter)

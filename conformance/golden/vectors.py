@@ -1,0 +1,115 @@
+"""Golden vectors as files: digests, verification against the manifest, decoding with any adapter."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from udcodec.adapters.protocol import (
+    Adapter,
+    AdapterInfo,
+    DParams,
+)
+from udcodec.golden.manifest import Entry, GoldenMismatch
+from udcodec.golden.recipes import RECIPES
+
+# ---- content and files ----------------------------------------------------------------------------
+
+def expected_bytes(entry: Entry) -> bytes:
+    """The decoded content of ``entry``, rebuilt from its recipe (not checked against its sha256)."""
+    return RECIPES[entry.content.recipe](entry.content.nbytes, entry.chunksize)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tree_sha256(directory: Path) -> str:
+    """The stable digest of a directory (see the module docstring)."""
+    digest = hashlib.sha256()
+    files = sorted((p for p in directory.rglob("*") if p.is_file()), key=lambda p: p.relative_to(directory).as_posix())
+    for p in files:
+        data = p.read_bytes()
+        digest.update(p.relative_to(directory).as_posix().encode("utf-8") + b"\0")
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def path_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, or :func:`tree_sha256` of a directory."""
+    return tree_sha256(path) if path.is_dir() else sha256_hex(path.read_bytes())
+
+
+def verify_file(entry: Entry, directory: Path | str | None = None) -> None:
+    """Check that the vector's file (or directory) exists, has the right type and its sha256.
+
+    Raises :class:`GoldenMismatch` naming the entry, the field and both digests.
+    """
+    path = entry.path(directory)
+    want_dir = entry.kind == "sframe"
+    if not path.exists():
+        raise GoldenMismatch(entry.name, "file", f"{path} does not exist")
+    if path.is_dir() != want_dir:
+        raise GoldenMismatch(entry.name, "file", f"{path} should be a {'directory' if want_dir else 'file'}")
+    found = path_sha256(path)
+    if found != entry.sha256:
+        raise GoldenMismatch(entry.name, "sha256", f"{path}: manifest {entry.sha256}, file {found}")
+
+
+def verify_content(entry: Entry) -> None:
+    """Check that the recipe rebuilds ``content.nbytes`` bytes with ``content.sha256``."""
+    data = expected_bytes(entry)
+    if len(data) != entry.content.nbytes:
+        raise GoldenMismatch(entry.name, "content.nbytes", f"recipe gives {len(data)} bytes, manifest {entry.content.nbytes}")
+    found = sha256_hex(data)
+    if found != entry.content.sha256:
+        raise GoldenMismatch(entry.name, "content.sha256", f"manifest {entry.content.sha256}, recipe {found}")
+
+
+def read_chunk(entry: Entry, directory: Path | str | None = None) -> bytes:
+    """The bytes of a ``chunk`` vector."""
+    if entry.kind != "chunk":
+        raise ValueError(f"{entry.name} is a {entry.kind}, not a chunk")
+    return entry.path(directory).read_bytes()
+
+
+def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None = None,
+                  workdir: Path | str | None = None) -> bytes:
+    """Decode a vector with ``adapter``, registering its codec first; return every decoded byte.
+
+    A chunk is appended as is (``Container.append_chunk``) to a container the adapter creates with
+    the entry's parameters, then decompressed. A frame is
+    copied into ``workdir`` (default: a temporary directory) and opened there with
+    ``adapter.open``, so the golden files are never written to; every chunk is decompressed.
+    """
+    entry.codec.register(adapter)
+    match = getattr(adapter, "match_format_of", None)  # e.g. the reference reading as python-blosc2 2.x does
+    if callable(match):
+        match(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
+    dparams = DParams(nthreads=1)
+    if entry.kind == "chunk":
+        container = adapter.create(entry.params.cparams(), dparams, chunksize=entry.content.nbytes)
+        try:
+            container.append_chunk(read_chunk(entry, directory))
+            return container.decompress_chunk(0)
+        finally:
+            container.close()
+    with tempfile.TemporaryDirectory(prefix="udcodec-golden-") as tmp:
+        base = Path(workdir) if workdir is not None else Path(tmp)
+        copy = base / PurePosixPath(entry.file).name
+        source = entry.path(directory)
+        if copy.is_dir():
+            shutil.rmtree(copy)
+        if source.is_dir():
+            shutil.copytree(source, copy)
+        else:
+            shutil.copyfile(source, copy)
+        opened = adapter.open(str(copy), dparams)
+        try:
+            return b"".join(opened.decompress_chunk(i) for i in range(opened.nchunks))
+        finally:
+            opened.close()
+
+
