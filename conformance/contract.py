@@ -5,6 +5,7 @@ A malformed spec raises :class:`SpecError` naming the file, the line and the fie
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
@@ -252,3 +253,8 @@ def contract_or_exit(directory: str | None) -> Contract:
     except SpecError as exc:
         print(f"udcodec: malformed spec: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+
+
+def add_spec_option(parser: argparse.ArgumentParser) -> None:
+    """``--spec DIR``, the one definition every subcommand that reads the contract uses."""
+    parser.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")

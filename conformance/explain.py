@@ -8,17 +8,17 @@ import sys
 import textwrap
 from typing import Any
 
-from udcodec.contract import contract_or_exit
+from udcodec.contract import add_spec_option, contract_or_exit
 
 
 def add_parsers(sub: Any) -> None:
     lst = sub.add_parser("list", help="list clauses, their levels and checks")
-    lst.add_argument("--spec", metavar="DIR")
+    add_spec_option(lst)
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(handler=cmd_list)
     explain = sub.add_parser("explain", help="show one clause: source text, checks and their parameters")
     explain.add_argument("clause")
-    explain.add_argument("--spec", metavar="DIR")
+    add_spec_option(explain)
     explain.set_defaults(handler=cmd_explain)
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from udcodec.contract import contract_or_exit
+from udcodec.contract import add_spec_option, contract_or_exit
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     replay.add_argument("clause")
     replay.add_argument("--adapter", required=True, metavar="SPEC")
     replay.add_argument("--example", required=True, help="the JSON payload from a report's reproduction line")
-    replay.add_argument("--spec", metavar="DIR")
+    add_spec_option(replay)
     replay.set_defaults(handler=cmd_replay)
     return replay
 

@@ -13,17 +13,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec.contract import Contract, contract_or_exit
+from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
 #: The codec options of ``check-codec`` (namespace attribute -> plugin option).
 CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",
                  "name": "--udcodec-codec-name", "id": "--udcodec-codec-id",
                  "codec_version": "--udcodec-codec-version"}
-
-
-def add_spec_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from udcodec.adapters.loader import expectations_path
-from udcodec.contract import Contract, contract_or_exit
+from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.expectations.edit import edit_text, new_file_text, write_checked
 from udcodec.expectations.model import (
     Expectation,
@@ -78,7 +78,7 @@ def add_arguments(update: argparse.ArgumentParser) -> None:
     update.add_argument("--adapter", required=True, metavar="SPEC", help="the adapter whose baseline to update")
     update.add_argument("--expectations", metavar="PATH",
                         help="the expectations file (default: the one shipped with a built-in adapter); created if missing")
-    update.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")
+    add_spec_option(update)
     update.add_argument("--profile", default="ci", choices=("dev", "ci", "thorough"))
     update.add_argument("--only", action="append", default=[], metavar="GLOB",
                         help="run only these clauses (entries for the others are kept)")

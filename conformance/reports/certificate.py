@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from udcodec import __version__
-from udcodec.contract import Clause, Contract, contract_or_exit
+from udcodec.contract import Clause, Contract, add_spec_option, contract_or_exit
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import load_named_schema, schema_errors
 from udcodec.reports.model import RunRecord, count_outcomes, format_timestamp
@@ -258,7 +258,7 @@ def verify(cert: dict[str, Any], contract: Contract) -> Verification:
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     verify_ = sub.add_parser("verify", help="check that a conformance certificate still holds for the spec")
     verify_.add_argument("certificate", metavar="CERT")
-    verify_.add_argument("--spec", metavar="DIR", help="contract directory (default: the bundled spec)")
+    add_spec_option(verify_)
     verify_.set_defaults(handler=cmd_verify)
     return verify_
 
