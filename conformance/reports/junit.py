@@ -97,7 +97,7 @@ def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: boo
             case,
             "skipped",
             result.message or None,
-            type="skip",
+            type=Outcome.SKIP.value,
             message=_attr(result.message or "skipped"),
         )
         return "skipped"
@@ -106,7 +106,7 @@ def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: boo
             case,
             "skipped",
             result.message or None,
-            type="n/a",
+            type=Outcome.NOT_APPLICABLE.value,
             message=_attr(f"n/a: {result.message or 'the clause does not apply'}"),
         )
         return "skipped"
