@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from udcodec import cli
-from udcodec.outcomes import PYTEST_OUTCOMES, Outcome
+from udcodec.outcomes import PYTEST_OUTCOMES, CheckResult, Outcome
 from udcodec.reports import RunRecord, load_schema, read_json, write_json
+from udcodec.reports.certificate import clause_status
+from udcodec.reports.json_report import load_named_schema
 from udcodec.reports.markdown import SYMBOLS
 from udcodec.reports.model import OUTCOME_ORDER
 from udcodec.reports.terminal import COLORS, WORDS
@@ -33,12 +35,16 @@ def test_an_outcome_without_a_pytest_mapping_is_an_error(monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("outcome", list(Outcome), ids=lambda o: o.value)
-def test_every_outcome_has_words_symbols_and_a_schema_entry(outcome: Outcome) -> None:
+def test_every_outcome_has_words_symbols_and_schema_entries(outcome: Outcome) -> None:
     assert WORDS[outcome] and COLORS[outcome] and SYMBOLS[outcome]
     defs = load_schema()["$defs"]
     assert outcome.value in defs["outcome"]["enum"]
     assert outcome.value in defs["counts"]["required"] and outcome.value in defs["counts"]["properties"]
     assert outcome in OUTCOME_ORDER
+    certificate = load_named_schema("certificate.schema.json")["properties"]
+    assert clause_status(CheckResult("C-X", "a", outcome)) in (
+        certificate["clauses"]["additionalProperties"]["properties"]["status"]["enum"])
+    assert outcome.value in certificate["counts"]["required"]
 
 
 def test_outcomes_are_told_apart_in_every_format() -> None:
