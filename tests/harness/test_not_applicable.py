@@ -132,3 +132,12 @@ def test_n_a_is_not_failing_nor_a_reason_to_drop_or_accept_an_entry() -> None:
                           [Acceptance("REG-ID-TYPE", reason="r")], load_contract())
     assert na_only.errors == ["--accept REG-ID-TYPE: its outcome is n/a; only a failing clause (fail, crash, "
                               "hang) can be accepted"]
+
+
+def test_plain_pytest_counts_n_a_as_skipped_and_says_why(pytester: pytest.Pytester, na_spec: Path) -> None:
+    result = pytester.runpytest_subprocess(
+        str(na_spec / "na.yaml"), "-p", "no:cacheprovider", "--assert=plain", "-rs", "--udcodec-profile", "dev",
+        "--udcodec-adapter", "reference", "--udcodec-spec", str(na_spec), "--udcodec-only", "NA-PAIRWISE",
+    )  # fmt: skip
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED *n/a: a pairwise clause needs a peer; add a second --adapter"])
