@@ -64,7 +64,7 @@ def run_once(name: str, profile: str, workdir: str, index: int) -> dict[str, Any
                          f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     with open(report, encoding="utf-8") as fh:
         data = json.load(fh)
-    unexpected = [r for r in data["results"] if r["outcome"] not in ("pass", "xfail", "skip")]
+    unexpected = [r for r in data["results"] if r["outcome"] not in ("pass", "xfail", "skip", "n/a")]
     if proc.returncode != 0 or unexpected:
         print(f"warning: {name} run {index + 1} exited {proc.returncode}", file=sys.stderr)
         for r in unexpected:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+#: The outcomes pytest itself knows.
+PytestOutcome = Literal["passed", "failed", "skipped"]
 
 
 class Outcome(enum.StrEnum):
@@ -12,11 +15,30 @@ class Outcome(enum.StrEnum):
     FAIL = "fail"
     XFAIL = "xfail"  # failed, and the adapter's expectations file said it would
     XPASS = "xpass"  # expected to fail, but passed
-    SKIP = "skip"  # the adapter lacks a capability the check needs, or the clause does not apply
+    SKIP = "skip"  # the adapter lacks a capability the check needs
+    NOT_APPLICABLE = "n/a"  # the clause does not apply to this implementation (check, version range, no peer)
     CRASH = "crash"  # the isolated process died (signal or abnormal exit)
     HANG = "hang"  # the check exceeded its timeout and was killed
     ERROR = "error"  # a harness problem: bad spec, adapter not importable, bug in a check
 
+    @property
+    def pytest_outcome(self) -> PytestOutcome:
+        """The outcome pytest reports for this one: ``passed``, ``failed`` or ``skipped``."""
+        return PYTEST_OUTCOMES[self]
+
+
+#: What pytest reports for each outcome (an ``xpass`` under ``--strict`` is made ``failed`` by the plugin).
+PYTEST_OUTCOMES: dict[Outcome, PytestOutcome] = {
+    Outcome.PASS: "passed",
+    Outcome.FAIL: "failed",
+    Outcome.XFAIL: "skipped",
+    Outcome.XPASS: "passed",
+    Outcome.SKIP: "skipped",
+    Outcome.NOT_APPLICABLE: "skipped",
+    Outcome.CRASH: "failed",
+    Outcome.HANG: "failed",
+    Outcome.ERROR: "failed",
+}
 
 #: Outcomes that make ``udcodec run`` exit non-zero.
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.ERROR})

@@ -52,7 +52,7 @@ class CapabilityMissing(Exception):
 
 
 class NotApplicable(Exception):
-    """The clause does not apply to this implementation (reported as skip, with the reason)."""
+    """The clause does not apply to this implementation (reported as ``n/a``, with the reason)."""
 
 
 CheckFn = Callable[["CheckContext"], None]

@@ -7,6 +7,7 @@ that cannot be cleared. The child's stderr goes to a file whose tail is reported
 
 from __future__ import annotations
 
+import enum
 import faulthandler
 import os
 import pickle
@@ -23,17 +24,26 @@ from typing import Any
 STDERR_TAIL_BYTES = 16000  # room for a faulthandler stack below the last lines a check printed
 
 
+class ChildStatus(enum.Enum):
+    """How the child ended (about the process; what it means for a clause is the runner's call)."""
+
+    OK = "ok"  # it returned a value
+    RAISED = "raised"  # the function raised; the traceback came back
+    CRASH = "crash"  # it died (signal, or exited before reporting a result)
+    HANG = "hang"  # it outlived the timeout and was killed
+
+
 @dataclass
 class Isolated:
     """What happened in the child."""
 
-    status: str  # "ok" | "crash" | "hang" | "raised"
+    status: ChildStatus
     value: Any = None
     signal: str | None = None
     exitcode: int | None = None
     stderr_tail: str = ""
     duration: float = 0.0
-    error: str = ""  # for "raised": the child's traceback
+    error: str = ""  # for RAISED: the child's traceback
 
 
 def _tail(path: str) -> str:
@@ -59,9 +69,9 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
         sys.stderr = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)  # noqa: SIM115
         faulthandler.enable(file=sys.stderr, all_threads=True)
         try:
-            payload = pickle.dumps(("ok", fn(*args)))
+            payload = pickle.dumps((ChildStatus.OK, fn(*args)))
         except BaseException:  # noqa: BLE001 - everything the check raised goes back to the parent
-            payload = pickle.dumps(("raised", traceback.format_exc()))
+            payload = pickle.dumps((ChildStatus.RAISED, traceback.format_exc()))
         view = memoryview(payload)
         length = len(payload).to_bytes(8, "little")
         os.write(wfd, length)
@@ -120,19 +130,19 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     tail = _tail(stderr_path)
     os.unlink(stderr_path)
     if hung:
-        return Isolated("hang", stderr_tail=tail, duration=duration)
+        return Isolated(ChildStatus.HANG, stderr_tail=tail, duration=duration)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        return Isolated("crash", signal=signal.Signals(sig).name, stderr_tail=tail, duration=duration)
+        return Isolated(ChildStatus.CRASH, signal=signal.Signals(sig).name, stderr_tail=tail, duration=duration)
     raw = b"".join(chunks)
     exitcode = os.WEXITSTATUS(status)
     if len(raw) < 8 or len(raw) - 8 != int.from_bytes(raw[:8], "little"):
-        return Isolated("crash", exitcode=exitcode, stderr_tail=tail, duration=duration,
+        return Isolated(ChildStatus.CRASH, exitcode=exitcode, stderr_tail=tail, duration=duration,
                         error=f"the child exited with status {exitcode} before reporting a result")
     kind, value = pickle.loads(raw[8:])
-    if kind == "raised":
-        return Isolated("raised", error=value, stderr_tail=tail, duration=duration)
-    return Isolated("ok", value=value, stderr_tail=tail, duration=duration)
+    if kind is ChildStatus.RAISED:
+        return Isolated(ChildStatus.RAISED, error=value, stderr_tail=tail, duration=duration)
+    return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration)
 
 
 def run_inline(fn: Callable[..., Any], args: tuple[Any, ...] = ()) -> Isolated:
@@ -141,5 +151,5 @@ def run_inline(fn: Callable[..., Any], args: tuple[Any, ...] = ()) -> Isolated:
     try:
         value = fn(*args)
     except BaseException:  # noqa: BLE001
-        return Isolated("raised", error=traceback.format_exc(), duration=time.monotonic() - start)
-    return Isolated("ok", value=value, duration=time.monotonic() - start)
+        return Isolated(ChildStatus.RAISED, error=traceback.format_exc(), duration=time.monotonic() - start)
+    return Isolated(ChildStatus.OK, value=value, duration=time.monotonic() - start)

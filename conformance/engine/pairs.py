@@ -15,11 +15,11 @@ from typing import Any
 from udcodec.outcomes import CheckResult, Outcome
 
 REFERENCE = "reference"
-NOT_APPLICABLE = "not applicable:"  # how a skip because the clause does not apply starts its message
 
-#: Which outcome of two wins when per-pair results merge (later in the tuple = worse).
-_SEVERITY = (Outcome.SKIP, Outcome.PASS, Outcome.XPASS, Outcome.XFAIL, Outcome.FAIL, Outcome.HANG, Outcome.CRASH,
-             Outcome.ERROR)
+#: Which outcome of two wins when per-pair results merge (later in the tuple = worse): the clause is
+#: n/a only when it applies to no peer, and a pass with one peer outweighs a skip with another.
+SEVERITY: tuple[Outcome, ...] = (Outcome.NOT_APPLICABLE, Outcome.SKIP, Outcome.PASS, Outcome.XPASS, Outcome.XFAIL,
+                                 Outcome.FAIL, Outcome.HANG, Outcome.CRASH, Outcome.ERROR)
 
 
 def peer_specs(own_spec: str, own_name: str, run_specs: Sequence[tuple[str, str]]) -> list[str]:
@@ -36,7 +36,7 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
     if not per_peer:
         raise ValueError("merge needs at least one per-peer result")
     first = per_peer[0][1]
-    worst = max((r for _, r in per_peer), key=lambda r: _SEVERITY.index(r.outcome))
+    worst = max((r for _, r in per_peer), key=lambda r: SEVERITY.index(r.outcome))
     merged = CheckResult(clause=clause, adapter=adapter, outcome=worst.outcome, level=first.level,
                          subject=first.subject, duration=sum(r.duration for _, r in per_peer))
     lines = []
@@ -44,8 +44,6 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
         if r.outcome != Outcome.PASS:
             lines.append(f"with peer {peer}: {r.outcome.value}: {r.message}".rstrip(": "))
     merged.message = "\n".join(lines)
-    if worst.outcome == Outcome.SKIP and all(r.message.startswith(NOT_APPLICABLE) for _, r in per_peer):
-        merged.message = f"{NOT_APPLICABLE} {merged.message}"  # still n/a for certificates and reports
     bad = next((r for _, r in per_peer if r.outcome == worst.outcome), worst)
     merged.counterexample, merged.reproduction = bad.counterexample, bad.reproduction
     merged.signal, merged.stderr_tail = bad.signal, bad.stderr_tail

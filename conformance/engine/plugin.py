@@ -25,7 +25,6 @@ from udcodec.engine.runner import execute
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
-from udcodec.reports.certificate import NOT_APPLICABLE_KEY
 from udcodec.reports.model import RunRecord
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
 
@@ -269,16 +268,15 @@ class ClauseItem(pytest.Item):
             base.message = slot.load_error
             return base
         if not clause.applies_to(slot.implementation or "", slot.version or ""):
-            base.outcome, base.message = Outcome.SKIP, f"clause applies to python-blosc2 {clause.versions} only"
-            base.extra[NOT_APPLICABLE_KEY] = True
+            base.outcome = Outcome.NOT_APPLICABLE
+            base.message = f"clause applies to python-blosc2 {clause.versions} only"
             return base
         opt = self.config.option
         if clause.pairwise:
             peers = run.peers_of(slot)
             if not peers:
-                base.outcome = Outcome.SKIP
-                base.message = "not applicable: a pairwise clause needs a peer; add a second --adapter"
-                base.extra[NOT_APPLICABLE_KEY] = True
+                base.outcome = Outcome.NOT_APPLICABLE
+                base.message = "a pairwise clause needs a peer; add a second --adapter"
                 return base
             per_peer = []
             for spec, name in peers:
@@ -292,8 +290,6 @@ class ClauseItem(pytest.Item):
             result = execute(slot.spec, slot.name, clause, run.profile, isolate=not opt.udcodec_no_isolation,
                              timeout=opt.udcodec_timeout, codec=run.codec)
         result.nodeid = self.nodeid
-        if result.outcome == Outcome.SKIP and result.message.startswith("not applicable:"):  # NotApplicable
-            result.extra[NOT_APPLICABLE_KEY] = True
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
         if expected is not None:
             if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.HANG):
@@ -332,18 +328,6 @@ class ExpectationsItem(pytest.Item):
         return self.path, 0, self.name
 
 
-_PYTEST_OUTCOME = {
-    Outcome.PASS: "passed",
-    Outcome.SKIP: "skipped",
-    Outcome.XFAIL: "skipped",
-    Outcome.XPASS: "passed",
-    Outcome.FAIL: "failed",
-    Outcome.CRASH: "failed",
-    Outcome.HANG: "failed",
-    Outcome.ERROR: "failed",
-}
-
-
 def _longrepr(result: CheckResult) -> str:
     message = result.message
     if result.outcome == Outcome.XPASS:
@@ -360,6 +344,13 @@ def _longrepr(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def _skip_reason(result: CheckResult) -> str:
+    """What pytest shows for a skipped item; ``-rs`` tells a clause that does not apply from a missing capability."""
+    if result.outcome is Outcome.NOT_APPLICABLE:
+        return f"{Outcome.NOT_APPLICABLE.value}: {result.message}"
+    return result.message
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield
@@ -369,12 +360,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = outcome.get_result()
     run = _run(item.config)
     strict = bool(run and run.strict)
-    report.outcome = _PYTEST_OUTCOME[result.outcome]  # type: ignore[assignment]
+    report.outcome = result.outcome.pytest_outcome
     report.duration = result.duration
     if result.outcome == Outcome.XPASS and strict:
         report.outcome = "failed"
-    if result.outcome == Outcome.SKIP:
-        report.longrepr = (str(item.path), item.reportinfo()[1] + 1, result.message)
+    if result.outcome in (Outcome.SKIP, Outcome.NOT_APPLICABLE):
+        report.longrepr = (str(item.path), item.reportinfo()[1] + 1, _skip_reason(result))
     elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
         report.wasxfail = result.expected_reason or ""
         report.longrepr = _longrepr(result)

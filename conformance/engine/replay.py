@@ -22,6 +22,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from udcodec.engine.runner import run_clause
+    from udcodec.outcomes import Outcome
     from udcodec.profiles import get_profile
 
     contract = contract_or_exit(args.spec)
@@ -35,7 +36,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"udcodec: --example is not JSON: {exc}", file=sys.stderr)
         return 2
     verdict = run_clause(args.adapter, clause, get_profile("dev"), replay=payload)
-    print(f"{clause.id}[{args.adapter}]: {verdict.outcome}")
+    print(f"{clause.id}[{args.adapter}]: {verdict.outcome.value}")
     if verdict.message:
         print(verdict.message)
-    return 0 if verdict.outcome == "pass" else 1
+    return 0 if verdict.outcome is Outcome.PASS else 1

@@ -17,7 +17,7 @@ from udcodec.checks.api import (
 )
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
-from udcodec.engine.isolation import run_inline, run_isolated
+from udcodec.engine.isolation import ChildStatus, Isolated, run_inline, run_isolated
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject
@@ -25,7 +25,9 @@ from udcodec.subject import CodecSubject
 
 @dataclass
 class Verdict:
-    outcome: str
+    """What the checks of one clause concluded, inside the child."""
+
+    outcome: Outcome
     message: str = ""
     counterexample: Any = None
     reproduction: str | None = None
@@ -41,14 +43,14 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
     import udcodec.checks  # noqa: F401 - registers the checks
 
     if not clause.checks:
-        return Verdict("error", f"clause {clause.id} names no check ({clause.file}:{clause.line})")
+        return Verdict(Outcome.ERROR, f"clause {clause.id} names no check ({clause.file}:{clause.line})")
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
     extra: dict[str, Any] = {}
     for index, ref in enumerate(clause.checks):
         definition = CHECKS.get(ref.name)
         if definition is None:
-            return Verdict("error", f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
+            return Verdict(Outcome.ERROR, f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
                            codec=codec, peer=peer, peer_spec=peer_spec, extra=extra)
         try:
@@ -56,20 +58,36 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
                 ctx.require(capability)
             definition.fn(ctx)
         except CheckFailed as exc:
-            return Verdict("fail", f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
         except CapabilityMissing as exc:
-            return Verdict("skip", str(exc), extra=extra)
+            return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
-            return Verdict("skip", f"not applicable: {exc}", extra=extra)
+            return Verdict(Outcome.NOT_APPLICABLE, str(exc), extra=extra)
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
             if raised_by_harness(exc):
-                return Verdict("error", f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
-            return Verdict("fail", f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}",
+                return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}",
                            extra=extra)
         finally:
             ctx.cleanup()
-    return Verdict("pass", extra=extra)
+    return Verdict(Outcome.PASS, extra=extra)
+
+
+#: What a child that handed back no verdict means for the clause.
+CHILD_OUTCOMES: dict[ChildStatus, Outcome] = {
+    ChildStatus.CRASH: Outcome.CRASH,
+    ChildStatus.HANG: Outcome.HANG,
+    ChildStatus.RAISED: Outcome.ERROR,  # run_clause catches what checks raise: this is the harness's own
+}
+
+
+def outcome_of(got: Isolated) -> Outcome:
+    """The clause's outcome: the verdict's when the child returned one, else what its end means."""
+    if got.status is ChildStatus.OK:
+        verdict: Verdict = got.value
+        return verdict.outcome
+    return CHILD_OUTCOMES[got.status]
 
 
 def execute(
@@ -87,30 +105,26 @@ def execute(
     limit = timeout or clause.timeout or profile.timeout
     args = (adapter_spec, clause, profile, None, codec, peer_spec)
     got = run_isolated(run_clause, args, timeout=limit) if isolate else run_inline(run_clause, args)
-    result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=Outcome.ERROR, duration=got.duration,
+    result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=outcome_of(got), duration=got.duration,
                          level=clause.level, subject=clause.subject)
-    if got.status == "ok":
+    if got.status is ChildStatus.OK:
         verdict: Verdict = got.value
-        result.outcome = Outcome(verdict.outcome)
         result.message = verdict.message
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
         result.extra.update(verdict.extra)
-    elif got.status == "crash":
-        result.outcome = Outcome.CRASH
+    elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail
         result.message = (
             f"the implementation crashed the process ({got.signal})" if got.signal else got.error or "the process died"
         )
         result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
-    elif got.status == "hang":
-        result.outcome = Outcome.HANG
+    elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail
         result.message = f"no result within {limit:g} s; the check was killed"
         result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
     else:
-        result.outcome = Outcome.ERROR
         result.message = f"harness error: {got.error}"
         result.stderr_tail = got.stderr_tail or None
     return result

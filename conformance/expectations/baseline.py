@@ -4,7 +4,8 @@ It runs the contract against the adapter (``udcodec run`` in a subprocess, with 
 then rewrites the expectations file:
 
 * an entry whose clause now passes, or that names a clause the spec no longer has, is removed;
-* entries for clauses not run, skipped, or for other python-blosc2 versions are kept;
+* entries for clauses not run, skipped, not applicable (``n/a``), or for other python-blosc2 versions
+  are kept;
 * a clause that fails without an entry (a new failure) is never added silently: it is printed and
   the command exits 1. ``--accept CLAUSE --reason "..."`` adds it, with a reproduction (the run's,
   unless ``--reproduction`` gives one) and optional ``--upstream``, ``--expires``, ``--versions``.

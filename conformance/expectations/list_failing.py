@@ -3,7 +3,7 @@
 "Did not pass" means the implementation's check failed: ``fail``, ``crash``, ``hang``, and also
 ``xfail`` (a failure already listed as expected), so the list is the full set of entries an
 expectations file for that run needs. ``error`` (a harness or adapter problem, which no expectation
-can cover) and ``skip`` are left out; errors are named on stderr. With one adapter each line is a
+can cover), ``skip`` and ``n/a`` are left out; errors are named on stderr. With one adapter each line is a
 clause id; with several, ``ADAPTER CLAUSE``. pytest's own output goes to stderr, so stdout holds the
 list only.
 """

@@ -9,10 +9,11 @@ level reached:
 * ``core``: every MUST clause passes;
 * ``none``: otherwise, or the adapter could not be loaded.
 
-"Passes" means the outcome ``pass`` or ``xpass``, or the clause does not apply to the implementation
-(its ``versions`` range excludes it, or the check said so). Everything else counts against the level:
-an ``xfail`` is a failing clause that was merely expected, a ``skip`` for a missing capability is a
-clause not shown to hold, and a clause left out with ``--only``/``--skip`` was not run.
+"Passes" means the outcome ``pass`` or ``xpass``, or ``n/a``: the clause does not apply to the
+implementation (its ``versions`` range excludes it, the check said so, or a pairwise clause had no
+peer). Everything else counts against the level: an ``xfail`` is a failing clause that was merely
+expected, a ``skip`` for a missing capability is a clause not shown to hold, and a clause left out
+with ``--only``/``--skip`` was not run.
 
 Each clause is recorded with its level, its outcome and a digest of what defines it (level,
 subject, source, checks and their parameters, versions), so ``udcodec verify`` can say precisely
@@ -40,11 +41,11 @@ CERTIFICATE_VERSION = "1"
 SCHEMA_FILE = "certificate.schema.json"
 LEVEL_ORDER: tuple[str, ...] = ("none", "core", "full")
 MUST_LEVELS = frozenset({"MUST", "MUST NOT"})
-#: Per-clause statuses that count as holding.
-HOLDING = frozenset({"pass", "n/a"})
+PASS = Outcome.PASS.value  # the status of a clause that passed, or passed against an expectation (xpass)
+NOT_APPLICABLE = Outcome.NOT_APPLICABLE.value
 NOT_RUN = "not run"
-#: ``CheckResult.extra`` key the plugin sets on a skip that means "does not apply".
-NOT_APPLICABLE_KEY = "not_applicable"
+#: Per-clause statuses that count as holding.
+HOLDING = frozenset({PASS, NOT_APPLICABLE})
 
 
 class CertificateError(ValueError):
@@ -66,14 +67,12 @@ def clause_digest(clause: Clause) -> str:
 
 
 def clause_status(result: CheckResult | None) -> str:
-    """``pass``, ``n/a``, ``not run`` or the outcome that keeps the clause from holding."""
+    """``pass`` (for ``xpass`` too), ``not run``, or the outcome itself (``n/a`` holds, the others do not)."""
     if result is None:
         return NOT_RUN
     outcome = Outcome(result.outcome)
-    if outcome in (Outcome.PASS, Outcome.XPASS):
-        return "pass"
-    if outcome is Outcome.SKIP and result.extra.get(NOT_APPLICABLE_KEY):
-        return "n/a"
+    if outcome is Outcome.XPASS:
+        return PASS
     return outcome.value
 
 
@@ -122,7 +121,6 @@ def build_certificate(
         "level": level_of(clauses, loaded=run.load_error is None),
         "counts": {
             **count_outcomes(results[c] for c in clauses if c in results),
-            "n/a": statuses.count("n/a"),
             NOT_RUN: statuses.count(NOT_RUN),
         },
         "clauses": clauses,

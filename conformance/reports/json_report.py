@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 from udcodec.reports.model import RunRecord
+from udcodec.reports.upgrade import upgrade
 
 SCHEMA_FILE = "report.schema.json"
 
@@ -82,7 +83,7 @@ def write_json(record: RunRecord, path: str | os.PathLike[str], *, validate: boo
 
 
 def read_json(path: str | os.PathLike[str]) -> RunRecord:
-    """Load and validate a JSON report written by :func:`write_json`."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """Load and validate a JSON report written by :func:`write_json` (an older layout is upgraded first)."""
+    data = upgrade(json.loads(Path(path).read_text(encoding="utf-8")))
     validate_report(data)
     return RunRecord.from_json(data)

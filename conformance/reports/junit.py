@@ -1,9 +1,9 @@
 """JUnit XML report: one ``<testsuite>`` per adapter, one ``<testcase>`` per (clause, adapter).
 
 Outcomes map the way pytest's junitxml plugin renders them: ``fail`` -> ``<failure>``,
-``crash``/``hang``/``error`` -> ``<error type=...>``, ``skip`` -> ``<skipped>``, ``xfail`` ->
-``<skipped type="xfail">``, ``xpass`` -> a pass with a ``<system-out>`` note (a ``<failure>``
-when ``strict``).
+``crash``/``hang``/``error`` -> ``<error type=...>``, ``skip`` -> ``<skipped>``, ``n/a`` ->
+``<skipped type="n/a" message="n/a: reason">``, ``xfail`` -> ``<skipped type="xfail">``, ``xpass``
+-> a pass with a ``<system-out>`` note (a ``<failure>`` when ``strict``).
 """
 
 from __future__ import annotations
@@ -97,8 +97,17 @@ def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: boo
             case,
             "skipped",
             result.message or None,
-            type="skip",
+            type=Outcome.SKIP.value,
             message=_attr(result.message or "skipped"),
+        )
+        return "skipped"
+    if outcome is Outcome.NOT_APPLICABLE:  # a skip to CI tools; the message says why it does not apply
+        _sub(
+            case,
+            "skipped",
+            result.message or None,
+            type=Outcome.NOT_APPLICABLE.value,
+            message=_attr(f"n/a: {result.message or 'the clause does not apply'}"),
         )
         return "skipped"
     if outcome is Outcome.XFAIL:

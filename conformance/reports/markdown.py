@@ -17,6 +17,7 @@ SYMBOLS: dict[Outcome, str] = {
     Outcome.XFAIL: "⚠️",
     Outcome.XPASS: "❗",
     Outcome.SKIP: "⏭",
+    Outcome.NOT_APPLICABLE: "⚪",
     Outcome.CRASH: "💥",
     Outcome.HANG: "⏱",
     Outcome.ERROR: "🛑",

@@ -19,7 +19,7 @@ from typing import Any
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import ReportValidationError, read_json
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS, cell, code_span
-from udcodec.reports.model import SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
+from udcodec.reports.model import OUTCOME_ORDER, SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
 
 
 @dataclass
@@ -118,7 +118,7 @@ def _table(clauses: list[ClauseInfo], columns: list[Column]) -> list[str]:
             cells.append(SYMBOLS[Outcome(result.outcome)] if result else NOT_RUN)
         applies = info.versions and f"python-blosc2 {info.versions}" or "all"
         lines.append(f"| {cell(code_span(info.id))} | {info.level} | {cell(applies)} | " + " | ".join(cells) + " |")
-    legend = " · ".join(f"{SYMBOLS[o]} {o.value}" for o in Outcome)
+    legend = " · ".join(f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER)
     return lines + ["", f"<sub>{legend} · {NOT_RUN} not run</sub>", ""]
 
 

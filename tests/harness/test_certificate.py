@@ -88,11 +88,20 @@ def test_level_reached(outcomes: dict[str, Outcome], level: str) -> None:
 
 
 def test_a_clause_that_does_not_apply_counts_as_holding() -> None:
-    outcomes = _all(Outcome.PASS, REG_ID_TYPE=Outcome.SKIP)
-    record = _record(outcomes, **{"REG-ID-TYPE": {"not_applicable": True}})
-    cert = build_certificate(record, "port", load_contract())
+    outcomes = _all(Outcome.PASS, REG_ID_TYPE=Outcome.NOT_APPLICABLE)
+    cert = build_certificate(_record(outcomes), "port", load_contract())
+    check_certificate(cert)
     assert cert["clauses"]["REG-ID-TYPE"]["status"] == "n/a"
-    assert cert["level"] == "full" and cert["counts"]["n/a"] == 1 and cert["counts"]["skip"] == 1
+    assert cert["level"] == "full" and cert["counts"]["n/a"] == 1 and cert["counts"]["skip"] == 0
+
+
+def test_a_skip_with_the_old_not_applicable_flag_does_not_hold() -> None:
+    """Only the outcome says a clause does not apply: an ``extra`` flag on a skip is no longer read."""
+    outcomes = _all(Outcome.PASS, REG_ID_TYPE=Outcome.SKIP)
+    cert = build_certificate(_record(outcomes, **{"REG-ID-TYPE": {"not_applicable": True}}), "port",
+                             load_contract())
+    assert cert["clauses"]["REG-ID-TYPE"]["status"] == "skip" and cert["level"] == "none"
+    assert cert["counts"]["n/a"] == 0 and cert["counts"]["skip"] == 1
 
 
 def test_an_adapter_that_did_not_load_reaches_nothing() -> None:

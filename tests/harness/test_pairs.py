@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from udcodec.engine.pairs import merge, peer_specs
+from udcodec.engine.pairs import SEVERITY, merge, peer_specs
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
 
@@ -32,15 +32,25 @@ def test_merge_keeps_the_worst_outcome_and_every_peer() -> None:
                                              "q": {"f": {"identical": 0, "total": 1}}}
     assert merge("C-X", "a", [("p", _result(Outcome.SKIP)), ("q", _result(Outcome.PASS))]).outcome is Outcome.PASS
     assert merge("C-X", "a", [("p", _result(Outcome.CRASH)), ("q", _result(Outcome.FAIL))]).outcome is Outcome.CRASH
-    na = merge("C-X", "a", [("p", _result(Outcome.SKIP, "not applicable: no sparse frames"))])
-    assert na.outcome is Outcome.SKIP and na.message.startswith("not applicable:")
+    na = merge("C-X", "a", [("p", _result(Outcome.NOT_APPLICABLE, "no sparse frames"))])
+    assert na.outcome is Outcome.NOT_APPLICABLE and na.message == "with peer p: n/a: no sparse frames"
+
+
+def test_a_clause_is_not_applicable_only_when_it_applies_to_no_peer() -> None:
+    na, skip, passed = (_result(Outcome.NOT_APPLICABLE, "no usable chunk"), _result(Outcome.SKIP, "no sparse"),
+                        _result(Outcome.PASS))
+    assert merge("C-X", "a", [("p", na), ("q", na)]).outcome is Outcome.NOT_APPLICABLE
+    assert merge("C-X", "a", [("p", na), ("q", passed)]).outcome is Outcome.PASS
+    assert merge("C-X", "a", [("p", na), ("q", skip)]).outcome is Outcome.SKIP
+    assert merge("C-X", "a", [("p", na), ("q", _result(Outcome.FAIL))]).outcome is Outcome.FAIL
+    assert set(SEVERITY) == set(Outcome) and len(SEVERITY) == len(Outcome)
 
 
 def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     proc = udcodec_cli("run", "--adapter", "reference", "--only", "INTEROP-CHUNK-BYTES", "--report-json", "r.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (result,) = read_report(tmp_path / "r.json")["results"]
-    assert result["outcome"] == "skip" and "needs a peer" in result["message"]
+    assert result["outcome"] == "n/a" and "needs a peer" in result["message"]
 
 
 def test_a_lone_port_is_checked_against_the_reference(udcodec_cli: Udcodec, tmp_path: Path) -> None:

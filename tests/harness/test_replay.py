@@ -13,7 +13,7 @@ import pytest
 from udcodec.adapters.loader import load_adapter
 from udcodec.checks.api import CheckContext, decode_example, encode_example
 from udcodec.contract import load_contract
-from udcodec.engine.isolation import run_isolated
+from udcodec.engine.isolation import ChildStatus, run_isolated
 from udcodec.engine.runner import execute, run_clause
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
@@ -170,8 +170,8 @@ def test_replay_runs_exactly_the_given_example(importable: dict[str, str]) -> No
 def test_replay_only_runs_the_property_it_names(importable: dict[str, str]) -> None:
     clause = load_contract().get("RT-CHUNKS")
     searched = run_isolated(run_clause, (CORRUPTING, clause, get_profile("ci")), timeout=60)
-    assert searched.status == "ok" and searched.value.outcome == "fail"
+    assert searched.status is ChildStatus.OK and searched.value.outcome is Outcome.FAIL
     # A payload for another property index replays nothing: the property is not searched again.
     payload = {"check": 0, "property": 5, "example": None}
     other = run_isolated(run_clause, (CORRUPTING, clause, get_profile("ci"), payload), timeout=60)
-    assert other.status == "ok" and other.value.outcome == "pass", other.value.message
+    assert other.status is ChildStatus.OK and other.value.outcome is Outcome.PASS, other.value.message

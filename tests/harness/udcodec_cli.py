@@ -14,7 +14,12 @@ from udcodec.reports import validate_report
 #: ``module:attribute`` of a test adapter: the reference, except that id 256 is accepted silently
 #: (REG-ID-OUT-OF-RANGE fails, REG-RETURNS-NONE and the rest pass).
 ACCEPTS256 = "udcodec_test_adapters:Accepts256"
+#: ``module:attribute`` of a test adapter: the reference, describing itself as python-blosc2 2.7.1 (so a
+#: clause limited to other python-blosc2 versions does not apply to it).
+BLOSC2_27 = "udcodec_test_adapters:Blosc2Line27"
 ADAPTERS_MODULE = '''\
+import dataclasses
+
 from udcodec.adapters.reference import ReferenceAdapter
 
 
@@ -27,6 +32,15 @@ class Accepts256(ReferenceAdapter):
         if type(id) is int and id == 256:
             return None
         return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class Blosc2Line27(ReferenceAdapter):
+    """The reference, calling itself python-blosc2 2.7.1."""
+
+    adapter_name = "blosc2-27"
+
+    def info(self):
+        return dataclasses.replace(super().info(), implementation="python-blosc2", version="2.7.1")
 '''
 
 Udcodec = Callable[..., subprocess.CompletedProcess[str]]

@@ -32,6 +32,7 @@ CLAUSES = [
     ClauseInfo("THREAD-001", "nthreads > 1 is safe", "MUST", "host", "threads"),
     ClauseInfo("SLOW-001", "decoder loops forever", "MAY", "codec", "robustness"),
     ClauseInfo("SPEC-BAD-001", "check raised", "SHOULD NOT", "host", "robustness"),
+    ClauseInfo("REG-OLD-001", "ids 0-159 are reserved", "MUST", "host", "registry", versions="<3"),
 ]
 
 
@@ -84,6 +85,7 @@ def make_record(strict: bool = False) -> RunRecord:
             stderr_tail="still decoding...\n",
         ),
         result("SPEC-BAD-001", b2, Outcome.ERROR, message="KeyError: 'typesize'\nTraceback..."),
+        result("REG-OLD-001", b2, Outcome.NOT_APPLICABLE, message="clause applies to python-blosc2 <3 only"),
     ]
     return RunRecord(
         spec_version="1.2.0",

@@ -24,8 +24,10 @@ def test_header(record: RunRecord) -> None:
 
 def test_counts_table(record: RunRecord) -> None:
     text = render_markdown(record)
-    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0"]
-    assert _row(text, "`blosc2`")[2:] == ["1"] * 8
+    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0", "0"]
+    assert _row(text, "`blosc2`")[2:] == ["1"] * 9
+    assert _row(text, "Adapter")[2:] == ["✅ pass", "❌ fail", "⚠️ xfail", "❗ xpass", "⏭ skip", "⚪ n/a", "💥 crash",
+                                          "⏱ hang", "🛑 error"]
     assert "not loaded" in _row(text, "`port`")[1]
 
 
@@ -41,6 +43,7 @@ def test_matrix_rows(record: RunRecord) -> None:
         "THREAD-001": ("MUST", "✅", "💥"),
         "SLOW-001": ("MAY", "—", "⏱"),
         "SPEC-BAD-001": ("SHOULD NOT", "—", "🛑"),
+        "REG-OLD-001": ("MUST", "—", "⚪"),
     }
     for clause, (level, ref, b2) in expected.items():
         assert _row(text, f"`{clause}`") == [f"`{clause}`", level, ref, b2, "—"]

@@ -1,0 +1,58 @@
+"""Reports written in an older JSON layout, brought up to the current one before they are validated.
+
+Layout 1.1 had no ``n/a`` outcome: a clause that does not apply was a ``skip`` whose ``extra``
+carried ``"not_applicable": true``. Upgraded to 1.2, it is ``n/a`` and its counts move with it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from udcodec.outcomes import Outcome
+from udcodec.reports.model import OUTCOME_ORDER
+
+#: The ``extra`` key layout 1.1 marked a not-applicable skip with.
+LEGACY_NOT_APPLICABLE_KEY = "not_applicable"
+_SKIP, _NA = Outcome.SKIP.value, Outcome.NOT_APPLICABLE.value
+
+
+def _recount(counts: Any, moved: int) -> Any:
+    if not isinstance(counts, dict) or _SKIP not in counts:
+        return counts  # left for validation to name
+    counts = {**counts, _SKIP: counts[_SKIP] - moved, _NA: moved}
+    return {o.value: counts[o.value] for o in OUTCOME_ORDER if o.value in counts}
+
+
+def _from_1_1(data: dict[str, Any]) -> dict[str, Any]:
+    moved: Counter[str] = Counter()
+    for result in data.get("results", []):
+        extra = result.get("extra") if isinstance(result, dict) else None
+        if isinstance(extra, dict) and result.get("outcome") == _SKIP and extra.pop(LEGACY_NOT_APPLICABLE_KEY, False):
+            result["outcome"] = _NA
+            moved[result.get("adapter")] += 1
+    summary = data.get("summary")
+    if isinstance(summary, dict):
+        if isinstance(summary.get("by_adapter"), dict):
+            for adapter, counts in summary["by_adapter"].items():
+                summary["by_adapter"][adapter] = _recount(counts, moved[adapter])
+        summary["total"] = _recount(summary.get("total"), sum(moved.values()))
+    data["schema_version"] = "1.2"
+    return data
+
+
+#: An older layout -> the step that brings a report in it one version up.
+UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.1": _from_1_1}
+
+
+def upgrade(data: Any) -> Any:
+    """``data`` in the current layout if it is a report in an older one listed in :data:`UPGRADES` (a
+    copy); anything else as it is."""
+    if not isinstance(data, dict) or data.get("schema_version") not in UPGRADES:
+        return data
+    data = copy.deepcopy(data)
+    while data.get("schema_version") in UPGRADES:
+        data = UPGRADES[data["schema_version"]](data)
+    return data
