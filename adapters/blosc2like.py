@@ -279,6 +279,9 @@ class ModuleAdapter:
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, self.module.SChunk)
 
+    def match_format_of(self, other: AdapterInfo) -> None:
+        """Nothing to do: a blosc2-like module writes its own one chunk format."""
+
 
 def for_module(module_name: str, name: str | None = None) -> type[ModuleAdapter]:
     """A :class:`ModuleAdapter` subclass for ``module_name`` (instantiate with no arguments)."""
