@@ -23,9 +23,8 @@ from collections.abc import Sequence
 
 from udcodec import __version__, explain
 from udcodec.checkcodec import command as check_codec
-from udcodec.engine import replay
+from udcodec.engine import replay, smoke
 from udcodec.engine import run as run_
-from udcodec.engine import smoke
 from udcodec.expectations import baseline
 from udcodec.golden import command as golden
 from udcodec.reports import certificate, matrix

@@ -432,10 +432,13 @@ def _line(r: Result) -> str:
 
 
 def _stderr_excerpt(tail: str, lines: int = 12) -> list[str]:
-    """A fatal error's first lines (innermost frames first), else the last lines."""
+    """Around a fatal error: what was printed just before it and its innermost frames; else the last lines."""
     text = tail.rstrip().splitlines()
     fatal = [i for i, line in enumerate(text) if line.startswith("Fatal Python error")]
-    return text[fatal[-1]:fatal[-1] + lines] if fatal else text[-lines:]
+    if not fatal:
+        return text[-lines:]
+    start = max(0, fatal[-1] - 3)
+    return text[start:fatal[-1] + lines]
 
 
 def render(report: SmokeReport) -> str:
