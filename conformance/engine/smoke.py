@@ -294,7 +294,7 @@ class _Log:
 
 def _timed(log: _Log, operation: str, fn: Callable[[], str], timeout: float) -> Result:
     """Run ``fn`` under a deadline; the default SIGALRM action ends the child if it hangs."""
-    log.write({"operation": operation, "event": "start"})
+    log.write({"operation": operation, "event": "start", "at": time.monotonic()})
     start = time.perf_counter()
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
@@ -313,11 +313,6 @@ def _timed(log: _Log, operation: str, fn: Callable[[], str], timeout: float) -> 
     result = Result(operation, status, _one_line(detail), time.perf_counter() - start)
     log.write({"event": "end", **asdict(result)})
     return result
-
-
-def _member(obj: Any, member: str) -> str:
-    getattr(obj, member)
-    return ""
 
 
 def _smoke_child(spec: str, workdir: str, timeout: float) -> None:
@@ -354,7 +349,7 @@ def _run_step(log: _Log, state: _State, step: Step, done: dict[str, str], timeou
             getattr(owner, step.member)
         except AttributeError:
             return record("missing", f"{type(owner).__name__} has no {step.member!r}")
-        except Exception:  # noqa: BLE001, S110 - the call below reports it
+        except Exception:  # noqa: BLE001 - the call below reports it
             pass
     return _timed(log, step.operation, lambda: step.run(state), timeout).status
 
@@ -390,14 +385,16 @@ def smoke(spec: str, timeout: float = DEFAULT_TIMEOUT) -> SmokeReport:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="udcodec-smoke-") as workdir:
         ended = run_isolated(_smoke_child, (spec, workdir, timeout), timeout=timeout * (len(STEPS) + 1) + 10)
+        finished = time.monotonic()  # CLOCK_MONOTONIC: the child's start times are comparable
         log = Path(workdir) / "progress.jsonl"
         lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     results: dict[str, Result] = {}
     running: str | None = None
+    started = start
     for line in lines:
         record = json.loads(line)
         if record.pop("event") == "start":
-            running = record["operation"]
+            running, started = record["operation"], record["at"]
         else:
             results[record["operation"]] = Result(**record)
             running = None
@@ -405,7 +402,7 @@ def smoke(spec: str, timeout: float = DEFAULT_TIMEOUT) -> SmokeReport:
     if running is not None or ended.status != "ok":
         victim = running or next((op for op in order if op not in results), order[-1])
         status, detail = _death(ended.status, ended.signal, ended.error, timeout)
-        results[victim] = Result(victim, status, detail, ended.duration if running is None else None)
+        results[victim] = Result(victim, status, detail, finished - started if running else None)
     ordered = [results.get(op) or Result(op, "not run", "the child process ended before") for op in order]
     if ordered[0].status != "ok":
         ordered = ordered[:1]
