@@ -40,7 +40,7 @@ ZLIB = 4
 _DETAIL_CHARS = 200
 
 
-class Wrong(Exception):
+class _Wrong(Exception):
     """The operation returned, but not what the trivial input calls for."""
 
 
@@ -86,7 +86,7 @@ class Step:
 
 def _expect(ok: bool, message: str) -> None:
     if not ok:
-        raise Wrong(message)
+        raise _Wrong(message)
 
 
 def _name(s: _State) -> str:
@@ -300,7 +300,7 @@ def _timed(log: _Log, operation: str, fn: Callable[[], str], timeout: float) -> 
     try:
         detail = fn()
         status = "ok"
-    except Wrong as exc:
+    except _Wrong as exc:
         status, detail = "wrong", str(exc)
     except UnknownAdapter as exc:
         status, detail = "unknown", str(exc)
