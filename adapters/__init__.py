@@ -1,16 +1,37 @@
 """Adapters connect an implementation under test (a *host*) to the harness.
 
 The protocol every adapter implements is declared in :mod:`udcodec.adapters.protocol`;
-:mod:`udcodec.adapters.loader` finds adapters by name, entry point or ``module:attribute``.
+:mod:`udcodec.adapters.loader` finds adapters by name, entry point or ``module:attribute``;
+:class:`~udcodec.adapters.blosc2like.ModuleAdapter` adapts any module with python-blosc2's API.
+:mod:`udcodec.api` gathers these names with the check-author API.
 """
 
 from udcodec.adapters.protocol import (
+    ADAPTER_OPERATIONS,
     CAPABILITIES,
+    CONTAINER_OPERATIONS,
+    FILTER_IDS,
+    SPLITMODE_IDS,
     Adapter,
     AdapterInfo,
+    Callback,
     Container,
     CParams,
     DParams,
+    protocol_members,
 )
 
-__all__ = ["CAPABILITIES", "Adapter", "AdapterInfo", "CParams", "DParams", "Container"]
+__all__ = [
+    "ADAPTER_OPERATIONS",
+    "CAPABILITIES",
+    "CONTAINER_OPERATIONS",
+    "FILTER_IDS",
+    "SPLITMODE_IDS",
+    "Adapter",
+    "AdapterInfo",
+    "CParams",
+    "Callback",
+    "Container",
+    "DParams",
+    "protocol_members",
+]

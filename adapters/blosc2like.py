@@ -9,7 +9,8 @@ python-blosc2 4.x semantics. A port author adapts such a module with a three-lin
     class MyPortAdapter(ModuleAdapter):
         module_name = adapter_name = "myport"
 
-and runs the harness with ``--adapter mypkg.myadapter:MyPortAdapter``. The same class can be
+tries every operation once with ``udcodec smoke --adapter mypkg.myadapter:MyPortAdapter``, and
+runs the harness with ``--adapter mypkg.myadapter:MyPortAdapter``. The same class can be
 made in one line with :func:`for_module`: ``MyPortAdapter = for_module("myport")``.
 
 Every operation calls the module directly and lets its exceptions through unchanged.
@@ -278,6 +279,9 @@ class ModuleAdapter:
 
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, self.module.SChunk)
+
+    def match_format_of(self, other: AdapterInfo) -> None:
+        """Nothing to do: a blosc2-like module writes its own one chunk format."""
 
 
 def for_module(module_name: str, name: str | None = None) -> type[ModuleAdapter]:

@@ -7,7 +7,7 @@ import importlib.metadata
 from pathlib import Path
 from typing import Any
 
-from udcodec.adapters.protocol import Adapter
+from udcodec.adapters.protocol import ADAPTER_OPERATIONS, Adapter
 
 ENTRY_POINT_GROUP = "udcodec.adapters"
 BUILTIN: dict[str, str] = {
@@ -25,6 +25,10 @@ class AdapterLoadError(Exception):
         self.reason = reason
 
 
+class UnknownAdapter(AdapterLoadError):
+    """The spec names nothing: no adapter of that name, no such module, or no such attribute."""
+
+
 def _target(spec: str) -> str:
     if ":" in spec:
         return spec
@@ -34,32 +38,58 @@ def _target(spec: str) -> str:
     if spec in BUILTIN:
         return BUILTIN[spec]
     known = sorted({*BUILTIN, *(ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))})
-    raise AdapterLoadError(spec, f"no adapter of that name (known: {', '.join(known)}; or give module:attribute)")
+    raise UnknownAdapter(spec, f"no adapter of that name (known: {', '.join(known)}; or give module:attribute)")
 
 
-def load_adapter(spec: str) -> Adapter:
-    """Import and instantiate the adapter named by ``spec``; raise :class:`AdapterLoadError` on any failure."""
+def _not_found(module_name: str, exc: BaseException) -> bool:
+    """Whether ``exc`` says that ``module_name`` itself (or a package above it) does not exist."""
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    return bool(missing) and (module_name == missing or module_name.startswith(f"{missing}."))
+
+
+def instantiate_adapter(spec: str) -> Any:
+    """Import and instantiate the object ``spec`` names, without checking it against the protocol.
+
+    Raises :class:`UnknownAdapter` when the spec names nothing, :class:`AdapterLoadError` when
+    importing or instantiating fails.
+    """
     if not isinstance(spec, str) or not spec:
-        raise AdapterLoadError(repr(spec), "an adapter spec must be a non-empty string")
+        raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
     target = _target(spec)
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:  # noqa: BLE001 - any import failure is the adapter's, report it
-        raise AdapterLoadError(spec, f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
+        kind = UnknownAdapter if _not_found(module_name, exc) else AdapterLoadError
+        raise kind(spec, f"importing {module_name!r} failed: {type(exc).__name__}: {exc}") from exc
     obj: Any = module
     for part in attr.split(".") if attr else []:
         try:
             obj = getattr(obj, part)
         except AttributeError as exc:
-            raise AdapterLoadError(spec, f"{module_name!r} has no attribute {attr!r}") from exc
+            raise UnknownAdapter(spec, f"{module_name!r} has no attribute {attr!r}") from exc
     try:
-        adapter = obj() if isinstance(obj, type) or (callable(obj) and not isinstance(obj, Adapter)) else obj
+        return obj() if isinstance(obj, type) or (callable(obj) and not isinstance(obj, Adapter)) else obj
     except BaseException as exc:  # noqa: BLE001
         raise AdapterLoadError(spec, f"instantiating {target} failed: {type(exc).__name__}: {exc}") from exc
-    missing = [m for m in ("info", "capabilities", "register_codec", "registry", "create") if not hasattr(adapter, m)]
+
+
+def missing_operations(adapter: Any) -> list[str]:
+    """The members of the :class:`~udcodec.adapters.protocol.Adapter` protocol ``adapter`` lacks."""
+    return [m for m in ADAPTER_OPERATIONS if not hasattr(adapter, m)]
+
+
+def load_adapter(spec: str) -> Adapter:
+    """Import and instantiate the adapter named by ``spec``; raise :class:`AdapterLoadError` on any failure.
+
+    The adapter must have every member of the protocol; the error names the missing ones.
+    """
+    adapter: Adapter = instantiate_adapter(spec)
+    missing = missing_operations(adapter)
     if missing:
-        raise AdapterLoadError(spec, f"{target} does not implement the adapter protocol (missing: {', '.join(missing)})")
+        raise AdapterLoadError(
+            spec, f"{_target(spec)} does not implement the adapter protocol (missing: {', '.join(missing)})"
+        )
     return adapter
 
 

@@ -169,3 +169,30 @@ class Adapter(Protocol):
 
     def is_container(self, obj: Any) -> bool:
         """Whether ``obj`` is (a view of) this implementation's container type."""
+
+    def match_format_of(self, other: AdapterInfo) -> None:
+        """Write and read chunks as ``other`` does, for the containers created afterwards.
+
+        Optional in effect: an implementation with one chunk format does nothing (the default of
+        :class:`~udcodec.adapters.blosc2like.ModuleAdapter`). One that can target several
+        formats (the reference: python-blosc2 2.x, 3.x, 4.x) switches to ``other``'s. The byte
+        identity check calls it on both sides, golden decoding with the vector's writer.
+        """
+
+
+def protocol_members(protocol: type) -> tuple[str, ...]:
+    """The public members a protocol class declares (methods, properties, attributes), in order."""
+    names: dict[str, None] = {}
+    for cls in reversed(protocol.__mro__):
+        if cls in (object, Protocol) or cls.__module__ == "typing":
+            continue
+        for name in [*cls.__dict__.get("__annotations__", {}), *cls.__dict__]:
+            if not name.startswith("_"):
+                names[name] = None
+    return tuple(names)
+
+
+#: Every member of :class:`Adapter` (the attribute ``name`` and each operation).
+ADAPTER_OPERATIONS: tuple[str, ...] = protocol_members(Adapter)
+#: Every member of :class:`Container`.
+CONTAINER_OPERATIONS: tuple[str, ...] = protocol_members(Container)

@@ -11,6 +11,7 @@ subcommand            module
 ``verify``            :mod:`udcodec.reports.certificate`
 ``matrix``            :mod:`udcodec.reports.matrix`
 ``golden``            :mod:`udcodec.golden.command`
+``smoke``             :mod:`udcodec.engine.smoke`
 ====================  =====================================
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 
 from udcodec import __version__, explain
 from udcodec.checkcodec import command as check_codec
-from udcodec.engine import replay
+from udcodec.engine import replay, smoke
 from udcodec.engine import run as run_
 from udcodec.expectations import baseline
 from udcodec.golden import command as golden
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     certificate.add_parser(sub)
     matrix.add_parser(sub)
     golden.add_parser(sub)
+    smoke.add_parser(sub)
     return parser
 
 

@@ -96,9 +96,7 @@ def chunk_bytes(ctx: CheckContext) -> None:
     """
     peer, codec_id = _registered_pair(ctx)
     for side, other in ((ctx.adapter, peer), (peer, ctx.adapter)):
-        match = getattr(side, "match_format_of", None)  # e.g. the reference targeting python-blosc2 2.x
-        if callable(match):
-            match(other.info())
+        side.match_format_of(other.info())  # e.g. the reference targeting python-blosc2 2.x
     configs = configurations()
     rates: dict[str, dict[str, int]] = {f: {"identical": 0, "total": 0} for f in families(configs)}
     differences: list[str] = []

@@ -85,9 +85,8 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
     ``adapter.open``, so the golden files are never written to; every chunk is decompressed.
     """
     entry.codec.register(adapter)
-    match = getattr(adapter, "match_format_of", None)  # e.g. the reference reading as python-blosc2 2.x does
-    if callable(match):
-        match(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
+    # e.g. the reference reading as python-blosc2 2.x does
+    adapter.match_format_of(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
     dparams = DParams(nthreads=1)
     if entry.kind == "chunk":
         container = adapter.create(entry.params.cparams(), dparams, chunksize=entry.content.nbytes)

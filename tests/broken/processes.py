@@ -49,3 +49,11 @@ class ExitingAdapter(ReferenceAdapter):
         self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
     ) -> Any:
         os._exit(3)
+
+
+class SegfaultsOnConstructionAdapter(ReferenceAdapter):
+    """The constructor reads address 0 (a real SIGSEGV before any operation)."""
+
+    def __init__(self) -> None:
+        os.write(2, (CRASH_MARKER + "\n").encode())
+        ctypes.string_at(0)

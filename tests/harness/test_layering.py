@@ -86,7 +86,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_module_map_is_complete() -> None:
     assert {"udcodec.cli", "udcodec.engine.plugin", "udcodec.checks.api", "udcodec.reports.model",
-            "udcodec.reference.schunk", "udcodec.adapters.protocol"} <= set(MODULES)
+            "udcodec.reference.schunk", "udcodec.adapters.protocol", "udcodec.api"} <= set(MODULES)
 
 
 def test_no_import_cycles() -> None:
@@ -134,6 +134,12 @@ def test_the_vocabulary_imports_no_harness_layer(module: str) -> None:
     layers = ("udcodec.engine", "udcodec.checks", "udcodec.reports", "udcodec.expectations", "udcodec.golden",
               "udcodec.checkcodec", "udcodec.cli")
     assert sorted(m for m in GRAPH[module] if _within(m, layers)) == []
+
+
+def test_the_public_api_module_is_imported_by_no_harness_module() -> None:
+    """``udcodec.api`` only re-exports: the harness imports the modules it gathers, never it."""
+    assert sorted(m for m, imports in GRAPH.items() if "udcodec.api" in imports) == []
+    assert "udcodec.checks.api" in GRAPH["udcodec.api"]
 
 
 def test_the_checker_sees_cycles_and_real_edges() -> None:

@@ -49,6 +49,133 @@ def describe(adapter: Adapter) -> int:
     return adapter.info()
 """
 
+#: The shipped adapters satisfy the protocol, as classes and as instances.
+SATISFIES = """\
+from udcodec.adapters.blosc2 import Blosc2Adapter
+from udcodec.adapters.blosc2like import ModuleAdapter, for_module
+from udcodec.adapters.protocol import Adapter, Container, CParams, DParams
+from udcodec.adapters.reference import ReferenceAdapter
+
+
+class MyPortAdapter(ModuleAdapter):
+    module_name = adapter_name = "myport"
+
+
+reference: Adapter = ReferenceAdapter()
+blosc2: Adapter = Blosc2Adapter()
+port: Adapter = MyPortAdapter()
+generated: Adapter = for_module("myport")()
+
+
+def as_adapter(adapter: ModuleAdapter) -> Adapter:
+    return adapter
+
+
+def container(adapter: Adapter) -> Container:
+    return adapter.create(CParams(codec=200), DParams(), chunksize=1024)
+"""
+
+#: An adapter written from scratch that forgot ``open``: mypy must reject it as an Adapter.
+WITHOUT_OPEN = """\
+from typing import Any
+
+from udcodec.adapters.protocol import Adapter, AdapterInfo, Container, CParams, DParams
+
+
+class WithoutOpen:
+    name = "without-open"
+
+    def info(self) -> AdapterInfo:
+        return AdapterInfo(name=self.name, implementation="port", version="0")
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset()
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        return None
+
+    def registry(self) -> dict[Any, Any]:
+        return {}
+
+    def create(
+        self,
+        cparams: CParams,
+        dparams: DParams,
+        chunksize: int,
+        urlpath: str | None = None,
+        contiguous: bool = True,
+    ) -> Container:
+        raise NotImplementedError
+
+    def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
+        raise NotImplementedError
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+        raise NotImplementedError
+
+    def is_container(self, obj: Any) -> bool:
+        return False
+
+    def match_format_of(self, other: AdapterInfo) -> None:
+        pass
+
+
+port: Adapter = WithoutOpen()
+"""
+
+#: Everything an adapter or check author needs comes from ``udcodec.api``.
+PUBLIC_API = """\
+from typing import Any
+
+from udcodec.api import (
+    CAPABILITIES,
+    Adapter,
+    AdapterLoadError,
+    CapabilityMissing,
+    CheckContext,
+    CheckResult,
+    CParams,
+    DParams,
+    ModuleAdapter,
+    NotApplicable,
+    Outcome,
+    check,
+    expect_rejection,
+    load_adapter,
+)
+
+
+class MyPortAdapter(ModuleAdapter):
+    module_name = adapter_name = "myport"
+
+
+@check("myfamily.roundtrip", requires=("persistence",))
+def roundtrip(ctx: CheckContext) -> None:
+    adapter: Adapter = ctx.adapter
+    if "persistence" not in adapter.capabilities() & CAPABILITIES:
+        raise CapabilityMissing("persistence")
+    container = adapter.create(CParams(codec=200), DParams(), chunksize=64)
+    if container.append(bytes(64)) != 1:
+        ctx.fail("append did not return 1")
+    with expect_rejection(ctx, "register_codec(id=300)", (ValueError,)):
+        adapter.register_codec("c", 300)
+    raise NotApplicable("an example")
+
+
+def load(spec: str) -> Adapter | None:
+    try:
+        return load_adapter(spec)
+    except AdapterLoadError:
+        return None
+
+
+passed: bool = CheckResult(clause="X", adapter="a", outcome=Outcome.PASS).outcome is Outcome.PASS
+port: Adapter = MyPortAdapter()
+fn: Any = roundtrip
+"""
+
 
 def _purelib(env: Path) -> Path:
     scheme = "venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix"
@@ -172,3 +299,41 @@ def test_without_py_typed_mypy_ignores_the_package(
     proc = mypy(python, BAD, tmp_path)
     assert "missing library stubs or py.typed marker" in proc.stdout
     assert 'incompatible type "str"' not in proc.stdout
+
+
+def test_the_shipped_adapters_satisfy_the_protocol(typed_python: Path, tmp_path: Path) -> None:
+    proc = mypy(typed_python, SATISFIES, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Success: no issues found" in proc.stdout
+
+
+def test_an_adapter_missing_an_operation_is_rejected(typed_python: Path, tmp_path: Path) -> None:
+    proc = mypy(typed_python, WITHOUT_OPEN, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    line = WITHOUT_OPEN.splitlines().index('port: Adapter = WithoutOpen()') + 1
+    assert (
+        f'snippet.py:{line}: error: Incompatible types in assignment (expression has type '
+        '"WithoutOpen", variable has type "Adapter")' in out
+    )
+    assert '"WithoutOpen" is missing following "Adapter" protocol member:' in out
+    assert "snippet.py:" + str(line) + ": note:     open" in out
+    assert out.count("error:") == 1, out
+
+
+def test_the_public_api_module_type_checks(typed_python: Path, tmp_path: Path) -> None:
+    proc = mypy(typed_python, PUBLIC_API, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Success: no issues found" in proc.stdout
+
+
+def test_the_same_adapter_with_open_is_accepted(typed_python: Path, tmp_path: Path) -> None:
+    """The control: ``open`` is the only thing the rejected adapter lacks."""
+    method = (
+        "    def open(self, urlpath: str, dparams: DParams, cparams: CParams | None = None)"
+        " -> Container:\n        raise NotImplementedError\n\n"
+    )
+    code = WITHOUT_OPEN.replace("    def is_container", method + "    def is_container")
+    assert code != WITHOUT_OPEN
+    proc = mypy(typed_python, code, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,0 +1,83 @@
+"""The public API of ``udcodec``, in one module: what adapter authors and check authors import.
+
+Adapter authors implement :class:`Adapter` (and its :class:`Container`), usually by subclassing
+:class:`ModuleAdapter` for a module with python-blosc2's API, and try it with
+``udcodec smoke --adapter module:Class``; :func:`load_adapter` finds adapters as the command
+line does. Check authors register functions with :func:`check`; a check receives a
+:class:`CheckContext` and fails by raising :class:`CheckFailed` (``ctx.fail``).
+
+Besides this module, the public surface is :mod:`udcodec.adapters`, :mod:`udcodec.reference`
+and the ``udcodec`` command; everything else is the harness's own and may change.
+The harness's modules never import this one (checks import :mod:`udcodec.checks.api`).
+"""
+
+from __future__ import annotations
+
+from udcodec.adapters.blosc2like import ModuleAdapter, ModuleContainer, for_module
+from udcodec.adapters.loader import (
+    AdapterLoadError,
+    UnknownAdapter,
+    load_adapter,
+    missing_operations,
+)
+from udcodec.adapters.protocol import (
+    ADAPTER_OPERATIONS,
+    CAPABILITIES,
+    CONTAINER_OPERATIONS,
+    FILTER_IDS,
+    SPLITMODE_IDS,
+    Adapter,
+    AdapterInfo,
+    Callback,
+    Container,
+    CParams,
+    DParams,
+    protocol_members,
+)
+from udcodec.checks.api import (
+    CapabilityMissing,
+    CheckContext,
+    CheckFailed,
+    CheckFn,
+    NotApplicable,
+    check,
+    exception_types,
+    expect_rejection,
+)
+from udcodec.outcomes import CheckResult, Outcome
+
+__all__ = [
+    # the adapter protocol
+    "ADAPTER_OPERATIONS",
+    "CAPABILITIES",
+    "CONTAINER_OPERATIONS",
+    "FILTER_IDS",
+    "SPLITMODE_IDS",
+    "Adapter",
+    "AdapterInfo",
+    "CParams",
+    "Callback",
+    "Container",
+    "DParams",
+    "protocol_members",
+    # writing and loading adapters
+    "AdapterLoadError",
+    "ModuleAdapter",
+    "ModuleContainer",
+    "UnknownAdapter",
+    "for_module",
+    "load_adapter",
+    "missing_operations",
+    # writing checks
+    "CapabilityMissing",
+    "CheckContext",
+    "CheckFailed",
+    "CheckFn",
+    "NotApplicable",
+    "check",
+    "exception_types",
+    "expect_rejection",
+    # outcomes
+    "CheckResult",
+    "Outcome",
+]

@@ -1,0 +1,495 @@
+"""``udcodec smoke``: call every operation of the adapter protocol once, in a child process.
+
+A port author's first command. The adapter is loaded and driven in a forked child
+(:func:`~udcodec.engine.isolation.run_isolated`), so a constructor or an operation that
+segfaults or hangs is reported, not fatal. Each operation gets trivial inputs (a tiny zlib
+codec at a free id in 160..255, one small chunk) and its own deadline; the child logs each
+operation's start and end to a file, so the parent knows which one took it down.
+
+The operations come from the protocol classes (:data:`ADAPTER_OPERATIONS`,
+:data:`CONTAINER_OPERATIONS`); :data:`STEPS` holds one step per operation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiate_adapter
+from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
+from udcodec.engine.isolation import run_isolated
+
+#: Statuses that make the command fail (exit 1).
+FAILING = ("missing", "raised", "wrong", "crash", "hang")
+STATUSES = ("ok", "skipped", *FAILING, "not run")
+DEFAULT_TIMEOUT = 5.0
+DATA = b"udcodec smoke test data " * 128
+CODEC_NAME = "udcodec_smoke"
+FREE_IDS = range(160, 256)
+#: Blosc2's built-in ZLIB: outside a container only built-in codecs are allowed.
+ZLIB = 4
+_DETAIL_CHARS = 200
+
+
+class _Wrong(Exception):
+    """The operation returned, but not what the trivial input calls for."""
+
+
+@dataclass
+class _State:
+    """What the steps share inside the child."""
+
+    adapter: Any
+    workdir: Path
+    capabilities: frozenset[str] | None = None
+    codec_id: int = FREE_IDS[0]
+    container: Any = None
+    chunk: bytes = b""
+    native: Any = None
+    outside: bytes = b""
+
+    @property
+    def cparams(self) -> CParams:
+        return CParams(codec=self.codec_id, typesize=1)
+
+    @property
+    def dparams(self) -> DParams:
+        return DParams(nthreads=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One protocol operation: how to call it, what it needs first, which capability gates it."""
+
+    operation: str  # "Adapter.<member>" or "Container.<member>"
+    run: Callable[[_State], str]
+    needs: tuple[str, ...] = ()
+    capability: str | None = None
+
+    @property
+    def owner(self) -> str:
+        return self.operation.partition(".")[0]
+
+    @property
+    def member(self) -> str:
+        return self.operation.partition(".")[2]
+
+
+def _expect(ok: bool, message: str) -> None:
+    if not ok:
+        raise _Wrong(message)
+
+
+def _name(s: _State) -> str:
+    name = s.adapter.name
+    _expect(isinstance(name, str) and bool(name), f"name is {name!r}, expected a non-empty str")
+    return str(name)
+
+
+def _info(s: _State) -> str:
+    info = s.adapter.info()
+    return f"{info.implementation} {info.version}"
+
+
+def _capabilities(s: _State) -> str:
+    s.capabilities = frozenset(s.adapter.capabilities())
+    return ", ".join(sorted(s.capabilities)) or "none"
+
+
+def _registry(s: _State) -> str:
+    registry = s.adapter.registry()
+    free = [i for i in FREE_IDS if i not in registry]
+    _expect(bool(free), f"no free codec id in {FREE_IDS.start}..{FREE_IDS.stop - 1}")
+    s.codec_id = free[0]
+    return f"{len(registry)} entries"
+
+
+def _register_codec(s: _State) -> str:
+    from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+    s.adapter.register_codec(CODEC_NAME, s.codec_id, zlib_encoder, zlib_decoder)
+    _expect(s.codec_id in s.adapter.registry(), f"id {s.codec_id} is not in the registry afterwards")
+    return f"{CODEC_NAME!r} at id {s.codec_id}"
+
+
+def _match_format_of(s: _State) -> str:
+    s.adapter.match_format_of(s.adapter.info())
+    return ""
+
+
+def _create(s: _State) -> str:
+    s.container = s.adapter.create(s.cparams, s.dparams, chunksize=len(DATA))
+    return type(s.container).__name__
+
+
+def _nchunks(s: _State) -> str:
+    n = s.container.nchunks
+    _expect(n == 0, f"a new container has {n!r} chunks, expected 0")
+    return ""
+
+
+def _append(s: _State) -> str:
+    n = s.container.append(DATA)
+    _expect(n == 1, f"returned {n!r}, expected 1 (chunks after the first append)")
+    return f"{len(DATA)} bytes"
+
+
+def _get_chunk(s: _State) -> str:
+    s.chunk = bytes(s.container.get_chunk(0))
+    return f"{len(s.chunk)} bytes"
+
+
+def _decompress_chunk(s: _State) -> str:
+    _expect(bytes(s.container.decompress_chunk(0)) == DATA, "the bytes differ from those appended")
+    return ""
+
+
+def _append_chunk(s: _State) -> str:
+    n = s.container.append_chunk(s.chunk)
+    _expect(n == 2, f"returned {n!r}, expected 2")
+    return ""
+
+
+def _get_slice(s: _State) -> str:
+    _expect(bytes(s.container.get_slice(0, 8)) == DATA[:8], "items [0, 8) differ from those appended")
+    return ""
+
+
+def _cparams(s: _State) -> str:
+    codec = s.container.cparams().codec
+    _expect(codec == s.codec_id, f"codec is {codec!r}, expected {s.codec_id}")
+    return ""
+
+
+def _dparams(s: _State) -> str:
+    return f"nthreads {s.container.dparams().nthreads}"
+
+
+def _update_cparams(s: _State) -> str:
+    s.container.update_cparams(s.cparams)
+    return ""
+
+
+def _update_dparams(s: _State) -> str:
+    s.container.update_dparams(s.dparams)
+    return ""
+
+
+def _native(s: _State) -> str:
+    s.native = s.container.native()
+    return type(s.native).__name__
+
+
+def _is_container(s: _State) -> str:
+    _expect(s.adapter.is_container(s.native) is True, "False for the container's own native() object")
+    _expect(s.adapter.is_container(object()) is False, "True for object()")
+    return ""
+
+
+def _close(s: _State) -> str:
+    s.container.close()
+    return ""
+
+
+def _compress_outside(s: _State) -> str:
+    s.outside = bytes(s.adapter.compress_outside(DATA, CParams(codec=ZLIB, typesize=1)))
+    return f"{len(s.outside)} bytes, built-in ZLIB"
+
+
+def _decompress_outside(s: _State) -> str:
+    _expect(bytes(s.adapter.decompress_outside(s.outside, s.dparams)) == DATA, "the bytes differ from those compressed")
+    return ""
+
+
+def _open(s: _State) -> str:
+    path = str(s.workdir / "smoke.b2frame")
+    written = s.adapter.create(s.cparams, s.dparams, chunksize=len(DATA), urlpath=path)
+    written.append(DATA)
+    written.close()
+    opened = s.adapter.open(path, s.dparams)
+    try:
+        _expect(bytes(opened.decompress_chunk(0)) == DATA, "chunk 0 of the reopened file differs from the one written")
+    finally:
+        opened.close()
+    return ""
+
+
+_CONTAINER = ("Adapter.create",)
+#: One step per protocol operation, in the order they run.
+STEPS: tuple[Step, ...] = (
+    Step("Adapter.name", _name),
+    Step("Adapter.info", _info),
+    Step("Adapter.capabilities", _capabilities),
+    Step("Adapter.registry", _registry),
+    Step("Adapter.register_codec", _register_codec, needs=("Adapter.registry",)),
+    Step("Adapter.match_format_of", _match_format_of, needs=("Adapter.info",)),
+    Step("Adapter.create", _create, needs=("Adapter.register_codec",)),
+    Step("Container.nchunks", _nchunks, needs=_CONTAINER),
+    Step("Container.append", _append, needs=_CONTAINER),
+    Step("Container.get_chunk", _get_chunk, needs=("Container.append",)),
+    Step("Container.decompress_chunk", _decompress_chunk, needs=("Container.append",)),
+    Step("Container.append_chunk", _append_chunk, needs=("Container.get_chunk",), capability="append_chunk"),
+    Step("Container.get_slice", _get_slice, needs=("Container.append",)),
+    Step("Container.cparams", _cparams, needs=_CONTAINER),
+    Step("Container.dparams", _dparams, needs=_CONTAINER),
+    Step("Container.update_cparams", _update_cparams, needs=_CONTAINER, capability="update_params"),
+    Step("Container.update_dparams", _update_dparams, needs=_CONTAINER, capability="update_params"),
+    Step("Container.native", _native, needs=_CONTAINER),
+    Step("Adapter.is_container", _is_container, needs=("Container.native",)),
+    Step("Container.close", _close, needs=_CONTAINER),
+    Step("Adapter.compress_outside", _compress_outside, capability="outside_container"),
+    Step("Adapter.decompress_outside", _decompress_outside, needs=("Adapter.compress_outside",),
+         capability="outside_container"),
+    Step("Adapter.open", _open, needs=("Adapter.register_codec",), capability="persistence"),
+)
+
+
+def protocol_operations() -> tuple[str, ...]:
+    """Every operation of the protocol, as ``Adapter.<member>`` and ``Container.<member>``."""
+    return (*(f"Adapter.{m}" for m in ADAPTER_OPERATIONS), *(f"Container.{m}" for m in CONTAINER_OPERATIONS))
+
+
+def unsmoked(operations: tuple[str, ...], steps: tuple[Step, ...] = STEPS) -> list[str]:
+    """The ``operations`` no step calls."""
+    called = {s.operation for s in steps}
+    return [op for op in operations if op not in called]
+
+
+# -- the child --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """What happened to one operation."""
+
+    operation: str
+    status: str  # one of STATUSES
+    detail: str = ""
+    seconds: float | None = None
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _DETAIL_CHARS else line[: _DETAIL_CHARS - 3] + "..."
+
+
+class _Log:
+    """Each operation's start and end, one JSON line each, written straight to a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def write(self, record: dict[str, Any]) -> None:
+        os.write(self.fd, (json.dumps(record) + "\n").encode())
+
+
+def _timed(log: _Log, operation: str, fn: Callable[[], str], timeout: float) -> Result:
+    """Run ``fn`` under a deadline; the default SIGALRM action ends the child if it hangs."""
+    log.write({"operation": operation, "event": "start", "at": time.monotonic()})
+    start = time.perf_counter()
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        detail = fn()
+        status = "ok"
+    except _Wrong as exc:
+        status, detail = "wrong", str(exc)
+    except UnknownAdapter as exc:
+        status, detail = "unknown", str(exc)
+    except AdapterLoadError as exc:
+        status, detail = "raised", exc.reason
+    except Exception as exc:  # noqa: BLE001 - what the implementation raised is the finding
+        status, detail = "raised", f"{type(exc).__name__}: {exc}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    result = Result(operation, status, _one_line(detail), time.perf_counter() - start)
+    log.write({"event": "end", **asdict(result)})
+    return result
+
+
+def _smoke_child(spec: str, workdir: str, timeout: float) -> None:
+    os.dup2(2, 1)  # whatever the adapter prints must not mix with the command's output
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    log = _Log(Path(workdir) / "progress.jsonl")
+    adapter: list[Any] = []
+
+    def load() -> str:
+        adapter.append(instantiate_adapter(spec))
+        return type(adapter[0]).__name__
+
+    if _timed(log, "load", load, timeout).status != "ok":
+        return
+    state = _State(adapter[0], Path(workdir))
+    done: dict[str, str] = {}
+    for step in STEPS:
+        done[step.operation] = _run_step(log, state, step, done, timeout)
+
+
+def _run_step(log: _Log, state: _State, step: Step, done: dict[str, str], timeout: float) -> str:
+    def record(status: str, detail: str) -> str:
+        log.write({"event": "end", **asdict(Result(step.operation, status, detail))})
+        return status
+
+    blocked = [n for n in step.needs if done.get(n) != "ok"]
+    if blocked:
+        return record("not run", f"needs {', '.join(blocked)}")
+    if step.capability and state.capabilities is not None and step.capability not in state.capabilities:
+        return record("skipped", f"capability {step.capability!r} not declared")
+    owner = state.adapter if step.owner == "Adapter" else state.container
+    if step.member != "nchunks":  # a property: looking it up is the operation itself
+        try:
+            getattr(owner, step.member)
+        except AttributeError:
+            return record("missing", f"{type(owner).__name__} has no {step.member!r}")
+        except Exception:  # noqa: BLE001 - the call below reports it
+            pass
+    return _timed(log, step.operation, lambda: step.run(state), timeout).status
+
+
+# -- the parent -------------------------------------------------------------------------------
+
+
+@dataclass
+class SmokeReport:
+    """Every operation's result, in order, and how the child ended."""
+
+    adapter: str
+    results: list[Result]
+    stderr_tail: str = ""
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def unknown(self) -> Result | None:
+        return next((r for r in self.results if r.status == "unknown"), None)
+
+    @property
+    def failing(self) -> list[Result]:
+        return [r for r in self.results if r.status in FAILING]
+
+    @property
+    def exit_status(self) -> int:
+        return 2 if self.unknown else 1 if self.failing else 0
+
+
+def smoke(spec: str, timeout: float = DEFAULT_TIMEOUT) -> SmokeReport:
+    """Load ``spec`` in a child process and call every protocol operation once."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="udcodec-smoke-") as workdir:
+        ended = run_isolated(_smoke_child, (spec, workdir, timeout), timeout=timeout * (len(STEPS) + 1) + 10)
+        finished = time.monotonic()  # CLOCK_MONOTONIC: the child's start times are comparable
+        log = Path(workdir) / "progress.jsonl"
+        lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    results: dict[str, Result] = {}
+    running: str | None = None
+    started = start
+    for line in lines:
+        record = json.loads(line)
+        if record.pop("event") == "start":
+            running, started = record["operation"], record["at"]
+        else:
+            results[record["operation"]] = Result(**record)
+            running = None
+    order = ("load", *(s.operation for s in STEPS))
+    if running is not None or ended.status != "ok":
+        victim = running or next((op for op in order if op not in results), order[-1])
+        status, detail = _death(ended.status, ended.signal, ended.error, timeout)
+        results[victim] = Result(victim, status, detail, finished - started if running else None)
+    ordered = [results.get(op) or Result(op, "not run", "the child process ended before") for op in order]
+    if ordered[0].status != "ok":
+        ordered = ordered[:1]
+    report = SmokeReport(spec, ordered, ended.stderr_tail, time.monotonic() - start)
+    report.counts = {s: sum(r.status == s for r in ordered) for s in STATUSES}
+    return report
+
+
+def _death(status: str, sig: str | None, error: str, timeout: float) -> tuple[str, str]:
+    if status == "hang" or sig == "SIGALRM":
+        return "hang", f"no answer within {timeout:g} s"
+    if status == "raised":  # the harness's own code failed in the child
+        return "raised", _one_line(error.strip().splitlines()[-1] if error.strip() else error)
+    return "crash", sig or _one_line(error) or "the child process ended"
+
+
+def _line(r: Result) -> str:
+    took = f"{r.seconds * 1000:8.1f} ms" if r.seconds is not None else " " * 11
+    if r.status == "ok":
+        text = f"ok ({r.detail})" if r.detail else "ok"
+    else:
+        text = f"{r.status}: {r.detail}" if r.detail else r.status
+    return f"  {r.operation:<28}{took}  {text}"
+
+
+def _stderr_excerpt(tail: str, lines: int = 12) -> list[str]:
+    """Around a fatal error: what was printed just before it and its innermost frames; else the last lines."""
+    text = tail.rstrip().splitlines()
+    fatal = [i for i, line in enumerate(text) if line.startswith("Fatal Python error")]
+    if not fatal:
+        return text[-lines:]
+    start = max(0, fatal[-1] - 3)
+    return text[start:fatal[-1] + lines]
+
+
+def render(report: SmokeReport) -> str:
+    """The report as text: one line per operation, then the summary."""
+    out = [f"udcodec smoke --adapter {report.adapter}"]
+    out += [_line(r) for r in report.results]
+    if any(r.status in ("crash", "hang", "raised") for r in report.results) and report.stderr_tail.strip():
+        out.append("  the child's stderr:")
+        out += [f"  | {line}" for line in _stderr_excerpt(report.stderr_tail)]
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts.items() if n)
+    failing = report.failing
+    verdict = (f"FAILED: {', '.join(r.operation for r in failing)}" if failing
+               else "every operation works")
+    out.append(f"{report.adapter}: {counts} in {report.seconds:.2f} s; {verdict}")
+    return "\n".join(out)
+
+
+def as_json(report: SmokeReport) -> dict[str, Any]:
+    """The report as JSON data."""
+    return {
+        "adapter": report.adapter,
+        "exit_status": report.exit_status,
+        "seconds": round(report.seconds, 4),
+        "counts": report.counts,
+        "operations": [asdict(r) for r in report.results],
+        "stderr_tail": report.stderr_tail,
+    }
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    parser = sub.add_parser("smoke", help="call every adapter operation once, in a child process (a port's first check)")
+    parser.add_argument("--adapter", required=True, metavar="SPEC", help="adapter name or module:attribute")
+    parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"seconds each operation may take (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(handler=cmd_smoke)
+    return parser
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    report = smoke(args.adapter, args.timeout)
+    unknown = report.unknown
+    if unknown is not None:
+        print(f"udcodec: {unknown.detail}", file=sys.stderr)
+        return 2
+    print(json.dumps(as_json(report), indent=2) if args.json else render(report))
+    return report.exit_status

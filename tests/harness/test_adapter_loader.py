@@ -1,0 +1,134 @@
+"""The adapter loader: every protocol member is required and the missing ones are named; a spec
+that names nothing raises ``UnknownAdapter``, a broken adapter ``AdapterLoadError``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from udcodec.adapters.loader import (
+    AdapterLoadError,
+    UnknownAdapter,
+    instantiate_adapter,
+    load_adapter,
+    missing_operations,
+)
+from udcodec.adapters.protocol import (
+    ADAPTER_OPERATIONS,
+    CONTAINER_OPERATIONS,
+    Adapter,
+    AdapterInfo,
+    protocol_members,
+)
+from udcodec.adapters.reference import ReferenceAdapter
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def broken_importable() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(TESTS_DIR))
+        yield
+
+
+class _Without:
+    """The reference adapter with some members hidden."""
+
+    def __init__(self, *hidden: str) -> None:
+        self._hidden = hidden
+        self._inner = ReferenceAdapter()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._hidden:
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_the_members_come_from_the_protocol_classes() -> None:
+    assert ADAPTER_OPERATIONS == (
+        "name", "info", "capabilities", "register_codec", "registry", "create", "open",
+        "compress_outside", "decompress_outside", "is_container", "match_format_of",
+    )
+    assert CONTAINER_OPERATIONS == (
+        "nchunks", "append", "append_chunk", "get_chunk", "decompress_chunk", "get_slice",
+        "cparams", "dparams", "update_cparams", "update_dparams", "native", "close",
+    )
+
+
+def test_a_member_the_protocol_gains_is_found() -> None:
+    class Extended(Adapter, Protocol):
+        flavour: str
+
+        def new_operation(self) -> None: ...
+
+    assert protocol_members(Extended) == (*ADAPTER_OPERATIONS, "flavour", "new_operation")
+
+
+@pytest.mark.parametrize("member", ADAPTER_OPERATIONS)
+def test_each_missing_member_is_named(member: str) -> None:
+    assert missing_operations(_Without(member)) == [member]
+
+
+def test_the_shipped_adapters_lack_nothing() -> None:
+    assert missing_operations(ReferenceAdapter()) == []
+    assert isinstance(load_adapter("reference"), Adapter)
+
+
+def test_match_format_of_is_a_no_op_outside_the_reference() -> None:
+    blosc2 = pytest.importorskip("blosc2")
+    adapter = load_adapter("blosc2")
+    before = dict(vars(adapter))
+    adapter.match_format_of(AdapterInfo(name="x", implementation="python-blosc2", version="2.17.0"))
+    assert vars(adapter) == before and adapter.module is blosc2
+    reference = ReferenceAdapter()
+    reference.match_format_of(AdapterInfo(name="x", implementation="python-blosc2", version="2.17.0"))
+    assert reference.blosc2_target == 2
+
+
+def test_loading_an_incomplete_adapter_names_every_missing_member() -> None:
+    with pytest.raises(AdapterLoadError) as info:
+        load_adapter("broken.protocol:WithoutOpenAdapter")
+    assert not isinstance(info.value, UnknownAdapter)
+    assert info.value.reason == (
+        "broken.protocol:WithoutOpenAdapter does not implement the adapter protocol "
+        "(missing: open, match_format_of)"
+    )
+    assert type(instantiate_adapter("broken.protocol:WithoutOpenAdapter")).__name__ == "WithoutOpenAdapter"
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("no-such-adapter", "no adapter of that name"),
+        ("", "an adapter spec must be a non-empty string"),
+        ("no_such_module:Adapter", "importing 'no_such_module' failed: ModuleNotFoundError"),
+        ("no_such_package.adapters:Adapter", "importing 'no_such_package.adapters' failed"),
+        ("broken.no_such_module:Adapter", "importing 'broken.no_such_module' failed"),
+        ("broken.protocol:NoSuchAdapter", "'broken.protocol' has no attribute 'NoSuchAdapter'"),
+    ],
+)
+def test_a_spec_naming_nothing_is_unknown(spec: str, reason: str) -> None:
+    with pytest.raises(UnknownAdapter, match="could not be loaded") as info:
+        load_adapter(spec)
+    assert reason in info.value.reason
+
+
+def test_an_adapter_that_fails_to_import_or_construct_is_no_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "needs_a_dependency.py").write_text("import no_such_dependency\n", encoding="utf-8")
+    (tmp_path / "refuses.py").write_text(
+        "class Adapter:\n    def __init__(self):\n        raise RuntimeError('no licence')\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cases = {
+        "needs_a_dependency:Adapter": "ModuleNotFoundError: No module named 'no_such_dependency'",
+        "broken.unimportable:UnimportableAdapter": "ImportError: broken on purpose",
+        "refuses:Adapter": "instantiating refuses:Adapter failed: RuntimeError: no licence",
+    }
+    for spec, reason in cases.items():
+        with pytest.raises(AdapterLoadError) as info:
+            load_adapter(spec)
+        assert not isinstance(info.value, UnknownAdapter), spec
+        assert reason in info.value.reason
