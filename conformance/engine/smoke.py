@@ -26,7 +26,7 @@ from typing import Any
 
 from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiate_adapter
 from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
-from udcodec.engine.isolation import run_isolated
+from udcodec.engine.isolation import ChildStatus, run_isolated
 
 #: Statuses that make the command fail (exit 1).
 FAILING = ("missing", "raised", "wrong", "crash", "hang")
@@ -399,7 +399,7 @@ def smoke(spec: str, timeout: float = DEFAULT_TIMEOUT) -> SmokeReport:
             results[record["operation"]] = Result(**record)
             running = None
     order = ("load", *(s.operation for s in STEPS))
-    if running is not None or ended.status != "ok":
+    if running is not None or ended.status is not ChildStatus.OK:
         victim = running or next((op for op in order if op not in results), order[-1])
         status, detail = _death(ended.status, ended.signal, ended.error, timeout)
         results[victim] = Result(victim, status, detail, finished - started if running else None)
@@ -411,10 +411,10 @@ def smoke(spec: str, timeout: float = DEFAULT_TIMEOUT) -> SmokeReport:
     return report
 
 
-def _death(status: str, sig: str | None, error: str, timeout: float) -> tuple[str, str]:
-    if status == "hang" or sig == "SIGALRM":
+def _death(status: ChildStatus, sig: str | None, error: str, timeout: float) -> tuple[str, str]:
+    if status is ChildStatus.HANG or sig == "SIGALRM":
         return "hang", f"no answer within {timeout:g} s"
-    if status == "raised":  # the harness's own code failed in the child
+    if status is ChildStatus.RAISED:  # the harness's own code failed in the child
         return "raised", _one_line(error.strip().splitlines()[-1] if error.strip() else error)
     return "crash", sig or _one_line(error) or "the child process ended"
 
