@@ -47,16 +47,18 @@ class Produced:
 def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
     """Write ``data`` as one chunk with ``who`` and read it back with ``who``.
 
-    ``problem`` is set when the writer raised, or cannot read its own chunk back to ``data`` (to the
-    data as the writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
+    ``problem`` is set when the writer raised, wrote into the data it was given (python-blosc2 does
+    in pipelines of three filters), or cannot read its own chunk back to ``data`` (to the data as the
+    writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
     """
+    sent = bytes(bytearray(data))  # the writer's own copy, to see whether it writes into it
     try:
         container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
     except Exception as exc:  # noqa: BLE001 - reported per configuration
         return Produced(None, None, f"{who.name} raised creating the container: {describe_exc(exc)}")
     try:
         try:
-            container.append(data)
+            container.append(sent)
             chunk = container.get_chunk(0)
         except Exception as exc:  # noqa: BLE001
             return Produced(None, None, f"{who.name} raised writing it: {describe_exc(exc)}")
@@ -66,6 +68,8 @@ def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
             return Produced(chunk, None, f"{who.name} cannot read its own chunk: {describe_exc(exc)}")
     finally:
         container.close()
+    if sent != data:
+        return Produced(chunk, own, f"{who.name} wrote into the data it was given: {first_difference(sent, data)}")
     if own != data and not cfg.lossy:
         return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}")
     return Produced(chunk, own)
