@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import udcodec.reference as ref
 from chunk_matrix import (
+    Written,
     build_chunk,
     compare_outputs,
     config,
@@ -92,6 +93,16 @@ def test_matrix_covers_the_brief():
                                                                  "trunc_prec"}
     assert any(sum(f != "nofilter" for f in c.cparams.filters) == 6 for c in configs)
     assert len({c.label for c in configs}) == len(configs) == 1613
+
+
+def test_only_chunks_both_writers_read_back_are_compared():
+    c1, c2, c3 = matrix(["codec_meta"])[:3]
+    a = {c1.label: Written(b"x", reads_back=True), c2.label: Written(b"y"), c3.label: Written(None, "Err")}
+    b = {c1.label: Written(b"z", reads_back=True), c2.label: Written(b"y", reads_back=True),
+         c3.label: Written(None, "Err")}
+    r = compare_outputs(a, b, [c1, c2, c3])["codec_meta"]
+    assert (r.same, r.total, r.both_error, r.unreadable, r.differing) == (1, 2, 1, 1, [c1.label])
+    assert str(r) == "1/2 (1 both raise) (1 left out: a host cannot read back its own chunk)"
 
 
 # ---- TRUNC_PREC semantics ------------------------------------------------------------------------
