@@ -92,7 +92,7 @@ def test_matrix_covers_the_brief():
     assert {f for c in configs for f in c.cparams.filters} == {"nofilter", "shuffle", "bitshuffle", "delta",
                                                                  "trunc_prec"}
     assert any(sum(f != "nofilter" for f in c.cparams.filters) == 6 for c in configs)
-    assert len({c.label for c in configs}) == len(configs) == 1613
+    assert len({c.label for c in configs}) == len(configs) == 1604
 
 
 def test_only_chunks_both_writers_read_back_are_compared():
@@ -121,7 +121,8 @@ def test_trunc_prec_masks_mantissa_bits(typesize, meta, zeroed):
     assert b.get_chunk(0) == s.get_chunk(0)
 
 
-@pytest.mark.parametrize(("typesize", "meta"), [(4, 0), (4, 24), (4, -23), (8, 0), (8, -52), (2, 5), (16, 5)])
+@pytest.mark.parametrize(("typesize", "meta"), [(4, 0), (4, 24), (4, -23), (8, 0), (8, 53), (8, -52), (2, 5), (1, 5),
+                                             (16, 5)])
 def test_trunc_prec_rejects_what_blosc2_rejects(typesize, meta):
     c = config("t", typesize, "never", ("trunc_prec",), filters_meta=(meta,), nbytes=64 * typesize, data="sine-scaled")
     assert isinstance(build_chunk(blosc2, c), Exception)
