@@ -1,4 +1,4 @@
-"""Run profiles: how hard Hypothesis searches and how long a check may take."""
+"""Run profiles: how hard Hypothesis searches, how long a check may take, how wide the configuration sweep is."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class Profile:
     derandomize: bool
     timeout: float  # seconds per (clause, adapter) check before it is reported as a hang
     shrink: bool = True  # False: report the first failing example as drawn (faster, larger)
+    sweep: str = "ci"  # the size of the configuration sweep (udcodec.sweep.SIZES)
 
     def settings(self) -> settings:
         return settings(
@@ -29,9 +30,9 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "dev": Profile("dev", max_examples=8, derandomize=False, timeout=30.0),
+    "dev": Profile("dev", max_examples=8, derandomize=False, timeout=30.0, sweep="dev"),
     "ci": Profile("ci", max_examples=25, derandomize=True, timeout=60.0),
-    "thorough": Profile("thorough", max_examples=300, derandomize=False, timeout=600.0),
+    "thorough": Profile("thorough", max_examples=300, derandomize=False, timeout=600.0, sweep="thorough"),
 }
 DEFAULT_PROFILE = "ci"
 

@@ -8,88 +8,20 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from udcodec import data as _data
 
 DTYPES = ("u1", "i2", "i4", "i8", "f4", "f8", "c16", "V3", "V5")
-CONTENTS = ("random", "zeros", "arange", "runs", "sparse")
+#: Layout contents: recipes of :mod:`udcodec.data` driven by the drawn seed.
+CONTENTS = ("random", "zeros", "arange", "random-runs", "sparse")
 #: Block contents that probe a codec's corner cases (the codec checks draw from these).
 ADVERSARIAL = (
     *CONTENTS, "constant", "typed_arange", "pattern", "float_specials", "smooth", "gradient", "text",
 )
-_WORDS = ("the", "codec", "block", "chunk", "Blosc2", "frame", "meta", "0x1F", "naïve", "\n", "  ", "{}")
-_FLOAT_SPECIALS = (np.nan, np.inf, -np.inf, -0.0, 0.0, 5e-324, 1.7976931348623157e308, -1.0, 0.1)
 
 
 def make_data(kind: str, dtype: np.dtype[Any], nitems: int, seed: int) -> bytes:
-    """Deterministic buffer content of a given kind (cheap to generate at any size)."""
-    nbytes = nitems * dtype.itemsize
-    rng = np.random.default_rng(seed)
-    if kind == "zeros":
-        return bytes(nbytes)
-    if kind == "random":
-        return rng.integers(0, 256, nbytes, dtype=np.uint8).tobytes()
-    if kind == "arange":
-        return (np.arange(nbytes, dtype=np.uint64) * (seed % 7 + 1) + seed).astype("<u8").view(np.uint8)[::8][:nbytes].tobytes()
-    if kind == "runs":
-        values = rng.integers(0, 4, max(1, nbytes // 16 + 1), dtype=np.uint8)
-        return np.repeat(values, 16)[:nbytes].tobytes()
-    if kind == "sparse":
-        out = np.zeros(nbytes, dtype=np.uint8)
-        if nbytes:
-            idx = rng.integers(0, nbytes, max(1, nbytes // 50))
-            out[idx] = rng.integers(1, 256, idx.size, dtype=np.uint8)
-        return out.tobytes()
-    if kind in ADVERSARIAL:
-        with np.errstate(all="ignore"):  # overflowing casts are part of the point
-            return _adversarial(kind, dtype, nitems, rng)[:nbytes]
-    raise ValueError(f"unknown data kind {kind!r}")
-
-
-def _adversarial(kind: str, dtype: np.dtype[Any], nitems: int, rng: np.random.Generator) -> bytes:
-    """The codec-probing kinds; numeric kinds are built in ``dtype`` when it is numeric, else in u1."""
-    nbytes = nitems * dtype.itemsize
-    numeric = dtype if dtype.kind in "uifc" else np.dtype("u1")
-    count = nbytes // numeric.itemsize + 1
-    if kind == "constant":
-        return rng.integers(0, 256, dtype.itemsize, dtype=np.uint8).tobytes() * nitems
-    if kind == "pattern":
-        pattern = rng.integers(0, 256, int(rng.integers(1, 17)), dtype=np.uint8).tobytes()
-        return pattern * (nbytes // len(pattern) + 1)
-    if kind == "typed_arange":
-        if numeric.kind in "ui":  # any start, any step (negative too), wrapping around the type's range
-            bits = 8 * numeric.itemsize
-            start, step = int(rng.integers(0, 2**63)), int(rng.integers(-(2**20), 2**20))
-            mask = (1 << bits) - 1
-            values = (np.arange(count, dtype=np.uint64) * np.uint64(step & 0xFFFFFFFFFFFFFFFF)
-                      + np.uint64(start)) & np.uint64(mask)
-            return values.astype(numeric.newbyteorder("=").str.replace("i", "u")).tobytes()
-        origin, stride = rng.normal(0, 1e6), rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-6, 3)
-        return (origin + np.arange(count) * stride).astype(numeric).tobytes()
-    if kind == "float_specials":
-        floats = np.dtype("f8") if numeric.kind not in "fc" else numeric
-        values = rng.choice(np.array(_FLOAT_SPECIALS), nbytes // floats.itemsize + 1)
-        return values.astype(floats).tobytes()
-    if kind == "smooth":
-        t = np.arange(count) / max(count, 1)
-        signal = np.sin(2 * np.pi * rng.uniform(0.5, 8) * t) + 0.01 * rng.normal(size=count)
-        return _scaled(signal, numeric)
-    if kind == "gradient":
-        width = int(rng.integers(1, 256))
-        y, x = np.divmod(np.arange(count), width)
-        image = x * rng.uniform(0, 2) + y * rng.uniform(0, 2) + rng.normal(0, 1, count)
-        return _scaled(image / max(float(image.max()), 1.0), numeric)
-    if kind == "text":
-        words = rng.choice(np.array(_WORDS), nbytes // 3 + 1)
-        return " ".join(words).encode()
-    raise ValueError(f"unknown data kind {kind!r}")
-
-
-def _scaled(values: np.ndarray, dtype: np.dtype[Any]) -> bytes:
-    """``values`` (roughly in [-1, 1]) spread over the range of an integer ``dtype``, or as is for floats."""
-    if dtype.kind in "ui":
-        info = np.iinfo(dtype)
-        span = (float(info.max) - float(info.min)) / 2
-        return np.clip((values + 1) * span + float(info.min), info.min, info.max).astype(dtype).tobytes()
-    return values.astype(dtype).tobytes()
+    """``nitems`` items of ``dtype`` of the data recipe ``kind`` (:func:`udcodec.data.make_data`)."""
+    return _data.make_data(kind, nitems * dtype.itemsize, dtype=dtype, seed=seed)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 The pairwise checks run with two adapters in one process: ``ctx.peer`` writes, ``ctx.adapter``
 reads (see :mod:`udcodec.engine.pairs` for which peers an adapter meets). Both register the same test
-codecs under the same ids. Configurations come from :mod:`udcodec.sweep`.
+codecs under the same ids. Configurations come from :mod:`udcodec.sweep`, sized by the profile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
@@ -21,20 +21,22 @@ from udcodec.checks.configs import (
     produce,
     read_chunk,
     register_test_codecs,
+    sweep,
 )
-from udcodec.sweep import configurations, families, make_data
+from udcodec.data import make_data
+from udcodec.sweep import codecs_of, families
 
 #: Chunks of the frame checks: (data recipe, bytes). Six chunks (c-blosc2 compresses the offsets of
 #: frames from four chunks on), a zeros chunk (stored as a special value) and a short last chunk.
-FRAME_CHUNKS = (("mixed", 16384), ("zeros", 16384), ("run", 16384), ("mixed", 16384), ("noise", 16384),
-                ("mixed", 1000))
+FRAME_CHUNKS = (("counter-then-random", 16384), ("zeros", 16384), ("run", 16384), ("counter-then-random", 16384),
+                ("sized-random", 16384), ("counter-then-random", 1000))
 
 
-def _registered_pair(ctx: CheckContext) -> tuple[Adapter, int]:
+def _registered_pair(ctx: CheckContext, codecs: Iterable[str]) -> tuple[Adapter, int]:
     peer = ctx.the_peer()
     codec_id = int(ctx.param("id"))
-    register_test_codecs(ctx, ctx.adapter, codec_id)
-    register_test_codecs(ctx, peer, codec_id)
+    register_test_codecs(ctx, ctx.adapter, codec_id, codecs)
+    register_test_codecs(ctx, peer, codec_id, codecs)
     return peer, codec_id
 
 
@@ -57,11 +59,12 @@ def chunk_decode(ctx: CheckContext) -> None:
 
     Chunks the peer cannot read back itself are left out (RT-CONFIGS judges the writer) and listed.
     """
-    peer, codec_id = _registered_pair(ctx)
+    configs = sweep(ctx)
+    peer, codec_id = _registered_pair(ctx, codecs_of(configs))
     failures: list[str] = []
     unusable: list[str] = []
     decoded = 0
-    for cfg in configurations():
+    for cfg in configs:
         data, cp = config_data(cfg), config_cparams(cfg, codec_id)
         written = produce(peer, cfg, cp, data)
         if written.problem or written.chunk is None or written.own is None:
@@ -94,10 +97,10 @@ def chunk_bytes(ctx: CheckContext) -> None:
 
     A configuration counts only when both sides write a chunk they read back correctly themselves.
     """
-    peer, codec_id = _registered_pair(ctx)
+    configs = sweep(ctx)
+    peer, codec_id = _registered_pair(ctx, codecs_of(configs))
     for side, other in ((ctx.adapter, peer), (peer, ctx.adapter)):
         side.match_format_of(other.info())  # e.g. the reference targeting python-blosc2 2.x
-    configs = configurations()
     rates: dict[str, dict[str, int]] = {f: {"identical": 0, "total": 0} for f in families(configs)}
     differences: list[str] = []
     unusable: list[str] = []
@@ -125,10 +128,10 @@ def chunk_bytes(ctx: CheckContext) -> None:
 
 
 def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
-    peer, codec_id = _registered_pair(ctx)
+    peer, codec_id = _registered_pair(ctx, ("zlib", "memcpy"))
     typesize = 4
     cp = CParams(codec=codec_id, typesize=typesize, nthreads=1, filters=("shuffle",), splitmode="never", codec_meta=3)
-    parts = [make_data(recipe, n, typesize) for recipe, n in FRAME_CHUNKS]
+    parts = [make_data(recipe, n, typesize=typesize) for recipe, n in FRAME_CHUNKS]
     chunksize = max(len(p) for p in parts)
     kind = "contiguous frame" if contiguous else "sparse frame"
     path = str(ctx.tmpdir / ("peer.b2frame" if contiguous else "peer.b2sframe"))

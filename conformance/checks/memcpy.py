@@ -72,7 +72,7 @@ def mixed_blocks(ctx: CheckContext) -> None:
     register_pair(ctx, "mixed", codec_id, rec.enc, rec.dec)
     # Blocks alternate between an even and an odd first byte; all are compressible.
     nblocks = int(ctx.param("nblocks"))
-    blocks = [bytes([2 * i % 256 + (i % 2)]) + make_data("runs", np.dtype("u1"), block - 1, i) for i in range(nblocks)]
+    blocks = [bytes([2 * i % 256 + (i % 2)]) + make_data("random-runs", np.dtype("u1"), block - 1, i) for i in range(nblocks)]
     data = b"".join(blocks)
     container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=block), chunksize=len(data))
     fill(container, [data])

@@ -76,15 +76,21 @@ def slices(ctx: CheckContext) -> None:
 
 @check("roundtrip.configurations", requires=("filters", "splitmode"))
 def configurations_roundtrip(ctx: CheckContext) -> None:
-    """Every configuration of the interop matrix (filters, pipelines, split modes, typesizes 1..255,
-    block sizes, raw blocks, runs) round-trips: the host reads back what it wrote."""
-    from udcodec.checks.configs import config_cparams, config_data, produce, register_test_codecs
-    from udcodec.sweep import configurations
+    """Every configuration of the profile's sweep (filters, pipelines, split modes, typesizes, block
+    sizes, raw blocks, runs) round-trips: the host reads back what it wrote."""
+    from udcodec.checks.configs import (
+        config_cparams,
+        config_data,
+        produce,
+        register_test_codecs,
+        sweep,
+    )
+    from udcodec.sweep import codecs_of
 
     codec_id = int(ctx.param("id"))
-    register_test_codecs(ctx, ctx.adapter, codec_id)
+    configs = sweep(ctx)
+    register_test_codecs(ctx, ctx.adapter, codec_id, codecs_of(configs))
     failures = []
-    configs = configurations()
     for cfg in configs:
         data = config_data(cfg)
         written = produce(ctx.adapter, cfg, config_cparams(cfg, codec_id), data)

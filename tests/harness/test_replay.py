@@ -146,7 +146,7 @@ def test_integer_property_failure_carries_its_counterexample(importable: dict[st
 
 
 def test_layouts_survive_the_example_encoding() -> None:
-    layout = Layout("i4", 4, 300, 7, 601, "runs", 42, ("shuffle",), "always")
+    layout = Layout("i4", 4, 300, 7, 601, "random-runs", 42, ("shuffle",), "always")
     assert decode_example(json.loads(json.dumps(encode_example(layout)))) == layout
 
 

@@ -85,13 +85,13 @@ def test_make_data_is_deterministic_and_sized(kind: str, dtype: str) -> None:
         assert a == make_data(kind, dt, nitems, seed=12345)
     if kind == "zeros":
         assert make_data(kind, dt, 100, 1) == bytes(100 * dt.itemsize)
-    elif kind in ("random", "arange", "runs"):
+    elif kind in ("random", "arange", "random-runs"):
         assert make_data(kind, dt, 1000, 1) != make_data(kind, dt, 1000, 2), "the seed must matter"
 
 
 def test_make_data_kinds_look_like_their_names() -> None:
     u1 = np.dtype("u1")
-    runs = np.frombuffer(make_data("runs", u1, 4096, 3), np.uint8)
+    runs = np.frombuffer(make_data("random-runs", u1, 4096, 3), np.uint8)
     assert (np.count_nonzero(np.diff(runs)) + 1) <= 4096 // 16 + 1
     sparse = np.frombuffer(make_data("sparse", u1, 5000, 3), np.uint8)
     assert 0 < np.count_nonzero(sparse) <= 5000 // 50
@@ -100,8 +100,8 @@ def test_make_data_kinds_look_like_their_names() -> None:
 
 
 def test_make_data_rejects_unknown_kinds() -> None:
-    with pytest.raises(ValueError, match="unknown data kind"):
-        make_data("noise", np.dtype("u1"), 10, 0)
+    with pytest.raises(ValueError, match="unknown data recipe"):
+        make_data("no-such-recipe", np.dtype("u1"), 10, 0)
 
 
 @FAST
