@@ -100,7 +100,11 @@ class UdcodecRun:
     def __init__(self, config: pytest.Config) -> None:
         opt = config.option
         self.config = config
-        self.contract: Contract = load_contract(opt.udcodec_spec)
+        from udcodec.checks import (
+            CHECKS,  # registers every check (imported here: the plugin loads in any pytest)
+        )
+
+        self.contract: Contract = load_contract(opt.udcodec_spec, checks=CHECKS)
         self.profile = get_profile(opt.udcodec_profile)
         self.strict: bool = opt.udcodec_strict
         explicit: dict[str, str] = {}
