@@ -107,6 +107,12 @@ def default_spec_dir() -> Path:
     return Path(str(resources.files("udcodec.spec")))
 
 
+def bundled_schema(name: str) -> dict[str, Any]:
+    """A JSON schema shipped in ``udcodec/schemas/`` (the YAML and JSON formats the harness reads)."""
+    schema: dict[str, Any] = json.loads((resources.files("udcodec") / "schemas" / name).read_text(encoding="utf-8"))
+    return schema
+
+
 def _schema(directory: Path) -> dict[str, Any]:
     path = directory / SCHEMA_NAME
     if not path.exists():

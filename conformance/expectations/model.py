@@ -24,34 +24,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from udcodec.contract import SpecError, load_validated_yaml
+from udcodec.contract import SpecError, bundled_schema, load_validated_yaml
 from udcodec.versions import applies, specifier_problem
 
-SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["adapter", "expectations"],
-    "properties": {
-        "adapter": {"type": "string", "minLength": 1},
-        "expectations": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["clause", "reason", "reproduction"],
-                "properties": {
-                    "clause": {"type": "string", "minLength": 1},
-                    "reason": {"type": "string", "minLength": 1, "pattern": "^[^\\n]+$"},
-                    "reproduction": {"type": "string", "minLength": 1},
-                    "versions": {"type": "string", "minLength": 1},
-                    "upstream": {"type": "string", "pattern": "^https?://[^\\s]+$"},
-                    "expires": {"description": "YYYY-MM-DD (a YAML date or a string; checked on load)"},
-                },
-            },
-        },
-    },
-}
+#: The file format, ``udcodec/schemas/expectations.schema.json``; what it cannot say is checked on load.
+SCHEMA: dict[str, Any] = bundled_schema("expectations.schema.json")
 
 
 class ExpectationsError(SpecError):
