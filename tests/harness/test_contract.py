@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import jsonschema
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
 import yaml
@@ -418,3 +420,25 @@ def test_a_default_that_breaks_its_declaration_is_refused_at_registration() -> N
     with pytest.raises(ValueError, match="default of parameter 'n' breaks its declaration: 0 is below the minimum 1"):
         check("test.bad_default", params={"n": Param(int, min=1, default=0)})
     assert "test.bad_default" not in CHECKS
+
+
+# -- the committed JSON schemas ----------------------------------------------------------------
+
+SCHEMAS = sorted((REPO / "conformance" / "schemas").glob("*.json")) + [REPO / "spec" / "schema.json"]
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=[p.name for p in SCHEMAS])
+def test_every_committed_schema_is_a_valid_json_schema(path: Path) -> None:
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_the_loaders_use_the_committed_schemas() -> None:
+    from udcodec.checkcodec import verdicts
+    from udcodec.expectations import model
+    from udcodec.golden import manifest
+
+    for name, used in [("expectations.schema.json", model.SCHEMA), ("verdicts.schema.json", verdicts.SCHEMA),
+                       ("golden-manifest.schema.json", manifest.SCHEMA)]:
+        assert used == json.loads((REPO / "conformance" / "schemas" / name).read_text(encoding="utf-8")), name
