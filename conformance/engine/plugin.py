@@ -28,6 +28,7 @@ from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from udcodec.reports.certificate import NOT_APPLICABLE_KEY
 from udcodec.reports.model import RunRecord
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
+from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 RESULT_KEY = "udcodec_result"
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
@@ -273,7 +274,7 @@ class ClauseItem(pytest.Item):
             base.message = slot.load_error
             return base
         if not clause.applies_to(slot.implementation or "", slot.version or ""):
-            base.outcome, base.message = Outcome.SKIP, f"clause applies to python-blosc2 {clause.versions} only"
+            base.outcome, base.message = Outcome.SKIP, f"clause applies to {VERSIONED_IMPLEMENTATION} {clause.versions} only"
             base.extra[NOT_APPLICABLE_KEY] = True
             return base
         opt = self.config.option
