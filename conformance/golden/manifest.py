@@ -196,9 +196,11 @@ _KINDS_OF_VALUE = {"integer": "an integer", "number": "a number", "string": "a s
 def _schema_problem(err: jsonschema.ValidationError) -> tuple[_Path, str]:
     """A schema violation as (path in the document, problem) in the manifest's own words."""
     path: _Path = tuple(err.absolute_path)
-    value, schema, rule = err.instance, err.schema if isinstance(err.schema, dict) else {}, err.validator
+    value: Any = err.instance
+    expected: Any = err.validator_value
+    schema, rule = err.schema if isinstance(err.schema, dict) else {}, err.validator
     if rule == "required":
-        missing = sorted(set(err.validator_value) - set(value))
+        missing = sorted(set(expected) - set(value))
         return (*path, missing[0]), "missing"
     if rule == "additionalProperties":
         extra = sorted(set(value) - set(schema.get("properties", {})), key=str)
@@ -206,7 +208,7 @@ def _schema_problem(err: jsonschema.ValidationError) -> tuple[_Path, str]:
     if rule == "not":
         return path, f"unknown field ({schema.get('description', 'not allowed here')})"
     if rule == "type":
-        kinds = [err.validator_value] if isinstance(err.validator_value, str) else list(err.validator_value)
+        kinds = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_KINDS_OF_VALUE.get(k, k) for k in kinds if k != "null")
         quote = " (quote it)" if "string" in kinds and isinstance(value, int | float) and not isinstance(value, bool) else ""
         got = repr(value) if not isinstance(value, dict | list) else type(value).__name__
@@ -214,11 +216,11 @@ def _schema_problem(err: jsonschema.ValidationError) -> tuple[_Path, str]:
     if rule in ("minimum", "maximum"):
         return path, f"{value} is out of range {schema.get('minimum', '')}..{schema.get('maximum', '')}"
     if rule == "enum":
-        return path, f"{value!r} is not one of {', '.join(map(str, err.validator_value))}"
+        return path, f"{value!r} is not one of {', '.join(map(str, expected))}"
     if rule == "const":
-        return path, f"must be {err.validator_value!r}, got {value!r}"
+        return path, f"must be {expected!r}, got {value!r}"
     if rule == "pattern":
-        return path, f"{value!r} is not {schema.get('description', 'matching ' + str(err.validator_value))}"
+        return path, f"{value!r} is not {schema.get('description', 'matching ' + str(expected))}"
     if rule == "minLength":
         return path, f"must be a non-empty string, got {value!r}"
     if rule in ("minItems", "maxItems"):
@@ -319,7 +321,7 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
     entries: list[Entry] = []
     names: dict[str, int] = {}
     files: dict[str, str] = {}
-    for i, raw in enumerate(data.get("vectors") or []):
+    for i, raw in enumerate(cast(dict[str, Any], data).get("vectors") or []):
         check = _Checker(name, lines, i, raw)
         entry = _entry(check, raw)
         if entry.name in names:
