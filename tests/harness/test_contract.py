@@ -292,6 +292,14 @@ def test_every_check_declares_each_parameter_with_a_usable_default() -> None:
                 assert list(declaration.problems(declaration.default)) == [], f"{name}.{pname}"
 
 
+@pytest.mark.parametrize("module", sorted(p for p in (REPO / "conformance" / "checks").glob("*.py") if p.name != "api.py"),
+                         ids=lambda p: p.name)
+def test_checks_read_parameters_only_through_ctx_param(module: Path) -> None:
+    """``ctx.params[...]`` or ``ctx.params.get(name, default)`` would bypass the declarations."""
+    source = module.read_text(encoding="utf-8")
+    assert re.findall(r"\bparams(?:\.get\(|\[)", source) == []
+
+
 def _spec_copy(tmp_path: Path, old: str, new: str) -> Path:
     spec = tmp_path / "spec"
     shutil.copytree(default_spec_dir(), spec, ignore=shutil.ignore_patterns("__*"))
