@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from udcodec import __version__, explain
 from udcodec.checkcodec import command as check_codec
+from udcodec.contract import contract_or_exit
 from udcodec.engine import replay, smoke
 from udcodec.engine import run as run_
 from udcodec.expectations import baseline
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     args.argv = argv
+    if hasattr(args, "spec"):  # a command that reads the contract: validate it against the checks before anything runs
+        from udcodec.checks import CHECKS
+
+        contract_or_exit(args.spec, checks=CHECKS)
     return int(args.handler(args))
 
 

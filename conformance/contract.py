@@ -1,6 +1,8 @@
 """Load the contract (``spec/*.yaml``), validate it against ``spec/schema.json``, and index its clauses.
 
-A malformed spec raises :class:`SpecError` naming the file, the line and the field.
+A malformed spec raises :class:`SpecError` naming the file, the line and the field. Given the check
+registry (``load_contract(checks=...)``), the loader also validates that every check a clause names
+exists and that the parameters it gives match the check's declarations (:func:`validate_checks`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema
 import yaml
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from udcodec.versions import applies, specifier_problem
 
 SCHEMA_NAME = "schema.json"
 DERIVED_PREFIX = "derived:"
@@ -38,6 +40,21 @@ class CheckRef:
 
     name: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: Lines of the check entry in its YAML file, by path inside the entry (``()``, ``("params", "id")``, ...).
+    lines: Mapping[tuple[Any, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, path: tuple[Any, ...]) -> int | None:
+        """The line of ``path`` inside the entry, or of its nearest enclosing node that has one."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.lines:
+                return self.lines[path[:n]]
+        return None
+
+
+class DeclaresParams(Protocol):
+    """What the loader needs of a registered check: the problems of the parameters a clause gives it."""
+
+    def param_problems(self, given: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], str]]: ...
 
 
 @dataclass(frozen=True)
@@ -61,9 +78,7 @@ class Clause:
 
     def applies_to(self, implementation: str, version: str) -> bool:
         """Whether the clause applies to this implementation version (``versions`` limits python-blosc2 only)."""
-        if self.versions is None or implementation != "python-blosc2":
-            return True
-        return SpecifierSet(self.versions).contains(version, prereleases=True)
+        return applies(self.versions, implementation, version)
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,12 @@ class Contract:
 
 def default_spec_dir() -> Path:
     return Path(str(resources.files("udcodec.spec")))
+
+
+def bundled_schema(name: str) -> dict[str, Any]:
+    """A JSON schema shipped in ``udcodec/schemas/`` (the YAML and JSON formats the harness reads)."""
+    schema: dict[str, Any] = json.loads((resources.files("udcodec") / "schemas" / name).read_text(encoding="utf-8"))
+    return schema
 
 
 def _schema(directory: Path) -> dict[str, Any]:
@@ -193,15 +214,17 @@ def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
     name = str(path)
     data, lines = load_validated_yaml(path, schema)
     clauses = []
+    entry_lines: dict[tuple[int, int], dict[tuple[Any, ...], int]] = {}
+    for key, line in lines.items():
+        if len(key) >= 4 and key[0] == "clauses" and key[2] == "checks":
+            entry_lines.setdefault((key[1], key[3]), {})[key[4:]] = line
     for i, raw in enumerate(data["clauses"]):
         source = raw["source"].strip()
         if source.startswith(DERIVED_PREFIX) and not source[len(DERIVED_PREFIX):].strip():
             raise SpecError(name, lines.get(("clauses", i, "source")), f"clauses[{raw['id']}].source", "'derived:' must be followed by the reasoning")
-        if "versions" in raw:
-            try:
-                SpecifierSet(raw["versions"])
-            except InvalidSpecifier as exc:
-                raise SpecError(name, lines.get(("clauses", i, "versions")), f"clauses[{raw['id']}].versions", f"not a version specifier: {exc}") from exc
+        problem = specifier_problem(raw["versions"]) if "versions" in raw else None
+        if problem:
+            raise SpecError(name, lines.get(("clauses", i, "versions")), f"clauses[{raw['id']}].versions", problem)
         clauses.append(
             Clause(
                 id=raw["id"],
@@ -210,7 +233,8 @@ def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
                 subject=raw["subject"],
                 family=data["family"],
                 source=source,
-                checks=tuple(CheckRef(c["check"], dict(c.get("params", {}))) for c in raw["checks"]),
+                checks=tuple(CheckRef(c["check"], dict(c.get("params", {})), entry_lines.get((i, j), {}))
+                             for j, c in enumerate(raw["checks"])),
                 file=name,
                 line=lines.get(("clauses", i), 0),
                 versions=raw.get("versions"),
@@ -221,20 +245,28 @@ def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
     return clauses
 
 
-def load_contract(directory: str | Path | None = None) -> Contract:
-    """Load every ``*.yaml`` family file of ``directory`` (default: the bundled spec)."""
-    directory = Path(directory) if directory is not None else default_spec_dir()
-    if not directory.is_dir():
-        raise SpecError(str(directory), None, "<directory>", "is not a directory")
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
-        raise SpecError(str(directory), None, "<directory>", "holds no *.yaml contract files")
-    schema = _schema(directory)
-    digest = hashlib.sha256()
+def validate_checks(contract: Contract, registry: Mapping[str, DeclaresParams]) -> None:
+    """Raise :class:`SpecError` at the first check a clause names that ``registry`` lacks, or whose parameters break its declaration."""
+    for clause in contract:
+        for j, ref in enumerate(clause.checks):
+            where = f"clauses[{clause.id}].checks[{j}]"
+            declared = registry.get(ref.name)
+            if declared is None:
+                raise SpecError(clause.file, ref.line_of(("check",)) or clause.line, f"{where}.check", f"unknown check {ref.name!r}")
+            for path, problem in declared.param_problems(ref.params):
+                field_ = where + ".params" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+                raise SpecError(clause.file, ref.line_of(("params", *path)) or clause.line, field_, problem)
+
+
+#: Contracts parsed in this process, by (directory as given and resolved, digest of its files, schema):
+#: a command may load the same one several times (the CLI, the command, the pytest plugin).
+_LOADED: dict[tuple[str, str, str, str], Contract] = {}
+
+
+def _parse(directory: Path, files: list[Path], schema: Mapping[str, Any], sha256: str) -> Contract:
     clauses: list[Clause] = []
     seen: dict[str, Clause] = {}
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         for clause in load_file(path, schema):
             if clause.id in seen:
                 first = seen[clause.id]
@@ -243,13 +275,38 @@ def load_contract(directory: str | Path | None = None) -> Contract:
             clauses.append(clause)
     version_file = directory / "VERSION"
     version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else "unversioned"
-    return Contract(version=version, sha256=digest.hexdigest(), directory=directory, clauses=tuple(clauses))
+    return Contract(version=version, sha256=sha256, directory=directory, clauses=tuple(clauses))
 
 
-def contract_or_exit(directory: str | None) -> Contract:
+def load_contract(directory: str | Path | None = None, checks: Mapping[str, DeclaresParams] | None = None) -> Contract:
+    """Load every ``*.yaml`` family file of ``directory`` (default: the bundled spec).
+
+    With ``checks`` (the check registry), also validate each clause's checks against it (:func:`validate_checks`).
+    """
+    directory = Path(directory) if directory is not None else default_spec_dir()
+    if not directory.is_dir():
+        raise SpecError(str(directory), None, "<directory>", "is not a directory")
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise SpecError(str(directory), None, "<directory>", "holds no *.yaml contract files")
+    schema = _schema(directory)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    key = (str(directory), str(directory.resolve()), digest.hexdigest(), json.dumps(schema, sort_keys=True))
+    contract = _LOADED.get(key)
+    if contract is None:
+        contract = _parse(directory, files, schema, digest.hexdigest())
+        _LOADED[key] = contract
+    if checks is not None:
+        validate_checks(contract, checks)
+    return contract
+
+
+def contract_or_exit(directory: str | None, checks: Mapping[str, DeclaresParams] | None = None) -> Contract:
     """The contract in ``directory`` (default: bundled); a malformed one ends the command with exit 2."""
     try:
-        return load_contract(directory)
+        return load_contract(directory, checks)
     except SpecError as exc:
         print(f"udcodec: malformed spec: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc

@@ -1,4 +1,7 @@
-"""Check implementations, one module per clause family; importing this package registers them all."""
+"""Check implementations, one module per clause family; importing this package registers them all.
+
+``CHECKS`` is the registry they fill (name -> :class:`udcodec.checks.api.CheckDef`).
+"""
 
 from udcodec.checks import (  # noqa: F401
     callbacks,
@@ -12,3 +15,6 @@ from udcodec.checks import (  # noqa: F401
     roundtrip,
     threads,
 )
+from udcodec.checks.api import CHECKS
+
+__all__ = ["CHECKS"]

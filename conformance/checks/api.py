@@ -1,7 +1,8 @@
 """The check contract: how checks are declared, what they receive, how they fail.
 
-A check is a function ``fn(ctx)`` registered under a dotted name with :func:`check`.
-Spec clauses name checks and give them parameters; ``ctx.params`` holds those.
+A check is a function ``fn(ctx)`` registered under a dotted name with :func:`check`, which declares
+every parameter it reads (:class:`Param`). Spec clauses name checks and give them parameters; the
+contract loader validates those against the declarations, and ``ctx.param(name)`` returns one.
 A check signals a contract violation by raising :class:`CheckFailed` (``ctx.fail``),
 and a missing adapter capability with :class:`CapabilityMissing`. Property checks
 run through :meth:`CheckContext.for_all`, which records the shrunk counterexample and
@@ -18,7 +19,7 @@ import os
 import shlex
 import sysconfig
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,62 @@ class NotApplicable(Exception):
 
 CheckFn = Callable[["CheckContext"], None]
 
+_REQUIRED: Any = type("_Required", (), {"__repr__": lambda self: "<required>"})()
+
+
+def _type_name(kind: type) -> str:
+    return {list: "a list", bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(kind, kind.__name__)
+
+
+def _is_a(value: Any, kind: type) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is list:
+        return isinstance(value, list | tuple)
+    return isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+
+
+@dataclass(frozen=True)
+class Param:
+    """The declaration of one check parameter: its type, optional bounds or choices, and a default.
+
+    ``Param(int, min=160, max=255)`` is a required codec id; ``Param(list, items=Param(str, choices=...))``
+    a list of names; a ``default`` makes the parameter optional. ``min``/``max`` bound numbers;
+    ``test`` returns a problem (or None) for what the others cannot say, e.g. "not a NumPy dtype".
+    """
+
+    kind: type
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[Any, ...] | None = None
+    items: Param | None = None
+    default: Any = _REQUIRED
+    test: Callable[[Any], str | None] | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+    def problems(self, value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """(path inside the value, problem) for each way ``value`` breaks this declaration."""
+        if not _is_a(value, self.kind):
+            yield path, f"expected {_type_name(self.kind)}, got {type(value).__name__} {value!r}"
+            return
+        if self.min is not None and value < self.min:
+            yield path, f"{value!r} is below the minimum {self.min}"
+        if self.max is not None and value > self.max:
+            yield path, f"{value!r} is above the maximum {self.max}"
+        if self.choices is not None and value not in self.choices:
+            yield path, f"{value!r} is not one of: {', '.join(map(str, self.choices))}"
+        problem = self.test(value) if self.test is not None else None
+        if problem:
+            yield path, problem
+        if self.items is not None:
+            for i, item in enumerate(value):
+                yield from self.items.problems(item, path + (i,))
+
 
 @dataclass(frozen=True)
 class CheckDef:
@@ -64,21 +121,46 @@ class CheckDef:
     fn: CheckFn
     requires: frozenset[str]
     doc: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def param_problems(self, given: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+        """What is wrong with the parameters a clause gives this check: (path from the parameter name, problem)."""
+        found: list[tuple[tuple[Any, ...], str]] = []
+        for name, value in given.items():
+            declaration = self.params.get(name)
+            if declaration is None:
+                found.append(((name,), f"unknown parameter (declared: {', '.join(sorted(self.params)) or 'none'})"))
+            else:
+                found.extend(declaration.problems(value, (name,)))
+        found.extend(((name,), "missing required parameter") for name, p in self.params.items()
+                     if p.required and name not in given)
+        return found
 
 
 CHECKS: dict[str, CheckDef] = {}
 
 
-def check(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` as the check called ``name`` (``family.what``)."""
+def check(name: str, *, requires: tuple[str, ...] = (), params: Mapping[str, Param] | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as the check called ``name`` (``family.what``), reading the parameters ``params`` declares."""
+    declared = dict(params or {})
+    for pname, declaration in declared.items():
+        if not declaration.required:
+            bad = next(declaration.problems(declaration.default), None)
+            if bad is not None:
+                raise ValueError(f"check {name!r}: the default of parameter {pname!r} breaks its declaration: {bad[1]}")
 
     def deco(fn: CheckFn) -> CheckFn:
         if name in CHECKS:
             raise ValueError(f"check {name!r} is registered twice")
-        CHECKS[name] = CheckDef(name, fn, frozenset(requires), (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        CHECKS[name] = CheckDef(name, fn, frozenset(requires), doc, declared)
         return fn
 
     return deco
+
+
+class UndeclaredParameter(RuntimeError):
+    """A check read a parameter its ``@check(params=...)`` does not declare (a harness bug)."""
 
 
 _HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -186,14 +268,25 @@ class CheckContext:
     peer: Adapter | None = None  # the other side of a pairwise (interoperability) clause
     peer_spec: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # measurements the reports carry (JSON data)
+    declared: Mapping[str, Param] = field(default_factory=dict)  # the running check's parameter declarations
     _property_count: int = field(default=0, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 
     def param(self, name: str) -> Any:
-        try:
-            return self.params[name]
-        except KeyError:
-            raise KeyError(f"clause {self.clause.id}: check needs parameter {name!r} (spec {self.clause.file}:{self.clause.line})") from None
+        """The parameter ``name`` as the spec gives it, or its declared default; it must be declared."""
+        declaration = self.declared.get(name)
+        where = f"clause {self.clause.id} (spec {self.clause.file}:{self.clause.line})"
+        if declaration is None:
+            raise UndeclaredParameter(f"{where}: the check reads parameter {name!r}, which it does not declare"
+                                      f" (declared: {', '.join(sorted(self.declared)) or 'none'})")
+        if name not in self.params:
+            if declaration.required:
+                raise KeyError(f"{where}: check needs parameter {name!r}")
+            return declaration.default
+        value = self.params[name]
+        for path, problem in declaration.problems(value, (name,)):
+            raise ValueError(f"{where}: parameter {''.join(f'[{p}]' if isinstance(p, int) else p for p in path)}: {problem}")
+        return value
 
     def require(self, capability: str) -> None:
         if capability not in self.adapter.capabilities():
@@ -290,7 +383,7 @@ EXCEPTION_TYPES: dict[str, type[BaseException]] = {
 }
 
 
-def exception_types(names_: list[str]) -> tuple[type[BaseException], ...]:
+def exception_types(names_: Sequence[str]) -> tuple[type[BaseException], ...]:
     """Exception classes named by a spec parameter."""
     try:
         return tuple(EXCEPTION_TYPES[n] for n in names_)

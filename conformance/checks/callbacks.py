@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
-from udcodec.checks.api import CheckContext, check, describe_exc, exception_chain, exception_types
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    describe_exc,
+    exception_chain,
+    exception_types,
+)
 from udcodec.checks.common import (
     BLOCK,
+    CODEC_ID,
+    EXCEPTIONS,
+    ID_RANGE,
     SAMPLE,
     IdPool,
     cparams_for,
@@ -16,6 +27,7 @@ from udcodec.checks.common import (
     header,
     literal,
     new_container,
+    not_a_literal,
     read_back,
     register_pair,
 )
@@ -30,6 +42,26 @@ from udcodec.testcodecs import (
 )
 
 #: Compressible data: four 1 KiB blocks of a smooth ramp (zlib shrinks it, so the decoder runs too).
+
+#: A codec meta (one byte), and which callback a check is about.
+META = Param(int, min=0, max=255)
+KIND = Param(str, choices=("encoder", "decoder"))
+
+
+def _not_a_return(text: str) -> str | None:
+    return None if re.fullmatch(r"OUT[+-]\d+", text) else not_a_literal(text)
+
+
+#: What a callback returns: a Python literal, or ``OUT+N`` / ``OUT-N`` (the output buffer's size plus N).
+RETURNS = Param(list, items=Param(str, test=_not_a_return))
+
+
+def _return_value(text: str) -> Any:
+    return text if text.startswith("OUT") else literal(text)
+
+
+def _sized(value: Any, output: np.ndarray) -> Any:
+    return output.size + int(value[3:]) if isinstance(value, str) and value.startswith("OUT") else value
 
 
 def _sample_container(ctx: CheckContext, codec_id: int, meta: int = 0) -> Any:
@@ -54,7 +86,7 @@ def _check_call(ctx: CheckContext, call: Call, meta: int) -> None:
         ctx.fail(f"{who}: the fourth argument is {type(call.container).__name__}, expected the container (SChunk)")
 
 
-@check("callbacks.arguments")
+@check("callbacks.arguments", params={"id": CODEC_ID, "meta": META, "kinds": Param(list, items=KIND)})
 def arguments(ctx: CheckContext) -> None:
     """Encoder and decoder receive uint8 1-D arrays, the codec meta and the container."""
     meta = int(ctx.param("meta"))
@@ -77,7 +109,8 @@ def _one_byte_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: 
     return 1
 
 
-@check("callbacks.input_is_block")
+@check("callbacks.input_is_block", params={"id": CODEC_ID, "min_chunk_bytes": Param(int, min=0), "min_block_bytes": Param(int, min=0),
+                 "max_chunk_items": Param(int, min=1)})
 def input_is_block(ctx: CheckContext) -> None:
     """Without filters or splitting, the encoder gets each block of the chunk, in order, whole.
 
@@ -120,7 +153,7 @@ def input_is_block(ctx: CheckContext) -> None:
     )
 
 
-@check("callbacks.decoder_sizes")
+@check("callbacks.decoder_sizes", params={"id": CODEC_ID, "tail": Param(int, min=0, max=len(SAMPLE))})
 def decoder_sizes(ctx: CheckContext) -> None:
     """The decoder's output size is the size of the block its input was encoded from."""
     rec = Recorder(zlib_encoder, size_tolerant_zlib_decoder)  # a wrong output size is seen here
@@ -144,9 +177,7 @@ def decoder_sizes(ctx: CheckContext) -> None:
 def _returning(value: Any) -> Any:
     def encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> Any:
         output[: min(8, output.size)] = 1
-        if value == "OUT+1":
-            return output.size + 1
-        return value
+        return _sized(value, output)
 
     return encoder
 
@@ -154,9 +185,7 @@ def _returning(value: Any) -> Any:
 def _decoder_returning(value: Any) -> Any:
     def decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> Any:
         zlib_decoder(input, output, meta, schunk)
-        if isinstance(value, str) and value.startswith("OUT"):
-            return output.size + int(value[3:])
-        return value
+        return _sized(value, output)
 
     return decoder
 
@@ -173,13 +202,13 @@ def _expect_clean_failure(ctx: CheckContext, what: str, allowed: tuple[type[Base
     ctx.fail(f"{what}: no error was raised")
 
 
-@check("callbacks.encoder_return_rejected")
+@check("callbacks.encoder_return_rejected", params={**ID_RANGE, "values": RETURNS, "exceptions": EXCEPTIONS})
 def encoder_return_rejected(ctx: CheckContext) -> None:
     """An encoder returning an invalid size makes the append fail, and nothing is stored."""
     allowed = exception_types(ctx.param("exceptions"))
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
     for text in ctx.param("values"):
-        value = text if text == "OUT+1" else literal(text)
+        value = _return_value(text)
         codec_id = pool.next()
         register_pair(ctx, f"ret{codec_id}", codec_id, _returning(value), zlib_decoder)
         container = _sample_container(ctx, codec_id)
@@ -188,13 +217,13 @@ def encoder_return_rejected(ctx: CheckContext) -> None:
             ctx.fail(f"the encoder returned {value!r}, yet the container now holds {container.nchunks} chunk(s)")
 
 
-@check("callbacks.decoder_return_rejected")
+@check("callbacks.decoder_return_rejected", params={**ID_RANGE, "values": RETURNS, "exceptions": EXCEPTIONS})
 def decoder_return_rejected(ctx: CheckContext) -> None:
     """A decoder returning anything but the output size makes the read fail."""
     allowed = exception_types(ctx.param("exceptions"))
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
     for text in ctx.param("values"):
-        value = text if isinstance(text, str) and text.startswith("OUT") else literal(text)
+        value = _return_value(text)
         codec_id = pool.next()
         register_pair(ctx, f"dret{codec_id}", codec_id, zlib_encoder, _decoder_returning(value))
         container = _sample_container(ctx, codec_id)
@@ -206,7 +235,7 @@ class _Marker(Exception):
     """Raised by the checks' own callbacks, to be recognised when it comes back."""
 
 
-@check("callbacks.exception_propagates")
+@check("callbacks.exception_propagates", params={"id": CODEC_ID, "kind": KIND})
 def exception_propagates(ctx: CheckContext) -> None:
     """An exception raised in a callback reaches the caller as itself or chained to it; nothing is stored."""
     codec_id = int(ctx.param("id"))
@@ -241,7 +270,7 @@ def exception_propagates(ctx: CheckContext) -> None:
         ctx.fail(f"the encoder raised, yet the container now holds {container.nchunks} chunks (was {before})")
 
 
-@check("callbacks.no_system_error")
+@check("callbacks.no_system_error", params=ID_RANGE)
 def no_system_error(ctx: CheckContext) -> None:
     """Callback failures surface as ordinary exceptions, never SystemError (an interpreter-level bug signal)."""
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
@@ -268,7 +297,7 @@ def no_system_error(ctx: CheckContext) -> None:
             pass
 
 
-@check("callbacks.output_past_return_ignored")
+@check("callbacks.output_past_return_ignored", params={"id": CODEC_ID})
 def output_past_return_ignored(ctx: CheckContext) -> None:
     """Only the returned number of output bytes is stored: the decoder gets exactly them back."""
     codec_id = int(ctx.param("id"))

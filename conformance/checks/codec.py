@@ -19,8 +19,14 @@ from typing import Any, NoReturn
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Container, CParams
-from udcodec.checks.api import CheckContext, NotApplicable, check
+from udcodec.checks.api import CheckContext, NotApplicable, Param, check
 from udcodec.checks.common import (
+    CONTENT,
+    DTYPE,
+    FILTER_PIPELINES,
+    LAYOUT_SIZE,
+    NEEDS,
+    SPLITMODES,
     cparams_for,
     fill,
     first_difference,
@@ -33,6 +39,12 @@ from udcodec.strategies import ADVERSARIAL, Layout, layouts, make_data
 from udcodec.subject import CodecSubject
 
 CANARIES = (0xA5, 0x5A)
+
+#: The dtypes, adversarial contents and sizes of the blocks and layouts the codec checks draw.
+DTYPES = Param(list, items=DTYPE, default=("u1", "i2", "i4", "i8", "f4", "f8", "c16", "V3"))
+CONTENTS = Param(list, items=CONTENT, default=ADVERSARIAL)
+RANDOM_BLOCK_CASES = {"dtypes": DTYPES, "min_items": Param(int, min=0, default=0), "max_items": Param(int, min=1)}
+BLOCK_CASES = {**RANDOM_BLOCK_CASES, "contents": CONTENTS}
 
 
 @dataclass(frozen=True)
@@ -101,12 +113,13 @@ def _host_container(ctx: CheckContext, codec: CodecSubject, meta: int, nbytes: i
 
 
 def block_cases(ctx: CheckContext, contents: Any = None) -> st.SearchStrategy[BlockCase]:
+    """Blocks drawn as ``BLOCK_CASES`` declares, or ``RANDOM_BLOCK_CASES`` when ``contents`` is given."""
     codec = _subject(ctx)
     return st.builds(
         BlockCase,
-        content=st.sampled_from(list(contents or ctx.params.get("contents", ADVERSARIAL))),
-        dtype=st.sampled_from(list(ctx.params.get("dtypes", ["u1", "i2", "i4", "i8", "f4", "f8", "c16", "V3"]))),
-        nitems=st.integers(int(ctx.params.get("min_items", 0)), int(ctx.param("max_items"))),
+        content=st.sampled_from(list(contents if contents is not None else ctx.param("contents"))),
+        dtype=st.sampled_from(list(ctx.param("dtypes"))),
+        nitems=st.integers(ctx.param("min_items"), ctx.param("max_items")),
         seed=st.integers(0, 2**32 - 1),
         meta=st.sampled_from(list(codec.metas)),
     )
@@ -192,22 +205,23 @@ def registers(ctx: CheckContext) -> None:
             ctx.fail(f"creating a container with codec {codec.id} and meta {meta} failed: {type(exc).__name__}: {exc}")
 
 
-@check("codec.roundtrip")
+@check("codec.roundtrip", params={**LAYOUT_SIZE, **NEEDS, "dtypes": DTYPES, "contents": CONTENTS, "filters": FILTER_PIPELINES,
+                 "splitmodes": SPLITMODES, "block_items": Param(list, items=Param(int, min=0), default=(0, 1, 7, 64, 256))})
 def roundtrip(ctx: CheckContext) -> None:
     """decompress(compress(x)) == x through the host's container for adversarial data and layouts."""
     codec = _subject(ctx)
     require_needed(ctx)
     _register(ctx, codec)
-    for mode in ctx.params.get("splitmodes", ["never"]):
+    for mode in ctx.param("splitmodes"):
         strategy = st.tuples(
             layouts(
-                dtypes=ctx.params.get("dtypes", ["u1", "i2", "i4", "i8", "f4", "f8", "c16", "V3"]),
+                dtypes=ctx.param("dtypes"),
                 contents=["random"],  # the property tries every content kind on each layout
-                filters=[tuple(f) for f in ctx.params.get("filters", [["nofilter"]])],
+                filters=[tuple(f) for f in ctx.param("filters")],
                 splitmodes=[mode],
                 max_chunk_items=int(ctx.param("max_chunk_items")),
                 max_chunks=int(ctx.param("max_chunks")),
-                block_items=tuple(ctx.params.get("block_items", (0, 1, 7, 64, 256))),
+                block_items=tuple(ctx.param("block_items")),
             ),
             st.sampled_from(list(codec.metas)),
         )
@@ -216,7 +230,7 @@ def roundtrip(ctx: CheckContext) -> None:
 
 def _every_content(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta: int) -> None:
     """Round-trip the drawn layout once per content kind: a kind drawn at random can go untested."""
-    for content in ctx.params.get("contents", ADVERSARIAL):
+    for content in ctx.param("contents"):
         _host_roundtrip(ctx, codec, dataclasses.replace(layout, content=content), meta)
 
 
@@ -245,7 +259,7 @@ def _recipe(case: BlockCase | Layout) -> str:
     return f'make_data("{case.content}", np.dtype("{case.dtype}"), {case.nitems}, {case.seed})'
 
 
-@check("codec.block_roundtrip")
+@check("codec.block_roundtrip", params=BLOCK_CASES)
 def block_roundtrip(ctx: CheckContext) -> None:
     """The decoder inverts the encoder bit-exactly on any block, and reports the decompressed size."""
     _prepare(ctx)
@@ -260,7 +274,7 @@ def block_roundtrip(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.encoder_size")
+@check("codec.encoder_size", params=BLOCK_CASES)
 def encoder_size(ctx: CheckContext) -> None:
     """The encoder returns an integer in [0, output.size] for any block."""
     _prepare(ctx)
@@ -274,7 +288,7 @@ def encoder_size(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.decoder_size")
+@check("codec.decoder_size", params=BLOCK_CASES)
 def decoder_size(ctx: CheckContext) -> None:
     """The decoder returns the decompressed size (output.size) for every block the encoder compressed."""
     _prepare(ctx)
@@ -289,10 +303,10 @@ def decoder_size(ctx: CheckContext) -> None:
             if isinstance(got, bool) or not isinstance(got, int | np.integer) or int(got) != len(call.data):
                 call.fail(f"the decoder returned {got!r}, not the decompressed size {len(call.data)}", _ROUNDTRIP)
 
-    ctx.for_all(block_cases(ctx, ctx.params.get("contents")), prop)
+    ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.no_overrun")
+@check("codec.no_overrun", params=BLOCK_CASES)
 def no_overrun(ctx: CheckContext) -> None:
     """When the encoder returns n > 0 it has written nothing past output[n]."""
     _prepare(ctx)
@@ -315,7 +329,7 @@ def no_overrun(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.small_output")
+@check("codec.small_output", params=BLOCK_CASES)
 def small_output(ctx: CheckContext) -> None:
     """Given an output buffer smaller than the block, the encoder returns 0 or a size that fits and decodes."""
     _prepare(ctx)
@@ -338,7 +352,7 @@ def small_output(ctx: CheckContext) -> None:
     ctx.for_all(cases(), prop)
 
 
-@check("codec.incompressible")
+@check("codec.incompressible", params={**RANDOM_BLOCK_CASES, "min_nbytes": Param(int, min=0, default=1)})
 def incompressible(ctx: CheckContext) -> None:
     """Incompressible blocks give 0 (store raw), not a size as large as the block or bytes that do not decode."""
     _prepare(ctx)
@@ -347,7 +361,7 @@ def incompressible(ctx: CheckContext) -> None:
         call = _Direct(ctx, case, "encoding random bytes")
         out = np.zeros(len(call.data), dtype=np.uint8)
         n = call.valid_size(call.encode(out, _ROUNDTRIP), out.size, "encoder", _ROUNDTRIP)
-        if n >= int(ctx.params.get("min_nbytes", 1)) and n >= len(call.data):
+        if n >= ctx.param("min_nbytes") and n >= len(call.data):
             call.fail(f"the encoder returned {n} for {len(call.data)} random bytes: no gain, it should return 0", _ROUNDTRIP)
         if n:
             call.roundtrip(out, n, _ROUNDTRIP)
@@ -355,7 +369,7 @@ def incompressible(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx, ["random"]), prop)
 
 
-@check("codec.deterministic")
+@check("codec.deterministic", params=BLOCK_CASES)
 def deterministic(ctx: CheckContext) -> None:
     """Encoding the same block twice gives the same size and the same bytes."""
     _prepare(ctx)
@@ -378,7 +392,7 @@ def deterministic(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.no_retained_buffers")
+@check("codec.no_retained_buffers", params=BLOCK_CASES)
 def no_retained_buffers(ctx: CheckContext) -> None:
     """After returning, the codec holds no reference to the input or output array it was given."""
     _prepare(ctx)
@@ -415,7 +429,7 @@ def no_retained_buffers(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.interleaved")
+@check("codec.interleaved", params={**BLOCK_CASES, "max_blocks": Param(int, min=2, default=4)})
 def interleaved(ctx: CheckContext) -> None:
     """Blocks encoded with any declared meta decode correctly in any order: decoding uses only its arguments."""
     _prepare(ctx)
@@ -431,7 +445,7 @@ def interleaved(ctx: CheckContext) -> None:
             if n:
                 call.roundtrip(out, n, _interleaved_body(cases, call.case))
 
-    ctx.for_all(st.lists(block_cases(ctx), min_size=2, max_size=int(ctx.params.get("max_blocks", 4))), prop)
+    ctx.for_all(st.lists(block_cases(ctx), min_size=2, max_size=ctx.param("max_blocks")), prop)
 
 
 def _interleaved_body(cases: list[BlockCase], failing: BlockCase) -> str:

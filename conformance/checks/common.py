@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import Container, CParams, DParams
-from udcodec.checks.api import CheckContext
-from udcodec.strategies import Layout, make_data
+from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
+from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, Param
+from udcodec.strategies import ADVERSARIAL, Layout, make_data
 
 #: First byte of the extended header fields, from the Blosc2 chunk format.
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
@@ -21,6 +21,46 @@ MEMCPYED_FLAG = 0x02
 #: A small compressible sample and a block size that splits it into several blocks.
 SAMPLE = make_data("arange", np.dtype("u1"), 4096, 3)
 BLOCK = 1024
+
+
+# -- parameter declarations the families share ------------------------------------------------
+
+
+def not_a_literal(text: str) -> str | None:
+    """Why ``text`` is no Python literal (see :func:`literal`), or None."""
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return f"{text!r} is not a Python literal"
+    return None
+
+
+def _not_a_dtype(text: str) -> str | None:
+    try:
+        np.dtype(text)
+    except TypeError:
+        return f"{text!r} is not a NumPy dtype"
+    return None
+
+
+#: A user-defined codec id (Blosc2 reserves 160..255 for them).
+CODEC_ID = Param(int, min=160, max=255)
+#: The bounds of a range of codec ids a check registers codecs under.
+ID_RANGE = {"min": CODEC_ID, "max": CODEC_ID}
+#: The exception types a rejection may raise.
+EXCEPTIONS = Param(list, items=Param(str, choices=tuple(EXCEPTION_TYPES)))
+#: Values written as Python literals (see :func:`literal`).
+LITERALS = Param(list, items=Param(str, test=not_a_literal))
+#: A data kind of :func:`udcodec.strategies.make_data`.
+CONTENT = Param(str, choices=ADVERSARIAL)
+#: A NumPy dtype name.
+DTYPE = Param(str, test=_not_a_dtype)
+#: Sizes of generated layouts: items per chunk, chunks per container.
+LAYOUT_SIZE = {"max_chunk_items": Param(int, min=1), "max_chunks": Param(int, min=1)}
+FILTER_PIPELINES = Param(list, items=Param(list, items=Param(str, choices=tuple(FILTER_IDS))), default=(("nofilter",),))
+SPLITMODES = Param(list, items=Param(str, choices=tuple(SPLITMODE_IDS)), default=("never",))
+#: ``needs_filters`` / ``needs_splitmode``: the clause needs that adapter capability (see :func:`require_needed`).
+NEEDS = {"needs_filters": Param(bool, default=False), "needs_splitmode": Param(bool, default=False)}
 
 
 def literal(text: Any) -> Any:
@@ -49,7 +89,7 @@ class IdPool:
 def require_needed(ctx: CheckContext) -> None:
     """Capabilities a spec asks for with ``needs_filters`` / ``needs_splitmode`` parameters."""
     for name in ("filters", "splitmode"):
-        if ctx.params.get(f"needs_{name}"):
+        if ctx.param(f"needs_{name}"):
             ctx.require(name)
 
 

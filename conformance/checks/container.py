@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from udcodec.adapters.protocol import DParams
 from udcodec.checks.api import CheckContext, check, describe_exc, exception_chain, exception_types
-from udcodec.checks.common import BLOCK, SAMPLE, cparams_for, fill, new_container, register_pair
+from udcodec.checks.common import (
+    BLOCK,
+    CODEC_ID,
+    EXCEPTIONS,
+    SAMPLE,
+    cparams_for,
+    fill,
+    new_container,
+    register_pair,
+)
 from udcodec.testcodecs import Recorder
 
 
@@ -19,7 +28,8 @@ def _refused(ctx: CheckContext, what: str, action: object) -> None:
     ctx.fail(f"{what}: succeeded and returned {type(got).__name__} of {len(got) if hasattr(got, '__len__') else '?'} bytes")
 
 
-@check("container.compress_outside_refused", requires=("outside_container",))
+@check("container.compress_outside_refused", requires=("outside_container",),
+       params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
 def compress_outside_refused(ctx: CheckContext) -> None:
     """Compressing with a user codec outside a container raises a clear error and never calls the codec."""
     codec_id = int(ctx.param("id"))
@@ -29,7 +39,8 @@ def compress_outside_refused(ctx: CheckContext) -> None:
              lambda: ctx.adapter.compress_outside(SAMPLE, cparams_for(codec_id, typesize=1, blocksize=BLOCK)))
 
 
-@check("container.decompress_outside_refused", requires=("outside_container",))
+@check("container.decompress_outside_refused", requires=("outside_container",),
+       params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
 def decompress_outside_refused(ctx: CheckContext) -> None:
     """Decompressing a user-codec chunk outside its container raises a clear error."""
     codec_id = int(ctx.param("id"))

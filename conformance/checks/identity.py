@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-from udcodec.checks.api import CheckContext, check
+from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
     BLOCK,
+    CODEC_ID,
     SAMPLE,
     cparams_for,
     fill,
@@ -24,7 +25,7 @@ from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 
 
-@check("identity.header_records_codec")
+@check("identity.header_records_codec", params={"id": CODEC_ID, "meta": Param(int, min=0, max=255)})
 def header_records_codec(ctx: CheckContext) -> None:
     """Every chunk's header records the codec id and meta it was written with."""
     codec_id, meta = int(ctx.param("id")), int(ctx.param("meta"))
@@ -39,7 +40,8 @@ def header_records_codec(ctx: CheckContext) -> None:
             ctx.fail(f"chunk {i} header's compressor format is {h['compformat']}, expected 6 (user-defined codec slot)")
 
 
-@check("identity.decoded_with_written_codec", requires=("update_params",))
+@check("identity.decoded_with_written_codec", requires=("update_params",),
+       params={"first_id": CODEC_ID, "second_id": CODEC_ID})
 def decoded_with_written_codec(ctx: CheckContext) -> None:
     """A chunk is decoded by the codec and meta it was written with, whatever the container's current codec."""
     first, second = Recorder(), Recorder()
@@ -75,7 +77,8 @@ def _persist(ctx: CheckContext, codec_id: int) -> tuple[str, bytes]:
     return path, b"".join(chunks)
 
 
-@check("identity.reopen_in_fresh_process", requires=("persistence",))
+@check("identity.reopen_in_fresh_process", requires=("persistence",),
+       params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
 def reopen_in_fresh_process(ctx: CheckContext) -> None:
     """A persisted container reopens in a fresh process once the codec is registered again."""
     codec_id = int(ctx.param("id"))
@@ -88,7 +91,8 @@ def reopen_in_fresh_process(ctx: CheckContext) -> None:
         ctx.fail(f"the reopened container's data differs: {first_difference(got, data)}")
 
 
-@check("identity.missing_codec_named", requires=("persistence",))
+@check("identity.missing_codec_named", requires=("persistence",),
+       params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
 def missing_codec_named(ctx: CheckContext) -> None:
     """Reading a persisted container without its codec registered fails with an error naming the id."""
     codec_id = int(ctx.param("id"))

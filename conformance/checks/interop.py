@@ -13,7 +13,7 @@ from pathlib import Path
 
 from udcodec.adapters.protocol import Adapter, CParams
 from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
-from udcodec.checks.common import first_difference, header
+from udcodec.checks.common import CODEC_ID, first_difference, header
 from udcodec.checks.configs import (
     DP,
     config_cparams,
@@ -53,7 +53,8 @@ def _decodes(failures: list[str], what: str, decode: Callable[[], bytes], want: 
     return True
 
 
-@check("interop.chunk_decode", requires=("append_chunk",))
+@check("interop.chunk_decode", requires=("append_chunk",),
+       params={"id": CODEC_ID})
 def chunk_decode(ctx: CheckContext) -> None:
     """Every chunk the peer writes decodes here to the original data, with the same codec registered.
 
@@ -91,7 +92,7 @@ def _header_difference(a: bytes, b: bytes) -> str:
     return f"same header fields, cbytes {len(a)} vs {len(b)}; " + (first_difference(a, b) if len(a) == len(b) else "")
 
 
-@check("interop.chunk_bytes")
+@check("interop.chunk_bytes", params={"id": CODEC_ID})
 def chunk_bytes(ctx: CheckContext) -> None:
     """Both implementations write the same chunk bytes for the same data, codec and parameters.
 
@@ -163,13 +164,15 @@ def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
         reader.close()
 
 
-@check("interop.frame_open", requires=("persistence",))
+@check("interop.frame_open", requires=("persistence",),
+       params={"id": CODEC_ID})
 def frame_open(ctx: CheckContext) -> None:
     """A contiguous frame file the peer wrote opens here and reads back every chunk."""
     _frame_roundtrip(ctx, contiguous=True)
 
 
-@check("interop.sframe_open", requires=("persistence", "sparse"))
+@check("interop.sframe_open", requires=("persistence", "sparse"),
+       params={"id": CODEC_ID})
 def sframe_open(ctx: CheckContext) -> None:
     """A sparse frame directory the peer wrote opens here and reads back every chunk."""
     _frame_roundtrip(ctx, contiguous=False)

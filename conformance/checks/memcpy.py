@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from udcodec.checks.api import CheckContext, check
+from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
+    CODEC_ID,
+    LAYOUT_SIZE,
     cparams_for,
     fill,
     first_difference,
@@ -27,7 +29,7 @@ def _zeroing_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: A
     return output.size
 
 
-@check("memcpy.roundtrip")
+@check("memcpy.roundtrip", params={"id": CODEC_ID, **LAYOUT_SIZE})
 def roundtrip(ctx: CheckContext) -> None:
     """Blocks whose encoder returned 0 come back bit-exactly (without help from the decoder)."""
     codec_id = int(ctx.param("id"))
@@ -43,7 +45,7 @@ def roundtrip(ctx: CheckContext) -> None:
     ctx.for_all(_layouts(ctx), prop)
 
 
-@check("memcpy.decoder_not_called")
+@check("memcpy.decoder_not_called", params={"id": CODEC_ID, **LAYOUT_SIZE})
 def decoder_not_called(ctx: CheckContext) -> None:
     """The decoder is never called for a block the encoder asked to store raw."""
     codec_id = int(ctx.param("id"))
@@ -63,7 +65,7 @@ def decoder_not_called(ctx: CheckContext) -> None:
     ctx.for_all(_layouts(ctx), prop)
 
 
-@check("memcpy.mixed_blocks")
+@check("memcpy.mixed_blocks", params={"id": CODEC_ID, "blocksize": Param(int, min=1), "nblocks": Param(int, min=1)})
 def mixed_blocks(ctx: CheckContext) -> None:
     """Chunks mixing compressed and raw blocks round-trip; the decoder sees only the compressed ones."""
     codec_id = int(ctx.param("id"))

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from udcodec.checks.api import (
     CheckContext,
+    Param,
     check,
     describe_exc,
     exception_chain,
     exception_types,
     expect_rejection,
 )
-from udcodec.checks.common import BLOCK, SAMPLE, cparams_for, literal, new_container
+from udcodec.checks.common import (
+    BLOCK,
+    CODEC_ID,
+    EXCEPTIONS,
+    LITERALS,
+    SAMPLE,
+    cparams_for,
+    literal,
+    new_container,
+)
 
 
-@check("plugins.missing_plugin_fails_at_use", requires=("plugins",))
+@check("plugins.missing_plugin_fails_at_use", requires=("plugins",),
+       params={"name": Param(str), "id": CODEC_ID, "exceptions": EXCEPTIONS})
 def missing_plugin_fails_at_use(ctx: CheckContext) -> None:
     """A plugin that is not installed fails clearly at registration or at first use, naming it."""
     name, codec_id = ctx.param("name"), int(ctx.param("id"))
@@ -37,7 +48,8 @@ def missing_plugin_fails_at_use(ctx: CheckContext) -> None:
     ctx.fail(f"plugin {name!r} (id {codec_id}) is not installed, yet compressing and decompressing with it succeeded")
 
 
-@check("plugins.rejects_names", requires=("plugins",))
+@check("plugins.rejects_names", requires=("plugins",),
+       params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_names(ctx: CheckContext) -> None:
     """Plugin names that cannot name a library (empty, path separators, non-str) are rejected at registration."""
     allowed = exception_types(ctx.param("exceptions"))

@@ -6,8 +6,20 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.checks.api import CheckContext, check, describe_exc, exception_types, expect_rejection
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    describe_exc,
+    exception_types,
+    expect_rejection,
+)
 from udcodec.checks.common import (
+    CODEC_ID,
+    DTYPE,
+    EXCEPTIONS,
+    ID_RANGE,
+    LITERALS,
     IdPool,
     cparams_for,
     fill,
@@ -18,6 +30,9 @@ from udcodec.checks.common import (
 )
 from udcodec.strategies import ids_outside
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
+
+#: The id range the contract claims a host accepts: the claim under test, so not bounded by the user range.
+ACCEPTED_IDS = {"min": Param(int, min=0), "max": Param(int, min=0)}
 
 ROUNDTRIP_DATA = bytes(range(256)) * 16 + bytes(4096)
 
@@ -45,7 +60,7 @@ def _rejected_unchanged(ctx: CheckContext, what: str, allowed: tuple[type[BaseEx
         ctx.fail(f"{what}: was rejected but the registry changed: {sorted(map(repr, set(after) ^ set(before)))}")
 
 
-@check("registration.accepts_ids")
+@check("registration.accepts_ids", params=ACCEPTED_IDS)
 def accepts_ids(ctx: CheckContext) -> None:
     """Every id in [min, max] is accepted, listed in the registry, and usable; both edges included."""
     lo, hi = int(ctx.param("min")), int(ctx.param("max"))
@@ -60,7 +75,7 @@ def accepts_ids(ctx: CheckContext) -> None:
         _usable(ctx, codec_id)
 
 
-@check("registration.rejects_ids")
+@check("registration.rejects_ids", params={**ACCEPTED_IDS, "exceptions": EXCEPTIONS})
 def rejects_ids(ctx: CheckContext) -> None:
     """Integer ids outside [min, max] are rejected with the given exception and change nothing."""
     lo, hi = int(ctx.param("min")), int(ctx.param("max"))
@@ -74,7 +89,7 @@ def rejects_ids(ctx: CheckContext) -> None:
     ctx.for_all(ids_outside(lo, hi), prop)
 
 
-@check("registration.rejects_id_types")
+@check("registration.rejects_id_types", params={**ACCEPTED_IDS, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_id_types(ctx: CheckContext) -> None:
     """Ids that are not integers are rejected (listed values, and floats drawn inside the range)."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -88,7 +103,7 @@ def rejects_id_types(ctx: CheckContext) -> None:
     ctx.for_all(st.floats(lo, hi, allow_nan=False), prop)
 
 
-@check("registration.accepts_integer_like_ids")
+@check("registration.accepts_integer_like_ids", params={"base_id": CODEC_ID, "dtypes": Param(list, items=DTYPE)})
 def accepts_integer_like_ids(ctx: CheckContext) -> None:
     """NumPy integer ids are accepted like the equal int, and the codec is usable under that int."""
     for i, dtype in enumerate(ctx.param("dtypes")):
@@ -100,7 +115,7 @@ def accepts_integer_like_ids(ctx: CheckContext) -> None:
         _usable(ctx, int(value))
 
 
-@check("registration.rejects_duplicate_id")
+@check("registration.rejects_duplicate_id", params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
 def rejects_duplicate_id(ctx: CheckContext) -> None:
     """Registering an id twice is rejected; the first codec stays registered and in use."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -113,7 +128,7 @@ def rejects_duplicate_id(ctx: CheckContext) -> None:
         ctx.fail(f"after the rejected re-registration of id {codec_id}, the rejected codec was called")
 
 
-@check("registration.rejects_unpaired")
+@check("registration.rejects_unpaired", params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
 def rejects_unpaired(ctx: CheckContext) -> None:
     """An encoder without a decoder, or a decoder without an encoder, is rejected."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -124,7 +139,7 @@ def rejects_unpaired(ctx: CheckContext) -> None:
     _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, decoder=dec)", allowed, "c", codec_id, decoder=zlib_decoder)
 
 
-@check("registration.rejects_non_callables")
+@check("registration.rejects_non_callables", params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_non_callables(ctx: CheckContext) -> None:
     """Encoders and decoders that are not callable are rejected at registration."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -135,7 +150,7 @@ def rejects_non_callables(ctx: CheckContext) -> None:
         _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, {bad!r})", allowed, "c", codec_id, zlib_encoder, bad)
 
 
-@check("registration.rejects_names")
+@check("registration.rejects_names", params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_names(ctx: CheckContext) -> None:
     """Codec names outside the rules are rejected with the given exception."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -145,7 +160,7 @@ def rejects_names(ctx: CheckContext) -> None:
         _rejected_unchanged(ctx, f"register_codec({name!r}, {codec_id}, enc, dec)", allowed, name, codec_id, zlib_encoder, zlib_decoder)
 
 
-@check("registration.accepts_names")
+@check("registration.accepts_names", params={**ID_RANGE, "values": LITERALS})
 def accepts_names(ctx: CheckContext) -> None:
     """Valid codec names are accepted and recorded."""
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
@@ -155,7 +170,7 @@ def accepts_names(ctx: CheckContext) -> None:
         register_pair(ctx, name, codec_id, zlib_encoder, zlib_decoder)
 
 
-@check("registration.versions")
+@check("registration.versions", params={**ID_RANGE, "valid": LITERALS, "invalid": LITERALS, "exceptions": EXCEPTIONS})
 def versions(ctx: CheckContext) -> None:
     """Versions in the valid list are accepted; the invalid ones are rejected with the given exceptions."""
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
@@ -173,7 +188,7 @@ def versions(ctx: CheckContext) -> None:
                             "v", codec_id, zlib_encoder, zlib_decoder, version=value)
 
 
-@check("registration.returns_none")
+@check("registration.returns_none", params={"id": CODEC_ID})
 def returns_none(ctx: CheckContext) -> None:
     """register_codec returns None."""
     got = ctx.adapter.register_codec("c", int(ctx.param("id")), zlib_encoder, zlib_decoder)
@@ -181,7 +196,7 @@ def returns_none(ctx: CheckContext) -> None:
         ctx.fail(f"register_codec returned {got!r}, expected None")
 
 
-@check("registration.registry_entry")
+@check("registration.registry_entry", params={"id": CODEC_ID})
 def registry_entry(ctx: CheckContext) -> None:
     """After registration the registry maps the id to (name, encoder, decoder)."""
     codec_id = int(ctx.param("id"))
@@ -191,7 +206,7 @@ def registry_entry(ctx: CheckContext) -> None:
         ctx.fail(f"registry()[{codec_id}] is {entry!r}, expected ('entry', encoder, decoder)")
 
 
-@check("registration.rejection_is_atomic")
+@check("registration.rejection_is_atomic", params={"id": CODEC_ID})
 def rejection_is_atomic(ctx: CheckContext) -> None:
     """Whatever argument is bad, a rejected registration leaves the registry exactly as it was."""
     kept = int(ctx.param("id"))

@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from udcodec.checks.api import CheckContext, check
+from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
+    CODEC_ID,
+    CONTENT,
+    DTYPE,
+    FILTER_PIPELINES,
+    LAYOUT_SIZE,
+    NEEDS,
+    SPLITMODES,
     cparams_for,
     fill,
     first_difference,
@@ -18,13 +25,17 @@ from udcodec.checks.common import (
 from udcodec.strategies import CONTENTS, DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
+#: The parameters that draw the layouts (see :func:`udcodec.strategies.layouts`).
+LAYOUTS = {"dtypes": Param(list, items=DTYPE, default=DTYPES), "contents": Param(list, items=CONTENT, default=CONTENTS),
+           "filters": FILTER_PIPELINES, "splitmodes": SPLITMODES, **LAYOUT_SIZE}
+
 
 def _strategy(ctx: CheckContext, splitmodes: list[str] | None = None) -> st.SearchStrategy[Layout]:
     return layouts(
-        dtypes=ctx.params.get("dtypes", DTYPES),
-        contents=ctx.params.get("contents", CONTENTS),
-        filters=[tuple(f) for f in ctx.params.get("filters", [["nofilter"]])],
-        splitmodes=splitmodes or ctx.params.get("splitmodes", ["never"]),
+        dtypes=ctx.param("dtypes"),
+        contents=ctx.param("contents"),
+        filters=[tuple(f) for f in ctx.param("filters")],
+        splitmodes=splitmodes or ctx.param("splitmodes"),
         max_chunk_items=int(ctx.param("max_chunk_items")),
         max_chunks=int(ctx.param("max_chunks")),
     )
@@ -39,18 +50,18 @@ def _roundtrip(ctx: CheckContext, codec_id: int, layout: Layout) -> Any:
     return container
 
 
-@check("roundtrip.chunks")
+@check("roundtrip.chunks", params={"id": CODEC_ID, **LAYOUTS, **NEEDS})
 def chunks(ctx: CheckContext) -> None:
     """decompress_chunk of every appended chunk gives back the appended bytes."""
     require_needed(ctx)
     codec_id = int(ctx.param("id"))
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     # One search per split mode: a mode drawn at random with the others can go untested.
-    for mode in ctx.params.get("splitmodes", ["never"]):
+    for mode in ctx.param("splitmodes"):
         ctx.for_all(_strategy(ctx, [mode]), lambda layout: _roundtrip(ctx, codec_id, layout))
 
 
-@check("roundtrip.slices")
+@check("roundtrip.slices", params={"id": CODEC_ID, **LAYOUTS})
 def slices(ctx: CheckContext) -> None:
     """get_slice of any item range across chunks equals that range of the data."""
     codec_id = int(ctx.param("id"))
@@ -74,7 +85,8 @@ def slices(ctx: CheckContext) -> None:
     ctx.for_all(cases(), prop)
 
 
-@check("roundtrip.configurations", requires=("filters", "splitmode"))
+@check("roundtrip.configurations", requires=("filters", "splitmode"),
+       params={"id": CODEC_ID})
 def configurations_roundtrip(ctx: CheckContext) -> None:
     """Every configuration of the profile's sweep (filters, pipelines, split modes, typesizes, block
     sizes, raw blocks, runs) round-trips: the host reads back what it wrote."""

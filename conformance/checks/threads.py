@@ -7,15 +7,26 @@ from dataclasses import replace
 
 import numpy as np
 from udcodec.adapters.protocol import DParams
-from udcodec.checks.api import CheckContext, check, exception_types, expect_rejection
-from udcodec.checks.common import cparams_for, fill, new_container, read_back, register_pair
+from udcodec.checks.api import CheckContext, Param, check, exception_types, expect_rejection
+from udcodec.checks.common import (
+    CODEC_ID,
+    EXCEPTIONS,
+    cparams_for,
+    fill,
+    new_container,
+    read_back,
+    register_pair,
+)
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
 DATA = make_data("arange", np.dtype("u1"), 1 << 14, 1)
+#: Which parameters carry nthreads, and the thread counts (> 1) that must be rejected.
+WHICH = Param(str, choices=("cparams", "dparams"))
+NTHREADS = Param(list, items=Param(int, min=2))
 
 
-@check("threads.rejected_at_creation")
+@check("threads.rejected_at_creation", params={"id": CODEC_ID, "which": WHICH, "nthreads": NTHREADS, "exceptions": EXCEPTIONS})
 def rejected_at_creation(ctx: CheckContext) -> None:
     """Creating a container with nthreads > 1 and a Python codec is rejected."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -29,7 +40,8 @@ def rejected_at_creation(ctx: CheckContext) -> None:
             ctx.adapter.create(cparams=cparams, dparams=dparams, chunksize=len(DATA))
 
 
-@check("threads.rejected_at_update", requires=("update_params",))
+@check("threads.rejected_at_update", requires=("update_params",),
+       params={"id": CODEC_ID, "which": WHICH, "nthreads": NTHREADS, "exceptions": EXCEPTIONS})
 def rejected_at_update(ctx: CheckContext) -> None:
     """Updating a container's parameters to nthreads > 1 is rejected and leaves them unchanged."""
     allowed = exception_types(ctx.param("exceptions"))
@@ -51,7 +63,7 @@ def rejected_at_update(ctx: CheckContext) -> None:
             ctx.fail("after the rejected update, the container no longer round-trips")
 
 
-@check("threads.callbacks_on_one_thread")
+@check("threads.callbacks_on_one_thread", params={"id": CODEC_ID, "blocksize": Param(int, min=1), "nchunks": Param(int, min=1)})
 def callbacks_on_one_thread(ctx: CheckContext) -> None:
     """Every encoder and decoder call runs on one thread: the caller's."""
     codec_id = int(ctx.param("id"))

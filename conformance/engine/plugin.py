@@ -27,6 +27,7 @@ from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from udcodec.reports.model import RunRecord
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
+from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 RESULT_KEY = "udcodec_result"
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
@@ -99,7 +100,11 @@ class UdcodecRun:
     def __init__(self, config: pytest.Config) -> None:
         opt = config.option
         self.config = config
-        self.contract: Contract = load_contract(opt.udcodec_spec)
+        from udcodec.checks import (
+            CHECKS,  # registers every check (imported here: the plugin loads in any pytest)
+        )
+
+        self.contract: Contract = load_contract(opt.udcodec_spec, checks=CHECKS)
         self.profile = get_profile(opt.udcodec_profile)
         self.strict: bool = opt.udcodec_strict
         explicit: dict[str, str] = {}
@@ -269,7 +274,7 @@ class ClauseItem(pytest.Item):
             return base
         if not clause.applies_to(slot.implementation or "", slot.version or ""):
             base.outcome = Outcome.NOT_APPLICABLE
-            base.message = f"clause applies to python-blosc2 {clause.versions} only"
+            base.message = f"clause applies to {VERSIONED_IMPLEMENTATION} {clause.versions} only"
             return base
         opt = self.config.option
         if clause.pairwise:

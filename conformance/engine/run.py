@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from udcodec.checks import CHECKS
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
@@ -97,7 +98,7 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
     """Run the session; 0 all as expected, 1 something unexpected, 2 bad input (pytest's own codes above)."""
     import pytest
 
-    contract = contract_or_exit(args.spec)  # fail early, with a clear message, on a bad spec
+    contract = contract_or_exit(args.spec, checks=CHECKS)  # fail early, with a clear message, on a bad spec
     if args.numprocesses and args.no_isolation:
         print("udcodec: -n cannot be combined with --no-isolation", file=sys.stderr)
         return 2

@@ -52,7 +52,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
         if definition is None:
             return Verdict(Outcome.ERROR, f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
-                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra)
+                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)

@@ -5,5 +5,6 @@
 * :mod:`~udcodec.examples.rle` -- a run-length codec;
 * :mod:`~udcodec.examples.zlib_codec` -- the standard library's zlib.
 
-``verdicts.yaml`` holds the verdict each one is expected to get; our tests hold them to it.
+``verdicts.yaml`` holds the verdict each one is expected to get (format: ``udcodec/schemas/verdicts.schema.json``,
+loaded by :mod:`udcodec.checkcodec.verdicts`); our tests hold them to it.
 """

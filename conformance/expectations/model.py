@@ -24,34 +24,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from udcodec.contract import SpecError, load_validated_yaml
+from udcodec.contract import SpecError, bundled_schema, load_validated_yaml
+from udcodec.versions import applies, specifier_problem
 
-SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["adapter", "expectations"],
-    "properties": {
-        "adapter": {"type": "string", "minLength": 1},
-        "expectations": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["clause", "reason", "reproduction"],
-                "properties": {
-                    "clause": {"type": "string", "minLength": 1},
-                    "reason": {"type": "string", "minLength": 1, "pattern": "^[^\\n]+$"},
-                    "reproduction": {"type": "string", "minLength": 1},
-                    "versions": {"type": "string", "minLength": 1},
-                    "upstream": {"type": "string", "pattern": "^https?://[^\\s]+$"},
-                    "expires": {"description": "YYYY-MM-DD (a YAML date or a string; checked on load)"},
-                },
-            },
-        },
-    },
-}
+#: The file format, ``udcodec/schemas/expectations.schema.json``; what it cannot say is checked on load.
+SCHEMA: dict[str, Any] = bundled_schema("expectations.schema.json")
 
 
 class ExpectationsError(SpecError):
@@ -73,9 +50,7 @@ class Expectation:
         return self.expires is not None and self.expires < (today or datetime.now(UTC).date())
 
     def holds_for(self, implementation: str, version: str) -> bool:
-        if self.versions is None or implementation != "python-blosc2":
-            return True
-        return SpecifierSet(self.versions).contains(version, prereleases=True)
+        return applies(self.versions, implementation, version)
 
 
 @dataclass(frozen=True)
@@ -99,12 +74,9 @@ def load_expectations(path: str | Path) -> Expectations:
     seen: set[str] = set()
     for i, raw in enumerate(data["expectations"]):
         line = lines.get(("expectations", i), 0)
-        if "versions" in raw:
-            try:
-                SpecifierSet(raw["versions"])
-            except InvalidSpecifier as exc:
-                raise ExpectationsError(name, lines.get(("expectations", i, "versions")), f"expectations[{i}].versions",
-                                        f"not a version specifier: {exc}") from exc
+        problem = specifier_problem(raw["versions"]) if "versions" in raw else None
+        if problem:
+            raise ExpectationsError(name, lines.get(("expectations", i, "versions")), f"expectations[{i}].versions", problem)
         expires = _expires(raw.get("expires"), name, lines.get(("expectations", i, "expires")), i)
         if "\n" in raw["reason"]:  # the schema's $ lets one trailing newline through
             raise ExpectationsError(name, lines.get(("expectations", i, "reason")), f"expectations[{i}].reason",

@@ -4,37 +4,27 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, cast
 
+import jsonschema
 import yaml
-from udcodec.adapters.protocol import (
-    FILTER_IDS,
-    SPLITMODE_IDS,
-    Adapter,
-    Callback,
-    CParams,
-)
-from udcodec.contract import yaml_lines
-from udcodec.golden.recipes import RECIPES
+from udcodec.adapters.protocol import Adapter, Callback, CParams
+from udcodec.contract import bundled_schema, yaml_lines
 
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
-KINDS = ("chunk", "frame", "sframe")
 Kind = Literal["chunk", "frame", "sframe"]
 LIBRARY = "python-blosc2"
-USER_CODEC_IDS = range(160, 256)
-MAX_FILTERS = 6
 
 #: libyaml's loader when PyYAML has it (ten times faster), else the pure-Python one.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
-_TARGET = re.compile(r"^udcodec(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
+#: The manifest's structure; :func:`load_manifest` checks the rules across fields.
+SCHEMA = bundled_schema("golden-manifest.schema.json")
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
 class GoldenError(Exception):
@@ -199,8 +189,48 @@ def _dotted(path: _Path) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "<entry>"
 
 
+_KINDS_OF_VALUE = {"integer": "an integer", "number": "a number", "string": "a string", "object": "a mapping",
+                   "array": "a list", "boolean": "a boolean", "null": "empty"}
+
+
+def _schema_problem(err: jsonschema.ValidationError) -> tuple[_Path, str]:
+    """A schema violation as (path in the document, problem) in the manifest's own words."""
+    path: _Path = tuple(err.absolute_path)
+    value: Any = err.instance
+    expected: Any = err.validator_value
+    schema, rule = err.schema if isinstance(err.schema, dict) else {}, err.validator
+    if rule == "required":
+        missing = sorted(set(expected) - set(value))
+        return (*path, missing[0]), "missing"
+    if rule == "additionalProperties":
+        extra = sorted(set(value) - set(schema.get("properties", {})), key=str)
+        return (*path, str(extra[0])), f"unknown field (known: {', '.join(sorted(schema.get('properties', {})))})"
+    if rule == "not":
+        return path, f"unknown field ({schema.get('description', 'not allowed here')})"
+    if rule == "type":
+        kinds = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_KINDS_OF_VALUE.get(k, k) for k in kinds if k != "null")
+        quote = " (quote it)" if "string" in kinds and isinstance(value, int | float) and not isinstance(value, bool) else ""
+        got = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+        return path, f"must be {wanted}{quote}, got {got}"
+    if rule in ("minimum", "maximum"):
+        return path, f"{value} is out of range {schema.get('minimum', '')}..{schema.get('maximum', '')}"
+    if rule == "enum":
+        return path, f"{value!r} is not one of {', '.join(map(str, expected))}"
+    if rule == "const":
+        return path, f"must be {expected!r}, got {value!r}"
+    if rule == "pattern":
+        return path, f"{value!r} is not {schema.get('description', 'matching ' + str(expected))}"
+    if rule == "minLength":
+        return path, f"must be a non-empty string, got {value!r}"
+    if rule in ("minItems", "maxItems"):
+        return path, (f"must hold {schema.get('minItems', 0)}..{schema.get('maxItems', '')} "
+                      f"{schema.get('description', 'items')}, got {len(value)}")
+    return path, err.message
+
+
 class _Checker:
-    """Reads one manifest entry field by field, raising GoldenError at the first problem."""
+    """Raises GoldenError for one manifest entry: the rules across fields that the schema cannot say."""
 
     def __init__(self, file: str, lines: dict[tuple[Any, ...], int], index: int, raw: Any) -> None:
         self.file, self.lines, self.index = file, lines, index
@@ -215,92 +245,37 @@ class _Checker:
                 break
         return GoldenError(self.file, line, self.label, _dotted(path), problem)
 
-    def mapping(self, value: Any, path: _Path, required: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"must be a mapping, got {type(value).__name__}")
-        for key in sorted(set(value) - required, key=str):
-            raise self.fail((*path, str(key)), f"unknown field (known: {', '.join(sorted(required))})")
-        for key in sorted(required - set(value)):
-            raise self.fail((*path, key), "missing")
-        return value
 
-    def int_(self, value: Any, path: _Path, lo: int, hi: int | None = None) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(path, f"must be an integer, got {value!r}")
-        if value < lo or (hi is not None and value > hi):
-            raise self.fail(path, f"{value} is out of range {lo}..{'' if hi is None else hi}")
-        return value
-
-    def str_(self, value: Any, path: _Path, pattern: re.Pattern[str] | None = None,
-             what: str = "") -> str:
-        if not isinstance(value, str) or not value:
-            raise self.fail(path, f"must be a non-empty string, got {value!r}")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(path, f"{value!r} is not {what}")
-        return value
-
-    def choice(self, value: Any, path: _Path, choices: Any) -> str:
-        if value not in choices:
-            raise self.fail(path, f"{value!r} is not one of {', '.join(map(str, choices))}")
-        return str(value)
-
-    def list_(self, value: Any, path: _Path) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.fail(path, f"must be a list, got {type(value).__name__}")
-        return value
+def _first_violation(name: str, data: Any, lines: dict[tuple[Any, ...], int]) -> GoldenError | None:
+    """The schema violation that comes first in the file, as the GoldenError naming it."""
+    found = []
+    for err in _VALIDATOR.iter_errors(data):
+        path, problem = _schema_problem(err)
+        line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), 0)
+        found.append((line, -len(path), path, problem))
+    if not found:
+        return None
+    line, _, path, problem = min(found, key=lambda f: (f[0], f[1]))
+    if len(path) >= 2 and path[0] == "vectors" and isinstance(path[1], int):
+        return _Checker(name, lines, path[1], data["vectors"][path[1]]).fail(path[2:], problem)
+    return GoldenError(name, line or None, "<manifest>", _dotted(path) if path else "<document>", problem)
 
 
-def _entry(check: _Checker, raw: Any) -> Entry:
-    m = check.mapping(raw, (), {"name", "kind", "file", "sha256", "library", "library_version", "params",
-                                "codec", "content"})
-    name = check.str_(m["name"], ("name",), _NAME, "a lowercase name of letters, digits, '.' and '-'")
-    kind = check.choice(m["kind"], ("kind",), KINDS)
-    file = check.str_(m["file"], ("file",))
+def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
+    """An entry the schema accepted, held to the rules across its fields."""
+    file = m["file"]
     posix = PurePosixPath(file)
     if posix.is_absolute() or ".." in posix.parts or "\\" in file or str(posix) != file or file == MANIFEST_NAME:
         raise check.fail(("file",), f"{file!r} must be a normalized relative POSIX path inside the golden directory")
-    sha = check.str_(m["sha256"], ("sha256",), _HEX64, "64 lowercase hex digits")
-    library = check.str_(m["library"], ("library",))
-    version = m["library_version"]
-    if isinstance(version, (int, float)) and not isinstance(version, bool):
-        raise check.fail(("library_version",), f"must be a string (quote it), got {version!r}")
-    version = check.str_(version, ("library_version",))
-
-    frame = kind != "chunk"
-    p = check.mapping(m["params"], ("params",),
-                      {"codec", "codec_meta", "clevel", "typesize", "blocksize", "splitmode", "filters",
-                       "filters_meta"} | ({"chunksize", "nchunks"} if frame else set()))
-    filters = check.list_(p["filters"], ("params", "filters"))
-    if not 1 <= len(filters) <= MAX_FILTERS:
-        raise check.fail(("params", "filters"), f"must hold 1..{MAX_FILTERS} filters, got {len(filters)}")
-    for i, f in enumerate(filters):
-        check.choice(f, ("params", "filters", i), list(FILTER_IDS))
-    fmeta = check.list_(p["filters_meta"], ("params", "filters_meta"))
-    if fmeta and len(fmeta) != len(filters):
-        raise check.fail(("params", "filters_meta"), f"must be empty or hold one meta per filter ({len(filters)})")
-    for i, v in enumerate(fmeta):
-        check.int_(v, ("params", "filters_meta", i), 0, 255)
-    params = VectorParams(
-        codec=check.int_(p["codec"], ("params", "codec"), 0, 255),
-        codec_meta=check.int_(p["codec_meta"], ("params", "codec_meta"), 0, 255),
-        clevel=check.int_(p["clevel"], ("params", "clevel"), 0, 9),
-        typesize=check.int_(p["typesize"], ("params", "typesize"), 1, 255),
-        blocksize=check.int_(p["blocksize"], ("params", "blocksize"), 0),
-        splitmode=check.choice(p["splitmode"], ("params", "splitmode"), list(SPLITMODE_IDS)),
-        filters=tuple(filters),
-        filters_meta=tuple(fmeta),
-        chunksize=check.int_(p["chunksize"], ("params", "chunksize"), 1) if frame else None,
-        nchunks=check.int_(p["nchunks"], ("params", "nchunks"), 1) if frame else None,
-    )
-
-    c = check.mapping(m["codec"], ("codec",), {"name", "id", "version", "encoder", "decoder"})
-    codec = CodecSpec(
-        name=check.str_(c["name"], ("codec", "name")),
-        id=check.int_(c["id"], ("codec", "id"), USER_CODEC_IDS.start, USER_CODEC_IDS.stop - 1),
-        version=check.int_(c["version"], ("codec", "version"), 0, 255),
-        encoder=check.str_(c["encoder"], ("codec", "encoder"), _TARGET, "a udcodec.<module>:<attribute>"),
-        decoder=check.str_(c["decoder"], ("codec", "decoder"), _TARGET, "a udcodec.<module>:<attribute>"),
-    )
+    p, c, d = m["params"], m["codec"], m["content"]
+    if p["filters_meta"] and len(p["filters_meta"]) != len(p["filters"]):
+        raise check.fail(("params", "filters_meta"), f"must be empty or hold one meta per filter ({len(p['filters'])})")
+    frame = m["kind"] != "chunk"
+    params = VectorParams(codec=p["codec"], codec_meta=p["codec_meta"], clevel=p["clevel"], typesize=p["typesize"],
+                          blocksize=p["blocksize"], splitmode=p["splitmode"], filters=tuple(p["filters"]),
+                          filters_meta=tuple(p["filters_meta"]), chunksize=p["chunksize"] if frame else None,
+                          nchunks=p["nchunks"] if frame else None)
+    codec = CodecSpec(name=c["name"], id=c["id"], version=c["version"], encoder=c["encoder"], decoder=c["decoder"])
     if codec.id != params.codec:
         raise check.fail(("codec", "id"), f"{codec.id} differs from params.codec {params.codec}")
     for part in ("encoder", "decoder"):
@@ -308,28 +283,22 @@ def _entry(check: _Checker, raw: Any) -> Entry:
             _resolve(getattr(codec, part))
         except Exception as exc:  # noqa: BLE001 - any import problem is the manifest's
             raise check.fail(("codec", part), f"cannot be imported: {type(exc).__name__}: {exc}") from exc
-
-    d = check.mapping(m["content"], ("content",), {"recipe", "nbytes", "sha256"})
-    content = Content(
-        recipe=check.choice(d["recipe"], ("content", "recipe"), sorted(RECIPES)),
-        nbytes=check.int_(d["nbytes"], ("content", "nbytes"), 1),
-        sha256=check.str_(d["sha256"], ("content", "sha256"), _HEX64, "64 lowercase hex digits"),
-    )
+    content = Content(recipe=d["recipe"], nbytes=d["nbytes"], sha256=d["sha256"])
     if params.chunksize is not None and params.nchunks is not None:
         need = -(-content.nbytes // params.chunksize)
         if need != params.nchunks:
             raise check.fail(("params", "nchunks"), f"{params.nchunks}, but content.nbytes {content.nbytes} "
                                                     f"in chunks of {params.chunksize} makes {need}")
-    return Entry(name=name, kind=cast(Kind, kind), file=file, sha256=sha, library=library,
-                 library_version=version, params=params, codec=codec, content=content)
+    return Entry(name=m["name"], kind=cast(Kind, m["kind"]), file=file, sha256=m["sha256"], library=m["library"],
+                 library_version=m["library_version"], params=params, codec=codec, content=content)
 
 
 def load_manifest(directory: Path | str | None = None) -> Manifest:
     """Load and validate ``directory/manifest.yaml`` (default: the bundled ``spec/golden``).
 
-    Every entry is checked before anything is returned; the first problem raises
-    :class:`GoldenError` naming the file, line, entry and field. Vector files are not read
-    (see :func:`verify_file`).
+    The structure is checked against ``udcodec/schemas/golden-manifest.schema.json``, then the rules
+    across fields, before anything is returned; the first problem raises :class:`GoldenError` naming
+    the file, line, entry and field. Vector files are not read (see :func:`verify_file`).
     """
     directory = Path(directory) if directory is not None else default_golden_dir()
     path = directory / MANIFEST_NAME
@@ -346,22 +315,13 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
         problem = str(exc).replace("\n", " ")
         raise GoldenError(name, mark.line + 1 if mark else None, "<manifest>", "<yaml>", problem) from exc
     lines = dict(yaml_lines(node)) if node is not None else {}
-    if not isinstance(data, dict):
-        raise GoldenError(name, 1, "<manifest>", "<document>", "must be a mapping with 'format' and 'vectors'")
-    for key in sorted(set(data) - {"format", "vectors"}, key=str):
-        raise GoldenError(name, lines.get((key,)), "<manifest>", str(key), "unknown field (known: format, vectors)")
-    if data.get("format") != FORMAT_VERSION:
-        raise GoldenError(name, lines.get(("format",)), "<manifest>", "format",
-                          f"must be {FORMAT_VERSION}, got {data.get('format')!r}")
-    raw_entries = data.get("vectors")
-    if raw_entries is None:
-        raw_entries = []
-    if not isinstance(raw_entries, list):
-        raise GoldenError(name, lines.get(("vectors",)), "<manifest>", "vectors", "must be a list")
+    violation = _first_violation(name, data, lines)
+    if violation is not None:
+        raise violation
     entries: list[Entry] = []
     names: dict[str, int] = {}
     files: dict[str, str] = {}
-    for i, raw in enumerate(raw_entries):
+    for i, raw in enumerate(cast(dict[str, Any], data).get("vectors") or []):
         check = _Checker(name, lines, i, raw)
         entry = _entry(check, raw)
         if entry.name in names:

@@ -20,6 +20,7 @@ from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.json_report import ReportValidationError, read_json
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS, cell, code_span
 from udcodec.reports.model import OUTCOME_ORDER, SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
+from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 
 @dataclass
@@ -116,7 +117,7 @@ def _table(clauses: list[ClauseInfo], columns: list[Column]) -> list[str]:
         for col in columns:
             result = col.result(info.id)
             cells.append(SYMBOLS[Outcome(result.outcome)] if result else NOT_RUN)
-        applies = info.versions and f"python-blosc2 {info.versions}" or "all"
+        applies = info.versions and f"{VERSIONED_IMPLEMENTATION} {info.versions}" or "all"
         lines.append(f"| {cell(code_span(info.id))} | {info.level} | {cell(applies)} | " + " | ".join(cells) + " |")
     legend = " · ".join(f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER)
     return lines + ["", f"<sub>{legend} · {NOT_RUN} not run</sub>", ""]

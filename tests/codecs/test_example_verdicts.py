@@ -6,10 +6,9 @@ import dataclasses
 import importlib
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from udcodec.checkcodec.verdicts import Verdict, VerdictsError, load_verdicts
 from udcodec.contract import load_contract
 from udcodec.engine.runner import execute
 from udcodec.examples import doc_example
@@ -21,37 +20,34 @@ CONTRACT = load_contract()
 CODEC_CLAUSES = [c.id for c in CONTRACT if c.subject == "codec"]
 # Verdicts only: the first failing example will do, shrinking it would triple the time.
 PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, shrink=False)
-VERDICTS: list[dict[str, Any]] = yaml.safe_load(
-    resources.files("udcodec.examples").joinpath("verdicts.yaml").read_text(encoding="utf-8")
-)["codecs"]
+VERDICTS = load_verdicts()
 SEED_PAGE = Path(__file__).resolve().parents[3] / "shared" / "seed" / "register_codec.txt"
 
 
-def _subject(entry: dict[str, Any]) -> CodecSubject:
-    module = entry["module"]
-    return CodecSubject.build(encoder=f"{module}:{entry['encoder']}", decoder=f"{module}:{entry['decoder']}",
-                              id=entry.get("id"), metas=entry.get("metas", []))
+def _subject(entry: Verdict) -> CodecSubject:
+    return CodecSubject.build(encoder=f"{entry.module}:{entry.encoder}", decoder=f"{entry.module}:{entry.decoder}",
+                              id=entry.id, metas=list(entry.metas))
 
 
 CASES = [(entry, clause) for entry in VERDICTS for clause in CODEC_CLAUSES]
 
 
 @pytest.mark.parametrize("host", ["reference", "blosc2"])
-@pytest.mark.parametrize(("entry", "clause"), CASES, ids=[f"{e['module'].rsplit('.')[-1]}-{c}" for e, c in CASES])
-def test_verdict(entry: dict[str, Any], clause: str, host: str) -> None:
+@pytest.mark.parametrize(("entry", "clause"), CASES, ids=[f"{e.name}-{c}" for e, c in CASES])
+def test_verdict(entry: Verdict, clause: str, host: str) -> None:
     result = execute(host, host, CONTRACT.get(clause), PROFILE, codec=_subject(entry))
-    expected = Outcome.FAIL if clause in entry["fails"] else Outcome.PASS
+    expected = Outcome.FAIL if clause in entry.fails else Outcome.PASS
     assert result.outcome is expected, result.message
 
 
 def test_verdicts_name_real_clauses() -> None:
     for entry in VERDICTS:
-        assert set(entry["fails"]) <= set(CODEC_CLAUSES), entry["module"]
-        importlib.import_module(entry["module"])
+        assert set(entry.fails) <= set(CODEC_CLAUSES), entry.module
+        importlib.import_module(entry.module)
 
 
 def test_the_doc_example_fails_to_register_as_printed() -> None:
-    expected = next(e for e in VERDICTS if e["module"].endswith("doc_example"))["registration_error"]
+    expected = next(e for e in VERDICTS if e.module.endswith("doc_example")).registration_error
     error = doc_example.REGISTRATION_ERROR
     assert error is not None and f"{type(error).__name__}: {error}" == expected
     assert doc_example.REGISTRATIONS == []  # the example never reached register_codec
@@ -62,3 +58,30 @@ def test_the_doc_example_is_verbatim() -> None:
     page = SEED_PAGE.read_text(encoding="utf-8")
     assert doc_example.SOURCE.strip() in page
     assert page.rstrip().endswith(doc_example.SOURCE.strip())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "problem"),
+    [
+        ("    metas: [0, 1, 9]\n", "    metas: [0, 1, 256]\n", 8, "codecs[0].metas[2]", "256 is greater than the maximum of 255"),
+        ("    metas: [0, 1, 9]\n", "    metas: [0, 1, 9]\n    colour: red\n", 9, "codecs[0].colour",
+         "Additional properties are not allowed ('colour' was unexpected)"),
+        ("      - CODEC-DETERMINISTIC\n", "      - codec-deterministic\n", None, "codecs[3].fails[12]", "does not match"),
+        ("  - module: udcodec.examples.rle\n", "  - module: udcodec.examples.zlib_codec\n", 11, "codecs[1].module",
+         "udcodec.examples.zlib_codec is listed twice (first at codecs[0])"),
+    ],
+    ids=["meta-range", "unknown-field", "clause-id", "duplicate"],
+)
+def test_malformed_verdicts_name_file_line_and_field(
+    tmp_path: Path, old: str, new: str, line: int | None, field: str, problem: str
+) -> None:
+    text = resources.files("udcodec.examples").joinpath("verdicts.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "verdicts.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    if line is None:
+        line = text.splitlines().index(old.rstrip("\n")) + 1
+    with pytest.raises(VerdictsError) as info:
+        load_verdicts(path)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), line, field)
+    assert problem in info.value.problem

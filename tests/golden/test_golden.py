@@ -17,9 +17,11 @@ import udcodec.reference as ref
 import yaml
 from udcodec import golden
 from udcodec.adapters.loader import load_adapter
-from udcodec.adapters.protocol import FILTER_IDS, DParams
+from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, DParams
 from udcodec.cli import main as cli_main
 from udcodec.golden import GoldenError, GoldenMismatch
+from udcodec.golden.manifest import SCHEMA as MANIFEST_SCHEMA
+from udcodec.golden.manifest import Kind
 
 MANIFEST = golden.load_manifest()
 ENTRIES = {e.name: e for e in MANIFEST}
@@ -456,3 +458,40 @@ def test_missing_manifest(tmp_path: Path):
 def test_empty_manifest_is_valid(tmp_path: Path):
     (tmp_path / "manifest.yaml").write_text("format: 1\nvectors: []\n")
     assert len(golden.load_manifest(tmp_path)) == 0
+
+
+def test_the_manifest_schema_names_what_the_code_knows() -> None:
+    """The schema's lists of kinds, filters, split modes and recipes are the code's (one is not edited alone)."""
+    entry = MANIFEST_SCHEMA["$defs"]["entry"]
+    params = entry["properties"]["params"]["properties"]
+    assert entry["properties"]["kind"]["enum"] == list(Kind.__args__)
+    assert params["filters"]["items"]["enum"] == list(FILTER_IDS)
+    assert params["splitmode"]["enum"] == list(SPLITMODE_IDS)
+    assert sorted(entry["properties"]["content"]["properties"]["recipe"]["enum"]) == sorted(golden.RECIPES)
+
+
+@pytest.mark.parametrize(("mutate", "field", "problem"), [
+    (_set((*V0, "params", "filters"), []), "params.filters", "must hold 1..6 filters, got 0"),
+    (_set((*V0, "params", "codec_meta"), 256), "params.codec_meta", "256 is out of range 0..255"),
+    (_set((*V0, "name"), "Upper"), "name", "'Upper' is not a lowercase name"),
+    (_set((*V0, "codec", "name"), ""), "codec.name", "must be a non-empty string, got ''"),
+    (_set((*V0, "params"), [1]), "params", "must be a mapping, got list"),
+], ids=["no-filters", "meta-range", "name-pattern", "empty-name", "params-list"])
+def test_schema_violations_read_like_the_manifest_rules(tmp_path: Path, mutate: Any, field: str, problem: str) -> None:
+    data = _raw()
+    mutate(data)
+    (tmp_path / "manifest.yaml").write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False))
+    with pytest.raises(GoldenError) as info:
+        golden.load_manifest(tmp_path)
+    assert (info.value.entry, info.value.field) == (data["vectors"][0]["name"], field)  # the entry as written
+    assert info.value.problem.startswith(problem)
+
+
+def test_the_first_violation_in_the_file_is_named(tmp_path: Path) -> None:
+    data = _raw()
+    data["vectors"][1]["kind"] = "blob"
+    data["vectors"][0]["content"]["nbytes"] = 0
+    (tmp_path / "manifest.yaml").write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False))
+    with pytest.raises(GoldenError) as info:
+        golden.load_manifest(tmp_path)
+    assert (info.value.entry, info.value.field) == (FIRST, "content.nbytes")

@@ -76,7 +76,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert Path(file).is_file() and int(line) > 0
 
 
-def test_list_flags_a_clause_with_an_unknown_check(
+def test_list_refuses_a_clause_with_an_unknown_check(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "one.yaml").write_text(
@@ -86,8 +86,10 @@ def test_list_flags_a_clause_with_an_unknown_check(
         encoding="utf-8",
     )
     proc = main(capsys, "list", "--spec", str(tmp_path))
-    assert proc.returncode == 1
-    assert "ONE-X" in proc.stdout and "UNKNOWN CHECK nowhere.nothing" in proc.stdout
+    assert proc.returncode == 2
+    assert proc.stderr == (f"udcodec: malformed spec: {tmp_path / 'one.yaml'}:10: "
+                           "clauses[ONE-X].checks[0].check: unknown check 'nowhere.nothing'\n")
+    assert proc.stdout == ""
 
 
 def test_explain_shows_source_location_check_and_params(capsys: pytest.CaptureFixture[str]) -> None:

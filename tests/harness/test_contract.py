@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
+import jsonschema
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
 import yaml
-from udcodec.checks.api import CHECKS
+from udcodec import cli
+from udcodec.adapters.loader import load_adapter
+from udcodec.checks.api import (
+    CHECKS,
+    EXCEPTION_TYPES,
+    CheckContext,
+    Param,
+    UndeclaredParameter,
+    check,
+    raised_by_harness,
+)
 from udcodec.contract import Contract, SpecError, default_spec_dir, load_contract
+from udcodec.engine import plugin
 from udcodec.engine.runner import execute
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
@@ -254,3 +268,185 @@ def test_checks_read_their_parameters_from_the_spec(tmp_path: Path) -> None:
     result = execute("reference", "reference", changed.get("REG-ID-RANGE"), profile)
     assert result.outcome == Outcome.FAIL
     assert "256" in result.message
+
+
+# -- checks declare their parameters; the loader holds the spec to them ----------------------
+
+CREATE = "        params: {id: 180, which: cparams, nthreads: [2, 8], exceptions: [ValueError]}\n"
+WHERE = "clauses[THREAD-CPARAMS-CREATE].checks[0]"
+
+
+def test_the_bundled_spec_matches_every_declaration() -> None:
+    contract = load_contract(checks=CHECKS)
+    for clause in contract:
+        for ref in clause.checks:
+            assert set(ref.params) <= set(CHECKS[ref.name].params), f"{clause.id}: {ref.name}"
+            assert CHECKS[ref.name].param_problems(ref.params) == []
+
+
+def test_every_check_declares_each_parameter_with_a_usable_default() -> None:
+    for name, definition in CHECKS.items():
+        for pname, declaration in definition.params.items():
+            assert isinstance(declaration, Param), f"{name}.{pname}"
+            if not declaration.required:
+                assert list(declaration.problems(declaration.default)) == [], f"{name}.{pname}"
+
+
+@pytest.mark.parametrize("module", sorted(p for p in (REPO / "conformance" / "checks").glob("*.py") if p.name != "api.py"),
+                         ids=lambda p: p.name)
+def test_checks_read_parameters_only_through_ctx_param(module: Path) -> None:
+    """``ctx.params[...]`` or ``ctx.params.get(name, default)`` would bypass the declarations."""
+    source = module.read_text(encoding="utf-8")
+    assert re.findall(r"\bparams(?:\.get\(|\[)", source) == []
+
+
+def _spec_copy(tmp_path: Path, old: str, new: str) -> Path:
+    spec = tmp_path / "spec"
+    shutil.copytree(default_spec_dir(), spec, ignore=shutil.ignore_patterns("__*"))
+    text = (spec / "threads.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    (spec / "threads.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "where"),
+    [
+        pytest.param(CREATE, CREATE.replace("{id:", "{idd:"), 12,
+                     f"{WHERE}.params.idd: unknown parameter (declared: exceptions, id, nthreads, which)", id="misspelt"),
+        pytest.param(CREATE, CREATE.replace(" which: cparams,", ""), 12,
+                     f"{WHERE}.params.which: missing required parameter", id="missing"),
+        pytest.param(CREATE, CREATE.replace("{id: 180", "{id: '180'"), 12,
+                     f"{WHERE}.params.id: expected an integer, got str '180'", id="wrong-type"),
+        pytest.param(CREATE, CREATE.replace("{id: 180", "{id: 300"), 12,
+                     f"{WHERE}.params.id: 300 is above the maximum 255", id="out-of-range"),
+        pytest.param(CREATE, CREATE.replace("nthreads: [2, 8]", "nthreads: [2, 1]"), 12,
+                     f"{WHERE}.params.nthreads[1]: 1 is below the minimum 2", id="item-out-of-range"),
+        pytest.param(CREATE, CREATE.replace("which: cparams", "which: both"), 12,
+                     f"{WHERE}.params.which: 'both' is not one of: cparams, dparams", id="not-a-choice"),
+        pytest.param(CREATE, CREATE.replace("[ValueError]", "[ValueErorr]"), 12,
+                     f"{WHERE}.params.exceptions[0]: 'ValueErorr' is not one of: " + ", ".join(EXCEPTION_TYPES),
+                     id="unknown-exception"),
+        pytest.param(CREATE, "        params:\n          id: 180\n          which: cparams\n"
+                     "          nthreads: [2, '8']\n          exceptions: [ValueError]\n", 15,
+                     f"{WHERE}.params.nthreads[1]: expected an integer, got str '8'", id="block-style-line"),
+        pytest.param("      - check: threads.rejected_at_creation\n        params: {id: 180,",
+                     "      - check: threads.nope\n        params: {id: 180,", 11,
+                     f"{WHERE}.check: unknown check 'threads.nope'", id="unknown-check"),
+    ],
+)
+def test_run_refuses_a_spec_that_breaks_a_check_declaration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, line: int, where: str
+) -> None:
+    spec = _spec_copy(tmp_path, old, new)
+    report = tmp_path / "report.json"
+    with pytest.raises(SystemExit) as info:
+        cli.main(["run", "--spec", str(spec), "--adapter", "reference", "--report-json", str(report)])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2
+    assert err == f"udcodec: malformed spec: {spec / 'threads.yaml'}:{line}: {where}\n"
+    assert out == "" and not report.exists()  # nothing ran
+
+
+@pytest.mark.parametrize("command", [["list"], ["explain", "THREAD-CPARAMS-CREATE"], ["replay", "THREAD-CPARAMS-CREATE",
+                                     "--adapter", "reference", "--example", "{}"], ["verify", "nothing.json"],
+                                     ["baseline", "update", "--adapter", "reference"], ["check-codec", "--host", "reference",
+                                     "--encoder", "udcodec.examples.rle:encoder", "--decoder", "udcodec.examples.rle:decoder"]])
+def test_every_command_that_reads_the_spec_refuses_a_broken_declaration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    spec = _spec_copy(tmp_path, CREATE, CREATE.replace("{id:", "{idd:"))
+    with pytest.raises(SystemExit) as info:
+        cli.main([*command, "--spec", str(spec)])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2, err
+    assert err.startswith(f"udcodec: malformed spec: {spec / 'threads.yaml'}:12: {WHERE}.params.idd: unknown parameter")
+    assert out == ""
+
+
+def test_the_pytest_plugin_refuses_a_broken_declaration(tmp_path: Path) -> None:
+    spec = _spec_copy(tmp_path, CREATE, CREATE.replace("{id: 180", "{id: 300"))
+    config = SimpleNamespace(option=SimpleNamespace(udcodec_spec=str(spec), udcodec_adapter=["reference"]))
+    with pytest.raises(pytest.UsageError, match=re.escape(f"{spec / 'threads.yaml'}:12: {WHERE}.params.id: 300 is above")):
+        plugin.pytest_configure(config)  # type: ignore[arg-type]
+
+
+def test_loading_without_the_registry_does_not_check_declarations(tmp_path: Path) -> None:
+    spec = _spec_copy(tmp_path, CREATE, CREATE.replace("{id:", "{idd:"))
+    assert load_contract(spec).get("THREAD-CPARAMS-CREATE").checks[0].params["idd"] == 180
+    with pytest.raises(SpecError, match="unknown parameter"):
+        load_contract(spec, checks=CHECKS)
+
+
+def _context(params: dict[str, object], declared: dict[str, Param]) -> CheckContext:
+    return CheckContext(load_adapter("reference"), "reference", load_contract().get("THREAD-CPARAMS-CREATE"), params,
+                        get_profile("dev"), declared=declared)
+
+
+def test_ctx_param_returns_the_declared_value_or_default_and_refuses_undeclared_names() -> None:
+    ctx = _context({"id": 180, "typo": 1}, {"id": Param(int, min=160), "n": Param(int, default=3)})
+    assert ctx.param("id") == 180
+    assert ctx.param("n") == 3
+    with pytest.raises(UndeclaredParameter, match="'typo', which it does not declare"):
+        ctx.param("typo")
+    with pytest.raises(UndeclaredParameter):
+        ctx.param("other")
+    try:
+        ctx.param("typo")
+    except UndeclaredParameter as exc:
+        assert raised_by_harness(exc)  # so the runner reports a harness error, not a failed implementation
+
+
+def test_ctx_param_checks_a_value_loaded_without_validation() -> None:
+    ctx = _context({"id": 100}, {"id": Param(int, min=160), "need": Param(int)})
+    with pytest.raises(ValueError, match=r"parameter id: 100 is below the minimum 160"):
+        ctx.param("id")
+    with pytest.raises(KeyError, match="needs parameter 'need'"):
+        ctx.param("need")
+
+
+@pytest.mark.parametrize(
+    ("declaration", "value", "problems"),
+    [
+        (Param(int, min=1, max=3), 2, []),
+        (Param(int, min=1, max=3), 0, [((), "0 is below the minimum 1")]),
+        (Param(int), True, [((), "expected an integer, got bool True")]),
+        (Param(float), 2, []),
+        (Param(bool, default=False), 1, [((), "expected a boolean, got int 1")]),
+        (Param(str, choices=("a", "b")), "c", [((), "'c' is not one of: a, b")]),
+        (Param(list, items=Param(int)), (1, 2), []),
+        (Param(list, items=Param(int)), "12", [((), "expected a list, got str '12'")]),
+        (Param(list, items=Param(list, items=Param(str))), [["a"], ["b", 3]], [((1, 1), "expected a string, got int 3")]),
+        (Param(str, test=lambda v: None if v.isupper() else "lower case"), "ab", [((), "lower case")]),
+    ],
+)
+def test_param_declarations(declaration: Param, value: object, problems: list[tuple[tuple[object, ...], str]]) -> None:
+    assert list(declaration.problems(value)) == problems
+
+
+def test_a_default_that_breaks_its_declaration_is_refused_at_registration() -> None:
+    with pytest.raises(ValueError, match="default of parameter 'n' breaks its declaration: 0 is below the minimum 1"):
+        check("test.bad_default", params={"n": Param(int, min=1, default=0)})
+    assert "test.bad_default" not in CHECKS
+
+
+# -- the committed JSON schemas ----------------------------------------------------------------
+
+SCHEMAS = sorted((REPO / "conformance" / "schemas").glob("*.json")) + [REPO / "spec" / "schema.json"]
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=[p.name for p in SCHEMAS])
+def test_every_committed_schema_is_a_valid_json_schema(path: Path) -> None:
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_the_loaders_use_the_committed_schemas() -> None:
+    from udcodec.checkcodec import verdicts
+    from udcodec.expectations import model
+    from udcodec.golden import manifest
+
+    for name, used in [("expectations.schema.json", model.SCHEMA), ("verdicts.schema.json", verdicts.SCHEMA),
+                       ("golden-manifest.schema.json", manifest.SCHEMA)]:
+        assert used == json.loads((REPO / "conformance" / "schemas" / name).read_text(encoding="utf-8")), name

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from udcodec import versions as versions_rule
 from udcodec.adapters.loader import expectations_path
 from udcodec.contract import SpecError, load_contract
-from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
+from udcodec.expectations.model import (
+    Expectation,
+    Expectations,
+    ExpectationsError,
+    load_expectations,
+)
 
 GOOD = """\
 adapter: myport
@@ -235,3 +243,46 @@ def test_an_impossible_yaml_date_names_the_file(tmp_path: Path) -> None:
         load_expectations(path)
     assert (info.value.file, info.value.line) == (str(path), 12)
     assert info.value.field == "expectations[1].expires"
+
+
+# -- one version rule for clauses and expectations --------------------------------------------
+
+VERSION_RULE = [
+    # versions, implementation, version, applies
+    (None, "python-blosc2", "2.7.1", True),
+    (">=3", "python-blosc2", "3.12.2", True),
+    (">=3", "python-blosc2", "2.7.1", False),
+    (">=3", "python-blosc2", "4.0.0rc1", True),  # a pre-release counts
+    ("<4", "python-blosc2", "4.0.0rc1", False),
+    (">=3,<4", "python-blosc2", "4.14.1", False),
+    (">=3", "reference", "0.1.0", True),  # versions limit python-blosc2 only
+    (">=3", "myport", "1.0", True),
+]
+
+
+@pytest.mark.parametrize(("versions", "implementation", "version", "applies"), VERSION_RULE)
+def test_one_version_rule_for_clauses_and_expectations(
+    versions: str | None, implementation: str, version: str, applies: bool
+) -> None:
+    clause = load_contract().get("REG-CALLABLE")
+    assert replace(clause, versions=versions).applies_to(implementation, version) is applies
+    assert Expectation("REG-CALLABLE", "r", "x", versions).holds_for(implementation, version) is applies
+    assert versions_rule.applies(versions, implementation, version) is applies
+
+
+@pytest.mark.parametrize("text", ["3", "=>3", "3.*.1"])
+def test_clauses_and_expectations_refuse_the_same_bad_specifiers(tmp_path: Path, text: str) -> None:
+    problem = versions_rule.specifier_problem(text)
+    assert problem is not None and problem.startswith("not a version specifier")
+    bad = GOOD.replace('versions: ">=3"', f'versions: "{text}"')
+    with pytest.raises(ExpectationsError, match=re.escape(problem)):
+        load_expectations(_write(tmp_path, bad))
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "fam.yaml").write_text(
+        "family: fam\ntitle: t\nclauses:\n  - id: FAM-ONE\n    title: one\n    level: MUST\n    subject: host\n"
+        f"    source: 'derived: because'\n    versions: '{text}'\n    checks:\n      - check: registration.returns_none\n"
+        "        params: {id: 230}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=re.escape(problem)):
+        load_contract(spec)
+    assert versions_rule.specifier_problem(">=3,<4") is None

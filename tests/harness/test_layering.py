@@ -126,7 +126,7 @@ def test_adapters_import_only_adapters_and_the_reference(module: str) -> None:
     assert sorted(m for m in GRAPH[module] if not _within(m, allowed)) == []
 
 
-VOCABULARY = ("udcodec.outcomes", "udcodec.contract", "udcodec.profiles", "udcodec.subject", "udcodec.adapters.protocol")
+VOCABULARY = ("udcodec.outcomes", "udcodec.versions", "udcodec.contract", "udcodec.profiles", "udcodec.subject", "udcodec.adapters.protocol")
 
 
 @pytest.mark.parametrize("module", VOCABULARY)
