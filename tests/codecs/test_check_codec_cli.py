@@ -30,6 +30,7 @@ def check_codec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.Comple
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec(env, *RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report),
@@ -47,6 +48,7 @@ def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -
     assert data["command"][:2] == ["udcodec", "check-codec"]
 
 
+@pytest.mark.slow
 def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec(env, "--encoder", "broken.codecs:float_size_encoder", "--decoder",
@@ -62,6 +64,7 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str
     assert snippet.returncode != 0 and "AssertionError" in snippet.stderr, snippet.stdout + snippet.stderr
 
 
+@pytest.mark.slow
 def test_a_should_failure_is_reported_but_does_not_fail_the_run(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec(env, "--encoder", "broken.codecs:scribbling_encoder", "--decoder",
@@ -107,6 +110,7 @@ def dec(input, output, meta, schunk):
 """
 
 
+@pytest.mark.slow
 def test_pytest_option_in_a_codec_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(mycodec=CODEC_MODULE)
     pytester.makepyfile(test_own="def test_own():\n    assert True\n")
@@ -117,6 +121,7 @@ def test_pytest_option_in_a_codec_project(pytester: pytest.Pytester) -> None:
     assert result.ret == 0
 
 
+@pytest.mark.slow
 def test_pytest_option_keeps_the_projects_own_failures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(mycodec=CODEC_MODULE)
     pytester.makepyfile(test_own="def test_own():\n    assert False\n")
@@ -126,6 +131,7 @@ def test_pytest_option_keeps_the_projects_own_failures(pytester: pytest.Pytester
     assert result.ret == 1
 
 
+@pytest.mark.slow
 def test_pytest_option_rejects_a_bad_codec(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--udcodec-codec=nowhere_module:enc")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -36,6 +36,7 @@ def _subject(entry: dict[str, Any]) -> CodecSubject:
 CASES = [(entry, clause) for entry in VERDICTS for clause in CODEC_CLAUSES]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["reference", "blosc2"])
 @pytest.mark.parametrize(("entry", "clause"), CASES, ids=[f"{e['module'].rsplit('.')[-1]}-{c}" for e, c in CASES])
 def test_verdict(entry: dict[str, Any], clause: str, host: str) -> None:

@@ -108,10 +108,6 @@ def _level(failing: list[Any]) -> str:
 
 
 # ---- the figures ---------------------------------------------------------------------------------
-def host_clause_count(s: Sources) -> str:
-    return str(len(s.host_clauses()))
-
-
 def quickstart_verdicts(s: Sources) -> str:
     newest = s.blosc2_versions()[-1]
     diverging = s.divergences(newest)
@@ -320,7 +316,6 @@ def report_layout(s: Sources) -> str:
 
 #: name -> (figure, whether the region spans lines)
 FIGURES: dict[str, tuple[Callable[[Sources], str], bool]] = {
-    "host-clause-count": (host_clause_count, False),
     "quickstart-verdicts": (quickstart_verdicts, False),
     "pairwise-count": (pairwise_count, False),
     "lines-divergences": (lines_divergences, False),
@@ -345,6 +340,10 @@ FIGURES: dict[str, tuple[Callable[[Sources], str], bool]] = {
     "chunk-matrix-size": (chunk_matrix_size, False),
     "report-layout": (report_layout, False),
 }
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def render(name: str, sources: Sources) -> str:
@@ -382,16 +381,50 @@ def problems(files: Iterable[Path] = FILES, sources: Sources | None = None) -> l
         markers = Counter(OPEN.findall(text))
         for name in sorted(markers):
             if markers[name] != 2 * names.count(name):
-                out.append(f"{path.name}: region {name!r} is not closed as <!-- /figures:{name} -->")
+                out.append(f"{_shown(path)}: region {name!r} is not closed as <!-- /figures:{name} -->")
         for name in names:
             if name not in FIGURES:
-                out.append(f"{path.name}: unknown region {name!r}")
+                out.append(f"{_shown(path)}: unknown region {name!r}")
         known = REGION.sub(lambda m: m[0] if m["name"] in FIGURES else "", text)
         _, changed = update(known, sources)
-        out += [f"{path.name}: region {name!r} differs from the code (run python tests/harness/readme_figures.py)"
+        out += [f"{_shown(path)}: region {name!r} differs from the code (run python tests/harness/readme_figures.py)"
                 for name in dict.fromkeys(changed)]
     out += [f"no file has a region {name!r}" for name in FIGURES if name not in used]
     return out
+
+
+PATH = re.compile(r"`((?:conformance|adapters|spec|tests|reference|benchmarks)/[^`\s<]*)`"
+                  r"|\]\(((?:conformance|adapters|spec|tests|reference|benchmarks)/[^)#\s]*)\)")
+MODULE = re.compile(r"`(udcodec(?:\.[A-Za-z_]\w*)+)`")
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names a module, or an attribute of one."""
+    import importlib
+    import importlib.util
+    module, _, attribute = dotted.rpartition(".")
+    try:
+        if importlib.util.find_spec(dotted) is not None:
+            return True
+    except ModuleNotFoundError:
+        pass
+    try:
+        return hasattr(importlib.import_module(module), attribute)
+    except ImportError:
+        return False
+
+
+def stale_names(files: Iterable[Path] = FILES, root: Path = ROOT) -> list[str]:
+    """Repository paths and ``udcodec.*`` names the files mention that do not exist."""
+    out: list[str] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for match in PATH.finditer(text):
+            name = (match[1] or match[2]).split("::")[0].split(":")[0]
+            if not (root / name).exists() and not (path.parent / name).exists():
+                out.append(f"{_shown(path)}: no such path {name!r}")
+        out += [f"{_shown(path)}: no such module or attribute {m!r}" for m in MODULE.findall(text) if not _resolves(m)]
+    return list(dict.fromkeys(out))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report regions that differ; exit 1 if any")
     args = parser.parse_args(argv)
     if args.check:
-        found = problems()
+        found = problems() + stale_names()
         print("\n".join(found) or "every figures region is up to date")
         return 1 if found else 0
     sources = Sources()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
@@ -36,6 +37,7 @@ def test_merge_keeps_the_worst_outcome_and_every_peer() -> None:
     assert na.outcome is Outcome.SKIP and na.message.startswith("not applicable:")
 
 
+@pytest.mark.slow
 def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     proc = udcodec_cli("run", "--adapter", "reference", "--only", "INTEROP-CHUNK-BYTES", "--report-json", "r.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -43,6 +45,7 @@ def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> N
     assert result["outcome"] == "skip" and "needs a peer" in result["message"]
 
 
+@pytest.mark.slow
 def test_a_lone_port_is_checked_against_the_reference(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     proc = udcodec_cli("run", "--adapter", ACCEPTS256, "--only", "INTEROP-CHUNK-*", "--report-json", "r.json",
                        "--report-markdown", "r.md")

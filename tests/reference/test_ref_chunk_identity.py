@@ -44,6 +44,7 @@ def _flags_memcpyed(chunk: bytes) -> bool:
     return bool(chunk[2] & cf.FLAG_MEMCPYED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_family_byte_identity_and_cross_decoding(family, capsys):
     configs = iter_configs([family])
