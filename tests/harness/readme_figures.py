@@ -305,6 +305,38 @@ def interop_table(s: Sources) -> str:
     return "\n".join(rows)
 
 
+def capabilities(s: Sources) -> str:
+    """The adapter capabilities, described by their comments in adapters/protocol.py."""
+    from udcodec.adapters.protocol import CAPABILITIES
+    source = (s.root / "adapters" / "protocol.py").read_text(encoding="utf-8")
+    block = source[source.index("CAPABILITIES"):]
+    notes = dict(re.findall(r'^\s+"(\w+)",\s+#\s*(.+)$', block[:block.index("\n)")], re.M))
+    rows = ["| capability | what the adapter can do |", "|---|---|"]
+    rows += [f"| `{name}` | {notes.get(name, '')} |" for name in sorted(CAPABILITIES)]
+    return "\n".join(rows)
+
+
+def cli_commands(s: Sources) -> str:
+    """Every ``udcodec`` subcommand (and sub-subcommand) with its help line, from the parser itself."""
+    import argparse
+
+    from udcodec.cli import _parser
+
+    def subcommands(parser: argparse.ArgumentParser, prefix: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help or "" for a in action._choices_actions}
+                for name, sub in action.choices.items():
+                    nested = subcommands(sub, f"{prefix} {name}")
+                    out += nested or [(f"{prefix} {name}", helps.get(name, ""))]
+        return out
+
+    rows = ["| command | what |", "|---|---|"]
+    rows += [f"| `{name}` | {' '.join(text.split())} |" for name, text in subcommands(_parser(), "udcodec")]
+    return "\n".join(rows)
+
+
 def chunk_matrix_size(s: Sources) -> str:
     return str(s.chunk_matrix_size)
 
@@ -338,6 +370,8 @@ FIGURES: dict[str, tuple[Callable[[Sources], str], bool]] = {
     "spec-families": (spec_families, True),
     "interop-table": (interop_table, True),
     "chunk-matrix-size": (chunk_matrix_size, False),
+    "cli-commands": (cli_commands, True),
+    "capabilities": (capabilities, True),
     "report-layout": (report_layout, False),
 }
 
