@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,7 +45,7 @@ class FinishedRun(Protocol):
     results: list[CheckResult]
 
     @property
-    def adapters(self) -> list[Slot]: ...
+    def adapters(self) -> Sequence[Slot]: ...  # Sequence: a list of a Slot subtype conforms
 
     def selected(self, clause: Clause) -> bool: ...
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from udcodec import cli
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
 
@@ -87,10 +88,21 @@ def test_a_should_failure_is_reported_but_does_not_fail_the_run(env: dict[str, s
         ([*RLE, "--plugin", "p"], "do not give --encoder/--decoder"),
     ],
 )
-def test_bad_options_exit_2_naming_the_option(env: dict[str, str], tmp_path: Path, args: list[str], message: str) -> None:
-    proc = check_codec(env, *args, cwd=tmp_path)
+def test_bad_options_exit_2_naming_the_option(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    # In-process: option errors stop before any check runs, so one subprocess (below) is enough.
+    try:
+        code = cli.main(["check-codec", *args])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+
+
+def test_a_bad_option_exits_2_from_the_command_line(env: dict[str, str], tmp_path: Path) -> None:
+    proc = check_codec(env, *RLE, "--id", "300", cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert message in proc.stderr
+    assert "--id 300 is outside the user codec range 160..255" in proc.stderr
 
 
 CODEC_MODULE = """\
