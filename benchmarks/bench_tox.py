@@ -8,7 +8,7 @@ The script clones the repository this file belongs to (its committed ``--ref``, 
 tree) into a temporary directory, so every run builds the package and creates its virtualenvs
 from scratch; pip's download cache is whatever the machine has (warm after a first run). It runs
 ``python -m tox`` there (the default env list; ``--parallel``: ``tox -p auto``), then with
-``--slow`` ``python -m tox -e slow``, and prints the wall seconds of each, with the machine's load
+``--slow`` the slow tier as ``.ci/run`` runs it (``tox -e py -- tests -n 2 -m slow``), and prints the wall seconds of each, with the machine's load
 average before and after (the machines are shared: a loaded machine gives larger figures). A failing
 run ends the script with the tail of its output. It needs ``tox`` in the interpreter that runs it.
 """
@@ -49,7 +49,8 @@ def one_run(ref: str, slow: bool, keep: bool, parallel: bool) -> dict[str, float
         figures: dict[str, float] = {}
         runs = [("tox -p auto" if parallel else "tox", [sys.executable, "-m", "tox", *(["-p", "auto"] if parallel else [])])]
         if slow:
-            runs.append(("tox -e slow", [sys.executable, "-m", "tox", "-e", "slow"]))
+            # as .ci/run runs it: the slow tier in the py env's virtualenv
+            runs.append(("slow tier", [sys.executable, "-m", "tox", "-e", "py", "--", "tests", "-n", "2", "-m", "slow"]))
         for label, cmd in runs:
             before = _load()
             log = workdir / f"{label.replace(' ', '_')}.log"
@@ -69,7 +70,7 @@ def one_run(ref: str, slow: bool, keep: bool, parallel: bool) -> dict[str, float
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--slow", action="store_true", help="also time `tox -e slow` (the slow test tier)")
+    parser.add_argument("--slow", action="store_true", help="also time the slow test tier, as .ci/run runs it")
     parser.add_argument("--ref", default="HEAD", help="the commit to clone (default: HEAD)")
     parser.add_argument("--repeat", type=int, default=1, help="fresh clones to time; the median is printed")
     parser.add_argument("--keep", action="store_true", help="keep the clone (to inspect a failure)")
