@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from udcodec import cli
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
 
@@ -30,6 +31,7 @@ def check_codec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.Comple
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec(env, *RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report),
@@ -47,6 +49,7 @@ def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -
     assert data["command"][:2] == ["udcodec", "check-codec"]
 
 
+@pytest.mark.slow
 def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec(env, "--encoder", "broken.codecs:float_size_encoder", "--decoder",
@@ -62,6 +65,7 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str
     assert snippet.returncode != 0 and "AssertionError" in snippet.stderr, snippet.stdout + snippet.stderr
 
 
+@pytest.mark.slow
 def test_a_should_failure_is_reported_but_does_not_fail_the_run(env: dict[str, str], tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec(env, "--encoder", "broken.codecs:scribbling_encoder", "--decoder",
@@ -84,10 +88,21 @@ def test_a_should_failure_is_reported_but_does_not_fail_the_run(env: dict[str, s
         ([*RLE, "--plugin", "p"], "do not give --encoder/--decoder"),
     ],
 )
-def test_bad_options_exit_2_naming_the_option(env: dict[str, str], tmp_path: Path, args: list[str], message: str) -> None:
-    proc = check_codec(env, *args, cwd=tmp_path)
+def test_bad_options_exit_2_naming_the_option(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    # In-process: option errors stop before any check runs, so one subprocess (below) is enough.
+    try:
+        code = cli.main(["check-codec", *args])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+
+
+def test_a_bad_option_exits_2_from_the_command_line(env: dict[str, str], tmp_path: Path) -> None:
+    proc = check_codec(env, *RLE, "--id", "300", cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert message in proc.stderr
+    assert "--id 300 is outside the user codec range 160..255" in proc.stderr
 
 
 CODEC_MODULE = """\
@@ -107,6 +122,7 @@ def dec(input, output, meta, schunk):
 """
 
 
+@pytest.mark.slow
 def test_pytest_option_in_a_codec_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(mycodec=CODEC_MODULE)
     pytester.makepyfile(test_own="def test_own():\n    assert True\n")
@@ -117,6 +133,7 @@ def test_pytest_option_in_a_codec_project(pytester: pytest.Pytester) -> None:
     assert result.ret == 0
 
 
+@pytest.mark.slow
 def test_pytest_option_keeps_the_projects_own_failures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(mycodec=CODEC_MODULE)
     pytester.makepyfile(test_own="def test_own():\n    assert False\n")
@@ -126,6 +143,7 @@ def test_pytest_option_keeps_the_projects_own_failures(pytester: pytest.Pytester
     assert result.ret == 1
 
 
+@pytest.mark.slow
 def test_pytest_option_rejects_a_bad_codec(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--udcodec-codec=nowhere_module:enc")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

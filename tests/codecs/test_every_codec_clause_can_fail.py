@@ -64,6 +64,7 @@ ROWS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.clause}-{r.encoder}-{r.decoder}")
 def test_broken_codec_fails_its_clause(row: Breaks) -> None:
     result = execute("reference", "reference", CONTRACT.get(row.clause), PROFILE, codec=row.subject())
@@ -72,6 +73,7 @@ def test_broken_codec_fails_its_clause(row: Breaks) -> None:
     assert result.reproduction, "a failing codec check must come with a reproduction"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clause", sorted({r.clause for r in ROWS}))
 def test_the_good_codec_passes(clause: str) -> None:
     good = CodecSubject.build(encoder=f"{GOOD}:encoder", decoder=f"{GOOD}:decoder", metas=[0, 7])

@@ -32,6 +32,7 @@ def _subject(entry: Verdict) -> CodecSubject:
 CASES = [(entry, clause) for entry in VERDICTS for clause in CODEC_CLAUSES]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["reference", "blosc2"])
 @pytest.mark.parametrize(("entry", "clause"), CASES, ids=[f"{e.name}-{c}" for e, c in CASES])
 def test_verdict(entry: Verdict, clause: str, host: str) -> None:

@@ -224,6 +224,7 @@ def major_prefix() -> str:
     return f"b2v{BLOSC2_MAJOR}"
 
 
+@pytest.mark.slow
 @needs_blosc2
 def test_generate_reproduces_the_committed_vectors(tmp_path: Path, major_prefix: str):
     copy = _copy(tmp_path / "golden")
@@ -245,6 +246,7 @@ def _tamper(copy: Path, name: str) -> str:
     return fake
 
 
+@pytest.mark.slow
 @needs_blosc2
 def test_generate_refuses_a_changed_vector_without_force(tmp_path: Path, major_prefix: str):
     copy = _copy(tmp_path / "golden")
@@ -258,6 +260,7 @@ def test_generate_refuses_a_changed_vector_without_force(tmp_path: Path, major_p
     assert any(name in line and fake in line and ENTRIES[name].sha256 in line for line in report.lines())
 
 
+@pytest.mark.slow
 @needs_blosc2
 def test_generate_command_refusal_exits_1_naming_old_and_new_sha(tmp_path: Path, major_prefix: str,
                                                                   capsys: pytest.CaptureFixture[str]):
@@ -269,6 +272,7 @@ def test_generate_command_refusal_exits_1_naming_old_and_new_sha(tmp_path: Path,
     assert f"CHANGED {name}: old sha256 {fake}, new sha256 {ENTRIES[name].sha256}" in err
 
 
+@pytest.mark.slow
 @needs_blosc2
 def test_generate_force_overwrites_and_keeps_other_majors(tmp_path: Path, major_prefix: str):
     copy = _copy(tmp_path / "golden")
@@ -283,6 +287,7 @@ def test_generate_force_overwrites_and_keeps_other_majors(tmp_path: Path, major_
     assert _snapshot(copy) == _snapshot(MANIFEST.directory)  # the tampered vector is back, others untouched
 
 
+@pytest.mark.slow
 @needs_blosc2
 def test_generate_adds_missing_vectors_and_repairs_damaged_files(tmp_path: Path, major_prefix: str):
     copy = _copy(tmp_path / "golden")
@@ -297,6 +302,7 @@ def test_generate_adds_missing_vectors_and_repairs_damaged_files(tmp_path: Path,
     assert _snapshot(copy) == _snapshot(MANIFEST.directory)
 
 
+@pytest.mark.slow
 @needs_blosc2
 def test_generate_into_an_empty_directory(tmp_path: Path, major_prefix: str):
     report = golden.generate(tmp_path / "new")

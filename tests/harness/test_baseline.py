@@ -136,6 +136,7 @@ def _update(udcodec_cli: Udcodec, path: Path, *extra: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_a_new_failure_is_not_added_silently(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, "")
     before = path.read_bytes()
@@ -151,6 +152,7 @@ def test_a_new_failure_is_not_added_silently(udcodec_cli: Udcodec, tmp_path: Pat
     assert run.returncode == 1 and "FAIL" in run.stdout
 
 
+@pytest.mark.slow
 def test_accept_adds_one_entry_that_the_run_then_expects(
     udcodec_cli: Udcodec, tmp_path: Path
 ) -> None:
@@ -190,6 +192,7 @@ def test_accept_adds_one_entry_that_the_run_then_expects(
     assert xfail["extra"] == {"upstream": "https://example.org/issues/256", "expires": "2999-12-31"}
 
 
+@pytest.mark.slow
 def test_a_fixed_clause_is_removed_and_the_rest_kept(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, FAILING + "\n" + FIXED)
     before = path.read_text("utf-8")
@@ -202,6 +205,7 @@ def test_a_fixed_clause_is_removed_and_the_rest_kept(udcodec_cli: Udcodec, tmp_p
     assert path.read_text("utf-8") == HEADER + FAILING
 
 
+@pytest.mark.slow
 def test_accepting_a_passing_clause_changes_nothing(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, FAILING)
     before = path.read_bytes()
@@ -254,6 +258,7 @@ def test_an_adapter_without_a_shipped_file_needs_expectations(
 # -- expiry -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_expired_entry_fails_strict_runs_only(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     path = _file(tmp_path, FAILING + "    expires: 2000-01-01\n")
     args = ("run", "--adapter", ACCEPTS256, "--expectations", f"{ACCEPTS256}={path}", *ONLY)

@@ -209,6 +209,7 @@ def _issue(udcodec_cli: Udcodec, tmp_path: Path) -> tuple[Path, Path]:
     return spec, tmp_path / "cert.json"
 
 
+@pytest.mark.slow
 def test_a_certificate_verifies_until_its_clauses_change(
     udcodec_cli: Udcodec, tmp_path: Path
 ) -> None:

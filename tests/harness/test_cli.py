@@ -156,6 +156,7 @@ def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
     assert "udcodec conformance" in proc.stdout
 
 
+@pytest.mark.slow
 def test_run_exit_status_follows_failures_and_expectations(
     env: dict[str, str], tmp_path: Path
 ) -> None:

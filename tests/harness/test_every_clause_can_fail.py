@@ -171,6 +171,7 @@ def _runnable_by_reference() -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", _params())
 def test_broken_host_fails_clause(case: Breaks) -> None:
     clause = CONTRACT.get(case.clause)
@@ -186,6 +187,7 @@ def test_broken_host_fails_clause(case: Breaks) -> None:
 HOST_CLAUSES = [c.id for c in CONTRACT if c.subject == "host"]  # codec clauses: tests/codecs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clause_id", HOST_CLAUSES)
 def test_reference_passes(clause_id: str) -> None:
     clause = CONTRACT.get(clause_id)
@@ -230,6 +232,7 @@ def test_python_stderr_reaches_the_crash_tail() -> None:
     assert PY_CRASH_MARKER in (result.stderr_tail or ""), f"stderr tail: {result.stderr_tail!r}"
 
 
+@pytest.mark.slow
 def test_hang_is_killed_at_the_timeout() -> None:
     start = time.monotonic()
     result = execute(

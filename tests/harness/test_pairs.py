@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from udcodec.engine.pairs import SEVERITY, merge, peer_specs
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
@@ -46,6 +47,7 @@ def test_a_clause_is_not_applicable_only_when_it_applies_to_no_peer() -> None:
     assert set(SEVERITY) == set(Outcome) and len(SEVERITY) == len(Outcome)
 
 
+@pytest.mark.slow
 def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     proc = udcodec_cli("run", "--adapter", "reference", "--only", "INTEROP-CHUNK-BYTES", "--report-json", "r.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -53,6 +55,7 @@ def test_a_lone_reference_has_no_peer(udcodec_cli: Udcodec, tmp_path: Path) -> N
     assert result["outcome"] == "n/a" and "needs a peer" in result["message"]
 
 
+@pytest.mark.slow
 def test_a_lone_port_is_checked_against_the_reference(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     proc = udcodec_cli("run", "--adapter", ACCEPTS256, "--only", "INTEROP-CHUNK-*", "--report-json", "r.json",
                        "--report-markdown", "r.md")

@@ -88,6 +88,7 @@ def test_inert_without_an_adapter(pytester: pytest.Pytester) -> None:
     assert "udcodec conformance" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_reference_passes_the_registration_family(pytester: pytest.Pytester) -> None:
     reg = [c.id for c in load_contract() if c.id.startswith("REG-")]
     report = pytester.path / "out" / "report.json"
@@ -120,6 +121,7 @@ def test_reference_passes_the_registration_family(pytester: pytest.Pytester) -> 
     assert data["profile"] == "dev" and data["exit_status"] == 0
 
 
+@pytest.mark.slow
 def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
         "--pyargs",
@@ -143,6 +145,7 @@ def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
     assert "UPDATE" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_expected_failure_is_xfail(pytester: pytest.Pytester, adapter_dir: Path) -> None:
     exp = adapter_dir / "exp.yaml"
     exp.write_text(EXPECTATIONS)
@@ -173,6 +176,7 @@ def test_expected_failure_is_xfail(pytester: pytest.Pytester, adapter_dir: Path)
     assert data["stale_expectations"] == []
 
 
+@pytest.mark.slow
 def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
     pytester: pytest.Pytester, adapter_dir: Path
 ) -> None:
@@ -240,6 +244,7 @@ def test_expectation_for_a_passing_clause_is_xpass_and_strict_fails(
     )
 
 
+@pytest.mark.slow
 def test_strict_fails_on_a_stale_expectation_alone(
     pytester: pytest.Pytester, adapter_dir: Path
 ) -> None:
@@ -267,6 +272,7 @@ def test_strict_fails_on_a_stale_expectation_alone(
     assert [s["why_stale"] for s in data["stale_expectations"]] == ["unknown clause"]
 
 
+@pytest.mark.slow
 def test_malformed_expectations_file_is_an_error_item(pytester: pytest.Pytester) -> None:
     bad = pytester.path / "bad.yaml"
     bad.write_text(
@@ -296,6 +302,7 @@ def test_malformed_expectations_file_is_an_error_item(pytester: pytest.Pytester)
     assert data["exit_status"] == 1
 
 
+@pytest.mark.slow
 def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytester) -> None:
     report = pytester.path / "r.json"
     junit = pytester.path / "r.xml"
@@ -345,6 +352,7 @@ def test_unimportable_adapter_errors_while_the_others_run(pytester: pytest.Pytes
                 assert "No module named 'no_such_module'" in (error.text or "")
 
 
+@pytest.mark.slow
 def test_crash_report_holds_the_crash_traceback(
     pytester: pytest.Pytester, adapter_dir: Path
 ) -> None:
@@ -366,6 +374,7 @@ def test_crash_report_holds_the_crash_traceback(
     assert "register_codec" in crash["stderr_tail"]
 
 
+@pytest.mark.slow
 def test_xdist_gives_the_same_outcomes_as_serial(
     pytester: pytest.Pytester, adapter_dir: Path
 ) -> None:
@@ -399,6 +408,7 @@ def test_xdist_gives_the_same_outcomes_as_serial(
     dist.stdout.fnmatch_lines(["*udcodec conformance*", "REG-ID-OUT-OF-RANGE*PASS*xfail*"])
 
 
+@pytest.mark.slow
 def test_spec_option_selects_another_contract(pytester: pytest.Pytester) -> None:
     spec = pytester.mkdir("myspec")
     (spec / "one.yaml").write_text(

@@ -111,6 +111,7 @@ def test_reproduction_line_format() -> None:
     assert json.loads(argv[6]) == {"check": 1, "property": 2, "example": {"__bytes__": "AAE="}}
 
 
+@pytest.mark.slow
 def test_property_failure_is_reproduced_by_its_replay_command(importable: dict[str, str]) -> None:
     clause = load_contract().get("RT-CHUNKS")
     result = execute(
@@ -150,6 +151,7 @@ def test_layouts_survive_the_example_encoding() -> None:
     assert decode_example(json.loads(json.dumps(encode_example(layout)))) == layout
 
 
+@pytest.mark.slow
 def test_replay_runs_exactly_the_given_example(importable: dict[str, str]) -> None:
     payload = {"check": 0, "property": 0, "example": 2**31}
     failing = replay(importable, _command("REG-ID-OUT-OF-RANGE", ACCEPTS_HUGE, payload))
@@ -167,6 +169,7 @@ def test_replay_runs_exactly_the_given_example(importable: dict[str, str]) -> No
     assert reference.returncode == 0, reference.stdout + reference.stderr
 
 
+@pytest.mark.slow
 def test_replay_only_runs_the_property_it_names(importable: dict[str, str]) -> None:
     clause = load_contract().get("RT-CHUNKS")
     searched = run_isolated(run_clause, (CORRUPTING, clause, get_profile("ci")), timeout=60)

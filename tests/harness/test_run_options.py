@@ -11,6 +11,8 @@ import pytest
 from udcodec.contract import load_contract
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
 
+pytestmark = pytest.mark.slow  # real runs in subprocesses, serial and -n 2: the slow tier
+
 JUNIT_XSD = Path(__file__).parents[1] / "reports" / "junit.xsd"
 TIMING = ("started", "finished", "duration", "command")
 

@@ -20,6 +20,8 @@ import pytest
 pytest.importorskip("mypy")
 pytest.importorskip("setuptools")
 
+pytestmark = pytest.mark.slow  # builds the package into a bare venv: the slow tier
+
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("conformance", "adapters", "reference", "spec", "pyproject.toml", "README.md")
 

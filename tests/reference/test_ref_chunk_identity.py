@@ -43,6 +43,7 @@ def codecs():
     register_codecs(blosc2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", families(matrix()))
 def test_family_byte_identity_and_cross_decoding(family, capsys):
     configs = matrix([family])

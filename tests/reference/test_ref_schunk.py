@@ -319,6 +319,7 @@ def test_data_argument_splits_into_chunks(zcodec):
 ROUND_TRIP_SIZES = [0, 1, 7, 31, 32, 33, 1000, 4095, 65536 + 13, 300_001]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", ROUND_TRIP_SIZES)
 @pytest.mark.parametrize("split", list(ref.SplitMode))
 @pytest.mark.parametrize("filters", [[0] * 6, [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 2], [3, 1, 0, 0, 0, 0]])
