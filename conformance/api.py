@@ -13,26 +13,14 @@ The harness's modules never import this one (checks import :mod:`udcodec.checks.
 
 from __future__ import annotations
 
+from udcodec import adapters as _adapters
+from udcodec.adapters import *  # noqa: F403 - the protocol, named once in udcodec.adapters.__all__
 from udcodec.adapters.blosc2like import ModuleAdapter, ModuleContainer, for_module
 from udcodec.adapters.loader import (
     AdapterLoadError,
     UnknownAdapter,
     load_adapter,
     missing_operations,
-)
-from udcodec.adapters.protocol import (
-    ADAPTER_OPERATIONS,
-    CAPABILITIES,
-    CONTAINER_OPERATIONS,
-    FILTER_IDS,
-    SPLITMODE_IDS,
-    Adapter,
-    AdapterInfo,
-    Callback,
-    Container,
-    CParams,
-    DParams,
-    protocol_members,
 )
 from udcodec.checks.api import (
     CapabilityMissing,
@@ -48,18 +36,7 @@ from udcodec.outcomes import CheckResult, Outcome
 
 __all__ = [
     # the adapter protocol
-    "ADAPTER_OPERATIONS",
-    "CAPABILITIES",
-    "CONTAINER_OPERATIONS",
-    "FILTER_IDS",
-    "SPLITMODE_IDS",
-    "Adapter",
-    "AdapterInfo",
-    "CParams",
-    "Callback",
-    "Container",
-    "DParams",
-    "protocol_members",
+    *_adapters.__all__,
     # writing and loading adapters
     "AdapterLoadError",
     "ModuleAdapter",
