@@ -51,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-report-json", default=None, metavar="PATH")
     group.addoption("--udcodec-report-junit", default=None, metavar="PATH")
     group.addoption("--udcodec-report-markdown", default=None, metavar="PATH")
+    group.addoption("--udcodec-report-html", default=None, metavar="PATH")
     group.addoption("--udcodec-certificate", default=None, metavar="PATH",
                     help="conformance certificate, one per adapter (PATH-<adapter>.json when several)")
     group.addoption("--udcodec-command", default=None, help=argparse.SUPPRESS)  # set by `udcodec run`

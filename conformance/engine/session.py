@@ -17,6 +17,7 @@ from udcodec.reports import (
     ClauseInfo,
     RunRecord,
     StaleExpectation,
+    write_html,
     write_json,
     write_junit,
     write_markdown,
@@ -102,7 +103,8 @@ def write_reports(record: RunRecord, options: Any, contract: Contract | None = N
     """
     written = []
     for path, writer in ((options.udcodec_report_json, write_json), (options.udcodec_report_junit, write_junit),
-                         (options.udcodec_report_markdown, write_markdown)):
+                         (options.udcodec_report_markdown, write_markdown),
+                         (options.udcodec_report_html, write_html)):
         if not path:
             continue
         target = Path(path)
