@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
+from udcodec.reports.bounds import printable
 from udcodec.reports.json_report import ReportValidationError, read_json
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS, cell, code_span
 from udcodec.reports.model import OUTCOME_ORDER, SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
@@ -156,13 +158,16 @@ def render_matrix_markdown(records: list[tuple[str, RunRecord]], problems: Seque
 def write_matrix(paths: Sequence[str | Path], out: str | Path | None) -> int:
     """Merge ``paths`` into ``out`` (stdout if None); 1 if a report is unreadable or its run failed."""
     records, problems = load_reports(paths)
-    text = render_matrix_markdown(records, problems)
+    text = printable(render_matrix_markdown(records, problems))
     if out is None:
         print(text, end="")
     else:
         target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        try:
+            write_atomic(target, text)
+        except OSError as exc:
+            print(f"udcodec matrix: could not write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         print(f"udcodec: matrix of {len(records)} report(s) written to {target}")
     for problem in problems:
         print(f"udcodec matrix: {problem}", file=sys.stderr)
