@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -161,10 +162,25 @@ class UdcodecRun:
             if key == RESULT_KEY:
                 self.results.append(CheckResult.from_json(value))  # type: ignore[arg-type]
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not hasattr(self.config, "workerinput"):
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Iterator[None]:
+        """Write the reports once every other plugin has finished (the terminal summary comes after).
+
+        A Ctrl-C while another plugin finishes (pytest-xdist shutting its workers down) marks the run
+        interrupted instead of skipping the reports; one while they are written leaves each as it was.
+        """
+        try:
+            yield
+        except KeyboardInterrupt:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+        if hasattr(self.config, "workerinput"):
+            return
+        try:
             _finish(self, session)
+        except KeyboardInterrupt:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+            print("udcodec: interrupted while writing the reports; those not written are left as they were",
+                  file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -22,9 +23,9 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
     out = Path(path)
     data = encode(text) if isinstance(text, str) else text
     if out.is_dir():
-        raise IsADirectoryError(f"[Errno 21] Is a directory: {str(out)!r}")
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
     if out.exists() and not os.access(out, os.W_OK):
-        raise PermissionError(f"[Errno 13] Permission denied (read-only file): {str(out)!r}")
+        raise PermissionError(errno.EACCES, "Permission denied (a read-only file)", str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
