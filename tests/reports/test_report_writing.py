@@ -18,6 +18,7 @@ from udcodec.engine.session import write_reports
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports import (
     ReportValidationError,
+    atomic,
     read_json,
     render_failures,
     render_junit,
@@ -28,7 +29,6 @@ from udcodec.reports import (
     write_junit,
     write_markdown,
 )
-from udcodec.reports import atomic
 from udcodec.reports.atomic import append_text, write_atomic
 from udcodec.reports.bounds import MESSAGE_MAX, TERMINAL_MAX, clip, printable
 from udcodec.reports.model import RunRecord
