@@ -1,5 +1,5 @@
 """Interrupted runs, as real ``udcodec run`` subprocesses signalled while a check runs: Ctrl-C (SIGINT to
-the process group, serial and ``-n 2``) writes reports marked interrupted and exits 2; SIGTERM leaves
+the process group, serial and ``-n 2``) writes reports marked interrupted and exits 2 (``--list-failing`` says its list is incomplete); SIGTERM leaves
 the previous reports untouched; a Ctrl-C while another plugin finishes (pytest-xdist's teardown) still
 writes marked reports, without a traceback."""
 
@@ -78,6 +78,14 @@ def test_sigterm_leaves_the_previous_reports(udcodec_env: dict[str, str], tmp_pa
     for name in [*REPORTS.values(), "cert-reference.json"]:
         assert (tmp_path / name).read_text(encoding="utf-8") == PREVIOUS, name
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_ctrl_c_with_list_failing_says_the_list_is_incomplete(udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    got = _signalled_run(udcodec_env, tmp_path, signal.SIGINT, "--list-failing")
+    assert got.returncode == 2
+    assert "udcodec: the run was interrupted; the list below is incomplete" in got.stderr
+    assert got.stdout == ""  # nothing failed before the interrupt
+    assert read_report(tmp_path / "r.json")["interrupted"] is True
 
 
 INTERRUPTER = '''\
