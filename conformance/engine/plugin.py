@@ -129,7 +129,6 @@ class UdcodecRun:
         self.expectation_errors_collected = False
         self.foreign_failures = 0  # failed tests that are not clause items (a codec author's own suite)
         self.written: list[Path] = []
-        self.write_failures: list[str] = []
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
 
@@ -412,7 +411,7 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record.codec = run.codec.describe()
     subject = getattr(run, "subject", "host")  # codec runs certify the codec clauses
     done = write_reports(run.record, session.config.option, run.contract, subject)
-    run.written, run.write_failures = done.paths, done.failures
+    run.written = done.paths
     if interrupted:
         return  # pytest's INTERRUPTED (2) stands
     if (run.record.exit_status or done.failures) and session.exitstatus == pytest.ExitCode.OK:
