@@ -41,11 +41,14 @@ def column_label(adapter: AdapterRun) -> str:
 
 
 def load_reports(paths: Sequence[str | Path]) -> tuple[list[tuple[str, RunRecord]], list[str]]:
-    """Read every report; return the readable ones and one problem line per unreadable one."""
+    """Read every report; return the readable ones and one problem line per unreadable or interrupted one
+    (an interrupted run's results are merged, and named as partial)."""
     records, problems = [], []
     for path in paths:
         try:
-            records.append((str(path), read_json(path)))
+            records.append((str(path), record := read_json(path)))
+            if record.interrupted:
+                problems.append(f"{path}: the run was interrupted; its results are partial")
         except OSError as exc:
             problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
         except ReportValidationError as exc:
@@ -156,7 +159,8 @@ def render_matrix_markdown(records: list[tuple[str, RunRecord]], problems: Seque
 
 
 def write_matrix(paths: Sequence[str | Path], out: str | Path | None) -> int:
-    """Merge ``paths`` into ``out`` (stdout if None); 1 if a report is unreadable or its run failed."""
+    """Merge ``paths`` into ``out`` (stdout if None, else written atomically); 1 if a report is unreadable,
+    its run failed or was interrupted, or ``out`` cannot be written."""
     records, problems = load_reports(paths)
     text = printable(render_matrix_markdown(records, problems))
     if out is None:
@@ -165,10 +169,9 @@ def write_matrix(paths: Sequence[str | Path], out: str | Path | None) -> int:
         target = Path(out)
         try:
             write_atomic(target, text)
+            print(f"udcodec: matrix of {len(records)} report(s) written to {target}")
         except OSError as exc:
-            print(f"udcodec matrix: could not write {target}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-        print(f"udcodec: matrix of {len(records)} report(s) written to {target}")
+            problems = [*problems, f"could not write {target}: {exc.strerror or exc}"]
     for problem in problems:
         print(f"udcodec matrix: {problem}", file=sys.stderr)
     return 1 if problems or any(r.exit_status for _, r in records) else 0

@@ -31,6 +31,7 @@ from udcodec.reports import (
 )
 from udcodec.reports.atomic import append_text, write_atomic
 from udcodec.reports.bounds import MESSAGE_MAX, TERMINAL_MAX, clip, printable
+from udcodec.reports.matrix import load_reports, write_matrix
 from udcodec.reports.model import RunRecord
 from udcodec.reports.upgrade import upgrade
 
@@ -273,3 +274,15 @@ def test_an_interrupted_run_writes_no_certificate(record: RunRecord, tmp_path: P
     assert done.paths == [tmp_path / "r.json"]
     assert (tmp_path / "cert.json").read_text(encoding="utf-8") == "previous"
     assert len(done.failures) == 1 and "interrupted" in done.failures[0]
+
+
+def test_matrix_names_an_interrupted_report_and_an_output_it_cannot_write(
+    record: RunRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partial = write_json(_interrupted(record), tmp_path / "partial.json")
+    records, problems = load_reports([partial])
+    assert len(records) == 1 and problems == [f"{partial}: the run was interrupted; its results are partial"]
+    (tmp_path / "m.md").mkdir()
+    assert write_matrix([partial], tmp_path / "m.md") == 1
+    err = capsys.readouterr().err
+    assert f"could not write {tmp_path / 'm.md'}: Is a directory" in err and "interrupted" in err
