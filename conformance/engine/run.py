@@ -97,7 +97,9 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
 
 
 def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
-    """Run the session; 0 all as expected, 1 something unexpected, 2 bad input (pytest's own codes above)."""
+    """Run the session; 0 all as expected, 1 something unexpected or a report/certificate asked for that could
+    not be written, 2 bad input or an interrupted run (Ctrl-C: reports marked interrupted), pytest's own
+    codes above."""
     import pytest
 
     contract = contract_or_exit(args.spec, checks=CHECKS)  # fail early, with a clear message, on a bad spec

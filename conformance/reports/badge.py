@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from udcodec.reports.atomic import write_atomic
+
 LABEL = "udcodec"
 #: Badge colour per certificate level (``certificate.LEVEL_ORDER``).
 LEVEL_COLOURS: dict[str, str] = {"full": "#3c9a3c", "core": "#c9a400", "none": "#c8372d"}
@@ -39,9 +41,5 @@ def render_badge(level: str, label: str = LABEL) -> str:
 
 
 def write_badge(level: str, path: str | os.PathLike[str]) -> Path:
-    """Write :func:`render_badge` to ``path`` (parents created); return the path."""
-    out = Path(path)
-    svg = render_badge(level)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(svg, encoding="utf-8")
-    return out
+    """Write :func:`render_badge` to ``path`` atomically (parents created); return the path."""
+    return write_atomic(path, render_badge(level))

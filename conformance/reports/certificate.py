@@ -34,6 +34,7 @@ from typing import Any
 from udcodec import __version__
 from udcodec.contract import Clause, Contract, add_spec_option, contract_or_exit
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
 from udcodec.reports.badge import write_badge
 from udcodec.reports.json_report import load_named_schema, schema_errors
 from udcodec.reports.model import RunRecord, count_outcomes, format_timestamp
@@ -145,14 +146,15 @@ def write_certificates(
     record: RunRecord, contract: Contract, path: str | Path, subject: str = "host"
 ) -> list[Path]:
     """One certificate per adapter of ``record`` (see :func:`certificate_paths`); return the paths."""
-    written = []
-    for adapter, target in certificate_paths(path, record.adapter_keys()).items():
-        data = build_certificate(record, adapter, contract, subject)
-        check_certificate(data, str(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(target)
-    return written
+    targets = certificate_paths(path, record.adapter_keys())
+    return [write_certificate(record, contract, adapter, target, subject) for adapter, target in targets.items()]
+
+
+def write_certificate(record: RunRecord, contract: Contract, adapter: str, target: Path, subject: str = "host") -> Path:
+    """``adapter``'s certificate, checked, written atomically to ``target``; return ``target``."""
+    data = build_certificate(record, adapter, contract, subject)
+    check_certificate(data, str(target))
+    return write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def check_certificate(data: Any, name: str = "<certificate>") -> None:

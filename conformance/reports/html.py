@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
 from udcodec.reports.identity import IdentityRow, identity_rows
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS
 from udcodec.reports.model import OUTCOME_ORDER, AdapterRun, ClauseInfo, RunRecord, jsonable
@@ -336,8 +337,5 @@ def render_html(record: RunRecord) -> str:
 
 
 def write_html(record: RunRecord, path: str | os.PathLike[str]) -> Path:
-    """Write :func:`render_html` to ``path`` (parents created); return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(record), encoding="utf-8")
-    return out
+    """Write :func:`render_html` to ``path`` atomically (parents created); return the path."""
+    return write_atomic(path, render_html(record))

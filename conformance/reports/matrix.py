@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
+from udcodec.reports.bounds import printable
 from udcodec.reports.html import render_grid_page, text
 from udcodec.reports.identity import identity_rows
 from udcodec.reports.json_report import ReportValidationError, read_json
@@ -41,11 +43,14 @@ def column_label(adapter: AdapterRun) -> str:
 
 
 def load_reports(paths: Sequence[str | Path]) -> tuple[list[tuple[str, RunRecord]], list[str]]:
-    """Read every report; return the readable ones and one problem line per unreadable one."""
+    """Read every report; return the readable ones and one problem line per unreadable or interrupted one
+    (an interrupted run's results are merged, and named as partial)."""
     records, problems = [], []
     for path in paths:
         try:
-            records.append((str(path), read_json(path)))
+            records.append((str(path), record := read_json(path)))
+            if record.interrupted:
+                problems.append(f"{path}: the run was interrupted; its results are partial")
         except OSError as exc:
             problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
         except ReportValidationError as exc:
@@ -175,26 +180,26 @@ def render_matrix_html(records: list[tuple[str, RunRecord]], problems: Sequence[
                             versions=True)
 
 
-def _write(target: Path, content: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(content, encoding="utf-8")
-
-
 def write_matrix(paths: Sequence[str | Path], out: str | Path | None, html: str | Path | None = None) -> int:
-    """Merge ``paths`` into ``out`` (Markdown) and ``html``; Markdown goes to stdout when neither is given.
-
-    1 if a report is unreadable or its run failed.
-    """
+    """Merge ``paths`` into ``out`` (Markdown) and ``html``, each written atomically; Markdown goes to stdout
+    when neither is given. 1 if a report is unreadable, its run failed or was interrupted, or an output
+    cannot be written."""
     records, problems = load_reports(paths)
-    markdown = render_matrix_markdown(records, problems)
+    markdown = printable(render_matrix_markdown(records, problems))
     if out is None and html is None:
         print(markdown, end="")
-    if out is not None:
-        _write(Path(out), markdown)
-        print(f"udcodec: matrix of {len(records)} report(s) written to {Path(out)}")
+    outputs = [(out, markdown, "matrix")]
     if html is not None:
-        _write(Path(html), render_matrix_html(records, problems))
-        print(f"udcodec: HTML matrix of {len(records)} report(s) written to {Path(html)}")
+        outputs.append((html, render_matrix_html(records, problems), "HTML matrix"))
+    for path, content, what in outputs:
+        if path is None:
+            continue
+        target = Path(path)
+        try:
+            write_atomic(target, content)
+            print(f"udcodec: {what} of {len(records)} report(s) written to {target}")
+        except OSError as exc:
+            problems = [*problems, f"could not write {target}: {exc.strerror or exc}"]
     for problem in problems:
         print(f"udcodec matrix: {problem}", file=sys.stderr)
     return 1 if problems or any(r.exit_status for _, r in records) else 0

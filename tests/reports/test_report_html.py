@@ -166,7 +166,7 @@ def test_stale_expectations_and_load_errors_are_listed(record: RunRecord) -> Non
 def test_the_run_option_writes_it(record: RunRecord, tmp_path: Path) -> None:
     options = SimpleNamespace(udcodec_report_json=None, udcodec_report_junit=None,
                               udcodec_report_markdown=None, udcodec_report_html=str(tmp_path / "o" / "r.html"))
-    assert write_reports(record, options) == [tmp_path / "o" / "r.html"]
+    assert write_reports(record, options).paths == [tmp_path / "o" / "r.html"]
     assert (tmp_path / "o" / "r.html").read_text("utf-8") == render_html(record)
 
 
