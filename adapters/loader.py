@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,24 @@ def _not_found(module_name: str, exc: BaseException) -> bool:
     """Whether ``exc`` says that ``module_name`` itself (or a package above it) does not exist."""
     missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
     return bool(missing) and (module_name == missing or module_name.startswith(f"{missing}."))
+
+
+def check_adapter_spec(spec: str) -> None:
+    """Raise :class:`UnknownAdapter` when ``spec`` names nothing: an unknown name or a module that does not exist.
+
+    Nothing is imported but the packages above the module, so a spec can be checked before any adapter runs.
+    """
+    if not isinstance(spec, str) or not spec:
+        raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
+    module_name = _target(spec).partition(":")[0]
+    try:
+        found = importlib.util.find_spec(module_name)
+    except ImportError as exc:  # a package above it is missing (unknown), or fails to import (a load error later)
+        found = None if _not_found(module_name, exc) else True
+    except ValueError:
+        found = True
+    if found is None:
+        raise UnknownAdapter(spec, f"importing {module_name!r} failed: no module named {module_name!r}")
 
 
 def instantiate_adapter(spec: str) -> Any:

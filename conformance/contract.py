@@ -287,6 +287,9 @@ def load_contract(directory: str | Path | None = None, checks: Mapping[str, Decl
     if not directory.is_dir():
         raise SpecError(str(directory), None, "<directory>", "is not a directory")
     files = sorted(directory.glob("*.yaml"))
+    for path in files:
+        if not path.is_file():
+            raise SpecError(str(path), None, "<file>", "is not a file (a contract file is a YAML file)")
     if not files:
         raise SpecError(str(directory), None, "<directory>", "holds no *.yaml contract files")
     schema = _schema(directory)

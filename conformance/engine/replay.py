@@ -21,6 +21,18 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return replay
 
 
+def example_problem(payload: Any, nchecks: int) -> str | None:
+    """Why ``payload`` is not a replayable example of a clause with ``nchecks`` checks, or None."""
+    if not isinstance(payload, dict) or set(payload) != {"check", "property", "example"}:
+        return 'expected an object {"check": I, "property": J, "example": ...}'
+    check, prop = payload["check"], payload["property"]
+    if not isinstance(check, int) or isinstance(check, bool) or not 0 <= check < nchecks:
+        return f"check {check!r} is not one of the clause's {nchecks} check(s) (0..{nchecks - 1})"
+    if not isinstance(prop, int) or isinstance(prop, bool) or prop < 0:
+        return f"property {prop!r} is not a property index (0, 1, ...)"
+    return None
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from udcodec.engine.runner import run_clause
     from udcodec.outcomes import Outcome
@@ -35,6 +47,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 2
     except json.JSONDecodeError as exc:
         print(f"udcodec: --example is not JSON: {exc}", file=sys.stderr)
+        return 2
+    problem = example_problem(payload, len(clause.checks))
+    if problem:
+        print(f"udcodec: --example: {problem} (copy it from the report's reproduction line)", file=sys.stderr)
         return 2
     verdict = run_clause(args.adapter, clause, get_profile("dev"), replay=payload)
     print(f"{clause.id}[{args.adapter}]: {verdict.outcome.value}")

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -23,13 +25,24 @@ CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
                  "codec_version": "--udcodec-codec-version"}
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive, finite number of seconds")
+    return value
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options every run of checks takes (``run`` and ``check-codec``)."""
     add_spec_option(parser)
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
     parser.add_argument("--only", action="append", default=[], metavar="GLOB", help="run only clause ids matching")
     parser.add_argument("--skip", action="append", default=[], metavar="GLOB", help="leave out clause ids matching")
-    parser.add_argument("--timeout", type=float, metavar="S", help="per-check timeout in seconds")
+    parser.add_argument("--timeout", type=_seconds, metavar="S", help="per-check timeout in seconds")
     parser.add_argument("--no-isolation", action="store_true", help="debug: run checks in-process")
     parser.add_argument("--strict", action="store_true", help="also fail on xpass and stale expectations")
     parser.add_argument("--report-json", metavar="PATH")
@@ -96,6 +109,37 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
     return out
 
 
+def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: Contract) -> list[str]:
+    """What is wrong with a run's options, one line each, found before anything runs (exit 2)."""
+    from udcodec.adapters.loader import UnknownAdapter, check_adapter_spec
+
+    problems = []
+    if args.numprocesses and args.no_isolation:
+        problems.append("-n cannot be combined with --no-isolation")
+    n = args.numprocesses
+    if n and n not in ("auto", "logical") and not (n.isdigit() and int(n) >= 0):
+        problems.append(f"-n {n!r}: give a number of processes, 'auto' or 'logical'")
+    for item in getattr(args, "expectations", []):
+        adapter, sep, path = item.partition("=")
+        if not (sep and adapter and path):
+            problems.append(f"--expectations {item!r}: give ADAPTER=PATH")
+        elif adapter not in adapters:
+            problems.append(f"--expectations {item!r}: adapter {adapter!r} is not run (give it with --adapter)")
+    flag = "--host" if hasattr(args, "host") else "--adapter"
+    for spec in adapters:
+        try:
+            check_adapter_spec(spec)
+        except UnknownAdapter as exc:
+            problems.append(f"{flag} {spec}: {exc.reason}")
+    subject = "codec" if getattr(args, "encoder", None) or getattr(args, "plugin", None) else "host"
+    ids = [c.id for c in contract if c.subject == subject]
+    for option in ("only", "skip"):
+        for glob in getattr(args, option):
+            if not any(fnmatch.fnmatchcase(i, glob) for i in ids):
+                problems.append(f"--{option} {glob}: matches no {subject} clause (`udcodec list` shows them)")
+    return problems
+
+
 def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
     """Run the session; 0 all as expected, 1 something unexpected or a report/certificate asked for that could
     not be written, 2 bad input or an interrupted run (Ctrl-C: reports marked interrupted), pytest's own
@@ -103,8 +147,10 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
     import pytest
 
     contract = contract_or_exit(args.spec, checks=CHECKS)  # fail early, with a clear message, on a bad spec
-    if args.numprocesses and args.no_isolation:
-        print("udcodec: -n cannot be combined with --no-isolation", file=sys.stderr)
+    problems = usage_problems(args, adapters, contract)
+    if problems:
+        for problem in problems:
+            print(f"udcodec: {problem}", file=sys.stderr)
         return 2
     argv = pytest_args(args, adapters, contract)
     if getattr(args, "list_failing", False):
@@ -113,6 +159,8 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
         code = run_listing_failing(argv)
     else:
         code = pytest.main(argv)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return 2
     return 0 if code == 0 else (1 if code in (1, 5) else int(code))
 
 

@@ -99,7 +99,7 @@ def test_list_failing_prints_only_the_ids(udcodec_cli: Udcodec, tmp_path: Path) 
 def test_junit_of_a_real_run_validates(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     xmlschema = pytest.importorskip("xmlschema")
     proc = udcodec_cli("run", "--adapter", "reference", "--adapter", ACCEPTS256, "--adapter",
-                       "no_such_module:Adapter", "--only", "REG-ID-*", "--profile", "dev",
+                       "udcodec.adapters.reference:NoSuchAdapter", "--only", "REG-ID-*", "--profile", "dev",
                        "--report-junit", "r.xml")  # fmt: skip
     assert proc.returncode == 1
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(tmp_path / "r.xml"))
@@ -108,5 +108,5 @@ def test_junit_of_a_real_run_validates(udcodec_cli: Udcodec, tmp_path: Path) -> 
         "testsuite[@name='accepts256']/testcase[@name='REG-ID-OUT-OF-RANGE']/failure"
     )
     assert failure is not None and "was accepted" in (failure.text or "")
-    err = root.findtext("testsuite[@name='no_such_module:Adapter']/system-err") or ""
+    err = root.findtext("testsuite[@name='udcodec.adapters.reference:NoSuchAdapter']/system-err") or ""
     assert err.count("could not be loaded") == 1
