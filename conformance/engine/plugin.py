@@ -255,6 +255,22 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Show per-clause progress (:mod:`udcodec.engine.progress`) unless pytest is verbose."""
+    from udcodec.engine.progress import ClauseProgress
+
+    config = session.config
+    run = _run(config)
+    if run is None or not ClauseProgress.wanted(config):
+        return
+
+    def is_clause(nodeid: str) -> bool:  # by node id: under xdist the controller has no items
+        return run.is_spec_file(config.rootpath / nodeid.split("::", 1)[0])
+
+    ClauseProgress.install(session, is_clause)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """``pytest --udcodec-codec=...`` in a codec's own project: add the clause items the paths did not bring."""
     run = _run(config)
