@@ -45,6 +45,7 @@ class ClauseProgress:
         self.live = live and not distributed
         self.distributed = distributed
         self.done = 0
+        self._path_seen: Any = None
         self.started: dict[str, float] = {}
         self.label = ""
         self._stop: threading.Event | None = None
@@ -86,6 +87,7 @@ class ClauseProgress:
         kind = category(report)
         return kind, "", _WORDS.get(kind, kind)
 
+    @pytest.hookimpl(trylast=True)  # after pytest's own, which may start a line with the file's path
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         if not self.is_clause(nodeid):
             return
@@ -93,7 +95,7 @@ class ClauseProgress:
         if self.distributed:
             return
         self.label = f"[{self.done + 1}/{self.total}] {nodeid.rsplit('::', 1)[-1]}"
-        self.tr.ensure_newline()
+        self._end_path_line()
         self.tr.write(self.label + " ...", flush=True)
         if self.live:
             self._stop = threading.Event()
@@ -110,7 +112,7 @@ class ClauseProgress:
         kind = category(report)
         word = _WORDS.get(kind, kind)
         if self.distributed:
-            self.tr.ensure_newline()
+            self._end_path_line()
             self.tr.write(f"[{self.done}/{self.total}] {report.nodeid.rsplit('::', 1)[-1]} ")
         elif self.live:
             self.tr.write(f"\r\x1b[K{self.label} ")
@@ -118,7 +120,13 @@ class ClauseProgress:
             self.tr.write(" ")
         self.tr.write(word, **_MARKUP.get(kind, {}))
         self.tr.write(f" {elapsed:.1f} s\n", flush=True)
-        self.tr.currentfspath = None  # the line is ended; pytest's next file prefix starts a new one
+
+    def _end_path_line(self) -> None:
+        """End the line pytest starts with a file's path (when not quiet), so a clause's line stands alone."""
+        if self.tr.currentfspath != self._path_seen:
+            self._path_seen = self.tr.currentfspath
+            if self._path_seen is not None:
+                self.tr.write("\n")
 
     def pytest_sessionfinish(self) -> None:
         self._halt()
