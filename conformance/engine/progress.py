@@ -19,6 +19,8 @@ import pytest
 
 #: pytest's category of a finished item, as its terminal reporter names it.
 _WORDS = {"passed": "PASS", "failed": "FAIL", "skipped": "skip", "xfailed": "xfail", "xpassed": "XPASS"}
+#: What pytest's own summaries call them (the short summary reuses the status word).
+_PYTEST_WORDS = {"passed": "PASSED", "failed": "FAILED", "skipped": "SKIPPED", "xfailed": "XFAIL", "xpassed": "XPASS"}
 _MARKUP = {"passed": {"green": True}, "failed": {"red": True, "bold": True}, "skipped": {"yellow": True},
            "xfailed": {"yellow": True}, "xpassed": {"yellow": True, "bold": True}}
 TICK = 1.0
@@ -85,7 +87,7 @@ class ClauseProgress:
         if not self.is_clause(report.nodeid) or report.when != "call":
             return None
         kind = category(report)
-        return kind, "", _WORDS.get(kind, kind)
+        return kind, "", _PYTEST_WORDS.get(kind, kind.upper())
 
     @pytest.hookimpl(trylast=True)  # after pytest's own, which may start a line with the file's path
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:

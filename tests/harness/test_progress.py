@@ -68,7 +68,7 @@ def test_other_items_and_setup_reports_are_left_to_pytest() -> None:
     plugin.pytest_runtest_logreport(report("spec/codec.yaml::X[reference]", when="setup"))
     assert tr.out == ""
     assert plugin.pytest_report_teststatus(report("tests/test_own.py::test_own"), None) is None  # type: ignore[arg-type]
-    assert plugin.pytest_report_teststatus(report("spec/codec.yaml::X[reference]"), None) == ("passed", "", "PASS")  # type: ignore[arg-type]
+    assert plugin.pytest_report_teststatus(report("spec/codec.yaml::X[reference]"), None) == ("passed", "", "PASSED")  # type: ignore[arg-type]
 
 
 def test_under_xdist_only_finished_lines_are_written() -> None:
