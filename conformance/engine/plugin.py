@@ -282,8 +282,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     for path in sorted({Path(c.file) for c in run.contract if run.selected(c)}):
         spec_file = SpecFile.from_parent(session, path=path)
-        added = list(spec_file.collect())
-        items.extend(added)
+        added: list[pytest.Item | pytest.Collector] = list(spec_file.collect())
+        items.extend(item for item in added if isinstance(item, pytest.Item))
         # Reported like any collected file, so pytest's "collected N items" counts the clause items.
         config.hook.pytest_collectreport(report=pytest.CollectReport(spec_file.nodeid, "passed", None, added))
 

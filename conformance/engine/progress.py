@@ -65,6 +65,8 @@ class ClauseProgress:
         """Register the progress plugin for ``session`` (at its start: under xdist the controller collects nothing)."""
         config = session.config
         reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            return
         live = bool(reporter.isatty) and not os.environ.get("CI")
         distributed = config.pluginmanager.has_plugin("dsession")
         config.pluginmanager.register(cls(reporter, session, is_clause, live=live, distributed=distributed),
