@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from udcodec.engine.runner import execute
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
 from udcodec.versions import VERSIONED_IMPLEMENTATION
@@ -55,6 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-report-json", default=None, metavar="PATH")
     group.addoption("--udcodec-report-junit", default=None, metavar="PATH")
     group.addoption("--udcodec-report-markdown", default=None, metavar="PATH")
+    group.addoption("--udcodec-report-html", default=None, metavar="PATH")
     group.addoption("--udcodec-certificate", default=None, metavar="PATH",
                     help="conformance certificate, one per adapter (PATH-<adapter>.json when several)")
     group.addoption("--udcodec-command", default=None, help=argparse.SUPPRESS)  # set by `udcodec run`
@@ -171,10 +174,25 @@ class UdcodecRun:
             if key == RESULT_KEY:
                 self.results.append(CheckResult.from_json(value))  # type: ignore[arg-type]
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not hasattr(self.config, "workerinput"):
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Iterator[None]:
+        """Write the reports once every other plugin has finished (the terminal summary comes after).
+
+        A Ctrl-C while another plugin finishes (pytest-xdist shutting its workers down) marks the run
+        interrupted instead of skipping the reports; one while they are written leaves each as it was.
+        """
+        try:
+            yield
+        except KeyboardInterrupt:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+        if hasattr(self.config, "workerinput"):
+            return
+        try:
             _finish(self, session)
+        except KeyboardInterrupt:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+            print("udcodec: interrupted while writing the reports; those not written are left as they were",
+                  file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
@@ -384,6 +402,8 @@ class ExpectationsItem(pytest.Item):
 
 
 def _longrepr(result: CheckResult) -> str:
+    """What pytest shows of a result: clipped to the terminal's bound, control characters escaped."""
+    result = bounded(result, TERMINAL_MAX)
     message = result.message
     if result.outcome == Outcome.XPASS:
         message = f"expected to fail ({result.expected_reason}) but passed; the expectation is stale"
@@ -396,7 +416,7 @@ def _longrepr(result: CheckResult) -> str:
         lines.append(f"reproduce with: {result.reproduction}")
     if result.stderr_tail:
         lines.append("stderr (tail):\n" + result.stderr_tail)
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _short_longrepr(result: CheckResult) -> str:
@@ -409,8 +429,8 @@ def _short_longrepr(result: CheckResult) -> str:
 def _skip_reason(result: CheckResult) -> str:
     """What pytest shows for a skipped item; ``-rs`` tells a clause that does not apply from a missing capability."""
     if result.outcome is Outcome.NOT_APPLICABLE:
-        return f"{Outcome.NOT_APPLICABLE.value}: {result.message}"
-    return result.message
+        return printable(clip(f"{Outcome.NOT_APPLICABLE.value}: {result.message}", TERMINAL_MAX))
+    return printable(clip(result.message, TERMINAL_MAX))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -429,7 +449,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if result.outcome in (Outcome.SKIP, Outcome.NOT_APPLICABLE):
         report.longrepr = (str(item.path), item.reportinfo()[1] + 1, _skip_reason(result))
     elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
-        report.wasxfail = result.expected_reason or ""
+        report.wasxfail = printable(clip(result.expected_reason or "", TERMINAL_MAX))
         report.longrepr = _longrepr(result)
     elif report.outcome == "failed":
         report.longrepr = _longrepr(result) if run is None or not run.summarised else _short_longrepr(result)
@@ -440,16 +460,20 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
     from udcodec.engine.session import build_record, write_reports
 
     command = session.config.option.udcodec_command
+    interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
     if command:
-        run.record = build_record(run, json.loads(command), program=None)
+        run.record = build_record(run, json.loads(command), program=None, interrupted=interrupted)
     else:
-        run.record = build_record(run, list(session.config.invocation_params.args))
+        run.record = build_record(run, list(session.config.invocation_params.args), interrupted=interrupted)
     if run.codec is not None:
         run.record.codec = run.codec.describe()
     subject = getattr(run, "subject", "host")  # codec runs certify the codec clauses
-    run.written = write_reports(run.record, session.config.option, run.contract, subject)
-    if run.record.exit_status and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    done = write_reports(run.record, session.config.option, run.contract, subject)
+    run.written = done.paths
+    if interrupted:
+        return  # pytest's INTERRUPTED (2) stands
+    if (run.record.exit_status or done.failures) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a report asked for and not written fails the run
     elif (not run.record.exit_status and session.exitstatus == pytest.ExitCode.TESTS_FAILED
-          and not run.foreign_failures):
+          and not run.foreign_failures and not done.failures):
         session.exitstatus = pytest.ExitCode.OK

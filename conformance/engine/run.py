@@ -35,6 +35,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-json", metavar="PATH")
     parser.add_argument("--report-junit", metavar="PATH")
     parser.add_argument("--report-markdown", metavar="PATH")
+    parser.add_argument("--report-html", metavar="PATH", help="a self-contained HTML page")
     parser.add_argument("--certificate", metavar="PATH",
                         help="write a conformance certificate per adapter (PATH-<adapter>.json when several)")
     parser.add_argument("-n", "--numprocesses", metavar="N",
@@ -79,6 +80,7 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
     for option, value in (("--udcodec-timeout", args.timeout), ("--udcodec-report-json", args.report_json),
                           ("--udcodec-report-junit", args.report_junit),
                           ("--udcodec-report-markdown", args.report_markdown),
+                          ("--udcodec-report-html", args.report_html),
                           ("--udcodec-certificate", args.certificate)):
         if value is not None:
             out += [option, str(value)]
@@ -95,7 +97,9 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
 
 
 def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
-    """Run the session; 0 all as expected, 1 something unexpected, 2 bad input (pytest's own codes above)."""
+    """Run the session; 0 all as expected, 1 something unexpected or a report/certificate asked for that could
+    not be written, 2 bad input or an interrupted run (Ctrl-C: reports marked interrupted), pytest's own
+    codes above."""
     import pytest
 
     contract = contract_or_exit(args.spec, checks=CHECKS)  # fail early, with a clear message, on a bad spec

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,11 +18,13 @@ from udcodec.reports import (
     ClauseInfo,
     RunRecord,
     StaleExpectation,
+    write_html,
     write_json,
     write_junit,
     write_markdown,
 )
-from udcodec.reports.certificate import CertificateError, write_certificates
+from udcodec.reports.bounds import printable
+from udcodec.reports.certificate import CertificateError, certificate_paths, write_certificate
 
 
 class Slot(Protocol):
@@ -68,8 +71,11 @@ def stale_expectations(run: FinishedRun) -> list[StaleExpectation]:
     return stale
 
 
-def build_record(run: FinishedRun, args: list[str], program: str | None = "") -> RunRecord:
-    """Summarise the run; ``args`` follow ``program`` (default: this process's program name, None: none)."""
+def build_record(run: FinishedRun, args: list[str], program: str | None = "", interrupted: bool = False) -> RunRecord:
+    """Summarise the run; ``args`` follow ``program`` (default: this process's program name, None: none).
+
+    ``interrupted``: the run was stopped before every check ran (the record says so; exit status 2).
+    """
     stale = stale_expectations(run)
     results = sorted(run.results, key=lambda r: (r.clause, r.adapter))
     record = RunRecord(
@@ -88,35 +94,62 @@ def build_record(run: FinishedRun, args: list[str], program: str | None = "") ->
         stale_expectations=stale,
         clauses=[ClauseInfo(c.id, c.title, c.level, c.subject, c.family, c.versions)
                  for c in run.contract if run.selected(c)],
+        interrupted=interrupted,
     )
-    if run.strict and stale:
+    if run.strict and stale and not interrupted:
         record.exit_status = 1
     return record
 
 
-def write_reports(record: RunRecord, options: Any, contract: Contract | None = None,
-                  subject: str = "host") -> list[Path]:
-    """Write every report format whose path was given; a failure to write one does not stop the others.
+@dataclass
+class Written:
+    """What :func:`write_reports` did: the files written, and one line per report that was not."""
 
-    Certificates (``udcodec_certificate``) need the ``contract``: they list all its ``subject`` clauses.
+    paths: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def failed(self, target: Path, reason: str) -> None:
+        line = f"udcodec: could not write {printable(str(target))}: {printable(reason)}"
+        print(line, file=sys.stderr)
+        self.failures.append(line)
+
+
+def _reason(exc: Exception) -> str:
+    """An OSError's reason without the path the line names already (``File too large``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def write_reports(record: RunRecord, options: Any, contract: Contract | None = None,
+                  subject: str = "host") -> Written:
+    """Write every report format whose path was given, each atomically; a failure to write one is named on
+    stderr (one line) and does not stop the others.
+
+    Certificates (``udcodec_certificate``) need the ``contract``: they list all its ``subject`` clauses. An
+    interrupted run writes none (an existing one is left as it was).
     """
-    written = []
+    done = Written()
     for path, writer in ((options.udcodec_report_json, write_json), (options.udcodec_report_junit, write_junit),
-                         (options.udcodec_report_markdown, write_markdown)):
+                         (options.udcodec_report_markdown, write_markdown),
+                         (getattr(options, "udcodec_report_html", None), write_html)):
         if not path:
             continue
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             writer(record, target)
-        except OSError as exc:
-            print(f"udcodec: could not write {target}: {exc}", file=sys.stderr)
+        except (OSError, ValueError) as exc:  # ValueError: a report that does not validate
+            done.failed(target, _reason(exc))
             continue
-        written.append(target)
+        done.paths.append(target)
     certificate = getattr(options, "udcodec_certificate", None)
     if certificate and contract is not None:
-        try:
-            written += write_certificates(record, contract, certificate, subject)
-        except (OSError, CertificateError) as exc:
-            print(f"udcodec: could not write the certificate {certificate}: {exc}", file=sys.stderr)
-    return written
+        for adapter, target in certificate_paths(certificate, record.adapter_keys()).items():
+            if record.interrupted:
+                done.failed(target, "the run was interrupted; no certificate for a partial run")
+                continue
+            try:
+                done.paths.append(write_certificate(record, contract, adapter, target, subject))
+            except (OSError, CertificateError) as exc:
+                done.failed(target, _reason(exc))
+    return done

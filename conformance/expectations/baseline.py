@@ -238,7 +238,8 @@ def _print_plan(plan: Plan, entries: tuple[Expectation, ...], path: Path, run: A
 
 
 def update(args: argparse.Namespace, contract: Contract) -> int:
-    """Run, plan, rewrite; 0 when nothing was refused, 1 on new failures or errors, 2 on bad input."""
+    """Run, plan, rewrite; 0 when nothing was refused, 1 on new failures or errors, 2 on bad input or an
+    interrupted run (nothing changed)."""
     accepts: list[Acceptance] = args.accepts or []
     problems = _check_acceptances(accepts, contract)
     given = Path(args.expectations) if args.expectations else expectations_path(args.adapter)
@@ -263,6 +264,9 @@ def update(args: argparse.Namespace, contract: Contract) -> int:
                   file=sys.stderr)
             return 2 if status == 2 else 1
         record = read_json(report)
+    if record.interrupted:  # a partial run would drop or keep entries on results it never got
+        print("udcodec baseline: the run was interrupted; nothing changed", file=sys.stderr)
+        return 2
     run = record.adapters[0]
     if run.load_error:
         print(f"udcodec baseline: {run.load_error}; nothing changed", file=sys.stderr)

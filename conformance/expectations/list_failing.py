@@ -5,7 +5,7 @@
 expectations file for that run needs. ``error`` (a harness or adapter problem, which no expectation
 can cover), ``skip`` and ``n/a`` are left out; errors are named on stderr. With one adapter each line is a
 clause id; with several, ``ADAPTER CLAUSE``. pytest's own output goes to stderr, so stdout holds the
-list only.
+list only. An interrupted run lists what it got, says on stderr that the list is incomplete and exits 2.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def run_listing_failing(pytest_args: list[str]) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         code = pytest.main(pytest_args, plugins=[keep])
     if keep.record is not None:
+        if keep.record.interrupted:
+            print("udcodec: the run was interrupted; the list below is incomplete", file=sys.stderr)
         for line in failing_lines(keep.record):
             print(line)
         for result in keep.record.results:

@@ -1,10 +1,11 @@
-"""Report formats for a conformance run: JSON, JUnit XML, Markdown and a terminal matrix.
+"""Report formats for a conformance run: JSON, JUnit XML, Markdown, HTML and a terminal matrix.
 
 Every format renders a :class:`RunRecord`; one module per format.
 """
 
 from __future__ import annotations
 
+from udcodec.reports.html import render_html, write_html
 from udcodec.reports.json_report import (
     ReportValidationError,
     load_schema,
@@ -35,10 +36,12 @@ __all__ = [
     "load_schema",
     "read_json",
     "render_failures",
+    "render_html",
     "render_junit",
     "render_markdown",
     "render_matrix",
     "validate_report",
+    "write_html",
     "write_json",
     "write_junit",
     "write_markdown",

@@ -34,6 +34,8 @@ from typing import Any
 from udcodec import __version__
 from udcodec.contract import Clause, Contract, add_spec_option, contract_or_exit
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
+from udcodec.reports.badge import write_badge
 from udcodec.reports.json_report import load_named_schema, schema_errors
 from udcodec.reports.model import RunRecord, count_outcomes, format_timestamp
 
@@ -144,14 +146,15 @@ def write_certificates(
     record: RunRecord, contract: Contract, path: str | Path, subject: str = "host"
 ) -> list[Path]:
     """One certificate per adapter of ``record`` (see :func:`certificate_paths`); return the paths."""
-    written = []
-    for adapter, target in certificate_paths(path, record.adapter_keys()).items():
-        data = build_certificate(record, adapter, contract, subject)
-        check_certificate(data, str(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(target)
-    return written
+    targets = certificate_paths(path, record.adapter_keys())
+    return [write_certificate(record, contract, adapter, target, subject) for adapter, target in targets.items()]
+
+
+def write_certificate(record: RunRecord, contract: Contract, adapter: str, target: Path, subject: str = "host") -> Path:
+    """``adapter``'s certificate, checked, written atomically to ``target``; return ``target``."""
+    data = build_certificate(record, adapter, contract, subject)
+    check_certificate(data, str(target))
+    return write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def check_certificate(data: Any, name: str = "<certificate>") -> None:
@@ -256,6 +259,8 @@ def verify(cert: dict[str, Any], contract: Contract) -> Verification:
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     verify_ = sub.add_parser("verify", help="check that a conformance certificate still holds for the spec")
     verify_.add_argument("certificate", metavar="CERT")
+    verify_.add_argument("--badge", metavar="OUT.svg",
+                         help="write an SVG badge of the level that holds (none when the certificate does not)")
     add_spec_option(verify_)
     verify_.set_defaults(handler=cmd_verify)
     return verify_
@@ -270,4 +275,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 2
     found = verify(certificate, contract_or_exit(args.spec))
     print("\n".join(found.lines))
+    if args.badge:
+        level = certificate["level"] if found.holds else "none"
+        try:
+            written = write_badge(level, args.badge)
+        except OSError as exc:
+            print(f"udcodec: could not write the badge {args.badge}: {exc}", file=sys.stderr)
+            return 2
+        print(f"badge ({level}) written to {written}")
     return 0 if found.holds else 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from udcodec.reports.atomic import write_atomic
 from udcodec.reports.model import RunRecord
 from udcodec.reports.upgrade import upgrade
 
@@ -74,12 +75,8 @@ def dumps_json(record: RunRecord, *, validate: bool = True) -> str:
 
 
 def write_json(record: RunRecord, path: str | os.PathLike[str], *, validate: bool = True) -> Path:
-    """Write the JSON report to ``path`` (parents created); return the path."""
-    out = Path(path)
-    text = dumps_json(record, validate=validate)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return out
+    """Write the JSON report to ``path`` atomically (parents created); return the path."""
+    return write_atomic(path, dumps_json(record, validate=validate))
 
 
 def read_json(path: str | os.PathLike[str]) -> RunRecord:

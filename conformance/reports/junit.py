@@ -16,12 +16,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
 from udcodec.reports.model import AdapterRun, RunRecord, format_timestamp, jsonable
 
 #: Characters XML 1.0 cannot carry at all, even escaped.
 _ILLEGAL_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR_MAX = 1000
 LOAD_CASE = "adapter-load"
+#: The suite and test case an interrupted run's report adds, failing.
+INTERRUPTED_SUITE = "interrupted"
 
 
 def xml_safe(text: object) -> str:
@@ -150,6 +153,8 @@ def _properties(parent: ET.Element, record: RunRecord, adapter: AdapterRun | Non
         "spec_sha256": record.spec_sha256,
         "profile": record.profile,
     }
+    if record.interrupted:
+        values["interrupted"] = "true"
     if adapter is not None:
         values.update(
             adapter_spec=adapter.spec,
@@ -162,9 +167,20 @@ def _properties(parent: ET.Element, record: RunRecord, adapter: AdapterRun | Non
         _sub(props, "property", name=name, value=value)
 
 
+def _interrupted_suite(root: ET.Element, record: RunRecord, timestamp: str, hostname: str) -> None:
+    """A suite with one error, so that no CI tool reads a partial run as a success."""
+    suite = _sub(root, "testsuite", name=INTERRUPTED_SUITE, timestamp=timestamp, hostname=hostname,
+                 tests="1", failures="0", errors="1", skipped="0", time="0.000")
+    _properties(suite, record, None)
+    case = _sub(suite, "testcase", classname=f"udcodec.{INTERRUPTED_SUITE}", name=INTERRUPTED_SUITE, time="0.000")
+    message = f"the run was interrupted after {len(record.results)} result(s); the report is incomplete"
+    _sub(case, "error", message, message=message, type=INTERRUPTED_SUITE)
+
+
 def build_junit(record: RunRecord, *, strict: bool | None = None) -> ET.Element:
     """The ``<testsuites>`` element for ``record`` (``strict`` defaults to ``record.strict``)."""
     strict = record.strict if strict is None else strict
+    record = record.bounded()
     adapters = {a.key: a for a in record.adapters}
     timestamp = format_timestamp(record.started)
     hostname = socket.gethostname()
@@ -201,6 +217,10 @@ def build_junit(record: RunRecord, *, strict: bool | None = None) -> ET.Element:
             suite.set(name, str(counts[name]))
             grand[name] += counts[name]
         suite.set("time", f"{suite_time:.3f}")
+    if record.interrupted:
+        _interrupted_suite(root, record, timestamp, hostname)
+        grand["tests"] += 1
+        grand["errors"] += 1
     for name, value in grand.items():
         root.set(name, str(value))
     root.set("time", f"{float(record.duration or total_time):.3f}")
@@ -218,8 +238,5 @@ def render_junit(record: RunRecord, *, strict: bool | None = None) -> str:
 def write_junit(
     record: RunRecord, path: str | os.PathLike[str], *, strict: bool | None = None
 ) -> Path:
-    """Write the JUnit XML report to ``path`` (parents created); return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_junit(record, strict=strict), encoding="utf-8")
-    return out
+    """Write the JUnit XML report to ``path`` atomically (parents created); return the path."""
+    return write_atomic(path, render_junit(record, strict=strict))

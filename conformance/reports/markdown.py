@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import append_text, write_atomic
+from udcodec.reports.bounds import printable
 from udcodec.reports.causes import group_by_cause
 from udcodec.reports.identity import render_identity_markdown
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
@@ -56,6 +58,8 @@ def _header(record: RunRecord) -> list[str]:
     load_failures = [a for a in record.adapters if a.load_error]
     if load_failures and not unexpected:
         status = f"🛑 {len(load_failures)} adapter(s) failed to load"
+    if record.interrupted:
+        status = f"⛔ interrupted after {len(record.results)} result(s); the run is incomplete"
     strict = " · strict" if record.strict else ""
     codec = record.codec
     title = f"udcodec check-codec {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
@@ -229,7 +233,11 @@ def _stale(record: RunRecord) -> list[str]:
 
 
 def render_markdown(record: RunRecord) -> str:
-    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale."""
+    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale.
+
+    Messages are clipped (:meth:`RunRecord.bounded`) and control characters escaped.
+    """
+    record = record.bounded()
     lines = (
         _header(record)
         + _counts_table(record)
@@ -239,18 +247,15 @@ def render_markdown(record: RunRecord) -> str:
         + _expected(record)
         + _stale(record)
     )
-    return "\n".join(lines).rstrip() + "\n"
+    return printable("\n".join(lines).rstrip() + "\n")
 
 
 def write_markdown(
     record: RunRecord, path: str | os.PathLike[str], *, append: bool = False
 ) -> Path:
-    """Write :func:`render_markdown` to ``path`` (parents created); return the path.
+    """Write :func:`render_markdown` to ``path`` atomically (parents created); return the path.
 
     ``append=True`` adds to an existing file, as ``$GITHUB_STEP_SUMMARY`` expects.
     """
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a" if append else "w", encoding="utf-8") as fh:
-        fh.write(render_markdown(record))
-    return out
+    text = render_markdown(record)
+    return append_text(path, text) if append else write_atomic(path, text)

@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.atomic import write_atomic
+from udcodec.reports.bounds import printable
+from udcodec.reports.html import render_grid_page, text
+from udcodec.reports.identity import identity_rows
 from udcodec.reports.json_report import ReportValidationError, read_json
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS, cell, code_span
 from udcodec.reports.model import OUTCOME_ORDER, SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
@@ -39,11 +43,14 @@ def column_label(adapter: AdapterRun) -> str:
 
 
 def load_reports(paths: Sequence[str | Path]) -> tuple[list[tuple[str, RunRecord]], list[str]]:
-    """Read every report; return the readable ones and one problem line per unreadable one."""
+    """Read every report; return the readable ones and one problem line per unreadable or interrupted one
+    (an interrupted run's results are merged, and named as partial)."""
     records, problems = [], []
     for path in paths:
         try:
-            records.append((str(path), read_json(path)))
+            records.append((str(path), record := read_json(path)))
+            if record.interrupted:
+                problems.append(f"{path}: the run was interrupted; its results are partial")
         except OSError as exc:
             problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
         except ReportValidationError as exc:
@@ -153,17 +160,46 @@ def render_matrix_markdown(records: list[tuple[str, RunRecord]], problems: Seque
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_matrix(paths: Sequence[str | Path], out: str | Path | None) -> int:
-    """Merge ``paths`` into ``out`` (stdout if None); 1 if a report is unreadable or its run failed."""
+def render_matrix_html(records: list[tuple[str, RunRecord]], problems: Sequence[str] = ()) -> str:
+    """The merged reports as one HTML page: the version table, the grid with its drill-down, byte identity."""
+    columns = columns_of(records)
+    specs = sorted({(r.spec_version, r.spec_sha256) for _, r in records})
+    spec_text = ", ".join(f"<strong>{text(v)}</strong> (<code>{text(s[:12])}</code>)" for v, s in specs) or "none"
+    header = (f'<h1>udcodec conformance matrix</h1><p class="meta">Spec {spec_text} · '
+              f"{len(columns)} implementations from {len(records)} report(s)</p>")
+    if len(specs) > 1:
+        header += '<p class="warn">The reports were made against different specs; cells are not comparable.</p>'
+    header += "".join(f'<p class="warn">{text(problem)}</p>' for problem in problems)
+    identity = []
+    seen: set[int] = set()
+    for col in columns:  # records whose adapters all loaded under other labels add no rows
+        if id(col.record) not in seen:
+            seen.add(id(col.record))
+            identity += identity_rows(col.record)
+    return render_grid_page("udcodec conformance matrix", header, _clauses(records), columns, identity,
+                            versions=True)
+
+
+def write_matrix(paths: Sequence[str | Path], out: str | Path | None, html: str | Path | None = None) -> int:
+    """Merge ``paths`` into ``out`` (Markdown) and ``html``, each written atomically; Markdown goes to stdout
+    when neither is given. 1 if a report is unreadable, its run failed or was interrupted, or an output
+    cannot be written."""
     records, problems = load_reports(paths)
-    text = render_matrix_markdown(records, problems)
-    if out is None:
-        print(text, end="")
-    else:
-        target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        print(f"udcodec: matrix of {len(records)} report(s) written to {target}")
+    markdown = printable(render_matrix_markdown(records, problems))
+    if out is None and html is None:
+        print(markdown, end="")
+    outputs = [(out, markdown, "matrix")]
+    if html is not None:
+        outputs.append((html, render_matrix_html(records, problems), "HTML matrix"))
+    for path, content, what in outputs:
+        if path is None:
+            continue
+        target = Path(path)
+        try:
+            write_atomic(target, content)
+            print(f"udcodec: {what} of {len(records)} report(s) written to {target}")
+        except OSError as exc:
+            problems = [*problems, f"could not write {target}: {exc.strerror or exc}"]
     for problem in problems:
         print(f"udcodec matrix: {problem}", file=sys.stderr)
     return 1 if problems or any(r.exit_status for _, r in records) else 0
@@ -172,6 +208,7 @@ def write_matrix(paths: Sequence[str | Path], out: str | Path | None) -> int:
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     matrix = sub.add_parser("matrix", help="merge JSON reports into one clause x implementation Markdown table")
     matrix.add_argument("reports", nargs="+", metavar="JSON")
-    matrix.add_argument("-o", "--output", metavar="PATH", help="Markdown file (default: stdout)")
-    matrix.set_defaults(handler=lambda args: write_matrix(args.reports, args.output))
+    matrix.add_argument("-o", "--output", metavar="PATH", help="Markdown file (default: stdout, unless --html)")
+    matrix.add_argument("--html", metavar="OUT", help="also (or only) write a self-contained HTML page")
+    matrix.set_defaults(handler=lambda args: write_matrix(args.reports, args.output, args.html))
     return matrix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import platform as platform_module
@@ -13,10 +14,13 @@ from pathlib import PurePath
 from typing import Any
 
 from udcodec.outcomes import UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
+from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
-#: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``.
-SCHEMA_VERSION = "1.2"
+#: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted``.
+SCHEMA_VERSION = "1.3"
+#: The exit status of an interrupted run (pytest's ``ExitCode.INTERRUPTED``).
+INTERRUPTED_EXIT_STATUS = 2
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).
 LEVELS: tuple[str, ...] = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
 #: Why an expectation in an adapter's expectations file is stale.
@@ -186,7 +190,8 @@ class RunRecord:
     """Everything one run produced; serialisable with :meth:`to_json` / :meth:`from_json`.
 
     ``duration`` defaults to ``finished - started``; ``exit_status`` defaults to
-    :meth:`compute_exit_status`.
+    :meth:`compute_exit_status`. ``interrupted``: the run was stopped (Ctrl-C) before every check ran,
+    so ``results`` are partial.
     """
 
     spec_version: str
@@ -204,6 +209,7 @@ class RunRecord:
     clauses: list[ClauseInfo] = field(default_factory=list)
     exit_status: int | None = None
     codec: dict[str, Any] | None = None  # the codec under test (``udcodec check-codec``)
+    interrupted: bool = False
 
     def __post_init__(self) -> None:
         self.started = _as_utc(self.started)
@@ -275,7 +281,9 @@ class RunRecord:
         return count_outcomes(self.results)
 
     def compute_exit_status(self) -> int:
-        """1 when any result is unexpected or an adapter failed to load, else 0."""
+        """2 when interrupted, 1 when any result is unexpected or an adapter failed to load, else 0."""
+        if self.interrupted:
+            return INTERRUPTED_EXIT_STATUS
         if self.unexpected() or any(a.load_error for a in self.adapters):
             return 1
         return 0
@@ -300,10 +308,22 @@ class RunRecord:
             return ""
         return "udcodec: exit 0: " + "; ".join(parts)
 
+    def bounded(self, limit: int = MESSAGE_MAX) -> RunRecord:
+        """A copy whose messages, stderr tails and load errors are clipped to ``limit`` characters."""
+        return dataclasses.replace(
+            self,
+            results=[bounded(r, limit) for r in self.results],
+            adapters=[dataclasses.replace(a, load_error=None if a.load_error is None else clip(a.load_error, limit))
+                      for a in self.adapters],
+        )
+
     # -- serialisation ---------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON data matching ``schemas/report.schema.json``."""
+        """Plain JSON data matching ``schemas/report.schema.json`` (messages clipped, see :meth:`bounded`)."""
+        return self.bounded()._to_json()
+
+    def _to_json(self) -> dict[str, Any]:
         results = []
         for result in self.results:
             entry = result.to_json()
@@ -322,6 +342,7 @@ class RunRecord:
             "command": list(self.command),
             "strict": self.strict,
             "exit_status": self.exit_status,
+            "interrupted": self.interrupted,
             "adapters": [a.to_json() for a in self.adapters],
             "clauses": [c.to_json() for c in self.clauses],
             "results": results,
@@ -360,4 +381,5 @@ class RunRecord:
             results=[CheckResult.from_json(r) for r in data["results"]],
             stale_expectations=[StaleExpectation.from_json(s) for s in data["stale_expectations"]],
             codec=data.get("codec"),
+            interrupted=bool(data.get("interrupted", False)),
         )

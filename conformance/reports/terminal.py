@@ -7,6 +7,7 @@ import shutil
 import textwrap
 
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports.bounds import TERMINAL_MAX, printable
 from udcodec.reports.causes import group_by_cause
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
 
@@ -126,6 +127,9 @@ def render_matrix(record: RunRecord, width: int | None = None, color: bool = Fal
         if adapter is not None and adapter.load_error:
             line += "  " + _paint("(failed to load)", COLORS[Outcome.ERROR], color)
         lines.append(line)
+    if record.interrupted:
+        lines.append(_paint(f"INTERRUPTED after {len(record.results)} result(s): the run is incomplete",
+                            COLORS[Outcome.ERROR], color))
     return "\n".join(lines) + "\n"
 
 
@@ -138,18 +142,18 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
     word = _paint(WORDS[outcome], COLORS[outcome], color)
     lines = [f"{word} {result.clause} [{result.adapter}] ({result.level}, {result.subject})"]
     if result.message:
-        lines.append(_indent(result.message))
+        lines.append(_indent(printable(result.message)))
     if result.expected_reason:
-        lines.append(f"  expected to fail: {result.expected_reason}")
+        lines.append(f"  expected to fail: {printable(result.expected_reason)}")
     if result.signal:
         lines.append(f"  signal: {result.signal}")
     if result.counterexample is not None:
         dumped = json.dumps(jsonable(result.counterexample), indent=2, ensure_ascii=False)
         lines += ["  counterexample:", _indent(dumped)]
     if result.reproduction:
-        lines += ["  reproduction:", _indent(result.reproduction)]
+        lines += ["  reproduction:", _indent(printable(result.reproduction))]
     if result.stderr_tail:
-        lines += ["  stderr (tail):", _indent(result.stderr_tail)]
+        lines += ["  stderr (tail):", _indent(printable(result.stderr_tail))]
     if result.nodeid:
         lines.append(f"  nodeid: {result.nodeid}")
     return lines
@@ -181,14 +185,16 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
     """Every unexpected outcome (and adapter load error) with message and reproduction, then SHOULD failures.
 
     Failures sharing a root cause (:mod:`udcodec.reports.causes`) are shown once, naming the others.
-    Returns an empty string when there is nothing to show.
+    Returns an empty string when there is nothing to show. Messages are clipped to
+    :data:`~udcodec.reports.bounds.TERMINAL_MAX` characters and control characters escaped.
     """
+    record = record.bounded(TERMINAL_MAX)
     blocks: list[list[str]] = []
     for adapter in record.adapters:
         if adapter.load_error:
             word = _paint("ERROR", COLORS[Outcome.ERROR], color)
             blocks.append(
-                [f"{word} adapter {adapter.spec!r} failed to load", _indent(adapter.load_error)]
+                [f"{word} adapter {adapter.spec!r} failed to load", _indent(printable(adapter.load_error))]
             )
     blocks += _groups(record.unexpected(), color)
     advisory = record.advisory()

@@ -23,7 +23,9 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
 if str(TESTS_DIR) not in sys.path:  # the broken codecs are imported as ``broken.codecs`` (tests/ on sys.path)
     sys.path.insert(0, str(TESTS_DIR))
 CONTRACT = load_contract()
-PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True)
+# dev-sized searches, derandomized; a generous timeout, since shrinking a failure takes ~20 s and twice
+# that on a loaded 2-core machine.
+PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, timeout=180.0)
 GOOD = "udcodec.examples.zlib_codec"
 BROKEN = "broken.codecs"
 

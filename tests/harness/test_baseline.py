@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from udcodec import cli
 from udcodec.contract import load_contract
+from udcodec.expectations import baseline
 from udcodec.expectations.baseline import Acceptance, plan_update
 from udcodec.expectations.model import Expectation, Expectations, load_expectations
 from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports import write_json
 from udcodec.reports.model import AdapterRun, RunRecord
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
 
@@ -253,6 +255,25 @@ def test_an_adapter_without_a_shipped_file_needs_expectations(
 ) -> None:
     assert cli.main(["baseline", "update", "--adapter", "mymod:Adapter"]) == 2
     assert "ships no expectations file: give --expectations PATH" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_changes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries whose clause the partial run never reached would be judged on results it did not get."""
+    path = _file(tmp_path, FIXED)
+    text = path.read_text(encoding="utf-8")
+
+    def interrupted_run(_args: object, _path: Path, report: Path) -> int:
+        record = RunRecord(spec_version="1", spec_sha256="0" * 64, adapters=[AdapterRun(ACCEPTS256, "accepts256")],
+                           results=[CheckResult("REG-RETURNS-NONE", "accepts256", Outcome.PASS)], interrupted=True)
+        write_json(record, report)
+        return 2
+
+    monkeypatch.setattr(baseline, "_run", interrupted_run)
+    assert cli.main(["baseline", "update", "--adapter", ACCEPTS256, "--expectations", str(path)]) == 2
+    assert "the run was interrupted; nothing changed" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == text
 
 
 # -- expiry -------------------------------------------------------------------------------------

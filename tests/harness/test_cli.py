@@ -127,7 +127,7 @@ def test_run_with_a_malformed_spec_exits_2(
 
 
 def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
-    report, markdown = tmp_path / "out" / "r.json", tmp_path / "out" / "r.md"
+    report, markdown, page = tmp_path / "out" / "r.json", tmp_path / "out" / "r.md", tmp_path / "out" / "r.html"
     proc = udcodec(
         env,
         "run",
@@ -141,6 +141,8 @@ def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
         str(report),
         "--report-markdown",
         str(markdown),
+        "--report-html",
+        str(page),
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -153,6 +155,8 @@ def test_run_writes_reports(env: dict[str, str], tmp_path: Path) -> None:
     assert data["command"][:5] == ["udcodec", "run", "--adapter", "reference", "--only"]
     md = markdown.read_text(encoding="utf-8")
     assert all(clause in md for clause in threads)
+    html = page.read_text(encoding="utf-8")
+    assert all(f'data-clause="{clause}" data-column="reference"' in html for clause in threads)
     assert "udcodec conformance" in proc.stdout
 
 

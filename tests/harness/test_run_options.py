@@ -38,6 +38,11 @@ def _untimed_markdown(path: Path) -> str:
     return re.sub(r"\d+\.\d s · ", "", path.read_text("utf-8"))
 
 
+def _untimed_html(path: Path) -> str:
+    page = re.sub(r"\d+\.\d+ s\b", "", path.read_text("utf-8"))
+    return re.sub(r"Command: <code>.*?</code>", "", page)
+
+
 def test_n_2_writes_the_reports_of_a_serial_run(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     pytest.importorskip("xdist")
     args = ["run", "--adapter", "reference", "--adapter", ACCEPTS256, "--profile", "ci",
@@ -46,7 +51,8 @@ def test_n_2_writes_the_reports_of_a_serial_run(udcodec_cli: Udcodec, tmp_path: 
     for name, extra in (("serial", []), ("dist", ["-n", "2"])):
         out = tmp_path / name
         proc = udcodec_cli(*args, *extra, "--report-json", f"{out}.json",
-                           "--report-junit", f"{out}.xml", "--report-markdown", f"{out}.md")  # fmt: skip
+                           "--report-junit", f"{out}.xml", "--report-markdown", f"{out}.md",
+                           "--report-html", f"{out}.html")  # fmt: skip
         assert proc.returncode == 1, proc.stdout + proc.stderr  # accepts256 fails one clause
         reports[name] = out
     serial, dist = reports["serial"], reports["dist"]
@@ -57,6 +63,7 @@ def test_n_2_writes_the_reports_of_a_serial_run(udcodec_cli: Udcodec, tmp_path: 
     assert a == b  # outcomes, messages, counterexamples, reproductions, summary, exit status
     assert _untimed_junit(Path(f"{serial}.xml")) == _untimed_junit(Path(f"{dist}.xml"))
     assert _untimed_markdown(Path(f"{serial}.md")) == _untimed_markdown(Path(f"{dist}.md"))
+    assert _untimed_html(Path(f"{serial}.html")) == _untimed_html(Path(f"{dist}.html"))
 
 
 def test_list_failing_prints_only_the_ids(udcodec_cli: Udcodec, tmp_path: Path) -> None:

@@ -17,8 +17,18 @@ ACCEPTS256 = "udcodec_test_adapters:Accepts256"
 #: ``module:attribute`` of a test adapter: the reference, describing itself as python-blosc2 2.7.1 (so a
 #: clause limited to other python-blosc2 versions does not apply to it).
 BLOSC2_27 = "udcodec_test_adapters:Blosc2Line27"
+#: ``module:attribute`` of a test adapter: the reference, except that ``register_codec`` touches the file
+#: ``$UDCODEC_TEST_STARTED`` names (when set) and then sleeps 60 s, so a test can interrupt a running check.
+SLEEPS = "udcodec_test_adapters:SleepsInRegister"
+#: ``module:attribute`` of a test adapter: ``register_codec`` writes 4 MB of binary to stderr and aborts
+#: (when ``$UDCODEC_TEST_CRASH`` is set) or raises with a 20 MiB message that holds a lone surrogate and a NUL between ``HEAD-OF-MESSAGE`` and
+#: ``TAIL-OF-MESSAGE``.
+LOUD = "udcodec_test_adapters:LoudFailure"
 ADAPTERS_MODULE = '''\
 import dataclasses
+import os
+import pathlib
+import time
 
 from udcodec.adapters.reference import ReferenceAdapter
 
@@ -41,6 +51,31 @@ class Blosc2Line27(ReferenceAdapter):
 
     def info(self):
         return dataclasses.replace(super().info(), implementation="python-blosc2", version="2.7.1")
+
+
+class SleepsInRegister(ReferenceAdapter):
+    """register_codec touches $UDCODEC_TEST_STARTED (when set), then sleeps."""
+
+    adapter_name = "sleeps"
+
+    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
+        started = os.environ.get("UDCODEC_TEST_STARTED")
+        if started:
+            pathlib.Path(started).touch()
+            time.sleep(60)
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class LoudFailure(ReferenceAdapter):
+    """register_codec floods stderr with binary, then aborts or raises a 20 MiB message."""
+
+    adapter_name = "loud"
+
+    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
+        os.write(2, bytes(range(256)) * (4 * 1024 * 1024 // 256))
+        if os.environ.get("UDCODEC_TEST_CRASH"):
+            os.abort()
+        raise RuntimeError("HEAD-OF-MESSAGE \\udcff \\x00 " + "x" * (20 * 1024 * 1024) + " TAIL-OF-MESSAGE")
 '''
 
 Udcodec = Callable[..., subprocess.CompletedProcess[str]]

@@ -1,0 +1,108 @@
+"""Interrupted runs, as real ``udcodec run`` subprocesses signalled while a check runs: Ctrl-C (SIGINT to
+the process group, serial and ``-n 2``) writes reports marked interrupted and exits 2 (``--list-failing`` says its list is incomplete); SIGTERM leaves
+the previous reports untouched; a Ctrl-C while another plugin finishes (pytest-xdist's teardown) still
+writes marked reports, without a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from udcodec_cli import SLEEPS, read_report
+
+pytestmark = pytest.mark.slow
+
+REPORTS = {"json": "r.json", "junit": "r.xml", "markdown": "r.md"}
+PREVIOUS = "previous report\n"
+
+
+def _signalled_run(env: dict[str, str], tmp_path: Path, sig: signal.Signals, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``udcodec run`` of the reference and the sleeping adapter, ``sig`` sent to its process group once
+    the sleeping adapter's check runs (after the reference's first result)."""
+    started = tmp_path / "started"
+    env = dict(env, UDCODEC_TEST_STARTED=str(started))
+    args = [sys.executable, "-m", "udcodec.cli", "run", "--adapter", "reference", "--adapter", SLEEPS,
+            "--only", "CB-*", "--certificate", "cert.json", *extra]
+    for kind, name in REPORTS.items():
+        (tmp_path / name).write_text(PREVIOUS, encoding="utf-8")
+        args += [f"--report-{kind}", name]
+    (tmp_path / "cert-reference.json").write_text(PREVIOUS, encoding="utf-8")
+    proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the sleeping check never started"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.killpg(proc.pid, sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+@pytest.mark.parametrize("parallel", [[], ["-n", "2"]], ids=["serial", "n2"])
+def test_ctrl_c_writes_reports_marked_interrupted(
+    udcodec_env: dict[str, str], tmp_path: Path, parallel: list[str]
+) -> None:
+    if parallel:
+        pytest.importorskip("xdist")
+    got = _signalled_run(udcodec_env, tmp_path, signal.SIGINT, *parallel)
+    assert got.returncode == 2, got.stdout + got.stderr
+    assert "Traceback" not in got.stderr and "Traceback" not in got.stdout
+    data = read_report(tmp_path / "r.json")
+    assert data["interrupted"] is True and data["exit_status"] == 2
+    assert not any(r["adapter"] == "sleeps" and r["outcome"] == "pass" for r in data["results"])
+    assert "interrupted after" in (tmp_path / "r.md").read_text(encoding="utf-8").splitlines()[0]
+    root = ET.parse(tmp_path / "r.xml").getroot()
+    assert root.find("testsuite[@name='interrupted']/testcase/error") is not None
+    assert "INTERRUPTED after" in got.stdout
+    assert (tmp_path / "cert-reference.json").read_text(encoding="utf-8") == PREVIOUS  # no partial certificate
+    assert "could not write cert-reference.json: the run was interrupted" in got.stderr
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_sigterm_leaves_the_previous_reports(udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    got = _signalled_run(udcodec_env, tmp_path, signal.SIGTERM)
+    assert got.returncode != 0
+    for name in [*REPORTS.values(), "cert-reference.json"]:
+        assert (tmp_path / name).read_text(encoding="utf-8") == PREVIOUS, name
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_ctrl_c_with_list_failing_says_the_list_is_incomplete(udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    got = _signalled_run(udcodec_env, tmp_path, signal.SIGINT, "--list-failing")
+    assert got.returncode == 2
+    assert "udcodec: the run was interrupted; the list below is incomplete" in got.stderr
+    assert got.stdout == ""  # nothing failed before the interrupt
+    assert read_report(tmp_path / "r.json")["interrupted"] is True
+
+
+INTERRUPTER = '''\
+def pytest_sessionfinish(session):
+    raise KeyboardInterrupt  # Ctrl-C while a plugin finishes, as pytest-xdist does shutting its workers down
+'''
+
+
+def test_ctrl_c_while_another_plugin_finishes(udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "udcodec_test_interrupter.py").write_text(INTERRUPTER, encoding="utf-8")
+    env = dict(udcodec_env, PYTHONPATH=os.pathsep.join([str(tmp_path), udcodec_env["PYTHONPATH"]]))
+    got = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "udcodec_test_interrupter",
+                          "--udcodec-adapter", "reference", "--pyargs", "udcodec.spec", "--udcodec-only", "REG-ID-RANGE",
+                          "--udcodec-report-json", "r.json", "--udcodec-report-markdown", "r.md", "-q"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert got.returncode == 2, got.stdout + got.stderr
+    assert "Traceback" not in got.stderr and "Traceback" not in got.stdout
+    data = read_report(tmp_path / "r.json")
+    assert data["interrupted"] is True and [r["outcome"] for r in data["results"]] == ["pass"]
+    assert "interrupted" in (tmp_path / "r.md").read_text(encoding="utf-8").splitlines()[0]
