@@ -421,9 +421,9 @@ def _longrepr(result: CheckResult) -> str:
 
 def _short_longrepr(result: CheckResult) -> str:
     """A failure's first line: the udcodec summary renders it in full, once (grouped by root cause)."""
-    first = (result.message or "").strip().split("\n", 1)[0]
-    return (f"{result.outcome.value.upper()}: {result.clause}[{result.adapter}]: {first}\n"
-            f"(in full in the udcodec conformance summary below)")
+    first = clip((result.message or "").strip().split("\n", 1)[0], TERMINAL_MAX)
+    return printable(f"{result.outcome.value.upper()}: {result.clause}[{result.adapter}]: {first}\n"
+                     f"(in full in the udcodec conformance summary below)")
 
 
 def _skip_reason(result: CheckResult) -> str:
