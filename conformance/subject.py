@@ -7,7 +7,7 @@ options; every argument is validated here, early, with a message that names the 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,11 @@ USER_IDS = range(160, 256)
 DEFAULT_ID = 200
 #: The hosts a codec is checked on when none is named.
 DEFAULT_HOSTS = ("reference", "blosc2")
+
+
+#: The option names of ``udcodec check-codec`` that messages name (the pytest plugin passes its own).
+CHECK_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--encoder", "decoder": "--decoder", "plugin": "--plugin",
+                       "id": "--id", "meta": "--meta", "version": "--version"}
 
 
 class CodecSpecError(ValueError):
@@ -78,34 +83,39 @@ class CodecSubject:
         id: int | str | None = None,
         metas: Sequence[int | str] = (),
         version: int | str = 1,
+        options: Mapping[str, str] = CHECK_CODEC_OPTIONS,
     ) -> CodecSubject:
-        """Validate the options and import the callables; raise :class:`CodecSpecError` on any problem."""
+        """Validate the options and import the callables; raise :class:`CodecSpecError` on any problem.
+
+        ``options`` maps each argument to the option the user typed it as (messages name it).
+        """
+        o = options
         if pair is not None:
             if encoder or decoder:
-                raise CodecSpecError("give the codec either as ENCODER,DECODER or with --encoder/--decoder, not both")
+                raise CodecSpecError(f"give the codec either as {o['pair']} ENCODER,DECODER or with {o['encoder']}/{o['decoder']}, not both")
             encoder, sep, decoder = pair.partition(",")
             if not sep:
-                raise CodecSpecError(f"--udcodec-codec wants MODULE:ENCODER,MODULE:DECODER, got {pair!r}")
+                raise CodecSpecError(f"{o['pair']} wants MODULE:ENCODER,MODULE:DECODER, got {pair!r}")
         if plugin is not None and (encoder or decoder):
-            raise CodecSpecError("--plugin names a dynamic plugin: do not give --encoder/--decoder with it")
+            raise CodecSpecError(f"{o['plugin']} names a dynamic plugin: do not give {o['encoder']}/{o['decoder']} with it")
         if plugin is None and not (encoder and decoder):
-            raise CodecSpecError("give both --encoder and --decoder (MODULE:FUNCTION), or --plugin NAME")
-        codec_id = _int(id if id is not None else DEFAULT_ID, "--id")
+            raise CodecSpecError(f"give both {o['encoder']} and {o['decoder']} (MODULE:FUNCTION), or {o['plugin']} NAME")
+        codec_id = _int(id if id is not None else DEFAULT_ID, o["id"])
         if codec_id not in USER_IDS:
-            raise CodecSpecError(f"--id {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}")
-        meta_values = tuple(_int(m, "--meta") for m in metas) or (0,)
+            raise CodecSpecError(f"{o['id']} {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}")
+        meta_values = tuple(_int(m, o["meta"]) for m in metas) or (0,)
         for meta in meta_values:
             if not 0 <= meta <= 255:
-                raise CodecSpecError(f"--meta {meta} is not a byte (0..255): Blosc2 stores the codec meta in one byte")
+                raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores the codec meta in one byte")
         if plugin is not None:
             if not plugin:
-                raise CodecSpecError("--plugin wants the plugin's name")
-            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, "--version"))
+                raise CodecSpecError(f"{o['plugin']} wants the plugin's name")
+            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, o["version"]))
         assert encoder and decoder
-        enc, dec = import_callable(encoder, "--encoder"), import_callable(decoder, "--decoder")
+        enc, dec = import_callable(encoder, o["encoder"]), import_callable(decoder, o["decoder"])
         default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
         return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
-                   metas=meta_values, version=_int(version, "--version"), encoder=enc, decoder=dec)
+                   metas=meta_values, version=_int(version, o["version"]), encoder=enc, decoder=dec)
 
 
 def _int(value: int | str, option: str) -> int:

@@ -19,6 +19,7 @@ import os
 import shlex
 import sysconfig
 import tempfile
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -404,5 +405,33 @@ def exception_chain(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of ``exc``'s chain: what a codec raised inside a host that re-raised it."""
+    return exception_chain(exc)[-1]
+
+
+def raised_at(exc: BaseException) -> str:
+    """``file:line in function`` of the innermost frame ``exc`` was raised from, or ``""``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
+
+
+def _one(exc: BaseException) -> str:
+    where = raised_at(exc)
+    return f"{type(exc).__name__}: {exc}" + (f" (at {where})" if where else "")
+
+
 def describe_exc(exc: BaseException) -> str:
-    return " <- ".join(f"{type(e).__name__}({e})" for e in exception_chain(exc))
+    """The root cause first (type, message, where it was raised), then the chain it came through, outermost first.
+
+    A host written in C re-raises a callback's exception as e.g. ``SystemError``; the codec's own
+    exception, which explains the failure, is at the end of the chain.
+    """
+    chain = exception_chain(exc)
+    text = _one(chain[-1])
+    if len(chain) > 1:
+        text += "; chain: " + " <- ".join(_one(e) for e in chain)
+    return text

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import os
-import traceback
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import Any, NoReturn
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Container, CParams
-from udcodec.checks.api import CheckContext, NotApplicable, Param, check
+from udcodec.checks.api import CheckContext, NotApplicable, Param, check, describe_exc
 from udcodec.checks.common import (
     CONTENT,
     DTYPE,
@@ -99,14 +97,6 @@ def _register(ctx: CheckContext, codec: CodecSubject) -> None:
                                                     rerun_command(ctx.adapter_spec, ctx.clause, codec)))
 
 
-def _where(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return ""
-    last = frames[-1]
-    return f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
-
-
 def _host_container(ctx: CheckContext, codec: CodecSubject, meta: int, nbytes: int) -> Container:
     """A container of the host using the codec: what the codec receives as ``schunk``."""
     return new_container(ctx, cparams_for(codec.id, codec_meta=meta), chunksize=max(nbytes, 1))
@@ -146,14 +136,14 @@ class _Direct:
         try:
             return self.encoder(self.block, output, self.case.meta, self.schunk)
         except Exception as exc:  # noqa: BLE001
-            self.fail(f"the encoder raised {type(exc).__name__}: {exc}{_where(exc)} ({self.what})", body)
+            self.fail(f"the encoder raised {describe_exc(exc)} ({self.what})", body)
 
     def decode(self, packed: np.ndarray, size: int, body: str) -> tuple[Any, np.ndarray]:
         output = np.zeros(size, dtype=np.uint8)
         try:
             return self.decoder(packed, output, self.case.meta, self.schunk), output
         except Exception as exc:  # noqa: BLE001
-            self.fail(f"the decoder raised {type(exc).__name__}: {exc}{_where(exc)} ({self.what})", body)
+            self.fail(f"the decoder raised {describe_exc(exc)} ({self.what})", body)
 
     def valid_size(self, n: Any, limit: int, role: str, body: str) -> int:
         if isinstance(n, bool) or not isinstance(n, int | np.integer):
@@ -249,7 +239,7 @@ def _host_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta
         fill(container, layout.chunks())
         got = read_back(container)
     except Exception as exc:  # noqa: BLE001
-        fail(f"{type(exc).__name__} during the round trip: {exc}{_where(exc)}")
+        fail(f"the round trip raised {describe_exc(exc)}")
     if got != data:
         fail(f"decompress(compress(x)) != x: {first_difference(got, data)}")
 

@@ -32,6 +32,10 @@ from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubj
 from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 RESULT_KEY = "udcodec_result"
+#: The plugin's codec options, as :class:`CodecSubject` names them in its messages.
+PYTEST_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
+                        "plugin": "--udcodec-plugin", "id": "--udcodec-codec-id", "meta": "--udcodec-codec-meta",
+                        "version": "--udcodec-codec-version"}
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
 
 
@@ -133,6 +137,14 @@ class UdcodecRun:
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
 
+    @property
+    def summarised(self) -> bool:
+        """Whether the terminal summary shows failures in full (the controller's, under xdist).
+
+        pytest's own FAILURES section then gets one line per failure, so none is printed twice.
+        """
+        return self.config.pluginmanager.has_plugin("terminalreporter") or hasattr(self.config, "workerinput")
+
     def peers_of(self, slot: AdapterSlot) -> list[tuple[str, str]]:
         """(spec, name) of every peer ``slot`` is checked against in a pairwise clause (see udcodec.engine.pairs)."""
         loaded = [(s.spec, s.name) for s in self.adapters if not s.load_error]
@@ -185,11 +197,15 @@ class UdcodecRun:
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
         from udcodec.reports.identity import render_identity_text
+        from udcodec.reports.terminal import render_codec
 
         if self.record is None:
             return
         tr = terminalreporter
         tr.section("udcodec conformance")
+        codec = render_codec(self.record)
+        if codec:
+            tr.write_line(codec)
         tr.write_line(render_matrix(self.record, width=tr._tw.fullwidth, color=tr.hasmarkup))
         identity = render_identity_text(self.record)
         if identity:
@@ -204,13 +220,24 @@ class UdcodecRun:
             tr.write_line(f"udcodec: report written to {path}")
 
 
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """After pytest's ``N failed, M passed`` line: why the run exits 0 anyway, when it does."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if self.record is None or reporter is None or self.foreign_failures:
+            return
+        reason = self.record.exit_reason()
+        if reason:
+            reporter.write_line(reason)
+
+
 def _codec_subject(opt: Any) -> CodecSubject | None:
     if not (opt.udcodec_codec or opt.udcodec_encoder or opt.udcodec_decoder or opt.udcodec_plugin):
         return None
     try:
         return CodecSubject.build(encoder=opt.udcodec_encoder, decoder=opt.udcodec_decoder, pair=opt.udcodec_codec,
                                   plugin=opt.udcodec_plugin, name=opt.udcodec_codec_name, id=opt.udcodec_codec_id,
-                                  metas=opt.udcodec_codec_meta, version=opt.udcodec_codec_version)
+                                  metas=opt.udcodec_codec_meta, version=opt.udcodec_codec_version,
+                                  options=PYTEST_CODEC_OPTIONS)
     except CodecSpecError as exc:
         raise pytest.UsageError(f"udcodec: {exc}") from exc
 
@@ -246,6 +273,26 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Show per-clause progress (:mod:`udcodec.engine.progress`) unless pytest is verbose."""
+    from udcodec.engine.progress import ClauseProgress
+
+    config = session.config
+    run = _run(config)
+    if run is None or not ClauseProgress.wanted(config):
+        return
+
+    files = {c.id: Path(c.file).name for c in run.contract}
+
+    def is_clause(nodeid: str) -> bool:  # by node id: under xdist the controller has no items
+        head, _, name = nodeid.rpartition("::")
+        clause_id = name.split("[", 1)[0]
+        return clause_id == EXPECTATIONS_CLAUSE or (clause_id in files and head.endswith(files[clause_id]))
+
+    ClauseProgress.install(session, is_clause)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """``pytest --udcodec-codec=...`` in a codec's own project: add the clause items the paths did not bring."""
     run = _run(config)
@@ -253,7 +300,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     for path in sorted({Path(c.file) for c in run.contract if run.selected(c)}):
         spec_file = SpecFile.from_parent(session, path=path)
-        items.extend(spec_file.collect())
+        added: list[pytest.Item | pytest.Collector] = list(spec_file.collect())
+        items.extend(item for item in added if isinstance(item, pytest.Item))
+        # Reported like any collected file, so pytest's "collected N items" counts the clause items.
+        config.hook.pytest_collectreport(report=pytest.CollectReport(spec_file.nodeid, "passed", None, added))
 
 
 class SpecFile(pytest.File):
@@ -369,6 +419,13 @@ def _longrepr(result: CheckResult) -> str:
     return printable("\n".join(lines))
 
 
+def _short_longrepr(result: CheckResult) -> str:
+    """A failure's first line: the udcodec summary renders it in full, once (grouped by root cause)."""
+    first = clip((result.message or "").strip().split("\n", 1)[0], TERMINAL_MAX)
+    return printable(f"{result.outcome.value.upper()}: {result.clause}[{result.adapter}]: {first}\n"
+                     f"(in full in the udcodec conformance summary below)")
+
+
 def _skip_reason(result: CheckResult) -> str:
     """What pytest shows for a skipped item; ``-rs`` tells a clause that does not apply from a missing capability."""
     if result.outcome is Outcome.NOT_APPLICABLE:
@@ -395,7 +452,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.wasxfail = printable(clip(result.expected_reason or "", TERMINAL_MAX))
         report.longrepr = _longrepr(result)
     elif report.outcome == "failed":
-        report.longrepr = _longrepr(result)
+        report.longrepr = _longrepr(result) if run is None or not run.summarised else _short_longrepr(result)
     report.user_properties.append((RESULT_KEY, result.to_json()))
 
 

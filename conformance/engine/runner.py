@@ -13,6 +13,7 @@ from udcodec.checks.api import (
     CheckContext,
     CheckFailed,
     NotApplicable,
+    describe_exc,
     raised_by_harness,
 )
 from udcodec.checks.repro import rerun_command
@@ -67,7 +68,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
             text = "".join(traceback.format_exception(exc))
             if raised_by_harness(exc):
                 return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
-            return Verdict(Outcome.FAIL, f"[{ref.name}] {type(exc).__name__} escaped the implementation: {exc}\n{text}",
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {describe_exc(exc)} escaped the implementation\n{text}",
                            extra=extra)
         finally:
             ctx.cleanup()

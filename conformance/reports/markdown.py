@@ -10,6 +10,7 @@ from pathlib import Path
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import append_text, write_atomic
 from udcodec.reports.bounds import printable
+from udcodec.reports.causes import group_by_cause
 from udcodec.reports.identity import render_identity_markdown
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
 
@@ -60,9 +61,19 @@ def _header(record: RunRecord) -> list[str]:
     if record.interrupted:
         status = f"⛔ interrupted after {len(record.results)} result(s); the run is incomplete"
     strict = " · strict" if record.strict else ""
+    codec = record.codec
+    title = f"udcodec check-codec {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
+    lines = [f"## {title}: {status}", ""]
+    if codec:
+        lines += [f"Codec {code_span(str(codec.get('name')))} · id {codec.get('id')} · "
+                  + ("dynamic plugin" if codec.get("plugin") else
+                     f"encoder {code_span(str(codec.get('encoder')))} · decoder {code_span(str(codec.get('decoder')))}")
+                  + f" · version {codec.get('version')}", ""]
+    reason = record.exit_reason()
+    if reason:
+        lines += [reason.removeprefix("udcodec: "), ""]
     return [
-        f"## udcodec conformance: {status}",
-        "",
+        *lines,
         f"Spec **{record.spec_version}** ({code_span(record.spec_sha_short)}) · "
         f"harness **{record.harness_version}** · profile {code_span(record.profile)}{strict} · "
         f"{float(record.duration or 0.0):.1f} s · exit status {record.exit_status}",
@@ -143,12 +154,22 @@ def _failure(result: CheckResult) -> list[str]:
     return lines
 
 
+def _grouped(results: list[CheckResult]) -> list[str]:
+    lines: list[str] = []
+    for group in group_by_cause(results):
+        lines += _failure(group.first)
+        if group.others:
+            lines += [cell(group.others_line()), ""]
+    return lines
+
+
 def _failures(record: RunRecord) -> list[str]:
     unexpected = record.unexpected()
+    advisory = record.advisory()
     load_failures = [a for a in record.adapters if a.load_error]
-    if not unexpected and not load_failures:
-        return []
-    lines = [f"### Failures ({len(unexpected)})", ""]
+    lines: list[str] = []
+    if unexpected or load_failures:
+        lines += [f"### Failures ({len(unexpected)})", ""]
     for adapter in load_failures:
         lines += [
             f"#### {code_span(adapter.spec)} — 🛑 adapter failed to load",
@@ -156,8 +177,9 @@ def _failures(record: RunRecord) -> list[str]:
             fenced(adapter.load_error or "", "text"),
             "",
         ]
-    for result in unexpected:
-        lines += _failure(result)
+    lines += _grouped(unexpected)
+    if advisory:
+        lines += [f"### SHOULD clauses failed ({len(advisory)}; not required)", "", *_grouped(advisory)]
     return lines
 
 

@@ -177,6 +177,14 @@ def is_advisory(result: CheckResult) -> bool:
     return result.subject == "codec" and result.level == "SHOULD" and Outcome(result.outcome) == Outcome.FAIL
 
 
+def _count(n: int, noun: str) -> str:
+    return f"the {noun}" if n == 1 else f"the {n} {noun}s"
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
 @dataclass
 class RunRecord:
     """Everything one run produced; serialisable with :meth:`to_json` / :meth:`from_json`.
@@ -279,6 +287,26 @@ class RunRecord:
         if self.unexpected() or any(a.load_error for a in self.adapters):
             return 1
         return 0
+
+    def exit_reason(self) -> str:
+        """Why the run exits 0 although results failed (``""`` when none did or it does not exit 0).
+
+        Printed as the closing line: a reader who sees failures and exit 0 learns which rule allowed it.
+        """
+        if self.compute_exit_status() != 0:
+            return ""
+        parts = []
+        advisory = self.advisory()
+        if advisory:
+            parts.append(f"{_count(len(advisory), 'failure')} {_are(len(advisory))} of SHOULD clauses "
+                         f"(not required; check-codec fails on MUST clauses only)")
+        expected = [r for r in self.expected_failures() if Outcome(r.outcome) == Outcome.XFAIL]
+        if expected:
+            parts.append(f"{_count(len(expected), 'failure')} {_are(len(expected))} expected (xfail: listed in "
+                         f"an expectations file)")
+        if not parts:
+            return ""
+        return "udcodec: exit 0: " + "; ".join(parts)
 
     def bounded(self, limit: int = MESSAGE_MAX) -> RunRecord:
         """A copy whose messages, stderr tails and load errors are clipped to ``limit`` characters."""

@@ -8,6 +8,7 @@ import textwrap
 
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.bounds import TERMINAL_MAX, printable
+from udcodec.reports.causes import group_by_cause
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
 
 WORDS: dict[Outcome, str] = {
@@ -158,10 +159,33 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
     return lines
 
 
-def render_failures(record: RunRecord, color: bool = False) -> str:
-    """Every unexpected outcome (and adapter load error) with message and reproduction.
+def render_codec(record: RunRecord) -> str:
+    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN)`` for a check-codec run, else ``""``."""
+    codec = record.codec
+    if not codec:
+        return ""
+    if codec.get("plugin"):
+        parts = [f"id {codec.get('id')}", "dynamic plugin"]
+    else:
+        parts = [f"id {codec.get('id')}", f"encoder {codec.get('encoder')}", f"decoder {codec.get('decoder')}"]
+    return f"codec {codec.get('name')} ({', '.join(parts)})"
 
-    Returns an empty string when there is nothing unexpected. Messages are clipped to
+
+def _groups(results: list[CheckResult], color: bool) -> list[list[str]]:
+    blocks = []
+    for group in group_by_cause(results):
+        block = _failure(group.first, color)
+        if group.others:
+            block.append("  " + group.others_line())
+        blocks.append(block)
+    return blocks
+
+
+def render_failures(record: RunRecord, color: bool = False) -> str:
+    """Every unexpected outcome (and adapter load error) with message and reproduction, then SHOULD failures.
+
+    Failures sharing a root cause (:mod:`udcodec.reports.causes`) are shown once, naming the others.
+    Returns an empty string when there is nothing to show. Messages are clipped to
     :data:`~udcodec.reports.bounds.TERMINAL_MAX` characters and control characters escaped.
     """
     record = record.bounded(TERMINAL_MAX)
@@ -172,7 +196,11 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
             blocks.append(
                 [f"{word} adapter {adapter.spec!r} failed to load", _indent(printable(adapter.load_error))]
             )
-    blocks += [_failure(r, color) for r in record.unexpected()]
+    blocks += _groups(record.unexpected(), color)
+    advisory = record.advisory()
+    if advisory:
+        blocks.append([f"SHOULD clauses failed ({len(advisory)}; not required):"])
+        blocks += _groups(advisory, color)
     return "".join("\n".join(block) + "\n\n" for block in blocks).rstrip("\n") + (
         "\n" if blocks else ""
     )

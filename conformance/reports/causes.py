@@ -1,0 +1,57 @@
+"""Grouping failures by root cause, so one mistake in a codec reads as one failure, not ten."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from udcodec.outcomes import CheckResult
+
+#: ``ValueError: ... (at codecs.py:50 in encoder)``: the root cause as the checks' messages state it.
+_RAISED = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning))\b[^\n]*?\(at ([^()\s]+:\d+ in [^()\s]+)\)")
+_CHECK_PREFIX = re.compile(r"^\[[\w.]+\]\s*")
+
+
+def cause_key(result: CheckResult) -> str:
+    """What ``result`` failed of: the exception type and where it was raised, else its message's first line.
+
+    The first exception the message names with a location is its root cause (checks lead with it).
+    """
+    first = _CHECK_PREFIX.sub("", (result.message or "").strip().split("\n", 1)[0])
+    raised = _RAISED.search(result.message or "")
+    if raised:
+        return f"{raised.group(1)} at {raised.group(2)}"
+    return first or f"{result.outcome} without a message"
+
+
+@dataclass
+class CauseGroup:
+    """Failures sharing a root cause: the first is shown in full, the others named."""
+
+    key: str
+    results: list[CheckResult]
+
+    @property
+    def first(self) -> CheckResult:
+        return self.results[0]
+
+    @property
+    def others(self) -> list[CheckResult]:
+        return self.results[1:]
+
+    def others_line(self) -> str:
+        """``the same cause also fails 3 more: CLAUSE [adapter], ...``, or ``""`` for a group of one."""
+        if not self.others:
+            return ""
+        names = ", ".join(f"{r.clause} [{r.adapter}]" for r in self.others)
+        return f"the same cause ({self.key}) also explains {len(self.others)} more: {names}"
+
+
+def group_by_cause(results: Iterable[CheckResult]) -> list[CauseGroup]:
+    """``results`` grouped by :func:`cause_key`, groups and members in their first-seen order."""
+    groups: dict[str, CauseGroup] = {}
+    for result in results:
+        key = cause_key(result)
+        groups.setdefault(key, CauseGroup(key, [])).results.append(result)
+    return list(groups.values())

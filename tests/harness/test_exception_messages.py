@@ -1,0 +1,64 @@
+"""Failure messages lead with the root cause of an exception chain (``udcodec.checks.api.describe_exc``).
+
+A host written in C re-raises a codec's exception as ``SystemError``; the codec's own exception,
+which explains the failure, is the innermost of the chain and must come first, with its file:line.
+"""
+
+from __future__ import annotations
+
+import pytest
+from udcodec.checks.api import describe_exc, exception_chain, raised_at, root_cause
+
+
+def _codec_fails() -> None:
+    raise ValueError("could not broadcast input array from shape (26,) into shape (24,)")
+
+
+def _host_reraises() -> None:
+    try:
+        _codec_fails()
+    except ValueError as exc:
+        raise SystemError("<class 'RuntimeError'> returned a result with an exception set") from exc
+
+
+def _raised(fn: object) -> BaseException:
+    with pytest.raises(Exception) as info:
+        fn()  # type: ignore[operator]
+    return info.value
+
+
+def test_the_root_cause_comes_first_with_its_location_then_the_chain() -> None:
+    exc = _raised(_host_reraises)
+    assert isinstance(root_cause(exc), ValueError)
+    text = describe_exc(exc)
+    line = _codec_fails.__code__.co_firstlineno + 1
+    assert text.startswith(f"ValueError: could not broadcast input array from shape (26,) into shape (24,) "
+                           f"(at test_exception_messages.py:{line} in _codec_fails)"), text
+    chain = text.split("; chain: ", 1)[1]
+    assert chain.startswith("SystemError: <class 'RuntimeError'> returned a result with an exception set")
+    assert chain.index("SystemError") < chain.index("ValueError")
+
+
+def test_a_lone_exception_has_no_chain() -> None:
+    exc = _raised(_codec_fails)
+    assert exception_chain(exc) == [exc] and root_cause(exc) is exc
+    assert "; chain:" not in describe_exc(exc)
+    assert raised_at(exc).endswith("in _codec_fails")
+
+
+def test_an_exception_never_raised_has_no_location() -> None:
+    exc = ValueError("built, not raised")
+    assert raised_at(exc) == ""
+    assert describe_exc(exc) == "ValueError: built, not raised"
+
+
+def test_a_suppressed_context_is_not_the_root_cause() -> None:
+    def hides() -> None:
+        try:
+            _codec_fails()
+        except ValueError:
+            raise KeyError("outer") from None
+
+    exc = _raised(hides)
+    assert isinstance(root_cause(exc), KeyError)
+    assert describe_exc(exc).startswith("KeyError: 'outer'")

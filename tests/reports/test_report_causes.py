@@ -1,0 +1,102 @@
+"""Failures grouped by root cause, the codec named, and why a run with failures exits 0 (no checks run)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from udcodec.outcomes import CheckResult, Outcome
+from udcodec.reports import render_failures, render_markdown
+from udcodec.reports.causes import cause_key, group_by_cause
+from udcodec.reports.model import AdapterRun, RunRecord
+from udcodec.reports.terminal import render_codec
+
+CODEC = {"name": "lzma_200", "id": 200, "encoder": "mylzma:encode", "decoder": "mylzma:decode", "plugin": False,
+         "metas": [0], "version": 1}
+AT = "(at mylzma.py:12 in encode)"
+
+
+def fail(clause: str, adapter: str, message: str, level: str = "MUST", **kw: object) -> CheckResult:
+    return CheckResult(clause, adapter, Outcome.FAIL, message=message, level=level, subject="codec",
+                       reproduction=f"# reproduces {clause}[{adapter}]", counterexample={"clause": clause}, **kw)  # type: ignore[arg-type]
+
+
+def codec_record(results: list[CheckResult]) -> RunRecord:
+    return RunRecord(spec_version="1.0.0", spec_sha256="ab" * 32, profile="dev", command=["udcodec", "check-codec"],
+                     started=datetime(2026, 1, 1, tzinfo=UTC), finished=datetime(2026, 1, 1, 0, 0, 3, tzinfo=UTC),
+                     adapters=[AdapterRun(spec=a, name=a) for a in ("reference", "blosc2")], results=results,
+                     codec=CODEC)
+
+
+ONE_CAUSE = [
+    fail("CODEC-ROUNDTRIP", "blosc2", f"[codec.roundtrip] the round trip raised ValueError: shape (26,) into (24,) {AT}; "
+         "chain: SystemError: <class 'RuntimeError'> returned a result with an exception set <- ValueError: ..."),
+    fail("CODEC-ROUNDTRIP", "reference", f"[codec.roundtrip] the round trip raised ValueError: shape (26,) into (24,) {AT}"),
+    fail("CODEC-SMALL-OUTPUT", "reference", f"[codec.small_output] the encoder raised ValueError: shape (11,) into (0,) "
+         f"{AT} (encoding into an output of 0 bytes)"),
+    fail("CODEC-TYPESIZES", "blosc2", "[codec.roundtrip] decompress(compress(x)) != x: first difference at byte 3"),
+    fail("CODEC-SPLITMODES", "blosc2", "[codec.roundtrip] decompress(compress(x)) != x: first difference at byte 3"),
+]
+
+
+def test_the_key_is_the_exception_type_and_location_else_the_first_line() -> None:
+    assert cause_key(ONE_CAUSE[0]) == "ValueError at mylzma.py:12 in encode"
+    assert cause_key(ONE_CAUSE[2]) == "ValueError at mylzma.py:12 in encode"
+    assert cause_key(ONE_CAUSE[3]) == "decompress(compress(x)) != x: first difference at byte 3"
+
+
+def test_different_causes_stay_apart() -> None:
+    other_line = fail("X", "reference", "[codec.roundtrip] the round trip raised ValueError: bad (at mylzma.py:13 in encode)")
+    other_type = fail("Y", "reference", f"[codec.roundtrip] the round trip raised KeyError: 'k' {AT}")
+    other_text = fail("Z", "reference", "[codec.roundtrip] decompress(compress(x)) != x: first difference at byte 4")
+    groups = group_by_cause([*ONE_CAUSE, other_line, other_type, other_text])
+    assert [len(g.results) for g in groups] == [3, 2, 1, 1, 1]
+    assert [g.first.clause for g in groups] == ["CODEC-ROUNDTRIP", "CODEC-TYPESIZES", "X", "Y", "Z"]
+
+
+def test_the_terminal_shows_each_cause_once_in_full_and_counts_the_rest() -> None:
+    text = render_failures(codec_record(ONE_CAUSE))
+    assert text.count("reproduction:") == 2 and text.count("counterexample:") == 2
+    assert ("the same cause (ValueError at mylzma.py:12 in encode) also explains 2 more: "
+            "CODEC-ROUNDTRIP [reference], CODEC-SMALL-OUTPUT [reference]") in text
+    assert "also explains 1 more: CODEC-SPLITMODES [blosc2]" in text
+    assert "shape (11,)" not in text  # the others are named, not repeated
+
+
+def test_the_markdown_names_the_codec_and_groups_by_cause() -> None:
+    markdown = render_markdown(codec_record(ONE_CAUSE))
+    assert markdown.startswith("## udcodec check-codec `lzma_200`: ❌ 5 unexpected\n")
+    assert "Codec `lzma_200` · id 200 · encoder `mylzma:encode` · decoder `mylzma:decode` · version 1" in markdown
+    assert markdown.count("Reproduction:") == 2
+    assert "also explains 2 more: CODEC-ROUNDTRIP [reference], CODEC-SMALL-OUTPUT [reference]" in markdown
+
+
+def test_a_host_run_names_no_codec(record: RunRecord) -> None:
+    assert render_codec(record) == ""
+    assert render_markdown(record).startswith("## udcodec conformance: ")
+    assert render_codec(codec_record([])) == ("codec lzma_200 (id 200, encoder mylzma:encode, "
+                                              "decoder mylzma:decode)")
+
+
+def test_should_failures_exit_0_and_say_why() -> None:
+    should = [fail("CODEC-NO-OVERRUN", h, f"[codec.no_overrun] wrote past its stream on {h}", level="SHOULD")
+              for h in ("reference", "blosc2")]
+    rec = codec_record([*should, CheckResult("CODEC-ROUNDTRIP", "reference", Outcome.PASS, subject="codec")])
+    assert rec.exit_status == 0
+    assert rec.exit_reason() == ("udcodec: exit 0: the 2 failures are of SHOULD clauses (not required; "
+                                 "check-codec fails on MUST clauses only)")
+    assert "exit 0: the 2 failures are of SHOULD clauses" in render_markdown(rec)
+    text = render_failures(rec)
+    assert text.startswith("SHOULD clauses failed (2; not required):") and "wrote past its stream on blosc2" in text
+
+
+def test_expected_failures_exit_0_and_say_why() -> None:
+    xfail = CheckResult("REG-X", "blosc2", Outcome.XFAIL, subject="host", expected_reason="upstream bug")
+    rec = codec_record([xfail])
+    assert rec.exit_reason() == "udcodec: exit 0: the failure is expected (xfail: listed in an expectations file)"
+
+
+def test_no_exit_0_line_when_the_run_fails_or_nothing_failed(record: RunRecord) -> None:
+    assert record.exit_status == 1 and record.exit_reason() == ""
+    must_and_should = codec_record([ONE_CAUSE[0], fail("CODEC-NO-OVERRUN", "blosc2", "wrote", level="SHOULD")])
+    assert must_and_should.exit_status == 1 and must_and_should.exit_reason() == ""
+    assert codec_record([CheckResult("CODEC-ROUNDTRIP", "reference", Outcome.PASS, subject="codec")]).exit_reason() == ""
