@@ -15,8 +15,8 @@ from typing import Any
 from udcodec.outcomes import UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
-#: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``.
-SCHEMA_VERSION = "1.2"
+#: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``; 1.3: the outcome ``resource``.
+SCHEMA_VERSION = "1.3"
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).
 LEVELS: tuple[str, ...] = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
 #: Why an expectation in an adapter's expectations file is stale.
