@@ -64,8 +64,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
         except NotApplicable as exc:
             return Verdict(Outcome.NOT_APPLICABLE, str(exc), extra=extra)
         except MemoryError:  # under the memory limit of run_isolated: the check asked for more than it may have
-            return Verdict(Outcome.RESOURCE, f"[{ref.name}] MemoryError: the check exceeded the memory limit\n"
-                           f"{traceback.format_exc()}", extra=extra)
+            return Verdict(Outcome.RESOURCE, f"[{ref.name}] MemoryError\n{traceback.format_exc()}", extra=extra)
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
             if raised_by_harness(exc):
@@ -94,6 +93,12 @@ def outcome_of(got: Isolated) -> Outcome:
     return CHILD_OUTCOMES[got.status]
 
 
+def _out_of_memory(memory_limit: int | None) -> str:
+    if memory_limit:
+        return f"the check exceeded the memory limit of {format_bytes(memory_limit)}"
+    return "the check ran out of memory"
+
+
 def execute(
     adapter_spec: str,
     adapter_name: str,
@@ -119,6 +124,8 @@ def execute(
     if got.status is ChildStatus.OK:
         verdict: Verdict = got.value
         result.message = verdict.message
+        if verdict.outcome is Outcome.RESOURCE:
+            result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
         result.extra.update(verdict.extra)
@@ -137,7 +144,7 @@ def execute(
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail or None
         last = got.error.strip().splitlines()[-1] if got.error.strip() else "out of memory"
-        result.message = f"the check exceeded the memory limit of {format_bytes(memory_limit)}: {last}"
+        result.message = f"{_out_of_memory(memory_limit)}: {last}"
         result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
     else:
         result.message = f"harness error: {got.error}"
