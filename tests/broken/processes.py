@@ -140,3 +140,11 @@ class SpawningHangingAdapter(SpawningAdapter):
     ) -> Any:
         spawn_sleepers(5)
         threading.Event().wait()
+
+
+class SpawningAdapterOnLoad(ReferenceAdapter):
+    """The constructor starts 5 sleeping children and a daemon and leaves them running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        spawn_sleepers(5)

@@ -173,3 +173,25 @@ def test_a_bad_memory_limit_is_a_usage_error(start: object, bad: str) -> None:
     run = start("run", "--adapter", "reference", *ONE, "--memory-limit", bad)  # type: ignore[operator]
     assert run.finish() == 2
     assert "--memory-limit" in run.output and "memory" in run.output
+
+
+def _fresh_reopen(spec: str) -> tuple[dict[str, object], float]:
+    import time
+
+    from udcodec.checks.fresh import run_fresh
+
+    start = time.monotonic()
+    answer = run_fresh({"adapter": spec, "register": [], "open": "/nonexistent/x.b2frame"}, timeout=60)
+    return answer, time.monotonic() - start
+
+
+def test_the_fresh_interpreter_does_not_wait_for_children_holding_its_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    from udcodec.engine.isolation import ChildStatus, run_isolated
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])))
+    # SpawningAdapter's children inherit the fresh interpreter's stdout and stderr and sleep for 600 s.
+    got = run_isolated(_fresh_reopen, ("broken.processes:SpawningAdapterOnLoad",), timeout=90)
+    assert got.status is ChildStatus.OK, got.error or got.stderr_tail
+    answer, took = got.value
+    assert answer["ok"] is False and "crashed" not in answer, answer  # the open failed; the interpreter answered
+    assert took < 30
