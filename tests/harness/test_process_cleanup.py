@@ -195,3 +195,11 @@ def test_the_fresh_interpreter_does_not_wait_for_children_holding_its_output(mon
     answer, took = got.value
     assert answer["ok"] is False and "crashed" not in answer, answer  # the open failed; the interpreter answered
     assert took < 30
+
+
+def test_the_plugin_refuses_a_bad_memory_limit(tmpdir_env: dict[str, str], tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--udcodec-adapter", "reference",
+                           "--udcodec-memory-limit", "lots", "--udcodec-only", "REG-RETURNS-NONE"],
+                          env=tmpdir_env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
+    assert "--udcodec-memory-limit: not a memory size: 'lots'" in proc.stderr
