@@ -373,13 +373,12 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         return Isolated(kind, error=value, stderr_tail=tail, duration=duration)
     if hung:
         return Isolated(ChildStatus.HANG, stderr_tail=tail, duration=duration)
+    signame = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
     if _ran_out_of_memory(tail, usage, memory_limit):
-        sig = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
-        return Isolated(ChildStatus.RESOURCE, signal=sig, stderr_tail=tail, duration=duration,
+        return Isolated(ChildStatus.RESOURCE, signal=signame, stderr_tail=tail, duration=duration,
                         error="the child ran out of memory under the memory limit")
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        return Isolated(ChildStatus.CRASH, signal=signal.Signals(sig).name, stderr_tail=tail, duration=duration)
+    if signame is not None:
+        return Isolated(ChildStatus.CRASH, signal=signame, stderr_tail=tail, duration=duration)
     exitcode = os.WEXITSTATUS(status)
     return Isolated(ChildStatus.CRASH, exitcode=exitcode, stderr_tail=tail, duration=duration,
                     error=f"the child exited with status {exitcode} before reporting a result")
