@@ -5,7 +5,9 @@ registry even for implementations (like python-blosc2) whose registry is global 
 that cannot be cleared. The child's stderr goes to a file whose tail is reported on a crash.
 
 Each child leads its own process group, and the whole group is killed when the call ends,
-whatever happened: nothing a check starts outlives it. Live children are kept in a registry
+whatever happened: nothing a check starts outlives it. The child is also a subreaper (Linux) and
+waits to be killed after sending its result, so what its descendants moved out of the group
+(``setsid``) is found below it in ``/proc`` and killed too. Live children are kept in a registry
 that :func:`cleanup_children` empties on SIGINT, SIGTERM and at exit (:func:`install_cleanup`).
 A memory limit (``RLIMIT_DATA``, else ``RLIMIT_AS``) can be set on the child; hitting it is
 :attr:`ChildStatus.RESOURCE`.
@@ -39,6 +41,7 @@ _HEADER = 8
 #: What a child that ran out of memory (under the limit) leaves in its stderr.
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 _CLEANUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_PR_SET_CHILD_SUBREAPER = 36
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -130,8 +133,8 @@ def _kill_group(pid: int) -> None:
 
 
 def _finish(live: _Live) -> int | None:
-    """Kill ``live``'s group, reap its leader, remove its temp file; the wait status, or None if already reaped."""
-    _kill_group(live.pid)
+    """Kill ``live``'s tree and group, reap its leader, remove its temp file; the wait status, or None if reaped."""
+    _kill_tree(live.pid)
     status = None
     if not live.reaped:
         with contextlib.suppress(ChildProcessError):
@@ -149,13 +152,13 @@ def cleanup_children() -> None:
         _finish(live)
 
 
-def _children_of_this_process() -> list[int]:
-    """Other processes whose parent is this one (Linux ``/proc``; empty elsewhere)."""
-    me, found = os.getpid(), []
+def _process_tree() -> dict[int, list[int]]:
+    """Parent pid -> child pids, from Linux ``/proc`` (empty elsewhere)."""
+    tree: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return []
+        return tree
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -165,9 +168,45 @@ def _children_of_this_process() -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == me and int(entry) not in _LIVE:
-            found.append(int(entry))
+        if len(fields) > 1:
+            tree.setdefault(int(fields[1]), []).append(int(entry))
+    return tree
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _process_tree(), [], [pid]
+    while todo:
+        children = tree.get(todo.pop(), [])
+        found += children
+        todo += children
     return found
+
+
+def _children_of_this_process() -> list[int]:
+    """Other processes whose parent is this one, isolated children aside."""
+    return [pid for pid in _process_tree().get(os.getpid(), []) if pid not in _LIVE]
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL what runs below child ``pid``, also what left its process group (``setsid``); then the group.
+
+    The child is a subreaper (Linux) and stays alive until killed, so orphans of its descendants are still below it.
+    """
+    if not _exited(pid):
+        for below in _descendants(pid):
+            with contextlib.suppress(OSError):
+                os.kill(below, signal.SIGKILL)
+    _kill_group(pid)
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants are reparented to this process instead of init (Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -229,11 +268,13 @@ def _limit_memory(limit: int) -> None:
     resource.setrlimit(which, (limit, hard))
 
 
-def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path: str, memory_limit: int | None) -> None:
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int, stderr_path: str,
+           memory_limit: int | None) -> None:
     code = 0
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
+        _become_subreaper()
         for signum in _CLEANUP_SIGNALS:
             signal.signal(signum, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _CLEANUP_SIGNALS)
@@ -260,6 +301,8 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
         while view:
             n = os.write(wfd, view)
             view = view[n:]
+        # Stay (holding the orphans of descendants) until the parent kills the tree; EOF if the parent died.
+        os.read(release, 1)
     except BaseException:  # noqa: BLE001
         code = 70
     finally:
@@ -307,12 +350,6 @@ def _read_result(rfd: int, pid: int, deadline: float) -> tuple[bytes | None, boo
             need = _HEADER + int.from_bytes(buf[:_HEADER], "little")
 
 
-def _wait_exit(pid: int, deadline: float) -> None:
-    """Give a child that sent its result until ``deadline`` to end by itself."""
-    while not _exited(pid) and time.monotonic() < deadline:
-        time.sleep(0.005)
-
-
 def _ran_out_of_memory(tail: str, usage: Any, memory_limit: int | None) -> bool:
     if not memory_limit:
         return False
@@ -332,6 +369,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     fd, stderr_path = tempfile.mkstemp(prefix="udcodec-stderr-")
     os.close(fd)
     rfd, wfd = os.pipe()
+    release_r, release_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     start = time.monotonic()
@@ -341,20 +379,20 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             os.close(rfd)
-            _child(fn, args, wfd, stderr_path, memory_limit)
+            os.close(release_w)
+            _child(fn, args, wfd, release_r, stderr_path, memory_limit)
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)  # also here: the group must exist before the parent may kill it
         live = _LIVE[pid] = _Live(pid, stderr_path)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     os.close(wfd)
+    os.close(release_r)
     deadline = start + timeout
     try:
         raw, hung = _read_result(rfd, pid, deadline)
-        if raw is not None:
-            _wait_exit(pid, min(deadline, time.monotonic() + 1.0))
         # Left unreaped until now, so that the group id cannot be reused by the time it is killed.
-        _kill_group(pid)
+        _kill_tree(pid)
         usage = None
         status = 0
         if not live.reaped:
@@ -365,6 +403,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         tail = _tail(stderr_path)
     finally:
         os.close(rfd)
+        os.close(release_w)
         _finish(live)
     if raw is not None:
         kind, value = pickle.loads(raw)

@@ -233,6 +233,30 @@ def test_children_and_a_daemon_of_the_check_are_killed_when_it_ends() -> None:
     assert live_children() == []
 
 
+def _leave_the_group() -> list[int]:
+    """A child in a new session, and a daemon that double-forks into a new session."""
+    import subprocess
+
+    pids = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True).pid]
+    rfd, wfd = os.pipe()
+    if os.fork() == 0:
+        os.setsid()
+        daemon = os.fork()
+        if daemon == 0:
+            time.sleep(600)
+            os._exit(0)
+        os.write(wfd, daemon.to_bytes(8, "little"))
+        os._exit(0)
+    pids.append(int.from_bytes(os.read(rfd, 8), "little"))
+    return pids
+
+
+def test_children_that_left_the_process_group_are_killed_too() -> None:
+    got = run_isolated(_leave_the_group, timeout=60)
+    assert got.status is ChildStatus.OK, got.error
+    assert wait_until(lambda: not any(alive(pid) for pid in got.value), 5), [p for p in got.value if alive(p)]
+
+
 def test_children_of_a_check_that_crashed_do_not_keep_the_parent_waiting() -> None:
     rfd, wfd = os.pipe()
     start = time.monotonic()
