@@ -19,6 +19,7 @@ class Outcome(enum.StrEnum):
     NOT_APPLICABLE = "n/a"  # the clause does not apply to this implementation (check, version range, no peer)
     CRASH = "crash"  # the isolated process died (signal or abnormal exit)
     HANG = "hang"  # the check exceeded its timeout and was killed
+    RESOURCE = "resource"  # the check exceeded a resource limit (memory) of its process
     ERROR = "error"  # a harness problem: bad spec, adapter not importable, bug in a check
 
     @property
@@ -37,11 +38,12 @@ PYTEST_OUTCOMES: dict[Outcome, PytestOutcome] = {
     Outcome.NOT_APPLICABLE: "skipped",
     Outcome.CRASH: "failed",
     Outcome.HANG: "failed",
+    Outcome.RESOURCE: "failed",
     Outcome.ERROR: "failed",
 }
 
 #: Outcomes that make ``udcodec run`` exit non-zero.
-UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.ERROR})
+UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
 #: Outcomes that make ``udcodec run --strict`` exit non-zero as well.
 UNEXPECTED_STRICT = UNEXPECTED | {Outcome.XPASS}
 
@@ -61,7 +63,7 @@ class CheckResult:
     reproduction: str | None = None
     expected_reason: str | None = None  # set for xfail / xpass
     signal: str | None = None  # set for crash
-    stderr_tail: str | None = None  # set for crash / hang
+    stderr_tail: str | None = None  # set for crash / hang / resource
     nodeid: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -7,10 +7,12 @@ Answer on stdout: ``{"ok": true, "nchunks": N, "data": base64}`` or ``{"ok": fal
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib
 import json
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 from udcodec.adapters.protocol import DParams
@@ -41,12 +43,31 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-    """Run ``serve`` in a new interpreter; a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``."""
-    proc = subprocess.run([sys.executable, "-m", "udcodec.checks.fresh"], input=json.dumps(request), capture_output=True,
-                          text=True, timeout=timeout)
-    lines = proc.stdout.strip().splitlines()
+    """Run ``serve`` in a new interpreter; a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``.
+
+    The interpreter stays in the check's process group, so whatever it leaves running is killed with the
+    check; its output goes to files, so that a process it started and left holding them cannot keep this
+    call waiting (as it would for the end of a pipe). ``subprocess.TimeoutExpired`` after ``timeout`` s.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "udcodec.checks.fresh"], stdin=subprocess.PIPE, stdout=out,
+                                stderr=err)
+        try:
+            assert proc.stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(json.dumps(request).encode())
+                proc.stdin.close()
+            proc.wait(timeout)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    lines = stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": proc.stderr[-2000:]}
+        return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": stderr[-2000:]}
     answer: dict[str, Any] = json.loads(lines[-1])
     return answer
 

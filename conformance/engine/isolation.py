@@ -3,25 +3,85 @@
 The harness process never registers a codec, so every child starts from a pristine
 registry even for implementations (like python-blosc2) whose registry is global C state
 that cannot be cleared. The child's stderr goes to a file whose tail is reported on a crash.
+
+Each child leads its own process group, and the whole group is killed when the call ends,
+whatever happened: nothing a check starts outlives it. The child is also a subreaper (Linux) and
+waits to be killed after sending its result, so what its descendants moved out of the group
+(``setsid``) is found below it in ``/proc`` and killed too. Live children are kept in a registry
+that :func:`cleanup_children` empties on SIGINT, SIGTERM and at exit (:func:`install_cleanup`).
+A memory limit (``RLIMIT_DATA``, else ``RLIMIT_AS``) can be set on the child; hitting it is
+:attr:`ChildStatus.RESOURCE`.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import enum
 import faulthandler
+import math
 import os
 import pickle
 import select
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 STDERR_TAIL_BYTES = 16000  # room for a faulthandler stack below the last lines a check printed
+#: How often the parent looks whether the child has died while no result arrives (seconds).
+_POLL = 0.1
+_HEADER = 8
+#: What a child that ran out of memory (under the limit) leaves in its stderr.
+_MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
+_CLEANUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_PR_SET_CHILD_SUBREAPER = 36
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def default_memory_limit() -> int:
+    """4 GiB, or three quarters of the physical memory where that is less."""
+    physical = _physical_memory()
+    return min(4 << 30, physical * 3 // 4) if physical else 4 << 30
+
+
+def parse_memory_limit(text: str) -> int | None:
+    """Bytes from ``4G``, ``512M``, ``1.5G``, ``1048576`` (K/M/G/T are powers of 1024); ``0``/``none``: no limit."""
+    value = text.strip().upper().removesuffix("IB").removesuffix("B")
+    if value in ("0", "NONE"):
+        return None
+    unit = value[-1:] if value[-1:].isalpha() and value[-1:] in _UNITS else ""
+    number = value[: len(value) - len(unit)]
+    try:
+        size = float(number)
+    except ValueError:
+        raise ValueError(f"not a memory size: {text!r} (e.g. 4G, 512M, 0 for none)") from None
+    if not (size > 0 and math.isfinite(size)):
+        raise ValueError(f"a memory limit must be positive (or 0 for none), got {text!r}")
+    return int(size * _UNITS[unit])
+
+
+def format_bytes(size: int | None) -> str:
+    """``4 GiB``, ``512 MiB``, ... (``none`` for no limit)."""
+    if not size:
+        return "none"
+    for unit in ("T", "G", "M", "K"):
+        if size >= _UNITS[unit]:
+            return f"{size / _UNITS[unit]:.3g} {unit}iB"
+    return f"{size} B"
 
 
 class ChildStatus(enum.Enum):
@@ -31,6 +91,7 @@ class ChildStatus(enum.Enum):
     RAISED = "raised"  # the function raised; the traceback came back
     CRASH = "crash"  # it died (signal, or exited before reporting a result)
     HANG = "hang"  # it outlived the timeout and was killed
+    RESOURCE = "resource"  # it ran out of memory under the memory limit (MemoryError, or died of it)
 
 
 @dataclass
@@ -43,7 +104,146 @@ class Isolated:
     exitcode: int | None = None
     stderr_tail: str = ""
     duration: float = 0.0
-    error: str = ""  # for RAISED: the child's traceback
+    error: str = ""  # for RAISED and RESOURCE: the child's traceback or what it died of
+
+
+@dataclass
+class _Live:
+    pid: int
+    stderr_path: str
+    reaped: bool = False
+
+
+#: Children of this process that are running (pid -> its group leader and temp file).
+_LIVE: dict[int, _Live] = {}
+_installed = False
+
+
+def live_children() -> list[int]:
+    """The pids of the isolated children running now."""
+    return list(_LIVE)
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL the process group ``pid`` leads (its leader is not reaped yet, so the group id is still ours)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _finish(live: _Live) -> int | None:
+    """Kill ``live``'s tree and group, reap its leader, remove its temp file; the wait status, or None if reaped."""
+    _kill_tree(live.pid)
+    status = None
+    if not live.reaped:
+        with contextlib.suppress(ChildProcessError):
+            _, status = os.waitpid(live.pid, 0)
+        live.reaped = True
+    with contextlib.suppress(OSError):
+        os.unlink(live.stderr_path)
+    _LIVE.pop(live.pid, None)
+    return status
+
+
+def cleanup_children() -> None:
+    """Kill every live child's process group and remove its temp files (signal handlers, exit)."""
+    for live in list(_LIVE.values()):
+        _finish(live)
+
+
+def _process_tree() -> dict[int, list[int]]:
+    """Parent pid -> child pids, from Linux ``/proc`` (empty elsewhere)."""
+    tree: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return tree
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1:
+            tree.setdefault(int(fields[1]), []).append(int(entry))
+    return tree
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _process_tree(), [], [pid]
+    while todo:
+        children = tree.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _children_of_this_process() -> list[int]:
+    """Other processes whose parent is this one, isolated children aside."""
+    return [pid for pid in _process_tree().get(os.getpid(), []) if pid not in _LIVE]
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL what runs below child ``pid``, also what left its process group (``setsid``); then the group.
+
+    The child is a subreaper (Linux) and stays alive until killed, so orphans of its descendants are still below it.
+    """
+    if not _exited(pid):
+        for below in _descendants(pid):
+            with contextlib.suppress(OSError):
+                os.kill(below, signal.SIGKILL)
+    _kill_group(pid)
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants are reparented to this process instead of init (Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    cleanup_children()
+    previous = _PREVIOUS.get(signum)
+    if signum == signal.SIGTERM:
+        # Worker processes (pytest-xdist) clean up their own children on SIGTERM; then die the usual way.
+        for pid in _children_of_this_process():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    if previous == signal.SIG_IGN:
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+_PREVIOUS: dict[int, Any] = {}
+
+
+def install_cleanup() -> None:
+    """Clean up live children on SIGINT/SIGTERM (then the previous handler runs) and at exit; idempotent.
+
+    Signal handlers can only be set from the main thread; elsewhere only the exit hook is installed.
+    """
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    atexit.register(cleanup_children)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in _CLEANUP_SIGNALS:
+        _PREVIOUS[signum] = signal.getsignal(signum)
+        signal.signal(signum, _on_signal)
 
 
 def _tail(path: str) -> str:
@@ -57,9 +257,28 @@ def _tail(path: str) -> str:
         return ""
 
 
-def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path: str) -> None:
+def _limit_memory(limit: int) -> None:
+    import resource
+
+    which = getattr(resource, "RLIMIT_DATA", None) if sys.platform.startswith("linux") else None
+    which = resource.RLIMIT_AS if which is None else which
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(which, (limit, hard))
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int, stderr_path: str,
+           memory_limit: int | None) -> None:
     code = 0
     try:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
+        _become_subreaper()
+        for signum in _CLEANUP_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _CLEANUP_SIGNALS)
+        _LIVE.clear()  # the parent's children are not this process's to kill
         errfd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         sys.stderr.flush()
         os.dup2(errfd, 2)
@@ -68,16 +287,22 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
         # line-buffered like Python's own, and make a fatal signal write its traceback there.
         sys.stderr = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)  # noqa: SIM115
         faulthandler.enable(file=sys.stderr, all_threads=True)
+        if memory_limit:
+            _limit_memory(memory_limit)
         try:
             payload = pickle.dumps((ChildStatus.OK, fn(*args)))
+        except MemoryError:
+            payload = pickle.dumps((ChildStatus.RESOURCE, traceback.format_exc()))
         except BaseException:  # noqa: BLE001 - everything the check raised goes back to the parent
             payload = pickle.dumps((ChildStatus.RAISED, traceback.format_exc()))
+        sys.stderr.flush()  # before the result: the parent may kill the group as soon as it has it
         view = memoryview(payload)
-        length = len(payload).to_bytes(8, "little")
-        os.write(wfd, length)
+        os.write(wfd, len(payload).to_bytes(_HEADER, "little"))
         while view:
             n = os.write(wfd, view)
             view = view[n:]
+        # Stay (holding the orphans of descendants) until the parent kills the tree; EOF if the parent died.
+        os.read(release, 1)
     except BaseException:  # noqa: BLE001
         code = 70
     finally:
@@ -87,62 +312,115 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, stderr_path:
             os._exit(code)
 
 
-def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: float = 60.0) -> Isolated:
-    """Call ``fn(*args)`` in a forked child; return its value, or how it died."""
+def _exited(pid: int) -> bool:
+    """Whether child ``pid`` has ended (left unreaped, so that its process group stays ours to kill)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _read_result(rfd: int, pid: int, deadline: float) -> tuple[bytes | None, bool]:
+    """The child's length-prefixed message (None if it ended without one) and whether the deadline passed.
+
+    Stops at the end of the message, or when the child has ended and the pipe holds nothing more: a
+    grandchild that inherited the pipe's write end must not keep the parent waiting for EOF.
+    """
+    buf = bytearray()
+    need: int | None = None
+    while True:
+        if need is not None and len(buf) >= need:
+            return bytes(buf[_HEADER:need]), False
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None, True
+        ready, _, _ = select.select([rfd], [], [], min(remaining, _POLL))
+        if not ready:
+            if _exited(pid):
+                ready, _, _ = select.select([rfd], [], [], 0)
+                if not ready:
+                    return None, False
+            else:
+                continue
+        data = os.read(rfd, 1 << 20)
+        if not data:
+            return None, False
+        buf += data
+        if need is None and len(buf) >= _HEADER:
+            need = _HEADER + int.from_bytes(buf[:_HEADER], "little")
+
+
+def _ran_out_of_memory(tail: str, usage: Any, memory_limit: int | None) -> bool:
+    if not memory_limit:
+        return False
+    if any(word in tail for word in _MEMORY_WORDS):
+        return True
+    return usage is not None and usage.ru_maxrss * 1024 >= 0.9 * memory_limit
+
+
+def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: float = 60.0,
+                 memory_limit: int | None = None) -> Isolated:
+    """Call ``fn(*args)`` in a forked child; return its value, or how it died.
+
+    ``memory_limit`` (bytes) caps the child's data segment; ``None`` or 0: no limit.
+    """
     if not hasattr(os, "fork"):
         raise RuntimeError("process isolation needs os.fork (POSIX); run with --no-isolation on this platform")
     fd, stderr_path = tempfile.mkstemp(prefix="udcodec-stderr-")
     os.close(fd)
     rfd, wfd = os.pipe()
+    release_r, release_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        os.close(rfd)
-        _child(fn, args, wfd, stderr_path)
-    os.close(wfd)
-    chunks: list[bytes] = []
-    deadline = start + timeout
-    hung = False
+    # No cleanup signal between fork and registration: a child no registry knows would outlive the run.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _CLEANUP_SIGNALS)
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                hung = True
-                break
-            ready, _, _ = select.select([rfd], [], [], remaining)
-            if not ready:
-                continue
-            data = os.read(rfd, 1 << 20)
-            if not data:
-                break
-            chunks.append(data)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os.close(rfd)
+            os.close(release_w)
+            _child(fn, args, wfd, release_r, stderr_path, memory_limit)
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)  # also here: the group must exist before the parent may kill it
+        live = _LIVE[pid] = _Live(pid, stderr_path)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    os.close(wfd)
+    os.close(release_r)
+    deadline = start + timeout
+    try:
+        raw, hung = _read_result(rfd, pid, deadline)
+        # Left unreaped until now, so that the group id cannot be reused by the time it is killed.
+        _kill_tree(pid)
+        usage = None
+        status = 0
+        if not live.reaped:
+            with contextlib.suppress(ChildProcessError):  # a signal handler may have reaped it
+                _, status, usage = os.wait4(pid, 0)
+            live.reaped = True
+        duration = time.monotonic() - start
+        tail = _tail(stderr_path)
     finally:
         os.close(rfd)
-    if hung:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    _, status = os.waitpid(pid, 0)
-    duration = time.monotonic() - start
-    tail = _tail(stderr_path)
-    os.unlink(stderr_path)
+        os.close(release_w)
+        _finish(live)
+    if raw is not None:
+        kind, value = pickle.loads(raw)
+        if kind is ChildStatus.OK:
+            return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration)
+        return Isolated(kind, error=value, stderr_tail=tail, duration=duration)
     if hung:
         return Isolated(ChildStatus.HANG, stderr_tail=tail, duration=duration)
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        return Isolated(ChildStatus.CRASH, signal=signal.Signals(sig).name, stderr_tail=tail, duration=duration)
-    raw = b"".join(chunks)
+    signame = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
+    if _ran_out_of_memory(tail, usage, memory_limit):
+        return Isolated(ChildStatus.RESOURCE, signal=signame, stderr_tail=tail, duration=duration,
+                        error="the child ran out of memory under the memory limit")
+    if signame is not None:
+        return Isolated(ChildStatus.CRASH, signal=signame, stderr_tail=tail, duration=duration)
     exitcode = os.WEXITSTATUS(status)
-    if len(raw) < 8 or len(raw) - 8 != int.from_bytes(raw[:8], "little"):
-        return Isolated(ChildStatus.CRASH, exitcode=exitcode, stderr_tail=tail, duration=duration,
-                        error=f"the child exited with status {exitcode} before reporting a result")
-    kind, value = pickle.loads(raw[8:])
-    if kind is ChildStatus.RAISED:
-        return Isolated(ChildStatus.RAISED, error=value, stderr_tail=tail, duration=duration)
-    return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration)
+    return Isolated(ChildStatus.CRASH, exitcode=exitcode, stderr_tail=tail, duration=duration,
+                    error=f"the child exited with status {exitcode} before reporting a result")
 
 
 def run_inline(fn: Callable[..., Any], args: tuple[Any, ...] = ()) -> Isolated:

@@ -19,7 +19,8 @@ REFERENCE = "reference"
 #: Which outcome of two wins when per-pair results merge (later in the tuple = worse): the clause is
 #: n/a only when it applies to no peer, and a pass with one peer outweighs a skip with another.
 SEVERITY: tuple[Outcome, ...] = (Outcome.NOT_APPLICABLE, Outcome.SKIP, Outcome.PASS, Outcome.XPASS, Outcome.XFAIL,
-                                 Outcome.FAIL, Outcome.HANG, Outcome.CRASH, Outcome.ERROR)
+                                 Outcome.FAIL, Outcome.HANG, Outcome.RESOURCE, Outcome.CRASH,
+                                 Outcome.ERROR)
 
 
 def peer_specs(own_spec: str, own_name: str, run_specs: Sequence[tuple[str, str]]) -> list[str]:

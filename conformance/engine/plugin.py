@@ -21,6 +21,14 @@ import pytest
 from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
+from udcodec.engine.isolation import (
+    ChildStatus,
+    default_memory_limit,
+    format_bytes,
+    install_cleanup,
+    parse_memory_limit,
+    run_isolated,
+)
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
@@ -52,6 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-only", action="append", default=[], metavar="GLOB", help="run only clauses matching")
     group.addoption("--udcodec-skip", action="append", default=[], metavar="GLOB", help="leave out clauses matching")
     group.addoption("--udcodec-timeout", type=float, default=None, metavar="S", help="per-check timeout (default: profile's)")
+    group.addoption("--udcodec-memory-limit", default=None, metavar="SIZE",
+                    help="memory each check's process may use, e.g. 4G, 512M; 0: no limit (default: 4 GiB, or 3/4 of"
+                         " physical memory where that is less); a check exceeding it is 'resource'")
     group.addoption("--udcodec-no-isolation", action="store_true",
                     help="run checks in the pytest process (debugging: no crash/hang protection, registry state leaks)")
     group.addoption("--udcodec-report-json", default=None, metavar="PATH")
@@ -74,10 +85,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     codec.addoption("--udcodec-codec-version", default="1", metavar="N", help="codec version (default 1)")
 
 
-class AdapterSlot:
-    """One adapter of the run, loaded once in this process (never registering anything)."""
+def describe_adapter(spec: str) -> tuple[str, str | None, str | None] | str:
+    """``(name, implementation, version)`` of adapter ``spec``, or why it could not be loaded or described."""
+    try:
+        adapter = load_adapter(spec)
+        info = adapter.info()
+    except AdapterLoadError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
+        return f"adapter {spec!r} failed while describing itself: {type(exc).__name__}: {exc}"
+    return info.name, info.implementation, info.version
 
-    def __init__(self, spec: str, explicit_expectations: str | None, use_expectations: bool) -> None:
+
+def _stderr_excerpt(tail: str, lines: int = 8) -> str:
+    text = tail.rstrip().splitlines()[-lines:]
+    return ("; its stderr ended with:\n" + "\n".join(text)) if text else ""
+
+
+def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> tuple[str, str | None, str | None] | str:
+    """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end."""
+    got = run_isolated(describe_adapter, (spec,), timeout=timeout, memory_limit=memory_limit)
+    if got.status is ChildStatus.OK:
+        value: tuple[str, str | None, str | None] | str = got.value
+        return value
+    if got.status is ChildStatus.HANG:
+        return f"adapter {spec!r} did not load within {timeout:g} s (constructor or info() hangs); it was killed"
+    if got.status is ChildStatus.RESOURCE:
+        return f"adapter {spec!r} exceeded the memory limit of {format_bytes(memory_limit)} while loading"
+    if got.status is ChildStatus.CRASH:
+        how = got.signal or got.error or "the process died"
+        return f"adapter {spec!r} crashed the process while loading ({how}){_stderr_excerpt(got.stderr_tail)}"
+    return f"adapter {spec!r} could not be loaded: harness error: {got.error}"
+
+
+class AdapterSlot:
+    """One adapter of the run, constructed and described once, in a child process unless ``isolate`` is false.
+
+    Nothing is registered there, and a constructor that segfaults or hangs becomes this adapter's load error.
+    """
+
+    def __init__(self, spec: str, explicit_expectations: str | None, use_expectations: bool, *,
+                 isolate: bool = True, timeout: float = 60.0, memory_limit: int | None = None) -> None:
         self.spec = spec
         self.name = spec
         self.implementation: str | None = None
@@ -85,14 +133,11 @@ class AdapterSlot:
         self.load_error: str | None = None
         self.expectations: Expectations | None = None
         self.expectations_error: str | None = None
-        try:
-            adapter = load_adapter(spec)
-            info = adapter.info()
-            self.name, self.implementation, self.version = info.name, info.implementation, info.version
-        except AdapterLoadError as exc:
-            self.load_error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
-            self.load_error = f"adapter {spec!r} failed while describing itself: {type(exc).__name__}: {exc}"
+        described = describe_isolated(spec, timeout, memory_limit) if isolate else describe_adapter(spec)
+        if isinstance(described, str):
+            self.load_error = described
+        else:
+            self.name, self.implementation, self.version = described
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
         if use_expectations and path:
             try:
@@ -122,10 +167,16 @@ class UdcodecRun:
             explicit[adapter] = path
         self.codec = _codec_subject(opt)
         self.subject = "host" if self.codec is None else "codec"
+        self.isolate = not opt.udcodec_no_isolation
+        self.memory_limit = _memory_limit(opt.udcodec_memory_limit)
+        if self.isolate:
+            install_cleanup()
         hosts = opt.udcodec_adapter or (list(DEFAULT_HOSTS) if self.codec else [])
         # A host's expectations describe the host's divergences, not the codec's: codec runs use explicit ones only.
         use_defaults = not opt.udcodec_no_expectations and self.codec is None
-        self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit) for s in hosts]
+        load_timeout = opt.udcodec_timeout or self.profile.timeout
+        self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit, isolate=self.isolate,
+                                     timeout=load_timeout, memory_limit=self.memory_limit) for s in hosts]
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
@@ -228,6 +279,15 @@ class UdcodecRun:
         reason = self.record.exit_reason()
         if reason:
             reporter.write_line(reason)
+
+
+def _memory_limit(text: str | None) -> int | None:
+    if text is None:
+        return default_memory_limit()
+    try:
+        return parse_memory_limit(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--udcodec-memory-limit: {exc}") from exc
 
 
 def _codec_subject(opt: Any) -> CodecSubject | None:
@@ -353,15 +413,15 @@ class ClauseItem(pytest.Item):
                 return base
             per_peer = []
             for spec, name in peers:
-                got = execute(slot.spec, slot.name, clause, run.profile, isolate=not opt.udcodec_no_isolation,
-                              timeout=opt.udcodec_timeout, peer_spec=spec)
+                got = execute(slot.spec, slot.name, clause, run.profile, isolate=run.isolate,
+                              timeout=opt.udcodec_timeout, peer_spec=spec, memory_limit=run.memory_limit)
                 if got.outcome == Outcome.FAIL and not got.reproduction:
                     got.reproduction = rerun_command(slot.spec, clause, None, spec)
                 per_peer.append((name, got))
             result = merge(clause.id, slot.name, per_peer)
         else:
-            result = execute(slot.spec, slot.name, clause, run.profile, isolate=not opt.udcodec_no_isolation,
-                             timeout=opt.udcodec_timeout, codec=run.codec)
+            result = execute(slot.spec, slot.name, clause, run.profile, isolate=run.isolate,
+                             timeout=opt.udcodec_timeout, codec=run.codec, memory_limit=run.memory_limit)
         result.nodeid = self.nodeid
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
         if expected is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from udcodec.checks import CHECKS
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
+from udcodec.engine.isolation import parse_memory_limit
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
 #: The codec options of ``check-codec`` (namespace attribute -> plugin option).
@@ -36,6 +37,14 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _memory_limit(text: str) -> str:
+    try:
+        parse_memory_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options every run of checks takes (``run`` and ``check-codec``)."""
     add_spec_option(parser)
@@ -43,6 +52,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", default=[], metavar="GLOB", help="run only clause ids matching")
     parser.add_argument("--skip", action="append", default=[], metavar="GLOB", help="leave out clause ids matching")
     parser.add_argument("--timeout", type=_seconds, metavar="S", help="per-check timeout in seconds")
+    parser.add_argument("--memory-limit", type=_memory_limit, metavar="SIZE",
+                        help="memory each check's process may use, e.g. 4G, 512M; 0: no limit (default: 4 GiB, or 3/4"
+                             " of physical memory where that is less); a check exceeding it is 'resource'")
     parser.add_argument("--no-isolation", action="store_true", help="debug: run checks in-process")
     parser.add_argument("--strict", action="store_true", help="also fail on xpass and stale expectations")
     parser.add_argument("--report-json", metavar="PATH")
@@ -90,7 +102,8 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
     flags = {"--udcodec-no-expectations": getattr(args, "no_expectations", False), "--udcodec-strict": args.strict,
              "--udcodec-no-isolation": args.no_isolation}
     out += [flag for flag, on in flags.items() if on]
-    for option, value in (("--udcodec-timeout", args.timeout), ("--udcodec-report-json", args.report_json),
+    for option, value in (("--udcodec-timeout", args.timeout), ("--udcodec-memory-limit", args.memory_limit),
+                          ("--udcodec-report-json", args.report_json),
                           ("--udcodec-report-junit", args.report_junit),
                           ("--udcodec-report-markdown", args.report_markdown),
                           ("--udcodec-report-html", args.report_html),

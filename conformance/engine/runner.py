@@ -18,7 +18,7 @@ from udcodec.checks.api import (
 )
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
-from udcodec.engine.isolation import ChildStatus, Isolated, run_inline, run_isolated
+from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject
@@ -64,6 +64,8 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
             return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
             return Verdict(Outcome.NOT_APPLICABLE, str(exc), extra=extra)
+        except MemoryError:  # under the memory limit of run_isolated: the check asked for more than it may have
+            return Verdict(Outcome.RESOURCE, f"[{ref.name}] MemoryError\n{traceback.format_exc()}", extra=extra)
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
             if raised_by_harness(exc):
@@ -79,6 +81,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
 CHILD_OUTCOMES: dict[ChildStatus, Outcome] = {
     ChildStatus.CRASH: Outcome.CRASH,
     ChildStatus.HANG: Outcome.HANG,
+    ChildStatus.RESOURCE: Outcome.RESOURCE,
     ChildStatus.RAISED: Outcome.ERROR,  # run_clause catches what checks raise: this is the harness's own
 }
 
@@ -91,6 +94,12 @@ def outcome_of(got: Isolated) -> Outcome:
     return CHILD_OUTCOMES[got.status]
 
 
+def _out_of_memory(memory_limit: int | None) -> str:
+    if memory_limit:
+        return f"the check exceeded the memory limit of {format_bytes(memory_limit)}"
+    return "the check ran out of memory"
+
+
 def execute(
     adapter_spec: str,
     adapter_name: str,
@@ -101,16 +110,23 @@ def execute(
     timeout: float | None = None,
     codec: CodecSubject | None = None,
     peer_spec: str | None = None,
+    memory_limit: int | None = None,
 ) -> CheckResult:
-    """Run ``clause`` for one adapter (against ``peer_spec`` if pairwise); classify what happened."""
+    """Run ``clause`` for one adapter (against ``peer_spec`` if pairwise); classify what happened.
+
+    ``memory_limit`` (bytes; None or 0: none) caps the isolated child's memory.
+    """
     limit = timeout or clause.timeout or profile.timeout
     args = (adapter_spec, clause, profile, None, codec, peer_spec)
-    got = run_isolated(run_clause, args, timeout=limit) if isolate else run_inline(run_clause, args)
+    got = (run_isolated(run_clause, args, timeout=limit, memory_limit=memory_limit) if isolate
+           else run_inline(run_clause, args))
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=outcome_of(got), duration=got.duration,
                          level=clause.level, subject=clause.subject)
     if got.status is ChildStatus.OK:
         verdict: Verdict = got.value
         result.message = verdict.message
+        if verdict.outcome is Outcome.RESOURCE:
+            result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
         result.extra.update(verdict.extra)
@@ -124,6 +140,12 @@ def execute(
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail
         result.message = f"no result within {limit:g} s; the check was killed"
+        result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
+    elif got.status is ChildStatus.RESOURCE:
+        result.signal = got.signal
+        result.stderr_tail = got.stderr_tail or None
+        last = got.error.strip().splitlines()[-1] if got.error.strip() else "out of memory"
+        result.message = f"{_out_of_memory(memory_limit)}: {last}"
         result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
     else:
         result.message = f"harness error: {got.error}"

@@ -26,7 +26,7 @@ from typing import Any
 
 from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiate_adapter
 from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
-from udcodec.engine.isolation import ChildStatus, run_isolated
+from udcodec.engine.isolation import ChildStatus, install_cleanup, run_isolated
 
 #: Statuses that make the command fail (exit 1).
 FAILING = ("missing", "raised", "wrong", "crash", "hang")
@@ -486,6 +486,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
+    install_cleanup()  # an interrupted smoke test leaves no child behind
     report = smoke(args.adapter, args.timeout)
     unknown = report.unknown
     if unknown is not None:

@@ -34,6 +34,7 @@ COLOURS: dict[Outcome, str] = {
     Outcome.CRASH: "#8b1a1a",
     Outcome.HANG: "#d26a1f",
     Outcome.ERROR: "#4a4f57",
+    Outcome.RESOURCE: "#a0522d",  # the check exceeded a resource limit (memory)
 }
 #: Colour of an outcome missing from :data:`COLOURS` (a test keeps the table complete).
 FALLBACK_COLOUR = "#6c3483"

@@ -1,7 +1,7 @@
 """JUnit XML report: one ``<testsuite>`` per adapter, one ``<testcase>`` per (clause, adapter).
 
 Outcomes map the way pytest's junitxml plugin renders them: ``fail`` -> ``<failure>``,
-``crash``/``hang``/``error`` -> ``<error type=...>``, ``skip`` -> ``<skipped>``, ``n/a`` ->
+``crash``/``hang``/``resource``/``error`` -> ``<error type=...>``, ``skip`` -> ``<skipped>``, ``n/a`` ->
 ``<skipped type="n/a" message="n/a: reason">``, ``xfail`` -> ``<skipped type="xfail">``, ``xpass``
 -> a pass with a ``<system-out>`` note (a ``<failure>`` when ``strict``).
 """
@@ -89,7 +89,7 @@ def _testcase(parent: ET.Element, adapter: str, result: CheckResult, strict: boo
             type="fail",
         )
         return "failures"
-    if outcome in (Outcome.CRASH, Outcome.HANG, Outcome.ERROR):
+    if outcome in (Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR):
         message = result.message or outcome.value
         if outcome is Outcome.CRASH and result.signal:
             message = f"{result.signal}: {message}"

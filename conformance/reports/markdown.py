@@ -23,6 +23,7 @@ SYMBOLS: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "⚪",
     Outcome.CRASH: "💥",
     Outcome.HANG: "⏱",
+    Outcome.RESOURCE: "🚧",
     Outcome.ERROR: "🛑",
 }
 NOT_RUN = "—"

@@ -17,7 +17,7 @@ from udcodec.outcomes import UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
 from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
-#: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted``.
+#: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted`` and the outcome ``resource``.
 SCHEMA_VERSION = "1.3"
 #: The exit status of an interrupted run (pytest's ``ExitCode.INTERRUPTED``).
 INTERRUPTED_EXIT_STATUS = 2

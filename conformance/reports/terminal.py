@@ -20,6 +20,7 @@ WORDS: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "n/a",
     Outcome.CRASH: "CRASH",
     Outcome.HANG: "HANG",
+    Outcome.RESOURCE: "LIMIT",
     Outcome.ERROR: "ERROR",
 }
 NOT_RUN = "-"
@@ -32,6 +33,7 @@ COLORS: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "34",
     Outcome.CRASH: "1;41;97",
     Outcome.HANG: "1;31",
+    Outcome.RESOURCE: "1;31",
     Outcome.ERROR: "1;31",
 }
 GAP = "  "

@@ -2,7 +2,8 @@
 
 Layout 1.1 had no ``n/a`` outcome: a clause that does not apply was a ``skip`` whose ``extra``
 carried ``"not_applicable": true``. Upgraded to 1.2, it is ``n/a`` and its counts move with it.
-Layout 1.2 had no ``interrupted`` flag: its runs were not marked, so 1.3 reads them as not interrupted.
+Layout 1.2 had no ``interrupted`` flag (its runs were not marked, so 1.3 reads them as not
+interrupted) and no ``resource`` outcome (its counts gain ``resource: 0``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from udcodec.reports.model import OUTCOME_ORDER
 
 #: The ``extra`` key layout 1.1 marked a not-applicable skip with.
 LEGACY_NOT_APPLICABLE_KEY = "not_applicable"
-_SKIP, _NA = Outcome.SKIP.value, Outcome.NOT_APPLICABLE.value
+_SKIP, _NA, _RESOURCE = Outcome.SKIP.value, Outcome.NOT_APPLICABLE.value, Outcome.RESOURCE.value
 
 
 def _recount(counts: Any, moved: int) -> Any:
@@ -44,7 +45,20 @@ def _from_1_1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _with_resource(counts: Any) -> Any:
+    if not isinstance(counts, dict):
+        return counts  # left for validation to name
+    counts = {_RESOURCE: 0, **counts}
+    return {o.value: counts[o.value] for o in OUTCOME_ORDER if o.value in counts}
+
+
 def _from_1_2(data: dict[str, Any]) -> dict[str, Any]:
+    summary = data.get("summary")
+    if isinstance(summary, dict):
+        if isinstance(summary.get("by_adapter"), dict):
+            for adapter, counts in summary["by_adapter"].items():
+                summary["by_adapter"][adapter] = _with_resource(counts)
+        summary["total"] = _with_resource(summary.get("total"))
     data.setdefault("interrupted", False)
     data["schema_version"] = "1.3"
     return data

@@ -1,4 +1,5 @@
-"""run_isolated: values come back, and crashes, hangs, exits and exceptions are told apart."""
+"""run_isolated: values come back; crashes, hangs, exits, exceptions and the memory limit are told apart; nothing
+the child starts outlives the call."""
 
 from __future__ import annotations
 
@@ -6,18 +7,33 @@ import ctypes
 import io
 import os
 import sys
+import tempfile
+import threading
 import time
+from pathlib import Path
 
 import pytest
+from proctable import alive, wait_until
 from udcodec.engine.isolation import (
     STDERR_TAIL_BYTES,
     ChildStatus,
     Isolated,
+    cleanup_children,
+    default_memory_limit,
+    format_bytes,
+    live_children,
+    parse_memory_limit,
     run_inline,
     run_isolated,
 )
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="isolation forks")
+TESTS_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _broken_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(TESTS_DIR))  # broken.processes, in the children too
 
 
 def _add(a: int, b: int) -> dict[str, object]:
@@ -177,3 +193,156 @@ def test_printed_lines_reach_the_tail_without_a_flush(monkeypatch: pytest.Monkey
     got = run_isolated(_python_stderr_unflushed_then_crash, timeout=30)
     assert (got.status, got.signal) == (ChildStatus.CRASH, "SIGSEGV")
     assert "said through sys.stderr, no flush" in got.stderr_tail
+
+
+# -- nothing outlives the call ------------------------------------------------------------------
+
+
+def _grandchild_holds_the_pipe() -> int:
+    pid = os.fork()
+    if pid == 0:  # inherits every fd of the child, the result pipe's write end included
+        time.sleep(60)
+        os._exit(0)
+    return pid
+
+
+def _spawn(count: int) -> list[int]:
+    from broken.processes import spawn_sleepers
+
+    return spawn_sleepers(count, interpreter=False)
+
+
+def _spawn_then_die(count: int, wfd: int) -> None:
+    os.write(wfd, repr(_spawn(count)).encode())
+    os._exit(5)
+
+
+def test_a_grandchild_holding_the_result_pipe_does_not_turn_a_pass_into_a_hang() -> None:
+    start = time.monotonic()
+    got = run_isolated(_grandchild_holds_the_pipe, timeout=20)
+    assert got.status is ChildStatus.OK, got.error
+    assert time.monotonic() - start < 5
+    assert wait_until(lambda: not alive(got.value), 5)  # killed with the child's process group
+
+
+def test_children_and_a_daemon_of_the_check_are_killed_when_it_ends() -> None:
+    got = run_isolated(_spawn, (50,), timeout=60)
+    assert got.status is ChildStatus.OK, got.error
+    assert len(got.value) == 51  # the daemon's last
+    assert wait_until(lambda: not any(alive(pid) for pid in got.value), 5), [p for p in got.value if alive(p)]
+    assert live_children() == []
+
+
+def _leave_the_group() -> list[int]:
+    """A child in a new session, and a daemon that double-forks into a new session."""
+    import subprocess
+
+    pids = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True).pid]
+    rfd, wfd = os.pipe()
+    if os.fork() == 0:
+        os.setsid()
+        daemon = os.fork()
+        if daemon == 0:
+            time.sleep(600)
+            os._exit(0)
+        os.write(wfd, daemon.to_bytes(8, "little"))
+        os._exit(0)
+    pids.append(int.from_bytes(os.read(rfd, 8), "little"))
+    return pids
+
+
+def test_children_that_left_the_process_group_are_killed_too() -> None:
+    got = run_isolated(_leave_the_group, timeout=60)
+    assert got.status is ChildStatus.OK, got.error
+    assert wait_until(lambda: not any(alive(pid) for pid in got.value), 5), [p for p in got.value if alive(p)]
+
+
+def test_children_of_a_check_that_crashed_do_not_keep_the_parent_waiting() -> None:
+    rfd, wfd = os.pipe()
+    start = time.monotonic()
+    got = run_isolated(_spawn_then_die, (3, wfd), timeout=30)
+    os.close(wfd)
+    pids = eval(os.read(rfd, 1000))  # noqa: S307 - a list of ints this test wrote
+    os.close(rfd)
+    assert (got.status, got.exitcode) == (ChildStatus.CRASH, 5)
+    assert time.monotonic() - start < 5
+    assert len(pids) == 4 and wait_until(lambda: not any(alive(pid) for pid in pids), 5)
+
+
+def test_cleanup_children_kills_a_running_check_and_removes_its_stderr_file(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    results: list[Isolated] = []
+    thread = threading.Thread(target=lambda: results.append(run_isolated(_sleep, (60,), timeout=60)))
+    thread.start()
+    assert wait_until(lambda: bool(live_children()) and any(tmp_path.glob("udcodec-stderr-*")), 10)
+    (pid,) = live_children()
+    assert alive(pid) and os.getpgid(pid) == pid  # the leader of its own group
+    cleanup_children()
+    thread.join(10)
+    assert not thread.is_alive() and results and results[0].status is not ChildStatus.OK
+    assert not alive(pid) and live_children() == []
+    assert not list(tmp_path.glob("udcodec-stderr-*"))
+
+
+# -- the memory limit ---------------------------------------------------------------------------
+
+
+def _data_size() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmData:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmData")
+
+
+def _hog(total: int) -> int:
+    from broken.processes import hog_memory
+
+    return hog_memory(total, 64 << 20)
+
+
+def _says_out_of_memory_and_dies() -> None:
+    os.write(2, b"fatal: Cannot allocate memory\n")
+    os.abort()
+
+
+def test_a_check_over_the_memory_limit_is_resource_and_under_it_passes() -> None:
+    limit = _data_size() + (512 << 20)
+    over = run_isolated(_hog, (2 << 30,), timeout=60, memory_limit=limit)
+    assert over.status is ChildStatus.RESOURCE
+    assert "MemoryError" in over.error
+    under = run_isolated(_hog, (128 << 20,), timeout=60, memory_limit=limit)
+    assert (under.status, under.value) == (ChildStatus.OK, 128 << 20)
+
+
+def test_dying_of_the_memory_limit_is_resource_only_under_a_limit() -> None:
+    limited = run_isolated(_says_out_of_memory_and_dies, timeout=30, memory_limit=_data_size() + (512 << 20))
+    assert (limited.status, limited.signal) == (ChildStatus.RESOURCE, "SIGABRT")
+    unlimited = run_isolated(_says_out_of_memory_and_dies, timeout=30)
+    assert (unlimited.status, unlimited.signal) == (ChildStatus.CRASH, "SIGABRT")
+
+
+def test_every_child_status_but_ok_has_an_outcome() -> None:
+    from udcodec.engine.runner import CHILD_OUTCOMES
+    from udcodec.outcomes import Outcome
+
+    assert set(CHILD_OUTCOMES) == set(ChildStatus) - {ChildStatus.OK}
+    assert CHILD_OUTCOMES[ChildStatus.RESOURCE] is Outcome.RESOURCE
+
+
+@pytest.mark.parametrize(("text", "size"), [("4G", 4 << 30), ("512M", 512 << 20), ("1.5GiB", 3 << 29), ("2048", 2048),
+                                            ("64k", 64 << 10), ("0", None), ("none", None)])
+def test_memory_limits_parse(text: str, size: int | None) -> None:
+    assert parse_memory_limit(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "G", "four", "-1G", "nan", "inf", "4X"])
+def test_bad_memory_limits_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="memory"):
+        parse_memory_limit(text)
+
+
+def test_the_default_memory_limit_is_generous() -> None:
+    assert 1 << 30 <= default_memory_limit() <= 4 << 30
+    assert format_bytes(4 << 30) == "4 GiB" and format_bytes(None) == "none"

@@ -138,3 +138,14 @@ def record() -> RunRecord:
 @pytest.fixture
 def strict_record() -> RunRecord:
     return make_record(strict=True)
+
+
+@pytest.fixture
+def every_outcome_record() -> RunRecord:
+    """:func:`make_record` with one more outcome: a passing result turned ``resource``, so every outcome occurs."""
+    record = make_record()
+    missing = [o for o in Outcome if o not in {Outcome(r.outcome) for r in record.results}]
+    passing = [r for r in record.results if r.outcome is Outcome.PASS]
+    for result, outcome in zip(passing, missing, strict=False):
+        result.outcome, result.message = outcome, f"{outcome.value}: turned from a pass"
+    return record

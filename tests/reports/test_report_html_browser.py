@@ -82,7 +82,8 @@ def _errors(driver: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow  # starts a browser
-def test_the_report_in_a_browser(browser: Any, record: RunRecord, tmp_path: Path) -> None:
+def test_the_report_in_a_browser(browser: Any, every_outcome_record: RunRecord, tmp_path: Path) -> None:
+    record = every_outcome_record
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.wait import WebDriverWait

@@ -24,10 +24,10 @@ def test_header(record: RunRecord) -> None:
 
 def test_counts_table(record: RunRecord) -> None:
     text = render_markdown(record)
-    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0", "0"]
-    assert _row(text, "`blosc2`")[2:] == ["1"] * 9
+    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
+    assert _row(text, "`blosc2`")[2:] == ["1"] * 8 + ["0", "1"]  # every outcome but resource
     assert _row(text, "Adapter")[2:] == ["✅ pass", "❌ fail", "⚠️ xfail", "❗ xpass", "⏭ skip", "⚪ n/a", "💥 crash",
-                                          "⏱ hang", "🛑 error"]
+                                          "⏱ hang", "🚧 resource", "🛑 error"]
     assert "not loaded" in _row(text, "`port`")[1]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 from udcodec import cli
 from udcodec.outcomes import PYTEST_OUTCOMES, CheckResult, Outcome
-from udcodec.reports import RunRecord, load_schema, read_json, write_json
+from udcodec.reports import RunRecord, load_schema, read_json, validate_report, write_json
 from udcodec.reports.certificate import clause_status
 from udcodec.reports.json_report import load_named_schema
 from udcodec.reports.markdown import SYMBOLS
@@ -24,7 +25,7 @@ def test_every_outcome_maps_to_a_pytest_outcome() -> None:
     assert {o: o.pytest_outcome for o in Outcome} == {
         Outcome.PASS: "passed", Outcome.FAIL: "failed", Outcome.XFAIL: "skipped", Outcome.XPASS: "passed",
         Outcome.SKIP: "skipped", Outcome.NOT_APPLICABLE: "skipped", Outcome.CRASH: "failed",
-        Outcome.HANG: "failed", Outcome.ERROR: "failed",
+        Outcome.HANG: "failed", Outcome.RESOURCE: "failed", Outcome.ERROR: "failed",
     }  # fmt: skip
 
 
@@ -59,7 +60,7 @@ NA = ("REG-OLD-001", "blosc2")  # the n/a result of the shared record
 
 
 def _as_layout_1_1(current: dict[str, Any]) -> dict[str, Any]:
-    """What the 1.1 harness wrote for the same run: n/a as a flagged skip, no n/a counts."""
+    """What the 1.1 harness wrote for the same run: n/a as a flagged skip, no n/a or resource counts."""
     old = copy.deepcopy(current)
     old["schema_version"] = "1.1"
     for result in old["results"]:
@@ -68,6 +69,7 @@ def _as_layout_1_1(current: dict[str, Any]) -> dict[str, Any]:
             result["extra"]["not_applicable"] = True
     for counts in [*old["summary"]["by_adapter"].values(), old["summary"]["total"]]:
         counts["skip"] += counts.pop("n/a")
+        assert counts.pop("resource") == 0
     return old
 
 
@@ -108,3 +110,47 @@ def test_udcodec_matrix_merges_a_1_1_report_as_n_a(record: RunRecord, tmp_path: 
     assert row.split(" | ")[3:] == ["—", "⚪", "—", "⚪ |"]
     both = "python-blosc2 3.0.0, python-blosc2 4.14.1"
     assert f"| `REG-OLD-001` | MUST | {both} | ⚪ n/a | clause applies to python-blosc2 <3 only |" in text
+
+
+# -- resource (layout 1.3) ----------------------------------------------------------------------
+
+
+def _with_resource(record: RunRecord) -> RunRecord:
+    out = copy.deepcopy(record)
+    out.results.append(CheckResult("THREAD-001", "port", Outcome.RESOURCE, level="MUST", stderr_tail="MemoryError",
+                                   message="the check ran out of memory under the 4 GiB limit"))
+    return out
+
+
+def test_resource_is_an_error_in_junit_and_fails_the_run(record: RunRecord) -> None:
+    from udcodec.reports import render_junit
+    from udcodec.reports.model import is_unexpected
+
+    root = ET.fromstring(render_junit(_with_resource(record)))
+    case = next(c for c in root.iter("testcase") if (c.get("name"), c.get("classname")) == ("THREAD-001", "udcodec.port"))
+    error = case.find("error")
+    assert error is not None and error.get("type") == "resource" and case.find("failure") is None
+    assert "4 GiB limit" in (error.get("message") or "")
+    assert is_unexpected(Outcome.RESOURCE) and Outcome.RESOURCE.pytest_outcome == "failed"
+
+
+def test_resource_is_counted_and_round_trips(record: RunRecord, tmp_path: Path) -> None:
+    with_resource = _with_resource(record)
+    assert with_resource.summary()["port"]["resource"] == 1
+    read = read_json(write_json(with_resource, tmp_path / "r.json"))
+    assert read.matrix()[("THREAD-001", "port")].outcome is Outcome.RESOURCE
+    assert clause_status(CheckResult("C-X", "a", Outcome.RESOURCE)) == "resource"
+
+
+def test_a_1_2_report_gains_resource_counts(record: RunRecord, tmp_path: Path) -> None:
+    current = record.to_json()
+    old = copy.deepcopy(current)
+    old["schema_version"] = "1.2"
+    for counts in [*old["summary"]["by_adapter"].values(), old["summary"]["total"]]:
+        assert counts.pop("resource") == 0
+    with pytest.raises(Exception, match="resource"):
+        validate_report(dict(old, schema_version="1.3"))  # the counts lack resource: not a 1.3 report
+    assert upgrade(old) == current and "resource" not in old["summary"]["total"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert read_json(path).summary() == record.summary()

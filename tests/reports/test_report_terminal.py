@@ -67,7 +67,7 @@ def test_60_clauses_3_adapters_fit_in_100_columns() -> None:
     totals = [ln for ln in lines[63:] if not ln.startswith(" ")]
     assert [t.split()[0] for t in totals] == ["reference", "blosc2-3.x", "a-very-long-adapter-name"]
     assert all("60 results:" in t for t in totals)
-    assert "7 hang, 6 error" in lines[-1]  # 60 clauses over 9 outcomes
+    assert "6 hang, 6 resource, 6 error" in lines[-1]  # 60 clauses over 10 outcomes
 
 
 def test_narrow_and_wide_widths_and_words(record: RunRecord) -> None:
