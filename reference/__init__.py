@@ -15,7 +15,7 @@ the caller's thread.
 from udcodec import __version__ as __version__  # the reference is versioned with the harness
 
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
-from .frame import FrameFormatError
+from .frame import ChunkCodecError, ChunkFormatError, FormatError, FrameFormatError
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
 from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
@@ -27,6 +27,9 @@ __all__ = [
     "Codec",
     "DParams",
     "Filter",
+    "ChunkCodecError",
+    "ChunkFormatError",
+    "FormatError",
     "FrameFormatError",
     "MAX_CODEC_NAME_LEN",
     "SChunk",

@@ -65,8 +65,25 @@ SPECIAL_OFFSETS = (cf.SPECIAL_ZERO, cf.SPECIAL_NAN, cf.SPECIAL_UNINIT)
 EMPTY_METALAYERS = bytes([0x93, 0xCD]) + struct.pack(">H", 7) + bytes([0xDE, 0, 0, 0xDC, 0, 0])
 
 
-class FrameFormatError(ValueError):
+class FormatError(ValueError):
+    """Corrupt or unreadable persisted input: the one error family of opening a frame and reading its chunks."""
+
+
+class FrameFormatError(FormatError):
     """The file is not a Blosc2 frame the reference can read (the message names the path)."""
+
+
+class ChunkFormatError(FormatError):
+    """A stored chunk of an opened frame cannot be decoded; names the file, the chunk index and its byte offset."""
+
+    def __init__(self, path: str, index: int, offset: int | None, problem: str) -> None:
+        where = f"at byte {offset}" if offset is not None else "special or in its own file"
+        super().__init__(f"{path!r}: chunk {index} ({where}): {problem}")
+        self.path, self.index, self.offset = path, index, offset
+
+
+class ChunkCodecError(ChunkFormatError, RuntimeError):
+    """A chunk's codec is not registered or its decoder failed; also a ``RuntimeError``, as before."""
 
 
 @dataclass(frozen=True)

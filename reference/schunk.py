@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import struct
+import zlib
 from typing import Any
 
 import numpy as np
@@ -80,8 +82,11 @@ class SChunk:
         self._kept = _frame.NEW  # metalayers/trailer of a frame written elsewhere, kept when appending
         self._variable = False  # opened a frame of variable-size chunks (read-only for the reference)
         self._closed = False
+        self._read_from: list[int | None] | None = None  # file byte offset of each chunk read at open
         if _opened is not None:
             info, chunks = _opened
+            self._read_from = [info.header_len + off if self._contiguous and off >= 0 else None
+                               for off in info.offsets]
             self._kept = info.kept
             self._variable = info.chunksize == 0 and bool(chunks)
             for c in chunks:
@@ -285,8 +290,12 @@ class SChunk:
         return self._chunks[self._index(nchunk)]
 
     def decompress_chunk(self, nchunk: int, dst: Any = None) -> bytes | None:
-        """Decompress chunk ``nchunk``; into ``dst`` (writable buffer, returns None) if given."""
-        data = cf.decompress_chunk(self._chunks[self._index(nchunk)], self)
+        """Decompress chunk ``nchunk``; into ``dst`` (writable buffer, returns None) if given.
+
+        A chunk of an opened frame that cannot be decoded raises :class:`ChunkFormatError`.
+        """
+        index = self._index(nchunk)
+        data = self._decode(index)
         if dst is None:
             return data
         out = np.frombuffer(memoryview(dst).cast("B"), dtype=np.uint8)
@@ -294,6 +303,18 @@ class SChunk:
             raise ValueError(f"dst has {out.size} bytes, chunk {nchunk} needs {len(data)}")
         out[:len(data)] = np.frombuffer(data, dtype=np.uint8)
         return None
+
+    def _decode(self, index: int) -> bytes:
+        if self._read_from is None or index >= len(self._read_from):
+            return cf.decompress_chunk(self._chunks[index], self)
+        try:
+            return cf.decompress_chunk(self._chunks[index], self)
+        except _frame.FormatError:
+            raise
+        except (ValueError, RuntimeError, zlib.error, struct.error, IndexError, OverflowError) as exc:
+            kind = _frame.ChunkCodecError if isinstance(exc, RuntimeError) else _frame.ChunkFormatError
+            offset = self._read_from[index]
+            raise kind(str(self._urlpath), index, offset, f"{type(exc).__name__}: {exc}") from exc
 
     def get_slice(self, start: int = 0, stop: int | None = None, out: Any = None) -> bytes | None:
         """Items ``[start, stop)`` (of ``typesize`` bytes) as bytes, or into ``out`` (returns None)."""
@@ -309,7 +330,7 @@ class SChunk:
             pos = hi
             if hi <= b0 or lo >= b1:
                 continue
-            data = cf.decompress_chunk(self._chunks[i], self)
+            data = self._decode(i)
             parts.append(data[max(b0 - lo, 0):min(b1, hi) - lo])
         result = b"".join(parts)
         if out is None:
@@ -357,7 +378,8 @@ def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc
          dparams: DParams | dict[str, Any] | None = None) -> SChunk:
     """Open a persisted SChunk: a contiguous frame file or a sparse frame directory.
 
-    ``mode``: 'r' read-only, 'a' append.  Malformed frames raise :class:`FrameFormatError`.
+    ``mode``: 'r' read-only, 'a' append.  A malformed frame raises :class:`FrameFormatError`, a chunk
+    that cannot be decoded :class:`ChunkFormatError` when read: both are :class:`FormatError` (a ``ValueError``).
     """
     if mode not in ("r", "a"):
         raise ValueError(f"open() mode must be 'r' or 'a', got {mode!r}")
@@ -366,10 +388,18 @@ def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc
         raise FileNotFoundError(f"no such frame: {path!r}")
     contiguous = not os.path.isdir(path)
     info, chunks = _frame.read_frame(path) if contiguous else _sframe.read_sframe(path)
-    cp = as_cparams(cparams, info.cparams)
-    dp = as_dparams(dparams, DParams(nthreads=info.dthreads))
-    return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, contiguous=contiguous, mode=mode,
-                  _opened=(info, chunks))
+    try:
+        cp = as_cparams(cparams, info.cparams)
+        dp = as_dparams(dparams, DParams(nthreads=info.dthreads))
+        return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, contiguous=contiguous,
+                      mode=mode, _opened=(info, chunks))
+    except _frame.FormatError:
+        raise
+    except (ValueError, NotImplementedError) as exc:  # header fields the parameters or the super-chunk reject
+        if cparams is not None or dparams is not None:
+            raise  # the caller's own parameters may be what is rejected
+        raise _frame.FrameFormatError(f"{path!r}: the frame header holds parameters the reference rejects: "
+                                      f"{type(exc).__name__}: {exc}") from exc
 
 
 def remove_urlpath(path: str | os.PathLike[str] | None) -> None:
