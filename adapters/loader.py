@@ -57,12 +57,12 @@ def check_adapter_spec(spec: str) -> None:
         raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
     module_name = _target(spec).partition(":")[0]
     try:
-        found = importlib.util.find_spec(module_name)
+        exists = importlib.util.find_spec(module_name) is not None
     except ImportError as exc:  # a package above it is missing (unknown), or fails to import (a load error later)
-        found = None if _not_found(module_name, exc) else True
+        exists = not _not_found(module_name, exc)
     except ValueError:
-        found = True
-    if found is None:
+        exists = True
+    if not exists:
         raise UnknownAdapter(spec, f"importing {module_name!r} failed: no module named {module_name!r}")
 
 
