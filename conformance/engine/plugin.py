@@ -270,7 +270,6 @@ class UdcodecRun:
         for path in self.written:
             tr.write_line(f"udcodec: report written to {path}")
 
-
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """After pytest's ``N failed, M passed`` line: why the run exits 0 anyway, when it does."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
