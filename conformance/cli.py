@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     args.argv = argv
-    if hasattr(args, "spec"):  # a command that reads the contract: validate it against the checks before anything runs
+    if hasattr(args, "spec"):  # a command that reads the contract: validated against the checks here, once, before it runs
         from udcodec.checks import CHECKS
 
         contract_or_exit(args.spec, checks=CHECKS)

@@ -25,9 +25,8 @@ def add_parsers(sub: Any) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """List the clauses; the contract is validated against the checks first (an unknown check exits 2)."""
-    from udcodec.checks import CHECKS
 
-    contract = contract_or_exit(args.spec, checks=CHECKS)
+    contract = contract_or_exit(args.spec)
     problems = 0
     rows: list[dict[str, Any]] = []
     for clause in contract:
@@ -52,7 +51,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from udcodec.checks import CHECKS
     from udcodec.expectations.model import load_expectations
 
-    contract = contract_or_exit(args.spec, checks=CHECKS)
+    contract = contract_or_exit(args.spec)
     try:
         clause = contract.get(args.clause)
     except KeyError:

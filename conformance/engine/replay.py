@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from udcodec.checks import CHECKS
 from udcodec.contract import add_spec_option, contract_or_exit
 
 
@@ -38,7 +37,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from udcodec.outcomes import Outcome
     from udcodec.profiles import get_profile
 
-    contract = contract_or_exit(args.spec, checks=CHECKS)
+    contract = contract_or_exit(args.spec)
     try:
         clause = contract.get(args.clause)
         payload = json.loads(args.example)

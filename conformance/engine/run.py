@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec.checks import CHECKS
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.engine.isolation import parse_memory_limit
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
@@ -159,7 +158,7 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
     codes above."""
     import pytest
 
-    contract = contract_or_exit(args.spec, checks=CHECKS)  # fail early, with a clear message, on a bad spec
+    contract = contract_or_exit(args.spec)  # validated against the checks by cli.main (and by the plugin)
     problems = usage_problems(args, adapters, contract)
     if problems:
         for problem in problems:

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from udcodec.adapters.loader import expectations_path
-from udcodec.checks import CHECKS
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.expectations.edit import edit_text, new_file_text, write_checked
 from udcodec.expectations.model import (
@@ -297,4 +296,4 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    return update(args, contract_or_exit(args.spec, checks=CHECKS))
+    return update(args, contract_or_exit(args.spec))
