@@ -183,8 +183,13 @@ def render_matrix_html(records: list[tuple[str, RunRecord]], problems: Sequence[
 def write_matrix(paths: Sequence[str | Path], out: str | Path | None, html: str | Path | None = None) -> int:
     """Merge ``paths`` into ``out`` (Markdown) and ``html``, each written atomically; Markdown goes to stdout
     when neither is given. 1 if a report is unreadable, its run failed or was interrupted, or an output
-    cannot be written."""
+    cannot be written. With no usable report at all, nothing is written: each problem is one line on stderr,
+    and 2."""
     records, problems = load_reports(paths)
+    if not records:
+        for problem in problems:
+            print(f"udcodec matrix: {problem}", file=sys.stderr)
+        return 2
     markdown = printable(render_matrix_markdown(records, problems))
     if out is None and html is None:
         print(markdown, end="")
@@ -206,7 +211,11 @@ def write_matrix(paths: Sequence[str | Path], out: str | Path | None, html: str 
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    matrix = sub.add_parser("matrix", help="merge JSON reports into one clause x implementation Markdown table")
+    matrix = sub.add_parser(
+        "matrix", help="merge JSON reports into one clause x implementation Markdown table",
+        description="Merge udcodec JSON reports into one Markdown table. Every file must validate as a report: "
+                    "one that does not is named on stderr and in the table. Exit 0 if every run passed, 1 if a "
+                    "run failed or some file is unusable, 2 (nothing written) if no file is a usable report.")
     matrix.add_argument("reports", nargs="+", metavar="JSON")
     matrix.add_argument("-o", "--output", metavar="PATH", help="Markdown file (default: stdout, unless --html)")
     matrix.add_argument("--html", metavar="OUT", help="also (or only) write a self-contained HTML page")

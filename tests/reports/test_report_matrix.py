@@ -111,3 +111,18 @@ def test_command_writes_the_table_and_reports_problems(
     assert "junk.json: not a udcodec 1.3 JSON report: $.schema_version" in err
     text = out.read_text("utf-8")  # still written, with the problems in it
     assert "absent.json: cannot be read" in text and "python-blosc2 4.14.1" in text
+
+
+@pytest.mark.parametrize("content", ["{}", "[1]", '{"schema_version": "1.2"}', "not json", '{"a": 1}'])
+def test_no_usable_report_writes_nothing_and_exits_2(
+    content: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x.json").write_text(content, encoding="utf-8")
+    out = tmp_path / "matrix.md"
+    assert cli.main(["matrix", str(tmp_path / "x.json"), str(tmp_path / "absent.json"), "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert not out.exists() and captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"udcodec matrix: {tmp_path / 'x.json'}: not a udcodec")
+    assert lines[1].startswith(f"udcodec matrix: {tmp_path / 'absent.json'}: cannot be read")
