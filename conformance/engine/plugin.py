@@ -45,6 +45,8 @@ PYTEST_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--udcodec-encoder
                         "plugin": "--udcodec-plugin", "id": "--udcodec-codec-id", "meta": "--udcodec-codec-meta",
                         "version": "--udcodec-codec-version"}
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
+#: The one result of an adapter that failed to load; none of its clauses run.
+ADAPTER_LOAD_CLAUSE = "ADAPTER-LOAD"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -375,10 +377,13 @@ class SpecFile(pytest.File):
             if Path(clause.file).resolve() != self.path.resolve() or not run.selected(clause):
                 continue
             for slot in run.adapters:
-                yield ClauseItem.from_parent(self, name=f"{clause.id}[{slot.name}]", clause=clause, slot=slot)
+                if not slot.load_error:
+                    yield ClauseItem.from_parent(self, name=f"{clause.id}[{slot.name}]", clause=clause, slot=slot)
         if not run.expectation_errors_collected:  # once per session, whichever spec file comes first
             run.expectation_errors_collected = True
             for slot in run.adapters:
+                if slot.load_error:
+                    yield AdapterLoadItem.from_parent(self, name=f"{ADAPTER_LOAD_CLAUSE}[{slot.name}]", slot=slot)
                 if slot.expectations_error:
                     yield ExpectationsItem.from_parent(self, name=f"{EXPECTATIONS_CLAUSE}[{slot.name}]", slot=slot)
 
@@ -458,6 +463,17 @@ class ExpectationsItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, self.name
+
+
+class AdapterLoadItem(ExpectationsItem):
+    """Reports an adapter that failed to load, once: its clauses are not run (absent from the report)."""
+
+    def runtest(self) -> None:
+        run = _run(self.config)
+        selected = sum(1 for clause in run.contract if run.selected(clause)) if run else 0
+        self.result = CheckResult(clause=ADAPTER_LOAD_CLAUSE, adapter=self.slot.name, outcome=Outcome.ERROR,
+                                  message=f"{self.slot.load_error} ({selected} selected clause(s) not run)",
+                                  nodeid=self.nodeid, subject=run.subject if run else "host")
 
 
 def _longrepr(result: CheckResult) -> str:
