@@ -171,6 +171,25 @@ def _unbuildable(node: yaml.Node | None, path: str = "") -> tuple[str, int | Non
     return "<yaml>", None
 
 
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The 1-based line and a one-line description of a YAML syntax error.
+
+    An unclosed quote or flow collection is reported where it opens (``context_mark``): the
+    ``problem_mark`` is wherever the scanner gave up, often lines later. A block context's mark is
+    only where the enclosing mapping starts, so there the problem's own line is the useful one.
+    """
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    problem, problem_mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
+    use_context = context_mark is not None and not (context or "").startswith("while parsing a block")
+    mark = context_mark if use_context else problem_mark
+    if problem is None:
+        return (mark.line + 1 if mark else None), " ".join(str(exc).split())
+    text = f"{context} (line {context_mark.line + 1}): {problem}" if context and context_mark else problem
+    if problem_mark is not None and mark is not problem_mark:
+        text += f" (line {problem_mark.line + 1})"
+    return (mark.line + 1 if mark else None), text
+
+
 def load_validated_yaml(
     path: Path, schema: Mapping[str, Any], error: type[SpecError] = SpecError
 ) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -187,8 +206,8 @@ def load_validated_yaml(
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise error(name, mark.line + 1 if mark else None, "<yaml>", str(exc).replace("\n", " ")) from exc
+        line, problem = yaml_problem(exc)
+        raise error(name, line, "<yaml>", problem) from exc
     except ValueError as exc:  # a scalar YAML resolves but cannot build, e.g. the date 2027-13-01
         where, line = _unbuildable(yaml.compose(text))
         raise error(name, line, where, f"cannot be read: {exc}") from exc

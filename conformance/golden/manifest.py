@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 import jsonschema
 import yaml
 from udcodec.adapters.protocol import Adapter, Callback, CParams
-from udcodec.contract import bundled_schema, yaml_lines
+from udcodec.contract import bundled_schema, yaml_lines, yaml_problem
 
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
@@ -310,10 +310,11 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
     try:
         node = yaml.compose(text, Loader=_LOADER)
         data = yaml.SafeLoader("").construct_document(node) if node is not None else None
-    except (yaml.YAMLError, ValueError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = str(exc).replace("\n", " ")
-        raise GoldenError(name, mark.line + 1 if mark else None, "<manifest>", "<yaml>", problem) from exc
+    except yaml.YAMLError as exc:
+        line, problem = yaml_problem(exc)
+        raise GoldenError(name, line, "<manifest>", "<yaml>", problem) from exc
+    except ValueError as exc:  # a scalar that resolves but cannot build
+        raise GoldenError(name, None, "<manifest>", "<yaml>", " ".join(str(exc).split())) from exc
     lines = dict(yaml_lines(node)) if node is not None else {}
     violation = _first_violation(name, data, lines)
     if violation is not None:

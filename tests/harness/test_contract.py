@@ -138,10 +138,24 @@ def test_a_wellformed_minimal_spec_loads(tmp_path: Path) -> None:
     [
         pytest.param(
             "family: fam\ntitle: [unclosed\nclauses: []\n",
-            3,
+            2,
             "<yaml>",
             "expected",
             id="yaml-syntax",
+        ),
+        pytest.param(
+            'family: fam\ntitle: "unclosed\nclauses: []\nx: 1\n',
+            2,
+            "<yaml>",
+            "quoted scalar (line 2): found unexpected end of stream (line 5)",
+            id="yaml-unclosed-quote",
+        ),
+        pytest.param(
+            "family: fam\n  title: x\nclauses: []\n",
+            2,
+            "<yaml>",
+            "mapping values are not allowed here",
+            id="yaml-bad-indent",
         ),
         pytest.param("", 1, "<document>", "empty", id="empty-file"),
         pytest.param(

@@ -129,7 +129,7 @@ def test_expectations_error_is_a_spec_error() -> None:
             "2027 is not a date",
             id="expires-a-number",
         ),
-        pytest.param("adapter: [x\n", 2, "<yaml>", "", id="yaml-syntax"),
+        pytest.param("adapter: [x\n", 1, "<yaml>", "flow sequence (line 1)", id="yaml-syntax"),  # where the [ opens
         pytest.param("", 1, "<document>", "empty", id="empty"),
     ],
 )
