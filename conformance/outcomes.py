@@ -44,6 +44,9 @@ PYTEST_OUTCOMES: dict[Outcome, PytestOutcome] = {
 
 #: Outcomes that make ``udcodec run`` exit non-zero.
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
+#: What an expectations entry turns into ``xfail``: the clause's implementation was judged and did not
+#: keep it (a check error is the harness's, never expected).
+EXPECTABLE = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE})
 #: Outcomes that make ``udcodec run --strict`` exit non-zero as well.
 UNEXPECTED_STRICT = UNEXPECTED | {Outcome.XPASS}
 

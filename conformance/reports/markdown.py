@@ -233,6 +233,24 @@ def _stale(record: RunRecord) -> list[str]:
     return lines
 
 
+def _throughput(record: RunRecord) -> list[str]:
+    """``check-codec --bench`` figures: the codec beside builtin codecs on each host."""
+    figures = [f for f in (record.codec or {}).get("throughput") or [] if isinstance(f, dict)]
+    if not figures:
+        return []
+    lines = ["### Throughput", "", "MB/s of uncompressed data, best of 3.", "",
+             "| Host | Codec | Compress MB/s | Decompress MB/s | Ratio |", "|---|---|--:|--:|--:|"]
+    for f in figures:
+        if f.get("error"):
+            lines.append(f"| {cell(str(f.get('host')))} | {cell(str(f.get('codec')))} | | | "
+                         f"not measured: {cell(str(f['error']))} |")
+        else:
+            lines.append(f"| {cell(str(f.get('host')))} | {cell(str(f.get('codec')))} | "
+                         f"{float(f.get('compress_mbs') or 0):.1f} | {float(f.get('decompress_mbs') or 0):.1f} | "
+                         f"{float(f.get('ratio') or 0):.2f} |")
+    return [*lines, ""]
+
+
 def render_markdown(record: RunRecord) -> str:
     """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale.
 
@@ -244,6 +262,7 @@ def render_markdown(record: RunRecord) -> str:
         + _counts_table(record)
         + _matrix(record)
         + render_identity_markdown(record)
+        + _throughput(record)
         + _failures(record)
         + _expected(record)
         + _stale(record)
