@@ -245,7 +245,7 @@ def test_hang_is_killed_at_the_timeout() -> None:
     elapsed = time.monotonic() - start
     assert result.outcome is Outcome.HANG, result.message
     assert f"no result within {HANG_TIMEOUT:g} s" in result.message
-    assert elapsed < HANG_TIMEOUT + 2, f"took {elapsed:.1f} s"
+    assert elapsed < HANG_TIMEOUT + 30, f"took {elapsed:.1f} s"  # killed, not waited for (the adapter sleeps longer)
 
 
 def test_exit_is_a_crash_naming_the_status() -> None:

@@ -368,14 +368,10 @@ def test_append_data_returns_nchunks_and_rejects_read_only(tmp_path, zcodec):
 
 
 @pytest.mark.slow
-def test_64mib_speed():
-    import time
-
+def test_64mib_roundtrip():
+    """Eight 8 MiB chunks through a codec that stores every block raw (its speed: benchmarks/)."""
     ref.register_codec("copy", 200, lambda i, o, m, s: 0, zlib_decoder)
     data = compressible(64 * 2**20)
-    t = time.perf_counter()
     s = ref.SChunk(chunksize=8 * 2**20, data=data, cparams=cparams(typesize=4, filters=[0, 0, 0, 0, 0, 1]))
-    out = s[:]
-    elapsed = time.perf_counter() - t
-    assert out == data.tobytes()
-    assert elapsed < 20, elapsed
+    assert s.nchunks == 8
+    assert s[:] == data.tobytes()
