@@ -45,34 +45,39 @@ def test_exceptions_file_is_well_formed():
 def test_a_malformed_exceptions_file_is_reported(tmp_path):
     bad = tmp_path / "exceptions.yaml"
     bad.write_text(EXCEPTIONS.read_text().replace("clause: NDARRAY-*", "clause: NO-SUCH-CLAUSE")
-                   + '  - id: "examples/nowhere.py"\n    clause: REG-ID-RANGE\n    reason: "a\\nb"\n'
-                   + '  - {id: "examples/ucodecs.py", reason: no clause}\n')
+                   + '  - id: "examples/nowhere.py"\n    clause: REG-ID-RANGE\n    reason: "a\\nb"\n    failure: x\n'
+                   + '  - {id: "examples/ucodecs.py", reason: no clause}\n'
+                   + '  - {id: "examples/ucodecs.py", clause: REG-ID-RANGE, reason: r, failure: ""}\n')
     _entries, problems = load_exceptions(bad)
     assert any("NO-SUCH-CLAUSE" in p for p in problems)
     assert any("examples/nowhere.py is not in an upstream file" in p for p in problems)
     assert any("one line" in p for p in problems)
-    assert any("needs exactly id, clause and reason" in p for p in problems)
+    assert any("needs exactly id, clause, reason and failure" in p for p in problems)
+    assert any("failure must name a piece" in p for p in problems)
 
 
 def test_compare_names_every_kind_of_problem():
     exc = {
-        "f.py::stale": Exception_("f.py::stale", "REG-ID-RANGE", "r"),
-        "f.py::gone": Exception_("f.py::gone", "REG-ID-RANGE", "r"),
-        "f.py::expected": Exception_("f.py::expected", "REG-ID-RANGE", "r"),
+        "f.py::stale": Exception_("f.py::stale", "REG-ID-RANGE", "r", "x"),
+        "f.py::gone": Exception_("f.py::gone", "REG-ID-RANGE", "r", "x"),
+        "f.py::expected": Exception_("f.py::expected", "REG-ID-RANGE", "r", "KeyError"),
+        "f.py::other": Exception_("f.py::other", "REG-ID-RANGE", "r", "KeyError"),
     }
     b2 = [Outcome("f.py::ok", "pass"), Outcome("f.py::stale", "pass"), Outcome("f.py::expected", "pass"),
-          Outcome("f.py::new", "pass"), Outcome("f.py::b2only", "fail", "boom")]
-    ref = [Outcome("f.py::ok", "pass"), Outcome("f.py::stale", "pass"), Outcome("f.py::expected", "fail"),
-           Outcome("f.py::new", "fail", "TypeError")]
+          Outcome("f.py::new", "pass"), Outcome("f.py::other", "pass"), Outcome("f.py::b2only", "fail", "boom")]
+    ref = [Outcome("f.py::ok", "pass"), Outcome("f.py::stale", "pass"), Outcome("f.py::expected", "fail", "KeyError: 1"),
+           Outcome("f.py::new", "fail", "TypeError"), Outcome("f.py::other", "fail", "ValueError: 2")]
     problems = compare("f.py", b2, ref, exc)
     assert problems == [
         "f.py::b2only ran on python-blosc2 only",
         "f.py::b2only does not pass on python-blosc2 (not run faithfully?): fail boom",
         "stale exception: f.py::stale passes on the reference (clause REG-ID-RANGE: r)",
         "f.py::new fails on the reference and is no documented exception: TypeError",
+        "f.py::other fails on the reference for another reason than its exception ('KeyError' not in the "
+        "message): ValueError: 2",
         "exception f.py::gone names no test that ran",
     ]
-    assert compare("f.py", b2[:4], [*ref[:2], ref[2], Outcome("f.py::new", "pass")],
+    assert compare("f.py", b2[:4], [*ref[:3], Outcome("f.py::new", "pass")],
                    {k: v for k, v in exc.items() if k == "f.py::expected"}) == []
 
 

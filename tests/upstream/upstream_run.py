@@ -53,6 +53,7 @@ class Exception_:
     id: str
     clause: str
     reason: str
+    failure: str  # a piece of the failure message: a failure for another reason is not this exception
 
 
 def sha256(path: Path) -> str:
@@ -139,10 +140,10 @@ def load_exceptions(path: Path = EXCEPTIONS) -> tuple[dict[str, Exception_], lis
     entries: dict[str, Exception_] = {}
     for i, raw in enumerate(data.get("exceptions") or []):
         where = f"{path.name} entry {i}"
-        if not isinstance(raw, dict) or set(raw) != {"id", "clause", "reason"}:
-            problems.append(f"{where}: needs exactly id, clause and reason, got {raw!r}")
+        if not isinstance(raw, dict) or set(raw) != {"id", "clause", "reason", "failure"}:
+            problems.append(f"{where}: needs exactly id, clause, reason and failure, got {raw!r}")
             continue
-        exc = Exception_(str(raw["id"]), str(raw["clause"]), str(raw["reason"]))
+        exc = Exception_(str(raw["id"]), str(raw["clause"]), str(raw["reason"]), str(raw["failure"]))
         if exc.id in entries:
             problems.append(f"{where}: {exc.id} is listed twice")
         if exc.id.split("::")[0] not in FILES:
@@ -151,6 +152,8 @@ def load_exceptions(path: Path = EXCEPTIONS) -> tuple[dict[str, Exception_], lis
             problems.append(f"{where}: clause {exc.clause} is neither in spec/*.yaml nor a pending family")
         if not exc.reason.strip() or "\n" in exc.reason.strip():
             problems.append(f"{where}: the reason must be one line")
+        if not exc.failure.strip():
+            problems.append(f"{where}: failure must name a piece of the failure message")
         entries[exc.id] = exc
     return entries, problems
 
@@ -170,6 +173,9 @@ def compare(rel: str, on_blosc2: list[Outcome], on_reference: list[Outcome],
         exc = exceptions.get(o.id)
         if o.outcome != "pass" and exc is None:
             problems.append(f"{o.id} {o.outcome}s on the reference and is no documented exception: {o.message}")
+        elif o.outcome != "pass" and exc is not None and exc.failure not in o.message:
+            problems.append(f"{o.id} fails on the reference for another reason than its exception "
+                            f"({exc.failure!r} not in the message): {o.message}")
         elif o.outcome == "pass" and exc is not None:
             problems.append(f"stale exception: {o.id} passes on the reference (clause {exc.clause}: {exc.reason})")
     for oid in sorted(exceptions):
