@@ -11,9 +11,9 @@ contiguous frame format (one file) or sparse frame format (a directory, ``contig
 both open in python-blosc2, and frames python-blosc2 wrote open here.  Callbacks always run on
 the caller's thread.
 
-Where the contract (``spec/*.yaml``) is silent it accepts what python-blosc2 4.x accepts (integral and
-other floats for integer parameters, short filter lists, a plugin registered twice under one id and
-name, ``schunk[a:b] = data``, ...); ``with udcodec.reference.strict():`` or
+Where the contract (``spec/*.yaml``) is silent it accepts what python-blosc2 4.x accepts (floats for
+integer parameters, short filter lists, unknown keys of a parameters dict, a plugin registered twice
+under one id and name, ``schunk[a:b] = data``, ...); ``with udcodec.reference.strict():`` or
 ``UDCODEC_REFERENCE_STRICT=1`` refuses those leniencies (see :mod:`udcodec.reference.compat`).
 python-blosc2's own user-codec tests, example and tutorial run against it in ``tests/upstream``.
 """

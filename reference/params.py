@@ -225,35 +225,42 @@ def validate_dparams(dp: DParams) -> DParams:
     return DParams(nthreads=_check_int("nthreads", dp.nthreads, 1, None))
 
 
-def _from_mapping(cls: type, base: Any, mapping: dict[str, Any]) -> Any:
+def _from_mapping(cls: type, base: Any, mapping: dict[str, Any], ignore_unknown: bool = False) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(mapping) - names)
-    if unknown:
+    if unknown and (not ignore_unknown or compat.is_strict()):
         raise TypeError(f"unknown {cls.__name__} field(s): {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+    mapping = {k: v for k, v in mapping.items() if k in names}
     return dataclasses.replace(base, **mapping) if base is not None else cls(**mapping)
 
 
-def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = None) -> CParams:
-    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``."""
+def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = None,
+               ignore_unknown: bool = False) -> CParams:
+    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``.
+
+    ``ignore_unknown``: a dict's keys that name no field are dropped (as python-blosc2 does when it
+    creates an SChunk) instead of raising TypeError, unless :func:`compat.strict`.
+    """
     if value is None:
         cp = base if base is not None else CParams()
     elif isinstance(value, CParams):
         cp = value
     elif isinstance(value, dict):
-        cp = _from_mapping(CParams, base, value)
+        cp = _from_mapping(CParams, base, value, ignore_unknown)
     else:
         raise TypeError(f"cparams must be a CParams, dict or None, got {type(value).__name__}")
     return validate_cparams(cp)
 
 
-def as_dparams(value: DParams | dict[str, Any] | None, base: DParams | None = None) -> DParams:
-    """Turn ``value`` into a validated DParams (dict -> update of ``base``)."""
+def as_dparams(value: DParams | dict[str, Any] | None, base: DParams | None = None,
+               ignore_unknown: bool = False) -> DParams:
+    """Turn ``value`` into a validated DParams (dict -> update of ``base``; ``ignore_unknown`` as for CParams)."""
     if value is None:
         dp = base if base is not None else DParams()
     elif isinstance(value, DParams):
         dp = value
     elif isinstance(value, dict):
-        dp = _from_mapping(DParams, base, value)
+        dp = _from_mapping(DParams, base, value, ignore_unknown)
     else:
         raise TypeError(f"dparams must be a DParams, dict or None, got {type(value).__name__}")
     return validate_dparams(dp)

@@ -51,8 +51,12 @@ class SChunk:
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-        cp = as_cparams(cparams)
-        dp = as_dparams(dparams)
+        if _opened is None and (cparams is None or isinstance(cparams, dict) and "typesize" not in cparams):
+            # python-blosc2: without a typesize, the data's item size (1 for data without one, or no data)
+            itemsize = getattr(data, "itemsize", 1) if data is not None else 1
+            cparams = {**(cparams or {}), "typesize": itemsize}
+        cp = as_cparams(cparams, ignore_unknown=True)
+        dp = as_dparams(dparams, ignore_unknown=True)
         check_threads(cp, dp)
         check_pipeline(list(cp.filters), list(cp.filters_meta))
         if _opened is not None:
@@ -494,8 +498,8 @@ def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc
     contiguous = not os.path.isdir(path)
     info, chunks = _frame.read_frame(path) if contiguous else _sframe.read_sframe(path)
     try:
-        cp = as_cparams(cparams, info.cparams)
-        dp = as_dparams(dparams, DParams(nthreads=info.dthreads))
+        cp = as_cparams(cparams, info.cparams, ignore_unknown=True)
+        dp = as_dparams(dparams, DParams(nthreads=info.dthreads), ignore_unknown=True)
         return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, contiguous=contiguous,
                       mode=mode, _opened=(info, chunks))
     except _frame.FormatError:

@@ -68,6 +68,28 @@ def test_strict_refuses_float_sizes(monkeypatch, how):
     assert ref.SChunk(chunksize=8000.0, cparams={"blocksize": 800.0}).cparams.blocksize == 800
 
 
+# ---- dict parameters ------------------------------------------------------------------------
+def test_without_a_typesize_the_data_item_size_is_used(host):
+    assert host.SChunk(chunksize=100).typesize == 1
+    assert host.SChunk(chunksize=100, cparams={"codec": 4}).typesize == 1
+    s = host.SChunk(data=np.arange(10, dtype=np.int32), cparams={"codec": 4, "nthreads": 1})
+    assert (s.typesize, len(s)) == (4, 10)
+    assert host.SChunk(chunksize=100, cparams=host.CParams(nthreads=1)).typesize == 8  # the CParams default
+
+
+def test_unknown_dict_keys_are_ignored_at_creation(host):
+    s = host.SChunk(chunksize=4000, cparams={**ZLIB, "no_such_field": 1}, dparams={"nthreads": 1, "nope": 2})
+    assert (s.cparams.typesize, s.dparams.nthreads) == (4, 1)
+
+
+def test_strict_refuses_unknown_dict_keys():
+    with ref.strict(), pytest.raises(TypeError, match="no_such_field"):
+        ref.SChunk(chunksize=4000, cparams={**ZLIB, "no_such_field": 1})
+    s = ref.SChunk(chunksize=4000, cparams=dict(ZLIB))
+    with pytest.raises(TypeError, match="no_such_field"):  # python-blosc2 takes no dict here at all
+        s.cparams = {"no_such_field": 1}
+
+
 # ---- short filter lists ---------------------------------------------------------------------
 def test_short_filter_lists_take_the_first_slots(host):
     nofilter = [0] * 5
