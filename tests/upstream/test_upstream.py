@@ -149,3 +149,15 @@ def test_the_shim_is_the_reference(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "udcodec.reference.schunk"
     assert Path(SHIM, "blosc2", "__init__.py").exists()
+
+
+@pytest.mark.slow
+def test_strict_mode_refuses_what_the_upstream_tests_rely_on(tmp_path, monkeypatch):
+    """Under UDCODEC_REFERENCE_STRICT=1 the float blocksize (12 tests) and the plugin registered twice
+    (1 test) are refused again: 3 of the 16 pass, as before the reference followed python-blosc2."""
+    monkeypatch.setenv("UDCODEC_REFERENCE_STRICT", "1")
+    outcomes = run_file("tests/test_ucodecs.py", "reference", tmp_path)
+    failed = {o.id.split("::")[1]: o.message for o in outcomes if o.outcome == "fail"}
+    assert len(outcomes) == 16 and len(failed) == 13
+    assert sum("blocksize must be an integer" in m for m in failed.values()) == 12
+    assert "already registered" in failed["test_dynamic_ucodecs_error[cparams1-dparams1]"]
