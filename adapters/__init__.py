@@ -11,6 +11,7 @@ from udcodec.adapters.protocol import (
     CAPABILITIES,
     CONTAINER_OPERATIONS,
     FILTER_IDS,
+    NOT_GIVEN,
     SPLITMODE_IDS,
     Adapter,
     AdapterInfo,
@@ -18,6 +19,8 @@ from udcodec.adapters.protocol import (
     Container,
     CParams,
     DParams,
+    NotGiven,
+    given,
     protocol_members,
 )
 
@@ -26,6 +29,7 @@ __all__ = [
     "CAPABILITIES",
     "CONTAINER_OPERATIONS",
     "FILTER_IDS",
+    "NOT_GIVEN",
     "SPLITMODE_IDS",
     "Adapter",
     "AdapterInfo",
@@ -33,5 +37,7 @@ __all__ = [
     "Callback",
     "Container",
     "DParams",
+    "NotGiven",
+    "given",
     "protocol_members",
 ]

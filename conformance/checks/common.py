@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
-from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, Param
+from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, Param, Workaround, exception_chain
 from udcodec.strategies import ADVERSARIAL, Layout, make_data
 
 #: First byte of the extended header fields, from the Blosc2 chunk format.
@@ -147,3 +148,29 @@ def header(chunk: bytes) -> dict[str, int]:
         "udcodec": chunk[HEADER_UDCODEC],
         "codec_meta": chunk[HEADER_CODEC_META],
     }
+
+
+# -- parameters left out, and the known defect threads bring -------------------------------------
+
+
+def refuses_threads(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is a refusal to use several threads with a Python codec."""
+    return any(isinstance(e, ValueError | RuntimeError) and "thread" in str(e).lower() for e in exception_chain(exc))
+
+
+_THREAD_DEFECT = ("a container written with a Python codec cannot be opened with nthreads left out (or with "
+                  "dparams only): the host's default thread count, taken from the core count, is above 1 "
+                  "(judged by THREAD-DEFAULTS)")
+#: Get past the thread default in this process: give every parameter as written, with one thread.
+OPEN_WITH_WRITTEN_PARAMS = Workaround(
+    "open-with-written-params", _THREAD_DEFECT,
+    "open with every cparams field as written and nthreads=1 in cparams and dparams")
+#: Get past the thread default by making the same calls where it is 1: an interpreter that sees one core.
+ONE_CORE_INTERPRETER = Workaround(
+    "one-core-interpreter", _THREAD_DEFECT,
+    "make the same calls in a fresh interpreter that sees one core (UDCODEC_CORES=1)")
+
+
+def written_cparams(cparams: CParams) -> CParams:
+    """``cparams`` as a container was written with, one thread: what a workaround gives ``open``."""
+    return replace(cparams, nthreads=1)
