@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import NOT_GIVEN, Adapter, CParams, DParams
-from udcodec.checks.api import CheckContext, Param, check, describe_exc, exception_types, expect_rejection
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    describe_exc,
+    exception_types,
+    expect_rejection,
+)
 from udcodec.checks.common import (
     CODEC_ID,
     EXCEPTIONS,
@@ -153,7 +160,7 @@ def defaults_under_core_counts(ctx: CheckContext) -> None:
             problems.append(f"with {cores} core(s), callbacks ran on {seen['threads']} thread(s) besides the caller's")
     if problems:
         ok = [c for c, s in outcomes.items() if not any(s["steps"].values()) and not s["threads"]]
-        ctx.fail(f"nthreads left out (create, write, read, open(path), open(path, mode='a'), append): "
+        ctx.fail("nthreads left out (create, write, read, open(path), open(path, mode='a'), append): "
                  + (f"works with {', '.join(map(str, ok))} core(s); " if ok else "")
                  + "; ".join(problems))
 

@@ -309,6 +309,14 @@ class RunRecord:
             return ""
         return "udcodec: exit 0: " + "; ".join(parts)
 
+    def workarounds(self) -> list[tuple[dict[str, str], list[CheckResult]]]:
+        """Each workaround the checks used (by name, first seen first), with the results that used it."""
+        found: dict[str, tuple[dict[str, str], list[CheckResult]]] = {}
+        for result in self.results:
+            for used in result.workarounds:
+                found.setdefault(used["name"], (used, []))[1].append(result)
+        return list(found.values())
+
     def bounded(self, limit: int = MESSAGE_MAX) -> RunRecord:
         """A copy whose messages, stderr tails and load errors are clipped to ``limit`` characters."""
         return dataclasses.replace(

@@ -108,7 +108,7 @@ def test_command_writes_the_table_and_reports_problems(
     assert code == 1
     err = capsys.readouterr().err
     assert f"{tmp_path / 'absent.json'}: cannot be read" in err
-    assert "junk.json: not a udcodec 1.3 JSON report: $.schema_version" in err
+    assert "junk.json: not a udcodec 1.4 JSON report: $.schema_version" in err
     text = out.read_text("utf-8")  # still written, with the problems in it
     assert "absent.json: cannot be read" in text and "python-blosc2 4.14.1" in text
 
