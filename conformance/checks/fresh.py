@@ -58,6 +58,13 @@ def open_args(spec: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def seen_cores(adapter: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """What this interpreter reports as its CPUs, and the implementation's default thread count (a ``call``)."""
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {"cpu_count": os.cpu_count(), "affinity": affinity,
+            "nthreads": getattr(getattr(adapter, "module", None), "nthreads", None)}
+
+
 def serve(request: dict[str, Any]) -> dict[str, Any]:
     from udcodec.adapters.loader import load_adapter
 

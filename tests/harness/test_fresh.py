@@ -1,0 +1,46 @@
+"""Fresh interpreters (``udcodec.checks.fresh``): a simulated core count, calls, open arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from udcodec.adapters.loader import load_adapter
+from udcodec.adapters.protocol import CParams, DParams
+from udcodec.checks.fresh import open_args, run_fresh
+from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
+SPECS = ["reference", pytest.param("blosc2", marks=pytest.mark.skipif(
+    importlib.util.find_spec("blosc2") is None, reason="python-blosc2 is not installed"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS)
+def test_the_interpreter_sees_the_core_count_it_is_given(spec: str) -> None:
+    for cores in (1, 16):
+        answer = run_fresh({"adapter": spec, "cores": cores, "call": "udcodec.checks.fresh:seen_cores"})
+        assert answer["ok"], answer
+        assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == cores
+        assert answer["result"]["nthreads"] == cores  # python-blosc2 3.x/4.x and the reference: all up to 16
+
+
+def test_open_args_pass_only_what_the_request_gives() -> None:
+    assert open_args({}) == {}
+    got = open_args({"mode": "a", "cparams": {"nthreads": 1, "filters": ["shuffle"]}, "dparams": {"nthreads": 1}})
+    assert got == {"mode": "a", "cparams": CParams.only(nthreads=1, filters=("shuffle",)), "dparams": DParams(1)}
+
+
+@pytest.mark.slow
+def test_a_call_that_raises_answers_with_its_chain(tmp_path: Path) -> None:
+    adapter = load_adapter("reference")
+    adapter.register_codec("z", 200, zlib_encoder, zlib_decoder)
+    path = str(tmp_path / "c.b2frame")
+    written = adapter.create(CParams(codec=200), DParams(1), 4096, urlpath=path)
+    written.append(bytes(4096))
+    written.close()
+    request = {"adapter": "reference", "register": [{"name": "z", "id": 200, **ZLIB}], "open": path}
+    assert run_fresh(request)["ok"]
+    refused = run_fresh({**request, "open_args": {"mode": "a", "dparams": {"nthreads": 2}}})
+    assert not refused["ok"] and "multi-threading" in refused["error"] and refused["chain"][0]["type"] == "ValueError"
