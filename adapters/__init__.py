@@ -22,6 +22,7 @@ from udcodec.adapters.protocol import (
     NotGiven,
     given,
     protocol_members,
+    value_of,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "NotGiven",
     "given",
     "protocol_members",
+    "value_of",
 ]

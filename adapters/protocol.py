@@ -89,6 +89,13 @@ def given(value: _T | NotGiven) -> bool:
     return value is not NOT_GIVEN
 
 
+def value_of(value: _T | NotGiven) -> _T:
+    """A parameter that must be given (params the harness built itself); ValueError if it was left out."""
+    if isinstance(value, NotGiven):
+        raise ValueError("a parameter left out (NOT_GIVEN) where its value is needed")
+    return value
+
+
 @dataclass(frozen=True)
 class CParams:
     """Compression parameters in the harness's neutral vocabulary; any field may be :data:`NOT_GIVEN`."""

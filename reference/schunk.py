@@ -147,7 +147,7 @@ class SChunk:
     @property
     def dparams(self) -> DParams:
         """A copy of the decompression parameters (assign a DParams or a dict to update); ``nthreads`` in effect."""
-        return DParams(nthreads=effective_threads(self._cparams, self._dparams)[1])
+        return DParams(nthreads=self._dthreads())
 
     @dparams.setter
     def dparams(self, value: DParams | dict[str, Any]) -> None:
@@ -158,6 +158,9 @@ class SChunk:
         self._dparams = dp
         if self._mode != "r":
             self._sync_header()
+
+    def _dthreads(self) -> int:
+        return effective_threads(self._cparams, self._dparams)[1]
 
     @property
     def nchunks(self) -> int:
@@ -266,11 +269,11 @@ class SChunk:
         if self._contiguous:
             off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
             new_cbytes = _frame.append_to_frame(
-                self._urlpath, self.cparams, self.dparams.nthreads, self._chunksize, total,
+                self._urlpath, self.cparams, self._dthreads(), self._chunksize, total,
                 self._stored_cbytes, [*self._offsets, off], chunk, self._kept)
         else:
             off, new_cbytes = _sframe.append_chunk(
-                self._urlpath, self.cparams, self.dparams.nthreads, self._chunksize, total,
+                self._urlpath, self.cparams, self._dthreads(), self._chunksize, total,
                 self._stored_cbytes, self._offsets, chunk, self._kept)
         self._chunks.append(chunk)
         self._nbytes_list.append(nbytes)
@@ -280,7 +283,7 @@ class SChunk:
     def _sync_header(self) -> None:
         if self._urlpath is None or self._closed:
             return
-        args = (self.cparams, self.dparams.nthreads, self._chunksize, self.nbytes, self._stored_cbytes)
+        args = (self.cparams, self._dthreads(), self._chunksize, self.nbytes, self._stored_cbytes)
         if self._contiguous:
             _frame.rewrite_header(self._urlpath, *args, kept=self._kept)
         else:

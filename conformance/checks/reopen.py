@@ -33,7 +33,7 @@ SPELLINGS: dict[str, dict[str, Any]] = {
     "dparams": {"mode": "a", "dparams": DParams(nthreads=1)},
     "partial_cparams": {"mode": "a", "cparams": CParams.only(nthreads=1)},
 }
-#: What the written container holds: the parameters a reopen must keep.
+#: What the written container holds (besides the codec): the parameters a reopen must keep.
 WRITTEN = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",)}
 KEPT = ("codec", "codec_meta", "typesize", "blocksize", "filters", "filters_meta")
 CHUNK = make_data("arange", np.dtype("u4"), 1024, 5)
@@ -101,7 +101,7 @@ def spellings(ctx: CheckContext) -> None:
     codec_id = int(ctx.param("id"))
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     path = str(ctx.tmpdir / "written.b2frame")
-    cparams = cparams_for(codec_id, **WRITTEN)
+    cparams = cparams_for(codec_id, codec_meta=3, typesize=4, blocksize=1024, filters=("shuffle",))
     container = new_container(ctx, cparams, chunksize=len(CHUNK), urlpath=path)
     chunks = [make_data("arange", np.dtype("u4"), 1024, i) for i in range(2)]
     fill(container, chunks)

@@ -16,7 +16,7 @@ HOMES = {
     "udcodec.adapters.protocol": [
         "ADAPTER_OPERATIONS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "NOT_GIVEN", "SPLITMODE_IDS",
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "NotGiven", "given",
-        "protocol_members",
+        "protocol_members", "value_of",
     ],
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
     "udcodec.adapters.blosc2like": ["ModuleAdapter", "ModuleContainer", "for_module"],
