@@ -3,80 +3,36 @@
 from __future__ import annotations
 
 import base64
-import shutil
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import NOT_GIVEN, Adapter, CParams, DParams
-from udcodec.checks.api import CheckContext, Param, check, describe_exc
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams
+from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
     CODEC_ID,
     ONE_CORE_INTERPRETER,
     cparams_for,
     fill,
-    header,
     new_container,
-    read_back,
-    refuses_threads,
     register_pair,
 )
 from udcodec.checks.fresh import run_fresh
+from udcodec.scenarios import SPELLINGS, kept_fields, observe_reopen
 from udcodec.strategies import make_data
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
-#: How users open a persisted container: the ``Adapter.open`` arguments of each spelling.
-SPELLINGS: dict[str, dict[str, Any]] = {
-    "plain": {},  # open(path)
-    "mode_r": {"mode": "r"},
-    "mode_a": {"mode": "a"},
-    "dparams": {"mode": "a", "dparams": DParams(nthreads=1)},
-    "partial_cparams": {"mode": "a", "cparams": CParams.only(nthreads=1)},
-}
-#: What the written container holds (besides the codec): the parameters a reopen must keep.
-WRITTEN = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",)}
-KEPT = ("codec", "codec_meta", "typesize", "blocksize", "filters", "filters_meta")
 CHUNK = make_data("arange", np.dtype("u4"), 1024, 5)
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
+#: What the written container holds besides its codec; a reopen must keep it.
+WRITTEN = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",)}
 
 
 class ThreadsRefused(Exception):
     """An open spelling was refused for its thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
 
 
-def observe(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
-    """Open a copy of ``args["path"]`` with each spelling; what each open keeps, reads and appends (JSON data).
-
-    Module-level so a fresh interpreter can run it (``run_fresh(call=...)``).
-    """
-    seen: dict[str, Any] = {}
-    for name in args["spellings"]:
-        copy = str(Path(args["workdir"]) / f"{name}-{Path(args['path']).name}")
-        shutil.copyfile(args["path"], copy)
-        entry: dict[str, Any] = {}
-        seen[name] = entry
-        try:
-            container = adapter.open(copy, **SPELLINGS[name])
-        except Exception as exc:  # noqa: BLE001 - a clear refusal is data
-            entry.update(error=describe_exc(exc), refuses_threads=refuses_threads(exc))
-            continue
-        try:
-            cp = container.cparams()
-            entry["cparams"] = {k: list(v) if isinstance(v, tuple) else v for k, v in cp.given_fields().items() if k in KEPT}
-            entry["reads_back"] = read_back(container) == base64.b64decode(args["data"])
-            if SPELLINGS[name].get("mode") == "a":
-                container.append(CHUNK)
-                entry["appended"] = header(container.get_chunk(container.nchunks - 1))
-                entry["appended_reads_back"] = container.decompress_chunk(container.nchunks - 1) == CHUNK
-        except Exception as exc:  # noqa: BLE001
-            entry.update(use_error=describe_exc(exc), refuses_threads=refuses_threads(exc))
-        finally:
-            container.close()
-    return seen
-
-
 def _observe_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
-    seen = observe(ctx.adapter, args)
+    seen = observe_reopen(ctx.adapter, args)
     refused = [n for n, e in seen.items() if e.get("refuses_threads")]
     if refused:
         raise ThreadsRefused(f"{', '.join(refused)}: {seen[refused[0]].get('error') or seen[refused[0]].get('use_error')}")
@@ -85,7 +41,7 @@ def _observe_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
 
 def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> dict[str, Any]:
     answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "register": [{"name": "zlib", "id": codec_id, **ZLIB}],
-                        "call": "udcodec.checks.reopen:observe", "args": args})
+                        "call": "udcodec.scenarios:observe_reopen", "args": args})
     if not answer["ok"]:
         ctx.fail(f"the reopen in a fresh interpreter failed: {answer['error'][-600:]}")
     result: dict[str, Any] = answer["result"]
@@ -105,7 +61,7 @@ def spellings(ctx: CheckContext) -> None:
     container = new_container(ctx, cparams, chunksize=len(CHUNK), urlpath=path)
     chunks = [make_data("arange", np.dtype("u4"), 1024, i) for i in range(2)]
     fill(container, chunks)
-    want = {k: list(v) if isinstance(v, tuple) else v for k, v in container.cparams().given_fields().items() if k in KEPT}
+    want = kept_fields(container.cparams())
     container.close()
     args = {"path": path, "workdir": str(ctx.tmpdir), "spellings": list(ctx.param("spellings")),
             "data": base64.b64encode(b"".join(chunks)).decode()}

@@ -8,15 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import NOT_GIVEN, Adapter, CParams, DParams
-from udcodec.checks.api import (
-    CheckContext,
-    Param,
-    check,
-    describe_exc,
-    exception_types,
-    expect_rejection,
-)
+from udcodec.adapters.protocol import CParams, DParams
+from udcodec.checks.api import CheckContext, Param, check, exception_types, expect_rejection
 from udcodec.checks.common import (
     CODEC_ID,
     EXCEPTIONS,
@@ -28,7 +21,7 @@ from udcodec.checks.common import (
 )
 from udcodec.checks.fresh import run_fresh
 from udcodec.strategies import make_data
-from udcodec.testcodecs import CALLBACK_THREADS, Recorder, zlib_decoder, zlib_encoder
+from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
 DATA = make_data("arange", np.dtype("u1"), 1 << 14, 1)
 #: Which parameters carry nthreads, and the thread counts (> 1) that must be rejected.
@@ -95,49 +88,12 @@ def callbacks_on_one_thread(ctx: CheckContext) -> None:
 DEFAULTS_ZLIB = {"encoder": "udcodec.testcodecs:threaded_zlib_encoder", "decoder": "udcodec.testcodecs:threaded_zlib_decoder"}
 
 
-def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
-    """Create, write, read, reopen (plain and mode='a') and append with nthreads left out: each step's error, if any.
-
-    Module-level so a fresh interpreter that sees a given core count runs it (``run_fresh(call=...)``).
-    """
-    codec_id, path = int(args["id"]), str(args["path"])
-    data = make_data("arange", np.dtype("u1"), 1 << 14, 1)
-    cparams = CParams.only(codec=codec_id, typesize=1, blocksize=int(args["blocksize"]))
-    steps: dict[str, str | None] = {}
-
-    def step(name: str, action: Any) -> Any:
-        try:
-            value = action()
-        except Exception as exc:  # noqa: BLE001 - recorded; the check compares core counts
-            steps[name] = describe_exc(exc)
-            return None
-        steps[name] = None
-        return value
-
-    container = step("create", lambda: adapter.create(cparams, NOT_GIVEN, chunksize=len(data), urlpath=path))
-    if container is not None and step("write", lambda: fill(container, [data, data[::-1]])) is None \
-            and steps["write"] is None:
-        if step("read", lambda: read_back(container)) != data + data[::-1] and steps["read"] is None:
-            steps["read"] = "read back different bytes"
-        container.close()
-        opened = step("open", lambda: adapter.open(path))
-        if opened is not None:
-            if step("read after open", lambda: read_back(opened)) != data + data[::-1] and steps["read after open"] is None:
-                steps["read after open"] = "read back different bytes"
-            opened.close()
-        appending = step("open mode='a'", lambda: adapter.open(path, mode="a"))
-        if appending is not None:
-            step("append after open", lambda: appending.append(data))
-            appending.close()
-    return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
-
-
 @check("threads.defaults_under_core_counts", requires=("persistence",),
        params={"id": CODEC_ID, "cores": Param(list, items=Param(int, min=1)), "blocksize": Param(int, min=1)})
 def defaults_under_core_counts(ctx: CheckContext) -> None:
     """With nthreads left out everywhere, a Python codec's container works alike under every core count."""
     codec_id = int(ctx.param("id"))
-    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.checks.threads:with_defaults",
+    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:with_defaults",
                         "register": [{"name": "mt", "id": codec_id, **DEFAULTS_ZLIB}],
                         "args": {"id": codec_id, "path": str(ctx.tmpdir / f"defaults-{cores}.b2frame"),
                                  "blocksize": int(ctx.param("blocksize"))}}

@@ -1,14 +1,17 @@
-"""Fresh interpreters (``udcodec.checks.fresh``): a simulated core count, calls, open arguments."""
+"""Fresh interpreters (``udcodec.checks.fresh``, ``udcodec.scenarios``): a simulated core count, calls, open arguments."""
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from udcodec.adapters.loader import load_adapter
 from udcodec.adapters.protocol import CParams, DParams
-from udcodec.checks.fresh import open_args, run_fresh
+from udcodec.checks.fresh import run_fresh
+from udcodec.scenarios import open_args
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
@@ -20,10 +23,21 @@ SPECS = ["reference", pytest.param("blosc2", marks=pytest.mark.skipif(
 @pytest.mark.parametrize("spec", SPECS)
 def test_the_interpreter_sees_the_core_count_it_is_given(spec: str) -> None:
     for cores in (1, 16):
-        answer = run_fresh({"adapter": spec, "cores": cores, "call": "udcodec.checks.fresh:seen_cores"})
+        answer = run_fresh({"adapter": spec, "cores": cores, "call": "udcodec.scenarios:seen_cores"})
         assert answer["ok"], answer
         assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == cores
         assert answer["result"]["nthreads"] == cores  # python-blosc2 3.x/4.x and the reference: all up to 16
+
+
+@pytest.mark.slow
+def test_a_fresh_interpreter_imports_no_check_family() -> None:
+    """It starts fast: the check packages (and Hypothesis, which they import) stay out."""
+    answer = run_fresh({"adapter": "reference", "call": "udcodec.scenarios:seen_cores"})
+    assert answer["ok"], answer
+    code = ("import sys, udcodec.scenarios as s; s.serve({'adapter': 'reference', 'call': 'udcodec.scenarios:seen_cores'});"
+            "print(sorted(m for m in sys.modules if m.startswith(('udcodec.checks', 'hypothesis'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_open_args_pass_only_what_the_request_gives() -> None:
