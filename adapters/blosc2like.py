@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from types import ModuleType
 from typing import Any, ClassVar, Literal
@@ -276,6 +276,17 @@ class ModuleAdapter:
 
     def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
         return bytes(self._decompress2(chunk, dparams))
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> dict[str, Callable[[], Any]]:
+        """``compress2`` with a CParams object (dataclass modules only), a dict and flat keyword arguments."""
+        fields = self.cparams_fields(cparams)
+        compress2 = self.module.compress2
+        spellings: dict[str, Callable[[], Any]] = {}
+        if self.param_style == "dataclass":
+            spellings["compress2(src, cparams=CParams(...))"] = lambda: compress2(data, cparams=self.module.CParams(**fields))
+        spellings["compress2(src, cparams={...})"] = lambda: compress2(data, cparams=dict(fields))
+        spellings["compress2(src, **fields)"] = lambda: compress2(data, **fields)
+        return spellings
 
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, self.module.SChunk)

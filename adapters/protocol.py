@@ -167,6 +167,13 @@ class Adapter(Protocol):
     def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
         """Decompress a chunk outside any container (capability ``outside_container``)."""
 
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> Mapping[str, Callable[[], Any]]:
+        """Every way a caller can write ``compress_outside`` (capability ``outside_container``).
+
+        Each value calls the implementation's one-shot compress with ``cparams`` spelt one way
+        (e.g. ``"cparams=CParams(...)"``, ``"cparams={...}"``, ``"flat keywords"``) and returns its result.
+        """
+
     def is_container(self, obj: Any) -> bool:
         """Whether ``obj`` is (a view of) this implementation's container type."""
 

@@ -321,3 +321,58 @@ def output_past_return_ignored(ctx: CheckContext) -> None:
         if call.input_bytes not in returned:
             ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that are not what the encoder returned")
 
+
+
+@check("callbacks.kept_buffers", params={"id": CODEC_ID})
+def kept_buffers(ctx: CheckContext) -> None:
+    """A codec keeps every input and output array it was given; later it reads them and writes 0xA5 into them.
+
+    Afterwards the stored chunks, the data read back and the caller's NumPy array must be unchanged
+    (a write may raise: read-only arrays are fine). A crash of the host is the child's death.
+    """
+    codec_id = int(ctx.param("id"))
+    kept: list[np.ndarray] = []
+
+    def keeping(fn: Any) -> Any:
+        def call(inp: Any, out: Any, meta: int, container: Any) -> Any:
+            kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
+            return fn(inp, out, meta, container)
+
+        return call
+
+    register_pair(ctx, "keeper", codec_id, keeping(zlib_encoder), keeping(zlib_decoder))
+    data = SAMPLE
+    array = np.frombuffer(data, dtype=np.uint8).copy()  # the caller's own writable array
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(data))
+    container.append(data)
+    container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
+    stored = [container.get_chunk(i) for i in range(container.nchunks)]
+    read_back(container)
+    if not kept:
+        ctx.fail("the codec was never called, so nothing could be kept")
+    for arr in kept:
+        try:
+            int(np.asarray(arr).sum())
+            arr[...] = 0xA5
+        except (ValueError, TypeError, BufferError):
+            pass  # a read-only or released array refuses the write: that is the point
+    changed: list[str] = []
+    try:
+        container.append(data)
+    except Exception as exc:  # noqa: BLE001
+        changed.append(f"the next append raised {describe_exc(exc)}")
+    for i, chunk in enumerate(stored):
+        if container.get_chunk(i) != chunk:
+            changed.append(f"stored chunk {i}")
+    for i in range(container.nchunks):
+        try:
+            got = container.decompress_chunk(i)
+        except Exception as exc:  # noqa: BLE001
+            changed.append(f"reading chunk {i} raised {describe_exc(exc)}")
+            continue
+        if got != data:
+            changed.append(f"chunk {i} read back ({first_difference(got, data)})")
+    if array.tobytes() != data:
+        changed.append(f"the caller's array ({first_difference(array.tobytes(), data)})")
+    if changed:
+        ctx.fail(f"after the codec wrote into the {len(kept)} arrays it had kept, these changed: " + "; ".join(changed))

@@ -11,6 +11,7 @@ from udcodec.checks.common import (
     SAMPLE,
     cparams_for,
     fill,
+    header,
     new_container,
     register_pair,
 )
@@ -51,3 +52,26 @@ def decompress_outside_refused(ctx: CheckContext) -> None:
     chunk = container.get_chunk(0)
     _refused(ctx, f"decompressing a codec-{codec_id} chunk outside a container",
              lambda: ctx.adapter.decompress_outside(chunk, DParams(nthreads=1)))
+
+
+@check("container.compress_spellings", requires=("outside_container",), params={"id": CODEC_ID})
+def compress_spellings(ctx: CheckContext) -> None:
+    """Each spelling of compress2 with a user codec raises, or returns a chunk whose header records that codec."""
+    codec_id = int(ctx.param("id"))
+    rec = Recorder()
+    register_pair(ctx, "spelt", codec_id, rec.enc, rec.dec)
+    cparams = cparams_for(codec_id, typesize=1, blocksize=BLOCK)
+    silent: list[str] = []
+    spellings = ctx.adapter.compress_outside_spellings(SAMPLE, cparams)
+    if not spellings:
+        ctx.fail("the adapter names no spelling of compress_outside")
+    for spelling, call in spellings.items():
+        try:
+            chunk = bytes(call())
+        except Exception:  # noqa: BLE001, S112 - refused: fine
+            continue
+        h = header(chunk)
+        if h["udcodec"] != codec_id:
+            silent.append(f"{spelling} wrote a chunk recording codec {h['udcodec']}, not {codec_id}")
+    if silent:
+        ctx.fail("; ".join(silent))

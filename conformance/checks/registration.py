@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.checks.api import (
     CheckContext,
+    CheckFailed,
     Param,
     check,
     describe_exc,
+    exception_chain,
     exception_types,
     expect_rejection,
 )
@@ -242,3 +245,62 @@ def rejection_is_atomic(ctx: CheckContext) -> None:
                              f"arguments failed: {describe_exc(retry)}")
         # An accepted bad call is judged by the clause of that argument, not here.
     _usable(ctx, kept)
+
+
+@check("registration.noninteger_id_claims_nothing", params={"values": LITERALS})
+def noninteger_id_claims_nothing(ctx: CheckContext) -> None:
+    """After register_codec with a non-integer id (accepted or rejected), the ids around it are still free.
+
+    Every integer next to each value is then registered with a valid codec and used; every
+    id the non-integer call took is reported, not just the first.
+    """
+    taken: list[str] = []
+    for text in ctx.param("values"):
+        value = literal(text)
+        try:
+            ctx.adapter.register_codec("c", value, zlib_encoder, zlib_decoder)
+        except Exception:  # noqa: BLE001, S110 - rejecting it is the other clause's business (REG-ID-TYPE)
+            pass
+        for codec_id in sorted({int(np.floor(value)), int(np.ceil(value))}):
+            if not 160 <= codec_id <= 255:
+                continue
+            try:
+                ctx.adapter.register_codec(f"after{codec_id}", codec_id, zlib_encoder, zlib_decoder)
+                _usable(ctx, codec_id)
+            except CheckFailed as failed:
+                taken.append(f"after register_codec('c', {value!r}, enc, dec), id {codec_id} is unusable: {failed}")
+            except Exception as exc:  # noqa: BLE001
+                taken.append(f"after register_codec('c', {value!r}, enc, dec), registering id {codec_id} "
+                             f"failed: {describe_exc(exc)}")
+    if taken:
+        ctx.fail("; ".join(taken))
+
+
+@check("registration.errors_name_the_id",
+       params={**ACCEPTED_IDS, "values": Param(list, items=Param(int)), "duplicate_id": CODEC_ID})
+def errors_name_the_id(ctx: CheckContext) -> None:
+    """Out-of-range rejections name the id and the allowed range; a duplicate-id rejection names the id."""
+    lo, hi = int(ctx.param("min")), int(ctx.param("max"))
+    vague: list[str] = []
+
+    def message(*args: Any) -> str | None:
+        try:
+            ctx.adapter.register_codec(*args)
+        except Exception as exc:  # noqa: BLE001
+            return " ".join(str(e) for e in exception_chain(exc))
+        return None
+
+    for codec_id in ctx.param("values"):
+        text = message("c", codec_id, zlib_encoder, zlib_decoder)
+        if text is None:
+            continue  # accepted: REG-ID-OUT-OF-RANGE's business
+        missing = [str(v) for v in (codec_id, lo, hi) if not re.search(rf"(?<![\d-]){v}(?!\d)", text)]
+        if missing:
+            vague.append(f"id {codec_id}: {text!r} does not name {', '.join(missing)}")
+    dup = int(ctx.param("duplicate_id"))
+    register_pair(ctx, "first", dup, zlib_encoder, zlib_decoder)
+    text = message("second", dup, zlib_encoder, zlib_decoder)
+    if text is not None and not re.search(rf"(?<!\d){dup}(?!\d)", text):
+        vague.append(f"duplicate id {dup}: {text!r} does not name the id")
+    if vague:
+        ctx.fail("rejections that do not name the offending value or the allowed range: " + "; ".join(vague))
