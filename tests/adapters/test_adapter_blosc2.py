@@ -155,3 +155,16 @@ def test_neutral_cparams_drops_empty_filter_slots() -> None:
     }
     got = _fake_adapter("dict").neutral_cparams(native)
     assert (got.codec, got.filters, got.filters_meta) == (1, ("shuffle", "99"), (0, 7))
+
+
+def test_compress_outside_spellings(adapter: Adapter) -> None:
+    """Each spelling reaches compress2: with builtin ZLIB every one writes a chunk that decompresses."""
+    data = bytes(range(256)) * 16
+    spellings = adapter.compress_outside_spellings(data, CParams(codec=4, typesize=1))
+    dataclass_style = getattr(adapter, "param_style", "dataclass") == "dataclass"
+    assert ("compress2(src, cparams=CParams(...))" in spellings) == dataclass_style
+    assert {"compress2(src, cparams={...})", "compress2(src, **fields)"} <= set(spellings)
+    for spelling, call in spellings.items():
+        chunk = bytes(call())
+        assert chunk[22] == 4 or chunk[2] >> 5 == 3, f"{spelling}: header {chunk[:32].hex()}"
+        assert adapter.decompress_outside(chunk, DParams(nthreads=1)) == data, spelling
