@@ -27,7 +27,7 @@ CAPABILITIES: frozenset[str] = frozenset(
     {
         "persistence",  # create(urlpath=...) and open(); reopen in a fresh process
         "update_params",  # Container.update_cparams / update_dparams
-        "outside_container",  # compress_outside / decompress_outside
+        "outside_container",  # compress_outside / decompress_outside / compress_outside_spellings
         "plugins",  # register_codec(name, id) with encoder=decoder=None
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
