@@ -276,3 +276,13 @@ def test_unimportable_adapter_is_an_error() -> None:
     )
     assert result.outcome is Outcome.ERROR, result.message
     assert "could not be loaded" in result.message and "broken on purpose" in result.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adapter", ["LeavesPartialEntryAdapter", "RemembersRejectedIdsAdapter"])
+def test_failure_messages_are_stable(adapter: str) -> None:
+    """The same failure reads the same on every run: no memory address of a callback in the message."""
+    clause = CONTRACT.get("REG-REJECT-ATOMIC")
+    messages = [execute(f"broken.registration:{adapter}", adapter, clause, PROFILE).message for _ in range(2)]
+    assert messages[0] == messages[1]
+    assert " at 0x" not in messages[0], messages[0]
