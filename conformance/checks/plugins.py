@@ -6,6 +6,7 @@ import os
 
 from udcodec.checks.api import (
     CheckContext,
+    NotApplicable,
     Param,
     check,
     describe_exc,
@@ -158,3 +159,17 @@ def name_never_runs(ctx: CheckContext) -> None:
     if ran:
         ctx.fail(f"{len(ran)} of {len(tried)} plugin names were run by a shell (their marker file appeared): "
                  + ", ".join(repr(n) for n in ran))
+
+
+@check("plugins.registry_lists_plugins", requires=("plugins",), params={"name": Param(str), "id": CODEC_ID})
+def registry_lists_plugins(ctx: CheckContext) -> None:
+    """After a plugin registers, the registry has an entry for its id."""
+    name, codec_id = ctx.param("name"), int(ctx.param("id"))
+    try:
+        ctx.adapter.register_codec(name, codec_id)
+    except Exception as exc:  # noqa: BLE001
+        raise NotApplicable(f"the host refuses to register the plugin {name!r} that is not installed: "
+                            f"{type(exc).__name__}: {exc}") from exc
+    listed = ctx.adapter.registry()
+    if codec_id not in listed:
+        ctx.fail(f"plugin {name!r} registered at id {codec_id}, but the registry lists only {sorted(listed)}")

@@ -96,3 +96,15 @@ class ShellLoadsPluginsAdapter(ReferenceAdapter):
             registry._plugins[int(id)] = registry.PluginCodec(codec_name, int(id), int(version))
             return None
         return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class UnlistedPluginsAdapter(ReferenceAdapter):
+    """Plugins are kept in the plugin table only; the public registry lists Python codecs alone."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        result = super().register_codec(codec_name, id, encoder, decoder, version)
+        if encoder is None and decoder is None:
+            registry.ucodecs_registry.pop(int(id), None)
+        return result

@@ -122,6 +122,7 @@ UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a p
 SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | a plugin twice at id 244: both registrations were accepted
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
 ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
+UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
 """
 
 
