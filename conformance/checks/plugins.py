@@ -22,6 +22,7 @@ from udcodec.checks.common import (
     LITERALS,
     SAMPLE,
     IdPool,
+    Offences,
     cparams_for,
     literal,
     new_container,
@@ -57,13 +58,15 @@ def missing_plugin_fails_at_use(ctx: CheckContext) -> None:
 @check("plugins.rejects_names", requires=("plugins",),
        params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_names(ctx: CheckContext) -> None:
-    """Plugin names that cannot name a library (empty, path separators, non-str) are rejected at registration."""
+    """Plugin names that cannot name a library (empty, path separators, non-str) are rejected at registration, each at its own id."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
-    for text in ctx.param("values"):
+    offences = Offences(ctx)
+    for cid, text in zip(range(codec_id, 256), ctx.param("values"), strict=False):  # a fresh id per value
         name = literal(text)
-        with expect_rejection(ctx, f"register_codec({name!r}, {codec_id}) as a plugin", allowed):
-            ctx.adapter.register_codec(name, codec_id)
+        with offences.each(), expect_rejection(ctx, f"register_codec({name!r}, {cid}) as a plugin", allowed):
+            ctx.adapter.register_codec(name, cid)
+    offences.report()
 
 
 @check("plugins.one_id_space", requires=("plugins",), params={"id": CODEC_ID, "exceptions": EXCEPTIONS})

@@ -24,6 +24,7 @@ from udcodec.checks.common import (
     ID_RANGE,
     LITERALS,
     IdPool,
+    Offences,
     cparams_for,
     fill,
     literal,
@@ -101,8 +102,11 @@ def rejects_id_types(ctx: CheckContext) -> None:
     def prop(value: Any) -> None:
         _rejected_unchanged(ctx, f"register_codec('c', {value!r}, enc, dec)", allowed, "c", value, zlib_encoder, zlib_decoder)
 
+    offences = Offences(ctx)
     for text in ctx.param("values"):
-        prop(literal(text))
+        with offences.each():
+            prop(literal(text))
+    offences.report()
     ctx.for_all(st.floats(lo, hi, allow_nan=False), prop)
 
 
@@ -136,31 +140,45 @@ def rejects_unpaired(ctx: CheckContext) -> None:
     """An encoder without a decoder, or a decoder without an encoder, is rejected."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, None)", allowed, "c", codec_id, zlib_encoder, None)
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, None, dec)", allowed, "c", codec_id, None, zlib_decoder)
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, encoder=enc)", allowed, "c", codec_id, encoder=zlib_encoder)
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, decoder=dec)", allowed, "c", codec_id, decoder=zlib_decoder)
+    offences = Offences(ctx)
+    for what, args, kw in ((f"register_codec('c', {codec_id}, enc, None)", ("c", codec_id, zlib_encoder, None), {}),
+                           (f"register_codec('c', {codec_id}, None, dec)", ("c", codec_id, None, zlib_decoder), {}),
+                           (f"register_codec('c', {codec_id}, encoder=enc)", ("c", codec_id), {"encoder": zlib_encoder}),
+                           (f"register_codec('c', {codec_id}, decoder=dec)", ("c", codec_id), {"decoder": zlib_decoder})):
+        with offences.each():
+            _rejected_unchanged(ctx, what, allowed, *args, **kw)
+    offences.report()
 
 
 @check("registration.rejects_non_callables", params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_non_callables(ctx: CheckContext) -> None:
-    """Encoders and decoders that are not callable are rejected at registration."""
+    """Encoders and decoders that are not callable are rejected at registration (each call at its own id, from ``id`` up)."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
+    offences = Offences(ctx)
+    ids = iter(range(codec_id, 256))  # a fresh id per call: an accepted value must not turn the next into a duplicate
     for text in ctx.param("values"):
         bad = literal(text)
-        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, {bad!r}, dec)", allowed, "c", codec_id, bad, zlib_decoder)
-        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, {bad!r})", allowed, "c", codec_id, zlib_encoder, bad)
+        with offences.each():
+            cid = next(ids)
+            _rejected_unchanged(ctx, f"register_codec('c', {cid}, {bad!r}, dec)", allowed, "c", cid, bad, zlib_decoder)
+        with offences.each():
+            cid = next(ids)
+            _rejected_unchanged(ctx, f"register_codec('c', {cid}, enc, {bad!r})", allowed, "c", cid, zlib_encoder, bad)
+    offences.report()
 
 
 @check("registration.rejects_names", params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_names(ctx: CheckContext) -> None:
-    """Codec names outside the rules are rejected with the given exception."""
+    """Codec names outside the rules are rejected with the given exception (each at its own id, from ``id`` up)."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
-    for text in ctx.param("values"):
+    offences = Offences(ctx)
+    for cid, text in zip(range(codec_id, 256), ctx.param("values"), strict=False):  # a fresh id per value
         name = literal(text)
-        _rejected_unchanged(ctx, f"register_codec({name!r}, {codec_id}, enc, dec)", allowed, name, codec_id, zlib_encoder, zlib_decoder)
+        with offences.each():
+            _rejected_unchanged(ctx, f"register_codec({name!r}, {cid}, enc, dec)", allowed, name, cid, zlib_encoder, zlib_decoder)
+    offences.report()
 
 
 @check("registration.accepts_names", params={**ID_RANGE, "values": LITERALS})
@@ -184,11 +202,13 @@ def versions(ctx: CheckContext) -> None:
             ctx.adapter.register_codec("v", codec_id, zlib_encoder, zlib_decoder, version=value)
         except Exception as exc:  # noqa: BLE001
             ctx.fail(f"register_codec('v', {codec_id}, enc, dec, version={value!r}) was rejected: {describe_exc(exc)}")
-    codec_id = pool.next()
+    offences = Offences(ctx)
     for text in ctx.param("invalid"):
-        value = literal(text)
-        _rejected_unchanged(ctx, f"register_codec('v', {codec_id}, enc, dec, version={value!r})", allowed,
-                            "v", codec_id, zlib_encoder, zlib_decoder, version=value)
+        value, codec_id = literal(text), pool.next()
+        with offences.each():
+            _rejected_unchanged(ctx, f"register_codec('v', {codec_id}, enc, dec, version={value!r})", allowed,
+                                "v", codec_id, zlib_encoder, zlib_decoder, version=value)
+    offences.report()
 
 
 @check("registration.returns_none", params={"id": CODEC_ID})
