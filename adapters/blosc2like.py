@@ -288,6 +288,18 @@ class ModuleAdapter:
         spellings["compress2(src, **fields)"] = lambda: compress2(data, **fields)
         return spellings
 
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> dict[str, Callable[[], Any]]:
+        """``decompress2`` with a DParams object (dataclass modules only), a dict, flat keywords and no dparams."""
+        fields = {"nthreads": dparams.nthreads}
+        decompress2 = self.module.decompress2
+        spellings: dict[str, Callable[[], Any]] = {}
+        if self.param_style == "dataclass":
+            spellings["decompress2(src, dparams=DParams(...))"] = lambda: decompress2(chunk, dparams=self.module.DParams(**fields))
+        spellings["decompress2(src, dparams={...})"] = lambda: decompress2(chunk, dparams=dict(fields))
+        spellings["decompress2(src, **fields)"] = lambda: decompress2(chunk, **fields)
+        spellings["decompress2(src)"] = lambda: decompress2(chunk)
+        return spellings
+
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, self.module.SChunk)
 

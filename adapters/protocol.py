@@ -27,7 +27,7 @@ CAPABILITIES: frozenset[str] = frozenset(
     {
         "persistence",  # create(urlpath=...) and open(); reopen in a fresh process
         "update_params",  # Container.update_cparams / update_dparams
-        "outside_container",  # compress_outside / decompress_outside / compress_outside_spellings
+        "outside_container",  # compress_outside / decompress_outside and their spellings
         "plugins",  # register_codec(name, id) with encoder=decoder=None
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
@@ -173,6 +173,10 @@ class Adapter(Protocol):
         Each value calls the implementation's one-shot compress with ``cparams`` spelt one way
         (e.g. ``"cparams=CParams(...)"``, ``"cparams={...}"``, ``"flat keywords"``) and returns its result.
         """
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> Mapping[str, Callable[[], Any]]:
+        """Every way a caller can write ``decompress_outside`` (capability ``outside_container``), as
+        :meth:`compress_outside_spellings` does for compressing (no dparams at all is one of them)."""
 
     def is_container(self, obj: Any) -> bool:
         """Whether ``obj`` is (a view of) this implementation's container type."""

@@ -267,3 +267,18 @@ class HeaderVersionOneAdapter(ReferenceAdapter):
     def __init__(self) -> None:
         super().__init__()
         chunkformat.registry.codec_version = lambda codec: 1  # type: ignore[assignment]
+
+
+class DictDParamsDecodesUserChunksAdapter(ReferenceAdapter):
+    """``decompress2(src, dparams={...})`` decodes a user-codec chunk through a throw-away container."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = self.module.decompress2
+
+        def decompress2(src: Any, dst: Any = None, **kwargs: Any) -> Any:
+            if isinstance(kwargs.get("dparams"), dict):
+                return chunkformat.decompress_chunk(bytes(src), None)
+            return original(src, dst, **kwargs)
+
+        self.module.decompress2 = decompress2

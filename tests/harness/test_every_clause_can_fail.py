@@ -109,6 +109,7 @@ WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields di
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
 FiltersInPlaceAdapter               | RT-INPUT-UNCHANGED      | numpy with filters ['delta', 'bitshuffle', 'shuffle']
 DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) wrote a chunk recording codec 4, not 202
+DictDParamsDecodesUserChunksAdapter | CONT-DECOMPRESS-OUTSIDE | decompress2(src, dparams={...}) succeeded
 HeaderVersionOneAdapter             | ID-HEADER-PARAMS        | (version 7): versionlz is 1, written with 7
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
 [memcpy]
