@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from types import ModuleType
 from typing import Any, ClassVar, Literal
@@ -294,6 +294,29 @@ class ModuleAdapter:
 
     def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
         return bytes(self._decompress2(chunk, dparams))
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> dict[str, Callable[[], Any]]:
+        """``compress2`` with a CParams object (dataclass modules only), a dict and flat keyword arguments."""
+        fields = self.cparams_fields(cparams)
+        compress2 = self.module.compress2
+        spellings: dict[str, Callable[[], Any]] = {}
+        if self.param_style == "dataclass":
+            spellings["compress2(src, cparams=CParams(...))"] = lambda: compress2(data, cparams=self.module.CParams(**fields))
+        spellings["compress2(src, cparams={...})"] = lambda: compress2(data, cparams=dict(fields))
+        spellings["compress2(src, **fields)"] = lambda: compress2(data, **fields)
+        return spellings
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> dict[str, Callable[[], Any]]:
+        """``decompress2`` with a DParams object (dataclass modules only), a dict, flat keywords and no dparams."""
+        fields = self.dparams_fields(dparams)
+        decompress2 = self.module.decompress2
+        spellings: dict[str, Callable[[], Any]] = {}
+        if self.param_style == "dataclass":
+            spellings["decompress2(src, dparams=DParams(...))"] = lambda: decompress2(chunk, dparams=self.module.DParams(**fields))
+        spellings["decompress2(src, dparams={...})"] = lambda: decompress2(chunk, dparams=dict(fields))
+        spellings["decompress2(src, **fields)"] = lambda: decompress2(chunk, **fields)
+        spellings["decompress2(src)"] = lambda: decompress2(chunk)
+        return spellings
 
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, self.module.SChunk)

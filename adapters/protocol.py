@@ -32,7 +32,7 @@ CAPABILITIES: frozenset[str] = frozenset(
     {
         "persistence",  # create(urlpath=...) and open(); reopen in a fresh process
         "update_params",  # Container.update_cparams / update_dparams
-        "outside_container",  # compress_outside / decompress_outside
+        "outside_container",  # compress_outside / decompress_outside and their spellings
         "plugins",  # register_codec(name, id) with encoder=decoder=None
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
@@ -232,6 +232,17 @@ class Adapter(Protocol):
 
     def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven) -> bytes:
         """Decompress a chunk outside any container (capability ``outside_container``)."""
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> Mapping[str, Callable[[], Any]]:
+        """Every way a caller can write ``compress_outside`` (capability ``outside_container``).
+
+        Each value calls the implementation's one-shot compress with ``cparams`` spelt one way
+        (e.g. ``"cparams=CParams(...)"``, ``"cparams={...}"``, ``"flat keywords"``) and returns its result.
+        """
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> Mapping[str, Callable[[], Any]]:
+        """Every way a caller can write ``decompress_outside`` (capability ``outside_container``), as
+        :meth:`compress_outside_spellings` does for compressing (no dparams at all is one of them)."""
 
     def is_container(self, obj: Any) -> bool:
         """Whether ``obj`` is (a view of) this implementation's container type."""

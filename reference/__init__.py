@@ -13,8 +13,8 @@ the caller's thread.  ``nthreads`` left out is python-blosc2's default (``nthrea
 CPUs this process may run on), except with a Python codec, where it is 1.
 
 Where the contract (``spec/*.yaml``) is silent it accepts what python-blosc2 4.x accepts (floats for
-integer parameters, short filter lists, unknown keys of a parameters dict, a plugin registered twice
-under one id and name, ``schunk[a:b] = data``, ...); ``with udcodec.reference.strict():`` or
+integer parameters, short filter lists, unknown keys of a parameters dict, ``schunk[a:b] = data``,
+...); ``with udcodec.reference.strict():`` or
 ``UDCODEC_REFERENCE_STRICT=1`` refuses those leniencies (see :mod:`udcodec.reference.compat`).
 python-blosc2's own user-codec tests, example and tutorial run against it in ``tests/upstream``.
 """

@@ -380,6 +380,10 @@ def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: in
                 if maxout <= 0:
                     raise _Incompressible
             cbytes, out = encode(stream, maxout)
+            if cbytes == maxout < neblock:
+                # The encoder filled an output cut short by the chunk's size limit: the chunk comes out
+                # no smaller than a raw one, so store it raw rather than decode a no-gain stream later.
+                raise _Incompressible
             if cbytes == 0:
                 cbytes = neblock
             if cbytes == neblock:  # incompressible stream: stored raw, never passed to the decoder

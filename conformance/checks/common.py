@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
-from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, Param, Workaround
+from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, CheckFailed, Param, Workaround
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
     HEADER_BLOCKSIZE,
     HEADER_CODEC_META,
@@ -76,6 +77,26 @@ def literal(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return ast.literal_eval(text)
+
+
+class Offences:
+    """Every offending value a check tries, reported together: ``with offences.each(): ...`` per value,
+    then ``offences.report()`` fails once, naming them all (a host is not judged by its first fault only)."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.found: list[str] = []
+
+    @contextmanager
+    def each(self) -> Iterator[None]:
+        try:
+            yield
+        except CheckFailed as failed:
+            self.found.append(failed.message)
+
+    def report(self) -> None:
+        if self.found:
+            self.ctx.fail("; ".join(self.found))
 
 
 class IdPool:

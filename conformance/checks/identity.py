@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import numpy as np
+from udcodec.adapters.protocol import FILTER_IDS
 from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
     BLOCK,
@@ -24,6 +25,9 @@ from udcodec.checks.common import (
 from udcodec.checks.fresh import run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
+
+#: Filter slots in a Blosc2 extended chunk header (filters and filters_meta, bytes 16..21 and 24..29).
+HEADER_FILTER_SLOTS = 6
 
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 
@@ -123,3 +127,42 @@ def missing_codec_named(ctx: CheckContext) -> None:
     messages = " | ".join(e["message"] for e in answer["chain"])
     if str(codec_id) not in messages:
         ctx.fail(f"the error does not name the missing codec id {codec_id}: {answer['error']}")
+
+
+@check("identity.header_records_params",
+       params={"min": CODEC_ID, "max": CODEC_ID, "versions": Param(list, items=Param(int, min=0, max=255)),
+               "meta": Param(int, min=0, max=255), "typesize": Param(int, min=1, max=255), "blocksize": Param(int, min=1),
+               "filters": Param(list, items=Param(str, choices=tuple(FILTER_IDS))),
+               "filters_meta": Param(list, items=Param(int, min=0, max=255))})
+def header_records_params(ctx: CheckContext) -> None:
+    """For codecs registered with each version, a chunk's header records version, filters, metas, typesize, blocksize."""
+    ids = range(int(ctx.param("min")), int(ctx.param("max")) + 1)
+    versions = [int(v) for v in ctx.param("versions")]
+    if len(ids) < len(versions):
+        raise ValueError("the id range is smaller than the list of versions")
+    meta, typesize, blocksize = int(ctx.param("meta")), int(ctx.param("typesize")), int(ctx.param("blocksize"))
+    filters, fmeta = tuple(ctx.param("filters")), tuple(int(m) for m in ctx.param("filters_meta"))
+    data = make_data("random-runs", np.dtype("u1"), 4 * blocksize, 3)
+    wrong: list[str] = []
+    for codec_id, version in zip(ids, versions, strict=False):
+        try:
+            ctx.adapter.register_codec(f"v{version}", codec_id, zlib_encoder, zlib_decoder, version=version)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"register_codec('v{version}', {codec_id}, enc, dec, version={version}) was rejected: {exc}")
+        cparams = cparams_for(codec_id, typesize=typesize, blocksize=blocksize, codec_meta=meta,
+                              filters=filters, filters_meta=fmeta)
+        container = new_container(ctx, cparams, chunksize=len(data))
+        fill(container, [data])
+        chunk = container.get_chunk(0)
+        want = {"versionlz": version, "udcodec": codec_id, "codec_meta": meta, "typesize": typesize,
+                "blocksize": blocksize,
+                "filters": [FILTER_IDS[f] for f in filters] + [0] * (HEADER_FILTER_SLOTS - len(filters)),
+                "filters_meta": list(fmeta) + [0] * (HEADER_FILTER_SLOTS - len(fmeta))}
+        got = {"versionlz": chunk[1], "udcodec": chunk[22], "codec_meta": chunk[23], "typesize": chunk[3],
+               "blocksize": int.from_bytes(chunk[8:12], "little"),
+               "filters": list(chunk[16:22]), "filters_meta": list(chunk[24:30])}
+        for field, value in want.items():
+            if got[field] != value:
+                wrong.append(f"codec {codec_id} (version {version}): {field} is {got[field]}, written with {value}")
+    if wrong:
+        ctx.fail("chunk headers that do not record what they were written with: " + "; ".join(wrong))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
@@ -24,6 +25,9 @@ from udcodec.checks.common import (
 )
 from udcodec.strategies import CONTENTS, DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+#: Blosc2's builtin ZLIB codec id (every host implements it; user codecs are refused outside a container).
+BUILTIN_ZLIB = 4
 
 #: The parameters that draw the layouts (see :func:`udcodec.strategies.layouts`).
 LAYOUTS = {"dtypes": Param(list, items=DTYPE, default=DTYPES), "contents": Param(list, items=CONTENT, default=CONTENTS),
@@ -110,3 +114,35 @@ def configurations_roundtrip(ctx: CheckContext) -> None:
             failures.append(f"{cfg.label}: {written.problem}")
     if failures:
         ctx.fail(f"{len(failures)} of {len(configs)} configurations do not round-trip:\n" + "\n".join(failures[:8]))
+
+
+@check("roundtrip.input_unchanged", requires=("filters",),
+       params={"id": CODEC_ID, "typesize": Param(int, min=1, max=255), "items": Param(int, min=1), "pipelines": FILTER_PIPELINES})
+def input_unchanged(ctx: CheckContext) -> None:
+    """After appending (and, outside a container, compressing with builtin ZLIB) a bytes object and a
+    NumPy array through each filter pipeline, both are unchanged."""
+    codec_id, typesize, items = int(ctx.param("id")), int(ctx.param("typesize")), int(ctx.param("items"))
+    register_pair(ctx, "input", codec_id, zlib_encoder, zlib_decoder)
+    original = (np.arange(items, dtype=np.uint64) * 2654435761 % 1000).astype(f"u{typesize}" if typesize in (1, 2, 4, 8) else "u1")
+    original = np.frombuffer(original.tobytes()[: items * typesize].ljust(items * typesize, b"\x01"), np.uint8)
+    written: list[str] = []
+    outside = "outside_container" in ctx.adapter.capabilities()
+    for pipeline in ctx.param("pipelines"):
+        filters = tuple(pipeline)
+        for kind in ("bytes", "numpy"):
+            given: Any = original.tobytes() if kind == "bytes" else original.copy()
+            container = new_container(ctx, cparams_for(codec_id, typesize=typesize, filters=filters), chunksize=original.size)
+            container.append(given)
+            now = bytes(given) if kind == "bytes" else given.tobytes()
+            if now != original.tobytes():
+                written.append(f"{kind} with filters {list(filters)} ({first_difference(now, original.tobytes())})")
+            if not outside:
+                continue
+            given = original.tobytes() if kind == "bytes" else original.copy()
+            ctx.adapter.compress_outside(given, cparams_for(BUILTIN_ZLIB, typesize=typesize, filters=filters))
+            now = bytes(given) if kind == "bytes" else given.tobytes()
+            if now != original.tobytes():
+                written.append(f"{kind} compressed outside a container (ZLIB) with filters {list(filters)} "
+                               f"({first_difference(now, original.tobytes())})")
+    if written:
+        ctx.fail("the caller's data was written to: " + "; ".join(written))

@@ -188,3 +188,29 @@ def test_natural_calls_touch_no_process_wide_setting(adapter: Adapter, tmp_path:
     assert (appending.cparams().codec, appending.cparams().typesize, appending.cparams().clevel) == (4, 4, 1)
     appending.close()
     assert module.nthreads == before
+
+
+def test_compress_outside_spellings(adapter: Adapter) -> None:
+    """Each spelling reaches compress2: with builtin ZLIB every one writes a chunk that decompresses.
+
+    (Which codec the chunk records is CONT-COMPRESS-SPELLINGS's business: 2.x ignores a cparams dict.)"""
+    data = bytes(range(256)) * 16
+    spellings = adapter.compress_outside_spellings(data, CParams(codec=4, typesize=1))
+    dataclass_style = getattr(adapter, "param_style", "dataclass") == "dataclass"
+    assert ("compress2(src, cparams=CParams(...))" in spellings) == dataclass_style
+    assert {"compress2(src, cparams={...})", "compress2(src, **fields)"} <= set(spellings)
+    for spelling, call in spellings.items():
+        chunk = bytes(call())
+        assert adapter.decompress_outside(chunk, DParams(nthreads=1)) == data, spelling
+
+
+def test_decompress_outside_spellings(adapter: Adapter) -> None:
+    """Each spelling reaches decompress2: a builtin ZLIB chunk decompresses through every one."""
+    data = bytes(range(256)) * 16
+    chunk = adapter.compress_outside(data, CParams(codec=4, typesize=1))
+    spellings = adapter.decompress_outside_spellings(chunk, DParams(nthreads=1))
+    dataclass_style = getattr(adapter, "param_style", "dataclass") == "dataclass"
+    assert ("decompress2(src, dparams=DParams(...))" in spellings) == dataclass_style
+    assert {"decompress2(src, dparams={...})", "decompress2(src, **fields)", "decompress2(src)"} <= set(spellings)
+    for spelling, call in spellings.items():
+        assert bytes(call()) == data, spelling
