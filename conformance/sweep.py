@@ -90,6 +90,24 @@ class Config:
         return dataclasses.replace(self.cparams, codec=base_id + CODECS[self.codec].offset)
 
 
+#: The data of every frame (recipe, bytes per chunk) and how many chunks a frame has, by size: c-blosc2
+#: compresses the offsets of frames from four chunks on; sparse frames name chunk files ``%08X.chunk``
+#: (``0000000A`` from the 11th, ``00000010`` from the 17th); the offsets chunk has 16 KiB blocks
+#: (2048 offsets), so ``thorough`` frames span two of them. A zeros chunk is stored as a special value.
+FRAME_RECIPES = ("counter-then-random", "zeros", "run", "counter-then-random", "sized-random")
+FRAME_SHAPES: dict[str, tuple[int, int]] = {"dev": (16384, 6), "ci": (4096, 18), "thorough": (256, 2100)}
+
+
+def frame_chunks(size: str = "ci") -> tuple[tuple[str, int], ...]:
+    """The chunks of a frame of the given sweep size: full chunks cycling :data:`FRAME_RECIPES`, then a
+    short last chunk (only the last chunk of a frame may be shorter)."""
+    if size not in SIZES:
+        raise ValueError(f"unknown sweep size {size!r}; choose one of: {', '.join(SIZES)}")
+    nbytes, count = FRAME_SHAPES[size]
+    full = tuple((FRAME_RECIPES[i % len(FRAME_RECIPES)], nbytes) for i in range(count - 1))
+    return full + (("counter-then-random", max(nbytes * 1000 // 16384 // 4 * 4, 4)),)  # whole 4-byte items
+
+
 def codecs_of(configs: Iterable[Config]) -> list[str]:
     """The codec names the configurations use, in :data:`CODECS` order."""
     used = {c.codec for c in configs}

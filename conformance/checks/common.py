@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
-from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, Param
+from udcodec.checks.api import (
+    ALSO_BUILTIN,
+    EXCEPTION_TYPES,
+    USER_CODEC_ONLY,
+    CheckContext,
+    CheckFailed,
+    Param,
+    describe_exc,
+)
 from udcodec.strategies import ADVERSARIAL, Layout, make_data
 
 #: First byte of the extended header fields, from the Blosc2 chunk format.
@@ -147,3 +157,62 @@ def header(chunk: bytes) -> dict[str, int]:
         "udcodec": chunk[HEADER_UDCODEC],
         "codec_meta": chunk[HEADER_CODEC_META],
     }
+
+
+# -- retrying a failure with a builtin codec ------------------------------------------------------
+
+#: Builtin codecs a failure is retried with, in order of preference (name -> Blosc2 codec id); the
+#: first one the host implements is used (the reference implements ZLIB).
+BUILTIN_CODECS: dict[str, int] = {"ZLIB": 4, "ZSTD": 5, "LZ4": 1, "BLOSCLZ": 0}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What retrying one failing example with a builtin codec showed."""
+
+    codec: str
+    attribution: str  # ALSO_BUILTIN or USER_CODEC_ONLY
+    problem: str = ""  # how it failed with the builtin codec
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.attribution}: {self.codec}{': ' + self.problem if self.problem else ''}]"
+
+
+def retry_with_builtin(attempt: Callable[[int], str | None]) -> Retry | None:
+    """Retry a failing example with a builtin codec: ``attempt(codec_id)`` repeats it with that codec and
+    returns how it still fails (or raises), or None when it passes. None if the host implements none of
+    :data:`BUILTIN_CODECS` (it raises ``NotImplementedError`` for each)."""
+    for name, codec_id in BUILTIN_CODECS.items():
+        try:
+            problem = attempt(codec_id)
+        except NotImplementedError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the retry fails the same way a check would
+            problem = describe_exc(exc)
+        return Retry(name, ALSO_BUILTIN if problem else USER_CODEC_ONLY, problem or "")
+    return None
+
+
+def attribution_of(retries: Iterable[Retry | None]) -> str | None:
+    """One attribution for a clause: ALSO_BUILTIN if a builtin codec reproduces any failure (a Blosc2
+    format or filter defect), USER_CODEC_ONLY if none does, None if nothing was retried."""
+    found = {r.attribution for r in retries if r is not None}
+    return ALSO_BUILTIN if ALSO_BUILTIN in found else (USER_CODEC_ONLY if found else None)
+
+
+@contextmanager
+def retried_with_builtin(attempt: Callable[[CheckFailed], Callable[[int], str | None] | None]) -> Iterator[None]:
+    """Attribute a failure of the block: ``attempt(failure)`` gives the retry of its example (see
+    :func:`retry_with_builtin`), or None when it has none; the failure is re-raised with the retry's
+    attribution and tag."""
+    try:
+        yield
+    except CheckFailed as exc:
+        once = attempt(exc)
+        retry = retry_with_builtin(once) if once is not None else None
+        if retry is not None:
+            exc.attribution = retry.attribution
+            exc.message = f"{exc.message}\n{retry.tag}"
+            exc.args = (exc.message,)
+        raise

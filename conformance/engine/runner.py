@@ -33,6 +33,7 @@ class Verdict:
     counterexample: Any = None
     reproduction: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    attribution: str | None = None
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -59,7 +60,8 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
                 ctx.require(capability)
             definition.fn(ctx)
         except CheckFailed as exc:
-            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
+                           exc.attribution)
         except CapabilityMissing as exc:
             return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
@@ -129,6 +131,7 @@ def execute(
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
+        result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal

@@ -158,3 +158,13 @@ class SuppressesEncoderExceptionAdapter(CallbackHost):
             return fn(inp, out, meta, container)
         except Exception:  # noqa: BLE001 - the breakage
             raise RuntimeError("compression failed") from None
+
+
+class CorruptsUserDecodesAdapter(CallbackHost):
+    """What a user codec's decoder restores gets its last byte flipped (builtin codecs are not affected)."""
+
+    def call_decoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        rc = fn(inp, out, meta, container)
+        if len(out):
+            out[-1] ^= 0xFF
+        return rc
