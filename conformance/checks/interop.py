@@ -103,6 +103,11 @@ def _chunk_problem(writer: Adapter, reader: Adapter, cfg: Config, cp: CParams, d
     return _decode_problem(partial(read_chunk, reader, cp, written.chunk, len(data)), want) or None
 
 
+def _builtin_chunk_problem(writer: Adapter, reader: Adapter, cfg: Config, cp: CParams, data: bytes,
+                           codec: int) -> str | None:
+    return _chunk_problem(writer, reader, cfg, with_builtin(cp, codec), data, None)
+
+
 @check("interop.chunk_decode", requires=("append_chunk",),
        params={"id": CODEC_ID})
 def chunk_decode(ctx: CheckContext) -> None:
@@ -128,8 +133,7 @@ def chunk_decode(ctx: CheckContext) -> None:
             if problem is None:
                 decoded += len(unusable) == before
                 continue
-            retry = retry_with_builtin(
-                lambda b, w=writer, r=reader, c=cfg, p=cp, d=data: _chunk_problem(w, r, c, with_builtin(p, b), d, None))
+            retry = retry_with_builtin(partial(_builtin_chunk_problem, writer, reader, cfg, cp, data))
             retries.append(retry)
             failures.append(f"written by {wname}, read by {rname}: {cfg.label}: {problem}"
                             + (f" {retry.tag}" if retry else ""))
@@ -241,8 +245,11 @@ def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
         problem = _frame_problem(ctx, writer, reader, cp, contiguous, ctx.tmpdir / f"w{n}{suffix}")
         if problem is None:
             continue
-        retry = retry_with_builtin(lambda b, w=writer, r=reader, n=n: _frame_problem(
-            ctx, w, r, with_builtin(cp, b), contiguous, ctx.tmpdir / f"builtin{b}-w{n}{suffix}"))
+        def builtin_frame(codec: int, writer: Adapter = writer, reader: Adapter = reader, n: int = n) -> str | None:
+            return _frame_problem(ctx, writer, reader, with_builtin(cp, codec), contiguous,
+                                  ctx.tmpdir / f"builtin{codec}-w{n}{suffix}")
+
+        retry = retry_with_builtin(builtin_frame)
         retries.append(retry)
         failures.append(f"a {kind} of {len(chunks)} chunks written by {w_side.label}, read by {r_side.label}: {problem}"
                         + (f" {retry.tag}" if retry else ""))

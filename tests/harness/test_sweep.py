@@ -83,10 +83,14 @@ def _writer(scribble: bool) -> Adapter:
     return cast(Adapter, SimpleNamespace(name="fake", create=lambda **kw: _Container(scribble)))
 
 
-def test_produce_refuses_a_writer_that_writes_into_its_data() -> None:
+def test_produce_judges_the_round_trip_against_a_private_copy() -> None:
+    """A writer that writes into the buffer it was given, but whose chunk reads back to the data, is noted,
+    not taken for a round-trip failure (input mutation is judged elsewhere)."""
     cfg = configurations("dev")[0]
     data = cfg.make_data()
-    assert produce(_writer(False), cfg, cfg.with_codec(200), data).problem == ""
+    clean = produce(_writer(False), cfg, cfg.with_codec(200), data)
+    assert clean.problem == "" and clean.wrote_into_input == ""
     written = produce(_writer(True), cfg, cfg.with_codec(200), data)
-    assert written.problem.startswith("fake wrote into the data it was given: ")
+    assert written.problem == "" and written.own == data
+    assert written.wrote_into_input.startswith("fake wrote into the data it was given: ")
     assert data == cfg.make_data()  # the writer got its own copy
