@@ -18,6 +18,7 @@ from udcodec.profiles import get_profile
 TESTS_DIR = Path(__file__).resolve().parents[1]
 CONTRACT = load_contract()
 PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True)
+TIMEOUT = 180.0  # a failure is shrunk, then retried: generous on a loaded machine
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -30,7 +31,7 @@ def broken_importable() -> Iterator[None]:
 
 def _run(spec: str, clause_id: str) -> tuple[Outcome, str, str | None]:
     clause = CONTRACT.get(clause_id)
-    result = execute(spec, spec.rpartition(":")[2] or spec, clause, PROFILE,
+    result = execute(spec, spec.rpartition(":")[2] or spec, clause, PROFILE, timeout=TIMEOUT,
                      peer_spec="reference" if clause.pairwise else None)
     return result.outcome, result.message, result.attribution
 
