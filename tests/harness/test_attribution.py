@@ -73,6 +73,10 @@ def test_python_blosc2_passes_interop_both_ways(blosc2: str) -> None:
     ("broken.containers:IgnoresForeignShuffleFlagAdapter", "INTEROP-CHUNK-DECODE", ALSO_BUILTIN,
      "written by reference, read by"),
     ("broken.callbacks:CorruptsUserDecodesAdapter", "INTEROP-FRAME-OPEN", USER_CODEC_ONLY, "read back wrong"),
+    ("broken.containers:IgnoresForeignShuffleFlagAdapter", "INTEROP-GOLDEN", ALSO_BUILTIN,
+     "[also with builtin codecs: ZLIB"),
+    ("broken.containers:WritesFixedBlocksizeAdapter", "INTEROP-CHUNK-BYTES", ALSO_BUILTIN,
+     "header fields differ: blocksize"),
 ])
 def test_broken_hosts_are_attributed(spec: str, clause: str, attribution: str, needle: str) -> None:
     outcome, message, got = _run(spec, clause)
@@ -96,3 +100,35 @@ def test_the_reference_against_a_port_is_n_a_once_judged_in_the_port_result() ->
     result = execute("reference", "reference", clause, PROFILE,
                      peer_spec="broken.containers:DropsShuffleFlagOnWriteAdapter")
     assert result.outcome is Outcome.NOT_APPLICABLE and "the reference is the judge" in result.message
+
+
+def test_python_blosc2_golden_divergence_is_also_with_builtin_codecs(blosc2: str) -> None:
+    import blosc2 as b2
+
+    if int(b2.__version__.split(".")[0]) < 4:
+        pytest.skip("the SHUFFLE filters_meta divergence shows when 4.x reads 2.x/3.x chunks")
+    outcome, message, attribution = _run(blosc2, "INTEROP-GOLDEN")
+    assert outcome is Outcome.FAIL and attribution == ALSO_BUILTIN, message
+    assert "zlib-shuffle-meta2-ts4" in message and "[also with builtin codecs: ZLIB" in message
+
+
+@pytest.mark.parametrize("host", ["reference", "blosc2"])
+def test_a_golden_zlib_chunk_recorded_as_builtin_zlib_decodes(host: str) -> None:
+    """The golden retry is no foregone failure: a good zlib-stream chunk with its header switched to
+    builtin ZLIB decodes to the same content on both hosts."""
+    if host == "blosc2":
+        pytest.importorskip("blosc2")
+    from udcodec.adapters.loader import load_adapter
+    from udcodec.checks.configs import read_chunk, with_builtin
+    from udcodec.checks.interop import ZLIB_ID, ZLIB_STREAM_ENCODERS, as_builtin_zlib
+    from udcodec.golden import expected_bytes, load_manifest
+    from udcodec.golden import read_chunk as read_golden
+
+    entries = [e for e in load_manifest() if e.kind == "chunk" and e.codec.encoder in ZLIB_STREAM_ENCODERS
+               and "meta2" not in e.name and read_golden(e)[2] >> 5 == 6]
+    assert len(entries) > 10
+    adapter = load_adapter(host)
+    for entry in entries:
+        cp = with_builtin(entry.params.cparams(), ZLIB_ID)
+        got = read_chunk(adapter, cp, as_builtin_zlib(read_golden(entry)), entry.content.nbytes)
+        assert got == expected_bytes(entry), entry.name
