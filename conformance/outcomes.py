@@ -45,9 +45,10 @@ PYTEST_OUTCOMES: dict[Outcome, PytestOutcome] = {
 #: Where a failure lies, from retrying the failing example with a builtin codec (same filters, typesize,
 #: block size): the Blosc2 format or filter pipeline (it fails with a builtin codec too), or the user-codec
 #: path only. None when the clause was not retried (it passed, or a retry is not meaningful for it).
-ALSO_BUILTIN = "also with builtin codecs"
-USER_CODEC_ONLY = "user-codec path only"
-ATTRIBUTIONS: tuple[str, ...] = (ALSO_BUILTIN, USER_CODEC_ONLY)
+Attribution = Literal["also with builtin codecs", "user-codec path only"]
+ALSO_BUILTIN: Attribution = "also with builtin codecs"
+USER_CODEC_ONLY: Attribution = "user-codec path only"
+ATTRIBUTIONS: tuple[Attribution, ...] = (ALSO_BUILTIN, USER_CODEC_ONLY)
 
 #: Outcomes that make ``udcodec run`` exit non-zero.
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
@@ -73,7 +74,7 @@ class CheckResult:
     stderr_tail: str | None = None  # set for crash / hang / resource
     nodeid: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    attribution: str | None = None  # one of ATTRIBUTIONS for a failure retried with a builtin codec
+    attribution: Attribution | None = None  # a failure retried with a builtin codec
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

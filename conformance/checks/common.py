@@ -15,6 +15,7 @@ from udcodec.checks.api import (
     ALSO_BUILTIN,
     EXCEPTION_TYPES,
     USER_CODEC_ONLY,
+    Attribution,
     CheckContext,
     CheckFailed,
     Param,
@@ -171,7 +172,7 @@ class Retry:
     """What retrying one failing example with a builtin codec showed."""
 
     codec: str
-    attribution: str  # ALSO_BUILTIN or USER_CODEC_ONLY
+    attribution: Attribution
     problem: str = ""  # how it failed with the builtin codec
 
     @property
@@ -194,7 +195,7 @@ def retry_with_builtin(attempt: Callable[[int], str | None]) -> Retry | None:
     return None
 
 
-def attribution_of(retries: Iterable[Retry | None]) -> str | None:
+def attribution_of(retries: Iterable[Retry | None]) -> Attribution | None:
     """One attribution for a clause: ALSO_BUILTIN if a builtin codec reproduces any failure (a Blosc2
     format or filter defect), USER_CODEC_ONLY if none does, None if nothing was retried."""
     found = {r.attribution for r in retries if r is not None}

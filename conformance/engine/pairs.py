@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec.outcomes import ALSO_BUILTIN, CheckResult, Outcome
+from udcodec.outcomes import ALSO_BUILTIN, Attribution, CheckResult, Outcome
 
 REFERENCE = "reference"
 
@@ -60,7 +60,7 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
     return merged
 
 
-def _attribution(results: list[CheckResult]) -> str | None:
+def _attribution(results: list[CheckResult]) -> Attribution | None:
     """The attribution of the worst per-peer results: a builtin codec reproducing any of them wins."""
     found = {r.attribution for r in results if r.attribution}
     return ALSO_BUILTIN if ALSO_BUILTIN in found else next(iter(found), None)

@@ -19,7 +19,7 @@ from udcodec.checks.api import (
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject
 
@@ -33,7 +33,7 @@ class Verdict:
     counterexample: Any = None
     reproduction: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    attribution: str | None = None
+    attribution: Attribution | None = None
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
