@@ -119,14 +119,10 @@ def block_cases(ctx: CheckContext, contents: Any = None) -> st.SearchStrategy[Bl
 
     @st.composite
     def case(draw: st.DrawFn) -> BlockCase:
+        content = draw(st.sampled_from(list(contents if contents is not None else ctx.param("contents"))))
         dtype = draw(st.sampled_from(list(ctx.param("dtypes"))))
-        return BlockCase(
-            content=draw(st.sampled_from(list(contents if contents is not None else ctx.param("contents")))),
-            dtype=dtype,
-            nitems=draw(items(dtype)),
-            seed=draw(st.integers(0, 2**32 - 1)),
-            meta=draw(st.sampled_from(list(codec.metas))),
-        )
+        return BlockCase(content=content, dtype=dtype, nitems=draw(items(dtype)),
+                         seed=draw(st.integers(0, 2**32 - 1)), meta=draw(st.sampled_from(list(codec.metas))))
 
     return case()
 
