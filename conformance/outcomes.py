@@ -52,6 +52,9 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (ALSO_BUILTIN, USER_CODEC_ONLY)
 
 #: Outcomes that make ``udcodec run`` exit non-zero.
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
+#: What an expectations entry turns into ``xfail``: the clause's implementation was judged and did not
+#: keep it (a check error is the harness's, never expected).
+EXPECTABLE = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE})
 #: Outcomes that make ``udcodec run --strict`` exit non-zero as well.
 UNEXPECTED_STRICT = UNEXPECTED | {Outcome.XPASS}
 
@@ -74,6 +77,8 @@ class CheckResult:
     stderr_tail: str | None = None  # set for crash / hang / resource
     nodeid: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Known defects the checks got past to test something else: ``{"name", "defect", "how"}`` each.
+    workarounds: list[dict[str, str]] = field(default_factory=list)
     attribution: Attribution | None = None  # a failure retried with a builtin codec
 
     def to_json(self) -> dict[str, Any]:

@@ -9,7 +9,10 @@ Exit status 0 iff the codec passes every MUST clause on every host (SHOULD failu
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from udcodec.engine.run import add_run_options, execute_run
@@ -31,7 +34,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="host to check on: reference, blosc2, an entry point or module:attribute (repeatable; "
                         "default: reference and blosc2)")
     add_run_options(p)
-    p.add_argument("--bench", action="store_true", help="also measure compress/decompress throughput on each host")
+    p.add_argument("--bench", action="store_true",
+                   help="also measure compress/decompress throughput on each host, beside builtin codecs (printed, "
+                        "and in the JSON, Markdown and HTML reports)")
     p.set_defaults(handler=cmd_check_codec)
     return p
 
@@ -49,9 +54,14 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
         print(f"udcodec check-codec: {exc}", file=sys.stderr)
         return 2
     hosts = args.host or list(DEFAULT_HOSTS)
-    code = execute_run(args, hosts)
-    if args.bench:
-        from udcodec.checkcodec.bench import print_bench
+    if not args.bench:
+        return execute_run(args, hosts)
+    from udcodec.checkcodec.bench import bench, print_bench
 
-        print_bench(codec, hosts)
+    figures = bench(codec, hosts)  # measured first, so every report of the run carries them
+    with tempfile.TemporaryDirectory(prefix="udcodec-bench-") as scratch:
+        args.throughput = Path(scratch, "throughput.json")
+        args.throughput.write_text(json.dumps([f.to_json() for f in figures]), encoding="utf-8")
+        code = execute_run(args, hosts)
+    print_bench(figures)
     return code

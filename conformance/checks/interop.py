@@ -14,15 +14,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from udcodec.adapters.protocol import Adapter, CParams
+from udcodec.adapters.protocol import Adapter, CParams, value_of
 from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
 from udcodec.checks.common import (
     CODEC_ID,
+    OPEN_WITH_WRITTEN_PARAMS,
     Retry,
     attribution_of,
     first_difference,
     header,
+    refuses_threads,
     retry_with_builtin,
+    written_cparams,
 )
 from udcodec.checks.configs import (
     DP,
@@ -71,14 +74,6 @@ def _directions(ctx: CheckContext) -> list[tuple[Side, Side]]:
     here = Side(ctx.adapter, ctx.adapter_spec if same else ctx.adapter.name)
     there = Side(peer, (ctx.peer_spec or peer.name) if same else peer.name)
     return [(there, here), (here, there)]
-
-
-def _decodes(failures: list[str], what: str, decode: Callable[[], bytes], want: bytes) -> bool:
-    """Whether ``decode()`` gives ``want``; if not, why goes into ``failures`` under ``what``."""
-    problem = _decode_problem(decode, want)
-    if problem:
-        failures.append(f"{what}: {problem}")
-    return not problem
 
 
 def _decode_problem(decode: Callable[[], bytes], want: bytes) -> str | None:
@@ -218,7 +213,7 @@ def _frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, cp: CPar
                    where: Path) -> str | None:
     """How a frame ``writer`` writes at ``where`` fails to read back in ``reader``, or None."""
     chunks = frame_chunks(ctx.profile.sweep)
-    typesize = cp.typesize
+    typesize = value_of(cp.typesize)
     parts = [make_data(recipe, n, typesize=typesize) for recipe, n in chunks]
     chunksize = max(len(p) for p in parts)
     path = str(where)
@@ -234,7 +229,8 @@ def _frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, cp: CPar
     if not where.exists():
         return f"{writer.name} wrote nothing at {path}"
     try:
-        got_reader = reader.open(path, DP)
+        got_reader = ctx.get_past(OPEN_WITH_WRITTEN_PARAMS, lambda: reader.open(path),
+                                  lambda: reader.open(path, DP, written_cparams(cp)), when=refuses_threads)
     except Exception as exc:  # noqa: BLE001
         return f"{reader.name} could not open it: {describe_exc(exc)}"
     try:
@@ -347,7 +343,10 @@ def golden_decode(ctx: CheckContext) -> None:
         what = f"{entry.name} ({entry.kind} by {entry.library} {entry.library_version})"
         workdir = ctx.tmpdir / entry.name
         workdir.mkdir()
-        problem = _decode_problem(partial(decode_vector, ctx.adapter, entry, workdir=workdir), expected_bytes(entry))
+        natural = partial(decode_vector, ctx.adapter, entry, workdir=workdir)
+        instead = partial(decode_vector, ctx.adapter, entry, workdir=workdir, register=False, open_with_params=True)
+        problem = _decode_problem(partial(ctx.get_past, OPEN_WITH_WRITTEN_PARAMS, natural, instead,
+                                          when=refuses_threads), expected_bytes(entry))
         if problem is None:
             decoded += 1
             continue

@@ -106,6 +106,14 @@ ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
+[reopen]
+ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
+ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
+PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
+[threads]
+DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
+IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
+SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
 DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
@@ -246,7 +254,7 @@ def test_hang_is_killed_at_the_timeout() -> None:
     elapsed = time.monotonic() - start
     assert result.outcome is Outcome.HANG, result.message
     assert f"no result within {HANG_TIMEOUT:g} s" in result.message
-    assert elapsed < HANG_TIMEOUT + 2, f"took {elapsed:.1f} s"
+    assert elapsed < HANG_TIMEOUT + 30, f"took {elapsed:.1f} s"  # killed, not waited for (the adapter sleeps longer)
 
 
 def test_exit_is_a_crash_naming_the_status() -> None:

@@ -1,4 +1,4 @@
-"""A failure's attribution (retried with a builtin codec) in every report format, and layout 1.3 read as 1.4."""
+"""A failure's attribution (retried with a builtin codec) in every report format, and layout 1.4 read as 1.5."""
 
 from __future__ import annotations
 
@@ -56,13 +56,13 @@ def test_the_schema_takes_only_the_two_attributions(record: RunRecord) -> None:
         validate_report(data)
 
 
-def test_a_1_3_report_reads_with_no_attribution(record: RunRecord, tmp_path: Path) -> None:
+def test_a_1_4_report_reads_with_no_attribution(record: RunRecord, tmp_path: Path) -> None:
     current = record.to_json()
     old = copy.deepcopy(current)
-    old["schema_version"] = "1.3"
+    old["schema_version"] = "1.4"
     for result in old["results"]:
         assert result.pop("attribution") is None
-    assert upgrade(old) == current and old["schema_version"] == "1.3"
+    assert upgrade(old) == current and old["schema_version"] == "1.4"
     path = tmp_path / "old.json"
     path.write_text(json.dumps(old), encoding="utf-8")
     assert all(r.attribution is None for r in read_json(path).results)
