@@ -31,6 +31,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Adapter
 from udcodec.contract import Clause
+from udcodec.outcomes import (  # noqa: F401 - for the check families
+    ALSO_BUILTIN,
+    ATTRIBUTIONS,
+    USER_CODEC_ONLY,
+    Attribution,
+)
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject
 
@@ -38,11 +44,13 @@ from udcodec.subject import CodecSubject
 class CheckFailed(AssertionError):
     """The implementation under test violated the clause."""
 
-    def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None) -> None:
+    def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None,
+                 attribution: Attribution | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.counterexample = counterexample
         self.reproduction = reproduction
+        self.attribution = attribution
 
 
 class CapabilityMissing(Exception):

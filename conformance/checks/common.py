@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
-from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, CheckFailed, Param, Workaround
+from udcodec.checks.api import (
+    ALSO_BUILTIN,
+    EXCEPTION_TYPES,
+    USER_CODEC_ONLY,
+    Attribution,
+    CheckContext,
+    CheckFailed,
+    Param,
+    Workaround,
+    describe_exc,
+)
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
     HEADER_BLOCKSIZE,
     HEADER_CODEC_META,
@@ -179,3 +189,62 @@ ONE_CORE_INTERPRETER = Workaround(
 def written_cparams(cparams: CParams) -> CParams:
     """``cparams`` as a container was written with, one thread: what a workaround gives ``open``."""
     return replace(cparams, nthreads=1)
+
+
+# -- retrying a failure with a builtin codec ------------------------------------------------------
+
+#: Builtin codecs a failure is retried with, in order of preference (name -> Blosc2 codec id); the
+#: first one the host implements is used (the reference implements ZLIB).
+BUILTIN_CODECS: dict[str, int] = {"ZLIB": 4, "ZSTD": 5, "LZ4": 1, "BLOSCLZ": 0}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What retrying one failing example with a builtin codec showed."""
+
+    codec: str
+    attribution: Attribution
+    problem: str = ""  # how it failed with the builtin codec
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.attribution}: {self.codec}{': ' + self.problem if self.problem else ''}]"
+
+
+def retry_with_builtin(attempt: Callable[[int], str | None]) -> Retry | None:
+    """Retry a failing example with a builtin codec: ``attempt(codec_id)`` repeats it with that codec and
+    returns how it still fails (or raises), or None when it passes. None if the host implements none of
+    :data:`BUILTIN_CODECS` (it raises ``NotImplementedError`` for each)."""
+    for name, codec_id in BUILTIN_CODECS.items():
+        try:
+            problem = attempt(codec_id)
+        except NotImplementedError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the retry fails the same way a check would
+            problem = describe_exc(exc)
+        return Retry(name, ALSO_BUILTIN if problem else USER_CODEC_ONLY, problem or "")
+    return None
+
+
+def attribution_of(retries: Iterable[Retry | None]) -> Attribution | None:
+    """One attribution for a clause: ALSO_BUILTIN if a builtin codec reproduces any failure (a Blosc2
+    format or filter defect), USER_CODEC_ONLY if none does, None if nothing was retried."""
+    found = {r.attribution for r in retries if r is not None}
+    return ALSO_BUILTIN if ALSO_BUILTIN in found else (USER_CODEC_ONLY if found else None)
+
+
+@contextmanager
+def retried_with_builtin(attempt: Callable[[CheckFailed], Callable[[int], str | None] | None]) -> Iterator[None]:
+    """Attribute a failure of the block: ``attempt(failure)`` gives the retry of its example (see
+    :func:`retry_with_builtin`), or None when it has none; the failure is re-raised with the retry's
+    attribution and tag."""
+    try:
+        yield
+    except CheckFailed as exc:
+        once = attempt(exc)
+        retry = retry_with_builtin(once) if once is not None else None
+        if retry is not None:
+            exc.attribution = retry.attribution
+            exc.message = f"{exc.message}\n{retry.tag}"
+            exc.args = (exc.message,)
+        raise

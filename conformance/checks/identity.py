@@ -20,6 +20,7 @@ from udcodec.checks.common import (
     new_container,
     read_back,
     register_pair,
+    retried_with_builtin,
     written_cparams,
 )
 from udcodec.checks.fresh import run_fresh
@@ -55,6 +56,23 @@ def decoded_with_written_codec(ctx: CheckContext) -> None:
     a, b = int(ctx.param("first_id")), int(ctx.param("second_id"))
     register_pair(ctx, "first", a, first.enc, first.dec)
     register_pair(ctx, "second", b, second.enc, second.dec)
+
+    def builtin_first(builtin: int) -> str | None:
+        """The same with a builtin codec writing the first chunk: is it read with the container's codec?"""
+        container = new_container(ctx, cparams_for(builtin, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+        fill(container, [SAMPLE])
+        container.update_cparams(cparams_for(b, typesize=1, blocksize=BLOCK, codec_meta=2))
+        second.calls.clear()
+        got = container.decompress_chunk(0)
+        if second.of("decoder"):
+            return "a chunk written with a builtin codec was decoded with the container's user codec"
+        return None if got == SAMPLE else f"chunk 0 did not read back: {first_difference(got, SAMPLE)}"
+
+    with retried_with_builtin(lambda failure: builtin_first):
+        _decoded_with_written_codec(ctx, first, second, a, b)
+
+
+def _decoded_with_written_codec(ctx: CheckContext, first: Recorder, second: Recorder, a: int, b: int) -> None:
     container = new_container(ctx, cparams_for(a, typesize=1, blocksize=BLOCK, codec_meta=1), chunksize=len(SAMPLE))
     fill(container, [SAMPLE])
     container.update_cparams(cparams_for(b, typesize=1, blocksize=BLOCK, codec_meta=2))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.checks.api import CheckContext, Param, check
+from udcodec.checks.api import CheckContext, CheckFailed, Param, check, decode_example
 from udcodec.checks.common import (
     CODEC_ID,
     CONTENT,
@@ -22,6 +23,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
     require_needed,
+    retried_with_builtin,
 )
 from udcodec.strategies import CONTENTS, DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
@@ -54,6 +56,23 @@ def _roundtrip(ctx: CheckContext, codec_id: int, layout: Layout) -> Any:
     return container
 
 
+def _retry(prop: Callable[[int, Any], None]) -> Callable[[CheckFailed], Callable[[int], str | None] | None]:
+    """The builtin-codec retry of a property failure: ``prop(codec_id, example)`` on its shrunk example."""
+    def attempt(failure: CheckFailed) -> Callable[[int], str | None] | None:
+        if failure.counterexample is None:
+            return None
+        example = decode_example(failure.counterexample)
+
+        def once(builtin: int) -> str | None:
+            try:
+                prop(builtin, example)
+            except CheckFailed as exc:
+                return exc.message
+            return None
+        return once
+    return attempt
+
+
 @check("roundtrip.chunks", params={"id": CODEC_ID, **LAYOUTS, **NEEDS})
 def chunks(ctx: CheckContext) -> None:
     """decompress_chunk of every appended chunk gives back the appended bytes."""
@@ -62,7 +81,8 @@ def chunks(ctx: CheckContext) -> None:
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     # One search per split mode: a mode drawn at random with the others can go untested.
     for mode in ctx.param("splitmodes"):
-        ctx.for_all(_strategy(ctx, [mode]), lambda layout: _roundtrip(ctx, codec_id, layout))
+        with retried_with_builtin(_retry(lambda cid, layout: _roundtrip(ctx, cid, layout))):
+            ctx.for_all(_strategy(ctx, [mode]), lambda layout: _roundtrip(ctx, codec_id, layout))
 
 
 @check("roundtrip.slices", params={"id": CODEC_ID, **LAYOUTS})
@@ -78,15 +98,16 @@ def slices(ctx: CheckContext) -> None:
         stop = draw(st.integers(start, layout.nitems))
         return layout, start, stop
 
-    def prop(case: tuple[Layout, int, int]) -> None:
+    def prop(case: tuple[Layout, int, int], cid: int = codec_id) -> None:
         layout, start, stop = case
-        container = _roundtrip(ctx, codec_id, layout)
+        container = _roundtrip(ctx, cid, layout)
         got = container.get_slice(start, stop)
         want = layout.data()[start * layout.typesize : stop * layout.typesize]
         if got != want:
             ctx.fail(f"get_slice({start}, {stop}) differs from the data: {first_difference(bytes(got), want)}")
 
-    ctx.for_all(cases(), prop)
+    with retried_with_builtin(_retry(lambda cid, case: prop(case, cid))):
+        ctx.for_all(cases(), prop)
 
 
 @check("roundtrip.configurations", requires=("filters", "splitmode"),
@@ -94,11 +115,13 @@ def slices(ctx: CheckContext) -> None:
 def configurations_roundtrip(ctx: CheckContext) -> None:
     """Every configuration of the profile's sweep (filters, pipelines, split modes, typesizes, block
     sizes, raw blocks, runs) round-trips: the host reads back what it wrote."""
+    from udcodec.checks.common import attribution_of
     from udcodec.checks.configs import (
         config_cparams,
         config_data,
         produce,
         register_test_codecs,
+        retry_config,
         sweep,
     )
     from udcodec.sweep import codecs_of
@@ -106,14 +129,18 @@ def configurations_roundtrip(ctx: CheckContext) -> None:
     codec_id = int(ctx.param("id"))
     configs = sweep(ctx)
     register_test_codecs(ctx, ctx.adapter, codec_id, codecs_of(configs))
-    failures = []
+    failures, retries = [], []
     for cfg in configs:
-        data = config_data(cfg)
-        written = produce(ctx.adapter, cfg, config_cparams(cfg, codec_id), data)
+        data = config_data(cfg)  # private: the host gets a copy, so writing into its input is no round-trip failure
+        cp = config_cparams(cfg, codec_id)
+        written = produce(ctx.adapter, cfg, cp, data)
         if written.problem:
-            failures.append(f"{cfg.label}: {written.problem}")
+            retry = retry_config(ctx.adapter, cfg, cp, data)
+            retries.append(retry)
+            failures.append(f"{cfg.label}: {written.problem}" + (f" {retry.tag}" if retry else ""))
     if failures:
-        ctx.fail(f"{len(failures)} of {len(configs)} configurations do not round-trip:\n" + "\n".join(failures[:8]))
+        ctx.fail(f"{len(failures)} of {len(configs)} configurations do not round-trip:\n" + "\n".join(failures[:8]),
+                 attribution=attribution_of(retries))
 
 
 @check("roundtrip.input_unchanged", requires=("filters",),

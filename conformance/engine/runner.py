@@ -19,7 +19,7 @@ from udcodec.checks.api import (
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject
 
@@ -34,6 +34,7 @@ class Verdict:
     reproduction: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     workarounds: list[dict[str, str]] = field(default_factory=list)
+    attribution: Attribution | None = None
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -70,7 +71,8 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                 ctx.require(capability)
             definition.fn(ctx)
         except CheckFailed as exc:
-            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
+                           attribution=exc.attribution)
         except CapabilityMissing as exc:
             return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
@@ -140,6 +142,7 @@ def execute(
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
+        result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
         result.workarounds = list(verdict.workarounds)
     elif got.status is ChildStatus.CRASH:

@@ -167,6 +167,8 @@ def _detail(cell_id: str, result: CheckResult, column: str) -> str:
     ]
     if result.message:
         parts.append(_pre("message", result.message))
+    if result.attribution:
+        parts.append(f'<p class="attribution">With a builtin codec: <strong>{text(result.attribution)}</strong></p>')
     if result.expected_reason:
         parts.append(f'<p class="expected">Expected to fail: {text(result.expected_reason)}</p>')
     for key, label in (("upstream", "upstream"), ("expires", "expires")):

@@ -139,6 +139,8 @@ def _failure(result: CheckResult) -> list[str]:
     ]
     if result.message:
         lines += [fenced(result.message, "text"), ""]
+    if result.attribution:
+        lines += [f"With a builtin codec: **{result.attribution}**", ""]
     if result.expected_reason:
         lines += [f"Expected to fail: {cell(result.expected_reason)}", ""]
     if result.signal:

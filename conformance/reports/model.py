@@ -19,7 +19,8 @@ from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
 #: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted`` and the outcome ``resource``.
 #: 1.4: each result's ``workarounds``; the codec's ``throughput`` figures (``check-codec --bench``).
-SCHEMA_VERSION = "1.4"
+#: 1.5: each result's ``attribution`` (a failure retried with a builtin codec).
+SCHEMA_VERSION = "1.5"
 #: The exit status of an interrupted run (pytest's ``ExitCode.INTERRUPTED``).
 INTERRUPTED_EXIT_STATUS = 2
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).

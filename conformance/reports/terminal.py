@@ -145,6 +145,8 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
     lines = [f"{word} {result.clause} [{result.adapter}] ({result.level}, {result.subject})"]
     if result.message:
         lines.append(_indent(printable(result.message)))
+    if result.attribution:
+        lines.append(f"  with a builtin codec: {result.attribution}")
     if result.expected_reason:
         lines.append(f"  expected to fail: {printable(result.expected_reason)}")
     if result.signal:

@@ -179,3 +179,13 @@ class EncoderInputAliasesCallerAdapter(CallbackHost):
 
     def call_encoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
         return fn(_writable_alias(inp), out, meta, container)
+
+
+class CorruptsUserDecodesAdapter(CallbackHost):
+    """What a user codec's decoder restores gets its last byte flipped (builtin codecs are not affected)."""
+
+    def call_decoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        rc = fn(inp, out, meta, container)
+        if len(out):
+            out[-1] ^= 0xFF
+        return rc

@@ -280,3 +280,17 @@ class DictDParamsDecodesUserChunksAdapter(ReferenceAdapter):
             return original(src, dst, **kwargs)
 
         self.module.decompress2 = decompress2
+
+
+class _ShuffleFlagDroppedOnWrite(ModuleContainer):
+    def get_chunk(self, index: int) -> bytes:
+        patched = bytearray(super().get_chunk(index))
+        patched[2] &= ~0x01  # the chunk it hands out forgets its shuffle flag; its own reads use the stored one
+        return bytes(patched)
+
+
+class DropsShuffleFlagOnWriteAdapter(ContainerHost):
+    """Chunks it writes lose their shuffle flag (a writer-side format bug): it reads its own data back
+    correctly, another implementation does not."""
+
+    container_class = _ShuffleFlagDroppedOnWrite

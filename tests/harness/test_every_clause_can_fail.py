@@ -102,7 +102,8 @@ AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads
 AllowsThreadsAtCreationAdapter      | THREAD-DPARAMS-CREATE   | dparams.nthreads=2: was accepted
 SwallowsThreadUpdateErrorAdapter    | THREAD-CPARAMS-UPDATE   | cparams.nthreads to 2: was
 SwallowsThreadUpdateErrorAdapter    | THREAD-DPARAMS-UPDATE   | dparams.nthreads to 2: was
-IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | did not decode in
+IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | written by reference, read by
+DropsShuffleFlagOnWriteAdapter      | INTEROP-CHUNK-DECODE    | read by reference
 ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
 ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize

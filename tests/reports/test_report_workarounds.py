@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from udcodec.checks.api import Workaround
-from udcodec.reports import RunRecord, read_json, validate_report, write_json
+from udcodec.reports import SCHEMA_VERSION, RunRecord, read_json, validate_report, write_json
 from udcodec.reports.markdown import render_markdown
 from udcodec.reports.terminal import render_workarounds
 from udcodec.reports.upgrade import upgrade
@@ -28,7 +28,7 @@ def test_json_carries_workarounds_and_reads_them_back(record: RunRecord, tmp_pat
     used = _with_workaround(record)
     data = used.to_json()
     validate_report(data)
-    assert data["schema_version"] == "1.4"
+    assert data["schema_version"] == SCHEMA_VERSION
     assert data["results"][0]["workarounds"] == [ONE_CORE.record()]
     assert all(r["workarounds"] == [] for r in data["results"][2:])
     back = read_json(write_json(used, tmp_path / "r.json"))
