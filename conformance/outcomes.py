@@ -69,6 +69,8 @@ class CheckResult:
     stderr_tail: str | None = None  # set for crash / hang / resource
     nodeid: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Known defects the checks got past to test something else: ``{"name", "defect", "how"}`` each.
+    workarounds: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

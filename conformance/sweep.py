@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from udcodec.adapters.protocol import CParams
+from udcodec.adapters.protocol import CParams, value_of
 from udcodec.data import make_data
 from udcodec.testcodecs import memcpy_encoder, odd_zlib_encoder, zlib_decoder, zlib_encoder
 
@@ -65,25 +65,26 @@ class Config:
     def label(self) -> str:
         """What the configuration is; unique within a sweep."""
         cp = self.cparams
-        metas = tuple(cp.filters_meta) + (0,) * len(cp.filters)
-        filters = "+".join(f"{f}{f'({m})' if m else ''}" for f, m in zip(cp.filters, metas, strict=False))
+        names = value_of(cp.filters)
+        metas = tuple(value_of(cp.filters_meta)) + (0,) * len(names)
+        filters = "+".join(f"{f}{f'({m})' if m else ''}" for f, m in zip(names, metas, strict=False))
         seed = f" seed={self.seed}" if self.seed else ""
         return (f"{self.family}: typesize={cp.typesize} filters={filters} splitmode={cp.splitmode} "
                 f"blocksize={cp.blocksize or 'auto'} clevel={cp.clevel} meta={cp.codec_meta} codec={self.codec} "
                 f"data={self.data}{seed} nbytes={self.data_bytes()}")
 
     def data_bytes(self) -> int:
-        ts = self.cparams.typesize
+        ts = value_of(self.cparams.typesize)
         return max(self.nbytes // ts, 1) * ts if self.whole_items else self.nbytes
 
     def make_data(self) -> bytes:
         """The configuration's data (deterministic)."""
-        return make_data(self.data, self.data_bytes(), typesize=self.cparams.typesize, seed=self.seed)
+        return make_data(self.data, self.data_bytes(), typesize=value_of(self.cparams.typesize), seed=self.seed)
 
     @property
     def lossy(self) -> bool:
         """Whether a correct round trip may change the data (truncated precision)."""
-        return "trunc_prec" in self.cparams.filters
+        return "trunc_prec" in value_of(self.cparams.filters)
 
     def with_codec(self, base_id: int) -> CParams:
         """The cparams with the id of this configuration's codec registered from ``base_id`` on."""

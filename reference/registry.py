@@ -2,7 +2,9 @@
 
 Validation order is: type checks of every argument, then value checks, then the "already
 registered" check; nothing is mutated until every check passed, so a rejected registration
-leaves all tables untouched.
+leaves all tables untouched.  Registering a dynamic plugin again under the same id and name is
+accepted and changes nothing, as in python-blosc2 (refused under :func:`compat.strict`); any
+other second registration of an id is refused (REG-ID-DUPLICATE).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import compat
 from .params import USER_CODEC_MAX, USER_CODEC_MIN, _is_int
 
 MAX_CODEC_NAME_LEN = 31
@@ -93,6 +96,8 @@ def register_codec(
         raise ValueError(
             f"plugin codec_name must match [A-Za-z0-9_]+ (it names a library to load), got {codec_name!r}"
         )
+    if is_plugin and cid in _plugins and _plugins[cid].name == codec_name and not compat.is_strict():
+        return  # the same plugin again: python-blosc2 accepts it and keeps the first registration
     if cid in ucodecs_registry or cid in _plugins:
         raise ValueError(f"codec id {cid} is already registered")
     # --- commit ----------------------------------------------------------------------------

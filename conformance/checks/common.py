@@ -6,18 +6,26 @@ import ast
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
-from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, CheckFailed, Param
+from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, CheckFailed, Param, Workaround
+from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
+    HEADER_BLOCKSIZE,
+    HEADER_CODEC_META,
+    HEADER_FLAGS,
+    HEADER_NBYTES,
+    HEADER_TYPESIZE,
+    HEADER_UDCODEC,
+    MEMCPYED_FLAG,
+    header,
+    refuses_threads,
+)
 from udcodec.strategies import ADVERSARIAL, Layout, make_data
 
-#: First byte of the extended header fields, from the Blosc2 chunk format.
-HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
-HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 UDCODEC_FORMAT = 6  # compressor enumeration in flags bits 5..7: "defined in the user-defined codec slot"
-MEMCPYED_FLAG = 0x02
 
 #: A small compressible sample and a block size that splits it into several blocks.
 SAMPLE = make_data("arange", np.dtype("u1"), 4096, 3)
@@ -152,19 +160,22 @@ def register_pair(ctx: CheckContext, name: str, codec_id: int, encoder: Callable
         ctx.fail(f"registering a valid codec ({name!r}, id {codec_id}) was rejected: {type(exc).__name__}: {exc}")
 
 
-def header(chunk: bytes) -> dict[str, int]:
-    """The few Blosc2 chunk-header fields the identity checks read."""
-    if len(chunk) < 32:
-        raise ValueError(f"a Blosc2 chunk has a 32-byte header; got {len(chunk)} bytes")
-    flags = chunk[HEADER_FLAGS]
-    return {
-        "version": chunk[0],
-        "flags": flags,
-        "compformat": flags >> 5,
-        "memcpyed": int(bool(flags & MEMCPYED_FLAG)),
-        "typesize": chunk[HEADER_TYPESIZE],
-        "nbytes": int.from_bytes(chunk[HEADER_NBYTES : HEADER_NBYTES + 4], "little"),
-        "blocksize": int.from_bytes(chunk[HEADER_BLOCKSIZE : HEADER_BLOCKSIZE + 4], "little"),
-        "udcodec": chunk[HEADER_UDCODEC],
-        "codec_meta": chunk[HEADER_CODEC_META],
-    }
+# -- parameters left out, and the known defect threads bring -------------------------------------
+
+
+_THREAD_DEFECT = ("a container written with a Python codec cannot be opened with nthreads left out (or with "
+                  "dparams only): the host's default thread count, taken from the core count, is above 1 "
+                  "(judged by THREAD-DEFAULTS)")
+#: Get past the thread default in this process: give every parameter as written, with one thread.
+OPEN_WITH_WRITTEN_PARAMS = Workaround(
+    "open-with-written-params", _THREAD_DEFECT,
+    "open with every cparams field as written and nthreads=1 in cparams and dparams")
+#: Get past the thread default by making the same calls where it is 1: an interpreter that sees one core.
+ONE_CORE_INTERPRETER = Workaround(
+    "one-core-interpreter", _THREAD_DEFECT,
+    "make the same calls in a fresh interpreter that sees one core (UDCODEC_CORES=1)")
+
+
+def written_cparams(cparams: CParams) -> CParams:
+    """``cparams`` as a container was written with, one thread: what a workaround gives ``open``."""
+    return replace(cparams, nthreads=1)

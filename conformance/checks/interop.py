@@ -13,7 +13,14 @@ from pathlib import Path
 
 from udcodec.adapters.protocol import Adapter, CParams
 from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
-from udcodec.checks.common import CODEC_ID, first_difference, header
+from udcodec.checks.common import (
+    CODEC_ID,
+    OPEN_WITH_WRITTEN_PARAMS,
+    first_difference,
+    header,
+    refuses_threads,
+    written_cparams,
+)
 from udcodec.checks.configs import (
     DP,
     config_cparams,
@@ -144,7 +151,8 @@ def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
         ctx.fail(f"{peer.name} wrote no {kind} at {path}")
     what = f"a {kind} of {len(parts)} chunks written by {peer.name} ({', '.join(r for r, _ in FRAME_CHUNKS)})"
     try:
-        reader = ctx.adapter.open(path, DP)
+        reader = ctx.get_past(OPEN_WITH_WRITTEN_PARAMS, lambda: ctx.adapter.open(path),
+                              lambda: ctx.adapter.open(path, DP, written_cparams(cp)), when=refuses_threads)
     except Exception as exc:  # noqa: BLE001
         ctx.fail(f"{ctx.adapter.name} could not open {what}: {describe_exc(exc)}")
     try:
@@ -192,8 +200,10 @@ def golden_decode(ctx: CheckContext) -> None:
         what = f"{entry.name} ({entry.kind} by {entry.library} {entry.library_version})"
         workdir = ctx.tmpdir / entry.name
         workdir.mkdir()
-        decoded += _decodes(failures, what, partial(decode_vector, ctx.adapter, entry, workdir=workdir),
-                            expected_bytes(entry))
+        natural = partial(decode_vector, ctx.adapter, entry, workdir=workdir)
+        instead = partial(decode_vector, ctx.adapter, entry, workdir=workdir, register=False, open_with_params=True)
+        decoded += _decodes(failures, what, partial(ctx.get_past, OPEN_WITH_WRITTEN_PARAMS, natural, instead,
+                                                    when=refuses_threads), expected_bytes(entry))
     ctx.extra["golden_decoded"] = decoded
     if failures:
         ctx.fail(f"{len(failures)} of {len(failures) + decoded} golden vectors did not decode in {ctx.adapter.name}:\n"

@@ -71,9 +71,10 @@ def rejects_names(ctx: CheckContext) -> None:
 
 @check("plugins.one_id_space", requires=("plugins",), params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
 def one_id_space(ctx: CheckContext) -> None:
-    """A Python codec then a plugin, a plugin then a Python codec, a plugin twice: the second is rejected.
+    """A Python codec then a plugin, a plugin then a Python codec, two different plugins: the second is rejected.
 
-    Uses ids ``id``, ``id + 1`` and ``id + 2``; every order that shares an id is reported.
+    Uses ids ``id``, ``id + 1`` and ``id + 2``; every order that shares an id is reported. The same
+    plugin (same name) registered again names no second codec, so it is not tried.
     """
     allowed = exception_types(ctx.param("exceptions"))
     base = int(ctx.param("id"))
@@ -81,7 +82,7 @@ def one_id_space(ctx: CheckContext) -> None:
     orders = (
         ("a Python codec, then a plugin", (("py", zlib_encoder, zlib_decoder), ("plug", None, None))),
         ("a plugin, then a Python codec", (("plug", None, None), ("py", zlib_encoder, zlib_decoder))),
-        ("a plugin twice", (("plug", None, None), ("plug", None, None))),
+        ("two different plugins", (("plug", None, None), ("other_plug", None, None))),
     )
     for offset, (what, (first, second)) in enumerate(orders):
         codec_id = base + offset

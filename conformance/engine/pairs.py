@@ -53,6 +53,7 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
         entry: dict[str, Any] = {"peer": peer, "outcome": r.outcome.value, "message": r.message,
                                  "duration": r.duration}
         pairs.append(entry)
+        merged.workarounds.extend(w for w in r.workarounds if w not in merged.workarounds)
         for key, value in r.extra.items():
             merged.extra.setdefault(key, {})[peer] = value
     merged.extra["pairs"] = pairs

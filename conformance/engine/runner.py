@@ -33,6 +33,7 @@ class Verdict:
     counterexample: Any = None
     reproduction: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    workarounds: list[dict[str, str]] = field(default_factory=list)
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -45,15 +46,25 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
 
     if not clause.checks:
         return Verdict(Outcome.ERROR, f"clause {clause.id} names no check ({clause.file}:{clause.line})")
+    extra: dict[str, Any] = {}
+    used: list[dict[str, str]] = []  # workarounds, shared by the clause's checks
+    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used)
+    verdict.workarounds = used
+    return verdict
+
+
+def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
+                codec: CodecSubject | None, peer_spec: str | None, extra: dict[str, Any],
+                used: list[dict[str, str]]) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
-    extra: dict[str, Any] = {}
     for index, ref in enumerate(clause.checks):
         definition = CHECKS.get(ref.name)
         if definition is None:
             return Verdict(Outcome.ERROR, f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
-                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params)
+                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
+                           workarounds=used)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
@@ -130,6 +141,7 @@ def execute(
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
         result.extra.update(verdict.extra)
+        result.workarounds = list(verdict.workarounds)
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail

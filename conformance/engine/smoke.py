@@ -231,7 +231,8 @@ def _open(s: _State) -> str:
     written = s.adapter.create(s.cparams, s.dparams, chunksize=len(DATA), urlpath=path)
     written.append(DATA)
     written.close()
-    opened = s.adapter.open(path, s.dparams)
+    # Every parameter given, one thread: the plain open(path) is the reopen clauses' to judge (THREAD-DEFAULTS).
+    opened = s.adapter.open(path, s.dparams, s.cparams)
     try:
         _expect(bytes(opened.decompress_chunk(0)) == DATA, "chunk 0 of the reopened file differs from the one written")
     finally:

@@ -206,3 +206,13 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
     return "".join("\n".join(block) + "\n\n" for block in blocks).rstrip("\n") + (
         "\n" if blocks else ""
     )
+
+
+def render_workarounds(record: RunRecord) -> str:
+    """The known defects the checks got past to test something else: each workaround, where, defect and how."""
+    lines: list[str] = []
+    for used, results in record.workarounds():
+        where = ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
+        lines += [f"WORKAROUND {used['name']}: {where}", _indent(f"defect: {used['defect']}"),
+                  _indent(f"how: {used['how']}")]
+    return printable("\n".join(lines))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
-from udcodec.adapters.protocol import CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import chunkformat
 
@@ -79,10 +79,9 @@ class _LastChunkLost(ModuleContainer):
 class ReopenLosesLastChunkAdapter(ReferenceAdapter):
     """A reopened container has lost its last chunk."""
 
-    def open(
-        self, urlpath: str, dparams: DParams, cparams: CParams | None = None
-    ) -> ModuleContainer:
-        return _LastChunkLost(self, super().open(urlpath, dparams, cparams).native())
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        return _LastChunkLost(self, super().open(urlpath, dparams, cparams, mode).native())
 
 
 class _AnonymousReadErrors(ModuleContainer):
@@ -100,10 +99,9 @@ class _AnonymousReadErrors(ModuleContainer):
 class MissingCodecUnnamedAdapter(ReferenceAdapter):
     """Reading a reopened container without its codec fails without naming the codec id."""
 
-    def open(
-        self, urlpath: str, dparams: DParams, cparams: CParams | None = None
-    ) -> ModuleContainer:
-        return _AnonymousReadErrors(self, super().open(urlpath, dparams, cparams).native())
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        return _AnonymousReadErrors(self, super().open(urlpath, dparams, cparams, mode).native())
 
 
 # -- round trip ----------------------------------------------------------------------------------

@@ -112,6 +112,14 @@ DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) w
 DictDParamsDecodesUserChunksAdapter | CONT-DECOMPRESS-OUTSIDE | decompress2(src, dparams={...}) succeeded
 HeaderVersionOneAdapter             | ID-HEADER-PARAMS        | (version 7): versionlz is 1, written with 7
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
+[reopen]
+ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
+ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
+PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
+[threads]
+DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
+IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
+SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
 DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
@@ -120,7 +128,7 @@ ShortEncoderOutputAdapter           | MEMCPY-NO-GAIN          | blocks whose enc
 [plugins]
 FallsBackForMissingPluginAdapter    | PLUG-MISSING            | decompressing with it succeeded
 UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a plugin: was accepted
-SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | a plugin twice at id 244: both registrations were accepted
+SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | two different plugins at id 244: both registrations were accepted
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
 ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
@@ -257,7 +265,7 @@ def test_hang_is_killed_at_the_timeout() -> None:
     elapsed = time.monotonic() - start
     assert result.outcome is Outcome.HANG, result.message
     assert f"no result within {HANG_TIMEOUT:g} s" in result.message
-    assert elapsed < HANG_TIMEOUT + 2, f"took {elapsed:.1f} s"
+    assert elapsed < HANG_TIMEOUT + 30, f"took {elapsed:.1f} s"  # killed, not waited for (the adapter sleeps longer)
 
 
 def test_exit_is_a_crash_naming_the_status() -> None:
