@@ -71,9 +71,11 @@ def rejects_names(ctx: CheckContext) -> None:
 
 @check("plugins.one_id_space", requires=("plugins",), params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
 def one_id_space(ctx: CheckContext) -> None:
-    """A Python codec then a plugin, a plugin then a Python codec, a plugin twice: the second is rejected.
+    """A Python codec then a plugin, a plugin then a Python codec, the same plugin twice, two different plugins:
+    the second registration is rejected.
 
-    Uses ids ``id``, ``id + 1`` and ``id + 2``; every order that shares an id is reported.
+    Uses ids ``id`` to ``id + 3``; every order that shares an id is reported. The same plugin again is
+    refused too: its id is taken, and the second call may carry another version.
     """
     allowed = exception_types(ctx.param("exceptions"))
     base = int(ctx.param("id"))
@@ -81,7 +83,8 @@ def one_id_space(ctx: CheckContext) -> None:
     orders = (
         ("a Python codec, then a plugin", (("py", zlib_encoder, zlib_decoder), ("plug", None, None))),
         ("a plugin, then a Python codec", (("plug", None, None), ("py", zlib_encoder, zlib_decoder))),
-        ("a plugin twice", (("plug", None, None), ("plug", None, None))),
+        ("the same plugin twice", (("plug", None, None), ("plug", None, None))),
+        ("two different plugins", (("plug", None, None), ("other_plug", None, None))),
     )
     for offset, (what, (first, second)) in enumerate(orders):
         codec_id = base + offset

@@ -129,7 +129,7 @@ ShortEncoderOutputAdapter           | MEMCPY-NO-GAIN          | blocks whose enc
 [plugins]
 FallsBackForMissingPluginAdapter    | PLUG-MISSING            | decompressing with it succeeded
 UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a plugin: was accepted
-SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | a plugin twice at id 244: both registrations were accepted
+SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | the same plugin twice at id 244: both registrations were accepted
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
 ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
