@@ -4,6 +4,7 @@ Drop-in for the subset of python-blosc2 4.x used with user codecs::
 
     import udcodec.reference as blosc2
     blosc2.register_codec("mycodec", 180, encoder, decoder)
+    blosc2.register_filter(160, forward, backward)   # then filters=[160, ...] in cparams
     s = blosc2.SChunk(chunksize=..., cparams={"codec": 180, "nthreads": 1}, dparams={"nthreads": 1})
 
 Chunks are written in the real Blosc2 chunk format and persisted containers in the real
@@ -21,6 +22,7 @@ from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
 from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
 from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
 from .schunk import SChunk, open, remove_urlpath
+from .ufilters import register_filter, ufilters_registry
 
 __all__ = [
     "CParams",
@@ -42,6 +44,8 @@ __all__ = [
     "open",
     "parse_header",
     "register_codec",
+    "register_filter",
     "remove_urlpath",
     "ucodecs_registry",
+    "ufilters_registry",
 ]

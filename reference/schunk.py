@@ -13,7 +13,7 @@ import numpy as np
 
 from . import chunkformat as cf
 from . import frame as _frame
-from . import registry
+from . import registry, ufilters
 from . import sframe as _sframe
 from .filters import check_pipeline
 from .params import CParams, DParams, as_cparams, as_dparams
@@ -24,7 +24,7 @@ _MODES = ("r", "a", "w")
 
 
 def check_threads(cp: CParams, dp: DParams) -> None:
-    """Python user codecs run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
+    """Python user codecs and filters run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
     if registry.is_python_ucodec(int(cp.codec)):
         for what, n in (("cparams", cp.nthreads), ("dparams", dp.nthreads)):
             if n > 1:
@@ -32,6 +32,11 @@ def check_threads(cp: CParams, dp: DParams) -> None:
                     f"cannot use multi-threading with user-defined Python codecs: {what}.nthreads={n} "
                     f"but codec {int(cp.codec)} is a Python codec (nthreads must be 1)"
                 )
+    pyfilters = ufilters.python_filters(list(cp.filters))
+    for what, n in (("cparams", cp.nthreads), ("dparams", dp.nthreads)):
+        if pyfilters and n > 1:
+            raise ValueError(f"cannot use multi-threading with user-defined Python filters: {what}.nthreads={n} "
+                             f"but filters {pyfilters} are Python filters (nthreads must be 1)")
 
 
 class SChunk:
