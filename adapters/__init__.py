@@ -12,13 +12,16 @@ from udcodec.adapters.protocol import (
     CONTAINER_OPERATIONS,
     FILTER_IDS,
     SPLITMODE_IDS,
+    USER_FILTER_IDS,
     Adapter,
     AdapterInfo,
     Callback,
     Container,
     CParams,
     DParams,
+    FilterCallback,
     protocol_members,
+    user_filter_name,
 )
 
 __all__ = [
@@ -27,11 +30,14 @@ __all__ = [
     "CONTAINER_OPERATIONS",
     "FILTER_IDS",
     "SPLITMODE_IDS",
+    "USER_FILTER_IDS",
     "Adapter",
     "AdapterInfo",
     "CParams",
     "Callback",
     "Container",
     "DParams",
+    "FilterCallback",
     "protocol_members",
+    "user_filter_name",
 ]

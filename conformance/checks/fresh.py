@@ -1,6 +1,7 @@
 """Open a persisted container in a fresh interpreter: ``python -m udcodec.checks.fresh`` reads a JSON request on stdin.
 
-Request: ``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}], "open": PATH}``.
+Request: ``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}],
+"register_filters": [{"id", "forward": "mod:fn", "backward": "mod:fn"}], "open": PATH}``.
 Answer on stdout: ``{"ok": true, "nchunks": N, "data": base64}`` or ``{"ok": false, "error": ..., "chain": [...]}``.
 """
 
@@ -29,6 +30,8 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     adapter = load_adapter(request["adapter"])
     for codec in request.get("register", []):
         adapter.register_codec(codec["name"], codec["id"], _resolve(codec["encoder"]), _resolve(codec["decoder"]))
+    for ufilter in request.get("register_filters", []):
+        adapter.register_filter(ufilter["id"], _resolve(ufilter["forward"]), _resolve(ufilter["backward"]))
     try:
         container = adapter.open(request["open"], DParams(nthreads=1))
         data = b"".join(container.decompress_chunk(i) for i in range(container.nchunks))

@@ -16,6 +16,7 @@ HOMES = {
     "udcodec.adapters.protocol": [
         "ADAPTER_OPERATIONS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "SPLITMODE_IDS",
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "protocol_members",
+        "FilterCallback", "USER_FILTER_IDS", "user_filter_name",
     ],
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
     "udcodec.adapters.blosc2like": ["ModuleAdapter", "ModuleContainer", "for_module"],
