@@ -7,6 +7,7 @@ from udcodec.checks import (  # noqa: F401
     callbacks,
     codec,
     container,
+    filters,
     identity,
     interop,
     memcpy,

@@ -112,6 +112,27 @@ StoresChunkRawOnRawBlockAdapter     | MEMCPY-MIXED            | the decoder was 
 [plugins]
 FallsBackForMissingPluginAdapter    | PLUG-MISSING            | decompressing with it succeeded
 UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a plugin: was accepted
+[filters]
+UnvalidatedFilterRegistrationAdapter | FILTER-ID-RANGE        | register_filter(159, forward, backward): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(170.0, forward, backward): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-PAIRED          | register_filter(170, fn, None): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-CALLABLE        | register_filter(171, 1, 2): was accepted
+UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NAME      | register_filter(193, None, None, None): was accepted
+OverwritesFilterIdAdapter           | FILTER-DUPLICATE        | a second time: was accepted
+FilterGetsZeroMetaAdapter           | FILTER-ARGS             | got meta 0, expected the slot's filters_meta 77
+UserFiltersLastAdapter              | FILTER-ANY-SLOT         | did not receive the output of the slots before it
+IdentityFiltersAdapter              | FILTER-USER-CODEC       | did not receive the filtered blocks
+FilterReturnMustBeNoneAdapter       | FILTER-RETURN-IGNORED   | filters returning 0 made the round trip fail
+SwallowsFilterExceptionAdapter      | FILTER-EXCEPTION        | but the append succeeded
+SkipsUnregisteredFiltersAdapter     | FILTER-UNREGISTERED     | unregistered filter 185: was accepted
+UnfiltersMemcpyedChunksAdapter      | FILTER-MEMCPY           | clevel 0: decompress(compress(x)) != x
+WritesIntoSourceAdapter             | FILTER-SOURCE-INTACT    | wrote into the caller's buffer
+ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN           | the reopened container's data differs
+ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read without filter 191 registered
+NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
+[containers]
+AllowsThreadsAtCreationAdapter      | FILTER-ONE-THREAD       | was accepted
+CompressesOutsideContainerAdapter   | FILTER-CONTAINER-ONLY   | outside a container succeeded
 """
 
 
