@@ -15,6 +15,7 @@ from udcodec.checks import (  # noqa: F401
     registration,
     roundtrip,
     threads,
+    ufilter,
 )
 from udcodec.checks.api import CHECKS
 
