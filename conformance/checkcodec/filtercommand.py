@@ -19,8 +19,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("check-filter", help="check a user filter (forward/backward pair) on each host",
                        description="Check that a user filter keeps its side of the register_filter contract.")
     subject = p.add_argument_group("the filter")
-    subject.add_argument("--forward", metavar="MODULE:FUNCTION", required=True)
-    subject.add_argument("--backward", metavar="MODULE:FUNCTION", required=True)
+    subject.add_argument("--forward", metavar="MODULE:FUNCTION")
+    subject.add_argument("--backward", metavar="MODULE:FUNCTION")
     subject.add_argument("--id", dest="filter_id", default=str(DEFAULT_FILTER_ID),
                          help=f"filter id, 160..255 (default {DEFAULT_FILTER_ID})")
     subject.add_argument("--meta", action="append", default=[],
