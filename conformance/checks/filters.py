@@ -501,3 +501,108 @@ def reopen_fresh(ctx: CheckContext) -> None:
     if answer["ok"]:
         ctx.fail(f"the container was read without filter {fid} registered ({answer['nchunks']} chunks, "
                  f"{'the data' if base64.b64decode(answer['data']) == data else 'wrong data'})")
+
+
+# -- interoperability (pairwise: the peer writes, this adapter reads) ------------------------------
+
+
+def _interop_pair(ctx: CheckContext) -> tuple[Any, dict[str, int], int]:
+    """Register the same filters (``user``: reverse, ``user2``: add meta) and codec on both sides."""
+    peer = ctx.the_peer()
+    ids = {"user": int(ctx.param("ids")[0]), "user2": int(ctx.param("ids")[1])}
+    codec_id = int(ctx.param("codec"))
+    for side in (ctx.adapter, peer):
+        if side is peer and codec_id in peer.registry():
+            break  # adapter and peer share one library, and so its codec and filter registries
+        for name, (fwd, bwd) in (("user", (reverse_forward, reverse_backward)),
+                                 ("user2", (add_meta_forward, add_meta_backward))):
+            try:
+                side.register_filter(ids[name], fwd, bwd)
+            except Exception as exc:  # noqa: BLE001
+                ctx.fail(f"{side.name}: registering a valid filter (id {ids[name]}) was rejected: {describe_exc(exc)}")
+        try:
+            side.register_codec("zlib", codec_id, zlib_encoder, zlib_decoder)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"{side.name}: registering a valid codec (id {codec_id}) was rejected: {describe_exc(exc)}")
+    ctx.adapter.match_format_of(peer.info())  # e.g. the reference reading as python-blosc2 2.x writes
+    peer.match_format_of(ctx.adapter.info())
+    return peer, ids, codec_id
+
+
+INTEROP = {"ids": Param(list, items=FILTER_ID), "codec": Param(int, min=160, max=255), "meta": META,
+           "pipelines": Param(list, items=PIPELINE), "typesizes": Param(list, items=Param(int, min=1, max=16)),
+           "identity": Param(bool, default=False)}
+
+
+@check("filters.interop_chunks", requires=("user_filters", "filters", "append_chunk"), params=INTEROP)
+def interop_chunks(ctx: CheckContext) -> None:
+    """Chunks the peer writes through user filters decode here (with ``identity``: are the very bytes written here)."""
+    peer, ids, codec_id = _interop_pair(ctx)
+    meta, identity = int(ctx.param("meta")), bool(ctx.param("identity"))
+    data = _data(4396, "smooth")
+    failures: list[str] = []
+    total = 0
+    for pipeline in ctx.param("pipelines"):
+        names = _names(pipeline, ids)
+        metas = tuple(meta if f in ids else 0 for f in pipeline)
+        for ts in ctx.param("typesizes"):
+            for clevel in (0, 5):
+                total += 1
+                cp = filter_cparams(names, metas, codec=codec_id, typesize=int(ts), blocksize=1000, clevel=clevel)
+                body = data[: len(data) // int(ts) * int(ts)]
+                label = f"filters {list(names)}, typesize {ts}, clevel {clevel}"
+                writer = peer.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(body))
+                writer.append(bytes(bytearray(body)))
+                chunk = writer.get_chunk(0)
+                reader = _container(ctx, cp, len(body))
+                try:
+                    reader.append_chunk(chunk)
+                    got = reader.decompress_chunk(0)
+                except Exception as exc:  # noqa: BLE001
+                    failures.append(f"{label}: decoding raised {describe_exc(exc)}")
+                    continue
+                if got != body:
+                    failures.append(f"{label}: {first_difference(got, body)}")
+                    continue
+                if identity:
+                    mine = _container(ctx, cp, len(body))
+                    mine.append(bytes(bytearray(body)))
+                    if mine.get_chunk(0) != chunk:
+                        failures.append(f"{label}: the chunk written here differs from {peer.name}'s "
+                                        f"({first_difference(mine.get_chunk(0), chunk)})")
+    if failures:
+        what = "were not byte-identical or did not decode" if identity else "did not decode"
+        ctx.fail(f"{len(failures)} of {total} chunks written by {peer.name} through user filters {what} in "
+                 f"{ctx.adapter.name}:\n" + "\n".join(failures[:8]))
+
+
+@check("filters.interop_frame", requires=("user_filters", "filters", "persistence"),
+       params={**INTEROP, "contiguous": Param(bool, default=True)})
+def interop_frame(ctx: CheckContext) -> None:
+    """A frame the peer writes through user filters opens here and reads back."""
+    peer, ids, codec_id = _interop_pair(ctx)
+    contiguous = bool(ctx.param("contiguous"))
+    if not contiguous:
+        ctx.require("sparse")
+    meta = int(ctx.param("meta"))
+    for pipeline in ctx.param("pipelines"):
+        names = _names(pipeline, ids)
+        metas = tuple(meta if f in ids else 0 for f in pipeline)
+        for ts in ctx.param("typesizes"):
+            path = str(ctx.tmpdir / f"peer-{len(names)}-{ts}.b2frame")
+            cp = filter_cparams(names, metas, codec=codec_id, typesize=int(ts), blocksize=1000)
+            data = _data(3 * 4000, "smooth")
+            writer = peer.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=4000, urlpath=path,
+                                 contiguous=contiguous)
+            for chunk in _blocks(data, 4000):
+                writer.append(bytes(bytearray(chunk)))
+            writer.close()
+            try:
+                opened = ctx.adapter.open(path, DParams(nthreads=1))
+                got = read_back(opened)
+            except Exception as exc:  # noqa: BLE001
+                ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) did not open"
+                         f" and read in {ctx.adapter.name}: {describe_exc(exc)}")
+            if got != data:
+                ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) reads back"
+                         f" different in {ctx.adapter.name}: {first_difference(got, data)}")

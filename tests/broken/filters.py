@@ -184,3 +184,10 @@ class NoOpMissingFilterPluginAdapter(ReferenceAdapter):
         if forward is None and backward is None:
             forward = backward = _identity
         return super().register_filter(id, forward, backward, name)
+
+
+class IgnoresChunkFiltersAdapter(ReferenceAdapter):
+    """Chunks are read as if their headers named no user filter (a host that only knows builtin filters)."""
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return _ForgetsFiltersContainer(self, schunk)

@@ -130,6 +130,9 @@ WritesIntoSourceAdapter             | FILTER-SOURCE-INTACT    | wrote into the c
 ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN           | the reopened container's data differs
 ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read without filter 191 registered
 NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
+IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | through user filters did not decode in
+UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | the chunk written here differs from reference's
+ForgetsFiltersOnReopenAdapter       | FILTER-INTEROP-FRAME    | reads back different in
 [containers]
 AllowsThreadsAtCreationAdapter      | FILTER-ONE-THREAD       | was accepted
 CompressesOutsideContainerAdapter   | FILTER-CONTAINER-ONLY   | outside a container succeeded
