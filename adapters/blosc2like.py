@@ -1,6 +1,6 @@
 """A generic adapter for any module exposing python-blosc2's public user-codec API.
 
-The module must provide ``register_codec``, ``ucodecs_registry``, ``SChunk``, ``CParams``,
+The module must provide ``register_codec``, ``ucodecs_registry``, optionally ``register_filter``, ``SChunk``, ``CParams``,
 ``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
 python-blosc2 4.x semantics. A port author adapts such a module with a three-line subclass::
 
@@ -154,10 +154,14 @@ class ModuleAdapter:
         return AdapterInfo(name=self.name, implementation=impl, version=version)
 
     def capabilities(self) -> frozenset[str]:
+        if not hasattr(self.module, "register_filter"):
+            return CAPABILITIES - {"user_filters"}
         return CAPABILITIES
 
     # -- parameter translation -----------------------------------------------------------
     def _filter(self, name: str) -> Any:
+        if name.isdigit():  # a user-defined filter, named by its id
+            return int(name)
         if name in FILTER_IDS:
             return self.module.Filter(FILTER_IDS[name])
         return self.module.Filter[name.upper()]  # e.g. "bytedelta"; KeyError if unknown
@@ -251,6 +255,10 @@ class ModuleAdapter:
 
     def registry(self) -> dict[Any, Any]:
         return dict(self.module.ucodecs_registry)
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        """Call ``module.register_filter`` with exactly these arguments (every line spells it the same)."""
+        return self.module.register_filter(id, forward, backward, name)
 
     def wrap(self, schunk: Any) -> ModuleContainer:
         """Wrap a native SChunk as a protocol container."""

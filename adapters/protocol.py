@@ -26,6 +26,8 @@ import numpy as np
 
 #: Codec callback signature: (input, output, meta, container) -> size in bytes.
 Callback = Callable[[np.ndarray, np.ndarray, int, Any], Any]
+#: User filter signature: forward/backward(input, output, meta, container); the return value is ignored.
+FilterCallback = Callable[[np.ndarray, np.ndarray, int, Any], Any]
 
 #: Every capability name the harness knows. Checks declare which ones they need.
 CAPABILITIES: frozenset[str] = frozenset(
@@ -38,10 +40,12 @@ CAPABILITIES: frozenset[str] = frozenset(
         "splitmode",  # CParams.splitmode other than "auto"
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is
         "sparse",  # create(urlpath=..., contiguous=False) and open() of a sparse frame directory
+        "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
     }
 )
 
-#: Filter names in the neutral vocabulary, with Blosc2's filter ids.
+#: Filter names in the neutral vocabulary, with Blosc2's filter ids. A user-defined filter (capability
+#: ``user_filters``) is named by its id in decimal: ``"160"`` (see :func:`user_filter_name`).
 FILTER_IDS: Mapping[str, int] = {
     "nofilter": 0,
     "shuffle": 1,
@@ -94,6 +98,17 @@ def value_of(value: _T | NotGiven) -> _T:
     if isinstance(value, NotGiven):
         raise ValueError("a parameter left out (NOT_GIVEN) where its value is needed")
     return value
+
+
+#: Ids Blosc2 reserves for user-defined filters.
+USER_FILTER_IDS = range(160, 256)
+
+
+def user_filter_name(fid: int) -> str:
+    """The neutral name of the user-defined filter ``fid`` in :attr:`CParams.filters`."""
+    if fid not in USER_FILTER_IDS:
+        raise ValueError(f"user filter ids are {USER_FILTER_IDS.start}..{USER_FILTER_IDS.stop - 1}, got {fid}")
+    return str(fid)
 
 
 @dataclass(frozen=True)
@@ -255,6 +270,9 @@ class Adapter(Protocol):
         formats (the reference: python-blosc2 2.x, 3.x, 4.x) switches to ``other``'s. The byte
         identity check calls it on both sides, golden decoding with the vector's writer.
         """
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        """Call the implementation's ``register_filter`` with exactly these arguments (capability ``user_filters``)."""
 
 
 def protocol_members(protocol: type) -> tuple[str, ...]:

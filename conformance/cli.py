@@ -5,6 +5,7 @@ subcommand            module
 ====================  =====================================
 ``run``               :mod:`udcodec.engine.run`
 ``check-codec``       :mod:`udcodec.checkcodec.command`
+``check-filter``      :mod:`udcodec.checkcodec.filtercommand`
 ``list``, ``explain`` :mod:`udcodec.explain`
 ``replay``            :mod:`udcodec.engine.replay`
 ``baseline``          :mod:`udcodec.expectations.baseline`
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 
 from udcodec import __version__, explain
 from udcodec.checkcodec import command as check_codec
+from udcodec.checkcodec import filtercommand as check_filter
 from udcodec.contract import contract_or_exit
 from udcodec.engine import replay, smoke
 from udcodec.engine import run as run_
@@ -37,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run_.add_parser(sub)
     check_codec.add_parser(sub)
+    check_filter.add_parser(sub)
     explain.add_parsers(sub)
     replay.add_parser(sub)
     baseline.add_parser(sub)

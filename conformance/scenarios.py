@@ -5,7 +5,8 @@ NumPy (the check packages import Hypothesis). Each scenario is ``fn(adapter, arg
 runs in the check's own process. ``udcodec.checks.fresh.run_fresh`` starts the interpreter and sends it a
 JSON request on stdin:
 
-``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}], ...}`` and either
+``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}],
+"register_filters": [{"id", "forward": "mod:fn", "backward": "mod:fn"}], ...}`` and either
 ``"open": PATH`` (optional ``"open_args"``: ``{"mode", "cparams": {...}, "dparams": {...}}``, neutral fields;
 only what is given is passed) or ``"call": "mod:fn"`` with ``"args"``. Answer on stdout:
 ``{"ok": true, "nchunks": N, "data": base64}`` (open), ``{"ok": true, "result": ...}`` (call), or
@@ -216,6 +217,8 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     adapter = load_adapter(request["adapter"])
     for codec in request.get("register", []):
         adapter.register_codec(codec["name"], codec["id"], _resolve(codec["encoder"]), _resolve(codec["decoder"]))
+    for ufilter in request.get("register_filters", []):
+        adapter.register_filter(ufilter["id"], _resolve(ufilter["forward"]), _resolve(ufilter["backward"]))
     if "call" in request:
         try:
             return {"ok": True, "result": _resolve(request["call"])(adapter, request.get("args", {}))}

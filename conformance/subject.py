@@ -59,6 +59,8 @@ class CodecSubject:
     encoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     decoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
 
+    kind = "codec"
+
     @property
     def is_plugin(self) -> bool:
         return self.encoder is None
@@ -125,3 +127,59 @@ def _int(value: int | str, option: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise CodecSpecError(f"{option} wants an integer, got {value!r}") from None
+
+
+#: Ids a user filter may take (the documented range).
+USER_FILTER_IDS = range(160, 256)
+DEFAULT_FILTER_ID = 160
+#: The option names of ``udcodec check-filter`` that messages name (the pytest plugin passes its own).
+CHECK_FILTER_OPTIONS = {"forward": "--forward", "backward": "--backward", "id": "--id", "meta": "--meta"}
+
+
+@dataclass(frozen=True)
+class FilterSubject:
+    """The user filter under test (``udcodec check-filter``): a forward/backward pair registered under one id."""
+
+    id: int
+    forward_target: str
+    backward_target: str
+    metas: tuple[int, ...] = (0,)
+    forward: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    backward: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+
+    kind = "filter"
+    is_plugin = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.forward_target.partition(':')[0].rsplit('.', 1)[-1]}_{self.id}"
+
+    def register(self, adapter: Any) -> None:
+        adapter.register_filter(self.id, self.forward, self.backward)
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as reports state it (the codec slot's shape, ``kind`` saying it is a filter)."""
+        return {"name": self.name, "id": self.id, "encoder": self.forward_target, "decoder": self.backward_target,
+                "plugin": False, "metas": list(self.metas), "version": 1, "kind": "filter"}
+
+    @classmethod
+    def build(cls, *, forward: str | None, backward: str | None, id: int | str | None = None,
+              metas: Sequence[int | str] = (), options: Mapping[str, str] = CHECK_FILTER_OPTIONS) -> FilterSubject:
+        """Validate the options and import the functions; raise :class:`CodecSpecError` on any problem."""
+        o = options
+        if not (forward and backward):
+            raise CodecSpecError(f"give both {o['forward']} and {o['backward']} (MODULE:FUNCTION)")
+        fid = _int(id if id is not None else DEFAULT_FILTER_ID, o["id"])
+        if fid not in USER_FILTER_IDS:
+            raise CodecSpecError(f"{o['id']} {fid} is outside the user filter range "
+                                 f"{USER_FILTER_IDS.start}..{USER_FILTER_IDS.stop - 1}")
+        meta_values = tuple(_int(m, o["meta"]) for m in metas) or (0,)
+        for meta in meta_values:
+            if not 0 <= meta <= 255:
+                raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores filters_meta in one byte")
+        fwd, bwd = import_callable(forward, o["forward"]), import_callable(backward, o["backward"])
+        return cls(id=fid, forward_target=forward, backward_target=backward, metas=meta_values, forward=fwd, backward=bwd)
+
+
+#: What a run checks besides hosts: a codec or a filter.
+Subject = CodecSubject | FilterSubject

@@ -4,6 +4,7 @@ Drop-in for the subset of python-blosc2 4.x used with user codecs::
 
     import udcodec.reference as blosc2
     blosc2.register_codec("mycodec", 180, encoder, decoder)
+    blosc2.register_filter(160, forward, backward)   # then filters=[160, ...] in cparams
     s = blosc2.SChunk(chunksize=..., cparams={"codec": 180, "nthreads": 1}, dparams={"nthreads": 1})
 
 Chunks are written in the real Blosc2 chunk format and persisted containers in the real
@@ -30,6 +31,7 @@ from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
 from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
 from .schunk import SChunk, open, remove_urlpath
 from .threads import ncores, set_nthreads
+from .ufilters import register_filter, ufilters_registry
 
 
 def __getattr__(name: str) -> int:
@@ -64,8 +66,10 @@ __all__ = [
     "ncores",
     "parse_header",
     "register_codec",
+    "register_filter",
     "remove_urlpath",
     "strict",
     "set_nthreads",
     "ucodecs_registry",
+    "ufilters_registry",
 ]

@@ -312,7 +312,7 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
     flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE | _filter_flags(filters) | (FLAG_DONT_SPLIT if dont_split else 0) | (fmt << 5)
     try:
         body, all_zero = _compress_blocks(src, blocksize, nblocks, leftover, typesize, dont_split,
-                                          filters, fmeta, encode, destsize, target)
+                                          filters, fmeta, encode, destsize, target, schunk)
     except _Incompressible:
         flags |= FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
@@ -340,7 +340,7 @@ def _header_blocksize(cp: CParams, nbytes: int, blocksize: int, target: int) -> 
 def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: int, typesize: int,
                      dont_split: bool, filters: list[int], fmeta: list[int],
                      encode: Callable[[np.ndarray, int], tuple[int, Any]], destsize: int,
-                     target: int = DEFAULT_BLOSC2_TARGET) -> tuple[bytes, bool]:
+                     target: int = DEFAULT_BLOSC2_TARGET, schunk: Any = None) -> tuple[bytes, bool]:
     """Return (bstarts + streams, all_streams_are_zero_runs)."""
     bstarts = np.zeros(nblocks, dtype="<i4")
     parts: list[bytes | memoryview] = []
@@ -355,7 +355,7 @@ def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: in
         bsize = leftover if leftoverblock else blocksize
         block = src[start:start + bsize]
         if filtering:
-            block = _filters.forward(block, chunk0, j == 0, typesize, filters, fmeta, target)
+            block = _filters.forward(block, chunk0, j == 0, typesize, filters, fmeta, target, schunk)
             block.flags.writeable = False
         nstreams = typesize if (not dont_split and not leftoverblock) else 1
         neblock = bsize // nstreams
@@ -527,7 +527,7 @@ def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None, 
                 pieces.append(cdata if csize == neblock else decode(cdata, neblock))
         block = pieces[0] if nstreams == 1 else np.concatenate(pieces)
         if filtering:
-            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target)
+            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target, schunk)
         out[j * blocksize:j * blocksize + bsize] = block
         if j == 0:
             block0 = out[:blocksize]

@@ -143,7 +143,10 @@ def lookup(codec: int) -> tuple[str, Callback, Callback]:
 
 
 def _reset_registry() -> None:
-    """Forget every registered codec and plugin.  For tests only (blosc2 has no equivalent)."""
+    """Forget every registered codec, filter and plugin.  For tests only (blosc2 has no equivalent)."""
     ucodecs_registry.clear()
     _plugins.clear()
     _versions.clear()
+    from . import ufilters
+
+    ufilters._reset_registry()

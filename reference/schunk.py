@@ -13,7 +13,7 @@ import numpy as np
 
 from . import chunkformat as cf
 from . import frame as _frame
-from . import registry, threads
+from . import registry, threads, ufilters
 from . import sframe as _sframe
 from .filters import check_pipeline
 from .params import CParams, DParams, as_cparams, as_dparams, as_int
@@ -24,13 +24,14 @@ _MODES = ("r", "a", "w")
 
 
 def effective_threads(cp: CParams, dp: DParams) -> tuple[int, int]:
-    """The (compression, decompression) thread counts in effect; left out, they follow the codec."""
-    python = registry.is_python_ucodec(int(cp.codec))
+    """The (compression, decompression) thread counts in effect; left out, they follow the codec and filters
+    (1 where Python code runs)."""
+    python = registry.is_python_ucodec(int(cp.codec)) or bool(ufilters.python_filters(list(cp.filters)))
     return threads.resolve(cp.nthreads, python), threads.resolve(dp.nthreads, python)
 
 
 def check_threads(cp: CParams, dp: DParams) -> None:
-    """Python user codecs run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
+    """Python user codecs and filters run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
     if registry.is_python_ucodec(int(cp.codec)):
         for what, n in zip(("cparams", "dparams"), effective_threads(cp, dp), strict=True):
             if n > 1:
@@ -38,6 +39,11 @@ def check_threads(cp: CParams, dp: DParams) -> None:
                     f"cannot use multi-threading with user-defined Python codecs: {what}.nthreads={n} "
                     f"but codec {int(cp.codec)} is a Python codec (nthreads must be 1)"
                 )
+    pyfilters = ufilters.python_filters(list(cp.filters))
+    for what, n in zip(("cparams", "dparams"), effective_threads(cp, dp), strict=True):
+        if pyfilters and n > 1:
+            raise ValueError(f"cannot use multi-threading with user-defined Python filters: {what}.nthreads={n} "
+                             f"but filters {pyfilters} are Python filters (nthreads must be 1)")
 
 
 class SChunk:

@@ -7,6 +7,7 @@ from udcodec.checks import (  # noqa: F401
     callbacks,
     codec,
     container,
+    filters,
     identity,
     interop,
     memcpy,
@@ -15,6 +16,7 @@ from udcodec.checks import (  # noqa: F401
     reopen,
     roundtrip,
     threads,
+    ufilter,
 )
 from udcodec.checks.api import CHECKS
 

@@ -38,7 +38,7 @@ from udcodec.outcomes import (  # noqa: F401 - for the check families
     Attribution,
 )
 from udcodec.profiles import Profile
-from udcodec.subject import CodecSubject
+from udcodec.subject import CodecSubject, FilterSubject
 
 
 class CheckFailed(AssertionError):
@@ -287,6 +287,7 @@ class CheckContext:
     check_index: int = 0
     replay: Mapping[str, Any] | None = None  # {"check": i, "property": j, "example": ...}
     codec: CodecSubject | None = None  # the codec under test (codec clauses only)
+    ufilter: FilterSubject | None = None  # the user filter under test (filter-subject clauses only)
     peer: Adapter | None = None  # the other side of a pairwise (interoperability) clause
     peer_spec: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # measurements the reports carry (JSON data)

@@ -8,7 +8,7 @@ from typing import Any
 
 from udcodec.adapters.protocol import SPLITMODE_IDS, CParams, value_of
 from udcodec.contract import Clause
-from udcodec.subject import CodecSubject
+from udcodec.subject import CodecSubject, FilterSubject, Subject
 
 #: Data longer than this is regenerated from its recipe instead of being spelled out in hex.
 MAX_INLINE_BYTES = 4096
@@ -121,11 +121,16 @@ def through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cpar
     ])
 
 
-def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None, peer_spec: str | None = None) -> str:
+def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer_spec: str | None = None) -> str:
     """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
     if codec is None:
         peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
         return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
+    if isinstance(codec, FilterSubject):
+        metas = "".join(f" --meta {m}" for m in codec.metas)
+        return (f"udcodec check-filter --forward {shlex.quote(codec.forward_target)} --backward"
+                f" {shlex.quote(codec.backward_target)} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
+                f" --only {clause.id} --no-isolation")
     subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
                f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
                f" --name {shlex.quote(codec.name)}")

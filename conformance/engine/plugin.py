@@ -36,10 +36,20 @@ from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
-from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
+from udcodec.subject import (
+    DEFAULT_HOSTS,
+    DEFAULT_ID,
+    CodecSpecError,
+    CodecSubject,
+    FilterSubject,
+    Subject,
+)
 from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 RESULT_KEY = "udcodec_result"
+#: The plugin's filter options, as :class:`FilterSubject` names them in its messages.
+PYTEST_FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
+                         "id": "--udcodec-filter-id", "meta": "--udcodec-filter-meta"}
 #: The plugin's codec options, as :class:`CodecSubject` names them in its messages.
 PYTEST_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
                         "plugin": "--udcodec-plugin", "id": "--udcodec-codec-id", "meta": "--udcodec-codec-meta",
@@ -85,6 +95,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     codec.addoption("--udcodec-codec-meta", action="append", default=[], metavar="META",
                     help="a codec meta value the codec supports (repeatable; default 0)")
     codec.addoption("--udcodec-codec-version", default="1", metavar="N", help="codec version (default 1)")
+    ufilter = parser.getgroup("udcodec-filter", "udcodec: check a user filter (its side of the contract)")
+    ufilter.addoption("--udcodec-filter-forward", default=None, metavar="MODULE:FUNCTION",
+                      help="check this forward/backward pair against the filter clauses on each host")
+    ufilter.addoption("--udcodec-filter-backward", default=None, metavar="MODULE:FUNCTION")
+    ufilter.addoption("--udcodec-filter-id", default=None, metavar="ID", help="filter id (default 160)")
+    ufilter.addoption("--udcodec-filter-meta", action="append", default=[], metavar="META",
+                      help="a filters_meta value the filter supports (repeatable; default 0)")
     codec.addoption("--udcodec-throughput", default=None, metavar="JSON",
                     help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
@@ -169,8 +186,8 @@ class UdcodecRun:
             if not sep or not adapter or not path:
                 raise pytest.UsageError(f"--udcodec-expectations wants ADAPTER=PATH, got {item!r}")
             explicit[adapter] = path
-        self.codec = _codec_subject(opt)
-        self.subject = "host" if self.codec is None else "codec"
+        self.codec: Subject | None = _codec_subject(opt) or _filter_subject(opt)
+        self.subject = "host" if self.codec is None else self.codec.kind
         self.isolate = not opt.udcodec_no_isolation
         self.memory_limit = _memory_limit(opt.udcodec_memory_limit)
         if self.isolate:
@@ -308,11 +325,24 @@ def _codec_subject(opt: Any) -> CodecSubject | None:
         raise pytest.UsageError(f"udcodec: {exc}") from exc
 
 
+def _filter_subject(opt: Any) -> FilterSubject | None:
+    if not (opt.udcodec_filter_forward or opt.udcodec_filter_backward):
+        return None
+    if opt.udcodec_codec or opt.udcodec_encoder or opt.udcodec_decoder or opt.udcodec_plugin:
+        raise pytest.UsageError("udcodec: check a codec or a filter, not both")
+    try:
+        return FilterSubject.build(forward=opt.udcodec_filter_forward, backward=opt.udcodec_filter_backward,
+                                   id=opt.udcodec_filter_id, metas=opt.udcodec_filter_meta, options=PYTEST_FILTER_OPTIONS)
+    except CodecSpecError as exc:
+        raise pytest.UsageError(f"udcodec: {exc}") from exc
+
+
 def _active(config: pytest.Config) -> bool:
     opt = config.option
     return bool(getattr(opt, "udcodec_adapter", None) or getattr(opt, "udcodec_codec", None)
                 or getattr(opt, "udcodec_encoder", None) or getattr(opt, "udcodec_decoder", None)
-                or getattr(opt, "udcodec_plugin", None))
+                or getattr(opt, "udcodec_plugin", None) or getattr(opt, "udcodec_filter_forward", None)
+                or getattr(opt, "udcodec_filter_backward", None))
 
 
 def pytest_configure(config: pytest.Config) -> None:

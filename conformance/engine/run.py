@@ -23,6 +23,9 @@ from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",
                  "name": "--udcodec-codec-name", "id": "--udcodec-codec-id",
                  "codec_version": "--udcodec-codec-version"}
+#: The filter options of ``check-filter`` (namespace attribute -> plugin option).
+FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
+                  "filter_id": "--udcodec-filter-id"}
 
 
 def _seconds(text: str) -> float:
@@ -116,8 +119,13 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
         value = getattr(args, dest, None)
         if value is not None:
             out += [option, str(value)]
+    for dest, option in FILTER_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            out += [option, str(value)]
+    meta_option = "--udcodec-filter-meta" if getattr(args, "forward", None) else "--udcodec-codec-meta"
     for meta in getattr(args, "meta", []):
-        out += ["--udcodec-codec-meta", str(meta)]
+        out += [meta_option, str(meta)]
     out += ["--udcodec-command", json.dumps(["udcodec", *args.argv])]
     return out
 
@@ -144,7 +152,8 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
             check_adapter_spec(spec)
         except UnknownAdapter as exc:
             problems.append(f"{flag} {spec}: {exc.reason}")
-    subject = "codec" if getattr(args, "encoder", None) or getattr(args, "plugin", None) else "host"
+    subject = ("codec" if getattr(args, "encoder", None) or getattr(args, "plugin", None) else
+               "filter" if getattr(args, "forward", None) else "host")
     ids = [c.id for c in contract if c.subject == subject]
     for option in ("only", "skip"):
         for glob in getattr(args, option):

@@ -21,7 +21,7 @@ from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
 from udcodec.outcomes import Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
-from udcodec.subject import CodecSubject
+from udcodec.subject import CodecSubject, FilterSubject, Subject
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Verdict:
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
-               codec: CodecSubject | None = None, peer_spec: str | None = None) -> Verdict:
+               codec: Subject | None = None, peer_spec: str | None = None) -> Verdict:
     """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child).
 
     ``peer_spec`` names the other adapter of a pairwise clause; it is loaded into the same process.
@@ -64,7 +64,9 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
         if definition is None:
             return Verdict(Outcome.ERROR, f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
-                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
+                           codec=codec if isinstance(codec, CodecSubject) else None,
+                           ufilter=codec if isinstance(codec, FilterSubject) else None,
+                           peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
                            workarounds=used)
         try:
             for capability in sorted(definition.requires):
@@ -121,7 +123,7 @@ def execute(
     *,
     isolate: bool = True,
     timeout: float | None = None,
-    codec: CodecSubject | None = None,
+    codec: Subject | None = None,
     peer_spec: str | None = None,
     memory_limit: int | None = None,
 ) -> CheckResult:

@@ -35,6 +35,8 @@ DEFAULT_TIMEOUT = 5.0
 DATA = b"udcodec smoke test data " * 128
 CODEC_NAME = "udcodec_smoke"
 FREE_IDS = range(160, 256)
+#: The user filter id the smoke test registers (filter ids are a namespace apart from codec ids).
+FILTER_ID = 255
 #: Blosc2's built-in ZLIB: outside a container only built-in codecs are allowed.
 ZLIB = 4
 _DETAIL_CHARS = 200
@@ -226,6 +228,19 @@ def _decompress_outside_spellings(s: _State) -> str:
     return f"{len(spellings)} spellings"
 
 
+def _register_filter(s: _State) -> str:
+    from udcodec.adapters.protocol import user_filter_name
+    from udcodec.testcodecs import reverse_backward, reverse_forward
+
+    fid = FILTER_ID
+    s.adapter.register_filter(fid, reverse_forward, reverse_backward)
+    container = s.adapter.create(CParams(codec=s.codec_id, typesize=1, filters=(user_filter_name(fid),)), s.dparams,
+                                 chunksize=len(DATA))
+    container.append(DATA)
+    _expect(bytes(container.decompress_chunk(0)) == DATA, "a chunk written through the filter reads back different")
+    return f"id {fid}, a chunk through it"
+
+
 def _open(s: _State) -> str:
     path = str(s.workdir / "smoke.b2frame")
     written = s.adapter.create(s.cparams, s.dparams, chunksize=len(DATA), urlpath=path)
@@ -271,6 +286,7 @@ STEPS: tuple[Step, ...] = (
     Step("Adapter.decompress_outside_spellings", _decompress_outside_spellings, needs=("Adapter.compress_outside",),
          capability="outside_container"),
     Step("Adapter.open", _open, needs=("Adapter.register_codec",), capability="persistence"),
+    Step("Adapter.register_filter", _register_filter, needs=("Adapter.register_codec",), capability="user_filters"),
 )
 
 

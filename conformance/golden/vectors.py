@@ -78,7 +78,7 @@ def read_chunk(entry: Entry, directory: Path | str | None = None) -> bytes:
 def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None = None,
                   workdir: Path | str | None = None, *, register: bool = True,
                   open_with_params: bool = False) -> bytes:
-    """Decode a vector with ``adapter``, registering its codec first; return every decoded byte.
+    """Decode a vector with ``adapter``, registering its codec (and user filters) first; return every decoded byte.
 
     A chunk is appended as is (``Container.append_chunk``) to a container the adapter creates with
     the entry's parameters, then decompressed. A frame is
@@ -90,6 +90,8 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
     """
     if register:
         entry.codec.register(adapter)
+        for ufilter in entry.ufilters:
+            ufilter.register(adapter)
     # e.g. the reference reading as python-blosc2 2.x does
     adapter.match_format_of(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
     dparams = DParams(nthreads=1)

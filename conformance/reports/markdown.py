@@ -63,9 +63,14 @@ def _header(record: RunRecord) -> list[str]:
         status = f"⛔ interrupted after {len(record.results)} result(s); the run is incomplete"
     strict = " · strict" if record.strict else ""
     codec = record.codec
-    title = f"udcodec check-codec {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
+    is_filter = codec is not None and codec.get("kind") == "filter"
+    command = "check-filter" if is_filter else "check-codec"
+    title = f"udcodec {command} {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
     lines = [f"## {title}: {status}", ""]
-    if codec:
+    if codec is not None and is_filter:
+        lines += [f"Filter {code_span(str(codec.get('name')))} · id {codec.get('id')} · forward "
+                  f"{code_span(str(codec.get('encoder')))} · backward {code_span(str(codec.get('decoder')))}", ""]
+    elif codec:
         lines += [f"Codec {code_span(str(codec.get('name')))} · id {codec.get('id')} · "
                   + ("dynamic plugin" if codec.get("plugin") else
                      f"encoder {code_span(str(codec.get('encoder')))} · decoder {code_span(str(codec.get('decoder')))}")

@@ -164,10 +164,13 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
 
 
 def render_codec(record: RunRecord) -> str:
-    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN)`` for a check-codec run, else ``""``."""
+    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN)`` for a check-codec run (``filter NAME (id N,
+    forward ..., backward ...)`` for check-filter), else ``""``."""
     codec = record.codec
     if not codec:
         return ""
+    if codec.get("kind") == "filter":
+        return f"filter {codec.get('name')} (id {codec.get('id')}, forward {codec.get('encoder')}, backward {codec.get('decoder')})"
     if codec.get("plugin"):
         parts = [f"id {codec.get('id')}", "dynamic plugin"]
     else:

@@ -214,3 +214,36 @@ def test_decompress_outside_spellings(adapter: Adapter) -> None:
     assert {"decompress2(src, dparams={...})", "decompress2(src, **fields)", "decompress2(src)"} <= set(spellings)
     for spelling, call in spellings.items():
         assert bytes(call()) == data, spelling
+
+
+@pytest.mark.parametrize("style", ["dict", "dataclass"])
+def test_user_filters_are_named_by_id(style: str) -> None:
+    from udcodec.adapters.protocol import user_filter_name
+
+    adapter = _fake_adapter(style)
+    cp = CParams(codec=200, filters=(user_filter_name(160), "shuffle", "255"), filters_meta=(9, 0, 1))
+    native = adapter.native_cparams(cp)
+    assert native["filters"][0] == 160 and native["filters"][2] == 255
+    assert adapter.neutral_cparams(native) == cp
+    with pytest.raises(ValueError):
+        user_filter_name(159)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_register_filter_passes_arguments_through(spec: str, tmp_path: Path) -> None:
+    from udcodec import testcodecs as tc
+
+    adapter = smoke.load(spec)
+    assert "user_filters" in adapter.capabilities()
+    with pytest.raises(ValueError):  # the implementation's own error, unchanged
+        adapter.register_filter(159, tc.reverse_forward, tc.reverse_backward)
+    fid = 254
+    module = cast(Any, adapter).module
+    if fid not in module.ufilters_registry:
+        adapter.register_filter(fid, tc.reverse_forward, tc.reverse_backward)
+    assert module.ufilters_registry[fid] == (tc.reverse_forward, tc.reverse_backward)
+
+
+def test_module_without_register_filter_lacks_the_capability() -> None:
+    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
+    assert "user_filters" not in adapter.capabilities() and "persistence" in adapter.capabilities()

@@ -133,6 +133,30 @@ SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | the same plugin 
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
 ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
+[filters]
+UnvalidatedFilterRegistrationAdapter | FILTER-ID-RANGE        | register_filter(159, forward, backward): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(170.0, forward, backward): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-PAIRED          | register_filter(170, fn, None): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-CALLABLE        | register_filter(171, 1, 2): was accepted
+UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NAME      | register_filter(193, None, None, None): was accepted
+OverwritesFilterIdAdapter           | FILTER-DUPLICATE        | a second time: was accepted
+FilterGetsZeroMetaAdapter           | FILTER-ARGS             | got meta 0, expected the slot's filters_meta 77
+UserFiltersLastAdapter              | FILTER-ANY-SLOT         | did not receive the output of the slots before it
+IdentityFiltersAdapter              | FILTER-USER-CODEC       | did not receive the filtered blocks
+FilterReturnMustBeNoneAdapter       | FILTER-RETURN-IGNORED   | filters returning 0 made the round trip fail
+SwallowsFilterExceptionAdapter      | FILTER-EXCEPTION        | but the append succeeded
+SkipsUnregisteredFiltersAdapter     | FILTER-UNREGISTERED     | unregistered filter 185: was accepted
+UnfiltersMemcpyedChunksAdapter      | FILTER-MEMCPY           | clevel 0: decompress(compress(x)) != x
+WritesIntoSourceAdapter             | FILTER-SOURCE-INTACT    | wrote into the caller's buffer
+ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN           | the reopened container's data differs
+ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read without filter 191 registered
+NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
+IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | through user filters did not decode in
+UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | the chunk written here differs from reference's
+ForgetsFiltersOnReopenAdapter       | FILTER-INTEROP-FRAME    | reads back different in
+[containers]
+AllowsThreadsAtCreationAdapter      | FILTER-ONE-THREAD       | was accepted
+CompressesOutsideContainerAdapter   | FILTER-CONTAINER-ONLY   | outside a container succeeded
 """
 
 

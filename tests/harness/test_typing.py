@@ -101,6 +101,9 @@ class WithoutOpen:
     def registry(self) -> dict[Any, Any]:
         return {}
 
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        return None
+
     def create(
         self,
         cparams: CParams | NotGiven,
