@@ -223,7 +223,7 @@ class CBlosc2Adapter:
     # -- description ---------------------------------------------------------------------
     def info(self) -> AdapterInfo:
         version = self.lib.blosc2_get_version_string().decode()
-        return AdapterInfo(name=self.name, implementation="c-blosc2", version=version)
+        return AdapterInfo(name=self.name, implementation="c-blosc2", version=version, api=self.api)
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"persistence", "update_params", "outside_container", "plugins", "filters",

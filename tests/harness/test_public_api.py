@@ -14,7 +14,7 @@ from udcodec.adapters import protocol
 #: Where each public name lives.
 HOMES = {
     "udcodec.adapters.protocol": [
-        "ADAPTER_OPERATIONS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "SPLITMODE_IDS",
+        "ADAPTER_OPERATIONS", "APIS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "SPLITMODE_IDS",
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "protocol_members",
     ],
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
