@@ -32,12 +32,11 @@ import ctypes
 import shutil
 import weakref
 from collections.abc import Callable
-from ctypes import POINTER, byref, c_bool, c_int32, c_uint8, c_void_p
+from ctypes import POINTER, byref, c_bool, c_int32, c_void_p
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-
 from udcodec.adapters import cblosc2_lib as C
 from udcodec.adapters.protocol import (
     FILTER_IDS,
@@ -106,6 +105,15 @@ def neutral_cparams(cp: Any) -> CParams:
         filters=tuple(_FILTER_NAMES.get(f, str(f)) for f, _ in pairs) or ("nofilter",),
         filters_meta=tuple(m for _, m in pairs) if any(m for _, m in pairs) else (),
     )
+
+
+#: Process-wide state, like the library's: codecs registered through this adapter (id -> (name,
+#: encoder, decoder)), what C holds pointers to (structs, names, callbacks), the live containers by
+#: super-chunk address, and the exceptions callbacks raised during the current C call.
+_REGISTRY: dict[Any, Any] = {}
+_KEEP: list[Any] = []
+_CONTAINERS: weakref.WeakValueDictionary[int, CContainer] = weakref.WeakValueDictionary()
+_CALLBACK_ERRORS: list[BaseException] = []
 
 
 class CContainer:
@@ -215,10 +223,11 @@ class CBlosc2Adapter:
     def __init__(self) -> None:
         self.lib = C.load()
         self.name = self.adapter_name
-        self._registry: dict[Any, Any] = {}
-        self._keep: list[Any] = []  # structs, names and callbacks C holds pointers to
-        self._containers: weakref.WeakValueDictionary[int, CContainer] = weakref.WeakValueDictionary()
-        self._callback_errors: list[BaseException] = []
+        # C's registry is the process's: every instance shares what was registered and created.
+        self._registry = _REGISTRY
+        self._keep = _KEEP
+        self._containers = _CONTAINERS
+        self._callback_errors = _CALLBACK_ERRORS
 
     # -- description ---------------------------------------------------------------------
     def info(self) -> AdapterInfo:
