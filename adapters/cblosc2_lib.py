@@ -1,7 +1,8 @@
 """ctypes declarations of the part of c-blosc2's C API the ``cblosc2`` adapter drives.
 
-The library is the ``libblosc2`` shipped in the python-blosc2 wheel (``blosc2/lib``), or the file
-named by the environment variable ``UDCODEC_LIBBLOSC2``. Struct layouts follow ``blosc2.h`` of
+The library is the ``libblosc2`` shipped in the python-blosc2 4.x wheel (``blosc2/lib``), or the
+file named by the environment variable ``UDCODEC_LIBBLOSC2``; it must be c-blosc2 3.x (older
+python-blosc2 wheels ship no shared library, and c-blosc2 2.x's structs differ). Struct layouts follow ``blosc2.h`` of
 that wheel (c-blosc2 3.x): field order and types are the header's, and
 ``tests/adapters/test_adapter_cblosc2.py`` compares every size and offset with a C compiler's.
 The super-chunk struct is declared only up to ``dctx``: it is never allocated here, only read
@@ -31,6 +32,8 @@ from ctypes import (
 )
 from pathlib import Path
 
+#: The c-blosc2 major line whose struct layouts are declared here.
+DECLARED_MAJOR = 3
 MAX_FILTERS = 6  # BLOSC2_MAX_FILTERS
 MAX_OVERHEAD = 32  # BLOSC2_MAX_OVERHEAD: a chunk is at most this much larger than its data
 USER_CODECS_START = 160  # BLOSC2_USER_REGISTERED_CODECS_START
@@ -265,8 +268,13 @@ def load() -> ctypes.CDLL:
     """The library, loaded, declared and initialised (``blosc2_init``) once per process."""
     global _LIB
     if _LIB is None:
-        lib = ctypes.CDLL(str(library_path()))
+        path = library_path()
+        lib = ctypes.CDLL(str(path))
         _declare(lib)
+        version = lib.blosc2_get_version_string().decode()
+        if not version.startswith(f"{DECLARED_MAJOR}."):
+            raise ImportError(f"{path} is c-blosc2 {version}; the cblosc2 adapter declares c-blosc2 "
+                              f"{DECLARED_MAJOR}.x's structs (python-blosc2 4.x ships one)")
         lib.blosc2_init()
         _LIB = lib
     return _LIB

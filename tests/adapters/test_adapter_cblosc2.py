@@ -161,3 +161,26 @@ def test_python_api_clauses_are_not_applicable_on_the_c_api(tmp_path: Path) -> N
     assert "Python API only" in outcomes["cblosc2", "REG-ID-TYPE"][1]
     assert outcomes["reference", "REG-ID-TYPE"][0] == "pass"
     assert outcomes["cblosc2", "RT-CHUNKS"][0] == outcomes["reference", "RT-CHUNKS"][0] == "pass"
+
+
+def test_the_shipped_expectations_are_the_default_and_name_applicable_clauses() -> None:
+    """cblosc2.yaml is the adapter's default file; each entry names a host clause that is not python_api (those are n/a)."""
+    from udcodec.adapters.loader import expectations_path
+    from udcodec.contract import load_contract
+    from udcodec.expectations.model import load_expectations
+
+    assert expectations_path("cblosc2") == EXPECTATIONS
+    expectations = load_expectations(EXPECTATIONS)
+    assert expectations.adapter == "cblosc2" and expectations.entries
+    clauses = {c.id: c for c in load_contract()}
+    for entry in expectations.entries:
+        clause = clauses[entry.clause]
+        assert clause.subject == "host" and clause.python_api is None, entry.clause
+        assert entry.reason.strip() and "\n" not in entry.reason.strip()
+
+
+def test_a_library_of_another_c_blosc2_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(C, "_LIB", None)
+    monkeypatch.setattr(C, "DECLARED_MAJOR", 99)
+    with pytest.raises(ImportError, match="declares c-blosc2 99.x's structs"):
+        C.load()
