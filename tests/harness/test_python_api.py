@@ -65,3 +65,12 @@ def test_adapters_describe_their_api() -> None:
     assert not isinstance(described, str) and described[3] == "python"
     wrong = describe_adapter(f"{__name__}:WrongApiAdapter")
     assert isinstance(wrong, str) and "'rust'" in wrong and "c, python" in wrong
+
+
+def test_explain_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from udcodec.cli import main
+
+    assert main(["explain", "REG-ID-TYPE"]) == 0
+    assert "Python API only (Python argument types: a C caller's id is a uint8_t)" in capsys.readouterr().out
+    assert main(["explain", "REG-ID-RANGE"]) == 0
+    assert "Python API only" not in capsys.readouterr().out
