@@ -198,6 +198,13 @@ class CContainer:
     def native(self) -> Any:
         return self
 
+    def __del__(self) -> None:
+        """Free a super-chunk nobody closed (nothing else holds its pointer)."""
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - at interpreter exit the library may be gone already
+            pass
+
     def close(self) -> None:
         """``blosc2_schunk_free`` (frames are written through on every append)."""
         ptr, self._ptr = self._ptr, None
