@@ -12,6 +12,7 @@ from udcodec.adapters.protocol import (
     CAPABILITIES,
     CONTAINER_OPERATIONS,
     FILTER_IDS,
+    NOT_GIVEN,
     SPLITMODE_IDS,
     Adapter,
     AdapterInfo,
@@ -19,7 +20,10 @@ from udcodec.adapters.protocol import (
     Container,
     CParams,
     DParams,
+    NotGiven,
+    given,
     protocol_members,
+    value_of,
 )
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "CAPABILITIES",
     "CONTAINER_OPERATIONS",
     "FILTER_IDS",
+    "NOT_GIVEN",
     "SPLITMODE_IDS",
     "Adapter",
     "AdapterInfo",
@@ -35,5 +40,8 @@ __all__ = [
     "Callback",
     "Container",
     "DParams",
+    "NotGiven",
+    "given",
     "protocol_members",
+    "value_of",
 ]

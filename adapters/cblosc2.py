@@ -40,10 +40,13 @@ import numpy as np
 from udcodec.adapters import cblosc2_lib as C
 from udcodec.adapters.protocol import (
     FILTER_IDS,
+    NOT_GIVEN,
     SPLITMODE_IDS,
     AdapterInfo,
     CParams,
     DParams,
+    NotGiven,
+    given,
 )
 
 _FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
@@ -61,32 +64,36 @@ def _uint8(what: str, value: Any) -> int:
     return int(value)
 
 
-def c_cparams(cparams: CParams, schunk: int | None = None) -> C.CParamsC:
-    """Neutral compression params as a ``blosc2_cparams``, starting from the library's defaults."""
-    lib = C.load()
-    cp: C.CParamsC = lib.blosc2_get_blosc2_cparams_defaults()
-    cp.compcode = _uint8("codec", cparams.codec)
-    cp.compcode_meta = _uint8("codec_meta", cparams.codec_meta)
-    cp.clevel = _uint8("clevel", cparams.clevel)
-    cp.typesize = cparams.typesize
-    cp.nthreads = cparams.nthreads
-    cp.blocksize = cparams.blocksize
-    cp.splitmode = SPLITMODE_IDS[cparams.splitmode]
-    filters = [FILTER_IDS[f] for f in cparams.filters]
-    metas = list(cparams.filters_meta) or [0] * len(filters)
-    if len(filters) > C.MAX_FILTERS or len(metas) != len(filters):
-        raise ValueError(f"at most {C.MAX_FILTERS} filters, each with one meta: {cparams.filters}, {cparams.filters_meta}")
-    for i in range(C.MAX_FILTERS):
-        cp.filters[i] = filters[i] if i < len(filters) else 0
-        cp.filters_meta[i] = (metas[i] & 0xFF) if i < len(metas) else 0
+def c_cparams(cparams: CParams, schunk: int | None = None, base: C.CParamsC | None = None) -> C.CParamsC:
+    """Neutral compression params as a ``blosc2_cparams``; fields left out (``NOT_GIVEN``) keep ``base``'s
+    values (default: the library's defaults), as a C caller who does not set them."""
+    cp: C.CParamsC = C.load().blosc2_get_blosc2_cparams_defaults() if base is None else base
+    g = cparams.given_fields()
+    for field, name in (("codec", "compcode"), ("codec_meta", "compcode_meta"), ("clevel", "clevel")):
+        if field in g:
+            setattr(cp, name, _uint8(field, g[field]))
+    for field in ("typesize", "nthreads", "blocksize"):
+        if field in g:
+            setattr(cp, field, g[field])
+    if "splitmode" in g:
+        cp.splitmode = SPLITMODE_IDS[g["splitmode"]]
+    if "filters" in g or "filters_meta" in g:
+        filters = [FILTER_IDS[f] for f in g["filters"]] if "filters" in g else [f for f in cp.filters if f]
+        metas = list(g.get("filters_meta") or ()) or [0] * len(filters)
+        if len(filters) > C.MAX_FILTERS or len(metas) != len(filters):
+            raise ValueError(f"at most {C.MAX_FILTERS} filters, each with one meta: {cparams.filters}, {cparams.filters_meta}")
+        for i in range(C.MAX_FILTERS):
+            cp.filters[i] = filters[i] if i < len(filters) else 0
+            cp.filters_meta[i] = (metas[i] & 0xFF) if i < len(metas) else 0
     cp.schunk = schunk
     return cp
 
 
 def c_dparams(dparams: DParams, schunk: int | None = None) -> C.DParamsC:
-    """Neutral decompression params as a ``blosc2_dparams``, starting from the library's defaults."""
+    """Neutral decompression params as a ``blosc2_dparams``, from the library's defaults (``nthreads`` if given)."""
     dp: C.DParamsC = C.load().blosc2_get_blosc2_dparams_defaults()
-    dp.nthreads = dparams.nthreads
+    if given(dparams.nthreads):
+        dp.nthreads = dparams.nthreads
     dp.schunk = schunk
     return dp
 
@@ -181,8 +188,16 @@ class CContainer:
             C.free(ctypes.cast(ptr, c_void_p).value)
 
     def update_cparams(self, cparams: CParams) -> None:
-        """Replace the super-chunk's compression context and defaults, as a C caller does (no setter in the API)."""
-        cp = c_cparams(cparams, self.address)
+        """Replace the super-chunk's compression context and defaults, as a C caller does (no setter in the API).
+
+        Fields left out keep the super-chunk's current values."""
+        ptr = POINTER(C.CParamsC)()
+        self._adapter.call("blosc2_schunk_get_cparams", self._sc(), byref(ptr))
+        try:
+            current = C.CParamsC.from_buffer_copy(ptr.contents)
+        finally:
+            C.free(ctypes.cast(ptr, c_void_p).value)
+        cp = c_cparams(cparams, self.address, base=current)
         sc = self._sc().contents
         sc.cctx = self._adapter.new_context("blosc2_create_cctx", cp, sc.cctx)
         for name in ("compcode", "compcode_meta", "clevel", "typesize", "blocksize", "splitmode"):
@@ -191,7 +206,7 @@ class CContainer:
         sc.filters_meta[:] = cp.filters_meta[:]
 
     def update_dparams(self, dparams: DParams) -> None:
-        """Replace the super-chunk's decompression context."""
+        """Replace the super-chunk's decompression context (library defaults for fields left out)."""
         sc = self._sc().contents
         sc.dctx = self._adapter.new_context("blosc2_create_dctx", c_dparams(dparams, self.address), sc.dctx)
 
@@ -329,9 +344,11 @@ class CBlosc2Adapter:
     def registry(self) -> dict[Any, Any]:
         return dict(self._registry)
 
-    def create(self, cparams: CParams, dparams: DParams, chunksize: int, urlpath: str | None = None,
-               contiguous: bool = True) -> CContainer:
-        cp, dp = c_cparams(cparams), c_dparams(dparams)
+    def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
+               urlpath: str | None = None, contiguous: bool = True) -> CContainer:
+        """``blosc2_schunk_new``; params left out are the library's defaults (a NULL storage field is the same)."""
+        cp = c_cparams(cparams if isinstance(cparams, CParams) else CParams.only())
+        dp = c_dparams(dparams if isinstance(dparams, DParams) else DParams(nthreads=NOT_GIVEN))
         storage = C.StorageC(contiguous=contiguous, urlpath=urlpath.encode() if urlpath is not None else None,
                              cparams=ctypes.pointer(cp), dparams=ctypes.pointer(dp))
         if urlpath is not None:
@@ -340,11 +357,16 @@ class CBlosc2Adapter:
         schunk.contents.chunksize = chunksize  # fixed chunk size, as python-blosc2's SChunk(chunksize=...)
         return CContainer(self, schunk)
 
-    def open(self, urlpath: str, dparams: DParams, cparams: CParams | None = None) -> CContainer:
-        """``blosc2_schunk_open``, then the given dparams (and cparams, if any) replace the contexts."""
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN, cparams: CParams | NotGiven | None = NOT_GIVEN,
+             mode: str | NotGiven = NOT_GIVEN) -> CContainer:
+        """``blosc2_schunk_open``, then given dparams/cparams replace the contexts (fields left out keep theirs).
+
+        C's open has no mode: the frame is always open for reading and appending, whatever ``mode`` says.
+        """
         container = CContainer(self, self._pointer("blosc2_schunk_open", urlpath.encode()))
-        container.update_dparams(dparams)
-        if cparams is not None:
+        if isinstance(dparams, DParams):
+            container.update_dparams(dparams)
+        if isinstance(cparams, CParams):
             container.update_cparams(cparams)
         return container
 
@@ -368,6 +390,14 @@ class CBlosc2Adapter:
             return out.raw[:size]
         finally:
             self.lib.blosc2_free_ctx(ctx)
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> dict[str, Callable[[], Any]]:
+        """The C API has one spelling: ``blosc2_compress_ctx`` with a context made from ``blosc2_cparams``."""
+        return {"blosc2_compress_ctx(blosc2_create_cctx(cparams), ...)": lambda: self.compress_outside(data, cparams)}
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> dict[str, Callable[[], Any]]:
+        """One spelling: ``blosc2_decompress_ctx`` with a context made from ``blosc2_dparams``."""
+        return {"blosc2_decompress_ctx(blosc2_create_dctx(dparams), ...)": lambda: self.decompress_outside(chunk, dparams)}
 
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, CContainer)

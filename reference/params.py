@@ -1,6 +1,9 @@
 """Compression/decompression parameters mirroring python-blosc2 4.x (``CParams``, ``DParams``, enums).
 
-Defaults are blosc2 4.x's, except ``nthreads`` which defaults to 1 (the reference never uses threads).
+Defaults are blosc2 4.x's, except ``nthreads``, which defaults to ``None``: left out, resolved by the
+container (:func:`udcodec.reference.threads.resolve`: 1 for a Python codec, else the default thread
+count). A ``CParams`` remembers which fields its caller gave (``given_fields``): ``open`` changes only
+those, so ``open(path, cparams=CParams(nthreads=1))`` never replaces the stored codec.
 One field is the reference's own: ``blosc2_target`` (last, so blosc2's positional order is kept).
 Validation lives in :func:`validate_cparams` / :func:`validate_dparams`, so that building a dataclass
 is cheap and every container entry point (creation, setters, ``open``) validates the same way.
@@ -89,14 +92,14 @@ def _default_filters_meta() -> list[int]:
 
 @dataclass
 class CParams:
-    """Compression parameters (field names, order and defaults as blosc2 4.x, but ``nthreads=1``)."""
+    """Compression parameters (field names, order and defaults as blosc2 4.x; ``nthreads=None``: left out)."""
 
     codec: Codec | int = Codec.ZSTD
     codec_meta: int = 0
     clevel: int = 5
     use_dict: bool = False
     typesize: int = 8
-    nthreads: int = 1
+    nthreads: int | None = None
     blocksize: int = 0
     splitmode: SplitMode = SplitMode.AUTO_SPLIT
     filters: list[Filter | int] = field(default_factory=_default_filters)
@@ -121,9 +124,30 @@ class CParams:
 
 @dataclass
 class DParams:
-    """Decompression parameters (blosc2 4.x shape, ``nthreads=1`` default)."""
+    """Decompression parameters (blosc2 4.x shape; ``nthreads=None``: left out)."""
 
-    nthreads: int = 1
+    nthreads: int | None = None
+
+
+def _remember_given(cls: type) -> None:
+    """Make ``cls(...)`` record the names of the fields its caller gave (``given_fields``)."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    init = cls.__init__  # type: ignore[misc]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        object.__setattr__(self, "given_fields", frozenset(names[:len(args)]) | frozenset(kwargs))
+
+    cls.__init__ = __init__  # type: ignore[misc]
+
+
+_remember_given(CParams)
+_remember_given(DParams)
+
+
+def given_of(value: Any) -> dict[str, Any]:
+    """The fields of a CParams/DParams its caller gave, by name."""
+    return {name: getattr(value, name) for name in sorted(getattr(value, "given_fields", ()))}
 
 
 def pad_pipeline(filters: Any, filters_meta: Any) -> tuple[Any, Any]:
@@ -189,7 +213,7 @@ def validate_cparams(cp: CParams) -> CParams:
     if not isinstance(cp.use_dict, (bool, int)):
         raise TypeError(f"use_dict must be a bool, got {cp.use_dict!r}")
     typesize = _check_int("typesize", cp.typesize, 1, MAXBLOCKSIZE)
-    nthreads = _check_int("nthreads", cp.nthreads, 1, None)
+    nthreads = None if cp.nthreads is None else _check_int("nthreads", cp.nthreads, 1, None)
     blocksize = _check_int("blocksize", cp.blocksize, 0, MAXBLOCKSIZE)
     splitmode_i = _check_int("splitmode", cp.splitmode, 1, 4)
     filters_in, fmeta_in = pad_pipeline(cp.filters, cp.filters_meta)  # fields may have been set after creation
@@ -222,7 +246,7 @@ def validate_dparams(dp: DParams) -> DParams:
     """Return a normalised copy of ``dp``."""
     if not isinstance(dp, DParams):
         raise TypeError(f"dparams must be a DParams or dict, got {type(dp).__name__}")
-    return DParams(nthreads=_check_int("nthreads", dp.nthreads, 1, None))
+    return DParams(nthreads=None if dp.nthreads is None else _check_int("nthreads", dp.nthreads, 1, None))
 
 
 def _from_mapping(cls: type, base: Any, mapping: dict[str, Any], ignore_unknown: bool = False) -> Any:
@@ -235,14 +259,17 @@ def _from_mapping(cls: type, base: Any, mapping: dict[str, Any], ignore_unknown:
 
 
 def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = None,
-               ignore_unknown: bool = False) -> CParams:
-    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``.
+               ignore_unknown: bool = False, *, given_only: bool = False) -> CParams:
+    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``;
+    a CParams replaces ``base``, or with ``given_only`` (``open``) updates it with the fields its caller gave.
 
     ``ignore_unknown``: a dict's keys that name no field are dropped (as python-blosc2 does when it
     creates an SChunk) instead of raising TypeError, unless :func:`compat.strict`.
     """
     if value is None:
         cp = base if base is not None else CParams()
+    elif isinstance(value, CParams) and base is not None and given_only:
+        cp = _from_mapping(CParams, base, given_of(value))
     elif isinstance(value, CParams):
         cp = value
     elif isinstance(value, dict):
@@ -253,10 +280,13 @@ def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = No
 
 
 def as_dparams(value: DParams | dict[str, Any] | None, base: DParams | None = None,
-               ignore_unknown: bool = False) -> DParams:
-    """Turn ``value`` into a validated DParams (dict -> update of ``base``; ``ignore_unknown`` as for CParams)."""
+               ignore_unknown: bool = False, *, given_only: bool = False) -> DParams:
+    """Turn ``value`` into a validated DParams (dict -> update of ``base``; ``ignore_unknown`` and ``given_only``
+    as for CParams)."""
     if value is None:
         dp = base if base is not None else DParams()
+    elif isinstance(value, DParams) and base is not None and given_only:
+        dp = _from_mapping(DParams, base, given_of(value))
     elif isinstance(value, DParams):
         dp = value
     elif isinstance(value, dict):

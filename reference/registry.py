@@ -2,9 +2,9 @@
 
 Validation order is: type checks of every argument, then value checks, then the "already
 registered" check; nothing is mutated until every check passed, so a rejected registration
-leaves all tables untouched.  Registering a dynamic plugin again under the same id and name is
-accepted and changes nothing, as in python-blosc2 (refused under :func:`compat.strict`); any
-other second registration of an id is refused (REG-ID-DUPLICATE).
+leaves all tables untouched.  Python codecs and plugins share one id space: any second registration of
+an id is refused (REG-ID-DUPLICATE, PLUG-ID-SHARED), a plugin registered again under the same name
+too, where python-blosc2 accepts it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import compat
 from .params import USER_CODEC_MAX, USER_CODEC_MIN, _is_int
 
 MAX_CODEC_NAME_LEN = 31
@@ -28,8 +27,9 @@ PLUGIN_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 
 Callback = Callable[[Any, Any, int, Any], Any]
 
-ucodecs_registry: dict[int, tuple[str, Callback, Callback]] = {}
-"""Python codecs: id -> (name, encoder, decoder), the same shape as ``blosc2.ucodecs_registry``."""
+ucodecs_registry: dict[int, tuple[str, Callback | None, Callback | None]] = {}
+"""Every registered codec: id -> (name, encoder, decoder), the shape of ``blosc2.ucodecs_registry``; a
+dynamic plugin is listed too, as (name, None, None), so that one table shows which ids are taken."""
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,12 @@ def register_codec(
         raise ValueError(
             f"plugin codec_name must match [A-Za-z0-9_]+ (it names a library to load), got {codec_name!r}"
         )
-    if is_plugin and cid in _plugins and _plugins[cid].name == codec_name and not compat.is_strict():
-        return  # the same plugin again: python-blosc2 accepts it and keeps the first registration
     if cid in ucodecs_registry or cid in _plugins:
         raise ValueError(f"codec id {cid} is already registered")
     # --- commit ----------------------------------------------------------------------------
     if is_plugin:
         _plugins[cid] = PluginCodec(codec_name, cid, ver)
+        ucodecs_registry[cid] = (codec_name, None, None)
     else:
         assert encoder is not None and decoder is not None
         ucodecs_registry[cid] = (codec_name, encoder, decoder)
@@ -110,7 +109,8 @@ def register_codec(
 
 def is_python_ucodec(codec: int) -> bool:
     """True if ``codec`` is a registered Python user codec (threads are forbidden for those)."""
-    return USER_CODEC_MIN <= int(codec) <= USER_CODEC_MAX and int(codec) in ucodecs_registry
+    return USER_CODEC_MIN <= int(codec) <= USER_CODEC_MAX and int(codec) in ucodecs_registry \
+        and int(codec) not in _plugins
 
 
 def codec_version(codec: int) -> int:
@@ -131,8 +131,8 @@ def plugins() -> dict[int, PluginCodec]:
 def lookup(codec: int) -> tuple[str, Callback, Callback]:
     """Return (name, encoder, decoder) for a user codec id, or raise RuntimeError naming the id."""
     entry = ucodecs_registry.get(codec)
-    if entry is not None:
-        return entry
+    if entry is not None and entry[1] is not None and entry[2] is not None:
+        return entry[0], entry[1], entry[2]
     plug = _plugins.get(codec)
     if plug is not None:
         raise RuntimeError(

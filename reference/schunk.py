@@ -13,7 +13,7 @@ import numpy as np
 
 from . import chunkformat as cf
 from . import frame as _frame
-from . import registry
+from . import registry, threads
 from . import sframe as _sframe
 from .filters import check_pipeline
 from .params import CParams, DParams, as_cparams, as_dparams, as_int
@@ -23,10 +23,16 @@ MAX_DEFAULT_CHUNKSIZE = 2**28
 _MODES = ("r", "a", "w")
 
 
+def effective_threads(cp: CParams, dp: DParams) -> tuple[int, int]:
+    """The (compression, decompression) thread counts in effect; left out, they follow the codec."""
+    python = registry.is_python_ucodec(int(cp.codec))
+    return threads.resolve(cp.nthreads, python), threads.resolve(dp.nthreads, python)
+
+
 def check_threads(cp: CParams, dp: DParams) -> None:
     """Python user codecs run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
     if registry.is_python_ucodec(int(cp.codec)):
-        for what, n in (("cparams", cp.nthreads), ("dparams", dp.nthreads)):
+        for what, n in zip(("cparams", "dparams"), effective_threads(cp, dp), strict=True):
             if n > 1:
                 raise ValueError(
                     f"cannot use multi-threading with user-defined Python codecs: {what}.nthreads={n} "
@@ -111,19 +117,25 @@ class SChunk:
                     f"{self._urlpath!r} already exists; use mode='w' to overwrite it or open() to read/append"
                 )
             remove_urlpath(self._urlpath)
+            cthreads, dthreads = effective_threads(cp, dp)
+            cp = dataclasses.replace(cp, nthreads=cthreads)
             if self._contiguous:
-                _frame.write_frame(self._urlpath, cp, dp.nthreads, self._chunksize, [], 0)
+                _frame.write_frame(self._urlpath, cp, dthreads, self._chunksize, [], 0)
             else:
-                _sframe.create(self._urlpath, cp, dp.nthreads, self._chunksize)
+                _sframe.create(self._urlpath, cp, dthreads, self._chunksize)
         if data is not None:
             self._append_buffer(cf._as_uint8(data), split=True)
 
     # ---- properties ---------------------------------------------------------------------------
     @property
     def cparams(self) -> CParams:
-        """A copy of the compression parameters (assign a CParams or a dict of fields to update)."""
+        """A copy of the compression parameters (assign a CParams or a dict of fields to update).
+
+        ``nthreads`` is the count in effect (see :func:`effective_threads`).
+        """
         return dataclasses.replace(self._cparams, filters=list(self._cparams.filters),
-                                   filters_meta=list(self._cparams.filters_meta))
+                                   filters_meta=list(self._cparams.filters_meta),
+                                   nthreads=effective_threads(self._cparams, self._dparams)[0])
 
     @cparams.setter
     def cparams(self, value: CParams | dict[str, Any]) -> None:
@@ -142,8 +154,8 @@ class SChunk:
 
     @property
     def dparams(self) -> DParams:
-        """A copy of the decompression parameters (assign a DParams or a dict to update)."""
-        return dataclasses.replace(self._dparams)
+        """A copy of the decompression parameters (assign a DParams or a dict to update); ``nthreads`` in effect."""
+        return DParams(nthreads=self._dthreads())
 
     @dparams.setter
     def dparams(self, value: DParams | dict[str, Any]) -> None:
@@ -154,6 +166,9 @@ class SChunk:
         self._dparams = dp
         if self._mode != "r":
             self._sync_header()
+
+    def _dthreads(self) -> int:
+        return effective_threads(self._cparams, self._dparams)[1]
 
     @property
     def nchunks(self) -> int:
@@ -286,9 +301,9 @@ class SChunk:
         chunks = [*self._chunks[:index], chunk, *self._chunks[index + 1:]]
         nbytes_list = [*self._nbytes_list[:index], data.size, *self._nbytes_list[index + 1:]]
         if self._urlpath is not None:
-            path, nbytes, dthreads = self._urlpath, sum(nbytes_list), self._dparams.nthreads
+            path, nbytes, dthreads = self._urlpath, sum(nbytes_list), self._dthreads()
             if self._contiguous:
-                _frame.write_frame(path, self._cparams, dthreads, self._chunksize, chunks, nbytes, self._kept)
+                _frame.write_frame(path, self.cparams, dthreads, self._chunksize, chunks, nbytes, self._kept)
                 offsets, pos = [], 0
                 for c in chunks:
                     off, keep = _frame.chunk_offset_entry(c, pos)
@@ -307,7 +322,7 @@ class SChunk:
                     os.remove(_sframe.chunk_path(path, old))
                 cbytes = sum(len(c) for c in chunks if not _frame.special_of(c))
                 _frame.atomic_write(_sframe.index_path(path), _sframe.build_index(
-                    self._cparams, dthreads, self._chunksize, nbytes, cbytes, offsets, self._kept))
+                    self.cparams, dthreads, self._chunksize, nbytes, cbytes, offsets, self._kept))
                 self._offsets, self._stored_cbytes = offsets, cbytes
                 if self._read_from is not None and index < len(self._read_from):
                     self._read_from[index] = None
@@ -362,11 +377,11 @@ class SChunk:
         if self._contiguous:
             off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
             new_cbytes = _frame.append_to_frame(
-                self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
+                self._urlpath, self.cparams, self._dthreads(), self._chunksize, total,
                 self._stored_cbytes, [*self._offsets, off], chunk, self._kept)
         else:
             off, new_cbytes = _sframe.append_chunk(
-                self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
+                self._urlpath, self.cparams, self._dthreads(), self._chunksize, total,
                 self._stored_cbytes, self._offsets, chunk, self._kept)
         self._chunks.append(chunk)
         self._nbytes_list.append(nbytes)
@@ -376,7 +391,7 @@ class SChunk:
     def _sync_header(self) -> None:
         if self._urlpath is None or self._closed:
             return
-        args = (self._cparams, self._dparams.nthreads, self._chunksize, self.nbytes, self._stored_cbytes)
+        args = (self.cparams, self._dthreads(), self._chunksize, self.nbytes, self._stored_cbytes)
         if self._contiguous:
             _frame.rewrite_header(self._urlpath, *args, kept=self._kept)
         else:
@@ -498,8 +513,10 @@ def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc
     contiguous = not os.path.isdir(path)
     info, chunks = _frame.read_frame(path) if contiguous else _sframe.read_sframe(path)
     try:
-        cp = as_cparams(cparams, info.cparams, ignore_unknown=True)
-        dp = as_dparams(dparams, DParams(nthreads=info.dthreads), ignore_unknown=True)
+        # The thread counts a frame records are the writer's; left out here, they are this process's default.
+        cp = as_cparams(cparams, dataclasses.replace(info.cparams, nthreads=None), ignore_unknown=True,
+                        given_only=True)
+        dp = as_dparams(dparams, DParams(), ignore_unknown=True, given_only=True)
         return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, contiguous=contiguous,
                       mode=mode, _opened=(info, chunks))
     except _frame.FormatError:

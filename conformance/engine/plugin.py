@@ -260,7 +260,7 @@ class UdcodecRun:
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
         from udcodec.reports.identity import render_identity_text
-        from udcodec.reports.terminal import render_codec
+        from udcodec.reports.terminal import render_codec, render_workarounds
 
         if self.record is None:
             return
@@ -276,6 +276,9 @@ class UdcodecRun:
         failures = render_failures(self.record, color=tr.hasmarkup)
         if failures.strip():
             tr.write_line(failures)
+        workarounds = render_workarounds(self.record)
+        if workarounds:
+            tr.write_line(workarounds)
         for stale in self.record.stale_expectations:
             tr.write_line(f"udcodec: stale expectation {stale.clause} [{stale.adapter}]: {stale.why_stale}"
                           f" ({stale.reason})")

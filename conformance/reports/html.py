@@ -19,8 +19,8 @@ from typing import Protocol
 
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
-from udcodec.reports.attribution import Attribution, Side, attribute
 from udcodec.reports.identity import IdentityRow, identity_rows
+from udcodec.reports.layers import Attribution, Side, attribute
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS
 from udcodec.reports.model import OUTCOME_ORDER, AdapterRun, ClauseInfo, RunRecord, jsonable
 
@@ -168,6 +168,8 @@ def _detail(cell_id: str, result: CheckResult, column: str) -> str:
     ]
     if result.message:
         parts.append(_pre("message", result.message))
+    if result.attribution:
+        parts.append(f'<p class="attribution">With a builtin codec: <strong>{text(result.attribution)}</strong></p>')
     if result.expected_reason:
         parts.append(f'<p class="expected">Expected to fail: {text(result.expected_reason)}</p>')
     for key, label in (("upstream", "upstream"), ("expires", "expires")):
@@ -344,7 +346,7 @@ def attribution_section(rows: Sequence[Attribution]) -> str:
         return ""
     body = "".join(f"<tr><td><code>{text(r.clause.id)}</code></td><td>{text(r.clause.level)}</td><td>{text(r.python)}"
                    f"</td><td>{text(r.c)}</td><td><strong>{text(r.label)}</strong></td></tr>" for r in rows)
-    return (f'<h2 id="attribution">Attribution ({len(rows)})</h2><p class="meta">Which layer shows each divergence: '
+    return (f'<h2 id="layer-attribution">Layer attribution ({len(rows)})</h2><p class="meta">Which layer shows each divergence: '
             "the python-blosc2 wrapper, c-blosc2 through its C API, or both.</p>"
             "<table><thead><tr><th>Clause</th><th>Level</th><th>python-blosc2</th><th>c-blosc2</th><th>Shown by</th>"
             f"</tr></thead><tbody>{body}</tbody></table>")

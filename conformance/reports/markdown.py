@@ -139,6 +139,8 @@ def _failure(result: CheckResult) -> list[str]:
     ]
     if result.message:
         lines += [fenced(result.message, "text"), ""]
+    if result.attribution:
+        lines += [f"With a builtin codec: **{result.attribution}**", ""]
     if result.expected_reason:
         lines += [f"Expected to fail: {cell(result.expected_reason)}", ""]
     if result.signal:
@@ -251,8 +253,22 @@ def _throughput(record: RunRecord) -> list[str]:
     return [*lines, ""]
 
 
+def _workarounds(record: RunRecord) -> list[str]:
+    used = record.workarounds()
+    if not used:
+        return []
+    lines = [f"### Workarounds ({len(used)})", "",
+             "Known defects the checks got past to test something else; the clauses they test passed or "
+             "failed on their own.", "", "| Workaround | Where | Defect | How |", "|---|---|---|---|"]
+    for w, results in used:
+        where = ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
+        lines.append(f"| {_code_cell(w['name'])} | {cell(where)} | {cell(w['defect'])} | {cell(w['how'])} |")
+    lines.append("")
+    return lines
+
+
 def render_markdown(record: RunRecord) -> str:
-    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale.
+    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, workarounds, stale.
 
     Messages are clipped (:meth:`RunRecord.bounded`) and control characters escaped.
     """
@@ -265,6 +281,7 @@ def render_markdown(record: RunRecord) -> str:
         + _throughput(record)
         + _failures(record)
         + _expected(record)
+        + _workarounds(record)
         + _stale(record)
     )
     return printable("\n".join(lines).rstrip() + "\n")

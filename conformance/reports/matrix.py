@@ -18,11 +18,11 @@ from typing import Any
 
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
-from udcodec.reports.attribution import Side, attribute, render_markdown
 from udcodec.reports.bounds import printable
 from udcodec.reports.html import attribution_section, render_grid_page, text
 from udcodec.reports.identity import identity_rows
 from udcodec.reports.json_report import ReportValidationError, read_json
+from udcodec.reports.layers import Side, attribute, render_markdown
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS, cell, code_span
 from udcodec.reports.model import OUTCOME_ORDER, SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
 from udcodec.versions import VERSIONED_IMPLEMENTATION

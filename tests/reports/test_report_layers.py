@@ -1,10 +1,10 @@
-"""Attribution (``udcodec.reports.attribution``): python-blosc2 wrapper, c-blosc2 or both, in the matrix and the HTML report."""
+"""Attribution (``udcodec.reports.layers``): python-blosc2 wrapper, c-blosc2 or both, in the matrix and the HTML report."""
 
 from __future__ import annotations
 
 from udcodec.outcomes import CheckResult, Outcome
-from udcodec.reports.attribution import BOTH, LIBRARY, UNDETERMINED, WRAPPER, Side, attribute
 from udcodec.reports.html import render_html
+from udcodec.reports.layers import BOTH, LIBRARY, UNDETERMINED, WRAPPER, Side, attribute
 from udcodec.reports.matrix import render_matrix_html, render_matrix_markdown
 from udcodec.reports.model import AdapterRun, ClauseInfo, RunRecord
 
@@ -45,16 +45,16 @@ def test_each_label() -> None:
 def test_nothing_without_both_implementations() -> None:
     record = _record(ADAPTERS[:2])
     assert attribute(record.clauses, _sides(record)) == []
-    assert "Attribution" not in render_matrix_markdown([("r.json", record)])
-    assert 'id="attribution"' not in render_html(record)
+    assert "Layer attribution" not in render_matrix_markdown([("r.json", record)])
+    assert 'id="layer-attribution"' not in render_html(record)
 
 
 def test_the_matrix_and_the_html_reports_show_it() -> None:
     record = _record()
     markdown = render_matrix_markdown([("r.json", record)])
-    assert "## Attribution (5)" in markdown
+    assert "## Layer attribution (5)" in markdown
     assert "| `D-LIBRARY` | MUST | pass on 2.7.1; xpass on 4.14.1 | xfail | c-blosc2 |" in markdown
     assert "| `B-PYTHON-API` | MUST | pass on 2.7.1; xfail on 4.14.1 | n/a | python-blosc2 wrapper |" in markdown
     for page in (render_matrix_html([("r.json", record)]), render_html(record)):
-        section = page[page.index('id="attribution"'):]
-        assert "Attribution (5)" in section and "<strong>both</strong>" in section and "F-NOTHING" not in section
+        section = page[page.index('id="layer-attribution"'):]
+        assert "Layer attribution (5)" in section and "<strong>both</strong>" in section and "F-NOTHING" not in section

@@ -91,7 +91,7 @@ def render_markdown(rows: Sequence[Attribution]) -> list[str]:
     """The Markdown section (empty without rows)."""
     if not rows:
         return []
-    lines = [f"## Attribution ({len(rows)})", "",
+    lines = [f"## Layer attribution ({len(rows)})", "",
              "Which layer shows each divergence: the python-blosc2 wrapper, c-blosc2 through its C API, or both.", "",
              "| Clause | Level | python-blosc2 | c-blosc2 | Shown by |", "|---|---|---|---|---|"]
     for row in rows:
