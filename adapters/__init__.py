@@ -8,6 +8,7 @@ The protocol every adapter implements is declared in :mod:`udcodec.adapters.prot
 
 from udcodec.adapters.protocol import (
     ADAPTER_OPERATIONS,
+    APIS,
     CAPABILITIES,
     CONTAINER_OPERATIONS,
     FILTER_IDS,
@@ -30,6 +31,7 @@ from udcodec.adapters.protocol import (
 
 __all__ = [
     "ADAPTER_OPERATIONS",
+    "APIS",
     "CAPABILITIES",
     "CONTAINER_OPERATIONS",
     "FILTER_IDS",

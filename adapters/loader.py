@@ -16,6 +16,7 @@ ENTRY_POINT_GROUP = "udcodec.adapters"
 BUILTIN: dict[str, str] = {
     "reference": "udcodec.adapters.reference:ReferenceAdapter",
     "blosc2": "udcodec.adapters.blosc2:Blosc2Adapter",
+    "cblosc2": "udcodec.adapters.cblosc2:CBlosc2Adapter",
 }
 
 

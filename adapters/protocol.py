@@ -44,6 +44,9 @@ CAPABILITIES: frozenset[str] = frozenset(
     }
 )
 
+#: The APIs an adapter may drive (:attr:`AdapterInfo.api`).
+APIS: frozenset[str] = frozenset({"python", "c"})
+
 #: Filter names in the neutral vocabulary, with Blosc2's filter ids. A user-defined filter (capability
 #: ``user_filters``) is named by its id in decimal: ``"160"`` (see :func:`user_filter_name`).
 FILTER_IDS: Mapping[str, int] = {
@@ -189,6 +192,9 @@ class AdapterInfo:
     version: str
     python: str = field(default_factory=lambda: sys.version.split()[0])
     platform: str = field(default_factory=platform.platform)
+    #: The API the adapter drives: ``"python"`` (a ``register_codec`` in Python) or ``"c"`` (a C API,
+    #: as the ``cblosc2`` adapter). Clauses marked ``python_api`` in the spec are ``n/a`` on a C API.
+    api: str = "python"
 
 
 @runtime_checkable

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
+from udcodec.adapters.protocol import APIS
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
 from udcodec.engine.isolation import (
@@ -106,8 +107,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
 
-def describe_adapter(spec: str) -> tuple[str, str | None, str | None] | str:
-    """``(name, implementation, version)`` of adapter ``spec``, or why it could not be loaded or described."""
+Described = tuple[str, str | None, str | None, str]
+
+
+def describe_adapter(spec: str) -> Described | str:
+    """``(name, implementation, version, api)`` of adapter ``spec``, or why it could not be loaded or described."""
     try:
         adapter = load_adapter(spec)
         info = adapter.info()
@@ -115,7 +119,10 @@ def describe_adapter(spec: str) -> tuple[str, str | None, str | None] | str:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
         return f"adapter {spec!r} failed while describing itself: {type(exc).__name__}: {exc}"
-    return info.name, info.implementation, info.version
+    api = getattr(info, "api", "python")
+    if api not in APIS:
+        return f"adapter {spec!r} describes its API as {api!r}; expected one of {', '.join(sorted(APIS))}"
+    return info.name, info.implementation, info.version, api
 
 
 def _stderr_excerpt(tail: str, lines: int = 8) -> str:
@@ -123,11 +130,11 @@ def _stderr_excerpt(tail: str, lines: int = 8) -> str:
     return ("; its stderr ended with:\n" + "\n".join(text)) if text else ""
 
 
-def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> tuple[str, str | None, str | None] | str:
+def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> Described | str:
     """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end."""
     got = run_isolated(describe_adapter, (spec,), timeout=timeout, memory_limit=memory_limit)
     if got.status is ChildStatus.OK:
-        value: tuple[str, str | None, str | None] | str = got.value
+        value: Described | str = got.value
         return value
     if got.status is ChildStatus.HANG:
         return f"adapter {spec!r} did not load within {timeout:g} s (constructor or info() hangs); it was killed"
@@ -151,6 +158,7 @@ class AdapterSlot:
         self.name = spec
         self.implementation: str | None = None
         self.version: str | None = None
+        self.api = "python"
         self.load_error: str | None = None
         self.expectations: Expectations | None = None
         self.expectations_error: str | None = None
@@ -158,7 +166,7 @@ class AdapterSlot:
         if isinstance(described, str):
             self.load_error = described
         else:
-            self.name, self.implementation, self.version = described
+            self.name, self.implementation, self.version, self.api = described
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
         if use_expectations and path:
             try:
@@ -442,6 +450,10 @@ class ClauseItem(pytest.Item):
         if not clause.applies_to(slot.implementation or "", slot.version or ""):
             base.outcome = Outcome.NOT_APPLICABLE
             base.message = f"clause applies to {VERSIONED_IMPLEMENTATION} {clause.versions} only"
+            return base
+        if clause.python_api and slot.api != "python":
+            base.outcome = Outcome.NOT_APPLICABLE
+            base.message = f"a clause of the Python API only ({clause.python_api}); {slot.name} drives a {slot.api} API"
             return base
         opt = self.config.option
         if clause.pairwise:

@@ -20,6 +20,7 @@ from typing import Protocol
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
 from udcodec.reports.identity import IdentityRow, identity_rows
+from udcodec.reports.layers import Attribution, Side, attribute
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS
 from udcodec.reports.model import OUTCOME_ORDER, AdapterRun, ClauseInfo, RunRecord, jsonable
 
@@ -339,6 +340,18 @@ def render_grid_page(
     return _page(title, header, body)
 
 
+def attribution_section(rows: Sequence[Attribution]) -> str:
+    """The attribution table (python-blosc2 wrapper / c-blosc2 / both); empty without rows."""
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td><code>{text(r.clause.id)}</code></td><td>{text(r.clause.level)}</td><td>{text(r.python)}"
+                   f"</td><td>{text(r.c)}</td><td><strong>{text(r.label)}</strong></td></tr>" for r in rows)
+    return (f'<h2 id="layer-attribution">Layer attribution ({len(rows)})</h2><p class="meta">Which layer shows each divergence: '
+            "the python-blosc2 wrapper, c-blosc2 through its C API, or both.</p>"
+            "<table><thead><tr><th>Clause</th><th>Level</th><th>python-blosc2</th><th>c-blosc2</th><th>Shown by</th>"
+            f"</tr></thead><tbody>{body}</tbody></table>")
+
+
 def render_html(record: RunRecord) -> str:
     """The HTML report of one run."""
     unexpected = len(record.unexpected())
@@ -358,8 +371,10 @@ def render_html(record: RunRecord) -> str:
     clause_infos = {c.id: c for c in record.clauses}
     clauses = [clause_infos.get(cid) or ClauseInfo(cid, "", record.clause_level(cid), "", "")
                for cid in record.clause_ids()]
+    sides = [Side(a.implementation or "", " ".join(x for x in (a.implementation, a.version) if x), c.result)
+             for c in columns if (a := c.adapter) is not None]
     return render_grid_page("udcodec conformance report", header, clauses, columns, identity_rows(record),
-                            after=_throughput(record) + _stale(record))
+                            after=_throughput(record) + _stale(record) + attribution_section(attribute(clauses, sides)))
 
 
 def write_html(record: RunRecord, path: str | os.PathLike[str]) -> Path:

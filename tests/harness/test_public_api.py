@@ -14,7 +14,7 @@ from udcodec.adapters import protocol
 #: Where each public name lives.
 HOMES = {
     "udcodec.adapters.protocol": [
-        "ADAPTER_OPERATIONS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "NOT_GIVEN", "SPLITMODE_IDS",
+        "ADAPTER_OPERATIONS", "APIS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "NOT_GIVEN", "SPLITMODE_IDS",
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "NotGiven", "given",
         "protocol_members", "value_of",
         "FilterCallback", "USER_FILTER_IDS", "user_filter_name",

@@ -218,7 +218,7 @@ def test_an_unimportable_adapter_fails_to_load_but_is_no_usage_error(cli_env: Ud
 @pytest.mark.parametrize(
     ("spec", "reason"),
     [
-        ("no-such-adapter", "no adapter of that name (known: blosc2, reference"),
+        ("no-such-adapter", "no adapter of that name (known: blosc2, cblosc2, reference"),
         ("no_such_module:Adapter", "importing 'no_such_module' failed: ModuleNotFoundError"),
         ("udcodec.adapters.reference:NoSuchClass", "'udcodec.adapters.reference' has no attribute 'NoSuchClass'"),
     ],
