@@ -14,6 +14,9 @@ from typing import Any
 #: Codec ids a user codec may take (the documented range).
 USER_IDS = range(160, 256)
 DEFAULT_ID = 200
+#: The ids Blosc2 reserves for its globally registered codec plugins (codecs-registry.h), with the plugin
+#: name each loads: a host knows them without ``register_codec``.
+GLOBAL_PLUGIN_IDS = {36: "openhtj2k", 37: "grok", 38: "openzl", 39: "j2k", 40: "htj2k"}
 #: The hosts a codec is checked on when none is named.
 DEFAULT_HOSTS = ("reference", "blosc2")
 
@@ -63,7 +66,25 @@ class CodecSubject:
     def is_plugin(self) -> bool:
         return self.encoder is None
 
+    @property
+    def is_global_plugin(self) -> bool:
+        """A plugin under a global id: the host already knows it, nothing is registered."""
+        return self.is_plugin and GLOBAL_PLUGIN_IDS.get(self.id) == self.name
+
+    @property
+    def package(self) -> str:
+        """The Python package a plugin ships in (Blosc2 asks it for the library's path)."""
+        return f"blosc2_{self.name}"
+
     def register(self, adapter: Any) -> None:
+        """Register the codec on ``adapter``; a plugin's package is imported first, as its users do."""
+        if self.is_plugin:
+            try:
+                importlib.import_module(self.package)
+            except ImportError:
+                pass  # the preflight names a missing package; Blosc2 may still find the library by name
+            if self.is_global_plugin:
+                return
         adapter.register_codec(self.name, self.id, self.encoder, self.decoder, self.version)
 
     def describe(self) -> dict[str, Any]:
@@ -101,8 +122,14 @@ class CodecSubject:
         if plugin is None and not (encoder and decoder):
             raise CodecSpecError(f"give both {o['encoder']} and {o['decoder']} (MODULE:FUNCTION), or {o['plugin']} NAME")
         codec_id = _int(id if id is not None else DEFAULT_ID, o["id"])
-        if codec_id not in USER_IDS:
-            raise CodecSpecError(f"{o['id']} {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}")
+        if plugin is not None and codec_id in GLOBAL_PLUGIN_IDS:
+            if plugin != GLOBAL_PLUGIN_IDS[codec_id]:
+                raise CodecSpecError(f"{o['id']} {codec_id} is Blosc2's global id of plugin "
+                                     f"{GLOBAL_PLUGIN_IDS[codec_id]!r}, not of {plugin!r}")
+        elif codec_id not in USER_IDS:
+            raise CodecSpecError(f"{o['id']} {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}"
+                                 + (" (or a global plugin id: " + ", ".join(f"{i} {n}" for i, n in GLOBAL_PLUGIN_IDS.items())
+                                    + ")" if plugin is not None else ""))
         meta_values = tuple(_int(m, o["meta"]) for m in metas) or (0,)
         for meta in meta_values:
             if not 0 <= meta <= 255:

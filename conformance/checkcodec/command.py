@@ -9,6 +9,7 @@ Exit status 0 iff the codec passes every MUST clause on every host (SHOULD failu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -42,12 +43,33 @@ def validate(args: argparse.Namespace) -> CodecSubject:
                               id=args.id, metas=args.meta, version=args.codec_version)
 
 
+def plugin_preflight(name: str) -> bool:
+    """Before any clause: is plugin ``name`` a library Blosc2 can load? Notes on stdout, problems on stderr."""
+    from udcodec.pluginlib import PluginLibError, preflight
+
+    try:
+        problems, notes, _ = preflight(name)
+    except PluginLibError as exc:
+        problems, notes = [str(exc)], []
+    for note in notes:
+        print(f"plugin {name}: {note}")
+    for problem in problems:
+        print(f"udcodec check-codec: plugin {name}: {problem}", file=sys.stderr)
+    sys.stdout.flush()
+    return not problems
+
+
 def cmd_check_codec(args: argparse.Namespace) -> int:
     try:
         codec = validate(args)
     except CodecSpecError as exc:
         print(f"udcodec check-codec: {exc}", file=sys.stderr)
         return 2
+    if codec.is_plugin:
+        # Blosc2 runs `python -c "import blosc2_NAME; ..."` to find a plugin: make that this interpreter
+        os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+        if not plugin_preflight(codec.name):
+            return 2
     hosts = args.host or list(DEFAULT_HOSTS)
     code = execute_run(args, hosts)
     if args.bench:

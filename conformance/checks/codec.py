@@ -65,6 +65,9 @@ class BlockCase:
 def _subject(ctx: CheckContext) -> CodecSubject:
     if ctx.codec is None:
         raise NotApplicable("a codec clause needs a codec under test (udcodec check-codec)")
+    if ctx.codec.is_plugin and "plugin_libraries" not in ctx.adapter.capabilities():
+        raise NotApplicable(f"host {ctx.adapter_spec!r} cannot load compiled codec plugins "
+                            "(it does not list the capability 'plugin_libraries')")
     return ctx.codec
 
 
