@@ -9,14 +9,18 @@ this process; :func:`inspect` reads the library with pyelftools.
 
 from __future__ import annotations
 
+import ctypes
 import ctypes.util
 import glob
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: Undefined symbols a plugin takes from libblosc2.
 BLOSC2_SYMBOL = re.compile(r"(blosc|b2nd)\w*")
@@ -261,3 +265,67 @@ def preflight(name: str) -> tuple[list[str], list[str], str | None]:
     else:
         notes.append("which blosc2 it was built against is not recorded in the library")
     return problems, notes, found.path
+
+
+def run_standalone(adapter_spec: str, name: str, codec_id: int, version: int, library: str, *, register: bool,
+                   sample: dict[str, Any] | None, timeout: float = 120.0) -> str | None:
+    """Use plugin ``name`` on host ``adapter_spec`` in fresh interpreters that never import its package.
+
+    First the library alone is loaded with every symbol bound now (RTLD_NOW), beside the host; then, when
+    ``sample`` (dtype, meta, splitmode) is given, Blosc2 loads it itself and round-trips a small sample.
+    Returns what went wrong, or None.
+    """
+    steps = [("load", "loading the library with every symbol bound (RTLD_NOW)")]
+    if sample is not None:
+        steps.append(("roundtrip", "a round trip through the host, which loads the library itself"))
+    for step, what in steps:
+        request = {"adapter": adapter_spec, "name": name, "id": codec_id, "version": version, "library": library,
+                   "register": register, "sample": sample, "step": step}
+        try:
+            got = subprocess.run([sys.executable, "-c", "from udcodec.pluginlib import standalone_main; standalone_main()",
+                                  json.dumps(request)], capture_output=True, text=True, timeout=timeout,
+                                 env=interpreter_env())
+        except subprocess.TimeoutExpired:
+            return f"{what}, without importing blosc2_{name}: no answer within {timeout:g} s"
+        answer = got.stdout.strip().splitlines()[-1] if got.stdout.strip() else ""
+        if got.returncode != 0 or not answer.startswith("{"):
+            how = (f"signal {signal.Signals(-got.returncode).name}" if got.returncode < 0
+                   else f"exit status {got.returncode}")
+            return (f"{what}, without importing blosc2_{name}, killed the process ({how}): "
+                    f"{_last_line(got.stderr)}")
+        result = json.loads(answer)
+        if not result["ok"]:
+            return f"{what}, without importing blosc2_{name}, failed: {result['error']}"
+    return None
+
+
+def standalone_main() -> None:
+    """The child of :func:`run_standalone` (its request is ``sys.argv[1]``); prints one JSON line."""
+    request = json.loads(sys.argv[1])
+    from udcodec.adapters.loader import load_adapter
+    from udcodec.adapters.protocol import CParams, DParams
+
+    adapter = load_adapter(request["adapter"])
+    result: dict[str, Any] = {"ok": True}
+    try:
+        if f"blosc2_{request['name']}" in sys.modules:
+            raise RuntimeError(f"blosc2_{request['name']} was imported by the host")
+        if request["step"] == "load":
+            ctypes.CDLL(request["library"], mode=os.RTLD_NOW | os.RTLD_LOCAL)
+        else:
+            import numpy as np
+
+            if request["register"]:
+                adapter.register_codec(request["name"], request["id"], None, None, request["version"])
+            sample = request["sample"]
+            dtype = np.dtype(sample["dtype"])
+            data = (np.arange(4096, dtype=np.int64) % 97).astype(dtype).tobytes()
+            cparams = CParams(codec=request["id"], codec_meta=sample["meta"], typesize=dtype.itemsize,
+                              splitmode=sample["splitmode"])
+            container = adapter.create(cparams=cparams, dparams=DParams(), chunksize=len(data))
+            container.append(data)
+            if container.decompress_chunk(0) != data:
+                raise AssertionError("the sample came back wrong")
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    sys.stdout.write("\n" + json.dumps(result) + "\n")

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from udcodec.domain import Domain, DomainError, load_domain
+
 #: Codec ids a user codec may take (the documented range).
 USER_IDS = range(160, 256)
 DEFAULT_ID = 200
@@ -23,7 +25,7 @@ DEFAULT_HOSTS = ("reference", "blosc2")
 
 #: The option names of ``udcodec check-codec`` that messages name (the pytest plugin passes its own).
 CHECK_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--encoder", "decoder": "--decoder", "plugin": "--plugin",
-                       "id": "--id", "meta": "--meta", "version": "--version"}
+                       "id": "--id", "meta": "--meta", "version": "--version", "domain": "--domain"}
 
 
 class CodecSpecError(ValueError):
@@ -61,6 +63,7 @@ class CodecSubject:
     version: int = 1
     encoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     decoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    domain: Domain | None = field(default=None, compare=False, repr=False)  # what the codec declares it accepts
 
     @property
     def is_plugin(self) -> bool:
@@ -89,8 +92,11 @@ class CodecSubject:
 
     def describe(self) -> dict[str, Any]:
         """The codec as reports state it."""
-        return {"name": self.name, "id": self.id, "encoder": self.encoder_target, "decoder": self.decoder_target,
-                "plugin": self.is_plugin, "metas": list(self.metas), "version": self.version}
+        described = {"name": self.name, "id": self.id, "encoder": self.encoder_target, "decoder": self.decoder_target,
+                     "plugin": self.is_plugin, "metas": list(self.metas), "version": self.version}
+        if self.domain is not None:
+            described["domain"] = self.domain.source
+        return described
 
     @classmethod
     def build(
@@ -104,6 +110,7 @@ class CodecSubject:
         id: int | str | None = None,
         metas: Sequence[int | str] = (),
         version: int | str = 1,
+        domain: str | None = None,
         options: Mapping[str, str] = CHECK_CODEC_OPTIONS,
     ) -> CodecSubject:
         """Validate the options and import the callables; raise :class:`CodecSpecError` on any problem.
@@ -134,15 +141,21 @@ class CodecSubject:
         for meta in meta_values:
             if not 0 <= meta <= 255:
                 raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores the codec meta in one byte")
+        declared = None
+        if domain is not None:
+            try:
+                declared = load_domain(domain)
+            except DomainError as exc:
+                raise CodecSpecError(f"{o.get('domain', '--domain')} {exc}") from None
         if plugin is not None:
             if not plugin:
                 raise CodecSpecError(f"{o['plugin']} wants the plugin's name")
-            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, o["version"]))
+            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, o["version"]), domain=declared)
         assert encoder and decoder
         enc, dec = import_callable(encoder, o["encoder"]), import_callable(decoder, o["decoder"])
         default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
         return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
-                   metas=meta_values, version=_int(version, o["version"]), encoder=enc, decoder=dec)
+                   metas=meta_values, version=_int(version, o["version"]), encoder=enc, decoder=dec, domain=declared)
 
 
 def _int(value: int | str, option: str) -> int:

@@ -28,6 +28,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     subject.add_argument("--id", default=str(DEFAULT_ID), help=f"codec id, 160..255 (default {DEFAULT_ID})")
     subject.add_argument("--meta", action="append", default=[], help="a codec meta the codec supports (repeatable; default 0)")
     subject.add_argument("--version", dest="codec_version", default="1", help="codec version (default 1)")
+    subject.add_argument("--domain", metavar="PATH",
+                         help="the codec's declared data domain: a YAML file (schemas/domain.schema.json) or a shipped "
+                              "one by name (openzl, grok, openhtj2k, ...); clauses outside it are n/a")
     p.add_argument("--host", action="append", default=[], metavar="ADAPTER",
                    help="host to check on: reference, blosc2, an entry point or module:attribute (repeatable; "
                         "default: reference and blosc2)")
@@ -40,7 +43,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def validate(args: argparse.Namespace) -> CodecSubject:
     """Import and check the codec options once, before any host is started."""
     return CodecSubject.build(encoder=args.encoder, decoder=args.decoder, plugin=args.plugin, name=args.name,
-                              id=args.id, metas=args.meta, version=args.codec_version)
+                              id=args.id, metas=args.meta, version=args.codec_version, domain=args.domain)
 
 
 def plugin_preflight(name: str) -> bool:

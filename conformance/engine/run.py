@@ -22,7 +22,7 @@ from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 #: The codec options of ``check-codec`` (namespace attribute -> plugin option).
 CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",
                  "name": "--udcodec-codec-name", "id": "--udcodec-codec-id",
-                 "codec_version": "--udcodec-codec-version"}
+                 "codec_version": "--udcodec-codec-version", "domain": "--udcodec-codec-domain"}
 
 
 def _seconds(text: str) -> float:
