@@ -35,6 +35,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="host to check on: reference, blosc2, an entry point or module:attribute (repeatable; "
                         "default: reference and blosc2)")
     add_run_options(p)
+    p.add_argument("--expectations", action="append", default=[], metavar="HOST=PATH",
+                   help="the codec's known failures on HOST, an expectations file (e.g. a plugin's recorded defects)")
     p.add_argument("--bench", action="store_true", help="also measure compress/decompress throughput on each host")
     p.set_defaults(handler=cmd_check_codec)
     return p
