@@ -11,7 +11,7 @@ from udcodec.domain import DomainError, Tolerance, load_domain, shipped
 from udcodec.subject import CodecSpecError, CodecSubject
 
 
-@pytest.mark.parametrize("name", ["openzl", "grok", "openhtj2k"])
+@pytest.mark.parametrize("name", ["openzl", "grok", "openhtj2k", "j2k", "htj2k"])
 def test_the_shipped_domains_load(name: str) -> None:
     assert name in shipped()
     domain = load_domain(name)
