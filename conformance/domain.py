@@ -63,7 +63,7 @@ class Tolerance:
 class Domain:
     """The input a codec accepts; ``None`` for a field means "anything the harness drives"."""
 
-    source: str
+    source: str  # the file, or the name of a shipped domain
     codec: str | None = None
     containers: tuple[str, ...] = CONTAINERS
     shape: dict[str, Any] = field(default_factory=dict)
@@ -140,8 +140,9 @@ def load_domain(where: str) -> Domain:
     import jsonschema
 
     path = Path(where)
+    source = str(path)
     if not path.suffix and where in shipped():
-        path = shipped()[where]
+        path, source = shipped()[where], where
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -161,7 +162,7 @@ def load_domain(where: str) -> Domain:
             raise DomainError(f"{path}: dtypes: {dtype!r} is not a NumPy dtype") from None
     lossy = data.get("lossy")
     return Domain(
-        source=str(path),
+        source=source,
         codec=data.get("codec"),
         containers=tuple(data.get("containers", CONTAINERS)),
         shape=dict(data.get("shape") or {}),

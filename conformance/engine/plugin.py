@@ -435,6 +435,9 @@ class ClauseItem(pytest.Item):
                 result.outcome, result.expected_reason = Outcome.XFAIL, expected.reason
             elif result.outcome == Outcome.PASS:
                 result.outcome, result.expected_reason = Outcome.XPASS, expected.reason
+            elif result.outcome == Outcome.NOT_APPLICABLE:  # not checkable here, yet a defect is recorded under it
+                result.expected_reason = expected.reason
+                result.reproduction = result.reproduction or expected.reproduction
             if expected.versions:
                 result.extra["versions"] = expected.versions
             if expected.upstream:
