@@ -11,6 +11,7 @@ from udcodec.adapters.protocol import (
     CAPABILITIES,
     CONTAINER_OPERATIONS,
     FILTER_IDS,
+    NOT_GIVEN,
     SPLITMODE_IDS,
     Adapter,
     AdapterInfo,
@@ -18,7 +19,10 @@ from udcodec.adapters.protocol import (
     Container,
     CParams,
     DParams,
+    NotGiven,
+    given,
     protocol_members,
+    value_of,
 )
 
 __all__ = [
@@ -26,6 +30,7 @@ __all__ = [
     "CAPABILITIES",
     "CONTAINER_OPERATIONS",
     "FILTER_IDS",
+    "NOT_GIVEN",
     "SPLITMODE_IDS",
     "Adapter",
     "AdapterInfo",
@@ -33,5 +38,8 @@ __all__ = [
     "Callback",
     "Container",
     "DParams",
+    "NotGiven",
+    "given",
     "protocol_members",
+    "value_of",
 ]

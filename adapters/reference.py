@@ -47,5 +47,7 @@ class ReferenceAdapter(ModuleAdapter):
     def native_cparams(self, cparams: CParams) -> Any:
         native = super().native_cparams(cparams)
         if self.blosc2_target is not None:
+            given = native.given_fields  # fields left out stay left out (open keeps the stored ones)
             native = dataclasses.replace(native, blosc2_target=self.blosc2_target)
+            object.__setattr__(native, "given_fields", given | {"blosc2_target"})
         return native

@@ -71,6 +71,7 @@ class Clause:
     versions: str | None = None
     timeout: float | None = None
     pairwise: bool = False  # checked against every peer adapter (see udcodec.engine.pairs)
+    calls: str | None = None  # "natural: ..." or "explicit: ...": how the checks call the implementation
 
     @property
     def derived(self) -> bool:
@@ -259,6 +260,7 @@ def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
                 versions=raw.get("versions"),
                 timeout=raw.get("timeout"),
                 pairwise=bool(raw.get("pairwise", False)),
+                calls=raw.get("calls"),
             )
         )
     return clauses

@@ -62,6 +62,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"  specified at {clause.file}:{clause.line}")
     if clause.versions:
         print(f"  applies to {VERSIONED_IMPLEMENTATION} {clause.versions}")
+    if clause.calls:
+        print(f"  calls: {clause.calls}")
     print("  source:")
     print(textwrap.indent(textwrap.fill(clause.source, 96), "    "))
     for ref in clause.checks:

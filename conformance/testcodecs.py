@@ -45,6 +45,22 @@ def zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) 
     return output.size
 
 
+#: Threads :func:`threaded_zlib_encoder` / :func:`threaded_zlib_decoder` ran on (in this process).
+CALLBACK_THREADS: set[int] = set()
+
+
+def threaded_zlib_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """:func:`zlib_encoder` that notes its thread in :data:`CALLBACK_THREADS`."""
+    CALLBACK_THREADS.add(threading.get_ident())
+    return zlib_encoder(input, output, meta, schunk)
+
+
+def threaded_zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """:func:`zlib_decoder` that notes its thread in :data:`CALLBACK_THREADS`."""
+    CALLBACK_THREADS.add(threading.get_ident())
+    return zlib_decoder(input, output, meta, schunk)
+
+
 def size_tolerant_zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """:func:`zlib_decoder` that fills whatever output it gets (a wrong output size is the caller's to see)."""
     raw = np.frombuffer(zlib.decompress(input.tobytes()), dtype=np.uint8)

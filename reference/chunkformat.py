@@ -153,6 +153,11 @@ def split_block(codec: int, clevel: int, splitmode: int, filters: list[int], typ
                 and blocksize // typesize >= MIN_BUFFERSIZE)
 
 
+def _int32(value: int) -> int:
+    """``value`` wrapped to a signed 32-bit integer, as c-blosc2's ``int32_t`` arithmetic leaves it."""
+    return (value + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
 def compute_blocksize(cp: CParams, nbytes: int) -> int:
     """c-blosc2's stune ``next_blocksize`` (automatic when ``cp.blocksize == 0``).
 
@@ -173,7 +178,8 @@ def compute_blocksize(cp: CParams, nbytes: int) -> int:
             blocksize = int(blocksize * factor)
         if clevel > 0 and splitmode:
             blocksize = {1: 32, 2: 32, 3: 32, 4: 64, 5: 64, 6: 64, 7: 128, 8: 256}.get(clevel, 512) * 1024
-            blocksize = min(blocksize * typesize, 4 * 1024 * 1024)
+            # c-blosc2 multiplies in int32: from typesize 32768 on the product wraps (to 32 KiB below)
+            blocksize = min(_int32(blocksize * typesize), 4 * 1024 * 1024)
             blocksize = max(blocksize, 32 * 1024)
     blocksize = min(blocksize, nbytes)
     if blocksize > typesize:
@@ -380,6 +386,10 @@ def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: in
                 if maxout <= 0:
                     raise _Incompressible
             cbytes, out = encode(stream, maxout)
+            if cbytes == maxout < neblock:
+                # The encoder filled an output cut short by the chunk's size limit: the chunk comes out
+                # no smaller than a raw one, so store it raw rather than decode a no-gain stream later.
+                raise _Incompressible
             if cbytes == 0:
                 cbytes = neblock
             if cbytes == neblock:  # incompressible stream: stored raw, never passed to the decoder

@@ -9,8 +9,11 @@ Exit status 0 iff the codec passes every MUST clause on every host (SHOULD failu
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from udcodec.engine.run import add_run_options, execute_run
@@ -37,7 +40,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_run_options(p)
     p.add_argument("--expectations", action="append", default=[], metavar="HOST=PATH",
                    help="the codec's known failures on HOST, an expectations file (e.g. a plugin's recorded defects)")
-    p.add_argument("--bench", action="store_true", help="also measure compress/decompress throughput on each host")
+    p.add_argument("--bench", action="store_true",
+                   help="also measure compress/decompress throughput on each host, beside builtin codecs (printed, "
+                        "and in the JSON, Markdown and HTML reports)")
     p.set_defaults(handler=cmd_check_codec)
     return p
 
@@ -76,9 +81,14 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
         if not plugin_preflight(codec.name):
             return 2
     hosts = args.host or list(DEFAULT_HOSTS)
-    code = execute_run(args, hosts)
-    if args.bench:
-        from udcodec.checkcodec.bench import print_bench
+    if not args.bench:
+        return execute_run(args, hosts)
+    from udcodec.checkcodec.bench import bench, print_bench
 
-        print_bench(codec, hosts)
+    figures = bench(codec, hosts)  # measured first, so every report of the run carries them
+    with tempfile.TemporaryDirectory(prefix="udcodec-bench-") as scratch:
+        args.throughput = Path(scratch, "throughput.json")
+        args.throughput.write_text(json.dumps([f.to_json() for f in figures]), encoding="utf-8")
+        code = execute_run(args, hosts)
+    print_bench(figures)
     return code

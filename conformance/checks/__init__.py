@@ -12,6 +12,7 @@ from udcodec.checks import (  # noqa: F401
     memcpy,
     plugins,
     registration,
+    reopen,
     roundtrip,
     threads,
 )

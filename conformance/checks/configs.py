@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from udcodec.adapters.protocol import Adapter, CParams, DParams
 from udcodec.checks.api import CheckContext, describe_exc
-from udcodec.checks.common import first_difference
+from udcodec.checks.common import Retry, first_difference, retry_with_builtin
 from udcodec.sweep import CODECS, Config, configurations
 
 DP = DParams(nthreads=1)
@@ -42,25 +43,33 @@ class Produced:
     chunk: bytes | None
     own: bytes | None
     problem: str = ""
+    wrote_into_input: str = ""  # how the writer changed the buffer it was given (not judged here)
 
 
-def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
+def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes, *, builtin: bool = False) -> Produced:
     """Write ``data`` as one chunk with ``who`` and read it back with ``who``.
 
-    ``problem`` is set when the writer raised, wrote into the data it was given (python-blosc2 does
-    in pipelines of three filters), or cannot read its own chunk back to ``data`` (to the data as the
-    writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
+    ``problem`` is set when the writer raised or cannot read its own chunk back to ``data`` (to the
+    data as the writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
+    The writer gets its own copy of ``data`` and is judged against ``data``: a writer that writes into
+    the buffer it was given (python-blosc2 does in pipelines of three filters) is noted in
+    ``wrote_into_input``, not taken for a chunk that does not round-trip. With ``builtin`` (a retry with
+    a builtin codec) a ``NotImplementedError`` propagates: the host lacks that codec.
     """
-    sent = bytes(bytearray(data))  # the writer's own copy, to see whether it writes into it
+    sent = bytes(bytearray(data))  # the writer's own copy: ``data`` stays private
     try:
         container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
     except Exception as exc:  # noqa: BLE001 - reported per configuration
+        if builtin and isinstance(exc, NotImplementedError):
+            raise
         return Produced(None, None, f"{who.name} raised creating the container: {describe_exc(exc)}")
     try:
         try:
             container.append(sent)
             chunk = container.get_chunk(0)
         except Exception as exc:  # noqa: BLE001
+            if builtin and isinstance(exc, NotImplementedError):
+                raise
             return Produced(None, None, f"{who.name} raised writing it: {describe_exc(exc)}")
         try:
             own = container.decompress_chunk(0)
@@ -68,11 +77,11 @@ def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
             return Produced(chunk, None, f"{who.name} cannot read its own chunk: {describe_exc(exc)}")
     finally:
         container.close()
-    if sent != data:
-        return Produced(chunk, own, f"{who.name} wrote into the data it was given: {first_difference(sent, data)}")
+    mutated = f"{who.name} wrote into the data it was given: {first_difference(sent, data)}" if sent != data else ""
     if own != data and not cfg.lossy:
-        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}")
-    return Produced(chunk, own)
+        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}",
+                        mutated)
+    return Produced(chunk, own, wrote_into_input=mutated)
 
 
 def read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:
@@ -86,3 +95,14 @@ def read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:
 
 def config_data(cfg: Config) -> bytes:
     return cfg.make_data()
+
+
+def with_builtin(cp: CParams, codec_id: int) -> CParams:
+    """``cp`` with a builtin codec: same filters, typesize, block size, split mode and clevel."""
+    return dataclasses.replace(cp, codec=codec_id, codec_meta=0)
+
+
+def retry_config(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Retry | None:
+    """Write and read back one configuration with ``who`` again, with a builtin codec instead of ``cp``'s."""
+    return retry_with_builtin(
+        lambda codec: produce(who, cfg, with_builtin(cp, codec), data, builtin=True).problem or None)

@@ -6,7 +6,7 @@ import shlex
 import textwrap
 from typing import Any
 
-from udcodec.adapters.protocol import SPLITMODE_IDS, CParams
+from udcodec.adapters.protocol import SPLITMODE_IDS, CParams, value_of
 from udcodec.contract import Clause
 from udcodec.subject import CodecSubject
 
@@ -41,11 +41,11 @@ def _module_and_style(adapter: Any) -> tuple[str, str] | None:
 
 
 def _cparams_source(cp: CParams, style: str) -> str:
-    filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in cp.filters)
+    filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in value_of(cp.filters))
     fields = {
         "codec": str(cp.codec), "codec_meta": str(cp.codec_meta), "typesize": str(cp.typesize),
         "blocksize": str(cp.blocksize), "nthreads": "1", "filters": f"[{filters}]",
-        "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[cp.splitmode]}",
+        "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[value_of(cp.splitmode)]}",
     }
     assert cp.splitmode in SPLITMODE_IDS
     if style == "dict":

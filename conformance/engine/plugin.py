@@ -32,7 +32,7 @@ from udcodec.engine.isolation import (
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
@@ -87,6 +87,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     codec.addoption("--udcodec-codec-version", default="1", metavar="N", help="codec version (default 1)")
     codec.addoption("--udcodec-codec-domain", default=None, metavar="PATH",
                     help="the codec's declared data domain (a YAML file, or the name of a shipped one)")
+    codec.addoption("--udcodec-throughput", default=None, metavar="JSON",
+                    help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
 
 def describe_adapter(spec: str) -> tuple[str, str | None, str | None] | str:
@@ -252,7 +254,7 @@ class UdcodecRun:
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
         from udcodec.reports.identity import render_identity_text
-        from udcodec.reports.terminal import render_codec
+        from udcodec.reports.terminal import render_codec, render_workarounds
 
         if self.record is None:
             return
@@ -268,6 +270,9 @@ class UdcodecRun:
         failures = render_failures(self.record, color=tr.hasmarkup)
         if failures.strip():
             tr.write_line(failures)
+        workarounds = render_workarounds(self.record)
+        if workarounds:
+            tr.write_line(workarounds)
         for stale in self.record.stale_expectations:
             tr.write_line(f"udcodec: stale expectation {stale.clause} [{stale.adapter}]: {stale.why_stale}"
                           f" ({stale.reason})")
@@ -431,7 +436,7 @@ class ClauseItem(pytest.Item):
         result.nodeid = self.nodeid
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
         if expected is not None:
-            if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.HANG):
+            if result.outcome in EXPECTABLE:
                 result.outcome, result.expected_reason = Outcome.XFAIL, expected.reason
             elif result.outcome == Outcome.PASS:
                 result.outcome, result.expected_reason = Outcome.XPASS, expected.reason
@@ -547,6 +552,9 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record = build_record(run, list(session.config.invocation_params.args), interrupted=interrupted)
     if run.codec is not None:
         run.record.codec = run.codec.describe()
+        throughput = session.config.option.udcodec_throughput
+        if throughput:
+            run.record.codec["throughput"] = json.loads(Path(throughput).read_text(encoding="utf-8"))
     subject = getattr(run, "subject", "host")  # codec runs certify the codec clauses
     done = write_reports(run.record, session.config.option, run.contract, subject)
     run.written = done.paths

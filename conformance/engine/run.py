@@ -106,7 +106,8 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
                           ("--udcodec-report-junit", args.report_junit),
                           ("--udcodec-report-markdown", args.report_markdown),
                           ("--udcodec-report-html", args.report_html),
-                          ("--udcodec-certificate", args.certificate)):
+                          ("--udcodec-certificate", args.certificate),
+                          ("--udcodec-throughput", getattr(args, "throughput", None))):
         if value is not None:
             out += [option, str(value)]
     if args.numprocesses:

@@ -19,7 +19,7 @@ from udcodec.checks.api import (
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject
 
@@ -33,6 +33,8 @@ class Verdict:
     counterexample: Any = None
     reproduction: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    workarounds: list[dict[str, str]] = field(default_factory=list)
+    attribution: Attribution | None = None
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -45,21 +47,32 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
 
     if not clause.checks:
         return Verdict(Outcome.ERROR, f"clause {clause.id} names no check ({clause.file}:{clause.line})")
+    extra: dict[str, Any] = {}
+    used: list[dict[str, str]] = []  # workarounds, shared by the clause's checks
+    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used)
+    verdict.workarounds = used
+    return verdict
+
+
+def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
+                codec: CodecSubject | None, peer_spec: str | None, extra: dict[str, Any],
+                used: list[dict[str, str]]) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
-    extra: dict[str, Any] = {}
     for index, ref in enumerate(clause.checks):
         definition = CHECKS.get(ref.name)
         if definition is None:
             return Verdict(Outcome.ERROR, f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
-                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params)
+                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
+                           workarounds=used)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
             definition.fn(ctx)
         except CheckFailed as exc:
-            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
+                           attribution=exc.attribution)
         except CapabilityMissing as exc:
             return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
@@ -129,7 +142,9 @@ def execute(
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
+        result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
+        result.workarounds = list(verdict.workarounds)
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail

@@ -108,6 +108,7 @@ table.grid td.not-run{color:#999;text-align:center}
 .legend span{display:inline-block;padding:1px 6px;margin:0 4px 4px 0;border-radius:3px}
 .bar{background:#e4e7ea;width:16em;height:1em;border-radius:3px;overflow:hidden;display:inline-block;vertical-align:middle}
 .bar>span{display:block;height:100%;background:#2e9e44}
+.bar>span.mbs{background:#3b6fb6}
 button.copy{font-size:12px;margin-bottom:.3em}
 """
 
@@ -166,6 +167,8 @@ def _detail(cell_id: str, result: CheckResult, column: str) -> str:
     ]
     if result.message:
         parts.append(_pre("message", result.message))
+    if result.attribution:
+        parts.append(f'<p class="attribution">With a builtin codec: <strong>{text(result.attribution)}</strong></p>')
     if result.expected_reason:
         parts.append(f'<p class="expected">Expected to fail: {text(result.expected_reason)}</p>')
     for key, label in (("upstream", "upstream"), ("expires", "expires")):
@@ -274,6 +277,28 @@ def _codec(record: RunRecord) -> str:
             f"{' · ' + rest if rest else ''}</p>")
 
 
+def _throughput(record: RunRecord) -> str:
+    """``check-codec --bench`` figures as a bar chart: the codec beside builtin codecs on each host."""
+    figures = [f for f in (record.codec or {}).get("throughput") or [] if isinstance(f, dict)]
+    if not figures:
+        return ""
+    top = max([float(f.get(k) or 0.0) for f in figures for k in ("compress_mbs", "decompress_mbs")] + [1e-9])
+    body = []
+    for f in figures:
+        cells = []
+        for key in ("compress_mbs", "decompress_mbs"):
+            value = float(f.get(key) or 0.0)
+            cells.append(f'<td><span class="bar" role="img" aria-label="{value:.1f} MB/s"><span class="mbs" '
+                         f'style="width:{value / top * 100:.1f}%"></span></span> {value:.1f}</td>')
+        ratio = "" if f.get("error") else f"{float(f.get('ratio') or 0.0):.2f}"
+        note = f'<td class="meta">not measured: {text(f["error"])}</td>' if f.get("error") else f"<td>{ratio}</td>"
+        body.append(f"<tr><td>{text(f.get('host', ''))}</td><td>{text(f.get('codec', ''))}</td>{''.join(cells)}"
+                    f"{note}</tr>")
+    return ('<h2 id="throughput">Throughput (MB/s of uncompressed data, best of 3)</h2><table class="throughput">'
+            "<thead><tr><th>Host</th><th>Codec</th><th>Compress</th><th>Decompress</th><th>Ratio</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
 def _stale(record: RunRecord) -> str:
     if not record.stale_expectations:
         return ""
@@ -334,7 +359,7 @@ def render_html(record: RunRecord) -> str:
     clauses = [clause_infos.get(cid) or ClauseInfo(cid, "", record.clause_level(cid), "", "")
                for cid in record.clause_ids()]
     return render_grid_page("udcodec conformance report", header, clauses, columns, identity_rows(record),
-                            after=_stale(record))
+                            after=_throughput(record) + _stale(record))
 
 
 def write_html(record: RunRecord, path: str | os.PathLike[str]) -> Path:

@@ -139,6 +139,8 @@ def _failure(result: CheckResult) -> list[str]:
     ]
     if result.message:
         lines += [fenced(result.message, "text"), ""]
+    if result.attribution:
+        lines += [f"With a builtin codec: **{result.attribution}**", ""]
     if result.expected_reason:
         lines += [f"Expected to fail: {cell(result.expected_reason)}", ""]
     if result.signal:
@@ -233,8 +235,40 @@ def _stale(record: RunRecord) -> list[str]:
     return lines
 
 
+def _throughput(record: RunRecord) -> list[str]:
+    """``check-codec --bench`` figures: the codec beside builtin codecs on each host."""
+    figures = [f for f in (record.codec or {}).get("throughput") or [] if isinstance(f, dict)]
+    if not figures:
+        return []
+    lines = ["### Throughput", "", "MB/s of uncompressed data, best of 3.", "",
+             "| Host | Codec | Compress MB/s | Decompress MB/s | Ratio |", "|---|---|--:|--:|--:|"]
+    for f in figures:
+        if f.get("error"):
+            lines.append(f"| {cell(str(f.get('host')))} | {cell(str(f.get('codec')))} | | | "
+                         f"not measured: {cell(str(f['error']))} |")
+        else:
+            lines.append(f"| {cell(str(f.get('host')))} | {cell(str(f.get('codec')))} | "
+                         f"{float(f.get('compress_mbs') or 0):.1f} | {float(f.get('decompress_mbs') or 0):.1f} | "
+                         f"{float(f.get('ratio') or 0):.2f} |")
+    return [*lines, ""]
+
+
+def _workarounds(record: RunRecord) -> list[str]:
+    used = record.workarounds()
+    if not used:
+        return []
+    lines = [f"### Workarounds ({len(used)})", "",
+             "Known defects the checks got past to test something else; the clauses they test passed or "
+             "failed on their own.", "", "| Workaround | Where | Defect | How |", "|---|---|---|---|"]
+    for w, results in used:
+        where = ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
+        lines.append(f"| {_code_cell(w['name'])} | {cell(where)} | {cell(w['defect'])} | {cell(w['how'])} |")
+    lines.append("")
+    return lines
+
+
 def render_markdown(record: RunRecord) -> str:
-    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale.
+    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, workarounds, stale.
 
     Messages are clipped (:meth:`RunRecord.bounded`) and control characters escaped.
     """
@@ -244,8 +278,10 @@ def render_markdown(record: RunRecord) -> str:
         + _counts_table(record)
         + _matrix(record)
         + render_identity_markdown(record)
+        + _throughput(record)
         + _failures(record)
         + _expected(record)
+        + _workarounds(record)
         + _stale(record)
     )
     return printable("\n".join(lines).rstrip() + "\n")

@@ -18,7 +18,9 @@ from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
 #: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted`` and the outcome ``resource``.
-SCHEMA_VERSION = "1.3"
+#: 1.4: each result's ``workarounds``; the codec's ``throughput`` figures (``check-codec --bench``).
+#: 1.5: each result's ``attribution`` (a failure retried with a builtin codec).
+SCHEMA_VERSION = "1.5"
 #: The exit status of an interrupted run (pytest's ``ExitCode.INTERRUPTED``).
 INTERRUPTED_EXIT_STATUS = 2
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).
@@ -307,6 +309,14 @@ class RunRecord:
         if not parts:
             return ""
         return "udcodec: exit 0: " + "; ".join(parts)
+
+    def workarounds(self) -> list[tuple[dict[str, str], list[CheckResult]]]:
+        """Each workaround the checks used (by name, first seen first), with the results that used it."""
+        found: dict[str, tuple[dict[str, str], list[CheckResult]]] = {}
+        for result in self.results:
+            for used in result.workarounds:
+                found.setdefault(used["name"], (used, []))[1].append(result)
+        return list(found.values())
 
     def bounded(self, limit: int = MESSAGE_MAX) -> RunRecord:
         """A copy whose messages, stderr tails and load errors are clipped to ``limit`` characters."""

@@ -94,6 +94,14 @@ def tiny_block_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk:
     return encoder(input, output, meta, schunk)
 
 
+def second_byte_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Reads the block's second byte (as the documentation's example does): blocks under 2 bytes raise."""
+    del meta
+    step = int(input[1]) - int(input[0])
+    del step
+    return encoder(input, output, 0, schunk)
+
+
 def scribbling_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """Zero-fills the rest of the output after its stream."""
     n = encoder(input, output, meta, schunk)

@@ -234,8 +234,9 @@ def outcomes(s: Sources) -> str:
 def sweep(s: Sources) -> str:
     from udcodec.sweep import CHUNK_BYTES
     families = {c.family for c in s.sweep}
-    return (f"{len(s.sweep)} chunks of about {CHUNK_BYTES // 1024} KiB, in {len(families)} families, in the `ci`"
-            " profile (the profiles above size it)")
+    large = max(c.data_bytes() for c in s.sweep)
+    return (f"{len(s.sweep)} chunks of about {CHUNK_BYTES // 1024} KiB (up to {large // 1024} KiB where automatic"
+            f" block sizing needs room), in {len(families)} families, in the `ci` profile (the profiles above size it)")
 
 
 def _span(values: Iterable[Any]) -> str:

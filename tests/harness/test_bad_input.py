@@ -36,6 +36,8 @@ def test_a_timeout_that_is_no_positive_finite_number_is_a_usage_error(capsys: py
     (["run", "--adapter", "reference", "--skip", "REG-NOPE*"], "--skip REG-NOPE*: matches no host clause"),
     (["run", "--adapter", "no-such-adapter"], "--adapter no-such-adapter: no adapter of that name"),
     (["run", "--adapter", "no_such_module.sub:Adapter"], "no module named 'no_such_module.sub'"),
+    (["run", "--adapter", "udcodec.adapters.reference:ReferenceAdaptr"],
+     "'udcodec.adapters.reference' has no attribute 'ReferenceAdaptr'"),
     (["check-codec", *CODEC, "--host", "blosc"], "--host blosc: no adapter of that name"),
     (["check-codec", *CODEC, "--only", "REG-ID-RANGE"], "--only REG-ID-RANGE: matches no codec clause"),
     (["check-codec", *CODEC, "--domain", "no-such-domain"], "--domain no-such-domain: cannot read the domain file"),

@@ -118,8 +118,8 @@ def test_sleep_beyond_the_timeout_is_a_hang() -> None:
     got = run_isolated(_sleep, (60,), timeout=1.0)
     elapsed = time.monotonic() - start
     assert got.status is ChildStatus.HANG
-    assert elapsed < 1.0 + 2.0
-    assert 1.0 <= got.duration < 3.0
+    assert elapsed < 30  # killed, not waited for: the child sleeps 60 s
+    assert 1.0 <= got.duration < 30
 
 
 def test_finishing_within_the_timeout_is_not_a_hang() -> None:

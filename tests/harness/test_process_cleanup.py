@@ -203,3 +203,16 @@ def test_the_plugin_refuses_a_bad_memory_limit(tmpdir_env: dict[str, str], tmp_p
                           env=tmpdir_env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
     assert "--udcodec-memory-limit: not a memory size: 'lots'" in proc.stderr
+
+
+def test_an_expected_resource_failure_is_xfail(start: object, tmp_path: Path) -> None:
+    """A clause an expectations file lists may run out of memory as it may crash: xfail, exit 0."""
+    (tmp_path / "hog.yaml").write_text(
+        "adapter: memory-hog\nexpectations:\n  - clause: REG-RETURNS-NONE\n"
+        "    reason: allocates without bound\n    reproduction: run it\n", encoding="utf-8")
+    run = start("run", "--adapter", "broken.processes:MemoryHogAdapter", *ONE,  # type: ignore[operator]
+                "--memory-limit", "2G", "--expectations",
+                f"broken.processes:MemoryHogAdapter={tmp_path / 'hog.yaml'}", "--report-json", "r.json")
+    assert run.finish() == 0, run.output
+    (result,) = read_report(tmp_path / "r.json")["results"]
+    assert (result["outcome"], result["expected_reason"]) == ("xfail", "allocates without bound"), result
