@@ -62,9 +62,11 @@ def host_prelude(codec: CodecSubject, adapter: Any, cparams: CParams, chunksize:
     dparams = '{"nthreads": 1}' if style == "dict" else "blosc2.DParams(nthreads=1)"
     register = (f'blosc2.register_codec("{codec.name}", {codec.id}, None, None, {codec.version})' if codec.is_plugin
                 else f'blosc2.register_codec("{codec.name}", {codec.id}, encoder, decoder, {codec.version})')
+    if codec.is_global_plugin:
+        register = f"# codec {codec.id} is Blosc2's global id of plugin {codec.name!r}: nothing to register"
     return [
         "import blosc2" if module == "blosc2" else f"import {module} as blosc2",
-        *([] if codec.is_plugin else [_imports(codec)]),
+        *([f"import {codec.package}  # as the plugin's users do"] if codec.is_plugin else [_imports(codec)]),
         register,
         f"chunksize = {chunksize}",
         f"schunk = blosc2.SChunk(chunksize=chunksize, cparams={_cparams_source(cparams, style)},",
@@ -135,5 +137,7 @@ def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer
                f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
                f" --name {shlex.quote(codec.name)}")
     metas = "".join(f" --meta {m}" for m in codec.metas)
+    if codec.domain is not None:
+        metas += f" --domain {shlex.quote(codec.domain.source)}"
     return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
             f" --only {clause.id} --no-isolation")

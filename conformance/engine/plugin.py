@@ -54,7 +54,7 @@ PYTEST_FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--u
 #: The plugin's codec options, as :class:`CodecSubject` names them in its messages.
 PYTEST_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
                         "plugin": "--udcodec-plugin", "id": "--udcodec-codec-id", "meta": "--udcodec-codec-meta",
-                        "version": "--udcodec-codec-version"}
+                        "version": "--udcodec-codec-version", "domain": "--udcodec-codec-domain"}
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
 #: The one result of an adapter that failed to load; none of its clauses run.
 ADAPTER_LOAD_CLAUSE = "ADAPTER-LOAD"
@@ -96,6 +96,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     codec.addoption("--udcodec-codec-meta", action="append", default=[], metavar="META",
                     help="a codec meta value the codec supports (repeatable; default 0)")
     codec.addoption("--udcodec-codec-version", default="1", metavar="N", help="codec version (default 1)")
+    codec.addoption("--udcodec-codec-domain", default=None, metavar="PATH",
+                    help="the codec's declared data domain (a YAML file, or the name of a shipped one)")
     ufilter = parser.getgroup("udcodec-filter", "udcodec: check a user filter (its side of the contract)")
     ufilter.addoption("--udcodec-filter-forward", default=None, metavar="MODULE:FUNCTION",
                       help="check this forward/backward pair against the filter clauses on each host")
@@ -328,7 +330,7 @@ def _codec_subject(opt: Any) -> CodecSubject | None:
         return CodecSubject.build(encoder=opt.udcodec_encoder, decoder=opt.udcodec_decoder, pair=opt.udcodec_codec,
                                   plugin=opt.udcodec_plugin, name=opt.udcodec_codec_name, id=opt.udcodec_codec_id,
                                   metas=opt.udcodec_codec_meta, version=opt.udcodec_codec_version,
-                                  options=PYTEST_CODEC_OPTIONS)
+                                  domain=opt.udcodec_codec_domain, options=PYTEST_CODEC_OPTIONS)
     except CodecSpecError as exc:
         raise pytest.UsageError(f"udcodec: {exc}") from exc
 
@@ -480,6 +482,9 @@ class ClauseItem(pytest.Item):
                 result.outcome, result.expected_reason = Outcome.XFAIL, expected.reason
             elif result.outcome == Outcome.PASS:
                 result.outcome, result.expected_reason = Outcome.XPASS, expected.reason
+            elif result.outcome == Outcome.NOT_APPLICABLE:  # not checkable here, yet a defect is recorded under it
+                result.expected_reason = expected.reason
+                result.reproduction = result.reproduction or expected.reproduction
             if expected.versions:
                 result.extra["versions"] = expected.versions
             if expected.upstream:

@@ -22,7 +22,7 @@ from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 #: The codec options of ``check-codec`` (namespace attribute -> plugin option).
 CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",
                  "name": "--udcodec-codec-name", "id": "--udcodec-codec-id",
-                 "codec_version": "--udcodec-codec-version"}
+                 "codec_version": "--udcodec-codec-version", "domain": "--udcodec-codec-domain"}
 #: The filter options of ``check-filter`` (namespace attribute -> plugin option).
 FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
                   "filter_id": "--udcodec-filter-id"}
