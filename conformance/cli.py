@@ -12,6 +12,7 @@ subcommand            module
 ``matrix``            :mod:`udcodec.reports.matrix`
 ``golden``            :mod:`udcodec.golden.command`
 ``smoke``             :mod:`udcodec.engine.smoke`
+``merge``             :mod:`udcodec.engine.merge`
 ====================  =====================================
 """
 
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from udcodec import __version__, explain
 from udcodec.checkcodec import command as check_codec
 from udcodec.contract import contract_or_exit
-from udcodec.engine import replay, smoke
+from udcodec.engine import merge, replay, smoke
 from udcodec.engine import run as run_
 from udcodec.expectations import baseline
 from udcodec.golden import command as golden
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_parser(sub)
     golden.add_parser(sub)
     smoke.add_parser(sub)
+    merge.add_parser(sub)
     return parser
 
 

@@ -4,7 +4,8 @@ Layout 1.1 had no ``n/a`` outcome: a clause that does not apply was a ``skip`` w
 carried ``"not_applicable": true``. Upgraded to 1.2, it is ``n/a`` and its counts move with it.
 Layout 1.2 had no ``interrupted`` flag (its runs were not marked, so 1.3 reads them as not
 interrupted) and no ``resource`` outcome (its counts gain ``resource: 0``). Layout 1.3 had no
-``codec.throughput`` (optional in 1.4).
+``codec.throughput`` (optional in 1.4). Layout 1.4 had no ``shard`` (its runs were whole: 1.5 reads
+``null``).
 """
 
 from __future__ import annotations
@@ -70,8 +71,15 @@ def _from_1_3(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _from_1_4(data: dict[str, Any]) -> dict[str, Any]:
+    data.setdefault("shard", None)
+    data["schema_version"] = "1.5"
+    return data
+
+
 #: An older layout -> the step that brings a report in it one version up.
-UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.1": _from_1_1, "1.2": _from_1_2, "1.3": _from_1_3}
+UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.1": _from_1_1, "1.2": _from_1_2, "1.3": _from_1_3,
+                                                                     "1.4": _from_1_4}
 
 
 def upgrade(data: Any) -> Any:
