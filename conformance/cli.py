@@ -12,6 +12,7 @@ subcommand            module
 ``matrix``            :mod:`udcodec.reports.matrix`
 ``golden``            :mod:`udcodec.golden.command`
 ``smoke``             :mod:`udcodec.engine.smoke`
+``history``           :mod:`udcodec.history`
 ``merge``             :mod:`udcodec.engine.merge`
 ====================  =====================================
 """
@@ -22,7 +23,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from udcodec import __version__, explain
+from udcodec import __version__, explain, history
 from udcodec.checkcodec import command as check_codec
 from udcodec.contract import contract_or_exit
 from udcodec.engine import merge, replay, smoke
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_parser(sub)
     golden.add_parser(sub)
     smoke.add_parser(sub)
+    history.add_parser(sub)
     merge.add_parser(sub)
     return parser
 
