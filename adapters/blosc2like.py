@@ -70,7 +70,10 @@ class ModuleContainer:
 
     @property
     def nchunks(self) -> int:
-        return int(self._sc().nchunks)
+        schunk = self._sc()
+        if not hasattr(schunk, "nchunks"):  # python-blosc2 2.0.0: every chunk but the last is full
+            return -(-int(schunk.nbytes) // int(schunk.chunksize)) if schunk.chunksize else 0
+        return int(schunk.nchunks)
 
     def append(self, data: bytes) -> int:
         """Append ``data`` unchanged (bytes keep the SChunk's own typesize)."""
@@ -79,7 +82,7 @@ class ModuleContainer:
     def append_chunk(self, chunk: bytes) -> int:
         schunk = self._sc()
         if not hasattr(schunk, "append_chunk"):  # python-blosc2 2.x/3.x
-            return int(schunk.insert_chunk(int(schunk.nchunks), chunk))
+            return int(schunk.insert_chunk(self.nchunks, chunk))
         return int(schunk.append_chunk(chunk))
 
     def get_chunk(self, index: int) -> bytes:

@@ -13,6 +13,8 @@ subcommand            module
 ``matrix``            :mod:`udcodec.reports.matrix`
 ``golden``            :mod:`udcodec.golden.command`
 ``smoke``             :mod:`udcodec.engine.smoke`
+``history``           :mod:`udcodec.history`
+``merge``             :mod:`udcodec.engine.merge`
 ====================  =====================================
 """
 
@@ -22,11 +24,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from udcodec import __version__, explain
+from udcodec import __version__, explain, history
 from udcodec.checkcodec import command as check_codec
 from udcodec.checkcodec import filtercommand as check_filter
 from udcodec.contract import contract_or_exit
-from udcodec.engine import replay, smoke
+from udcodec.engine import merge, replay, smoke
 from udcodec.engine import run as run_
 from udcodec.expectations import baseline
 from udcodec.golden import command as golden
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_parser(sub)
     golden.add_parser(sub)
     smoke.add_parser(sub)
+    history.add_parser(sub)
+    merge.add_parser(sub)
     return parser
 
 

@@ -32,6 +32,7 @@ from udcodec.engine.isolation import (
 )
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
+from udcodec.engine.shard import Shard, parse_shard
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
@@ -84,6 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-report-html", default=None, metavar="PATH")
     group.addoption("--udcodec-certificate", default=None, metavar="PATH",
                     help="conformance certificate, one per adapter (PATH-<adapter>.json when several)")
+    group.addoption("--udcodec-shard", default=None, metavar="K/N",
+                    help="run only shard K of N (clauses at positions K-1, K-1+N, ... of the sorted selected ids)")
     group.addoption("--udcodec-command", default=None, help=argparse.SUPPRESS)  # set by `udcodec run`
     codec = parser.getgroup("udcodec-codec", "udcodec: check a user codec (its side of the contract)")
     codec.addoption("--udcodec-codec", default=None, metavar="MODULE:ENCODER,MODULE:DECODER",
@@ -211,6 +214,9 @@ class UdcodecRun:
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
+        self.shard = _shard(opt.udcodec_shard)
+        self.in_shard = ({c.id for c in self.contract if self.selected(c)} if self.shard is None
+                         else set(self.shard.pick(c.id for c in self.contract if self.selected(c))))
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
         self.expectation_errors_collected = False
@@ -323,6 +329,15 @@ def _memory_limit(text: str | None) -> int | None:
         raise pytest.UsageError(f"--udcodec-memory-limit: {exc}") from exc
 
 
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"udcodec: {exc}") from exc
+
+
 def _codec_subject(opt: Any) -> CodecSubject | None:
     if not (opt.udcodec_codec or opt.udcodec_encoder or opt.udcodec_decoder or opt.udcodec_plugin):
         return None
@@ -419,12 +434,13 @@ class SpecFile(pytest.File):
         run = _run(self.config)
         assert run is not None
         for clause in run.contract:
-            if Path(clause.file).resolve() != self.path.resolve() or not run.selected(clause):
+            if Path(clause.file).resolve() != self.path.resolve() or clause.id not in run.in_shard:
                 continue
             for slot in run.adapters:
                 if not slot.load_error:
                     yield ClauseItem.from_parent(self, name=f"{clause.id}[{slot.name}]", clause=clause, slot=slot)
-        if not run.expectation_errors_collected:  # once per session, whichever spec file comes first
+        if not run.expectation_errors_collected and (run.shard is None or run.shard.index == 1):
+            # once per session (in the first shard), whichever spec file comes first
             run.expectation_errors_collected = True
             for slot in run.adapters:
                 if slot.load_error:

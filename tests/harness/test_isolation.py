@@ -155,6 +155,7 @@ def test_large_values_come_back_intact() -> None:
 def test_registration_in_the_child_does_not_leak() -> None:
     import udcodec.reference as ref
 
+    ref._reset_registry()  # another test of this worker may have registered codecs in-process
     before = dict(ref.ucodecs_registry)
     assert 200 not in before
     got = run_isolated(_register_in_child, timeout=30)
