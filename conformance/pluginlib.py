@@ -110,7 +110,7 @@ class LibraryFacts:
         return any(n.startswith("libblosc2.so") for n in self.needed)
 
 
-def _elf(path: str):  # type: ignore[no-untyped-def]
+def _elf(path: str):  # type: ignore[no-untyped-def,unused-ignore]
     try:
         from elftools.elf.elffile import ELFFile
     except ImportError:
@@ -119,7 +119,7 @@ def _elf(path: str):  # type: ignore[no-untyped-def]
     return ELFFile
 
 
-def _read_cstring(elf, vaddr: int) -> str | None:  # type: ignore[no-untyped-def]
+def _read_cstring(elf, vaddr: int) -> str | None:  # type: ignore[no-untyped-def,unused-ignore]
     for section in elf.iter_sections():
         start, size = section["sh_addr"], section["sh_size"]
         if section["sh_type"] != "SHT_NOBITS" and start and start <= vaddr < start + size:
@@ -128,7 +128,7 @@ def _read_cstring(elf, vaddr: int) -> str | None:  # type: ignore[no-untyped-def
     return None
 
 
-def _pointer_targets(elf, address: int, count: int) -> list[int | None]:  # type: ignore[no-untyped-def]
+def _pointer_targets(elf, address: int, count: int) -> list[int | None]:  # type: ignore[no-untyped-def,unused-ignore]
     """The values of ``count`` pointers stored at ``address``: from their dynamic relocations, else the bytes."""
     width = elf.elfclass // 8
     wanted = {address + i * width: i for i in range(count)}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import CParams, DParams, user_filter_name
+from udcodec.adapters.protocol import CParams, DParams, user_filter_name, value_of
 from udcodec.checks.api import CheckContext, CheckFailed, Param, check, describe_exc
 from udcodec.checks.common import CONTENT, first_difference
 from udcodec.checks.repro import rerun_command
@@ -58,9 +58,9 @@ def _host_repro(ctx: CheckContext, f: FilterSubject, cp: CParams, kind: str, nby
     if module is None:
         return rerun_command(ctx.adapter_spec, ctx.clause, f)
     filters = [int(n) if n.isdigit() else {"nofilter": 0, "shuffle": 1, "bitshuffle": 2, "delta": 3}[n]
-               for n in cp.filters]
+               for n in value_of(cp.filters)]
     params = {"codec": cp.codec, "clevel": cp.clevel, "typesize": cp.typesize, "blocksize": cp.blocksize,
-              "nthreads": 1, "filters": filters, "filters_meta": list(cp.filters_meta)}
+              "nthreads": 1, "filters": filters, "filters_meta": list(value_of(cp.filters_meta))}
     return "\n".join([*_prelude(f), f"import {module} as blosc2",
                       f"blosc2.register_filter({f.id}, forward, backward)",
                       f"data = make_data({kind!r}, np.dtype('u1'), {nbytes}, {_SEED})",

@@ -55,7 +55,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
 
 
 def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
-                codec: CodecSubject | None, peer_spec: str | None, extra: dict[str, Any],
+                codec: CodecSubject | FilterSubject | None, peer_spec: str | None, extra: dict[str, Any],
                 used: list[dict[str, str]]) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
