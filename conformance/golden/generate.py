@@ -220,7 +220,8 @@ def generate(out_dir: Path | str | None = None, force: bool = False, adapter: Ad
             out.parent.mkdir(parents=True, exist_ok=True)
             _build(adapter, plan, draft, out)
             entry = replace(draft, sha256=path_sha256(out))
-            decoded = decode_vector(adapter, entry, tmp, workdir=None)
+            # the generator's own check (not a clause): registered above, read back with the written params
+            decoded = decode_vector(adapter, entry, tmp, workdir=None, register=False, open_with_params=True)
             if decoded != expected_bytes(entry):
                 raise RuntimeError(f"{entry.name}: python-blosc2 {version} does not decode its own vector back")
             staged[entry.name] = out

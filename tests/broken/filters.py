@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
-from udcodec.adapters.protocol import CParams, DParams
+from udcodec.adapters.protocol import CParams
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import chunkformat, ufilters
 
@@ -172,8 +172,8 @@ class _ForgetsFiltersContainer(ModuleContainer):
 class ForgetsFiltersOnReopenAdapter(ReferenceAdapter):
     """A reopened container reads its chunks as if they had no user filters."""
 
-    def open(self, urlpath: str, dparams: DParams, cparams: CParams | None = None) -> ModuleContainer:
-        opened = super().open(urlpath, dparams, cparams)
+    def open(self, urlpath: str, *args: Any, **kwargs: Any) -> ModuleContainer:
+        opened = super().open(urlpath, *args, **kwargs)
         return _ForgetsFiltersContainer(self, opened.native())
 
 
