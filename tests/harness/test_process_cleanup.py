@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from proctable import in_session, wait_until
+from proctable import as_from_a_terminal, in_session, wait_until
 from udcodec_cli import read_report
 
 pytestmark = [
@@ -37,7 +37,7 @@ class Run:
     def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "udcodec.cli", *args], env=env, cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=as_from_a_terminal)
         self.sid = self.proc.pid
         self.output = ""
 
