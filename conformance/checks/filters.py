@@ -20,7 +20,15 @@ from udcodec.checks.api import (
     exception_types,
     expect_rejection,
 )
-from udcodec.checks.common import EXCEPTIONS, LITERALS, first_difference, header, literal, read_back
+from udcodec.checks.common import (
+    EXCEPTIONS,
+    LITERALS,
+    first_difference,
+    header,
+    literal,
+    read_back,
+    written_cparams,
+)
 from udcodec.checks.fresh import run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import (
@@ -480,15 +488,17 @@ def reopen_fresh(ctx: CheckContext) -> None:
     _register(ctx, fid, add_meta_forward, add_meta_backward)
     path = str(ctx.tmpdir / ("filtered.b2frame" if contiguous else "filtered.b2sframe"))
     data = _data(3 * 4096)
-    container = _container(ctx, filter_cparams((user_filter_name(fid), "shuffle"), (meta, 0)), 4096, urlpath=path,
-                           contiguous=contiguous)
+    written = filter_cparams((user_filter_name(fid), "shuffle"), (meta, 0))
+    container = _container(ctx, written, 4096, urlpath=path, contiguous=contiguous)
     for chunk in _blocks(data, 4096):
         container.append(chunk)
     if read_back(container) != data:
         ctx.fail("the container does not read its own chunks back before it is closed")
     container.close()
     register = [{"id": fid, **_ADD_META}] if ctx.param("register") else []
-    answer = run_fresh({"adapter": ctx.adapter_spec, "open": path, "register_filters": register})
+    given = {k: list(v) if isinstance(v, tuple) else v for k, v in written_cparams(written).given_fields().items()}
+    answer = run_fresh({"adapter": ctx.adapter_spec, "open": path, "register_filters": register,  # explicit, one thread
+                        "open_args": {"cparams": given, "dparams": {"nthreads": 1}}})
     if register:
         if not answer["ok"]:
             ctx.fail(f"reopening in a fresh process with filter {fid} registered failed: {answer['error'][-500:]}")
@@ -598,7 +608,7 @@ def interop_frame(ctx: CheckContext) -> None:
                 writer.append(bytes(bytearray(chunk)))
             writer.close()
             try:
-                opened = ctx.adapter.open(path, DParams(nthreads=1))
+                opened = ctx.adapter.open(path, DParams(nthreads=1), written_cparams(cp))  # explicit, one thread
                 got = read_back(opened)
             except Exception as exc:  # noqa: BLE001
                 ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) did not open"
