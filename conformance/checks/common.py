@@ -194,7 +194,7 @@ def written_cparams(cparams: CParams) -> CParams:
 # -- retrying a failure with a builtin codec ------------------------------------------------------
 
 #: Builtin codecs a failure is retried with, in order of preference (name -> Blosc2 codec id); the
-#: first one the host implements is used (the reference implements ZLIB).
+#: first one the host implements is used (the reference implements all of them).
 BUILTIN_CODECS: dict[str, int] = {"ZLIB": 4, "ZSTD": 5, "LZ4": 1, "BLOSCLZ": 0}
 
 

@@ -1,0 +1,120 @@
+"""Blosc2's builtin codecs, one stream at a time, as c-blosc2's codec wrappers (``blosc2.c``) call them.
+
+Each stream is stored as the library's own output, nothing added:
+
+* ZSTD: a zstd frame (``ZSTD_compressCCtx``; content size in the frame header, no checksum), level
+  ``2 * clevel - 1`` for clevel 1..8 and zstd's maximum (22) for 9 (library: ``zstandard``);
+* ZLIB: a zlib stream (``compress2``) at level ``clevel`` (stdlib ``zlib``);
+* LZ4: a raw LZ4 block (``LZ4_compress_fast``), acceleration ``10 - clevel`` (``lz4.block``);
+* LZ4HC: a raw LZ4 block (``LZ4_compress_HC``) at level ``clevel`` (``lz4.block``);
+* BLOSCLZ: a BloscLZ stream (:mod:`.blosclz`).
+
+An encoder answers ``0`` when its output does not fit in ``maxout`` bytes (c-blosc2 then stores the
+stream raw or the chunk memcpyed); a decoder must produce exactly the stream's size.
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from collections.abc import Callable
+
+import lz4.block
+import zstandard
+
+from . import blosclz
+from .params import Codec
+
+ZSTD_MAX_LEVEL = 22  # ZSTD_maxCLevel()
+
+Encoder = Callable[[bytes, int, int], bytes | None]
+Decoder = Callable[[bytes, int], bytes]
+
+
+def zstd_level(clevel: int) -> int:
+    """c-blosc2's zstd level for a Blosc2 clevel (1..9)."""
+    return 2 * clevel - 1 if clevel < 9 else ZSTD_MAX_LEVEL
+
+
+def lz4_acceleration(clevel: int) -> int:
+    """c-blosc2's LZ4 acceleration for a Blosc2 clevel (``get_accel``)."""
+    return 10 - clevel
+
+
+@functools.lru_cache(maxsize=16)
+def _zstd_compressor(level: int) -> zstandard.ZstdCompressor:
+    return zstandard.ZstdCompressor(level=level, write_content_size=True, write_checksum=False)
+
+
+@functools.lru_cache(maxsize=1)
+def _zstd_decompressor() -> zstandard.ZstdDecompressor:
+    return zstandard.ZstdDecompressor()
+
+
+def _fits(out: bytes, maxout: int) -> bytes | None:
+    return out if len(out) <= maxout else None
+
+
+def _encode_zstd(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+    return _fits(_zstd_compressor(zstd_level(clevel)).compress(stream), maxout)
+
+
+def _encode_zlib(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+    return _fits(zlib.compress(stream, clevel), maxout)
+
+
+def _encode_lz4(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+    out = lz4.block.compress(stream, mode="fast", acceleration=lz4_acceleration(clevel), store_size=False)
+    return _fits(out, maxout)
+
+
+def _encode_lz4hc(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+    out = lz4.block.compress(stream, mode="high_compression", compression=clevel, store_size=False)
+    return _fits(out, maxout)
+
+
+def _encode_blosclz(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+    out = blosclz.compress(stream, clevel, maxout)
+    return out or None
+
+
+def _exact(name: str, out: bytes, size: int) -> bytes:
+    if len(out) != size:
+        raise ValueError(f"{name} stream decoded to {len(out)} bytes, expected {size}")
+    return out
+
+
+def _decode_zstd(cdata: bytes, size: int) -> bytes:
+    try:
+        out = _zstd_decompressor().decompress(cdata, max_output_size=size)
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"corrupt zstd stream: {exc}") from None
+    return _exact("zstd", out, size)
+
+
+def _decode_zlib(cdata: bytes, size: int) -> bytes:
+    try:
+        out = zlib.decompress(cdata)
+    except zlib.error as exc:
+        raise ValueError(f"corrupt zlib stream: {exc}") from None
+    return _exact("zlib", out, size)
+
+
+def _decode_lz4(cdata: bytes, size: int) -> bytes:
+    try:
+        out = lz4.block.decompress(cdata, uncompressed_size=size)
+    except lz4.block.LZ4BlockError as exc:
+        raise ValueError(f"corrupt lz4 block: {exc}") from None
+    return _exact("lz4", out, size)
+
+
+def _decode_blosclz(cdata: bytes, size: int) -> bytes:
+    return blosclz.decompress_exact(cdata, size)
+
+
+ENCODERS: dict[int, Encoder] = {Codec.BLOSCLZ: _encode_blosclz, Codec.LZ4: _encode_lz4,
+                                Codec.LZ4HC: _encode_lz4hc, Codec.ZLIB: _encode_zlib, Codec.ZSTD: _encode_zstd}
+"""Codec id -> ``encode(stream, clevel, maxout)``: the stream's encoding, or None if it does not fit."""
+
+DECODERS_BY_FORMAT: dict[int, Decoder] = {0: _decode_blosclz, 1: _decode_lz4, 3: _decode_zlib, 4: _decode_zstd}
+"""Chunk flags' compressor format (LZ4 and LZ4HC share one) -> ``decode(cdata, size)``."""
