@@ -2,8 +2,8 @@
 
 Each stream is stored as the library's own output, nothing added:
 
-* ZSTD: a zstd frame (``ZSTD_compressCCtx``; content size in the frame header, no checksum), level
-  ``2 * clevel - 1`` for clevel 1..8 and zstd's maximum (22) for 9 (library: ``zstandard``);
+* ZSTD: a zstd frame (``ZSTD_compressCCtx`` with c-blosc2's output capacity), level ``2 * clevel - 1``
+  for clevel 1..8 and zstd's maximum (22) for 9 (library: ``zstandard``, its libzstd called through cffi);
 * ZLIB: a zlib stream (``compress2``) at level ``clevel`` (stdlib ``zlib``);
 * LZ4: a raw LZ4 block (``LZ4_compress_fast``), acceleration ``10 - clevel`` (``lz4.block``);
 * LZ4HC: a raw LZ4 block (``LZ4_compress_HC``) at level ``clevel`` (``lz4.block``);
@@ -16,16 +16,20 @@ stream raw or the chunk memcpyed); a decoder must produce exactly the stream's s
 from __future__ import annotations
 
 import functools
+import threading
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import lz4.block
 import zstandard
+from zstandard import backend_cffi  # libzstd's functions themselves (needs cffi)
 
 from . import blosclz
 from .params import Codec
 
 ZSTD_MAX_LEVEL = 22  # ZSTD_maxCLevel()
+_zstd_lib, _zffi = backend_cffi.lib, backend_cffi.ffi
 
 Encoder = Callable[[bytes, int, int], bytes | None]
 Decoder = Callable[[bytes, int], bytes]
@@ -41,9 +45,15 @@ def lz4_acceleration(clevel: int) -> int:
     return 10 - clevel
 
 
-@functools.lru_cache(maxsize=16)
-def _zstd_compressor(level: int) -> zstandard.ZstdCompressor:
-    return zstandard.ZstdCompressor(level=level, write_content_size=True, write_checksum=False)
+_local = threading.local()
+
+
+def _zstd_cctx() -> Any:
+    """This thread's ZSTD_CCtx (c-blosc2 keeps one per thread too)."""
+    cctx = getattr(_local, "zstd_cctx", None)
+    if cctx is None:
+        cctx = _local.zstd_cctx = _zffi.gc(_zstd_lib.ZSTD_createCCtx(), _zstd_lib.ZSTD_freeCCtx)
+    return cctx
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,10 +66,14 @@ def _fits(out: bytes, maxout: int) -> bytes | None:
 
 
 def _encode_zstd(stream: bytes, clevel: int, maxout: int) -> bytes | None:
-    return _fits(_zstd_compressor(zstd_level(clevel)).compress(stream), maxout)
+    # zstd's own entry point with c-blosc2's output capacity: zstd writes other bytes (e.g. raw literals)
+    # when the capacity is below its bound, so compressing first and checking the size after would not do
+    dst = _zffi.new("char[]", maxout)
+    n = _zstd_lib.ZSTD_compressCCtx(_zstd_cctx(), dst, maxout, stream, len(stream), zstd_level(clevel))
+    return None if _zstd_lib.ZSTD_isError(n) else _zffi.buffer(dst, n)[:]
 
 
-def _encode_zlib(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+def _encode_zstd_lib(stream: bytes, clevel: int, maxout: int) -> bytes | None:
     return _fits(zlib.compress(stream, clevel), maxout)
 
 
@@ -92,7 +106,7 @@ def _decode_zstd(cdata: bytes, size: int) -> bytes:
     return _exact("zstd", out, size)
 
 
-def _decode_zlib(cdata: bytes, size: int) -> bytes:
+def _decode_zstd_lib(cdata: bytes, size: int) -> bytes:
     try:
         out = zlib.decompress(cdata)
     except zlib.error as exc:
@@ -113,8 +127,8 @@ def _decode_blosclz(cdata: bytes, size: int) -> bytes:
 
 
 ENCODERS: dict[int, Encoder] = {Codec.BLOSCLZ: _encode_blosclz, Codec.LZ4: _encode_lz4,
-                                Codec.LZ4HC: _encode_lz4hc, Codec.ZLIB: _encode_zlib, Codec.ZSTD: _encode_zstd}
+                                Codec.LZ4HC: _encode_lz4hc, Codec.ZLIB: _encode_zstd_lib, Codec.ZSTD: _encode_zstd}
 """Codec id -> ``encode(stream, clevel, maxout)``: the stream's encoding, or None if it does not fit."""
 
-DECODERS_BY_FORMAT: dict[int, Decoder] = {0: _decode_blosclz, 1: _decode_lz4, 3: _decode_zlib, 4: _decode_zstd}
+DECODERS_BY_FORMAT: dict[int, Decoder] = {0: _decode_blosclz, 1: _decode_lz4, 3: _decode_zstd_lib, 4: _decode_zstd}
 """Chunk flags' compressor format (LZ4 and LZ4HC share one) -> ``decode(cdata, size)``."""

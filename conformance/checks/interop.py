@@ -17,6 +17,7 @@ from typing import Any
 from udcodec.adapters.protocol import Adapter, CParams, value_of
 from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
 from udcodec.checks.common import (
+    BYTE_IDENTICAL_BUILTIN_CODECS,
     CODEC_ID,
     OPEN_WITH_WRITTEN_PARAMS,
     Retry,
@@ -192,7 +193,8 @@ def chunk_bytes(ctx: CheckContext) -> None:
         if ours.chunk == theirs.chunk:
             rates[cfg.family]["identical"] += 1
         else:
-            retry = retry_with_builtin(partial(_builtin_difference, ctx.adapter, peer, cfg, cp, data))
+            retry = retry_with_builtin(partial(_builtin_difference, ctx.adapter, peer, cfg, cp, data),
+                                       BYTE_IDENTICAL_BUILTIN_CODECS)
             retries.append(retry)
             differences.append(f"{cfg.label}: {_header_difference(ours.chunk, theirs.chunk)}"
                                + (f" {retry.tag}" if retry else ""))
