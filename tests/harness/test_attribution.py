@@ -77,6 +77,8 @@ def test_python_blosc2_passes_interop_both_ways(blosc2: str) -> None:
      "[also with builtin codecs: ZLIB"),
     ("broken.containers:WritesFixedBlocksizeAdapter", "INTEROP-CHUNK-BYTES", ALSO_BUILTIN,
      "header fields differ: blocksize"),
+    ("broken.containers:StoresUserStreamsRawAdapter", "INTEROP-CHUNK-BYTES", USER_CODEC_ONLY,
+     "[user-codec path only: ZSTD]"),
 ])
 def test_broken_hosts_are_attributed(spec: str, clause: str, attribution: str, needle: str) -> None:
     outcome, message, got = _run(spec, clause)
