@@ -169,3 +169,14 @@ def test_frames_of_many_chunks_are_byte_identical(nchunks, tmp_path, monkeypatch
         files.append(open(path, "rb").read())
     assert files[0] == files[1]
     assert any(encoded) == (nchunks == 120)  # BloscLZ gives up on a few offsets: the chunk is memcpyed
+
+
+def test_zstd_streams_near_their_output_capacity_are_c_blosc2s():
+    """Streams of 25 bytes: zstd given c-blosc2's capacity (the stream size) writes other bytes than with room
+    to spare, so the reference hands zstd that capacity instead of checking the size afterwards."""
+    arr = np.concatenate([np.arange(1500, dtype=np.int32), RNG.integers(0, 2**31, 1500, dtype=np.int32)])
+    kw = dict(clevel=5, typesize=4, blocksize=100, nthreads=1)
+    ours = ref.compress2(arr, codec=ref.Codec.ZSTD, filters=[1], splitmode=1, **kw)
+    theirs = blosc2.compress2(arr, codec=blosc2.Codec.ZSTD, filters=[blosc2.Filter.SHUFFLE],
+                              splitmode=blosc2.SplitMode.ALWAYS_SPLIT, **kw)
+    assert ours == theirs and ref.decompress2(theirs) == arr.tobytes()
