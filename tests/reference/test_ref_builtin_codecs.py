@@ -180,3 +180,16 @@ def test_zstd_streams_near_their_output_capacity_are_c_blosc2s():
     theirs = blosc2.compress2(arr, codec=blosc2.Codec.ZSTD, filters=[blosc2.Filter.SHUFFLE],
                               splitmode=blosc2.SplitMode.ALWAYS_SPLIT, **kw)
     assert ours == theirs and ref.decompress2(theirs) == arr.tobytes()
+
+
+@pytest.mark.parametrize("distance", [8191, 8192, 73724, 73725])
+def test_blosclz_near_far_and_too_far_matches_are_c_blosc2s(distance):
+    """Repeats at the near/far boundary (8192) and at the farthest distance c-blosc2 matches (73725 is too far);
+    a compressible start keeps the entropy probe from giving up."""
+    block = RNG.integers(0, 256, distance, dtype=np.uint8)
+    arr = np.concatenate([(np.arange(20_000) % 7).astype(np.uint8), block, block[:5000]])
+    kw = dict(clevel=9, typesize=1, blocksize=arr.size, nthreads=1)
+    ours = ref.compress2(arr, codec=ref.Codec.BLOSCLZ, filters=[0], splitmode=2, **kw)
+    theirs = blosc2.compress2(arr, codec=blosc2.Codec.BLOSCLZ, filters=[blosc2.Filter.NOFILTER],
+                              splitmode=blosc2.SplitMode.NEVER_SPLIT, **kw)
+    assert not parse_header(ours).memcpyed and ours == theirs
