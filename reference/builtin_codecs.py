@@ -16,20 +16,17 @@ stream raw or the chunk memcpyed); a decoder must produce exactly the stream's s
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
 import zlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
-
-import lz4.block
-import zstandard
-from zstandard import backend_cffi  # libzstd's functions themselves (needs cffi)
 
 from . import blosclz
 from .params import Codec
 
 ZSTD_MAX_LEVEL = 22  # ZSTD_maxCLevel()
-_zstd_lib, _zffi = backend_cffi.lib, backend_cffi.ffi
 
 Encoder = Callable[[bytes, int, int], bytes | None]
 Decoder = Callable[[bytes, int], bytes]
@@ -45,6 +42,16 @@ def lz4_acceleration(clevel: int) -> int:
     return 10 - clevel
 
 
+@functools.cache
+def _library(module: str, codec: str) -> ModuleType:
+    """Import a compression library when a codec first needs it (the reference imports without them)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise NotImplementedError(f"builtin codec {codec} needs the Python package behind {module} "
+                                  f"(pip install udcodec-conformance installs it): {exc}") from None
+
+
 _local = threading.local()
 
 
@@ -52,13 +59,14 @@ def _zstd_cctx() -> Any:
     """This thread's ZSTD_CCtx (c-blosc2 keeps one per thread too)."""
     cctx = getattr(_local, "zstd_cctx", None)
     if cctx is None:
-        cctx = _local.zstd_cctx = _zffi.gc(_zstd_lib.ZSTD_createCCtx(), _zstd_lib.ZSTD_freeCCtx)
+        cffi = _library("zstandard.backend_cffi", "ZSTD")  # libzstd's own functions (needs cffi)
+        cctx = _local.zstd_cctx = cffi.ffi.gc(cffi.lib.ZSTD_createCCtx(), cffi.lib.ZSTD_freeCCtx)
     return cctx
 
 
-@functools.lru_cache(maxsize=1)
-def _zstd_decompressor() -> zstandard.ZstdDecompressor:
-    return zstandard.ZstdDecompressor()
+@functools.cache
+def _zstd_decompressor() -> Any:
+    return _library("zstandard", "ZSTD").ZstdDecompressor()
 
 
 def _fits(out: bytes, maxout: int) -> bytes | None:
@@ -68,22 +76,27 @@ def _fits(out: bytes, maxout: int) -> bytes | None:
 def _encode_zstd(stream: bytes, clevel: int, maxout: int) -> bytes | None:
     # zstd's own entry point with c-blosc2's output capacity: zstd writes other bytes (e.g. raw literals)
     # when the capacity is below its bound, so compressing first and checking the size after would not do
-    dst = _zffi.new("char[]", maxout)
-    n = _zstd_lib.ZSTD_compressCCtx(_zstd_cctx(), dst, maxout, stream, len(stream), zstd_level(clevel))
-    return None if _zstd_lib.ZSTD_isError(n) else _zffi.buffer(dst, n)[:]
+    cctx = _zstd_cctx()
+    cffi = _library("zstandard.backend_cffi", "ZSTD")
+    ffi, lib = cffi.ffi, cffi.lib
+    dst = ffi.new("char[]", maxout)
+    n = lib.ZSTD_compressCCtx(cctx, dst, maxout, stream, len(stream), zstd_level(clevel))
+    return None if lib.ZSTD_isError(n) else ffi.buffer(dst, n)[:]
 
 
-def _encode_zstd_lib(stream: bytes, clevel: int, maxout: int) -> bytes | None:
+def _encode_zlib(stream: bytes, clevel: int, maxout: int) -> bytes | None:
     return _fits(zlib.compress(stream, clevel), maxout)
 
 
 def _encode_lz4(stream: bytes, clevel: int, maxout: int) -> bytes | None:
-    out = lz4.block.compress(stream, mode="fast", acceleration=lz4_acceleration(clevel), store_size=False)
+    lz4 = _library("lz4.block", "LZ4")
+    out = lz4.compress(stream, mode="fast", acceleration=lz4_acceleration(clevel), store_size=False)
     return _fits(out, maxout)
 
 
 def _encode_lz4hc(stream: bytes, clevel: int, maxout: int) -> bytes | None:
-    out = lz4.block.compress(stream, mode="high_compression", compression=clevel, store_size=False)
+    lz4 = _library("lz4.block", "LZ4HC")
+    out = lz4.compress(stream, mode="high_compression", compression=clevel, store_size=False)
     return _fits(out, maxout)
 
 
@@ -99,14 +112,15 @@ def _exact(name: str, out: bytes, size: int) -> bytes:
 
 
 def _decode_zstd(cdata: bytes, size: int) -> bytes:
+    zstd = _library("zstandard", "ZSTD")
     try:
         out = _zstd_decompressor().decompress(cdata, max_output_size=size)
-    except zstandard.ZstdError as exc:
+    except zstd.ZstdError as exc:
         raise ValueError(f"corrupt zstd stream: {exc}") from None
     return _exact("zstd", out, size)
 
 
-def _decode_zstd_lib(cdata: bytes, size: int) -> bytes:
+def _decode_zlib(cdata: bytes, size: int) -> bytes:
     try:
         out = zlib.decompress(cdata)
     except zlib.error as exc:
@@ -115,9 +129,10 @@ def _decode_zstd_lib(cdata: bytes, size: int) -> bytes:
 
 
 def _decode_lz4(cdata: bytes, size: int) -> bytes:
+    lz4 = _library("lz4.block", "LZ4")
     try:
-        out = lz4.block.decompress(cdata, uncompressed_size=size)
-    except lz4.block.LZ4BlockError as exc:
+        out = lz4.decompress(cdata, uncompressed_size=size)
+    except lz4.LZ4BlockError as exc:
         raise ValueError(f"corrupt lz4 block: {exc}") from None
     return _exact("lz4", out, size)
 
@@ -127,8 +142,8 @@ def _decode_blosclz(cdata: bytes, size: int) -> bytes:
 
 
 ENCODERS: dict[int, Encoder] = {Codec.BLOSCLZ: _encode_blosclz, Codec.LZ4: _encode_lz4,
-                                Codec.LZ4HC: _encode_lz4hc, Codec.ZLIB: _encode_zstd_lib, Codec.ZSTD: _encode_zstd}
+                                Codec.LZ4HC: _encode_lz4hc, Codec.ZLIB: _encode_zlib, Codec.ZSTD: _encode_zstd}
 """Codec id -> ``encode(stream, clevel, maxout)``: the stream's encoding, or None if it does not fit."""
 
-DECODERS_BY_FORMAT: dict[int, Decoder] = {0: _decode_blosclz, 1: _decode_lz4, 3: _decode_zstd_lib, 4: _decode_zstd}
+DECODERS_BY_FORMAT: dict[int, Decoder] = {0: _decode_blosclz, 1: _decode_lz4, 3: _decode_zlib, 4: _decode_zstd}
 """Chunk flags' compressor format (LZ4 and LZ4HC share one) -> ``decode(cdata, size)``."""

@@ -15,6 +15,8 @@ byte-identical where the compression libraries give it:
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import udcodec.reference as ref
@@ -193,3 +195,15 @@ def test_blosclz_near_far_and_too_far_matches_are_c_blosc2s(distance):
     theirs = blosc2.compress2(arr, codec=blosc2.Codec.BLOSCLZ, filters=[blosc2.Filter.NOFILTER],
                               splitmode=blosc2.SplitMode.NEVER_SPLIT, **kw)
     assert not parse_header(ours).memcpyed and ours == theirs
+
+
+def test_a_missing_compression_library_is_named_when_its_codec_is_used(monkeypatch):
+    """The reference imports without zstandard/lz4; using their codec names what is missing."""
+    builtin_codecs._library.cache_clear()
+    monkeypatch.setitem(sys.modules, "lz4.block", None)
+    try:
+        with pytest.raises(NotImplementedError, match=r"builtin codec LZ4HC needs .*lz4\.block"):
+            ref.compress2(DATASETS["text"], codec=ref.Codec.LZ4HC, clevel=5)
+        assert ref.decompress2(ref.compress2(DATASETS["text"], codec=ref.Codec.ZSTD)) == DATASETS["text"].tobytes()
+    finally:
+        builtin_codecs._library.cache_clear()
