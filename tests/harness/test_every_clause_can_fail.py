@@ -127,6 +127,7 @@ IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got 
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
 NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
 FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
+FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
 DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
