@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import Adapter, DParams, NDContainer
+from udcodec.adapters.protocol import Adapter, CParams, DParams, NDContainer
 from udcodec.checks.api import (
     CheckContext,
     Param,
@@ -214,5 +214,49 @@ def reopen(ctx: CheckContext) -> None:
             problem = problem or _difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
         if problem:
             problems.append(f"{layout}: {problem}")
+    if problems:
+        ctx.fail("\n".join(problems))
+
+
+#: The ways users open a persisted NDArray (keyword arguments of ``nd_open``; ``partial_cparams`` gives the codec only).
+SPELLINGS = ("plain", "mode_r", "mode_a", "dparams", "partial_cparams")
+
+
+def _spelled(spelling: str, codec_id: int) -> dict[str, Any]:
+    kwargs: dict[str, dict[str, Any]] = {
+        "plain": {}, "mode_r": {"mode": "r"}, "mode_a": {"mode": "a"}, "dparams": {"dparams": DP},
+        "partial_cparams": {"cparams": CParams.only(codec=codec_id, nthreads=1), "dparams": DP}}
+    return kwargs[spelling]
+
+
+@check("ndarray.reopen_spellings", requires=("ndarray", "persistence"),
+       params={"id": CODEC_ID, "meta": Param(int, min=0, max=255), "layouts": LAYOUTS,
+               "spellings": Param(list, items=Param(str, choices=SPELLINGS))})
+def reopen_spellings(ctx: CheckContext) -> None:
+    """Each way users open a persisted NDArray either refuses at open or gives back the array with its geometry,
+    codec, meta and values; none opens an array that then cannot be read or reads differently."""
+    codec_id, meta = int(ctx.param("id")), int(ctx.param("meta"))
+    register_pair(ctx, "ndspell", codec_id, zlib_encoder, zlib_decoder)
+    problems = []
+    for n, layout in enumerate(_layouts(ctx)):
+        want = array_of(layout, n)
+        path = str(ctx.tmpdir / f"s{n}.b2nd")
+        ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(codec_id, meta), DP, urlpath=path).close()
+        for spelling in ctx.param("spellings"):
+            call = f"open(path, {', '.join(_spelled(spelling, codec_id)) or ''})".replace(", )", ")")
+            try:
+                nd = ctx.adapter.nd_open(path, **_spelled(spelling, codec_id))
+            except Exception:  # noqa: BLE001 - refusing at open is clear (THREAD-DEFAULTS judges thread refusals)
+                continue
+            found = [_geometry(nd, layout)]
+            cp = nd.cparams()
+            if (cp.codec, cp.codec_meta) != (codec_id, meta):
+                found.append(f"silently changed codec/meta from {codec_id}/{meta} to {cp.codec}/{cp.codec_meta}")
+            try:
+                found.append(_difference(nd.read(...), want))
+            except Exception as exc:  # noqa: BLE001 - the array opened; it must be readable
+                found.append(f"opened, then reading it raised {describe_exc(exc)}")
+            if any(found):
+                problems.append(f"{layout} {call} ({spelling}): {'; '.join(p for p in found if p)}")
     if problems:
         ctx.fail("\n".join(problems))

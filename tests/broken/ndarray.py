@@ -115,3 +115,15 @@ class FortranOrderBlocksAdapter(ReferenceAdapter):
     def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
                 cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
         return _FortranNDContainer(self, super().nd_open(urlpath, dparams, cparams, mode).native())
+
+
+class NDPartialCparamsResetAdapter(ReferenceAdapter):
+    """``open`` with partial cparams resets the codec meta they leave out to its default (0)."""
+
+    def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+                cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        opened = super().nd_open(urlpath, dparams, cparams, mode)
+        if isinstance(cparams, CParams) and "codec_meta" not in cparams.given_fields():
+            sc = opened.native().schunk
+            sc._cparams = dataclasses.replace(sc._cparams, codec_meta=0)
+        return opened
