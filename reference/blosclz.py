@@ -158,7 +158,8 @@ class _Tables:
 def _parse(t: _Tables, start: int, base: int, ip_limit: int, ip_bound: int, far_rule: bool,
            double_hash: bool) -> Iterator[tuple[int, int, int, int]]:
     """Yield ``(literals_start, literals_end, length, distance)``: literals, then a match at
-    ``literals_end`` copying ``length + 2`` bytes from ``distance`` back (``length > 0``), or the main loop's end at ``literals_end`` (``length == 0``, the last).
+    ``literals_end`` copying ``length + 2`` bytes from ``distance`` back (``length > 0``), or the
+    main loop's end at ``literals_end`` (``length == 0``, the last).
 
     A few positions after each match are tried one by one (matches often come close together),
     then windows of positions at once."""
