@@ -136,15 +136,16 @@ class _Tables:
 
     def __init__(self, b: np.ndarray, hashlog: int) -> None:
         n = b.size
-        w = b.astype(np.uint64)
+        w = b.astype(np.uint32)
         self.b = b
-        self.u32 = w[:n - 3] | (w[1:n - 2] << 8) | (w[2:n - 1] << 16) | (w[3:] << 24)
-        self.x8 = self.u32[:n - 7] | (self.u32[4:n - 3] << 32)
-        self.hashes = (((self.u32 * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF))
-                       >> np.uint64(32 - hashlog)).astype(np.int64)
+        u32 = w[:n - 3] | (w[1:n - 2] << 8) | (w[2:n - 1] << 16) | (w[3:] << 24)
+        self.u32 = u32
+        self.x8 = u32[:n - 7].astype(np.uint64) | (u32[4:n - 3].astype(np.uint64) << np.uint64(32))
+        hashes16 = ((u32 * np.uint32(2654435761)) >> np.uint32(32 - hashlog)).astype(np.uint16)  # mod 2**32
+        self.hashes = hashes16.astype(np.int64)
         npos = self.hashes.size
-        order = np.argsort(self.hashes, kind="stable")
-        same = self.hashes[order[1:]] == self.hashes[order[:-1]]
+        order = np.argsort(hashes16, kind="stable")  # a radix sort for 16-bit keys
+        same = hashes16[order[1:]] == hashes16[order[:-1]]
         self.prev = np.full(npos, -1, dtype=np.int64)
         self.prev[order[1:][same]] = order[:-1][same]
         self.next = np.full(npos, n, dtype=np.int64)
@@ -157,7 +158,8 @@ class _Tables:
 def _parse(t: _Tables, start: int, base: int, ip_limit: int, ip_bound: int, far_rule: bool,
            double_hash: bool) -> Iterator[tuple[int, int, int, int]]:
     """Yield ``(literals_start, literals_end, length, distance)``: literals, then a match at
-    ``literals_end`` copying ``length + 2`` bytes from ``distance`` back (``length > 0``), or the main loop's end at ``literals_end`` (``length == 0``, the last).
+    ``literals_end`` copying ``length + 2`` bytes from ``distance`` back (``length > 0``), or the
+    main loop's end at ``literals_end`` (``length == 0``, the last).
 
     A few positions after each match are tried one by one (matches often come close together),
     then windows of positions at once."""
@@ -230,11 +232,11 @@ def _match_end(data: bytes, b: np.ndarray, k: int, d: int, ip_bound: int) -> int
     step = 64
     while k < ip_bound:
         e = min(k + step, ip_bound)
-        diff = np.flatnonzero(b[k:e] != b[k - d:e - d])
-        if diff.size:
+        if data[k:e] != data[k - d:e - d]:  # bytes compare equal stretches fast; NumPy finds the byte
+            diff = np.flatnonzero(b[k:e] != b[k - d:e - d])
             return min(k + int(diff[0]) + 1, ip_bound)
         k = e
-        step *= 4
+        step *= 2
     return ip_bound
 
 
