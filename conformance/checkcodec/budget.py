@@ -139,7 +139,8 @@ def plan(seconds: float, call: float | None, clauses: Iterable[Clause], hosts: i
             continue  # fits as drawn: the run's profile
         calls = _calls(clause, cut=True)
         examples = max(1, min(profile.max_examples, int(share / (call * calls)))) if calls else profile.max_examples
-        profiles[clause.id] = dataclasses.replace(profile, max_examples=examples, allotment=share, cut=True)
+        profiles[clause.id] = dataclasses.replace(profile, max_examples=examples, allotment=share, cut=True,
+                                                 full_examples=profile.max_examples)
     return Plan(seconds, call, profiles)
 
 

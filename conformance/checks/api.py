@@ -278,7 +278,7 @@ def decode_example(data: Any) -> Any:
 
 @dataclass
 class ExampleCount:
-    """How many examples a clause's properties ran, of how many planned, and whether a time budget cut them.
+    """How many examples a clause's properties ran, of how many the profile plans, and whether a time budget cut them.
 
     One per (clause, adapter), shared by the clause's checks; ``allotment`` is the seconds the drawn
     examples may take (the profile's, set by ``check-codec --budget``), counted from ``started``.
@@ -399,7 +399,7 @@ class CheckContext:
             return
         last: list[Any] = []
         count = self.examples
-        count.planned += len(first) + self.profile.max_examples
+        count.planned += len(first) + (self.profile.full_examples or self.profile.max_examples)
 
         def once(example: Any) -> None:
             last[:] = [example]

@@ -298,6 +298,7 @@ class UdcodecRun:
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
+        from udcodec.reports.examples import render_examples_text
         from udcodec.reports.identity import render_identity_text
         from udcodec.reports.terminal import render_codec, render_workarounds
 
@@ -308,6 +309,9 @@ class UdcodecRun:
         codec = render_codec(self.record)
         if codec:
             tr.write_line(codec)
+        examples = render_examples_text(self.record)
+        if examples:
+            tr.write_line(examples)
         tr.write_line(render_matrix(self.record, width=tr._tw.fullwidth, color=tr.hasmarkup))
         identity = render_identity_text(self.record)
         if identity:
