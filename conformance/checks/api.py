@@ -400,22 +400,37 @@ class CheckContext:
         last: list[Any] = []
         count = self.examples
         count.planned += len(first) + (self.profile.full_examples or self.profile.max_examples)
+        drawn: list[Any] = []  # the floor: at least one drawn example, whatever the allotment
+        failed: list[Any] = []
+        inner = prop
 
         def once(example: Any) -> None:
             last[:] = [example]
             count.ran += 1
-            prop(example)
+            inner(example)
 
-        drawn: list[Any] = []  # the floor: at least one drawn example, whatever the allotment
-
-        @self.profile.settings()
-        @given(strategy)
-        def run(example: Any) -> None:
+        def guarded(example: Any) -> None:
+            if failed:  # shrinking: every example runs (skipping one would look flaky), none counts
+                inner(example)
+                return
             if drawn and count.spent():
                 count.skipped += 1
                 return
             drawn.append(True)
-            once(example)
+            count.ran += 1
+            try:
+                inner(example)
+            except BaseException:
+                failed.append(True)
+                raise
+
+        prop = guarded  # ``run`` keeps its source: Hypothesis derives a derandomized run's examples from it
+
+        @self.profile.settings()
+        @given(strategy)
+        def run(example: Any) -> None:
+            last[:] = [example]
+            prop(example)
 
         try:
             for example in first:
