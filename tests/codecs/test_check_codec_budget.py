@@ -125,3 +125,22 @@ def test_a_100_ms_codec_runs_within_its_budget_and_the_reports_say_what_was_cut(
     data = json.loads((tmp_path / "n.json").read_text(encoding="utf-8"))
     assert "budget" not in data["codec"]
     assert data["results"][0]["examples"] == {"ran": CI.max_examples, "planned": CI.max_examples, "cut": False}
+
+
+def test_a_failure_found_within_the_allotment_still_shrinks_past_it() -> None:
+    """Once an example fails, shrinking runs every example even after the allotment is spent (a skipped one
+    would look like a flaky test), and reports the shrunk example."""
+    import time
+
+    from udcodec.checks.api import CheckFailed
+
+    def prop(x: int) -> None:
+        time.sleep(0.05)  # shrinking from a large x takes far longer than the allotment
+        if x >= 10:
+            raise CheckFailed(f"{x} is too big")
+
+    ctx = _context(allotment=0.5)
+    with pytest.raises(CheckFailed, match="10 is too big") as caught:
+        ctx.for_all(st.integers(0, 10**6), prop)
+    assert caught.value.counterexample == 10
+    assert 2 <= ctx.examples.ran <= ctx.profile.max_examples  # shrink steps are not counted
