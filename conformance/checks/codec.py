@@ -355,9 +355,10 @@ def _adversaries(ctx: CheckContext, codec: CodecSubject) -> list[Adversary]:
     if not ctx.param("adversarial"):
         return []
     entries = list(catalogue())
-    if codec.domain is not None:
+    if codec.domain is not None:  # its dtypes and, when it names them, its data generators
         dtypes = set(codec.domain.keep("dtypes", sorted({a.dtype for a in entries})))
-        entries = [a for a in entries if a.dtype in dtypes]
+        recipes = set(codec.domain.keep("contents", sorted({a.recipe for a in entries})))
+        entries = [a for a in entries if a.dtype in dtypes and a.recipe in recipes]
     return entries
 
 
