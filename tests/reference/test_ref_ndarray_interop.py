@@ -82,3 +82,20 @@ def test_zeros_and_full_write_the_same_chunks(tmp_path) -> None:
                  lambda m: m.full((100,), 7, dtype="<i2", chunks=(40,), blocks=(10,))):
         ours, theirs = make(ref), make(blosc2)
         assert [ours.schunk.get_chunk(i) for i in range(3)] == [bytes(theirs.schunk.get_chunk(i)) for i in range(3)]
+
+
+def test_sparse_ndarrays_both_ways(tmp_path) -> None:
+    """contiguous=False: a directory with the b2nd metalayer in its index, written and rewritten by either side."""
+    a = np.arange(60, dtype="<i4").reshape(6, 10)
+    cp, dp = _b2_params("<i4", (2, 3))
+    ref.asarray(a, chunks=(4, 6), blocks=(2, 3), cparams=dict(PARAMS), urlpath=tmp_path / "r", mode="w",
+                contiguous=False)
+    blosc2.asarray(a, chunks=(4, 6), blocks=(2, 3), cparams=cp, dparams=dp, urlpath=str(tmp_path / "b"), mode="w",
+                   contiguous=False)
+    theirs = blosc2.open(str(tmp_path / "r"), cparams=cp, dparams=dp)
+    assert isinstance(theirs, blosc2.NDArray) and np.array_equal(theirs[...], a)
+    ours = ref.open(tmp_path / "b", mode="a")
+    assert isinstance(ours, ref.NDArray) and not ours.schunk.contiguous
+    ours[1:5, 2:9] = 0
+    a[1:5, 2:9] = 0
+    assert np.array_equal(blosc2.open(str(tmp_path / "b"), cparams=cp, dparams=dp)[...], a)
