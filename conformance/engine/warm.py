@@ -10,6 +10,7 @@ before anything is imported here.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Iterable
@@ -36,3 +37,13 @@ def preload(names: Iterable[str]) -> list[str]:
         except Exception:  # noqa: BLE001 - a module importable only after another's side effect; children import it
             failed.append(name)
     return failed
+
+
+def freeze() -> None:
+    """Move what this process holds now out of the garbage collector's sight (``gc.freeze``).
+
+    A forked child's collections then skip the objects it inherited: less work, and fewer inherited pages
+    copied because a collection touched them (about 15 % of the check children's CPU time).
+    """
+    gc.collect()
+    gc.freeze()
