@@ -33,7 +33,7 @@ from udcodec.engine.isolation import (
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
-from udcodec.engine.warm import freeze, imported_while, preload
+from udcodec.engine.warm import collect_hypothesis_constants, freeze, imported_while, preload
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
@@ -225,8 +225,9 @@ class UdcodecRun:
         load_timeout = opt.udcodec_timeout or self.profile.timeout
         self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit, isolate=self.isolate,
                                      timeout=load_timeout, memory_limit=self.memory_limit) for s in hosts]
-        if self.isolate:
-            freeze()  # after the imports: every check child forks from here (udcodec.engine.warm)
+        if self.isolate:  # every check child forks from here, with what is loaded and done now (udcodec.engine.warm)
+            collect_hypothesis_constants()
+            freeze()
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")

@@ -10,6 +10,7 @@ before anything is imported here.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import sys
@@ -37,6 +38,22 @@ def preload(names: Iterable[str]) -> list[str]:
         except Exception:  # noqa: BLE001 - a module importable only after another's side effect; children import it
             failed.append(name)
     return failed
+
+
+def collect_hypothesis_constants() -> None:
+    """Have Hypothesis collect the constants of the loaded local modules now, once for every check child.
+
+    Hypothesis does it when a test first draws, in each process: a look at every module and a parse of each
+    local one's source (about 0.2 s). A child then only adds the modules imported since the fork, so it draws
+    from the same constants as it would have collected itself. A Hypothesis without this (private) step is
+    left alone.
+    """
+    try:
+        from hypothesis.internal.conjecture.providers import _get_local_constants
+    except ImportError:
+        return
+    with contextlib.suppress(Exception):
+        _get_local_constants()
 
 
 def freeze() -> None:
