@@ -14,6 +14,7 @@ import contextlib
 import gc
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -52,7 +53,10 @@ def collect_hypothesis_constants() -> None:
         from hypothesis.internal.conjecture.providers import _get_local_constants
     except ImportError:
         return
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception), warnings.catch_warnings():
+        # It reads Hypothesis's storage directory (its cache of parsed sources) while the plugin is set up: the
+        # same default directory the children would read, so the warning about doing so is moot here.
+        warnings.simplefilter("ignore")
         _get_local_constants()
 
 
