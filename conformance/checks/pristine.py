@@ -36,6 +36,7 @@ class _Spare:
     owner: int  # the process that forked it: only that one may use it
     send: int
     receive: int
+    environ: dict[str, str]  # its environment, which an interpreter started now would have to match
 
 
 _SPARE: _Spare | None = None
@@ -69,12 +70,13 @@ def _read(fd: int, deadline: float | None = None) -> Any:
     return None if body is None else json.loads(body)
 
 
-def _answer(request: dict[str, Any], answer_path: str, stderr_path: str) -> None:
+def _answer(request: dict[str, Any], answer_path: str, stderr_path: str, cwd: str) -> None:
     """In the request's own child: answer as ``python -m udcodec.scenarios`` would, into ``answer_path``."""
     code = 1
     try:
         os.dup2(os.open(stderr_path, os.O_WRONLY | os.O_TRUNC), 2)
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        os.chdir(cwd)
         from udcodec.scenarios import serve
 
         answer = json.dumps(serve(request))
@@ -100,7 +102,7 @@ def _serve_requests(receive: int, send: int) -> None:
         if pid == 0:  # pragma: no cover - the request's child
             os.close(receive)
             os.close(send)
-            _answer(message["request"], message["answer"], message["stderr"])
+            _answer(message["request"], message["answer"], message["stderr"], message["cwd"])
         _write(send, json.dumps({"pid": pid}).encode())
         _, status = os.waitpid(pid, 0)
         _write(send, json.dumps({"status": status}).encode())
@@ -124,7 +126,7 @@ def fork_spare() -> None:
             os._exit(code)
     os.close(to_spare_r)
     os.close(from_spare_w)
-    _SPARE = _Spare(pid, os.getpid(), to_spare_w, from_spare_r)
+    _SPARE = _Spare(pid, os.getpid(), to_spare_w, from_spare_r, dict(os.environ))
 
 
 def _drop(spare: _Spare, *pids: int) -> None:
@@ -141,8 +143,11 @@ def _drop(spare: _Spare, *pids: int) -> None:
 
 
 def available() -> bool:
-    """Whether this process forked a spare that still serves."""
-    return _SPARE is not None and _SPARE.owner == os.getpid()
+    """Whether this process forked a spare that still serves, and its environment is still this process's.
+
+    An interpreter started now would read the environment as it is now, also when it imports the implementation.
+    """
+    return _SPARE is not None and _SPARE.owner == os.getpid() and _SPARE.environ == os.environ
 
 
 def run_pristine(request: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -155,7 +160,8 @@ def run_pristine(request: dict[str, Any], timeout: float) -> dict[str, Any]:
         open(stderr_path, "wb").close()
         child = 0
         try:
-            _write(spare.send, json.dumps({"request": request, "answer": answer_path, "stderr": stderr_path}).encode())
+            _write(spare.send, json.dumps({"request": request, "answer": answer_path, "stderr": stderr_path,
+                                           "cwd": os.getcwd()}).encode())
             started = _read(spare.receive, deadline)
             child = int(started["pid"])
             ended = _read(spare.receive, deadline)

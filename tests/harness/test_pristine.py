@@ -60,6 +60,9 @@ def _in_a_check_child(path: str) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         answers["timeout"] = "raised"
     answers["spare after timeout"] = pristine.available()
+    pristine.fork_spare()
+    os.environ["UDCODEC_PRISTINE_TEST"] = "1"  # an interpreter would see it: the spare, forked before, would not
+    answers["spare with a changed environment"] = pristine.available()
     answers["interpreter after timeout"] = run_fresh({**request, "register": [{"name": "z", "id": 200, **ZLIB}]})
     return answers
 
@@ -76,6 +79,7 @@ def test_the_spare_answers_as_a_fresh_process(tmp_path: Path) -> None:
     crashed = answers["crash"]
     assert crashed["crashed"] and crashed["returncode"] == -11 and crashed["error"]  # its stderr (faulthandler)
     assert answers["timeout"] == "raised" and answers["spare after timeout"] is False
+    assert answers["spare with a changed environment"] is False
     # Without a spare, an interpreter answers.
     assert answers["interpreter after timeout"]["ok"]
 
