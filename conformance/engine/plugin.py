@@ -33,6 +33,7 @@ from udcodec.engine.isolation import (
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
+from udcodec.engine.warm import collect_hypothesis_constants, freeze, imported_while, preload
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
@@ -137,11 +138,22 @@ def _stderr_excerpt(tail: str, lines: int = 8) -> str:
     return ("; its stderr ended with:\n" + "\n".join(text)) if text else ""
 
 
-def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> Described | str:
-    """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end."""
-    got = run_isolated(describe_adapter, (spec,), timeout=timeout, memory_limit=memory_limit)
+def _describe_listing_imports(spec: str) -> tuple[Described | str, list[str]]:
+    return imported_while(lambda: describe_adapter(spec))
+
+
+def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None,
+                      imports: list[str] | None = None) -> Described | str:
+    """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end.
+
+    ``imports`` (if given) receives the modules that loading the adapter imported there.
+    """
+    got = run_isolated(_describe_listing_imports, (spec,), timeout=timeout, memory_limit=memory_limit)
     if got.status is ChildStatus.OK:
-        value: Described | str = got.value
+        value: Described | str
+        value, names = got.value
+        if imports is not None:
+            imports.extend(names)
         return value
     if got.status is ChildStatus.HANG:
         return f"adapter {spec!r} did not load within {timeout:g} s (constructor or info() hangs); it was killed"
@@ -169,11 +181,13 @@ class AdapterSlot:
         self.load_error: str | None = None
         self.expectations: Expectations | None = None
         self.expectations_error: str | None = None
-        described = describe_isolated(spec, timeout, memory_limit) if isolate else describe_adapter(spec)
+        imports: list[str] = []
+        described = describe_isolated(spec, timeout, memory_limit, imports) if isolate else describe_adapter(spec)
         if isinstance(described, str):
             self.load_error = described
         else:
             self.name, self.implementation, self.version, self.api = described
+            preload(imports)  # every check child of this adapter forks with them loaded (udcodec.engine.warm)
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
         if use_expectations and path:
             try:
@@ -223,6 +237,9 @@ class UdcodecRun:
         load_timeout = opt.udcodec_timeout or self.profile.timeout
         self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit, isolate=self.isolate,
                                      timeout=load_timeout, memory_limit=self.memory_limit) for s in hosts]
+        if self.isolate:  # every check child forks from here, with what is loaded and done now (udcodec.engine.warm)
+            collect_hypothesis_constants()
+            freeze()
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")

@@ -17,6 +17,7 @@ from udcodec.checks.api import (
     describe_exc,
     raised_by_harness,
 )
+from udcodec.checks.pristine import fork_spare
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
@@ -119,6 +120,17 @@ def _out_of_memory(memory_limit: int | None) -> str:
     return "the check ran out of memory"
 
 
+def run_clause_isolated(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
+                        codec: Subject | None = None, peer_spec: str | None = None) -> Verdict:
+    """:func:`run_clause` in the isolated child; a clause that persists containers first forks the pristine spare
+    its fresh-process requests are answered by (``udcodec.checks.pristine``), before anything is registered."""
+    import udcodec.checks  # noqa: F401 - registers the checks
+
+    if any("persistence" in CHECKS[ref.name].requires for ref in clause.checks if ref.name in CHECKS):
+        fork_spare()
+    return run_clause(adapter_spec, clause, profile, replay, codec, peer_spec)
+
+
 def execute(
     adapter_spec: str,
     adapter_name: str,
@@ -137,7 +149,7 @@ def execute(
     """
     limit = timeout or clause.timeout or profile.timeout
     args = (adapter_spec, clause, profile, None, codec, peer_spec)
-    got = (run_isolated(run_clause, args, timeout=limit, memory_limit=memory_limit) if isolate
+    got = (run_isolated(run_clause_isolated, args, timeout=limit, memory_limit=memory_limit) if isolate
            else run_inline(run_clause, args))
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=outcome_of(got), duration=got.duration,
                          level=clause.level, subject=clause.subject)
