@@ -97,7 +97,7 @@ def test_no_import_cycles() -> None:
 CHECK_SUPPORT = ("udcodec.checks.api", "udcodec.checks.common", "udcodec.checks.configs", "udcodec.checks.repro",
                  "udcodec.checks.fresh", "udcodec.scenarios", "udcodec.adapters.protocol", "udcodec.data", "udcodec.strategies", "udcodec.sweep",
                  "udcodec.testcodecs", "udcodec.golden", "udcodec.subject", "udcodec.contract",
-                 "udcodec.pluginlib", "udcodec.domain")
+                 "udcodec.pluginlib", "udcodec.plugincall", "udcodec.domain")
 FAMILIES = sorted(m for m in MODULES if m.startswith("udcodec.checks.") and m not in CHECK_SUPPORT)
 
 
