@@ -132,6 +132,14 @@ def _python_only(ctx: CheckContext, why: str) -> None:
         raise NotApplicable(f"the codec is a compiled plugin: {why}")
 
 
+def _plugin_only(ctx: CheckContext, why: str, *, inside_domain: bool = True) -> CodecSubject:
+    """The codec under test; n/a for a Python codec, saying ``why``."""
+    codec = _subject(ctx, inside_domain=inside_domain)
+    if not codec.is_plugin:
+        raise NotApplicable(f"the codec is a Python encoder/decoder pair: {why}")
+    return codec
+
+
 def _prepare(ctx: CheckContext) -> None:
     """Before calling the codec directly: registered on the host (a plugin also loaded to be called)."""
     codec, _, _ = _callables(ctx)
@@ -651,10 +659,8 @@ def _outside_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, m
                                 "dtypes": DTYPES, "contents": CONTENTS})
 def threads(ctx: CheckContext) -> None:
     """With every thread count, the host writes byte-identical chunks that decode to the data, again and again."""
-    codec = _subject(ctx)
-    if not codec.is_plugin:
-        raise NotApplicable("Python codecs run on one thread only (hosts refuse nthreads > 1 with them: the THREAD-* "
-                            "clauses); only compiled plugins are run on several")
+    codec = _plugin_only(ctx, "Python codecs run on one thread only (hosts refuse nthreads > 1 with them: the "
+                              "THREAD-* clauses); only compiled plugins are run on several")
     counts = [int(n) for n in ctx.param("nthreads")]
     dtypes, contents = _in_domain(codec, "dtypes", ctx.param("dtypes")), _in_domain(codec, "contents", ctx.param("contents"))
     params = _plugin_params(codec)
@@ -772,9 +778,7 @@ def _threads_snippet(codec: CodecSubject, ctx: CheckContext, cparams: CParams, r
 @check("codec.plugin_standalone", params={"timeout": Param(float, min=1, default=120.0)})
 def plugin_standalone(ctx: CheckContext) -> None:
     """A plugin's library resolves every symbol on its own and works when its Python package was never imported."""
-    codec = _subject(ctx, inside_domain=False)
-    if not codec.is_plugin:
-        raise NotApplicable("the codec is a Python encoder/decoder pair: no library is loaded")
+    codec = _plugin_only(ctx, "no library is loaded", inside_domain=False)
     found = resolve(codec.name)
     if found.path is None:
         ctx.fail(f"Blosc2 cannot find plugin {codec.name!r}: {found.package_error}")

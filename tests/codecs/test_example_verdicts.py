@@ -31,7 +31,8 @@ def _subject(entry: Verdict) -> CodecSubject:
 
 CASES = [(entry, clause) for entry in VERDICTS for clause in CODEC_CLAUSES]
 #: Clauses that do not apply to an encoder/decoder pair that declares no domain: n/a, never pass or fail.
-NOT_FOR_PAIRS = {"CODEC-OUTSIDE-DOMAIN": "declares no data domain", "CODEC-PLUGIN-STANDALONE": "no library is loaded"}
+NOT_FOR_PAIRS = {"CODEC-OUTSIDE-DOMAIN": "declares no data domain", "CODEC-PLUGIN-STANDALONE": "no library is loaded",
+                 "CODEC-THREADS": "run on one thread only"}
 
 
 @pytest.mark.slow
