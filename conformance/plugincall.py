@@ -13,8 +13,9 @@ Python codecs. The output is copied into a :class:`GuardedBuffer`, whose canary 
 inaccessible page after them) catch writes outside ``[0, out_len)``: a call that touches them raises
 :class:`BufferOverrun` after copying the output back.
 
-The struct layouts are c-blosc2 3.x's (``udcodec.adapters.cblosc2_lib``, the libblosc2 of the python-blosc2
-4.x wheel); with another libblosc2 :class:`PluginCallUnavailable` says why nothing can be called.
+The struct layouts are ``udcodec.adapters.cblosc2_lib``'s, which c-blosc2 2.23 and 3.x share (the libblosc2
+of the python-blosc2 4.x wheels); with an older libblosc2, or none, :class:`PluginCallUnavailable` says why
+nothing can be called.
 """
 
 from __future__ import annotations
@@ -139,15 +140,25 @@ class GuardedBuffer:
         self.close()
 
 
+#: The oldest c-blosc2 whose ``blosc2_cparams`` and ``blosc2_dparams`` have the layout declared in
+#: ``cblosc2_lib`` (c-blosc2 2.23, in python-blosc2 4.0.0's wheel, declares both as 3.x does, field for field).
+STRUCTS_SINCE = (2, 23)
+
+
 def _blosc2_structs() -> Any:
     """The cblosc2 declarations, with libblosc2 loaded globally (a plugin takes its symbols from it)."""
-    try:
-        from udcodec.adapters import cblosc2_lib
+    from udcodec.adapters import cblosc2_lib
 
-        ctypes.CDLL(str(cblosc2_lib.library_path()), mode=ctypes.RTLD_GLOBAL)
-        cblosc2_lib.load()
+    try:
+        lib = ctypes.CDLL(str(cblosc2_lib.library_path()), mode=ctypes.RTLD_GLOBAL)
     except (ImportError, OSError) as exc:
-        raise PluginCallUnavailable(f"no libblosc2 with c-blosc2 3.x structs to call the plugin with: {exc}") from None
+        raise PluginCallUnavailable(f"no libblosc2 to call the plugin beside: {exc}") from None
+    lib.blosc2_get_version_string.restype = c_char_p
+    version = lib.blosc2_get_version_string().decode()
+    numbers = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if numbers < STRUCTS_SINCE:
+        raise PluginCallUnavailable(f"libblosc2 is c-blosc2 {version}; the parameter structs are declared for "
+                                    f"c-blosc2 {'.'.join(map(str, STRUCTS_SINCE))} and later")
     return cblosc2_lib
 
 
@@ -205,6 +216,10 @@ class PluginCodec:
                 return value
         if self._own_schunk is None:
             c = self._c
+            try:
+                c.load()
+            except ImportError as exc:
+                raise PluginCallUnavailable(f"the host passed no super-chunk and none can be made here: {exc}") from None
             cp = c.load().blosc2_get_blosc2_cparams_defaults()
             cp.compcode, cp.typesize, cp.nthreads = self.id, typesize, 1
             dp = c.load().blosc2_get_blosc2_dparams_defaults()
@@ -220,7 +235,7 @@ class PluginCodec:
         cp.compcode, cp.compcode_meta, cp.clevel, cp.typesize = self.id, meta, clevel, typesize
         cp.nthreads, cp.blocksize, cp.splitmode = nthreads, blocksize, SPLITMODE_IDS[splitmode]
         cp.schunk = self._schunk_address(schunk, typesize)
-        for i, name in enumerate(filters[-len(cp.filters):]):  # c-blosc2 keeps the pipeline at the end
+        for i, name in enumerate(filters[-len(cp.filters):]):  # in the last slots, where c-blosc2's defaults put SHUFFLE
             cp.filters[len(cp.filters) - len(filters) + i] = FILTER_IDS[name]
         return cp
 
