@@ -658,7 +658,7 @@ def _outside_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, m
                                 "blocksize": Param(int, min=0), "nchunks": Param(int, min=1),
                                 "dtypes": DTYPES, "contents": CONTENTS})
 def threads(ctx: CheckContext) -> None:
-    """With every thread count, the host writes byte-identical chunks that decode to the data, again and again."""
+    """With every thread count, the host writes chunks of byte-identical blocks that decode to the data, round after round."""
     codec = _plugin_only(ctx, "Python codecs run on one thread only (hosts refuse nthreads > 1 with them: the "
                               "THREAD-* clauses); only compiled plugins are run on several")
     counts = [int(n) for n in ctx.param("nthreads")]
