@@ -12,6 +12,7 @@
  *   CALL_COUNTER     the encoder appends a byte counting its calls (the decoder ignores it)
  *   SHARED_SCRATCH   the encoder builds its output in one static buffer shared by every thread
  *   WRONG_DATA       the decoder flips a byte
+ *   ECHO_PARAMS      the encoder writes what it was given instead of coding (for the caller's tests)
  */
 #include <stdint.h>
 #include <string.h>
@@ -32,6 +33,14 @@ const char *blosc2_udcodec_no_such_function(int code);
 int udc_tiny_encoder(const uint8_t *input, int32_t input_len, uint8_t *output, int32_t output_len,
                      uint8_t meta, blosc2_cparams *cparams, const void *chunk) {
   (void)meta; (void)cparams; (void)chunk;
+#ifdef ECHO_PARAMS
+  if (output_len < 10) return 0;
+  output[0] = (uint8_t)cparams->typesize; output[1] = cparams->clevel; output[2] = (uint8_t)cparams->splitmode;
+  output[3] = cparams->filters[BLOSC2_MAX_FILTERS - 1]; output[4] = meta; output[5] = cparams->compcode;
+  output[6] = cparams->schunk != NULL; output[7] = chunk == (const void *)input;
+  output[8] = (uint8_t)(cparams->blocksize & 0xff); output[9] = (uint8_t)(input_len & 0xff);
+  return 10;
+#endif
 #ifdef UNRESOLVED
   if (input_len < 0) return blosc2_udcodec_no_such_function(input_len)[0];
 #endif
