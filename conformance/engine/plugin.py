@@ -35,7 +35,7 @@ from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
-from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from udcodec.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
 from udcodec.subject import (
@@ -108,6 +108,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     ufilter.addoption("--udcodec-filter-id", default=None, metavar="ID", help="filter id (default 160)")
     ufilter.addoption("--udcodec-filter-meta", action="append", default=[], metavar="META",
                       help="a filters_meta value the filter supports (repeatable; default 0)")
+    codec.addoption("--udcodec-budget", default=None, metavar="JSON",
+                    help="the time budget of `udcodec check-codec --budget` and the codec's measured call cost")
     codec.addoption("--udcodec-throughput", default=None, metavar="JSON",
                     help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
@@ -180,6 +182,16 @@ class AdapterSlot:
                 self.expectations_error = str(exc)
 
 
+def _budget_plan(path: str | None, clauses: list[Clause], hosts: int, profile: Profile) -> Any:
+    """The per-clause profiles of a ``check-codec --budget`` run (None: no budget)."""
+    if not path:
+        return None
+    from udcodec.checkcodec import budget
+
+    seconds, call = budget.read(path)
+    return budget.plan(seconds, call, clauses, hosts, profile)
+
+
 class UdcodecRun:
     """Session state of the plugin (registered as ``udcodec-run``)."""
 
@@ -217,6 +229,8 @@ class UdcodecRun:
         self.shard = _shard(opt.udcodec_shard)
         self.in_shard = ({c.id for c in self.contract if self.selected(c)} if self.shard is None
                          else set(self.shard.pick(c.id for c in self.contract if self.selected(c))))
+        self.plan = _budget_plan(opt.udcodec_budget, [c for c in self.contract if c.id in self.in_shard],
+                                 len(self.adapters), self.profile)
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
         self.expectation_errors_collected = False
@@ -284,6 +298,7 @@ class UdcodecRun:
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
+        from udcodec.reports.examples import render_examples_text
         from udcodec.reports.identity import render_identity_text
         from udcodec.reports.terminal import render_codec, render_workarounds
 
@@ -294,6 +309,9 @@ class UdcodecRun:
         codec = render_codec(self.record)
         if codec:
             tr.write_line(codec)
+        examples = render_examples_text(self.record)
+        if examples:
+            tr.write_line(examples)
         tr.write_line(render_matrix(self.record, width=tr._tw.fullwidth, color=tr.hasmarkup))
         identity = render_identity_text(self.record)
         if identity:
@@ -489,7 +507,8 @@ class ClauseItem(pytest.Item):
                 per_peer.append((name, got))
             result = merge(clause.id, slot.name, per_peer)
         else:
-            result = execute(slot.spec, slot.name, clause, run.profile, isolate=run.isolate,
+            profile = run.plan.profile_for(clause.id, run.profile) if run.plan is not None else run.profile
+            result = execute(slot.spec, slot.name, clause, profile, isolate=run.isolate,
                              timeout=opt.udcodec_timeout, codec=run.codec, memory_limit=run.memory_limit)
         result.nodeid = self.nodeid
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
@@ -610,6 +629,8 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record = build_record(run, list(session.config.invocation_params.args), interrupted=interrupted)
     if run.codec is not None:
         run.record.codec = run.codec.describe()
+        if run.plan is not None:
+            run.record.codec["budget"] = run.plan.describe()
         throughput = session.config.option.udcodec_throughput
         if throughput:
             run.record.codec["throughput"] = json.loads(Path(throughput).read_text(encoding="utf-8"))

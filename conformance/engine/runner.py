@@ -12,6 +12,7 @@ from udcodec.checks.api import (
     CapabilityMissing,
     CheckContext,
     CheckFailed,
+    ExampleCount,
     NotApplicable,
     describe_exc,
     raised_by_harness,
@@ -35,6 +36,7 @@ class Verdict:
     extra: dict[str, Any] = field(default_factory=dict)
     workarounds: list[dict[str, str]] = field(default_factory=list)
     attribution: Attribution | None = None
+    examples: dict[str, Any] | None = None  # how many examples the clause's properties ran (ExampleCount)
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -49,14 +51,16 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
         return Verdict(Outcome.ERROR, f"clause {clause.id} names no check ({clause.file}:{clause.line})")
     extra: dict[str, Any] = {}
     used: list[dict[str, str]] = []  # workarounds, shared by the clause's checks
-    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used)
+    count = ExampleCount(allotment=profile.allotment, lowered=profile.cut)
+    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used, count)
     verdict.workarounds = used
+    verdict.examples = count.to_json()
     return verdict
 
 
 def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
                 codec: CodecSubject | FilterSubject | None, peer_spec: str | None, extra: dict[str, Any],
-                used: list[dict[str, str]]) -> Verdict:
+                used: list[dict[str, str]], count: ExampleCount) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
     for index, ref in enumerate(clause.checks):
@@ -67,7 +71,7 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                            codec=codec if isinstance(codec, CodecSubject) else None,
                            ufilter=codec if isinstance(codec, FilterSubject) else None,
                            peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
-                           workarounds=used)
+                           workarounds=used, examples=count)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
@@ -147,6 +151,7 @@ def execute(
         result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
         result.workarounds = list(verdict.workarounds)
+        result.examples = verdict.examples
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail

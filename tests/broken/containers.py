@@ -224,6 +224,34 @@ class WritesFixedBlocksizeAdapter(ReferenceAdapter):
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
 
 
+def _raw_user_streams(cp: Any, schunk: Any, original: Any = chunkformat._make_encoder) -> Any:
+    encode = original(cp, schunk)
+    if not chunkformat.is_user_codec(int(cp.codec)):
+        return encode
+
+    def raw(stream: Any, maxout: int) -> tuple[int, bytes]:
+        encode(stream, maxout)
+        return 0, b""  # the encoder ran; its output is dropped and the stream stored raw
+
+    return raw
+
+
+class _UserStreamsRaw(ModuleContainer):
+    def append(self, data: bytes) -> int:
+        chunkformat._make_encoder = _raw_user_streams  # type: ignore[assignment]
+        try:  # only while this container writes: its peer in the same process writes as it should
+            return super().append(data)
+        finally:
+            chunkformat._make_encoder = _raw_user_streams.__defaults__[0]  # type: ignore[index]
+
+
+class StoresUserStreamsRawAdapter(ContainerHost):
+    """User-codec streams are stored raw: valid chunks, but not the bytes Blosc2 writes, and only on the
+    user-codec path (builtin-codec chunks are Blosc2's bytes)."""
+
+    container_class = _UserStreamsRaw
+
+
 # -- the caller's data, compress2 spellings, header fields ------------------------------------------
 
 
