@@ -41,7 +41,8 @@ CALLS_PER_EXAMPLE: dict[str, tuple[float, float]] = {
     "codec.decoder_size": (2.0, 2.0), "codec.small_output": (2.0, 2.0), "codec.no_overrun": (2.0, 2.0),
     "codec.incompressible": (2.0, 2.0), "codec.deterministic": (2.0, 2.0), "codec.no_retained_buffers": (2.0, 2.0),
     "codec.interleaved": (6.0, 6.0), "codec.outside_domain": (0.0, 0.0), "codec.registers": (0.0, 0.0),
-    "codec.plugin_standalone": (0.0, 0.0),
+    "codec.plugin_standalone": (0.0, 0.0), "codec.decoder_bounds": (2.0, 2.0),
+    "codec.threads": (0.0, 0.0),  # plugins only (no measured cost); its rounds are the spec's, not drawn
 }
 #: Codec calls of the explicit examples every host runs whatever the budget (the floor), per host.
 FLOOR_CALLS = 150.0

@@ -3,6 +3,8 @@
 Host-level checks push adversarial data through the host's container with the codec registered.
 Block-level checks call the codec directly, as a host does, with buffers the harness controls
 (canary-filled outputs, small outputs, weak references), passing the host's container as ``schunk``.
+A compiled plugin is called the same way through :class:`udcodec.plugincall.PluginCodec`: its encoder and
+decoder get c-blosc2's parameter structs and outputs between canary margins.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.adapters.protocol import Container, CParams
+from udcodec.adapters.protocol import Container, CParams, DParams
 from udcodec.checks.api import CheckContext, NotApplicable, Param, check, describe_exc
 from udcodec.checks.common import (
     CONTENT,
@@ -32,9 +34,17 @@ from udcodec.checks.common import (
     read_back,
     require_needed,
 )
-from udcodec.checks.repro import direct_call, registration, rerun_command, through_host
+from udcodec.checks.repro import (
+    direct_call,
+    host_prelude,
+    registration,
+    rerun_command,
+    through_host,
+)
 from udcodec.data import Adversary, catalogue
+from udcodec.plugincall import BufferOverrun, PluginCallUnavailable, PluginCodec
 from udcodec.pluginlib import resolve, run_standalone
+from udcodec.scenarios import header
 from udcodec.strategies import ADVERSARIAL, Layout, layouts, make_data
 from udcodec.subject import CodecSubject
 
@@ -97,15 +107,46 @@ def _in_domain(codec: CodecSubject, axis: str, values: Any) -> list[Any]:
     return kept
 
 
-def _callables(ctx: CheckContext) -> tuple[CodecSubject, Callable[..., Any], Callable[..., Any]]:
+def _plugin(codec: CodecSubject) -> PluginCodec:
+    """The plugin's library, loaded to be called directly; n/a when that cannot be done here."""
+    try:
+        return PluginCodec.load(codec.name, codec.id)
+    except PluginCallUnavailable as exc:
+        raise NotApplicable(f"the plugin cannot be called directly: {exc}") from None
+
+
+def _callables(ctx: CheckContext, typesize: int = 1) -> tuple[CodecSubject, Callable[..., Any], Callable[..., Any]]:
+    """The encoder and decoder as Python callables: a plugin's through ctypes, with ``typesize`` in its cparams."""
     codec = _subject(ctx)
     if codec.encoder is None or codec.decoder is None:
-        raise NotApplicable("a dynamic plugin has no Python functions to call directly; only host-level clauses apply")
+        return (codec, *_plugin(codec).pair(typesize, **_plugin_params(codec)))
     return codec, codec.encoder, codec.decoder
 
 
+def _plugin_params(codec: CodecSubject) -> dict[str, Any]:
+    """The split mode and filters a plugin's direct calls state in their cparams: the first its domain accepts."""
+    modes, filters = ["never", "always"], [("nofilter",), ("shuffle",)]
+    if codec.domain is not None:
+        modes, filters = codec.domain.keep("splitmodes", modes) or modes, codec.domain.keep("filters", filters) or filters
+    return {"splitmode": modes[0], "filters": tuple(filters[0])}
+
+
+def _python_only(ctx: CheckContext, why: str) -> None:
+    """n/a for a compiled plugin, saying ``why``."""
+    if _subject(ctx).is_plugin:
+        raise NotApplicable(f"the codec is a compiled plugin: {why}")
+
+
+def _plugin_only(ctx: CheckContext, why: str, *, inside_domain: bool = True) -> CodecSubject:
+    """The codec under test; n/a for a Python codec, saying ``why``."""
+    codec = _subject(ctx, inside_domain=inside_domain)
+    if not codec.is_plugin:
+        raise NotApplicable(f"the codec is a Python encoder/decoder pair: {why}")
+    return codec
+
+
 def _prepare(ctx: CheckContext) -> None:
-    """Before calling the codec directly: it must be a Python codec, registered on the host."""
+    """Before calling the codec directly: registered on the host (a plugin also loaded to be called)."""
     codec, _, _ = _callables(ctx)
     _register(ctx, codec)
 
@@ -157,10 +198,12 @@ class _Direct:
 
     def __init__(self, ctx: CheckContext, case: BlockCase, what: str) -> None:
         self.ctx, self.case, self.what = ctx, case, what
-        self.codec, self.encoder, self.decoder = _callables(ctx)
+        typesize = max(np.dtype(case.dtype).itemsize, 1)
+        self.codec, self.encoder, self.decoder = _callables(ctx, typesize)
         self.data = case.data()
         self.block = np.frombuffer(bytearray(self.data), dtype=np.uint8)
-        self.cparams = cparams_for(self.codec.id, codec_meta=case.meta)
+        extra = {"typesize": typesize, **_plugin_params(self.codec)} if self.codec.is_plugin else {}
+        self.cparams = cparams_for(self.codec.id, codec_meta=case.meta, **extra)
         self.schunk = _host_container(ctx, self.codec, case.meta, len(self.data)).native()
 
     def fail(self, message: str, body: str) -> NoReturn:
@@ -172,6 +215,8 @@ class _Direct:
     def encode(self, output: np.ndarray, body: str) -> Any:
         try:
             return self.encoder(self.block, output, self.case.meta, self.schunk)
+        except BufferOverrun as exc:
+            self.fail(f"{exc} ({self.what})", body)
         except Exception as exc:  # noqa: BLE001
             self.fail(f"the encoder raised {describe_exc(exc)} ({self.what})", body)
 
@@ -179,6 +224,8 @@ class _Direct:
         output = np.zeros(size, dtype=np.uint8)
         try:
             return self.decoder(packed, output, self.case.meta, self.schunk), output
+        except BufferOverrun as exc:
+            self.fail(f"{exc} ({self.what})", body)
         except Exception as exc:  # noqa: BLE001
             self.fail(f"the decoder raised {describe_exc(exc)} ({self.what})", body)
 
@@ -441,6 +488,52 @@ def small_output(ctx: CheckContext) -> None:
     ctx.for_all(cases(), prop)
 
 
+@check("codec.decoder_bounds", params=BLOCK_CASES)
+def decoder_bounds(ctx: CheckContext) -> None:
+    """Given an output smaller than what the block decodes to, the decoder fails or returns a size that fits,
+    and writes nothing past the output."""
+    _prepare(ctx)
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[BlockCase, int]:
+        case = draw(block_cases(ctx).filter(lambda c: c.nitems * np.dtype(c.dtype).itemsize > 1))
+        return case, draw(st.integers(1, case.nitems * np.dtype(case.dtype).itemsize - 1))
+
+    def prop(example: tuple[BlockCase, int]) -> None:
+        case, size = example
+        call = _Direct(ctx, case, f"decoding into an output of {size} bytes")
+        body = _ENCODE + f"""
+if n:
+    short = np.zeros({size}, dtype=np.uint8)
+    try:
+        m = decoder(np.frombuffer(bytearray(output[:n].tobytes()), dtype=np.uint8), short, META, schunk)
+    except Exception as exc:  # refusing is fine; writing past the output (a plugin's BufferOverrun) is not
+        if type(exc).__name__ == "BufferOverrun":
+            raise
+        m = -1
+    print("decoder returned", repr(m))
+    assert m < 0 or m <= short.size, "the decoder returned a size past its output"
+"""
+        out = np.zeros(len(call.data), dtype=np.uint8)
+        n = call.valid_size(call.encode(out, body), out.size, "encoder", body)
+        if not n:
+            return  # stored raw: the decoder is never called
+        packed = np.frombuffer(bytearray(out[:n].tobytes()), dtype=np.uint8)
+        try:
+            got = call.decoder(packed, np.zeros(size, dtype=np.uint8), case.meta, call.schunk)
+        except BufferOverrun as exc:
+            call.fail(f"{exc}: a block that decodes to {len(call.data)} bytes, given {size}", body)
+        except Exception:  # noqa: BLE001 - refusing a short output is the right answer
+            return
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
+            call.fail(f"the decoder returned {got!r} ({type(got).__name__}) for a short output, not an integer", body)
+        if int(got) > size:
+            call.fail(f"the decoder returned {int(got)} for a {size}-byte output (the block decodes to "
+                      f"{len(call.data)}): it reports bytes it had no room for", body)
+
+    ctx.for_all(cases(), prop)
+
+
 @check("codec.incompressible", params={**RANDOM_BLOCK_CASES, "min_nbytes": Param(int, min=0, default=1)})
 def incompressible(ctx: CheckContext) -> None:
     """Incompressible blocks give 0 (store raw), not a size as large as the block or bytes that do not decode."""
@@ -484,6 +577,7 @@ def deterministic(ctx: CheckContext) -> None:
 @check("codec.no_retained_buffers", params=BLOCK_CASES)
 def no_retained_buffers(ctx: CheckContext) -> None:
     """After returning, the codec holds no reference to the input or output array it was given."""
+    _python_only(ctx, "weak references see Python objects, not the pointers a C codec might keep")
     _prepare(ctx)
     body = """
     import gc, weakref
@@ -617,12 +711,132 @@ def _outside_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, m
         fail(f"input outside the domain, {what}, came back wrong instead of being refused: {first_difference(got, data)}")
 
 
+@check("codec.threads", params={"nthreads": Param(list, items=Param(int, min=1, max=64), default=(1, 2, 4)),
+                                "repeats": Param(int, min=1), "chunk_items": Param(int, min=1),
+                                "blocksize": Param(int, min=0), "nchunks": Param(int, min=1),
+                                "dtypes": DTYPES, "contents": CONTENTS})
+def threads(ctx: CheckContext) -> None:
+    """With every thread count, the host writes chunks of byte-identical blocks that decode to the data, round after round."""
+    codec = _plugin_only(ctx, "Python codecs run on one thread only (hosts refuse nthreads > 1 with them: the "
+                              "THREAD-* clauses); only compiled plugins are run on several")
+    counts = [int(n) for n in ctx.param("nthreads")]
+    dtypes, contents = _in_domain(codec, "dtypes", ctx.param("dtypes")), _in_domain(codec, "contents", ctx.param("contents"))
+    params = _plugin_params(codec)
+    meta = _in_domain(codec, "metas", codec.metas)[0]
+    _register(ctx, codec)
+    for repeat in range(int(ctx.param("repeats"))):
+        dtype_name, content = dtypes[repeat % len(dtypes)], contents[repeat % len(contents)]
+        _threads_round(ctx, codec, counts, _ThreadsRound(
+            round=repeat + 1, dtype=dtype_name, content=content, nitems=int(ctx.param("chunk_items")),
+            seeds=tuple(repeat * 1000 + i for i in range(int(ctx.param("nchunks"))))),
+            CParams(codec=codec.id, codec_meta=meta, typesize=np.dtype(dtype_name).itemsize,
+                    blocksize=int(ctx.param("blocksize")), **params))
+
+
+@dataclass(frozen=True)
+class _ThreadsRound:
+    """One round of CODEC-THREADS: the chunks' recipe."""
+
+    round: int
+    dtype: str
+    content: str
+    nitems: int
+    seeds: tuple[int, ...]
+
+    def chunks(self) -> list[bytes]:
+        return [make_data(self.content, np.dtype(self.dtype), self.nitems, seed) for seed in self.seeds]
+
+    def recipe(self) -> str:
+        return f'[make_data("{self.content}", np.dtype("{self.dtype}"), {self.nitems}, seed) for seed in {list(self.seeds)}]'
+
+
+def _threads_round(ctx: CheckContext, codec: CodecSubject, counts: list[int], case: _ThreadsRound, base: CParams) -> None:
+    """Write the round's chunks with each thread count; each must decode to the data and match the first's blocks."""
+    chunks = case.chunks()
+    written: dict[int, list[bytes]] = {}
+    for n in counts:
+        cparams = dataclasses.replace(base, nthreads=n)
+
+        def fail(message: str, cparams: CParams = cparams) -> NoReturn:
+            data = b"".join(chunks)
+            ctx.fail(f"{message}: {len(chunks)} chunks of {case.nitems} {case.dtype} items ({case.content}), blocksize "
+                     f"{cparams.blocksize}, nthreads={cparams.nthreads} (round {case.round})",
+                     counterexample={"host": ctx.adapter_spec, **dataclasses.asdict(case), "nthreads": cparams.nthreads,
+                                     "nbytes": len(data), "data_hex": data[:64].hex()},
+                     reproduction=_threads_snippet(codec, ctx, cparams, case.recipe(), counts, len(chunks[0])))
+
+        try:
+            container = ctx.adapter.create(cparams=cparams, dparams=DParams(nthreads=n), chunksize=len(chunks[0]))
+            fill(container, chunks)
+            written[n] = [container.get_chunk(i) for i in range(len(chunks))]
+            restored = [container.decompress_chunk(i) for i in range(len(chunks))]
+        except Exception as exc:  # noqa: BLE001
+            fail(f"compressing or decompressing raised {describe_exc(exc)}")
+        for i, (got, want) in enumerate(zip(restored, chunks, strict=True)):
+            if got != want:
+                fail(f"chunk {i} decodes wrongly with nthreads={n}: {first_difference(got, want)}")
+        for i, (got, want) in enumerate(zip(written[n], written[counts[0]], strict=True)):
+            difference = _chunk_difference(got, want)
+            if difference:
+                fail(f"chunk {i} written with nthreads={n} differs from the one written with nthreads={counts[0]}: "
+                     f"{difference}")
+
+
+def _block_streams(chunk: bytes) -> list[bytes] | None:
+    """Each block's compressed bytes, in block order; None for a chunk without block offsets (memcpyed, special).
+
+    On several threads, c-blosc2 places the blocks of a chunk in the order they finish (the offsets say
+    where), so chunks are compared block by block, not byte by byte.
+    """
+    fields = header(chunk)
+    nbytes, blocksize = fields["nbytes"], fields["blocksize"]
+    cbytes = int.from_bytes(chunk[12:16], "little")
+    if fields["memcpyed"] or not blocksize or cbytes != len(chunk):
+        return None
+    nblocks = -(-nbytes // blocksize)
+    if 32 + 4 * nblocks > cbytes:
+        return None
+    starts = [int(v) for v in np.frombuffer(chunk, dtype="<i4", count=nblocks, offset=32)]
+    bounds = sorted({*starts, cbytes})
+    return [chunk[s:bounds[bounds.index(s) + 1]] if s else b"" for s in starts]
+
+
+def _chunk_difference(got: bytes, want: bytes) -> str | None:
+    """How two chunks of the same data differ beyond where their blocks sit, or None."""
+    streams_got, streams_want = _block_streams(got), _block_streams(want)
+    if streams_got is None or streams_want is None or got[:32] != want[:32] or len(streams_got) != len(streams_want):
+        return None if got == want else first_difference(got, want)
+    for j, (a, b) in enumerate(zip(streams_got, streams_want, strict=True)):
+        if a != b:
+            return f"block {j}: {first_difference(a, b)}"
+    return None
+
+
+def _threads_snippet(codec: CodecSubject, ctx: CheckContext, cparams: CParams, recipe: str, counts: list[int],
+                     chunksize: int) -> str:
+    prelude = host_prelude(codec, ctx.adapter, dataclasses.replace(cparams, nthreads=1), chunksize)
+    if prelude is None:
+        return f"# Reproduces {ctx.clause.id} on a third-party host\n{rerun_command(ctx.adapter_spec, ctx.clause, codec)}\n"
+    made = prelude[-2].split("cparams=", 1)[1].rstrip(",")
+    dataclass_style = made.startswith("blosc2.CParams(")
+    with_threads = ("dataclasses.replace(cparams, nthreads=n)" if dataclass_style else "{**cparams, 'nthreads': n}")
+    dparams = "blosc2.DParams(nthreads=n)" if dataclass_style else "{'nthreads': n}"
+    return "\n".join([
+        f"# Reproduces {ctx.clause.id}: chunks written with nthreads {counts} are identical and decode to the data",
+        "import dataclasses", "import numpy as np", *prelude[:-3], "from udcodec.strategies import make_data",
+        f"chunks = {recipe}", f"cparams = {made}", "first = None", "for repeat in range(20):", f"    for n in {counts}:",
+        f"        s = blosc2.SChunk(chunksize={chunksize}, cparams={with_threads}, dparams={dparams})",
+        "        for c in chunks:", "            s.append_data(c)",
+        "        got = [s.get_chunk(i) for i in range(s.nchunks)]",
+        "        assert [s.decompress_chunk(i) for i in range(s.nchunks)] == chunks, f'wrong data with nthreads={n}'",
+        "        first = first or got",
+        "        assert got == first, f'chunks written with nthreads={n} differ from the first ones'", ""])
+
+
 @check("codec.plugin_standalone", params={"timeout": Param(float, min=1, default=120.0)})
 def plugin_standalone(ctx: CheckContext) -> None:
     """A plugin's library resolves every symbol on its own and works when its Python package was never imported."""
-    codec = _subject(ctx, inside_domain=False)
-    if not codec.is_plugin:
-        raise NotApplicable("the codec is a Python encoder/decoder pair: no library is loaded")
+    codec = _plugin_only(ctx, "no library is loaded", inside_domain=False)
     found = resolve(codec.name)
     if found.path is None:
         ctx.fail(f"Blosc2 cannot find plugin {codec.name!r}: {found.package_error}")

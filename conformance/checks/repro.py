@@ -92,7 +92,12 @@ def direct_call(codec: CodecSubject, clause: str, what: str, adapter: Any, cpara
     """A snippet that calls the codec directly on one block, passing the host's SChunk as the container."""
     prelude = host_prelude(codec, adapter, cparams, max(len(data), 1))
     if prelude is None:
-        prelude = [_imports(codec), "schunk = None  # the host's container object"]
+        prelude = [f"import {codec.package}" if codec.is_plugin else _imports(codec),
+                   "schunk = None  # the host's container object"]
+    if codec.is_plugin:  # the library's functions, called as c-blosc2 calls them, through guarded outputs
+        prelude += ["from udcodec.plugincall import PluginCodec",
+                    f'encoder, decoder = PluginCodec.load("{codec.name}", {codec.id}).pair({value_of(cparams.typesize)},'
+                    f' splitmode="{value_of(cparams.splitmode)}", filters={tuple(value_of(cparams.filters))!r})']
     return "\n".join([
         f"# Reproduces {clause}: {what}",
         "import numpy as np",

@@ -180,19 +180,31 @@ def codec_clauses(s: Sources) -> str:
 
 
 def plugin_codec_clauses(s: Sources) -> str:
-    """The codec clauses a dynamic plugin is checked on: those whose checks never call the codec directly."""
+    """The codec clauses a dynamic plugin is checked on: all but those whose checks are for Python codecs only."""
     import inspect
 
     import udcodec.checks.codec  # noqa: F401  (registers the codec checks)
     from udcodec.checks.api import CHECKS
 
-    def direct(name: str) -> bool:
-        source = inspect.getsource(CHECKS[name].fn)
-        return "_prepare(" in source or "_callables(" in source
+    def python_only(name: str) -> bool:
+        return "_python_only(" in inspect.getsource(CHECKS[name].fn)
 
     clauses = _codec_clauses(s)
-    through_host = [c.id for c in clauses if not any(direct(ref.name) for ref in c.checks)]
-    return f"{len(through_host)} of the {len(clauses)} codec clauses: {_join(f'`{i}`' for i in through_host)}"
+    left_out = [c.id for c in clauses if any(python_only(ref.name) for ref in c.checks)]
+    return (f"{len(clauses) - len(left_out)} of the {len(clauses)} codec clauses, all but "
+            f"{_join(f'`{i}`' for i in left_out)}")
+
+
+def plugin_only_codec_clauses(s: Sources) -> str:
+    """The codec clauses only a compiled plugin is checked on (n/a for Python codecs)."""
+    import inspect
+
+    import udcodec.checks.codec  # noqa: F401  (registers the codec checks)
+    from udcodec.checks.api import CHECKS
+
+    clauses = _codec_clauses(s)
+    return _join(f"`{c.id}`" for c in clauses if any("_plugin_only(" in inspect.getsource(CHECKS[r.name].fn)
+                                                       for r in c.checks))
 
 
 def plugin_clauses(s: Sources) -> str:
@@ -383,6 +395,7 @@ FIGURES: dict[str, tuple[Callable[[Sources], str], bool]] = {
     "codec-should": (codec_should, False),
     "plugin-clauses": (plugin_clauses, False),
     "plugin-codec-clauses": (plugin_codec_clauses, False),
+    "plugin-only-codec-clauses": (plugin_only_codec_clauses, False),
     "codec-typesizes": (codec_typesizes, False),
     "bench-size": (bench_size, False),
     "examples": (examples, False),

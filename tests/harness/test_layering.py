@@ -98,7 +98,7 @@ CHECK_SUPPORT = ("udcodec.checks.api", "udcodec.checks.common", "udcodec.checks.
                  "udcodec.checks.ndsupport",
                  "udcodec.checks.fresh", "udcodec.checks.pristine", "udcodec.scenarios", "udcodec.adapters.protocol", "udcodec.data", "udcodec.strategies", "udcodec.sweep",
                  "udcodec.testcodecs", "udcodec.golden", "udcodec.subject", "udcodec.contract",
-                 "udcodec.pluginlib", "udcodec.domain")
+                 "udcodec.pluginlib", "udcodec.plugincall", "udcodec.domain")
 FAMILIES = sorted(m for m in MODULES if m.startswith("udcodec.checks.") and m not in CHECK_SUPPORT)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,3 +91,75 @@ def test_outside_the_domain_wrong_data_fails(plugins: Path, tmp_path: Path) -> N
     domain.write_text("codec: udcwrong\ncontainers: [schunk]\ndtypes: [u1]\n")
     result = run("CODEC-OUTSIDE-DOMAIN", "udcwrong", domain=str(domain))
     assert result.outcome is Outcome.FAIL and "came back wrong instead of being refused" in result.message
+
+
+#: The block-level clauses (direct ctypes calls through guarded outputs) and the threads clause, each with
+#: the tinyplugin.c switch that breaks it and a piece of the failure message.
+BROKEN_BUILDS = [
+    ("OVERRUN", "CODEC-NO-OVERRUN", "wrote 1 byte(s) past it"),
+    ("ENC_IGNORES_LEN", "CODEC-SMALL-OUTPUT", "past the end of its"),
+    ("DEC_IGNORES_LEN", "CODEC-DEC-BOUNDS", "the decoder wrote"),
+    ("CALL_COUNTER", "CODEC-DETERMINISTIC", "encoding the same block twice gave different results"),
+    ("SHARED_SCRATCH", "CODEC-THREADS", "nthreads="),
+    ("WRONG_DATA", "CODEC-BLOCK-ROUNDTRIP", "decoder(encoder(block)) != block"),
+]
+DIRECT_CLAUSES = ["CODEC-BLOCK-ROUNDTRIP", "CODEC-ENC-SIZE", "CODEC-DEC-SIZE", "CODEC-DEC-BOUNDS", "CODEC-SMALL-OUTPUT",
+                  "CODEC-META", "CODEC-SMALL-BLOCKS", "CODEC-NO-OVERRUN", "CODEC-INCOMPRESSIBLE", "CODEC-DETERMINISTIC",
+                  "CODEC-TINY-BLOCKS", "CODEC-THREADS"]
+
+
+@pytest.mark.slow
+def test_a_good_plugin_passes_the_block_level_and_threads_clauses(plugins: Path) -> None:
+    build(plugins, "udctiny")
+    for clause in DIRECT_CLAUSES:
+        result = run(clause, "udctiny")
+        assert result.outcome is Outcome.PASS, f"{clause}: {result.message}"
+        assert run(clause, "udctiny", host="reference").outcome is Outcome.NOT_APPLICABLE
+    retain = run("CODEC-NO-RETAIN", "udctiny")
+    assert retain.outcome is Outcome.NOT_APPLICABLE and "compiled plugin" in retain.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("define", "clause", "needle"), BROKEN_BUILDS, ids=[b[0] for b in BROKEN_BUILDS])
+def test_each_broken_build_fails_its_clause(plugins: Path, define: str, clause: str, needle: str) -> None:
+    name = f"udc{define.lower().replace('_', '')}"
+    build(plugins, name, define)
+    result = run(clause, name)
+    assert result.outcome is Outcome.FAIL, f"{result.outcome}: {result.message}"
+    assert needle in result.message, result.message
+    assert result.reproduction and f"import blosc2_{name}" in result.reproduction
+
+
+@pytest.mark.slow
+def test_the_reproductions_of_direct_calls_reproduce(plugins: Path) -> None:
+    """The snippet of a block-level failure calls the library through ctypes and fails on its own."""
+    build(plugins, "udcdecignoreslen", "DEC_IGNORES_LEN")
+    result = run("CODEC-DEC-BOUNDS", "udcdecignoreslen")
+    assert result.reproduction and "PluginCodec.load" in result.reproduction
+    script = plugins / "repro.py"
+    script.write_text(result.reproduction)
+    got = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert got.returncode != 0 and "BufferOverrun: the decoder wrote" in got.stderr, got.stderr
+
+
+def test_every_clause_the_broken_builds_break_is_a_codec_clause() -> None:
+    """The rows name real codec clauses (the checks are those Python codecs run; tests/codecs breaks the rest)."""
+    codec_clauses = {c.id for c in CONTRACT if c.subject == "codec"}
+    assert {clause for _, clause, _ in BROKEN_BUILDS} <= codec_clauses
+    assert set(DIRECT_CLAUSES) <= codec_clauses
+
+
+@pytest.mark.slow
+def test_the_direct_clauses_keep_to_the_domain(plugins: Path, tmp_path: Path) -> None:
+    """An NDArray-only domain makes the direct and threads clauses n/a; an i2-only domain keeps them to i2."""
+    build(plugins, "udctiny")
+    images = tmp_path / "images.yaml"
+    images.write_text("codec: udctiny\ncontainers: [ndarray]\n")
+    for clause in ("CODEC-NO-OVERRUN", "CODEC-THREADS"):
+        result = run(clause, "udctiny", domain=str(images))
+        assert result.outcome is Outcome.NOT_APPLICABLE and "accepts only ndarray containers" in result.message
+    build(plugins, "udcwrong", "WRONG_DATA")
+    only_i2 = tmp_path / "i2.yaml"
+    only_i2.write_text("codec: udcwrong\ncontainers: [schunk]\ndtypes: [i2]\n")
+    result = run("CODEC-BLOCK-ROUNDTRIP", "udcwrong", domain=str(only_i2))
+    assert result.outcome is Outcome.FAIL and "'dtype': 'i2'" in str(result.counterexample), result.counterexample
