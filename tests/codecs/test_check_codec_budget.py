@@ -44,10 +44,13 @@ def test_a_bad_budget_exits_2_in_one_line(capsys: pytest.CaptureFixture[str], va
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_the_call_cost_is_measured() -> None:
+    assert call_seconds(zlib_codec.encoder, zlib_codec.decoder) > 0
+
+
 def test_a_fast_codec_keeps_the_profile() -> None:
-    cost = call_seconds(zlib_codec.encoder, zlib_codec.decoder)
-    assert 0 < cost < 0.01
-    made = plan(60.0, cost, CODEC_CLAUSES, 2, CI)
+    # a fixed cost, not a measured one: zlib's calls take 20-50 us on an idle machine and far more under load
+    made = plan(60.0, 50e-6, CODEC_CLAUSES, 2, CI)
     assert made.profiles == {} and made.describe()["lowered"] == []
     assert made.profile_for("CODEC-ROUNDTRIP", CI) is CI
 
