@@ -29,8 +29,10 @@ import numpy as np
 from udcodec.adapters.protocol import (
     CAPABILITIES,
     FILTER_IDS,
+    FILTER_NAMES,
     NOT_GIVEN,
     SPLITMODE_IDS,
+    SPLITMODE_NAMES,
     AdapterInfo,
     CParams,
     DParams,
@@ -41,8 +43,6 @@ from udcodec.adapters.protocol import (
 #: Capabilities that need a module attribute: (capability, attribute).
 _OPTIONAL = (("user_filters", "register_filter"), ("ndarray", "asarray"))
 
-_FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
-_SPLITMODE_NAMES = {v: k for k, v in SPLITMODE_IDS.items()}
 
 #: How a module spells parameters: dataclass instances (3.x/4.x) or plain dicts (2.x).
 ParamStyle = Literal["dataclass", "dict"]
@@ -276,7 +276,7 @@ class ModuleAdapter:
             fid = _int(f)
             if fid == 0:
                 continue
-            fname = _FILTER_NAMES.get(fid)
+            fname = FILTER_NAMES.get(fid)
             if fname is None:
                 fname = f.name.lower() if isinstance(f, Enum) else str(fid)
             filters.append(fname)
@@ -289,7 +289,7 @@ class ModuleAdapter:
             typesize=int(_field(native, "typesize", 1)),
             nthreads=int(_field(native, "nthreads", 1)),
             blocksize=int(_field(native, "blocksize", 0)),
-            splitmode=_SPLITMODE_NAMES.get(smode, str(smode)),
+            splitmode=SPLITMODE_NAMES.get(smode, str(smode)),
             filters=tuple(filters) or ("nofilter",),
             filters_meta=tuple(metas) if any(metas) else (),
         )

@@ -40,8 +40,10 @@ import numpy as np
 from udcodec.adapters import cblosc2_lib as C
 from udcodec.adapters.protocol import (
     FILTER_IDS,
+    FILTER_NAMES,
     NOT_GIVEN,
     SPLITMODE_IDS,
+    SPLITMODE_NAMES,
     AdapterInfo,
     CParams,
     DParams,
@@ -49,8 +51,6 @@ from udcodec.adapters.protocol import (
     given,
 )
 
-_FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
-_SPLITMODE_NAMES = {v: k for k, v in SPLITMODE_IDS.items()}
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 FAILURE = -1  # BLOSC2_ERROR_FAILURE
 
@@ -108,8 +108,8 @@ def neutral_cparams(cp: Any) -> CParams:
         typesize=int(cp.typesize),
         nthreads=int(getattr(cp, "nthreads", 1)),
         blocksize=int(cp.blocksize),
-        splitmode=_SPLITMODE_NAMES.get(int(cp.splitmode), str(int(cp.splitmode))),
-        filters=tuple(_FILTER_NAMES.get(f, str(f)) for f, _ in pairs) or ("nofilter",),
+        splitmode=SPLITMODE_NAMES.get(int(cp.splitmode), str(int(cp.splitmode))),
+        filters=tuple(FILTER_NAMES.get(f, str(f)) for f, _ in pairs) or ("nofilter",),
         filters_meta=tuple(m for _, m in pairs) if any(m for _, m in pairs) else (),
     )
 

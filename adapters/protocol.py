@@ -65,6 +65,9 @@ SPLITMODE_IDS: Mapping[str, int] = {
     "auto": 3,
     "forward_compat": 4,
 }
+#: The neutral names by id: the inverse of :data:`FILTER_IDS` and :data:`SPLITMODE_IDS`.
+FILTER_NAMES: Mapping[int, str] = {v: k for k, v in FILTER_IDS.items()}
+SPLITMODE_NAMES: Mapping[int, str] = {v: k for k, v in SPLITMODE_IDS.items()}
 
 
 class NotGiven:

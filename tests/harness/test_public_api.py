@@ -14,7 +14,8 @@ from udcodec.adapters import protocol
 #: Where each public name lives.
 HOMES = {
     "udcodec.adapters.protocol": [
-        "ADAPTER_OPERATIONS", "APIS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "NOT_GIVEN", "SPLITMODE_IDS",
+        "ADAPTER_OPERATIONS", "APIS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "FILTER_NAMES", "NOT_GIVEN",
+        "SPLITMODE_IDS", "SPLITMODE_NAMES",
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "NotGiven", "given",
         "protocol_members", "value_of",
         "FilterCallback", "USER_FILTER_IDS", "user_filter_name", "NDContainer", "ND_CONTAINER_OPERATIONS",
