@@ -138,6 +138,7 @@ def header(chunk: bytes) -> dict[str, int]:
     flags = chunk[HEADER_FLAGS]
     return {
         "version": chunk[0],
+        "versionlz": chunk[1],
         "flags": flags,
         "compformat": flags >> 5,
         "memcpyed": int(bool(flags & MEMCPYED_FLAG)),

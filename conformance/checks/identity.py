@@ -25,17 +25,23 @@ from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 
 
-@check("identity.header_records_codec", params={"id": CODEC_ID, "meta": Param(int, min=0, max=255)})
+@check("identity.header_records_codec", params={"id": CODEC_ID, "meta": Param(int, min=0, max=255),
+                                                 "version": Param(int, min=0, max=255, default=1)})
 def header_records_codec(ctx: CheckContext) -> None:
-    """Every chunk's header records the codec id and meta it was written with."""
-    codec_id, meta = int(ctx.param("id")), int(ctx.param("meta"))
-    register_pair(ctx, "hdr", codec_id, zlib_encoder, zlib_decoder)
+    """Every chunk's header records the codec id, version and meta it was written with."""
+    codec_id, meta, version = int(ctx.param("id")), int(ctx.param("meta")), int(ctx.param("version"))
+    try:
+        ctx.adapter.register_codec("hdr", codec_id, zlib_encoder, zlib_decoder, version)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"registering a valid codec ('hdr', id {codec_id}, version {version}) was rejected: {type(exc).__name__}: {exc}")
     container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK, codec_meta=meta), chunksize=len(SAMPLE))
     fill(container, [SAMPLE, SAMPLE[::-1]])
     for i in range(container.nchunks):
         h = header(container.get_chunk(i))
         if h["udcodec"] != codec_id or h["codec_meta"] != meta:
             ctx.fail(f"chunk {i} header records codec {h['udcodec']} meta {h['codec_meta']}, written with {codec_id} meta {meta}")
+        if h["versionlz"] != version:
+            ctx.fail(f"chunk {i} header records codec version {h['versionlz']}, the codec was registered as version {version}")
         if not h["memcpyed"] and h["compformat"] != 6:
             ctx.fail(f"chunk {i} header's compressor format is {h['compformat']}, expected 6 (user-defined codec slot)")
 
@@ -66,11 +72,16 @@ def decoded_with_written_codec(ctx: CheckContext) -> None:
         rec.calls.clear()
 
 
-def _persist(ctx: CheckContext, codec_id: int) -> tuple[str, bytes]:
+def _persist(ctx: CheckContext, codec_id: int, contiguous: bool = True) -> tuple[str, bytes]:
+    """A frame (or sparse frame) of ``nchunks`` chunks, the last one all zeros (a frame stores it as a special chunk)."""
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
-    path = str(ctx.tmpdir / "container.b2frame")
-    chunks = [make_data("arange", np.dtype("u1"), len(SAMPLE), i) for i in range(int(ctx.param("nchunks")))]
-    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE), urlpath=path)
+    if not contiguous:
+        ctx.require("sparse")
+    path = str(ctx.tmpdir / ("container.b2frame" if contiguous else "container.b2sframe"))
+    nchunks = int(ctx.param("nchunks"))
+    chunks = [make_data("arange", np.dtype("u1"), len(SAMPLE), i) for i in range(nchunks - 1)] + [bytes(len(SAMPLE))]
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE), urlpath=path,
+                              contiguous=contiguous)
     fill(container, chunks)
     read_back(container)
     container.close()
@@ -78,11 +89,11 @@ def _persist(ctx: CheckContext, codec_id: int) -> tuple[str, bytes]:
 
 
 @check("identity.reopen_in_fresh_process", requires=("persistence",),
-       params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
+       params={"id": CODEC_ID, "nchunks": Param(int, min=2), "contiguous": Param(bool, default=True)})
 def reopen_in_fresh_process(ctx: CheckContext) -> None:
-    """A persisted container reopens in a fresh process once the codec is registered again."""
+    """A persisted container (a frame, or a sparse frame) reopens in a fresh process once the codec is registered again."""
     codec_id = int(ctx.param("id"))
-    path, data = _persist(ctx, codec_id)
+    path, data = _persist(ctx, codec_id, bool(ctx.param("contiguous")))
     answer = run_fresh({"adapter": ctx.adapter_spec, "open": path, "register": [{"name": "zlib", "id": codec_id, **ZLIB}]})
     if not answer["ok"]:
         ctx.fail(f"reopening in a fresh process with codec {codec_id} registered failed: {answer['error']}")
@@ -92,7 +103,7 @@ def reopen_in_fresh_process(ctx: CheckContext) -> None:
 
 
 @check("identity.missing_codec_named", requires=("persistence",),
-       params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
+       params={"id": CODEC_ID, "nchunks": Param(int, min=2)})
 def missing_codec_named(ctx: CheckContext) -> None:
     """Reading a persisted container without its codec registered fails with an error naming the id."""
     codec_id = int(ctx.param("id"))

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from udcodec.adapters.protocol import Adapter, CParams
-from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
+from udcodec.checks.api import CheckContext, NotApplicable, Param, check, describe_exc
 from udcodec.checks.common import CODEC_ID, first_difference, header
 from udcodec.checks.configs import (
     DP,
@@ -131,8 +131,10 @@ def chunk_bytes(ctx: CheckContext) -> None:
 def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
     peer, codec_id = _registered_pair(ctx, ("zlib", "memcpy"))
     typesize = 4
-    cp = CParams(codec=codec_id, typesize=typesize, nthreads=1, filters=("shuffle",), splitmode="never", codec_meta=3)
-    parts = [make_data(recipe, n, typesize=typesize) for recipe, n in FRAME_CHUNKS]
+    cp = CParams(codec=codec_id, typesize=typesize, nthreads=1, filters=("shuffle",), splitmode="always", codec_meta=3)
+    extra = int(ctx.param("extra_chunks"))  # full chunks before the usual ones (a sparse frame: file names past 9)
+    recipes = [FRAME_CHUNKS[0]] * extra + list(FRAME_CHUNKS)
+    parts = [make_data(recipe, n, typesize=typesize, seed=i + 1 if i < extra else 0) for i, (recipe, n) in enumerate(recipes)]
     chunksize = max(len(p) for p in parts)
     kind = "contiguous frame" if contiguous else "sparse frame"
     path = str(ctx.tmpdir / ("peer.b2frame" if contiguous else "peer.b2sframe"))
@@ -142,7 +144,7 @@ def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
     writer.close()
     if not Path(path).exists():
         ctx.fail(f"{peer.name} wrote no {kind} at {path}")
-    what = f"a {kind} of {len(parts)} chunks written by {peer.name} ({', '.join(r for r, _ in FRAME_CHUNKS)})"
+    what = f"a {kind} of {len(parts)} chunks written by {peer.name} ({', '.join(r for r, _ in recipes)})"
     try:
         reader = ctx.adapter.open(path, DP)
     except Exception as exc:  # noqa: BLE001
@@ -153,7 +155,7 @@ def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
         for i, part in enumerate(parts):
             got = reader.decompress_chunk(i)
             if got != part:
-                ctx.fail(f"{what}: chunk {i} ({FRAME_CHUNKS[i][0]}) read back wrong: {first_difference(got, part)}")
+                ctx.fail(f"{what}: chunk {i} ({recipes[i][0]}) read back wrong: {first_difference(got, part)}")
         items = chunksize // typesize
         start, stop = items - 3, items + 5  # across the first chunk boundary
         want = b"".join(parts)[start * typesize: stop * typesize]
@@ -165,14 +167,14 @@ def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
 
 
 @check("interop.frame_open", requires=("persistence",),
-       params={"id": CODEC_ID})
+       params={"id": CODEC_ID, "extra_chunks": Param(int, min=0, default=0)})
 def frame_open(ctx: CheckContext) -> None:
     """A contiguous frame file the peer wrote opens here and reads back every chunk."""
     _frame_roundtrip(ctx, contiguous=True)
 
 
 @check("interop.sframe_open", requires=("persistence", "sparse"),
-       params={"id": CODEC_ID})
+       params={"id": CODEC_ID, "extra_chunks": Param(int, min=0, default=0)})
 def sframe_open(ctx: CheckContext) -> None:
     """A sparse frame directory the peer wrote opens here and reads back every chunk."""
     _frame_roundtrip(ctx, contiguous=False)

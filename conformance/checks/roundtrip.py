@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from udcodec.checks.common import (
     cparams_for,
     fill,
     first_difference,
+    header,
     new_container,
     read_back,
     register_pair,
@@ -24,6 +26,9 @@ from udcodec.checks.common import (
 )
 from udcodec.strategies import CONTENTS, DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+#: Chunk-header bits: flags' "don't split" (byte 2) and the special-value field of blosc2_flags (byte 31).
+DONT_SPLIT_FLAG, SPECIAL_MASK = 0x10, 0x70
 
 #: The parameters that draw the layouts (see :func:`udcodec.strategies.layouts`).
 LAYOUTS = {"dtypes": Param(list, items=DTYPE, default=DTYPES), "contents": Param(list, items=CONTENT, default=CONTENTS),
@@ -50,6 +55,25 @@ def _roundtrip(ctx: CheckContext, codec_id: int, layout: Layout) -> Any:
     return container
 
 
+def _roundtrip_split(ctx: CheckContext, codec_id: int, splitmode: str, layout: Layout) -> None:
+    _split_as_asked(ctx, _roundtrip(ctx, codec_id, layout), splitmode)
+
+
+def _split_as_asked(ctx: CheckContext, container: Any, splitmode: str) -> None:
+    """ALWAYS_SPLIT chunks are split and NEVER_SPLIT ones are not (the header's don't-split flag), memcpyed and special ones aside."""
+    if splitmode not in ("always", "never"):
+        return
+    for i in range(container.nchunks):
+        chunk = container.get_chunk(i)
+        h = header(chunk)
+        if h["memcpyed"] or chunk[31] & SPECIAL_MASK:
+            continue
+        split = not h["flags"] & DONT_SPLIT_FLAG
+        if split != (splitmode == "always"):
+            ctx.fail(f"splitmode {splitmode}: chunk {i} was written {'split' if split else 'unsplit'} "
+                     f"(header flags 0x{h['flags']:02x})")
+
+
 @check("roundtrip.chunks", params={"id": CODEC_ID, **LAYOUTS, **NEEDS})
 def chunks(ctx: CheckContext) -> None:
     """decompress_chunk of every appended chunk gives back the appended bytes."""
@@ -58,7 +82,7 @@ def chunks(ctx: CheckContext) -> None:
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     # One search per split mode: a mode drawn at random with the others can go untested.
     for mode in ctx.param("splitmodes"):
-        ctx.for_all(_strategy(ctx, [mode]), lambda layout: _roundtrip(ctx, codec_id, layout))
+        ctx.for_all(_strategy(ctx, [mode]), partial(_roundtrip_split, ctx, codec_id, mode))
 
 
 @check("roundtrip.slices", params={"id": CODEC_ID, **LAYOUTS})

@@ -13,7 +13,7 @@ from udcodec.reference import chunkformat
 
 from ._base import ContainerHost
 
-UDCODEC_BYTE, CODEC_META_BYTE = 22, 23
+VERSIONLZ_BYTE, UDCODEC_BYTE, CODEC_META_BYTE = 1, 22, 23
 
 
 def _flip_last(data: bytes) -> bytes:
@@ -53,6 +53,19 @@ class HeaderWithoutMetaAdapter(ContainerHost):
     """Chunk headers do not record the codec meta (the byte is 0)."""
 
     container_class = _MetalessHeaders
+
+
+class _VersionlessHeaders(ModuleContainer):
+    def get_chunk(self, index: int) -> bytes:
+        chunk = bytearray(super().get_chunk(index))
+        chunk[VERSIONLZ_BYTE] = 1
+        return bytes(chunk)
+
+
+class HeaderWithoutVersionAdapter(ContainerHost):
+    """Chunk headers record version 1 whatever version the codec was registered with."""
+
+    container_class = _VersionlessHeaders
 
 
 class _CurrentCodecDecoding(ModuleContainer):

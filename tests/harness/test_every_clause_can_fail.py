@@ -87,6 +87,7 @@ CallbacksOnWorkerThreadAdapter      | THREAD-ONE-THREAD       | not only on the 
 CompressesOutsideContainerAdapter   | CONT-COMPRESS-OUTSIDE   | outside a container: succeeded
 DecompressesOutsideContainerAdapter | CONT-DECOMPRESS-OUTSIDE | outside a container: succeeded
 HeaderWithoutMetaAdapter            | ID-HEADER               | records codec 222 meta 0
+HeaderWithoutVersionAdapter         | ID-HEADER               | records codec version 1, the codec was registered as version 7
 DecodesWithCurrentCodecAdapter      | ID-DECODE-BY-CHUNK      | with the container's other codec
 ReopenLosesLastChunkAdapter         | ID-REOPEN               | reopened container's data differs
 MissingCodecUnnamedAdapter          | ID-MISSING-CODEC        | not name the missing codec id 226
@@ -101,7 +102,7 @@ SwallowsThreadUpdateErrorAdapter    | THREAD-CPARAMS-UPDATE   | cparams.nthreads
 SwallowsThreadUpdateErrorAdapter    | THREAD-DPARAMS-UPDATE   | dparams.nthreads to 2: was
 IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | did not decode in
 ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
-ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
+ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 17 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
