@@ -21,20 +21,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from udcodec.contract import SpecError, load_contract
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
-from udcodec.selftest.catalogue import Mutant, default_catalogue, load_catalogue
-from udcodec.selftest.report import (
-    MutantVerdict,
-    headline,
-    summary,
-    terminal_line,
-    to_json,
-    to_markdown,
-)
-from udcodec.selftest.runner import BAD, Plan, RunOutcome, execute, killers, snapshot
+
+if TYPE_CHECKING:
+    from udcodec.selftest.catalogue import Mutant
+    from udcodec.selftest.runner import Plan
 
 
 def _positive(text: str) -> float:
@@ -83,6 +76,8 @@ def _peer(choice: str) -> str | None:
 
 def _plan(base: Plan, clauses: tuple[str, ...] | None, pairwise: set[str]) -> Plan:
     """``base`` restricted to ``clauses`` (None: all)."""
+    from udcodec.selftest.runner import Plan
+
     if clauses is None:
         return Plan(base.profile, base.check_timeout, base.run_timeout, base.peer, None,
                     tuple(sorted(pairwise)) if base.peer else ())
@@ -99,6 +94,18 @@ def _select(mutants: list[Mutant], args: argparse.Namespace) -> list[Mutant]:
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
+    from udcodec.contract import SpecError, load_contract
+    from udcodec.selftest.catalogue import default_catalogue, load_catalogue
+    from udcodec.selftest.report import (
+        MutantVerdict,
+        headline,
+        summary,
+        terminal_line,
+        to_json,
+        to_markdown,
+    )
+    from udcodec.selftest.runner import BAD, Plan, RunOutcome, execute, killers, snapshot
+
     contract = load_contract()
     pairwise = {c.id for c in contract if c.pairwise}
     path = Path(args.catalogue) if args.catalogue else default_catalogue()
