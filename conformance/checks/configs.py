@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from udcodec.adapters.protocol import Adapter, CParams, DParams
 from udcodec.checks.api import CheckContext, describe_exc
 from udcodec.checks.common import first_difference
@@ -70,9 +71,36 @@ def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
         container.close()
     if sent != data:
         return Produced(chunk, own, f"{who.name} wrote into the data it was given: {first_difference(sent, data)}")
+    want = truncated(cfg, data)
+    if want is not None and own != want:
+        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong (TRUNC_PREC keeps the mantissa bits "
+                                    f"filters_meta asks for): {first_difference(own, want)}")
     if own != data and not cfg.lossy:
         return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}")
     return Produced(chunk, own)
+
+
+#: Mantissa bits of the float items TRUNC_PREC works on, by typesize.
+MANTISSA_BITS = {4: 23, 8: 52}
+
+
+def truncated(cfg: Config, data: bytes) -> bytes | None:
+    """``data`` as a configuration whose first filter is TRUNC_PREC must read back (None: no such configuration).
+
+    Each whole float32/float64 item keeps ``filters_meta`` mantissa bits (clears ``-filters_meta`` when
+    negative); a partial last item is left as it is.
+    """
+    cp = cfg.cparams
+    if not cp.filters or cp.filters[0] != "trunc_prec" or cp.typesize not in MANTISSA_BITS:
+        return None
+    meta = cp.filters_meta[0] if cp.filters_meta else 0
+    prec = meta - 256 if meta > 127 else meta
+    mant, ts = MANTISSA_BITS[cp.typesize], cp.typesize
+    zeroed = mant - prec if prec >= 0 else -prec
+    n = len(data) // ts
+    words = np.frombuffer(data[: n * ts], dtype=f"<u{ts}").copy()
+    words &= np.array(~((1 << zeroed) - 1) & ((1 << 8 * ts) - 1), dtype=words.dtype)
+    return words.tobytes() + data[n * ts:]
 
 
 def read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:
