@@ -1,6 +1,6 @@
 """A generic adapter for any module exposing python-blosc2's public user-codec API.
 
-The module must provide ``register_codec``, ``ucodecs_registry``, ``SChunk``, ``CParams``,
+The module must provide ``register_codec``, ``ucodecs_registry``, optionally ``register_filter``, ``SChunk``, ``CParams``,
 ``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
 python-blosc2 4.x semantics. A port author adapts such a module with a three-line subclass::
 
@@ -18,9 +18,9 @@ Every operation calls the module directly and lets its exceptions through unchan
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from types import ModuleType
 from typing import Any, ClassVar, Literal
@@ -28,10 +28,13 @@ from typing import Any, ClassVar, Literal
 from udcodec.adapters.protocol import (
     CAPABILITIES,
     FILTER_IDS,
+    NOT_GIVEN,
     SPLITMODE_IDS,
     AdapterInfo,
     CParams,
     DParams,
+    NotGiven,
+    given,
 )
 
 _FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
@@ -67,7 +70,10 @@ class ModuleContainer:
 
     @property
     def nchunks(self) -> int:
-        return int(self._sc().nchunks)
+        schunk = self._sc()
+        if not hasattr(schunk, "nchunks"):  # python-blosc2 2.0.0: every chunk but the last is full
+            return -(-int(schunk.nbytes) // int(schunk.chunksize)) if schunk.chunksize else 0
+        return int(schunk.nchunks)
 
     def append(self, data: bytes) -> int:
         """Append ``data`` unchanged (bytes keep the SChunk's own typesize)."""
@@ -76,7 +82,7 @@ class ModuleContainer:
     def append_chunk(self, chunk: bytes) -> int:
         schunk = self._sc()
         if not hasattr(schunk, "append_chunk"):  # python-blosc2 2.x/3.x
-            return int(schunk.insert_chunk(int(schunk.nchunks), chunk))
+            return int(schunk.insert_chunk(self.nchunks, chunk))
         return int(schunk.append_chunk(chunk))
 
     def get_chunk(self, index: int) -> bytes:
@@ -95,10 +101,13 @@ class ModuleContainer:
         return self._adapter.neutral_dparams(self._sc().dparams)
 
     def update_cparams(self, cparams: CParams) -> None:
-        self._sc().cparams = self._adapter.native_cparams(cparams)
+        """Assign the SChunk's params with the given fields changed (what users write on each line)."""
+        schunk = self._sc()
+        schunk.cparams = self._adapter.updated(schunk.cparams, self._adapter.cparams_fields(cparams))
 
     def update_dparams(self, dparams: DParams) -> None:
-        self._sc().dparams = self._adapter.native_dparams(dparams)
+        schunk = self._sc()
+        schunk.dparams = self._adapter.updated(schunk.dparams, self._adapter.dparams_fields(dparams))
 
     def native(self) -> Any:
         return self._schunk
@@ -115,8 +124,8 @@ class ModuleAdapter:
     """Adapter for a module with python-blosc2's public user-codec API (4.x spelling).
 
     Subclasses set :attr:`module_name` (and usually :attr:`name`); differences in spelling
-    are switched by :attr:`param_style` and the hooks :meth:`_compress2`, :meth:`_decompress2`
-    and :meth:`_opening`.
+    are switched by :attr:`param_style` and the hooks :meth:`_compress2` and :meth:`_decompress2`.
+    Parameters left out (:data:`~udcodec.adapters.protocol.NOT_GIVEN`) are left out of the call.
     """
 
     module_name: ClassVar[str] = ""
@@ -148,36 +157,58 @@ class ModuleAdapter:
         return AdapterInfo(name=self.name, implementation=impl, version=version)
 
     def capabilities(self) -> frozenset[str]:
+        if not hasattr(self.module, "register_filter"):
+            return CAPABILITIES - {"user_filters"}
         return CAPABILITIES
 
     # -- parameter translation -----------------------------------------------------------
     def _filter(self, name: str) -> Any:
+        if name.isdigit():  # a user-defined filter, named by its id
+            return int(name)
         if name in FILTER_IDS:
             return self.module.Filter(FILTER_IDS[name])
         return self.module.Filter[name.upper()]  # e.g. "bytedelta"; KeyError if unknown
 
     def cparams_fields(self, cparams: CParams) -> dict[str, Any]:
-        """Neutral compression params as keyword arguments in the module's vocabulary."""
-        filters_meta = list(cparams.filters_meta) or [0] * len(cparams.filters)
-        return {
-            "codec": cparams.codec,
-            "codec_meta": cparams.codec_meta,
-            "clevel": cparams.clevel,
-            "typesize": cparams.typesize,
-            "nthreads": cparams.nthreads,
-            "blocksize": cparams.blocksize,
-            "splitmode": self.module.SplitMode(SPLITMODE_IDS[cparams.splitmode]),
-            "filters": [self._filter(f) for f in cparams.filters],
-            "filters_meta": filters_meta,
-        }
+        """The given compression params as keyword arguments in the module's vocabulary (none left out are)."""
+        fields = cparams.given_fields()
+        if "splitmode" in fields:
+            fields["splitmode"] = self.module.SplitMode(SPLITMODE_IDS[fields["splitmode"]])
+        if "filters" in fields:
+            fields["filters"] = [self._filter(f) for f in fields["filters"]]
+            if not fields.get("filters_meta"):
+                fields["filters_meta"] = [0] * len(fields["filters"])
+        if "filters_meta" in fields:
+            fields["filters_meta"] = list(fields["filters_meta"])
+        return fields
+
+    def dparams_fields(self, dparams: DParams) -> dict[str, Any]:
+        """The given decompression params as keyword arguments."""
+        return {"nthreads": dparams.nthreads} if given(dparams.nthreads) else {}
 
     def native_cparams(self, cparams: CParams) -> Any:
         fields = self.cparams_fields(cparams)
         return fields if self.param_style == "dict" else self.module.CParams(**fields)
 
     def native_dparams(self, dparams: DParams) -> Any:
-        fields = {"nthreads": dparams.nthreads}
+        fields = self.dparams_fields(dparams)
         return fields if self.param_style == "dict" else self.module.DParams(**fields)
+
+    def updated(self, native: Any, fields: dict[str, Any]) -> Any:
+        """``native`` params with ``fields`` changed: a partial dict (2.x) or a replaced dataclass."""
+        if self.param_style == "dict":
+            return fields
+        return dataclasses.replace(native, **fields)
+
+    def param_kwargs(self, cparams: CParams | NotGiven | None = NOT_GIVEN,
+                     dparams: DParams | NotGiven = NOT_GIVEN) -> dict[str, Any]:
+        """``cparams=``/``dparams=`` keyword arguments for the params that are given."""
+        kwargs: dict[str, Any] = {}
+        if isinstance(cparams, CParams):
+            kwargs["cparams"] = self.native_cparams(cparams)
+        if isinstance(dparams, DParams):
+            kwargs["dparams"] = self.native_dparams(dparams)
+        return kwargs
 
     def neutral_cparams(self, native: Any) -> CParams:
         """Native params back to neutral form.
@@ -228,54 +259,75 @@ class ModuleAdapter:
     def registry(self) -> dict[Any, Any]:
         return dict(self.module.ucodecs_registry)
 
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        """Call ``module.register_filter`` with exactly these arguments (every line spells it the same)."""
+        return self.module.register_filter(id, forward, backward, name)
+
     def wrap(self, schunk: Any) -> ModuleContainer:
         """Wrap a native SChunk as a protocol container."""
         return ModuleContainer(self, schunk)
 
     def create(
         self,
-        cparams: CParams,
-        dparams: DParams,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
         chunksize: int,
         urlpath: str | None = None,
         contiguous: bool = True,
     ) -> ModuleContainer:
-        kwargs: dict[str, Any] = {
-            "cparams": self.native_cparams(cparams),
-            "dparams": self.native_dparams(dparams),
-            "contiguous": contiguous,
-        }
+        """``SChunk(chunksize=..., [cparams=...], [dparams=...], contiguous=...)``: only the given params."""
+        kwargs: dict[str, Any] = {**self.param_kwargs(cparams, dparams), "contiguous": contiguous}
         if urlpath is not None:
             kwargs.update(urlpath=urlpath, mode="w")
         return self.wrap(self.module.SChunk(chunksize=chunksize, **kwargs))
 
-    @contextlib.contextmanager
-    def _opening(self) -> Iterator[None]:
-        """Context for ``open`` without cparams (hook for modules with global defaults)."""
-        yield
-
     def open(
-        self, urlpath: str, dparams: DParams, cparams: CParams | None = None
+        self,
+        urlpath: str,
+        dparams: DParams | NotGiven = NOT_GIVEN,
+        cparams: CParams | NotGiven | None = NOT_GIVEN,
+        mode: str | NotGiven = NOT_GIVEN,
     ) -> ModuleContainer:
-        """Open read-write; without ``cparams`` the stored ones are kept."""
-        kwargs: dict[str, Any] = {"dparams": self.native_dparams(dparams)}
-        if cparams is not None:
-            kwargs["cparams"] = self.native_cparams(cparams)
-            return self.wrap(self.module.open(urlpath, mode="a", **kwargs))
-        with self._opening():
-            return self.wrap(self.module.open(urlpath, mode="a", **kwargs))
+        """``module.open(urlpath, [mode=...], [cparams=...], [dparams=...])``: only what is given."""
+        kwargs = self.param_kwargs(cparams, dparams)
+        if isinstance(mode, str):
+            kwargs["mode"] = mode
+        return self.wrap(self.module.open(urlpath, **kwargs))
 
     def _compress2(self, data: bytes, cparams: CParams) -> Any:
-        return self.module.compress2(data, cparams=self.native_cparams(cparams))
+        return self.module.compress2(data, **self.param_kwargs(cparams))
 
-    def _decompress2(self, chunk: bytes, dparams: DParams) -> Any:
-        return self.module.decompress2(chunk, dparams=self.native_dparams(dparams))
+    def _decompress2(self, chunk: bytes, dparams: DParams | NotGiven) -> Any:
+        return self.module.decompress2(chunk, **self.param_kwargs(dparams=dparams))
 
     def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
         return bytes(self._compress2(data, cparams))
 
-    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
         return bytes(self._decompress2(chunk, dparams))
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> dict[str, Callable[[], Any]]:
+        """``compress2`` with a CParams object (dataclass modules only), a dict and flat keyword arguments."""
+        fields = self.cparams_fields(cparams)
+        compress2 = self.module.compress2
+        spellings: dict[str, Callable[[], Any]] = {}
+        if self.param_style == "dataclass":
+            spellings["compress2(src, cparams=CParams(...))"] = lambda: compress2(data, cparams=self.module.CParams(**fields))
+        spellings["compress2(src, cparams={...})"] = lambda: compress2(data, cparams=dict(fields))
+        spellings["compress2(src, **fields)"] = lambda: compress2(data, **fields)
+        return spellings
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> dict[str, Callable[[], Any]]:
+        """``decompress2`` with a DParams object (dataclass modules only), a dict, flat keywords and no dparams."""
+        fields = self.dparams_fields(dparams)
+        decompress2 = self.module.decompress2
+        spellings: dict[str, Callable[[], Any]] = {}
+        if self.param_style == "dataclass":
+            spellings["decompress2(src, dparams=DParams(...))"] = lambda: decompress2(chunk, dparams=self.module.DParams(**fields))
+        spellings["decompress2(src, dparams={...})"] = lambda: decompress2(chunk, dparams=dict(fields))
+        spellings["decompress2(src, **fields)"] = lambda: decompress2(chunk, **fields)
+        spellings["decompress2(src)"] = lambda: decompress2(chunk)
+        return spellings
 
     def is_container(self, obj: Any) -> bool:
         return isinstance(obj, self.module.SChunk)

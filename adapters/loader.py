@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 from pathlib import Path
@@ -14,6 +16,7 @@ ENTRY_POINT_GROUP = "udcodec.adapters"
 BUILTIN: dict[str, str] = {
     "reference": "udcodec.adapters.reference:ReferenceAdapter",
     "blosc2": "udcodec.adapters.blosc2:Blosc2Adapter",
+    "cblosc2": "udcodec.adapters.cblosc2:CBlosc2Adapter",
 }
 
 
@@ -55,15 +58,50 @@ def check_adapter_spec(spec: str) -> None:
     """
     if not isinstance(spec, str) or not spec:
         raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
-    module_name = _target(spec).partition(":")[0]
+    module_name, _, attr = _target(spec).partition(":")
     try:
-        exists = importlib.util.find_spec(module_name) is not None
+        found = importlib.util.find_spec(module_name)
+        exists = found is not None
     except ImportError as exc:  # a package above it is missing (unknown), or fails to import (a load error later)
-        exists = not _not_found(module_name, exc)
+        found, exists = None, not _not_found(module_name, exc)
     except ValueError:
-        exists = True
+        found, exists = None, True
     if not exists:
         raise UnknownAdapter(spec, f"importing {module_name!r} failed: no module named {module_name!r}")
+    name = attr.partition(".")[0]
+    if name and found is not None and not _may_define(found, name):
+        raise UnknownAdapter(spec, f"{module_name!r} has no attribute {name!r}")
+
+
+def _may_define(found: importlib.machinery.ModuleSpec, name: str) -> bool:
+    """Whether the module's source may define ``name``, read without importing it.
+
+    Anything the source cannot rule out (no source, ``import *``, a module ``__getattr__``, assignments to
+    ``globals()``) counts as a definition: only a certain typo is a usage error.
+    """
+    try:
+        source = Path(found.origin or "").read_text(encoding="utf-8") if found.has_location else None
+        tree = ast.parse(source) if source is not None else None
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return True  # a load error later, if anything
+    if tree is None:
+        return True
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            if any(alias.name == "*" for alias in node.names):
+                return True
+            names.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
+    return name in names or "__getattr__" in names or "globals" in _names_read(tree)
+
+
+def _names_read(tree: ast.AST) -> set[str]:
+    """Every name the tree reads."""
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 def instantiate_adapter(spec: str) -> Any:

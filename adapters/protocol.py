@@ -7,6 +7,11 @@ spelling (python-blosc2 2.x dicts, 3.x/4.x dataclasses, a port's own API).
 An adapter that cannot perform an operation leaves the matching capability out of
 :meth:`Adapter.capabilities`; checks that need it are then reported as ``skip``.
 Operations must raise the implementation's own exceptions unchanged: the checks judge them.
+
+Every parameter can be left out: a field (or a whole ``cparams``/``dparams``) set to
+:data:`NOT_GIVEN` is not passed to the implementation, which then applies its own default, as
+when a user leaves the argument out. The harness's own defaults below are explicit values;
+checks that make the natural call say ``NOT_GIVEN`` (or build params with :meth:`CParams.only`).
 """
 
 from __future__ import annotations
@@ -15,28 +20,36 @@ import platform
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
 #: Codec callback signature: (input, output, meta, container) -> size in bytes.
 Callback = Callable[[np.ndarray, np.ndarray, int, Any], Any]
+#: User filter signature: forward/backward(input, output, meta, container); the return value is ignored.
+FilterCallback = Callable[[np.ndarray, np.ndarray, int, Any], Any]
 
 #: Every capability name the harness knows. Checks declare which ones they need.
 CAPABILITIES: frozenset[str] = frozenset(
     {
         "persistence",  # create(urlpath=...) and open(); reopen in a fresh process
         "update_params",  # Container.update_cparams / update_dparams
-        "outside_container",  # compress_outside / decompress_outside
+        "outside_container",  # compress_outside / decompress_outside and their spellings
         "plugins",  # register_codec(name, id) with encoder=decoder=None
+        "plugin_libraries",  # loads a registered plugin's compiled library and runs its encoder and decoder
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is
         "sparse",  # create(urlpath=..., contiguous=False) and open() of a sparse frame directory
+        "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
     }
 )
 
-#: Filter names in the neutral vocabulary, with Blosc2's filter ids.
+#: The APIs an adapter may drive (:attr:`AdapterInfo.api`).
+APIS: frozenset[str] = frozenset({"python", "c"})
+
+#: Filter names in the neutral vocabulary, with Blosc2's filter ids. A user-defined filter (capability
+#: ``user_filters``) is named by its id in decimal: ``"160"`` (see :func:`user_filter_name`).
 FILTER_IDS: Mapping[str, int] = {
     "nofilter": 0,
     "shuffle": 1,
@@ -53,26 +66,84 @@ SPLITMODE_IDS: Mapping[str, int] = {
 }
 
 
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`: a parameter the call leaves out (one instance, falsy)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+#: A parameter left out of the call: the implementation applies its own default.
+NOT_GIVEN: Final = NotGiven()
+
+_T = TypeVar("_T")
+
+
+def given(value: _T | NotGiven) -> bool:
+    """Whether a parameter is given (not :data:`NOT_GIVEN`)."""
+    return value is not NOT_GIVEN
+
+
+def value_of(value: _T | NotGiven) -> _T:
+    """A parameter that must be given (params the harness built itself); ValueError if it was left out."""
+    if isinstance(value, NotGiven):
+        raise ValueError("a parameter left out (NOT_GIVEN) where its value is needed")
+    return value
+
+
+#: Ids Blosc2 reserves for user-defined filters.
+USER_FILTER_IDS = range(160, 256)
+
+
+def user_filter_name(fid: int) -> str:
+    """The neutral name of the user-defined filter ``fid`` in :attr:`CParams.filters`."""
+    if fid not in USER_FILTER_IDS:
+        raise ValueError(f"user filter ids are {USER_FILTER_IDS.start}..{USER_FILTER_IDS.stop - 1}, got {fid}")
+    return str(fid)
+
+
 @dataclass(frozen=True)
 class CParams:
-    """Compression parameters in the harness's neutral vocabulary."""
+    """Compression parameters in the harness's neutral vocabulary; any field may be :data:`NOT_GIVEN`."""
 
-    codec: int
-    codec_meta: int = 0
-    clevel: int = 5
-    typesize: int = 1
-    nthreads: int = 1
-    blocksize: int = 0  # 0: automatic
-    splitmode: str = "never"
-    filters: tuple[str, ...] = ("nofilter",)
-    filters_meta: tuple[int, ...] = ()
+    codec: int | NotGiven
+    codec_meta: int | NotGiven = 0
+    clevel: int | NotGiven = 5
+    typesize: int | NotGiven = 1
+    nthreads: int | NotGiven = 1
+    blocksize: int | NotGiven = 0  # 0: automatic
+    splitmode: str | NotGiven = "never"
+    filters: tuple[str, ...] | NotGiven = ("nofilter",)
+    filters_meta: tuple[int, ...] | NotGiven = ()
+
+    @classmethod
+    def only(cls, **fields: Any) -> CParams:
+        """Params that give only ``fields`` and leave every other one out (a partial ``cparams``)."""
+        return cls(**{f: fields.pop(f, NOT_GIVEN) for f in cls.__dataclass_fields__}, **fields)
+
+    def given_fields(self) -> dict[str, Any]:
+        """The fields that are given, by name."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__ if given(getattr(self, f))}
 
 
 @dataclass(frozen=True)
 class DParams:
-    """Decompression parameters in the harness's neutral vocabulary."""
+    """Decompression parameters in the harness's neutral vocabulary (``nthreads`` may be :data:`NOT_GIVEN`)."""
 
-    nthreads: int = 1
+    nthreads: int | NotGiven = 1
 
 
 @runtime_checkable
@@ -100,9 +171,11 @@ class Container(Protocol):
 
     def dparams(self) -> DParams: ...
 
-    def update_cparams(self, cparams: CParams) -> None: ...
+    def update_cparams(self, cparams: CParams) -> None:
+        """Set the given fields of ``cparams``; fields left out keep their current values."""
 
-    def update_dparams(self, dparams: DParams) -> None: ...
+    def update_dparams(self, dparams: DParams) -> None:
+        """Set the given fields of ``dparams``; fields left out keep their current values."""
 
     def native(self) -> Any:
         """The implementation's own container object (what callbacks should receive)."""
@@ -120,6 +193,9 @@ class AdapterInfo:
     version: str
     python: str = field(default_factory=lambda: sys.version.split()[0])
     platform: str = field(default_factory=platform.platform)
+    #: The API the adapter drives: ``"python"`` (a ``register_codec`` in Python) or ``"c"`` (a C API,
+    #: as the ``cblosc2`` adapter). Clauses marked ``python_api`` in the spec are ``n/a`` on a C API.
+    api: str = "python"
 
 
 @runtime_checkable
@@ -151,21 +227,44 @@ class Adapter(Protocol):
 
     def create(
         self,
-        cparams: CParams,
-        dparams: DParams,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
         chunksize: int,
         urlpath: str | None = None,
         contiguous: bool = True,
-    ) -> Container: ...
+    ) -> Container:
+        """A new container; ``cparams``/``dparams`` that are :data:`NOT_GIVEN` are left out of the call."""
 
-    def open(self, urlpath: str, dparams: DParams, cparams: CParams | None = None) -> Container:
-        """Open a persisted container (capability ``persistence``)."""
+    def open(
+        self,
+        urlpath: str,
+        dparams: DParams | NotGiven = NOT_GIVEN,
+        cparams: CParams | NotGiven | None = NOT_GIVEN,
+        mode: str | NotGiven = NOT_GIVEN,
+    ) -> Container:
+        """Open a persisted container (capability ``persistence``) with only the arguments given.
+
+        ``open(path)`` is the plain call; ``cparams=None`` is the same as leaving them out. Only the
+        given fields of ``cparams``/``dparams`` are passed. ``mode`` left out is the implementation's
+        default (python-blosc2 4.x: ``"r"``; 2.x/3.x: ``"a"``).
+        """
 
     def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
         """Compress with a user codec outside any container (capability ``outside_container``)."""
 
-    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven) -> bytes:
         """Decompress a chunk outside any container (capability ``outside_container``)."""
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> Mapping[str, Callable[[], Any]]:
+        """Every way a caller can write ``compress_outside`` (capability ``outside_container``).
+
+        Each value calls the implementation's one-shot compress with ``cparams`` spelt one way
+        (e.g. ``"cparams=CParams(...)"``, ``"cparams={...}"``, ``"flat keywords"``) and returns its result.
+        """
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> Mapping[str, Callable[[], Any]]:
+        """Every way a caller can write ``decompress_outside`` (capability ``outside_container``), as
+        :meth:`compress_outside_spellings` does for compressing (no dparams at all is one of them)."""
 
     def is_container(self, obj: Any) -> bool:
         """Whether ``obj`` is (a view of) this implementation's container type."""
@@ -178,6 +277,9 @@ class Adapter(Protocol):
         formats (the reference: python-blosc2 2.x, 3.x, 4.x) switches to ``other``'s. The byte
         identity check calls it on both sides, golden decoding with the vector's writer.
         """
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        """Call the implementation's ``register_filter`` with exactly these arguments (capability ``user_filters``)."""
 
 
 def protocol_members(protocol: type) -> tuple[str, ...]:

@@ -11,12 +11,12 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from udcodec.adapters.blosc2like import ModuleAdapter
-from udcodec.adapters.protocol import AdapterInfo, CParams
+from udcodec.adapters.protocol import CAPABILITIES, AdapterInfo, CParams
 from udcodec.reference.params import BLOSC2_TARGETS
 
 
 class ReferenceAdapter(ModuleAdapter):
-    """The reference implementation: every capability, 4.x spelling."""
+    """The reference implementation: every capability but loading compiled plugins, 4.x spelling."""
 
     module_name: ClassVar[str] = "udcodec.reference"
     adapter_name: ClassVar[str] = "reference"
@@ -28,6 +28,9 @@ class ReferenceAdapter(ModuleAdapter):
         # process that forked it (e.g. a test worker) registered codecs in the reference before.
         self.module._reset_registry()
         self.blosc2_target: int | None = None  # None: the reference's default (python-blosc2 4.x bytes)
+
+    def capabilities(self) -> frozenset[str]:
+        return CAPABILITIES - {"plugin_libraries"}  # plugins register, but the reference cannot load them
 
     def match_format_of(self, other: AdapterInfo) -> None:
         """Write and read chunks as ``other`` does, when it is a python-blosc2 line the reference can target.
@@ -44,5 +47,7 @@ class ReferenceAdapter(ModuleAdapter):
     def native_cparams(self, cparams: CParams) -> Any:
         native = super().native_cparams(cparams)
         if self.blosc2_target is not None:
+            given = native.given_fields  # fields left out stay left out (open keeps the stored ones)
             native = dataclasses.replace(native, blosc2_target=self.blosc2_target)
+            object.__setattr__(native, "given_fields", given | {"blosc2_target"})
         return native

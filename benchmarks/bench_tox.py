@@ -2,14 +2,15 @@
 
 Run on demand only (never from the test suite)::
 
-    python benchmarks/bench_tox.py [--slow] [--parallel] [--ref HEAD] [--repeat N] [--keep]
+    python benchmarks/bench_tox.py [--slow] [--parallel] [--env ENV] [--ref HEAD] [--repeat N] [--keep]
 
 The script clones the repository this file belongs to (its committed ``--ref``, not the working
 tree) into a temporary directory, so every run builds the package and creates its virtualenvs
 from scratch; pip's download cache is whatever the machine has (warm after a first run). It runs
 ``python -m tox`` there (the default env list; ``--parallel``: ``tox -p auto``), then with
 ``--slow`` the slow tier as ``.ci/run`` runs it (``tox -e py -- tests -n 2 -m slow``), and prints the wall seconds of each, with the machine's load
-average before and after (the machines are shared: a loaded machine gives larger figures). A failing
+average before and after (the machines are shared: a loaded machine gives larger figures). ``--env matrix``
+times ``tox -e matrix`` instead (any env list; run it with a tox without and with ``tox-uv`` to compare). A failing
 run ends the script with the tail of its output. It needs ``tox`` in the interpreter that runs it.
 """
 
@@ -39,7 +40,7 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def one_run(ref: str, slow: bool, keep: bool, parallel: bool) -> dict[str, float]:
+def one_run(ref: str, slow: bool, keep: bool, parallel: bool, env: str | None = None) -> dict[str, float]:
     """Clone ``ref`` and time each tox invocation; exits on a failing run (its figure would mislead)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-tox-"))
     clone = workdir / "repo"
@@ -48,6 +49,8 @@ def one_run(ref: str, slow: bool, keep: bool, parallel: bool) -> dict[str, float
         subprocess.run(["git", "checkout", "--quiet", ref], cwd=clone, check=True)
         figures: dict[str, float] = {}
         runs = [("tox -p auto" if parallel else "tox", [sys.executable, "-m", "tox", *(["-p", "auto"] if parallel else [])])]
+        if env:
+            runs = [(f"tox -e {env}", [sys.executable, "-m", "tox", "-e", env])]
         if slow:
             # as .ci/run runs it: the slow tier in the py env's virtualenv
             runs.append(("slow tier", [sys.executable, "-m", "tox", "-e", "py", "--", "tests", "-n", "2", "-m", "slow"]))
@@ -75,9 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="fresh clones to time; the median is printed")
     parser.add_argument("--keep", action="store_true", help="keep the clone (to inspect a failure)")
     parser.add_argument("--parallel", action="store_true", help="time `tox -p auto` instead of `tox`")
+    parser.add_argument("--env", help="time `tox -e ENV` instead (e.g. matrix)")
     args = parser.parse_args(argv)
-    print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {REPO} @ {args.ref}")
-    results = [one_run(args.ref, args.slow, args.keep, args.parallel) for _ in range(args.repeat)]
+    try:
+        from importlib.metadata import version
+
+        uv = f", tox-uv {version('tox-uv')}"
+    except Exception:  # noqa: BLE001 - not installed
+        uv = ", no tox-uv"
+    print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}{uv}, {REPO} @ {args.ref}")
+    results = [one_run(args.ref, args.slow, args.keep, args.parallel, args.env) for _ in range(args.repeat)]
     if args.repeat > 1:
         for label in results[0]:
             values = [r[label] for r in results]

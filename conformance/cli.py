@@ -5,6 +5,7 @@ subcommand            module
 ====================  =====================================
 ``run``               :mod:`udcodec.engine.run`
 ``check-codec``       :mod:`udcodec.checkcodec.command`
+``check-filter``      :mod:`udcodec.checkcodec.filtercommand`
 ``list``, ``explain`` :mod:`udcodec.explain`
 ``replay``            :mod:`udcodec.engine.replay`
 ``baseline``          :mod:`udcodec.expectations.baseline`
@@ -13,6 +14,8 @@ subcommand            module
 ``golden``            :mod:`udcodec.golden.command`
 ``smoke``             :mod:`udcodec.engine.smoke`
 ``self-test``         :mod:`udcodec.selftest.command`
+``history``           :mod:`udcodec.history`
+``merge``             :mod:`udcodec.engine.merge`
 ====================  =====================================
 """
 
@@ -22,10 +25,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from udcodec import __version__, explain
+from udcodec import __version__, explain, history
 from udcodec.checkcodec import command as check_codec
+from udcodec.checkcodec import filtercommand as check_filter
 from udcodec.contract import contract_or_exit
-from udcodec.engine import replay, smoke
+from udcodec.engine import merge, replay, smoke
 from udcodec.engine import run as run_
 from udcodec.expectations import baseline
 from udcodec.golden import command as golden
@@ -39,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run_.add_parser(sub)
     check_codec.add_parser(sub)
+    check_filter.add_parser(sub)
     explain.add_parsers(sub)
     replay.add_parser(sub)
     baseline.add_parser(sub)
@@ -47,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     golden.add_parser(sub)
     smoke.add_parser(sub)
     self_test.add_parser(sub)
+    history.add_parser(sub)
+    merge.add_parser(sub)
     return parser
 
 

@@ -71,6 +71,8 @@ class Clause:
     versions: str | None = None
     timeout: float | None = None
     pairwise: bool = False  # checked against every peer adapter (see udcodec.engine.pairs)
+    python_api: str | None = None  # why the clause concerns the Python API only (n/a on a C API adapter)
+    calls: str | None = None  # "natural: ..." or "explicit: ...": how the checks call the implementation
 
     @property
     def derived(self) -> bool:
@@ -259,6 +261,8 @@ def load_file(path: Path, schema: Mapping[str, Any]) -> list[Clause]:
                 versions=raw.get("versions"),
                 timeout=raw.get("timeout"),
                 pairwise=bool(raw.get("pairwise", False)),
+                python_api=raw.get("python_api"),
+                calls=raw.get("calls"),
             )
         )
     return clauses

@@ -62,6 +62,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"  specified at {clause.file}:{clause.line}")
     if clause.versions:
         print(f"  applies to {VERSIONED_IMPLEMENTATION} {clause.versions}")
+    if clause.python_api:
+        print(f"  Python API only ({clause.python_api}): n/a on an adapter that drives a C API")
+    if clause.calls:
+        print(f"  calls: {clause.calls}")
     print("  source:")
     print(textwrap.indent(textwrap.fill(clause.source, 96), "    "))
     for ref in clause.checks:

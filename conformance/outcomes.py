@@ -42,8 +42,19 @@ PYTEST_OUTCOMES: dict[Outcome, PytestOutcome] = {
     Outcome.ERROR: "failed",
 }
 
+#: Where a failure lies, from retrying the failing example with a builtin codec (same filters, typesize,
+#: block size): the Blosc2 format or filter pipeline (it fails with a builtin codec too), or the user-codec
+#: path only. None when the clause was not retried (it passed, or a retry is not meaningful for it).
+Attribution = Literal["also with builtin codecs", "user-codec path only"]
+ALSO_BUILTIN: Attribution = "also with builtin codecs"
+USER_CODEC_ONLY: Attribution = "user-codec path only"
+ATTRIBUTIONS: tuple[Attribution, ...] = (ALSO_BUILTIN, USER_CODEC_ONLY)
+
 #: Outcomes that make ``udcodec run`` exit non-zero.
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
+#: What an expectations entry turns into ``xfail``: the clause's implementation was judged and did not
+#: keep it (a check error is the harness's, never expected).
+EXPECTABLE = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE})
 #: Outcomes that make ``udcodec run --strict`` exit non-zero as well.
 UNEXPECTED_STRICT = UNEXPECTED | {Outcome.XPASS}
 
@@ -66,6 +77,9 @@ class CheckResult:
     stderr_tail: str | None = None  # set for crash / hang / resource
     nodeid: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Known defects the checks got past to test something else: ``{"name", "defect", "how"}`` each.
+    workarounds: list[dict[str, str]] = field(default_factory=list)
+    attribution: Attribution | None = None  # a failure retried with a builtin codec
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -11,16 +11,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from udcodec.domain import Domain, DomainError, load_domain
+
 #: Codec ids a user codec may take (the documented range).
 USER_IDS = range(160, 256)
 DEFAULT_ID = 200
+#: The ids Blosc2 reserves for its globally registered codec plugins (codecs-registry.h), with the plugin
+#: name each loads: a host knows them without ``register_codec``.
+GLOBAL_PLUGIN_IDS = {36: "openhtj2k", 37: "grok", 38: "openzl", 39: "j2k", 40: "htj2k"}
 #: The hosts a codec is checked on when none is named.
 DEFAULT_HOSTS = ("reference", "blosc2")
 
 
 #: The option names of ``udcodec check-codec`` that messages name (the pytest plugin passes its own).
 CHECK_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--encoder", "decoder": "--decoder", "plugin": "--plugin",
-                       "id": "--id", "meta": "--meta", "version": "--version"}
+                       "id": "--id", "meta": "--meta", "version": "--version", "domain": "--domain"}
 
 
 class CodecSpecError(ValueError):
@@ -58,18 +63,42 @@ class CodecSubject:
     version: int = 1
     encoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     decoder: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    domain: Domain | None = field(default=None, compare=False, repr=False)  # what the codec declares it accepts
+
+    kind = "codec"
 
     @property
     def is_plugin(self) -> bool:
         return self.encoder is None
 
+    @property
+    def is_global_plugin(self) -> bool:
+        """A plugin under a global id: the host already knows it, nothing is registered."""
+        return self.is_plugin and GLOBAL_PLUGIN_IDS.get(self.id) == self.name
+
+    @property
+    def package(self) -> str:
+        """The Python package a plugin ships in (Blosc2 asks it for the library's path)."""
+        return f"blosc2_{self.name}"
+
     def register(self, adapter: Any) -> None:
+        """Register the codec on ``adapter``; a plugin's package is imported first, as its users do."""
+        if self.is_plugin:
+            try:
+                importlib.import_module(self.package)
+            except ImportError:
+                pass  # the preflight names a missing package; Blosc2 may still find the library by name
+            if self.is_global_plugin:
+                return
         adapter.register_codec(self.name, self.id, self.encoder, self.decoder, self.version)
 
     def describe(self) -> dict[str, Any]:
         """The codec as reports state it."""
-        return {"name": self.name, "id": self.id, "encoder": self.encoder_target, "decoder": self.decoder_target,
-                "plugin": self.is_plugin, "metas": list(self.metas), "version": self.version}
+        described = {"name": self.name, "id": self.id, "encoder": self.encoder_target, "decoder": self.decoder_target,
+                     "plugin": self.is_plugin, "metas": list(self.metas), "version": self.version}
+        if self.domain is not None:
+            described["domain"] = self.domain.source
+        return described
 
     @classmethod
     def build(
@@ -83,6 +112,7 @@ class CodecSubject:
         id: int | str | None = None,
         metas: Sequence[int | str] = (),
         version: int | str = 1,
+        domain: str | None = None,
         options: Mapping[str, str] = CHECK_CODEC_OPTIONS,
     ) -> CodecSubject:
         """Validate the options and import the callables; raise :class:`CodecSpecError` on any problem.
@@ -101,21 +131,33 @@ class CodecSubject:
         if plugin is None and not (encoder and decoder):
             raise CodecSpecError(f"give both {o['encoder']} and {o['decoder']} (MODULE:FUNCTION), or {o['plugin']} NAME")
         codec_id = _int(id if id is not None else DEFAULT_ID, o["id"])
-        if codec_id not in USER_IDS:
-            raise CodecSpecError(f"{o['id']} {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}")
+        if plugin is not None and codec_id in GLOBAL_PLUGIN_IDS:
+            if plugin != GLOBAL_PLUGIN_IDS[codec_id]:
+                raise CodecSpecError(f"{o['id']} {codec_id} is Blosc2's global id of plugin "
+                                     f"{GLOBAL_PLUGIN_IDS[codec_id]!r}, not of {plugin!r}")
+        elif codec_id not in USER_IDS:
+            raise CodecSpecError(f"{o['id']} {codec_id} is outside the user codec range {USER_IDS.start}..{USER_IDS.stop - 1}"
+                                 + (" (or a global plugin id: " + ", ".join(f"{i} {n}" for i, n in GLOBAL_PLUGIN_IDS.items())
+                                    + ")" if plugin is not None else ""))
         meta_values = tuple(_int(m, o["meta"]) for m in metas) or (0,)
         for meta in meta_values:
             if not 0 <= meta <= 255:
                 raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores the codec meta in one byte")
+        declared = None
+        if domain is not None:
+            try:
+                declared = load_domain(domain)
+            except DomainError as exc:
+                raise CodecSpecError(f"{o.get('domain', '--domain')} {exc}") from None
         if plugin is not None:
             if not plugin:
                 raise CodecSpecError(f"{o['plugin']} wants the plugin's name")
-            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, o["version"]))
+            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, o["version"]), domain=declared)
         assert encoder and decoder
         enc, dec = import_callable(encoder, o["encoder"]), import_callable(decoder, o["decoder"])
         default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
         return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
-                   metas=meta_values, version=_int(version, o["version"]), encoder=enc, decoder=dec)
+                   metas=meta_values, version=_int(version, o["version"]), encoder=enc, decoder=dec, domain=declared)
 
 
 def _int(value: int | str, option: str) -> int:
@@ -125,3 +167,59 @@ def _int(value: int | str, option: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise CodecSpecError(f"{option} wants an integer, got {value!r}") from None
+
+
+#: Ids a user filter may take (the documented range).
+USER_FILTER_IDS = range(160, 256)
+DEFAULT_FILTER_ID = 160
+#: The option names of ``udcodec check-filter`` that messages name (the pytest plugin passes its own).
+CHECK_FILTER_OPTIONS = {"forward": "--forward", "backward": "--backward", "id": "--id", "meta": "--meta"}
+
+
+@dataclass(frozen=True)
+class FilterSubject:
+    """The user filter under test (``udcodec check-filter``): a forward/backward pair registered under one id."""
+
+    id: int
+    forward_target: str
+    backward_target: str
+    metas: tuple[int, ...] = (0,)
+    forward: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    backward: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+
+    kind = "filter"
+    is_plugin = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.forward_target.partition(':')[0].rsplit('.', 1)[-1]}_{self.id}"
+
+    def register(self, adapter: Any) -> None:
+        adapter.register_filter(self.id, self.forward, self.backward)
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as reports state it (the codec slot's shape, ``kind`` saying it is a filter)."""
+        return {"name": self.name, "id": self.id, "encoder": self.forward_target, "decoder": self.backward_target,
+                "plugin": False, "metas": list(self.metas), "version": 1, "kind": "filter"}
+
+    @classmethod
+    def build(cls, *, forward: str | None, backward: str | None, id: int | str | None = None,
+              metas: Sequence[int | str] = (), options: Mapping[str, str] = CHECK_FILTER_OPTIONS) -> FilterSubject:
+        """Validate the options and import the functions; raise :class:`CodecSpecError` on any problem."""
+        o = options
+        if not (forward and backward):
+            raise CodecSpecError(f"give both {o['forward']} and {o['backward']} (MODULE:FUNCTION)")
+        fid = _int(id if id is not None else DEFAULT_FILTER_ID, o["id"])
+        if fid not in USER_FILTER_IDS:
+            raise CodecSpecError(f"{o['id']} {fid} is outside the user filter range "
+                                 f"{USER_FILTER_IDS.start}..{USER_FILTER_IDS.stop - 1}")
+        meta_values = tuple(_int(m, o["meta"]) for m in metas) or (0,)
+        for meta in meta_values:
+            if not 0 <= meta <= 255:
+                raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores filters_meta in one byte")
+        fwd, bwd = import_callable(forward, o["forward"]), import_callable(backward, o["backward"])
+        return cls(id=fid, forward_target=forward, backward_target=backward, metas=meta_values, forward=fwd, backward=bwd)
+
+
+#: What a run checks besides hosts: a codec or a filter.
+Subject = CodecSubject | FilterSubject

@@ -6,20 +6,25 @@ codecs of :data:`CODECS`, data recipes of :mod:`udcodec.data`, and sizes ending 
 configurations come in families so that reports state a byte-identity rate per family (e.g.
 ``shuffle: 15/15``). :func:`configurations` takes a size (:data:`SIZES`, chosen by the profile):
 
-* ``ci``: every family a few times, in chunks of about 12 KiB (83 configurations);
-* ``dev``: the last, most demanding, configuration of each ``ci`` family (12);
-* ``thorough``: ``ci`` and the full matrix: every typesize 1..255, every clevel and split mode,
-  six-filter pipelines, block sizes at every edge, raw blocks inside compressed chunks (1604).
+* ``ci``: every family a few times, in chunks of about 12 KiB, and chunks of two automatic blocks at
+  every clevel (up to 512 KiB);
+* ``dev``: the last, most demanding, configuration of each ``ci`` family;
+* ``thorough``: ``ci`` and the full matrix: every typesize 1..255 and large ones up to 65535, every
+  clevel and split mode with chunks of two automatic blocks, every filter order, six-filter pipelines,
+  block sizes at every edge, raw blocks inside compressed chunks.
+
+:func:`frame_chunks` sizes the frames of the interop checks the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from udcodec.adapters.protocol import CParams
+from udcodec.adapters.protocol import CParams, value_of
 from udcodec.data import make_data
 from udcodec.testcodecs import memcpy_encoder, odd_zlib_encoder, zlib_decoder, zlib_encoder
 
@@ -65,29 +70,48 @@ class Config:
     def label(self) -> str:
         """What the configuration is; unique within a sweep."""
         cp = self.cparams
-        metas = tuple(cp.filters_meta) + (0,) * len(cp.filters)
-        filters = "+".join(f"{f}{f'({m})' if m else ''}" for f, m in zip(cp.filters, metas, strict=False))
+        names = value_of(cp.filters)
+        metas = tuple(value_of(cp.filters_meta)) + (0,) * len(names)
+        filters = "+".join(f"{f}{f'({m})' if m else ''}" for f, m in zip(names, metas, strict=False))
         seed = f" seed={self.seed}" if self.seed else ""
         return (f"{self.family}: typesize={cp.typesize} filters={filters} splitmode={cp.splitmode} "
                 f"blocksize={cp.blocksize or 'auto'} clevel={cp.clevel} meta={cp.codec_meta} codec={self.codec} "
                 f"data={self.data}{seed} nbytes={self.data_bytes()}")
 
     def data_bytes(self) -> int:
-        ts = self.cparams.typesize
+        ts = value_of(self.cparams.typesize)
         return max(self.nbytes // ts, 1) * ts if self.whole_items else self.nbytes
 
     def make_data(self) -> bytes:
         """The configuration's data (deterministic)."""
-        return make_data(self.data, self.data_bytes(), typesize=self.cparams.typesize, seed=self.seed)
+        return make_data(self.data, self.data_bytes(), typesize=value_of(self.cparams.typesize), seed=self.seed)
 
     @property
     def lossy(self) -> bool:
         """Whether a correct round trip may change the data (truncated precision)."""
-        return "trunc_prec" in self.cparams.filters
+        return "trunc_prec" in value_of(self.cparams.filters)
 
     def with_codec(self, base_id: int) -> CParams:
         """The cparams with the id of this configuration's codec registered from ``base_id`` on."""
         return dataclasses.replace(self.cparams, codec=base_id + CODECS[self.codec].offset)
+
+
+#: The data of every frame (recipe, bytes per chunk) and how many chunks a frame has, by size: c-blosc2
+#: compresses the offsets of frames from four chunks on; sparse frames name chunk files ``%08X.chunk``
+#: (``0000000A`` from the 11th, ``00000010`` from the 17th); the offsets chunk has 16 KiB blocks
+#: (2048 offsets), so ``thorough`` frames span two of them. A zeros chunk is stored as a special value.
+FRAME_RECIPES = ("counter-then-random", "zeros", "run", "counter-then-random", "sized-random")
+FRAME_SHAPES: dict[str, tuple[int, int]] = {"dev": (16384, 6), "ci": (4096, 18), "thorough": (256, 2100)}
+
+
+def frame_chunks(size: str = "ci") -> tuple[tuple[str, int], ...]:
+    """The chunks of a frame of the given sweep size: full chunks cycling :data:`FRAME_RECIPES`, then a
+    short last chunk (only the last chunk of a frame may be shorter)."""
+    if size not in SIZES:
+        raise ValueError(f"unknown sweep size {size!r}; choose one of: {', '.join(SIZES)}")
+    nbytes, count = FRAME_SHAPES[size]
+    full = tuple((FRAME_RECIPES[i % len(FRAME_RECIPES)], nbytes) for i in range(count - 1))
+    return full + (("counter-then-random", max(nbytes * 1000 // 16384 // 4 * 4, 4)),)  # whole 4-byte items
 
 
 def codecs_of(configs: Iterable[Config]) -> list[str]:
@@ -134,6 +158,31 @@ PIPELINES: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("nofilter", "delta", "nofilter", "shuffle", "nofilter", "bitshuffle"), ()),
     (("shuffle", "delta", "shuffle", "delta", "bitshuffle", "delta"), (4, 0, 2)),
 )
+#: Every order of two and three of the lossless filters, and trunc_prec at each place of three: the
+#: pipeline runs forward in this order and backward in reverse, whatever comes first.
+EVERY_ORDER: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = tuple(
+    (order, ()) for r in (2, 3) for order in itertools.permutations(("shuffle", "bitshuffle", "delta"), r)
+    if (order, ()) not in PIPELINES
+) + tuple(
+    (order, tuple(12 if f == "trunc_prec" else 0 for f in order))
+    for pair in itertools.permutations(("shuffle", "delta"), 2)
+    for order in ((("trunc_prec",) + pair), (pair[0], "trunc_prec", pair[1]), pair + ("trunc_prec",))
+)
+#: Typesizes above 255: Blosc2 records them as 1 in the chunk header, but block sizing sees the real
+#: one (a split block's size is a multiple of it, computed in 32-bit arithmetic).
+LARGE_TYPESIZES = (256, 257, 300, 511, 512, 1000, 1024, 4096, 16384, 32767, 32768, 65535)
+
+#: c-blosc2's automatic block size for a codec that is not HCR (user codecs): 32 KiB times this, by clevel ...
+AUTO_BLOCK_FACTORS = {0: 0.25, 1: 0.5, 2: 1, 3: 2, 4: 4, 5: 4, 6: 8, 7: 8, 8: 8, 9: 8}
+#: ... and for a split block (clevel > 0): this many KiB times the typesize, within 32 KiB..4 MiB.
+AUTO_SPLIT_KIB = {1: 32, 2: 32, 3: 32, 4: 64, 5: 64, 6: 64, 7: 128, 8: 256, 9: 512}
+
+
+def auto_blocksize(clevel: int, typesize: int, split: bool) -> int:
+    """The automatic block size a chunk larger than it gets (before rounding to whole items)."""
+    if split and clevel > 0:
+        return max(min(AUTO_SPLIT_KIB[clevel] * 1024 * typesize, 4 << 20), 32 << 10)
+    return int(32 * 1024 * AUTO_BLOCK_FACTORS[clevel])
 
 
 def _cp(typesize: int, filters: tuple[str, ...] = ("nofilter",), splitmode: str = "never", blocksize: int = 0,
@@ -210,9 +259,11 @@ def _pipeline(full: bool) -> Iterator[Config]:
         yield Config("pipeline", _cp(4, ("delta", "shuffle"), "always"))
         yield Config("pipeline", _cp(8, ("shuffle", "bitshuffle")))
         yield Config("pipeline", _cp(4, ("trunc_prec", "shuffle"), filters_meta=(12, 0)), data="sine-linspace")
+        yield Config("pipeline", _cp(4, ("shuffle", "delta")))  # delta after another filter
+        yield Config("pipeline", _cp(8, ("bitshuffle", "delta", "shuffle"), "always"))
         yield Config("pipeline", _cp(2, ("delta", "bitshuffle", "shuffle"), "auto"))
         return
-    for filters, fmeta in PIPELINES:
+    for filters, fmeta in PIPELINES + EVERY_ORDER:
         for ts in ((4, 8) if "trunc_prec" in filters else (2, 4, 8, 12)):
             for sm in ("always", "never"):
                 yield config("pipeline", ts, sm, filters, blocksize=32 * ts, nbytes=32 * ts * 4 + 3 * ts,
@@ -228,10 +279,10 @@ def _splitmode(full: bool) -> Iterator[Config]:
 
 def _typesize(full: bool) -> Iterator[Config]:
     if not full:
-        for ts in (3, 5, 7, 12, 17, 31, 33, 64, 100, 128, 200, 255):
+        for ts in (3, 5, 7, 12, 17, 31, 33, 64, 100, 128, 200, 255, 256, 1000):
             yield Config("typesize", _cp(ts, ("shuffle",), "auto"))
         return
-    for ts in range(1, 256):  # leftover block included
+    for ts in (*range(1, 256), *LARGE_TYPESIZES):  # leftover block included
         # split: one stream per byte of the type; runs16 keeps most of them runs (no codec call)
         yield config("typesize_all", ts, "always", ("shuffle",), blocksize=40 * ts, nbytes=40 * ts + ts // 3 + 1,
                      data="runs16")
@@ -257,12 +308,23 @@ def _blocksize(full: bool) -> Iterator[Config]:
 
 
 def _auto_blocksize(full: bool) -> Iterator[Config]:
-    """Automatic blocksize: every clevel x split mode, sizes around the tuning thresholds."""
-    if full:
+    """Automatic blocksize: chunks of two automatic blocks and a leftover, at every clevel (``ci``:
+    unsplit); every clevel x split mode and sizes around the tuning thresholds (``thorough``)."""
+    if not full:
         for cl in range(10):
-            for sm in SPLITMODES:
-                for ts, n in ((1, 20_000), (4, 40_000), (8, 300_000), (16, 200_000), (256, 65_536)):
-                    yield config("auto_blocksize", ts, sm, ("shuffle",), clevel=cl, nbytes=n, data="runs16")
+            yield config("auto_blocksize", 4, "never", ("shuffle",), clevel=cl,
+                         nbytes=2 * auto_blocksize(cl, 4, False) + 13, data="runs16")
+        return
+    for cl in range(10):
+        for sm in SPLITMODES:
+            for ts, n in ((1, 20_000), (4, 40_000), (8, 300_000), (16, 200_000), (256, 65_536)):
+                yield config("auto_blocksize", ts, sm, ("shuffle",), clevel=cl, nbytes=n, data="runs16")
+            for ts in (1, 4, 16, 300):
+                if (ts, sm) == (4, "never"):
+                    continue  # in ci
+                block = auto_blocksize(cl, ts, sm == "always")
+                yield config("auto_blocksize", ts, sm, ("shuffle",), clevel=cl,
+                             nbytes=min(2 * block + 3 * ts + 1, (4 << 20) + 3 * ts + 1), data="runs16")
 
 
 def _codec(full: bool) -> Iterator[Config]:

@@ -45,6 +45,22 @@ def zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) 
     return output.size
 
 
+#: Threads :func:`threaded_zlib_encoder` / :func:`threaded_zlib_decoder` ran on (in this process).
+CALLBACK_THREADS: set[int] = set()
+
+
+def threaded_zlib_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """:func:`zlib_encoder` that notes its thread in :data:`CALLBACK_THREADS`."""
+    CALLBACK_THREADS.add(threading.get_ident())
+    return zlib_encoder(input, output, meta, schunk)
+
+
+def threaded_zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """:func:`zlib_decoder` that notes its thread in :data:`CALLBACK_THREADS`."""
+    CALLBACK_THREADS.add(threading.get_ident())
+    return zlib_decoder(input, output, meta, schunk)
+
+
 def size_tolerant_zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """:func:`zlib_decoder` that fills whatever output it gets (a wrong output size is the caller's to see)."""
     raw = np.frombuffer(zlib.decompress(input.tobytes()), dtype=np.uint8)
@@ -120,3 +136,42 @@ class Recorder:
 
     def of(self, kind: str) -> list[Call]:
         return [c for c in self.calls if c.kind == kind]
+
+
+# -- user filters (register_filter): forward/backward(input, output, meta, schunk), return ignored --
+
+
+def add_meta_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """Adds ``meta + 1`` to every byte (mod 256): a filter whose output depends on its meta."""
+    output[:] = input + np.uint8((meta + 1) & 0xFF)
+
+
+def add_meta_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    output[:] = input - np.uint8((meta + 1) & 0xFF)
+
+
+def reverse_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """Reverses the block: position-sensitive, so running it in the wrong slot order shows."""
+    output[:] = input[::-1]
+
+
+def reverse_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    output[:] = input[::-1]
+
+
+def xor_position_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """XORs byte i with ``(i * 7 + meta) & 0xFF``: depends on the block size, position and meta."""
+    key = ((np.arange(input.size, dtype=np.uint32) * 7 + meta) & 0xFF).astype(np.uint8)
+    output[:] = input ^ key
+
+
+xor_position_backward = xor_position_forward
+
+
+def failing_filter(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """A filter that always raises (its own exception type, to be found in what the host raises)."""
+    raise FilterBoom(f"filter refused a block of {input.size} bytes (meta {meta})")
+
+
+class FilterBoom(Exception):
+    """Raised by :func:`failing_filter`."""

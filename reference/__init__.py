@@ -4,23 +4,45 @@ Drop-in for the subset of python-blosc2 4.x used with user codecs::
 
     import udcodec.reference as blosc2
     blosc2.register_codec("mycodec", 180, encoder, decoder)
+    blosc2.register_filter(160, forward, backward)   # then filters=[160, ...] in cparams
     s = blosc2.SChunk(chunksize=..., cparams={"codec": 180, "nthreads": 1}, dparams={"nthreads": 1})
 
 Chunks are written in the real Blosc2 chunk format and persisted containers in the real
 contiguous frame format (one file) or sparse frame format (a directory, ``contiguous=False``);
 both open in python-blosc2, and frames python-blosc2 wrote open here.  Callbacks always run on
-the caller's thread.
+the caller's thread.  ``nthreads`` left out is python-blosc2's default (``nthreads``, from the
+CPUs this process may run on), except with a Python codec, where it is 1.
+
+Where the contract (``spec/*.yaml``) is silent it accepts what python-blosc2 4.x accepts (floats for
+integer parameters, short filter lists, unknown keys of a parameters dict, ``schunk[a:b] = data``,
+...); ``with udcodec.reference.strict():`` or
+``UDCODEC_REFERENCE_STRICT=1`` refuses those leniencies (see :mod:`udcodec.reference.compat`).
+python-blosc2's own user-codec tests, example and tutorial run against it in ``tests/upstream``.
 """
 
 from udcodec import __version__ as __version__  # the reference is versioned with the harness
 
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
+from .compat import strict
 from .frame import ChunkCodecError, ChunkFormatError, FormatError, FrameFormatError
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
 from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
 from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
 from .schunk import SChunk, open, remove_urlpath
+from .threads import ncores, set_nthreads
+from .ufilters import register_filter, ufilters_registry
+
+
+def __getattr__(name: str) -> int:
+    if name == "nthreads":  # the default thread count, as blosc2.nthreads (changed by set_nthreads)
+        from . import threads
+
+        return threads.nthreads
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+IS_WASM = False
+"""python-blosc2 names its WebAssembly builds so (code written for it reads the flag); never one here."""
 
 __all__ = [
     "CParams",
@@ -31,6 +53,7 @@ __all__ = [
     "ChunkFormatError",
     "FormatError",
     "FrameFormatError",
+    "IS_WASM",
     "MAX_CODEC_NAME_LEN",
     "SChunk",
     "SplitMode",
@@ -40,8 +63,13 @@ __all__ = [
     "decompress2",
     "decompress_chunk",
     "open",
+    "ncores",
     "parse_header",
     "register_codec",
+    "register_filter",
     "remove_urlpath",
+    "strict",
+    "set_nthreads",
     "ucodecs_registry",
+    "ufilters_registry",
 ]

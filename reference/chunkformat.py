@@ -153,6 +153,11 @@ def split_block(codec: int, clevel: int, splitmode: int, filters: list[int], typ
                 and blocksize // typesize >= MIN_BUFFERSIZE)
 
 
+def _int32(value: int) -> int:
+    """``value`` wrapped to a signed 32-bit integer, as c-blosc2's ``int32_t`` arithmetic leaves it."""
+    return (value + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
 def compute_blocksize(cp: CParams, nbytes: int) -> int:
     """c-blosc2's stune ``next_blocksize`` (automatic when ``cp.blocksize == 0``).
 
@@ -173,7 +178,8 @@ def compute_blocksize(cp: CParams, nbytes: int) -> int:
             blocksize = int(blocksize * factor)
         if clevel > 0 and splitmode:
             blocksize = {1: 32, 2: 32, 3: 32, 4: 64, 5: 64, 6: 64, 7: 128, 8: 256}.get(clevel, 512) * 1024
-            blocksize = min(blocksize * typesize, 4 * 1024 * 1024)
+            # c-blosc2 multiplies in int32: from typesize 32768 on the product wraps (to 32 KiB below)
+            blocksize = min(_int32(blocksize * typesize), 4 * 1024 * 1024)
             blocksize = max(blocksize, 32 * 1024)
     blocksize = min(blocksize, nbytes)
     if blocksize > typesize:
@@ -306,7 +312,7 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
     flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE | _filter_flags(filters) | (FLAG_DONT_SPLIT if dont_split else 0) | (fmt << 5)
     try:
         body, all_zero = _compress_blocks(src, blocksize, nblocks, leftover, typesize, dont_split,
-                                          filters, fmeta, encode, destsize, target)
+                                          filters, fmeta, encode, destsize, target, schunk)
     except _Incompressible:
         flags |= FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
@@ -334,7 +340,7 @@ def _header_blocksize(cp: CParams, nbytes: int, blocksize: int, target: int) -> 
 def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: int, typesize: int,
                      dont_split: bool, filters: list[int], fmeta: list[int],
                      encode: Callable[[np.ndarray, int], tuple[int, Any]], destsize: int,
-                     target: int = DEFAULT_BLOSC2_TARGET) -> tuple[bytes, bool]:
+                     target: int = DEFAULT_BLOSC2_TARGET, schunk: Any = None) -> tuple[bytes, bool]:
     """Return (bstarts + streams, all_streams_are_zero_runs)."""
     bstarts = np.zeros(nblocks, dtype="<i4")
     parts: list[bytes | memoryview] = []
@@ -349,7 +355,7 @@ def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: in
         bsize = leftover if leftoverblock else blocksize
         block = src[start:start + bsize]
         if filtering:
-            block = _filters.forward(block, chunk0, j == 0, typesize, filters, fmeta, target)
+            block = _filters.forward(block, chunk0, j == 0, typesize, filters, fmeta, target, schunk)
             block.flags.writeable = False
         nstreams = typesize if (not dont_split and not leftoverblock) else 1
         neblock = bsize // nstreams
@@ -380,6 +386,10 @@ def _compress_blocks(src: np.ndarray, blocksize: int, nblocks: int, leftover: in
                 if maxout <= 0:
                     raise _Incompressible
             cbytes, out = encode(stream, maxout)
+            if cbytes == maxout < neblock:
+                # The encoder filled an output cut short by the chunk's size limit: the chunk comes out
+                # no smaller than a raw one, so store it raw rather than decode a no-gain stream later.
+                raise _Incompressible
             if cbytes == 0:
                 cbytes = neblock
             if cbytes == neblock:  # incompressible stream: stored raw, never passed to the decoder
@@ -517,7 +527,7 @@ def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None, 
                 pieces.append(cdata if csize == neblock else decode(cdata, neblock))
         block = pieces[0] if nstreams == 1 else np.concatenate(pieces)
         if filtering:
-            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target)
+            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target, schunk)
         out[j * blocksize:j * blocksize + bsize] = block
         if j == 0:
             block0 = out[:blocksize]

@@ -1,18 +1,23 @@
 """Blosc2 block filters in NumPy: byte shuffle, bit shuffle, delta and truncate-precision.
 
 All functions take and return 1-D uint8 arrays of one block; none loops over bytes in Python.
+User-defined filters (ids 160..255, :mod:`.ufilters`) take any slot of the pipeline.
 Where python-blosc2 versions differ (see :mod:`.params` ``blosc2_target``) the functions take the
 target major version: 4 (c-blosc2 3.x) or 2/3 (c-blosc2 2.x).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from . import ufilters
 from .params import MAX_FILTERS, Filter
 
 SUPPORTED_FILTERS = frozenset({Filter.NOFILTER, Filter.SHUFFLE, Filter.BITSHUFFLE, Filter.DELTA, Filter.TRUNC_PREC})
-"""Filters the reference can apply; any other id raises NotImplementedError when validated."""
+"""Builtin filters the reference can apply; user filters (160..255) are accepted too, any other id raises
+NotImplementedError when validated."""
 
 MANTISSA_BITS = {4: 23, 8: 52}
 """Mantissa bits of IEEE 754 float32/float64: the only typesizes TRUNC_PREC accepts."""
@@ -21,10 +26,10 @@ MANTISSA_BITS = {4: 23, 8: 52}
 def check_pipeline(filters: list[int], filters_meta: list[int]) -> None:
     """Raise NotImplementedError for filters the reference does not implement."""
     for i, f in enumerate(filters):
-        if f not in SUPPORTED_FILTERS:
+        if f not in SUPPORTED_FILTERS and not ufilters.is_user_filter(f):
             raise NotImplementedError(
                 f"filter {f} in slot {i} is not implemented by the reference "
-                f"(supported: NOFILTER, SHUFFLE, BITSHUFFLE, DELTA, TRUNC_PREC)"
+                f"(supported: NOFILTER, SHUFFLE, BITSHUFFLE, DELTA, TRUNC_PREC and user filters 160..255)"
             )
     assert len(filters_meta) == MAX_FILTERS
 
@@ -162,7 +167,7 @@ def _shuffle_bytes(meta: int, typesize: int, target: int) -> int:
 
 
 def forward(block: np.ndarray, chunk0: np.ndarray, first: bool, typesize: int,
-            filters: list[int], filters_meta: list[int], target: int = 4) -> np.ndarray:
+            filters: list[int], filters_meta: list[int], target: int = 4, schunk: Any = None) -> np.ndarray:
     """Apply the filter pipeline (slots in increasing order) to one block.
 
     ``chunk0`` is the raw (unfiltered) start of the chunk: DELTA encodes blocks other than the
@@ -180,11 +185,13 @@ def forward(block: np.ndarray, chunk0: np.ndarray, first: bool, typesize: int,
             out = delta_forward(out, dref, first, typesize)
         elif f == Filter.TRUNC_PREC:
             out = trunc_prec(out, as_int8(meta), typesize)
+        elif ufilters.is_user_filter(f):
+            out = ufilters.apply(f, 0, out, meta, schunk)
     return out
 
 
 def backward(block: np.ndarray, chunk0: np.ndarray | None, first: bool, typesize: int,
-             filters: list[int], filters_meta: list[int], target: int = 4) -> np.ndarray:
+             filters: list[int], filters_meta: list[int], target: int = 4, schunk: Any = None) -> np.ndarray:
     """Undo the filter pipeline (slots in decreasing order) on one block; TRUNC_PREC is lossy (no-op)."""
     out = block
     for f, meta in zip(reversed(filters), reversed(filters_meta), strict=True):
@@ -194,6 +201,8 @@ def backward(block: np.ndarray, chunk0: np.ndarray | None, first: bool, typesize
             out = bitunshuffle(out, typesize)
         elif f == Filter.DELTA:
             out = delta_backward(out, chunk0, first, typesize)
+        elif ufilters.is_user_filter(f):
+            out = ufilters.apply(f, 1, out, meta, schunk)
         elif f not in (Filter.NOFILTER, Filter.TRUNC_PREC):
             raise NotImplementedError(f"filter {f} is not implemented by the reference")
     return out

@@ -147,7 +147,7 @@ def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_le
     h += b"\xd2" + struct.pack(">i", int(cp.typesize))
     h += b"\xd2" + struct.pack(">i", int(cp.blocksize))
     h += b"\xd2" + struct.pack(">i", chunksize)
-    h += b"\xd1" + struct.pack(">h", int(cp.nthreads))
+    h += b"\xd1" + struct.pack(">h", int(cp.nthreads or 1))
     h += b"\xd1" + struct.pack(">h", dthreads)
     h += b"\xc3" if kept.has_vlmetalayers else b"\xc2"
     h += bytes([0xD8, MAX_FILTERS]) + bytes(pipeline)

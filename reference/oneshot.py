@@ -1,6 +1,6 @@
 """One-shot ``compress2`` / ``decompress2`` (no container): builtin codecs only.
 
-User-defined codecs (ids 160..255) are rejected here, as in blosc2: they receive the SChunk as an
+User-defined codecs and filters (ids 160..255) are rejected here, as in blosc2: they receive the SChunk as an
 argument and can only be used inside one.  Of the builtin codecs the reference implements ZLIB and
 clevel=0 (memcpy) for any codec; anything else raises NotImplementedError (never wrong bytes).
 """
@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import chunkformat as cf
+from . import ufilters
 from .params import CParams, DParams, as_cparams, as_dparams
 
 _CONTAINER_ONLY = "user-defined codecs can only be used inside an SChunk"
@@ -27,6 +28,7 @@ def compress2(src: Any, **kwargs: Any) -> bytes:
     cp: CParams = as_cparams(cparams)
     if cf.is_user_codec(int(cp.codec)):
         raise ValueError(f"{_CONTAINER_ONLY} (codec id {int(cp.codec)} given to compress2)")
+    ufilters.container_only([int(f) for f in cp.filters], "compress2")
     return cf.compress_chunk(src, cp, None)
 
 
@@ -40,6 +42,8 @@ def decompress2(src: Any, dst: Any = None, **kwargs: Any) -> bytes | None:
     h = cf.parse_header(chunk)
     if cf.is_user_codec(h.codec) or h.compformat == cf.FORMAT_UDCODEC and cf.is_user_codec(h.udcodec):
         raise ValueError(f"{_CONTAINER_ONLY} (chunk records codec id {h.codec})")
+    if not (h.memcpyed or h.special):
+        ufilters.container_only(list(h.filters), "decompress2")
     data = cf.decompress_chunk(chunk, None)
     if dst is None:
         return data

@@ -1,6 +1,9 @@
 """Compression/decompression parameters mirroring python-blosc2 4.x (``CParams``, ``DParams``, enums).
 
-Defaults are blosc2 4.x's, except ``nthreads`` which defaults to 1 (the reference never uses threads).
+Defaults are blosc2 4.x's, except ``nthreads``, which defaults to ``None``: left out, resolved by the
+container (:func:`udcodec.reference.threads.resolve`: 1 for a Python codec, else the default thread
+count). A ``CParams`` remembers which fields its caller gave (``given_fields``): ``open`` changes only
+those, so ``open(path, cparams=CParams(nthreads=1))`` never replaces the stored codec.
 One field is the reference's own: ``blosc2_target`` (last, so blosc2's positional order is kept).
 Validation lives in :func:`validate_cparams` / :func:`validate_dparams`, so that building a dataclass
 is cheap and every container entry point (creation, setters, ``open``) validates the same way.
@@ -12,6 +15,8 @@ import dataclasses
 import enum
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import compat
 
 MAX_FILTERS = 6
 """Number of filter slots in a Blosc2 pipeline."""
@@ -87,14 +92,14 @@ def _default_filters_meta() -> list[int]:
 
 @dataclass
 class CParams:
-    """Compression parameters (field names, order and defaults as blosc2 4.x, but ``nthreads=1``)."""
+    """Compression parameters (field names, order and defaults as blosc2 4.x; ``nthreads=None``: left out)."""
 
     codec: Codec | int = Codec.ZSTD
     codec_meta: int = 0
     clevel: int = 5
     use_dict: bool = False
     typesize: int = 8
-    nthreads: int = 1
+    nthreads: int | None = None
     blocksize: int = 0
     splitmode: SplitMode = SplitMode.AUTO_SPLIT
     filters: list[Filter | int] = field(default_factory=_default_filters)
@@ -114,18 +119,53 @@ class CParams:
     """
 
     def __post_init__(self) -> None:
-        # Pad short filter lists the way blosc2 does (filters fill the *first* slots).
-        if isinstance(self.filters, (list, tuple)) and len(self.filters) < MAX_FILTERS:
-            self.filters = list(self.filters) + [Filter.NOFILTER] * (MAX_FILTERS - len(self.filters))
-        if isinstance(self.filters_meta, (list, tuple)) and len(self.filters_meta) < MAX_FILTERS:
-            self.filters_meta = list(self.filters_meta) + [0] * (MAX_FILTERS - len(self.filters_meta))
+        self.filters, self.filters_meta = pad_pipeline(self.filters, self.filters_meta)
 
 
 @dataclass
 class DParams:
-    """Decompression parameters (blosc2 4.x shape, ``nthreads=1`` default)."""
+    """Decompression parameters (blosc2 4.x shape; ``nthreads=None``: left out)."""
 
-    nthreads: int = 1
+    nthreads: int | None = None
+
+
+def _remember_given(cls: type) -> None:
+    """Make ``cls(...)`` record the names of the fields its caller gave (``given_fields``)."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    init = cls.__init__  # type: ignore[misc]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        object.__setattr__(self, "given_fields", frozenset(names[:len(args)]) | frozenset(kwargs))
+
+    cls.__init__ = __init__  # type: ignore[misc]
+
+
+_remember_given(CParams)
+_remember_given(DParams)
+
+
+def given_of(value: Any) -> dict[str, Any]:
+    """The fields of a CParams/DParams its caller gave, by name."""
+    return {name: getattr(value, name) for name in sorted(getattr(value, "given_fields", ()))}
+
+
+def pad_pipeline(filters: Any, filters_meta: Any) -> tuple[Any, Any]:
+    """Fill the filter slots as python-blosc2 4.x does: ``filters`` take the *first* slots.
+
+    More than six filters, or fewer ``filters_meta`` than ``filters``, raise ValueError; extra
+    ``filters_meta`` are dropped; the rest is padded with NOFILTER / 0.  Anything but a list or
+    tuple is returned unchanged (validation names it).
+    """
+    if not isinstance(filters, (list, tuple)) or not isinstance(filters_meta, (list, tuple)):
+        return filters, filters_meta
+    if len(filters) > MAX_FILTERS:
+        raise ValueError(f"filters must be a list of at most {MAX_FILTERS} filter ids, got {list(filters)!r}")
+    if len(filters_meta) < len(filters):
+        raise ValueError(f"filters_meta needs one value per filter: {len(filters)} filters, "
+                         f"{len(filters_meta)} filters_meta ({list(filters_meta)!r})")
+    pad = MAX_FILTERS - len(filters)
+    return list(filters) + [Filter.NOFILTER] * pad, list(filters_meta[:len(filters)]) + [0] * pad
 
 
 def _is_int(value: Any) -> bool:
@@ -135,10 +175,21 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def as_int(name: str, value: Any) -> int:
+    """``value`` as an int; a float is truncated as python-blosc2 does, unless :func:`compat.strict`."""
+    import numpy as np
+
+    if _is_int(value):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and not compat.is_strict():
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        return int(value)
+    raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+
+
 def _check_int(name: str, value: Any, lo: int, hi: int | None) -> int:
-    if not _is_int(value):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    ivalue = int(value)
+    ivalue = as_int(name, value)
     if ivalue < lo or (hi is not None and ivalue > hi):
         bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
         raise ValueError(f"{name} must be {bound}, got {ivalue}")
@@ -162,16 +213,17 @@ def validate_cparams(cp: CParams) -> CParams:
     if not isinstance(cp.use_dict, (bool, int)):
         raise TypeError(f"use_dict must be a bool, got {cp.use_dict!r}")
     typesize = _check_int("typesize", cp.typesize, 1, MAXBLOCKSIZE)
-    nthreads = _check_int("nthreads", cp.nthreads, 1, None)
+    nthreads = None if cp.nthreads is None else _check_int("nthreads", cp.nthreads, 1, None)
     blocksize = _check_int("blocksize", cp.blocksize, 0, MAXBLOCKSIZE)
     splitmode_i = _check_int("splitmode", cp.splitmode, 1, 4)
-    if not isinstance(cp.filters, (list, tuple)) or len(cp.filters) != MAX_FILTERS:
+    filters_in, fmeta_in = pad_pipeline(cp.filters, cp.filters_meta)  # fields may have been set after creation
+    if not isinstance(filters_in, (list, tuple)) or len(filters_in) != MAX_FILTERS:
         raise ValueError(f"filters must be a list of at most {MAX_FILTERS} filter ids, got {cp.filters!r}")
-    if not isinstance(cp.filters_meta, (list, tuple)) or len(cp.filters_meta) != MAX_FILTERS:
+    if not isinstance(fmeta_in, (list, tuple)) or len(fmeta_in) != MAX_FILTERS:
         raise ValueError(f"filters_meta must be a list of at most {MAX_FILTERS} ints, got {cp.filters_meta!r}")
-    filters = [_enum_or_int(Filter, _check_int(f"filters[{i}]", f, 0, 255)) for i, f in enumerate(cp.filters)]
+    filters = [_enum_or_int(Filter, _check_int(f"filters[{i}]", f, 0, 255)) for i, f in enumerate(filters_in)]
     # python-blosc2 takes filters_meta as int8 (TRUNC_PREC reads it signed): -1 and 255 are the same byte
-    fmeta = [_check_int(f"filters_meta[{i}]", m, -128, 255) & 0xFF for i, m in enumerate(cp.filters_meta)]
+    fmeta = [_check_int(f"filters_meta[{i}]", m, -128, 255) & 0xFF for i, m in enumerate(fmeta_in)]
     tuner = _check_int("tuner", cp.tuner, 0, 255)
     target = _check_int("blosc2_target", cp.blosc2_target, min(BLOSC2_TARGETS), max(BLOSC2_TARGETS))
     return CParams(
@@ -194,38 +246,51 @@ def validate_dparams(dp: DParams) -> DParams:
     """Return a normalised copy of ``dp``."""
     if not isinstance(dp, DParams):
         raise TypeError(f"dparams must be a DParams or dict, got {type(dp).__name__}")
-    return DParams(nthreads=_check_int("nthreads", dp.nthreads, 1, None))
+    return DParams(nthreads=None if dp.nthreads is None else _check_int("nthreads", dp.nthreads, 1, None))
 
 
-def _from_mapping(cls: type, base: Any, mapping: dict[str, Any]) -> Any:
+def _from_mapping(cls: type, base: Any, mapping: dict[str, Any], ignore_unknown: bool = False) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(mapping) - names)
-    if unknown:
+    if unknown and (not ignore_unknown or compat.is_strict()):
         raise TypeError(f"unknown {cls.__name__} field(s): {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+    mapping = {k: v for k, v in mapping.items() if k in names}
     return dataclasses.replace(base, **mapping) if base is not None else cls(**mapping)
 
 
-def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = None) -> CParams:
-    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``."""
+def as_cparams(value: CParams | dict[str, Any] | None, base: CParams | None = None,
+               ignore_unknown: bool = False, *, given_only: bool = False) -> CParams:
+    """Turn ``value`` into a validated CParams: None -> ``base`` or defaults; dict -> update of ``base``;
+    a CParams replaces ``base``, or with ``given_only`` (``open``) updates it with the fields its caller gave.
+
+    ``ignore_unknown``: a dict's keys that name no field are dropped (as python-blosc2 does when it
+    creates an SChunk) instead of raising TypeError, unless :func:`compat.strict`.
+    """
     if value is None:
         cp = base if base is not None else CParams()
+    elif isinstance(value, CParams) and base is not None and given_only:
+        cp = _from_mapping(CParams, base, given_of(value))
     elif isinstance(value, CParams):
         cp = value
     elif isinstance(value, dict):
-        cp = _from_mapping(CParams, base, value)
+        cp = _from_mapping(CParams, base, value, ignore_unknown)
     else:
         raise TypeError(f"cparams must be a CParams, dict or None, got {type(value).__name__}")
     return validate_cparams(cp)
 
 
-def as_dparams(value: DParams | dict[str, Any] | None, base: DParams | None = None) -> DParams:
-    """Turn ``value`` into a validated DParams (dict -> update of ``base``)."""
+def as_dparams(value: DParams | dict[str, Any] | None, base: DParams | None = None,
+               ignore_unknown: bool = False, *, given_only: bool = False) -> DParams:
+    """Turn ``value`` into a validated DParams (dict -> update of ``base``; ``ignore_unknown`` and ``given_only``
+    as for CParams)."""
     if value is None:
         dp = base if base is not None else DParams()
+    elif isinstance(value, DParams) and base is not None and given_only:
+        dp = _from_mapping(DParams, base, given_of(value))
     elif isinstance(value, DParams):
         dp = value
     elif isinstance(value, dict):
-        dp = _from_mapping(DParams, base, value)
+        dp = _from_mapping(DParams, base, value, ignore_unknown)
     else:
         raise TypeError(f"dparams must be a DParams, dict or None, got {type(value).__name__}")
     return validate_dparams(dp)

@@ -2,7 +2,9 @@
 
 Validation order is: type checks of every argument, then value checks, then the "already
 registered" check; nothing is mutated until every check passed, so a rejected registration
-leaves all tables untouched.
+leaves all tables untouched.  Python codecs and plugins share one id space: any second registration of
+an id is refused (REG-ID-DUPLICATE, PLUG-ID-SHARED), a plugin registered again under the same name
+too, where python-blosc2 accepts it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ PLUGIN_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 
 Callback = Callable[[Any, Any, int, Any], Any]
 
-ucodecs_registry: dict[int, tuple[str, Callback, Callback]] = {}
-"""Python codecs: id -> (name, encoder, decoder), the same shape as ``blosc2.ucodecs_registry``."""
+ucodecs_registry: dict[int, tuple[str, Callback | None, Callback | None]] = {}
+"""Every registered codec: id -> (name, encoder, decoder), the shape of ``blosc2.ucodecs_registry``; a
+dynamic plugin is listed too, as (name, None, None), so that one table shows which ids are taken."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ def register_codec(
     # --- commit ----------------------------------------------------------------------------
     if is_plugin:
         _plugins[cid] = PluginCodec(codec_name, cid, ver)
+        ucodecs_registry[cid] = (codec_name, None, None)
     else:
         assert encoder is not None and decoder is not None
         ucodecs_registry[cid] = (codec_name, encoder, decoder)
@@ -105,7 +109,8 @@ def register_codec(
 
 def is_python_ucodec(codec: int) -> bool:
     """True if ``codec`` is a registered Python user codec (threads are forbidden for those)."""
-    return USER_CODEC_MIN <= int(codec) <= USER_CODEC_MAX and int(codec) in ucodecs_registry
+    return USER_CODEC_MIN <= int(codec) <= USER_CODEC_MAX and int(codec) in ucodecs_registry \
+        and int(codec) not in _plugins
 
 
 def codec_version(codec: int) -> int:
@@ -126,8 +131,8 @@ def plugins() -> dict[int, PluginCodec]:
 def lookup(codec: int) -> tuple[str, Callback, Callback]:
     """Return (name, encoder, decoder) for a user codec id, or raise RuntimeError naming the id."""
     entry = ucodecs_registry.get(codec)
-    if entry is not None:
-        return entry
+    if entry is not None and entry[1] is not None and entry[2] is not None:
+        return entry[0], entry[1], entry[2]
     plug = _plugins.get(codec)
     if plug is not None:
         raise RuntimeError(
@@ -138,7 +143,10 @@ def lookup(codec: int) -> tuple[str, Callback, Callback]:
 
 
 def _reset_registry() -> None:
-    """Forget every registered codec and plugin.  For tests only (blosc2 has no equivalent)."""
+    """Forget every registered codec, filter and plugin.  For tests only (blosc2 has no equivalent)."""
     ucodecs_registry.clear()
     _plugins.clear()
     _versions.clear()
+    from . import ufilters
+
+    ufilters._reset_registry()

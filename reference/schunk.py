@@ -13,25 +13,37 @@ import numpy as np
 
 from . import chunkformat as cf
 from . import frame as _frame
-from . import registry
+from . import registry, threads, ufilters
 from . import sframe as _sframe
 from .filters import check_pipeline
-from .params import CParams, DParams, as_cparams, as_dparams
+from .params import CParams, DParams, as_cparams, as_dparams, as_int
 
 DEFAULT_CHUNKSIZE = 2**24
 MAX_DEFAULT_CHUNKSIZE = 2**28
 _MODES = ("r", "a", "w")
 
 
+def effective_threads(cp: CParams, dp: DParams) -> tuple[int, int]:
+    """The (compression, decompression) thread counts in effect; left out, they follow the codec and filters
+    (1 where Python code runs)."""
+    python = registry.is_python_ucodec(int(cp.codec)) or bool(ufilters.python_filters(list(cp.filters)))
+    return threads.resolve(cp.nthreads, python), threads.resolve(dp.nthreads, python)
+
+
 def check_threads(cp: CParams, dp: DParams) -> None:
-    """Python user codecs run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
+    """Python user codecs and filters run on the caller's thread: nthreads > 1 is rejected (blosc2 rule)."""
     if registry.is_python_ucodec(int(cp.codec)):
-        for what, n in (("cparams", cp.nthreads), ("dparams", dp.nthreads)):
+        for what, n in zip(("cparams", "dparams"), effective_threads(cp, dp), strict=True):
             if n > 1:
                 raise ValueError(
                     f"cannot use multi-threading with user-defined Python codecs: {what}.nthreads={n} "
                     f"but codec {int(cp.codec)} is a Python codec (nthreads must be 1)"
                 )
+    pyfilters = ufilters.python_filters(list(cp.filters))
+    for what, n in zip(("cparams", "dparams"), effective_threads(cp, dp), strict=True):
+        if pyfilters and n > 1:
+            raise ValueError(f"cannot use multi-threading with user-defined Python filters: {what}.nthreads={n} "
+                             f"but filters {pyfilters} are Python filters (nthreads must be 1)")
 
 
 class SChunk:
@@ -51,8 +63,12 @@ class SChunk:
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-        cp = as_cparams(cparams)
-        dp = as_dparams(dparams)
+        if _opened is None and (cparams is None or isinstance(cparams, dict) and "typesize" not in cparams):
+            # python-blosc2: without a typesize, the data's item size (1 for data without one, or no data)
+            itemsize = getattr(data, "itemsize", 1) if data is not None else 1
+            cparams = {**(cparams or {}), "typesize": itemsize}
+        cp = as_cparams(cparams, ignore_unknown=True)
+        dp = as_dparams(dparams, ignore_unknown=True)
         check_threads(cp, dp)
         check_pipeline(list(cp.filters), list(cp.filters_meta))
         if _opened is not None:
@@ -65,9 +81,13 @@ class SChunk:
             else:
                 chunksize = DEFAULT_CHUNKSIZE
             chunksize = min(chunksize, MAX_DEFAULT_CHUNKSIZE)
-        if _opened is None and (not isinstance(chunksize, (int, np.integer)) or isinstance(chunksize, bool)
-                                or chunksize < 0):
-            raise ValueError(f"chunksize must be a non-negative integer, got {chunksize!r}")
+        if _opened is None:
+            try:
+                chunksize = as_int("chunksize", chunksize)  # a float is truncated, as python-blosc2 does
+            except TypeError as exc:
+                raise ValueError(f"chunksize must be a non-negative integer, got {chunksize!r}") from exc
+            if chunksize < 0:
+                raise ValueError(f"chunksize must be a non-negative integer, got {chunksize!r}")
         self._cparams = cp
         self._dparams = dp
         self._chunksize = int(chunksize)
@@ -103,19 +123,25 @@ class SChunk:
                     f"{self._urlpath!r} already exists; use mode='w' to overwrite it or open() to read/append"
                 )
             remove_urlpath(self._urlpath)
+            cthreads, dthreads = effective_threads(cp, dp)
+            cp = dataclasses.replace(cp, nthreads=cthreads)
             if self._contiguous:
-                _frame.write_frame(self._urlpath, cp, dp.nthreads, self._chunksize, [], 0)
+                _frame.write_frame(self._urlpath, cp, dthreads, self._chunksize, [], 0)
             else:
-                _sframe.create(self._urlpath, cp, dp.nthreads, self._chunksize)
+                _sframe.create(self._urlpath, cp, dthreads, self._chunksize)
         if data is not None:
             self._append_buffer(cf._as_uint8(data), split=True)
 
     # ---- properties ---------------------------------------------------------------------------
     @property
     def cparams(self) -> CParams:
-        """A copy of the compression parameters (assign a CParams or a dict of fields to update)."""
+        """A copy of the compression parameters (assign a CParams or a dict of fields to update).
+
+        ``nthreads`` is the count in effect (see :func:`effective_threads`).
+        """
         return dataclasses.replace(self._cparams, filters=list(self._cparams.filters),
-                                   filters_meta=list(self._cparams.filters_meta))
+                                   filters_meta=list(self._cparams.filters_meta),
+                                   nthreads=effective_threads(self._cparams, self._dparams)[0])
 
     @cparams.setter
     def cparams(self, value: CParams | dict[str, Any]) -> None:
@@ -134,8 +160,8 @@ class SChunk:
 
     @property
     def dparams(self) -> DParams:
-        """A copy of the decompression parameters (assign a DParams or a dict to update)."""
-        return dataclasses.replace(self._dparams)
+        """A copy of the decompression parameters (assign a DParams or a dict to update); ``nthreads`` in effect."""
+        return DParams(nthreads=self._dthreads())
 
     @dparams.setter
     def dparams(self, value: DParams | dict[str, Any]) -> None:
@@ -146,6 +172,9 @@ class SChunk:
         self._dparams = dp
         if self._mode != "r":
             self._sync_header()
+
+    def _dthreads(self) -> int:
+        return effective_threads(self._cparams, self._dparams)[1]
 
     @property
     def nchunks(self) -> int:
@@ -183,6 +212,12 @@ class SChunk:
     def mode(self) -> str:
         return self._mode
 
+    @property
+    def cratio(self) -> float:
+        """``nbytes / cbytes`` (0.0 while nothing is stored), as in python-blosc2."""
+        cbytes = self.cbytes
+        return self.nbytes / cbytes if cbytes else 0.0
+
     def __len__(self) -> int:
         return self.nbytes // self.typesize
 
@@ -206,6 +241,100 @@ class SChunk:
         self._check_chunk_size(h.nbytes)
         self._store(chunk, h.nbytes)
         return self.nchunks
+
+    def __setitem__(self, key: int | slice, value: Any) -> None:
+        """Write items ``key`` (of ``typesize`` bytes) from a buffer, as python-blosc2 4.x does.
+
+        Items already stored are overwritten (their chunks recompressed with the current cparams);
+        items past the end are appended, so ``schunk[0:n] = data`` fills an empty SChunk.  A step
+        other than 1 raises IndexError; a start past the end, an empty range, or fewer bytes in
+        ``value`` than the items need, ValueError (extra bytes are ignored).  An int key writes one
+        item (python-blosc2 4.14.1 raises AttributeError for it).  A persisted SChunk is rewritten:
+        the whole contiguous frame, or the changed chunk files and the index of a sparse frame.
+        """
+        self._check_writable()
+        n = len(self)
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise IndexError(f"only step 1 slices are supported, got step {key.step}")
+            start = 0 if key.start is None else as_int("start", key.start)
+            stop = n if key.stop is None else as_int("stop", key.stop)
+        elif isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            start = int(key)
+            stop = start + 1
+        else:
+            raise TypeError(f"SChunk indices must be integers or slices, got {type(key).__name__}")
+        start = start + n if start < 0 else start
+        stop = stop + n if stop < 0 else stop
+        if start > n:
+            raise ValueError(f"start ({start}) cannot be greater than the number of items ({n})")
+        if stop <= start:
+            raise ValueError(f"stop ({stop}) must be greater than start ({start})")
+        ts = self.typesize
+        buf = cf._as_uint8(value)
+        need = (stop - start) * ts
+        if buf.size < need:
+            raise ValueError(f"not enough data for writing the slice: {buf.size} bytes, items "
+                             f"[{start}, {stop}) need {need}")
+        b0, b1, total = start * ts, stop * ts, self.nbytes
+        pos = 0
+        for i, nb in enumerate(list(self._nbytes_list)):
+            lo, hi = pos, pos + nb
+            pos = hi
+            # the items that land in this chunk, and, for a short last chunk, those that fill it up
+            room = self._chunksize if i == len(self._nbytes_list) - 1 and b1 > total else nb
+            end = min(b1, lo + max(room, nb))
+            if end <= lo or b0 >= end:
+                continue
+            data = np.frombuffer(self._decode(i), dtype=np.uint8).copy()
+            if end - lo > data.size:
+                data = np.concatenate([data, np.zeros(end - lo - data.size, dtype=np.uint8)])
+            data[max(b0, lo) - lo:end - lo] = buf[max(b0, lo) - b0:end - b0]
+            self._replace_chunk(i, data)
+        total = self.nbytes
+        if b1 > total:
+            self._append_buffer(np.ascontiguousarray(buf[total - b0:need]), split=True)
+
+    def _replace_chunk(self, index: int, data: np.ndarray) -> None:
+        """Recompress chunk ``index`` from ``data``; a frame is rewritten (a sparse frame: that chunk's file)."""
+        if self._variable:
+            raise NotImplementedError("rewriting a frame of variable-size chunks (header chunksize 0) "
+                                      "is not implemented by the reference")
+        chunk = cf.compress_chunk(data, self._cparams, self)
+        special = _frame.special_of(chunk)
+        if self._contiguous and special:
+            chunk = cf.special_chunk(self._cparams, special, data.size)
+        chunks = [*self._chunks[:index], chunk, *self._chunks[index + 1:]]
+        nbytes_list = [*self._nbytes_list[:index], data.size, *self._nbytes_list[index + 1:]]
+        if self._urlpath is not None:
+            path, nbytes, dthreads = self._urlpath, sum(nbytes_list), self._dthreads()
+            if self._contiguous:
+                _frame.write_frame(path, self.cparams, dthreads, self._chunksize, chunks, nbytes, self._kept)
+                offsets, pos = [], 0
+                for c in chunks:
+                    off, keep = _frame.chunk_offset_entry(c, pos)
+                    offsets.append(off)
+                    pos += len(c) if keep else 0
+                self._offsets, self._stored_cbytes, self._read_from = offsets, pos, None
+            else:
+                old = self._offsets[index]
+                offsets = list(self._offsets)
+                if special:
+                    offsets[index] = _frame.special_offset(special)
+                else:
+                    offsets[index] = old if not old & _frame.SPECIAL_BIT else _sframe.next_file_number(offsets)
+                    _frame.atomic_write(_sframe.chunk_path(path, offsets[index]), chunk)
+                if not old & _frame.SPECIAL_BIT and offsets[index] != old:
+                    os.remove(_sframe.chunk_path(path, old))
+                cbytes = sum(len(c) for c in chunks if not _frame.special_of(c))
+                _frame.atomic_write(_sframe.index_path(path), _sframe.build_index(
+                    self.cparams, dthreads, self._chunksize, nbytes, cbytes, offsets, self._kept))
+                self._offsets, self._stored_cbytes = offsets, cbytes
+                if self._read_from is not None and index < len(self._read_from):
+                    self._read_from[index] = None
+        elif self._read_from is not None and index < len(self._read_from):
+            self._read_from[index] = None
+        self._chunks, self._nbytes_list = chunks, nbytes_list
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -254,11 +383,11 @@ class SChunk:
         if self._contiguous:
             off, _keep = _frame.chunk_offset_entry(chunk, self._stored_cbytes)
             new_cbytes = _frame.append_to_frame(
-                self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
+                self._urlpath, self.cparams, self._dthreads(), self._chunksize, total,
                 self._stored_cbytes, [*self._offsets, off], chunk, self._kept)
         else:
             off, new_cbytes = _sframe.append_chunk(
-                self._urlpath, self._cparams, self._dparams.nthreads, self._chunksize, total,
+                self._urlpath, self.cparams, self._dthreads(), self._chunksize, total,
                 self._stored_cbytes, self._offsets, chunk, self._kept)
         self._chunks.append(chunk)
         self._nbytes_list.append(nbytes)
@@ -268,7 +397,7 @@ class SChunk:
     def _sync_header(self) -> None:
         if self._urlpath is None or self._closed:
             return
-        args = (self._cparams, self._dparams.nthreads, self._chunksize, self.nbytes, self._stored_cbytes)
+        args = (self.cparams, self._dthreads(), self._chunksize, self.nbytes, self._stored_cbytes)
         if self._contiguous:
             _frame.rewrite_header(self._urlpath, *args, kept=self._kept)
         else:
@@ -317,7 +446,8 @@ class SChunk:
             raise kind(str(self._urlpath), index, offset, f"{type(exc).__name__}: {exc}") from exc
 
     def get_slice(self, start: int = 0, stop: int | None = None, out: Any = None) -> bytes | None:
-        """Items ``[start, stop)`` (of ``typesize`` bytes) as bytes, or into ``out`` (returns None)."""
+        """Items ``[start, stop)`` (of ``typesize`` bytes) as bytes, or into ``out`` (any writable buffer,
+        e.g. a NumPy array; returns None)."""
         n = len(self)
         start, stop, step = slice(start, stop).indices(n)
         stop = max(stop, start)
@@ -389,8 +519,10 @@ def open(urlpath: str | os.PathLike[str], mode: str = "r",  # noqa: A001 - blosc
     contiguous = not os.path.isdir(path)
     info, chunks = _frame.read_frame(path) if contiguous else _sframe.read_sframe(path)
     try:
-        cp = as_cparams(cparams, info.cparams)
-        dp = as_dparams(dparams, DParams(nthreads=info.dthreads))
+        # The thread counts a frame records are the writer's; left out here, they are this process's default.
+        cp = as_cparams(cparams, dataclasses.replace(info.cparams, nthreads=None), ignore_unknown=True,
+                        given_only=True)
+        dp = as_dparams(dparams, DParams(), ignore_unknown=True, given_only=True)
         return SChunk(info.chunksize, None, cparams=cp, dparams=dp, urlpath=path, contiguous=contiguous,
                       mode=mode, _opened=(info, chunks))
     except _frame.FormatError:

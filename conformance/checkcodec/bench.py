@@ -7,9 +7,11 @@ Figures are MB/s (10**6 bytes of uncompressed data per second), best of ``repeat
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,10 @@ class Figure:
     ratio: float
     error: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The figure as the report's ``codec.throughput`` lists it."""
+        return asdict(self)
+
 
 def _measure(host: str, label: str, register: Callable[[Any], int], data: bytes, repeat: int) -> Figure:
     try:
@@ -73,6 +79,12 @@ def _builtin(codec_id: int) -> Callable[[Any], int]:
 
 
 def bench(codec: CodecSubject, hosts: list[str], repeat: int = 3) -> list[Figure]:
+    """The figures, measured in a forked child: registering the codec must not leak into the run after."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(_bench, codec, hosts, repeat).result()
+
+
+def _bench(codec: CodecSubject, hosts: list[str], repeat: int) -> list[Figure]:
     data = dataset()
     figures = []
     for host in hosts:
@@ -87,8 +99,7 @@ def bench(codec: CodecSubject, hosts: list[str], repeat: int = 3) -> list[Figure
     return figures
 
 
-def print_bench(codec: CodecSubject, hosts: list[str]) -> None:
-    figures = bench(codec, hosts)
+def print_bench(figures: list[Figure]) -> None:
     print(f"\nthroughput on {len(dataset()) >> 20} MiB (1 MiB chunks, 128 KiB blocks, typesize 4, shuffle, 1 thread;"
           " best of 3)")
     print(f"{'host':<12}{'codec':<24}{'compress MB/s':>15}{'decompress MB/s':>17}{'ratio':>8}")

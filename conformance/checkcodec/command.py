@@ -9,7 +9,11 @@ Exit status 0 iff the codec passes every MUST clause on every host (SHOULD failu
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from udcodec.engine.run import add_run_options, execute_run
@@ -27,11 +31,18 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     subject.add_argument("--id", default=str(DEFAULT_ID), help=f"codec id, 160..255 (default {DEFAULT_ID})")
     subject.add_argument("--meta", action="append", default=[], help="a codec meta the codec supports (repeatable; default 0)")
     subject.add_argument("--version", dest="codec_version", default="1", help="codec version (default 1)")
+    subject.add_argument("--domain", metavar="PATH",
+                         help="the codec's declared data domain: a YAML file (schemas/domain.schema.json) or a shipped "
+                              "one by name (openzl, grok, openhtj2k, ...); clauses outside it are n/a")
     p.add_argument("--host", action="append", default=[], metavar="ADAPTER",
                    help="host to check on: reference, blosc2, an entry point or module:attribute (repeatable; "
                         "default: reference and blosc2)")
     add_run_options(p)
-    p.add_argument("--bench", action="store_true", help="also measure compress/decompress throughput on each host")
+    p.add_argument("--expectations", action="append", default=[], metavar="HOST=PATH",
+                   help="the codec's known failures on HOST, an expectations file (e.g. a plugin's recorded defects)")
+    p.add_argument("--bench", action="store_true",
+                   help="also measure compress/decompress throughput on each host, beside builtin codecs (printed, "
+                        "and in the JSON, Markdown and HTML reports)")
     p.set_defaults(handler=cmd_check_codec)
     return p
 
@@ -39,7 +50,23 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def validate(args: argparse.Namespace) -> CodecSubject:
     """Import and check the codec options once, before any host is started."""
     return CodecSubject.build(encoder=args.encoder, decoder=args.decoder, plugin=args.plugin, name=args.name,
-                              id=args.id, metas=args.meta, version=args.codec_version)
+                              id=args.id, metas=args.meta, version=args.codec_version, domain=args.domain)
+
+
+def plugin_preflight(name: str) -> bool:
+    """Before any clause: is plugin ``name`` a library Blosc2 can load? Notes on stdout, problems on stderr."""
+    from udcodec.pluginlib import PluginLibError, preflight
+
+    try:
+        problems, notes, _ = preflight(name)
+    except PluginLibError as exc:
+        problems, notes = [str(exc)], []
+    for note in notes:
+        print(f"plugin {name}: {note}")
+    for problem in problems:
+        print(f"udcodec check-codec: plugin {name}: {problem}", file=sys.stderr)
+    sys.stdout.flush()
+    return not problems
 
 
 def cmd_check_codec(args: argparse.Namespace) -> int:
@@ -48,10 +75,20 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
     except CodecSpecError as exc:
         print(f"udcodec check-codec: {exc}", file=sys.stderr)
         return 2
+    if codec.is_plugin:
+        # Blosc2 runs `python -c "import blosc2_NAME; ..."` to find a plugin: make that this interpreter
+        os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+        if not plugin_preflight(codec.name):
+            return 2
     hosts = args.host or list(DEFAULT_HOSTS)
-    code = execute_run(args, hosts)
-    if args.bench:
-        from udcodec.checkcodec.bench import print_bench
+    if not args.bench:
+        return execute_run(args, hosts)
+    from udcodec.checkcodec.bench import bench, print_bench
 
-        print_bench(codec, hosts)
+    figures = bench(codec, hosts)  # measured first, so every report of the run carries them
+    with tempfile.TemporaryDirectory(prefix="udcodec-bench-") as scratch:
+        args.throughput = Path(scratch, "throughput.json")
+        args.throughput.write_text(json.dumps([f.to_json() for f in figures]), encoding="utf-8")
+        code = execute_run(args, hosts)
+    print_bench(figures)
     return code

@@ -56,3 +56,29 @@ def load_verdicts(path: str | Path | None = None) -> tuple[Verdict, ...]:
         verdicts.append(Verdict(raw["module"], raw["encoder"], raw["decoder"], tuple(raw["fails"]), raw.get("id"),
                                 tuple(raw.get("metas", ())), raw.get("registration_error"), line))
     return tuple(verdicts)
+
+
+@dataclass(frozen=True)
+class FilterVerdict:
+    """The verdict one example filter gets: exactly the filter clauses in ``fails`` fail."""
+
+    module: str
+    forward: str
+    backward: str
+    fails: tuple[str, ...]
+    id: int | None = None
+    metas: tuple[int, ...] = ()
+    line: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.module.rpartition(".")[2]
+
+
+def load_filter_verdicts(path: str | Path | None = None) -> tuple[FilterVerdict, ...]:
+    """The example filters' verdicts (``filters`` of the verdicts file), validated like the codecs'."""
+    path = Path(path) if path is not None else default_verdicts_path()
+    data, lines = load_validated_yaml(path, SCHEMA, VerdictsError)
+    return tuple(FilterVerdict(raw["module"], raw["forward"], raw["backward"], tuple(raw["fails"]), raw.get("id"),
+                               tuple(raw.get("metas", ())), lines.get(("filters", i), 0))
+                 for i, raw in enumerate(data.get("filters", [])))

@@ -7,13 +7,16 @@ from udcodec.checks import (  # noqa: F401
     callbacks,
     codec,
     container,
+    filters,
     identity,
     interop,
     memcpy,
     plugins,
     registration,
+    reopen,
     roundtrip,
     threads,
+    ufilter,
 )
 from udcodec.checks.api import CHECKS
 

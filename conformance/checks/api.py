@@ -24,25 +24,33 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Adapter
 from udcodec.contract import Clause
+from udcodec.outcomes import (  # noqa: F401 - for the check families
+    ALSO_BUILTIN,
+    ATTRIBUTIONS,
+    USER_CODEC_ONLY,
+    Attribution,
+)
 from udcodec.profiles import Profile
-from udcodec.subject import CodecSubject
+from udcodec.subject import CodecSubject, FilterSubject
 
 
 class CheckFailed(AssertionError):
     """The implementation under test violated the clause."""
 
-    def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None) -> None:
+    def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None,
+                 attribution: Attribution | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.counterexample = counterexample
         self.reproduction = reproduction
+        self.attribution = attribution
 
 
 class CapabilityMissing(Exception):
@@ -58,6 +66,19 @@ class NotApplicable(Exception):
 
 
 CheckFn = Callable[["CheckContext"], None]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Workaround:
+    """A known defect a check gets past to test something else, and how it does (see :meth:`CheckContext.get_past`)."""
+
+    name: str
+    defect: str  # what goes wrong with the call users write
+    how: str  # what the check does instead
+
+    def record(self) -> dict[str, str]:
+        return {"name": self.name, "defect": self.defect, "how": self.how}
 
 _REQUIRED: Any = type("_Required", (), {"__repr__": lambda self: "<required>"})()
 
@@ -266,10 +287,12 @@ class CheckContext:
     check_index: int = 0
     replay: Mapping[str, Any] | None = None  # {"check": i, "property": j, "example": ...}
     codec: CodecSubject | None = None  # the codec under test (codec clauses only)
+    ufilter: FilterSubject | None = None  # the user filter under test (filter-subject clauses only)
     peer: Adapter | None = None  # the other side of a pairwise (interoperability) clause
     peer_spec: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # measurements the reports carry (JSON data)
     declared: Mapping[str, Param] = field(default_factory=dict)  # the running check's parameter declarations
+    workarounds: list[dict[str, str]] = field(default_factory=list)  # known defects got past (the reports carry them)
     _property_count: int = field(default=0, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 
@@ -288,6 +311,19 @@ class CheckContext:
         for path, problem in declaration.problems(value, (name,)):
             raise ValueError(f"{where}: parameter {''.join(f'[{p}]' if isinstance(p, int) else p for p in path)}: {problem}")
         return value
+
+    def get_past(self, workaround: Workaround, natural: Callable[[], _T], instead: Callable[[], _T],
+                 when: Callable[[BaseException], bool]) -> _T:
+        """Make the call users write; if it fails with the known defect (``when``), record ``workaround`` and
+        do ``instead``. The one way a check gets past a defect: the result names every workaround it used."""
+        try:
+            return natural()
+        except Exception as exc:  # noqa: BLE001 - judged by ``when``
+            if not when(exc):
+                raise
+        if workaround.record() not in self.workarounds:
+            self.workarounds.append(workaround.record())
+        return instead()
 
     def require(self, capability: str) -> None:
         if capability not in self.adapter.capabilities():

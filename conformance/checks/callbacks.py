@@ -193,45 +193,58 @@ def _decoder_returning(value: Any) -> Any:
     return decoder
 
 
-def _expect_clean_failure(ctx: CheckContext, what: str, allowed: tuple[type[BaseException], ...], action: Any,
-                          *, chained: bool = False) -> BaseException:
+def _clean_failure_problem(what: str, allowed: tuple[type[BaseException], ...], action: Any) -> str | None:
+    """Why ``action`` did not fail with one of ``allowed`` (itself or anywhere in its chain), or None.
+
+    A rejection wrapped in SystemError still counts as the rejection: how it is wrapped is
+    CB-NO-SYSTEMERROR's business, so the wrapping is not counted a second time here.
+    """
     try:
         action()
     except Exception as exc:  # noqa: BLE001
-        chain = exception_chain(exc) if chained else [exc]
-        if not any(isinstance(e, allowed) for e in chain):
-            ctx.fail(f"{what}: raised {describe_exc(exc)}; expected {' or '.join(t.__name__ for t in allowed)}")
-        return exc
-    ctx.fail(f"{what}: no error was raised")
+        if not any(isinstance(e, allowed) for e in exception_chain(exc)):
+            return f"{what}: raised {describe_exc(exc)}; expected {' or '.join(t.__name__ for t in allowed)}"
+        return None
+    return f"{what}: no error was raised"
 
 
 @check("callbacks.encoder_return_rejected", params={**ID_RANGE, "values": RETURNS, "exceptions": EXCEPTIONS})
 def encoder_return_rejected(ctx: CheckContext) -> None:
-    """An encoder returning an invalid size makes the append fail, and nothing is stored."""
+    """An encoder returning an invalid size makes the append fail, and nothing is stored; every value is reported."""
     allowed = exception_types(ctx.param("exceptions"))
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    problems: list[str] = []
     for text in ctx.param("values"):
         value = _return_value(text)
         codec_id = pool.next()
         register_pair(ctx, f"ret{codec_id}", codec_id, _returning(value), zlib_decoder)
         container = _sample_container(ctx, codec_id)
-        _expect_clean_failure(ctx, f"an encoder returning {value!r}", allowed, lambda c=container: c.append(SAMPLE))
+        problem = _clean_failure_problem(f"an encoder returning {value!r}", allowed, lambda c=container: c.append(SAMPLE))
+        if problem:
+            problems.append(problem)
         if container.nchunks != 0:
-            ctx.fail(f"the encoder returned {value!r}, yet the container now holds {container.nchunks} chunk(s)")
+            problems.append(f"the encoder returned {value!r}, yet the container now holds {container.nchunks} chunk(s)")
+    if problems:
+        ctx.fail("; ".join(problems))
 
 
 @check("callbacks.decoder_return_rejected", params={**ID_RANGE, "values": RETURNS, "exceptions": EXCEPTIONS})
 def decoder_return_rejected(ctx: CheckContext) -> None:
-    """A decoder returning anything but the output size makes the read fail."""
+    """A decoder returning anything but the output size makes the read fail; every value is reported."""
     allowed = exception_types(ctx.param("exceptions"))
     pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    problems: list[str] = []
     for text in ctx.param("values"):
         value = _return_value(text)
         codec_id = pool.next()
         register_pair(ctx, f"dret{codec_id}", codec_id, zlib_encoder, _decoder_returning(value))
         container = _sample_container(ctx, codec_id)
         fill(container, [SAMPLE])
-        _expect_clean_failure(ctx, f"a decoder returning {value!r}", allowed, lambda c=container: c.decompress_chunk(0))
+        problem = _clean_failure_problem(f"a decoder returning {value!r}", allowed, lambda c=container: c.decompress_chunk(0))
+        if problem:
+            problems.append(problem)
+    if problems:
+        ctx.fail("; ".join(problems))
 
 
 class _Marker(Exception):
@@ -284,6 +297,7 @@ def no_system_error(ctx: CheckContext) -> None:
     cases = {"an encoder that raises": (raising, zlib_decoder, "append"),
              "an encoder returning None": (_returning(None), zlib_decoder, "append"),
              "a decoder that raises": (zlib_encoder, raising, "read")}
+    wrapped: list[str] = []
     for what, (enc, dec, op) in cases.items():
         codec_id = pool.next()
         register_pair(ctx, f"se{codec_id}", codec_id, enc, dec)
@@ -295,9 +309,11 @@ def no_system_error(ctx: CheckContext) -> None:
             else:
                 container.append(SAMPLE)
         except SystemError as exc:
-            ctx.fail(f"{what}: the caller got {describe_exc(exc)}")
+            wrapped.append(f"{what}: the caller got {describe_exc(exc)}")
         except Exception:  # noqa: BLE001 - any ordinary exception is fine here
             pass
+    if wrapped:
+        ctx.fail("; ".join(wrapped))
 
 
 @check("callbacks.output_past_return_ignored", params={"id": CODEC_ID})
@@ -324,3 +340,58 @@ def output_past_return_ignored(ctx: CheckContext) -> None:
         if call.input_bytes not in returned:
             ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that are not what the encoder returned")
 
+
+
+@check("callbacks.kept_buffers", params={"id": CODEC_ID})
+def kept_buffers(ctx: CheckContext) -> None:
+    """A codec keeps every input and output array it was given; later it reads them and writes 0xA5 into them.
+
+    Afterwards the stored chunks, the data read back and the caller's NumPy array must be unchanged
+    (a write may raise: read-only arrays are fine). A crash of the host is the child's death.
+    """
+    codec_id = int(ctx.param("id"))
+    kept: list[np.ndarray] = []
+
+    def keeping(fn: Any) -> Any:
+        def call(inp: Any, out: Any, meta: int, container: Any) -> Any:
+            kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
+            return fn(inp, out, meta, container)
+
+        return call
+
+    register_pair(ctx, "keeper", codec_id, keeping(zlib_encoder), keeping(zlib_decoder))
+    data = SAMPLE
+    array = np.frombuffer(data, dtype=np.uint8).copy()  # the caller's own writable array
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(data))
+    container.append(data)
+    container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
+    stored = [container.get_chunk(i) for i in range(container.nchunks)]
+    read_back(container)
+    if not kept:
+        ctx.fail("the codec was never called, so nothing could be kept")
+    for arr in kept:
+        try:
+            int(np.asarray(arr).sum())
+            arr[...] = 0xA5
+        except (ValueError, TypeError, BufferError):
+            pass  # a read-only or released array refuses the write: that is the point
+    changed: list[str] = []
+    try:
+        container.append(data)
+    except Exception as exc:  # noqa: BLE001
+        changed.append(f"the next append raised {describe_exc(exc)}")
+    for i, chunk in enumerate(stored):
+        if container.get_chunk(i) != chunk:
+            changed.append(f"stored chunk {i}")
+    for i in range(container.nchunks):
+        try:
+            got = container.decompress_chunk(i)
+        except Exception as exc:  # noqa: BLE001
+            changed.append(f"reading chunk {i} raised {describe_exc(exc)}")
+            continue
+        if got != data:
+            changed.append(f"chunk {i} read back ({first_difference(got, data)})")
+    if array.tobytes() != data:
+        changed.append(f"the caller's array ({first_difference(array.tobytes(), data)})")
+    if changed:
+        ctx.fail(f"after the codec wrote into the {len(kept)} arrays it had kept, these changed: " + "; ".join(changed))

@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
-from udcodec.checks.api import EXCEPTION_TYPES, CheckContext, Param
+from udcodec.checks.api import (
+    ALSO_BUILTIN,
+    EXCEPTION_TYPES,
+    USER_CODEC_ONLY,
+    Attribution,
+    CheckContext,
+    CheckFailed,
+    Param,
+    Workaround,
+    describe_exc,
+)
+from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
+    HEADER_BLOCKSIZE,
+    HEADER_CODEC_META,
+    HEADER_FLAGS,
+    HEADER_NBYTES,
+    HEADER_TYPESIZE,
+    HEADER_UDCODEC,
+    MEMCPYED_FLAG,
+    header,
+    refuses_threads,
+)
 from udcodec.strategies import ADVERSARIAL, Layout, make_data
 
-#: First byte of the extended header fields, from the Blosc2 chunk format.
-HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
-HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 UDCODEC_FORMAT = 6  # compressor enumeration in flags bits 5..7: "defined in the user-defined codec slot"
-MEMCPYED_FLAG = 0x02
 
 #: A small compressible sample and a block size that splits it into several blocks.
 SAMPLE = make_data("arange", np.dtype("u1"), 4096, 3)
@@ -68,6 +87,26 @@ def literal(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return ast.literal_eval(text)
+
+
+class Offences:
+    """Every offending value a check tries, reported together: ``with offences.each(): ...`` per value,
+    then ``offences.report()`` fails once, naming them all (a host is not judged by its first fault only)."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.found: list[str] = []
+
+    @contextmanager
+    def each(self) -> Iterator[None]:
+        try:
+            yield
+        except CheckFailed as failed:
+            self.found.append(failed.message)
+
+    def report(self) -> None:
+        if self.found:
+            self.ctx.fail("; ".join(self.found))
 
 
 class IdPool:
@@ -131,20 +170,81 @@ def register_pair(ctx: CheckContext, name: str, codec_id: int, encoder: Callable
         ctx.fail(f"registering a valid codec ({name!r}, id {codec_id}) was rejected: {type(exc).__name__}: {exc}")
 
 
-def header(chunk: bytes) -> dict[str, int]:
-    """The few Blosc2 chunk-header fields the identity checks read."""
-    if len(chunk) < 32:
-        raise ValueError(f"a Blosc2 chunk has a 32-byte header; got {len(chunk)} bytes")
-    flags = chunk[HEADER_FLAGS]
-    return {
-        "version": chunk[0],
-        "versionlz": chunk[1],
-        "flags": flags,
-        "compformat": flags >> 5,
-        "memcpyed": int(bool(flags & MEMCPYED_FLAG)),
-        "typesize": chunk[HEADER_TYPESIZE],
-        "nbytes": int.from_bytes(chunk[HEADER_NBYTES : HEADER_NBYTES + 4], "little"),
-        "blocksize": int.from_bytes(chunk[HEADER_BLOCKSIZE : HEADER_BLOCKSIZE + 4], "little"),
-        "udcodec": chunk[HEADER_UDCODEC],
-        "codec_meta": chunk[HEADER_CODEC_META],
-    }
+# -- parameters left out, and the known defect threads bring -------------------------------------
+
+
+_THREAD_DEFECT = ("a container written with a Python codec cannot be opened with nthreads left out (or with "
+                  "dparams only): the host's default thread count, taken from the core count, is above 1 "
+                  "(judged by THREAD-DEFAULTS)")
+#: Get past the thread default in this process: give every parameter as written, with one thread.
+OPEN_WITH_WRITTEN_PARAMS = Workaround(
+    "open-with-written-params", _THREAD_DEFECT,
+    "open with every cparams field as written and nthreads=1 in cparams and dparams")
+#: Get past the thread default by making the same calls where it is 1: an interpreter that sees one core.
+ONE_CORE_INTERPRETER = Workaround(
+    "one-core-interpreter", _THREAD_DEFECT,
+    "make the same calls in a fresh interpreter that sees one core (UDCODEC_CORES=1)")
+
+
+def written_cparams(cparams: CParams) -> CParams:
+    """``cparams`` as a container was written with, one thread: what a workaround gives ``open``."""
+    return replace(cparams, nthreads=1)
+
+
+# -- retrying a failure with a builtin codec ------------------------------------------------------
+
+#: Builtin codecs a failure is retried with, in order of preference (name -> Blosc2 codec id); the
+#: first one the host implements is used (the reference implements ZLIB).
+BUILTIN_CODECS: dict[str, int] = {"ZLIB": 4, "ZSTD": 5, "LZ4": 1, "BLOSCLZ": 0}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What retrying one failing example with a builtin codec showed."""
+
+    codec: str
+    attribution: Attribution
+    problem: str = ""  # how it failed with the builtin codec
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.attribution}: {self.codec}{': ' + self.problem if self.problem else ''}]"
+
+
+def retry_with_builtin(attempt: Callable[[int], str | None]) -> Retry | None:
+    """Retry a failing example with a builtin codec: ``attempt(codec_id)`` repeats it with that codec and
+    returns how it still fails (or raises), or None when it passes. None if the host implements none of
+    :data:`BUILTIN_CODECS` (it raises ``NotImplementedError`` for each)."""
+    for name, codec_id in BUILTIN_CODECS.items():
+        try:
+            problem = attempt(codec_id)
+        except NotImplementedError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the retry fails the same way a check would
+            problem = describe_exc(exc)
+        return Retry(name, ALSO_BUILTIN if problem else USER_CODEC_ONLY, problem or "")
+    return None
+
+
+def attribution_of(retries: Iterable[Retry | None]) -> Attribution | None:
+    """One attribution for a clause: ALSO_BUILTIN if a builtin codec reproduces any failure (a Blosc2
+    format or filter defect), USER_CODEC_ONLY if none does, None if nothing was retried."""
+    found = {r.attribution for r in retries if r is not None}
+    return ALSO_BUILTIN if ALSO_BUILTIN in found else (USER_CODEC_ONLY if found else None)
+
+
+@contextmanager
+def retried_with_builtin(attempt: Callable[[CheckFailed], Callable[[int], str | None] | None]) -> Iterator[None]:
+    """Attribute a failure of the block: ``attempt(failure)`` gives the retry of its example (see
+    :func:`retry_with_builtin`), or None when it has none; the failure is re-raised with the retry's
+    attribution and tag."""
+    try:
+        yield
+    except CheckFailed as exc:
+        once = attempt(exc)
+        retry = retry_with_builtin(once) if once is not None else None
+        if retry is not None:
+            exc.attribution = retry.attribution
+            exc.message = f"{exc.message}\n{retry.tag}"
+            exc.args = (exc.message,)
+        raise

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from udcodec.adapters.protocol import Adapter, CParams, DParams
+from udcodec.adapters.protocol import Adapter, CParams, DParams, given, value_of
 from udcodec.checks.api import CheckContext, describe_exc
-from udcodec.checks.common import first_difference, header
+from udcodec.checks.common import Retry, first_difference, header, retry_with_builtin
 from udcodec.sweep import CODECS, Config, configurations
 
 DP = DParams(nthreads=1)
@@ -43,25 +44,33 @@ class Produced:
     chunk: bytes | None
     own: bytes | None
     problem: str = ""
+    wrote_into_input: str = ""  # how the writer changed the buffer it was given (not judged here)
 
 
-def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
+def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes, *, builtin: bool = False) -> Produced:
     """Write ``data`` as one chunk with ``who`` and read it back with ``who``.
 
-    ``problem`` is set when the writer raised, wrote into the data it was given (python-blosc2 does
-    in pipelines of three filters), or cannot read its own chunk back to ``data`` (to the data as the
-    writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
+    ``problem`` is set when the writer raised or cannot read its own chunk back to ``data`` (to the
+    data as the writer reads it, for a lossy filter): such a chunk proves nothing about a reader.
+    The writer gets its own copy of ``data`` and is judged against ``data``: a writer that writes into
+    the buffer it was given (python-blosc2 does in pipelines of three filters) is noted in
+    ``wrote_into_input``, not taken for a chunk that does not round-trip. With ``builtin`` (a retry with
+    a builtin codec) a ``NotImplementedError`` propagates: the host lacks that codec.
     """
-    sent = bytes(bytearray(data))  # the writer's own copy, to see whether it writes into it
+    sent = bytes(bytearray(data))  # the writer's own copy: ``data`` stays private
     try:
         container = who.create(cparams=cp, dparams=DP, chunksize=len(data))
     except Exception as exc:  # noqa: BLE001 - reported per configuration
+        if builtin and isinstance(exc, NotImplementedError):
+            raise
         return Produced(None, None, f"{who.name} raised creating the container: {describe_exc(exc)}")
     try:
         try:
             container.append(sent)
             chunk = container.get_chunk(0)
         except Exception as exc:  # noqa: BLE001
+            if builtin and isinstance(exc, NotImplementedError):
+                raise
             return Produced(None, None, f"{who.name} raised writing it: {describe_exc(exc)}")
         try:
             own = container.decompress_chunk(0)
@@ -69,16 +78,16 @@ def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Produced:
             return Produced(chunk, None, f"{who.name} cannot read its own chunk: {describe_exc(exc)}")
     finally:
         container.close()
-    if sent != data:
-        return Produced(chunk, own, f"{who.name} wrote into the data it was given: {first_difference(sent, data)}")
+    mutated = f"{who.name} wrote into the data it was given: {first_difference(sent, data)}" if sent != data else ""
     # a chunk stored memcpyed (it did not shrink) holds the data as given, before any filter (as c-blosc2 does)
-    want = None if header(chunk)["memcpyed"] else truncated(cfg, data)
-    if want is not None and own != want:
+    want = truncated(cfg, data)
+    if want is not None and own != want and not header(chunk)["memcpyed"]:
         return Produced(chunk, own, f"{who.name} reads its own chunk back wrong (TRUNC_PREC keeps the mantissa bits "
-                                    f"filters_meta asks for): {first_difference(own, want)}")
+                                    f"filters_meta asks for): {first_difference(own, want)}", mutated)
     if own != data and not cfg.lossy:
-        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}")
-    return Produced(chunk, own)
+        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}",
+                        mutated)
+    return Produced(chunk, own, wrote_into_input=mutated)
 
 
 #: Mantissa bits of the float items TRUNC_PREC works on, by typesize.
@@ -93,12 +102,14 @@ def truncated(cfg: Config, data: bytes) -> bytes | None:
     first against the untruncated first block, so those read back otherwise.
     """
     cp = cfg.cparams
-    if not cp.filters or cp.filters[0] != "trunc_prec" or "delta" in cp.filters or cp.typesize not in MANTISSA_BITS:
+    filters = tuple(value_of(cp.filters)) if given(cp.filters) else ()
+    metas = tuple(value_of(cp.filters_meta)) if given(cp.filters_meta) else ()
+    ts = value_of(cp.typesize) if given(cp.typesize) else 0
+    if not filters or filters[0] != "trunc_prec" or "delta" in filters or ts not in MANTISSA_BITS:
         return None
-    meta = cp.filters_meta[0] if cp.filters_meta else 0
+    meta = metas[0] if metas else 0
     prec = meta - 256 if meta > 127 else meta
-    mant, ts = MANTISSA_BITS[cp.typesize], cp.typesize
-    zeroed = mant - prec if prec >= 0 else -prec
+    zeroed = MANTISSA_BITS[ts] - prec if prec >= 0 else -prec
     n = len(data) // ts
     words = np.frombuffer(data[: n * ts], dtype=f"<u{ts}").copy()
     words &= np.array(~((1 << zeroed) - 1) & ((1 << 8 * ts) - 1), dtype=words.dtype)
@@ -116,3 +127,14 @@ def read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:
 
 def config_data(cfg: Config) -> bytes:
     return cfg.make_data()
+
+
+def with_builtin(cp: CParams, codec_id: int) -> CParams:
+    """``cp`` with a builtin codec: same filters, typesize, block size, split mode and clevel."""
+    return dataclasses.replace(cp, codec=codec_id, codec_meta=0)
+
+
+def retry_config(who: Adapter, cfg: Config, cp: CParams, data: bytes) -> Retry | None:
+    """Write and read back one configuration with ``who`` again, with a builtin codec instead of ``cp``'s."""
+    return retry_with_builtin(
+        lambda codec: produce(who, cfg, with_builtin(cp, codec), data, builtin=True).problem or None)

@@ -11,6 +11,7 @@ from udcodec.checks.common import (
     SAMPLE,
     cparams_for,
     fill,
+    header,
     new_container,
     register_pair,
 )
@@ -51,3 +52,50 @@ def decompress_outside_refused(ctx: CheckContext) -> None:
     chunk = container.get_chunk(0)
     _refused(ctx, f"decompressing a codec-{codec_id} chunk outside a container",
              lambda: ctx.adapter.decompress_outside(chunk, DParams(nthreads=1)))
+
+
+@check("container.compress_spellings", requires=("outside_container",), params={"id": CODEC_ID})
+def compress_spellings(ctx: CheckContext) -> None:
+    """Each spelling of compress2 with a user codec raises, or returns a chunk whose header records that codec."""
+    codec_id = int(ctx.param("id"))
+    rec = Recorder()
+    register_pair(ctx, "spelt", codec_id, rec.enc, rec.dec)
+    cparams = cparams_for(codec_id, typesize=1, blocksize=BLOCK)
+    silent: list[str] = []
+    spellings = ctx.adapter.compress_outside_spellings(SAMPLE, cparams)
+    if not spellings:
+        ctx.fail("the adapter names no spelling of compress_outside")
+    for spelling, call in spellings.items():
+        try:
+            chunk = bytes(call())
+        except Exception:  # noqa: BLE001, S112 - refused: fine
+            continue
+        h = header(chunk)
+        if h["udcodec"] != codec_id:
+            silent.append(f"{spelling} wrote a chunk recording codec {h['udcodec']}, not {codec_id}")
+    if silent:
+        ctx.fail("; ".join(silent))
+
+
+@check("container.decompress_spellings_refused", requires=("outside_container",),
+       params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
+def decompress_spellings_refused(ctx: CheckContext) -> None:
+    """Every spelling of decompress2 refuses a user-codec chunk; each one that does not is reported."""
+    codec_id = int(ctx.param("id"))
+    rec = Recorder()
+    register_pair(ctx, "spelt", codec_id, rec.enc, rec.dec)
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+    fill(container, [SAMPLE])
+    chunk = container.get_chunk(0)
+    allowed = exception_types(ctx.param("exceptions"))
+    accepted: list[str] = []
+    for spelling, call in ctx.adapter.decompress_outside_spellings(chunk, DParams(nthreads=1)).items():
+        try:
+            got = call()
+        except Exception as exc:  # noqa: BLE001
+            if not any(isinstance(e, allowed) for e in exception_chain(exc)):
+                accepted.append(f"{spelling} raised {describe_exc(exc)}")
+            continue
+        accepted.append(f"{spelling} succeeded and returned {len(got) if hasattr(got, '__len__') else '?'} bytes")
+    if accepted:
+        ctx.fail(f"decompressing a codec-{codec_id} chunk outside a container: " + "; ".join(accepted))

@@ -1,57 +1,45 @@
-"""Open a persisted container in a fresh interpreter: ``python -m udcodec.checks.fresh`` reads a JSON request on stdin.
+"""Run part of a check in a fresh interpreter (``python -m udcodec.scenarios``, see that module for requests).
 
-Request: ``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}], "open": PATH}``.
-Answer on stdout: ``{"ok": true, "nchunks": N, "data": base64}`` or ``{"ok": false, "error": ..., "chain": [...]}``.
+``"cores": N`` in a request makes the interpreter, and every interpreter it starts, see N cores
+(``cores/sitecustomize.py``).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import importlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
-from udcodec.adapters.protocol import DParams
+#: The directory whose ``sitecustomize.py`` simulates a core count in every interpreter started below it.
+CORES_HOOK = Path(__file__).with_name("cores")
 
 
-def _resolve(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def serve(request: dict[str, Any]) -> dict[str, Any]:
-    from udcodec.adapters.loader import load_adapter
-
-    adapter = load_adapter(request["adapter"])
-    for codec in request.get("register", []):
-        adapter.register_codec(codec["name"], codec["id"], _resolve(codec["encoder"]), _resolve(codec["decoder"]))
-    try:
-        container = adapter.open(request["open"], DParams(nthreads=1))
-        data = b"".join(container.decompress_chunk(i) for i in range(container.nchunks))
-    except Exception as exc:  # noqa: BLE001
-        chain: list[dict[str, str]] = []
-        cur: BaseException | None = exc
-        while cur is not None and len(chain) < 10:
-            chain.append({"type": type(cur).__name__, "message": str(cur)})
-            cur = cur.__cause__ or cur.__context__
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "chain": chain}
-    return {"ok": True, "nchunks": container.nchunks, "data": base64.b64encode(data).decode()}
+def _environment(cores: int | None, cache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if cores is not None:
+        env["UDCODEC_CORES"] = str(cores)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CORES_HOOK), env.get("PYTHONPATH", "")) if p)
+        env["XDG_CACHE_HOME"] = cache  # python-blosc2 3.x caches the CPU count it found there
+    return env
 
 
 def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-    """Run ``serve`` in a new interpreter; a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``.
+    """Answer ``request`` in a new interpreter (``udcodec.scenarios.serve``); a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``.
 
-    The interpreter stays in the check's process group, so whatever it leaves running is killed with the
-    check; its output goes to files, so that a process it started and left holding them cannot keep this
-    call waiting (as it would for the end of a pipe). ``subprocess.TimeoutExpired`` after ``timeout`` s.
+    ``request["cores"]`` (optional) is the core count the interpreter and its children see. The interpreter
+    stays in the check's process group, so whatever it leaves running is killed with the check; its output
+    goes to files, so that a process it started and left holding them cannot keep this call waiting (as it
+    would for the end of a pipe). ``subprocess.TimeoutExpired`` after ``timeout`` s.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "udcodec.checks.fresh"], stdin=subprocess.PIPE, stdout=out,
-                                stderr=err)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
+        proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,
+                                stderr=err, env=_environment(request.get("cores"), cache))
         try:
             assert proc.stdin is not None
             with contextlib.suppress(BrokenPipeError):
@@ -70,12 +58,3 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": stderr[-2000:]}
     answer: dict[str, Any] = json.loads(lines[-1])
     return answer
-
-
-def main() -> None:
-    answer = serve(json.loads(sys.stdin.read()))
-    sys.stdout.write("\n" + json.dumps(answer) + "\n")
-
-
-if __name__ == "__main__":
-    main()

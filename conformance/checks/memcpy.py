@@ -88,3 +88,43 @@ def mixed_blocks(ctx: CheckContext) -> None:
     decoded = len(rec.of("decoder"))
     if decoded != compressed:
         ctx.fail(f"the decoder was called {decoded} times for {compressed} compressed and {raw} raw blocks")
+
+
+def _inverting_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Fills its whole output with the inverted input and claims it all: no gain."""
+    n = min(input.size, output.size)
+    output[:n] = input[:n] ^ 0xFF
+    output[n:] = 0
+    return int(output.size)
+
+
+def _inverting_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    n = min(input.size, output.size)
+    output[:n] = input[:n] ^ 0xFF
+    return int(output.size)
+
+
+@check("memcpy.no_gain_not_decoded",
+       params={"id": CODEC_ID, "chunk_bytes": Param(int, min=64), "blocksizes": Param(list, items=Param(int, min=0))})
+def no_gain_not_decoded(ctx: CheckContext) -> None:
+    """An encoder returning output.size every time: the data round-trips and the decoder is never called."""
+    codec_id = int(ctx.param("id"))
+    rec = Recorder(_inverting_encoder, _inverting_decoder)
+    register_pair(ctx, "nogain", codec_id, rec.enc, rec.dec)
+    size = int(ctx.param("chunk_bytes"))
+    data = make_data("random-runs", np.dtype("u1"), size, 7)
+    problems: list[str] = []
+    for blocksize in ctx.param("blocksizes"):
+        rec.calls.clear()
+        container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=int(blocksize)), chunksize=size)
+        fill(container, [data])
+        got = read_back(container)
+        decoded = rec.of("decoder")
+        if decoded:
+            sizes = sorted({(len(c.input_bytes), c.output_shape[0] if c.output_shape else 0) for c in decoded})
+            problems.append(f"blocksize {blocksize}: the decoder was called {len(decoded)} time(s) "
+                            f"(input, output sizes {sizes}) for blocks whose encoder returned output.size")
+        if got != data:
+            problems.append(f"blocksize {blocksize}: the data did not round-trip ({first_difference(got, data)})")
+    if problems:
+        ctx.fail("; ".join(problems))

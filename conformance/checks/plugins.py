@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from udcodec.checks.api import (
     CheckContext,
+    NotApplicable,
     Param,
     check,
     describe_exc,
@@ -15,12 +18,16 @@ from udcodec.checks.common import (
     BLOCK,
     CODEC_ID,
     EXCEPTIONS,
+    ID_RANGE,
     LITERALS,
     SAMPLE,
+    IdPool,
+    Offences,
     cparams_for,
     literal,
     new_container,
 )
+from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
 
 @check("plugins.missing_plugin_fails_at_use", requires=("plugins",),
@@ -51,10 +58,124 @@ def missing_plugin_fails_at_use(ctx: CheckContext) -> None:
 @check("plugins.rejects_names", requires=("plugins",),
        params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_names(ctx: CheckContext) -> None:
-    """Plugin names that cannot name a library (empty, path separators, non-str) are rejected at registration."""
+    """Plugin names that cannot name a library (empty, path separators, non-str) are rejected at registration, each at its own id."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
-    for text in ctx.param("values"):
+    offences = Offences(ctx)
+    for cid, text in zip(range(codec_id, 256), ctx.param("values"), strict=False):  # a fresh id per value
         name = literal(text)
-        with expect_rejection(ctx, f"register_codec({name!r}, {codec_id}) as a plugin", allowed):
+        with offences.each(), expect_rejection(ctx, f"register_codec({name!r}, {cid}) as a plugin", allowed):
+            ctx.adapter.register_codec(name, cid)
+    offences.report()
+
+
+@check("plugins.one_id_space", requires=("plugins",), params={"id": CODEC_ID, "exceptions": EXCEPTIONS})
+def one_id_space(ctx: CheckContext) -> None:
+    """A Python codec then a plugin, a plugin then a Python codec, the same plugin twice, two different plugins:
+    the second registration is rejected.
+
+    Uses ids ``id`` to ``id + 3``; every order that shares an id is reported. The same plugin again is
+    refused too: its id is taken, and the second call may carry another version.
+    """
+    allowed = exception_types(ctx.param("exceptions"))
+    base = int(ctx.param("id"))
+    shared: list[str] = []
+    orders = (
+        ("a Python codec, then a plugin", (("py", zlib_encoder, zlib_decoder), ("plug", None, None))),
+        ("a plugin, then a Python codec", (("plug", None, None), ("py", zlib_encoder, zlib_decoder))),
+        ("the same plugin twice", (("plug", None, None), ("plug", None, None))),
+        ("two different plugins", (("plug", None, None), ("other_plug", None, None))),
+    )
+    for offset, (what, (first, second)) in enumerate(orders):
+        codec_id = base + offset
+        try:
+            ctx.adapter.register_codec(first[0], codec_id, first[1], first[2])
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"{what} at id {codec_id}: the first registration was rejected: {describe_exc(exc)}")
+        before = dict(ctx.adapter.registry())
+        try:
+            ctx.adapter.register_codec(second[0], codec_id, second[1], second[2])
+        except allowed:
+            if dict(ctx.adapter.registry()) != before:
+                shared.append(f"{what} at id {codec_id}: rejected, but the registry changed")
+            continue
+        except Exception as exc:  # noqa: BLE001
+            shared.append(f"{what} at id {codec_id}: rejected with {describe_exc(exc)}, "
+                          f"expected {' or '.join(t.__name__ for t in allowed)}")
+            continue
+        shared.append(f"{what} at id {codec_id}: both registrations were accepted")
+    if shared:
+        ctx.fail("; ".join(shared))
+
+
+@check("plugins.rejection_frees_id", requires=("plugins",),
+       params={**ID_RANGE, "names": LITERALS, "versions": LITERALS})
+def rejection_frees_id(ctx: CheckContext) -> None:
+    """After a rejected plugin registration (bad name or version) a Python codec registers at that id and works."""
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    calls = [((literal(n), 1), f"register_codec({literal(n)!r}, ID)") for n in ctx.param("names")]
+    calls += [(("plug", literal(v)), f"register_codec('plug', ID, version={literal(v)!r})") for v in ctx.param("versions")]
+    kept: list[str] = []
+    for (name, version), what in calls:
+        codec_id = pool.next()
+        try:
+            ctx.adapter.register_codec(name, codec_id, None, None, version)
+        except Exception:  # noqa: BLE001 - rejected: the id must be free
+            try:
+                ctx.adapter.register_codec("retry", codec_id, zlib_encoder, zlib_decoder)
+                container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+                container.append(SAMPLE)
+                if container.decompress_chunk(0) != SAMPLE:
+                    kept.append(f"after {what.replace('ID', str(codec_id))} was rejected, a Python codec at that id did not round-trip")
+            except Exception as exc:  # noqa: BLE001
+                kept.append(f"after {what.replace('ID', str(codec_id))} was rejected, a Python codec at that id "
+                            f"failed: {describe_exc(exc)}")
+        # An accepted bad plugin call is PLUG-NAME's or REG-VERSION-*'s business.
+    if kept:
+        ctx.fail("; ".join(kept))
+
+
+@check("plugins.name_never_runs", requires=("plugins",),
+       params={**ID_RANGE, "names": Param(list, items=Param(str, test=lambda s: None if "{marker}" in s else f"{s!r} has no {{marker}}"))})
+def name_never_runs(ctx: CheckContext) -> None:
+    """Plugin names carrying shell syntax that would create a marker file are registered and used; no marker appears.
+
+    Each name's ``{marker}`` is a fresh path in the check's temporary directory; the shell
+    syntax only ever runs ``touch`` on it.
+    """
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+    tmp = ctx.tmpdir
+    tried: list[tuple[str, str]] = []
+    for i, template in enumerate(ctx.param("names")):
+        marker = str(tmp / f"marker{i}")
+        name = template.replace("{marker}", marker)
+        codec_id = pool.next()
+        tried.append((name, marker))
+        try:
             ctx.adapter.register_codec(name, codec_id)
+        except Exception:  # noqa: BLE001, S112 - refusing the name is the safe answer
+            continue
+        try:
+            container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+            container.append(SAMPLE)
+            container.decompress_chunk(0)
+        except Exception:  # noqa: BLE001, S110 - the plugin is not installed: failing is expected
+            pass
+    ran = [name for name, marker in tried if os.path.exists(marker)]
+    if ran:
+        ctx.fail(f"{len(ran)} of {len(tried)} plugin names were run by a shell (their marker file appeared): "
+                 + ", ".join(repr(n) for n in ran))
+
+
+@check("plugins.registry_lists_plugins", requires=("plugins",), params={"name": Param(str), "id": CODEC_ID})
+def registry_lists_plugins(ctx: CheckContext) -> None:
+    """After a plugin registers, the registry has an entry for its id."""
+    name, codec_id = ctx.param("name"), int(ctx.param("id"))
+    try:
+        ctx.adapter.register_codec(name, codec_id)
+    except Exception as exc:  # noqa: BLE001
+        raise NotApplicable(f"the host refuses to register the plugin {name!r} that is not installed: "
+                            f"{type(exc).__name__}: {exc}") from exc
+    listed = ctx.adapter.registry()
+    if codec_id not in listed:
+        ctx.fail(f"plugin {name!r} registered at id {codec_id}, but the registry lists only {sorted(listed)}")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.checks.api import (
     CheckContext,
+    CheckFailed,
     Param,
     check,
     describe_exc,
+    exception_chain,
     exception_types,
     expect_rejection,
 )
@@ -21,6 +24,7 @@ from udcodec.checks.common import (
     ID_RANGE,
     LITERALS,
     IdPool,
+    Offences,
     cparams_for,
     fill,
     literal,
@@ -98,8 +102,11 @@ def rejects_id_types(ctx: CheckContext) -> None:
     def prop(value: Any) -> None:
         _rejected_unchanged(ctx, f"register_codec('c', {value!r}, enc, dec)", allowed, "c", value, zlib_encoder, zlib_decoder)
 
+    offences = Offences(ctx)
     for text in ctx.param("values"):
-        prop(literal(text))
+        with offences.each():
+            prop(literal(text))
+    offences.report()
     ctx.for_all(st.floats(lo, hi, allow_nan=False), prop)
 
 
@@ -133,31 +140,45 @@ def rejects_unpaired(ctx: CheckContext) -> None:
     """An encoder without a decoder, or a decoder without an encoder, is rejected."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, None)", allowed, "c", codec_id, zlib_encoder, None)
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, None, dec)", allowed, "c", codec_id, None, zlib_decoder)
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, encoder=enc)", allowed, "c", codec_id, encoder=zlib_encoder)
-    _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, decoder=dec)", allowed, "c", codec_id, decoder=zlib_decoder)
+    offences = Offences(ctx)
+    for what, args, kw in ((f"register_codec('c', {codec_id}, enc, None)", ("c", codec_id, zlib_encoder, None), {}),
+                           (f"register_codec('c', {codec_id}, None, dec)", ("c", codec_id, None, zlib_decoder), {}),
+                           (f"register_codec('c', {codec_id}, encoder=enc)", ("c", codec_id), {"encoder": zlib_encoder}),
+                           (f"register_codec('c', {codec_id}, decoder=dec)", ("c", codec_id), {"decoder": zlib_decoder})):
+        with offences.each():
+            _rejected_unchanged(ctx, what, allowed, *args, **kw)
+    offences.report()
 
 
 @check("registration.rejects_non_callables", params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_non_callables(ctx: CheckContext) -> None:
-    """Encoders and decoders that are not callable are rejected at registration."""
+    """Encoders and decoders that are not callable are rejected at registration (each call at its own id, from ``id`` up)."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
+    offences = Offences(ctx)
+    ids = iter(range(codec_id, 256))  # a fresh id per call: an accepted value must not turn the next into a duplicate
     for text in ctx.param("values"):
         bad = literal(text)
-        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, {bad!r}, dec)", allowed, "c", codec_id, bad, zlib_decoder)
-        _rejected_unchanged(ctx, f"register_codec('c', {codec_id}, enc, {bad!r})", allowed, "c", codec_id, zlib_encoder, bad)
+        with offences.each():
+            cid = next(ids)
+            _rejected_unchanged(ctx, f"register_codec('c', {cid}, {bad!r}, dec)", allowed, "c", cid, bad, zlib_decoder)
+        with offences.each():
+            cid = next(ids)
+            _rejected_unchanged(ctx, f"register_codec('c', {cid}, enc, {bad!r})", allowed, "c", cid, zlib_encoder, bad)
+    offences.report()
 
 
 @check("registration.rejects_names", params={"id": CODEC_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def rejects_names(ctx: CheckContext) -> None:
-    """Codec names outside the rules are rejected with the given exception."""
+    """Codec names outside the rules are rejected with the given exception (each at its own id, from ``id`` up)."""
     allowed = exception_types(ctx.param("exceptions"))
     codec_id = int(ctx.param("id"))
-    for text in ctx.param("values"):
+    offences = Offences(ctx)
+    for cid, text in zip(range(codec_id, 256), ctx.param("values"), strict=False):  # a fresh id per value
         name = literal(text)
-        _rejected_unchanged(ctx, f"register_codec({name!r}, {codec_id}, enc, dec)", allowed, name, codec_id, zlib_encoder, zlib_decoder)
+        with offences.each():
+            _rejected_unchanged(ctx, f"register_codec({name!r}, {cid}, enc, dec)", allowed, name, cid, zlib_encoder, zlib_decoder)
+    offences.report()
 
 
 @check("registration.accepts_names", params={**ID_RANGE, "values": LITERALS})
@@ -181,11 +202,13 @@ def versions(ctx: CheckContext) -> None:
             ctx.adapter.register_codec("v", codec_id, zlib_encoder, zlib_decoder, version=value)
         except Exception as exc:  # noqa: BLE001
             ctx.fail(f"register_codec('v', {codec_id}, enc, dec, version={value!r}) was rejected: {describe_exc(exc)}")
-    codec_id = pool.next()
+    offences = Offences(ctx)
     for text in ctx.param("invalid"):
-        value = literal(text)
-        _rejected_unchanged(ctx, f"register_codec('v', {codec_id}, enc, dec, version={value!r})", allowed,
-                            "v", codec_id, zlib_encoder, zlib_decoder, version=value)
+        value, codec_id = literal(text), pool.next()
+        with offences.each():
+            _rejected_unchanged(ctx, f"register_codec('v', {codec_id}, enc, dec, version={value!r})", allowed,
+                                "v", codec_id, zlib_encoder, zlib_decoder, version=value)
+    offences.report()
 
 
 @check("registration.returns_none", params={"id": CODEC_ID})
@@ -206,9 +229,27 @@ def registry_entry(ctx: CheckContext) -> None:
         ctx.fail(f"registry()[{codec_id}] is {entry!r}, expected ('entry', encoder, decoder)")
 
 
+def _arg_text(value: Any) -> str:
+    """An argument as a message shows it: the test codec's functions by role, never by address."""
+    if value is zlib_encoder:
+        return "enc"
+    if value is zlib_decoder:
+        return "dec"
+    if callable(value):
+        return getattr(value, "__name__", type(value).__name__)
+    return repr(value)
+
+
+def _call_text(args: tuple[Any, ...]) -> str:
+    return f"register_codec({', '.join(map(_arg_text, args))})"
+
+
 @check("registration.rejection_is_atomic", params={"id": CODEC_ID})
 def rejection_is_atomic(ctx: CheckContext) -> None:
-    """Whatever argument is bad, a rejected registration leaves the registry exactly as it was."""
+    """Whatever argument is bad, a rejected registration leaves the registry exactly as it was.
+
+    Every bad call that leaves something behind is reported, each in words that are the same on every run.
+    """
     kept = int(ctx.param("id"))
     register_pair(ctx, "kept", kept, zlib_encoder, zlib_decoder)
     fresh = iter(range(kept + 1, 256))
@@ -222,6 +263,7 @@ def rejection_is_atomic(ctx: CheckContext) -> None:
         ("c", 159, zlib_encoder, zlib_decoder),
         ("c", str(next(fresh)), zlib_encoder, zlib_decoder),
     ]
+    left: list[str] = []
     for args in bad_calls:
         before = _snapshot(ctx)
         try:
@@ -229,8 +271,8 @@ def rejection_is_atomic(ctx: CheckContext) -> None:
         except Exception as exc:  # noqa: BLE001 - rejected: look behind it
             after = _snapshot(ctx)
             if after != before:
-                ctx.fail(f"register_codec{args!r} was rejected ({type(exc).__name__}) but changed the registry: "
-                         f"{sorted(map(repr, set(after) ^ set(before)))}")
+                left.append(f"{_call_text(args)} was rejected ({type(exc).__name__}) but changed the registry: "
+                            f"{sorted(map(repr, set(after) ^ set(before)))}")
             codec_id = args[1]
             if isinstance(codec_id, int) and kept < codec_id <= 255:
                 # State the registry snapshot cannot show (a C table, a plugin table) would make
@@ -238,7 +280,68 @@ def rejection_is_atomic(ctx: CheckContext) -> None:
                 try:
                     ctx.adapter.register_codec("retry", codec_id, zlib_encoder, zlib_decoder)
                 except Exception as retry:  # noqa: BLE001
-                    ctx.fail(f"after register_codec{args!r} was rejected, registering id {codec_id} with valid "
-                             f"arguments failed: {describe_exc(retry)}")
+                    left.append(f"after {_call_text(args)} was rejected, registering id {codec_id} with valid "
+                                f"arguments failed: {type(retry).__name__}: {retry}")
         # An accepted bad call is judged by the clause of that argument, not here.
+    if left:
+        ctx.fail("; ".join(left))
     _usable(ctx, kept)
+
+
+@check("registration.noninteger_id_claims_nothing", params={"values": LITERALS})
+def noninteger_id_claims_nothing(ctx: CheckContext) -> None:
+    """After register_codec with a non-integer id (accepted or rejected), the ids around it are still free.
+
+    Every integer next to each value is then registered with a valid codec and used; every
+    id the non-integer call took is reported, not just the first.
+    """
+    taken: list[str] = []
+    for text in ctx.param("values"):
+        value = literal(text)
+        try:
+            ctx.adapter.register_codec("c", value, zlib_encoder, zlib_decoder)
+        except Exception:  # noqa: BLE001, S110 - rejecting it is the other clause's business (REG-ID-TYPE)
+            pass
+        for codec_id in sorted({int(np.floor(value)), int(np.ceil(value))}):
+            if not 160 <= codec_id <= 255:
+                continue
+            try:
+                ctx.adapter.register_codec(f"after{codec_id}", codec_id, zlib_encoder, zlib_decoder)
+                _usable(ctx, codec_id)
+            except CheckFailed as failed:
+                taken.append(f"after register_codec('c', {value!r}, enc, dec), id {codec_id} is unusable: {failed}")
+            except Exception as exc:  # noqa: BLE001
+                taken.append(f"after register_codec('c', {value!r}, enc, dec), registering id {codec_id} "
+                             f"failed: {describe_exc(exc)}")
+    if taken:
+        ctx.fail("; ".join(taken))
+
+
+@check("registration.errors_name_the_id",
+       params={**ACCEPTED_IDS, "values": Param(list, items=Param(int)), "duplicate_id": CODEC_ID})
+def errors_name_the_id(ctx: CheckContext) -> None:
+    """Out-of-range rejections name the id and the allowed range; a duplicate-id rejection names the id."""
+    lo, hi = int(ctx.param("min")), int(ctx.param("max"))
+    vague: list[str] = []
+
+    def message(*args: Any) -> str | None:
+        try:
+            ctx.adapter.register_codec(*args)
+        except Exception as exc:  # noqa: BLE001
+            return " ".join(str(e) for e in exception_chain(exc))
+        return None
+
+    for codec_id in ctx.param("values"):
+        text = message("c", codec_id, zlib_encoder, zlib_decoder)
+        if text is None:
+            continue  # accepted: REG-ID-OUT-OF-RANGE's business
+        missing = [str(v) for v in (codec_id, lo, hi) if not re.search(rf"(?<![\d-]){v}(?!\d)", text)]
+        if missing:
+            vague.append(f"id {codec_id}: {text!r} does not name {', '.join(missing)}")
+    dup = int(ctx.param("duplicate_id"))
+    register_pair(ctx, "first", dup, zlib_encoder, zlib_decoder)
+    text = message("second", dup, zlib_encoder, zlib_decoder)
+    if text is not None and not re.search(rf"(?<!\d){dup}(?!\d)", text):
+        vague.append(f"duplicate id {dup}: {text!r} does not name the id")
+    if vague:
+        ctx.fail("rejections that do not name the offending value or the allowed range: " + "; ".join(vague))

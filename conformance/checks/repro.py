@@ -6,9 +6,9 @@ import shlex
 import textwrap
 from typing import Any
 
-from udcodec.adapters.protocol import SPLITMODE_IDS, CParams
+from udcodec.adapters.protocol import SPLITMODE_IDS, CParams, value_of
 from udcodec.contract import Clause
-from udcodec.subject import CodecSubject
+from udcodec.subject import CodecSubject, FilterSubject, Subject
 
 #: Data longer than this is regenerated from its recipe instead of being spelled out in hex.
 MAX_INLINE_BYTES = 4096
@@ -41,11 +41,11 @@ def _module_and_style(adapter: Any) -> tuple[str, str] | None:
 
 
 def _cparams_source(cp: CParams, style: str) -> str:
-    filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in cp.filters)
+    filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in value_of(cp.filters))
     fields = {
         "codec": str(cp.codec), "codec_meta": str(cp.codec_meta), "typesize": str(cp.typesize),
         "blocksize": str(cp.blocksize), "nthreads": "1", "filters": f"[{filters}]",
-        "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[cp.splitmode]}",
+        "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[value_of(cp.splitmode)]}",
     }
     assert cp.splitmode in SPLITMODE_IDS
     if style == "dict":
@@ -62,9 +62,11 @@ def host_prelude(codec: CodecSubject, adapter: Any, cparams: CParams, chunksize:
     dparams = '{"nthreads": 1}' if style == "dict" else "blosc2.DParams(nthreads=1)"
     register = (f'blosc2.register_codec("{codec.name}", {codec.id}, None, None, {codec.version})' if codec.is_plugin
                 else f'blosc2.register_codec("{codec.name}", {codec.id}, encoder, decoder, {codec.version})')
+    if codec.is_global_plugin:
+        register = f"# codec {codec.id} is Blosc2's global id of plugin {codec.name!r}: nothing to register"
     return [
         "import blosc2" if module == "blosc2" else f"import {module} as blosc2",
-        *([] if codec.is_plugin else [_imports(codec)]),
+        *([f"import {codec.package}  # as the plugin's users do"] if codec.is_plugin else [_imports(codec)]),
         register,
         f"chunksize = {chunksize}",
         f"schunk = blosc2.SChunk(chunksize=chunksize, cparams={_cparams_source(cparams, style)},",
@@ -121,14 +123,21 @@ def through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cpar
     ])
 
 
-def rerun_command(adapter_spec: str, clause: Clause, codec: CodecSubject | None, peer_spec: str | None = None) -> str:
+def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer_spec: str | None = None) -> str:
     """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
     if codec is None:
         peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
         return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
+    if isinstance(codec, FilterSubject):
+        metas = "".join(f" --meta {m}" for m in codec.metas)
+        return (f"udcodec check-filter --forward {shlex.quote(codec.forward_target)} --backward"
+                f" {shlex.quote(codec.backward_target)} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
+                f" --only {clause.id} --no-isolation")
     subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
                f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
                f" --name {shlex.quote(codec.name)}")
     metas = "".join(f" --meta {m}" for m in codec.metas)
+    if codec.domain is not None:
+        metas += f" --domain {shlex.quote(codec.domain.source)}"
     return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
             f" --only {clause.id} --no-isolation")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import DParams
+from udcodec.adapters.protocol import CParams, DParams
 from udcodec.checks.api import CheckContext, Param, check, exception_types, expect_rejection
 from udcodec.checks.common import (
     CODEC_ID,
@@ -17,6 +19,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
+from udcodec.checks.fresh import run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
@@ -78,3 +81,86 @@ def callbacks_on_one_thread(ctx: CheckContext) -> None:
         ctx.fail("no callback was called")
     if threads != {threading.get_ident()}:
         ctx.fail(f"{len(rec.calls)} callbacks ran on {len(threads)} thread(s), not only on the calling thread")
+
+
+# -- nthreads left out, under several core counts -------------------------------------------------
+
+DEFAULTS_ZLIB = {"encoder": "udcodec.testcodecs:threaded_zlib_encoder", "decoder": "udcodec.testcodecs:threaded_zlib_decoder"}
+
+
+@check("threads.defaults_under_core_counts", requires=("persistence",),
+       params={"id": CODEC_ID, "cores": Param(list, items=Param(int, min=1)), "blocksize": Param(int, min=1)})
+def defaults_under_core_counts(ctx: CheckContext) -> None:
+    """With nthreads left out everywhere, a Python codec's container works alike under every core count."""
+    codec_id = int(ctx.param("id"))
+    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:with_defaults",
+                        "register": [{"name": "mt", "id": codec_id, **DEFAULTS_ZLIB}],
+                        "args": {"id": codec_id, "path": str(ctx.tmpdir / f"defaults-{cores}.b2frame"),
+                                 "blocksize": int(ctx.param("blocksize"))}}
+                for cores in ctx.param("cores")}
+    with ThreadPoolExecutor(len(requests)) as pool:  # the interpreters start at once: they mostly wait on imports
+        answers = dict(zip(requests, pool.map(run_fresh, requests.values()), strict=True))
+    outcomes: dict[int, dict[str, Any]] = {}
+    for cores, answer in answers.items():
+        if not answer["ok"]:
+            ctx.fail(f"with {cores} core(s) the interpreter failed: {answer['error'][-600:]}")
+        outcomes[cores] = answer["result"]
+    problems = []
+    for cores, seen in outcomes.items():
+        failed = {name: err for name, err in seen["steps"].items() if err}
+        if failed:
+            name, err = next(iter(failed.items()))
+            problems.append(f"with {cores} core(s), {name} failed: {err}"
+                            + (f" (and {', '.join(list(failed)[1:])})" if len(failed) > 1 else ""))
+        if seen["threads"]:
+            problems.append(f"with {cores} core(s), callbacks ran on {seen['threads']} thread(s) besides the caller's")
+    if problems:
+        ok = [c for c, s in outcomes.items() if not any(s["steps"].values()) and not s["threads"]]
+        ctx.fail("nthreads left out (create, write, read, open(path), open(path, mode='a'), append): "
+                 + (f"works with {', '.join(map(str, ok))} core(s); " if ok else "")
+                 + "; ".join(problems))
+
+
+# -- the thread rule at every door ----------------------------------------------------------------
+
+
+@check("threads.rejected_at_open", requires=("persistence",),
+       params={"id": CODEC_ID, "nthreads": NTHREADS, "exceptions": EXCEPTIONS})
+def rejected_at_open(ctx: CheckContext) -> None:
+    """Opening a Python codec's container with nthreads > 1 (dparams, or the written cparams) is rejected."""
+    allowed = exception_types(ctx.param("exceptions"))
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "mt", codec_id, zlib_encoder, zlib_decoder)
+    path = str(ctx.tmpdir / "one-thread.b2frame")
+    cparams = cparams_for(codec_id, typesize=1)
+    container = new_container(ctx, cparams, chunksize=len(DATA), urlpath=path)
+    fill(container, [DATA])
+    container.close()
+    for n in ctx.param("nthreads"):
+        for what, kwargs in (("dparams", {"dparams": DParams(nthreads=n)}),
+                             ("cparams", {"cparams": replace(cparams, nthreads=n), "dparams": DParams(nthreads=1)})):
+            with expect_rejection(ctx, f"open(path, mode='a', {what} with nthreads={n})", allowed):
+                ctx.adapter.open(path, mode="a", **kwargs).close()
+
+
+@check("threads.rejected_at_switch", requires=("update_params",),
+       params={"id": CODEC_ID, "builtin": Param(int, min=0, max=159), "nthreads": NTHREADS, "exceptions": EXCEPTIONS})
+def rejected_at_switch(ctx: CheckContext) -> None:
+    """Switching a multi-threaded container to a Python codec is rejected and leaves it unchanged."""
+    allowed = exception_types(ctx.param("exceptions"))
+    codec_id, builtin = int(ctx.param("id")), int(ctx.param("builtin"))
+    register_pair(ctx, "mt", codec_id, zlib_encoder, zlib_decoder)
+    for n in ctx.param("nthreads"):
+        for what, switch in (("cparams and dparams", CParams.only(codec=codec_id)),
+                             ("dparams", CParams.only(codec=codec_id, nthreads=1))):
+            container = ctx.adapter.create(cparams_for(builtin, typesize=1, nthreads=n), DParams(nthreads=n),
+                                           chunksize=len(DATA))
+            with expect_rejection(ctx, f"switching a container whose {what} have nthreads={n} to Python codec "
+                                       f"{codec_id}", allowed):
+                container.update_cparams(switch)
+            if container.cparams().codec != builtin:
+                ctx.fail(f"after the rejected switch the container's codec is {container.cparams().codec}, "
+                         f"expected it unchanged ({builtin})")
+            fill(container, [DATA])
+            if read_back(container) != DATA:
+                ctx.fail("after the rejected switch the container no longer round-trips")

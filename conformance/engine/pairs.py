@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import ALSO_BUILTIN, Attribution, CheckResult, Outcome
 
 REFERENCE = "reference"
 
@@ -48,12 +48,20 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
     bad = next((r for _, r in per_peer if r.outcome == worst.outcome), worst)
     merged.counterexample, merged.reproduction = bad.counterexample, bad.reproduction
     merged.signal, merged.stderr_tail = bad.signal, bad.stderr_tail
+    merged.attribution = _attribution([r for _, r in per_peer if r.outcome == worst.outcome])
     pairs: list[dict[str, Any]] = []
     for peer, r in per_peer:
         entry: dict[str, Any] = {"peer": peer, "outcome": r.outcome.value, "message": r.message,
                                  "duration": r.duration}
         pairs.append(entry)
+        merged.workarounds.extend(w for w in r.workarounds if w not in merged.workarounds)
         for key, value in r.extra.items():
             merged.extra.setdefault(key, {})[peer] = value
     merged.extra["pairs"] = pairs
     return merged
+
+
+def _attribution(results: list[CheckResult]) -> Attribution | None:
+    """The attribution of the worst per-peer results: a builtin codec reproducing any of them wins."""
+    found = {r.attribution for r in results if r.attribution}
+    return ALSO_BUILTIN if ALSO_BUILTIN in found else next(iter(found), None)

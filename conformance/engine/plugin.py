@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
+from udcodec.adapters.protocol import APIS
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
 from udcodec.engine.isolation import (
@@ -31,19 +32,30 @@ from udcodec.engine.isolation import (
 )
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
+from udcodec.engine.shard import Shard, parse_shard
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
-from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
+from udcodec.subject import (
+    DEFAULT_HOSTS,
+    DEFAULT_ID,
+    CodecSpecError,
+    CodecSubject,
+    FilterSubject,
+    Subject,
+)
 from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 RESULT_KEY = "udcodec_result"
+#: The plugin's filter options, as :class:`FilterSubject` names them in its messages.
+PYTEST_FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
+                         "id": "--udcodec-filter-id", "meta": "--udcodec-filter-meta"}
 #: The plugin's codec options, as :class:`CodecSubject` names them in its messages.
 PYTEST_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
                         "plugin": "--udcodec-plugin", "id": "--udcodec-codec-id", "meta": "--udcodec-codec-meta",
-                        "version": "--udcodec-codec-version"}
+                        "version": "--udcodec-codec-version", "domain": "--udcodec-codec-domain"}
 EXPECTATIONS_CLAUSE = "EXPECTATIONS-FILE"
 #: The one result of an adapter that failed to load; none of its clauses run.
 ADAPTER_LOAD_CLAUSE = "ADAPTER-LOAD"
@@ -73,6 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-report-html", default=None, metavar="PATH")
     group.addoption("--udcodec-certificate", default=None, metavar="PATH",
                     help="conformance certificate, one per adapter (PATH-<adapter>.json when several)")
+    group.addoption("--udcodec-shard", default=None, metavar="K/N",
+                    help="run only shard K of N (clauses at positions K-1, K-1+N, ... of the sorted selected ids)")
     group.addoption("--udcodec-command", default=None, help=argparse.SUPPRESS)  # set by `udcodec run`
     codec = parser.getgroup("udcodec-codec", "udcodec: check a user codec (its side of the contract)")
     codec.addoption("--udcodec-codec", default=None, metavar="MODULE:ENCODER,MODULE:DECODER",
@@ -85,10 +99,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     codec.addoption("--udcodec-codec-meta", action="append", default=[], metavar="META",
                     help="a codec meta value the codec supports (repeatable; default 0)")
     codec.addoption("--udcodec-codec-version", default="1", metavar="N", help="codec version (default 1)")
+    codec.addoption("--udcodec-codec-domain", default=None, metavar="PATH",
+                    help="the codec's declared data domain (a YAML file, or the name of a shipped one)")
+    ufilter = parser.getgroup("udcodec-filter", "udcodec: check a user filter (its side of the contract)")
+    ufilter.addoption("--udcodec-filter-forward", default=None, metavar="MODULE:FUNCTION",
+                      help="check this forward/backward pair against the filter clauses on each host")
+    ufilter.addoption("--udcodec-filter-backward", default=None, metavar="MODULE:FUNCTION")
+    ufilter.addoption("--udcodec-filter-id", default=None, metavar="ID", help="filter id (default 160)")
+    ufilter.addoption("--udcodec-filter-meta", action="append", default=[], metavar="META",
+                      help="a filters_meta value the filter supports (repeatable; default 0)")
+    codec.addoption("--udcodec-throughput", default=None, metavar="JSON",
+                    help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
 
-def describe_adapter(spec: str) -> tuple[str, str | None, str | None] | str:
-    """``(name, implementation, version)`` of adapter ``spec``, or why it could not be loaded or described."""
+Described = tuple[str, str | None, str | None, str]
+
+
+def describe_adapter(spec: str) -> Described | str:
+    """``(name, implementation, version, api)`` of adapter ``spec``, or why it could not be loaded or described."""
     try:
         adapter = load_adapter(spec)
         info = adapter.info()
@@ -96,7 +124,10 @@ def describe_adapter(spec: str) -> tuple[str, str | None, str | None] | str:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
         return f"adapter {spec!r} failed while describing itself: {type(exc).__name__}: {exc}"
-    return info.name, info.implementation, info.version
+    api = getattr(info, "api", "python")
+    if api not in APIS:
+        return f"adapter {spec!r} describes its API as {api!r}; expected one of {', '.join(sorted(APIS))}"
+    return info.name, info.implementation, info.version, api
 
 
 def _stderr_excerpt(tail: str, lines: int = 8) -> str:
@@ -104,11 +135,11 @@ def _stderr_excerpt(tail: str, lines: int = 8) -> str:
     return ("; its stderr ended with:\n" + "\n".join(text)) if text else ""
 
 
-def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> tuple[str, str | None, str | None] | str:
+def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> Described | str:
     """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end."""
     got = run_isolated(describe_adapter, (spec,), timeout=timeout, memory_limit=memory_limit)
     if got.status is ChildStatus.OK:
-        value: tuple[str, str | None, str | None] | str = got.value
+        value: Described | str = got.value
         return value
     if got.status is ChildStatus.HANG:
         return f"adapter {spec!r} did not load within {timeout:g} s (constructor or info() hangs); it was killed"
@@ -132,6 +163,7 @@ class AdapterSlot:
         self.name = spec
         self.implementation: str | None = None
         self.version: str | None = None
+        self.api = "python"
         self.load_error: str | None = None
         self.expectations: Expectations | None = None
         self.expectations_error: str | None = None
@@ -139,7 +171,7 @@ class AdapterSlot:
         if isinstance(described, str):
             self.load_error = described
         else:
-            self.name, self.implementation, self.version = described
+            self.name, self.implementation, self.version, self.api = described
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
         if use_expectations and path:
             try:
@@ -167,8 +199,8 @@ class UdcodecRun:
             if not sep or not adapter or not path:
                 raise pytest.UsageError(f"--udcodec-expectations wants ADAPTER=PATH, got {item!r}")
             explicit[adapter] = path
-        self.codec = _codec_subject(opt)
-        self.subject = "host" if self.codec is None else "codec"
+        self.codec: Subject | None = _codec_subject(opt) or _filter_subject(opt)
+        self.subject = "host" if self.codec is None else self.codec.kind
         self.isolate = not opt.udcodec_no_isolation
         self.memory_limit = _memory_limit(opt.udcodec_memory_limit)
         if self.isolate:
@@ -182,6 +214,9 @@ class UdcodecRun:
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
+        self.shard = _shard(opt.udcodec_shard)
+        self.in_shard = ({c.id for c in self.contract if self.selected(c)} if self.shard is None
+                         else set(self.shard.pick(c.id for c in self.contract if self.selected(c))))
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
         self.expectation_errors_collected = False
@@ -250,7 +285,7 @@ class UdcodecRun:
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
         from udcodec.reports.identity import render_identity_text
-        from udcodec.reports.terminal import render_codec
+        from udcodec.reports.terminal import render_codec, render_workarounds
 
         if self.record is None:
             return
@@ -266,6 +301,9 @@ class UdcodecRun:
         failures = render_failures(self.record, color=tr.hasmarkup)
         if failures.strip():
             tr.write_line(failures)
+        workarounds = render_workarounds(self.record)
+        if workarounds:
+            tr.write_line(workarounds)
         for stale in self.record.stale_expectations:
             tr.write_line(f"udcodec: stale expectation {stale.clause} [{stale.adapter}]: {stale.why_stale}"
                           f" ({stale.reason})")
@@ -291,6 +329,15 @@ def _memory_limit(text: str | None) -> int | None:
         raise pytest.UsageError(f"--udcodec-memory-limit: {exc}") from exc
 
 
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"udcodec: {exc}") from exc
+
+
 def _codec_subject(opt: Any) -> CodecSubject | None:
     if not (opt.udcodec_codec or opt.udcodec_encoder or opt.udcodec_decoder or opt.udcodec_plugin):
         return None
@@ -298,7 +345,19 @@ def _codec_subject(opt: Any) -> CodecSubject | None:
         return CodecSubject.build(encoder=opt.udcodec_encoder, decoder=opt.udcodec_decoder, pair=opt.udcodec_codec,
                                   plugin=opt.udcodec_plugin, name=opt.udcodec_codec_name, id=opt.udcodec_codec_id,
                                   metas=opt.udcodec_codec_meta, version=opt.udcodec_codec_version,
-                                  options=PYTEST_CODEC_OPTIONS)
+                                  domain=opt.udcodec_codec_domain, options=PYTEST_CODEC_OPTIONS)
+    except CodecSpecError as exc:
+        raise pytest.UsageError(f"udcodec: {exc}") from exc
+
+
+def _filter_subject(opt: Any) -> FilterSubject | None:
+    if not (opt.udcodec_filter_forward or opt.udcodec_filter_backward):
+        return None
+    if opt.udcodec_codec or opt.udcodec_encoder or opt.udcodec_decoder or opt.udcodec_plugin:
+        raise pytest.UsageError("udcodec: check a codec or a filter, not both")
+    try:
+        return FilterSubject.build(forward=opt.udcodec_filter_forward, backward=opt.udcodec_filter_backward,
+                                   id=opt.udcodec_filter_id, metas=opt.udcodec_filter_meta, options=PYTEST_FILTER_OPTIONS)
     except CodecSpecError as exc:
         raise pytest.UsageError(f"udcodec: {exc}") from exc
 
@@ -307,7 +366,8 @@ def _active(config: pytest.Config) -> bool:
     opt = config.option
     return bool(getattr(opt, "udcodec_adapter", None) or getattr(opt, "udcodec_codec", None)
                 or getattr(opt, "udcodec_encoder", None) or getattr(opt, "udcodec_decoder", None)
-                or getattr(opt, "udcodec_plugin", None))
+                or getattr(opt, "udcodec_plugin", None) or getattr(opt, "udcodec_filter_forward", None)
+                or getattr(opt, "udcodec_filter_backward", None))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -374,12 +434,13 @@ class SpecFile(pytest.File):
         run = _run(self.config)
         assert run is not None
         for clause in run.contract:
-            if Path(clause.file).resolve() != self.path.resolve() or not run.selected(clause):
+            if Path(clause.file).resolve() != self.path.resolve() or clause.id not in run.in_shard:
                 continue
             for slot in run.adapters:
                 if not slot.load_error:
                     yield ClauseItem.from_parent(self, name=f"{clause.id}[{slot.name}]", clause=clause, slot=slot)
-        if not run.expectation_errors_collected:  # once per session, whichever spec file comes first
+        if not run.expectation_errors_collected and (run.shard is None or run.shard.index == 1):
+            # once per session (in the first shard), whichever spec file comes first
             run.expectation_errors_collected = True
             for slot in run.adapters:
                 if slot.load_error:
@@ -408,6 +469,10 @@ class ClauseItem(pytest.Item):
             base.outcome = Outcome.NOT_APPLICABLE
             base.message = f"clause applies to {VERSIONED_IMPLEMENTATION} {clause.versions} only"
             return base
+        if clause.python_api and slot.api != "python":
+            base.outcome = Outcome.NOT_APPLICABLE
+            base.message = f"a clause of the Python API only ({clause.python_api}); {slot.name} drives a {slot.api} API"
+            return base
         opt = self.config.option
         if clause.pairwise:
             peers = run.peers_of(slot)
@@ -429,10 +494,13 @@ class ClauseItem(pytest.Item):
         result.nodeid = self.nodeid
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
         if expected is not None:
-            if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.HANG):
+            if result.outcome in EXPECTABLE:
                 result.outcome, result.expected_reason = Outcome.XFAIL, expected.reason
             elif result.outcome == Outcome.PASS:
                 result.outcome, result.expected_reason = Outcome.XPASS, expected.reason
+            elif result.outcome == Outcome.NOT_APPLICABLE:  # not checkable here, yet a defect is recorded under it
+                result.expected_reason = expected.reason
+                result.reproduction = result.reproduction or expected.reproduction
             if expected.versions:
                 result.extra["versions"] = expected.versions
             if expected.upstream:
@@ -542,6 +610,9 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record = build_record(run, list(session.config.invocation_params.args), interrupted=interrupted)
     if run.codec is not None:
         run.record.codec = run.codec.describe()
+        throughput = session.config.option.udcodec_throughput
+        if throughput:
+            run.record.codec["throughput"] = json.loads(Path(throughput).read_text(encoding="utf-8"))
     subject = getattr(run, "subject", "host")  # codec runs certify the codec clauses
     done = write_reports(run.record, session.config.option, run.contract, subject)
     run.written = done.paths

@@ -17,12 +17,16 @@ from typing import Any
 
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.engine.isolation import parse_memory_limit
+from udcodec.engine.shard import parse_shard
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
 #: The codec options of ``check-codec`` (namespace attribute -> plugin option).
 CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",
                  "name": "--udcodec-codec-name", "id": "--udcodec-codec-id",
-                 "codec_version": "--udcodec-codec-version"}
+                 "codec_version": "--udcodec-codec-version", "domain": "--udcodec-codec-domain"}
+#: The filter options of ``check-filter`` (namespace attribute -> plugin option).
+FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
+                  "filter_id": "--udcodec-filter-id"}
 
 
 def _seconds(text: str) -> float:
@@ -65,6 +69,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--numprocesses", metavar="N",
                         help="distribute checks over N processes (pytest-xdist; 'auto')")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    parser.add_argument("--shard", metavar="K/N",
+                        help="run only shard K of N: the clauses at positions K-1, K-1+N, ... of the sorted"
+                             " selected clause ids (every adapter); `udcodec merge` joins the shards' JSON reports")
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -106,7 +113,9 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
                           ("--udcodec-report-junit", args.report_junit),
                           ("--udcodec-report-markdown", args.report_markdown),
                           ("--udcodec-report-html", args.report_html),
-                          ("--udcodec-certificate", args.certificate)):
+                          ("--udcodec-certificate", args.certificate),
+                          ("--udcodec-shard", getattr(args, "shard", None)),
+                          ("--udcodec-throughput", getattr(args, "throughput", None))):
         if value is not None:
             out += [option, str(value)]
     if args.numprocesses:
@@ -115,8 +124,13 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
         value = getattr(args, dest, None)
         if value is not None:
             out += [option, str(value)]
+    for dest, option in FILTER_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            out += [option, str(value)]
+    meta_option = "--udcodec-filter-meta" if getattr(args, "forward", None) else "--udcodec-codec-meta"
     for meta in getattr(args, "meta", []):
-        out += ["--udcodec-codec-meta", str(meta)]
+        out += [meta_option, str(meta)]
     out += ["--udcodec-command", json.dumps(["udcodec", *args.argv])]
     return out
 
@@ -137,13 +151,19 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
             problems.append(f"--expectations {item!r}: give ADAPTER=PATH")
         elif adapter not in adapters:
             problems.append(f"--expectations {item!r}: adapter {adapter!r} is not run (give it with --adapter)")
+    if getattr(args, "shard", None) is not None:
+        try:
+            parse_shard(args.shard)
+        except ValueError as exc:
+            problems.append(str(exc))
     flag = "--host" if hasattr(args, "host") else "--adapter"
     for spec in adapters:
         try:
             check_adapter_spec(spec)
         except UnknownAdapter as exc:
             problems.append(f"{flag} {spec}: {exc.reason}")
-    subject = "codec" if getattr(args, "encoder", None) or getattr(args, "plugin", None) else "host"
+    subject = ("codec" if getattr(args, "encoder", None) or getattr(args, "plugin", None) else
+               "filter" if getattr(args, "forward", None) else "host")
     ids = [c.id for c in contract if c.subject == subject]
     for option in ("only", "skip"):
         for glob in getattr(args, option):
@@ -173,6 +193,8 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
         code = pytest.main(argv)
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and getattr(args, "shard", None):
+        return 0  # a shard with no clause (more shards than clauses) is an empty share, not a failure
     return 0 if code == 0 else (1 if code in (1, 5) else int(code))
 
 

@@ -19,9 +19,9 @@ from udcodec.checks.api import (
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
-from udcodec.subject import CodecSubject
+from udcodec.subject import CodecSubject, FilterSubject, Subject
 
 
 @dataclass
@@ -33,10 +33,12 @@ class Verdict:
     counterexample: Any = None
     reproduction: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    workarounds: list[dict[str, str]] = field(default_factory=list)
+    attribution: Attribution | None = None
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
-               codec: CodecSubject | None = None, peer_spec: str | None = None) -> Verdict:
+               codec: Subject | None = None, peer_spec: str | None = None) -> Verdict:
     """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child).
 
     ``peer_spec`` names the other adapter of a pairwise clause; it is loaded into the same process.
@@ -45,21 +47,34 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
 
     if not clause.checks:
         return Verdict(Outcome.ERROR, f"clause {clause.id} names no check ({clause.file}:{clause.line})")
+    extra: dict[str, Any] = {}
+    used: list[dict[str, str]] = []  # workarounds, shared by the clause's checks
+    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used)
+    verdict.workarounds = used
+    return verdict
+
+
+def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
+                codec: CodecSubject | FilterSubject | None, peer_spec: str | None, extra: dict[str, Any],
+                used: list[dict[str, str]]) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
-    extra: dict[str, Any] = {}
     for index, ref in enumerate(clause.checks):
         definition = CHECKS.get(ref.name)
         if definition is None:
             return Verdict(Outcome.ERROR, f"clause {clause.id} names unknown check {ref.name!r} ({clause.file}:{clause.line})")
         ctx = CheckContext(adapter, adapter_spec, clause, ref.params, profile, check_index=index, replay=replay,
-                           codec=codec, peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params)
+                           codec=codec if isinstance(codec, CodecSubject) else None,
+                           ufilter=codec if isinstance(codec, FilterSubject) else None,
+                           peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
+                           workarounds=used)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
             definition.fn(ctx)
         except CheckFailed as exc:
-            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra)
+            return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
+                           attribution=exc.attribution)
         except CapabilityMissing as exc:
             return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
@@ -108,7 +123,7 @@ def execute(
     *,
     isolate: bool = True,
     timeout: float | None = None,
-    codec: CodecSubject | None = None,
+    codec: Subject | None = None,
     peer_spec: str | None = None,
     memory_limit: int | None = None,
 ) -> CheckResult:
@@ -129,7 +144,9 @@ def execute(
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
+        result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
+        result.workarounds = list(verdict.workarounds)
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail

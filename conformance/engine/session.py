@@ -77,6 +77,8 @@ def build_record(run: FinishedRun, args: list[str], program: str | None = "", in
     ``interrupted``: the run was stopped before every check ran (the record says so; exit status 2).
     """
     stale = stale_expectations(run)
+    order = {slot.name: i for i, slot in enumerate(run.adapters)}  # a stable order, so merged shards give it too
+    stale.sort(key=lambda s: (order.get(s.adapter, len(order)), s.clause, s.why_stale))
     results = sorted(run.results, key=lambda r: (r.clause, r.adapter))
     record = RunRecord(
         spec_version=run.contract.version,
@@ -95,6 +97,7 @@ def build_record(run: FinishedRun, args: list[str], program: str | None = "", in
         clauses=[ClauseInfo(c.id, c.title, c.level, c.subject, c.family, c.versions)
                  for c in run.contract if run.selected(c)],
         interrupted=interrupted,
+        shard=shard.to_json() if (shard := getattr(run, "shard", None)) is not None else None,
     )
     if run.strict and stale and not interrupted:
         record.exit_status = 1

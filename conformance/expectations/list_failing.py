@@ -14,10 +14,10 @@ import contextlib
 import sys
 from typing import Any
 
-from udcodec.outcomes import Outcome
+from udcodec.outcomes import EXPECTABLE, Outcome
 from udcodec.reports.model import RunRecord
 
-FAILING = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.XFAIL})
+FAILING = EXPECTABLE | {Outcome.XFAIL}
 
 
 def failing_lines(record: RunRecord) -> list[str]:

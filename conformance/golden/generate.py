@@ -18,6 +18,7 @@ from udcodec.golden.manifest import (
     CodecSpec,
     Content,
     Entry,
+    FilterSpec,
     GoldenError,
     GoldenMismatch,
     Kind,
@@ -45,6 +46,13 @@ CODECS: Mapping[str, CodecSpec] = {
     "arange": CodecSpec("udarange", 250, 1, "udcodec.examples.arange:encoder", "udcodec.examples.arange:decoder"),
     "memcpy": CodecSpec("udmemcpy", 251, 1, "udcodec.testcodecs:memcpy_encoder", "udcodec.testcodecs:forbidden_decoder"),
 }
+
+#: User filters the vectors use (``Plan.filters`` names them by id). Ids 240..241, which the test suite leaves free.
+UFILTERS: Mapping[int, FilterSpec] = {
+    240: FilterSpec(240, "udcodec.examples.bytedelta_filter:forward", "udcodec.examples.bytedelta_filter:backward"),
+    241: FilterSpec(241, "udcodec.testcodecs:xor_position_forward", "udcodec.testcodecs:xor_position_backward"),
+}
+
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,14 @@ PLANS: tuple[Plan, ...] = (
     # 32 small chunks: enough offsets for c-blosc2 to BloscLZ-compress the offsets chunk.
     Plan("frame-rle-32chunks", "frame", "rle", "runs", 32 * 128 - 40, chunksize=128),
     Plan("sframe-zlib-delta-4chunks", "sframe", "zlib", "ramp-u16", 3500, 2, ("delta",), chunksize=1024),
+    # user filters (register_filter), alone and beside builtin filters, and where no block goes through them
+    Plan("zlib-ufilter-bytedelta-ts4", "chunk", "zlib", "smooth-i32", 4096, 4, ("240",), (4,)),
+    Plan("zlib-shuffle-ufilters-ts4-bs1000", "chunk", "zlib", "smooth-i32", 4096, 4, ("shuffle", "241", "240"),
+         (0, 9, 1), blocksize=1000),
+    Plan("memcpy-ufilter-ts2", "chunk", "memcpy", "ramp-u16", 2048, 2, ("241", "bitshuffle"), (3, 0)),
+    Plan("zlib-ufilter-clevel0-ts4", "chunk", "zlib", "smooth-i32", 2048, 4, ("240",), (4,), clevel=0),
+    Plan("frame-zlib-ufilter-3chunks", "frame", "zlib", "smooth-i32", 6144, 4, ("240", "shuffle"), (4, 0),
+         chunksize=2048),
 )
 
 _SUFFIX = {"chunk": ".chunk", "frame": ".b2frame", "sframe": ".b2frame"}
@@ -138,9 +154,10 @@ def _plan_entry(plan: Plan, prefix: str, version: str, sha: str, content: bytes)
                           typesize=plan.typesize, blocksize=plan.blocksize, splitmode=plan.splitmode,
                           filters=plan.filters, filters_meta=plan.filters_meta, chunksize=chunksize,
                           nchunks=-(-plan.nbytes // plan.chunksize) if frame and plan.chunksize else None)
+    ufilters = tuple(UFILTERS[int(f)] for f in plan.filters if f.isdigit())
     return Entry(name=f"{prefix}-{plan.short}", kind=plan.kind, file=f"{prefix}/{plan.short}{_SUFFIX[plan.kind]}",
                  sha256=sha, library=LIBRARY, library_version=version, params=params, codec=CODECS[plan.codec],
-                 content=Content(plan.recipe, plan.nbytes, sha256_hex(content)))
+                 content=Content(plan.recipe, plan.nbytes, sha256_hex(content)), ufilters=ufilters)
 
 
 def _build(adapter: Adapter, plan: Plan, entry: Entry, out: Path) -> None:
@@ -196,12 +213,15 @@ def generate(out_dir: Path | str | None = None, force: bool = False, adapter: Ad
         for plan in PLANS:
             codec = CODECS[plan.codec]
             codec.register(adapter)
+            for fid in (int(f) for f in plan.filters if f.isdigit()):
+                UFILTERS[fid].register(adapter)
             draft = _plan_entry(plan, prefix, version, "0" * 64, RECIPES[plan.recipe](plan.nbytes, plan.chunksize or plan.nbytes))
             out = Path(tmp) / draft.file
             out.parent.mkdir(parents=True, exist_ok=True)
             _build(adapter, plan, draft, out)
             entry = replace(draft, sha256=path_sha256(out))
-            decoded = decode_vector(adapter, entry, tmp, workdir=None)
+            # the generator's own check (not a clause): registered above, read back with the written params
+            decoded = decode_vector(adapter, entry, tmp, workdir=None, register=False, open_with_params=True)
             if decoded != expected_bytes(entry):
                 raise RuntimeError(f"{entry.name}: python-blosc2 {version} does not decode its own vector back")
             staged[entry.name] = out

@@ -97,6 +97,28 @@ class CodecSpec:
 
 
 @dataclass(frozen=True)
+class FilterSpec:
+    """How to register one of the vector's user filters: ``register_filter(id, forward, backward)``."""
+
+    id: int
+    forward: str  # "module:attribute", module inside the udcodec package
+    backward: str
+
+    def load(self) -> tuple[Callback, Callback]:
+        """Import and return ``(forward, backward)``."""
+        return _resolve(self.forward), _resolve(self.backward)
+
+    def register(self, adapter: Adapter) -> None:
+        """Register the filter with ``adapter``; an id the same library already holds is kept (decoding shows
+        whether it is this filter)."""
+        try:
+            adapter.register_filter(self.id, *self.load())
+        except ValueError as exc:
+            if "already" not in str(exc) and "in use" not in str(exc):
+                raise
+
+
+@dataclass(frozen=True)
 class Content:
     """What a vector decodes to: ``RECIPES[recipe](nbytes, chunksize)``, whose sha256 is given."""
 
@@ -118,6 +140,7 @@ class Entry:
     params: VectorParams
     codec: CodecSpec
     content: Content
+    ufilters: tuple[FilterSpec, ...] = ()
 
     def path(self, directory: Path | str | None = None) -> Path:
         """The vector's file (or directory) inside ``directory`` (default: the bundled one)."""
@@ -283,6 +306,17 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
             _resolve(getattr(codec, part))
         except Exception as exc:  # noqa: BLE001 - any import problem is the manifest's
             raise check.fail(("codec", part), f"cannot be imported: {type(exc).__name__}: {exc}") from exc
+    ufilters = tuple(FilterSpec(f["id"], f["forward"], f["backward"]) for f in m.get("ufilters", ()))
+    listed = {str(f.id) for f in ufilters}
+    for i, name in enumerate(params.filters):
+        if name.isdigit() and name not in listed:
+            raise check.fail(("params", "filters", i), f"user filter {name} is not listed in ufilters")
+    for i, f in enumerate(ufilters):
+        for part in ("forward", "backward"):
+            try:
+                _resolve(getattr(f, part))
+            except Exception as exc:  # noqa: BLE001 - any import problem is the manifest's
+                raise check.fail(("ufilters", i, part), f"cannot be imported: {type(exc).__name__}: {exc}") from exc
     content = Content(recipe=d["recipe"], nbytes=d["nbytes"], sha256=d["sha256"])
     if params.chunksize is not None and params.nchunks is not None:
         need = -(-content.nbytes // params.chunksize)
@@ -290,7 +324,7 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
             raise check.fail(("params", "nchunks"), f"{params.nchunks}, but content.nbytes {content.nbytes} "
                                                     f"in chunks of {params.chunksize} makes {need}")
     return Entry(name=m["name"], kind=cast(Kind, m["kind"]), file=file, sha256=m["sha256"], library=m["library"],
-                 library_version=m["library_version"], params=params, codec=codec, content=content)
+                 library_version=m["library_version"], params=params, codec=codec, content=content, ufilters=ufilters)
 
 
 def load_manifest(directory: Path | str | None = None) -> Manifest:
@@ -364,11 +398,14 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     if entry.kind != "chunk":
         params.update(chunksize=p.chunksize, nchunks=p.nchunks)
     c = entry.codec
-    return {"name": entry.name, "kind": entry.kind, "file": entry.file, "sha256": entry.sha256,
-            "library": entry.library, "library_version": entry.library_version, "params": params,
-            "codec": {"name": c.name, "id": c.id, "version": c.version, "encoder": c.encoder, "decoder": c.decoder},
-            "content": {"recipe": entry.content.recipe, "nbytes": entry.content.nbytes,
-                        "sha256": entry.content.sha256}}
+    out: dict[str, Any] = {
+        "name": entry.name, "kind": entry.kind, "file": entry.file, "sha256": entry.sha256,
+        "library": entry.library, "library_version": entry.library_version, "params": params}
+    if entry.ufilters:
+        out["ufilters"] = [{"id": f.id, "forward": f.forward, "backward": f.backward} for f in entry.ufilters]
+    out["codec"] = {"name": c.name, "id": c.id, "version": c.version, "encoder": c.encoder, "decoder": c.decoder}
+    out["content"] = {"recipe": entry.content.recipe, "nbytes": entry.content.nbytes, "sha256": entry.content.sha256}
+    return out
 
 
 def write_manifest(directory: Path, entries: list[Entry]) -> Path:

@@ -76,15 +76,22 @@ def read_chunk(entry: Entry, directory: Path | str | None = None) -> bytes:
 
 
 def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None = None,
-                  workdir: Path | str | None = None) -> bytes:
-    """Decode a vector with ``adapter``, registering its codec first; return every decoded byte.
+                  workdir: Path | str | None = None, *, register: bool = True,
+                  open_with_params: bool = False) -> bytes:
+    """Decode a vector with ``adapter``, registering its codec (and user filters) first; return every decoded byte.
 
     A chunk is appended as is (``Container.append_chunk``) to a container the adapter creates with
     the entry's parameters, then decompressed. A frame is
     copied into ``workdir`` (default: a temporary directory) and opened there with
-    ``adapter.open``, so the golden files are never written to; every chunk is decompressed.
+    ``adapter.open``, so the golden files are never written to; every chunk is decompressed. A frame is
+    opened with the plain ``open(path)``, or with ``open_with_params`` with the entry's parameters and one
+    thread (a workaround, see ``udcodec.checks.common.OPEN_WITH_WRITTEN_PARAMS``). ``register=False``:
+    the codec is registered already.
     """
-    entry.codec.register(adapter)
+    if register:
+        entry.codec.register(adapter)
+        for ufilter in entry.ufilters:
+            ufilter.register(adapter)
     # e.g. the reference reading as python-blosc2 2.x does
     adapter.match_format_of(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
     dparams = DParams(nthreads=1)
@@ -105,7 +112,8 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
             shutil.copytree(source, copy)
         else:
             shutil.copyfile(source, copy)
-        opened = adapter.open(str(copy), dparams)
+        opened = (adapter.open(str(copy), dparams, entry.params.cparams()) if open_with_params
+                  else adapter.open(str(copy)))
         try:
             return b"".join(opened.decompress_chunk(i) for i in range(opened.nchunks))
         finally:

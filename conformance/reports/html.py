@@ -20,6 +20,7 @@ from typing import Protocol
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
 from udcodec.reports.identity import IdentityRow, identity_rows
+from udcodec.reports.layers import Attribution, Side, attribute
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS
 from udcodec.reports.model import OUTCOME_ORDER, AdapterRun, ClauseInfo, RunRecord, jsonable
 
@@ -108,6 +109,7 @@ table.grid td.not-run{color:#999;text-align:center}
 .legend span{display:inline-block;padding:1px 6px;margin:0 4px 4px 0;border-radius:3px}
 .bar{background:#e4e7ea;width:16em;height:1em;border-radius:3px;overflow:hidden;display:inline-block;vertical-align:middle}
 .bar>span{display:block;height:100%;background:#2e9e44}
+.bar>span.mbs{background:#3b6fb6}
 button.copy{font-size:12px;margin-bottom:.3em}
 """
 
@@ -166,6 +168,8 @@ def _detail(cell_id: str, result: CheckResult, column: str) -> str:
     ]
     if result.message:
         parts.append(_pre("message", result.message))
+    if result.attribution:
+        parts.append(f'<p class="attribution">With a builtin codec: <strong>{text(result.attribution)}</strong></p>')
     if result.expected_reason:
         parts.append(f'<p class="expected">Expected to fail: {text(result.expected_reason)}</p>')
     for key, label in (("upstream", "upstream"), ("expires", "expires")):
@@ -274,6 +278,28 @@ def _codec(record: RunRecord) -> str:
             f"{' · ' + rest if rest else ''}</p>")
 
 
+def _throughput(record: RunRecord) -> str:
+    """``check-codec --bench`` figures as a bar chart: the codec beside builtin codecs on each host."""
+    figures = [f for f in (record.codec or {}).get("throughput") or [] if isinstance(f, dict)]
+    if not figures:
+        return ""
+    top = max([float(f.get(k) or 0.0) for f in figures for k in ("compress_mbs", "decompress_mbs")] + [1e-9])
+    body = []
+    for f in figures:
+        cells = []
+        for key in ("compress_mbs", "decompress_mbs"):
+            value = float(f.get(key) or 0.0)
+            cells.append(f'<td><span class="bar" role="img" aria-label="{value:.1f} MB/s"><span class="mbs" '
+                         f'style="width:{value / top * 100:.1f}%"></span></span> {value:.1f}</td>')
+        ratio = "" if f.get("error") else f"{float(f.get('ratio') or 0.0):.2f}"
+        note = f'<td class="meta">not measured: {text(f["error"])}</td>' if f.get("error") else f"<td>{ratio}</td>"
+        body.append(f"<tr><td>{text(f.get('host', ''))}</td><td>{text(f.get('codec', ''))}</td>{''.join(cells)}"
+                    f"{note}</tr>")
+    return ('<h2 id="throughput">Throughput (MB/s of uncompressed data, best of 3)</h2><table class="throughput">'
+            "<thead><tr><th>Host</th><th>Codec</th><th>Compress</th><th>Decompress</th><th>Ratio</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
 def _stale(record: RunRecord) -> str:
     if not record.stale_expectations:
         return ""
@@ -314,6 +340,18 @@ def render_grid_page(
     return _page(title, header, body)
 
 
+def attribution_section(rows: Sequence[Attribution]) -> str:
+    """The attribution table (python-blosc2 wrapper / c-blosc2 / both); empty without rows."""
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td><code>{text(r.clause.id)}</code></td><td>{text(r.clause.level)}</td><td>{text(r.python)}"
+                   f"</td><td>{text(r.c)}</td><td><strong>{text(r.label)}</strong></td></tr>" for r in rows)
+    return (f'<h2 id="layer-attribution">Layer attribution ({len(rows)})</h2><p class="meta">Which layer shows each divergence: '
+            "the python-blosc2 wrapper, c-blosc2 through its C API, or both.</p>"
+            "<table><thead><tr><th>Clause</th><th>Level</th><th>python-blosc2</th><th>c-blosc2</th><th>Shown by</th>"
+            f"</tr></thead><tbody>{body}</tbody></table>")
+
+
 def render_html(record: RunRecord) -> str:
     """The HTML report of one run."""
     unexpected = len(record.unexpected())
@@ -333,8 +371,10 @@ def render_html(record: RunRecord) -> str:
     clause_infos = {c.id: c for c in record.clauses}
     clauses = [clause_infos.get(cid) or ClauseInfo(cid, "", record.clause_level(cid), "", "")
                for cid in record.clause_ids()]
+    sides = [Side(a.implementation or "", " ".join(x for x in (a.implementation, a.version) if x), c.result)
+             for c in columns if (a := c.adapter) is not None]
     return render_grid_page("udcodec conformance report", header, clauses, columns, identity_rows(record),
-                            after=_stale(record))
+                            after=_throughput(record) + _stale(record) + attribution_section(attribute(clauses, sides)))
 
 
 def write_html(record: RunRecord, path: str | os.PathLike[str]) -> Path:

@@ -52,6 +52,8 @@ def _failure_body(result: CheckResult) -> str:
         parts.append("Counterexample:\n" + dumped)
     if result.reproduction:
         parts.append("Reproduction:\n" + result.reproduction)
+    if result.attribution:
+        parts.append(f"With a builtin codec: {result.attribution}")
     if result.expected_reason:
         parts.append(f"Expected to fail: {result.expected_reason}")
     return "\n\n".join(parts)

@@ -63,9 +63,14 @@ def _header(record: RunRecord) -> list[str]:
         status = f"⛔ interrupted after {len(record.results)} result(s); the run is incomplete"
     strict = " · strict" if record.strict else ""
     codec = record.codec
-    title = f"udcodec check-codec {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
+    is_filter = codec is not None and codec.get("kind") == "filter"
+    command = "check-filter" if is_filter else "check-codec"
+    title = f"udcodec {command} {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
     lines = [f"## {title}: {status}", ""]
-    if codec:
+    if codec is not None and is_filter:
+        lines += [f"Filter {code_span(str(codec.get('name')))} · id {codec.get('id')} · forward "
+                  f"{code_span(str(codec.get('encoder')))} · backward {code_span(str(codec.get('decoder')))}", ""]
+    elif codec:
         lines += [f"Codec {code_span(str(codec.get('name')))} · id {codec.get('id')} · "
                   + ("dynamic plugin" if codec.get("plugin") else
                      f"encoder {code_span(str(codec.get('encoder')))} · decoder {code_span(str(codec.get('decoder')))}")
@@ -139,6 +144,8 @@ def _failure(result: CheckResult) -> list[str]:
     ]
     if result.message:
         lines += [fenced(result.message, "text"), ""]
+    if result.attribution:
+        lines += [f"With a builtin codec: **{result.attribution}**", ""]
     if result.expected_reason:
         lines += [f"Expected to fail: {cell(result.expected_reason)}", ""]
     if result.signal:
@@ -233,8 +240,40 @@ def _stale(record: RunRecord) -> list[str]:
     return lines
 
 
+def _throughput(record: RunRecord) -> list[str]:
+    """``check-codec --bench`` figures: the codec beside builtin codecs on each host."""
+    figures = [f for f in (record.codec or {}).get("throughput") or [] if isinstance(f, dict)]
+    if not figures:
+        return []
+    lines = ["### Throughput", "", "MB/s of uncompressed data, best of 3.", "",
+             "| Host | Codec | Compress MB/s | Decompress MB/s | Ratio |", "|---|---|--:|--:|--:|"]
+    for f in figures:
+        if f.get("error"):
+            lines.append(f"| {cell(str(f.get('host')))} | {cell(str(f.get('codec')))} | | | "
+                         f"not measured: {cell(str(f['error']))} |")
+        else:
+            lines.append(f"| {cell(str(f.get('host')))} | {cell(str(f.get('codec')))} | "
+                         f"{float(f.get('compress_mbs') or 0):.1f} | {float(f.get('decompress_mbs') or 0):.1f} | "
+                         f"{float(f.get('ratio') or 0):.2f} |")
+    return [*lines, ""]
+
+
+def _workarounds(record: RunRecord) -> list[str]:
+    used = record.workarounds()
+    if not used:
+        return []
+    lines = [f"### Workarounds ({len(used)})", "",
+             "Known defects the checks got past to test something else; the clauses they test passed or "
+             "failed on their own.", "", "| Workaround | Where | Defect | How |", "|---|---|---|---|"]
+    for w, results in used:
+        where = ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
+        lines.append(f"| {_code_cell(w['name'])} | {cell(where)} | {cell(w['defect'])} | {cell(w['how'])} |")
+    lines.append("")
+    return lines
+
+
 def render_markdown(record: RunRecord) -> str:
-    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, stale.
+    """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, workarounds, stale.
 
     Messages are clipped (:meth:`RunRecord.bounded`) and control characters escaped.
     """
@@ -244,8 +283,10 @@ def render_markdown(record: RunRecord) -> str:
         + _counts_table(record)
         + _matrix(record)
         + render_identity_markdown(record)
+        + _throughput(record)
         + _failures(record)
         + _expected(record)
+        + _workarounds(record)
         + _stale(record)
     )
     return printable("\n".join(lines).rstrip() + "\n")

@@ -19,9 +19,10 @@ from typing import Any
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
 from udcodec.reports.bounds import printable
-from udcodec.reports.html import render_grid_page, text
+from udcodec.reports.html import attribution_section, render_grid_page, text
 from udcodec.reports.identity import identity_rows
 from udcodec.reports.json_report import ReportValidationError, read_json
+from udcodec.reports.layers import Side, attribute, render_markdown
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS, cell, code_span
 from udcodec.reports.model import OUTCOME_ORDER, SCHEMA_VERSION, AdapterRun, ClauseInfo, RunRecord
 from udcodec.versions import VERSIONED_IMPLEMENTATION
@@ -143,6 +144,10 @@ def divergences(clauses: list[ClauseInfo], columns: list[Column]) -> list[tuple[
     return out
 
 
+def _sides(columns: list[Column]) -> list[Side]:
+    return [Side(c.adapter.implementation or "", c.label, c.result) for c in columns]
+
+
 def render_matrix_markdown(records: list[tuple[str, RunRecord]], problems: Sequence[str] = ()) -> str:
     columns = columns_of(records)
     clauses = _clauses(records)
@@ -157,6 +162,9 @@ def render_matrix_markdown(records: list[tuple[str, RunRecord]], problems: Seque
                      f"{symbol} {outcome} | {cell(reason)} |")
     if not found:
         lines.append("None: every implementation passes every clause it ran.")
+    attribution = render_markdown(attribute(clauses, _sides(columns)))
+    if attribution:
+        lines += ["", *attribution]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -176,8 +184,9 @@ def render_matrix_html(records: list[tuple[str, RunRecord]], problems: Sequence[
         if id(col.record) not in seen:
             seen.add(id(col.record))
             identity += identity_rows(col.record)
-    return render_grid_page("udcodec conformance matrix", header, _clauses(records), columns, identity,
-                            versions=True)
+    clauses = _clauses(records)
+    return render_grid_page("udcodec conformance matrix", header, clauses, columns, identity, versions=True,
+                            after=attribution_section(attribute(clauses, _sides(columns))))
 
 
 def write_matrix(paths: Sequence[str | Path], out: str | Path | None, html: str | Path | None = None) -> int:

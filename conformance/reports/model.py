@@ -18,7 +18,10 @@ from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
 #: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted`` and the outcome ``resource``.
-SCHEMA_VERSION = "1.3"
+#: 1.4: each result's ``workarounds``; the codec's ``throughput`` figures (``check-codec --bench``).
+#: 1.5: each result's ``attribution`` (a failure retried with a builtin codec).
+#: 1.6: ``shard`` (``--shard K/N``).
+SCHEMA_VERSION = "1.6"
 #: The exit status of an interrupted run (pytest's ``ExitCode.INTERRUPTED``).
 INTERRUPTED_EXIT_STATUS = 2
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).
@@ -210,6 +213,7 @@ class RunRecord:
     exit_status: int | None = None
     codec: dict[str, Any] | None = None  # the codec under test (``udcodec check-codec``)
     interrupted: bool = False
+    shard: dict[str, int] | None = None  # ``{"index": K, "count": N}`` of a ``--shard K/N`` run (None: whole)
 
     def __post_init__(self) -> None:
         self.started = _as_utc(self.started)
@@ -308,6 +312,14 @@ class RunRecord:
             return ""
         return "udcodec: exit 0: " + "; ".join(parts)
 
+    def workarounds(self) -> list[tuple[dict[str, str], list[CheckResult]]]:
+        """Each workaround the checks used (by name, first seen first), with the results that used it."""
+        found: dict[str, tuple[dict[str, str], list[CheckResult]]] = {}
+        for result in self.results:
+            for used in result.workarounds:
+                found.setdefault(used["name"], (used, []))[1].append(result)
+        return list(found.values())
+
     def bounded(self, limit: int = MESSAGE_MAX) -> RunRecord:
         """A copy whose messages, stderr tails and load errors are clipped to ``limit`` characters."""
         return dataclasses.replace(
@@ -343,6 +355,7 @@ class RunRecord:
             "strict": self.strict,
             "exit_status": self.exit_status,
             "interrupted": self.interrupted,
+            "shard": None if self.shard is None else dict(self.shard),
             "adapters": [a.to_json() for a in self.adapters],
             "clauses": [c.to_json() for c in self.clauses],
             "results": results,
@@ -382,4 +395,5 @@ class RunRecord:
             stale_expectations=[StaleExpectation.from_json(s) for s in data["stale_expectations"]],
             codec=data.get("codec"),
             interrupted=bool(data.get("interrupted", False)),
+            shard=None if data.get("shard") is None else dict(data["shard"]),
         )

@@ -145,6 +145,8 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
     lines = [f"{word} {result.clause} [{result.adapter}] ({result.level}, {result.subject})"]
     if result.message:
         lines.append(_indent(printable(result.message)))
+    if result.attribution:
+        lines.append(f"  with a builtin codec: {result.attribution}")
     if result.expected_reason:
         lines.append(f"  expected to fail: {printable(result.expected_reason)}")
     if result.signal:
@@ -162,10 +164,13 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
 
 
 def render_codec(record: RunRecord) -> str:
-    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN)`` for a check-codec run, else ``""``."""
+    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN)`` for a check-codec run (``filter NAME (id N,
+    forward ..., backward ...)`` for check-filter), else ``""``."""
     codec = record.codec
     if not codec:
         return ""
+    if codec.get("kind") == "filter":
+        return f"filter {codec.get('name')} (id {codec.get('id')}, forward {codec.get('encoder')}, backward {codec.get('decoder')})"
     if codec.get("plugin"):
         parts = [f"id {codec.get('id')}", "dynamic plugin"]
     else:
@@ -206,3 +211,13 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
     return "".join("\n".join(block) + "\n\n" for block in blocks).rstrip("\n") + (
         "\n" if blocks else ""
     )
+
+
+def render_workarounds(record: RunRecord) -> str:
+    """The known defects the checks got past to test something else: each workaround, where, defect and how."""
+    lines: list[str] = []
+    for used, results in record.workarounds():
+        where = ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
+        lines += [f"WORKAROUND {used['name']}: {where}", _indent(f"defect: {used['defect']}"),
+                  _indent(f"how: {used['how']}")]
+    return printable("\n".join(lines))

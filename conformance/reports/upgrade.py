@@ -3,7 +3,11 @@
 Layout 1.1 had no ``n/a`` outcome: a clause that does not apply was a ``skip`` whose ``extra``
 carried ``"not_applicable": true``. Upgraded to 1.2, it is ``n/a`` and its counts move with it.
 Layout 1.2 had no ``interrupted`` flag (its runs were not marked, so 1.3 reads them as not
-interrupted) and no ``resource`` outcome (its counts gain ``resource: 0``).
+interrupted) and no ``resource`` outcome (its counts gain ``resource: 0``). Layout 1.3 recorded no
+workarounds (its results gain an empty ``workarounds`` list: its checks used none visibly)
+and no ``codec.throughput`` (optional in 1.4).
+Layout 1.4 had no ``attribution`` of results: its failures were not retried with a builtin codec (null).
+Layout 1.5 had no ``shard`` (its runs were whole: 1.6 reads ``null``).
 """
 
 from __future__ import annotations
@@ -64,8 +68,31 @@ def _from_1_2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _from_1_3(data: dict[str, Any]) -> dict[str, Any]:
+    for result in data.get("results", []):
+        if isinstance(result, dict):
+            result.setdefault("workarounds", [])
+    data["schema_version"] = "1.4"
+    return data
+
+
+def _from_1_4(data: dict[str, Any]) -> dict[str, Any]:
+    for result in data.get("results", []):
+        if isinstance(result, dict):
+            result.setdefault("attribution", None)
+    data["schema_version"] = "1.5"
+    return data
+
+
+def _from_1_5(data: dict[str, Any]) -> dict[str, Any]:
+    data.setdefault("shard", None)
+    data["schema_version"] = "1.6"
+    return data
+
+
 #: An older layout -> the step that brings a report in it one version up.
-UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.1": _from_1_1, "1.2": _from_1_2}
+UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "1.1": _from_1_1, "1.2": _from_1_2, "1.3": _from_1_3, "1.4": _from_1_4, "1.5": _from_1_5}
 
 
 def upgrade(data: Any) -> Any:

@@ -167,6 +167,13 @@ def check_filters_splitmode(adapter: Adapter, tmp: Path) -> None:
     OUTCOMES["shuffle+delta"] = seen
 
 
+def one_default_thread(adapter: Adapter) -> None:
+    """Make the module's default thread count 1 (``set_nthreads(1)``), where it has one."""
+    setter = getattr(getattr(adapter, "module", None), "set_nthreads", None)
+    if callable(setter):
+        setter(1)
+
+
 def check_persistence_contiguous(adapter: Adapter, tmp: Path) -> None:
     _persistence(adapter, tmp, contiguous=True)
 
@@ -182,15 +189,17 @@ def _persistence(adapter: Adapter, tmp: Path, contiguous: bool) -> None:
     c = adapter.create(cp, DParams(), CHUNK, urlpath=path, contiguous=contiguous)
     c.append(DATA[:CHUNK])
     c.close()
-    # Without cparams the stored ones must be kept (and further appends use them).
-    o = adapter.open(path, DParams())
+    # Without cparams the stored ones must be kept (and further appends use them). Opening a Python
+    # codec's container needs a default of one thread on python-blosc2 3.x/4.x (THREAD-DEFAULTS).
+    one_default_thread(adapter)
+    o = adapter.open(path, mode="a")
     assert o.cparams() == cp, o.cparams()
     assert o.decompress_chunk(0) == DATA[:CHUNK]
     SEEN.clear()
     o.append(DATA[CHUNK:])
     assert [m for k, m, _ in SEEN if k == "enc"] == [5], SEEN
     o.close()
-    o = adapter.open(path, DParams(), cp)
+    o = adapter.open(path, DParams(), cp, mode="a")
     assert o.nchunks == 2 and o.get_slice(0, 2 * CHUNK // 4) == DATA
     o.close()
 
@@ -206,7 +215,8 @@ def check_fresh_process_reopen(adapter: Adapter, tmp: Path) -> None:
         "import sys, adapter_smoke as s\n"
         "a = s.load(sys.argv[1]); cid = int(sys.argv[2])\n"
         "a.register_codec('again', cid, s.zlib_encoder, s.zlib_decoder)\n"
-        "o = a.open(sys.argv[3], s.DParams())\n"
+        "s.one_default_thread(a)\n"
+        "o = a.open(sys.argv[3])\n"
         "assert o.get_slice(0, 2000) == s.DATA, 'fresh-process reopen differs'\n"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), *sys.path]))

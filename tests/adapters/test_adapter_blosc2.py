@@ -13,7 +13,7 @@ from typing import Any, cast
 import adapter_smoke as smoke
 import pytest
 from udcodec.adapters.blosc2like import ModuleAdapter, for_module
-from udcodec.adapters.protocol import Adapter, CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, Adapter, CParams, DParams
 
 
 def _has(module: str, attr: str) -> bool:
@@ -155,3 +155,95 @@ def test_neutral_cparams_drops_empty_filter_slots() -> None:
     }
     got = _fake_adapter("dict").neutral_cparams(native)
     assert (got.codec, got.filters, got.filters_meta) == (1, ("shuffle", "99"), (0, 7))
+
+
+def test_parameters_left_out_are_left_out_of_the_call() -> None:
+    adapter = _fake_adapter("dict")
+    assert adapter.native_cparams(CParams.only(codec=200, typesize=4)) == {"codec": 200, "typesize": 4}
+    assert adapter.native_cparams(CParams(codec=200, nthreads=NOT_GIVEN))["codec"] == 200
+    assert "nthreads" not in adapter.native_cparams(CParams(codec=200, nthreads=NOT_GIVEN))
+    assert adapter.native_dparams(DParams(nthreads=NOT_GIVEN)) == {}
+    assert adapter.param_kwargs(NOT_GIVEN, NOT_GIVEN) == adapter.param_kwargs(None) == {}
+    assert adapter.param_kwargs(CParams.only(nthreads=1), DParams(1)) == {"cparams": {"nthreads": 1},
+                                                                         "dparams": {"nthreads": 1}}
+    assert CParams.only(nthreads=1).given_fields() == {"nthreads": 1}
+    with pytest.raises(TypeError):
+        CParams.only(no_such_field=1)
+
+
+def test_natural_calls_touch_no_process_wide_setting(adapter: Adapter, tmp_path: Path) -> None:
+    """open(path) and a partial update pass only what they are given; the default thread count stays."""
+    module = cast(Any, adapter).module
+    before = module.nthreads
+    path = str(tmp_path / "builtin.b2frame")
+    written = adapter.create(CParams(codec=4, typesize=4, clevel=5), DParams(1), 4096, urlpath=path)
+    written.append(bytes(range(256)) * 16)
+    written.close()
+    opened = adapter.open(path)
+    assert opened.decompress_chunk(0) == bytes(range(256)) * 16
+    assert (opened.cparams().codec, opened.cparams().typesize) == (4, 4)
+    opened.close()
+    appending = adapter.open(path, mode="a")
+    appending.update_cparams(CParams.only(clevel=1))
+    assert (appending.cparams().codec, appending.cparams().typesize, appending.cparams().clevel) == (4, 4, 1)
+    appending.close()
+    assert module.nthreads == before
+
+
+def test_compress_outside_spellings(adapter: Adapter) -> None:
+    """Each spelling reaches compress2: with builtin ZLIB every one writes a chunk that decompresses.
+
+    (Which codec the chunk records is CONT-COMPRESS-SPELLINGS's business: 2.x ignores a cparams dict.)"""
+    data = bytes(range(256)) * 16
+    spellings = adapter.compress_outside_spellings(data, CParams(codec=4, typesize=1))
+    dataclass_style = getattr(adapter, "param_style", "dataclass") == "dataclass"
+    assert ("compress2(src, cparams=CParams(...))" in spellings) == dataclass_style
+    assert {"compress2(src, cparams={...})", "compress2(src, **fields)"} <= set(spellings)
+    for spelling, call in spellings.items():
+        chunk = bytes(call())
+        assert adapter.decompress_outside(chunk, DParams(nthreads=1)) == data, spelling
+
+
+def test_decompress_outside_spellings(adapter: Adapter) -> None:
+    """Each spelling reaches decompress2: a builtin ZLIB chunk decompresses through every one."""
+    data = bytes(range(256)) * 16
+    chunk = adapter.compress_outside(data, CParams(codec=4, typesize=1))
+    spellings = adapter.decompress_outside_spellings(chunk, DParams(nthreads=1))
+    dataclass_style = getattr(adapter, "param_style", "dataclass") == "dataclass"
+    assert ("decompress2(src, dparams=DParams(...))" in spellings) == dataclass_style
+    assert {"decompress2(src, dparams={...})", "decompress2(src, **fields)", "decompress2(src)"} <= set(spellings)
+    for spelling, call in spellings.items():
+        assert bytes(call()) == data, spelling
+
+
+@pytest.mark.parametrize("style", ["dict", "dataclass"])
+def test_user_filters_are_named_by_id(style: str) -> None:
+    from udcodec.adapters.protocol import user_filter_name
+
+    adapter = _fake_adapter(style)
+    cp = CParams(codec=200, filters=(user_filter_name(160), "shuffle", "255"), filters_meta=(9, 0, 1))
+    native = adapter.native_cparams(cp)
+    assert native["filters"][0] == 160 and native["filters"][2] == 255
+    assert adapter.neutral_cparams(native) == cp
+    with pytest.raises(ValueError):
+        user_filter_name(159)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_register_filter_passes_arguments_through(spec: str, tmp_path: Path) -> None:
+    from udcodec import testcodecs as tc
+
+    adapter = smoke.load(spec)
+    assert "user_filters" in adapter.capabilities()
+    with pytest.raises(ValueError):  # the implementation's own error, unchanged
+        adapter.register_filter(159, tc.reverse_forward, tc.reverse_backward)
+    fid = 254
+    module = cast(Any, adapter).module
+    if fid not in module.ufilters_registry:
+        adapter.register_filter(fid, tc.reverse_forward, tc.reverse_backward)
+    assert module.ufilters_registry[fid] == (tc.reverse_forward, tc.reverse_backward)
+
+
+def test_module_without_register_filter_lacks_the_capability() -> None:
+    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
+    assert "user_filters" not in adapter.capabilities() and "persistence" in adapter.capabilities()

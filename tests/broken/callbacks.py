@@ -158,3 +158,34 @@ class SuppressesEncoderExceptionAdapter(CallbackHost):
             return fn(inp, out, meta, container)
         except Exception:  # noqa: BLE001 - the breakage
             raise RuntimeError("compression failed") from None
+
+
+def _writable_alias(arr: Any) -> Any:
+    """The writable array ``arr`` views into (its owner), sliced to ``arr``'s bytes; else ``arr`` itself."""
+    owner = arr.base
+    while isinstance(owner, np.ndarray) and not owner.flags.writeable and isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if not isinstance(owner, np.ndarray) or not owner.flags.writeable or not owner.flags.c_contiguous:
+        return arr
+    flat = owner.reshape(-1).view(np.uint8)
+    offset = arr.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    if offset < 0 or offset + arr.size > flat.size:
+        return arr
+    return flat[offset:offset + arr.size]
+
+
+class EncoderInputAliasesCallerAdapter(CallbackHost):
+    """The encoder gets a writable view of the caller's own array (zero copy), not a read-only one."""
+
+    def call_encoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return fn(_writable_alias(inp), out, meta, container)
+
+
+class CorruptsUserDecodesAdapter(CallbackHost):
+    """What a user codec's decoder restores gets its last byte flipped (builtin codecs are not affected)."""
+
+    def call_decoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        rc = fn(inp, out, meta, container)
+        if len(out):
+            out[-1] ^= 0xFF
+        return rc

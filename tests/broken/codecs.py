@@ -94,6 +94,14 @@ def tiny_block_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk:
     return encoder(input, output, meta, schunk)
 
 
+def second_byte_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Reads the block's second byte (as the documentation's example does): blocks under 2 bytes raise."""
+    del meta
+    step = int(input[1]) - int(input[0])
+    del step
+    return encoder(input, output, 0, schunk)
+
+
 def scribbling_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """Zero-fills the rest of the output after its stream."""
     n = encoder(input, output, meta, schunk)
@@ -129,3 +137,12 @@ def salted_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any
 
 def salted_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     return decoder(input[1:], output, meta, schunk)
+
+
+def bytes_only_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Declares a domain of single bytes (``domains/bytes_only.yaml``) and, handed wider items, flips a byte
+    silently instead of refusing them."""
+    decoder(input, output, meta, schunk)
+    if int(getattr(schunk, "typesize", 1) or 1) > 1 and output.size:
+        output[0] ^= 0xFF
+    return output.size

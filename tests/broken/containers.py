@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
-from udcodec.adapters.protocol import CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import chunkformat
 
 from ._base import ContainerHost
+from .callbacks import _writable_alias
 
-VERSIONLZ_BYTE, UDCODEC_BYTE, CODEC_META_BYTE = 1, 22, 23
+UDCODEC_BYTE, CODEC_META_BYTE = 22, 23
 
 
 def _flip_last(data: bytes) -> bytes:
@@ -55,19 +56,6 @@ class HeaderWithoutMetaAdapter(ContainerHost):
     container_class = _MetalessHeaders
 
 
-class _VersionlessHeaders(ModuleContainer):
-    def get_chunk(self, index: int) -> bytes:
-        chunk = bytearray(super().get_chunk(index))
-        chunk[VERSIONLZ_BYTE] = 1
-        return bytes(chunk)
-
-
-class HeaderWithoutVersionAdapter(ContainerHost):
-    """Chunk headers record version 1 whatever version the codec was registered with."""
-
-    container_class = _VersionlessHeaders
-
-
 class _CurrentCodecDecoding(ModuleContainer):
     def decompress_chunk(self, index: int) -> bytes:
         chunk = bytearray(super().get_chunk(index))
@@ -91,10 +79,9 @@ class _LastChunkLost(ModuleContainer):
 class ReopenLosesLastChunkAdapter(ReferenceAdapter):
     """A reopened container has lost its last chunk."""
 
-    def open(
-        self, urlpath: str, dparams: DParams, cparams: CParams | None = None
-    ) -> ModuleContainer:
-        return _LastChunkLost(self, super().open(urlpath, dparams, cparams).native())
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        return _LastChunkLost(self, super().open(urlpath, dparams, cparams, mode).native())
 
 
 class _AnonymousReadErrors(ModuleContainer):
@@ -112,10 +99,9 @@ class _AnonymousReadErrors(ModuleContainer):
 class MissingCodecUnnamedAdapter(ReferenceAdapter):
     """Reading a reopened container without its codec fails without naming the codec id."""
 
-    def open(
-        self, urlpath: str, dparams: DParams, cparams: CParams | None = None
-    ) -> ModuleContainer:
-        return _AnonymousReadErrors(self, super().open(urlpath, dparams, cparams).native())
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        return _AnonymousReadErrors(self, super().open(urlpath, dparams, cparams, mode).native())
 
 
 # -- round trip ----------------------------------------------------------------------------------
@@ -236,3 +222,75 @@ class WritesFixedBlocksizeAdapter(ReferenceAdapter):
         if cparams.blocksize == 0:
             cparams = dataclasses.replace(cparams, blocksize=4096)
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
+
+
+# -- the caller's data, compress2 spellings, header fields ------------------------------------------
+
+
+class FiltersInPlaceAdapter(ReferenceAdapter):
+    """The filter pipeline writes its result back into the block it was given (the caller's array)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = chunkformat._filters.forward
+
+        def forward(block: Any, *args: Any, **kw: Any) -> Any:
+            result = original(block, *args, **kw)
+            alias = _writable_alias(block)
+            if alias is not block:
+                alias[:] = result
+            return result
+
+        chunkformat._filters.forward = forward  # type: ignore[assignment]
+
+
+class DictCParamsIgnoredAdapter(ReferenceAdapter):
+    """``compress2(src, cparams={...})`` ignores the dict and compresses with builtin ZLIB."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = self.module.compress2
+
+        def compress2(src: Any, **kwargs: Any) -> bytes:
+            if isinstance(kwargs.get("cparams"), dict):
+                kwargs = {"cparams": {"codec": int(self.module.Codec.ZLIB), "typesize": 1, "nthreads": 1}}
+            return bytes(original(src, **kwargs))
+
+        self.module.compress2 = compress2
+
+
+class HeaderVersionOneAdapter(ReferenceAdapter):
+    """Chunk headers always record codec version 1, whatever version the codec was registered with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        chunkformat.registry.codec_version = lambda codec: 1  # type: ignore[assignment]
+
+
+class DictDParamsDecodesUserChunksAdapter(ReferenceAdapter):
+    """``decompress2(src, dparams={...})`` decodes a user-codec chunk through a throw-away container."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = self.module.decompress2
+
+        def decompress2(src: Any, dst: Any = None, **kwargs: Any) -> Any:
+            if isinstance(kwargs.get("dparams"), dict):
+                return chunkformat.decompress_chunk(bytes(src), None)
+            return original(src, dst, **kwargs)
+
+        self.module.decompress2 = decompress2
+
+
+class _ShuffleFlagDroppedOnWrite(ModuleContainer):
+    def get_chunk(self, index: int) -> bytes:
+        patched = bytearray(super().get_chunk(index))
+        patched[2] &= ~0x01  # the chunk it hands out forgets its shuffle flag; its own reads use the stored one
+        return bytes(patched)
+
+
+class DropsShuffleFlagOnWriteAdapter(ContainerHost):
+    """Chunks it writes lose their shuffle flag (a writer-side format bug): it reads its own data back
+    correctly, another implementation does not."""
+
+    container_class = _ShuffleFlagDroppedOnWrite

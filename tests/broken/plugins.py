@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from udcodec.adapters.reference import ReferenceAdapter
@@ -37,3 +39,72 @@ class UnvalidatedPluginNamesAdapter(ReferenceAdapter):
             registry._plugins[int(id)] = registry.PluginCodec(codec_name, int(id), int(version))
             return None
         return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class SeparatePluginIdsAdapter(ReferenceAdapter):
+    """Plugins live in a table of their own: no id is checked against the other kind, nor twice."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if encoder is None and decoder is None and isinstance(id, int) and isinstance(codec_name, str):
+            registry._plugins[id] = registry.PluginCodec(codec_name, id, int(version))
+            return None
+        hidden = registry._plugins.pop(int(id), None) if isinstance(id, int) else None
+        try:
+            return super().register_codec(codec_name, id, encoder, decoder, version)
+        finally:
+            if hidden is not None:
+                registry._plugins[int(id)] = hidden
+
+
+class ClaimsIdBeforeValidatingAdapter(ReferenceAdapter):
+    """A plugin's id is entered in the plugin table before its arguments are validated, and stays there."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        try:
+            return super().register_codec(codec_name, id, encoder, decoder, version)
+        except (TypeError, ValueError):
+            if encoder is None and decoder is None and isinstance(id, int):
+                registry._plugins.setdefault(id, registry.PluginCodec(str(codec_name), id, 1))
+            raise
+
+
+class ShellLoadsPluginsAdapter(ReferenceAdapter):
+    """Any plugin name is accepted; first use asks a shell to import ``blosc2_<name>`` to find its library."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = registry.lookup
+
+        def lookup(codec: int) -> Any:
+            plug = registry.plugin(codec)
+            if plug is not None:
+                subprocess.run(f'"{sys.executable}" -c "import blosc2_{plug.name}"', shell=True,  # noqa: S602
+                               capture_output=True, check=False)
+            return original(codec)
+
+        registry.lookup = lookup
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if encoder is None and decoder is None and isinstance(codec_name, str) and codec_name:
+            super().register_codec("placeholder", id, None, None, version)
+            registry._plugins[int(id)] = registry.PluginCodec(codec_name, int(id), int(version))
+            return None
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class UnlistedPluginsAdapter(ReferenceAdapter):
+    """Plugins are kept in the plugin table only; the public registry lists Python codecs alone."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        result = super().register_codec(codec_name, id, encoder, decoder, version)
+        if encoder is None and decoder is None:
+            registry.ucodecs_registry.pop(int(id), None)
+        return result

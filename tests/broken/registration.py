@@ -195,3 +195,28 @@ class RemembersRejectedIdsAdapter(ReferenceAdapter):
             if _is_int(id):
                 self._reserved.add(int(id))
             raise
+
+
+class TruncatesFloatIdsAdapter(ReferenceAdapter):
+    """A float id is accepted and truncated (180.5 registers codec 180), as a C conversion would."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if isinstance(id, float):
+            id = int(id)  # noqa: A001
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class VagueIdErrorsAdapter(ReferenceAdapter):
+    """Id rejections say only that something was wrong, naming neither the id nor the range."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        try:
+            return super().register_codec(codec_name, id, encoder, decoder, version)
+        except ValueError as exc:
+            if "codec id" in str(exc):
+                raise ValueError("invalid codec id") from None
+            raise

@@ -57,3 +57,12 @@ def wait_until(predicate: object, timeout: float = 10.0) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+
+
+def as_from_a_terminal() -> None:
+    """``preexec_fn`` for a run a test interrupts: Ctrl-C's default disposition, whatever this process
+    inherited (a job started in the background by a non-interactive shell ignores SIGINT, and Python
+    then installs no KeyboardInterrupt handler)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -50,7 +50,8 @@ class _Without:
 def test_the_members_come_from_the_protocol_classes() -> None:
     assert ADAPTER_OPERATIONS == (
         "name", "info", "capabilities", "register_codec", "registry", "create", "open",
-        "compress_outside", "decompress_outside", "is_container", "match_format_of",
+        "compress_outside", "decompress_outside", "compress_outside_spellings",
+        "decompress_outside_spellings", "is_container", "match_format_of", "register_filter",
     )
     assert CONTAINER_OPERATIONS == (
         "nchunks", "append", "append_chunk", "get_chunk", "decompress_chunk", "get_slice",

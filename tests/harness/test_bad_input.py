@@ -36,8 +36,15 @@ def test_a_timeout_that_is_no_positive_finite_number_is_a_usage_error(capsys: py
     (["run", "--adapter", "reference", "--skip", "REG-NOPE*"], "--skip REG-NOPE*: matches no host clause"),
     (["run", "--adapter", "no-such-adapter"], "--adapter no-such-adapter: no adapter of that name"),
     (["run", "--adapter", "no_such_module.sub:Adapter"], "no module named 'no_such_module.sub'"),
+    (["run", "--adapter", "udcodec.adapters.reference:ReferenceAdaptr"],
+     "'udcodec.adapters.reference' has no attribute 'ReferenceAdaptr'"),
     (["check-codec", *CODEC, "--host", "blosc"], "--host blosc: no adapter of that name"),
     (["check-codec", *CODEC, "--only", "REG-ID-RANGE"], "--only REG-ID-RANGE: matches no codec clause"),
+    (["check-codec", *CODEC, "--domain", "no-such-domain"], "--domain no-such-domain: cannot read the domain file"),
+    (["check-codec", "--plugin", "openzl", "--id", "37"], "--id 37 is Blosc2's global id of plugin 'grok', not of 'openzl'"),
+    (["check-codec", "--plugin", "openzl", "--id", "12"], "(or a global plugin id: 36 openhtj2k, 37 grok, 38 openzl"),
+    (["check-codec", "--plugin", "udcodec_no_such_plugin", "--id", "200"],
+     "plugin udcodec_no_such_plugin: no library found: package blosc2_udcodec_no_such_plugin is not usable"),
 ])
 def test_run_options_are_checked_before_anything_runs(capsys: pytest.CaptureFixture[str], argv: list[str],
                                                       needle: str) -> None:

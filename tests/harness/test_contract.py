@@ -464,3 +464,13 @@ def test_the_loaders_use_the_committed_schemas() -> None:
     for name, used in [("expectations.schema.json", model.SCHEMA), ("verdicts.schema.json", verdicts.SCHEMA),
                        ("golden-manifest.schema.json", manifest.SCHEMA)]:
         assert used == json.loads((REPO / "conformance" / "schemas" / name).read_text(encoding="utf-8")), name
+
+
+def test_every_bundled_clause_says_how_its_checks_call_the_implementation() -> None:
+    """``calls``: natural (parameters users leave out are left out) or explicit, with why."""
+    contract = load_contract(default_spec_dir())
+    missing = [c.id for c in contract if not c.calls]
+    assert missing == []
+    assert {(c.calls or "").split(":")[0] for c in contract} == {"natural", "explicit"}
+    natural = {c.id for c in contract if (c.calls or "").startswith("natural")}
+    assert {"THREAD-DEFAULTS", "REOPEN-KEEPS", "REOPEN-APPEND", "REOPEN-SPELLINGS", "ID-REOPEN"} <= natural

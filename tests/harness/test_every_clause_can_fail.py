@@ -66,6 +66,8 @@ WrapsVersionAdapter                 | REG-VERSION-RANGE       | version=-1): was
 IntConvertsVersionAdapter           | REG-VERSION-TYPE        | version='1'): was accepted
 ReturnsIdAdapter                    | REG-RETURNS-NONE        | returned 230, expected None
 StoresWrappedCallbacksAdapter       | REG-REGISTRY-ENTRY      | expected ('entry', encoder
+TruncatesFloatIdsAdapter            | REG-ID-NONINTEGER-CLAIMS | registering id 180 failed
+VagueIdErrorsAdapter                | REG-ERROR-NAMES         | 'invalid codec id' does not name 159, 160, 255
 [callbacks]
 EncoderGetsMemoryviewAdapter        | CB-ENC-ARGS             | memoryview/ndarray, expected numpy
 DecoderGetsZeroMetaAdapter          | CB-DEC-ARGS             | meta is 0, expected the codec_meta
@@ -83,11 +85,11 @@ SuppressesEncoderExceptionAdapter   | CB-ENC-EXCEPTION        | did not reach th
 RaisesSystemErrorAdapter            | CB-NO-SYSTEMERROR       | the caller got SystemError
 StoresPastReturnAdapter             | CB-OUTPUT-PAST-RETURN   | not what the encoder returned
 CallbacksOnWorkerThreadAdapter      | THREAD-ONE-THREAD       | not only on the calling thread
+EncoderInputAliasesCallerAdapter    | CB-BUFFER-LIFETIME      | these changed: the caller's array
 [containers]
 CompressesOutsideContainerAdapter   | CONT-COMPRESS-OUTSIDE   | outside a container: succeeded
 DecompressesOutsideContainerAdapter | CONT-DECOMPRESS-OUTSIDE | outside a container: succeeded
 HeaderWithoutMetaAdapter            | ID-HEADER               | records codec 222 meta 0
-HeaderWithoutVersionAdapter         | ID-HEADER               | records codec version 1, the codec was registered as version 7
 DecodesWithCurrentCodecAdapter      | ID-DECODE-BY-CHUNK      | with the container's other codec
 ReopenLosesLastChunkAdapter         | ID-REOPEN               | reopened container's data differs
 MissingCodecUnnamedAdapter          | ID-MISSING-CODEC        | not name the missing codec id 226
@@ -100,19 +102,61 @@ AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads
 AllowsThreadsAtCreationAdapter      | THREAD-DPARAMS-CREATE   | dparams.nthreads=2: was accepted
 SwallowsThreadUpdateErrorAdapter    | THREAD-CPARAMS-UPDATE   | cparams.nthreads to 2: was
 SwallowsThreadUpdateErrorAdapter    | THREAD-DPARAMS-UPDATE   | dparams.nthreads to 2: was
-IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | did not decode in
+IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | written by reference, read by
+DropsShuffleFlagOnWriteAdapter      | INTEROP-CHUNK-DECODE    | read by reference
 ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
-ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 17 chunks
+ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
+FiltersInPlaceAdapter               | RT-INPUT-UNCHANGED      | numpy with filters ['delta', 'bitshuffle', 'shuffle']
+DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) wrote a chunk recording codec 4, not 202
+DictDParamsDecodesUserChunksAdapter | CONT-DECOMPRESS-OUTSIDE | decompress2(src, dparams={...}) succeeded
+HeaderVersionOneAdapter             | ID-HEADER-PARAMS        | (version 7): versionlz is 1, written with 7
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
+[reopen]
+ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
+ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
+PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
+[threads]
+DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
+IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
+SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
 DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
 StoresChunkRawOnRawBlockAdapter     | MEMCPY-MIXED            | the decoder was called 0 times
+ShortEncoderOutputAdapter           | MEMCPY-NO-GAIN          | blocks whose encoder returned output.size
 [plugins]
 FallsBackForMissingPluginAdapter    | PLUG-MISSING            | decompressing with it succeeded
 UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a plugin: was accepted
+SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | the same plugin twice at id 244: both registrations were accepted
+ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
+ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
+UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
+[filters]
+UnvalidatedFilterRegistrationAdapter | FILTER-ID-RANGE        | register_filter(159, forward, backward): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(170.0, forward, backward): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-PAIRED          | register_filter(170, fn, None): was accepted
+UnvalidatedFilterRegistrationAdapter | FILTER-CALLABLE        | register_filter(171, 1, 2): was accepted
+UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NAME      | register_filter(193, None, None, None): was accepted
+OverwritesFilterIdAdapter           | FILTER-DUPLICATE        | a second time: was accepted
+FilterGetsZeroMetaAdapter           | FILTER-ARGS             | got meta 0, expected the slot's filters_meta 77
+UserFiltersLastAdapter              | FILTER-ANY-SLOT         | did not receive the output of the slots before it
+IdentityFiltersAdapter              | FILTER-USER-CODEC       | did not receive the filtered blocks
+FilterReturnMustBeNoneAdapter       | FILTER-RETURN-IGNORED   | filters returning 0 made the round trip fail
+SwallowsFilterExceptionAdapter      | FILTER-EXCEPTION        | but the append succeeded
+SkipsUnregisteredFiltersAdapter     | FILTER-UNREGISTERED     | unregistered filter 185: was accepted
+UnfiltersMemcpyedChunksAdapter      | FILTER-MEMCPY           | clevel 0: decompress(compress(x)) != x
+WritesIntoSourceAdapter             | FILTER-SOURCE-INTACT    | wrote into the caller's buffer
+ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN           | the reopened container's data differs
+ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read without filter 191 registered
+NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
+IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | through user filters did not decode in
+UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | the chunk written here differs from reference's
+ForgetsFiltersOnReopenAdapter       | FILTER-INTEROP-FRAME    | reads back different in
+[containers]
+AllowsThreadsAtCreationAdapter      | FILTER-ONE-THREAD       | was accepted
+CompressesOutsideContainerAdapter   | FILTER-CONTAINER-ONLY   | outside a container succeeded
 """
 
 
@@ -246,7 +290,7 @@ def test_hang_is_killed_at_the_timeout() -> None:
     elapsed = time.monotonic() - start
     assert result.outcome is Outcome.HANG, result.message
     assert f"no result within {HANG_TIMEOUT:g} s" in result.message
-    assert elapsed < HANG_TIMEOUT + 2, f"took {elapsed:.1f} s"
+    assert elapsed < HANG_TIMEOUT + 30, f"took {elapsed:.1f} s"  # killed, not waited for (the adapter sleeps longer)
 
 
 def test_exit_is_a_crash_naming_the_status() -> None:
@@ -267,3 +311,13 @@ def test_unimportable_adapter_is_an_error() -> None:
     )
     assert result.outcome is Outcome.ERROR, result.message
     assert "could not be loaded" in result.message and "broken on purpose" in result.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adapter", ["LeavesPartialEntryAdapter", "RemembersRejectedIdsAdapter"])
+def test_failure_messages_are_stable(adapter: str) -> None:
+    """The same failure reads the same on every run: no memory address of a callback in the message."""
+    clause = CONTRACT.get("REG-REJECT-ATOMIC")
+    messages = [execute(f"broken.registration:{adapter}", adapter, clause, PROFILE).message for _ in range(2)]
+    assert messages[0] == messages[1]
+    assert " at 0x" not in messages[0], messages[0]

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from proctable import as_from_a_terminal
 from udcodec_cli import SLEEPS, read_report
 
 pytestmark = pytest.mark.slow
@@ -34,7 +35,7 @@ def _signalled_run(env: dict[str, str], tmp_path: Path, sig: signal.Signals, *ex
         args += [f"--report-{kind}", name]
     (tmp_path / "cert-reference.json").write_text(PREVIOUS, encoding="utf-8")
     proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=as_from_a_terminal)
     try:
         deadline = time.monotonic() + 120
         while not started.exists():

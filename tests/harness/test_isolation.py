@@ -118,8 +118,8 @@ def test_sleep_beyond_the_timeout_is_a_hang() -> None:
     got = run_isolated(_sleep, (60,), timeout=1.0)
     elapsed = time.monotonic() - start
     assert got.status is ChildStatus.HANG
-    assert elapsed < 1.0 + 2.0
-    assert 1.0 <= got.duration < 3.0
+    assert elapsed < 30  # killed, not waited for: the child sleeps 60 s
+    assert 1.0 <= got.duration < 30
 
 
 def test_finishing_within_the_timeout_is_not_a_hang() -> None:
@@ -155,6 +155,7 @@ def test_large_values_come_back_intact() -> None:
 def test_registration_in_the_child_does_not_leak() -> None:
     import udcodec.reference as ref
 
+    ref._reset_registry()  # another test of this worker may have registered codecs in-process
     before = dict(ref.ucodecs_registry)
     assert 200 not in before
     got = run_isolated(_register_in_child, timeout=30)

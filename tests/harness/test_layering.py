@@ -95,8 +95,9 @@ def test_no_import_cycles() -> None:
 
 #: Layer rules: modules under a prefix may import only modules under the allowed prefixes.
 CHECK_SUPPORT = ("udcodec.checks.api", "udcodec.checks.common", "udcodec.checks.configs", "udcodec.checks.repro",
-                 "udcodec.checks.fresh", "udcodec.adapters.protocol", "udcodec.data", "udcodec.strategies", "udcodec.sweep",
-                 "udcodec.testcodecs", "udcodec.golden", "udcodec.subject", "udcodec.contract")
+                 "udcodec.checks.fresh", "udcodec.scenarios", "udcodec.adapters.protocol", "udcodec.data", "udcodec.strategies", "udcodec.sweep",
+                 "udcodec.testcodecs", "udcodec.golden", "udcodec.subject", "udcodec.contract",
+                 "udcodec.pluginlib", "udcodec.domain")
 FAMILIES = sorted(m for m in MODULES if m.startswith("udcodec.checks.") and m not in CHECK_SUPPORT)
 
 
@@ -126,7 +127,8 @@ def test_adapters_import_only_adapters_and_the_reference(module: str) -> None:
     assert sorted(m for m in GRAPH[module] if not _within(m, allowed)) == []
 
 
-VOCABULARY = ("udcodec.outcomes", "udcodec.versions", "udcodec.contract", "udcodec.profiles", "udcodec.subject", "udcodec.adapters.protocol")
+VOCABULARY = ("udcodec.outcomes", "udcodec.versions", "udcodec.contract", "udcodec.profiles", "udcodec.subject", "udcodec.domain",
+              "udcodec.adapters.protocol")
 
 
 @pytest.mark.parametrize("module", VOCABULARY)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from proctable import in_session, wait_until
+from proctable import as_from_a_terminal, in_session, wait_until
 from udcodec_cli import read_report
 
 pytestmark = [
@@ -37,7 +37,7 @@ class Run:
     def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "udcodec.cli", *args], env=env, cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=as_from_a_terminal)
         self.sid = self.proc.pid
         self.output = ""
 
@@ -203,3 +203,16 @@ def test_the_plugin_refuses_a_bad_memory_limit(tmpdir_env: dict[str, str], tmp_p
                           env=tmpdir_env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
     assert "--udcodec-memory-limit: not a memory size: 'lots'" in proc.stderr
+
+
+def test_an_expected_resource_failure_is_xfail(start: object, tmp_path: Path) -> None:
+    """A clause an expectations file lists may run out of memory as it may crash: xfail, exit 0."""
+    (tmp_path / "hog.yaml").write_text(
+        "adapter: memory-hog\nexpectations:\n  - clause: REG-RETURNS-NONE\n"
+        "    reason: allocates without bound\n    reproduction: run it\n", encoding="utf-8")
+    run = start("run", "--adapter", "broken.processes:MemoryHogAdapter", *ONE,  # type: ignore[operator]
+                "--memory-limit", "2G", "--expectations",
+                f"broken.processes:MemoryHogAdapter={tmp_path / 'hog.yaml'}", "--report-json", "r.json")
+    assert run.finish() == 0, run.output
+    (result,) = read_report(tmp_path / "r.json")["results"]
+    assert (result["outcome"], result["expected_reason"]) == ("xfail", "allocates without bound"), result

@@ -14,13 +14,15 @@ from udcodec.adapters import protocol
 #: Where each public name lives.
 HOMES = {
     "udcodec.adapters.protocol": [
-        "ADAPTER_OPERATIONS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "SPLITMODE_IDS",
-        "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "protocol_members",
+        "ADAPTER_OPERATIONS", "APIS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "NOT_GIVEN", "SPLITMODE_IDS",
+        "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "NotGiven", "given",
+        "protocol_members", "value_of",
+        "FilterCallback", "USER_FILTER_IDS", "user_filter_name",
     ],
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
     "udcodec.adapters.blosc2like": ["ModuleAdapter", "ModuleContainer", "for_module"],
     "udcodec.checks.api": [
-        "CapabilityMissing", "CheckContext", "CheckFailed", "CheckFn", "NotApplicable", "check",
+        "CapabilityMissing", "CheckContext", "CheckFailed", "CheckFn", "NotApplicable", "Workaround", "check",
         "exception_types", "expect_rejection",
     ],
     "udcodec.outcomes": ["CheckResult", "Outcome"],

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from udcodec.contract import load_contract
-from udcodec_cli import ACCEPTS256, Udcodec, read_report
+from udcodec_cli import ACCEPTS256, FAILS_TO_LOAD, Udcodec, read_report
 
 pytestmark = pytest.mark.slow  # real runs in subprocesses, serial and -n 2: the slow tier
 
@@ -99,7 +99,7 @@ def test_list_failing_prints_only_the_ids(udcodec_cli: Udcodec, tmp_path: Path) 
 def test_junit_of_a_real_run_validates(udcodec_cli: Udcodec, tmp_path: Path) -> None:
     xmlschema = pytest.importorskip("xmlschema")
     proc = udcodec_cli("run", "--adapter", "reference", "--adapter", ACCEPTS256, "--adapter",
-                       "udcodec.adapters.reference:NoSuchAdapter", "--only", "REG-ID-*", "--profile", "dev",
+                       FAILS_TO_LOAD, "--only", "REG-ID-*", "--profile", "dev",
                        "--report-junit", "r.xml")  # fmt: skip
     assert proc.returncode == 1
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(tmp_path / "r.xml"))
@@ -108,5 +108,5 @@ def test_junit_of_a_real_run_validates(udcodec_cli: Udcodec, tmp_path: Path) -> 
         "testsuite[@name='accepts256']/testcase[@name='REG-ID-OUT-OF-RANGE']/failure"
     )
     assert failure is not None and "was accepted" in (failure.text or "")
-    err = root.findtext("testsuite[@name='udcodec.adapters.reference:NoSuchAdapter']/system-err") or ""
+    err = root.findtext(f"testsuite[@name='{FAILS_TO_LOAD}']/system-err") or ""
     assert err.count("could not be loaded") == 1

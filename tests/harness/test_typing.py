@@ -26,10 +26,10 @@ REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("conformance", "adapters", "reference", "spec", "pyproject.toml", "README.md")
 
 GOOD = """\
-from udcodec.adapters.protocol import Adapter, AdapterInfo, CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, Adapter, AdapterInfo, CParams, DParams, value_of
 
-params = CParams(codec=200, typesize=4, filters=("shuffle",))
-level: int = params.clevel
+params = CParams(codec=200, typesize=4, filters=("shuffle",), nthreads=NOT_GIVEN)
+level: int = value_of(params.clevel)
 dparams = DParams(nthreads=1)
 
 
@@ -81,7 +81,7 @@ def container(adapter: Adapter) -> Container:
 WITHOUT_OPEN = """\
 from typing import Any
 
-from udcodec.adapters.protocol import Adapter, AdapterInfo, Container, CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, Adapter, AdapterInfo, Container, CParams, DParams, NotGiven
 
 
 class WithoutOpen:
@@ -101,10 +101,13 @@ class WithoutOpen:
     def registry(self) -> dict[Any, Any]:
         return {}
 
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        return None
+
     def create(
         self,
-        cparams: CParams,
-        dparams: DParams,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
         chunksize: int,
         urlpath: str | None = None,
         contiguous: bool = True,
@@ -114,7 +117,7 @@ class WithoutOpen:
     def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
         raise NotImplementedError
 
-    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven) -> bytes:
         raise NotImplementedError
 
     def is_container(self, obj: Any) -> bool:
@@ -282,7 +285,7 @@ def test_wrong_calls_are_flagged(typed_python: Path, tmp_path: Path) -> None:
     out = proc.stdout
     assert (
         'snippet.py:3: error: Argument "codec" to "CParams" has incompatible type "str"; '
-        'expected "int"' in out
+        'expected "int | NotGiven"' in out
     )
     assert 'snippet.py:4: error: Missing positional argument "codec" in call to "CParams"' in out
     assert "snippet.py:5: error: Incompatible types in assignment" in out
@@ -332,7 +335,8 @@ def test_the_public_api_module_type_checks(typed_python: Path, tmp_path: Path) -
 def test_the_same_adapter_with_open_is_accepted(typed_python: Path, tmp_path: Path) -> None:
     """The control: ``open`` is the only thing the rejected adapter lacks."""
     method = (
-        "    def open(self, urlpath: str, dparams: DParams, cparams: CParams | None = None)"
+        "    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,\n"
+        "             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN)"
         " -> Container:\n        raise NotImplementedError\n\n"
     )
     code = WITHOUT_OPEN.replace("    def is_container", method + "    def is_container")

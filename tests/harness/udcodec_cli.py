@@ -24,6 +24,8 @@ SLEEPS = "udcodec_test_adapters:SleepsInRegister"
 #: (when ``$UDCODEC_TEST_CRASH`` is set) or raises with a 20 MiB message that holds a lone surrogate and a NUL between ``HEAD-OF-MESSAGE`` and
 #: ``TAIL-OF-MESSAGE``.
 LOUD = "udcodec_test_adapters:LoudFailure"
+#: ``module:attribute`` of a test adapter that exists but fails to load (a missing dependency).
+FAILS_TO_LOAD = "udcodec_test_adapters:FailsToLoad"
 ADAPTERS_MODULE = '''\
 import dataclasses
 import os
@@ -76,6 +78,11 @@ class LoudFailure(ReferenceAdapter):
         if os.environ.get("UDCODEC_TEST_CRASH"):
             os.abort()
         raise RuntimeError("HEAD-OF-MESSAGE \\udcff \\x00 " + "x" * (20 * 1024 * 1024) + " TAIL-OF-MESSAGE")
+
+
+class FailsToLoad:
+    def __init__(self):
+        raise ImportError("a dependency of this adapter is not installed")
 '''
 
 Udcodec = Callable[..., subprocess.CompletedProcess[str]]

@@ -28,7 +28,7 @@ from chunk_matrix import (
 )
 from udcodec.expectations.model import load_expectations
 from udcodec.reference import chunkformat as cf
-from udcodec.sweep import families
+from udcodec.sweep import LARGE_TYPESIZES, families
 
 blosc2 = pytest.importorskip("blosc2")
 if int(blosc2.__version__.split(".")[0]) < 4:
@@ -87,13 +87,14 @@ def test_family_byte_identity_and_cross_decoding(family, capsys):
 
 def test_matrix_covers_the_brief():
     configs = matrix()
-    assert {c.cparams.typesize for c in configs if c.family == "typesize_all"} == set(range(1, 256))
+    assert {c.cparams.typesize for c in configs if c.family == "typesize_all"} == set(range(1, 256)) | set(
+        LARGE_TYPESIZES)
     assert {c.cparams.splitmode for c in configs} == {"always", "never", "auto", "forward_compat"}
     assert {c.cparams.clevel for c in configs} == set(range(10))
     assert {f for c in configs for f in c.cparams.filters} == {"nofilter", "shuffle", "bitshuffle", "delta",
                                                                  "trunc_prec"}
     assert any(sum(f != "nofilter" for f in c.cparams.filters) == 6 for c in configs)
-    assert len({c.label for c in configs}) == len(configs) == 1604
+    assert len({c.label for c in configs}) == len(configs) == 1872
 
 
 def test_only_chunks_both_writers_read_back_are_compared():
@@ -220,3 +221,19 @@ def test_rates_are_finite_fractions():
                             {c.label: written(ref, c) for c in configs}, configs)
     assert all(0.0 <= r.rate <= 1.0 and not math.isnan(r.rate) for r in rates.values())
     assert sum(r.total + r.unreadable for r in rates.values()) == len(configs)
+
+
+@pytest.mark.parametrize(("typesize", "clevel", "want"), [
+    (16384, 5, 4 << 20),  # 64 KiB x 16384 = 1 GiB, capped at 4 MiB
+    (32767, 1, 4 << 20),  # 32 KiB x 32767 still fits in int32
+    (32768, 5, 32 * 1024),  # 64 KiB x 32768 = 2**31 wraps negative in c-blosc2's int32: the 32 KiB floor
+    (65535, 9, 32 * 1024),  # 512 KiB x 65535 wraps negative too
+    (65535, 1, 4 << 20),  # 32 KiB x 65535 < 2**31
+])
+def test_split_automatic_blocksize_wraps_like_c_blosc2(typesize: int, clevel: int, want: int) -> None:
+    """c-blosc2 multiplies the split block size by the typesize in 32-bit arithmetic; python-blosc2 writes
+    32 KiB blocks from typesize 32768 on (INTEROP-CHUNK-BYTES over the thorough sweep's large typesizes)."""
+    cp = ref.CParams(codec=200, typesize=typesize, clevel=clevel, splitmode=ref.SplitMode.ALWAYS_SPLIT,
+                     filters=[ref.Filter.SHUFFLE])
+    nbytes = 8 << 20
+    assert cf.compute_blocksize(cp, nbytes) == (want // typesize * typesize if want > typesize else want)

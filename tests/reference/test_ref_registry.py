@@ -107,9 +107,9 @@ def test_plugin_name_must_be_identifier(name):
     assert snapshot() == before
 
 
-def test_plugin_recorded_separately_and_unusable():
+def test_plugin_listed_and_unusable():
     ref.register_codec("my_plugin_1", 210)
-    assert 210 not in ref.ucodecs_registry
+    assert ref.ucodecs_registry[210] == ("my_plugin_1", None, None)  # listed, so the id shows as taken
     assert registry.plugin(210).name == "my_plugin_1"
     s = ref.SChunk(chunksize=1000, cparams=dict(codec=210, typesize=1))
     with pytest.raises(RuntimeError) as ei:

@@ -14,7 +14,7 @@ from udcodec.contract import load_contract
 from udcodec.engine.run import pytest_args
 from udcodec.engine.session import write_reports
 from udcodec.outcomes import CheckResult, Outcome
-from udcodec.reports import RunRecord, write_json
+from udcodec.reports import RunRecord, read_json, render_markdown, validate_report, write_json
 from udcodec.reports.html import COLOURS, outcome_class, render_html, text, write_html
 from udcodec.reports.markdown import SYMBOLS
 from udcodec.reports.matrix import render_matrix_html, write_matrix
@@ -141,6 +141,30 @@ def test_a_check_codec_run_names_its_codec(record: RunRecord) -> None:
     source = render_html(record)
     assert ("Codec under test: <strong>zc&lt;b&gt;</strong> (id 200) · encoder <code>m:enc</code> · "
             "decoder <code>m:dec</code> · version <code>1</code>") in source
+
+
+THROUGHPUT = [
+    {"host": "reference", "codec": "zc", "compress_mbs": 50.0, "decompress_mbs": 200.0, "ratio": 2.5, "error": None},
+    {"host": "blosc2", "codec": "ZSTD (builtin)", "compress_mbs": 100.0, "decompress_mbs": 400.0, "ratio": 3.0,
+     "error": None},
+    {"host": "port", "codec": "zc", "compress_mbs": 0.0, "decompress_mbs": 0.0, "ratio": 0.0,
+     "error": f"RuntimeError: {INJECTION}"},
+]
+
+
+def test_bench_throughput_is_a_bar_chart_in_html_and_a_table_in_markdown(record: RunRecord, tmp_path: Path) -> None:
+    assert "Throughput" not in render_html(record) and "### Throughput" not in render_markdown(record)
+    record.codec = {"name": "zc", "id": 200, "encoder": "m:enc", "decoder": "m:dec", "plugin": False, "metas": [0],
+                    "version": 1, "throughput": THROUGHPUT}
+    source = render_html(record)
+    bars = re.findall(r'aria-label="([0-9.]+) MB/s"><span class="mbs" style="width:([0-9.]+)%"', source)
+    assert bars == [("50.0", "12.5"), ("200.0", "50.0"), ("100.0", "25.0"), ("400.0", "100.0"), ("0.0", "0.0"),
+                    ("0.0", "0.0")]  # scaled to the fastest figure
+    assert INJECTION not in source and "not measured: RuntimeError: &lt;/script&gt;" in source
+    markdown = render_markdown(record)
+    assert "| blosc2 | ZSTD (builtin) | 100.0 | 400.0 | 3.00 |" in markdown
+    validate_report(record.to_json())  # the layout holds the figures
+    assert read_json(write_json(record, tmp_path / "r.json")).codec == record.codec
 
 
 def _with_identity(record: RunRecord) -> RunRecord:

@@ -10,6 +10,7 @@ from udcodec import cli
 from udcodec.outcomes import Outcome
 from udcodec.reports import RunRecord, write_json
 from udcodec.reports.matrix import render_matrix_markdown
+from udcodec.reports.model import SCHEMA_VERSION
 
 
 def _row(text: str, first_cell: str) -> list[str]:
@@ -108,7 +109,7 @@ def test_command_writes_the_table_and_reports_problems(
     assert code == 1
     err = capsys.readouterr().err
     assert f"{tmp_path / 'absent.json'}: cannot be read" in err
-    assert "junk.json: not a udcodec 1.3 JSON report: $.schema_version" in err
+    assert f"junk.json: not a udcodec {SCHEMA_VERSION} JSON report: $.schema_version" in err
     text = out.read_text("utf-8")  # still written, with the problems in it
     assert "absent.json: cannot be read" in text and "python-blosc2 4.14.1" in text
 

@@ -1,0 +1,421 @@
+"""Adapter for c-blosc2 itself, driven through its C API with ctypes (adapter name ``cblosc2``).
+
+It loads the ``libblosc2`` shipped in the python-blosc2 wheel (see :mod:`udcodec.adapters.cblosc2_lib`)
+and is the worked example for a host whose API is not python-blosc2's:
+
+* ``register_codec`` fills a ``blosc2_codec`` struct and calls ``blosc2_register_codec``. The
+  Python encoder/decoder are wrapped in ``CFUNCTYPE`` callbacks that get numpy ``uint8`` views of
+  C's input and output buffers, the meta as an ``int``, and the :class:`CContainer` whose super-chunk
+  is compressing (``cparams->schunk`` / ``dparams->schunk``), or None outside a container. A callback
+  that raises, or returns something that is not an int of C's ``int`` range, returns
+  ``BLOSC2_ERROR_FAILURE`` to C; the exception becomes the ``__cause__`` of the error the failing
+  call raises. Callbacks, names and structs are kept referenced for the life of the process, as
+  c-blosc2 keeps the pointers. ``encoder=decoder=None`` registers NULL callbacks, which c-blosc2
+  resolves as a dynamic plugin named ``codec_name``.
+* Values a C caller could not write (an id or version outside ``uint8_t``, a name that is not text
+  or holds a NUL, a callback that is not callable) are refused here with ``TypeError`` /
+  ``ValueError``, before C sees them; the clauses about that Python-level behaviour are marked
+  ``python_api`` in the spec and are ``n/a`` on this adapter.
+* C's negative ``BLOSC2_ERROR_*`` codes (and NULL pointers) become :class:`CBlosc2Error`
+  subclasses of ``ValueError``, ``OSError`` or ``RuntimeError`` (table in ``cblosc2_lib``).
+* ``nthreads`` is passed to C unchanged. c-blosc2 then calls Python callbacks from its worker
+  threads; each call takes the GIL (ctypes does), so they run one at a time.
+* There is no registry to read in C: :meth:`CBlosc2Adapter.registry` lists what this adapter
+  registered successfully, ``{id: (name, encoder, decoder)}``.
+
+All neutral -> C parameter translation is in :func:`c_cparams` / :func:`c_dparams`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import weakref
+from collections.abc import Callable
+from ctypes import POINTER, byref, c_bool, c_int32, c_void_p
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from udcodec.adapters import cblosc2_lib as C
+from udcodec.adapters.protocol import (
+    FILTER_IDS,
+    NOT_GIVEN,
+    SPLITMODE_IDS,
+    AdapterInfo,
+    CParams,
+    DParams,
+    NotGiven,
+    given,
+)
+
+_FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
+_SPLITMODE_NAMES = {v: k for k, v in SPLITMODE_IDS.items()}
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+FAILURE = -1  # BLOSC2_ERROR_FAILURE
+
+
+def _uint8(what: str, value: Any) -> int:
+    """``value`` as C's ``uint8_t``, or the TypeError/ValueError a binding raises for it."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{what} must be an int (C uint8_t), not {type(value).__name__}")
+    if not 0 <= int(value) <= 255:
+        raise ValueError(f"{what} {value} does not fit C's uint8_t")
+    return int(value)
+
+
+def c_cparams(cparams: CParams, schunk: int | None = None, base: C.CParamsC | None = None) -> C.CParamsC:
+    """Neutral compression params as a ``blosc2_cparams``; fields left out (``NOT_GIVEN``) keep ``base``'s
+    values (default: the library's defaults), as a C caller who does not set them."""
+    cp: C.CParamsC = C.load().blosc2_get_blosc2_cparams_defaults() if base is None else base
+    g = cparams.given_fields()
+    for field, name in (("codec", "compcode"), ("codec_meta", "compcode_meta"), ("clevel", "clevel")):
+        if field in g:
+            setattr(cp, name, _uint8(field, g[field]))
+    for field in ("typesize", "nthreads", "blocksize"):
+        if field in g:
+            setattr(cp, field, g[field])
+    if "splitmode" in g:
+        cp.splitmode = SPLITMODE_IDS[g["splitmode"]]
+    if "filters" in g or "filters_meta" in g:
+        filters = [FILTER_IDS[f] for f in g["filters"]] if "filters" in g else [f for f in cp.filters if f]
+        metas = list(g.get("filters_meta") or ()) or [0] * len(filters)
+        if len(filters) > C.MAX_FILTERS or len(metas) != len(filters):
+            raise ValueError(f"at most {C.MAX_FILTERS} filters, each with one meta: {cparams.filters}, {cparams.filters_meta}")
+        for i in range(C.MAX_FILTERS):
+            cp.filters[i] = filters[i] if i < len(filters) else 0
+            cp.filters_meta[i] = (metas[i] & 0xFF) if i < len(metas) else 0
+    cp.schunk = schunk
+    return cp
+
+
+def c_dparams(dparams: DParams, schunk: int | None = None) -> C.DParamsC:
+    """Neutral decompression params as a ``blosc2_dparams``, from the library's defaults (``nthreads`` if given)."""
+    dp: C.DParamsC = C.load().blosc2_get_blosc2_dparams_defaults()
+    if given(dparams.nthreads):
+        dp.nthreads = dparams.nthreads
+    dp.schunk = schunk
+    return dp
+
+
+def neutral_cparams(cp: Any) -> CParams:
+    """A ``blosc2_cparams`` (or super-chunk) back in neutral form; empty filter slots are dropped."""
+    pairs = [(int(f), int(m)) for f, m in zip(cp.filters, cp.filters_meta, strict=True) if f]
+    return CParams(
+        codec=int(cp.compcode),
+        codec_meta=int(cp.compcode_meta),
+        clevel=int(cp.clevel),
+        typesize=int(cp.typesize),
+        nthreads=int(getattr(cp, "nthreads", 1)),
+        blocksize=int(cp.blocksize),
+        splitmode=_SPLITMODE_NAMES.get(int(cp.splitmode), str(int(cp.splitmode))),
+        filters=tuple(_FILTER_NAMES.get(f, str(f)) for f, _ in pairs) or ("nofilter",),
+        filters_meta=tuple(m for _, m in pairs) if any(m for _, m in pairs) else (),
+    )
+
+
+#: Process-wide state, like the library's: codecs registered through this adapter (id -> (name,
+#: encoder, decoder)), what C holds pointers to (structs, names, callbacks), the live containers by
+#: super-chunk address, and the exceptions callbacks raised during the current C call.
+_REGISTRY: dict[Any, Any] = {}
+_KEEP: list[Any] = []
+_CONTAINERS: weakref.WeakValueDictionary[int, CContainer] = weakref.WeakValueDictionary()
+_CALLBACK_ERRORS: list[BaseException] = []
+
+
+class CContainer:
+    """A ``blosc2_schunk*`` as a protocol container; also what callbacks receive as their fourth argument."""
+
+    def __init__(self, adapter: CBlosc2Adapter, schunk: Any) -> None:
+        self._adapter = adapter
+        self._ptr: Any = schunk
+        self.address = ctypes.cast(schunk, c_void_p).value or 0
+        adapter._containers[self.address] = self
+
+    def _sc(self) -> Any:
+        if self._ptr is None:
+            raise RuntimeError("container already closed")
+        return self._ptr
+
+    @property
+    def nchunks(self) -> int:
+        return int(self._sc().contents.nchunks)
+
+    def append(self, data: bytes) -> int:
+        buf = bytes(data)
+        return int(self._adapter.call("blosc2_schunk_append_buffer", self._sc(), buf, len(buf)))
+
+    def append_chunk(self, chunk: bytes) -> int:
+        buf = ctypes.create_string_buffer(bytes(chunk), len(chunk))
+        return int(self._adapter.call("blosc2_schunk_append_chunk", self._sc(), buf, True))
+
+    def get_chunk(self, index: int) -> bytes:
+        ptr, needs_free = c_void_p(), c_bool()
+        size = self._adapter.call("blosc2_schunk_get_chunk", self._sc(), index, byref(ptr), byref(needs_free))
+        try:
+            return ctypes.string_at(ptr.value, size) if ptr.value else b""
+        finally:
+            if needs_free.value:
+                C.free(ptr.value)
+
+    def decompress_chunk(self, index: int) -> bytes:
+        nbytes = chunk_nbytes(self._adapter, self.get_chunk(index))
+        out = ctypes.create_string_buffer(max(nbytes, 1))
+        got = self._adapter.call("blosc2_schunk_decompress_chunk", self._sc(), index, out, nbytes)
+        return out.raw[:got]
+
+    def get_slice(self, start: int, stop: int) -> bytes:
+        typesize = int(self._sc().contents.typesize)
+        nbytes = max(stop - start, 0) * typesize
+        out = ctypes.create_string_buffer(max(nbytes, 1))
+        self._adapter.call("blosc2_schunk_get_slice_buffer", self._sc(), start, stop, out)
+        return out.raw[:nbytes]
+
+    def cparams(self) -> CParams:
+        ptr = POINTER(C.CParamsC)()
+        self._adapter.call("blosc2_schunk_get_cparams", self._sc(), byref(ptr))
+        try:
+            return neutral_cparams(ptr.contents)
+        finally:
+            C.free(ctypes.cast(ptr, c_void_p).value)
+
+    def dparams(self) -> DParams:
+        ptr = POINTER(C.DParamsC)()
+        self._adapter.call("blosc2_schunk_get_dparams", self._sc(), byref(ptr))
+        try:
+            return DParams(nthreads=int(ptr.contents.nthreads))
+        finally:
+            C.free(ctypes.cast(ptr, c_void_p).value)
+
+    def update_cparams(self, cparams: CParams) -> None:
+        """Replace the super-chunk's compression context and defaults, as a C caller does (no setter in the API).
+
+        Fields left out keep the super-chunk's current values."""
+        ptr = POINTER(C.CParamsC)()
+        self._adapter.call("blosc2_schunk_get_cparams", self._sc(), byref(ptr))
+        try:
+            current = C.CParamsC.from_buffer_copy(ptr.contents)
+        finally:
+            C.free(ctypes.cast(ptr, c_void_p).value)
+        cp = c_cparams(cparams, self.address, base=current)
+        sc = self._sc().contents
+        sc.cctx = self._adapter.new_context("blosc2_create_cctx", cp, sc.cctx)
+        for name in ("compcode", "compcode_meta", "clevel", "typesize", "blocksize", "splitmode"):
+            setattr(sc, name, getattr(cp, name))
+        sc.filters[:] = cp.filters[:]
+        sc.filters_meta[:] = cp.filters_meta[:]
+
+    def update_dparams(self, dparams: DParams) -> None:
+        """Replace the super-chunk's decompression context (library defaults for fields left out)."""
+        sc = self._sc().contents
+        sc.dctx = self._adapter.new_context("blosc2_create_dctx", c_dparams(dparams, self.address), sc.dctx)
+
+    def native(self) -> Any:
+        return self
+
+    def __del__(self) -> None:
+        """Free a super-chunk nobody closed (nothing else holds its pointer)."""
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - at interpreter exit the library may be gone already
+            pass
+
+    def close(self) -> None:
+        """``blosc2_schunk_free`` (frames are written through on every append)."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._adapter._containers.pop(self.address, None)
+            C.load().blosc2_schunk_free(ptr)
+
+
+def chunk_nbytes(adapter: CBlosc2Adapter, chunk: bytes) -> int:
+    """The uncompressed size a chunk's header records (``blosc2_cbuffer_sizes``)."""
+    nbytes, cbytes, blocksize = c_int32(), c_int32(), c_int32()
+    adapter.call("blosc2_cbuffer_sizes", chunk, byref(nbytes), byref(cbytes), byref(blocksize))
+    return int(nbytes.value)
+
+
+class CBlosc2Adapter:
+    """c-blosc2's C API (the python-blosc2 wheel's ``libblosc2``) through ctypes."""
+
+    adapter_name: ClassVar[str] = "cblosc2"
+    #: Which API the adapter drives: clauses marked ``python_api`` in the spec are n/a on a C API.
+    api: ClassVar[str] = "c"
+
+    def __init__(self) -> None:
+        self.lib = C.load()
+        self.name = self.adapter_name
+        # C's registry is the process's: every instance shares what was registered and created.
+        self._registry = _REGISTRY
+        self._keep = _KEEP
+        self._containers = _CONTAINERS
+        self._callback_errors = _CALLBACK_ERRORS
+
+    # -- description ---------------------------------------------------------------------
+    def info(self) -> AdapterInfo:
+        version = self.lib.blosc2_get_version_string().decode()
+        return AdapterInfo(name=self.name, implementation="c-blosc2", version=version, api=self.api)
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset({"persistence", "update_params", "outside_container", "plugins", "filters",
+                          "splitmode", "append_chunk", "sparse"})
+
+    # -- C calls -------------------------------------------------------------------------
+    def call(self, name: str, *args: Any) -> Any:
+        """Call ``name``; a negative result raises its :class:`CBlosc2Error` (caused by a failed callback, if any)."""
+        self._callback_errors.clear()
+        result = getattr(self.lib, name)(*args)
+        if isinstance(result, int) and result < 0:
+            raise self._error(name, result)
+        return result
+
+    def _error(self, name: str, code: int | None) -> C.CBlosc2Error:
+        exc = C.error_for(name, code)
+        if self._callback_errors:
+            exc.__cause__ = self._callback_errors[0]
+        self._callback_errors.clear()
+        return exc
+
+    def _pointer(self, name: str, *args: Any) -> Any:
+        self._callback_errors.clear()
+        result = getattr(self.lib, name)(*args)
+        if not result:
+            raise self._error(name, None)
+        return result
+
+    def new_context(self, creator: str, params: Any, old: int | None) -> int:
+        """A new context from ``creator``; ``old`` (if any) is freed once the new one exists."""
+        ctx = int(self._pointer(creator, params))
+        if old:
+            self.lib.blosc2_free_ctx(old)
+        return ctx
+
+    # -- callbacks -----------------------------------------------------------------------
+    def _container_at(self, params: Any) -> CContainer | None:
+        address = params.contents.schunk if params else None
+        return self._containers.get(address) if address else None
+
+    def _returned(self, result: Any) -> int:
+        if isinstance(result, bool) or not isinstance(result, int | np.integer):
+            raise TypeError(f"a codec callback must return an int (C int), not {type(result).__name__}")
+        if not _INT_MIN <= int(result) <= _INT_MAX:
+            raise ValueError(f"a codec callback returned {result}, outside C's int")
+        return int(result)
+
+    def _wrap(self, fn: Callable[..., Any], prototype: Any) -> Any:
+        def callback(src: Any, src_len: int, dst: Any, dst_len: int, meta: int, params: Any, chunk: Any) -> int:
+            try:
+                inp = np.ctypeslib.as_array(src, (src_len,)) if src_len > 0 else np.zeros(0, np.uint8)
+                inp.flags.writeable = False  # const uint8_t *input
+                out = np.ctypeslib.as_array(dst, (dst_len,)) if dst_len > 0 else np.zeros(0, np.uint8)
+                return self._returned(fn(inp, out, int(meta), self._container_at(params)))
+            except BaseException as exc:  # noqa: BLE001 - C cannot take an exception; it gets an error code
+                self._callback_errors.append(exc)
+                return FAILURE
+
+        return prototype(callback)
+
+    # -- operations ----------------------------------------------------------------------
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        """Not driven yet (no ``user_filters`` capability): ``blosc2_register_filter`` would take a
+        ``blosc2_filter`` struct the way :meth:`register_codec` takes a ``blosc2_codec``."""
+        raise NotImplementedError("the c-blosc2 adapter does not drive blosc2_register_filter yet")
+
+    def register_codec(self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1) -> Any:
+        """Fill a ``blosc2_codec`` and call ``blosc2_register_codec``; None on success."""
+        if isinstance(codec_name, str):
+            name = codec_name.encode()
+        elif isinstance(codec_name, bytes):
+            name = codec_name
+        else:
+            raise TypeError(f"codec_name must be str or bytes (C char *), not {type(codec_name).__name__}")
+        if b"\0" in name:
+            raise ValueError("codec_name holds a NUL byte, which a C string cannot")
+        for what, fn in (("encoder", encoder), ("decoder", decoder)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{what} must be callable or None (a C function pointer or NULL)")
+        codec = C.CodecC()
+        codec.compcode = _uint8("id", id)
+        codec.version = _uint8("version", version)
+        codec.compname = name
+        codec.complib = codec.compcode
+        codec.encoder = self._wrap(encoder, C.ENCODER_CB) if encoder is not None else C.ENCODER_CB()
+        codec.decoder = self._wrap(decoder, C.DECODER_CB) if decoder is not None else C.DECODER_CB()
+        self._keep.append((codec, name, codec.encoder, codec.decoder))
+        self.call("blosc2_register_codec", byref(codec))
+        self._registry[int(id)] = (codec_name, encoder, decoder)
+        return None
+
+    def registry(self) -> dict[Any, Any]:
+        return dict(self._registry)
+
+    def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
+               urlpath: str | None = None, contiguous: bool = True) -> CContainer:
+        """``blosc2_schunk_new``; params left out are the library's defaults (a NULL storage field is the same)."""
+        cp = c_cparams(cparams if isinstance(cparams, CParams) else CParams.only())
+        dp = c_dparams(dparams if isinstance(dparams, DParams) else DParams(nthreads=NOT_GIVEN))
+        storage = C.StorageC(contiguous=contiguous, urlpath=urlpath.encode() if urlpath is not None else None,
+                             cparams=ctypes.pointer(cp), dparams=ctypes.pointer(dp))
+        if urlpath is not None:
+            _remove(urlpath)  # like mode="w"
+        schunk = self._pointer("blosc2_schunk_new", byref(storage))
+        schunk.contents.chunksize = chunksize  # fixed chunk size, as python-blosc2's SChunk(chunksize=...)
+        return CContainer(self, schunk)
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN, cparams: CParams | NotGiven | None = NOT_GIVEN,
+             mode: str | NotGiven = NOT_GIVEN) -> CContainer:
+        """``blosc2_schunk_open``, then given dparams/cparams replace the contexts (fields left out keep theirs).
+
+        C's open has no mode: the frame is always open for reading and appending, whatever ``mode`` says.
+        """
+        container = CContainer(self, self._pointer("blosc2_schunk_open", urlpath.encode()))
+        if isinstance(dparams, DParams):
+            container.update_dparams(dparams)
+        if isinstance(cparams, CParams):
+            container.update_cparams(cparams)
+        return container
+
+    def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
+        ctx = self.new_context("blosc2_create_cctx", c_cparams(cparams), None)
+        try:
+            out = ctypes.create_string_buffer(len(data) + C.MAX_OVERHEAD)
+            size = self.call("blosc2_compress_ctx", ctx, bytes(data), len(data), out, len(out))
+            if size == 0:
+                raise C.error_for("blosc2_compress_ctx", -6)  # no room: BLOSC2_ERROR_WRITE_BUFFER
+            return out.raw[:size]
+        finally:
+            self.lib.blosc2_free_ctx(ctx)
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+        nbytes = chunk_nbytes(self, chunk)
+        ctx = self.new_context("blosc2_create_dctx", c_dparams(dparams), None)
+        try:
+            out = ctypes.create_string_buffer(max(nbytes, 1))
+            size = self.call("blosc2_decompress_ctx", ctx, bytes(chunk), len(chunk), out, nbytes)
+            return out.raw[:size]
+        finally:
+            self.lib.blosc2_free_ctx(ctx)
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> dict[str, Callable[[], Any]]:
+        """The C API has one spelling: ``blosc2_compress_ctx`` with a context made from ``blosc2_cparams``."""
+        return {"blosc2_compress_ctx(blosc2_create_cctx(cparams), ...)": lambda: self.compress_outside(data, cparams)}
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> dict[str, Callable[[], Any]]:
+        """One spelling: ``blosc2_decompress_ctx`` with a context made from ``blosc2_dparams``."""
+        return {"blosc2_decompress_ctx(blosc2_create_dctx(dparams), ...)": lambda: self.decompress_outside(chunk, dparams)}
+
+    def is_container(self, obj: Any) -> bool:
+        return isinstance(obj, CContainer)
+
+    def match_format_of(self, other: AdapterInfo) -> None:
+        """Nothing to do: the library writes its one chunk format."""
+
+
+def _remove(urlpath: str) -> None:
+    """Remove a frame file or a sparse frame directory."""
+    path = Path(urlpath)
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+

@@ -1,0 +1,618 @@
+"""Checks of user-defined filters (``register_filter``): registration, what forward/backward receive, the
+pipeline they share with builtin filters, memcpyed chunks, threads, persistence and filter plugins."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.protocol import Container, CParams, DParams, user_filter_name
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    describe_exc,
+    exception_chain,
+    exception_types,
+    expect_rejection,
+)
+from udcodec.checks.common import (
+    EXCEPTIONS,
+    LITERALS,
+    first_difference,
+    header,
+    literal,
+    read_back,
+    written_cparams,
+)
+from udcodec.checks.fresh import run_fresh
+from udcodec.strategies import make_data
+from udcodec.testcodecs import (
+    FilterBoom,
+    add_meta_backward,
+    add_meta_forward,
+    failing_filter,
+    reverse_backward,
+    reverse_forward,
+    zlib_decoder,
+    zlib_encoder,
+)
+
+#: A user-defined filter id (Blosc2 reserves 160..255 for them).
+FILTER_ID = Param(int, min=160, max=255)
+#: Blosc2's builtin ZLIB: a codec that is no Python callback (threads are then the filters' business).
+ZLIB = 4
+CODEC = Param(int, min=0, max=255, default=ZLIB)
+META = Param(int, min=0, max=255, default=7)
+#: A pipeline: builtin filter names, or "user" for the check's user filter (``user2``: its second one).
+PIPELINE = Param(list, items=Param(str, choices=("nofilter", "shuffle", "bitshuffle", "delta", "user", "user2")))
+SIZES = {"typesize": Param(int, min=1, max=16, default=4), "blocksize": Param(int, min=16, default=1024),
+         "nbytes": Param(int, min=1, default=4396)}
+
+
+@dataclass
+class FilterCall:
+    direction: str  # "forward" | "backward"
+    thread: int
+    input_kind: str
+    output_kind: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    meta: Any
+    container: Any
+    input_bytes: bytes
+
+
+@dataclass
+class FilterRecorder:
+    """Wraps a forward/backward pair and records every call (an identity pair by default)."""
+
+    forward: Callable[..., Any] = field(default=lambda i, o, m, s: o.__setitem__(slice(None), i))
+    backward: Callable[..., Any] = field(default=lambda i, o, m, s: o.__setitem__(slice(None), i))
+    calls: list[FilterCall] = field(default_factory=list)
+
+    def _call(self, direction: str, fn: Callable[..., Any], inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        self.calls.append(FilterCall(direction, threading.get_ident(), _kind(inp), _kind(out),
+                                     tuple(getattr(inp, "shape", ())), tuple(getattr(out, "shape", ())), meta,
+                                     container, bytes(np.asarray(inp, dtype=np.uint8).tobytes())
+                                     if isinstance(inp, np.ndarray) else b""))
+        return fn(inp, out, meta, container)
+
+    def fwd(self, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return self._call("forward", self.forward, inp, out, meta, container)
+
+    def bwd(self, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return self._call("backward", self.backward, inp, out, meta, container)
+
+    def of(self, direction: str) -> list[FilterCall]:
+        return [c for c in self.calls if c.direction == direction]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"ndarray {value.dtype} {value.ndim}-D"
+    return type(value).__name__
+
+
+def _names(pipeline: list[str], ids: dict[str, int]) -> tuple[str, ...]:
+    return tuple(user_filter_name(ids[f]) if f in ids else f for f in pipeline)
+
+
+def filter_cparams(filters: tuple[str, ...], metas: tuple[int, ...], *, codec: int = ZLIB, typesize: int = 4,
+                   blocksize: int = 1024, clevel: int = 5, nthreads: int = 1) -> CParams:
+    return CParams(codec=codec, clevel=clevel, typesize=typesize, blocksize=blocksize, nthreads=nthreads,
+                   splitmode="never", filters=filters, filters_meta=metas)
+
+
+def _data(nbytes: int, kind: str = "arange") -> bytes:
+    return make_data(kind, np.dtype("u1"), nbytes, 5)
+
+
+def _container(ctx: CheckContext, cparams: CParams, chunksize: int, **kw: Any) -> Container:
+    return ctx.adapter.create(cparams=cparams, dparams=DParams(nthreads=1), chunksize=chunksize, **kw)
+
+
+def _register(ctx: CheckContext, fid: int, forward: Callable[..., Any], backward: Callable[..., Any]) -> None:
+    """Register a filter the check needs; a rejection here is itself a violation."""
+    try:
+        ctx.adapter.register_filter(fid, forward, backward)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"registering a valid filter (id {fid}) was rejected: {describe_exc(exc)}")
+
+
+def _roundtrip(ctx: CheckContext, cparams: CParams, data: bytes, what: str) -> Container:
+    container = _container(ctx, cparams, len(data))
+    container.append(bytes(bytearray(data)))  # a copy: writing into the caller's buffer is FILTER-SOURCE-INTACT's
+    got = container.decompress_chunk(0)
+    if got != data:
+        ctx.fail(f"{what}: decompress(compress(x)) != x ({first_difference(got, data)})")
+    return container
+
+
+def _blocks(data: bytes, blocksize: int) -> list[bytes]:
+    return [data[i:i + blocksize] for i in range(0, len(data), blocksize)]
+
+
+def _shuffled(block: bytes, typesize: int) -> bytes:
+    """Blosc2's byte shuffle of one block (a trailing partial item is left in place)."""
+    n = len(block) // typesize
+    if typesize <= 1 or n <= 1:
+        return block
+    body = np.frombuffer(block[: n * typesize], np.uint8).reshape(n, typesize).T.tobytes()
+    return body + block[n * typesize:]
+
+
+# -- registration -------------------------------------------------------------------------------
+
+
+@check("filters.rejects_ids", requires=("user_filters",), params={"values": LITERALS, "exceptions": EXCEPTIONS})
+def rejects_ids(ctx: CheckContext) -> None:
+    """Each id (a Python literal) is rejected by register_filter with one of the exceptions named."""
+    allowed = exception_types(ctx.param("exceptions"))
+    for text in ctx.param("values"):
+        fid = literal(text)
+        with expect_rejection(ctx, f"register_filter({fid!r}, forward, backward)", allowed):
+            ctx.adapter.register_filter(fid, reverse_forward, reverse_backward)
+
+
+_FN = {"fn": reverse_forward, "None": None}
+
+
+@check("filters.rejects_functions", requires=("user_filters",),
+       params={"id": FILTER_ID, "pairs": Param(list, items=Param(list, items=Param(str))), "exceptions": EXCEPTIONS})
+def rejects_functions(ctx: CheckContext) -> None:
+    """Each (forward, backward) pair is rejected: ``fn`` is a valid function, anything else a Python literal."""
+    allowed = exception_types(ctx.param("exceptions"))
+    fid = int(ctx.param("id"))
+    for pair in ctx.param("pairs"):
+        forward, backward = (_FN[p] if p in _FN else literal(p) for p in pair)
+        with expect_rejection(ctx, f"register_filter({fid}, {pair[0]}, {pair[1]})", allowed):
+            ctx.adapter.register_filter(fid, forward, backward)
+
+
+@check("filters.duplicate_id", requires=("user_filters",),
+       params={"id": FILTER_ID, "exceptions": EXCEPTIONS, "meta": META})
+def duplicate_id(ctx: CheckContext) -> None:
+    """Registering a taken id again is rejected, and the first filter stays the one that runs."""
+    fid, meta = int(ctx.param("id")), int(ctx.param("meta"))
+    first, second = FilterRecorder(add_meta_forward, add_meta_backward), FilterRecorder()
+    _register(ctx, fid, first.fwd, first.bwd)
+    with expect_rejection(ctx, f"register_filter({fid}, ...) a second time", exception_types(ctx.param("exceptions"))):
+        ctx.adapter.register_filter(fid, second.fwd, second.bwd)
+    data = _data(4096)
+    _roundtrip(ctx, filter_cparams((user_filter_name(fid),), (meta,)), data, "after the refused re-registration")
+    if second.calls or not first.of("forward") or not first.of("backward"):
+        ctx.fail(f"after the refused re-registration the second filter ran {len(second.calls)} times and the first"
+                 f" {len(first.calls)} times: the first registration must stay in effect")
+
+
+@check("filters.plugin_names", requires=("user_filters",),
+       params={"id": FILTER_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
+def plugin_names(ctx: CheckContext) -> None:
+    """A filter plugin (forward = backward = None) whose name cannot name a library is rejected at registration."""
+    allowed = exception_types(ctx.param("exceptions"))
+    fid = int(ctx.param("id"))
+    for text in ctx.param("values"):
+        name = literal(text)
+        with expect_rejection(ctx, f"register_filter({fid}, None, None, {name!r})", allowed):
+            ctx.adapter.register_filter(fid, None, None, name)
+
+
+@check("filters.plugin_missing", requires=("user_filters",),
+       params={"id": FILTER_ID, "name": Param(str), "exceptions": EXCEPTIONS})
+def plugin_missing(ctx: CheckContext) -> None:
+    """A filter plugin that is not installed fails at registration or at first use, with an exception."""
+    fid, name = int(ctx.param("id")), ctx.param("name")
+    allowed = exception_types(ctx.param("exceptions"))
+    try:
+        ctx.adapter.register_filter(fid, None, None, name)
+    except allowed:
+        return
+    data = _data(4096)
+    try:
+        container = _container(ctx, filter_cparams((user_filter_name(fid),), (0,)), len(data))
+        container.append(data)
+        container.decompress_chunk(0)
+    except Exception as exc:  # noqa: BLE001
+        if not any(isinstance(e, allowed) for e in exception_chain(exc)):
+            ctx.fail(f"using the missing filter plugin raised {describe_exc(exc)}")
+        return
+    ctx.fail(f"filter plugin {name!r} (id {fid}) is not installed, yet compressing and decompressing with it succeeded")
+
+
+# -- what forward and backward receive ----------------------------------------------------------
+
+
+@check("filters.arguments", requires=("user_filters", "filters"), params={"id": FILTER_ID, "meta": META, **SIZES})
+def arguments(ctx: CheckContext) -> None:
+    """forward/backward get uint8 1-D input and output arrays of the block's size, the slot's meta and the container."""
+    fid, meta = int(ctx.param("id")), int(ctx.param("meta"))
+    ts, bs, nbytes = int(ctx.param("typesize")), int(ctx.param("blocksize")), int(ctx.param("nbytes"))
+    rec = FilterRecorder()
+    _register(ctx, fid, rec.fwd, rec.bwd)
+    data = _data(nbytes // ts * ts)
+    _roundtrip(ctx, filter_cparams(("shuffle", user_filter_name(fid)), (0, meta), typesize=ts, blocksize=bs), data,
+               "through an identity user filter")
+    sizes = [len(b) for b in _blocks(data, bs)]
+    for direction in ("forward", "backward"):
+        calls = rec.of(direction)
+        got = sorted(c.input_shape for c in calls)
+        if got != sorted((s,) for s in sizes):
+            ctx.fail(f"{direction} got inputs of shapes {got[:8]}..., expected one call per block: {sizes}")
+        for c in calls:
+            if c.input_kind != "ndarray uint8 1-D" or c.output_kind != "ndarray uint8 1-D":
+                ctx.fail(f"{direction} got input {c.input_kind} and output {c.output_kind}, expected numpy uint8 1-D arrays")
+            if c.output_shape != c.input_shape:
+                ctx.fail(f"{direction} got an output of shape {c.output_shape} for an input of {c.input_shape}")
+            if c.meta != meta or isinstance(c.meta, bool) or not isinstance(c.meta, int | np.integer):
+                ctx.fail(f"{direction} got meta {c.meta!r}, expected the slot's filters_meta {meta}")
+            if not ctx.adapter.is_container(c.container):
+                ctx.fail(f"{direction} got {type(c.container).__name__} as its last argument, expected the container")
+
+
+@check("filters.slot_order", requires=("user_filters", "filters"),
+       params={"ids": Param(list, items=FILTER_ID), "pipelines": Param(list, items=PIPELINE), "meta": META, **SIZES})
+def slot_order(ctx: CheckContext) -> None:
+    """User filters run in slot order among builtin ones: the recording filter ``user2`` sees the output of the slots
+    before it (``user`` adds meta + 1 to each byte), and backward undoes them in reverse order."""
+    adder_id, rec_id = (int(i) for i in ctx.param("ids"))
+    meta = int(ctx.param("meta"))
+    ts, bs, nbytes = int(ctx.param("typesize")), int(ctx.param("blocksize")), int(ctx.param("nbytes"))
+    rec = FilterRecorder()
+    _register(ctx, adder_id, add_meta_forward, add_meta_backward)
+    _register(ctx, rec_id, rec.fwd, rec.bwd)
+    data = _data(nbytes // ts * ts)
+    for pipeline in ctx.param("pipelines"):
+        rec.calls.clear()
+        names = _names(pipeline, {"user": adder_id, "user2": rec_id})
+        metas = tuple(meta if f in ("user", "user2") else 0 for f in pipeline)  # builtin slots keep their default
+        _roundtrip(ctx, filter_cparams(names, metas, typesize=ts, blocksize=bs), data,
+                   f"pipeline {list(names)}")
+        before = pipeline[: pipeline.index("user2")]
+        expected = []
+        for block in _blocks(data, bs):
+            for f in before:
+                if f == "user":
+                    block = (np.frombuffer(block, np.uint8) + np.uint8(meta + 1)).tobytes()
+                elif f == "shuffle":
+                    block = _shuffled(block, ts)
+                elif f != "nofilter":
+                    raise ValueError(f"slot_order computes only nofilter, shuffle and user before user2, not {f}")
+            expected.append(block)
+        seen = [c.input_bytes for c in rec.of("forward")]
+        if sorted(seen) != sorted(expected):
+            ctx.fail(f"pipeline {list(names)}: the filter in slot {pipeline.index('user2')} did not receive the output"
+                     f" of the slots before it ({len(seen)} forward inputs, {sum(s in expected for s in seen)} as"
+                     " expected)")
+        if sorted(c.input_bytes for c in rec.of("backward")) != sorted(expected):
+            ctx.fail(f"pipeline {list(names)}: backward of slot {pipeline.index('user2')} did not receive what its"
+                     " forward wrote (the later slots were not undone first)")
+
+
+@check("filters.with_user_codec", requires=("user_filters",), params={"id": FILTER_ID, "codec": Param(int, min=160,
+       max=255), "meta": META, **SIZES})
+def with_user_codec(ctx: CheckContext) -> None:
+    """With a user codec, the encoder compresses the filtered block and backward gets what the decoder restored."""
+    fid, codec_id, meta = int(ctx.param("id")), int(ctx.param("codec")), int(ctx.param("meta"))
+    bs, nbytes = int(ctx.param("blocksize")), int(ctx.param("nbytes"))
+    encoded: list[bytes] = []
+
+    def encoder(inp: Any, out: Any, m: int, container: Any) -> Any:
+        encoded.append(bytes(np.asarray(inp).tobytes()))
+        return zlib_encoder(inp, out, m, container)
+
+    try:
+        ctx.adapter.register_codec("zlib_under_filter", codec_id, encoder, zlib_decoder)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"registering a valid codec (id {codec_id}) was rejected: {describe_exc(exc)}")
+    _register(ctx, fid, add_meta_forward, add_meta_backward)
+    data = _data(nbytes, "smooth")
+    _roundtrip(ctx, filter_cparams((user_filter_name(fid),), (meta,), codec=codec_id, typesize=1, blocksize=bs), data,
+               f"user filter {fid} with user codec {codec_id}")
+    expected = [(np.frombuffer(b, np.uint8) + np.uint8(meta + 1)).tobytes() for b in _blocks(data, bs)]
+    if sorted(encoded) != sorted(expected):
+        ctx.fail(f"the codec's encoder did not receive the filtered blocks ({sum(e in expected for e in encoded)} of"
+                 f" {len(encoded)} inputs were a filtered block)")
+
+
+@check("filters.return_ignored", requires=("user_filters",),
+       params={"min": FILTER_ID, "max": FILTER_ID, "values": LITERALS})
+def return_ignored(ctx: CheckContext) -> None:
+    """Whatever forward and backward return (a literal each time) is ignored: the data round-trips."""
+    ids = iter(range(int(ctx.param("min")), int(ctx.param("max")) + 1))
+    data = _data(4096)
+    for text in ctx.param("values"):
+        value = literal(text)
+        fid = next(ids)
+
+        def forward(i: Any, o: Any, m: int, s: Any, value: Any = value) -> Any:
+            reverse_forward(i, o, m, s)
+            return value
+
+        def backward(i: Any, o: Any, m: int, s: Any, value: Any = value) -> Any:
+            reverse_backward(i, o, m, s)
+            return value
+
+        _register(ctx, fid, forward, backward)
+        try:
+            _roundtrip(ctx, filter_cparams((user_filter_name(fid),), (0,)), data, f"filters returning {text}")
+        except Exception as exc:  # noqa: BLE001
+            if type(exc).__name__ == "CheckFailed":
+                raise
+            ctx.fail(f"filters returning {text} made the round trip fail: {describe_exc(exc)}")
+
+
+# -- errors, threads, outside containers --------------------------------------------------------
+
+
+@check("filters.exceptions", requires=("user_filters",), params={"id": FILTER_ID})
+def exceptions(ctx: CheckContext) -> None:
+    """An exception in forward fails the append (nothing stored); one in backward fails the read; both reach the caller."""
+    fid = int(ctx.param("id"))
+    data = _data(4096)
+    _register(ctx, fid, failing_filter, reverse_backward)
+    container = _container(ctx, filter_cparams((user_filter_name(fid),), (0,)), len(data))
+    try:
+        container.append(data)
+    except Exception as exc:  # noqa: BLE001
+        if not any(isinstance(e, FilterBoom) for e in exception_chain(exc)):
+            ctx.fail(f"forward raised FilterBoom, but it did not reach the caller: {describe_exc(exc)}")
+    else:
+        ctx.fail("forward raised FilterBoom, but the append succeeded")
+    if container.nchunks != 0:
+        ctx.fail(f"the failed append stored {container.nchunks} chunk(s)")
+    _register(ctx, fid + 1, reverse_forward, failing_filter)
+    container = _container(ctx, filter_cparams((user_filter_name(fid + 1),), (0,)), len(data))
+    container.append(data)
+    try:
+        got = container.decompress_chunk(0)
+    except Exception as exc:  # noqa: BLE001
+        if not any(isinstance(e, FilterBoom) for e in exception_chain(exc)):
+            ctx.fail(f"backward raised FilterBoom, but it did not reach the caller: {describe_exc(exc)}")
+        return
+    ctx.fail(f"backward raised FilterBoom, but the read succeeded ({len(got)} bytes)")
+
+
+@check("filters.single_thread", requires=("user_filters",),
+       params={"id": FILTER_ID, "exceptions": EXCEPTIONS, "codec": CODEC})
+def single_thread(ctx: CheckContext) -> None:
+    """nthreads > 1 in cparams or dparams beside a Python filter is rejected at creation or first use."""
+    fid, codec = int(ctx.param("id")), int(ctx.param("codec"))
+    allowed = exception_types(ctx.param("exceptions"))
+    _register(ctx, fid, reverse_forward, reverse_backward)
+    data = _data(4096)
+    for cthreads, dthreads in ((2, 1), (1, 2)):
+        what = f"a container with filter {fid} and cparams.nthreads={cthreads}, dparams.nthreads={dthreads}"
+        with expect_rejection(ctx, what, allowed):
+            cp = filter_cparams((user_filter_name(fid),), (0,), codec=codec, nthreads=cthreads)
+            container = ctx.adapter.create(cparams=cp, dparams=DParams(nthreads=dthreads), chunksize=len(data))
+            container.append(data)
+            container.decompress_chunk(0)
+
+
+@check("filters.container_only", requires=("user_filters", "outside_container"),
+       params={"id": FILTER_ID, "exceptions": EXCEPTIONS})
+def container_only(ctx: CheckContext) -> None:
+    """Compressing with a user filter outside a container fails; the filter never runs without its container."""
+    fid = int(ctx.param("id"))
+    allowed = exception_types(ctx.param("exceptions"))
+    rec = FilterRecorder()
+    _register(ctx, fid, rec.fwd, rec.bwd)
+    try:
+        chunk = ctx.adapter.compress_outside(_data(4096), filter_cparams((user_filter_name(fid),), (0,)))
+    except Exception as exc:  # noqa: BLE001
+        if not any(isinstance(e, allowed) for e in exception_chain(exc)):
+            ctx.fail(f"compressing with a user filter outside a container raised {describe_exc(exc)}")
+    else:
+        ctx.fail(f"compressing with user filter {fid} outside a container succeeded ({len(chunk)} bytes)")
+    strays = [c for c in rec.calls if not ctx.adapter.is_container(c.container)]
+    if strays:
+        ctx.fail(f"the filter ran {len(strays)} time(s) with {type(strays[0].container).__name__} for a container")
+
+
+@check("filters.unregistered", requires=("user_filters",), params={"id": FILTER_ID, "exceptions": EXCEPTIONS})
+def unregistered(ctx: CheckContext) -> None:
+    """Writing with a user filter id nobody registered fails (at creation or append) and stores nothing."""
+    fid = int(ctx.param("id"))
+    allowed = exception_types(ctx.param("exceptions"))
+    data = _data(4096)
+    holder: list[Container] = []
+    with expect_rejection(ctx, f"appending through unregistered filter {fid}", allowed):
+        holder.append(_container(ctx, filter_cparams((user_filter_name(fid),), (0,)), len(data)))
+        holder[0].append(data)
+    if holder and holder[0].nchunks:
+        ctx.fail(f"the refused append stored {holder[0].nchunks} chunk(s)")
+
+
+# -- memcpyed chunks, the caller's data -----------------------------------------------------------
+
+
+@check("filters.memcpyed_unfiltered", requires=("user_filters",), params={"id": FILTER_ID, "meta": META})
+def memcpyed_unfiltered(ctx: CheckContext) -> None:
+    """A memcpyed chunk (clevel 0, or incompressible data) holds the raw data: backward never runs on it."""
+    fid, meta = int(ctx.param("id")), int(ctx.param("meta"))
+    rec = FilterRecorder(add_meta_forward, add_meta_backward)
+    _register(ctx, fid, rec.fwd, rec.bwd)
+    for what, clevel, kind in (("clevel 0", 0, "arange"), ("incompressible data", 5, "random")):
+        data = _data(4096, kind)
+        rec.calls.clear()
+        container = _roundtrip(ctx, filter_cparams((user_filter_name(fid),), (meta,), clevel=clevel), data, what)
+        chunk = container.get_chunk(0)
+        if not header(chunk)["memcpyed"]:
+            ctx.fail(f"{what}: the chunk is not memcpyed (flags {header(chunk)['flags']:#04x})")
+        if chunk[-len(data):] != data:
+            ctx.fail(f"{what}: the memcpyed chunk does not hold the raw data after its header")
+        if rec.of("backward"):
+            ctx.fail(f"{what}: backward ran {len(rec.of('backward'))} time(s) on a memcpyed chunk")
+
+
+@check("filters.source_intact", requires=("user_filters", "filters"),
+       params={"ids": Param(list, items=FILTER_ID), "pipelines": Param(list, items=PIPELINE), "typesize": SIZES["typesize"]})
+def source_intact(ctx: CheckContext) -> None:
+    """Compressing leaves the caller's buffer as it was, whatever the pipeline."""
+    ids = {"user": int(ctx.param("ids")[0]), "user2": int(ctx.param("ids")[1])}
+    ts = int(ctx.param("typesize"))
+    _register(ctx, ids["user"], reverse_forward, reverse_backward)
+    _register(ctx, ids["user2"], add_meta_forward, add_meta_backward)
+    data = _data(4096)
+    for pipeline in ctx.param("pipelines"):
+        names = _names(pipeline, ids)
+        container = _container(ctx, filter_cparams(names, tuple(0 for _ in names), typesize=ts), len(data))
+        buffer = bytearray(data)
+        container.append(buffer)  # type: ignore[arg-type]  # any buffer: the caller's
+        if bytes(buffer) != data:
+            ctx.fail(f"pipeline {list(names)}: compressing wrote into the caller's buffer"
+                     f" ({first_difference(bytes(buffer), data)})")
+        if container.decompress_chunk(0) != data:
+            ctx.fail(f"pipeline {list(names)}: decompress(compress(x)) != x")
+
+
+# -- persistence ----------------------------------------------------------------------------------
+
+_ADD_META = {"forward": "udcodec.testcodecs:add_meta_forward", "backward": "udcodec.testcodecs:add_meta_backward"}
+
+
+@check("filters.reopen_fresh", requires=("user_filters", "persistence", "filters"),
+       params={"id": FILTER_ID, "meta": META, "contiguous": Param(bool, default=True),
+               "register": Param(bool, default=True)})
+def reopen_fresh(ctx: CheckContext) -> None:
+    """A frame written with a user filter reads back in a fresh process once the filter is registered again; without
+    it, the read fails cleanly (an exception, neither wrong data nor a crash)."""
+    fid, meta, contiguous = int(ctx.param("id")), int(ctx.param("meta")), bool(ctx.param("contiguous"))
+    if not contiguous:
+        ctx.require("sparse")
+    _register(ctx, fid, add_meta_forward, add_meta_backward)
+    path = str(ctx.tmpdir / ("filtered.b2frame" if contiguous else "filtered.b2sframe"))
+    data = _data(3 * 4096)
+    written = filter_cparams((user_filter_name(fid), "shuffle"), (meta, 0))
+    container = _container(ctx, written, 4096, urlpath=path, contiguous=contiguous)
+    for chunk in _blocks(data, 4096):
+        container.append(chunk)
+    if read_back(container) != data:
+        ctx.fail("the container does not read its own chunks back before it is closed")
+    container.close()
+    register = [{"id": fid, **_ADD_META}] if ctx.param("register") else []
+    given = {k: list(v) if isinstance(v, tuple) else v for k, v in written_cparams(written).given_fields().items()}
+    answer = run_fresh({"adapter": ctx.adapter_spec, "open": path, "register_filters": register,  # explicit, one thread
+                        "open_args": {"cparams": given, "dparams": {"nthreads": 1}}})
+    if register:
+        if not answer["ok"]:
+            ctx.fail(f"reopening in a fresh process with filter {fid} registered failed: {answer['error'][-500:]}")
+        got = base64.b64decode(answer["data"])
+        if got != data:
+            ctx.fail(f"the reopened container's data differs: {first_difference(got, data)}")
+        return
+    if answer.get("crashed"):
+        ctx.fail(f"the fresh process died (status {answer['returncode']}) instead of raising: {answer['error'][-300:]}")
+    if answer["ok"]:
+        ctx.fail(f"the container was read without filter {fid} registered ({answer['nchunks']} chunks, "
+                 f"{'the data' if base64.b64decode(answer['data']) == data else 'wrong data'})")
+
+
+# -- interoperability (pairwise: the peer writes, this adapter reads) ------------------------------
+
+
+def _interop_pair(ctx: CheckContext) -> tuple[Any, dict[str, int], int]:
+    """Register the same filters (``user``: reverse, ``user2``: add meta) and codec on both sides."""
+    peer = ctx.the_peer()
+    ids = {"user": int(ctx.param("ids")[0]), "user2": int(ctx.param("ids")[1])}
+    codec_id = int(ctx.param("codec"))
+    for side in (ctx.adapter, peer):
+        if side is peer and codec_id in peer.registry():
+            break  # adapter and peer share one library, and so its codec and filter registries
+        for name, (fwd, bwd) in (("user", (reverse_forward, reverse_backward)),
+                                 ("user2", (add_meta_forward, add_meta_backward))):
+            try:
+                side.register_filter(ids[name], fwd, bwd)
+            except Exception as exc:  # noqa: BLE001
+                ctx.fail(f"{side.name}: registering a valid filter (id {ids[name]}) was rejected: {describe_exc(exc)}")
+        try:
+            side.register_codec("zlib", codec_id, zlib_encoder, zlib_decoder)
+        except Exception as exc:  # noqa: BLE001
+            ctx.fail(f"{side.name}: registering a valid codec (id {codec_id}) was rejected: {describe_exc(exc)}")
+    ctx.adapter.match_format_of(peer.info())  # e.g. the reference reading as python-blosc2 2.x writes
+    peer.match_format_of(ctx.adapter.info())
+    return peer, ids, codec_id
+
+
+INTEROP = {"ids": Param(list, items=FILTER_ID), "codec": Param(int, min=160, max=255), "meta": META,
+           "pipelines": Param(list, items=PIPELINE), "typesizes": Param(list, items=Param(int, min=1, max=16)),
+           "identity": Param(bool, default=False)}
+
+
+@check("filters.interop_chunks", requires=("user_filters", "filters", "append_chunk"), params=INTEROP)
+def interop_chunks(ctx: CheckContext) -> None:
+    """Chunks the peer writes through user filters decode here (with ``identity``: are the very bytes written here)."""
+    peer, ids, codec_id = _interop_pair(ctx)
+    meta, identity = int(ctx.param("meta")), bool(ctx.param("identity"))
+    data = _data(4396, "smooth")
+    failures: list[str] = []
+    total = 0
+    for pipeline in ctx.param("pipelines"):
+        names = _names(pipeline, ids)
+        metas = tuple(meta if f in ids else 0 for f in pipeline)
+        for ts in ctx.param("typesizes"):
+            for clevel in (0, 5):
+                total += 1
+                cp = filter_cparams(names, metas, codec=codec_id, typesize=int(ts), blocksize=1000, clevel=clevel)
+                body = data[: len(data) // int(ts) * int(ts)]
+                label = f"filters {list(names)}, typesize {ts}, clevel {clevel}"
+                writer = peer.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(body))
+                writer.append(bytes(bytearray(body)))
+                chunk = writer.get_chunk(0)
+                reader = _container(ctx, cp, len(body))
+                try:
+                    reader.append_chunk(chunk)
+                    got = reader.decompress_chunk(0)
+                except Exception as exc:  # noqa: BLE001
+                    failures.append(f"{label}: decoding raised {describe_exc(exc)}")
+                    continue
+                if got != body:
+                    failures.append(f"{label}: {first_difference(got, body)}")
+                    continue
+                if identity:
+                    mine = _container(ctx, cp, len(body))
+                    mine.append(bytes(bytearray(body)))
+                    if mine.get_chunk(0) != chunk:
+                        failures.append(f"{label}: the chunk written here differs from {peer.name}'s "
+                                        f"({first_difference(mine.get_chunk(0), chunk)})")
+    if failures:
+        what = "were not byte-identical or did not decode" if identity else "did not decode"
+        ctx.fail(f"{len(failures)} of {total} chunks written by {peer.name} through user filters {what} in "
+                 f"{ctx.adapter.name}:\n" + "\n".join(failures[:8]))
+
+
+@check("filters.interop_frame", requires=("user_filters", "filters", "persistence"),
+       params={**INTEROP, "contiguous": Param(bool, default=True)})
+def interop_frame(ctx: CheckContext) -> None:
+    """A frame the peer writes through user filters opens here and reads back."""
+    peer, ids, codec_id = _interop_pair(ctx)
+    contiguous = bool(ctx.param("contiguous"))
+    if not contiguous:
+        ctx.require("sparse")
+    meta = int(ctx.param("meta"))
+    for pipeline in ctx.param("pipelines"):
+        names = _names(pipeline, ids)
+        metas = tuple(meta if f in ids else 0 for f in pipeline)
+        for ts in ctx.param("typesizes"):
+            path = str(ctx.tmpdir / f"peer-{len(names)}-{ts}.b2frame")
+            cp = filter_cparams(names, metas, codec=codec_id, typesize=int(ts), blocksize=1000)
+            data = _data(3 * 4000, "smooth")
+            writer = peer.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=4000, urlpath=path,
+                                 contiguous=contiguous)
+            for chunk in _blocks(data, 4000):
+                writer.append(bytes(bytearray(chunk)))
+            writer.close()
+            try:
+                opened = ctx.adapter.open(path, DParams(nthreads=1), written_cparams(cp))  # explicit, one thread
+                got = read_back(opened)
+            except Exception as exc:  # noqa: BLE001
+                ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) did not open"
+                         f" and read in {ctx.adapter.name}: {describe_exc(exc)}")
+            if got != data:
+                ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) reads back"
+                         f" different in {ctx.adapter.name}: {first_difference(got, data)}")

@@ -1,0 +1,107 @@
+"""Checks that a reopened container keeps its parameters, whichever way users spell ``open``."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams
+from udcodec.checks.api import CheckContext, Param, check
+from udcodec.checks.common import (
+    CODEC_ID,
+    ONE_CORE_INTERPRETER,
+    cparams_for,
+    fill,
+    new_container,
+    register_pair,
+)
+from udcodec.checks.fresh import run_fresh
+from udcodec.scenarios import SPELLINGS, kept_fields, observe_reopen
+from udcodec.strategies import make_data
+from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+CHUNK = make_data("arange", np.dtype("u4"), 1024, 5)
+ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
+#: What the written container holds besides its codec; a reopen must keep it.
+WRITTEN = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",)}
+
+
+class ThreadsRefused(Exception):
+    """An open spelling was refused for its thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
+
+
+def _observe_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
+    seen = observe_reopen(ctx.adapter, args)
+    refused = [n for n, e in seen.items() if e.get("refuses_threads")]
+    if refused:
+        raise ThreadsRefused(f"{', '.join(refused)}: {seen[refused[0]].get('error') or seen[refused[0]].get('use_error')}")
+    return seen
+
+
+def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> dict[str, Any]:
+    answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "register": [{"name": "zlib", "id": codec_id, **ZLIB}],
+                        "call": "udcodec.scenarios:observe_reopen", "args": args})
+    if not answer["ok"]:
+        ctx.fail(f"the reopen in a fresh interpreter failed: {answer['error'][-600:]}")
+    result: dict[str, Any] = answer["result"]
+    return result
+
+
+@check("reopen.spellings", requires=("persistence",),
+       params={"id": CODEC_ID, "spellings": Param(list, items=Param(str, choices=tuple(SPELLINGS))),
+               "must_open": Param(bool)})
+def spellings(ctx: CheckContext) -> None:
+    """Each spelling of ``open`` keeps the stored codec, codec meta, filters, typesize and block size, and
+    appends with them; with ``must_open`` false a spelling may instead fail clearly (raise)."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    path = str(ctx.tmpdir / "written.b2frame")
+    cparams = cparams_for(codec_id, codec_meta=3, typesize=4, blocksize=1024, filters=("shuffle",))
+    container = new_container(ctx, cparams, chunksize=len(CHUNK), urlpath=path)
+    chunks = [make_data("arange", np.dtype("u4"), 1024, i) for i in range(2)]
+    fill(container, chunks)
+    want = kept_fields(container.cparams())
+    container.close()
+    args = {"path": path, "workdir": str(ctx.tmpdir), "spellings": list(ctx.param("spellings")),
+            "data": base64.b64encode(b"".join(chunks)).decode()}
+    seen = ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_here(ctx, args),
+                        lambda: _observe_on_one_core(ctx, args, codec_id), when=lambda e: isinstance(e, ThreadsRefused))
+    problems = []
+    for name, entry in seen.items():
+        call = _call_text(name)
+        if "error" in entry:
+            if ctx.param("must_open"):
+                problems.append(f"{call} raised {entry['error']}")
+            continue
+        changed = {k: (entry.get("cparams", {}).get(k), v) for k, v in want.items()
+                   if "cparams" in entry and entry["cparams"].get(k) != v}
+        if changed:
+            problems.append(f"{call} silently changed " + ", ".join(f"{k} from {w!r} to {g!r}" for k, (g, w) in changed.items()))
+        if "use_error" in entry:
+            problems.append(f"after {call}: {entry['use_error']}")
+            continue
+        if not entry["reads_back"]:
+            problems.append(f"after {call} the stored chunks do not read back")
+        appended = entry.get("appended")
+        if appended is not None:
+            if (appended["udcodec"], appended["codec_meta"], appended["typesize"]) != (codec_id, WRITTEN["codec_meta"], WRITTEN["typesize"]):
+                problems.append(f"after {call} an appended chunk records codec {appended['udcodec']} meta "
+                                f"{appended['codec_meta']} typesize {appended['typesize']}, the container holds codec "
+                                f"{codec_id} meta {WRITTEN['codec_meta']} typesize {WRITTEN['typesize']}")
+            if not entry["appended_reads_back"]:
+                problems.append(f"after {call} an appended chunk does not read back")
+    if problems:
+        ctx.fail("; ".join(problems))
+
+
+def _call_text(name: str) -> str:
+    args = ["path", *(f"{k}={_text(v)}" for k, v in SPELLINGS[name].items())]
+    return f"open({', '.join(args)})"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, CParams | DParams):
+        given = {k: getattr(value, k) for k in value.__dataclass_fields__ if getattr(value, k) is not NOT_GIVEN}
+        return f"{type(value).__name__}({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+    return repr(value)

@@ -1,0 +1,229 @@
+"""Checks of a user filter's own side of the contract (``udcodec check-filter``): what forward and backward must do.
+
+The filter under test is ``ctx.ufilter``. Container checks register it on the host and push data through the
+host's pipeline; direct checks call forward/backward the way a host does, with buffers the check controls.
+Every failure carries a runnable Python reproduction.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.protocol import CParams, DParams, user_filter_name, value_of
+from udcodec.checks.api import CheckContext, CheckFailed, Param, check, describe_exc
+from udcodec.checks.common import CONTENT, first_difference
+from udcodec.checks.repro import rerun_command
+from udcodec.strategies import make_data
+from udcodec.subject import FilterSubject
+
+KINDS = Param(list, items=CONTENT)
+SIZES = Param(list, items=Param(int, min=1))
+#: Builtin filters the pipelines mix with the filter under test ("user"), in slot order.
+PIPELINES = Param(list, items=Param(list, items=Param(str, choices=("nofilter", "shuffle", "bitshuffle", "delta",
+                                                                    "user"))))
+#: Host module names a reproduction can import, by adapter spec.
+_HOST_MODULES = {"reference": "udcodec.reference", "blosc2": "blosc2"}
+_SEED = 5
+
+
+def _subject(ctx: CheckContext) -> FilterSubject:
+    if ctx.ufilter is None:
+        raise RuntimeError(f"clause {ctx.clause.id} checks a user filter: run it with udcodec check-filter")
+    return ctx.ufilter
+
+
+def _data(kind: str, nbytes: int) -> bytes:
+    return make_data(kind, np.dtype("u1"), nbytes, _SEED)
+
+
+def _prelude(f: FilterSubject) -> list[str]:
+    fmod, _, fname = f.forward_target.partition(":")
+    bmod, _, bname = f.backward_target.partition(":")
+    return ["import numpy as np", "from udcodec.strategies import make_data",
+            f"from {fmod} import {fname} as forward", f"from {bmod} import {bname} as backward"]
+
+
+def _direct_repro(ctx: CheckContext, f: FilterSubject, kind: str, size: int, meta: int, lines: list[str]) -> str:
+    return "\n".join([*_prelude(f),
+                      f"x = np.frombuffer(make_data({kind!r}, np.dtype('u1'), {size}, {_SEED}), np.uint8).copy()",
+                      f"meta, schunk = {meta}, None  # a host passes its SChunk; the filter should not need it here",
+                      *lines]) + "\n"
+
+
+def _host_repro(ctx: CheckContext, f: FilterSubject, cp: CParams, kind: str, nbytes: int) -> str:
+    module = _HOST_MODULES.get(ctx.adapter_spec)
+    if module is None:
+        return rerun_command(ctx.adapter_spec, ctx.clause, f)
+    filters = [int(n) if n.isdigit() else {"nofilter": 0, "shuffle": 1, "bitshuffle": 2, "delta": 3}[n]
+               for n in value_of(cp.filters)]
+    params = {"codec": cp.codec, "clevel": cp.clevel, "typesize": cp.typesize, "blocksize": cp.blocksize,
+              "nthreads": 1, "filters": filters, "filters_meta": list(value_of(cp.filters_meta))}
+    return "\n".join([*_prelude(f), f"import {module} as blosc2",
+                      f"blosc2.register_filter({f.id}, forward, backward)",
+                      f"data = make_data({kind!r}, np.dtype('u1'), {nbytes}, {_SEED})",
+                      f"sc = blosc2.SChunk(chunksize=len(data), cparams={params!r}, dparams={{'nthreads': 1}})",
+                      "sc.append_data(bytearray(data))",
+                      "assert sc.decompress_chunk(0) == data, 'decompress(compress(x)) != x'"]) + "\n"
+
+
+def _cparams(names: tuple[str, ...], metas: tuple[int, ...], typesize: int, blocksize: int) -> CParams:
+    return CParams(codec=4, clevel=5, typesize=typesize, blocksize=blocksize, nthreads=1, splitmode="never",
+                   filters=names, filters_meta=metas)
+
+
+#: The filter ids each adapter instance was given by these checks (a clause's checks share one adapter).
+_REGISTERED: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+
+def _register(ctx: CheckContext, f: FilterSubject) -> None:
+    done = _REGISTERED.setdefault(ctx.adapter, set())
+    if f.id in done:
+        return
+    try:
+        f.register(ctx.adapter)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"the host rejected the filter's registration (id {f.id}): {describe_exc(exc)}",
+                 reproduction="\n".join([*_prelude(f), f"import {_HOST_MODULES.get(ctx.adapter_spec, 'blosc2')} as"
+                                         f" blosc2", f"blosc2.register_filter({f.id}, forward, backward)"]) + "\n")
+    done.add(f.id)
+
+
+def _through_host(ctx: CheckContext, f: FilterSubject, pipeline: list[str], meta: int, kind: str, nbytes: int,
+                  typesize: int, blocksize: int) -> None:
+    names = tuple(user_filter_name(f.id) if p == "user" else p for p in pipeline)
+    metas = tuple(meta if p == "user" else 0 for p in pipeline)
+    cp = _cparams(names, metas, typesize, blocksize)
+    data = _data(kind, nbytes // typesize * typesize)
+    where = (f"{kind} data, {len(data)} bytes, typesize {typesize}, blocksize {blocksize}, pipeline {list(names)},"
+             f" meta {meta}")
+    try:
+        container = ctx.adapter.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(data))
+        container.append(bytes(bytearray(data)))
+        got = container.decompress_chunk(0)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"{where}: the filter raised {describe_exc(exc)}", reproduction=_host_repro(ctx, f, cp, kind, len(data)))
+    if got != data:
+        ctx.fail(f"{where}: decompress(compress(x)) != x ({first_difference(got, data)})",
+                 counterexample={"kind": kind, "nbytes": len(data), "typesize": typesize, "blocksize": blocksize,
+                                 "filters": list(names), "meta": meta},
+                 reproduction=_host_repro(ctx, f, cp, kind, len(data)))
+
+
+@check("ufilter.registers", requires=("user_filters",), params={})
+def registers(ctx: CheckContext) -> None:
+    """The host accepts the filter's registration under its id."""
+    _register(ctx, _subject(ctx))
+
+
+@check("ufilter.roundtrip", requires=("user_filters",),
+       params={"kinds": KINDS, "typesizes": SIZES, "blocksizes": SIZES, "nbytes": Param(int, min=1),
+               "pipelines": PIPELINES})
+def roundtrip(ctx: CheckContext) -> None:
+    """Data round-trips through the host's container with the filter in each pipeline, for every meta it supports."""
+    f = _subject(ctx)
+    _register(ctx, f)
+    for pipeline in ctx.param("pipelines"):
+        for meta in f.metas:
+            for kind in ctx.param("kinds"):
+                for ts in ctx.param("typesizes"):
+                    for bs in ctx.param("blocksizes"):
+                        _through_host(ctx, f, pipeline, meta, kind, int(ctx.param("nbytes")), int(ts), int(bs))
+
+
+def _call(ctx: CheckContext, f: FilterSubject, fn: Callable[..., Any], name: str, inp: np.ndarray, out: np.ndarray,
+          meta: int, kind: str) -> None:
+    try:
+        fn(inp, out, meta, None)
+    except Exception as exc:  # noqa: BLE001
+        raise CheckFailed(f"{name} raised on {kind} data of {inp.size} bytes, meta {meta}: {describe_exc(exc)}",
+                          reproduction=_direct_repro(ctx, f, kind, inp.size, meta, [
+                              "out = np.zeros_like(x)", f"{name}(x, out, meta, schunk)"])) from exc
+
+
+@check("ufilter.inverse", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
+def inverse(ctx: CheckContext) -> None:
+    """Called directly, backward(forward(x)) == x for every meta, data kind and block size (odd ones too)."""
+    f = _subject(ctx)
+    assert f.forward is not None and f.backward is not None
+    for meta in f.metas:
+        for kind in ctx.param("kinds"):
+            for size in ctx.param("sizes"):
+                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
+                mid, back = np.zeros_like(x), np.zeros_like(x)
+                _call(ctx, f, f.forward, "forward", x.copy(), mid, meta, kind)
+                _call(ctx, f, f.backward, "backward", mid.copy(), back, meta, kind)
+                if not np.array_equal(back, x):
+                    ctx.fail(f"backward(forward(x)) != x for {kind} data of {x.size} bytes, meta {meta}"
+                             f" ({first_difference(back.tobytes(), x.tobytes())})",
+                             reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                                 "mid, back = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), mid, meta, schunk)",
+                                 "backward(mid.copy(), back, meta, schunk)",
+                                 "assert np.array_equal(back, x), 'backward(forward(x)) != x'"]))
+
+
+@check("ufilter.full_output", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES, "canaries": Param(list, items=Param(int, min=0,
+       max=255))})
+def full_output(ctx: CheckContext) -> None:
+    """forward and backward write every byte of their output: what was in it before does not show."""
+    f = _subject(ctx)
+    assert f.forward is not None and f.backward is not None
+    canaries = [int(c) for c in ctx.param("canaries")]
+    for meta in f.metas:
+        for kind in ctx.param("kinds"):
+            for size in ctx.param("sizes"):
+                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
+                for name, fn in (("forward", f.forward), ("backward", f.backward)):
+                    outs = []
+                    for canary in canaries:
+                        out = np.full_like(x, canary)
+                        _call(ctx, f, fn, name, x.copy(), out, meta, kind)
+                        outs.append(out)
+                    if any(not np.array_equal(o, outs[0]) for o in outs[1:]):
+                        ctx.fail(f"{name} left part of its output unwritten ({kind} data of {x.size} bytes, meta {meta}):"
+                                 f" outputs pre-filled with {canaries} differ after the call",
+                                 reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                                     f"outs = [np.full_like(x, c) for c in {canaries}]",
+                                     *[f"{name}(x.copy(), outs[{i}], meta, schunk)" for i in range(len(canaries))],
+                                     "assert all(np.array_equal(o, outs[0]) for o in outs), 'output left unwritten'"]))
+
+
+@check("ufilter.input_intact", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
+def input_intact(ctx: CheckContext) -> None:
+    """forward and backward leave their input as it was (a host may still need it, or hand out a read-only one)."""
+    f = _subject(ctx)
+    assert f.forward is not None and f.backward is not None
+    for meta in f.metas:
+        for kind in ctx.param("kinds"):
+            for size in ctx.param("sizes"):
+                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
+                for name, fn in (("forward", f.forward), ("backward", f.backward)):
+                    inp = x.copy()
+                    _call(ctx, f, fn, name, inp, np.zeros_like(x), meta, kind)
+                    if not np.array_equal(inp, x):
+                        ctx.fail(f"{name} wrote into its input ({kind} data of {x.size} bytes, meta {meta};"
+                                 f" {first_difference(inp.tobytes(), x.tobytes())})",
+                                 reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                                     "inp = x.copy()", f"{name}(inp, np.zeros_like(x), meta, schunk)",
+                                     "assert np.array_equal(inp, x), 'the input was written'"]))
+
+
+@check("ufilter.deterministic", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
+def deterministic(ctx: CheckContext) -> None:
+    """forward gives the same output for the same input and meta, call after call."""
+    f = _subject(ctx)
+    assert f.forward is not None
+    for meta in f.metas:
+        for kind in ctx.param("kinds"):
+            for size in ctx.param("sizes"):
+                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
+                first, second = np.zeros_like(x), np.zeros_like(x)
+                _call(ctx, f, f.forward, "forward", x.copy(), first, meta, kind)
+                _call(ctx, f, f.forward, "forward", x.copy(), second, meta, kind)
+                if not np.array_equal(first, second):
+                    ctx.fail(f"forward gave different results for the same {kind} block of {x.size} bytes, meta {meta}",
+                             reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                                 "a, b = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), a, meta, schunk)",
+                                 "forward(x.copy(), b, meta, schunk)", "assert np.array_equal(a, b), 'not deterministic'"]))

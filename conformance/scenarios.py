@@ -1,0 +1,241 @@
+"""What checks run in a fresh interpreter, and the interpreter's entry point (``python -m udcodec.scenarios``).
+
+A fresh interpreter starts fast because this module imports only the adapter protocol, the loader and
+NumPy (the check packages import Hypothesis). Each scenario is ``fn(adapter, args) -> JSON data`` and also
+runs in the check's own process. ``udcodec.checks.fresh.run_fresh`` starts the interpreter and sends it a
+JSON request on stdin:
+
+``{"adapter": SPEC, "register": [{"name", "id", "encoder": "mod:fn", "decoder": "mod:fn"}],
+"register_filters": [{"id", "forward": "mod:fn", "backward": "mod:fn"}], ...}`` and either
+``"open": PATH`` (optional ``"open_args"``: ``{"mode", "cparams": {...}, "dparams": {...}}``, neutral fields;
+only what is given is passed) or ``"call": "mod:fn"`` with ``"args"``. Answer on stdout:
+``{"ok": true, "nchunks": N, "data": base64}`` (open), ``{"ok": true, "result": ...}`` (call), or
+``{"ok": false, "error": ..., "chain": [{"type", "message"}, ...]}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.protocol import NOT_GIVEN, Adapter, Container, CParams, DParams
+
+#: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
+HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
+HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
+MEMCPYED_FLAG = 0x02
+
+
+def header(chunk: bytes) -> dict[str, int]:
+    """The few Blosc2 chunk-header fields the checks read."""
+    if len(chunk) < 32:
+        raise ValueError(f"a Blosc2 chunk has a 32-byte header; got {len(chunk)} bytes")
+    flags = chunk[HEADER_FLAGS]
+    return {
+        "version": chunk[0],
+        "flags": flags,
+        "compformat": flags >> 5,
+        "memcpyed": int(bool(flags & MEMCPYED_FLAG)),
+        "typesize": chunk[HEADER_TYPESIZE],
+        "nbytes": int.from_bytes(chunk[HEADER_NBYTES : HEADER_NBYTES + 4], "little"),
+        "blocksize": int.from_bytes(chunk[HEADER_BLOCKSIZE : HEADER_BLOCKSIZE + 4], "little"),
+        "udcodec": chunk[HEADER_UDCODEC],
+        "codec_meta": chunk[HEADER_CODEC_META],
+    }
+
+
+def chain_of(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from or during, outermost first (at most 10)."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in chain and len(chain) < 10:
+        chain.append(cur)
+        cur = cur.__cause__ or (None if cur.__suppress_context__ else cur.__context__)
+    return chain
+
+
+def refuses_threads(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) refuses several threads for a Python codec."""
+    return any(isinstance(e, ValueError | RuntimeError) and "thread" in str(e).lower() for e in chain_of(exc))
+
+
+def _text(exc: BaseException) -> str:
+    chain = chain_of(exc)
+    text = f"{type(chain[-1]).__name__}: {chain[-1]}"
+    return text + (f" (raised as {type(exc).__name__})" if len(chain) > 1 else "")
+
+
+def _read_back(container: Container) -> bytes:
+    return b"".join(container.decompress_chunk(i) for i in range(container.nchunks))
+
+
+# -- reopen: how users spell open -------------------------------------------------------------------
+
+#: How users open a persisted container: the ``Adapter.open`` arguments of each spelling.
+SPELLINGS: dict[str, dict[str, Any]] = {
+    "plain": {},  # open(path)
+    "mode_r": {"mode": "r"},
+    "mode_a": {"mode": "a"},
+    "dparams": {"mode": "a", "dparams": DParams(nthreads=1)},
+    "partial_cparams": {"mode": "a", "cparams": CParams.only(nthreads=1)},
+}
+#: The parameters a reopen must keep.
+KEPT = ("codec", "codec_meta", "typesize", "blocksize", "filters", "filters_meta")
+#: What :func:`observe_reopen` appends after a reopen in mode 'a'.
+APPENDED = np.arange(1024, dtype=np.uint32).tobytes()
+
+
+def kept_fields(cparams: CParams) -> dict[str, Any]:
+    """The fields of ``cparams`` a reopen must keep, as JSON data."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in cparams.given_fields().items() if k in KEPT}
+
+
+def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends."""
+    seen: dict[str, Any] = {}
+    for name in args["spellings"]:
+        copy = str(Path(args["workdir"]) / f"{name}-{Path(args['path']).name}")
+        shutil.copyfile(args["path"], copy)
+        entry: dict[str, Any] = {}
+        seen[name] = entry
+        try:
+            container = adapter.open(copy, **SPELLINGS[name])
+        except Exception as exc:  # noqa: BLE001 - a clear refusal is data
+            entry.update(error=_text(exc), refuses_threads=refuses_threads(exc))
+            continue
+        try:
+            entry["cparams"] = kept_fields(container.cparams())
+            entry["reads_back"] = _read_back(container) == base64.b64decode(args["data"])
+            if SPELLINGS[name].get("mode") == "a":
+                container.append(APPENDED)
+                entry["appended"] = header(container.get_chunk(container.nchunks - 1))
+                entry["appended_reads_back"] = container.decompress_chunk(container.nchunks - 1) == APPENDED
+        except Exception as exc:  # noqa: BLE001
+            entry.update(use_error=_text(exc), refuses_threads=refuses_threads(exc))
+        finally:
+            container.close()
+    return seen
+
+
+# -- nthreads left out ---------------------------------------------------------------------------------
+
+
+def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Create, write, read, reopen (plain and mode='a') and append with nthreads left out everywhere.
+
+    Answers each step's error (None when it worked) and how many threads besides this one ran the
+    callbacks (``udcodec.testcodecs.CALLBACK_THREADS``: register the threaded zlib codec).
+    """
+    from udcodec.testcodecs import CALLBACK_THREADS
+
+    path = str(args["path"])
+    data = np.arange(1 << 14, dtype=np.uint8).tobytes()
+    want = data + data[::-1]
+    cparams = CParams.only(codec=int(args["id"]), typesize=1, blocksize=int(args["blocksize"]))
+    steps: dict[str, str | None] = {}
+
+    def step(name: str, action: Any) -> Any:
+        try:
+            value = action()
+        except Exception as exc:  # noqa: BLE001 - recorded; the check compares core counts
+            steps[name] = _text(exc)
+            return None
+        steps[name] = None
+        return value
+
+    def read(name: str, container: Container) -> None:
+        if step(name, lambda: _read_back(container)) != want and steps[name] is None:
+            steps[name] = "read back different bytes"
+
+    container = step("create", lambda: adapter.create(cparams, NOT_GIVEN, chunksize=len(data), urlpath=path))
+    if container is not None:
+        step("write", lambda: [container.append(data), container.append(data[::-1])])
+        if steps["write"] is None:
+            read("read", container)
+        container.close()
+    if container is not None and steps["write"] is None:
+        opened = step("open", lambda: adapter.open(path))
+        if opened is not None:
+            read("read after open", opened)
+            opened.close()
+        appending = step("open mode='a'", lambda: adapter.open(path, mode="a"))
+        if appending is not None:
+            step("append after open", lambda: appending.append(data))
+            appending.close()
+    return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
+
+
+def seen_cores(adapter: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """What this interpreter reports as its CPUs, and the implementation's default thread count."""
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {"cpu_count": os.cpu_count(), "affinity": affinity,
+            "nthreads": getattr(getattr(adapter, "module", None), "nthreads", None)}
+
+
+# -- the interpreter's entry point --------------------------------------------------------------------
+
+
+def _resolve(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def error_answer(exc: BaseException) -> dict[str, Any]:
+    """An exception as a fresh interpreter reports it: the message and the chain it came through."""
+    chain = [{"type": type(e).__name__, "message": str(e)} for e in chain_of(exc)]
+    return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "chain": chain}
+
+
+def open_args(spec: dict[str, Any]) -> dict[str, Any]:
+    """``Adapter.open`` keyword arguments from a request's ``open_args`` (JSON: neutral fields)."""
+    args: dict[str, Any] = {}
+    if "mode" in spec:
+        args["mode"] = spec["mode"]
+    if "cparams" in spec:
+        fields = dict(spec["cparams"])
+        for name in ("filters", "filters_meta"):
+            if name in fields:
+                fields[name] = tuple(fields[name])
+        args["cparams"] = CParams.only(**fields)
+    if "dparams" in spec:
+        args["dparams"] = DParams(nthreads=spec["dparams"].get("nthreads", NOT_GIVEN))
+    return args
+
+
+def serve(request: dict[str, Any]) -> dict[str, Any]:
+    """Answer one request (see the module docstring)."""
+    from udcodec.adapters.loader import load_adapter
+
+    adapter = load_adapter(request["adapter"])
+    for codec in request.get("register", []):
+        adapter.register_codec(codec["name"], codec["id"], _resolve(codec["encoder"]), _resolve(codec["decoder"]))
+    for ufilter in request.get("register_filters", []):
+        adapter.register_filter(ufilter["id"], _resolve(ufilter["forward"]), _resolve(ufilter["backward"]))
+    if "call" in request:
+        try:
+            return {"ok": True, "result": _resolve(request["call"])(adapter, request.get("args", {}))}
+        except Exception as exc:  # noqa: BLE001
+            return error_answer(exc)
+    try:
+        container = adapter.open(request["open"], **open_args(request.get("open_args", {})))
+        data = _read_back(container)
+    except Exception as exc:  # noqa: BLE001
+        return error_answer(exc)
+    return {"ok": True, "nchunks": container.nchunks, "data": base64.b64encode(data).decode()}
+
+
+def main() -> None:
+    answer = serve(json.loads(sys.stdin.read()))
+    sys.stdout.write("\n" + json.dumps(answer) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Hosts that mishandle user-defined filters (``register_filter``), one realistic mistake each."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.blosc2like import ModuleContainer
+from udcodec.adapters.protocol import CParams
+from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.reference import chunkformat, ufilters
+
+Fn = Callable[..., Any]
+
+
+def _identity(inp: Any, out: Any, meta: Any, container: Any) -> None:
+    out[:] = inp
+
+
+class _WrapsFilters(ReferenceAdapter):
+    """The reference, calling every Python filter through :meth:`call`."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        if callable(forward) and callable(backward):
+            forward, backward = self._via(forward), self._via(backward)
+        return super().register_filter(id, forward, backward, name)
+
+    def _via(self, fn: Fn) -> Fn:
+        def call(inp: Any, out: Any, meta: Any, container: Any) -> Any:
+            return self.call(fn, inp, out, meta, container)
+
+        return call
+
+    def call(self, fn: Fn, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return fn(inp, out, meta, container)
+
+
+class UnvalidatedFilterRegistrationAdapter(ReferenceAdapter):
+    """register_filter stores whatever it is given: any id, unpaired or non-callable functions."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        if forward is None and backward is None:
+            return super().register_filter(id, forward, backward, name)
+        ufilters.ufilters_registry[id] = (forward, backward)
+        return None
+
+
+class UnvalidatedFilterPluginNamesAdapter(ReferenceAdapter):
+    """Filter plugin names are stored unchecked (None, empty, path-like)."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        if forward is None and backward is None:
+            ufilters._plugins[int(id)] = name
+            return None
+        return super().register_filter(id, forward, backward, name)
+
+
+class OverwritesFilterIdAdapter(ReferenceAdapter):
+    """Registering a taken filter id replaces the first filter."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        ufilters.ufilters_registry.pop(int(id), None)
+        return super().register_filter(id, forward, backward, name)
+
+
+class FilterGetsZeroMetaAdapter(_WrapsFilters):
+    """Filters always get meta 0 instead of their slot's filters_meta."""
+
+    def call(self, fn: Fn, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        return fn(inp, out, 0, container)
+
+
+class UserFiltersLastAdapter(ReferenceAdapter):
+    """User filters are moved behind the builtin ones (in the header too): slot order is not kept."""
+
+    def native_cparams(self, cparams: CParams) -> Any:
+        user = [(f, m) for f, m in zip(cparams.filters, cparams.filters_meta or (0,) * len(cparams.filters), strict=True)
+                if f.isdigit()]
+        builtin = [(f, m) for f, m in zip(cparams.filters, cparams.filters_meta or (0,) * len(cparams.filters),
+                                          strict=True) if not f.isdigit()]
+        moved = builtin + user
+        return super().native_cparams(dataclasses.replace(cparams, filters=tuple(f for f, _ in moved),
+                                                          filters_meta=tuple(m for _, m in moved)))
+
+
+class IdentityFiltersAdapter(ReferenceAdapter):
+    """Python filters are recorded in the pipeline but never run (an identity pair runs instead)."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        if callable(forward) and callable(backward):
+            forward = backward = _identity
+        return super().register_filter(id, forward, backward, name)
+
+
+class FilterReturnMustBeNoneAdapter(_WrapsFilters):
+    """A filter returning anything but None is treated as a failure."""
+
+    def call(self, fn: Fn, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        rc = fn(inp, out, meta, container)
+        if rc is not None:
+            raise ValueError(f"filter returned {rc!r}")
+        return rc
+
+
+class SwallowsFilterExceptionAdapter(_WrapsFilters):
+    """An exception in a filter is swallowed and the block passed through unfiltered."""
+
+    def call(self, fn: Fn, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        try:
+            return fn(inp, out, meta, container)
+        except Exception:  # noqa: BLE001 - the breakage
+            out[:] = inp
+            return None
+
+
+class SkipsUnregisteredFiltersAdapter(ReferenceAdapter):
+    """A user filter id nobody registered is dropped from the pipeline instead of failing."""
+
+    def native_cparams(self, cparams: CParams) -> Any:
+        filters = tuple("nofilter" if f.isdigit() and int(f) not in ufilters.ufilters_registry else f
+                        for f in cparams.filters)
+        return super().native_cparams(dataclasses.replace(cparams, filters=filters))
+
+
+class _UnfiltersMemcpyedContainer(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        chunk = self.get_chunk(index)
+        data = super().decompress_chunk(index)
+        h = chunkformat.parse_header(chunk)
+        if h.memcpyed:
+            block = np.frombuffer(data, np.uint8)
+            for f, meta in zip(reversed(h.filters), reversed(h.filters_meta), strict=True):
+                if ufilters.is_user_filter(f):
+                    block = ufilters.apply(f, 1, block, meta, self.native())
+            data = block.tobytes()
+        return data
+
+
+class UnfiltersMemcpyedChunksAdapter(ReferenceAdapter):
+    """Memcpyed chunks are passed to the filters' backward like compressed ones."""
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return _UnfiltersMemcpyedContainer(self, schunk)
+
+
+class _WritesIntoSourceContainer(ModuleContainer):
+    def append(self, data: bytes) -> int:
+        n = super().append(data)
+        if isinstance(data, bytearray) and data:
+            data[0] ^= 0xFF  # what a host cycling its buffers through the source leaves behind
+        return n
+
+
+class WritesIntoSourceAdapter(ReferenceAdapter):
+    """Compressing writes into the caller's buffer."""
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return _WritesIntoSourceContainer(self, schunk)
+
+
+class _ForgetsFiltersContainer(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        chunk = bytearray(self.get_chunk(index))
+        for slot in range(16, 22):
+            if ufilters.is_user_filter(chunk[slot]):
+                chunk[slot] = 0
+        return chunkformat.decompress_chunk(bytes(chunk), self.native())
+
+
+class ForgetsFiltersOnReopenAdapter(ReferenceAdapter):
+    """A reopened container reads its chunks as if they had no user filters."""
+
+    def open(self, urlpath: str, *args: Any, **kwargs: Any) -> ModuleContainer:
+        opened = super().open(urlpath, *args, **kwargs)
+        return _ForgetsFiltersContainer(self, opened.native())
+
+
+class NoOpMissingFilterPluginAdapter(ReferenceAdapter):
+    """A filter plugin that is not installed runs as an identity filter."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        if forward is None and backward is None:
+            forward = backward = _identity
+        return super().register_filter(id, forward, backward, name)
+
+
+class IgnoresChunkFiltersAdapter(ReferenceAdapter):
+    """Chunks are read as if their headers named no user filter (a host that only knows builtin filters)."""
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return _ForgetsFiltersContainer(self, schunk)

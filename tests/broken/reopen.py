@@ -1,0 +1,32 @@
+"""Hosts whose reopened containers lose or replace what they were written with."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from udcodec.adapters.blosc2like import ModuleContainer
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
+from udcodec.adapters.reference import ReferenceAdapter
+
+
+class ReopenForgetsCodecMetaAdapter(ReferenceAdapter):
+    """A reopened container has codec meta 0: it reports it, and chunks appended after the reopen carry it."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        opened = super().open(urlpath, dparams, cparams, mode)
+        opened.native()._cparams = dataclasses.replace(opened.native()._cparams, codec_meta=0)
+        return opened
+
+
+class PartialCparamsReplaceAllAdapter(ReferenceAdapter):
+    """``open`` with partial cparams resets every field left out to its default (the codec too)."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        if not isinstance(cparams, CParams):
+            return super().open(urlpath, dparams, cparams, mode)
+        opened = super().open(urlpath, dparams, NOT_GIVEN, mode)
+        native = self.native_cparams(cparams)  # the fields given ...
+        opened.native()._cparams = dataclasses.replace(native)  # ... and every default for the rest
+        return opened

@@ -1,0 +1,48 @@
+"""Hosts that break the single-thread rule of Python codecs at a door other than creation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from udcodec.adapters.blosc2like import ModuleContainer
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
+from udcodec.adapters.reference import ReferenceAdapter
+
+from ._base import ContainerHost
+
+
+class DefaultThreadsFromCoresAdapter(ReferenceAdapter):
+    """nthreads left out is the core count's default, also for a Python codec (python-blosc2's default)."""
+
+    def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
+               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+        cores = self.module.nthreads
+        if isinstance(cparams, CParams) and cparams.nthreads is NOT_GIVEN:
+            cparams = dataclasses.replace(cparams, nthreads=cores)
+        if not isinstance(dparams, DParams) or dparams.nthreads is NOT_GIVEN:
+            dparams = DParams(nthreads=cores)
+        return super().create(cparams, dparams, chunksize, urlpath, contiguous)
+
+
+class IgnoresThreadsAtOpenAdapter(ReferenceAdapter):
+    """``open`` with nthreads > 1 succeeds (silently run with one thread)."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        if isinstance(dparams, DParams):
+            dparams = DParams(nthreads=1)
+        if isinstance(cparams, CParams):
+            cparams = dataclasses.replace(cparams, nthreads=1)
+        return super().open(urlpath, dparams, cparams, mode)
+
+
+class _SwitchDropsThreads(ModuleContainer):
+    def update_cparams(self, cparams: CParams) -> None:
+        self._sc().dparams = {"nthreads": 1}  # the breakage: the threads are dropped, the caller told nothing
+        super().update_cparams(dataclasses.replace(cparams, nthreads=1))
+
+
+class SwitchDropsThreadsAdapter(ContainerHost):
+    """Switching a multi-threaded container to a Python codec silently drops its threads instead of refusing."""
+
+    container_class = _SwitchDropsThreads

@@ -1,0 +1,40 @@
+"""Broken user filters (forward/backward functions), one realistic mistake each, for the filter clauses."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+
+def off_by_one_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """Undoes ``add_meta_forward`` with ``meta`` instead of ``meta + 1``."""
+    output[:] = input - np.uint8(meta & 0xFF)
+
+
+def tail_skipping_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """XORs whole 8-byte words only and never writes the tail of the output."""
+    n = input.size - input.size % 8
+    output[:n] = input[:n] ^ np.uint8(0x5A)
+
+
+def tail_copying_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    n = input.size - input.size % 8
+    output[:n] = input[:n] ^ np.uint8(0x5A)
+    output[n:] = input[n:]
+
+
+def in_place_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """Transforms its input in place, then copies it out."""
+    input ^= np.uint8(0x5A)
+    output[:] = input
+
+
+def xor_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    output[:] = input ^ np.uint8(0x5A)
+
+
+def salted_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """XORs with a per-call random salt: not deterministic (and not invertible either)."""
+    output[:] = input ^ np.uint8(os.urandom(1)[0] | 1)

@@ -1,0 +1,88 @@
+"""``udcodec check-filter`` and ``pytest --udcodec-filter-forward``, run the way filter authors run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from udcodec import cli
+from udcodec.contract import load_contract
+from udcodec.reports import validate_report
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+FILTER_CLAUSES = sorted(c.id for c in load_contract() if c.subject == "filter")
+BYTEDELTA = ["--forward", "udcodec.examples.bytedelta_filter:forward",
+             "--backward", "udcodec.examples.bytedelta_filter:backward"]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), environ.get("PYTHONPATH")]))
+    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
+    return environ
+
+
+def check_filter(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "udcodec.cli", "check-filter", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_a_good_filter_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
+    report, markdown = tmp_path / "filter.json", tmp_path / "filter.md"
+    proc = check_filter(env, *BYTEDELTA, "--meta", "0", "--meta", "3", "--id", "170", "--host", "reference",
+                        "--profile", "dev", "--report-json", str(report), "--report-markdown", str(markdown),
+                        "--certificate", "cert.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "filter bytedelta_filter_170 (id 170, forward udcodec.examples.bytedelta_filter:forward" in proc.stdout
+    data = json.loads(report.read_text(encoding="utf-8"))
+    validate_report(data)
+    assert sorted(r["clause"] for r in data["results"]) == FILTER_CLAUSES
+    assert {r["outcome"] for r in data["results"]} == {"pass"}
+    assert data["codec"]["kind"] == "filter" and data["codec"]["id"] == 170 and data["codec"]["metas"] == [0, 3]
+    assert data["command"][:2] == ["udcodec", "check-filter"]
+    assert markdown.read_text(encoding="utf-8").startswith("## udcodec check-filter `bytedelta_filter_170`")
+    cert = json.loads((tmp_path / "cert.json").read_text(encoding="utf-8"))
+    assert cert["spec"]["subject"] == "filter" and cert["level"] == "full"
+
+
+@pytest.mark.slow
+def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str, str], tmp_path: Path) -> None:
+    report = tmp_path / "filter.json"
+    proc = check_filter(env, "--forward", "udcodec.testcodecs:add_meta_forward", "--backward",
+                        "broken.ufilters:off_by_one_backward", "--host", "reference", "--only", "UF-*",
+                        "--skip", "UF-REGISTERS", "--report-json", str(report), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = {r["clause"]: r for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
+    assert results["UF-INVERSE"]["outcome"] == "fail" and results["UF-ROUNDTRIP"]["outcome"] == "fail"
+    assert results["UF-DETERMINISTIC"]["outcome"] == "pass"
+    for clause in ("UF-INVERSE", "UF-ROUNDTRIP"):  # each reproduction fails the same way on its own
+        repro = subprocess.run([sys.executable, "-c", results[clause]["reproduction"]], env=env, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120)
+        assert repro.returncode == 1 and "AssertionError" in repro.stderr, repro.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--forward", "udcodec.examples.bytedelta_filter:forward"], "give both --forward and --backward"),
+    ([*BYTEDELTA, "--id", "300"], "--id 300 is outside the user filter range 160..255"),
+    ([*BYTEDELTA, "--id", "x"], "--id wants an integer, got 'x'"),
+    ([*BYTEDELTA, "--meta", "256"], "--meta 256 is not a byte"),
+    (["--forward", "nowhere_module:f", "--backward", "nowhere_module:b"], "cannot import 'nowhere_module'"),
+    (["--forward", "udcodec.examples.bytedelta_filter", "--backward", "x:y"], "--forward wants MODULE:FUNCTION"),
+])
+def test_bad_options_exit_2_on_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code = cli.main(["check-filter", *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_pytest_option_rejects_a_bad_filter(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--udcodec-filter-forward=udcodec.examples.bytedelta_filter:forward")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*give both --udcodec-filter-forward and --udcodec-filter-backward*"])

@@ -1,0 +1,60 @@
+"""Fresh interpreters (``udcodec.checks.fresh``, ``udcodec.scenarios``): a simulated core count, calls, open arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from udcodec.adapters.loader import load_adapter
+from udcodec.adapters.protocol import CParams, DParams
+from udcodec.checks.fresh import run_fresh
+from udcodec.scenarios import open_args
+from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
+SPECS = ["reference", pytest.param("blosc2", marks=pytest.mark.skipif(
+    importlib.util.find_spec("blosc2") is None, reason="python-blosc2 is not installed"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS)
+def test_the_interpreter_sees_the_core_count_it_is_given(spec: str) -> None:
+    for cores in (1, 16):
+        answer = run_fresh({"adapter": spec, "cores": cores, "call": "udcodec.scenarios:seen_cores"})
+        assert answer["ok"], answer
+        assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == cores
+        assert answer["result"]["nthreads"] == cores  # python-blosc2 3.x/4.x and the reference: all up to 16
+
+
+@pytest.mark.slow
+def test_a_fresh_interpreter_imports_no_check_family() -> None:
+    """It starts fast: the check packages (and Hypothesis, which they import) stay out."""
+    answer = run_fresh({"adapter": "reference", "call": "udcodec.scenarios:seen_cores"})
+    assert answer["ok"], answer
+    code = ("import sys, udcodec.scenarios as s; s.serve({'adapter': 'reference', 'call': 'udcodec.scenarios:seen_cores'});"
+            "print(sorted(m for m in sys.modules if m.startswith(('udcodec.checks', 'hypothesis'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_open_args_pass_only_what_the_request_gives() -> None:
+    assert open_args({}) == {}
+    got = open_args({"mode": "a", "cparams": {"nthreads": 1, "filters": ["shuffle"]}, "dparams": {"nthreads": 1}})
+    assert got == {"mode": "a", "cparams": CParams.only(nthreads=1, filters=("shuffle",)), "dparams": DParams(1)}
+
+
+@pytest.mark.slow
+def test_a_call_that_raises_answers_with_its_chain(tmp_path: Path) -> None:
+    adapter = load_adapter("reference")
+    adapter.register_codec("z", 200, zlib_encoder, zlib_decoder)
+    path = str(tmp_path / "c.b2frame")
+    written = adapter.create(CParams(codec=200), DParams(1), 4096, urlpath=path)
+    written.append(bytes(4096))
+    written.close()
+    request = {"adapter": "reference", "register": [{"name": "z", "id": 200, **ZLIB}], "open": path}
+    assert run_fresh(request)["ok"]
+    refused = run_fresh({**request, "open_args": {"mode": "a", "dparams": {"nthreads": 2}}})
+    assert not refused["ok"] and "multi-threading" in refused["error"] and refused["chain"][0]["type"] == "ValueError"

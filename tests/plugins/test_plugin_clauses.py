@@ -1,0 +1,92 @@
+"""Codec clauses on compiled plugins, through real python-blosc2: tiny plugins built with the system C
+compiler, each broken build failing its clause (CODEC-PLUGIN-STANDALONE can fail on nothing else)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import udcodec.checks  # noqa: F401 - registers the checks
+from tinyplugin import build
+from udcodec.contract import load_contract
+from udcodec.engine.runner import execute
+from udcodec.outcomes import Outcome
+from udcodec.profiles import get_profile
+from udcodec.subject import CodecSubject
+
+pytest.importorskip("blosc2", reason="the plugin clauses need a host that loads plugins")
+CONTRACT = load_contract()
+PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, timeout=180.0)
+
+
+@pytest.fixture
+def plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder the plugin packages are importable from, here and in the interpreters Blosc2 starts."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    return folder
+
+
+def run(clause: str, name: str, host: str = "blosc2", domain: str | None = None):  # type: ignore[no-untyped-def]
+    codec = CodecSubject.build(plugin=name, id=201, domain=domain)
+    return execute(host, host, CONTRACT.get(clause), PROFILE, codec=codec)
+
+
+@pytest.mark.slow
+def test_a_good_plugin_passes_the_plugin_clauses(plugins: Path) -> None:
+    build(plugins, "udctiny")
+    for clause in ("CODEC-PLUGIN-STANDALONE", "CODEC-ROUNDTRIP", "CODEC-SPLITMODES"):
+        result = run(clause, "udctiny")
+        assert result.outcome is Outcome.PASS, f"{clause}: {result.message}"
+    assert run("CODEC-PLUGIN-STANDALONE", "udctiny", host="reference").outcome is Outcome.NOT_APPLICABLE
+
+
+@pytest.mark.slow
+def test_a_plugin_that_does_not_link_libblosc2_fails_standalone(plugins: Path) -> None:
+    """Like blosc2-grok: usable once its package has loaded libblosc2 globally, a crash without it."""
+    build(plugins, "udcunlinked", "UNLINKED", preload_libblosc2=True)
+    assert run("CODEC-ROUNDTRIP", "udcunlinked").outcome is Outcome.PASS  # the package is imported first
+    result = run("CODEC-PLUGIN-STANDALONE", "udcunlinked")
+    assert result.outcome is Outcome.FAIL, result.message
+    assert "without importing blosc2_udcunlinked" in result.message
+    assert "undefined symbol: blosc2_error_string" in result.message
+    assert result.reproduction and "os.RTLD_NOW" in result.reproduction
+
+
+@pytest.mark.slow
+def test_a_plugin_that_decodes_wrongly_fails_the_round_trip(plugins: Path) -> None:
+    build(plugins, "udcwrong", "WRONG_DATA")
+    result = run("CODEC-ROUNDTRIP", "udcwrong")
+    assert result.outcome is Outcome.FAIL and "decompress(compress(x)) != x" in result.message
+    assert result.reproduction and "import blosc2_udcwrong" in result.reproduction
+
+
+@pytest.mark.slow
+def test_clauses_outside_the_domain_are_not_applicable(plugins: Path, tmp_path: Path) -> None:
+    """An NDArray-only domain: the SChunk clauses are n/a with the reason; plain SChunk data must be refused
+    or come back exact, and the tiny plugin gives it back exact."""
+    build(plugins, "udctiny")
+    domain = tmp_path / "images.yaml"
+    domain.write_text("codec: udctiny\ncontainers: [ndarray]\nshape: {chunks_equal_blocks_equal_shape: true}\n")
+    result = run("CODEC-ROUNDTRIP", "udctiny", domain=str(domain))
+    assert result.outcome is Outcome.NOT_APPLICABLE and "accepts only ndarray containers" in result.message
+    assert run("CODEC-OUTSIDE-DOMAIN", "udctiny", domain=str(domain)).outcome is Outcome.PASS
+    splits = tmp_path / "never.yaml"
+    splits.write_text("codec: udctiny\ncontainers: [schunk]\nsplitmodes: [never]\ndtypes: [u1]\n")
+    result = run("CODEC-TYPESIZES", "udctiny", domain=str(splits))
+    assert result.outcome is Outcome.PASS  # restricted to u1, never split
+
+
+@pytest.mark.slow
+def test_outside_the_domain_wrong_data_fails(plugins: Path, tmp_path: Path) -> None:
+    build(plugins, "udcwrong", "WRONG_DATA")
+    domain = tmp_path / "bytes.yaml"
+    domain.write_text("codec: udcwrong\ncontainers: [schunk]\ndtypes: [u1]\n")
+    result = run("CODEC-OUTSIDE-DOMAIN", "udcwrong", domain=str(domain))
+    assert result.outcome is Outcome.FAIL and "came back wrong instead of being refused" in result.message

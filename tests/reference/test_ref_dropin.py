@@ -1,0 +1,192 @@
+"""Where the contract is silent the reference accepts what python-blosc2 4.x accepts: each leniency
+is run on both (``host``) and must behave the same; ``strict()`` refuses the leniencies."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pytest
+import udcodec.reference as ref
+from udcodec.reference import compat, registry
+
+blosc2 = pytest.importorskip("blosc2")
+
+ZLIB = {"codec": 4, "typesize": 4, "nthreads": 1}  # a builtin codec both hosts implement
+
+
+@pytest.fixture(params=["reference", "blosc2"])
+def host(request):
+    return ref if request.param == "reference" else blosc2
+
+
+def filled(host, n_items: int, chunk_items: int = 1000, **kw):
+    s = host.SChunk(chunksize=4 * chunk_items, cparams=dict(ZLIB), **kw)
+    s[0:n_items] = np.arange(n_items, dtype=np.int32)
+    return s
+
+
+def pipeline(s) -> tuple[list[int], list[int]]:
+    """The SChunk's filters (as ints: python-blosc2's Filter is no IntEnum) and filters_meta."""
+    cp = s.cparams
+    return [int(getattr(f, "value", f)) for f in cp.filters], list(cp.filters_meta)
+
+
+def items(s) -> np.ndarray:
+    out = np.empty(len(s), dtype=np.int32)
+    assert s.get_slice(out=out) is None
+    return out
+
+
+# ---- integer parameters given as floats -----------------------------------------------------
+def test_float_sizes_are_truncated_like_blosc2(host):
+    s = host.SChunk(chunksize=8000.0, cparams=host.CParams(blocksize=800.0, typesize=4.0, clevel=5.0, nthreads=1),
+                    dparams={"nthreads": 1.0})
+    cp = s.cparams
+    assert (s.chunksize, cp.blocksize, cp.typesize, cp.clevel, s.dparams.nthreads) == (8000, 800, 4, 5, 1)
+    s = host.SChunk(chunksize=8000.5, cparams={"blocksize": 800.5, "typesize": 4})
+    assert (s.chunksize, s.cparams.blocksize) == (8000, 800)
+
+
+def test_float_codec_ids_stay_refused_at_registration():
+    with pytest.raises(TypeError):  # REG-ID-TYPE (python-blosc2 accepts 170.0: a recorded divergence)
+        ref.register_codec("f", 170.0, lambda *a: 0, lambda *a: 0)
+    with pytest.raises(TypeError):  # REG-VERSION-TYPE
+        ref.register_codec("f", 170, lambda *a: 0, lambda *a: 0, version=1.0)
+
+
+@pytest.mark.parametrize("how", ["context", "env"])
+def test_strict_refuses_float_sizes(monkeypatch, how):
+    if how == "env":
+        monkeypatch.setenv(compat.ENV_VAR, "1")
+    with ref.strict() if how == "context" else contextlib.nullcontext():
+        with pytest.raises(TypeError, match="blocksize"):
+            ref.SChunk(chunksize=8000, cparams=ref.CParams(blocksize=800.0))
+        with pytest.raises(ValueError, match="chunksize"):
+            ref.SChunk(chunksize=8000.0)
+    monkeypatch.setenv(compat.ENV_VAR, "0")
+    assert ref.SChunk(chunksize=8000.0, cparams={"blocksize": 800.0}).cparams.blocksize == 800
+
+
+# ---- dict parameters ------------------------------------------------------------------------
+def test_without_a_typesize_the_data_item_size_is_used(host):
+    assert host.SChunk(chunksize=100).typesize == 1
+    assert host.SChunk(chunksize=100, cparams={"codec": 4}).typesize == 1
+    s = host.SChunk(data=np.arange(10, dtype=np.int32), cparams={"codec": 4, "nthreads": 1})
+    assert (s.typesize, len(s)) == (4, 10)
+    assert host.SChunk(chunksize=100, cparams=host.CParams(nthreads=1)).typesize == 8  # the CParams default
+
+
+def test_unknown_dict_keys_are_ignored_at_creation(host):
+    s = host.SChunk(chunksize=4000, cparams={**ZLIB, "no_such_field": 1}, dparams={"nthreads": 1, "nope": 2})
+    assert (s.cparams.typesize, s.dparams.nthreads) == (4, 1)
+
+
+def test_strict_refuses_unknown_dict_keys():
+    with ref.strict(), pytest.raises(TypeError, match="no_such_field"):
+        ref.SChunk(chunksize=4000, cparams={**ZLIB, "no_such_field": 1})
+    s = ref.SChunk(chunksize=4000, cparams=dict(ZLIB))
+    with pytest.raises(TypeError, match="no_such_field"):  # python-blosc2 takes no dict here at all
+        s.cparams = {"no_such_field": 1}
+
+
+# ---- short filter lists ---------------------------------------------------------------------
+def test_short_filter_lists_take_the_first_slots(host):
+    nofilter = [0] * 5
+    s = host.SChunk(chunksize=4000, cparams=host.CParams(filters=[host.Filter.SHUFFLE], filters_meta=[0]))
+    assert pipeline(s) == ([1, *nofilter], [0] * 6)
+    cp = host.CParams(nthreads=1)
+    cp.filters = [host.Filter.BITSHUFFLE]  # set after creation, as the tutorial does
+    cp.filters_meta = [3]
+    s = host.SChunk(chunksize=4000, cparams=cp)
+    assert pipeline(s) == ([2, *nofilter], [3, 0, 0, 0, 0, 0])
+    s = host.SChunk(chunksize=4000, cparams={"filters": (2,)})
+    assert pipeline(s) == ([2, *nofilter], [0] * 6)
+    s.cparams = cp
+    assert pipeline(s)[0] == [2, *nofilter]
+
+
+def test_bad_filter_lists_are_refused(host):
+    with pytest.raises(ValueError):
+        host.CParams(filters=[0] * 7)
+    with pytest.raises(ValueError):
+        host.CParams(filters=[1, 3], filters_meta=[0])
+
+
+# ---- a dynamic plugin registered twice ------------------------------------------------------
+def test_a_plugin_registered_twice_is_refused_where_the_contract_speaks():
+    """PLUG-ID-SHARED: one id space, so the same plugin twice is refused (python-blosc2 accepts it; the
+    upstream test doing so is an exception in tests/upstream/exceptions.yaml)."""
+    ref.register_codec("plug", 250, version=3)
+    with pytest.raises(ValueError, match="250"):
+        ref.register_codec("plug", 250, version=4)
+    assert registry.plugin(250).version == 3 and registry.codec_version(250) == 3
+    ref.register_codec("pyc", 251, lambda *a: 0, lambda *a: 0)
+    with pytest.raises(ValueError, match="251"):  # Python codecs: REG-ID-DUPLICATE
+        ref.register_codec("pyc", 251, lambda *a: 0, lambda *a: 0)
+
+
+# ---- schunk[a:b] = data, cratio -------------------------------------------------------------
+def test_setitem_fills_overwrites_and_appends(host):
+    s = host.SChunk(chunksize=4000, cparams=dict(ZLIB))
+    assert s.cratio == 0.0
+    s[0:3000] = np.arange(3000, dtype=np.int32)
+    assert (s.nchunks, len(s)) == (3, 3000)
+    expect = np.arange(3000, dtype=np.int32)
+    s[900:1100] = np.full(200, 7, dtype=np.int32)  # across a chunk boundary
+    expect[900:1100] = 7
+    s[2900:3300] = -np.arange(400, dtype=np.int32)  # overwrite and append
+    expect = np.concatenate([expect[:2900], -np.arange(400, dtype=np.int32)])
+    s[-1:] = np.array([5], dtype=np.int32)
+    expect[-1] = 5
+    s[0:2] = np.ones(4, dtype=np.int32)  # extra items are ignored
+    expect[0:2] = 1
+    assert (s.nchunks, len(s)) == (4, 3300)
+    np.testing.assert_array_equal(items(s), expect)
+    assert s.cratio == pytest.approx(s.nbytes / s.cbytes) and s.cratio > 1
+
+
+@pytest.mark.parametrize("bad, exc", [("s[3001:3002]", ValueError), ("s[0:10]", ValueError),
+                                      ("s[0:10:2]", IndexError), ("s[10:5]", ValueError), ("s[5:5]", ValueError)])
+def test_setitem_refusals(host, bad, exc):
+    s = filled(host, 3000)
+    before = items(s)
+    with pytest.raises(exc):
+        exec(f"{bad} = np.ones(5, dtype=np.int32)", {"s": s, "np": np})
+    np.testing.assert_array_equal(items(s), before)
+
+
+def test_setitem_extends_a_short_last_chunk():
+    # python-blosc2 4.14.1 aborts the process here ("corrupted size vs. prev_size"): reference only
+    s = filled(ref, 2500)
+    s[2400:2800] = np.full(400, -1, dtype=np.int32)
+    assert [len(s.decompress_chunk(i)) for i in range(s.nchunks)] == [4000, 4000, 3200]
+    expect = np.concatenate([np.arange(2400, dtype=np.int32), np.full(400, -1, dtype=np.int32)])
+    np.testing.assert_array_equal(items(s), expect)
+    s[7] = np.array([70], dtype=np.int32)  # an int key (python-blosc2 4.14.1: AttributeError)
+    assert items(s)[7] == 70
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_setitem_rewrites_a_persisted_schunk_that_blosc2_reads(tmp_path, contiguous):
+    path = str(tmp_path / ("f.b2frame" if contiguous else "d.b2frame"))
+    s = ref.SChunk(chunksize=4000, cparams=dict(ZLIB), urlpath=path, contiguous=contiguous, mode="w")
+    s[0:3500] = np.arange(3500, dtype=np.int32)
+    expect = np.arange(3500, dtype=np.int32)
+    s[1000:2000] = np.zeros(1000, dtype=np.int32)  # chunk 1 becomes a special (zeros) chunk
+    expect[1000:2000] = 0
+    s[3400:4000] = np.full(600, 9, dtype=np.int32)  # fills the short last chunk, then appends
+    expect = np.concatenate([expect[:3400], np.full(600, 9, dtype=np.int32)])
+    s[1500:1501] = np.array([3], dtype=np.int32)  # chunk 1 is stored again
+    expect[1500] = 3
+    s.close()
+    for opener in (ref.open, blosc2.open):
+        r = opener(path, mode="r")
+        assert (r.nchunks, len(r)) == (4, 4000)
+        np.testing.assert_array_equal(items(r), expect)
+    if not contiguous:  # four stored chunks, no file left behind by the chunk that was zeros for a while
+        assert len(list((tmp_path / "d.b2frame").glob("*.chunk"))) == 4
+
+
+def test_is_wasm(host):
+    assert host.IS_WASM is False
