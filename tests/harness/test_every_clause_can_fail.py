@@ -116,6 +116,7 @@ ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors d
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
+ReopenForgetsFiltersMetaAdapter     | REOPEN-KEEPS            | silently changed filters_meta from [4] to []
 PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
