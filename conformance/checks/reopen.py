@@ -24,7 +24,7 @@ from udcodec.testcodecs import zlib_decoder, zlib_encoder
 CHUNK = make_data("arange", np.dtype("u4"), 1024, 5)
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 #: What the written container holds besides its codec; a reopen must keep it.
-WRITTEN = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",), "filters_meta": (4,)}
+WRITTEN: dict[str, Any] = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",), "filters_meta": (4,)}
 
 
 class ThreadsRefused(Exception):
