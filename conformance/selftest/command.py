@@ -86,6 +86,16 @@ def _plan(base: Plan, clauses: tuple[str, ...] | None, pairwise: set[str]) -> Pl
     return Plan(base.profile, base.check_timeout, base.run_timeout, base.peer, host, pair)
 
 
+def plan_runs(chosen: list[Mutant], base: Plan, pairwise: set[str], targeted: bool) -> tuple[dict[str, Plan], Plan]:
+    """Each mutant's runs and the baseline's. ``targeted``: a mutant with killed_by runs those clauses only,
+    one without (a known survivor, an equivalent) the whole contract; the baseline covers every clause a
+    mutant runs."""
+    plans = {m.id: _plan(base, m.killed_by if targeted and m.killed_by else None, pairwise) for m in chosen}
+    whole = any(not (targeted and m.killed_by) for m in chosen)
+    union = tuple(sorted({c for m in chosen for c in m.killed_by}))
+    return plans, _plan(base, None if whole else union, pairwise)
+
+
 def _select(mutants: list[Mutant], args: argparse.Namespace) -> list[Mutant]:
     chosen = [m for m in mutants if args.subset == "all" or m.fast]
     if args.only:
@@ -127,12 +137,7 @@ def cmd_self_test(args: argparse.Namespace) -> int:
             print(f"{m.id:<28} {m.family:<14} {m.description}")
         return 0
     base = Plan(args.profile, args.timeout, args.run_timeout, _peer(args.peer))
-    # --targeted: a mutant with killed_by runs those clauses only, one without (a known survivor, an
-    # equivalent) the whole contract; the baseline covers every clause some mutant runs
-    plans = {m.id: _plan(base, m.killed_by if args.targeted and m.killed_by else None, pairwise) for m in chosen}
-    whole = any(not (args.targeted and m.killed_by) for m in chosen)
-    union = tuple(sorted({c for m in chosen for c in m.killed_by}))
-    baseline_plan = _plan(base, None if whole else union, pairwise)
+    plans, baseline_plan = plan_runs(chosen, base, pairwise, args.targeted)
     started, clock = datetime.now(UTC), time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="udcodec-selftest-"))
     try:

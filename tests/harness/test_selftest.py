@@ -137,6 +137,26 @@ def _run(**results: tuple[str, str]) -> RunOutcome:
     return RunOutcome(results={(k.replace("_", "-"), "reference"): (o, lvl, "m") for k, (o, lvl) in results.items()})
 
 
+def test_targeted_runs_the_killers_and_the_whole_contract_for_mutants_without_them() -> None:
+    from udcodec.selftest.command import plan_runs
+    from udcodec.selftest.runner import Plan
+
+    byid = {m.id: m for m in MUTANTS}
+    pairwise = {c.id for c in load_contract() if c.pairwise}
+    base = Plan(peer="blosc2")
+    targeted, survivor = byid["UFILT-ID-MIN-EXCLUSIVE"], byid["CODEC-MEMCPY-32"]
+    assert targeted.killed_by == ("FILTER-ID-RANGE",) and not survivor.killed_by
+    plans, baseline = plan_runs([targeted], base, pairwise, targeted=True)
+    assert plans[targeted.id].host_only == ("FILTER-ID-RANGE",) and plans[targeted.id].pairwise == ()
+    assert baseline.host_only == ("FILTER-ID-RANGE",)
+    plans, baseline = plan_runs([targeted, survivor], base, pairwise, targeted=True)
+    assert plans[targeted.id].host_only == ("FILTER-ID-RANGE",)
+    assert plans[survivor.id].host_only is None and set(plans[survivor.id].pairwise) == pairwise
+    assert baseline.host_only is None  # the whole contract: the survivor runs all of it
+    plans, baseline = plan_runs([targeted], base, pairwise, targeted=False)
+    assert plans[targeted.id].host_only is None and baseline.host_only is None
+
+
 def test_a_killer_is_a_clause_bad_now_that_was_not_bad_before() -> None:
     base = [_run(A_ONE=("pass", "MUST"), B_TWO=("fail", "MUST"), C_THREE=("n/a", "MUST"), D_FOUR=("pass", "SHOULD"))]
     now = [_run(A_ONE=("crash", "MUST"), B_TWO=("fail", "MUST"), C_THREE=("pass", "MUST"), D_FOUR=("fail", "SHOULD"))]
