@@ -1,7 +1,7 @@
 """A generic adapter for any module exposing python-blosc2's public user-codec API.
 
-The module must provide ``register_codec``, ``ucodecs_registry``, optionally ``register_filter``, ``SChunk``, ``CParams``,
-``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
+The module must provide ``register_codec``, ``ucodecs_registry``, optionally ``register_filter`` and ``asarray``
+(NDArray), ``SChunk``, ``CParams``, ``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
 python-blosc2 4.x semantics. A port author adapts such a module with a three-line subclass::
 
     from udcodec.adapters.blosc2like import ModuleAdapter
@@ -25,6 +25,7 @@ from enum import Enum
 from types import ModuleType
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 from udcodec.adapters.protocol import (
     CAPABILITIES,
     FILTER_IDS,
@@ -36,6 +37,9 @@ from udcodec.adapters.protocol import (
     NotGiven,
     given,
 )
+
+#: Capabilities that need a module attribute: (capability, attribute).
+_OPTIONAL = (("user_filters", "register_filter"), ("ndarray", "asarray"))
 
 _FILTER_NAMES = {v: k for k, v in FILTER_IDS.items()}
 _SPLITMODE_NAMES = {v: k for k, v in SPLITMODE_IDS.items()}
@@ -120,6 +124,57 @@ class ModuleContainer:
             closer()
 
 
+class ModuleNDContainer:
+    """The :class:`~udcodec.adapters.protocol.NDContainer` view of a module's ``NDArray``."""
+
+    def __init__(self, adapter: ModuleAdapter, array: Any) -> None:
+        self._adapter = adapter
+        self._array: Any = array
+
+    def _nd(self) -> Any:
+        if self._array is None:
+            raise RuntimeError("array already closed")
+        return self._array
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self._nd().shape)
+
+    @property
+    def chunks(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self._nd().chunks)
+
+    @property
+    def blocks(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self._nd().blocks)
+
+    @property
+    def dtype(self) -> str:
+        return str(np.dtype(self._nd().dtype).str)
+
+    def read(self, key: Any = ...) -> np.ndarray:
+        return np.asarray(self._nd()[key])
+
+    def write(self, key: Any, value: Any) -> None:
+        self._nd()[key] = value
+
+    def schunk(self) -> ModuleContainer:
+        return self._adapter.wrap(self._nd().schunk)
+
+    def cparams(self) -> CParams:
+        return self._adapter.neutral_cparams(self._nd().schunk.cparams)
+
+    def dparams(self) -> DParams:
+        return self._adapter.neutral_dparams(self._nd().schunk.dparams)
+
+    def native(self) -> Any:
+        return self._array
+
+    def close(self) -> None:
+        """Drop the array (frames are written through on every write)."""
+        self._array = None
+
+
 class ModuleAdapter:
     """Adapter for a module with python-blosc2's public user-codec API (4.x spelling).
 
@@ -157,9 +212,7 @@ class ModuleAdapter:
         return AdapterInfo(name=self.name, implementation=impl, version=version)
 
     def capabilities(self) -> frozenset[str]:
-        if not hasattr(self.module, "register_filter"):
-            return CAPABILITIES - {"user_filters"}
-        return CAPABILITIES
+        return CAPABILITIES - {cap for cap, attr in _OPTIONAL if not hasattr(self.module, attr)}
 
     # -- parameter translation -----------------------------------------------------------
     def _filter(self, name: str) -> Any:
@@ -293,6 +346,41 @@ class ModuleAdapter:
         if isinstance(mode, str):
             kwargs["mode"] = mode
         return self.wrap(self.module.open(urlpath, **kwargs))
+
+    def nd_create(
+        self,
+        array: np.ndarray,
+        chunks: tuple[int, ...] | NotGiven,
+        blocks: tuple[int, ...] | NotGiven,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
+        urlpath: str | None = None,
+    ) -> ModuleNDContainer:
+        """``module.asarray(array, [chunks=...], [blocks=...], [cparams=...], [dparams=...], [urlpath=..., mode="w"])``."""
+        kwargs: dict[str, Any] = self.param_kwargs(cparams, dparams)
+        if isinstance(chunks, tuple):
+            kwargs["chunks"] = chunks
+        if isinstance(blocks, tuple):
+            kwargs["blocks"] = blocks
+        if urlpath is not None:
+            kwargs.update(urlpath=urlpath, mode="w")
+        return ModuleNDContainer(self, self.module.asarray(array, **kwargs))
+
+    def nd_open(
+        self,
+        urlpath: str,
+        dparams: DParams | NotGiven = NOT_GIVEN,
+        cparams: CParams | NotGiven | None = NOT_GIVEN,
+        mode: str | NotGiven = NOT_GIVEN,
+    ) -> ModuleNDContainer:
+        """``module.open(urlpath, ...)`` as :meth:`open`; TypeError unless it returns an NDArray."""
+        kwargs = self.param_kwargs(cparams, dparams)
+        if isinstance(mode, str):
+            kwargs["mode"] = mode
+        opened = self.module.open(urlpath, **kwargs)
+        if not hasattr(opened, "shape") or not hasattr(opened, "schunk"):
+            raise TypeError(f"open({urlpath!r}) returned a {type(opened).__name__}, not an NDArray")
+        return ModuleNDContainer(self, opened)
 
     def _compress2(self, data: bytes, cparams: CParams) -> Any:
         return self.module.compress2(data, **self.param_kwargs(cparams))

@@ -321,6 +321,16 @@ class CBlosc2Adapter:
         ``blosc2_filter`` struct the way :meth:`register_codec` takes a ``blosc2_codec``."""
         raise NotImplementedError("the c-blosc2 adapter does not drive blosc2_register_filter yet")
 
+    def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
+                  urlpath: str | None = None) -> Any:
+        """Not driven (no ``ndarray`` capability): ``b2nd_from_cbuffer`` needs a ``b2nd_context_t`` built
+        from ``blosc2_storage`` structs the ctypes declarations do not hold; python-blosc2 drives b2nd."""
+        raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
+
+    def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN, mode: Any = NOT_GIVEN) -> Any:
+        """Not driven (no ``ndarray`` capability), as :meth:`nd_create`."""
+        raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
+
     def register_codec(self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1) -> Any:
         """Fill a ``blosc2_codec`` and call ``blosc2_register_codec``; None on success."""
         if isinstance(codec_name, str):

@@ -42,6 +42,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is
         "sparse",  # create(urlpath=..., contiguous=False) and open() of a sparse frame directory
         "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
+        "ndarray",  # nd_create / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
     }
 )
 
@@ -184,6 +185,43 @@ class Container(Protocol):
         """Release the container; persisted data must be complete on disk afterwards."""
 
 
+@runtime_checkable
+class NDContainer(Protocol):
+    """An NDArray as the checks see it: an n-dimensional array stored in a super-chunk (capability ``ndarray``)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def chunks(self) -> tuple[int, ...]: ...
+
+    @property
+    def blocks(self) -> tuple[int, ...]: ...
+
+    @property
+    def dtype(self) -> str:
+        """The NumPy dtype string, e.g. ``"<i4"``."""
+
+    def read(self, key: Any = ...) -> np.ndarray:
+        """``array[key]`` as a NumPy array (``...``: all of it; basic indexing with ints and slices)."""
+
+    def write(self, key: Any, value: Any) -> None:
+        """``array[key] = value`` (step 1 slices and ints)."""
+
+    def schunk(self) -> Container:
+        """The super-chunk that stores the array, as a :class:`Container`."""
+
+    def cparams(self) -> CParams: ...
+
+    def dparams(self) -> DParams: ...
+
+    def native(self) -> Any:
+        """The implementation's own NDArray object."""
+
+    def close(self) -> None:
+        """Release the array; persisted data must be complete on disk afterwards."""
+
+
 @dataclass(frozen=True)
 class AdapterInfo:
     """What the reports say about an implementation under test."""
@@ -281,6 +319,27 @@ class Adapter(Protocol):
     def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
         """Call the implementation's ``register_filter`` with exactly these arguments (capability ``user_filters``)."""
 
+    def nd_create(
+        self,
+        array: np.ndarray,
+        chunks: tuple[int, ...] | NotGiven,
+        blocks: tuple[int, ...] | NotGiven,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
+        urlpath: str | None = None,
+    ) -> NDContainer:
+        """``asarray(array, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=..., mode="w"])`` with
+        only what is given (capability ``ndarray``); the implementation sets typesize and block size."""
+
+    def nd_open(
+        self,
+        urlpath: str,
+        dparams: DParams | NotGiven = NOT_GIVEN,
+        cparams: CParams | NotGiven | None = NOT_GIVEN,
+        mode: str | NotGiven = NOT_GIVEN,
+    ) -> NDContainer:
+        """``open(urlpath, ...)`` of a persisted NDArray (capabilities ``ndarray``, ``persistence``), as :meth:`open`."""
+
 
 def protocol_members(protocol: type) -> tuple[str, ...]:
     """The public members a protocol class declares (methods, properties, attributes), in order."""
@@ -298,3 +357,5 @@ def protocol_members(protocol: type) -> tuple[str, ...]:
 ADAPTER_OPERATIONS: tuple[str, ...] = protocol_members(Adapter)
 #: Every member of :class:`Container`.
 CONTAINER_OPERATIONS: tuple[str, ...] = protocol_members(Container)
+#: Every member of :class:`NDContainer`.
+ND_CONTAINER_OPERATIONS: tuple[str, ...] = protocol_members(NDContainer)

@@ -192,6 +192,24 @@ def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
     return (mark.line + 1 if mark else None), text
 
 
+#: libyaml's parser where PyYAML was built with it: the same documents, about ten times faster.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+
+def _parse_yaml(text: str) -> tuple[Any, Any]:
+    """The node tree (for line numbers) and the data of ``text``.
+
+    Read by libyaml when available; a document it refuses is read again by PyYAML's own parser, whose errors
+    (and their lines) are the ones reported.
+    """
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER), yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - safe
+        except (yaml.YAMLError, ValueError):
+            pass
+    return yaml.compose(text), yaml.safe_load(text)
+
+
 def load_validated_yaml(
     path: Path, schema: Mapping[str, Any], error: type[SpecError] = SpecError
 ) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -205,8 +223,7 @@ def load_validated_yaml(
     except (OSError, UnicodeDecodeError) as exc:
         raise error(name, None, "<file>", f"cannot be read: {exc}") from exc
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc)
         raise error(name, line, "<yaml>", problem) from exc

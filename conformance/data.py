@@ -8,8 +8,10 @@ the golden manifest format, so their bytes must never change (add a new name ins
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -358,3 +360,148 @@ def _ramp_random_256(r: Request) -> bytes:
     noise = np.frombuffer(_random(r), np.uint8)
     ramp = np.frombuffer(_matrix_ramp(r), np.uint8)
     return np.where((_index(r) // 256) % 2 == 0, noise, ramp).astype(np.uint8).tobytes()
+
+
+# ---- adversarial recipes (the catalogue, adversarial.yaml): shapes of data that broke real codecs ----
+
+def _floats(r: Request) -> np.dtype[Any]:
+    return r.dtype if r.dtype.kind == "f" else np.dtype("f8")
+
+
+def _float_bits(r: Request, exponent: np.ndarray, mantissa: np.ndarray, sign: np.ndarray) -> bytes:
+    """Floats of ``_floats(r)`` assembled from raw fields (``exponent`` biased)."""
+    ft = _floats(r)
+    width = 8 * ft.itemsize
+    mbits = {16: 10, 32: 23, 64: 52}[width]
+    ut = np.dtype(f"<u{ft.itemsize}")
+    bits = ((sign.astype(np.uint64) << np.uint64(width - 1)) | (exponent.astype(np.uint64) << np.uint64(mbits))
+            | (mantissa.astype(np.uint64) & np.uint64((1 << mbits) - 1)))
+    return bits.astype(ut).tobytes()[: r.nbytes]
+
+
+def _mantissas(r: Request, count: int) -> np.ndarray:
+    mbits = {2: 10, 4: 23, 8: 52}[_floats(r).itemsize]
+    return _rng(r).integers(1, 2**mbits, count, dtype=np.uint64)
+
+
+@recipe("subnormals")
+def _subnormals(r: Request) -> bytes:
+    """Non-zero subnormal floats of random sign (f8 unless the items are floats)."""
+    count = r.nbytes // _floats(r).itemsize + 1
+    return _float_bits(r, np.zeros(count, dtype=np.uint64), _mantissas(r, count),
+                       _rng(Request(0, r.dtype, r.seed + 1)).integers(0, 2, count, dtype=np.uint64))
+
+
+@recipe("tiny-normals")
+def _tiny_normals(r: Request) -> bytes:
+    """Normal floats below 2**-98 (f4) or 2**-962 (f8) in magnitude: a block scale that overflows."""
+    ft = _floats(r)
+    count = r.nbytes // ft.itemsize + 1
+    top = {2: 2, 4: 28, 8: 60}[ft.itemsize]  # biased exponents 1..top
+    exponent = _rng(Request(0, r.dtype, r.seed + 2)).integers(1, top + 1, count, dtype=np.uint64)
+    return _float_bits(r, exponent, _mantissas(r, count), np.zeros(count, dtype=np.uint64))
+
+
+@recipe("nan-payloads")
+def _nan_payloads(r: Request) -> bytes:
+    """NaNs of both signs with random payloads, quiet and signaling, among a few ordinary values."""
+    ft = _floats(r)
+    count = r.nbytes // ft.itemsize + 1
+    exponent = np.full(count, {2: 0x1F, 4: 0xFF, 8: 0x7FF}[ft.itemsize], dtype=np.uint64)
+    sign = _rng(Request(0, r.dtype, r.seed + 3)).integers(0, 2, count, dtype=np.uint64)
+    nans = np.frombuffer(_float_bits(Request(count * ft.itemsize, ft, r.seed), exponent, _mantissas(r, count), sign),
+                         dtype=ft.newbyteorder("<")).copy()
+    nans[::5] = np.arange(nans[::5].size)  # ordinary values between the NaNs
+    return nans.tobytes()[: r.nbytes]
+
+
+@recipe("random-then-repeat")
+def _random_then_repeat(r: Request) -> bytes:
+    """Random bytes (16/17 of the size: a long literal run), then the first bytes again (one long match)."""
+    head = r.nbytes - r.nbytes // 17
+    data = _random(Request(head, r.dtype, r.seed))
+    return (data + data)[: r.nbytes]
+
+
+@recipe("six-literals")
+def _six_literals(r: Request) -> bytes:
+    """Runs of 64 equal bytes separated by exactly 6 random bytes."""
+    rng = _rng(r)
+    piece = 70
+    out = np.repeat(rng.integers(0, 256, r.nbytes // piece + 1, dtype=np.uint8), piece)
+    literal = (np.arange(out.size) % piece) >= 64
+    out[literal] = rng.integers(0, 256, int(literal.sum()), dtype=np.uint8)
+    return out.tobytes()[: r.nbytes]
+
+
+@recipe("yes-lines")
+def _yes_lines(r: Request) -> bytes:
+    """``y`` and a newline, repeated (the output of ``yes``)."""
+    return (b"y\n" * (r.nbytes // 2 + 1))[: r.nbytes]
+
+
+@recipe("late-match")
+def _late_match(r: Request) -> bytes:
+    """Random bytes whose last 11 repeat the first 11: a match that ends the block."""
+    data = bytearray(_random(r))
+    if r.nbytes >= 22:
+        data[-11:] = data[:11]
+    return bytes(data)
+
+
+#: The adversarial catalogue and its schema.
+CATALOGUE_FILE = Path(__file__).with_name("adversarial.yaml")
+CATALOGUE_SCHEMA = Path(__file__).with_name("schemas") / "adversarial.schema.json"
+
+
+@dataclass(frozen=True)
+class Adversary:
+    """One catalogue entry: data that made a real codec fail, and the public report of that failure."""
+
+    id: str
+    failure: str
+    recipe: str
+    items: int
+    dtype: str
+    seed: int
+    issue: str
+
+    @property
+    def nbytes(self) -> int:
+        return self.items * np.dtype(self.dtype).itemsize
+
+    def data(self) -> bytes:
+        return make_data(self.recipe, self.nbytes, dtype=self.dtype, seed=self.seed)
+
+
+def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Adversary, ...]:
+    """The catalogue's entries, validated against its schema and the recipes (ValueError names the problem)."""
+    import jsonschema
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    schema = json.loads(CATALOGUE_SCHEMA.read_text(encoding="utf-8"))
+    for problem in jsonschema.Draft202012Validator(schema).iter_errors(raw):
+        where = "/".join(str(p) for p in problem.absolute_path) or "top level"
+        raise ValueError(f"{path}: {where}: {problem.message}")
+    entries = tuple(Adversary(id=e["id"], failure=e["failure"], recipe=e["recipe"], items=e["items"],
+                              dtype=e.get("dtype", "u1"), seed=e.get("seed", 0), issue=e["issue"])
+                    for e in raw["entries"])
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.recipe not in RECIPES:
+            raise ValueError(f"{path}: entry {entry.id}: unknown data recipe {entry.recipe!r}")
+        if entry.id in seen:
+            raise ValueError(f"{path}: entry id {entry.id!r} appears twice")
+        seen.add(entry.id)
+    return entries
+
+
+_CATALOGUE: list[tuple[Adversary, ...]] = []
+
+
+def catalogue() -> tuple[Adversary, ...]:
+    """The shipped catalogue (loaded once)."""
+    if not _CATALOGUE:
+        _CATALOGUE.append(load_catalogue())
+    return _CATALOGUE[0]

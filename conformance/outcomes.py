@@ -80,6 +80,8 @@ class CheckResult:
     #: Known defects the checks got past to test something else: ``{"name", "defect", "how"}`` each.
     workarounds: list[dict[str, str]] = field(default_factory=list)
     attribution: Attribution | None = None  # a failure retried with a builtin codec
+    #: ``{"ran", "planned", "cut"}``: the examples the clause's properties ran (None: it draws none)
+    examples: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

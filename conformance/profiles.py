@@ -15,6 +15,12 @@ class Profile:
     timeout: float  # seconds per (clause, adapter) check before it is reported as a hang
     shrink: bool = True  # False: report the first failing example as drawn (faster, larger)
     sweep: str = "ci"  # the size of the configuration sweep (udcodec.sweep.SIZES)
+    #: Set per clause by a time budget (``check-codec --budget``): the seconds its drawn examples may take
+    #: (None: no limit), and whether the budget lowered ``max_examples`` (from ``full_examples``) and so
+    #: shrinks the layouts too.
+    allotment: float | None = None
+    cut: bool = False
+    full_examples: int = 0  # a cut profile's max_examples before the budget lowered it
 
     def settings(self) -> settings:
         return settings(

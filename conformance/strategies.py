@@ -66,11 +66,15 @@ def layouts(
     max_chunks: int = 3,
     block_items: Sequence[int] = (0, 1, 7, 64, 256),
     allow_empty: bool = True,
+    max_blocks: int | None = None,
 ) -> Layout:
+    """A layout; ``max_blocks``: chunks of at most that many blocks of a given block size (automatic sizes kept)."""
     dtype = draw(st.sampled_from(list(dtypes)))
     typesize = np.dtype(dtype).itemsize
     chunk_items = draw(st.integers(1, max_chunk_items))
     blocks = draw(st.sampled_from([b for b in block_items if b <= chunk_items] or [0]))
+    if max_blocks is not None and blocks:
+        chunk_items = min(chunk_items, blocks * max_blocks)
     nchunks = draw(st.integers(0 if allow_empty else 1, max_chunks))
     last = draw(st.integers(1, chunk_items)) if nchunks else 0
     nitems = max(0, nchunks - 1) * chunk_items + last

@@ -6,6 +6,8 @@ Drop-in for the subset of python-blosc2 4.x used with user codecs::
     blosc2.register_codec("mycodec", 180, encoder, decoder)
     blosc2.register_filter(160, forward, backward)   # then filters=[160, ...] in cparams
     s = blosc2.SChunk(chunksize=..., cparams={"codec": 180, "nthreads": 1}, dparams={"nthreads": 1})
+    a = blosc2.asarray(x, chunks=(4, 6), blocks=(2, 3), cparams={"codec": 180}, urlpath="a.b2nd")
+    blosc2.open("a.b2nd")[2:5, :]                    # an NDArray: frames with the b2nd metalayer
 
 Chunks are written in the real Blosc2 chunk format and persisted containers in the real
 contiguous frame format (one file) or sparse frame format (a directory, ``contiguous=False``);
@@ -25,11 +27,12 @@ from udcodec import __version__ as __version__  # the reference is versioned wit
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
 from .compat import strict
 from .frame import ChunkCodecError, ChunkFormatError, FormatError, FrameFormatError
+from .ndarray import NDArray, asarray, empty, full, open, zeros
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
 from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
 from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
-from .schunk import SChunk, open, remove_urlpath
+from .schunk import SChunk, remove_urlpath
 from .threads import ncores, set_nthreads
 from .ufilters import register_filter, ufilters_registry
 
@@ -54,14 +57,18 @@ __all__ = [
     "FormatError",
     "FrameFormatError",
     "IS_WASM",
+    "NDArray",
     "MAX_CODEC_NAME_LEN",
     "SChunk",
     "SplitMode",
     "Tuner",
+    "asarray",
     "compress2",
     "compress_chunk",
     "decompress2",
     "decompress_chunk",
+    "empty",
+    "full",
     "open",
     "ncores",
     "parse_header",
@@ -72,4 +79,5 @@ __all__ = [
     "set_nthreads",
     "ucodecs_registry",
     "ufilters_registry",
+    "zeros",
 ]

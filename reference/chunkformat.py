@@ -11,15 +11,14 @@ Both follow ``CParams.blosc2_target`` where python-blosc2 versions write differe
 from __future__ import annotations
 
 import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import builtin_codecs, registry
 from . import filters as _filters
-from . import registry
 from .params import (
     DEFAULT_BLOSC2_TARGET,
     MAX_TYPESIZE,
@@ -242,18 +241,19 @@ def _make_encoder(cp: CParams, schunk: Any) -> Callable[[np.ndarray, int], tuple
             return _check_encoder_result(rc, codec, maxout), out
 
         return encode
-    if codec == Codec.ZLIB:
+    if codec in builtin_codecs.ENCODERS:
+        builtin = builtin_codecs.ENCODERS[codec]
         level = int(cp.clevel)
 
-        def encode_zlib(stream: np.ndarray, maxout: int) -> tuple[int, np.ndarray | bytes]:
-            data = zlib.compress(stream.tobytes(), level)
-            return (len(data), data) if len(data) <= maxout else (0, b"")
+        def encode_builtin(stream: np.ndarray, maxout: int) -> tuple[int, np.ndarray | bytes]:
+            data = builtin(stream.tobytes(), level, maxout)
+            return (0, b"") if data is None else (len(data), data)
 
-        return encode_zlib
+        return encode_builtin
     name = Codec(codec).name if codec in Codec._value2member_map_ else str(codec)
     raise NotImplementedError(
-        f"builtin codec {name} (id {codec}) is not implemented by the reference; use ZLIB, clevel=0 "
-        "(memcpy) or a user-defined codec"
+        f"builtin codec {name} (id {codec}) is not implemented by the reference; use BLOSCLZ, LZ4, LZ4HC, "
+        "ZLIB, ZSTD or a user-defined codec"
     )
 
 
@@ -436,22 +436,13 @@ def _make_decoder(h: ChunkHeader, schunk: Any) -> Callable[[np.ndarray, int], np
             return out
 
         return decode
-    if fmt == FORMAT_ZLIB:
+    if fmt in builtin_codecs.DECODERS_BY_FORMAT:
+        builtin = builtin_codecs.DECODERS_BY_FORMAT[fmt]
 
-        def decode_zlib(cdata: np.ndarray, neblock: int) -> np.ndarray:
-            raw = zlib.decompress(cdata.tobytes())
-            if len(raw) != neblock:
-                raise ValueError(f"zlib stream decoded to {len(raw)} bytes, expected {neblock}")
-            return np.frombuffer(raw, dtype=np.uint8)
+        def decode_builtin(cdata: np.ndarray, neblock: int) -> np.ndarray:
+            return np.frombuffer(builtin(cdata.tobytes(), neblock), dtype=np.uint8)
 
-        return decode_zlib
-    if fmt == FORMAT_BLOSCLZ:
-        from .blosclz import decompress_exact
-
-        def decode_blosclz(cdata: np.ndarray, neblock: int) -> np.ndarray:
-            return np.frombuffer(decompress_exact(cdata.tobytes(), neblock), dtype=np.uint8)
-
-        return decode_blosclz
+        return decode_builtin
 
     def unsupported(cdata: np.ndarray, neblock: int) -> np.ndarray:
         raise NotImplementedError(

@@ -158,13 +158,11 @@ def build_header(cp: CParams, chunksize: int, nbytes: int, cbytes: int, frame_le
 
 
 def build_offsets_chunk(offsets: list[int]) -> bytes:
-    """Offsets as a memcpyed Blosc2 chunk (typesize 8, BloscLZ id, shuffle slot set like c-blosc2)."""
+    """Offsets as c-blosc2 compresses them: BloscLZ, clevel 5, shuffle, typesize 8, 16 KiB blocks, no split."""
     raw = np.array(offsets, dtype="<u8").tobytes()
-    cp = CParams(codec=Codec.BLOSCLZ, typesize=8, clevel=0, blocksize=OFFSETS_BLOCKSIZE,
-                 splitmode=SplitMode.NEVER_SPLIT)
-    header_blocksize = min(OFFSETS_BLOCKSIZE, len(raw)) if raw else OFFSETS_BLOCKSIZE
-    flags = cf.FLAG_SHUFFLE | cf.FLAG_BITSHUFFLE | cf.FLAG_MEMCPYED
-    return cf._header(cp, flags, 8, len(raw), header_blocksize, len(raw) + cf.EXTENDED_HEADER_LENGTH) + raw
+    cp = CParams(codec=Codec.BLOSCLZ, typesize=8, clevel=5, blocksize=OFFSETS_BLOCKSIZE,
+                 splitmode=SplitMode.NEVER_SPLIT, nthreads=1)
+    return cf.compress_chunk(raw, cp)
 
 
 def special_of(chunk: bytes) -> int:

@@ -1,8 +1,9 @@
 """One-shot ``compress2`` / ``decompress2`` (no container): builtin codecs only.
 
 User-defined codecs and filters (ids 160..255) are rejected here, as in blosc2: they receive the SChunk as an
-argument and can only be used inside one.  Of the builtin codecs the reference implements ZLIB and
-clevel=0 (memcpy) for any codec; anything else raises NotImplementedError (never wrong bytes).
+argument and can only be used inside one.  The reference implements the builtin codecs BLOSCLZ, LZ4, LZ4HC,
+ZLIB and ZSTD (:mod:`.builtin_codecs`) and clevel=0 (memcpy) for any codec; anything else raises
+NotImplementedError (never wrong bytes).
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ class SChunk:
         contiguous: bool | None = None,
         mode: str = "a",
         _opened: tuple[_frame.FrameInfo, list[bytes]] | None = None,
+        _metalayers: bytes | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -99,7 +100,8 @@ class SChunk:
         self._mode = mode
         self._stored_cbytes = 0  # bytes of stored (non-special) chunks in the frame
         self._offsets: list[int] = []
-        self._kept = _frame.NEW  # metalayers/trailer of a frame written elsewhere, kept when appending
+        # metalayers/trailer of a frame written elsewhere, kept when appending; an NDArray's own metalayers
+        self._kept = _frame.NEW if _metalayers is None else _frame.Kept(metalayers=_metalayers)
         self._variable = False  # opened a frame of variable-size chunks (read-only for the reference)
         self._closed = False
         self._read_from: list[int | None] | None = None  # file byte offset of each chunk read at open
@@ -126,9 +128,9 @@ class SChunk:
             cthreads, dthreads = effective_threads(cp, dp)
             cp = dataclasses.replace(cp, nthreads=cthreads)
             if self._contiguous:
-                _frame.write_frame(self._urlpath, cp, dthreads, self._chunksize, [], 0)
+                _frame.write_frame(self._urlpath, cp, dthreads, self._chunksize, [], 0, self._kept)
             else:
-                _sframe.create(self._urlpath, cp, dthreads, self._chunksize)
+                _sframe.create(self._urlpath, cp, dthreads, self._chunksize, self._kept)
         if data is not None:
             self._append_buffer(cf._as_uint8(data), split=True)
 

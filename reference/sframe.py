@@ -50,10 +50,10 @@ def build_index(cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes:
     return header + body + trailer
 
 
-def create(dirpath: str, cp: CParams, dthreads: int, chunksize: int) -> None:
-    """Create an empty sparse frame in a new directory ``dirpath``."""
+def create(dirpath: str, cp: CParams, dthreads: int, chunksize: int, kept: Kept = NEW) -> None:
+    """Create an empty sparse frame in a new directory ``dirpath`` (``kept``: its metalayers)."""
     os.makedirs(dirpath)
-    _frame.atomic_write(index_path(dirpath), build_index(cp, dthreads, chunksize, 0, 0, []))
+    _frame.atomic_write(index_path(dirpath), build_index(cp, dthreads, chunksize, 0, 0, [], kept))
 
 
 def append_chunk(dirpath: str, cp: CParams, dthreads: int, chunksize: int, nbytes: int, cbytes: int,

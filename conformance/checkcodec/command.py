@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from udcodec.checkcodec.budget import DEFAULT_BUDGETS, BudgetError, call_seconds, parse_budget
+from udcodec.checkcodec.budget import write as write_budget
 from udcodec.engine.run import add_run_options, execute_run
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
 
@@ -43,6 +45,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--bench", action="store_true",
                    help="also measure compress/decompress throughput on each host, beside builtin codecs (printed, "
                         "and in the JSON, Markdown and HTML reports)")
+    p.add_argument("--budget", metavar="SECONDS",
+                   help="fit the run into about SECONDS (every host): the codec's call cost is measured first and "
+                        "each clause's example count scaled down to its share, never below one example per clause "
+                        "and the explicit examples (every content kind, the adversarial catalogue); 'none': no budget "
+                        f"(default per profile: {', '.join(f'{k} {v:g} s' for k, v in DEFAULT_BUDGETS.items())})")
     p.set_defaults(handler=cmd_check_codec)
     return p
 
@@ -71,6 +78,11 @@ def plugin_preflight(name: str) -> bool:
 
 def cmd_check_codec(args: argparse.Namespace) -> int:
     try:
+        seconds = parse_budget(args.budget, args.profile)
+    except BudgetError as exc:
+        print(f"udcodec check-codec: {exc}", file=sys.stderr)
+        return 2
+    try:
         codec = validate(args)
     except CodecSpecError as exc:
         print(f"udcodec check-codec: {exc}", file=sys.stderr)
@@ -81,14 +93,27 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
         if not plugin_preflight(codec.name):
             return 2
     hosts = args.host or list(DEFAULT_HOSTS)
-    if not args.bench:
-        return execute_run(args, hosts)
-    from udcodec.checkcodec.bench import bench, print_bench
+    with tempfile.TemporaryDirectory(prefix="udcodec-check-codec-") as scratch:
+        if seconds is not None:
+            args.budget_file = Path(scratch, "budget.json")
+            write_budget(args.budget_file, seconds, measure(codec))
+        if not args.bench:
+            return execute_run(args, hosts)
+        from udcodec.checkcodec.bench import bench, print_bench
 
-    figures = bench(codec, hosts)  # measured first, so every report of the run carries them
-    with tempfile.TemporaryDirectory(prefix="udcodec-bench-") as scratch:
+        figures = bench(codec, hosts)  # measured first, so every report of the run carries them
         args.throughput = Path(scratch, "throughput.json")
         args.throughput.write_text(json.dumps([f.to_json() for f in figures]), encoding="utf-8")
         code = execute_run(args, hosts)
     print_bench(figures)
     return code
+
+
+def measure(codec: CodecSubject) -> float | None:
+    """Seconds per call of a Python codec (None for a plugin, or a codec that raises: its clauses will say why)."""
+    if codec.encoder is None or codec.decoder is None:
+        return None
+    try:
+        return call_seconds(codec.encoder, codec.decoder, codec.metas)
+    except Exception:  # noqa: BLE001 - the clauses report a codec that raises
+        return None

@@ -11,6 +11,7 @@ from udcodec.checks import (  # noqa: F401
     identity,
     interop,
     memcpy,
+    ndarray,
     plugins,
     registration,
     reopen,

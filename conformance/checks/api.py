@@ -19,6 +19,7 @@ import os
 import shlex
 import sysconfig
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -276,6 +277,31 @@ def decode_example(data: Any) -> Any:
 
 
 @dataclass
+class ExampleCount:
+    """How many examples a clause's properties ran, of how many the profile plans, and whether a time budget cut them.
+
+    One per (clause, adapter), shared by the clause's checks; ``allotment`` is the seconds the drawn
+    examples may take (the profile's, set by ``check-codec --budget``), counted from ``started``.
+    """
+
+    allotment: float | None = None
+    lowered: bool = False  # the budget lowered max_examples below the profile's
+    started: float = field(default_factory=time.monotonic)
+    ran: int = 0
+    planned: int = 0
+    skipped: int = 0  # drawn after the allotment was spent, not run
+
+    def spent(self) -> bool:
+        return self.allotment is not None and time.monotonic() - self.started > self.allotment
+
+    def to_json(self) -> dict[str, Any] | None:
+        """The report's ``examples`` of a result; None when no property ran."""
+        if not self.planned:
+            return None
+        return {"ran": self.ran, "planned": self.planned, "cut": self.lowered or self.skipped > 0}
+
+
+@dataclass
 class CheckContext:
     """Everything a check may use: the adapter, its parameters, the profile, scratch space."""
 
@@ -293,6 +319,7 @@ class CheckContext:
     extra: dict[str, Any] = field(default_factory=dict)  # measurements the reports carry (JSON data)
     declared: Mapping[str, Param] = field(default_factory=dict)  # the running check's parameter declarations
     workarounds: list[dict[str, str]] = field(default_factory=list)  # known defects got past (the reports carry them)
+    examples: ExampleCount = field(default_factory=ExampleCount)  # shared by the clause's checks
     _property_count: int = field(default=0, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 
@@ -358,8 +385,12 @@ class CheckContext:
             f" --example {shlex.quote(payload)}"
         )
 
-    def for_all(self, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None]) -> None:
-        """Check ``prop`` for examples drawn from ``strategy`` (shrinking failures), or replay one example."""
+    def for_all(self, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None], first: Sequence[Any] = ()) -> None:
+        """Check ``prop`` for the examples ``first`` (always run, in order: a budget's floor), then for examples
+        drawn from ``strategy`` (shrinking failures), or replay one example.
+
+        Under a time budget drawn examples stop once the clause's allotment is spent (``self.examples``
+        counts what ran)."""
         index = self._property_count
         self._property_count += 1
         if self.replay is not None:
@@ -367,6 +398,33 @@ class CheckContext:
                 prop(decode_example(self.replay["example"]))
             return
         last: list[Any] = []
+        count = self.examples
+        count.planned += len(first) + (self.profile.full_examples or self.profile.max_examples)
+        drawn: list[Any] = []  # the floor: at least one drawn example, whatever the allotment
+        failed: list[Any] = []
+        inner = prop
+
+        def once(example: Any) -> None:
+            last[:] = [example]
+            count.ran += 1
+            inner(example)
+
+        def guarded(example: Any) -> None:
+            if failed:  # shrinking: every example runs (skipping one would look flaky), none counts
+                inner(example)
+                return
+            if drawn and count.spent():
+                count.skipped += 1
+                return
+            drawn.append(True)
+            count.ran += 1
+            try:
+                inner(example)
+            except BaseException:
+                failed.append(True)
+                raise
+
+        prop = guarded  # ``run`` keeps its source: Hypothesis derives a derandomized run's examples from it
 
         @self.profile.settings()
         @given(strategy)
@@ -375,6 +433,8 @@ class CheckContext:
             prop(example)
 
         try:
+            for example in first:
+                once(example)
             run()
         except BaseException as exc:
             if not last:

@@ -33,6 +33,7 @@ from udcodec.checks.common import (
     require_needed,
 )
 from udcodec.checks.repro import direct_call, registration, rerun_command, through_host
+from udcodec.data import Adversary, catalogue
 from udcodec.pluginlib import resolve, run_standalone
 from udcodec.strategies import ADVERSARIAL, Layout, layouts, make_data
 from udcodec.subject import CodecSubject
@@ -48,6 +49,10 @@ CONTENTS = Param(list, items=CONTENT, default=ADVERSARIAL)
 RANDOM_BLOCK_CASES = {"dtypes": DTYPES, "min_items": Param(int, min=0, default=0), "max_items": Param(int, min=1),
                       "min_block_bytes": Param(int, min=0, default=0)}
 BLOCK_CASES = {**RANDOM_BLOCK_CASES, "contents": CONTENTS}
+#: ``adversarial``: run every entry of the adversarial catalogue (adversarial.yaml) first.
+ADVERSARIAL_PARAM = {"adversarial": Param(bool, default=False)}
+#: Under a time budget (``Profile.cut``) a host round trip draws one chunk of at most this many blocks.
+CUT_BLOCKS = 2
 
 
 @dataclass(frozen=True)
@@ -227,16 +232,31 @@ def registers(ctx: CheckContext) -> None:
             ctx.fail(f"creating a container with codec {codec.id} and meta {meta} failed: {type(exc).__name__}: {exc}")
 
 
-@check("codec.roundtrip", params={**LAYOUT_SIZE, **NEEDS, "dtypes": DTYPES, "contents": CONTENTS, "filters": FILTER_PIPELINES,
-                 "splitmodes": SPLITMODES, "block_items": Param(list, items=Param(int, min=0), default=(0, 1, 7, 64, 256))})
+@check("codec.roundtrip", params={**LAYOUT_SIZE, **NEEDS, **ADVERSARIAL_PARAM, "dtypes": DTYPES, "contents": CONTENTS,
+                                  "filters": FILTER_PIPELINES, "splitmodes": SPLITMODES,
+                                  "block_items": Param(list, items=Param(int, min=0), default=(0, 1, 7, 64, 256))})
 def roundtrip(ctx: CheckContext) -> None:
-    """decompress(compress(x)) == x through the host's container for adversarial data and layouts."""
+    """decompress(compress(x)) == x through the host's container for adversarial data and layouts.
+
+    Each split mode starts with one chunk of the first dtype round-tripped with every content kind (and,
+    with ``adversarial``, every catalogue entry); under a time budget (``Profile.cut``) the drawn layouts
+    are one chunk of at most ``CUT_BLOCKS`` blocks, each with one content kind (in turn), unless the clause
+    covers the catalogue.
+    """
     codec = _subject(ctx)
     require_needed(ctx)
     dtypes, filters = _in_domain(codec, "dtypes", ctx.param("dtypes")), _in_domain(codec, "filters", ctx.param("filters"))
     modes, metas = _in_domain(codec, "splitmodes", ctx.param("splitmodes")), _in_domain(codec, "metas", codec.metas)
-    _in_domain(codec, "contents", ctx.param("contents"))
+    contents = _in_domain(codec, "contents", ctx.param("contents"))
     _register(ctx, codec)
+    cut = ctx.profile.cut
+    max_chunks, max_items = int(ctx.param("max_chunks")), int(ctx.param("max_chunk_items"))
+    block_items = tuple(ctx.param("block_items"))
+    if cut:
+        max_chunks, max_items = 1, min(max_items, 256)
+    adversaries = _adversaries(ctx, codec)
+    every = not cut or bool(adversaries)  # a cut clause tries one content kind per layout
+    turn = [0]
     for mode in modes:
         strategy = st.tuples(
             layouts(
@@ -244,18 +264,40 @@ def roundtrip(ctx: CheckContext) -> None:
                 contents=["random"],  # the property tries every content kind on each layout
                 filters=[tuple(f) for f in filters],
                 splitmodes=[mode],
-                max_chunk_items=int(ctx.param("max_chunk_items")),
-                max_chunks=int(ctx.param("max_chunks")),
-                block_items=tuple(ctx.param("block_items")),
+                max_chunk_items=max_items,
+                max_chunks=max_chunks,
+                block_items=block_items,
+                max_blocks=CUT_BLOCKS if cut else None,
+                allow_empty=not cut,
             ),
             st.sampled_from(metas),
         )
-        ctx.for_all(strategy, lambda case: _every_content(ctx, codec, *case))
+        dtype = dtypes[0]
+        items = min(max_items, 256)
+        floor = Layout(dtype=dtype, typesize=np.dtype(dtype).itemsize, chunk_items=items, block_items=0, nitems=items,
+                       content="random", seed=0, filters=tuple(filters[0]), splitmode=mode)
+        first: list[Any] = [(floor, metas[0], "every" if every else "one")]
+        first += [(Layout(dtype=a.dtype, typesize=np.dtype(a.dtype).itemsize, chunk_items=a.items, block_items=0,
+                          nitems=a.items, content=a.recipe, seed=a.seed, filters=tuple(filters[0]), splitmode=mode),
+                   metas[0], a.id) for a in adversaries]
+
+        def prop(case: tuple[Layout, int] | tuple[Layout, int, str]) -> None:
+            layout, meta = case[0], case[1]
+            which = case[2] if len(case) > 2 else ("every" if every else "one")
+            if which == "every":
+                _every_content(ctx, codec, layout, meta, contents)
+            elif which == "one":
+                _host_roundtrip(ctx, codec, dataclasses.replace(layout, content=contents[turn[0] % len(contents)]), meta)
+                turn[0] += 1
+            else:  # a catalogue entry: its own data
+                _host_roundtrip(ctx, codec, layout, meta)
+
+        ctx.for_all(strategy, prop, first=first)
 
 
-def _every_content(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta: int) -> None:
-    """Round-trip the drawn layout once per content kind: a kind drawn at random can go untested."""
-    for content in _in_domain(codec, "contents", ctx.param("contents")):
+def _every_content(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta: int, contents: list[str]) -> None:
+    """Round-trip the layout once per content kind: a kind drawn at random can go untested."""
+    for content in contents:
         _host_roundtrip(ctx, codec, dataclasses.replace(layout, content=content), meta)
 
 
@@ -289,10 +331,14 @@ def _recipe(case: BlockCase | Layout) -> str:
     return f'make_data("{case.content}", np.dtype("{case.dtype}"), {case.nitems}, {case.seed})'
 
 
-@check("codec.block_roundtrip", params=BLOCK_CASES)
+@check("codec.block_roundtrip", params={**BLOCK_CASES, **ADVERSARIAL_PARAM})
 def block_roundtrip(ctx: CheckContext) -> None:
     """The decoder inverts the encoder bit-exactly on any block, and reports the decompressed size."""
     _prepare(ctx)
+    codec = _subject(ctx)
+    first = [BlockCase(content=a.recipe, dtype=a.dtype, nitems=a.items, seed=a.seed, meta=meta)
+             for a in _adversaries(ctx, codec) for meta in _in_domain(codec, "metas", codec.metas)[:1]
+             if a.nbytes >= int(ctx.param("min_block_bytes"))]
 
     def prop(case: BlockCase) -> None:
         call = _Direct(ctx, case, "encoding then decoding one block")
@@ -301,7 +347,19 @@ def block_roundtrip(ctx: CheckContext) -> None:
         if n:
             call.roundtrip(out, n, _ROUNDTRIP)
 
-    ctx.for_all(block_cases(ctx), prop)
+    ctx.for_all(block_cases(ctx), prop, first=first)
+
+
+def _adversaries(ctx: CheckContext, codec: CodecSubject) -> list[Adversary]:
+    """The catalogue's entries when the clause asks for them (``adversarial``), inside the codec's domain."""
+    if not ctx.param("adversarial"):
+        return []
+    entries = list(catalogue())
+    if codec.domain is not None:  # its dtypes and, when it names them, its data generators
+        dtypes = set(codec.domain.keep("dtypes", sorted({a.dtype for a in entries})))
+        recipes = set(codec.domain.keep("contents", sorted({a.recipe for a in entries})))
+        entries = [a for a in entries if a.dtype in dtypes and a.recipe in recipes]
+    return entries
 
 
 @check("codec.encoder_size", params=BLOCK_CASES)

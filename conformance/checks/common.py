@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -194,8 +194,12 @@ def written_cparams(cparams: CParams) -> CParams:
 # -- retrying a failure with a builtin codec ------------------------------------------------------
 
 #: Builtin codecs a failure is retried with, in order of preference (name -> Blosc2 codec id); the
-#: first one the host implements is used (the reference implements ZLIB).
+#: first one the host implements is used (the reference implements all of them).
 BUILTIN_CODECS: dict[str, int] = {"ZLIB": 4, "ZSTD": 5, "LZ4": 1, "BLOSCLZ": 0}
+#: The order for retries that compare chunk bytes with python-blosc2's: codecs whose streams the
+#: reference writes byte for byte as c-blosc2 does first (its ZLIB streams differ: c-blosc2 deflates
+#: with zlib-ng).
+BYTE_IDENTICAL_BUILTIN_CODECS: dict[str, int] = {"ZSTD": 5, "BLOSCLZ": 0, "ZLIB": 4, "LZ4": 1}
 
 
 @dataclass(frozen=True)
@@ -211,11 +215,12 @@ class Retry:
         return f"[{self.attribution}: {self.codec}{': ' + self.problem if self.problem else ''}]"
 
 
-def retry_with_builtin(attempt: Callable[[int], str | None]) -> Retry | None:
+def retry_with_builtin(attempt: Callable[[int], str | None],
+                       codecs: Mapping[str, int] = BUILTIN_CODECS) -> Retry | None:
     """Retry a failing example with a builtin codec: ``attempt(codec_id)`` repeats it with that codec and
     returns how it still fails (or raises), or None when it passes. None if the host implements none of
-    :data:`BUILTIN_CODECS` (it raises ``NotImplementedError`` for each)."""
-    for name, codec_id in BUILTIN_CODECS.items():
+    ``codecs`` (it raises ``NotImplementedError`` for each)."""
+    for name, codec_id in codecs.items():
         try:
             problem = attempt(codec_id)
         except NotImplementedError:

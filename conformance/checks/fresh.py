@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from udcodec.checks import pristine
+
 #: The directory whose ``sitecustomize.py`` simulates a core count in every interpreter started below it.
 CORES_HOOK = Path(__file__).with_name("cores")
 
@@ -29,13 +31,19 @@ def _environment(cores: int | None, cache: str) -> dict[str, str]:
 
 
 def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-    """Answer ``request`` in a new interpreter (``udcodec.scenarios.serve``); a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``.
+    """Answer ``request`` in a fresh process (``udcodec.scenarios.serve``); a crash or a garbled answer comes back as ``{"ok": False, "crashed": ...}``.
+
+    Without ``"cores"``, a process forked from the check child's pristine spare answers, when the check child
+    has one (``udcodec.checks.pristine``); otherwise, and always with ``"cores"``, a new interpreter.
 
     ``request["cores"]`` (optional) is the core count the interpreter and its children see. The interpreter
     stays in the check's process group, so whatever it leaves running is killed with the check; its output
     goes to files, so that a process it started and left holding them cannot keep this call waiting (as it
     would for the end of a pipe). ``subprocess.TimeoutExpired`` after ``timeout`` s.
     """
+    if "cores" not in request and pristine.available():
+        with contextlib.suppress(pristine.SpareGone):
+            return pristine.run_pristine(request, timeout)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
         proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,

@@ -14,9 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from udcodec.adapters.protocol import Adapter, CParams, value_of
-from udcodec.checks.api import CheckContext, NotApplicable, check, describe_exc
+from udcodec.checks.api import CheckContext, NotApplicable, Param, check, describe_exc
 from udcodec.checks.common import (
+    BYTE_IDENTICAL_BUILTIN_CODECS,
     CODEC_ID,
     OPEN_WITH_WRITTEN_PARAMS,
     Retry,
@@ -36,6 +38,15 @@ from udcodec.checks.configs import (
     register_test_codecs,
     sweep,
     with_builtin,
+)
+from udcodec.checks.ndsupport import (
+    LAYOUTS,
+    NDLayout,
+    array_of,
+    nd_cparams,
+    parse_layout,
+    selections,
+    written_nd_cparams,
 )
 from udcodec.data import make_data
 from udcodec.sweep import Config, codecs_of, families, frame_chunks
@@ -192,7 +203,8 @@ def chunk_bytes(ctx: CheckContext) -> None:
         if ours.chunk == theirs.chunk:
             rates[cfg.family]["identical"] += 1
         else:
-            retry = retry_with_builtin(partial(_builtin_difference, ctx.adapter, peer, cfg, cp, data))
+            retry = retry_with_builtin(partial(_builtin_difference, ctx.adapter, peer, cfg, cp, data),
+                                       BYTE_IDENTICAL_BUILTIN_CODECS)
             retries.append(retry)
             differences.append(f"{cfg.label}: {_header_difference(ours.chunk, theirs.chunk)}"
                                + (f" {retry.tag}" if retry else ""))
@@ -335,11 +347,12 @@ def golden_decode(ctx: CheckContext) -> None:
 
     sparse = "sparse" in ctx.adapter.capabilities()
     user_filters = "user_filters" in ctx.adapter.capabilities()
+    nd = "ndarray" in ctx.adapter.capabilities()
     failures: list[str] = []
     retries: list[Retry | None] = []
     decoded = 0
     for entry in load_manifest():
-        if entry.kind == "sframe" and not sparse or entry.ufilters and not user_filters:
+        if entry.kind == "sframe" and not sparse or entry.ufilters and not user_filters or entry.kind == "ndarray" and not nd:
             continue
         what = f"{entry.name} ({entry.kind} by {entry.library} {entry.library_version})"
         workdir = ctx.tmpdir / entry.name
@@ -358,3 +371,65 @@ def golden_decode(ctx: CheckContext) -> None:
     if failures:
         ctx.fail(f"{len(failures)} of {len(failures) + decoded} golden vectors did not decode in {ctx.adapter.name}:\n"
                  + "\n".join(failures[:8]), attribution=attribution_of(retries))
+
+
+def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec_id: int, meta: int,
+                      layout: NDLayout, seed: int, path: str) -> str | None:
+    """How an NDArray frame ``writer`` writes fails to open, read or take a slice in ``reader``, or None."""
+    want = array_of(layout, seed)
+    try:
+        writer.nd_create(want, layout.chunks, layout.blocks, nd_cparams(codec_id, meta), DP, urlpath=path).close()
+    except Exception as exc:  # noqa: BLE001
+        return f"{writer.name} raised writing it: {describe_exc(exc)}"
+    written = written_nd_cparams(codec_id, layout, meta)
+
+    def opened(who: Adapter, **kw: Any) -> Any:
+        return ctx.get_past(OPEN_WITH_WRITTEN_PARAMS, lambda: who.nd_open(path, **kw),
+                            lambda: who.nd_open(path, DP, written, **kw), when=refuses_threads)
+
+    try:
+        nd = opened(reader)
+        got = (tuple(nd.shape), tuple(nd.chunks), tuple(nd.blocks), str(nd.dtype), nd.cparams().codec,
+               nd.cparams().codec_meta)
+        if got != (layout.shape, layout.chunks, layout.blocks, layout.dtype.str, codec_id, meta):
+            return f"{reader.name} reads shape/chunks/blocks/dtype/codec/meta {got}"
+        values = nd.read(...)
+        nd.close()
+    except Exception as exc:  # noqa: BLE001
+        return f"{reader.name} could not open and read it: {describe_exc(exc)}"
+    if not np.array_equal(values, want):
+        return f"{reader.name} reads different values ({first_difference(values.tobytes(), want.tobytes())})"
+    if not layout.shape:
+        return None
+    key = selections(layout.shape)[0]
+    new = np.ascontiguousarray(array_of(layout, seed + 100)[key])
+    want[key] = new
+    try:
+        rw = opened(reader, mode="a")
+        rw.write(key, new)
+        rw.close()
+        back = opened(writer).read(...)
+    except Exception as exc:  # noqa: BLE001
+        return f"a slice {reader.name} wrote into it, read back by {writer.name}: {describe_exc(exc)}"
+    if not np.array_equal(back, want):
+        return f"a slice {reader.name} wrote reads back differently in {writer.name}"
+    return None
+
+
+@check("interop.ndarray_frame", requires=("persistence", "ndarray"),
+       params={"id": CODEC_ID, "meta": Param(int, min=0, max=255), "layouts": LAYOUTS})
+def ndarray_frame(ctx: CheckContext) -> None:
+    """An NDArray frame the peer wrote opens here as an NDArray with its geometry, codec, meta and values, and a
+    slice written here reads back there; and the same the other way."""
+    _, codec_id = _registered_pair(ctx, ("zlib",))
+    meta = int(ctx.param("meta"))
+    failures = []
+    for n, (w_side, r_side) in enumerate(_directions(ctx)):
+        for k, text in enumerate(ctx.param("layouts")):
+            layout = parse_layout(text)
+            problem = _nd_frame_problem(ctx, w_side.adapter, r_side.adapter, codec_id, meta, layout, k,
+                                        str(ctx.tmpdir / f"w{n}-{k}.b2nd"))
+            if problem:
+                failures.append(f"an NDArray {layout} written by {w_side.label}, read by {r_side.label}: {problem}")
+    if failures:
+        ctx.fail("\n".join(failures))

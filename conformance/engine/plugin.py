@@ -33,9 +33,10 @@ from udcodec.engine.isolation import (
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
+from udcodec.engine.warm import collect_hypothesis_constants, freeze, imported_while, preload
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
-from udcodec.profiles import DEFAULT_PROFILE, PROFILES, get_profile
+from udcodec.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
 from udcodec.subject import (
@@ -108,6 +109,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     ufilter.addoption("--udcodec-filter-id", default=None, metavar="ID", help="filter id (default 160)")
     ufilter.addoption("--udcodec-filter-meta", action="append", default=[], metavar="META",
                       help="a filters_meta value the filter supports (repeatable; default 0)")
+    codec.addoption("--udcodec-budget", default=None, metavar="JSON",
+                    help="the time budget of `udcodec check-codec --budget` and the codec's measured call cost")
     codec.addoption("--udcodec-throughput", default=None, metavar="JSON",
                     help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
@@ -135,11 +138,22 @@ def _stderr_excerpt(tail: str, lines: int = 8) -> str:
     return ("; its stderr ended with:\n" + "\n".join(text)) if text else ""
 
 
-def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None) -> Described | str:
-    """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end."""
-    got = run_isolated(describe_adapter, (spec,), timeout=timeout, memory_limit=memory_limit)
+def _describe_listing_imports(spec: str) -> tuple[Described | str, list[str]]:
+    return imported_while(lambda: describe_adapter(spec))
+
+
+def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None,
+                      imports: list[str] | None = None) -> Described | str:
+    """:func:`describe_adapter` in a child process: a constructor that crashes or hangs is a load error, not the end.
+
+    ``imports`` (if given) receives the modules that loading the adapter imported there.
+    """
+    got = run_isolated(_describe_listing_imports, (spec,), timeout=timeout, memory_limit=memory_limit)
     if got.status is ChildStatus.OK:
-        value: Described | str = got.value
+        value: Described | str
+        value, names = got.value
+        if imports is not None:
+            imports.extend(names)
         return value
     if got.status is ChildStatus.HANG:
         return f"adapter {spec!r} did not load within {timeout:g} s (constructor or info() hangs); it was killed"
@@ -167,17 +181,29 @@ class AdapterSlot:
         self.load_error: str | None = None
         self.expectations: Expectations | None = None
         self.expectations_error: str | None = None
-        described = describe_isolated(spec, timeout, memory_limit) if isolate else describe_adapter(spec)
+        imports: list[str] = []
+        described = describe_isolated(spec, timeout, memory_limit, imports) if isolate else describe_adapter(spec)
         if isinstance(described, str):
             self.load_error = described
         else:
             self.name, self.implementation, self.version, self.api = described
+            preload(imports)  # every check child of this adapter forks with them loaded (udcodec.engine.warm)
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
         if use_expectations and path:
             try:
                 self.expectations = load_expectations(path)
             except ExpectationsError as exc:
                 self.expectations_error = str(exc)
+
+
+def _budget_plan(path: str | None, clauses: list[Clause], hosts: int, profile: Profile) -> Any:
+    """The per-clause profiles of a ``check-codec --budget`` run (None: no budget)."""
+    if not path:
+        return None
+    from udcodec.checkcodec import budget
+
+    seconds, call = budget.read(path)
+    return budget.plan(seconds, call, clauses, hosts, profile)
 
 
 class UdcodecRun:
@@ -211,12 +237,17 @@ class UdcodecRun:
         load_timeout = opt.udcodec_timeout or self.profile.timeout
         self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit, isolate=self.isolate,
                                      timeout=load_timeout, memory_limit=self.memory_limit) for s in hosts]
+        if self.isolate:  # every check child forks from here, with what is loaded and done now (udcodec.engine.warm)
+            collect_hypothesis_constants()
+            freeze()
         unknown = set(explicit) - {a.spec for a in self.adapters}
         if unknown:
             raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
         self.shard = _shard(opt.udcodec_shard)
         self.in_shard = ({c.id for c in self.contract if self.selected(c)} if self.shard is None
                          else set(self.shard.pick(c.id for c in self.contract if self.selected(c))))
+        self.plan = _budget_plan(opt.udcodec_budget, [c for c in self.contract if c.id in self.in_shard],
+                                 len(self.adapters), self.profile)
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
         self.expectation_errors_collected = False
@@ -284,6 +315,7 @@ class UdcodecRun:
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         from udcodec.reports import render_failures, render_matrix
+        from udcodec.reports.examples import render_examples_text
         from udcodec.reports.identity import render_identity_text
         from udcodec.reports.terminal import render_codec, render_workarounds
 
@@ -294,6 +326,9 @@ class UdcodecRun:
         codec = render_codec(self.record)
         if codec:
             tr.write_line(codec)
+        examples = render_examples_text(self.record)
+        if examples:
+            tr.write_line(examples)
         tr.write_line(render_matrix(self.record, width=tr._tw.fullwidth, color=tr.hasmarkup))
         identity = render_identity_text(self.record)
         if identity:
@@ -489,7 +524,8 @@ class ClauseItem(pytest.Item):
                 per_peer.append((name, got))
             result = merge(clause.id, slot.name, per_peer)
         else:
-            result = execute(slot.spec, slot.name, clause, run.profile, isolate=run.isolate,
+            profile = run.plan.profile_for(clause.id, run.profile) if run.plan is not None else run.profile
+            result = execute(slot.spec, slot.name, clause, profile, isolate=run.isolate,
                              timeout=opt.udcodec_timeout, codec=run.codec, memory_limit=run.memory_limit)
         result.nodeid = self.nodeid
         expected = slot.expectations.for_clause(clause.id, slot.implementation or "", slot.version or "") if slot.expectations else None
@@ -610,6 +646,8 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record = build_record(run, list(session.config.invocation_params.args), interrupted=interrupted)
     if run.codec is not None:
         run.record.codec = run.codec.describe()
+        if run.plan is not None:
+            run.record.codec["budget"] = run.plan.describe()
         throughput = session.config.option.udcodec_throughput
         if throughput:
             run.record.codec["throughput"] = json.loads(Path(throughput).read_text(encoding="utf-8"))

@@ -115,7 +115,8 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
                           ("--udcodec-report-html", args.report_html),
                           ("--udcodec-certificate", args.certificate),
                           ("--udcodec-shard", getattr(args, "shard", None)),
-                          ("--udcodec-throughput", getattr(args, "throughput", None))):
+                          ("--udcodec-throughput", getattr(args, "throughput", None)),
+                          ("--udcodec-budget", getattr(args, "budget_file", None))):
         if value is not None:
             out += [option, str(value)]
     if args.numprocesses:

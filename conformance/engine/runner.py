@@ -12,10 +12,12 @@ from udcodec.checks.api import (
     CapabilityMissing,
     CheckContext,
     CheckFailed,
+    ExampleCount,
     NotApplicable,
     describe_exc,
     raised_by_harness,
 )
+from udcodec.checks.pristine import fork_spare
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
@@ -35,6 +37,7 @@ class Verdict:
     extra: dict[str, Any] = field(default_factory=dict)
     workarounds: list[dict[str, str]] = field(default_factory=list)
     attribution: Attribution | None = None
+    examples: dict[str, Any] | None = None  # how many examples the clause's properties ran (ExampleCount)
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -49,14 +52,16 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
         return Verdict(Outcome.ERROR, f"clause {clause.id} names no check ({clause.file}:{clause.line})")
     extra: dict[str, Any] = {}
     used: list[dict[str, str]] = []  # workarounds, shared by the clause's checks
-    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used)
+    count = ExampleCount(allotment=profile.allotment, lowered=profile.cut)
+    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used, count)
     verdict.workarounds = used
+    verdict.examples = count.to_json()
     return verdict
 
 
 def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
                 codec: CodecSubject | FilterSubject | None, peer_spec: str | None, extra: dict[str, Any],
-                used: list[dict[str, str]]) -> Verdict:
+                used: list[dict[str, str]], count: ExampleCount) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
     for index, ref in enumerate(clause.checks):
@@ -67,7 +72,7 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                            codec=codec if isinstance(codec, CodecSubject) else None,
                            ufilter=codec if isinstance(codec, FilterSubject) else None,
                            peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
-                           workarounds=used)
+                           workarounds=used, examples=count)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
@@ -115,6 +120,17 @@ def _out_of_memory(memory_limit: int | None) -> str:
     return "the check ran out of memory"
 
 
+def run_clause_isolated(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
+                        codec: Subject | None = None, peer_spec: str | None = None) -> Verdict:
+    """:func:`run_clause` in the isolated child; a clause that persists containers first forks the pristine spare
+    its fresh-process requests are answered by (``udcodec.checks.pristine``), before anything is registered."""
+    import udcodec.checks  # noqa: F401 - registers the checks
+
+    if any("persistence" in CHECKS[ref.name].requires for ref in clause.checks if ref.name in CHECKS):
+        fork_spare()
+    return run_clause(adapter_spec, clause, profile, replay, codec, peer_spec)
+
+
 def execute(
     adapter_spec: str,
     adapter_name: str,
@@ -133,7 +149,7 @@ def execute(
     """
     limit = timeout or clause.timeout or profile.timeout
     args = (adapter_spec, clause, profile, None, codec, peer_spec)
-    got = (run_isolated(run_clause, args, timeout=limit, memory_limit=memory_limit) if isolate
+    got = (run_isolated(run_clause_isolated, args, timeout=limit, memory_limit=memory_limit) if isolate
            else run_inline(run_clause, args))
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=outcome_of(got), duration=got.duration,
                          level=clause.level, subject=clause.subject)
@@ -147,6 +163,7 @@ def execute(
         result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
         result.workarounds = list(verdict.workarounds)
+        result.examples = verdict.examples
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail

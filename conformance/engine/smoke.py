@@ -20,10 +20,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiate_adapter
 from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
 from udcodec.engine.isolation import ChildStatus, install_cleanup, run_isolated
@@ -255,6 +256,33 @@ def _open(s: _State) -> str:
     return ""
 
 
+_ND_ARRAY = np.arange(60, dtype="<i4").reshape(6, 10)
+
+
+def _nd_create(s: _State) -> str:
+    nd = s.adapter.nd_create(_ND_ARRAY, (4, 6), (2, 3), replace(s.cparams, typesize=4), s.dparams)
+    _expect(tuple(nd.shape) == (6, 10) and tuple(nd.blocks) == (2, 3), f"shape {nd.shape}, blocks {nd.blocks}")
+    nd.write((slice(2, 5), slice(None)), 7)
+    want = _ND_ARRAY.copy()
+    want[2:5] = 7
+    _expect(bool(np.array_equal(nd.read(...), want)), "the array reads back different after writing rows 2:5")
+    return f"{nd.schunk().nchunks} chunks"
+
+
+def _nd_open(s: _State) -> str:
+    if "persistence" not in (s.capabilities or ()):
+        return "no persistence"
+    path = str(s.workdir / "smoke.b2nd")
+    cp = replace(s.cparams, typesize=4, blocksize=2 * 3 * 4)
+    s.adapter.nd_create(_ND_ARRAY, (4, 6), (2, 3), cp, s.dparams, urlpath=path).close()
+    opened = s.adapter.nd_open(path, s.dparams, cp)  # every field as written, one thread (as _open)
+    try:
+        _expect(bool(np.array_equal(opened.read(...), _ND_ARRAY)), "the reopened array differs from the one written")
+    finally:
+        opened.close()
+    return ""
+
+
 _CONTAINER = ("Adapter.create",)
 #: One step per protocol operation, in the order they run.
 STEPS: tuple[Step, ...] = (
@@ -287,6 +315,8 @@ STEPS: tuple[Step, ...] = (
          capability="outside_container"),
     Step("Adapter.open", _open, needs=("Adapter.register_codec",), capability="persistence"),
     Step("Adapter.register_filter", _register_filter, needs=("Adapter.register_codec",), capability="user_filters"),
+    Step("Adapter.nd_create", _nd_create, needs=("Adapter.register_codec",), capability="ndarray"),
+    Step("Adapter.nd_open", _nd_open, needs=("Adapter.nd_create",), capability="ndarray"),
 )
 
 

@@ -13,6 +13,12 @@ then rewrites the expectations file:
   ``expires``).
 
 Qualifiers apply to the ``--accept`` before them, so several clauses can be accepted at once.
+
+A codec's expectations file (its known failures on a host, given to ``check-codec --expectations
+HOST=PATH``) is updated the same way: with the codec options (``--encoder``/``--decoder`` or ``--plugin``,
+and ``--name``, ``--id``, ``--meta``, ``--version``, ``--domain``, ``--budget``) the run is
+``udcodec check-codec --host ADAPTER``, and ``--expectations`` is required (a codec ships no default).
+``--report PATH`` plans from a JSON report already written (of ``run`` or ``check-codec``) instead of running.
 """
 
 from __future__ import annotations
@@ -86,6 +92,15 @@ def add_arguments(update: argparse.ArgumentParser) -> None:
     update.add_argument("--skip", action="append", default=[], metavar="GLOB")
     update.add_argument("-n", "--numprocesses", metavar="N", help="pytest-xdist workers for the run")
     update.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+    update.add_argument("--report", metavar="PATH",
+                        help="plan from this JSON report (of `udcodec run` or `udcodec check-codec`) instead of running")
+    codec = update.add_argument_group("a codec's expectations (the run is `udcodec check-codec --host ADAPTER`)")
+    for option, dest, metavar in (("--encoder", "encoder", "MODULE:FUNCTION"), ("--decoder", "decoder", "MODULE:FUNCTION"),
+                                  ("--plugin", "plugin", "NAME"), ("--name", "name", "NAME"), ("--id", "id", "ID"),
+                                  ("--version", "codec_version", "N"), ("--domain", "domain", "PATH"),
+                                  ("--budget", "budget", "SECONDS")):
+        codec.add_argument(option, dest=dest, metavar=metavar)
+    codec.add_argument("--meta", action="append", default=[], metavar="META")
     update.add_argument("--accept", action=AcceptAction, dest="accepts", metavar="CLAUSE",
                         help="add an entry for this failing clause (needs --reason)")
     for name, help_text in (("reason", "one line: how the implementation diverges (required with --accept)"),
@@ -122,11 +137,32 @@ def _check_acceptances(accepts: list[Acceptance], contract: Contract) -> list[st
     return problems
 
 
+#: The codec options passed on to ``check-codec`` (namespace attribute -> option).
+CODEC_OPTIONS = {"encoder": "--encoder", "decoder": "--decoder", "plugin": "--plugin", "name": "--name", "id": "--id",
+                 "codec_version": "--version", "domain": "--domain", "budget": "--budget"}
+
+
+def is_codec(args: argparse.Namespace) -> bool:
+    """Whether the expectations are a codec's: the codec under test is given."""
+    return bool(getattr(args, "encoder", None) or getattr(args, "decoder", None) or getattr(args, "plugin", None))
+
+
 def _run(args: argparse.Namespace, path: Path, report: Path) -> int:
-    """``udcodec run`` for the one adapter, its output on our stderr; return its exit status."""
-    command = [sys.executable, "-m", "udcodec.cli", "run", "--adapter", args.adapter, "--profile", args.profile,
-               "--report-json", str(report)]
-    command += ["--expectations", f"{args.adapter}={path}"] if path.exists() else ["--no-expectations"]
+    """``udcodec run`` (``check-codec`` for a codec) for the one adapter, its output on our stderr; return its
+    exit status."""
+    if is_codec(args):
+        command = [sys.executable, "-m", "udcodec.cli", "check-codec", "--host", args.adapter]
+        for dest, option in CODEC_OPTIONS.items():
+            if getattr(args, dest, None) is not None:
+                command += [option, str(getattr(args, dest))]
+        for meta in args.meta:
+            command += ["--meta", meta]
+        command += ["--profile", args.profile, "--report-json", str(report)]
+        command += ["--expectations", f"{args.adapter}={path}"] if path.exists() else []
+    else:
+        command = [sys.executable, "-m", "udcodec.cli", "run", "--adapter", args.adapter, "--profile", args.profile,
+                   "--report-json", str(report)]
+        command += ["--expectations", f"{args.adapter}={path}"] if path.exists() else ["--no-expectations"]
     command += ["--spec", args.spec] if args.spec else []
     command += ["-n", args.numprocesses] if args.numprocesses else []
     for glob in args.only:
@@ -166,10 +202,17 @@ def _entry(a: Acceptance, result: CheckResult, run: AdapterRun, old: Expectation
     )
 
 
+def adapter_run(record: RunRecord, adapter: str | None = None) -> AdapterRun | None:
+    """The run of ``adapter`` (its spec or name) in ``record``; the only one when ``adapter`` is None."""
+    if adapter is None:
+        return record.adapters[0] if len(record.adapters) == 1 else None
+    return next((a for a in record.adapters if adapter in (a.spec, a.name)), None)
+
+
 def plan_update(record: RunRecord, expectations: Expectations | None, accepts: list[Acceptance],
-                contract: Contract) -> Plan:
-    """Decide the changes from the run ``record`` of one adapter (see the module docstring)."""
-    run = record.adapters[0]
+                contract: Contract, adapter: str | None = None) -> Plan:
+    """Decide the changes from the run ``record`` of ``adapter`` (see the module docstring)."""
+    run = adapter_run(record, adapter) or record.adapters[0]
     impl, version = run.implementation or "", run.version or ""
     results = {r.clause: r for r in record.results_for(run.key)}
     entries = expectations.entries if expectations else ()
@@ -241,8 +284,13 @@ def update(args: argparse.Namespace, contract: Contract) -> int:
     interrupted run (nothing changed)."""
     accepts: list[Acceptance] = args.accepts or []
     problems = _check_acceptances(accepts, contract)
-    given = Path(args.expectations) if args.expectations else expectations_path(args.adapter)
-    if given is None:
+    codec = is_codec(args)
+    given = Path(args.expectations) if args.expectations else (None if codec else expectations_path(args.adapter))
+    if codec and args.report:
+        problems.append("give the codec options or --report, not both (the report names its codec)")
+    if codec and given is None:
+        problems.append("a codec's expectations: give --expectations PATH (created if missing)")
+    elif given is None:
         problems.append(f"adapter {args.adapter!r} ships no expectations file: give --expectations PATH "
                         "(created if missing)")
     if problems:
@@ -255,22 +303,35 @@ def update(args: argparse.Namespace, contract: Contract) -> int:
     except ExpectationsError as exc:
         print(f"udcodec baseline: malformed expectations file: {exc}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="udcodec-baseline-") as tmp:
-        report = Path(tmp) / "run.json"
-        status = _run(args, given, report)
-        if not report.exists():
-            print(f"udcodec baseline: the run wrote no report (exit status {status}); nothing changed",
-                  file=sys.stderr)
-            return 2 if status == 2 else 1
-        record = read_json(report)
+    if args.report:
+        try:
+            record = read_json(Path(args.report))
+        except (OSError, ValueError) as exc:
+            print(f"udcodec baseline: --report {args.report}: {exc}", file=sys.stderr)
+            return 2
+    else:
+        with tempfile.TemporaryDirectory(prefix="udcodec-baseline-") as tmp:
+            report = Path(tmp) / "run.json"
+            status = _run(args, given, report)
+            if not report.exists():
+                print(f"udcodec baseline: the run wrote no report (exit status {status}); nothing changed",
+                      file=sys.stderr)
+                return 2 if status == 2 else 1
+            record = read_json(report)
     if record.interrupted:  # a partial run would drop or keep entries on results it never got
         print("udcodec baseline: the run was interrupted; nothing changed", file=sys.stderr)
         return 2
-    run = record.adapters[0]
+    found = adapter_run(record, args.adapter)
+    if found is None:
+        names = ", ".join(a.spec for a in record.adapters) or "none"
+        print(f"udcodec baseline: the report has no run of {args.adapter!r} (it ran: {names}); nothing changed",
+              file=sys.stderr)
+        return 2
+    run = found
     if run.load_error:
         print(f"udcodec baseline: {run.load_error}; nothing changed", file=sys.stderr)
         return 1
-    plan = plan_update(record, expectations, accepts, contract)
+    plan = plan_update(record, expectations, accepts, contract, args.adapter)
     entries = expectations.entries if expectations else ()
     if plan.errors:
         for problem in plan.errors:

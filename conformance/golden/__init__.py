@@ -1,4 +1,4 @@
-"""Golden vectors: chunks and frames written by python-blosc2 with known user codecs.
+"""Golden vectors: chunks, frames and NDArrays written by python-blosc2 with known user codecs.
 
 The vectors live in ``spec/golden/`` (bundled as package data) next to ``manifest.yaml``, which
 describes each one: how it was made (library version, neutral compression parameters, the codec
@@ -8,7 +8,8 @@ Kinds of vector:
 
 * ``chunk``: one Blosc2 chunk, exactly as ``SChunk.get_chunk`` returned it (a file);
 * ``frame``: a contiguous frame (one file), an ``SChunk`` persisted with ``contiguous=True``;
-* ``sframe``: a sparse frame (a directory), an ``SChunk`` persisted with ``contiguous=False``.
+* ``sframe``: a sparse frame (a directory), an ``SChunk`` persisted with ``contiguous=False``;
+* ``ndarray``: an NDArray's frame (one file, ``asarray(..., urlpath=...)``), with its geometry in the entry.
 
 The ``sha256`` of a file is that of its bytes. That of a directory is :func:`tree_sha256`: the
 sha256 of, for every regular file below it in sorted order of its relative POSIX path, the path

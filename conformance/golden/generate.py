@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 from udcodec.adapters.protocol import (
     Adapter,
     DParams,
@@ -22,6 +23,7 @@ from udcodec.golden.manifest import (
     GoldenError,
     GoldenMismatch,
     Kind,
+    NDGeometry,
     VectorParams,
     default_golden_dir,
     load_manifest,
@@ -31,6 +33,7 @@ from udcodec.golden.recipes import RECIPES
 from udcodec.golden.vectors import (
     decode_vector,
     expected_bytes,
+    nd_create_params,
     path_sha256,
     sha256_hex,
     verify_file,
@@ -72,6 +75,8 @@ class Plan:
     codec_meta: int = 0
     clevel: int = 5
     chunksize: int | None = None
+    #: kind "ndarray": (shape, chunks, blocks, dtype); typesize and blocksize follow from them
+    nd: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str] | None = None
 
 
 #: The vectors each python-blosc2 major gets.
@@ -112,9 +117,14 @@ PLANS: tuple[Plan, ...] = (
     Plan("zlib-ufilter-clevel0-ts4", "chunk", "zlib", "smooth-i32", 2048, 4, ("240",), (4,), clevel=0),
     Plan("frame-zlib-ufilter-3chunks", "frame", "zlib", "smooth-i32", 6144, 4, ("240", "shuffle"), (4, 0),
          chunksize=2048),
+    # NDArrays (asarray(..., urlpath=...)): chunks padded to whole blocks, blocks of C-order sub-arrays
+    Plan("nd-zlib-f8-7x10", "ndarray", "zlib", "quarters-f64", 7 * 10 * 8, 8, ("shuffle",), blocksize=2 * 3 * 8,
+         codec_meta=3, nd=((7, 10), (5, 7), (2, 3), "<f8")),
+    Plan("nd-rle-i4-3x4x5", "ndarray", "rle", "smooth-i32", 3 * 4 * 5 * 4, 4, blocksize=1 * 2 * 3 * 4,
+         nd=((3, 4, 5), (2, 3, 4), (1, 2, 3), "<i4")),
 )
 
-_SUFFIX = {"chunk": ".chunk", "frame": ".b2frame", "sframe": ".b2frame"}
+_SUFFIX = {"chunk": ".chunk", "frame": ".b2frame", "sframe": ".b2frame", "ndarray": ".b2nd"}
 
 
 @dataclass
@@ -148,7 +158,7 @@ class GenerateReport:
 
 
 def _plan_entry(plan: Plan, prefix: str, version: str, sha: str, content: bytes) -> Entry:
-    frame = plan.kind != "chunk"
+    frame = plan.kind in ("frame", "sframe")
     chunksize = plan.chunksize if frame else None
     params = VectorParams(codec=CODECS[plan.codec].id, codec_meta=plan.codec_meta, clevel=plan.clevel,
                           typesize=plan.typesize, blocksize=plan.blocksize, splitmode=plan.splitmode,
@@ -157,14 +167,19 @@ def _plan_entry(plan: Plan, prefix: str, version: str, sha: str, content: bytes)
     ufilters = tuple(UFILTERS[int(f)] for f in plan.filters if f.isdigit())
     return Entry(name=f"{prefix}-{plan.short}", kind=plan.kind, file=f"{prefix}/{plan.short}{_SUFFIX[plan.kind]}",
                  sha256=sha, library=LIBRARY, library_version=version, params=params, codec=CODECS[plan.codec],
-                 content=Content(plan.recipe, plan.nbytes, sha256_hex(content)), ufilters=ufilters)
+                 content=Content(plan.recipe, plan.nbytes, sha256_hex(content)), ufilters=ufilters,
+                 ndarray=NDGeometry(*plan.nd) if plan.nd is not None else None)
 
 
 def _build(adapter: Adapter, plan: Plan, entry: Entry, out: Path) -> None:
     """Write the vector of ``entry`` at ``out`` with ``adapter``; check it decodes to the content."""
     data = expected_bytes(entry)
     cparams, dparams = entry.params.cparams(), DParams(nthreads=1)
-    if plan.kind == "chunk":
+    if entry.ndarray is not None:
+        g = entry.ndarray
+        array = np.frombuffer(data, dtype=g.dtype).reshape(g.shape)
+        adapter.nd_create(array, g.chunks, g.blocks, nd_create_params(entry), dparams, urlpath=str(out)).close()
+    elif plan.kind == "chunk":
         container = adapter.create(cparams, dparams, chunksize=len(data))
         try:
             container.append(data)

@@ -17,7 +17,7 @@ from udcodec.contract import bundled_schema, yaml_lines, yaml_problem
 
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
-Kind = Literal["chunk", "frame", "sframe"]
+Kind = Literal["chunk", "frame", "sframe", "ndarray"]
 LIBRARY = "python-blosc2"
 
 #: libyaml's loader when PyYAML has it (ten times faster), else the pure-Python one.
@@ -65,6 +65,20 @@ class VectorParams:
         return CParams(codec=self.codec, codec_meta=self.codec_meta, clevel=self.clevel,
                        typesize=self.typesize, nthreads=1, blocksize=self.blocksize,
                        splitmode=self.splitmode, filters=self.filters, filters_meta=self.filters_meta)
+
+
+@dataclass(frozen=True)
+class NDGeometry:
+    """What an ``ndarray`` vector holds: an array of ``shape`` and ``dtype`` in chunks of ``chunks`` and blocks of ``blocks``."""
+
+    shape: tuple[int, ...]
+    chunks: tuple[int, ...]
+    blocks: tuple[int, ...]
+    dtype: str  # a NumPy dtype string, e.g. "<f8"
+
+    @property
+    def itemsize(self) -> int:
+        return int(self.dtype[2:])  # the schema holds dtype to byte order, kind, size
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,7 @@ class Entry:
     codec: CodecSpec
     content: Content
     ufilters: tuple[FilterSpec, ...] = ()
+    ndarray: NDGeometry | None = None  # kind "ndarray" only
 
     def path(self, directory: Path | str | None = None) -> Path:
         """The vector's file (or directory) inside ``directory`` (default: the bundled one)."""
@@ -293,7 +308,7 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
     p, c, d = m["params"], m["codec"], m["content"]
     if p["filters_meta"] and len(p["filters_meta"]) != len(p["filters"]):
         raise check.fail(("params", "filters_meta"), f"must be empty or hold one meta per filter ({len(p['filters'])})")
-    frame = m["kind"] != "chunk"
+    frame = m["kind"] in ("frame", "sframe")
     params = VectorParams(codec=p["codec"], codec_meta=p["codec_meta"], clevel=p["clevel"], typesize=p["typesize"],
                           blocksize=p["blocksize"], splitmode=p["splitmode"], filters=tuple(p["filters"]),
                           filters_meta=tuple(p["filters_meta"]), chunksize=p["chunksize"] if frame else None,
@@ -323,8 +338,35 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
         if need != params.nchunks:
             raise check.fail(("params", "nchunks"), f"{params.nchunks}, but content.nbytes {content.nbytes} "
                                                     f"in chunks of {params.chunksize} makes {need}")
+    geometry = _geometry(check, m, params, content)
     return Entry(name=m["name"], kind=cast(Kind, m["kind"]), file=file, sha256=m["sha256"], library=m["library"],
-                 library_version=m["library_version"], params=params, codec=codec, content=content, ufilters=ufilters)
+                 library_version=m["library_version"], params=params, codec=codec, content=content, ufilters=ufilters,
+                 ndarray=geometry)
+
+
+def _geometry(check: _Checker, m: dict[str, Any], params: VectorParams, content: Content) -> NDGeometry | None:
+    """An ``ndarray`` vector's geometry, held to its params and content (and given for that kind only)."""
+    raw = m.get("ndarray")
+    if (raw is None) != (m["kind"] != "ndarray"):
+        raise check.fail(("ndarray",), "given for every ndarray vector and for no other kind")
+    if raw is None:
+        return None
+    g = NDGeometry(tuple(raw["shape"]), tuple(raw["chunks"]), tuple(raw["blocks"]), raw["dtype"])
+    if not len(g.shape) == len(g.chunks) == len(g.blocks):
+        raise check.fail(("ndarray",), "shape, chunks and blocks must have as many dimensions")
+    if any(not 0 < b <= c for c, b in zip(g.chunks, g.blocks, strict=True)):
+        raise check.fail(("ndarray", "blocks"), f"{list(g.blocks)} must be positive and fit in chunks {list(g.chunks)}")
+    nitems = 1
+    for n in g.shape:
+        nitems *= n
+    block = g.itemsize
+    for n in g.blocks:
+        block *= n
+    if (params.typesize, params.blocksize, content.nbytes) != (g.itemsize, block, nitems * g.itemsize):
+        raise check.fail(("ndarray",), f"typesize {params.typesize}, blocksize {params.blocksize} and content.nbytes "
+                                       f"{content.nbytes} must be the item size {g.itemsize}, prod(blocks) * itemsize "
+                                       f"{block} and prod(shape) * itemsize {nitems * g.itemsize}")
+    return g
 
 
 def load_manifest(directory: Path | str | None = None) -> Manifest:
@@ -395,12 +437,15 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     params: dict[str, Any] = {"codec": p.codec, "codec_meta": p.codec_meta, "clevel": p.clevel,
                               "typesize": p.typesize, "blocksize": p.blocksize, "splitmode": p.splitmode,
                               "filters": list(p.filters), "filters_meta": list(p.filters_meta)}
-    if entry.kind != "chunk":
+    if entry.kind in ("frame", "sframe"):
         params.update(chunksize=p.chunksize, nchunks=p.nchunks)
     c = entry.codec
     out: dict[str, Any] = {
         "name": entry.name, "kind": entry.kind, "file": entry.file, "sha256": entry.sha256,
         "library": entry.library, "library_version": entry.library_version, "params": params}
+    if entry.ndarray is not None:
+        g = entry.ndarray
+        out["ndarray"] = {"shape": list(g.shape), "chunks": list(g.chunks), "blocks": list(g.blocks), "dtype": g.dtype}
     if entry.ufilters:
         out["ufilters"] = [{"id": f.id, "forward": f.forward, "backward": f.backward} for f in entry.ufilters]
     out["codec"] = {"name": c.name, "id": c.id, "version": c.version, "encoder": c.encoder, "decoder": c.decoder}

@@ -7,9 +7,12 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 from udcodec.adapters.protocol import (
+    NOT_GIVEN,
     Adapter,
     AdapterInfo,
+    CParams,
     DParams,
 )
 from udcodec.golden.manifest import Entry, GoldenMismatch
@@ -68,6 +71,14 @@ def verify_content(entry: Entry) -> None:
         raise GoldenMismatch(entry.name, "content.sha256", f"manifest {entry.content.sha256}, recipe {found}")
 
 
+def nd_create_params(entry: Entry) -> CParams:
+    """What ``asarray`` is given for an ``ndarray`` vector: its params without typesize and block size, which the
+    array's item size and blocks set."""
+    cp = entry.params.cparams()
+    return CParams(**{**{f: getattr(cp, f) for f in cp.__dataclass_fields__}, "typesize": NOT_GIVEN,
+                      "blocksize": NOT_GIVEN})
+
+
 def read_chunk(entry: Entry, directory: Path | str | None = None) -> bytes:
     """The bytes of a ``chunk`` vector."""
     if entry.kind != "chunk":
@@ -85,8 +96,9 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
     copied into ``workdir`` (default: a temporary directory) and opened there with
     ``adapter.open``, so the golden files are never written to; every chunk is decompressed. A frame is
     opened with the plain ``open(path)``, or with ``open_with_params`` with the entry's parameters and one
-    thread (a workaround, see ``udcodec.checks.common.OPEN_WITH_WRITTEN_PARAMS``). ``register=False``:
-    the codec is registered already.
+    thread (a workaround, see ``udcodec.checks.common.OPEN_WITH_WRITTEN_PARAMS``). An ``ndarray`` is opened
+    the same way with ``adapter.nd_open`` and read whole (``[...]``), its items' bytes in C order.
+    ``register=False``: the codec is registered already.
     """
     if register:
         entry.codec.register(adapter)
@@ -112,6 +124,13 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
             shutil.copytree(source, copy)
         else:
             shutil.copyfile(source, copy)
+        if entry.kind == "ndarray":
+            nd = (adapter.nd_open(str(copy), dparams, entry.params.cparams()) if open_with_params
+                  else adapter.nd_open(str(copy)))
+            try:
+                return np.ascontiguousarray(nd.read(...)).tobytes()
+            finally:
+                nd.close()
         opened = (adapter.open(str(copy), dparams, entry.params.cparams()) if open_with_params
                   else adapter.open(str(copy)))
         try:

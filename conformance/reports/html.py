@@ -19,6 +19,7 @@ from typing import Protocol
 
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
+from udcodec.reports.examples import budget_line, example_rows
 from udcodec.reports.identity import IdentityRow, identity_rows
 from udcodec.reports.layers import Attribution, Side, attribute
 from udcodec.reports.markdown import NOT_RUN, SYMBOLS
@@ -352,6 +353,20 @@ def attribution_section(rows: Sequence[Attribution]) -> str:
             f"</tr></thead><tbody>{body}</tbody></table>")
 
 
+def _examples(record: RunRecord) -> str:
+    """Per clause of a codec run: examples ran of planned, and whether the time budget cut them."""
+    rows = example_rows(record)
+    if not rows:
+        return ""
+    adapters = sorted({a for _, cells in rows for a in cells})
+    line = budget_line(record)
+    body = "".join(f"<tr><td>{text(clause)}</td>" + "".join(f"<td>{text(cells.get(a, ''))}</td>" for a in adapters)
+                   + "</tr>" for clause, cells in rows)
+    return ('<h2 id="examples">Examples per clause</h2>' + (f'<p class="meta">{text(line)}</p>' if line else "")
+            + '<table class="examples"><thead><tr><th>Clause</th>' + "".join(f"<th>{text(a)}</th>" for a in adapters)
+            + f"</tr></thead><tbody>{body}</tbody></table>")
+
+
 def render_html(record: RunRecord) -> str:
     """The HTML report of one run."""
     unexpected = len(record.unexpected())
@@ -374,7 +389,7 @@ def render_html(record: RunRecord) -> str:
     sides = [Side(a.implementation or "", " ".join(x for x in (a.implementation, a.version) if x), c.result)
              for c in columns if (a := c.adapter) is not None]
     return render_grid_page("udcodec conformance report", header, clauses, columns, identity_rows(record),
-                            after=_throughput(record) + _stale(record) + attribution_section(attribute(clauses, sides)))
+                            after=_throughput(record) + _examples(record) + _stale(record) + attribution_section(attribute(clauses, sides)))
 
 
 def write_html(record: RunRecord, path: str | os.PathLike[str]) -> Path:

@@ -11,6 +11,7 @@ from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import append_text, write_atomic
 from udcodec.reports.bounds import printable
 from udcodec.reports.causes import group_by_cause
+from udcodec.reports.examples import budget_line, example_rows
 from udcodec.reports.identity import render_identity_markdown
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
 
@@ -258,6 +259,23 @@ def _throughput(record: RunRecord) -> list[str]:
     return [*lines, ""]
 
 
+def _examples(record: RunRecord) -> list[str]:
+    """Per clause of a codec run: examples ran of planned, and whether the time budget cut them."""
+    rows = example_rows(record)
+    if not rows:
+        return []
+    adapters = sorted({a for _, cells in rows for a in cells})
+    lines = ["### Examples", ""]
+    line = budget_line(record)
+    lines += [f"{line[0].upper()}{line[1:]}.", ""] if line else []
+    lines += ["Examples each clause ran of those planned (explicit ones first, then drawn); *(cut)*: fewer than the "
+              "profile draws, to fit the time budget.", "",
+              "| Clause | " + " | ".join(cell(a) for a in adapters) + " |", "|---|" + "--:|" * len(adapters)]
+    for clause, cells in rows:
+        lines.append(f"| {cell(clause)} | " + " | ".join(cell(cells.get(a, "")) for a in adapters) + " |")
+    return [*lines, ""]
+
+
 def _workarounds(record: RunRecord) -> list[str]:
     used = record.workarounds()
     if not used:
@@ -284,6 +302,7 @@ def render_markdown(record: RunRecord) -> str:
         + _matrix(record)
         + render_identity_markdown(record)
         + _throughput(record)
+        + _examples(record)
         + _failures(record)
         + _expected(record)
         + _workarounds(record)

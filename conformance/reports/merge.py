@@ -26,7 +26,7 @@ def _same_run_key(record: RunRecord) -> dict[str, object]:
         "strict": record.strict,
         "adapters": [(a.spec, a.name, a.implementation, a.version, a.load_error) for a in record.adapters],
         "clause catalogue": [c.to_json() for c in record.clauses],
-        "codec": {k: v for k, v in (record.codec or {}).items() if k != "throughput"},
+        "codec": {k: v for k, v in (record.codec or {}).items() if k not in ("throughput", "budget")},
     }
 
 
@@ -89,6 +89,11 @@ def merge_records(named: Sequence[tuple[str, RunRecord]]) -> RunRecord:
     codec = first.codec
     if codec is not None and "throughput" not in codec:
         codec = next((r.codec for r in records if r.codec and "throughput" in r.codec), codec)
+    budgets = [r.codec["budget"] for r in records if r.codec and isinstance(r.codec.get("budget"), dict)]
+    if codec is not None and budgets:  # each shard had the budget and measured the codec itself
+        calls = [b["call_seconds"] for b in budgets if b.get("call_seconds") is not None]
+        codec = {**codec, "budget": {"seconds": budgets[0]["seconds"], "call_seconds": max(calls) if calls else None,
+                                     "lowered": sorted({c for b in budgets for c in b.get("lowered", [])})}}
     merged = RunRecord(
         spec_version=first.spec_version, spec_sha256=first.spec_sha256, harness_version=first.harness_version,
         profile=first.profile, started=min(r.started for r in records), finished=max(r.finished for r in records),

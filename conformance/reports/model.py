@@ -21,7 +21,8 @@ from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 #: 1.4: each result's ``workarounds``; the codec's ``throughput`` figures (``check-codec --bench``).
 #: 1.5: each result's ``attribution`` (a failure retried with a builtin codec).
 #: 1.6: ``shard`` (``--shard K/N``).
-SCHEMA_VERSION = "1.6"
+#: 1.7: each result's ``examples`` (ran, planned, cut by a time budget); the codec's ``budget`` (``check-codec --budget``).
+SCHEMA_VERSION = "1.7"
 #: The exit status of an interrupted run (pytest's ``ExitCode.INTERRUPTED``).
 INTERRUPTED_EXIT_STATUS = 2
 #: Requirement levels a clause may carry (RFC 2119 keywords used by the spec).

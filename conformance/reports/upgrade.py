@@ -8,6 +8,7 @@ workarounds (its results gain an empty ``workarounds`` list: its checks used non
 and no ``codec.throughput`` (optional in 1.4).
 Layout 1.4 had no ``attribution`` of results: its failures were not retried with a builtin codec (null).
 Layout 1.5 had no ``shard`` (its runs were whole: 1.6 reads ``null``).
+Layout 1.6 counted no ``examples`` (its results gain ``null``: not counted, and no budget cut them).
 """
 
 from __future__ import annotations
@@ -90,9 +91,17 @@ def _from_1_5(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _from_1_6(data: dict[str, Any]) -> dict[str, Any]:
+    for result in data.get("results", []):
+        if isinstance(result, dict):
+            result.setdefault("examples", None)
+    data["schema_version"] = "1.7"
+    return data
+
+
 #: An older layout -> the step that brings a report in it one version up.
 UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "1.1": _from_1_1, "1.2": _from_1_2, "1.3": _from_1_3, "1.4": _from_1_4, "1.5": _from_1_5}
+    "1.1": _from_1_1, "1.2": _from_1_2, "1.3": _from_1_3, "1.4": _from_1_4, "1.5": _from_1_5, "1.6": _from_1_6}
 
 
 def upgrade(data: Any) -> Any:

@@ -247,3 +247,38 @@ def test_register_filter_passes_arguments_through(spec: str, tmp_path: Path) -> 
 def test_module_without_register_filter_lacks_the_capability() -> None:
     adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
     assert "user_filters" not in adapter.capabilities() and "persistence" in adapter.capabilities()
+
+
+def test_module_without_asarray_lacks_the_ndarray_capability() -> None:
+    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
+    assert "ndarray" not in adapter.capabilities()
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_ndarrays_through_asarray_and_open(spec: str, tmp_path: Path) -> None:
+    """nd_create passes only what is given (chunks, blocks, params, urlpath with mode='w'); nd_open gives back
+    the NDArray with its geometry, and refuses a frame that is not one."""
+    import numpy as np
+    from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+    adapter = smoke.load(spec)
+    adapter.register_codec("ndz", 201, zlib_encoder, zlib_decoder)
+    array = np.arange(70, dtype="<f8").reshape(7, 10)
+    path = str(tmp_path / "a.b2nd")
+    nd = adapter.nd_create(array, (5, 7), (2, 3), CParams.only(codec=201, codec_meta=4, nthreads=1), DParams(1),
+                           urlpath=path)
+    assert (nd.shape, nd.chunks, nd.blocks, nd.dtype) == ((7, 10), (5, 7), (2, 3), "<f8")
+    assert (nd.cparams().codec, nd.cparams().codec_meta, nd.cparams().typesize, nd.cparams().blocksize) == (201, 4, 8, 48)
+    assert nd.schunk().nchunks == 4 and np.array_equal(nd.read((slice(2, 6), 3)), array[2:6, 3])
+    nd.write((slice(5, 7), slice(None)), -1.0)
+    nd.close()
+    written = CParams.only(codec=201, codec_meta=4, typesize=8, blocksize=48, nthreads=1)
+    back = adapter.nd_open(path, DParams(1), written)
+    assert back.read(...)[6].tolist() == [-1.0] * 10 and back.blocks == (2, 3)
+    in_memory = adapter.nd_create(array, NOT_GIVEN, NOT_GIVEN, CParams.only(codec=201, nthreads=1), DParams(1))
+    assert np.array_equal(in_memory.read(...), array) and in_memory.shape == (7, 10)
+    plain = str(tmp_path / "s.b2frame")
+    adapter.create(CParams(codec=201), DParams(1), chunksize=8, urlpath=plain).close()
+    with pytest.raises(TypeError, match="not an NDArray"):
+        adapter.nd_open(plain, DParams(1), CParams(codec=201))
+    smoke.SEEN.clear()

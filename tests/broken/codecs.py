@@ -146,3 +146,21 @@ def bytes_only_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk:
     if int(getattr(schunk, "typesize", 1) or 1) > 1 and output.size:
         output[0] ^= 0xFF
     return output.size
+
+
+def subnormal_flushing_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Flushes a block of float32 values that are all non-zero subnormals to zeros, as a block-floating-point
+    codec whose scale overflows does (the catalogue's ``subnormal-block``)."""
+    decoder(input, output, meta, schunk)
+    if output.size % 4 == 0 and output.size >= 16:
+        words = output.view("<u4")
+        if not ((words >> np.uint32(23)) & np.uint32(0xFF)).any() and (words & np.uint32(0x7FFFFF)).all():
+            output[:] = 0
+    return output.size
+
+
+def near_64k_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Refuses blocks of 65533 to 65535 bytes ("destination too small"), as a 64 KiB block format did."""
+    if 65533 <= input.size <= 65535:
+        raise ValueError(f"destination too small for a block of {input.size} bytes")
+    return int(encoder(input, output, meta, schunk))

@@ -224,6 +224,34 @@ class WritesFixedBlocksizeAdapter(ReferenceAdapter):
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
 
 
+def _raw_user_streams(cp: Any, schunk: Any, original: Any = chunkformat._make_encoder) -> Any:
+    encode = original(cp, schunk)
+    if not chunkformat.is_user_codec(int(cp.codec)):
+        return encode
+
+    def raw(stream: Any, maxout: int) -> tuple[int, bytes]:
+        encode(stream, maxout)
+        return 0, b""  # the encoder ran; its output is dropped and the stream stored raw
+
+    return raw
+
+
+class _UserStreamsRaw(ModuleContainer):
+    def append(self, data: bytes) -> int:
+        chunkformat._make_encoder = _raw_user_streams  # type: ignore[assignment]
+        try:  # only while this container writes: its peer in the same process writes as it should
+            return super().append(data)
+        finally:
+            chunkformat._make_encoder = _raw_user_streams.__defaults__[0]  # type: ignore[index]
+
+
+class StoresUserStreamsRawAdapter(ContainerHost):
+    """User-codec streams are stored raw: valid chunks, but not the bytes Blosc2 writes, and only on the
+    user-codec path (builtin-codec chunks are Blosc2's bytes)."""
+
+    container_class = _UserStreamsRaw
+
+
 # -- the caller's data, compress2 spellings, header fields ------------------------------------------
 
 
@@ -260,14 +288,17 @@ class DictCParamsIgnoredAdapter(ReferenceAdapter):
 
 
 class FlatFieldsIgnoredAdapter(ReferenceAdapter):
-    """``compress2(src, **fields)`` ignores the fields: the default codec (ZSTD, which the reference lacks) is tried."""
+    """``compress2(src, **fields)`` ignores the fields and tries its default codec, which this build lacks (NDLZ
+    stands in): NotImplementedError instead of a refusal of the user codec."""
 
     def __init__(self) -> None:
         super().__init__()
         original = self.module.compress2
 
         def compress2(src: Any, **kwargs: Any) -> bytes:
-            return bytes(original(src, **({"cparams": kwargs["cparams"]} if "cparams" in kwargs else {})))
+            if "cparams" not in kwargs:
+                kwargs = {"cparams": {"codec": int(self.module.Codec.NDLZ), "typesize": 1, "nthreads": 1}}
+            return bytes(original(src, **kwargs))
 
         self.module.compress2 = compress2
 

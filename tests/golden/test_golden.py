@@ -513,3 +513,44 @@ def test_the_first_violation_in_the_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(GoldenError) as info:
         golden.load_manifest(tmp_path)
     assert (info.value.entry, info.value.field) == (FIRST, "content.nbytes")
+
+
+@pytest.mark.parametrize(("change", "field", "problem"), [
+    (lambda v: v["ndarray"].update(blocks=[1, 4, 3]), "ndarray.blocks", "must be positive and fit in chunks"),
+    (lambda v: v["ndarray"].update(dtype="<f8"), "ndarray", "must be the item size 8"),
+    (lambda v: v["ndarray"].update(blocks=[1, 2]), "ndarray", "as many dimensions"),
+    (lambda v: v.pop("ndarray"), "ndarray", "given for every ndarray vector"),
+    (lambda v: v["ndarray"].update(dtype="float64"), "ndarray.dtype", "numeric NumPy dtype string"),
+], ids=["blocks", "dtype", "dims", "missing", "dtype-name"])
+def test_malformed_ndarray_entry(tmp_path: Path, change: Any, field: str, problem: str) -> None:
+    data = _raw()
+    i = next(k for k, v in enumerate(data["vectors"]) if v["kind"] == "ndarray")
+    change(data["vectors"][i])
+    (tmp_path / "manifest.yaml").write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False))
+    with pytest.raises(GoldenError) as info:
+        golden.load_manifest(tmp_path)
+    assert (info.value.entry, info.value.field) == (data["vectors"][i]["name"], field)
+    assert problem in info.value.problem
+
+
+@pytest.mark.parametrize("name", [e.name for e in MANIFEST if e.kind == "ndarray"])
+def test_ndarray_vectors_open_as_ndarrays_in_the_reference(name: str) -> None:
+    """Every major's NDArray frame carries the b2nd metalayer of its manifest geometry; the reference reads it."""
+    import numpy as np
+
+    entry = MANIFEST.get(name)
+    ref._reset_registry()
+    entry.codec.register(load_adapter("reference"))
+    arr = ref.open(entry.path())
+    g = entry.ndarray
+    assert g is not None and isinstance(arr, ref.NDArray)
+    assert (arr.shape, arr.chunks, arr.blocks, arr.dtype.str) == (g.shape, g.chunks, g.blocks, g.dtype)
+    want = np.frombuffer(golden.expected_bytes(entry), g.dtype).reshape(g.shape)
+    assert np.array_equal(arr[...], want)
+    p = entry.params
+    ours = ref.asarray(want, chunks=g.chunks, blocks=g.blocks, cparams={
+        "codec": p.codec, "codec_meta": p.codec_meta, "clevel": p.clevel, "nthreads": 1,
+        "splitmode": SPLITMODE_IDS[p.splitmode], "filters": [FILTER_IDS[f] for f in p.filters],
+        "blosc2_target": entry.library_major})
+    assert [ours.schunk.get_chunk(i) for i in range(ours.schunk.nchunks)] == \
+        [arr.schunk.get_chunk(i) for i in range(arr.schunk.nchunks)]

@@ -292,12 +292,13 @@ def golden_table(s: Sources) -> str:
     by_version: dict[str, Counter[str]] = {}
     for entry in s.golden:
         by_version.setdefault(entry.library_version, Counter())[entry.kind] += 1
-    rows = ["| written by | chunks | frames | sparse frames | vectors |", "|---|---|---|---|---|"]
+    rows = ["| written by | chunks | frames | sparse frames | NDArrays | vectors |", "|---|---|---|---|---|---|"]
     for version in sorted(by_version, key=lambda v: tuple(int(p) for p in v.split(".")[:3])):
         k = by_version[version]
-        rows.append(f"| python-blosc2 {version} | {k['chunk']} | {k['frame']} | {k['sframe']} | {sum(k.values())} |")
+        rows.append(f"| python-blosc2 {version} | {k['chunk']} | {k['frame']} | {k['sframe']} | {k['ndarray']} "
+                    f"| {sum(k.values())} |")
     rows.append(f"| all | {len(s.golden.of_kind('chunk'))} | {len(s.golden.of_kind('frame'))} | "
-                f"{len(s.golden.of_kind('sframe'))} | {len(s.golden)} |")
+                f"{len(s.golden.of_kind('sframe'))} | {len(s.golden.of_kind('ndarray'))} | {len(s.golden)} |")
     return "\n".join(rows)
 
 

@@ -29,7 +29,9 @@ FINGERPRINTS = {
     "sized-random": "503acbf0c0254b0b", "sine-linspace": "0b64ac4ea0c9ec07",
     "counter-then-random": "16c3f5b8ca85d050", "ramp": "4934b3e6debfb7dd", "sine-scaled": "9863f797b380ae91",
     "runs16": "3f96539c1a1d9db6", "blockruns": "f23318e378089777", "zeros_tail": "26eebd727747dc87",
-    "ramp-random-256": "93d3b08228c2713c",
+    "ramp-random-256": "93d3b08228c2713c", "subnormals": "22d9eac91557b1dd", "tiny-normals": "ebc6d5e73b562e17",
+    "nan-payloads": "7810c270391a47c8", "random-then-repeat": "e92a88d2564a0e69", "six-literals": "eec7b0e6a45b505d",
+    "yes-lines": "122e6f7059c266a2", "late-match": "ba5805fb65c33677",
 
 }
 

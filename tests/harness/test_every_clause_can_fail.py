@@ -123,9 +123,18 @@ PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
 IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
 SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
+[ndarray]
+WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
+IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
+NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
+NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
+NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
+FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
+FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
 DecodesRawChunksAdapter             | MEMCPY-NO-DECODE        | the decoder was called
+DecodesRawChunksAdapter             | ND-MEMCPY               | the decoder was called
 StoresChunkRawOnRawBlockAdapter     | MEMCPY-MIXED            | the decoder was called 0 times
 ShortEncoderOutputAdapter           | MEMCPY-NO-GAIN          | blocks whose encoder returned output.size
 [plugins]

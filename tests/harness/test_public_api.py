@@ -17,7 +17,7 @@ HOMES = {
         "ADAPTER_OPERATIONS", "APIS", "CAPABILITIES", "CONTAINER_OPERATIONS", "FILTER_IDS", "NOT_GIVEN", "SPLITMODE_IDS",
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "NotGiven", "given",
         "protocol_members", "value_of",
-        "FilterCallback", "USER_FILTER_IDS", "user_filter_name",
+        "FilterCallback", "USER_FILTER_IDS", "user_filter_name", "NDContainer", "ND_CONTAINER_OPERATIONS",
     ],
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
     "udcodec.adapters.blosc2like": ["ModuleAdapter", "ModuleContainer", "for_module"],

@@ -81,7 +81,16 @@ def container(adapter: Adapter) -> Container:
 WITHOUT_OPEN = """\
 from typing import Any
 
-from udcodec.adapters.protocol import NOT_GIVEN, Adapter, AdapterInfo, Container, CParams, DParams, NotGiven
+from udcodec.adapters.protocol import (
+    NOT_GIVEN,
+    Adapter,
+    AdapterInfo,
+    Container,
+    CParams,
+    DParams,
+    NDContainer,
+    NotGiven,
+)
 
 
 class WithoutOpen:
@@ -125,6 +134,20 @@ class WithoutOpen:
 
     def match_format_of(self, other: AdapterInfo) -> None:
         pass
+
+    def compress_outside_spellings(self, data: bytes, cparams: CParams) -> Any:
+        raise NotImplementedError
+
+    def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> Any:
+        raise NotImplementedError
+
+    def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
+                  urlpath: str | None = None) -> NDContainer:
+        raise NotImplementedError
+
+    def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN,
+                mode: Any = NOT_GIVEN) -> NDContainer:
+        raise NotImplementedError
 
 
 port: Adapter = WithoutOpen()

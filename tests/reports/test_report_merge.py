@@ -109,3 +109,16 @@ def test_udcodec_merge_refuses_in_one_line(record: RunRecord, tmp_path: Path,
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and says in err, err
     assert not (tmp_path / "c.json").exists()
+
+
+def test_budgeted_codec_shards_merge_their_budgets(record: RunRecord) -> None:
+    """Each shard of a `check-codec --budget` run measured the codec and planned its own clauses: the merged
+    record keeps the budget, the largest call cost and every lowered clause."""
+    codec = {"name": "c", "id": 200, "encoder": "m:e", "decoder": "m:d", "plugin": False, "metas": [0], "version": 1}
+    shards = shards_of(dataclasses.replace(record, codec=dict(codec)), 2)
+    for index, (_, shard) in enumerate(shards):
+        shard.codec = {**codec, "budget": {"seconds": 60.0, "call_seconds": 0.1 + index / 100,
+                                           "lowered": [shard.results[0].clause]}}
+    merged = merge_records(shards)
+    assert merged.codec is not None and merged.codec["budget"] == {
+        "seconds": 60.0, "call_seconds": 0.11, "lowered": sorted({s.results[0].clause for _, s in shards})}

@@ -1,0 +1,129 @@
+"""Hosts whose NDArrays break: writes, block layout, the thread rule, reopening and the frame layout."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.blosc2like import ModuleNDContainer
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
+from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.reference import ndarray as nd
+
+
+class WritesFirstChunkOnlyAdapter(ReferenceAdapter):
+    """``array[key] = value`` recompresses only the first chunk the selection touches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def setitem(self: nd.NDArray, key: Any, value: Any) -> None:
+            lo, hi, _steps, squeezed = self._index(key)
+            box = tuple(b - a for a, b in zip(lo, hi, strict=True))
+            selected = tuple(n for n, q in zip(box, squeezed, strict=True) if not q)
+            values = np.broadcast_to(np.asarray(value, dtype=self.dtype), selected).reshape(box)
+            for n, coord in self._chunks_in(lo, hi)[:1]:
+                in_chunk, in_box = self._overlap(coord, lo, hi)
+                chunk = self._read_chunk(n)
+                chunk[in_chunk] = values[in_box]
+                self._schunk._replace_chunk(n, nd.pack(chunk, self.blocks))
+
+        nd.NDArray.__setitem__ = setitem  # type: ignore[method-assign]
+
+
+class IgnoresBlockshapeAdapter(ReferenceAdapter):
+    """``blocks`` is ignored: each chunk is one block (as if blocks=chunks)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = nd._layout
+
+        def one_block_per_chunk(shape: Any, chunks: Any, blocks: Any, itemsize: int) -> Any:
+            chunks, _ = layout(shape, chunks, blocks, itemsize)
+            return chunks, chunks
+
+        nd._layout = one_block_per_chunk
+
+
+class NDArrayDropsThreadsAdapter(ReferenceAdapter):
+    """NDArrays with nthreads > 1 are created and opened (silently with one thread)."""
+
+    def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
+                  dparams: DParams | NotGiven, urlpath: str | None = None) -> ModuleNDContainer:
+        if isinstance(cparams, CParams):
+            cparams = dataclasses.replace(cparams, nthreads=1)
+        return super().nd_create(array, chunks, blocks, cparams, DParams(nthreads=1), urlpath)
+
+    def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+                cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        return super().nd_open(urlpath, DParams(nthreads=1), cparams, mode)
+
+
+class NDReopenForgetsCodecMetaAdapter(ReferenceAdapter):
+    """A reopened NDArray has codec meta 0: it reports it, and slices written after the reopen carry it."""
+
+    def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+                cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        opened = super().nd_open(urlpath, dparams, cparams, mode)
+        sc = opened.native().schunk
+        sc._cparams = dataclasses.replace(sc._cparams, codec_meta=0)
+        return opened
+
+
+def _fortran_pack(chunk: np.ndarray, blocks: tuple[int, ...]) -> np.ndarray:
+    return _PACK(chunk.T.copy(), blocks[::-1])
+
+
+def _fortran_unpack(buf: bytes, dtype: np.dtype, padded: tuple[int, ...], blocks: tuple[int, ...]) -> np.ndarray:
+    return _UNPACK(buf, dtype, padded[::-1], blocks[::-1]).T.copy()
+
+
+_PACK, _UNPACK = nd.pack, nd.unpack
+
+
+@contextmanager
+def _fortran_blocks() -> Iterator[None]:
+    """The reference's NDArrays lay blocks out in Fortran order while inside (only this host's calls)."""
+    nd.pack, nd.unpack = _fortran_pack, _fortran_unpack
+    try:
+        yield
+    finally:
+        nd.pack, nd.unpack = _PACK, _UNPACK
+
+
+class _FortranNDContainer(ModuleNDContainer):
+    def read(self, key: Any = ...) -> np.ndarray:
+        with _fortran_blocks():
+            return super().read(key)
+
+    def write(self, key: Any, value: Any) -> None:
+        with _fortran_blocks():
+            super().write(key, value)
+
+
+class FortranOrderBlocksAdapter(ReferenceAdapter):
+    """Blocks hold their sub-array in Fortran order (consistent with itself, not with c-blosc2's b2nd)."""
+
+    def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
+                  dparams: DParams | NotGiven, urlpath: str | None = None) -> ModuleNDContainer:
+        with _fortran_blocks():
+            return _FortranNDContainer(self, super().nd_create(array, chunks, blocks, cparams, dparams, urlpath).native())
+
+    def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+                cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        return _FortranNDContainer(self, super().nd_open(urlpath, dparams, cparams, mode).native())
+
+
+class NDPartialCparamsResetAdapter(ReferenceAdapter):
+    """``open`` with partial cparams resets the codec meta they leave out to its default (0)."""
+
+    def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+                cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        opened = super().nd_open(urlpath, dparams, cparams, mode)
+        if isinstance(cparams, CParams) and "codec_meta" not in cparams.given_fields():
+            sc = opened.native().schunk
+            sc._cparams = dataclasses.replace(sc._cparams, codec_meta=0)
+        return opened

@@ -1,0 +1,146 @@
+"""``check-codec --budget``: the option, the plan it makes from the codec's measured call cost, the drawn
+examples an allotment stops, and a real run of a codec that sleeps 100 ms per call."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import strategies as st
+from udcodec import cli
+from udcodec.checkcodec.budget import DEFAULT_BUDGETS, BudgetError, call_seconds, parse_budget, plan
+from udcodec.checks.api import CheckContext, ExampleCount
+from udcodec.contract import load_contract
+from udcodec.data import catalogue
+from udcodec.examples import zlib_codec
+from udcodec.profiles import get_profile
+from udcodec.reports import validate_report
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = load_contract()
+CODEC_CLAUSES = [c for c in CONTRACT if c.subject == "codec"]
+CI = get_profile("ci")
+RLE = ["--encoder", "udcodec.examples.rle:encoder", "--decoder", "udcodec.examples.rle:decoder"]
+SLEEPY = ["--encoder", "slow_codecs:sleepy_encoder", "--decoder", "slow_codecs:sleepy_decoder"]
+
+
+def test_the_budget_defaults_per_profile_and_none_turns_it_off() -> None:
+    assert [parse_budget(None, p) for p in ("dev", "ci", "thorough")] == [30.0, 60.0, 1800.0] == list(DEFAULT_BUDGETS.values())
+    assert parse_budget("12.5", "ci") == 12.5 and parse_budget("none", "ci") is None
+    for bad in ("0", "-3", "nan", "inf", "soon"):
+        with pytest.raises(BudgetError, match=f"--budget '{bad}'"):
+            parse_budget(bad, "ci")
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "positive, finite"), ("ten", "give a number of seconds")])
+def test_a_bad_budget_exits_2_in_one_line(capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+    code = cli.main(["check-codec", *RLE, "--budget", value])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_fast_codec_keeps_the_profile() -> None:
+    cost = call_seconds(zlib_codec.encoder, zlib_codec.decoder)
+    assert 0 < cost < 0.01
+    made = plan(60.0, cost, CODEC_CLAUSES, 2, CI)
+    assert made.profiles == {} and made.describe()["lowered"] == []
+    assert made.profile_for("CODEC-ROUNDTRIP", CI) is CI
+
+
+def test_a_slow_codec_gets_fewer_examples_never_none() -> None:
+    made = plan(60.0, 0.1, CODEC_CLAUSES, 2, CI)
+    drawing = {c.id for c in CODEC_CLAUSES if c.id not in ("CODEC-REGISTERS", "CODEC-OUTSIDE-DOMAIN",
+                                                          "CODEC-PLUGIN-STANDALONE")}
+    assert set(made.describe()["lowered"]) == drawing
+    for clause in drawing:
+        profile = made.profile_for(clause, CI)
+        assert 1 <= profile.max_examples < CI.max_examples and profile.cut and profile.full_examples == CI.max_examples
+        assert profile.allotment is not None and profile.allotment >= 0
+    generous = plan(3600.0, 0.1, CODEC_CLAUSES, 2, CI)
+    assert generous.profile_for("CODEC-ENC-SIZE", CI) is CI  # 25 calls fit a generous share
+    assert generous.profile_for("CODEC-ROUNDTRIP", CI).max_examples > made.profile_for("CODEC-ROUNDTRIP", CI).max_examples
+
+
+def test_a_plugin_keeps_its_counts_and_gets_allotments() -> None:
+    made = plan(60.0, None, CODEC_CLAUSES, 2, CI)
+    profile = made.profile_for("CODEC-ROUNDTRIP", CI)
+    assert profile.max_examples == CI.max_examples and not profile.cut and profile.allotment is not None
+
+
+def _context(allotment: float | None, cut: bool = False) -> CheckContext:
+    profile = dataclasses.replace(get_profile("dev"), derandomize=True, allotment=allotment, cut=cut,
+                                  full_examples=25 if cut else 0)
+    count = ExampleCount(allotment=allotment, lowered=cut)
+    return CheckContext(adapter=None, adapter_spec="reference", clause=CONTRACT.get("CODEC-ENC-SIZE"),  # type: ignore[arg-type]
+                        params={}, profile=profile, examples=count)
+
+
+def test_a_spent_allotment_stops_drawing_after_the_floor() -> None:
+    seen: list[int] = []
+    ctx = _context(allotment=0.0)
+    ctx.for_all(st.integers(0, 1000), seen.append, first=[-1, -2])
+    assert seen[:2] == [-1, -2] and len(seen) == 3  # the explicit examples, then one drawn
+    assert ctx.examples.to_json() == {"ran": 3, "planned": 2 + ctx.profile.max_examples, "cut": True}
+    free = _context(allotment=None)
+    free.for_all(st.integers(0, 1000), lambda x: None)
+    assert free.examples.to_json() == {"ran": free.profile.max_examples, "planned": free.profile.max_examples, "cut": False}
+    lowered = _context(allotment=None, cut=True)
+    lowered.for_all(st.integers(0, 1000), lambda x: None)
+    assert lowered.examples.to_json() == {"ran": lowered.profile.max_examples, "planned": 25, "cut": True}
+
+
+def _check_codec(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "benchmarks"), env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-m", "udcodec.cli", "check-codec", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_a_100_ms_codec_runs_within_its_budget_and_the_reports_say_what_was_cut(tmp_path: Path) -> None:
+    only = ["--only", "CODEC-ENC-SIZE", "--only", "CODEC-ROUNDTRIP", "--only", "CODEC-META"]
+    proc = _check_codec(*SLEEPY, *only, "--host", "reference", "--budget", "20", "--report-json", "r.json",
+                        "--report-markdown", "r.md", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    validate_report(data)
+    budget = data["codec"]["budget"]
+    assert budget["seconds"] == 20 and 0.09 < budget["call_seconds"] < 1.0
+    assert budget["lowered"] == ["CODEC-ENC-SIZE", "CODEC-META", "CODEC-ROUNDTRIP"]
+    examples = {r["clause"]: r["examples"] for r in data["results"]}
+    assert examples["CODEC-ENC-SIZE"] == {"ran": 1, "planned": CI.max_examples, "cut": True}
+    floor = 1 + len(catalogue())  # every content kind on one layout, then the catalogue
+    assert floor + 1 <= examples["CODEC-ROUNDTRIP"]["ran"] < floor + CI.max_examples
+    assert examples["CODEC-ROUNDTRIP"]["planned"] == floor + CI.max_examples and examples["CODEC-ROUNDTRIP"]["cut"]
+    assert "| CODEC-ENC-SIZE | 1/25 (cut) |" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "time budget 20 s" in proc.stdout and "CODEC-ENC-SIZE: reference 1/25 (cut)" in proc.stdout
+    unbounded = _check_codec(*SLEEPY, "--only", "CODEC-ENC-SIZE", "--host", "reference", "--budget", "none",
+                             "--report-json", "n.json", cwd=tmp_path)
+    assert unbounded.returncode == 0, unbounded.stdout + unbounded.stderr
+    data = json.loads((tmp_path / "n.json").read_text(encoding="utf-8"))
+    assert "budget" not in data["codec"]
+    assert data["results"][0]["examples"] == {"ran": CI.max_examples, "planned": CI.max_examples, "cut": False}
+
+
+def test_a_failure_found_within_the_allotment_still_shrinks_past_it() -> None:
+    """Once an example fails, shrinking runs every example even after the allotment is spent (a skipped one
+    would look like a flaky test), and reports the shrunk example."""
+    import time
+
+    from udcodec.checks.api import CheckFailed
+
+    def prop(x: int) -> None:
+        time.sleep(0.05)  # shrinking from a large x takes far longer than the allotment
+        if x >= 10:
+            raise CheckFailed(f"{x} is too big")
+
+    ctx = _context(allotment=0.5)
+    with pytest.raises(CheckFailed, match="10 is too big") as caught:
+        ctx.for_all(st.integers(0, 10**6), prop)
+    assert caught.value.counterexample == 10
+    assert 2 <= ctx.examples.ran <= ctx.profile.max_examples  # shrink steps are not counted
