@@ -13,6 +13,7 @@ subcommand            module
 ``matrix``            :mod:`udcodec.reports.matrix`
 ``golden``            :mod:`udcodec.golden.command`
 ``smoke``             :mod:`udcodec.engine.smoke`
+``self-test``         :mod:`udcodec.selftest.command`
 ``history``           :mod:`udcodec.history`
 ``merge``             :mod:`udcodec.engine.merge`
 ====================  =====================================
@@ -33,6 +34,7 @@ from udcodec.engine import run as run_
 from udcodec.expectations import baseline
 from udcodec.golden import command as golden
 from udcodec.reports import certificate, matrix
+from udcodec.selftest import command as self_test
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_parser(sub)
     golden.add_parser(sub)
     smoke.add_parser(sub)
+    self_test.add_parser(sub)
     history.add_parser(sub)
     merge.add_parser(sub)
     return parser

@@ -80,6 +80,9 @@ def _check_call(ctx: CheckContext, call: Call, meta: int) -> None:
         ctx.fail(f"{who}: the input array is not contiguous")
     if call.output_shape[0] < 1:
         ctx.fail(f"{who}: the output buffer is empty")
+    if call.kind == "encoder" and call.output_shape[0] > call.input_shape[0]:
+        ctx.fail(f"{who}: the output buffer holds {call.output_shape[0]} bytes, more than the {call.input_shape[0]}-byte "
+                 "input (a stream that does not shrink is stored raw)")
     if call.meta != meta or not isinstance(call.meta, int | np.integer):
         ctx.fail(f"{who}: meta is {call.meta!r}, expected the codec_meta {meta}")
     if not ctx.adapter.is_container(call.container):

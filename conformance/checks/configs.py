@@ -6,9 +6,10 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from udcodec.adapters.protocol import Adapter, CParams, DParams
+import numpy as np
+from udcodec.adapters.protocol import Adapter, CParams, DParams, given, value_of
 from udcodec.checks.api import CheckContext, describe_exc
-from udcodec.checks.common import Retry, first_difference, retry_with_builtin
+from udcodec.checks.common import Retry, first_difference, header, retry_with_builtin
 from udcodec.sweep import CODECS, Config, configurations
 
 DP = DParams(nthreads=1)
@@ -78,10 +79,41 @@ def produce(who: Adapter, cfg: Config, cp: CParams, data: bytes, *, builtin: boo
     finally:
         container.close()
     mutated = f"{who.name} wrote into the data it was given: {first_difference(sent, data)}" if sent != data else ""
+    # a chunk stored memcpyed (it did not shrink) holds the data as given, before any filter (as c-blosc2 does)
+    want = truncated(cfg, data)
+    if want is not None and own != want and not header(chunk)["memcpyed"]:
+        return Produced(chunk, own, f"{who.name} reads its own chunk back wrong (TRUNC_PREC keeps the mantissa bits "
+                                    f"filters_meta asks for): {first_difference(own, want)}", mutated)
     if own != data and not cfg.lossy:
         return Produced(chunk, own, f"{who.name} reads its own chunk back wrong: {first_difference(own, data)}",
                         mutated)
     return Produced(chunk, own, wrote_into_input=mutated)
+
+
+#: Mantissa bits of the float items TRUNC_PREC works on, by typesize.
+MANTISSA_BITS = {4: 23, 8: 52}
+
+
+def truncated(cfg: Config, data: bytes) -> bytes | None:
+    """``data`` as a configuration whose first filter is TRUNC_PREC must read back (None: no such configuration).
+
+    Each whole float32/float64 item keeps ``filters_meta`` mantissa bits (clears ``-filters_meta`` when
+    negative); a partial last item is left as it is. Not with DELTA: c-blosc2 encodes blocks after the
+    first against the untruncated first block, so those read back otherwise.
+    """
+    cp = cfg.cparams
+    filters = tuple(value_of(cp.filters)) if given(cp.filters) else ()
+    metas = tuple(value_of(cp.filters_meta)) if given(cp.filters_meta) else ()
+    ts = value_of(cp.typesize) if given(cp.typesize) else 0
+    if not filters or filters[0] != "trunc_prec" or "delta" in filters or ts not in MANTISSA_BITS:
+        return None
+    meta = metas[0] if metas else 0
+    prec = meta - 256 if meta > 127 else meta
+    zeroed = MANTISSA_BITS[ts] - prec if prec >= 0 else -prec
+    n = len(data) // ts
+    words = np.frombuffer(data[: n * ts], dtype=f"<u{ts}").copy()
+    words &= np.array(~((1 << zeroed) - 1) & ((1 << 8 * ts) - 1), dtype=words.dtype)
+    return words.tobytes() + data[n * ts:]
 
 
 def read_chunk(who: Adapter, cp: CParams, chunk: bytes, nbytes: int) -> bytes:

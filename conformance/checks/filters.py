@@ -159,6 +159,13 @@ def rejects_ids(ctx: CheckContext) -> None:
             ctx.adapter.register_filter(fid, reverse_forward, reverse_backward)
 
 
+@check("filters.accepts_ids", requires=("user_filters",), params={"ids": Param(list, items=FILTER_ID)})
+def accepts_ids(ctx: CheckContext) -> None:
+    """Each id (the ends of the range) is accepted by register_filter."""
+    for fid in ctx.param("ids"):
+        _register(ctx, int(fid), reverse_forward, reverse_backward)
+
+
 _FN = {"fn": reverse_forward, "None": None}
 
 

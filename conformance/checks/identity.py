@@ -101,11 +101,16 @@ def _answered(answer: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _persist(ctx: CheckContext, codec_id: int) -> tuple[str, bytes]:
+def _persist(ctx: CheckContext, codec_id: int, contiguous: bool = True) -> tuple[str, bytes]:
+    """A frame (or sparse frame) of ``nchunks`` chunks, the last one all zeros (a frame stores it as a special chunk)."""
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
-    path = str(ctx.tmpdir / "container.b2frame")
-    chunks = [make_data("arange", np.dtype("u1"), len(SAMPLE), i) for i in range(int(ctx.param("nchunks")))]
-    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE), urlpath=path)
+    if not contiguous:
+        ctx.require("sparse")
+    path = str(ctx.tmpdir / ("container.b2frame" if contiguous else "container.b2sframe"))
+    nchunks = int(ctx.param("nchunks"))
+    chunks = [make_data("arange", np.dtype("u1"), len(SAMPLE), i) for i in range(nchunks - 1)] + [bytes(len(SAMPLE))]
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE), urlpath=path,
+                              contiguous=contiguous)
     fill(container, chunks)
     read_back(container)
     container.close()
@@ -113,11 +118,11 @@ def _persist(ctx: CheckContext, codec_id: int) -> tuple[str, bytes]:
 
 
 @check("identity.reopen_in_fresh_process", requires=("persistence",),
-       params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
+       params={"id": CODEC_ID, "nchunks": Param(int, min=2), "contiguous": Param(bool, default=True)})
 def reopen_in_fresh_process(ctx: CheckContext) -> None:
-    """A persisted container reopens in a fresh process once the codec is registered again."""
+    """A persisted container (a frame, or a sparse frame) reopens in a fresh process once the codec is registered again."""
     codec_id = int(ctx.param("id"))
-    path, data = _persist(ctx, codec_id)
+    path, data = _persist(ctx, codec_id, bool(ctx.param("contiguous")))
     request = {"adapter": ctx.adapter_spec, "open": path, "register": [{"name": "zlib", "id": codec_id, **ZLIB}]}
     written = {k: list(v) if isinstance(v, tuple) else v
                for k, v in written_cparams(cparams_for(codec_id, typesize=1, blocksize=BLOCK)).given_fields().items()}
@@ -132,7 +137,7 @@ def reopen_in_fresh_process(ctx: CheckContext) -> None:
 
 
 @check("identity.missing_codec_named", requires=("persistence",),
-       params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
+       params={"id": CODEC_ID, "nchunks": Param(int, min=2)})
 def missing_codec_named(ctx: CheckContext) -> None:
     """Reading a persisted container without its codec registered fails with an error naming the id."""
     codec_id = int(ctx.param("id"))

@@ -264,7 +264,7 @@ def _frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, cp: CPar
 def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
     directions = _directions(ctx)
     _, codec_id = _registered_pair(ctx, ("zlib", "memcpy"))
-    cp = CParams(codec=codec_id, typesize=4, nthreads=1, filters=("shuffle",), splitmode="never", codec_meta=3)
+    cp = CParams(codec=codec_id, typesize=4, nthreads=1, filters=("shuffle",), splitmode="always", codec_meta=3)
     kind = "contiguous frame" if contiguous else "sparse frame"
     suffix = ".b2frame" if contiguous else ".b2sframe"
     chunks = frame_chunks(ctx.profile.sweep)

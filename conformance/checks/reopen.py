@@ -24,7 +24,7 @@ from udcodec.testcodecs import zlib_decoder, zlib_encoder
 CHUNK = make_data("arange", np.dtype("u4"), 1024, 5)
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 #: What the written container holds besides its codec; a reopen must keep it.
-WRITTEN = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",)}
+WRITTEN: dict[str, Any] = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",), "filters_meta": (4,)}
 
 
 class ThreadsRefused(Exception):
@@ -57,7 +57,7 @@ def spellings(ctx: CheckContext) -> None:
     codec_id = int(ctx.param("id"))
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     path = str(ctx.tmpdir / "written.b2frame")
-    cparams = cparams_for(codec_id, codec_meta=3, typesize=4, blocksize=1024, filters=("shuffle",))
+    cparams = cparams_for(codec_id, **WRITTEN)  # SHUFFLE meta 4 at typesize 4: the default grouping, stored non-zero
     container = new_container(ctx, cparams, chunksize=len(CHUNK), urlpath=path)
     chunks = [make_data("arange", np.dtype("u4"), 1024, i) for i in range(2)]
     fill(container, chunks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from udcodec.checks.common import (
     cparams_for,
     fill,
     first_difference,
+    header,
     new_container,
     read_back,
     register_pair,
@@ -30,6 +32,9 @@ from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
 #: Blosc2's builtin ZLIB codec id (every host implements it; user codecs are refused outside a container).
 BUILTIN_ZLIB = 4
+
+#: Chunk-header bits: flags' "don't split" (byte 2) and the special-value field of blosc2_flags (byte 31).
+DONT_SPLIT_FLAG, SPECIAL_MASK = 0x10, 0x70
 
 #: The parameters that draw the layouts (see :func:`udcodec.strategies.layouts`).
 LAYOUTS = {"dtypes": Param(list, items=DTYPE, default=DTYPES), "contents": Param(list, items=CONTENT, default=CONTENTS),
@@ -54,6 +59,26 @@ def _roundtrip(ctx: CheckContext, codec_id: int, layout: Layout) -> Any:
     if got != want:
         ctx.fail(f"decompress(compress(x)) != x: {first_difference(got, want)}")
     return container
+
+
+def _split_prop(ctx: CheckContext, splitmode: str, codec_id: int, layout: Layout) -> None:
+    """The layout round-trips and its chunks are split as ``splitmode`` asks."""
+    _split_as_asked(ctx, _roundtrip(ctx, codec_id, layout), splitmode)
+
+
+def _split_as_asked(ctx: CheckContext, container: Any, splitmode: str) -> None:
+    """ALWAYS_SPLIT chunks are split and NEVER_SPLIT ones are not (the header's don't-split flag), memcpyed and special ones aside."""
+    if splitmode not in ("always", "never"):
+        return
+    for i in range(container.nchunks):
+        chunk = container.get_chunk(i)
+        h = header(chunk)
+        if h["memcpyed"] or chunk[31] & SPECIAL_MASK:
+            continue
+        split = not h["flags"] & DONT_SPLIT_FLAG
+        if split != (splitmode == "always"):
+            ctx.fail(f"splitmode {splitmode}: chunk {i} was written {'split' if split else 'unsplit'} "
+                     f"(header flags 0x{h['flags']:02x})")
 
 
 def _retry(prop: Callable[[int, Any], None]) -> Callable[[CheckFailed], Callable[[int], str | None] | None]:
@@ -81,8 +106,9 @@ def chunks(ctx: CheckContext) -> None:
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     # One search per split mode: a mode drawn at random with the others can go untested.
     for mode in ctx.param("splitmodes"):
-        with retried_with_builtin(_retry(lambda cid, layout: _roundtrip(ctx, cid, layout))):
-            ctx.for_all(_strategy(ctx, [mode]), lambda layout: _roundtrip(ctx, codec_id, layout))
+        prop = partial(_split_prop, ctx, str(mode))
+        with retried_with_builtin(_retry(prop)):
+            ctx.for_all(_strategy(ctx, [mode]), partial(prop, codec_id))
 
 
 @check("roundtrip.slices", params={"id": CODEC_ID, **LAYOUTS})

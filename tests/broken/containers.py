@@ -287,6 +287,22 @@ class DictCParamsIgnoredAdapter(ReferenceAdapter):
         self.module.compress2 = compress2
 
 
+class FlatFieldsIgnoredAdapter(ReferenceAdapter):
+    """``compress2(src, **fields)`` ignores the fields and tries its default codec, which this build lacks (NDLZ
+    stands in): NotImplementedError instead of a refusal of the user codec."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = self.module.compress2
+
+        def compress2(src: Any, **kwargs: Any) -> bytes:
+            if "cparams" not in kwargs:
+                kwargs = {"cparams": {"codec": int(self.module.Codec.NDLZ), "typesize": 1, "nthreads": 1}}
+            return bytes(original(src, **kwargs))
+
+        self.module.compress2 = compress2
+
+
 class HeaderVersionOneAdapter(ReferenceAdapter):
     """Chunk headers always record codec version 1, whatever version the codec was registered with."""
 

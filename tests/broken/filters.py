@@ -57,6 +57,15 @@ class UnvalidatedFilterPluginNamesAdapter(ReferenceAdapter):
         return super().register_filter(id, forward, backward, name)
 
 
+class FilterIdRangeExclusiveAdapter(ReferenceAdapter):
+    """register_filter rejects the lowest user id, 160 (an off-by-one lower bound)."""
+
+    def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
+        if id == 160:
+            raise ValueError("filter id must be between 161 and 255, got 160")
+        return super().register_filter(id, forward, backward, name)
+
+
 class OverwritesFilterIdAdapter(ReferenceAdapter):
     """Registering a taken filter id replaces the first filter."""
 

@@ -30,3 +30,14 @@ class PartialCparamsReplaceAllAdapter(ReferenceAdapter):
         native = self.native_cparams(cparams)  # the fields given ...
         opened.native()._cparams = dataclasses.replace(native)  # ... and every default for the rest
         return opened
+
+
+class ReopenForgetsFiltersMetaAdapter(ReferenceAdapter):
+    """A reopened container has filters_meta all zeros, whatever the frame recorded (read from the wrong offset)."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        opened = super().open(urlpath, dparams, cparams, mode)
+        cp = opened.native()._cparams
+        opened.native()._cparams = dataclasses.replace(cp, filters_meta=[0] * len(cp.filters_meta))
+        return opened

@@ -110,12 +110,14 @@ WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields di
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
 FiltersInPlaceAdapter               | RT-INPUT-UNCHANGED      | numpy with filters ['delta', 'bitshuffle', 'shuffle']
 DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) wrote a chunk recording codec 4, not 202
+FlatFieldsIgnoredAdapter            | CONT-COMPRESS-SPELLINGS | **fields) did not use the user codec: NotImplementedError
 DictDParamsDecodesUserChunksAdapter | CONT-DECOMPRESS-OUTSIDE | decompress2(src, dparams={...}) succeeded
 HeaderVersionOneAdapter             | ID-HEADER-PARAMS        | (version 7): versionlz is 1, written with 7
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
+ReopenForgetsFiltersMetaAdapter     | REOPEN-KEEPS            | silently changed filters_meta from [4] to []
 PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
@@ -144,6 +146,7 @@ ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a sh
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
 [filters]
 UnvalidatedFilterRegistrationAdapter | FILTER-ID-RANGE        | register_filter(159, forward, backward): was accepted
+FilterIdRangeExclusiveAdapter       | FILTER-ID-RANGE        | registering a valid filter (id 160) was rejected
 UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(170.0, forward, backward): was accepted
 UnvalidatedFilterRegistrationAdapter | FILTER-PAIRED          | register_filter(170, fn, None): was accepted
 UnvalidatedFilterRegistrationAdapter | FILTER-CALLABLE        | register_filter(171, 1, 2): was accepted

@@ -1,0 +1,223 @@
+"""``udcodec self-test``: the mutant catalogue, applying and running mutants, verdicts and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from udcodec.contract import bundled_schema, load_contract
+from udcodec.selftest import catalogue as cat
+from udcodec.selftest.report import MutantVerdict, summary, to_json, to_markdown
+from udcodec.selftest.runner import Killer, RunOutcome, build_overlay, killers
+from udcodec_cli import Udcodec
+
+REPO = Path(__file__).resolve().parents[2]
+MUTANTS = cat.load_catalogue(clause_ids=load_contract().ids())
+FAMILIES = cat.SCHEMA["properties"]["mutants"]["items"]["properties"]["family"]["enum"]
+
+
+def _write(tmp_path: Path, *entries: dict[str, object]) -> Path:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump({"mutants": list(entries)}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _entry(**changes: object) -> dict[str, object]:
+    entry: dict[str, object] = {"id": "REG-TEST", "family": "registration", "description": "a test edit",
+                                "file": "registry.py", "old": "MAX_VERSION = 255\n", "new": "MAX_VERSION = 256\n"}
+    entry.update(changes)
+    return entry
+
+
+# -- the bundled catalogue ------------------------------------------------------------------------
+
+def test_the_catalogue_covers_every_family_and_fits_the_reference() -> None:
+    assert {m.family for m in MUTANTS} == set(FAMILIES)
+    assert 40 <= len(MUTANTS) <= 120
+    assert len({m.id for m in MUTANTS}) == len(MUTANTS)
+
+
+def test_the_fast_subset_says_what_must_kill_each_mutant() -> None:
+    fast = [m for m in MUTANTS if m.fast]
+    assert 4 <= len(fast) <= 10
+    assert all(m.killed_by and not m.equivalent for m in fast)
+    assert len({m.family for m in fast}) >= 5
+
+
+def test_the_loader_uses_the_committed_schema() -> None:
+    assert cat.SCHEMA == json.loads((REPO / "conformance/schemas/selftest-catalogue.schema.json").read_text())
+    assert cat.SCHEMA == bundled_schema("selftest-catalogue.schema.json")
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
+def test_each_mutant_changes_its_module_and_still_compiles(mutant: cat.Mutant, tmp_path: Path) -> None:
+    copy = cat.copy_reference(tmp_path / "reference")
+    before = (copy / mutant.file).read_text(encoding="utf-8")
+    mutant.apply(copy)
+    after = (copy / mutant.file).read_text(encoding="utf-8")
+    assert after == before.replace(mutant.old, mutant.new) != before
+    compile(after, mutant.file, "exec")
+
+
+def test_applying_an_edit_that_no_longer_fits_fails_loudly(tmp_path: Path) -> None:
+    copy = cat.copy_reference(tmp_path / "reference")
+    mutant = cat.Mutant("REG-TEST", "registration", "d", "registry.py", "MAX_VERSION = 255\n", "MAX_VERSION = 9\n")
+    mutant.apply(copy)
+    with pytest.raises(cat.CatalogueError, match=r"mutants\[REG-TEST\]\.old: occurs 0 times, expected exactly once"):
+        mutant.apply(copy)
+
+
+# -- bad catalogues: one line, exit 2 --------------------------------------------------------------
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    (_entry(old="MAX_VERSION = 254\n"), "mutants[REG-TEST].old: is not found in registry.py, expected exactly once"),
+    (_entry(old="codec_name"), "mutants[REG-TEST].old: is found "),
+    (_entry(file="nosuch.py"), "mutants[REG-TEST].file: "),
+    (_entry(new="MAX_VERSION = 255\n"), "mutants[REG-TEST].new: is the same as old"),
+    (_entry(killed_by=["REG-NOSUCH"]), "mutants[REG-TEST].killed_by: REG-NOSUCH is no clause of the contract"),
+    (_entry(family="nosuch"), "mutants[REG-TEST].family: "),
+    (_entry(equivalent="same", killed_by=["REG-ID-RANGE"]), "mutants[REG-TEST]"),
+    (_entry(fast=True), "mutants[REG-TEST]: 'killed_by' is a required property"),
+], ids=["not-found", "found-twice", "no-file", "no-change", "unknown-clause", "bad-family", "equivalent-and-killed",
+        "fast-without-killed-by"])
+def test_a_bad_catalogue_is_one_line_and_exit_2(entry: dict[str, object], problem: str, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from udcodec.cli import main
+
+    path = _write(tmp_path, entry)
+    assert main(["self-test", "--catalogue", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"udcodec: {path}:") and problem in err, err
+
+
+def test_a_duplicate_id_and_an_unknown_mutant_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from udcodec.cli import main
+
+    path = _write(tmp_path, _entry(), _entry(old="MIN_VERSION = 0\n", new="MIN_VERSION = 1\n"))
+    assert main(["self-test", "--catalogue", str(path)]) == 2
+    assert "mutants[REG-TEST].id: duplicate mutant id" in capsys.readouterr().err
+    assert main(["self-test", "--only", "NOSUCH-*"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--only NOSUCH-*")
+
+
+def test_list_prints_the_selected_mutants(capsys: pytest.CaptureFixture[str]) -> None:
+    from udcodec.cli import main
+
+    assert main(["self-test", "--subset", "fast", "--list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == [m.id for m in MUTANTS if m.fast]
+
+
+# -- the overlay: the mutant is udcodec.reference in every process of a run -------------------------
+
+def test_the_overlay_makes_the_mutant_the_reference_of_a_child_process(tmp_path: Path) -> None:
+    mutant = next(m for m in MUTANTS if m.id == "REG-VERSION-256")
+    overlay = build_overlay(tmp_path / "overlay", mutant)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(overlay), os.environ.get("PYTHONPATH")])))
+    code = ("import udcodec.reference as r, udcodec.reference.registry as g, udcodec.adapters.reference as a, "
+            "udcodec.spec as s; print(r.__file__); print(g.MAX_VERSION); print(a.__file__); print(s.__file__)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    ref_file, max_version, adapter_file, spec_file = out.split()
+    assert Path(ref_file).parent == overlay / "udcodec" / "reference" and max_version == "256"
+    # the rest of the package is a snapshot of the installed one, taken before the run
+    assert Path(adapter_file).parent.parent == overlay / "udcodec"
+    assert Path(adapter_file).read_bytes() == (REPO / "adapters" / "reference.py").read_bytes()
+    assert Path(spec_file).resolve().parent == (overlay / "base" / "udcodec" / "spec").resolve()
+
+
+# -- verdicts --------------------------------------------------------------------------------------
+
+def _run(**results: tuple[str, str]) -> RunOutcome:
+    return RunOutcome(results={(k.replace("_", "-"), "reference"): (o, lvl, "m") for k, (o, lvl) in results.items()})
+
+
+def test_targeted_runs_the_killers_and_the_whole_contract_for_mutants_without_them() -> None:
+    from udcodec.selftest.command import plan_runs
+    from udcodec.selftest.runner import Plan
+
+    byid = {m.id: m for m in MUTANTS}
+    pairwise = {c.id for c in load_contract() if c.pairwise}
+    base = Plan(peer="blosc2")
+    targeted, survivor = byid["UFILT-ID-MIN-EXCLUSIVE"], byid["CODEC-MEMCPY-32"]
+    assert targeted.killed_by == ("FILTER-ID-RANGE",) and not survivor.killed_by
+    plans, baseline = plan_runs([targeted], base, pairwise, targeted=True)
+    assert plans[targeted.id].host_only == ("FILTER-ID-RANGE",) and plans[targeted.id].pairwise == ()
+    assert baseline.host_only == ("FILTER-ID-RANGE",)
+    plans, baseline = plan_runs([targeted, survivor], base, pairwise, targeted=True)
+    assert plans[targeted.id].host_only == ("FILTER-ID-RANGE",)
+    assert plans[survivor.id].host_only is None and set(plans[survivor.id].pairwise) == pairwise
+    assert baseline.host_only is None  # the whole contract: the survivor runs all of it
+    plans, baseline = plan_runs([targeted], base, pairwise, targeted=False)
+    assert plans[targeted.id].host_only is None and baseline.host_only is None
+
+
+def test_a_killer_is_a_clause_bad_now_that_was_not_bad_before() -> None:
+    base = [_run(A_ONE=("pass", "MUST"), B_TWO=("fail", "MUST"), C_THREE=("n/a", "MUST"), D_FOUR=("pass", "SHOULD"))]
+    now = [_run(A_ONE=("crash", "MUST"), B_TWO=("fail", "MUST"), C_THREE=("pass", "MUST"), D_FOUR=("fail", "SHOULD"))]
+    assert [(k.clause, k.level, k.outcome) for k in killers(base, now)] == [("A-ONE", "MUST", "crash"),
+                                                                             ("D-FOUR", "SHOULD", "fail")]
+    assert killers(base, base) == []
+    dead = [RunOutcome(problem="hang: the run took more than 9 s")]
+    assert [(k.clause, k.level, k.outcome) for k in killers(base, dead)] == [("RUN", "MUST", "hang")]
+
+
+def _verdict(mid: str, *levels: str, equivalent: str | None = None, killed_by: tuple[str, ...] = ()) -> MutantVerdict:
+    mutant = cat.Mutant(mid, "codec", "d", "chunkformat.py", "a", "b", equivalent=equivalent, killed_by=killed_by)
+    return MutantVerdict(mutant, [Killer(f"C-{i}", "reference", lvl, "fail") for i, lvl in enumerate(levels)], 1.0)
+
+
+def test_the_figures_count_must_kills_apart_and_leave_equivalents_out() -> None:
+    verdicts = [_verdict("M-1", "MUST", "SHOULD"), _verdict("M-2", "SHOULD"), _verdict("M-3"),
+                _verdict("M-4", equivalent="same bytes"), _verdict("M-5", "MUST", killed_by=("C-0", "C-9"))]
+    s = summary(verdicts)
+    assert (s["mutants"], s["equivalent"], s["non_equivalent"], s["killed"], s["killed_by_must"]) == (5, 1, 4, 3, 2)
+    assert (s["survivors"], s["kill_rate"], s["must_kill_rate"], s["problems"]) == (["M-3"], 75.0, 50.0, 2)
+    assert [v.status for v in verdicts] == ["killed", "killed by SHOULD only", "survived", "equivalent", "killed"]
+    assert verdicts[4].problems == ["killed_by C-9 did not catch it"]
+    assert _verdict("M-6", "MUST", equivalent="x").problems == ["marked equivalent, but C-0 caught it"]
+    meta = {"catalogue": {"path": "c.yaml", "sha256": "0" * 64, "size": 5}, "profile": "ci", "peer": None,
+            "subset": "all", "targeted": False, "started": "2026-01-01T00:00:00Z", "duration": 1.0,
+            "baseline_failures": []}
+    jsonschema.validate(to_json(verdicts, meta), bundled_schema("selftest-report.schema.json"))
+    md = to_markdown(verdicts, meta)
+    assert "| `M-1` | codec | killed | C-0 | C-1 |" in md and "`M-4` (d): equivalent: same bytes" in md
+
+
+# -- real runs (slow) ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_fast_subset_is_killed_by_the_clauses_the_catalogue_names(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    """The CI subset: each fast mutant, run on its killed_by clauses, fails every one of them at MUST level (profile
+    ci: dev frames have too few chunks for sparse-frame file names past 9)."""
+    proc = udcodec_cli("self-test", "--subset", "fast", "--targeted", "-n", "2", "--profile", "ci",
+                       "--report-json", "st.json", timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "st.json").read_text())
+    jsonschema.validate(report, bundled_schema("selftest-report.schema.json"))
+    fast = {m.id: m for m in MUTANTS if m.fast}
+    assert [m["id"] for m in report["mutants"]] == list(fast)
+    for m in report["mutants"]:
+        caught = {k["clause"] for k in m["must_killers"]}
+        assert m["status"] == "killed" and set(fast[m["id"]].killed_by) <= caught, m
+
+
+@pytest.mark.slow
+def test_a_survivor_and_a_missed_killer_fail_the_self_test(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    """An equivalent edit not marked so survives, and a killed_by clause that misses is named: exit 1."""
+    equivalent = next(m for m in MUTANTS if m.id == "CB-ENC-BOUND-LEN")
+    path = _write(tmp_path, {"id": "CB-UNMARKED", "family": "callbacks", "description": "no change in behaviour",
+                             "file": equivalent.file, "old": equivalent.old, "new": equivalent.new,
+                             "killed_by": ["CB-ENC-RETURN-RANGE"]})
+    proc = udcodec_cli("self-test", "--catalogue", str(path), "--targeted", "--profile", "dev",
+                       "--report-json", "st.json", timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "CB-UNMARKED: survived: no clause caught it" in proc.stdout
+    assert "CB-UNMARKED: killed_by CB-ENC-RETURN-RANGE did not catch it" in proc.stdout
+    report = json.loads((tmp_path / "st.json").read_text())
+    assert report["summary"]["survivors"] == ["CB-UNMARKED"] and report["summary"]["must_kill_rate"] == 0.0
