@@ -31,7 +31,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.strategies import layouts
+from udcodec.strategies import Layout, layouts
 from udcodec.testcodecs import (
     Call,
     Recorder,
@@ -113,14 +113,15 @@ def _one_byte_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: 
 
 
 @check("callbacks.input_is_block", params={"id": CODEC_ID, "min_chunk_bytes": Param(int, min=0), "min_block_bytes": Param(int, min=0),
-                 "max_chunk_items": Param(int, min=1)})
+                 "max_chunk_items": Param(int, min=1), "smallest_encoded_chunk": Param(int, min=0, default=0)})
 def input_is_block(ctx: CheckContext) -> None:
     """Without filters or splitting, the encoder gets each block of the chunk, in order, whole.
 
     The encoder here shrinks every block to one byte (nothing is read back), so the chunk never runs
     out of room: a host may stop calling the encoder once raw blocks have filled the chunk. A host may store without calling the encoder a
     block made of one repeated byte, a block shorter than ``min_block_bytes`` or a chunk shorter than
-    ``min_chunk_bytes`` (c-blosc2 does); every other block must reach it.
+    ``min_chunk_bytes`` (c-blosc2 does); every other block must reach it. A chunk of exactly
+    ``smallest_encoded_chunk`` bytes (0: none) is checked too: hosts store only shorter ones raw.
     """
     codec_id = int(ctx.param("id"))
     rec = Recorder(_one_byte_encoder, zlib_decoder)
@@ -130,7 +131,7 @@ def input_is_block(ctx: CheckContext) -> None:
     def counted(block: bytes) -> bool:
         return len(block) >= min_block and len(set(block)) > 1
 
-    def prop(layout: Any) -> None:
+    def prop(layout: Any, min_chunk: int = min_chunk) -> None:
         rec.calls.clear()
         container = new_container(ctx, cparams_for(codec_id, layout), chunksize=layout.chunksize)
         for chunk in layout.chunks():
@@ -154,6 +155,10 @@ def input_is_block(ctx: CheckContext) -> None:
                 max_chunk_items=int(ctx.param("max_chunk_items"))),
         prop,
     )
+    smallest = int(ctx.param("smallest_encoded_chunk"))
+    if smallest:
+        prop(Layout(dtype="u1", typesize=1, chunk_items=smallest, block_items=0, nitems=smallest, content="random",
+                    seed=smallest, filters=("nofilter",), splitmode="never"), min_chunk=smallest)
 
 
 @check("callbacks.decoder_sizes", params={"id": CODEC_ID, "tail": Param(int, min=0, max=len(SAMPLE))})
