@@ -233,13 +233,22 @@ def _frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, cp: CPar
         container = writer.create(cparams=cp, dparams=DP, chunksize=chunksize, urlpath=path, contiguous=contiguous)
         for part in parts:
             container.append(part)
-        container.close()
     except NotImplementedError:
         raise
     except Exception as exc:  # noqa: BLE001
         return f"{writer.name} raised writing it: {describe_exc(exc)}"
+    # Read while the writer still holds it, as users do (python-blosc2 has no close): every append is on disk.
+    try:
+        return _frame_read_problem(ctx, reader, cp, path, where, parts, chunks, chunksize, typesize, writer.name)
+    finally:
+        container.close()
+
+
+def _frame_read_problem(ctx: CheckContext, reader: Adapter, cp: CParams, path: str, where: Path, parts: list[bytes],
+                        chunks: Any, chunksize: int, typesize: int, writer_name: str) -> str | None:
+    """How the frame at ``where`` fails to open and read back in ``reader``, or None."""
     if not where.exists():
-        return f"{writer.name} wrote nothing at {path}"
+        return f"{writer_name} wrote nothing at {path}"
     try:
         got_reader = ctx.get_past(OPEN_WITH_WRITTEN_PARAMS, lambda: reader.open(path),
                                   lambda: reader.open(path, DP, written_cparams(cp)), when=refuses_threads)
