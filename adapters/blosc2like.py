@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from enum import Enum
 from types import ModuleType
@@ -46,6 +47,14 @@ _OPTIONAL = (("user_filters", "register_filter"), ("ndarray", "asarray"))
 
 #: How a module spells parameters: dataclass instances (3.x/4.x) or plain dicts (2.x).
 ParamStyle = Literal["dataclass", "dict"]
+
+
+def _takes(function: Any, parameter: str) -> bool:
+    """Whether ``function`` has ``parameter`` (True when its signature cannot be read)."""
+    try:
+        return parameter in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return True
 
 
 def _field(native: Any, key: str, default: Any = None) -> Any:
@@ -212,7 +221,10 @@ class ModuleAdapter:
         return AdapterInfo(name=self.name, implementation=impl, version=version)
 
     def capabilities(self) -> frozenset[str]:
-        return CAPABILITIES - {cap for cap, attr in _OPTIONAL if not hasattr(self.module, attr)}
+        missing = {cap for cap, attr in _OPTIONAL if not hasattr(self.module, attr)}
+        if "user_filters" in missing or not _takes(self.module.register_filter, "name"):
+            missing.add("filter_plugins")  # python-blosc2 before 2.2.6: register_filter(id, forward, backward)
+        return CAPABILITIES - missing
 
     # -- parameter translation -----------------------------------------------------------
     def _filter(self, name: str) -> Any:
@@ -313,7 +325,9 @@ class ModuleAdapter:
         return dict(self.module.ucodecs_registry)
 
     def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
-        """Call ``module.register_filter`` with exactly these arguments (every line spells it the same)."""
+        """Call ``module.register_filter`` as users do: the name only when given (before 2.2.6 there is none)."""
+        if name is None:
+            return self.module.register_filter(id, forward, backward)
         return self.module.register_filter(id, forward, backward, name)
 
     def wrap(self, schunk: Any) -> ModuleContainer:

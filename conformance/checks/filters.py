@@ -197,7 +197,7 @@ def duplicate_id(ctx: CheckContext) -> None:
                  f" {len(first.calls)} times: the first registration must stay in effect")
 
 
-@check("filters.plugin_names", requires=("user_filters",),
+@check("filters.plugin_names", requires=("user_filters", "filter_plugins"),
        params={"id": FILTER_ID, "values": LITERALS, "exceptions": EXCEPTIONS})
 def plugin_names(ctx: CheckContext) -> None:
     """A filter plugin (forward = backward = None) whose name cannot name a library is rejected at registration."""
@@ -209,7 +209,7 @@ def plugin_names(ctx: CheckContext) -> None:
             ctx.adapter.register_filter(fid, None, None, name)
 
 
-@check("filters.plugin_missing", requires=("user_filters",),
+@check("filters.plugin_missing", requires=("user_filters", "filter_plugins"),
        params={"id": FILTER_ID, "name": Param(str), "exceptions": EXCEPTIONS})
 def plugin_missing(ctx: CheckContext) -> None:
     """A filter plugin that is not installed fails at registration or at first use, with an exception."""

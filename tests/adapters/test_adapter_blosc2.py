@@ -249,6 +249,16 @@ def test_module_without_register_filter_lacks_the_capability() -> None:
     assert "user_filters" not in adapter.capabilities() and "persistence" in adapter.capabilities()
 
 
+def test_register_filter_without_a_name_lacks_filter_plugins() -> None:
+    def register_filter(id: int, forward: Any, backward: Any) -> None:  # python-blosc2 before 2.2.6
+        raise AssertionError("not called")
+
+    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port", register_filter=register_filter)))
+    assert "user_filters" in adapter.capabilities() and "filter_plugins" not in adapter.capabilities()
+    with_name = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port", register_filter=lambda id, f, b, name=None: None)))
+    assert "filter_plugins" in with_name.capabilities()
+
+
 def test_module_without_asarray_lacks_the_ndarray_capability() -> None:
     adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
     assert "ndarray" not in adapter.capabilities()
