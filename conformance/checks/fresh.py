@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,18 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     lines = stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": stderr[-2000:]}
+        how = _ended(proc.returncode)
+        error = f"{how}: {stderr[-2000:]}" if stderr.strip() else how
+        return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": error}
     answer: dict[str, Any] = json.loads(lines[-1])
     return answer
+
+
+def _ended(returncode: int) -> str:
+    """How a fresh interpreter ended: ``killed by SIGFPE``, ``exit status 1`` or ``no answer``."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}" if returncode else "no answer"
