@@ -525,8 +525,12 @@ def history(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, A
         venvs = cache / "venvs" if args.keep_venvs else Path(tempfile.mkdtemp(prefix="udcodec-history-"))
 
         def one(release: str) -> ReleaseRun:
-            got = shop.run_release(release, venvs)
-            store(cache, got, key)
+            try:
+                got = shop.run_release(release, venvs)
+            except OSError as exc:  # e.g. its virtualenv vanished: this release is not run, the others are
+                got = ReleaseRun(release, "run failed", f"{type(exc).__name__}: {exc}")
+            else:
+                store(cache, got, key)  # a release the harness could not run is tried again next time
             log(f"{release}: {got.status}" + (f" ({got.problem})" if got.problem else "")
                 + f" in {got.seconds:.0f} s")
             return got

@@ -148,3 +148,23 @@ def test_the_workflow_runs_every_shard_then_the_timeline() -> None:
     assert any("udcodec history --shard ${{ matrix.shard }}/${{ env.SHARDS }}" in run for run in runs)
     assert timeline_job["needs"] == "shard"
     assert any(run.startswith("udcodec history --no-run") for run in (s.get("run", "") for s in timeline_job["steps"]))
+
+
+def test_a_release_the_harness_cannot_run_is_reported_and_tried_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from udcodec import history
+
+    def vanished(self: Any, release: str, venvs: Path) -> ReleaseRun:
+        raise FileNotFoundError(2, "No such file or directory", f"/gone/blosc2-{release}/bin/python")
+
+    monkeypatch.setattr(history.Workshop, "run_release", vanished)
+    monkeypatch.setattr(history, "find_uv", lambda: "uv")  # never run: no release gets that far
+    (tmp_path / "index.json").write_text(json.dumps(INDEX), encoding="utf-8")
+    args = ["history", "--cache", str(tmp_path), "--out", str(tmp_path / "out"), "--releases", "2.7.1,4.14.1",
+            "--wheel", str(tmp_path / "harness.whl")]
+    main(args)
+    data = json.loads((tmp_path / "out" / "history.json").read_text())
+    assert [(r["release"], r["status"]) for r in data["releases"]] == [("2.7.1", "run failed"), ("4.14.1", "run failed")]
+    assert "FileNotFoundError" in capsys.readouterr().err
+    main(args)
+    assert "0 cached, 2 to run" in capsys.readouterr().err
