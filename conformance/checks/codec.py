@@ -287,9 +287,9 @@ def registers(ctx: CheckContext) -> None:
 def roundtrip(ctx: CheckContext) -> None:
     """decompress(compress(x)) == x through the host's container for adversarial data and layouts.
 
-    With ``ndarrays``, images drawn inside the codec's domain first round-trip through NDArrays as users
-    create them (``asarray(x, chunks=, blocks=, cparams=)``; a plugin also on several threads), and a
-    domain of NDArrays only is checked that way alone.
+    With ``ndarrays``, images drawn inside the codec's domain then round-trip through NDArrays as users
+    create them (``asarray(x, chunks=, blocks=, cparams=)``; a plugin also on several threads); a domain
+    of NDArrays only is checked that way alone.
 
     Each split mode starts with one chunk of the first dtype round-tripped with every content kind (and,
     with ``adversarial``, every catalogue entry); under a time budget (``Profile.cut``) the drawn layouts
@@ -298,13 +298,12 @@ def roundtrip(ctx: CheckContext) -> None:
     """
     codec = _subject(ctx, inside_domain=not ctx.param("ndarrays"))
     require_needed(ctx)
-    schunks = codec.domain is None or codec.domain.drivable
-    if ctx.param("ndarrays") and drives_ndarrays(ctx, codec):
+    ndarrays = bool(ctx.param("ndarrays")) and drives_ndarrays(ctx, codec)
+    if codec.domain is not None and not codec.domain.drivable:
+        if not ndarrays:
+            raise NotApplicable(f"the codec's domain ({codec.domain.source}) accepts only NDArrays and host "
+                                f"{ctx.adapter_spec!r} does not list the capability 'ndarray'")
         _nd_roundtrips(ctx, codec)
-    elif not schunks:
-        raise NotApplicable(f"the codec's domain ({codec.domain.source if codec.domain else ''}) accepts only NDArrays and "
-                            f"host {ctx.adapter_spec!r} does not list the capability 'ndarray'")
-    if not schunks:
         return
     dtypes, filters = _in_domain(codec, "dtypes", ctx.param("dtypes")), _in_domain(codec, "filters", ctx.param("filters"))
     modes, metas = _in_domain(codec, "splitmodes", ctx.param("splitmodes")), _in_domain(codec, "metas", codec.metas)
@@ -354,6 +353,8 @@ def roundtrip(ctx: CheckContext) -> None:
                 _host_roundtrip(ctx, codec, layout, meta)
 
         ctx.for_all(strategy, prop, first=first)
+    if ndarrays:
+        _nd_roundtrips(ctx, codec)
 
 
 def _nd_roundtrips(ctx: CheckContext, codec: CodecSubject) -> None:

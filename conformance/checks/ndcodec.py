@@ -17,6 +17,7 @@ from udcodec.checks.api import CheckContext, describe_exc
 from udcodec.checks.common import first_difference
 from udcodec.checks.repro import nd_through_host, rerun_command
 from udcodec.domain import Domain
+from udcodec.scenarios import header
 from udcodec.strategies import IMAGES, make_image
 from udcodec.subject import CodecSubject
 
@@ -122,10 +123,17 @@ def nd_roundtrip(ctx: CheckContext, codec: CodecSubject, case: NDCase) -> None:
                  counterexample={"host": ctx.adapter_spec, **asdict(case), "nbytes": array.nbytes}, reproduction=snippet)
 
     try:
-        got = ctx.adapter.nd_create(array, case.chunks, case.blocks, cparams,
-                                    DParams(nthreads=case.nthreads)).read(...)
+        made = ctx.adapter.nd_create(array, case.chunks, case.blocks, cparams, DParams(nthreads=case.nthreads))
+        got = made.read(...)
+        store = made.schunk()
+        chunks = [store.get_chunk(i) for i in range(store.nchunks)]
     except Exception as exc:  # noqa: BLE001
         fail(f"the round trip through an NDArray raised {describe_exc(exc)}")
+    for i, chunk in enumerate(chunks):  # else the round trip says nothing about the codec
+        fields = header(chunk)
+        if len(chunk) > 32 and not fields["memcpyed"] and (fields["udcodec"], fields["codec_meta"]) != (codec.id, case.meta):
+            fail(f"chunk {i} of the NDArray records codec {fields['udcodec']} meta {fields['codec_meta']}, not the "
+                 f"codec under test ({codec.id}, meta {case.meta})")
     got = np.asarray(got)
     if got.shape != array.shape or got.dtype != array.dtype:
         fail(f"the NDArray read back as {got.shape} {got.dtype}, not {array.shape} {array.dtype}")
