@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-#: Container kinds a domain may name; the harness drives ``schunk`` (the protocol has no NDArray yet).
+#: Container kinds a domain may name: CODEC-ROUNDTRIP drives both (NDArrays through ``Adapter.nd_create``);
+#: the other codec clauses drive ``schunk`` only.
 CONTAINERS = ("schunk", "ndarray")
 DRIVEN_CONTAINER = "schunk"
 
@@ -74,6 +75,7 @@ class Domain:
     metas: tuple[int, ...] | None = None
     generators: tuple[str, ...] | None = None
     tolerance: Tolerance | None = None  # None: lossless
+    max_threads: int | None = None  # the most threads a plugin may be run on (None: any)
     notes: str = ""
 
     @property
@@ -82,7 +84,7 @@ class Domain:
 
     @property
     def drivable(self) -> bool:
-        """Whether the harness can drive the codec inside the domain (an SChunk container)."""
+        """Whether the SChunk clauses can drive the codec inside the domain (an SChunk container)."""
         return DRIVEN_CONTAINER in self.containers
 
     def accepts_dtype(self, dtype: str) -> bool:
@@ -117,7 +119,7 @@ class Domain:
 
     def not_drivable_reason(self) -> str:
         return (f"the codec's domain ({self.source}) accepts only {', '.join(self.containers)} containers "
-                f"({self._shape_text()}); the host protocol drives SChunk containers only, it has no NDArray yet")
+                f"({self._shape_text()}); this clause drives SChunk containers only (CODEC-ROUNDTRIP drives NDArrays)")
 
     def _shape_text(self) -> str:
         return ", ".join(f"{k}: {v}" for k, v in self.shape.items()) or "any shape"
@@ -173,6 +175,7 @@ def load_domain(where: str) -> Domain:
         metas=_tuple(data.get("metas")),
         generators=_tuple(data.get("generators")),
         tolerance=Tolerance(**lossy) if lossy else None,
+        max_threads=data.get("max_threads"),
         notes=str(data.get("notes", "")),
     )
 

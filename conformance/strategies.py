@@ -103,3 +103,41 @@ def ids_outside(lo: int, hi: int) -> st.SearchStrategy[int]:
         st.integers(max_value=lo - 1),
         st.integers(min_value=hi + 1),
     )
+
+
+#: Image-like contents for codecs of pictures (CODEC-ROUNDTRIP's NDArrays): :func:`make_image`.
+IMAGES = ("gradient", "noise", "texture", "edges")
+
+
+def make_image(kind: str, shape: tuple[int, ...], dtype: np.dtype[Any], seed: int,
+               channel_axis: int | None = None) -> np.ndarray:
+    """An image-like array of ``shape``: a ``gradient``, uniform ``noise``, a smooth ``texture`` (summed sines)
+    or flat regions with sharp ``edges``; each channel along ``channel_axis`` differs. Integer samples span the
+    dtype's range up to 16 bits (wider dtypes hold 8-bit samples, as image codecs take them); floats lie in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    spatial = [n for axis, n in enumerate(shape) if axis != channel_axis] or [1]
+    grid = np.meshgrid(*(np.linspace(0, 1, n) for n in spatial), indexing="ij")
+    channels = shape[channel_axis] if channel_axis is not None else 1
+    planes = []
+    for c in range(channels):
+        if kind == "gradient":
+            weights = rng.uniform(0.2, 1, len(grid))
+            plane = sum(w * g for w, g in zip(weights, grid, strict=True)) / weights.sum()
+        elif kind == "noise":
+            plane = rng.uniform(0, 1, grid[0].shape)
+        elif kind == "texture":
+            plane = sum(np.sin(2 * np.pi * rng.uniform(1, 6) * g + rng.uniform(0, 6)) for g in grid)
+            plane = (plane + len(grid)) / (2 * len(grid))
+        elif kind == "edges":
+            cells = [np.minimum((g * rng.integers(2, 6)).astype(int), 5) for g in grid]
+            levels = rng.uniform(0, 1, (6,) * len(grid))
+            plane = levels[tuple(cells)]
+        else:
+            raise ValueError(f"unknown image kind {kind!r}; known: {', '.join(IMAGES)}")
+        planes.append(np.clip(plane * (1 - 0.2 * c / channels), 0, 1))
+    values = np.stack(planes, axis=channel_axis) if channel_axis is not None else planes[0].reshape(shape)
+    if dtype.kind == "f":
+        return values.astype(dtype)
+    info = np.iinfo(dtype)
+    low, high = (0, 255) if dtype.itemsize > 2 else (info.min, info.max)
+    return np.round(low + values * (high - low)).astype(dtype)

@@ -34,6 +34,7 @@ from udcodec.checks.common import (
     read_back,
     require_needed,
 )
+from udcodec.checks.ndcodec import drives_ndarrays, nd_cases, nd_roundtrip
 from udcodec.checks.repro import (
     direct_call,
     host_prelude,
@@ -281,17 +282,29 @@ def registers(ctx: CheckContext) -> None:
 
 @check("codec.roundtrip", params={**LAYOUT_SIZE, **NEEDS, **ADVERSARIAL_PARAM, "dtypes": DTYPES, "contents": CONTENTS,
                                   "filters": FILTER_PIPELINES, "splitmodes": SPLITMODES,
+                                  "ndarrays": Param(bool, default=False),
                                   "block_items": Param(list, items=Param(int, min=0), default=(0, 1, 7, 64, 256))})
 def roundtrip(ctx: CheckContext) -> None:
     """decompress(compress(x)) == x through the host's container for adversarial data and layouts.
+
+    With ``ndarrays``, images drawn inside the codec's domain then round-trip through NDArrays as users
+    create them (``asarray(x, chunks=, blocks=, cparams=)``; a plugin also on several threads); a domain
+    of NDArrays only is checked that way alone.
 
     Each split mode starts with one chunk of the first dtype round-tripped with every content kind (and,
     with ``adversarial``, every catalogue entry); under a time budget (``Profile.cut``) the drawn layouts
     are one chunk of at most ``CUT_BLOCKS`` blocks, each with one content kind (in turn), unless the clause
     covers the catalogue.
     """
-    codec = _subject(ctx)
+    codec = _subject(ctx, inside_domain=not ctx.param("ndarrays"))
     require_needed(ctx)
+    ndarrays = bool(ctx.param("ndarrays")) and drives_ndarrays(ctx, codec)
+    if codec.domain is not None and not codec.domain.drivable:
+        if not ndarrays:
+            raise NotApplicable(f"the codec's domain ({codec.domain.source}) accepts only NDArrays and host "
+                                f"{ctx.adapter_spec!r} does not list the capability 'ndarray'")
+        _nd_roundtrips(ctx, codec)
+        return
     dtypes, filters = _in_domain(codec, "dtypes", ctx.param("dtypes")), _in_domain(codec, "filters", ctx.param("filters"))
     modes, metas = _in_domain(codec, "splitmodes", ctx.param("splitmodes")), _in_domain(codec, "metas", codec.metas)
     contents = _in_domain(codec, "contents", ctx.param("contents"))
@@ -340,6 +353,28 @@ def roundtrip(ctx: CheckContext) -> None:
                 _host_roundtrip(ctx, codec, layout, meta)
 
         ctx.for_all(strategy, prop, first=first)
+    if ndarrays:
+        _nd_roundtrips(ctx, codec)
+
+
+def _nd_roundtrips(ctx: CheckContext, codec: CodecSubject) -> None:
+    """Round-trip images through NDArrays drawn inside the codec's domain (a plugin also on several threads)."""
+    domain = codec.domain
+    dtypes = list(domain.dtypes) if domain is not None and domain.dtypes is not None else list(ctx.param("dtypes"))
+    threads = [1]
+    if codec.is_plugin:
+        most = domain.max_threads if domain is not None and domain.max_threads is not None else 4
+        threads = sorted({1, min(2, most), min(4, most)})
+    drawn = nd_cases(domain, _in_domain(codec, "dtypes", dtypes), _in_domain(codec, "metas", codec.metas),
+                     [tuple(f) for f in _in_domain(codec, "filters", ctx.param("filters"))],
+                     _in_domain(codec, "splitmodes", ctx.param("splitmodes")), threads)
+    if drawn is None:
+        if domain is not None and not domain.drivable:
+            raise NotApplicable(f"the codec's domain ({domain.source}) has no numeric dtype to make images of")
+        return
+    _register(ctx, codec)
+    strategy, first = drawn
+    ctx.for_all(strategy, lambda case: nd_roundtrip(ctx, codec, case), first=[first])
 
 
 def _every_content(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta: int, contents: list[str]) -> None:

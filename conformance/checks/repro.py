@@ -128,6 +128,35 @@ def through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cpar
     ])
 
 
+def nd_through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cparams: CParams,
+                    shape: tuple[int, ...], chunks: tuple[int, ...], blocks: tuple[int, ...], recipe: str,
+                    rerun: str) -> str:
+    """A snippet that registers the codec on the host and round-trips an image through ``asarray``, as users do."""
+    prelude = host_prelude(codec, adapter, CParams(codec=codec.id), 1)
+    found = _module_and_style(adapter)
+    if prelude is None or found is None:
+        return f"# Reproduces {clause} on a third-party host: {what}\n{rerun}\n"
+    filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in value_of(cparams.filters))
+    fields = {"codec": str(cparams.codec), "codec_meta": str(cparams.codec_meta), "nthreads": str(cparams.nthreads),
+              "filters": f"[{filters}]", "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[value_of(cparams.splitmode)]}"}
+    if found[1] == "dict":
+        made = "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items()) + "}"
+        dparams = f'{{"nthreads": {cparams.nthreads}}}'
+    else:
+        made = "blosc2.CParams(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
+        dparams = f"blosc2.DParams(nthreads={cparams.nthreads})"
+    return "\n".join([
+        f"# Reproduces {clause}: {what}",
+        "import numpy as np",
+        *prelude[:-3],
+        "from udcodec.strategies import make_image",
+        f"image = {recipe}  # {'x'.join(map(str, shape))}",
+        f"a = blosc2.asarray(image, chunks={chunks}, blocks={blocks}, cparams={made}, dparams={dparams})",
+        'assert np.array_equal(a[...], image), "asarray(image)[...] != image"',
+        "",
+    ])
+
+
 def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer_spec: str | None = None) -> str:
     """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
     if codec is None:

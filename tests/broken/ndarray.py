@@ -127,3 +127,13 @@ class NDPartialCparamsResetAdapter(ReferenceAdapter):
             sc = opened.native().schunk
             sc._cparams = dataclasses.replace(sc._cparams, codec_meta=0)
         return opened
+
+
+class NDArrayIgnoresCodecAdapter(ReferenceAdapter):
+    """NDArrays are compressed with the default codec whatever ``cparams`` names (the data still round-trips)."""
+
+    def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
+                  dparams: DParams | NotGiven, urlpath: str | None = None) -> ModuleNDContainer:
+        if isinstance(cparams, CParams):
+            cparams = dataclasses.replace(cparams, codec=5, codec_meta=0)
+        return super().nd_create(array, chunks, blocks, cparams, dparams, urlpath)

@@ -22,8 +22,9 @@ def test_an_ndarray_only_domain_is_not_drivable_and_says_why() -> None:
     grok = load_domain("grok")
     assert not grok.drivable
     assert "accepts only ndarray containers" in grok.not_drivable_reason()
-    assert "it has no NDArray yet" in grok.not_drivable_reason()
+    assert "CODEC-ROUNDTRIP drives NDArrays" in grok.not_drivable_reason()
     assert load_domain("openzl").drivable
+    assert load_domain("openhtj2k").max_threads == 1 and grok.max_threads is None
 
 
 def test_each_axis_keeps_what_the_domain_accepts(tmp_path: Path) -> None:
@@ -45,6 +46,7 @@ def test_each_axis_keeps_what_the_domain_accepts(tmp_path: Path) -> None:
     ("codec: c\ncontainers: [schunk]\nsplitmodes: [sometimes]\n", "splitmodes.0:"),
     ("codec: c\ncontainers: [schunk]\ndtypes: [notadtype]\n", "dtypes: 'notadtype' is not a NumPy dtype"),
     ("codec: c\ncontainers: [schunk]\nlossy: {}\n", "lossy:"),
+    ("codec: c\ncontainers: [ndarray]\nmax_threads: 0\n", "max_threads: 0 is less than the minimum of 1"),
     ("codec: [\n", "not YAML"),
 ])
 def test_a_malformed_domain_names_file_and_field(tmp_path: Path, text: str, needle: str) -> None:

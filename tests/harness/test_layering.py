@@ -95,7 +95,7 @@ def test_no_import_cycles() -> None:
 
 #: Layer rules: modules under a prefix may import only modules under the allowed prefixes.
 CHECK_SUPPORT = ("udcodec.checks.api", "udcodec.checks.common", "udcodec.checks.configs", "udcodec.checks.repro",
-                 "udcodec.checks.ndsupport",
+                 "udcodec.checks.ndsupport", "udcodec.checks.ndcodec",
                  "udcodec.checks.fresh", "udcodec.checks.pristine", "udcodec.scenarios", "udcodec.adapters.protocol", "udcodec.data", "udcodec.strategies", "udcodec.sweep",
                  "udcodec.testcodecs", "udcodec.golden", "udcodec.subject", "udcodec.contract",
                  "udcodec.pluginlib", "udcodec.plugincall", "udcodec.domain")

@@ -70,13 +70,18 @@ def test_a_plugin_that_decodes_wrongly_fails_the_round_trip(plugins: Path) -> No
 
 @pytest.mark.slow
 def test_clauses_outside_the_domain_are_not_applicable(plugins: Path, tmp_path: Path) -> None:
-    """An NDArray-only domain: the SChunk clauses are n/a with the reason; plain SChunk data must be refused
-    or come back exact, and the tiny plugin gives it back exact."""
+    """An NDArray-only domain: the SChunk clauses are n/a with the reason, CODEC-ROUNDTRIP drives NDArrays
+    only (on several threads too); plain SChunk data must be refused or come back exact, and the tiny plugin
+    gives it back exact."""
     build(plugins, "udctiny")
     domain = tmp_path / "images.yaml"
     domain.write_text("codec: udctiny\ncontainers: [ndarray]\nshape: {chunks_equal_blocks_equal_shape: true}\n")
     result = run("CODEC-ROUNDTRIP", "udctiny", domain=str(domain))
+    assert result.outcome is Outcome.PASS and result.examples is not None and result.examples["ran"] > 1
+    result = run("CODEC-SPLITMODES", "udctiny", domain=str(domain))
     assert result.outcome is Outcome.NOT_APPLICABLE and "accepts only ndarray containers" in result.message
+    result = run("CODEC-ROUNDTRIP", "udctiny", host="reference", domain=str(domain))
+    assert result.outcome is Outcome.NOT_APPLICABLE  # the reference loads no plugin
     assert run("CODEC-OUTSIDE-DOMAIN", "udctiny", domain=str(domain)).outcome is Outcome.PASS
     splits = tmp_path / "never.yaml"
     splits.write_text("codec: udctiny\ncontainers: [schunk]\nsplitmodes: [never]\ndtypes: [u1]\n")

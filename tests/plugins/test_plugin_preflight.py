@@ -113,17 +113,17 @@ def test_the_reference_reports_plugin_clauses_not_applicable(plugins: Path, tmp_
 
 @pytest.mark.slow
 def test_a_defect_recorded_under_an_na_clause_is_reported_with_it(plugins: Path, tmp_path: Path) -> None:
-    """An NDArray-only domain makes CODEC-ROUNDTRIP n/a; the defect an expectations file records under it
-    still shows, with its reproduction (as for the JPEG 2000 plugins' README usage)."""
+    """An NDArray-only domain makes CODEC-SPLITMODES (an SChunk clause) n/a; the defect an expectations file
+    records under it still shows, with its reproduction."""
     build(plugins, "udctiny")
     domain = tmp_path / "images.yaml"
     domain.write_text("codec: udctiny\ncontainers: [ndarray]\n")
     known = tmp_path / "known.yaml"
-    known.write_text("adapter: blosc2\nexpectations:\n  - clause: CODEC-ROUNDTRIP\n    reason: images fail\n"
+    known.write_text("adapter: blosc2\nexpectations:\n  - clause: CODEC-SPLITMODES\n    reason: images fail\n"
                      "    reproduction: |\n      raise SystemExit('images fail')\n")
     report = tmp_path / "r.json"
     proc = _check_codec(plugins, tmp_path, "--plugin", "udctiny", "--id", "201", "--host", "blosc2", "--domain",
-                        str(domain), "--expectations", f"blosc2={known}", "--only", "CODEC-ROUNDTRIP",
+                        str(domain), "--expectations", f"blosc2={known}", "--only", "CODEC-SPLITMODES",
                         "--report-json", str(report))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     (result,) = json.loads(report.read_text())["results"]
