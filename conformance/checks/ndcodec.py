@@ -78,6 +78,7 @@ def nd_cases(domain: Domain | None, dtypes: list[str], metas: list[int], filters
     ndims = list(rules.get("ndim", [1, 2, 3]))
     axis_rule, most_channels, min_nbytes = rules.get("channel_axis"), int(rules.get("max_channels", 4)), int(rules.get("min_nbytes", 0))
     low, high = IMAGE_SIDES if whole else ARRAY_SIDES
+    counts = sorted(int(n) for n in rules.get("channels", range(1, most_channels + 1)))
 
     def layout(sides: list[int], channels: int, ndim: int, dtype: str) -> tuple[tuple[int, ...], int | None]:
         axis = axis_rule if axis_rule is not None and ndim == len(sides) + 1 and axis_rule < ndim else None
@@ -93,7 +94,7 @@ def nd_cases(domain: Domain | None, dtypes: list[str], metas: list[int], filters
         ndim, dtype = draw(st.sampled_from(ndims)), draw(st.sampled_from(dtypes))
         spatial = ndim - 1 if axis_rule is not None and ndim == 3 and axis_rule < ndim else ndim
         sides = [draw(st.integers(low, high)) for _ in range(spatial)]
-        shape, axis = layout(sides, draw(st.integers(1, most_channels)), ndim, dtype)
+        shape, axis = layout(sides, draw(st.sampled_from(counts)), ndim, dtype)
         chunks = shape if whole else tuple(draw(st.integers(1, n)) for n in shape)
         blocks = chunks if whole else tuple(draw(st.integers(1, n)) for n in chunks)
         return NDCase(shape=shape, chunks=chunks, blocks=blocks, dtype=dtype, image=draw(st.sampled_from(IMAGES)),
@@ -104,7 +105,7 @@ def nd_cases(domain: Domain | None, dtypes: list[str], metas: list[int], filters
     ndim = 3 if 3 in ndims and axis_rule is not None else max(ndims)
     sides = list(README_IMAGE[0])[: ndim - (1 if ndim == 3 and axis_rule is not None else 0)]
     sides += [8] * (ndim - len(sides) - (1 if ndim == 3 and axis_rule is not None else 0))
-    shape, axis = layout(sides, min(README_IMAGE[1], most_channels), ndim, dtypes[0])
+    shape, axis = layout(sides, max([n for n in counts if n <= README_IMAGE[1]] or counts[:1]), ndim, dtypes[0])
     first = NDCase(shape=shape, chunks=shape, blocks=shape, dtype=dtypes[0], image="gradient", seed=0,
                    channel_axis=axis, meta=metas[0], filters=filters[0], splitmode=modes[0])
     return case(), first

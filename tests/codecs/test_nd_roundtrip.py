@@ -53,7 +53,7 @@ def test_images_of_other_layouts_and_an_unknown_kind() -> None:
         make_image("stripes", (4, 4), np.dtype("u1"), 0)
 
 
-@pytest.mark.parametrize("name", ["grok", "openhtj2k", "j2k"])
+@pytest.mark.parametrize("name", ["grok", "openhtj2k", "j2k", "htj2k"])
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_cases_stay_inside_the_domain(name: str, data: st.DataObject) -> None:
@@ -70,6 +70,7 @@ def test_cases_stay_inside_the_domain(name: str, data: st.DataObject) -> None:
         if case.channel_axis is not None:
             assert case.channel_axis == rules["channel_axis"]
             assert 1 <= case.shape[case.channel_axis] <= rules.get("max_channels", 4)
+            assert case.shape[case.channel_axis] in rules.get("channels", range(1, 5))
         assert case.array().shape == case.shape
 
 
