@@ -8,7 +8,7 @@ Every failure carries a runnable Python reproduction.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -143,25 +143,30 @@ def _call(ctx: CheckContext, f: FilterSubject, fn: Callable[..., Any], name: str
                               "out = np.zeros_like(x)", f"{name}(x, out, meta, schunk)"])) from exc
 
 
+def _cases(ctx: CheckContext, f: FilterSubject) -> Iterator[tuple[int, str, np.ndarray]]:
+    """Every (meta, data kind, block) of the direct-call checks: the filter's metas x the kinds x the sizes."""
+    for meta in f.metas:
+        for kind in ctx.param("kinds"):
+            for size in ctx.param("sizes"):
+                yield meta, kind, np.frombuffer(_data(kind, int(size)), np.uint8).copy()
+
+
 @check("ufilter.inverse", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
 def inverse(ctx: CheckContext) -> None:
     """Called directly, backward(forward(x)) == x for every meta, data kind and block size (odd ones too)."""
     f = _subject(ctx)
     assert f.forward is not None and f.backward is not None
-    for meta in f.metas:
-        for kind in ctx.param("kinds"):
-            for size in ctx.param("sizes"):
-                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
-                mid, back = np.zeros_like(x), np.zeros_like(x)
-                _call(ctx, f, f.forward, "forward", x.copy(), mid, meta, kind)
-                _call(ctx, f, f.backward, "backward", mid.copy(), back, meta, kind)
-                if not np.array_equal(back, x):
-                    ctx.fail(f"backward(forward(x)) != x for {kind} data of {x.size} bytes, meta {meta}"
-                             f" ({first_difference(back.tobytes(), x.tobytes())})",
-                             reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
-                                 "mid, back = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), mid, meta, schunk)",
-                                 "backward(mid.copy(), back, meta, schunk)",
-                                 "assert np.array_equal(back, x), 'backward(forward(x)) != x'"]))
+    for meta, kind, x in _cases(ctx, f):
+        mid, back = np.zeros_like(x), np.zeros_like(x)
+        _call(ctx, f, f.forward, "forward", x.copy(), mid, meta, kind)
+        _call(ctx, f, f.backward, "backward", mid.copy(), back, meta, kind)
+        if not np.array_equal(back, x):
+            ctx.fail(f"backward(forward(x)) != x for {kind} data of {x.size} bytes, meta {meta}"
+                     f" ({first_difference(back.tobytes(), x.tobytes())})",
+                     reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                         "mid, back = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), mid, meta, schunk)",
+                         "backward(mid.copy(), back, meta, schunk)",
+                         "assert np.array_equal(back, x), 'backward(forward(x)) != x'"]))
 
 
 @check("ufilter.full_output", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES, "canaries": Param(list, items=Param(int, min=0,
@@ -171,23 +176,20 @@ def full_output(ctx: CheckContext) -> None:
     f = _subject(ctx)
     assert f.forward is not None and f.backward is not None
     canaries = [int(c) for c in ctx.param("canaries")]
-    for meta in f.metas:
-        for kind in ctx.param("kinds"):
-            for size in ctx.param("sizes"):
-                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
-                for name, fn in (("forward", f.forward), ("backward", f.backward)):
-                    outs = []
-                    for canary in canaries:
-                        out = np.full_like(x, canary)
-                        _call(ctx, f, fn, name, x.copy(), out, meta, kind)
-                        outs.append(out)
-                    if any(not np.array_equal(o, outs[0]) for o in outs[1:]):
-                        ctx.fail(f"{name} left part of its output unwritten ({kind} data of {x.size} bytes, meta {meta}):"
-                                 f" outputs pre-filled with {canaries} differ after the call",
-                                 reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
-                                     f"outs = [np.full_like(x, c) for c in {canaries}]",
-                                     *[f"{name}(x.copy(), outs[{i}], meta, schunk)" for i in range(len(canaries))],
-                                     "assert all(np.array_equal(o, outs[0]) for o in outs), 'output left unwritten'"]))
+    for meta, kind, x in _cases(ctx, f):
+        for name, fn in (("forward", f.forward), ("backward", f.backward)):
+            outs = []
+            for canary in canaries:
+                out = np.full_like(x, canary)
+                _call(ctx, f, fn, name, x.copy(), out, meta, kind)
+                outs.append(out)
+            if any(not np.array_equal(o, outs[0]) for o in outs[1:]):
+                ctx.fail(f"{name} left part of its output unwritten ({kind} data of {x.size} bytes, meta {meta}):"
+                         f" outputs pre-filled with {canaries} differ after the call",
+                         reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                             f"outs = [np.full_like(x, c) for c in {canaries}]",
+                             *[f"{name}(x.copy(), outs[{i}], meta, schunk)" for i in range(len(canaries))],
+                             "assert all(np.array_equal(o, outs[0]) for o in outs), 'output left unwritten'"]))
 
 
 @check("ufilter.input_intact", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
@@ -195,19 +197,16 @@ def input_intact(ctx: CheckContext) -> None:
     """forward and backward leave their input as it was (a host may still need it, or hand out a read-only one)."""
     f = _subject(ctx)
     assert f.forward is not None and f.backward is not None
-    for meta in f.metas:
-        for kind in ctx.param("kinds"):
-            for size in ctx.param("sizes"):
-                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
-                for name, fn in (("forward", f.forward), ("backward", f.backward)):
-                    inp = x.copy()
-                    _call(ctx, f, fn, name, inp, np.zeros_like(x), meta, kind)
-                    if not np.array_equal(inp, x):
-                        ctx.fail(f"{name} wrote into its input ({kind} data of {x.size} bytes, meta {meta};"
-                                 f" {first_difference(inp.tobytes(), x.tobytes())})",
-                                 reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
-                                     "inp = x.copy()", f"{name}(inp, np.zeros_like(x), meta, schunk)",
-                                     "assert np.array_equal(inp, x), 'the input was written'"]))
+    for meta, kind, x in _cases(ctx, f):
+        for name, fn in (("forward", f.forward), ("backward", f.backward)):
+            inp = x.copy()
+            _call(ctx, f, fn, name, inp, np.zeros_like(x), meta, kind)
+            if not np.array_equal(inp, x):
+                ctx.fail(f"{name} wrote into its input ({kind} data of {x.size} bytes, meta {meta};"
+                         f" {first_difference(inp.tobytes(), x.tobytes())})",
+                         reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                             "inp = x.copy()", f"{name}(inp, np.zeros_like(x), meta, schunk)",
+                             "assert np.array_equal(inp, x), 'the input was written'"]))
 
 
 @check("ufilter.deterministic", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
@@ -215,15 +214,12 @@ def deterministic(ctx: CheckContext) -> None:
     """forward gives the same output for the same input and meta, call after call."""
     f = _subject(ctx)
     assert f.forward is not None
-    for meta in f.metas:
-        for kind in ctx.param("kinds"):
-            for size in ctx.param("sizes"):
-                x = np.frombuffer(_data(kind, int(size)), np.uint8).copy()
-                first, second = np.zeros_like(x), np.zeros_like(x)
-                _call(ctx, f, f.forward, "forward", x.copy(), first, meta, kind)
-                _call(ctx, f, f.forward, "forward", x.copy(), second, meta, kind)
-                if not np.array_equal(first, second):
-                    ctx.fail(f"forward gave different results for the same {kind} block of {x.size} bytes, meta {meta}",
-                             reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
-                                 "a, b = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), a, meta, schunk)",
-                                 "forward(x.copy(), b, meta, schunk)", "assert np.array_equal(a, b), 'not deterministic'"]))
+    for meta, kind, x in _cases(ctx, f):
+        first, second = np.zeros_like(x), np.zeros_like(x)
+        _call(ctx, f, f.forward, "forward", x.copy(), first, meta, kind)
+        _call(ctx, f, f.forward, "forward", x.copy(), second, meta, kind)
+        if not np.array_equal(first, second):
+            ctx.fail(f"forward gave different results for the same {kind} block of {x.size} bytes, meta {meta}",
+                     reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                         "a, b = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), a, meta, schunk)",
+                         "forward(x.copy(), b, meta, schunk)", "assert np.array_equal(a, b), 'not deterministic'"]))
