@@ -17,6 +17,7 @@ from typing import Any
 
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.engine.isolation import parse_memory_limit
+from udcodec.engine.options import expectations_files
 from udcodec.engine.shard import parse_shard
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
@@ -146,18 +147,14 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
     n = args.numprocesses
     if n and n not in ("auto", "logical") and not (n.isdigit() and int(n) >= 0):
         problems.append(f"-n {n!r}: give a number of processes, 'auto' or 'logical'")
-    for item in getattr(args, "expectations", []):
-        adapter, sep, path = item.partition("=")
-        if not (sep and adapter and path):
-            problems.append(f"--expectations {item!r}: give ADAPTER=PATH")
-        elif adapter not in adapters:
-            problems.append(f"--expectations {item!r}: adapter {adapter!r} is not run (give it with --adapter)")
+    flag = "--host" if hasattr(args, "host") else "--adapter"
+    problems += expectations_files(getattr(args, "expectations", []), adapters, option="--expectations",
+                                   adapter_option=flag)[1]
     if getattr(args, "shard", None) is not None:
         try:
             parse_shard(args.shard)
         except ValueError as exc:
             problems.append(str(exc))
-    flag = "--host" if hasattr(args, "host") else "--adapter"
     for spec in adapters:
         try:
             check_adapter_spec(spec)

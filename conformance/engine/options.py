@@ -1,0 +1,26 @@
+"""Option values both doors of a run read alike: ``udcodec run``/``check-codec``/``check-filter`` and the pytest plugin.
+
+Each door names the option as it spells it (``--expectations`` or ``--udcodec-expectations``); the rest of
+every problem line is the same from both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+
+def expectations_files(items: Iterable[str], adapters: Collection[str], *, option: str,
+                       adapter_option: str) -> tuple[dict[str, str], list[str]]:
+    """``{adapter: path}`` of the ``ADAPTER=PATH`` ``items``, and one problem line per item that is malformed
+    or names an adapter that is not among ``adapters`` (given with ``adapter_option``)."""
+    files: dict[str, str] = {}
+    problems: list[str] = []
+    for item in items:
+        adapter, sep, path = item.partition("=")
+        if not (sep and adapter and path):
+            problems.append(f"{option} {item!r}: give ADAPTER=PATH")
+        elif adapter not in adapters:
+            problems.append(f"{option} {item!r}: adapter {adapter!r} is not run (give it with {adapter_option})")
+        else:
+            files[adapter] = path
+    return files, problems
