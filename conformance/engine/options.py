@@ -1,12 +1,26 @@
-"""Option values both doors of a run read alike: ``udcodec run``/``check-codec``/``check-filter`` and the pytest plugin.
+"""Option values read alike wherever they are given: ``--expectations`` by ``udcodec run``/``check-codec``/
+``check-filter`` and by the pytest plugin, and every command's timeouts in seconds.
 
-Each door names the option as it spells it (``--expectations`` or ``--udcodec-expectations``); the rest of
+Each door names an option as it spells it (``--expectations`` or ``--udcodec-expectations``); the rest of
 every problem line is the same from both.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
 from collections.abc import Collection, Iterable
+
+
+def positive_seconds(text: str) -> float:
+    """A positive, finite number of seconds (an argparse ``type``: a timeout of any command)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive, finite number of seconds")
+    return value
 
 
 def expectations_files(items: Iterable[str], adapters: Collection[str], *, option: str,

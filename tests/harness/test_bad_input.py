@@ -23,11 +23,23 @@ def _exit_and_lines(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tupl
     return code, [line for line in err.splitlines() if line.startswith("udcodec")]
 
 
+@pytest.mark.parametrize("command", [["run", "--adapter", "reference"], ["check-codec", *CODEC],
+                                     ["smoke", "--adapter", "reference"], ["self-test"], ["history"]],
+                         ids=lambda c: c[0])
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-3", "soon"])
 def test_a_timeout_that_is_no_positive_finite_number_is_a_usage_error(capsys: pytest.CaptureFixture[str],
-                                                                      value: str) -> None:
-    code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", f"--timeout={value}"])
-    assert code == 2 and len(lines) == 1 and "--timeout" in lines[0] and value in lines[0]
+                                                                      command: list[str], value: str) -> None:
+    """Every command's timeouts are read by one function (``udcodec.engine.options.positive_seconds``)."""
+    code, lines = _exit_and_lines(capsys, [*command, f"--timeout={value}"])
+    assert code == 2 and len(lines) == 1 and "--timeout" in lines[0] and value in lines[0], lines
+    assert "a number of seconds" in lines[0] or "a positive, finite number of seconds" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["inf", "0"])
+def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    code, lines = _exit_and_lines(capsys, ["self-test", f"--run-timeout={value}"])
+    assert code == 2 and lines == [f"udcodec self-test: error: argument --run-timeout: {value!r}: give a positive,"
+                                   " finite number of seconds"], lines
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
