@@ -214,6 +214,16 @@ class IgnoresForeignShuffleFlagAdapter(ContainerHost):
     container_class = _ShuffleFlagDropped
 
 
+class ReadsBlosc1BitshuffleAsShuffleAdapter(ReferenceAdapter):
+    """A Blosc1 (16-byte) header's bitshuffle flag is read as byte shuffle."""
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
+        flags = chunk[2]
+        if flags & 0x05 == 0x04:  # a Blosc1 header (not both bits) with bitshuffle
+            chunk = chunk[:2] + bytes([flags & ~0x04 | 0x01]) + chunk[3:]
+        return super().decompress_outside(chunk, dparams)
+
+
 class _NaNSpecialsAsF64(ModuleContainer):
     def decompress_chunk(self, index: int) -> bytes:
         h = chunkformat.parse_header(self.get_chunk(index))
