@@ -142,6 +142,14 @@ PLANS: tuple[Plan, ...] = (
     Plan("frame-special-uninit-3chunks", "frame", "memcpy", "zeros", 3000, 4, chunksize=1024, special="uninit"),
     Plan("frame-special-value-f8-4chunks", "frame", "memcpy", "pi-f64", 4000, 8, chunksize=1024, special="value",
          since=3),
+    # NDArrays of special chunks: blosc2.zeros (ZERO) and blosc2.full (VALUE, NaN among them); blosc2.empty
+    # writes the same ZERO chunks as zeros
+    Plan("nd-zeros-f8-7x10", "ndarray", "memcpy", "zeros", 7 * 10 * 8, 8, blocksize=2 * 3 * 8,
+         nd=((7, 10), (5, 7), (2, 3), "<f8"), special="zero"),
+    Plan("nd-full-pi-f8-7x10", "ndarray", "memcpy", "pi-f64", 7 * 10 * 8, 8, blocksize=2 * 3 * 8,
+         nd=((7, 10), (5, 7), (2, 3), "<f8"), special="value"),
+    Plan("nd-full-nan-f4-3x4x5", "ndarray", "memcpy", "nan-f32", 3 * 4 * 5 * 4, 4, blocksize=1 * 2 * 3 * 4,
+         nd=((3, 4, 5), (2, 3, 4), (1, 2, 3), "<f4"), special="value"),
 )
 
 _SUFFIX = {"chunk": ".chunk", "frame": ".b2frame", "sframe": ".b2frame", "ndarray": ".b2nd"}
@@ -196,7 +204,9 @@ def _build(adapter: Adapter, plan: Plan, entry: Entry, out: Path) -> None:
     """Write the vector of ``entry`` at ``out`` with ``adapter``; check it decodes to the content."""
     data = expected_bytes(entry)
     cparams, dparams = entry.params.cparams(), DParams(nthreads=1)
-    if entry.ndarray is not None:
+    if entry.ndarray is not None and plan.special is not None:
+        _nd_special(adapter, entry, plan.special, data, out)
+    elif entry.ndarray is not None:
         g = entry.ndarray
         array = np.frombuffer(data, dtype=g.dtype).reshape(g.shape)
         adapter.nd_create(array, g.chunks, g.blocks, nd_create_params(entry), dparams, urlpath=str(out)).close()
@@ -236,6 +246,21 @@ def fill_special(adapter: Adapter, container: Container, special: Special, nitem
         native.fill_special(nitems, kind, value)
     else:
         native.fill_special(nitems, kind)
+
+
+def _nd_special(adapter: Adapter, entry: Entry, special: Special, data: bytes, out: Path) -> None:
+    """``blosc2.zeros`` (ZERO special chunks) or ``blosc2.full`` with the recipe's first item (VALUE ones)."""
+    g = entry.ndarray
+    assert g is not None
+    native: Any = cast(Any, adapter)
+    kwargs = native.param_kwargs(nd_create_params(entry), DParams(nthreads=1))
+    geometry = {"dtype": g.dtype, "chunks": g.chunks, "blocks": g.blocks, "urlpath": str(out), "mode": "w"}
+    if special == "zero":
+        native.module.zeros(g.shape, **geometry, **kwargs)
+    elif special == "value":
+        native.module.full(g.shape, np.frombuffer(data[:g.itemsize], dtype=g.dtype)[0], **geometry, **kwargs)
+    else:
+        raise ValueError(f"no NDArray constructor writes {special} special chunks")
 
 
 def _same(a: Entry, b: Entry) -> bool:

@@ -343,8 +343,8 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
                                                     f"in chunks of {params.chunksize} makes {need}")
     geometry = _geometry(check, m, params, content)
     special = m.get("special")
-    if special is not None and m["kind"] not in ("chunk", "frame"):
-        raise check.fail(("special",), f"only chunk and frame vectors hold special chunks, not {m['kind']}")
+    if special is not None and m["kind"] == "sframe":
+        raise check.fail(("special",), "no sparse frame vector holds special chunks")
     return Entry(name=m["name"], kind=cast(Kind, m["kind"]), file=file, sha256=m["sha256"], library=m["library"],
                  library_version=m["library_version"], params=params, codec=codec, content=content, ufilters=ufilters,
                  ndarray=geometry, special=special)
