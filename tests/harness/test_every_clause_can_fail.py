@@ -129,6 +129,7 @@ SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 
 [ndarray]
 WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
+DtypeNameMetalayerAdapter           | ND-METALAYER            | the b2nd metalayer's dtype string (byte 45)
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
 NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
