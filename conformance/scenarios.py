@@ -122,7 +122,29 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
             entry.update(use_error=_text(exc), refuses_threads=refuses_threads(exc))
         finally:
             container.close()
+        if "appended_reads_back" in entry:
+            entry["file_reads_back"] = _reads_back_again(adapter, copy, name,
+                                                         base64.b64decode(args["data"]) + APPENDED)
     return seen
+
+
+def _reads_back_again(adapter: Adapter, path: str, spelling: str, want: bytes) -> bool | str:
+    """Whether the file at ``path``, opened again with the same spelling, reads back ``want``; or why not."""
+    try:
+        container = adapter.open(path, **SPELLINGS[spelling])
+    except Exception as exc:  # noqa: BLE001
+        return _text(exc)
+    try:
+        return _read_back(container) == want
+    except Exception as exc:  # noqa: BLE001
+        return _text(exc)
+    finally:
+        container.close()
+
+
+def observe_reopens(adapter: Adapter, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """:func:`observe_reopen` for each entry of ``args["frames"]`` (its arguments), in this one interpreter."""
+    return [observe_reopen(adapter, frame) for frame in args["frames"]]
 
 
 # -- nthreads left out ---------------------------------------------------------------------------------

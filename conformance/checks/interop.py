@@ -262,10 +262,16 @@ def _frame_read_problem(ctx: CheckContext, reader: Adapter, cp: CParams, path: s
             if problem:
                 return f"chunk {i} ({chunks[i][0]}) read back wrong: {problem}"
         items = chunksize // typesize
+        data = b"".join(parts)
         start, stop = items - 3, items + 5  # across the first chunk boundary
-        want = b"".join(parts)[start * typesize: stop * typesize]
-        problem = _decode_problem(partial(got_reader.get_slice, start, stop), want)
-        return f"items [{start}, {stop}) read back wrong: {problem}" if problem else None
+        problem = _decode_problem(partial(got_reader.get_slice, start, stop), data[start * typesize: stop * typesize])
+        if problem:
+            return f"items [{start}, {stop}) read back wrong: {problem}"
+        # the short last chunk's items, the stop past the end: a reader that takes the frame for longer reads more
+        total = len(data) // typesize
+        start, stop = total - 3, total + 5
+        problem = _decode_problem(partial(got_reader.get_slice, start, stop), data[start * typesize:])
+        return f"items [{start}, {stop}) of {total} (the stop past the end) read back wrong: {problem}" if problem else None
     finally:
         got_reader.close()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams
-from udcodec.checks.api import CheckContext, Param, check
+from udcodec.checks.api import CheckContext, Param, check, describe_exc
 from udcodec.checks.common import (
     CODEC_ID,
     ONE_CORE_INTERPRETER,
@@ -91,6 +91,66 @@ def spellings(ctx: CheckContext) -> None:
                                 f"{codec_id} meta {WRITTEN['codec_meta']} typesize {WRITTEN['typesize']}")
             if not entry["appended_reads_back"]:
                 problems.append(f"after {call} an appended chunk does not read back")
+            again = entry.get("file_reads_back", True)
+            if again is not True:
+                problems.append(f"after {call}, an append and a close, the file opened again "
+                                + ("reads back other bytes" if again is False else f"raised {again}"))
+    if problems:
+        ctx.fail("; ".join(problems))
+
+
+def _observe_all_here(ctx: CheckContext, args: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_observe_here(ctx, frame) for frame in args["frames"]]
+
+
+def _observe_all_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> list[dict[str, Any]]:
+    answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "register": [{"name": "zlib", "id": codec_id, **ZLIB}],
+                        "call": "udcodec.scenarios:observe_reopens", "args": args})
+    if not answer["ok"]:
+        ctx.fail(f"the reopen in a fresh interpreter failed: {answer['error'][-600:]}")
+    result: list[dict[str, Any]] = answer["result"]
+    return result
+
+
+@check("reopen.typesizes", requires=("persistence",),
+       params={"id": CODEC_ID, "typesizes": Param(list, items=Param(int, min=1)), "items": Param(int, min=2)})
+def typesizes(ctx: CheckContext) -> None:
+    """A frame written with each typesize (above 255 too: a frame header holds 32 bits of it, a chunk header 8)
+    reopens with ``open(path)`` keeping that typesize, and its chunks (the last one short) read back."""
+    codec_id = int(ctx.param("id"))
+    items = int(ctx.param("items"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    frames, wants = [], []
+    for ts in ctx.param("typesizes"):
+        path = str(ctx.tmpdir / f"typesize-{ts}.b2frame")
+        cparams = cparams_for(codec_id, typesize=ts, blocksize=2 * ts)
+        chunks = [make_data("arange", np.dtype("u1"), items * ts, ts), make_data("arange", np.dtype("u1"), (items - 1) * ts, 1)]
+        try:
+            container = new_container(ctx, cparams, chunksize=items * ts, urlpath=path)
+            fill(container, chunks)
+        except Exception as exc:  # noqa: BLE001 - python-blosc2 writes every typesize up to 2**31 - 1
+            ctx.fail(f"writing a frame with typesize {ts} raised {describe_exc(exc)}")
+        wants.append(kept_fields(container.cparams()))
+        container.close()
+        frames.append({"path": path, "workdir": str(ctx.tmpdir), "spellings": ["plain"],
+                       "data": base64.b64encode(b"".join(chunks)).decode()})
+    args = {"frames": frames}
+    seen = ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_all_here(ctx, args),
+                        lambda: _observe_all_on_one_core(ctx, args, codec_id), when=lambda e: isinstance(e, ThreadsRefused))
+    problems = []
+    for ts, want, observed in zip(ctx.param("typesizes"), wants, seen, strict=True):
+        entry = observed["plain"]
+        what = f"a frame written with typesize {ts}: open(path)"
+        if "error" in entry:
+            problems.append(f"{what} raised {entry['error']}")
+            continue
+        changed = {k: (entry["cparams"].get(k), v) for k, v in want.items() if entry["cparams"].get(k) != v}
+        if changed:
+            problems.append(f"{what} silently changed " + ", ".join(f"{k} from {w!r} to {g!r}" for k, (g, w) in changed.items()))
+        if "use_error" in entry:
+            problems.append(f"{what}, then reading: {entry['use_error']}")
+        elif not entry["reads_back"]:
+            problems.append(f"{what}: the stored chunks do not read back")
     if problems:
         ctx.fail("; ".join(problems))
 

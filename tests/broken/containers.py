@@ -159,6 +159,18 @@ class SliceDropsLastItemAdapter(ContainerHost):
     container_class = _LastItemDropped
 
 
+class _PastEndZeroFilled(ModuleContainer):
+    def get_slice(self, start: int, stop: int) -> bytes:
+        data = super().get_slice(start, stop)
+        return data.ljust((stop - start) * self.cparams().typesize, b"\0")
+
+
+class SliceZeroFillsPastEndAdapter(ContainerHost):
+    """``get_slice`` takes every chunk for full: items past the end of a short last chunk read as zeros."""
+
+    container_class = _PastEndZeroFilled
+
+
 # -- threads -------------------------------------------------------------------------------------
 
 

@@ -41,3 +41,24 @@ class ReopenForgetsFiltersMetaAdapter(ReferenceAdapter):
         cp = opened.native()._cparams
         opened.native()._cparams = dataclasses.replace(cp, filters_meta=[0] * len(cp.filters_meta))
         return opened
+
+
+class ReopenTypesizeByteAdapter(ReferenceAdapter):
+    """A reopened container's typesize is the frame's modulo 256 (read as the chunk header's one byte holds it)."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        opened = super().open(urlpath, dparams, cparams, mode)
+        cp = opened.native()._cparams
+        opened.native()._cparams = dataclasses.replace(cp, typesize=cp.typesize & 0xFF or 1)
+        return opened
+
+
+class ReopenAppendsOverStoredAdapter(ReferenceAdapter):
+    """A reopened frame forgets how many bytes its chunks take: an append writes over the first chunk in the file."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        opened = super().open(urlpath, dparams, cparams, mode)
+        opened.native()._stored_cbytes = 0
+        return opened

@@ -98,6 +98,7 @@ SkipsUnfilteringAdapter             | RT-FILTERS              | decompress(compr
 SkipsUnfilteringAdapter             | RT-CONFIGS              | reads its own chunk back wrong
 ReversesSplitStreamsAdapter         | RT-SPLITMODES           | decompress(compress(x)) != x
 SliceDropsLastItemAdapter           | RT-SLICES               | differs from the data
+SliceZeroFillsPastEndAdapter        | INTEROP-FRAME-OPEN      | (the stop past the end) read back wrong
 AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads=2: was accepted
 AllowsThreadsAtCreationAdapter      | THREAD-DPARAMS-CREATE   | dparams.nthreads=2: was accepted
 SwallowsThreadUpdateErrorAdapter    | THREAD-CPARAMS-UPDATE   | cparams.nthreads to 2: was
@@ -121,6 +122,8 @@ ReadsBlosc1BitshuffleAsShuffleAdapter | INTEROP-BLOSC1        | blosc1-zstd-bits
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
 ReopenForgetsFiltersMetaAdapter     | REOPEN-KEEPS            | silently changed filters_meta from [4] to []
+ReopenTypesizeByteAdapter           | REOPEN-KEEPS            | typesize 300: open(path) silently changed typesize from 300 to 44
+ReopenAppendsOverStoredAdapter      | REOPEN-APPEND           | and a close, the file opened again raised
 PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed

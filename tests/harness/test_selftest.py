@@ -39,8 +39,19 @@ def _entry(**changes: object) -> dict[str, object]:
 
 def test_the_catalogue_covers_every_family_and_fits_the_reference() -> None:
     assert {m.family for m in MUTANTS} == set(FAMILIES)
-    assert 40 <= len(MUTANTS) <= 120
+    assert 40 <= len(MUTANTS) <= 250
     assert len({m.id for m in MUTANTS}) == len(MUTANTS)
+
+
+#: Modules whose mutants are being added on other branches (remove this set once they are merged).
+BEING_ADDED = {"builtin_codecs.py"}
+
+
+def test_every_module_of_the_reference_has_a_mutant() -> None:
+    modules = {p.name for p in (REPO / "reference").glob("*.py") if p.name != "__init__.py"}
+    assert {"frame.py", "schunk.py", "params.py", "compat.py"} <= modules
+    untested = modules - {m.file for m in MUTANTS} - BEING_ADDED
+    assert not untested, f"no mutant of {sorted(untested)} in the catalogue"
 
 
 def test_the_fast_subset_says_what_must_kill_each_mutant() -> None:
