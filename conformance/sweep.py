@@ -223,9 +223,12 @@ def _bitshuffle(full: bool) -> Iterator[Config]:
 
 
 def _delta(full: bool) -> Iterator[Config]:
+    """Three blocks and a leftover one, each encoded against block 0, in words of each width c-blosc2 uses
+    (8-byte words for typesize 16, bytes for 12; 4080 bytes is a whole number of items of each); then one
+    automatic block ending in a partial item."""
     if not full:
-        for ts in (1, 2, 4, 8):
-            yield Config("delta", _cp(ts, ("delta",)))
+        for ts in (1, 2, 4, 8, 12, 16):
+            yield Config("delta", _cp(ts, ("delta",), blocksize=4080))
         yield Config("delta", _cp(4, ("delta",)), nbytes=CHUNK_BYTES + 2, whole_items=False)
 
 

@@ -200,3 +200,27 @@ class IgnoresChunkFiltersAdapter(ReferenceAdapter):
 
     def wrap(self, schunk: Any) -> ModuleContainer:
         return _ForgetsFiltersContainer(self, schunk)
+
+
+#: What a host that reads the flags' compressor format as a codec id decodes instead: codec id -> its real format.
+_FORMAT_OF_CODEC_ID = {0: chunkformat.FORMAT_BLOSCLZ, 1: chunkformat.FORMAT_LZ4, 2: chunkformat.FORMAT_LZ4,
+                       4: chunkformat.FORMAT_ZLIB, 5: chunkformat.FORMAT_ZSTD}
+
+
+class _FormatAsCodecIdContainer(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        chunk = bytearray(self.get_chunk(index))
+        fmt = chunk[2] >> 5
+        if fmt != chunkformat.FORMAT_UDCODEC and not chunk[2] & chunkformat.FLAG_MEMCPYED:
+            if fmt not in _FORMAT_OF_CODEC_ID:
+                raise ValueError(f"no builtin codec has id {fmt}")
+            chunk[2] = (chunk[2] & 0x1F) | (_FORMAT_OF_CODEC_ID[fmt] << 5)
+        return chunkformat.decompress_chunk(bytes(chunk), self.native())
+
+
+class FormatAsCodecIdAdapter(ReferenceAdapter):
+    """Builtin streams are decoded by the codec whose id is the flags' compressor format (ZLIB's format 3 is
+    SNAPPY's id, ZSTD's format 4 is ZLIB's id); user-codec chunks read right."""
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return _FormatAsCodecIdContainer(self, schunk)

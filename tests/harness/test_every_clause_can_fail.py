@@ -171,6 +171,7 @@ ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN           | the reopened con
 ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read without filter 191 registered
 NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
 IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | through user filters did not decode in
+FormatAsCodecIdAdapter              | FILTER-INTEROP-CHUNKS   | ZLIB, clevel 1: decoding raised
 UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | the chunk written here differs from reference's
 ForgetsFiltersOnReopenAdapter       | FILTER-INTEROP-FRAME    | reads back different in
 [containers]
