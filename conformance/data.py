@@ -133,8 +133,22 @@ def _ramp32_zero_chunk2(r: Request) -> bytes:
     return bytes(data)
 
 
+def _repeated(value: np.generic) -> Recipe:
+    def repeated(r: Request) -> bytes:
+        return (value.tobytes() * -(-r.nbytes // value.itemsize))[: r.nbytes]
+
+    return repeated
+
+
+# The contents of special chunks (SChunk.fill_special): c-blosc2's quiet NaNs, and a repeated value.
+recipe("nan-f32", "Little-endian float32 quiet NaNs (0x7fc00000), as c-blosc2's NaN special chunks hold.")(
+    _repeated(np.float32(np.nan).astype("<f4")))
+recipe("nan-f64", "Little-endian float64 quiet NaNs (0x7ff8000000000000), as c-blosc2's NaN special chunks hold.")(
+    _repeated(np.float64(np.nan).astype("<f8")))
+recipe("pi-f64", "Little-endian float64 pi repeated.")(_repeated(np.float64(np.pi).astype("<f8")))
+
 GOLDEN = ("ramp-u8", "ramp-u16", "ramp-u32", "ramp-u64", "smooth-i32", "records3", "quarters-f64", "runs", "noise",
-          "ramp-u32-zero-chunk2")
+          "ramp-u32-zero-chunk2", "zeros", "nan-f32", "nan-f64", "pi-f64")
 
 
 # ---- seeded recipes (Hypothesis draws the seed); numeric ones are built in ``dtype`` when numeric ----

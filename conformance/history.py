@@ -37,7 +37,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from udcodec import __version__
 from udcodec.contract import add_spec_option, contract_or_exit
-from udcodec.engine.run import _seconds
+from udcodec.engine.options import positive_seconds
 from udcodec.engine.shard import Shard, parse_shard
 from udcodec.profiles import PROFILES
 
@@ -473,7 +473,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports/history", metavar="DIR",
                    help="where history.{json,md,html} go (default: reports/history)")
     p.add_argument("--profile", default="dev", choices=sorted(PROFILES))
-    p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+    p.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"per-check timeout (default {DEFAULT_TIMEOUT:g} s: a loaded machine must not turn a slow"
                         " check into a hang)")
     p.add_argument("--only", action="append", default=[], metavar="GLOB", help="run only clause ids matching")

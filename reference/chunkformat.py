@@ -518,7 +518,7 @@ def decompress_chunk(chunk: bytes | bytearray | memoryview, schunk: Any = None, 
                 pieces.append(cdata if csize == neblock else decode(cdata, neblock))
         block = pieces[0] if nstreams == 1 else np.concatenate(pieces)
         if filtering:
-            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target, schunk)
+            block = _filters.backward(block, block0, j == 0, typesize, filters, fmeta, target, schunk, h.version)
         out[j * blocksize:j * blocksize + bsize] = block
         if j == 0:
             block0 = out[:blocksize]

@@ -107,9 +107,12 @@ def bitshuffle(block: np.ndarray, typesize: int) -> np.ndarray:
     return np.concatenate((body, block[n * typesize :]))
 
 
-def bitunshuffle(block: np.ndarray, typesize: int) -> np.ndarray:
-    """Inverse of :func:`bitshuffle` (format version >= 3)."""
+def bitunshuffle(block: np.ndarray, typesize: int, format_version: int = 3) -> np.ndarray:
+    """Inverse of :func:`bitshuffle`. Blosc1 chunks (format version 2) bit-shuffled a block only when it holds
+    a multiple of 8 elements, and stored it as is otherwise (c-blosc2's ``bitunshuffle`` reads them so)."""
     n = block.size // typesize
+    if format_version == 2 and n % 8:
+        return block
     n -= n % 8
     if n == 0:
         return block
@@ -191,14 +194,16 @@ def forward(block: np.ndarray, chunk0: np.ndarray, first: bool, typesize: int,
 
 
 def backward(block: np.ndarray, chunk0: np.ndarray | None, first: bool, typesize: int,
-             filters: list[int], filters_meta: list[int], target: int = 4, schunk: Any = None) -> np.ndarray:
-    """Undo the filter pipeline (slots in decreasing order) on one block; TRUNC_PREC is lossy (no-op)."""
+             filters: list[int], filters_meta: list[int], target: int = 4, schunk: Any = None,
+             format_version: int = 3) -> np.ndarray:
+    """Undo the filter pipeline (slots in decreasing order) on one block; TRUNC_PREC is lossy (no-op).
+    ``format_version``: the chunk header's (2: a Blosc1 chunk)."""
     out = block
     for f, meta in zip(reversed(filters), reversed(filters_meta), strict=True):
         if f == Filter.SHUFFLE:
             out = unshuffle(out, _shuffle_bytes(meta, typesize, target))
         elif f == Filter.BITSHUFFLE:
-            out = bitunshuffle(out, typesize)
+            out = bitunshuffle(out, typesize, format_version)
         elif f == Filter.DELTA:
             out = delta_backward(out, chunk0, first, typesize)
         elif ufilters.is_user_filter(f):

@@ -382,6 +382,26 @@ def golden_decode(ctx: CheckContext) -> None:
                  + "\n".join(failures[:8]), attribution=attribution_of(retries))
 
 
+@check("interop.legacy_header_decode", requires=("outside_container",))
+def legacy_header_decode(ctx: CheckContext) -> None:
+    """Every Blosc1 golden chunk (16-byte header, written by c-blosc 1.x) decompresses outside a container
+    to its recorded content: builtin codecs, no/byte/bit shuffle, split and unsplit blocks, memcpyed."""
+    from udcodec.golden.blosc1 import load_blosc1
+
+    failures: list[str] = []
+    vectors = load_blosc1()
+    for entry in vectors:
+        p = entry.params
+        what = f"{entry.name} ({p.cname} clevel {p.clevel} {p.shuffle} typesize {p.typesize}, {entry.writer} {entry.writer_version})"
+        problem = _decode_problem(partial(ctx.adapter.decompress_outside, entry.read(), DP), entry.expected())
+        if problem is not None:
+            failures.append(f"{what}: {problem}")
+    ctx.extra["blosc1_decoded"] = len(vectors) - len(failures)
+    if failures:
+        ctx.fail(f"{len(failures)} of {len(vectors)} Blosc1 chunks did not decompress in {ctx.adapter.name}:\n"
+                 + "\n".join(failures[:8]))
+
+
 def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec_id: int, meta: int,
                       layout: NDLayout, seed: int, path: str) -> str | None:
     """How an NDArray frame ``writer`` writes fails to open, read or take a slice in ``reader``, or None."""

@@ -27,7 +27,9 @@ from udcodec.checks.ndsupport import (
     LAYOUTS,
     NDLayout,
     array_of,
+    b2nd_metalayer,
     expected_blocks,
+    frame_metalayer,
     nd_cparams,
     parse_layout,
     selections,
@@ -258,5 +260,38 @@ def reopen_spellings(ctx: CheckContext) -> None:
                 found.append(f"opened, then reading it raised {describe_exc(exc)}")
             if any(found):
                 problems.append(f"{layout} {call} ({spelling}): {'; '.join(p for p in found if p)}")
+    if problems:
+        ctx.fail("\n".join(problems))
+
+
+@check("ndarray.metalayer", requires=("ndarray", "persistence"), params={"id": CODEC_ID, "layouts": LAYOUTS})
+def metalayer(ctx: CheckContext) -> None:
+    """A persisted NDArray's frame holds the ``b2nd`` metalayer byte for byte as c-blosc2 lays it out; a
+    difference names the first field that differs."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "ndmeta", codec_id, zlib_encoder, zlib_decoder)
+    problems = []
+    for n, layout in enumerate(_layouts(ctx)):
+        path = str(ctx.tmpdir / f"m{n}.b2nd")
+        ctx.adapter.nd_create(array_of(layout, n), layout.chunks, layout.blocks, nd_cparams(codec_id), DP,
+                              urlpath=path).close()
+        try:
+            got = frame_metalayer(path, "b2nd")
+        except ValueError as exc:
+            problems.append(f"{layout}: {exc}")
+            continue
+        if got is None:
+            problems.append(f"{layout}: the frame has no b2nd metalayer")
+            continue
+        at = 0
+        for field, want in b2nd_metalayer(layout):
+            if got[at:at + len(want)] != want:
+                problems.append(f"{layout}: the b2nd metalayer's {field} (byte {at}) is {got[at:at + len(want)]!r}, "
+                                f"c-blosc2 writes {want!r}")
+                break
+            at += len(want)
+        else:
+            if len(got) != at:
+                problems.append(f"{layout}: the b2nd metalayer has {len(got) - at} byte(s) after the dtype string")
     if problems:
         ctx.fail("\n".join(problems))

@@ -4,9 +4,13 @@ hand the codec, and the parameters NDArrays are created and reopened with."""
 from __future__ import annotations
 
 import math
+import os
+import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import msgpack
 import numpy as np
 from udcodec.adapters.protocol import CParams, DParams
 from udcodec.checks.api import Param
@@ -107,3 +111,46 @@ def selections(shape: tuple[int, ...]) -> list[Any]:
         return [()]
     inner = tuple(slice(min(1, n), max(n - 1, min(1, n))) for n in shape)
     return [inner, (shape[0] // 2,), (slice(None, None, 2),), (Ellipsis, slice(0, 1)), slice(None)]
+
+
+#: c-blosc2's fixed frame header (FRAME_HEADER_MINLEN); the metalayers section follows it.
+FRAME_HEADER_FIXED = 87
+
+
+def b2nd_metalayer(layout: NDLayout) -> list[tuple[str, bytes]]:
+    """The ``b2nd`` metalayer c-blosc2 writes for ``layout`` (README_B2ND_METALAYER.rst), field by field: a
+    7-element fixarray, version 0, ndim, the shape as int64s, chunks and blocks as int32s, dtype format 0 and
+    NumPy's ``dtype.str`` as a str32."""
+    nd = len(layout.shape)
+
+    def dims(values: tuple[int, ...], marker: bytes, fmt: str) -> bytes:
+        return bytes([0x90 | nd]) + b"".join(marker + struct.pack(fmt, v) for v in values)
+
+    dtype = layout.dtype.str.encode()
+    return [("array header", b"\x97"), ("version", b"\x00"), ("ndim", bytes([nd])),
+            ("shape", dims(layout.shape, b"\xd3", ">q")), ("chunkshape", dims(layout.chunks, b"\xd2", ">i")),
+            ("blockshape", dims(layout.blocks, b"\xd2", ">i")), ("dtype format", b"\x00"),
+            ("dtype string", b"\xdb" + struct.pack(">I", len(dtype)) + dtype)]
+
+
+def frame_metalayer(path: str, name: str) -> bytes | None:
+    """The content of metalayer ``name`` in the header of the frame at ``path`` (a sparse frame's
+    ``chunks.b2frame``), None when it has none; ValueError when the metalayers section does not parse. The
+    section is msgpack ``[index size, {name: offset from the frame start}, [content, ...]]``."""
+    file = Path(path, "chunks.b2frame") if os.path.isdir(path) else Path(path)
+    data = file.read_bytes()
+    try:
+        section = msgpack.Unpacker(raw=False)
+        section.feed(data[FRAME_HEADER_FIXED:])
+        index = section.unpack()[1]
+        if name not in index:
+            return None
+        content = msgpack.Unpacker(raw=False)
+        content.feed(data[int(index[name]):])
+        found = content.unpack()
+    except (ValueError, TypeError, IndexError, KeyError, msgpack.OutOfData, msgpack.UnpackException) as exc:
+        raise ValueError(f"the frame header's metalayers section does not parse ({type(exc).__name__}: {exc})") \
+            from None
+    if not isinstance(found, bytes):
+        raise ValueError(f"metalayer {name!r} is a msgpack {type(found).__name__}, not bin")
+    return found

@@ -30,6 +30,7 @@ from udcodec.engine.isolation import (
     parse_memory_limit,
     run_isolated,
 )
+from udcodec.engine.options import expectations_files
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
@@ -219,19 +220,17 @@ class UdcodecRun:
         self.contract: Contract = load_contract(opt.udcodec_spec, checks=CHECKS)
         self.profile = get_profile(opt.udcodec_profile)
         self.strict: bool = opt.udcodec_strict
-        explicit: dict[str, str] = {}
-        for item in opt.udcodec_expectations:
-            adapter, sep, path = item.partition("=")
-            if not sep or not adapter or not path:
-                raise pytest.UsageError(f"--udcodec-expectations wants ADAPTER=PATH, got {item!r}")
-            explicit[adapter] = path
         self.codec: Subject | None = _codec_subject(opt) or _filter_subject(opt)
         self.subject = "host" if self.codec is None else self.codec.kind
+        hosts = opt.udcodec_adapter or (list(DEFAULT_HOSTS) if self.codec else [])
+        explicit, problems = expectations_files(opt.udcodec_expectations, hosts, option="--udcodec-expectations",
+                                                adapter_option="--udcodec-adapter")
+        if problems:
+            raise pytest.UsageError("\n".join(problems))
         self.isolate = not opt.udcodec_no_isolation
         self.memory_limit = _memory_limit(opt.udcodec_memory_limit)
         if self.isolate:
             install_cleanup()
-        hosts = opt.udcodec_adapter or (list(DEFAULT_HOSTS) if self.codec else [])
         # A host's expectations describe the host's divergences, not the codec's: codec runs use explicit ones only.
         use_defaults = not opt.udcodec_no_expectations and self.codec is None
         load_timeout = opt.udcodec_timeout or self.profile.timeout
@@ -240,9 +239,6 @@ class UdcodecRun:
         if self.isolate:  # every check child forks from here, with what is loaded and done now (udcodec.engine.warm)
             collect_hypothesis_constants()
             freeze()
-        unknown = set(explicit) - {a.spec for a in self.adapters}
-        if unknown:
-            raise pytest.UsageError(f"--udcodec-expectations names adapters that are not run: {', '.join(sorted(unknown))}")
         self.shard = _shard(opt.udcodec_shard)
         self.in_shard = ({c.id for c in self.contract if self.selected(c)} if self.shard is None
                          else set(self.shard.pick(c.id for c in self.contract if self.selected(c))))

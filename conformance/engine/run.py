@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from typing import Any
 
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.engine.isolation import parse_memory_limit
+from udcodec.engine.options import expectations_files, positive_seconds
 from udcodec.engine.shard import parse_shard
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
@@ -27,17 +27,6 @@ CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
 #: The filter options of ``check-filter`` (namespace attribute -> plugin option).
 FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
                   "filter_id": "--udcodec-filter-id"}
-
-
-def _seconds(text: str) -> float:
-    """A positive, finite number of seconds (argparse type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a positive, finite number of seconds")
-    return value
 
 
 def _memory_limit(text: str) -> str:
@@ -54,7 +43,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
     parser.add_argument("--only", action="append", default=[], metavar="GLOB", help="run only clause ids matching")
     parser.add_argument("--skip", action="append", default=[], metavar="GLOB", help="leave out clause ids matching")
-    parser.add_argument("--timeout", type=_seconds, metavar="S", help="per-check timeout in seconds")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="S", help="per-check timeout in seconds")
     parser.add_argument("--memory-limit", type=_memory_limit, metavar="SIZE",
                         help="memory each check's process may use, e.g. 4G, 512M; 0: no limit (default: 4 GiB, or 3/4"
                              " of physical memory where that is less); a check exceeding it is 'resource'")
@@ -146,18 +135,14 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
     n = args.numprocesses
     if n and n not in ("auto", "logical") and not (n.isdigit() and int(n) >= 0):
         problems.append(f"-n {n!r}: give a number of processes, 'auto' or 'logical'")
-    for item in getattr(args, "expectations", []):
-        adapter, sep, path = item.partition("=")
-        if not (sep and adapter and path):
-            problems.append(f"--expectations {item!r}: give ADAPTER=PATH")
-        elif adapter not in adapters:
-            problems.append(f"--expectations {item!r}: adapter {adapter!r} is not run (give it with --adapter)")
+    flag = "--host" if hasattr(args, "host") else "--adapter"
+    problems += expectations_files(getattr(args, "expectations", []), adapters, option="--expectations",
+                                   adapter_option=flag)[1]
     if getattr(args, "shard", None) is not None:
         try:
             parse_shard(args.shard)
         except ValueError as exc:
             problems.append(str(exc))
-    flag = "--host" if hasattr(args, "host") else "--adapter"
     for spec in adapters:
         try:
             check_adapter_spec(spec)

@@ -28,6 +28,7 @@ import numpy as np
 from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiate_adapter
 from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
 from udcodec.engine.isolation import ChildStatus, install_cleanup, run_isolated
+from udcodec.engine.options import positive_seconds
 
 #: Statuses that make the command fail (exit 1).
 FAILING = ("missing", "raised", "wrong", "crash", "hang")
@@ -532,20 +533,10 @@ def as_json(report: SmokeReport) -> dict[str, Any]:
     }
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser = sub.add_parser("smoke", help="call every adapter operation once, in a child process (a port's first check)")
     parser.add_argument("--adapter", required=True, metavar="SPEC", help="adapter name or module:attribute")
-    parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, metavar="S",
+    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each operation may take (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler=cmd_smoke)

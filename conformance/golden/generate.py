@@ -7,10 +7,12 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from udcodec.adapters.protocol import (
     Adapter,
+    Container,
     DParams,
 )
 from udcodec.golden.manifest import (
@@ -24,6 +26,7 @@ from udcodec.golden.manifest import (
     GoldenMismatch,
     Kind,
     NDGeometry,
+    Special,
     VectorParams,
     default_golden_dir,
     load_manifest,
@@ -77,6 +80,10 @@ class Plan:
     chunksize: int | None = None
     #: kind "ndarray": (shape, chunks, blocks, dtype); typesize and blocksize follow from them
     nd: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str] | None = None
+    #: written with ``SChunk.fill_special`` (a VALUE special repeats the recipe's first item)
+    special: Special | None = None
+    #: the first python-blosc2 major that writes it (2.x's ``fill_special`` takes no value)
+    since: int = 2
 
 
 #: The vectors each python-blosc2 major gets.
@@ -122,6 +129,27 @@ PLANS: tuple[Plan, ...] = (
          codec_meta=3, nd=((7, 10), (5, 7), (2, 3), "<f8")),
     Plan("nd-rle-i4-3x4x5", "ndarray", "rle", "smooth-i32", 3 * 4 * 5 * 4, 4, blocksize=1 * 2 * 3 * 4,
          nd=((3, 4, 5), (2, 3, 4), (1, 2, 3), "<i4")),
+    # special chunks (SChunk.fill_special) in containers of a codec whose decoder must never be called
+    Plan("special-zero-ts4", "chunk", "memcpy", "zeros", 4000, 4, special="zero"),
+    Plan("special-nan-f4", "chunk", "memcpy", "nan-f32", 4000, 4, special="nan"),
+    Plan("special-nan-f8", "chunk", "memcpy", "nan-f64", 4000, 8, special="nan"),
+    Plan("special-uninit-ts8", "chunk", "memcpy", "zeros", 4000, 8, special="uninit"),
+    Plan("special-value-f8", "chunk", "memcpy", "pi-f64", 4000, 8, special="value", since=3),
+    Plan("frame-special-zero-ts2-4chunks", "frame", "memcpy", "zeros", 4000, 2, ("shuffle",), chunksize=1024,
+         special="zero"),
+    Plan("frame-special-nan-f4-4chunks", "frame", "memcpy", "nan-f32", 4000, 4, chunksize=1024, special="nan"),
+    Plan("frame-special-nan-f8-4chunks", "frame", "memcpy", "nan-f64", 4000, 8, chunksize=1024, special="nan"),
+    Plan("frame-special-uninit-3chunks", "frame", "memcpy", "zeros", 3000, 4, chunksize=1024, special="uninit"),
+    Plan("frame-special-value-f8-4chunks", "frame", "memcpy", "pi-f64", 4000, 8, chunksize=1024, special="value",
+         since=3),
+    # NDArrays of special chunks: blosc2.zeros (ZERO) and blosc2.full (VALUE, NaN among them); blosc2.empty
+    # writes the same ZERO chunks as zeros
+    Plan("nd-zeros-f8-7x10", "ndarray", "memcpy", "zeros", 7 * 10 * 8, 8, blocksize=2 * 3 * 8,
+         nd=((7, 10), (5, 7), (2, 3), "<f8"), special="zero"),
+    Plan("nd-full-pi-f8-7x10", "ndarray", "memcpy", "pi-f64", 7 * 10 * 8, 8, blocksize=2 * 3 * 8,
+         nd=((7, 10), (5, 7), (2, 3), "<f8"), special="value"),
+    Plan("nd-full-nan-f4-3x4x5", "ndarray", "memcpy", "nan-f32", 3 * 4 * 5 * 4, 4, blocksize=1 * 2 * 3 * 4,
+         nd=((3, 4, 5), (2, 3, 4), (1, 2, 3), "<f4"), special="value"),
 )
 
 _SUFFIX = {"chunk": ".chunk", "frame": ".b2frame", "sframe": ".b2frame", "ndarray": ".b2nd"}
@@ -133,6 +161,7 @@ class GenerateReport:
 
     library_version: str
     directory: Path
+    library: str = "python-blosc2"
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)  # entry unchanged, file missing or damaged: rewritten
@@ -144,7 +173,7 @@ class GenerateReport:
         return bool(self.changed)
 
     def lines(self) -> list[str]:
-        out = [f"python-blosc2 {self.library_version} -> {self.directory}"]
+        out = [f"{self.library} {self.library_version} -> {self.directory}"]
         for name, old, new in self.changed:
             same = " (same bytes, other manifest fields)" if old == new else ""
             out.append(f"CHANGED {name}: old sha256 {old}, new sha256 {new}{same}")
@@ -168,17 +197,29 @@ def _plan_entry(plan: Plan, prefix: str, version: str, sha: str, content: bytes)
     return Entry(name=f"{prefix}-{plan.short}", kind=plan.kind, file=f"{prefix}/{plan.short}{_SUFFIX[plan.kind]}",
                  sha256=sha, library=LIBRARY, library_version=version, params=params, codec=CODECS[plan.codec],
                  content=Content(plan.recipe, plan.nbytes, sha256_hex(content)), ufilters=ufilters,
-                 ndarray=NDGeometry(*plan.nd) if plan.nd is not None else None)
+                 ndarray=NDGeometry(*plan.nd) if plan.nd is not None else None, special=plan.special)
 
 
 def _build(adapter: Adapter, plan: Plan, entry: Entry, out: Path) -> None:
     """Write the vector of ``entry`` at ``out`` with ``adapter``; check it decodes to the content."""
     data = expected_bytes(entry)
     cparams, dparams = entry.params.cparams(), DParams(nthreads=1)
-    if entry.ndarray is not None:
+    if entry.ndarray is not None and plan.special is not None:
+        _nd_special(adapter, entry, plan.special, data, out)
+    elif entry.ndarray is not None:
         g = entry.ndarray
         array = np.frombuffer(data, dtype=g.dtype).reshape(g.shape)
         adapter.nd_create(array, g.chunks, g.blocks, nd_create_params(entry), dparams, urlpath=str(out)).close()
+    elif plan.special is not None:
+        frame = plan.kind != "chunk"
+        container = adapter.create(cparams, dparams, chunksize=entry.chunksize, urlpath=str(out) if frame else None,
+                                   contiguous=True)
+        try:
+            fill_special(adapter, container, plan.special, len(data) // plan.typesize, data[:plan.typesize])
+            if not frame:
+                out.write_bytes(container.get_chunk(0))
+        finally:
+            container.close()
     elif plan.kind == "chunk":
         container = adapter.create(cparams, dparams, chunksize=len(data))
         try:
@@ -194,6 +235,32 @@ def _build(adapter: Adapter, plan: Plan, entry: Entry, out: Path) -> None:
                 container.append(data[start:start + entry.chunksize])
         finally:
             container.close()
+
+
+def fill_special(adapter: Adapter, container: Container, special: Special, nitems: int, value: bytes) -> None:
+    """``SChunk.fill_special(nitems, SpecialValue.<special>[, value])`` on python-blosc2's own container."""
+    module: Any = cast(Any, adapter).module  # python-blosc2 itself (a ModuleAdapter)
+    kind = module.SpecialValue[special.upper()]
+    native = container.native()
+    if special == "value":
+        native.fill_special(nitems, kind, value)
+    else:
+        native.fill_special(nitems, kind)
+
+
+def _nd_special(adapter: Adapter, entry: Entry, special: Special, data: bytes, out: Path) -> None:
+    """``blosc2.zeros`` (ZERO special chunks) or ``blosc2.full`` with the recipe's first item (VALUE ones)."""
+    g = entry.ndarray
+    assert g is not None
+    native: Any = cast(Any, adapter)
+    kwargs = native.param_kwargs(nd_create_params(entry), DParams(nthreads=1))
+    geometry = {"dtype": g.dtype, "chunks": g.chunks, "blocks": g.blocks, "urlpath": str(out), "mode": "w"}
+    if special == "zero":
+        native.module.zeros(g.shape, **geometry, **kwargs)
+    elif special == "value":
+        native.module.full(g.shape, np.frombuffer(data[:g.itemsize], dtype=g.dtype)[0], **geometry, **kwargs)
+    else:
+        raise ValueError(f"no NDArray constructor writes {special} special chunks")
 
 
 def _same(a: Entry, b: Entry) -> bool:
@@ -226,6 +293,8 @@ def generate(out_dir: Path | str | None = None, force: bool = False, adapter: Ad
     with tempfile.TemporaryDirectory(prefix="udcodec-golden-gen-") as tmp:
         staged: dict[str, Path] = {}
         for plan in PLANS:
+            if int(version.split(".")[0]) < plan.since:
+                continue
             codec = CODECS[plan.codec]
             codec.register(adapter)
             for fid in (int(f) for f in plan.filters if f.isdigit()):

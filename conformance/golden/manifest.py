@@ -18,6 +18,7 @@ from udcodec.contract import bundled_schema, yaml_lines, yaml_problem
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
 Kind = Literal["chunk", "frame", "sframe", "ndarray"]
+Special = Literal["zero", "nan", "uninit", "value"]
 LIBRARY = "python-blosc2"
 
 #: libyaml's loader when PyYAML has it (ten times faster), else the pure-Python one.
@@ -156,6 +157,8 @@ class Entry:
     content: Content
     ufilters: tuple[FilterSpec, ...] = ()
     ndarray: NDGeometry | None = None  # kind "ndarray" only
+    #: every chunk a special chunk of this kind (SChunk.fill_special): zero, nan, uninit or value
+    special: Special | None = None
 
     def path(self, directory: Path | str | None = None) -> Path:
         """The vector's file (or directory) inside ``directory`` (default: the bundled one)."""
@@ -339,9 +342,12 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
             raise check.fail(("params", "nchunks"), f"{params.nchunks}, but content.nbytes {content.nbytes} "
                                                     f"in chunks of {params.chunksize} makes {need}")
     geometry = _geometry(check, m, params, content)
+    special = m.get("special")
+    if special is not None and m["kind"] == "sframe":
+        raise check.fail(("special",), "no sparse frame vector holds special chunks")
     return Entry(name=m["name"], kind=cast(Kind, m["kind"]), file=file, sha256=m["sha256"], library=m["library"],
                  library_version=m["library_version"], params=params, codec=codec, content=content, ufilters=ufilters,
-                 ndarray=geometry)
+                 ndarray=geometry, special=special)
 
 
 def _geometry(check: _Checker, m: dict[str, Any], params: VectorParams, content: Content) -> NDGeometry | None:
@@ -446,6 +452,8 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     if entry.ndarray is not None:
         g = entry.ndarray
         out["ndarray"] = {"shape": list(g.shape), "chunks": list(g.chunks), "blocks": list(g.blocks), "dtype": g.dtype}
+    if entry.special is not None:
+        out["special"] = entry.special
     if entry.ufilters:
         out["ufilters"] = [{"id": f.id, "forward": f.forward, "backward": f.backward} for f in entry.ufilters]
     out["codec"] = {"name": c.name, "id": c.id, "version": c.version, "encoder": c.encoder, "decoder": c.decoder}

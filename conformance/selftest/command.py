@@ -23,21 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from udcodec.engine.options import positive_seconds
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
 if TYPE_CHECKING:
     from udcodec.selftest.catalogue import Mutant
     from udcodec.selftest.runner import Plan
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a positive number")
-    return value
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -54,8 +45,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         "(blosc2 when python-blosc2 is installed)")
     p.add_argument("--targeted", action="store_true",
                    help="run only each mutant's killed_by clauses (fast); mutants without them run the whole contract")
-    p.add_argument("--timeout", type=_positive, default=30.0, metavar="S", help="per-check timeout (default 30)")
-    p.add_argument("--run-timeout", type=_positive, default=900.0, metavar="S",
+    p.add_argument("--timeout", type=positive_seconds, default=30.0, metavar="S", help="per-check timeout (default 30)")
+    p.add_argument("--run-timeout", type=positive_seconds, default=900.0, metavar="S",
                    help="deadline of one run of the contract (default 900); past it the mutant counts as killed (hang)")
     p.add_argument("--min-must-rate", type=float, default=95.0, metavar="PCT",
                    help="fail below this %% of non-equivalent mutants killed by MUST clauses (default 95)")

@@ -9,7 +9,7 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import chunkformat
+from udcodec.reference import chunkformat, registry
 
 from ._base import ContainerHost
 from .callbacks import _writable_alias
@@ -212,6 +212,45 @@ class IgnoresForeignShuffleFlagAdapter(ContainerHost):
     """Chunks appended as they are lose their shuffle flag, as if the host trusted its own cparams."""
 
     container_class = _ShuffleFlagDropped
+
+
+class ReadsBlosc1BitshuffleAsShuffleAdapter(ReferenceAdapter):
+    """A Blosc1 (16-byte) header's bitshuffle flag is read as byte shuffle."""
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
+        flags = chunk[2]
+        if flags & 0x05 == 0x04:  # a Blosc1 header (not both bits) with bitshuffle
+            chunk = chunk[:2] + bytes([flags & ~0x04 | 0x01]) + chunk[3:]
+        return super().decompress_outside(chunk, dparams)
+
+
+class _NaNSpecialsAsF64(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        h = chunkformat.parse_header(self.get_chunk(index))
+        if h.special == chunkformat.SPECIAL_NAN and h.typesize == 4:
+            return np.full(h.nbytes // 8, np.nan, dtype="<f8").tobytes()
+        return super().decompress_chunk(index)
+
+
+class ExpandsF32NaNChunksAsF64Adapter(ContainerHost):
+    """A float32 NaN special chunk (SChunk.fill_special) is expanded as float64 NaNs."""
+
+    container_class = _NaNSpecialsAsF64
+
+
+class _DecodesSpecials(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        h = chunkformat.parse_header(self.get_chunk(index))
+        if h.special:
+            _name, _encoder, decoder = registry.lookup(int(self.native().cparams.codec))
+            decoder(np.zeros(1, np.uint8), np.zeros(h.nbytes, np.uint8), 0, self.native())
+        return super().decompress_chunk(index)
+
+
+class CallsDecoderOnSpecialChunksAdapter(ContainerHost):
+    """Special chunks (zeros, NaN, a value, uninitialized) go through the container's decoder."""
+
+    container_class = _DecodesSpecials
 
 
 class WritesFixedBlocksizeAdapter(ReferenceAdapter):

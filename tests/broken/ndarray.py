@@ -11,6 +11,7 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleNDContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.reference import b2ndmeta
 from udcodec.reference import ndarray as nd
 
 
@@ -32,6 +33,22 @@ class WritesFirstChunkOnlyAdapter(ReferenceAdapter):
                 self._schunk._replace_chunk(n, nd.pack(chunk, self.blocks))
 
         nd.NDArray.__setitem__ = setitem  # type: ignore[method-assign]
+
+
+class DtypeNameMetalayerAdapter(ReferenceAdapter):
+    """The b2nd metalayer holds ``str(dtype)`` ('int32'), not NumPy's ``dtype.str`` ('<i4'): NumPy still reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        serialize = b2ndmeta.serialize
+
+        def with_dtype_name(meta: b2ndmeta.B2ndMeta) -> bytes:
+            typestr = meta.dtype.str.encode()
+            name = str(meta.dtype).encode()
+            out = serialize(meta)[:-(len(typestr) + 4)]
+            return out + len(name).to_bytes(4, "big") + name
+
+        b2ndmeta.serialize = with_dtype_name
 
 
 class IgnoresBlockshapeAdapter(ReferenceAdapter):

@@ -5,7 +5,6 @@ examples pass."""
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +17,6 @@ from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
 from udcodec.subject import CodecSubject
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
 CONTRACT = load_contract()
 PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, timeout=180.0)
 GOOD = "udcodec.examples.zlib_codec"

@@ -3,39 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from subject_cli import Command
 from udcodec import cli
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
 CODEC_CLAUSES = sorted(c.id for c in load_contract() if c.subject == "codec")
 RLE = ["--encoder", "udcodec.examples.rle:encoder", "--decoder", "udcodec.examples.rle:decoder"]
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    environ = dict(os.environ)
-    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), environ.get("PYTHONPATH")]))
-    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
-    return environ
-
-
-def check_codec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "udcodec.cli", "check-codec", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.slow
-def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_good_codec_passes_every_clause(check_codec: Command, tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
-    proc = check_codec(env, *RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report),
-                       "--certificate", "cert.json", cwd=tmp_path)
+    proc = check_codec(*RLE, "--host", "reference", "--profile", "dev", "--report-json", str(report),
+                       "--certificate", "cert.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cert = json.loads((tmp_path / "cert.json").read_text(encoding="utf-8"))
     assert cert["spec"]["subject"] == "codec" and cert["level"] == "full"
@@ -52,11 +38,12 @@ def test_a_good_codec_passes_every_clause(env: dict[str, str], tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_codec: Command, env: dict[str, str],
+                                                                   tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
-    proc = check_codec(env, "--encoder", "broken.codecs:float_size_encoder", "--decoder",
+    proc = check_codec("--encoder", "broken.codecs:float_size_encoder", "--decoder",
                        "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--only", "CODEC-ENC-SIZE",
-                       "--report-json", str(report), cwd=tmp_path)
+                       "--report-json", str(report))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "CODEC-ENC-SIZE" in proc.stdout and "not an integer size" in proc.stdout
     (result,) = json.loads(report.read_text(encoding="utf-8"))["results"]
@@ -68,11 +55,11 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str
 
 
 @pytest.mark.slow
-def test_a_should_failure_is_reported_but_does_not_fail_the_run(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_should_failure_is_reported_but_does_not_fail_the_run(check_codec: Command, tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
-    proc = check_codec(env, "--encoder", "broken.codecs:scribbling_encoder", "--decoder",
+    proc = check_codec("--encoder", "broken.codecs:scribbling_encoder", "--decoder",
                        "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--only", "CODEC-NO-OVERRUN",
-                       "--only", "CODEC-ROUNDTRIP", "--profile", "dev", "--report-json", str(report), cwd=tmp_path)
+                       "--only", "CODEC-ROUNDTRIP", "--profile", "dev", "--report-json", str(report))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     outcomes = {r["clause"]: r["outcome"] for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
     assert outcomes == {"CODEC-NO-OVERRUN": "fail", "CODEC-ROUNDTRIP": "pass"}
@@ -101,8 +88,8 @@ def test_bad_options_exit_2_naming_the_option(capsys: pytest.CaptureFixture[str]
     assert message in err
 
 
-def test_a_bad_option_exits_2_from_the_command_line(env: dict[str, str], tmp_path: Path) -> None:
-    proc = check_codec(env, *RLE, "--id", "300", cwd=tmp_path)
+def test_a_bad_option_exits_2_from_the_command_line(check_codec: Command, tmp_path: Path) -> None:
+    proc = check_codec(*RLE, "--id", "300")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "--id 300 is outside the user codec range 160..255" in proc.stderr
 
@@ -153,11 +140,11 @@ def test_pytest_option_rejects_a_bad_codec(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.slow
-def test_bench_figures_reach_every_report(env: dict[str, str], tmp_path: Path) -> None:
+def test_bench_figures_reach_every_report(check_codec: Command, tmp_path: Path) -> None:
     """``--bench`` measures before the run, so the JSON, Markdown and HTML reports carry the figures."""
-    proc = check_codec(env, *RLE, "--host", "reference", "--host", "blosc2", "--only", "CODEC-ROUNDTRIP",
+    proc = check_codec(*RLE, "--host", "reference", "--host", "blosc2", "--only", "CODEC-ROUNDTRIP",
                        "--profile", "dev", "--bench", "--report-json", "r.json", "--report-markdown", "r.md",
-                       "--report-html", "r.html", cwd=tmp_path)
+                       "--report-html", "r.html")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     validate_report(data)

@@ -3,41 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from subject_cli import Command
 from udcodec import cli
 from udcodec.contract import load_contract
 from udcodec.reports import validate_report
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
 FILTER_CLAUSES = sorted(c.id for c in load_contract() if c.subject == "filter")
 BYTEDELTA = ["--forward", "udcodec.examples.bytedelta_filter:forward",
              "--backward", "udcodec.examples.bytedelta_filter:backward"]
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    environ = dict(os.environ)
-    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), environ.get("PYTHONPATH")]))
-    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
-    return environ
-
-
-def check_filter(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "udcodec.cli", "check-filter", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.slow
-def test_a_good_filter_passes_every_clause(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_good_filter_passes_every_clause(check_filter: Command, tmp_path: Path) -> None:
     report, markdown = tmp_path / "filter.json", tmp_path / "filter.md"
-    proc = check_filter(env, *BYTEDELTA, "--meta", "0", "--meta", "3", "--id", "170", "--host", "reference",
+    proc = check_filter(*BYTEDELTA, "--meta", "0", "--meta", "3", "--id", "170", "--host", "reference",
                         "--profile", "dev", "--report-json", str(report), "--report-markdown", str(markdown),
-                        "--certificate", "cert.json", cwd=tmp_path)
+                        "--certificate", "cert.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "filter bytedelta_filter_170 (id 170, forward udcodec.examples.bytedelta_filter:forward" in proc.stdout
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -52,11 +38,12 @@ def test_a_good_filter_passes_every_clause(env: dict[str, str], tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_filter: Command, env: dict[str, str],
+                                                                   tmp_path: Path) -> None:
     report = tmp_path / "filter.json"
-    proc = check_filter(env, "--forward", "udcodec.testcodecs:add_meta_forward", "--backward",
+    proc = check_filter("--forward", "udcodec.testcodecs:add_meta_forward", "--backward",
                         "broken.ufilters:off_by_one_backward", "--host", "reference", "--only", "UF-*",
-                        "--skip", "UF-REGISTERS", "--report-json", str(report), cwd=tmp_path)
+                        "--skip", "UF-REGISTERS", "--report-json", str(report))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = {r["clause"]: r for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
     assert results["UF-INVERSE"]["outcome"] == "fail" and results["UF-ROUNDTRIP"]["outcome"] == "fail"

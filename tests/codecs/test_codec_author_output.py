@@ -7,27 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import udcodec.checks  # noqa: F401 - registers the checks
+from broken import codecs as broken_codecs
+from subject_cli import Command
 from udcodec.contract import load_contract
 from udcodec.engine.runner import execute
 from udcodec.outcomes import Outcome
 from udcodec.profiles import get_profile
 from udcodec.subject import CodecSubject
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
-from broken import codecs as broken_codecs  # noqa: E402
-
 ZLIB_DECODER = "udcodec.examples.zlib_codec:decoder"
 UNCHECKED = ["--encoder", "broken.codecs:unchecked_encoder", "--decoder", ZLIB_DECODER]
+
+
 def _line_of(fn: object, needle: str) -> int:
     lines, first = inspect.getsourcelines(fn)  # type: ignore[arg-type]
     return first + next(i for i, line in enumerate(lines) if needle in line)
@@ -38,17 +34,9 @@ UNCHECKED_AT = f"codecs.py:{_line_of(broken_codecs.unchecked_encoder, 'output[')
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    environ = dict(os.environ)
-    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), environ.get("PYTHONPATH")]))
-    environ["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.getbasetemp().parent / "udcodec-pycache")
-    environ.pop("CI", None)
-    return environ
-
-
-def check_codec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "udcodec.cli", "check-codec", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+def env(env: dict[str, str]) -> dict[str, str]:
+    """The shared subprocess environment without ``CI``: what an author sees on their own machine."""
+    return {name: value for name, value in env.items() if name != "CI"}
 
 
 @pytest.mark.slow
@@ -67,9 +55,9 @@ def test_on_blosc2_the_codecs_own_exception_leads_the_message() -> None:
 
 
 @pytest.mark.slow
-def test_one_root_cause_is_reported_once(env: dict[str, str], tmp_path: Path) -> None:
-    proc = check_codec(env, *UNCHECKED, "--host", "reference", "--profile", "ci", "--only", "CODEC-ROUNDTRIP",
-                       "--only", "CODEC-SMALL-*", "--report-markdown", "out.md", cwd=tmp_path)
+def test_one_root_cause_is_reported_once(check_codec: Command, tmp_path: Path) -> None:
+    proc = check_codec(*UNCHECKED, "--host", "reference", "--profile", "ci", "--only", "CODEC-ROUNDTRIP",
+                       "--only", "CODEC-SMALL-*", "--report-markdown", "out.md")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     # the ci profile's search is derandomized: it finds outputs too short for the stream in every clause
@@ -86,10 +74,10 @@ def test_one_root_cause_is_reported_once(env: dict[str, str], tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_exit_0_with_a_should_failure_says_why(env: dict[str, str], tmp_path: Path) -> None:
-    proc = check_codec(env, "--encoder", "broken.codecs:scribbling_encoder", "--decoder", ZLIB_DECODER,
+def test_exit_0_with_a_should_failure_says_why(check_codec: Command, tmp_path: Path) -> None:
+    proc = check_codec("--encoder", "broken.codecs:scribbling_encoder", "--decoder", ZLIB_DECODER,
                        "--host", "reference", "--profile", "ci", "--only", "CODEC-NO-OVERRUN", "--only",
-                       "CODEC-ROUNDTRIP", cwd=tmp_path)
+                       "CODEC-ROUNDTRIP")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     last = proc.stdout.rstrip().splitlines()[-1]
     assert last.startswith("udcodec: exit 0: the failure is of SHOULD clauses (not required"), proc.stdout
@@ -97,9 +85,9 @@ def test_exit_0_with_a_should_failure_says_why(env: dict[str, str], tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_a_must_failure_gets_no_exit_0_line(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_must_failure_gets_no_exit_0_line(check_codec: Command, tmp_path: Path) -> None:
     # ci: derandomized, so the failing small output is found every time (dev draws at random)
-    proc = check_codec(env, *UNCHECKED, "--host", "reference", "--profile", "ci", "--only", "CODEC-SMALL-OUTPUT",
+    proc = check_codec(*UNCHECKED, "--host", "reference", "--profile", "ci", "--only", "CODEC-SMALL-OUTPUT",
                        cwd=tmp_path)
     assert proc.returncode == 1
     assert "exit 0" not in proc.stdout

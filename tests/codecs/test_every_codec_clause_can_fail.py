@@ -6,26 +6,17 @@ and together the rows cover every codec clause of the spec.
 
 from __future__ import annotations
 
-import dataclasses
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-import udcodec.checks  # noqa: F401 - registers the checks
-from udcodec.contract import load_contract
-from udcodec.engine.runner import execute
-from udcodec.outcomes import Outcome
-from udcodec.profiles import get_profile
+from clause_can_fail import assert_fails, assert_passes, assert_rows_cover, run_clause, target
 from udcodec.subject import CodecSubject
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-if str(TESTS_DIR) not in sys.path:  # the broken codecs are imported as ``broken.codecs`` (tests/ on sys.path)
-    sys.path.insert(0, str(TESTS_DIR))
-CONTRACT = load_contract()
+DOMAINS = Path(__file__).resolve().parents[1] / "broken" / "domains"
 # dev-sized searches, derandomized; a generous timeout, since shrinking a failure takes ~20 s and twice
 # that on a loaded 2-core machine.
-PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, timeout=180.0)
+TIMEOUT = 180.0
 GOOD = "udcodec.examples.zlib_codec"
 BROKEN = "broken.codecs"
 
@@ -38,12 +29,12 @@ class Breaks(NamedTuple):
     options: tuple[tuple[str, str], ...] = ()
 
     def subject(self) -> CodecSubject:
-        def target(name: str) -> str:
-            return f"{GOOD}:{name}" if name in ("encoder", "decoder") else f"{BROKEN}:{name}"
+        def find(name: str) -> str:
+            return target(name, good=GOOD, own=("encoder", "decoder"), broken=BROKEN)
 
         options = dict(self.options)
-        domain = str(TESTS_DIR / "broken" / "domains" / options["domain"]) if "domain" in options else None
-        return CodecSubject.build(encoder=target(self.encoder), decoder=target(self.decoder),
+        domain = str(DOMAINS / options["domain"]) if "domain" in options else None
+        return CodecSubject.build(encoder=find(self.encoder), decoder=find(self.decoder),
                                   version=options.get("version", 1),
                                   metas=[int(m) for m in options.get("metas", "0").split()], domain=domain)
 
@@ -78,21 +69,16 @@ PLUGIN_ONLY = {"CODEC-PLUGIN-STANDALONE", "CODEC-THREADS"}
 @pytest.mark.slow
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.clause}-{r.encoder}-{r.decoder}")
 def test_broken_codec_fails_its_clause(row: Breaks) -> None:
-    result = execute("reference", "reference", CONTRACT.get(row.clause), PROFILE, codec=row.subject())
-    assert result.outcome is Outcome.FAIL, f"{result.outcome}: {result.message}"
-    assert row.needle in result.message, result.message
-    assert result.reproduction, "a failing codec check must come with a reproduction"
+    assert_fails(run_clause(row.clause, row.subject(), TIMEOUT), row.needle, "codec")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("clause", sorted({r.clause for r in ROWS}))
 def test_the_good_codec_passes(clause: str) -> None:
-    domain = str(TESTS_DIR / "broken" / "domains" / "bytes_only.yaml") if clause == "CODEC-OUTSIDE-DOMAIN" else None
+    domain = str(DOMAINS / "bytes_only.yaml") if clause == "CODEC-OUTSIDE-DOMAIN" else None
     good = CodecSubject.build(encoder=f"{GOOD}:encoder", decoder=f"{GOOD}:decoder", metas=[0, 7], domain=domain)
-    result = execute("reference", "reference", CONTRACT.get(clause), PROFILE, codec=good)
-    assert result.outcome is Outcome.PASS, result.message
+    assert_passes(run_clause(clause, good, TIMEOUT))
 
 
 def test_every_codec_clause_has_a_breaking_codec() -> None:
-    codec_clauses = {c.id for c in CONTRACT if c.subject == "codec"}
-    assert codec_clauses == {r.clause for r in ROWS} | PLUGIN_ONLY
+    assert_rows_cover("codec", (r.clause for r in ROWS), PLUGIN_ONLY)

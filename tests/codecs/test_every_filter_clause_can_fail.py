@@ -4,23 +4,13 @@ and a good filter passes every clause the rows name; together the rows cover eve
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-import udcodec.checks  # noqa: F401 - registers the checks
-from udcodec.contract import load_contract
-from udcodec.engine.runner import execute
-from udcodec.outcomes import Outcome
-from udcodec.profiles import get_profile
+from clause_can_fail import assert_fails, assert_passes, assert_rows_cover, run_clause, target
 from udcodec.subject import FilterSubject
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-if str(TESTS_DIR) not in sys.path:  # the broken filters are imported as ``broken.ufilters``
-    sys.path.insert(0, str(TESTS_DIR))
-CONTRACT = load_contract()
-PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, timeout=120.0)
+TIMEOUT = 120.0
 GOOD = "udcodec.examples.bytedelta_filter"
 BROKEN = "broken.ufilters"
 
@@ -33,11 +23,11 @@ class Breaks(NamedTuple):
     id: int = 160
 
     def subject(self) -> FilterSubject:
-        def target(name: str) -> str:
-            return f"{GOOD}:{name}" if name in ("forward", "backward") else (
-                f"udcodec.testcodecs:{name}" if name.startswith("add_meta") else f"{BROKEN}:{name}")
+        def find(name: str) -> str:
+            return target(name, good=GOOD, own=("forward", "backward"), broken=BROKEN,
+                          prefixes={"add_meta": "udcodec.testcodecs"})
 
-        good = FilterSubject.build(forward=target(self.forward), backward=target(self.backward), metas=[0, 7])
+        good = FilterSubject.build(forward=find(self.forward), backward=find(self.backward), metas=[0, 7])
         return dataclasses.replace(good, id=self.id)  # an id build() refuses reaches the host as is
 
 
@@ -54,19 +44,15 @@ ROWS = [
 @pytest.mark.slow
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.clause}-{r.forward}-{r.backward}")
 def test_broken_filter_fails_its_clause(row: Breaks) -> None:
-    result = execute("reference", "reference", CONTRACT.get(row.clause), PROFILE, codec=row.subject())
-    assert result.outcome is Outcome.FAIL, f"{result.outcome}: {result.message}"
-    assert row.needle in result.message, result.message
-    assert result.reproduction, "a failing filter check must come with a reproduction"
+    assert_fails(run_clause(row.clause, row.subject(), TIMEOUT), row.needle, "filter")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("clause", sorted({r.clause for r in ROWS}))
 def test_the_good_filter_passes(clause: str) -> None:
     good = FilterSubject.build(forward=f"{GOOD}:forward", backward=f"{GOOD}:backward", metas=[0, 7])
-    result = execute("reference", "reference", CONTRACT.get(clause), PROFILE, codec=good)
-    assert result.outcome is Outcome.PASS, result.message
+    assert_passes(run_clause(clause, good, TIMEOUT))
 
 
 def test_every_filter_clause_has_a_breaking_filter() -> None:
-    assert {c.id for c in CONTRACT if c.subject == "filter"} == {r.clause for r in ROWS}
+    assert_rows_cover("filter", (r.clause for r in ROWS))

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from udcodec import cli
 from udcodec.contract import default_spec_dir
+from udcodec.engine import plugin
+from udcodec.engine.isolation import parse_memory_limit
 
 CODEC = ["--encoder", "udcodec.examples.zlib_codec:encoder", "--decoder", "udcodec.examples.zlib_codec:decoder"]
 
@@ -21,11 +23,23 @@ def _exit_and_lines(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tupl
     return code, [line for line in err.splitlines() if line.startswith("udcodec")]
 
 
+@pytest.mark.parametrize("command", [["run", "--adapter", "reference"], ["check-codec", *CODEC],
+                                     ["smoke", "--adapter", "reference"], ["self-test"], ["history"]],
+                         ids=lambda c: c[0])
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-3", "soon"])
 def test_a_timeout_that_is_no_positive_finite_number_is_a_usage_error(capsys: pytest.CaptureFixture[str],
-                                                                      value: str) -> None:
-    code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", f"--timeout={value}"])
-    assert code == 2 and len(lines) == 1 and "--timeout" in lines[0] and value in lines[0]
+                                                                      command: list[str], value: str) -> None:
+    """Every command's timeouts are read by one function (``udcodec.engine.options.positive_seconds``)."""
+    code, lines = _exit_and_lines(capsys, [*command, f"--timeout={value}"])
+    assert code == 2 and len(lines) == 1 and "--timeout" in lines[0] and value in lines[0], lines
+    assert "a number of seconds" in lines[0] or "a positive, finite number of seconds" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["inf", "0"])
+def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    code, lines = _exit_and_lines(capsys, ["self-test", f"--run-timeout={value}"])
+    assert code == 2 and lines == [f"udcodec self-test: error: argument --run-timeout: {value!r}: give a positive,"
+                                   " finite number of seconds"], lines
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
@@ -39,6 +53,8 @@ def test_a_timeout_that_is_no_positive_finite_number_is_a_usage_error(capsys: py
     (["run", "--adapter", "udcodec.adapters.reference:ReferenceAdaptr"],
      "'udcodec.adapters.reference' has no attribute 'ReferenceAdaptr'"),
     (["check-codec", *CODEC, "--host", "blosc"], "--host blosc: no adapter of that name"),
+    (["check-codec", *CODEC, "--host", "reference", "--expectations", "blosc2=x.yaml"],
+     "--expectations 'blosc2=x.yaml': adapter 'blosc2' is not run (give it with --host)"),
     (["check-codec", *CODEC, "--only", "REG-ID-RANGE"], "--only REG-ID-RANGE: matches no codec clause"),
     (["check-codec", *CODEC, "--domain", "no-such-domain"], "--domain no-such-domain: cannot read the domain file"),
     (["check-codec", "--plugin", "openzl", "--id", "37"], "--id 37 is Blosc2's global id of plugin 'grok', not of 'openzl'"),
@@ -80,3 +96,44 @@ def test_a_directory_named_like_a_contract_file_is_one_line(capsys: pytest.Captu
     (spec / "x.yaml").mkdir()
     code, lines = _exit_and_lines(capsys, ["list", "--spec", str(spec)])
     assert code == 2 and len(lines) == 1 and "x.yaml" in lines[0] and "is not a file" in lines[0]
+
+
+def _plugin_error(pytester: pytest.Pytester, *args: str) -> list[str]:
+    """The error lines of the pytest plugin refusing ``args`` (a usage error, exit 4)."""
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--udcodec-adapter", "reference", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.outlines + result.errlines
+    return [line.removeprefix("ERROR: ") for line in result.errlines if line.startswith("ERROR: ")]
+
+
+@pytest.mark.parametrize(("item", "needle"), [
+    ("foo", "--expectations 'foo': give ADAPTER=PATH"),
+    ("reference", "--expectations 'reference': give ADAPTER=PATH"),
+    ("=x.yaml", "--expectations '=x.yaml': give ADAPTER=PATH"),
+    ("blosc2=x.yaml", "--expectations 'blosc2=x.yaml': adapter 'blosc2' is not run (give it with --adapter)"),
+])
+def test_bad_expectations_read_the_same_from_both_doors(capsys: pytest.CaptureFixture[str],
+                                                        pytester: pytest.Pytester, item: str, needle: str) -> None:
+    """``udcodec run --expectations`` and the plugin's ``--udcodec-expectations`` refuse an item with one line,
+    the same but for each door's spelling of the options."""
+    code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", "--expectations", item])
+    assert code == 2 and lines == [f"udcodec: {needle}"], lines
+    from_plugin = _plugin_error(pytester, "--udcodec-expectations", item)
+    assert [line.replace("--udcodec-", "--") for line in from_plugin] == [needle], from_plugin
+
+
+@pytest.mark.parametrize("text", ["lots", "-1G", "4X", "nan", ""])
+def test_a_bad_memory_limit_reads_the_same_from_both_doors(capsys: pytest.CaptureFixture[str],
+                                                           pytester: pytest.Pytester, text: str) -> None:
+    with pytest.raises(ValueError, match="memory") as refused:
+        parse_memory_limit(text)
+    code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", f"--memory-limit={text}"])
+    assert code == 2 and lines == [f"udcodec run: error: argument --memory-limit: {refused.value}"], lines
+    assert _plugin_error(pytester, f"--udcodec-memory-limit={text}") == [f"--udcodec-memory-limit: {refused.value}"]
+
+
+@pytest.mark.parametrize(("text", "size"), [("4G", 4 << 30), ("512M", 512 << 20), ("1.5GiB", 3 << 29),
+                                            ("2048", 2048), ("64k", 64 << 10), ("0", None), ("none", None)])
+def test_both_doors_take_every_memory_limit_spelling(text: str, size: int | None) -> None:
+    args = cli._parser().parse_args(["run", "--adapter", "reference", "--memory-limit", text])
+    assert args.memory_limit == text  # passed on to the plugin as given
+    assert plugin._memory_limit(text) == parse_memory_limit(text) == size

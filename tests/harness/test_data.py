@@ -31,7 +31,8 @@ FINGERPRINTS = {
     "runs16": "3f96539c1a1d9db6", "blockruns": "f23318e378089777", "zeros_tail": "26eebd727747dc87",
     "ramp-random-256": "93d3b08228c2713c", "subnormals": "22d9eac91557b1dd", "tiny-normals": "ebc6d5e73b562e17",
     "nan-payloads": "7810c270391a47c8", "random-then-repeat": "e92a88d2564a0e69", "six-literals": "eec7b0e6a45b505d",
-    "yes-lines": "122e6f7059c266a2", "late-match": "ba5805fb65c33677",
+    "yes-lines": "122e6f7059c266a2", "late-match": "ba5805fb65c33677", "nan-f32": "7fa6f426115ea662",
+    "nan-f64": "1463693410a2353f", "pi-f64": "6083011d12c4c713",
 
 }
 

@@ -116,6 +116,9 @@ FlatFieldsIgnoredAdapter            | CONT-COMPRESS-SPELLINGS | **fields) did no
 DictDParamsDecodesUserChunksAdapter | CONT-DECOMPRESS-OUTSIDE | decompress2(src, dparams={...}) succeeded
 HeaderVersionOneAdapter             | ID-HEADER-PARAMS        | (version 7): versionlz is 1, written with 7
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
+ExpandsF32NaNChunksAsF64Adapter     | INTEROP-GOLDEN          | b2v4-special-nan-f4 (chunk by python-blosc2 4.14.1)
+CallsDecoderOnSpecialChunksAdapter  | INTEROP-GOLDEN          | b2v2-special-nan-f4 (chunk by python-blosc2 2.7.1): decoding raised AssertionError: the decoder was called
+ReadsBlosc1BitshuffleAsShuffleAdapter | INTEROP-BLOSC1        | blosc1-zstd-bitshuffle-ts4 (zstd clevel 5 bitshuffle typesize 4
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
@@ -128,6 +131,7 @@ SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 
 [ndarray]
 WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
+DtypeNameMetalayerAdapter           | ND-METALAYER            | the b2nd metalayer's dtype string (byte 45)
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
 NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
