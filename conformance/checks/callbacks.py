@@ -20,6 +20,7 @@ from udcodec.checks.common import (
     EXCEPTIONS,
     ID_RANGE,
     SAMPLE,
+    WHOLE_ITEMS,
     IdPool,
     cparams_for,
     fill,
@@ -28,8 +29,10 @@ from udcodec.checks.common import (
     literal,
     new_container,
     not_a_literal,
+    partial_items,
     read_back,
     register_pair,
+    whole_item_cases,
 )
 from udcodec.strategies import Layout, layouts
 from udcodec.testcodecs import (
@@ -159,6 +162,40 @@ def input_is_block(ctx: CheckContext) -> None:
     if smallest:
         prop(Layout(dtype="u1", typesize=1, chunk_items=smallest, block_items=0, nitems=smallest, content="random",
                     seed=smallest, filters=("nofilter",), splitmode="never"), min_chunk=smallest)
+
+
+@check("callbacks.whole_items", params={"id": CODEC_ID, **WHOLE_ITEMS})
+def whole_items(ctx: CheckContext) -> None:
+    """With the blocksize left out and no split, every encoder input and decoder output is whole items."""
+    codec_id = int(ctx.param("id"))
+    lengths: dict[str, list[int]] = {"encoder": [], "decoder": []}
+
+    def encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+        lengths["encoder"].append(int(input.size))
+        return zlib_encoder(input, output, meta, schunk)
+
+    def decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+        lengths["decoder"].append(int(output.size))
+        return zlib_decoder(input, output, meta, schunk)
+
+    register_pair(ctx, "items", codec_id, encoder, decoder)
+    problems: list[str] = []
+    for case in whole_item_cases(ctx):
+        for seen in lengths.values():
+            seen.clear()
+        container = new_container(ctx, cparams_for(codec_id, typesize=case.typesize, clevel=case.clevel, blocksize=0,
+                                                   splitmode="never"), chunksize=len(case.data))
+        container.append(case.data)
+        container.decompress_chunk(0)
+        if not lengths["encoder"]:
+            problems.append(f"{case.where()}: the encoder was never called")
+        for kind, seen in lengths.items():
+            what = "inputs" if kind == "encoder" else "outputs"
+            partial = partial_items(seen, case.typesize)
+            if partial:
+                problems.append(f"{case.where()}: the {kind}'s {what} were {partial}")
+    if problems:
+        ctx.fail(f"{len(problems)} problem(s): " + "; ".join(problems[:3]))
 
 
 @check("callbacks.decoder_sizes", params={"id": CODEC_ID, "tail": Param(int, min=0, max=len(SAMPLE))})

@@ -253,3 +253,41 @@ def retried_with_builtin(attempt: Callable[[CheckFailed], Callable[[int], str | 
             exc.message = f"{exc.message}\n{retry.tag}"
             exc.args = (exc.message,)
         raise
+
+
+# -- blocks of whole items (the automatic blocksize) ----------------------------------------------
+
+#: Parameters of the whole-item checks: typesizes, clevels and chunk sizes (rounded down to whole items).
+WHOLE_ITEMS = {"typesizes": Param(list, items=Param(int, min=1, max=16384)),
+               "clevels": Param(list, items=Param(int, min=1, max=9)),
+               "chunk_bytes": Param(list, items=Param(int, min=1))}
+
+
+@dataclass(frozen=True)
+class ItemCase:
+    """One chunk of whole items compressed with the blocksize left out."""
+
+    typesize: int
+    clevel: int
+    data: bytes
+
+    def where(self) -> str:
+        return f"typesize {self.typesize}, clevel {self.clevel}, a {len(self.data)}-byte chunk, blocksize left out"
+
+
+def whole_item_cases(ctx: CheckContext) -> Iterator[ItemCase]:
+    """Every (typesize, clevel, chunk size) of the check's parameters, as compressible chunks of whole items."""
+    for typesize in ctx.param("typesizes"):
+        for clevel in ctx.param("clevels"):
+            for nbytes in ctx.param("chunk_bytes"):
+                n = max(int(nbytes) // int(typesize), 1) * int(typesize)
+                yield ItemCase(int(typesize), int(clevel), make_data("arange", np.dtype("u1"), n, n % 251))
+
+
+def partial_items(lengths: list[int], typesize: int) -> str | None:
+    """The block lengths as a message if one of them is not a whole number of ``typesize``-byte items, else None."""
+    if all(n % typesize == 0 for n in lengths):
+        return None
+    shown = ", ".join(map(str, lengths[:8])) + (", ..." if len(lengths) > 8 else "")
+    return (f"blocks of {shown} bytes, not whole {typesize}-byte items "
+            f"(np.frombuffer(block, 'V{typesize}') raises on them)")

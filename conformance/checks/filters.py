@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,10 +23,13 @@ from udcodec.checks.api import (
 from udcodec.checks.common import (
     EXCEPTIONS,
     LITERALS,
+    WHOLE_ITEMS,
     first_difference,
     header,
     literal,
+    partial_items,
     read_back,
+    whole_item_cases,
     written_cparams,
 )
 from udcodec.checks.fresh import run_fresh
@@ -298,6 +301,32 @@ def slot_order(ctx: CheckContext) -> None:
         if sorted(c.input_bytes for c in rec.of("backward")) != sorted(expected):
             ctx.fail(f"pipeline {list(names)}: backward of slot {pipeline.index('user2')} did not receive what its"
                      " forward wrote (the later slots were not undone first)")
+
+
+@check("filters.whole_items", requires=("user_filters",),
+       params={"id": FILTER_ID, "splitmodes": Param(list, items=Param(str, choices=("never", "always", "auto"))),
+               **WHOLE_ITEMS})
+def whole_items(ctx: CheckContext) -> None:
+    """With the blocksize left out, forward and backward get whole items in every split mode (filters run before any split)."""
+    fid = int(ctx.param("id"))
+    rec = FilterRecorder()
+    _register(ctx, fid, rec.fwd, rec.bwd)
+    problems: list[str] = []
+    for case in whole_item_cases(ctx):
+        for mode in ctx.param("splitmodes"):
+            rec.calls.clear()
+            cp = replace(filter_cparams((user_filter_name(fid),), (0,), typesize=case.typesize, blocksize=0,
+                                        clevel=case.clevel), splitmode=mode)
+            _roundtrip(ctx, cp, case.data, case.where())
+            for direction in ("forward", "backward"):
+                calls = rec.of(direction)
+                if not calls:
+                    problems.append(f"{case.where()}, split {mode}: {direction} was never called")
+                partial = partial_items([c.input_shape[0] if c.input_shape else 0 for c in calls], case.typesize)
+                if partial:
+                    problems.append(f"{case.where()}, split {mode}: {direction}'s inputs were {partial}")
+            if problems:  # before another configuration's round trip stumbles on these blocks
+                ctx.fail("; ".join(problems))
 
 
 @check("filters.with_user_codec", requires=("user_filters",), params={"id": FILTER_ID, "codec": Param(int, min=160,

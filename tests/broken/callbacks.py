@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.reference import chunkformat
 
 from ._base import Callback, CallbackHost
 
@@ -189,3 +192,16 @@ class CorruptsUserDecodesAdapter(CallbackHost):
         if len(out):
             out[-1] ^= 0xFF
         return rc
+
+
+class BlocksizeIgnoresTypesizeAdapter(ReferenceAdapter):
+    """The automatic blocksize is tuned as if the typesize were 1, so it is not rounded to whole items."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        tuned = chunkformat.compute_blocksize
+
+        def compute_blocksize(cp: Any, nbytes: int) -> int:
+            return tuned(cp if cp.blocksize else dataclasses.replace(cp, typesize=1), nbytes)
+
+        chunkformat.compute_blocksize = compute_blocksize  # type: ignore[assignment]

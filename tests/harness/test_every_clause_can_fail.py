@@ -86,6 +86,8 @@ RaisesSystemErrorAdapter            | CB-NO-SYSTEMERROR       | the caller got S
 StoresPastReturnAdapter             | CB-OUTPUT-PAST-RETURN   | not what the encoder returned
 CallbacksOnWorkerThreadAdapter      | THREAD-ONE-THREAD       | not only on the calling thread
 EncoderInputAliasesCallerAdapter    | CB-BUFFER-LIFETIME      | these changed: the caller's array
+BlocksizeIgnoresTypesizeAdapter     | CB-BLOCKS-WHOLE-ITEMS   | the encoder's inputs were blocks of 16384, 16384, 7231 bytes, not whole 3-byte items
+BlocksizeIgnoresTypesizeAdapter     | FILTER-BLOCKS-WHOLE-ITEMS | forward's inputs were blocks of 32768, 7231 bytes, not whole 3-byte items
 [containers]
 CompressesOutsideContainerAdapter   | CONT-COMPRESS-OUTSIDE   | outside a container: succeeded
 DecompressesOutsideContainerAdapter | CONT-DECOMPRESS-OUTSIDE | outside a container: succeeded
