@@ -160,7 +160,8 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     ordered = [verdicts[m.id] for m in chosen]
-    meta = {"catalogue": {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    shown = str(path) if args.catalogue else "udcodec/selftest/catalogue.yaml (bundled)"
+    meta = {"catalogue": {"path": shown, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                           "size": len(mutants)},
             "profile": args.profile, "peer": base.peer, "subset": args.subset, "targeted": args.targeted,
             "started": started.isoformat().replace("+00:00", "Z"), "duration": round(time.monotonic() - clock, 1),

@@ -1,15 +1,16 @@
-"""The figures of README.md (and tests/README.md) that come from the code, written into marked regions.
+"""The figures of README.md, tests/README.md and conformance/README.md that come from the code, written into
+marked regions.
 
 A region is ``<!-- figures:NAME -->TEXT<!-- /figures:NAME -->``, inline or spanning lines; only its
 TEXT is generated. Each figure is computed from its source (the contract, the python-blosc2
 expectations file, the golden manifest, the example verdicts, the interop sweep, the profiles, the
-chunk-identity matrix), so it stays right when they change::
+chunk-identity matrix, the committed self-test run of today's catalogue), so it stays right when they change::
 
     python tests/harness/readme_figures.py            # rewrite every region
     python tests/harness/readme_figures.py --check    # exit 1 naming each region that differs
 
 ``tests/harness/test_readme_figures.py`` runs the check. Figures that are measurements (times,
-throughput, rates observed in a run) are not here: the README states the command that measured them.
+throughput) are not here: the README states the command that measured them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = (ROOT / "README.md", ROOT / "tests" / "README.md")
+FILES = (ROOT / "README.md", ROOT / "tests" / "README.md", ROOT / "conformance" / "README.md")
 REGION = re.compile(r"<!-- figures:(?P<name>[\w-]+) -->(?P<body>.*?)<!-- /figures:(?P=name) -->", re.S)
 OPEN = re.compile(r"<!-- /?figures:([\w-]+) -->")
 BLOSC2 = "python-blosc2"
@@ -57,6 +58,12 @@ class Sources:
     def verdicts(self) -> list[dict[str, Any]]:
         data = yaml.safe_load((self.root / "conformance" / "examples" / "verdicts.yaml").read_text(encoding="utf-8"))
         return list(data["codecs"])
+
+    @cached_property
+    def selftest(self) -> dict[str, Any]:
+        """The committed self-test report of the whole catalogue (docs/selftest.json)."""
+        import json
+        return dict(json.loads((self.root / "docs" / "selftest.json").read_text(encoding="utf-8")))
 
     @cached_property
     def sweep(self) -> list[Any]:
@@ -383,6 +390,18 @@ def report_layout(s: Sources) -> str:
     return f"`{SCHEMA_VERSION}`"
 
 
+def selftest(s: Sources) -> str:
+    """The committed whole-catalogue self-test run (tests/harness/test_selftest.py keeps it of today's catalogue)."""
+    r = s.selftest
+    t = r["summary"]
+    should_only, survived = t["killed_by_should_only"], len(t["survivors"])
+    return (f"{t['mutants']} mutants, {t['equivalent']} of them equivalent; of the other {t['non_equivalent']}, "
+            f"{t['killed']} are killed ({t['kill_rate']} %) and {t['killed_by_must']} by MUST clauses alone "
+            f"({t['must_kill_rate']} %), {should_only} by SHOULD clauses only, and {survived} "
+            f"survive{'s' if survived == 1 else ''} (profile {r['profile']}, python-blosc2 as the peer, "
+            f"{r['started'][:10]})")
+
+
 #: name -> (figure, whether the region spans lines)
 FIGURES: dict[str, tuple[Callable[[Sources], str], bool]] = {
     "quickstart-verdicts": (quickstart_verdicts, False),
@@ -413,6 +432,7 @@ FIGURES: dict[str, tuple[Callable[[Sources], str], bool]] = {
     "cli-commands": (cli_commands, True),
     "capabilities": (capabilities, True),
     "report-layout": (report_layout, False),
+    "selftest": (selftest, False),
 }
 
 

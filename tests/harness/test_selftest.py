@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -56,6 +57,19 @@ def test_the_fast_subset_says_what_must_kill_each_mutant() -> None:
     assert 4 <= len(fast) <= 12
     assert all(m.killed_by and not m.equivalent for m in fast)
     assert len({m.family for m in fast}) >= 5
+
+
+def test_the_committed_report_is_of_todays_catalogue_and_valid() -> None:
+    """docs/selftest.json holds the figures the README states: a run of this very catalogue, every mutant in it."""
+    report = json.loads((REPO / "docs" / "selftest.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, json.loads((REPO / "conformance" / "schemas" / "selftest-report.schema.json").read_text()))
+    catalogue = REPO / "conformance" / "selftest" / "catalogue.yaml"
+    assert report["catalogue"]["sha256"] == hashlib.sha256(catalogue.read_bytes()).hexdigest(), (
+        "docs/selftest.{json,md} are of another catalogue: run udcodec self-test --targeted -n 2 "
+        "--report-json docs/selftest.json --report-markdown docs/selftest.md, then python tests/harness/readme_figures.py")
+    assert report["subset"] == "all" and report["summary"]["run"] == len(MUTANTS) == report["catalogue"]["size"]
+    assert [m["id"] for m in report["mutants"]] == [m.id for m in MUTANTS]
+    assert report["summary"]["problems"] == 0
 
 
 def test_the_loader_uses_the_committed_schema() -> None:
