@@ -331,9 +331,11 @@ class Adapter(Protocol):
         cparams: CParams | NotGiven,
         dparams: DParams | NotGiven,
         urlpath: str | None = None,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> NDContainer:
-        """``asarray(array, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=..., mode="w"])`` with
-        only what is given (capability ``ndarray``); the implementation sets typesize and block size."""
+        """``asarray(array, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=..., mode="w"],
+        [contiguous=...])`` with only what is given (capability ``ndarray``; ``contiguous=False`` with a
+        urlpath: a sparse frame, capability ``sparse`` too); the implementation sets typesize and block size."""
 
     def nd_open(
         self,
