@@ -369,8 +369,10 @@ class ModuleAdapter:
         cparams: CParams | NotGiven,
         dparams: DParams | NotGiven,
         urlpath: str | None = None,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> ModuleNDContainer:
-        """``module.asarray(array, [chunks=...], [blocks=...], [cparams=...], [dparams=...], [urlpath=..., mode="w"])``."""
+        """``module.asarray(array, [chunks=...], [blocks=...], [cparams=...], [dparams=...], [urlpath=..., mode="w"],
+        [contiguous=...])``."""
         kwargs: dict[str, Any] = self.param_kwargs(cparams, dparams)
         if isinstance(chunks, tuple):
             kwargs["chunks"] = chunks
@@ -378,6 +380,8 @@ class ModuleAdapter:
             kwargs["blocks"] = blocks
         if urlpath is not None:
             kwargs.update(urlpath=urlpath, mode="w")
+        if isinstance(contiguous, bool):
+            kwargs["contiguous"] = contiguous
         return ModuleNDContainer(self, self.module.asarray(array, **kwargs))
 
     def nd_open(

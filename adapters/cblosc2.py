@@ -322,7 +322,7 @@ class CBlosc2Adapter:
         raise NotImplementedError("the c-blosc2 adapter does not drive blosc2_register_filter yet")
 
     def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
-                  urlpath: str | None = None) -> Any:
+                  urlpath: str | None = None, contiguous: Any = NOT_GIVEN) -> Any:
         """Not driven (no ``ndarray`` capability): ``b2nd_from_cbuffer`` needs a ``b2nd_context_t`` built
         from ``blosc2_storage`` structs the ctypes declarations do not hold; python-blosc2 drives b2nd."""
         raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")

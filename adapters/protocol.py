@@ -40,7 +40,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is
-        "sparse",  # create(urlpath=..., contiguous=False) and open() of a sparse frame directory
+        "sparse",  # create/nd_create(urlpath=..., contiguous=False) and open() of a sparse frame directory
         "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
         "filter_plugins",  # register_filter(id, None, None, name): a dynamic filter plugin
         "ndarray",  # nd_create / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
@@ -331,9 +331,11 @@ class Adapter(Protocol):
         cparams: CParams | NotGiven,
         dparams: DParams | NotGiven,
         urlpath: str | None = None,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> NDContainer:
-        """``asarray(array, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=..., mode="w"])`` with
-        only what is given (capability ``ndarray``); the implementation sets typesize and block size."""
+        """``asarray(array, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=..., mode="w"],
+        [contiguous=...])`` with only what is given (capability ``ndarray``; ``contiguous=False`` with a
+        urlpath: a sparse frame, capability ``sparse`` too); the implementation sets typesize and block size."""
 
     def nd_open(
         self,

@@ -295,3 +295,87 @@ def metalayer(ctx: CheckContext) -> None:
                 problems.append(f"{layout}: the b2nd metalayer has {len(got) - at} byte(s) after the dtype string")
     if problems:
         ctx.fail("\n".join(problems))
+
+
+#: The frames an NDArray is persisted in (``nd_create``'s ``contiguous``); ``sparse`` needs that capability.
+FRAMES = ("contiguous", "sparse")
+
+
+def _chunk_boxes(layout: NDLayout) -> list[tuple[slice, ...]]:
+    """The region of the array each chunk holds, chunks in C order over the chunk grid."""
+    return [tuple(slice(x * c, min((x + 1) * c, s)) for x, c, s in zip(coord, layout.chunks, layout.shape, strict=True))
+            for coord in np.ndindex(*layout.grid)]
+
+
+def _rewrite_steps(layout: NDLayout, seed: int) -> tuple[list[tuple[str, Any, Any]], list[tuple[str, Any, Any]]]:
+    """The writes of both sessions: (what, key, value), each a whole chunk, in an order where storage is
+    freed and reused (a chunk made all zeros is stored special, and data written into it again needs new
+    storage while other chunks keep theirs). The second session ends with a chunk left all zeros."""
+    boxes = _chunk_boxes(layout)
+    first, second, last = boxes[0], boxes[1], boxes[-1]
+
+    def data(box: tuple[slice, ...], k: int) -> np.ndarray:
+        return np.ascontiguousarray(array_of(layout, seed + k)[box])
+
+    def zeros(box: tuple[slice, ...]) -> np.ndarray:
+        return np.zeros(tuple(s.stop - s.start for s in box), dtype=layout.dtype)
+
+    created = [("data into chunk 0", first, data(first, 1)), ("zeros into chunk 0", first, zeros(first)),
+               ("data into chunk 1", second, data(second, 2)), ("data into the zeroed chunk 0", first, data(first, 3))]
+    n = len(boxes) - 1
+    reopened = [("zeros into chunk 1", second, zeros(second)), (f"data into chunk {n}", last, data(last, 4)),
+                ("data into the zeroed chunk 1", second, data(second, 5)), ("zeros into chunk 0", first, zeros(first))]
+    return created, reopened
+
+
+@check("ndarray.rewrites", requires=("ndarray", "persistence"),
+       params={"id": CODEC_ID, "meta": Param(int, min=0, max=255), "layouts": LAYOUTS,
+               "frames": Param(list, items=Param(str, choices=FRAMES))})
+def rewrites(ctx: CheckContext) -> None:
+    """An NDArray persisted in a contiguous or a sparse frame reads back every item when reopened after its
+    chunks are rewritten (data, a chunk made all zeros, data into another chunk, then into the zeroed one),
+    and again after more such writes in mode 'a' and a change of its super-chunk's clevel (capability
+    ``update_params``; ``sparse`` for the sparse frame)."""
+    codec_id, meta = int(ctx.param("id")), int(ctx.param("meta"))
+    register_pair(ctx, "ndrewrite", codec_id, zlib_encoder, zlib_decoder)
+    capabilities = ctx.adapter.capabilities()
+    frames = [f for f in ctx.param("frames") if f != "sparse" or "sparse" in capabilities]
+    updates = "update_params" in capabilities
+    problems = []
+    for n, layout in enumerate(_layouts(ctx)):
+        if len(_chunk_boxes(layout)) < 3:
+            raise ValueError(f"ndarray.rewrites needs layouts of at least 3 chunks, {layout} has fewer")
+        created, reopened = _rewrite_steps(layout, 10 * n)
+        for frame in frames:
+            want = array_of(layout, 10 * n)
+            path = str(ctx.tmpdir / f"r{n}-{frame}.b2nd")
+            done = "asarray"
+            try:
+                nd = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(codec_id, meta), DP,
+                                           urlpath=path, contiguous=frame == "contiguous")
+                for what, key, value in created:
+                    nd.write(key, value)
+                    want[key] = value
+                    done = what
+                nd.close()
+                done = "the writes after asarray, reopened"
+                problem = _difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
+                if problem is None:
+                    rw = _open(ctx, ctx.adapter, path, codec_id, layout, meta, mode="a")
+                    for what, key, value in reopened:
+                        rw.write(key, value)
+                        want[key] = value
+                        done = f"open(mode='a') then {what}"
+                    if updates:
+                        rw.schunk().update_cparams(CParams.only(clevel=9))  # rewrites the frame's header
+                    rw.close()
+                    done = f"the writes after open(mode='a'){' and clevel=9' if updates else ''}, reopened"
+                    problem = _difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
+            except Exception as exc:  # noqa: BLE001 - reported per layout and frame
+                problem = f"after {done}: raised {describe_exc(exc)}"
+            else:
+                problem = problem and f"after {done}: {problem}"
+            if problem:
+                problems.append(f"{layout} in a {frame} frame: {problem}")
+    if problems:
+        ctx.fail("\n".join(problems))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from enum import IntEnum
@@ -267,7 +268,7 @@ def test_module_without_asarray_lacks_the_ndarray_capability() -> None:
 @pytest.mark.parametrize("spec", SPECS)
 def test_ndarrays_through_asarray_and_open(spec: str, tmp_path: Path) -> None:
     """nd_create passes only what is given (chunks, blocks, params, urlpath with mode='w'); nd_open gives back
-    the NDArray with its geometry, and refuses a frame that is not one."""
+    the NDArray with its geometry, and refuses a frame that is not one; contiguous=False makes a sparse frame."""
     import numpy as np
     from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
@@ -285,6 +286,12 @@ def test_ndarrays_through_asarray_and_open(spec: str, tmp_path: Path) -> None:
     written = CParams.only(codec=201, codec_meta=4, typesize=8, blocksize=48, nthreads=1)
     back = adapter.nd_open(path, DParams(1), written)
     assert back.read(...)[6].tolist() == [-1.0] * 10 and back.blocks == (2, 3)
+    assert os.path.isfile(path)  # contiguous left out: a frame file
+    sparse = str(tmp_path / "sparse.b2nd")
+    adapter.nd_create(array, (5, 7), (2, 3), CParams.only(codec=201, codec_meta=4, nthreads=1), DParams(1),
+                      urlpath=sparse, contiguous=False).close()
+    assert os.path.isfile(os.path.join(sparse, "chunks.b2frame"))
+    assert np.array_equal(adapter.nd_open(sparse, DParams(1), written).read(...), array)
     in_memory = adapter.nd_create(array, NOT_GIVEN, NOT_GIVEN, CParams.only(codec=201, nthreads=1), DParams(1))
     assert np.array_equal(in_memory.read(...), array) and in_memory.shape == (7, 10)
     plain = str(tmp_path / "s.b2frame")

@@ -12,7 +12,10 @@ from udcodec.adapters.blosc2like import ModuleNDContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import b2ndmeta
+from udcodec.reference import frame as _frame
 from udcodec.reference import ndarray as nd
+from udcodec.reference import schunk as _schunk
+from udcodec.reference import sframe as _sframe
 
 
 class WritesFirstChunkOnlyAdapter(ReferenceAdapter):
@@ -33,6 +36,35 @@ class WritesFirstChunkOnlyAdapter(ReferenceAdapter):
                 self._schunk._replace_chunk(n, nd.pack(chunk, self.blocks))
 
         nd.NDArray.__setitem__ = setitem  # type: ignore[method-assign]
+
+
+class SparseNumbersByCountAdapter(ReferenceAdapter):
+    """A sparse frame numbers a new chunk file by the count of stored chunks, not one above the largest in use:
+    once a chunk has become special, data written into it again overwrites another chunk's file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def next_file_number(offsets: list[int]) -> int:
+            return len([o for o in offsets if not o & _frame.SPECIAL_BIT])
+
+        _sframe.next_file_number = next_file_number
+
+
+class RewriteCountsSpecialsAdapter(ReferenceAdapter):
+    """After a chunk of a contiguous frame is rewritten, the stored bytes count special chunks too: the next
+    header rewrite (a cparams change) records a cbytes past the chunks, where the offsets are then looked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        replace_chunk = _schunk.SChunk._replace_chunk
+
+        def counting_specials(self: _schunk.SChunk, index: int, data: np.ndarray) -> None:
+            replace_chunk(self, index, data)
+            if self.contiguous and self.urlpath is not None:
+                self._stored_cbytes = sum(len(c) for c in self._chunks)
+
+        _schunk.SChunk._replace_chunk = counting_specials  # type: ignore[method-assign]
 
 
 class DtypeNameMetalayerAdapter(ReferenceAdapter):
@@ -69,10 +101,11 @@ class NDArrayDropsThreadsAdapter(ReferenceAdapter):
     """NDArrays with nthreads > 1 are created and opened (silently with one thread)."""
 
     def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
-                  dparams: DParams | NotGiven, urlpath: str | None = None) -> ModuleNDContainer:
+                  dparams: DParams | NotGiven, urlpath: str | None = None,
+                  contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
         if isinstance(cparams, CParams):
             cparams = dataclasses.replace(cparams, nthreads=1)
-        return super().nd_create(array, chunks, blocks, cparams, DParams(nthreads=1), urlpath)
+        return super().nd_create(array, chunks, blocks, cparams, DParams(nthreads=1), urlpath, contiguous)
 
     def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
                 cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
@@ -125,9 +158,10 @@ class FortranOrderBlocksAdapter(ReferenceAdapter):
     """Blocks hold their sub-array in Fortran order (consistent with itself, not with c-blosc2's b2nd)."""
 
     def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
-                  dparams: DParams | NotGiven, urlpath: str | None = None) -> ModuleNDContainer:
+                  dparams: DParams | NotGiven, urlpath: str | None = None,
+                  contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
         with _fortran_blocks():
-            return _FortranNDContainer(self, super().nd_create(array, chunks, blocks, cparams, dparams, urlpath).native())
+            return _FortranNDContainer(self, super().nd_create(array, chunks, blocks, cparams, dparams, urlpath, contiguous).native())
 
     def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
                 cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
@@ -150,7 +184,8 @@ class NDArrayIgnoresCodecAdapter(ReferenceAdapter):
     """NDArrays are compressed with the default codec whatever ``cparams`` names (the data still round-trips)."""
 
     def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
-                  dparams: DParams | NotGiven, urlpath: str | None = None) -> ModuleNDContainer:
+                  dparams: DParams | NotGiven, urlpath: str | None = None,
+                  contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
         if isinstance(cparams, CParams):
             cparams = dataclasses.replace(cparams, codec=5, codec_meta=0)
-        return super().nd_create(array, chunks, blocks, cparams, dparams, urlpath)
+        return super().nd_create(array, chunks, blocks, cparams, dparams, urlpath, contiguous)

@@ -137,6 +137,8 @@ IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got 
 DtypeNameMetalayerAdapter           | ND-METALAYER            | the b2nd metalayer's dtype string (byte 45)
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
 NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
+SparseNumbersByCountAdapter         | ND-REOPEN               | in a sparse frame: after the writes after asarray, reopened: item
+RewriteCountsSpecialsAdapter        | ND-REOPEN               | in a contiguous frame: after the writes after open(mode='a') and clevel=9, reopened: raised
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
 FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
 FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)

@@ -142,7 +142,7 @@ class WithoutOpen:
         raise NotImplementedError
 
     def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
-                  urlpath: str | None = None) -> NDContainer:
+                  urlpath: str | None = None, contiguous: Any = NOT_GIVEN) -> NDContainer:
         raise NotImplementedError
 
     def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN,
