@@ -193,13 +193,15 @@ def written_cparams(cparams: CParams) -> CParams:
 
 # -- retrying a failure with a builtin codec ------------------------------------------------------
 
+#: Blosc2's builtin codecs: name -> codec id.
+BUILTIN_CODEC_IDS: dict[str, int] = {"BLOSCLZ": 0, "LZ4": 1, "LZ4HC": 2, "ZLIB": 4, "ZSTD": 5}
 #: Builtin codecs a failure is retried with, in order of preference (name -> Blosc2 codec id); the
 #: first one the host implements is used (the reference implements all of them).
-BUILTIN_CODECS: dict[str, int] = {"ZLIB": 4, "ZSTD": 5, "LZ4": 1, "BLOSCLZ": 0}
+BUILTIN_CODECS: dict[str, int] = {n: BUILTIN_CODEC_IDS[n] for n in ("ZLIB", "ZSTD", "LZ4", "BLOSCLZ")}
 #: The order for retries that compare chunk bytes with python-blosc2's: codecs whose streams the
 #: reference writes byte for byte as c-blosc2 does first (its ZLIB streams differ: c-blosc2 deflates
 #: with zlib-ng).
-BYTE_IDENTICAL_BUILTIN_CODECS: dict[str, int] = {"ZSTD": 5, "BLOSCLZ": 0, "ZLIB": 4, "LZ4": 1}
+BYTE_IDENTICAL_BUILTIN_CODECS: dict[str, int] = {n: BUILTIN_CODEC_IDS[n] for n in ("ZSTD", "BLOSCLZ", "ZLIB", "LZ4")}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from udcodec.checks.api import (
     expect_rejection,
 )
 from udcodec.checks.common import (
+    BUILTIN_CODEC_IDS,
     EXCEPTIONS,
     LITERALS,
     WHOLE_ITEMS,
@@ -575,15 +576,12 @@ def _interop_pair(ctx: CheckContext) -> tuple[Any, dict[str, int], int]:
     return peer, ids, codec_id
 
 
-#: Blosc2's builtin codecs by name (their ids), for the ``builtins`` parameter.
-BUILTIN_IDS = {"blosclz": 0, "lz4": 1, "lz4hc": 2, "zlib": 4, "zstd": 5}
-
-
 def _builtin_problem(value: str) -> str | None:
     name, _, clevel = value.partition(":")
-    if name in BUILTIN_IDS and clevel.isdigit() and 1 <= int(clevel) <= 9:
+    if name.islower() and name.upper() in BUILTIN_CODEC_IDS and clevel.isdigit() and 1 <= int(clevel) <= 9:
         return None
-    return f"expected CODEC:CLEVEL with CODEC one of {', '.join(BUILTIN_IDS)} and CLEVEL 1..9, got {value!r}"
+    names = ", ".join(n.lower() for n in BUILTIN_CODEC_IDS)
+    return f"expected CODEC:CLEVEL with CODEC one of {names} and CLEVEL 1..9, got {value!r}"
 
 
 INTEROP = {"ids": Param(list, items=FILTER_ID), "codec": Param(int, min=160, max=255), "meta": META,
@@ -599,7 +597,7 @@ def _codecs(ctx: CheckContext, codec_id: int) -> list[tuple[str, int, int]]:
     out = [(f"codec {codec_id}", codec_id, clevel) for clevel in (0, 5)]
     for text in ctx.param("builtins"):
         name, _, clevel = text.partition(":")
-        out.append((name.upper(), BUILTIN_IDS[name], int(clevel)))
+        out.append((name.upper(), BUILTIN_CODEC_IDS[name.upper()], int(clevel)))
     return out
 
 

@@ -39,13 +39,13 @@ def _observe_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
     return seen
 
 
-def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> dict[str, Any]:
+def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int, call: str = "observe_reopen") -> Any:
+    """``udcodec.scenarios``' ``call`` with ``args``, in a fresh interpreter that sees one core."""
     answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "register": [{"name": "zlib", "id": codec_id, **ZLIB}],
-                        "call": "udcodec.scenarios:observe_reopen", "args": args})
+                        "call": f"udcodec.scenarios:{call}", "args": args})
     if not answer["ok"]:
         ctx.fail(f"the reopen in a fresh interpreter failed: {answer['error'][-600:]}")
-    result: dict[str, Any] = answer["result"]
-    return result
+    return answer["result"]
 
 
 @check("reopen.spellings", requires=("persistence",),
@@ -103,15 +103,6 @@ def _observe_all_here(ctx: CheckContext, args: dict[str, Any]) -> list[dict[str,
     return [_observe_here(ctx, frame) for frame in args["frames"]]
 
 
-def _observe_all_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> list[dict[str, Any]]:
-    answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "register": [{"name": "zlib", "id": codec_id, **ZLIB}],
-                        "call": "udcodec.scenarios:observe_reopens", "args": args})
-    if not answer["ok"]:
-        ctx.fail(f"the reopen in a fresh interpreter failed: {answer['error'][-600:]}")
-    result: list[dict[str, Any]] = answer["result"]
-    return result
-
-
 @check("reopen.typesizes", requires=("persistence",),
        params={"id": CODEC_ID, "typesizes": Param(list, items=Param(int, min=1)), "items": Param(int, min=2)})
 def typesizes(ctx: CheckContext) -> None:
@@ -136,7 +127,7 @@ def typesizes(ctx: CheckContext) -> None:
                        "data": base64.b64encode(b"".join(chunks)).decode()})
     args = {"frames": frames}
     seen = ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_all_here(ctx, args),
-                        lambda: _observe_all_on_one_core(ctx, args, codec_id), when=lambda e: isinstance(e, ThreadsRefused))
+                        lambda: _observe_on_one_core(ctx, args, codec_id, "observe_reopens"), when=lambda e: isinstance(e, ThreadsRefused))
     problems = []
     for ts, want, observed in zip(ctx.param("typesizes"), wants, seen, strict=True):
         entry = observed["plain"]

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 
 
-class ReopenForgetsCodecMetaAdapter(ReferenceAdapter):
-    """A reopened container has codec meta 0: it reports it, and chunks appended after the reopen carry it."""
+class _ReopenChangesCparams(ReferenceAdapter):
+    """A reopened container's cparams are what :meth:`changed` makes of the stored ones."""
+
+    def changed(self, cp: Any) -> Any:
+        raise NotImplementedError
 
     def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
              cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
         opened = super().open(urlpath, dparams, cparams, mode)
-        opened.native()._cparams = dataclasses.replace(opened.native()._cparams, codec_meta=0)
+        opened.native()._cparams = self.changed(opened.native()._cparams)
         return opened
+
+
+class ReopenForgetsCodecMetaAdapter(_ReopenChangesCparams):
+    """A reopened container has codec meta 0: it reports it, and chunks appended after the reopen carry it."""
+
+    def changed(self, cp: Any) -> Any:
+        return dataclasses.replace(cp, codec_meta=0)
 
 
 class PartialCparamsReplaceAllAdapter(ReferenceAdapter):
@@ -32,26 +43,18 @@ class PartialCparamsReplaceAllAdapter(ReferenceAdapter):
         return opened
 
 
-class ReopenForgetsFiltersMetaAdapter(ReferenceAdapter):
+class ReopenForgetsFiltersMetaAdapter(_ReopenChangesCparams):
     """A reopened container has filters_meta all zeros, whatever the frame recorded (read from the wrong offset)."""
 
-    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
-             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
-        opened = super().open(urlpath, dparams, cparams, mode)
-        cp = opened.native()._cparams
-        opened.native()._cparams = dataclasses.replace(cp, filters_meta=[0] * len(cp.filters_meta))
-        return opened
+    def changed(self, cp: Any) -> Any:
+        return dataclasses.replace(cp, filters_meta=[0] * len(cp.filters_meta))
 
 
-class ReopenTypesizeByteAdapter(ReferenceAdapter):
+class ReopenTypesizeByteAdapter(_ReopenChangesCparams):
     """A reopened container's typesize is the frame's modulo 256 (read as the chunk header's one byte holds it)."""
 
-    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
-             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
-        opened = super().open(urlpath, dparams, cparams, mode)
-        cp = opened.native()._cparams
-        opened.native()._cparams = dataclasses.replace(cp, typesize=cp.typesize & 0xFF or 1)
-        return opened
+    def changed(self, cp: Any) -> Any:
+        return dataclasses.replace(cp, typesize=cp.typesize & 0xFF or 1)
 
 
 class ReopenAppendsOverStoredAdapter(ReferenceAdapter):
