@@ -240,21 +240,25 @@ def attribution_of(retries: Iterable[Retry | None]) -> Attribution | None:
     return ALSO_BUILTIN if ALSO_BUILTIN in found else (USER_CODEC_ONLY if found else None)
 
 
-@contextmanager
-def retried_with_builtin(attempt: Callable[[CheckFailed], Callable[[int], str | None] | None]) -> Iterator[None]:
-    """Attribute a failure of the block: ``attempt(failure)`` gives the retry of its example (see
+def fail_attributed(body: Callable[[], None],
+                    attempt: Callable[[CheckFailed], Callable[[int], str | None] | None]) -> None:
+    """Run ``body``; attribute its failure: ``attempt(failure)`` gives the retry of its example (see
     :func:`retry_with_builtin`), or None when it has none; the failure is re-raised with the retry's
-    attribution and tag."""
+    attribution and tag. The retry runs once no exception is being handled, so that what it raises is not
+    chained to (and described as) the failure it retries."""
     try:
-        yield
+        body()
     except CheckFailed as exc:
-        once = attempt(exc)
-        retry = retry_with_builtin(once) if once is not None else None
-        if retry is not None:
-            exc.attribution = retry.attribution
-            exc.message = f"{exc.message}\n{retry.tag}"
-            exc.args = (exc.message,)
-        raise
+        failure = exc
+    else:
+        return
+    once = attempt(failure)
+    retry = retry_with_builtin(once) if once is not None else None
+    if retry is not None:
+        failure.attribution = retry.attribution
+        failure.message = f"{failure.message}\n{retry.tag}"
+        failure.args = (failure.message,)
+    raise failure
 
 
 # -- blocks of whole items (the automatic blocksize) ----------------------------------------------

@@ -14,13 +14,13 @@ from udcodec.checks.common import (
     OPEN_WITH_WRITTEN_PARAMS,
     SAMPLE,
     cparams_for,
+    fail_attributed,
     fill,
     first_difference,
     header,
     new_container,
     read_back,
     register_pair,
-    retried_with_builtin,
     written_cparams,
 )
 from udcodec.checks.fresh import run_fresh
@@ -68,8 +68,7 @@ def decoded_with_written_codec(ctx: CheckContext) -> None:
             return "a chunk written with a builtin codec was decoded with the container's user codec"
         return None if got == SAMPLE else f"chunk 0 did not read back: {first_difference(got, SAMPLE)}"
 
-    with retried_with_builtin(lambda failure: builtin_first):
-        _decoded_with_written_codec(ctx, first, second, a, b)
+    fail_attributed(lambda: _decoded_with_written_codec(ctx, first, second, a, b), lambda failure: builtin_first)
 
 
 def _decoded_with_written_codec(ctx: CheckContext, first: Recorder, second: Recorder, a: int, b: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,10 @@ from udcodec.checks.common import (
     CODEC_ID,
     ONE_CORE_INTERPRETER,
     cparams_for,
+    fail_attributed,
     fill,
     new_container,
+    read_back,
     register_pair,
 )
 from udcodec.checks.fresh import run_fresh
@@ -110,40 +113,83 @@ def typesizes(ctx: CheckContext) -> None:
     reopens with ``open(path)`` keeping that typesize, and its chunks (the last one short) read back."""
     codec_id = int(ctx.param("id"))
     items = int(ctx.param("items"))
-    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
-    frames, wants = [], []
+    frames = []
     for ts in ctx.param("typesizes"):
-        path = str(ctx.tmpdir / f"typesize-{ts}.b2frame")
-        cparams = cparams_for(codec_id, typesize=ts, blocksize=2 * ts)
         chunks = [make_data("arange", np.dtype("u1"), items * ts, ts), make_data("arange", np.dtype("u1"), (items - 1) * ts, 1)]
+        frames.append((f"typesize {ts}", cparams_for(codec_id, typesize=ts, blocksize=2 * ts), chunks, items * ts))
+    _reopen_frames(ctx, codec_id, frames)
+
+
+@check("reopen.filter_metas", requires=("persistence",),
+       params={"id": CODEC_ID, "metas": Param(list, items=Param(int, min=-52, max=52)), "items": Param(int, min=2)})
+def filter_metas(ctx: CheckContext) -> None:
+    """A float64 frame written through TRUNC_PREC with each filters_meta (negative ones clear that many mantissa
+    bits) reopens with ``open(path)`` keeping the filters and their metas, and its chunks read back."""
+    codec_id = int(ctx.param("id"))
+    items = int(ctx.param("items"))
+    data = np.linspace(-1.0, 1.0, 2 * items - 1).tobytes()
+    frames = []
+    for meta in ctx.param("metas"):
+        cparams = cparams_for(codec_id, typesize=8, filters=("trunc_prec",), filters_meta=(meta,))
+        frames.append((f"TRUNC_PREC meta {meta}", cparams, [data[:8 * items], data[8 * items:]], 8 * items))
+    _reopen_frames(ctx, codec_id, frames)
+
+
+def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CParams, list[bytes], int]]) -> None:
+    """Write each (label, cparams, chunks, chunksize) frame with the zlib codec under ``codec_id``; each must reopen
+    with ``open(path)`` keeping what :func:`kept_fields` names, and read back what it read before closing. The
+    frames that fail are retried with a builtin codec to attribute the failure."""
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    problems = _frame_problems(ctx, codec_id, frames, "user")
+    if not any(problems):
+        return
+    failing = [frame for frame, problem in zip(frames, problems, strict=True) if problem]
+
+    def with_builtin(builtin: int) -> str | None:
+        again = [(label, dataclasses.replace(cp, codec=builtin), chunks, size) for label, cp, chunks, size in failing]
+        return "; ".join(p for p in _frame_problems(ctx, codec_id, again, f"builtin-{builtin}") if p) or None
+
+    fail_attributed(lambda: ctx.fail("; ".join(p for p in problems if p)), lambda _failure: with_builtin)
+
+
+def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CParams, list[bytes], int]],
+                    tag: str) -> list[str]:
+    """What went wrong with each frame of :func:`_reopen_frames` ("" when nothing did)."""
+    problems = [""] * len(frames)
+    wants, written, args_frames = [], [], []
+    for n, (label, cparams, chunks, chunksize) in enumerate(frames):
+        path = str(ctx.tmpdir / f"{tag}-{n}.b2frame")
         try:
-            container = new_container(ctx, cparams, chunksize=items * ts, urlpath=path)
+            container = new_container(ctx, cparams, chunksize=chunksize, urlpath=path)
             fill(container, chunks)
-        except Exception as exc:  # noqa: BLE001 - python-blosc2 writes every typesize up to 2**31 - 1
-            ctx.fail(f"writing a frame with typesize {ts} raised {describe_exc(exc)}")
-        wants.append(kept_fields(container.cparams()))
-        container.close()
-        frames.append({"path": path, "workdir": str(ctx.tmpdir), "spellings": ["plain"],
-                       "data": base64.b64encode(b"".join(chunks)).decode()})
-    args = {"frames": frames}
+            stored = read_back(container)  # what a lossy filter (TRUNC_PREC) kept
+            wants.append(kept_fields(container.cparams()))
+            container.close()
+        except Exception as exc:  # noqa: BLE001 - python-blosc2 writes every one of these frames
+            problems[n] = f"writing a frame with {label} raised {describe_exc(exc)}"
+            continue
+        written.append(n)
+        args_frames.append({"path": path, "workdir": str(ctx.tmpdir), "spellings": ["plain"],
+                            "data": base64.b64encode(stored).decode()})
+    args = {"frames": args_frames}
     seen = ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_all_here(ctx, args),
                         lambda: _observe_on_one_core(ctx, args, codec_id, "observe_reopens"), when=lambda e: isinstance(e, ThreadsRefused))
-    problems = []
-    for ts, want, observed in zip(ctx.param("typesizes"), wants, seen, strict=True):
+    for n, want, observed in zip(written, wants, seen, strict=True):
         entry = observed["plain"]
-        what = f"a frame written with typesize {ts}: open(path)"
+        what = f"a frame written with {frames[n][0]}: open(path)"
+        found = []
         if "error" in entry:
-            problems.append(f"{what} raised {entry['error']}")
+            problems[n] = f"{what} raised {entry['error']}"
             continue
         changed = {k: (entry["cparams"].get(k), v) for k, v in want.items() if entry["cparams"].get(k) != v}
         if changed:
-            problems.append(f"{what} silently changed " + ", ".join(f"{k} from {w!r} to {g!r}" for k, (g, w) in changed.items()))
+            found.append(f"{what} silently changed " + ", ".join(f"{k} from {w!r} to {g!r}" for k, (g, w) in changed.items()))
         if "use_error" in entry:
-            problems.append(f"{what}, then reading: {entry['use_error']}")
+            found.append(f"{what}, then reading: {entry['use_error']}")
         elif not entry["reads_back"]:
-            problems.append(f"{what}: the stored chunks do not read back")
-    if problems:
-        ctx.fail("; ".join(problems))
+            found.append(f"{what}: the stored chunks do not read back")
+        problems[n] = "; ".join(found)
+    return problems
 
 
 def _call_text(name: str) -> str:

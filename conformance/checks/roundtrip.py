@@ -18,6 +18,7 @@ from udcodec.checks.common import (
     NEEDS,
     SPLITMODES,
     cparams_for,
+    fail_attributed,
     fill,
     first_difference,
     header,
@@ -25,7 +26,6 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
     require_needed,
-    retried_with_builtin,
 )
 from udcodec.strategies import CONTENTS, DTYPES, Layout, layouts
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
@@ -107,8 +107,7 @@ def chunks(ctx: CheckContext) -> None:
     # One search per split mode: a mode drawn at random with the others can go untested.
     for mode in ctx.param("splitmodes"):
         prop = partial(_split_prop, ctx, str(mode))
-        with retried_with_builtin(_retry(prop)):
-            ctx.for_all(_strategy(ctx, [mode]), partial(prop, codec_id))
+        fail_attributed(partial(ctx.for_all, _strategy(ctx, [mode]), partial(prop, codec_id)), _retry(prop))
 
 
 @check("roundtrip.slices", params={"id": CODEC_ID, **LAYOUTS})
@@ -132,8 +131,7 @@ def slices(ctx: CheckContext) -> None:
         if got != want:
             ctx.fail(f"get_slice({start}, {stop}) differs from the data: {first_difference(bytes(got), want)}")
 
-    with retried_with_builtin(_retry(lambda cid, case: prop(case, cid))):
-        ctx.for_all(cases(), prop)
+    fail_attributed(partial(ctx.for_all, cases(), prop), _retry(lambda cid, case: prop(case, cid)))
 
 
 @check("roundtrip.configurations", requires=("filters", "splitmode"),

@@ -57,6 +57,16 @@ class ReopenTypesizeByteAdapter(_ReopenChangesCparams):
         return dataclasses.replace(cp, typesize=cp.typesize & 0xFF or 1)
 
 
+class ReopenFiltersMetaInt8Adapter(_ReopenChangesCparams):
+    """Reopening a frame converts each stored filters_meta byte to a signed char and refuses the ones above 127,
+    as python-blosc2 4.2 to 4.14 do: a TRUNC_PREC meta written negative (stored as its byte) cannot be reopened."""
+
+    def changed(self, cp: Any) -> Any:
+        if any(int(m) > 127 for m in cp.filters_meta):
+            raise OverflowError("value too large to convert to int8_t")
+        return cp
+
+
 class ReopenAppendsOverStoredAdapter(ReferenceAdapter):
     """A reopened frame forgets how many bytes its chunks take: an append writes over the first chunk in the file."""
 

@@ -125,6 +125,7 @@ ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
 ReopenForgetsFiltersMetaAdapter     | REOPEN-KEEPS            | silently changed filters_meta from [4] to []
 ReopenTypesizeByteAdapter           | REOPEN-KEEPS            | typesize 300: open(path) silently changed typesize from 300 to 44
+ReopenFiltersMetaInt8Adapter        | REOPEN-KEEPS            | TRUNC_PREC meta -20: open(path) raised OverflowError
 ReopenAppendsOverStoredAdapter      | REOPEN-APPEND           | and a close, the file opened again raised
 PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
 [threads]
