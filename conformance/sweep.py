@@ -315,14 +315,14 @@ def _auto_blocksize(full: bool) -> Iterator[Config]:
     32 KiB, c-blosc2's L1 threshold (``ci``: unsplit); every clevel x split mode and sizes around the tuning
     thresholds (``thorough``)."""
     if not full:
+        yield config("auto_blocksize", 4, "never", ("shuffle",), clevel=1, nbytes=32 << 10, data="runs16")
         for cl in range(10):
             yield config("auto_blocksize", 4, "never", ("shuffle",), clevel=cl,
                          nbytes=2 * auto_blocksize(cl, 4, False) + 13, data="runs16")
-        yield config("auto_blocksize", 4, "never", ("shuffle",), clevel=1, nbytes=32 << 10, data="runs16")
         return
     for cl in range(10):
         for sm in SPLITMODES:
-            for ts, n in ((1, 20_000), (4, 40_000), (8, 300_000), (16, 200_000), (256, 65_536), (4, 32 << 10)):
+            for ts, n in ((1, 20_000), (4, 40_000), (8, 300_000), (16, 200_000), (256, 65_536), (1, 32 << 10)):
                 yield config("auto_blocksize", ts, sm, ("shuffle",), clevel=cl, nbytes=n, data="runs16")
             for ts in (1, 4, 16, 300):
                 if (ts, sm) == (4, "never"):
