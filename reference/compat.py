@@ -4,7 +4,6 @@ Lenient by default (python-blosc2 4.14.1 behaviour, checked against it):
 
 - floats for integer parameters (``CParams``/``DParams`` fields, ``SChunk(chunksize=...)``): truncated
   to ``int``, as python-blosc2 does (``blocksize=8000.0`` is 8000);
-- a dynamic plugin registered again under the same id *and name*: a no-op (the first stays);
 - keys of a ``cparams``/``dparams`` dict that name no field, when an SChunk is created or opened:
   ignored (assigning ``schunk.cparams = {...}`` still refuses them: python-blosc2 takes no dict there).
 
