@@ -29,6 +29,22 @@ class FallsBackForMissingPluginAdapter(ReferenceAdapter):
         return super().register_codec(codec_name, id, encoder, decoder, version)
 
 
+class StoresUncompressedForMissingPluginAdapter(ReferenceAdapter):
+    """A plugin that is not installed gets callbacks that fail with python-blosc2's 'Could not compress the
+    data' only when called: a chunk stored without calling its codec (clevel 0) is written silently."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if encoder is None and decoder is None:
+            encoder = decoder = _could_not_compress
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+def _could_not_compress(*_args: Any) -> int:
+    raise RuntimeError("Could not compress the data")
+
+
 class UnvalidatedPluginNamesAdapter(ReferenceAdapter):
     """Plugin names are stored without validation (empty, path-like or not even str)."""
 

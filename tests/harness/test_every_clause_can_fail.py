@@ -150,7 +150,8 @@ DecodesRawChunksAdapter             | ND-MEMCPY               | the decoder was 
 StoresChunkRawOnRawBlockAdapter     | MEMCPY-MIXED            | the decoder was called 0 times
 ShortEncoderOutputAdapter           | MEMCPY-NO-GAIN          | blocks whose encoder returned output.size
 [plugins]
-FallsBackForMissingPluginAdapter    | PLUG-MISSING            | decompressing with it succeeded
+FallsBackForMissingPluginAdapter    | PLUG-MISSING            | yet compressing with it and decompressing succeeded
+StoresUncompressedForMissingPluginAdapter | PLUG-MISSING      | yet appending a clevel-0 chunk with it
 UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a plugin: was accepted
 SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | the same plugin twice at id 244: both registrations were accepted
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
