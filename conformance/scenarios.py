@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import NOT_GIVEN, Adapter, Container, CParams, DParams
+from udcodec.adapters.protocol import (
+    NOT_GIVEN,
+    Adapter,
+    Container,
+    CParams,
+    DParams,
+    user_filter_name,
+)
 
 #: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
@@ -153,15 +160,17 @@ def observe_reopens(adapter: Adapter, args: dict[str, Any]) -> list[dict[str, An
 def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Create, write, read, reopen (plain and mode='a') and append with nthreads left out everywhere.
 
-    Answers each step's error (None when it worked) and how many threads besides this one ran the
-    callbacks (``udcodec.testcodecs.CALLBACK_THREADS``: register the threaded zlib codec).
+    ``args``: ``id`` (the codec), ``path``, ``blocksize`` and optionally ``filter`` (a user filter id, put in
+    the first slot). Answers each step's error (None when it worked) and how many threads besides this one
+    ran the callbacks (``udcodec.testcodecs.CALLBACK_THREADS``: register the ``threaded_*`` codec or filter).
     """
     from udcodec.testcodecs import CALLBACK_THREADS
 
     path = str(args["path"])
     data = np.arange(1 << 14, dtype=np.uint8).tobytes()
     want = data + data[::-1]
-    cparams = CParams.only(codec=int(args["id"]), typesize=1, blocksize=int(args["blocksize"]))
+    pipeline = {"filters": (user_filter_name(int(args["filter"])),), "filters_meta": (0,)} if "filter" in args else {}
+    cparams = CParams.only(codec=int(args["id"]), typesize=1, blocksize=int(args["blocksize"]), **pipeline)
     steps: dict[str, str | None] = {}
 
     def step(name: str, action: Any) -> Any:

@@ -45,7 +45,7 @@ def zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) 
     return output.size
 
 
-#: Threads :func:`threaded_zlib_encoder` / :func:`threaded_zlib_decoder` ran on (in this process).
+#: Threads the ``threaded_*`` codecs and filters ran on (in this process).
 CALLBACK_THREADS: set[int] = set()
 
 
@@ -157,6 +157,18 @@ def reverse_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: An
 
 def reverse_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
     output[:] = input[::-1]
+
+
+def threaded_reverse_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """:func:`reverse_forward` that notes its thread in :data:`CALLBACK_THREADS`."""
+    CALLBACK_THREADS.add(threading.get_ident())
+    reverse_forward(input, output, meta, schunk)
+
+
+def threaded_reverse_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """:func:`reverse_backward` that notes its thread in :data:`CALLBACK_THREADS`."""
+    CALLBACK_THREADS.add(threading.get_ident())
+    reverse_backward(input, output, meta, schunk)
 
 
 def xor_position_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:

@@ -86,16 +86,38 @@ def callbacks_on_one_thread(ctx: CheckContext) -> None:
 # -- nthreads left out, under several core counts -------------------------------------------------
 
 DEFAULTS_ZLIB = {"encoder": "udcodec.testcodecs:threaded_zlib_encoder", "decoder": "udcodec.testcodecs:threaded_zlib_decoder"}
+DEFAULTS_FILTER = {"forward": "udcodec.testcodecs:threaded_reverse_forward",
+                   "backward": "udcodec.testcodecs:threaded_reverse_backward"}
+CORES = Param(list, items=Param(int, min=1))
+BLOCKSIZE = Param(int, min=1)
 
 
 @check("threads.defaults_under_core_counts", requires=("persistence",),
-       params={"id": CODEC_ID, "cores": Param(list, items=Param(int, min=1)), "blocksize": Param(int, min=1)})
+       params={"id": CODEC_ID, "cores": CORES, "blocksize": BLOCKSIZE})
 def defaults_under_core_counts(ctx: CheckContext) -> None:
     """With nthreads left out everywhere, a Python codec's container works alike under every core count."""
     codec_id = int(ctx.param("id"))
+    _alike_under_core_counts(ctx, {"register": [{"name": "mt", "id": codec_id, **DEFAULTS_ZLIB}]}, {"id": codec_id})
+
+
+@check("threads.filter_defaults_under_core_counts", requires=("persistence", "user_filters"),
+       params={"id": Param(int, min=160, max=255), "codec": Param(int, min=0, max=159), "cores": CORES,
+               "blocksize": BLOCKSIZE})
+def filter_defaults_under_core_counts(ctx: CheckContext) -> None:
+    """With nthreads left out everywhere, a container with a Python filter beside a builtin codec works alike
+    under every core count."""
+    filter_id = int(ctx.param("id"))
+    _alike_under_core_counts(ctx, {"register_filters": [{"id": filter_id, **DEFAULTS_FILTER}]},
+                             {"id": int(ctx.param("codec")), "filter": filter_id})
+
+
+def _alike_under_core_counts(ctx: CheckContext, register: dict[str, Any], args: dict[str, Any]) -> None:
+    """Run ``udcodec.scenarios:with_defaults`` (``args``, with ``register``ed callbacks) once per core count
+    of the ``cores`` parameter, each in a fresh interpreter that sees that many CPUs; fail unless every step
+    worked on the caller's thread alone under each of them."""
     requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:with_defaults",
-                        "register": [{"name": "mt", "id": codec_id, **DEFAULTS_ZLIB}],
-                        "args": {"id": codec_id, "path": str(ctx.tmpdir / f"defaults-{cores}.b2frame"),
+                        **register,
+                        "args": {**args, "path": str(ctx.tmpdir / f"defaults-{cores}.b2frame"),
                                  "blocksize": int(ctx.param("blocksize"))}}
                 for cores in ctx.param("cores")}
     with ThreadPoolExecutor(len(requests)) as pool:  # the interpreters start at once: they mostly wait on imports

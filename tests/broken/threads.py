@@ -1,4 +1,4 @@
-"""Hosts that break the single-thread rule of Python codecs at a door other than creation."""
+"""Hosts that break the single-thread rule of Python codecs and filters at a door other than creation."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 
 from ._base import ContainerHost
+
+#: Codec ids below this are Blosc2's own (builtin and globally registered); user codecs take 160..255.
+BUILTIN_CODECS_BELOW = 160
 
 
 class DefaultThreadsFromCoresAdapter(ReferenceAdapter):
@@ -21,6 +24,21 @@ class DefaultThreadsFromCoresAdapter(ReferenceAdapter):
             cparams = dataclasses.replace(cparams, nthreads=cores)
         if not isinstance(dparams, DParams) or dparams.nthreads is NOT_GIVEN:
             dparams = DParams(nthreads=cores)
+        return super().create(cparams, dparams, chunksize, urlpath, contiguous)
+
+
+class DefaultThreadsIgnoreFiltersAdapter(ReferenceAdapter):
+    """nthreads left out is 1 only for a Python codec: beside a builtin codec it is the core count's default,
+    Python filters or not (python-blosc2 3.x and 4.x)."""
+
+    def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
+               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+        if isinstance(cparams, CParams) and isinstance(cparams.codec, int) and cparams.codec < BUILTIN_CODECS_BELOW:
+            cores = self.module.nthreads
+            if cparams.nthreads is NOT_GIVEN:
+                cparams = dataclasses.replace(cparams, nthreads=cores)
+            if not isinstance(dparams, DParams) or dparams.nthreads is NOT_GIVEN:
+                dparams = DParams(nthreads=cores)
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
 
 

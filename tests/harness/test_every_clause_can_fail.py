@@ -130,6 +130,7 @@ ReopenAppendsOverStoredAdapter      | REOPEN-APPEND           | and a close, the
 PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
+DefaultThreadsIgnoreFiltersAdapter  | THREAD-DEFAULTS-FILTERS | with 2 core(s), create failed: ValueError: cannot use multi-threading with user-defined Python filters
 IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
 SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 [ndarray]

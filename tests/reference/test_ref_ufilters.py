@@ -105,6 +105,26 @@ def test_memcpyed_chunks_never_call_filters() -> None:
 
 
 @pytest.mark.usefixtures("registered")
+def test_nthreads_left_out_is_one_beside_python_filters(tmp_path) -> None:  # noqa: ANN001
+    """Left out, nthreads is 1 when a Python filter is in the pipeline, whatever the codec (THREAD-DEFAULTS-FILTERS)."""
+    previous = ref.set_nthreads(4)
+    try:
+        path = str(tmp_path / "f.b2frame")
+        s = ref.SChunk(chunksize=len(DATA), cparams={"codec": ref.Codec.ZSTD, "typesize": 4, "filters": [161]},
+                       urlpath=path, mode="w")
+        assert s.cparams.nthreads == 1 and s.dparams.nthreads == 1
+        s.append_data(DATA)
+        opened = ref.open(path, mode="a")
+        assert opened.cparams.nthreads == 1 and opened.dparams.nthreads == 1
+        opened.append_data(DATA)
+        assert opened.decompress_chunk(1) == DATA
+        plain = ref.SChunk(chunksize=100, cparams={"codec": ref.Codec.ZSTD, "filters": [ref.Filter.SHUFFLE]})
+        assert plain.cparams.nthreads == 4 and plain.dparams.nthreads == 4
+    finally:
+        ref.set_nthreads(previous)
+
+
+@pytest.mark.usefixtures("registered")
 def test_threads_container_only_and_unregistered() -> None:
     for cp, dp in (({"nthreads": 2}, {}), ({}, {"nthreads": 2})):
         with pytest.raises(ValueError, match="Python filters"):
