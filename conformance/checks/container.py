@@ -1,9 +1,19 @@
-"""Checks that user codecs are refused outside a container."""
+"""Checks of the container a user codec runs in: refused outside one, and its documented defaults."""
 
 from __future__ import annotations
 
-from udcodec.adapters.protocol import DParams
-from udcodec.checks.api import CheckContext, check, describe_exc, exception_chain, exception_types
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.protocol import NOT_GIVEN, SPLITMODE_IDS, CParams, DParams
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    describe_exc,
+    exception_chain,
+    exception_types,
+)
 from udcodec.checks.common import (
     BLOCK,
     CODEC_ID,
@@ -11,10 +21,12 @@ from udcodec.checks.common import (
     SAMPLE,
     cparams_for,
     fill,
+    first_difference,
     header,
     new_container,
     register_pair,
 )
+from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder
 
 
@@ -102,3 +114,52 @@ def decompress_spellings_refused(ctx: CheckContext) -> None:
         accepted.append(f"{spelling} succeeded and returned {len(got) if hasattr(got, '__len__') else '?'} bytes")
     if accepted:
         ctx.fail(f"decompressing a codec-{codec_id} chunk outside a container: " + "; ".join(accepted))
+
+
+#: The chunk header's flag that says the blocks were not split into one stream per byte of the typesize.
+DONT_SPLIT_FLAG = 0x10
+
+
+def _written(ctx: CheckContext, rec: Recorder, cparams: CParams, data: bytes) -> tuple[bytes, list[int]]:
+    """The chunk a new container writes for ``data`` and the sizes of the encoder's inputs, in order."""
+    rec.calls.clear()
+    container = new_container(ctx, cparams, chunksize=len(data))
+    fill(container, [data])
+    return container.get_chunk(0), [len(c.input_bytes) for c in rec.of("encoder")]
+
+
+def _split(chunk: bytes) -> str:
+    return "unsplit" if header(chunk)["flags"] & DONT_SPLIT_FLAG else "split"
+
+
+@check("container.splitmode_default",
+       params={"id": CODEC_ID, "documented": Param(str, choices=tuple(SPLITMODE_IDS)),
+               "typesize": Param(int, min=2, max=16), "blocksize": Param(int, min=64)})
+def splitmode_default(ctx: CheckContext) -> None:
+    """With the split mode left out, a user codec's chunk is the one written with the documented default given.
+
+    The header's split flag, the sizes of the encoder's inputs (whole blocks, or one stream per byte of
+    the typesize) and the chunk's bytes are compared; every other parameter is given.
+    """
+    documented = str(ctx.param("documented"))
+    if documented != "auto":
+        ctx.require("splitmode")
+    codec_id, typesize, blocksize = int(ctx.param("id")), int(ctx.param("typesize")), int(ctx.param("blocksize"))
+    rec = Recorder()
+    register_pair(ctx, "splitdefault", codec_id, rec.enc, rec.dec)
+    data = make_data("random-runs", np.dtype("u1"), 4 * blocksize, 3)
+    fields: dict[str, Any] = {"typesize": typesize, "blocksize": blocksize, "filters": ("nofilter",)}
+    natural, natural_inputs = _written(ctx, rec, cparams_for(codec_id, splitmode=NOT_GIVEN, **fields), data)
+    given, given_inputs = _written(ctx, rec, cparams_for(codec_id, splitmode=documented, **fields), data)
+    where = (f"codec {codec_id}, typesize {typesize}, blocksize {blocksize}, {len(data)} bytes: with the split mode "
+             f"left out")
+    if _split(natural) != _split(given):
+        ctx.fail(f"{where} the chunk is {_split(natural)} (header flags {header(natural)['flags']:#04x}), with the "
+                 f"documented default {documented!r} given it is {_split(given)} ({header(given)['flags']:#04x}); "
+                 f"the encoder got inputs of {sorted(set(natural_inputs))} bytes, not {sorted(set(given_inputs))}")
+    if natural_inputs != given_inputs:
+        ctx.fail(f"{where} the encoder got inputs of {natural_inputs} bytes, with the documented default "
+                 f"{documented!r} given {given_inputs}")
+    if natural != given:
+        ctx.fail(f"{where} the chunk differs from the one written with the documented default {documented!r} "
+                 f"given: {first_difference(natural, given)}")

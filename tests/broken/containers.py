@@ -265,6 +265,16 @@ class CallsDecoderOnSpecialChunksAdapter(ContainerHost):
     container_class = _DecodesSpecials
 
 
+class DefaultsToAlwaysSplitAdapter(ReferenceAdapter):
+    """A split mode left out is ALWAYS_SPLIT (python-blosc2 2.x's applied default), not the documented one."""
+
+    def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
+               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+        if isinstance(cparams, CParams) and cparams.splitmode is NOT_GIVEN:
+            cparams = dataclasses.replace(cparams, splitmode="always")
+        return super().create(cparams, dparams, chunksize, urlpath, contiguous)
+
+
 class WritesFixedBlocksizeAdapter(ReferenceAdapter):
     """An automatic block size is always 4 KiB: valid chunks, but not the bytes Blosc2 writes."""
 

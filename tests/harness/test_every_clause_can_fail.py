@@ -110,6 +110,8 @@ DropsShuffleFlagOnWriteAdapter      | INTEROP-CHUNK-DECODE    | read by referenc
 ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
 ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
+DefaultsToAlwaysSplitAdapter        | CONT-SPLITMODE-DEFAULT  | left out the chunk is split (header flags 0xc5), with the documented default 'auto' given it is unsplit
+DefaultsToAlwaysSplitAdapter        | CONT-SPLITMODE-DEFAULT-2X | left out the chunk is split (header flags 0xc5), with the documented default 'forward_compat' given it is unsplit
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
 FiltersInPlaceAdapter               | RT-INPUT-UNCHANGED      | numpy with filters ['delta', 'bitshuffle', 'shuffle']
 DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) wrote a chunk recording codec 4, not 202
