@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import NOT_GIVEN, SPLITMODE_IDS, CParams, DParams
+from udcodec.adapters.protocol import FILTER_IDS, NOT_GIVEN, SPLITMODE_IDS, CParams, DParams
 from udcodec.checks.api import (
     CheckContext,
     Param,
@@ -118,48 +120,78 @@ def decompress_spellings_refused(ctx: CheckContext) -> None:
 
 #: The chunk header's flag that says the blocks were not split into one stream per byte of the typesize.
 DONT_SPLIT_FLAG = 0x10
+#: How each parameter a clause may leave out is checked: (name, test of a documented value).
+_DOCUMENTABLE: dict[str, Callable[[Any], bool]] = {
+    "splitmode": lambda v: v in SPLITMODE_IDS,
+    "typesize": lambda v: isinstance(v, int) and 1 <= v <= 255,
+    "codec_meta": lambda v: isinstance(v, int) and 0 <= v <= 255,
+    "filters": lambda v: isinstance(v, list) and len(v) <= 6 and all(f in FILTER_IDS for f in v),
+    "filters_meta": lambda v: isinstance(v, list) and len(v) <= 6 and all(isinstance(m, int) and 0 <= m <= 255 for m in v),
+}
 
 
-def _written(ctx: CheckContext, rec: Recorder, cparams: CParams, data: bytes) -> tuple[bytes, list[int]]:
-    """The chunk a new container writes for ``data`` and the sizes of the encoder's inputs, in order."""
+def _not_documented_params(documented: dict[str, Any]) -> str | None:
+    for name, value in documented.items():
+        if name not in _DOCUMENTABLE:
+            return f"{name!r} is not one of: {', '.join(_DOCUMENTABLE)}"
+        if not _DOCUMENTABLE[name](value):
+            return f"{name}: {value!r} is not a value of that parameter"
+    if ("filters" in documented) != ("filters_meta" in documented):
+        return "filters and filters_meta are left out together"
+    return None if documented else "names no parameter"
+
+
+def _written(ctx: CheckContext, rec: Recorder, cparams: CParams, data: bytes) -> tuple[dict[str, Any], bytes]:
+    """What a new container writes for ``data``: the header fields a default shows in, the encoder's inputs, the chunk."""
     rec.calls.clear()
     container = new_container(ctx, cparams, chunksize=len(data))
     fill(container, [data])
-    return container.get_chunk(0), [len(c.input_bytes) for c in rec.of("encoder")]
+    chunk = container.get_chunk(0)
+    h = header(chunk)
+    seen = {
+        "split flag": "unsplit" if h["flags"] & DONT_SPLIT_FLAG else "split",
+        "typesize": h["typesize"], "blocksize": h["blocksize"], "codec_meta": h["codec_meta"],
+        "filters": list(chunk[16:22]), "filters_meta": list(chunk[24:30]),
+        "encoder inputs": [(len(c.input_bytes), c.meta) for c in rec.of("encoder")],
+        "encoder input bytes": b"".join(c.input_bytes for c in rec.of("encoder")),
+    }
+    return seen, chunk
 
 
-def _split(chunk: bytes) -> str:
-    return "unsplit" if header(chunk)["flags"] & DONT_SPLIT_FLAG else "split"
+def _shown(value: Any) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        return ", ".join(f"{n}x {size} bytes (meta {meta})" for (size, meta), n in Counter(value).items())
+    return str(value)
 
 
-@check("container.splitmode_default",
-       params={"id": CODEC_ID, "documented": Param(str, choices=tuple(SPLITMODE_IDS)),
-               "typesize": Param(int, min=2, max=16), "blocksize": Param(int, min=64)})
-def splitmode_default(ctx: CheckContext) -> None:
-    """With the split mode left out, a user codec's chunk is the one written with the documented default given.
+@check("container.default_as_documented",
+       params={"id": CODEC_ID, "documented": Param(dict, test=_not_documented_params), "blocksize": Param(int, min=64)})
+def default_as_documented(ctx: CheckContext) -> None:
+    """With the parameters of ``documented`` left out, a user codec's chunk is the one written with them given at
+    their documented values.
 
-    The header's split flag, the sizes of the encoder's inputs (whole blocks, or one stream per byte of
-    the typesize) and the chunk's bytes are compared; every other parameter is given.
+    Compared: the header's split flag, typesize, block size, filters, filters_meta and codec_meta, the encoder's
+    inputs (sizes, metas and bytes) and the chunk's bytes. Every other parameter is given, the same in both calls.
     """
-    documented = str(ctx.param("documented"))
-    if documented != "auto":
+    documented = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(ctx.param("documented")).items()}
+    if documented.get("splitmode", "auto") != "auto":
         ctx.require("splitmode")
-    codec_id, typesize, blocksize = int(ctx.param("id")), int(ctx.param("typesize")), int(ctx.param("blocksize"))
+    if any(f != "nofilter" for f in documented.get("filters", ())):
+        ctx.require("filters")
+    codec_id, blocksize = int(ctx.param("id")), int(ctx.param("blocksize"))
     rec = Recorder()
-    register_pair(ctx, "splitdefault", codec_id, rec.enc, rec.dec)
+    register_pair(ctx, "documented", codec_id, rec.enc, rec.dec)
     data = make_data("random-runs", np.dtype("u1"), 4 * blocksize, 3)
-    fields: dict[str, Any] = {"typesize": typesize, "blocksize": blocksize, "filters": ("nofilter",)}
-    natural, natural_inputs = _written(ctx, rec, cparams_for(codec_id, splitmode=NOT_GIVEN, **fields), data)
-    given, given_inputs = _written(ctx, rec, cparams_for(codec_id, splitmode=documented, **fields), data)
-    where = (f"codec {codec_id}, typesize {typesize}, blocksize {blocksize}, {len(data)} bytes: with the split mode "
-             f"left out")
-    if _split(natural) != _split(given):
-        ctx.fail(f"{where} the chunk is {_split(natural)} (header flags {header(natural)['flags']:#04x}), with the "
-                 f"documented default {documented!r} given it is {_split(given)} ({header(given)['flags']:#04x}); "
-                 f"the encoder got inputs of {sorted(set(natural_inputs))} bytes, not {sorted(set(given_inputs))}")
-    if natural_inputs != given_inputs:
-        ctx.fail(f"{where} the encoder got inputs of {natural_inputs} bytes, with the documented default "
-                 f"{documented!r} given {given_inputs}")
-    if natural != given:
-        ctx.fail(f"{where} the chunk differs from the one written with the documented default {documented!r} "
-                 f"given: {first_difference(natural, given)}")
+    base: dict[str, Any] = {"typesize": 4, "blocksize": blocksize, "codec_meta": 0, "splitmode": "auto",
+                            "filters": ("nofilter",), "filters_meta": ()}
+    natural, natural_chunk = _written(ctx, rec, cparams_for(codec_id, **{**base, **dict.fromkeys(documented, NOT_GIVEN)}), data)
+    given, given_chunk = _written(ctx, rec, cparams_for(codec_id, **{**base, **documented}), data)
+    differ = [f"{name}: {first_difference(natural[name], given[name])}" if isinstance(natural[name], bytes)
+              else f"{name} {_shown(natural[name])}, documented {_shown(given[name])}"
+              for name in natural if natural[name] != given[name]]
+    if natural_chunk != given_chunk:
+        differ.append(f"chunk bytes: {first_difference(natural_chunk, given_chunk)}")
+    if differ:
+        left_out = ", ".join(f"{k}={v!r}" for k, v in documented.items())
+        ctx.fail(f"codec {codec_id}, {len(data)} bytes: with {', '.join(documented)} left out the chunk is not the one "
+                 f"written with the documented {left_out} given: " + "; ".join(differ))
