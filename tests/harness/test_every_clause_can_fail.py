@@ -111,7 +111,6 @@ ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
 ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
 DefaultsToAlwaysSplitAdapter        | CONT-SPLITMODE-DEFAULT  | split flag split, documented unsplit; encoder inputs 16x 256 bytes (meta 0), documented 4x 1024 bytes (meta 0)
-DefaultsToAlwaysSplitAdapter        | CONT-SPLITMODE-DEFAULT-2X | with the documented splitmode='forward_compat' given: split flag split, documented unsplit
 DefaultsTypesizeToOneAdapter        | CONT-TYPESIZE-DEFAULT   | with the documented typesize=8 given: typesize 1, documented 8
 DefaultsTypesizeToOneAdapter        | CONT-TYPESIZE-DEFAULT-2X | with the documented typesize=8 given: typesize 1, documented 8
 DefaultsToNoFiltersAdapter          | CONT-FILTERS-DEFAULT    | filters [0, 0, 0, 0, 0, 0], documented [0, 0, 0, 0, 0, 1]
