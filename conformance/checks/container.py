@@ -131,13 +131,14 @@ _DOCUMENTABLE: dict[str, Callable[[Any], bool]] = {
 
 
 def _not_documented_params(documented: dict[str, Any]) -> str | None:
+    """Why a clause's ``documented`` cannot be left out and given, or None."""
     for name, value in documented.items():
         if name not in _DOCUMENTABLE:
             return f"{name!r} is not one of: {', '.join(_DOCUMENTABLE)}"
         if not _DOCUMENTABLE[name](value):
             return f"{name}: {value!r} is not a value of that parameter"
     if ("filters" in documented) != ("filters_meta" in documented):
-        return "filters and filters_meta are left out together"
+        return "filters and filters_meta must be left out together"
     return None if documented else "names no parameter"
 
 
@@ -167,8 +168,7 @@ def _shown(value: Any) -> str:
 @check("container.default_as_documented",
        params={"id": CODEC_ID, "documented": Param(dict, test=_not_documented_params), "blocksize": Param(int, min=64)})
 def default_as_documented(ctx: CheckContext) -> None:
-    """With the parameters of ``documented`` left out, a user codec's chunk is the one written with them given at
-    their documented values.
+    """With the ``documented`` parameters left out, a user codec's chunk is the one written with their values given.
 
     Compared: the header's split flag, typesize, block size, filters, filters_meta and codec_meta, the encoder's
     inputs (sizes, metas and bytes) and the chunk's bytes. Every other parameter is given, the same in both calls.

@@ -447,7 +447,7 @@ def test_param_declarations(declaration: Param, value: object, problems: list[tu
         ({"clevel": 1}, "'clevel' is not one of: splitmode, typesize, codec_meta, filters, filters_meta"),
         ({"splitmode": "sometimes"}, "splitmode: 'sometimes' is not a value of that parameter"),
         ({"typesize": 0}, "typesize: 0 is not a value of that parameter"),
-        ({"filters": ["shuffle"]}, "filters and filters_meta are left out together"),
+        ({"filters": ["shuffle"]}, "filters and filters_meta must be left out together"),
     ],
 )
 def test_documented_defaults_name_parameters_and_their_values(documented: dict[str, object], problem: str | None) -> None:
