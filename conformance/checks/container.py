@@ -1,9 +1,21 @@
-"""Checks that user codecs are refused outside a container."""
+"""Checks of the container a user codec runs in: refused outside one, and its documented defaults."""
 
 from __future__ import annotations
 
-from udcodec.adapters.protocol import DParams
-from udcodec.checks.api import CheckContext, check, describe_exc, exception_chain, exception_types
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from udcodec.adapters.protocol import FILTER_IDS, NOT_GIVEN, SPLITMODE_IDS, CParams, DParams
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    describe_exc,
+    exception_chain,
+    exception_types,
+)
 from udcodec.checks.common import (
     BLOCK,
     CODEC_ID,
@@ -11,10 +23,12 @@ from udcodec.checks.common import (
     SAMPLE,
     cparams_for,
     fill,
+    first_difference,
     header,
     new_container,
     register_pair,
 )
+from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder
 
 
@@ -102,3 +116,82 @@ def decompress_spellings_refused(ctx: CheckContext) -> None:
         accepted.append(f"{spelling} succeeded and returned {len(got) if hasattr(got, '__len__') else '?'} bytes")
     if accepted:
         ctx.fail(f"decompressing a codec-{codec_id} chunk outside a container: " + "; ".join(accepted))
+
+
+#: The chunk header's flag that says the blocks were not split into one stream per byte of the typesize.
+DONT_SPLIT_FLAG = 0x10
+#: How each parameter a clause may leave out is checked: (name, test of a documented value).
+_DOCUMENTABLE: dict[str, Callable[[Any], bool]] = {
+    "splitmode": lambda v: v in SPLITMODE_IDS,
+    "typesize": lambda v: isinstance(v, int) and 1 <= v <= 255,
+    "codec_meta": lambda v: isinstance(v, int) and 0 <= v <= 255,
+    "filters": lambda v: isinstance(v, list) and len(v) <= 6 and all(f in FILTER_IDS for f in v),
+    "filters_meta": lambda v: isinstance(v, list) and len(v) <= 6 and all(isinstance(m, int) and 0 <= m <= 255 for m in v),
+}
+
+
+def _not_documented_params(documented: dict[str, Any]) -> str | None:
+    """Why a clause's ``documented`` cannot be left out and given, or None."""
+    for name, value in documented.items():
+        if name not in _DOCUMENTABLE:
+            return f"{name!r} is not one of: {', '.join(_DOCUMENTABLE)}"
+        if not _DOCUMENTABLE[name](value):
+            return f"{name}: {value!r} is not a value of that parameter"
+    if ("filters" in documented) != ("filters_meta" in documented):
+        return "filters and filters_meta must be left out together"
+    return None if documented else "names no parameter"
+
+
+def _written(ctx: CheckContext, rec: Recorder, cparams: CParams, data: bytes) -> tuple[dict[str, Any], bytes]:
+    """What a new container writes for ``data``: the header fields a default shows in, the encoder's inputs, the chunk."""
+    rec.calls.clear()
+    container = new_container(ctx, cparams, chunksize=len(data))
+    fill(container, [data])
+    chunk = container.get_chunk(0)
+    h = header(chunk)
+    seen = {
+        "split flag": "unsplit" if h["flags"] & DONT_SPLIT_FLAG else "split",
+        "typesize": h["typesize"], "blocksize": h["blocksize"], "codec_meta": h["codec_meta"],
+        "filters": list(chunk[16:22]), "filters_meta": list(chunk[24:30]),
+        "encoder inputs": [(len(c.input_bytes), c.meta) for c in rec.of("encoder")],
+        "encoder input bytes": b"".join(c.input_bytes for c in rec.of("encoder")),
+    }
+    return seen, chunk
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        return ", ".join(f"{n}x {size} bytes (meta {meta})" for (size, meta), n in Counter(value).items())
+    return str(value)
+
+
+@check("container.default_as_documented",
+       params={"id": CODEC_ID, "documented": Param(dict, test=_not_documented_params), "blocksize": Param(int, min=64)})
+def default_as_documented(ctx: CheckContext) -> None:
+    """With the ``documented`` parameters left out, a user codec's chunk is the one written with their values given.
+
+    Compared: the header's split flag, typesize, block size, filters, filters_meta and codec_meta, the encoder's
+    inputs (sizes, metas and bytes) and the chunk's bytes. Every other parameter is given, the same in both calls.
+    """
+    documented = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(ctx.param("documented")).items()}
+    if documented.get("splitmode", "auto") != "auto":
+        ctx.require("splitmode")
+    if any(f != "nofilter" for f in documented.get("filters", ())):
+        ctx.require("filters")
+    codec_id, blocksize = int(ctx.param("id")), int(ctx.param("blocksize"))
+    rec = Recorder()
+    register_pair(ctx, "documented", codec_id, rec.enc, rec.dec)
+    data = make_data("random-runs", np.dtype("u1"), 4 * blocksize, 3)
+    base: dict[str, Any] = {"typesize": 4, "blocksize": blocksize, "codec_meta": 0, "splitmode": "auto",
+                            "filters": ("nofilter",), "filters_meta": ()}
+    natural, natural_chunk = _written(ctx, rec, cparams_for(codec_id, **{**base, **dict.fromkeys(documented, NOT_GIVEN)}), data)
+    given, given_chunk = _written(ctx, rec, cparams_for(codec_id, **{**base, **documented}), data)
+    differ = [f"{name}: {first_difference(natural[name], given[name])}" if isinstance(natural[name], bytes)
+              else f"{name} {_shown(natural[name])}, documented {_shown(given[name])}"
+              for name in natural if natural[name] != given[name]]
+    if natural_chunk != given_chunk:
+        differ.append(f"chunk bytes: {first_difference(natural_chunk, given_chunk)}")
+    if differ:
+        left_out = ", ".join(f"{k}={v!r}" for k, v in documented.items())
+        ctx.fail(f"codec {codec_id}, {len(data)} bytes: with {', '.join(documented)} left out the chunk is not the one "
+                 f"written with the documented {left_out} given: " + "; ".join(differ))

@@ -265,6 +265,42 @@ class CallsDecoderOnSpecialChunksAdapter(ContainerHost):
     container_class = _DecodesSpecials
 
 
+class _DefaultsLeftOut(ReferenceAdapter):
+    """Fields of cparams left out take :attr:`defaults`, not the reference's own."""
+
+    defaults: dict[str, Any] = {}
+
+    def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
+               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+        if isinstance(cparams, CParams):
+            cparams = dataclasses.replace(cparams, **{k: v for k, v in self.defaults.items() if getattr(cparams, k) is NOT_GIVEN})
+        return super().create(cparams, dparams, chunksize, urlpath, contiguous)
+
+
+class DefaultsToAlwaysSplitAdapter(_DefaultsLeftOut):
+    """A split mode left out is ALWAYS_SPLIT (python-blosc2 2.x's applied default), not the documented one."""
+
+    defaults = {"splitmode": "always"}
+
+
+class DefaultsTypesizeToOneAdapter(_DefaultsLeftOut):
+    """A typesize left out is 1 (python-blosc2's for a dict without one), not the documented 8."""
+
+    defaults = {"typesize": 1}
+
+
+class DefaultsToNoFiltersAdapter(_DefaultsLeftOut):
+    """Filters left out are no filters, not the documented SHUFFLE in the last slot."""
+
+    defaults = {"filters": ("nofilter",), "filters_meta": ()}
+
+
+class DefaultsCodecMetaToMinusOneAdapter(_DefaultsLeftOut):
+    """A codec_meta left out is -1 stored in its byte (255), not the documented 0."""
+
+    defaults = {"codec_meta": 255}
+
+
 class WritesFixedBlocksizeAdapter(ReferenceAdapter):
     """An automatic block size is always 4 KiB: valid chunks, but not the bytes Blosc2 writes."""
 

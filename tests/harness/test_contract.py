@@ -438,6 +438,24 @@ def test_param_declarations(declaration: Param, value: object, problems: list[tu
     assert list(declaration.problems(value)) == problems
 
 
+@pytest.mark.parametrize(
+    ("documented", "problem"),
+    [
+        ({"splitmode": "auto"}, None),
+        ({"filters": ["nofilter", "shuffle"], "filters_meta": [0, 0]}, None),
+        ({}, "names no parameter"),
+        ({"clevel": 1}, "'clevel' is not one of: splitmode, typesize, codec_meta, filters, filters_meta"),
+        ({"splitmode": "sometimes"}, "splitmode: 'sometimes' is not a value of that parameter"),
+        ({"typesize": 0}, "typesize: 0 is not a value of that parameter"),
+        ({"filters": ["shuffle"]}, "filters and filters_meta must be left out together"),
+    ],
+)
+def test_documented_defaults_name_parameters_and_their_values(documented: dict[str, object], problem: str | None) -> None:
+    """container.default_as_documented refuses a ``documented`` it cannot leave out or give (a spec error at load)."""
+    found = CHECKS["container.default_as_documented"].param_problems({"id": 196, "documented": documented, "blocksize": 1024})
+    assert found == ([] if problem is None else [(("documented",), problem)])
+
+
 def test_a_default_that_breaks_its_declaration_is_refused_at_registration() -> None:
     with pytest.raises(ValueError, match="default of parameter 'n' breaks its declaration: 0 is below the minimum 1"):
         check("test.bad_default", params={"n": Param(int, min=1, default=0)})

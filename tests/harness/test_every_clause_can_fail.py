@@ -110,6 +110,11 @@ DropsShuffleFlagOnWriteAdapter      | INTEROP-CHUNK-DECODE    | read by referenc
 ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
 ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
+DefaultsToAlwaysSplitAdapter        | CONT-SPLITMODE-DEFAULT  | split flag split, documented unsplit; encoder inputs 16x 256 bytes (meta 0), documented 4x 1024 bytes (meta 0)
+DefaultsTypesizeToOneAdapter        | CONT-TYPESIZE-DEFAULT   | with the documented typesize=8 given: typesize 1, documented 8
+DefaultsTypesizeToOneAdapter        | CONT-TYPESIZE-DEFAULT-2X | with the documented typesize=8 given: typesize 1, documented 8
+DefaultsToNoFiltersAdapter          | CONT-FILTERS-DEFAULT    | filters [0, 0, 0, 0, 0, 0], documented [0, 0, 0, 0, 0, 1]
+DefaultsCodecMetaToMinusOneAdapter  | CONT-CODEC-META-DEFAULT | codec_meta 255, documented 0; encoder inputs 4x 1024 bytes (meta 255), documented 4x 1024 bytes (meta 0)
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
 FiltersInPlaceAdapter               | RT-INPUT-UNCHANGED      | numpy with filters ['delta', 'bitshuffle', 'shuffle']
 DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) wrote a chunk recording codec 4, not 202
