@@ -166,7 +166,7 @@ def test_targeted_runs_the_killers_and_the_whole_contract_for_mutants_without_th
     byid = {m.id: m for m in MUTANTS}
     pairwise = {c.id for c in load_contract() if c.pairwise}
     base = Plan(peer="blosc2")
-    targeted, survivor = byid["UFILT-ID-MIN-EXCLUSIVE"], byid["PLUG-SILENT"]
+    targeted, survivor = byid["UFILT-ID-MIN-EXCLUSIVE"], byid["COMPAT-STRICT-BY-DEFAULT"]
     assert targeted.killed_by == ("FILTER-ID-RANGE",) and not survivor.killed_by
     plans, baseline = plan_runs([targeted], base, pairwise, targeted=True)
     assert plans[targeted.id].host_only == ("FILTER-ID-RANGE",) and plans[targeted.id].pairwise == ()
