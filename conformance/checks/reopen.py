@@ -106,33 +106,26 @@ def _observe_all_here(ctx: CheckContext, args: dict[str, Any]) -> list[dict[str,
     return [_observe_here(ctx, frame) for frame in args["frames"]]
 
 
-@check("reopen.typesizes", requires=("persistence",),
-       params={"id": CODEC_ID, "typesizes": Param(list, items=Param(int, min=1)), "items": Param(int, min=2)})
-def typesizes(ctx: CheckContext) -> None:
-    """A frame written with each typesize (above 255 too: a frame header holds 32 bits of it, a chunk header 8)
-    reopens with ``open(path)`` keeping that typesize, and its chunks (the last one short) read back."""
+@check("reopen.frames", requires=("persistence",),
+       params={"id": CODEC_ID, "typesizes": Param(list, items=Param(int, min=1)), "items": Param(int, min=2),
+               "metas": Param(list, items=Param(int, min=-52, max=52)), "meta_items": Param(int, min=2)})
+def frames(ctx: CheckContext) -> None:
+    """Frames reopened with ``open(path)`` keep what they were written with, and their chunks (the last one short)
+    read back: one per typesize (above 255 too: a frame header holds 32 bits of it, a chunk header 8) with
+    ``items`` items a chunk, and one float64 frame through TRUNC_PREC per filters_meta of ``metas`` (a negative
+    one clears that many mantissa bits) with ``meta_items`` items a chunk."""
     codec_id = int(ctx.param("id"))
+    written = []
     items = int(ctx.param("items"))
-    frames = []
     for ts in ctx.param("typesizes"):
         chunks = [make_data("arange", np.dtype("u1"), items * ts, ts), make_data("arange", np.dtype("u1"), (items - 1) * ts, 1)]
-        frames.append((f"typesize {ts}", cparams_for(codec_id, typesize=ts, blocksize=2 * ts), chunks, items * ts))
-    _reopen_frames(ctx, codec_id, frames)
-
-
-@check("reopen.filter_metas", requires=("persistence",),
-       params={"id": CODEC_ID, "metas": Param(list, items=Param(int, min=-52, max=52)), "items": Param(int, min=2)})
-def filter_metas(ctx: CheckContext) -> None:
-    """A float64 frame written through TRUNC_PREC with each filters_meta (negative ones clear that many mantissa
-    bits) reopens with ``open(path)`` keeping the filters and their metas, and its chunks read back."""
-    codec_id = int(ctx.param("id"))
-    items = int(ctx.param("items"))
-    data = np.linspace(-1.0, 1.0, 2 * items - 1).tobytes()
-    frames = []
+        written.append((f"typesize {ts}", cparams_for(codec_id, typesize=ts, blocksize=2 * ts), chunks, items * ts))
+    items = int(ctx.param("meta_items"))
+    floats = np.linspace(-1.0, 1.0, 2 * items - 1).tobytes()
     for meta in ctx.param("metas"):
         cparams = cparams_for(codec_id, typesize=8, filters=("trunc_prec",), filters_meta=(meta,))
-        frames.append((f"TRUNC_PREC meta {meta}", cparams, [data[:8 * items], data[8 * items:]], 8 * items))
-    _reopen_frames(ctx, codec_id, frames)
+        written.append((f"TRUNC_PREC meta {meta}", cparams, [floats[:8 * items], floats[8 * items:]], 8 * items))
+    _reopen_frames(ctx, codec_id, written)
 
 
 def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CParams, list[bytes], int]]) -> None:
