@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.machinery
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -33,9 +32,12 @@ class UnknownAdapter(AdapterLoadError):
     """The spec names nothing: no adapter of that name, no such module, or no such attribute."""
 
 
-def _target(spec: str) -> str:
+def adapter_target(spec: str) -> str:
+    """The ``module:attribute`` that ``spec`` names (entry points first, then the builtin names)."""
     if ":" in spec:
         return spec
+    import importlib.metadata  # here: a spec given as module:attribute (a fresh interpreter's) need not pay for it
+
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == spec:
             return str(ep.value)
@@ -58,7 +60,7 @@ def check_adapter_spec(spec: str) -> None:
     """
     if not isinstance(spec, str) or not spec:
         raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
-    module_name, _, attr = _target(spec).partition(":")
+    module_name, _, attr = adapter_target(spec).partition(":")
     try:
         found = importlib.util.find_spec(module_name)
         exists = found is not None
@@ -112,7 +114,7 @@ def instantiate_adapter(spec: str) -> Any:
     """
     if not isinstance(spec, str) or not spec:
         raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
-    target = _target(spec)
+    target = adapter_target(spec)
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -145,7 +147,7 @@ def load_adapter(spec: str) -> Adapter:
     missing = missing_operations(adapter)
     if missing:
         raise AdapterLoadError(
-            spec, f"{_target(spec)} does not implement the adapter protocol (missing: {', '.join(missing)})"
+            spec, f"{adapter_target(spec)} does not implement the adapter protocol (missing: {', '.join(missing)})"
         )
     return adapter
 

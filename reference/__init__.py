@@ -22,7 +22,7 @@ integer parameters, short filter lists, unknown keys of a parameters dict, ``sch
 python-blosc2's own user-codec tests, example and tutorial run against it in ``tests/upstream``.
 """
 
-from udcodec import __version__ as __version__  # the reference is versioned with the harness
+from typing import Any
 
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
 from .compat import strict
@@ -37,11 +37,15 @@ from .threads import ncores, set_nthreads
 from .ufilters import register_filter, ufilters_registry
 
 
-def __getattr__(name: str) -> int:
+def __getattr__(name: str) -> Any:
     if name == "nthreads":  # the default thread count, as blosc2.nthreads (changed by set_nthreads)
         from . import threads
 
         return threads.nthreads
+    if name == "__version__":  # the reference is versioned with the harness (looked up on first use)
+        import udcodec
+
+        return udcodec.__version__
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 IS_WASM = False

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from udcodec.adapters.loader import adapter_target
 from udcodec.checks import pristine
 
 #: The directory whose ``sitecustomize.py`` simulates a core count in every interpreter started below it.
@@ -45,6 +46,8 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
     if "cores" not in request and pristine.available():
         with contextlib.suppress(pristine.SpareGone):
             return pristine.run_pristine(request, timeout)
+    if "adapter" in request:  # resolved here: the new interpreter then need not read the entry points
+        request = {**request, "adapter": adapter_target(request["adapter"])}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
         proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,

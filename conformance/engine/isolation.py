@@ -9,7 +9,9 @@ whatever happened: nothing a check starts outlives it. The child is also a subre
 waits to be killed after sending its result, so what its descendants moved out of the group
 (``setsid``) is found below it in ``/proc`` and killed too. Live children are kept in a registry
 that :func:`cleanup_children` empties on SIGINT, SIGTERM and at exit (:func:`install_cleanup`).
-A memory limit (``RLIMIT_DATA``, else ``RLIMIT_AS``) can be set on the child; hitting it is
+A child that reported its result is killed at once but reaped later (at the next call, or at exit): the
+kernel's teardown of its copy of the parent then overlaps the next check. Until reaped, it keeps its pid and
+so its group id. A memory limit (``RLIMIT_DATA``, else ``RLIMIT_AS``) can be set on the child; hitting it is
 :attr:`ChildStatus.RESOURCE`.
 """
 
@@ -116,6 +118,8 @@ class _Live:
 
 #: Children of this process that are running (pid -> its group leader and temp file).
 _LIVE: dict[int, _Live] = {}
+#: Children that reported, were killed and are not reaped yet.
+_DYING: set[int] = set()
 _installed = False
 
 
@@ -147,9 +151,21 @@ def _finish(live: _Live) -> int | None:
 
 
 def cleanup_children() -> None:
-    """Kill every live child's process group and remove its temp files (signal handlers, exit)."""
+    """Kill every live child's process group and remove its temp files (signal handlers, exit); reap the dying."""
     for live in list(_LIVE.values()):
         _finish(live)
+    _reap_dying(block=True)
+
+
+def _reap_dying(block: bool = False) -> None:
+    """Reap the killed children of :data:`_DYING` that have ended (all of them with ``block``)."""
+    for pid in list(_DYING):
+        try:
+            done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _DYING.discard(pid)
 
 
 def _process_tree() -> dict[int, list[int]]:
@@ -400,6 +416,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     """
     if not hasattr(os, "fork"):
         raise RuntimeError("process isolation needs os.fork (POSIX); run with --no-isolation on this platform")
+    _reap_dying()
     fd, stderr_path = tempfile.mkstemp(prefix="udcodec-stderr-")
     os.close(fd)
     rfd, wfd = os.pipe()
@@ -429,6 +446,9 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         _kill_tree(pid)
         usage = None
         status = 0
+        if raw is not None and not live.reaped:  # it reported: what its exit says is not needed now
+            _DYING.add(pid)
+            live.reaped = True
         if not live.reaped:
             with contextlib.suppress(ChildProcessError):  # a signal handler may have reaped it
                 _, status, usage = os.wait4(pid, 0)
