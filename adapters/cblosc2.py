@@ -165,7 +165,10 @@ class CContainer:
         return out.raw[:got]
 
     def get_slice(self, start: int, stop: int) -> bytes:
-        typesize = int(self._sc().contents.typesize)
+        sc = self._sc().contents
+        typesize = int(sc.typesize)
+        # The protocol slices as Python does (a stop past the end is the end); the C call refuses such a stop.
+        stop = min(stop, int(sc.nbytes) // typesize)
         nbytes = max(stop - start, 0) * typesize
         out = ctypes.create_string_buffer(max(nbytes, 1))
         self._adapter.call("blosc2_schunk_get_slice_buffer", self._sc(), start, stop, out)

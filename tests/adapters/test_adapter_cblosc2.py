@@ -116,6 +116,16 @@ def test_a_failing_callback_is_the_cause_and_nothing_is_stored(adapter: Any) -> 
     assert container.nchunks == 0
 
 
+def test_a_slice_past_the_end_stops_at_the_end(adapter: Any) -> None:
+    """The protocol slices as Python does; blosc2_schunk_get_slice_buffer itself refuses a stop past the end."""
+    cid = smoke.next_id(adapter)
+    adapter.register_codec("memcpy", cid, smoke.memcpy_encoder, smoke.memcpy_decoder)
+    container = adapter.create(smoke.params(cid), smoke.DParams(), smoke.CHUNK)
+    container.append(smoke.DATA[: smoke.CHUNK])
+    items = smoke.CHUNK // 4  # typesize 4
+    assert container.get_slice(items - 2, items + 5) == smoke.DATA[smoke.CHUNK - 8 : smoke.CHUNK]
+
+
 def test_callbacks_get_numpy_views_meta_and_the_container(adapter: Any) -> None:
     seen: list[tuple[Any, ...]] = []
 
