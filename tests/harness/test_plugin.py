@@ -140,7 +140,7 @@ def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
         "--udcodec-skip",
         "THREAD-ONE-THREAD",
         "--udcodec-skip",
-        "THREAD-DEFAULTS",
+        "THREAD-DEFAULTS*",
         "--udcodec-skip",
         "THREAD-OPEN",
         "--udcodec-skip",
