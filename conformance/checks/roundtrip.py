@@ -131,7 +131,14 @@ def slices(ctx: CheckContext) -> None:
         if got != want:
             ctx.fail(f"get_slice({start}, {stop}) differs from the data: {first_difference(bytes(got), want)}")
 
-    fail_attributed(partial(ctx.for_all, cases(), prop), _retry(lambda cid, case: prop(case, cid)))
+    fail_attributed(partial(ctx.for_all, cases(), prop, _ONE_BLOCK_ACROSS), _retry(lambda cid, case: prop(case, cid)))
+
+
+#: Slices exactly one block long that start inside a block (so they end inside the next), block sizes of 4, 7
+#: and 12 int32 items: always run before the drawn ones. c-blosc2's get_slice has returned wrong items for such
+#: slices (python-blosc2 2.7.1, 3.12.2 and 4.14.1, with ZLIB and LZ4 too), which drawn slices seldom hit.
+_ONE_BLOCK_ACROSS = [(Layout("i4", 4, 20 * b, b, 20 * b + 1, "random-runs", 0, ("nofilter",), "never"), start, start + b)
+                     for b in (4, 7, 12) for start in (1, b // 2)]
 
 
 @check("roundtrip.configurations", requires=("filters", "splitmode"),
