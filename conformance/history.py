@@ -4,8 +4,8 @@ The releases come from PyPI's JSON API (the listing is cached for a day). Each r
 made with ``uv``, ``blosc2==V`` from a binary wheel and this harness (a wheel built once), and one
 ``udcodec run --adapter blosc2 --no-expectations --report-json``. Releases run in parallel (``-j``).
 Every outcome, a release that does not install included, is cached under ``--cache`` keyed by
-(release, spec sha256, harness version, profile, clause selection): a second run only runs new
-releases or a changed spec. ``--shard K/N`` runs every N-th release (a CI job matrix); a last job with
+(release, spec sha256, harness version and a digest of its code, profile, clause selection): a second run
+only runs new releases, a changed spec or changed checks. ``--shard K/N`` runs every N-th release (a CI job matrix); a last job with
 every shard's cache and ``--no-run`` writes the timeline.
 
 The timeline (``history.json``, ``history.md``, ``history.html`` in ``--out``) gives, per clause, the
@@ -496,6 +496,27 @@ def write_outputs(data: dict[str, Any], out: Path) -> list[Path]:
     return written
 
 
+def harness_id(wheel: str | None = None) -> str:
+    """The harness a result comes from: its version and a digest of its code (the ``--wheel`` given, else the
+    files of the installed package), so that a check changed under the same spec is run again."""
+    digest = hashlib.sha256()
+    if wheel is not None:
+        try:
+            digest.update(Path(wheel).read_bytes())
+        except OSError as exc:
+            raise HistoryError(f"--wheel {wheel}: cannot read it: {exc.strerror or exc}") from None
+    else:
+        import udcodec.adapters
+        import udcodec.reference
+
+        roots = [Path(p) for m in (udcodec, udcodec.adapters, udcodec.reference) for p in m.__path__]
+        files = sorted({f.resolve() for root in roots for f in root.rglob("*")
+                        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"})
+        for f in files:
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
 def history(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     """Run (or read from the cache) every selected release; return the timeline data."""
     try:
@@ -503,7 +524,7 @@ def history(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, A
     except ValueError as exc:
         raise HistoryError(str(exc)) from None
     contract = contract_or_exit(args.spec)
-    key = Key(contract.sha256, __version__, args.profile, tuple(args.only), args.timeout)
+    key = Key(contract.sha256, harness_id(args.wheel), args.profile, tuple(args.only), args.timeout)
     cache = Path(args.cache)
     releases = [str(v) for v in select_releases(releases_of(fetch_index(cache, args.refresh_index)), args.releases)]
     mine = shard.pick(releases) if shard else releases

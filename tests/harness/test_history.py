@@ -160,6 +160,7 @@ def test_a_release_the_harness_cannot_run_is_reported_and_tried_again(
     monkeypatch.setattr(history.Workshop, "run_release", vanished)
     monkeypatch.setattr(history, "find_uv", lambda: "uv")  # never run: no release gets that far
     (tmp_path / "index.json").write_text(json.dumps(INDEX), encoding="utf-8")
+    (tmp_path / "harness.whl").write_bytes(b"never installed")  # its digest keys the cache
     args = ["history", "--cache", str(tmp_path), "--out", str(tmp_path / "out"), "--releases", "2.7.1,4.14.1",
             "--wheel", str(tmp_path / "harness.whl")]
     main(args)
@@ -168,3 +169,16 @@ def test_a_release_the_harness_cannot_run_is_reported_and_tried_again(
     assert "FileNotFoundError" in capsys.readouterr().err
     main(args)
     assert "0 cached, 2 to run" in capsys.readouterr().err
+
+
+def test_the_cache_is_keyed_by_the_harness_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A check changed under the same spec is run again: the key holds a digest of the harness's code."""
+    from udcodec.history import harness_id
+
+    wheel = tmp_path / "harness.whl"
+    wheel.write_bytes(b"one build")
+    first = harness_id(str(wheel))
+    wheel.write_bytes(b"another build")
+    assert first != harness_id(str(wheel)) and first.startswith("0.") and harness_id() == harness_id()
+    assert main(["history", "--cache", str(tmp_path), "--wheel", str(tmp_path / "missing.whl"), "--no-run"]) == 2
+    assert capsys.readouterr().err.strip().startswith("udcodec history: --wheel ")
