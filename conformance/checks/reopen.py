@@ -77,10 +77,8 @@ def spellings(ctx: CheckContext) -> None:
             if ctx.param("must_open"):
                 problems.append(f"{call} raised {entry['error']}")
             continue
-        changed = {k: (entry.get("cparams", {}).get(k), v) for k, v in want.items()
-                   if "cparams" in entry and entry["cparams"].get(k) != v}
-        if changed:
-            problems.append(f"{call} silently changed " + ", ".join(f"{k} from {w!r} to {g!r}" for k, (g, w) in changed.items()))
+        if "cparams" in entry and (changed := _changed(want, entry["cparams"])):
+            problems.append(f"{call} {changed}")
         if "use_error" in entry:
             problems.append(f"after {call}: {entry['use_error']}")
             continue
@@ -174,15 +172,20 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CP
         if "error" in entry:
             problems[n] = f"{what} raised {entry['error']}"
             continue
-        changed = {k: (entry["cparams"].get(k), v) for k, v in want.items() if entry["cparams"].get(k) != v}
-        if changed:
-            found.append(f"{what} silently changed " + ", ".join(f"{k} from {w!r} to {g!r}" for k, (g, w) in changed.items()))
+        if changed := _changed(want, entry["cparams"]):
+            found.append(f"{what} {changed}")
         if "use_error" in entry:
             found.append(f"{what}, then reading: {entry['use_error']}")
         elif not entry["reads_back"]:
             found.append(f"{what}: the stored chunks do not read back")
         problems[n] = "; ".join(found)
     return problems
+
+
+def _changed(want: dict[str, Any], got: dict[str, Any]) -> str:
+    """"silently changed FIELD from W to G, ..." for the fields of ``want`` that ``got`` holds otherwise ("" if none)."""
+    changed = [f"{k} from {w!r} to {got.get(k)!r}" for k, w in want.items() if got.get(k) != w]
+    return "silently changed " + ", ".join(changed) if changed else ""
 
 
 def _call_text(name: str) -> str:
