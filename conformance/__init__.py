@@ -16,7 +16,9 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("udcodec-conformance")
+            found = version("udcodec-conformance")
         except PackageNotFoundError:  # running from a source tree that was never installed
-            return "0.0.0+unknown"
+            found = "0.0.0+unknown"
+        globals()["__version__"] = found  # looked up once: later reads find the module attribute
+        return found
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -509,11 +509,14 @@ def harness_id(wheel: str | None = None) -> str:
         import udcodec.adapters
         import udcodec.reference
 
-        roots = [Path(p) for m in (udcodec, udcodec.adapters, udcodec.reference) for p in m.__path__]
-        files = sorted({f.resolve() for root in roots for f in root.rglob("*")
-                        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"})
-        for f in files:
-            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+        files: dict[Path, str] = {}  # each file once (a wheel holds the subpackages inside udcodec/), by its place
+        for module in (udcodec, udcodec.adapters, udcodec.reference):
+            for root in map(Path, module.__path__):
+                for f in sorted(root.rglob("*")):
+                    if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                        files.setdefault(f.resolve(), f"{module.__name__}/{f.relative_to(root).as_posix()}")
+        for f, place in sorted(files.items(), key=lambda item: item[1]):
+            digest.update(place.encode() + b"\0" + f.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 

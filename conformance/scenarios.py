@@ -39,6 +39,7 @@ from udcodec.adapters.protocol import (
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
 HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 MEMCPYED_FLAG = 0x02
+DONT_SPLIT_FLAG = 0x10  # flags: the blocks were not split into one stream per byte of the typesize
 
 
 def header(chunk: bytes) -> dict[str, int]:

@@ -23,6 +23,7 @@ from udcodec.checks.api import (
     describe_exc,
 )
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
+    DONT_SPLIT_FLAG,
     HEADER_BLOCKSIZE,
     HEADER_CODEC_META,
     HEADER_FLAGS,

@@ -19,6 +19,7 @@ from udcodec.checks.api import (
 from udcodec.checks.common import (
     BLOCK,
     CODEC_ID,
+    DONT_SPLIT_FLAG,
     EXCEPTIONS,
     SAMPLE,
     cparams_for,
@@ -118,8 +119,6 @@ def decompress_spellings_refused(ctx: CheckContext) -> None:
         ctx.fail(f"decompressing a codec-{codec_id} chunk outside a container: " + "; ".join(accepted))
 
 
-#: The chunk header's flag that says the blocks were not split into one stream per byte of the typesize.
-DONT_SPLIT_FLAG = 0x10
 #: How each parameter a clause may leave out is checked: (name, test of a documented value).
 _DOCUMENTABLE: dict[str, Callable[[Any], bool]] = {
     "splitmode": lambda v: v in SPLITMODE_IDS,

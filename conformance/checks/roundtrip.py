@@ -12,6 +12,7 @@ from udcodec.checks.api import CheckContext, CheckFailed, Param, check, decode_e
 from udcodec.checks.common import (
     CODEC_ID,
     CONTENT,
+    DONT_SPLIT_FLAG,
     DTYPE,
     FILTER_PIPELINES,
     LAYOUT_SIZE,
@@ -33,8 +34,8 @@ from udcodec.testcodecs import zlib_decoder, zlib_encoder
 #: Blosc2's builtin ZLIB codec id (every host implements it; user codecs are refused outside a container).
 BUILTIN_ZLIB = 4
 
-#: Chunk-header bits: flags' "don't split" (byte 2) and the special-value field of blosc2_flags (byte 31).
-DONT_SPLIT_FLAG, SPECIAL_MASK = 0x10, 0x70
+#: The special-value field of the chunk header's blosc2_flags (byte 31).
+SPECIAL_MASK = 0x70
 
 #: The parameters that draw the layouts (see :func:`udcodec.strategies.layouts`).
 LAYOUTS = {"dtypes": Param(list, items=DTYPE, default=DTYPES), "contents": Param(list, items=CONTENT, default=CONTENTS),
