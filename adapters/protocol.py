@@ -36,7 +36,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "update_params",  # Container.update_cparams / update_dparams
         "outside_container",  # compress_outside / decompress_outside and their spellings
         "plugins",  # register_codec(name, id) with encoder=decoder=None
-        "plugin_libraries",  # loads a registered plugin's compiled library and runs its encoder and decoder
+        "plugin_libraries",  # runs a registered plugin's compiled library with a c-blosc2 super-chunk in its cparams
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is

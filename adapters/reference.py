@@ -30,7 +30,8 @@ class ReferenceAdapter(ModuleAdapter):
         self.blosc2_target: int | None = None  # None: the reference's default (python-blosc2 4.x bytes)
 
     def capabilities(self) -> frozenset[str]:
-        return CAPABILITIES - {"plugin_libraries"}  # plugins register, but the reference cannot load them
+        # The reference loads plugins and runs them, but with no c-blosc2 super-chunk in their cparams.
+        return CAPABILITIES - {"plugin_libraries"}
 
     def match_format_of(self, other: AdapterInfo) -> None:
         """Write and read chunks as ``other`` does, when it is a python-blosc2 line the reference can target.

@@ -15,6 +15,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -329,3 +330,39 @@ def standalone_main() -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     sys.stdout.write("\n" + json.dumps(result) + "\n")
+
+
+# A plugin-shaped library: loading it creates MARKER; `info` names a function (for both roles, as codec
+# and as filter) that does nothing and returns an error, so a host that goes on to call it fails cleanly.
+_MARKER_SOURCE = (
+    "#include <stdio.h>\n"
+    "__attribute__((constructor)) static void udcodec_marker(void) {\n"
+    "  FILE *f = fopen(MARKER, \"w\"); if (f) fclose(f);\n}\n"
+    "int udcodec_marker_refuse(void) { return -1; }\n"
+    "struct { const char *first, *second; } info = {\"udcodec_marker_refuse\", \"udcodec_marker_refuse\"};\n"
+)
+
+
+def plant_marker_libraries(tmp: Path, names: list[str]) -> list[tuple[str, Path]]:
+    """For each plugin name, a library at the path ``libblosc2_NAME.so`` names from ``tmp`` (made reachable).
+
+    Loading one creates its marker file (a constructor does); its ``info`` names a function that only
+    returns -1. Returns (name, marker) pairs.
+    PluginLibError without a C compiler, which builds the libraries.
+    """
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise PluginLibError("no C compiler (cc or gcc) here to build marker libraries")
+    source = tmp / "udcodec_marker.c"
+    source.write_text(_MARKER_SOURCE)
+    planted = []
+    for i, name in enumerate(names):
+        marker = tmp / f"marker{i}.loaded"
+        target = tmp / f"libblosc2_{name}.so"
+        target.parent.mkdir(parents=True, exist_ok=True)  # "libblosc2_x/../m" needs libblosc2_x to exist
+        library = Path(os.path.normpath(target))
+        library.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([compiler, "-shared", "-fPIC", f"-DMARKER={json.dumps(str(marker))}", str(source),
+                        "-o", str(library)], check=True, capture_output=True, timeout=120)
+        planted.append((name, marker))
+    return planted

@@ -29,6 +29,7 @@ from .params import (
     Filter,
     SplitMode,
 )
+from .plugins import CodecPlugin, cparams_c, dparams_c
 
 # ---- format constants (c-blosc2 blosc2.h) -----------------------------------------------------
 VERSION_FORMAT = 5  # BLOSC2_VERSION_FORMAT_STABLE
@@ -228,12 +229,20 @@ def _check_decoder_result(rc: Any, codec: int, expected: int) -> None:
         raise ValueError(f"decoder of user codec {codec} returned {int(rc)}, expected exactly {expected} (output size)")
 
 
-def _make_encoder(cp: CParams, schunk: Any) -> Callable[[np.ndarray, int], tuple[int, np.ndarray | bytes]]:
+def _make_encoder(cp: CParams, schunk: Any, typesize: int,
+                  blocksize: int) -> Callable[[np.ndarray, int], tuple[int, np.ndarray | bytes]]:
     """Return ``encode(stream, maxout) -> (cbytes, output)``; ``cbytes == 0`` means 'store raw'."""
     codec = int(cp.codec)
     if is_user_codec(codec):
-        _name, encoder, _decoder = registry.lookup(codec)
+        found = registry.lookup(codec)
         meta = int(cp.codec_meta)
+        if isinstance(found, CodecPlugin):
+            encoder = found.encoder(cparams_c(
+                codec=codec, codec_meta=meta, clevel=int(cp.clevel), typesize=typesize, blocksize=blocksize,
+                splitmode=int(cp.splitmode), filters=[int(f) for f in cp.filters],
+                filters_meta=[int(m) for m in cp.filters_meta]))
+        else:
+            encoder = found[1]
 
         def encode(stream: np.ndarray, maxout: int) -> tuple[int, np.ndarray | bytes]:
             out = np.zeros(maxout, dtype=np.uint8)
@@ -306,7 +315,7 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
         flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE | FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
             + src.tobytes()
-    encode = _make_encoder(cp, schunk)
+    encode = _make_encoder(cp, schunk, typesize, blocksize)
     dont_split = not split_block(codec, cp.clevel, cp.splitmode, filters, typesize, blocksize)
     fmt = _CODEC_TO_FORMAT.get(codec, FORMAT_UDCODEC)  # type: ignore[call-overload]
     flags = FLAG_SHUFFLE | FLAG_BITSHUFFLE | _filter_flags(filters) | (FLAG_DONT_SPLIT if dont_split else 0) | (fmt << 5)
@@ -426,8 +435,9 @@ def _make_decoder(h: ChunkHeader, schunk: Any) -> Callable[[np.ndarray, int], np
         codec = h.udcodec
         if not is_user_codec(codec):
             raise NotImplementedError(f"codec id {codec} (global registered codec) is not implemented by the reference")
-        _name, _encoder, decoder = registry.lookup(codec)
+        found = registry.lookup(codec)
         meta = h.codec_meta
+        decoder = found.decoder(dparams_c(typesize=h.typesize or 1)) if isinstance(found, CodecPlugin) else found[2]
 
         def decode(cdata: np.ndarray, neblock: int) -> np.ndarray:
             out = np.zeros(neblock, dtype=np.uint8)

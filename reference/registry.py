@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .params import USER_CODEC_MAX, USER_CODEC_MIN, _is_int
+from .plugins import CodecPlugin
 
 MAX_CODEC_NAME_LEN = 31
 """Longest accepted codec name, in characters (ASCII).  c-blosc2 stores names as C strings and
@@ -34,7 +35,7 @@ dynamic plugin is listed too, as (name, None, None), so that one table shows whi
 
 @dataclass(frozen=True)
 class PluginCodec:
-    """A registered dynamic-plugin codec (name + version); the reference cannot load it."""
+    """A registered dynamic-plugin codec (name + version), loaded on first use (:mod:`.plugins`)."""
 
     name: str
     id: int
@@ -128,17 +129,20 @@ def plugins() -> dict[int, PluginCodec]:
     return dict(_plugins)
 
 
-def lookup(codec: int) -> tuple[str, Callback, Callback]:
-    """Return (name, encoder, decoder) for a user codec id, or raise RuntimeError naming the id."""
+def lookup(codec: int) -> tuple[str, Callback, Callback] | CodecPlugin:
+    """(name, encoder, decoder) of a Python codec, the loaded plugin of a plugin codec, else RuntimeError.
+
+    A plugin is loaded on its first lookup; RuntimeError names it, its id and why it cannot be loaded.
+    """
     entry = ucodecs_registry.get(codec)
     if entry is not None and entry[1] is not None and entry[2] is not None:
         return entry[0], entry[1], entry[2]
     plug = _plugins.get(codec)
     if plug is not None:
-        raise RuntimeError(
-            f"codec {plug.name!r} (id {codec}) is registered as a dynamic plugin but it is not installed: "
-            "the reference implementation cannot load compiled codec plugins"
-        )
+        try:
+            return CodecPlugin(plug.name)
+        except RuntimeError as exc:
+            raise RuntimeError(f"codec {plug.name!r} (id {codec}) is a dynamic plugin that cannot be loaded: {exc}") from None
     raise RuntimeError(f"user-defined codec id {codec} is not registered (register it with register_codec)")
 
 
@@ -147,6 +151,8 @@ def _reset_registry() -> None:
     ucodecs_registry.clear()
     _plugins.clear()
     _versions.clear()
-    from . import ufilters
+    from . import plugins, ufilters
+
+    plugins._forget()
 
     ufilters._reset_registry()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .params import _is_int
+from .plugins import FilterPlugin, cparams_c, dparams_c
 
 USER_FILTER_MIN = 160
 USER_FILTER_MAX = 255
@@ -32,7 +33,7 @@ ufilters_registry: dict[int, tuple[FilterFn, FilterFn]] = {}
 """Python filters: id -> (forward, backward), the shape of ``blosc2.ufilters_registry``."""
 
 _plugins: dict[int, str] = {}
-"""Filter plugins: id -> library name; the reference cannot load compiled plugins."""
+"""Filter plugins: id -> library name, loaded on first use (:mod:`.plugins`)."""
 
 
 def register_filter(
@@ -84,15 +85,17 @@ def python_filters(filters: list[int]) -> list[int]:
     return [int(f) for f in filters if is_user_filter(f) and int(f) in ufilters_registry]
 
 
-def lookup(fid: int) -> tuple[FilterFn, FilterFn]:
-    """(forward, backward) of a user filter, or RuntimeError naming the id (unregistered, or a plugin)."""
+def lookup(fid: int) -> tuple[FilterFn, FilterFn] | FilterPlugin:
+    """(forward, backward) of a Python filter, the loaded plugin of a filter plugin, else RuntimeError naming the id."""
     entry = ufilters_registry.get(fid)
     if entry is not None:
         return entry
     plug = _plugins.get(fid)
     if plug is not None:
-        raise RuntimeError(f"filter {plug!r} (id {fid}) is registered as a dynamic plugin but it is not installed: "
-                           "the reference implementation cannot load compiled filter plugins")
+        try:
+            return FilterPlugin(plug)
+        except RuntimeError as exc:
+            raise RuntimeError(f"filter {plug!r} (id {fid}) is a dynamic plugin that cannot be loaded: {exc}") from None
     raise RuntimeError(f"user-defined filter id {fid} is not registered (register it with register_filter)")
 
 
@@ -115,12 +118,29 @@ def apply(fid: int, direction: int, block: np.ndarray, meta: int, schunk: Any) -
 
     The input is a read-only copy, the output a fresh writable array of the same size.
     """
-    fn = lookup(fid)[direction]
+    found = lookup(fid)
     inp = np.array(block, dtype=np.uint8, copy=True)
     inp.flags.writeable = False
     out = np.zeros(block.size, dtype=np.uint8)
+    if isinstance(found, FilterPlugin):
+        rc = found.run(direction, fid, inp, out, int(meta), _plugin_params(direction, schunk))
+        if rc != 0:
+            raise RuntimeError(f"filter plugin {found.name!r} (id {fid}) {('forward', 'backward')[direction]} "
+                               f"returned error {rc}")
+        return out
+    fn = found[direction]
     fn(inp, out, int(meta) & 0xFF, schunk)
     return out
+
+
+def _plugin_params(direction: int, schunk: Any) -> Any:
+    """The C parameters a filter plugin gets: the container's (user filters run only inside one)."""
+    cp = schunk._cparams
+    if direction == 1:
+        return dparams_c(typesize=int(cp.typesize))
+    return cparams_c(codec=int(cp.codec), codec_meta=int(cp.codec_meta), clevel=int(cp.clevel),
+                     typesize=int(cp.typesize), blocksize=int(cp.blocksize), splitmode=int(cp.splitmode),
+                     filters=[int(f) for f in cp.filters], filters_meta=[int(m) for m in cp.filters_meta])
 
 
 def _reset_registry() -> None:

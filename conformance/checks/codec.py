@@ -88,8 +88,8 @@ def _subject(ctx: CheckContext, *, inside_domain: bool = True) -> CodecSubject:
     if ctx.codec is None:
         raise NotApplicable("a codec clause needs a codec under test (udcodec check-codec)")
     if ctx.codec.is_plugin and "plugin_libraries" not in ctx.adapter.capabilities():
-        raise NotApplicable(f"host {ctx.adapter_spec!r} cannot load compiled codec plugins "
-                            "(it does not list the capability 'plugin_libraries')")
+        raise NotApplicable(f"host {ctx.adapter_spec!r} does not run compiled codec plugins as c-blosc2 does, "
+                            "with a super-chunk (it does not list the capability 'plugin_libraries')")
     if inside_domain and ctx.codec.domain is not None and not ctx.codec.domain.drivable:
         raise NotApplicable(ctx.codec.domain.not_drivable_reason())
     return ctx.codec

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,10 +19,12 @@ from udcodec.checks.api import (
     Attribution,
     CheckContext,
     CheckFailed,
+    NotApplicable,
     Param,
     Workaround,
     describe_exc,
 )
+from udcodec.pluginlib import PluginLibError, plant_marker_libraries
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
     DONT_SPLIT_FLAG,
     HEADER_BLOCKSIZE,
@@ -298,3 +301,34 @@ def partial_items(lengths: list[int], typesize: int) -> str | None:
     shown = ", ".join(map(str, lengths[:8])) + (", ..." if len(lengths) > 8 else "")
     return (f"blocks of {shown} bytes, not whole {typesize}-byte items "
             f"(np.frombuffer(block, 'V{typesize}') raises on them)")
+
+
+def names_loaded(ctx: CheckContext, register: Callable[[str], Callable[[], object]]) -> None:
+    """Register and use each path-like name from ``ctx.tmpdir`` as working directory; fail if any marker appears.
+
+    ``register(name)`` registers the plugin (raising if the host refuses it) and returns the action that uses it.
+    """
+    names = [template.replace("{marker}", f"marker{i}") for i, template in enumerate(ctx.param("names"))]
+    try:
+        planted = plant_marker_libraries(ctx.tmpdir, names)
+    except PluginLibError as exc:
+        raise NotApplicable(f"{exc}: this check plants them where the names lead") from None
+    before = os.getcwd()
+    os.chdir(ctx.tmpdir)
+    try:
+        for name, _marker in planted:
+            try:
+                use = register(name)
+            except Exception:  # noqa: BLE001, S112 - refusing the name is the safe answer
+                continue
+            try:
+                use()
+            except Exception:  # noqa: BLE001, S110 - no such plugin: failing is expected
+                pass
+    finally:
+        os.chdir(before)
+    loaded = [name for name, marker in planted if marker.exists()]
+    if loaded:
+        ctx.fail(f"{len(loaded)} of {len(planted)} plugin names made the host load a library outside the plugin "
+                 "search, at the path the name spells from the working directory: "
+                 + ", ".join(f"{n!r} (libblosc2_{n}.so)" for n in loaded))

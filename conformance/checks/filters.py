@@ -28,6 +28,7 @@ from udcodec.checks.common import (
     first_difference,
     header,
     literal,
+    names_loaded,
     partial_items,
     read_back,
     whole_item_cases,
@@ -233,6 +234,31 @@ def plugin_missing(ctx: CheckContext) -> None:
             ctx.fail(f"using the missing filter plugin raised {describe_exc(exc)}")
         return
     ctx.fail(f"filter plugin {name!r} (id {fid}) is not installed, yet compressing and decompressing with it succeeded")
+
+
+@check("filters.plugin_name_never_loads_path", requires=("user_filters", "filter_plugins"),
+       params={"min": FILTER_ID, "max": FILTER_ID,
+               "names": Param(list, items=Param(str, test=lambda s: None if "{marker}" in s else f"{s!r} has no {{marker}}"))})
+def plugin_name_never_loads_path(ctx: CheckContext) -> None:
+    """Filter plugin names with slashes and ``..`` are registered and used; no library they spell a path to loads.
+
+    As ``plugins.name_never_loads_path``, with register_filter and a container whose pipeline holds the filter.
+    """
+    fids = iter(range(int(ctx.param("min")), int(ctx.param("max")) + 1))
+    data = _data(4096)
+
+    def register(name: str) -> Callable[[], object]:
+        fid = next(fids)
+        ctx.adapter.register_filter(fid, None, None, name)
+
+        def use() -> object:
+            container = _container(ctx, filter_cparams((user_filter_name(fid),), (0,)), len(data))
+            container.append(data)
+            return container.decompress_chunk(0)
+
+        return use
+
+    names_loaded(ctx, register)
 
 
 # -- what forward and backward receive ----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from udcodec.checks.api import (
     CheckContext,
@@ -25,6 +26,7 @@ from udcodec.checks.common import (
     Offences,
     cparams_for,
     literal,
+    names_loaded,
     new_container,
 )
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
@@ -172,6 +174,30 @@ def name_never_runs(ctx: CheckContext) -> None:
     if ran:
         ctx.fail(f"{len(ran)} of {len(tried)} plugin names were run by a shell (their marker file appeared): "
                  + ", ".join(repr(n) for n in ran))
+
+
+@check("plugins.name_never_loads_path", requires=("plugins",),
+       params={**ID_RANGE, "names": Param(list, items=Param(str, test=lambda s: None if "{marker}" in s else f"{s!r} has no {{marker}}"))})
+def name_never_loads_path(ctx: CheckContext) -> None:
+    """Codec plugin names with slashes and ``..`` are registered and used; no library they spell a path to loads.
+
+    Each ``{marker}`` becomes ``markerN``; a library planted where ``libblosc2_NAME.so`` leads from the working
+    directory creates a marker file when loaded, and does nothing else.
+    """
+    pool = IdPool(int(ctx.param("min")), int(ctx.param("max")))
+
+    def register(name: str) -> Callable[[], object]:
+        codec_id = pool.next()
+        ctx.adapter.register_codec(name, codec_id)
+
+        def use() -> object:
+            container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+            container.append(SAMPLE)
+            return container.decompress_chunk(0)
+
+        return use
+
+    names_loaded(ctx, register)
 
 
 @check("plugins.registry_lists_plugins", requires=("plugins",), params={"name": Param(str), "id": CODEC_ID})

@@ -162,6 +162,7 @@ UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a p
 SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | the same plugin twice at id 244: both registrations were accepted
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
 ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
+UnvalidatedPluginNamesAdapter       | PLUG-NAME-NO-PATH       | 3 of 3 plugin names made the host load a library outside the plugin search
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
 [filters]
 UnvalidatedFilterRegistrationAdapter | FILTER-ID-RANGE        | register_filter(159, forward, backward): was accepted
@@ -170,6 +171,7 @@ UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(
 UnvalidatedFilterRegistrationAdapter | FILTER-PAIRED          | register_filter(170, fn, None): was accepted
 UnvalidatedFilterRegistrationAdapter | FILTER-CALLABLE        | register_filter(171, 1, 2): was accepted
 UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NAME      | register_filter(193, None, None, None): was accepted
+UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NO-PATH   | 3 of 3 plugin names made the host load a library outside the plugin search
 OverwritesFilterIdAdapter           | FILTER-DUPLICATE        | a second time: was accepted
 FilterGetsZeroMetaAdapter           | FILTER-ARGS             | got meta 0, expected the slot's filters_meta 77
 UserFiltersLastAdapter              | FILTER-ANY-SLOT         | did not receive the output of the slots before it

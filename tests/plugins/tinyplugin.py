@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 SOURCE = Path(__file__).with_name("tinyplugin.c")
+FILTER_SOURCE = Path(__file__).with_name("tinyfilter.c")
 
 _INIT = '''"""A tiny codec plugin built for udcodec's tests."""
 import ctypes
@@ -50,13 +51,16 @@ def blosc2_include() -> Path:
     return include
 
 
-def build(folder: Path, name: str, *defines: str, preload_libblosc2: bool = False) -> Path:
-    """``folder/blosc2_NAME/`` with ``libblosc2_NAME.so`` built with ``-D`` each of ``defines``; returns the library."""
+def build(folder: Path, name: str, *defines: str, preload_libblosc2: bool = False, source: Path = SOURCE) -> Path:
+    """``folder/blosc2_NAME/`` with ``libblosc2_NAME.so`` built with ``-D`` each of ``defines``; returns the library.
+
+    ``source`` is the codec plugin ``tinyplugin.c`` unless given (``FILTER_SOURCE``: the filter plugin).
+    """
     package = folder / f"blosc2_{name}"
     package.mkdir(parents=True, exist_ok=True)
     library = package / f"libblosc2_{name}.so"
     command = [compiler(), "-shared", "-fPIC", "-O1", f"-I{blosc2_include()}", *(f"-D{d}" for d in defines),
-               str(SOURCE), "-o", str(library)]
+               str(source), "-o", str(library)]
     subprocess.run(command, check=True, capture_output=True, text=True)
     (package / "__init__.py").write_text(_INIT.format(name=name, preload=preload_libblosc2))
     return library
