@@ -366,3 +366,62 @@ def plant_marker_libraries(tmp: Path, names: list[str]) -> list[tuple[str, Path]
                         "-o", str(library)], check=True, capture_output=True, timeout=120)
         planted.append((name, marker))
     return planted
+
+
+# A self-contained codec plugin (no blosc2 header, no libblosc2 symbol): byte run-length pairs after a
+# 3-byte prefix recording what the encoder got (meta, the low byte of cparams->typesize, compcode);
+# the decoder refuses a stream whose prefix does not hold the meta it is given.
+_PROBE_SOURCE = r"""
+#include <stdint.h>
+#include <string.h>
+typedef struct { uint8_t compcode, compcode_meta, clevel; int use_dict; int32_t typesize; } cparams_head;
+int udcodec_probe_encoder(const uint8_t *in, int32_t len, uint8_t *out, int32_t out_len, uint8_t meta,
+                          const cparams_head *cp, const void *chunk) {
+  (void)chunk;
+  if (out_len < 3) return 0;
+  out[0] = meta; out[1] = (uint8_t)cp->typesize; out[2] = cp->compcode;
+  int32_t n = 3;
+  for (int32_t i = 0; i < len;) {
+    int32_t run = 1;
+    while (i + run < len && run < 255 && in[i + run] == in[i]) run++;
+    if (n + 2 > out_len) return 0;
+    out[n++] = (uint8_t)run; out[n++] = in[i]; i += run;
+  }
+  return n >= len ? 0 : n;
+}
+int udcodec_probe_decoder(const uint8_t *in, int32_t len, uint8_t *out, int32_t out_len, uint8_t meta,
+                          const void *dp, const void *chunk) {
+  (void)dp; (void)chunk;
+  if (len < 3 || in[0] != meta) return -1;
+  int32_t n = 0;
+  for (int32_t i = 3; i + 1 < len; i += 2) {
+    if (n + in[i] > out_len) return -1;
+    memset(out + n, in[i + 1], in[i]); n += in[i];
+  }
+  return n;
+}
+struct { const char *encoder, *decoder; } info = {"udcodec_probe_encoder", "udcodec_probe_decoder"};
+"""
+PROBE_INIT = (
+    "import os\n\n\ndef print_libpath():\n"
+    "    print(os.path.join(os.path.dirname(os.path.abspath(__file__)), {library!r}), end='')\n"
+)
+
+
+def install_probe_plugin(site: Path, name: str) -> Path:
+    """Build the probe codec plugin as package ``blosc2_NAME`` under ``site``, as plugins are published.
+
+    Its library is ``blosc2_NAME/libblosc2_NAME.so`` and ``print_libpath()`` prints it; returns the library.
+    PluginLibError without a C compiler.
+    """
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise PluginLibError("no C compiler (cc or gcc) here to build the probe plugin")
+    package = site / f"blosc2_{name}"
+    package.mkdir(parents=True, exist_ok=True)
+    source, library = package / "probe.c", package / f"libblosc2_{name}.so"
+    source.write_text(_PROBE_SOURCE)
+    subprocess.run([compiler, "-shared", "-fPIC", "-O1", str(source), "-o", str(library)], check=True,
+                   capture_output=True, timeout=120)
+    (package / "__init__.py").write_text(PROBE_INIT.format(library=library.name))
+    return library

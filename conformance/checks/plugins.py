@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
+import numpy as np
 from udcodec.checks.api import (
     CheckContext,
     NotApplicable,
@@ -25,10 +27,12 @@ from udcodec.checks.common import (
     IdPool,
     Offences,
     cparams_for,
+    first_difference,
     literal,
     names_loaded,
     new_container,
 )
+from udcodec.pluginlib import PluginLibError, install_probe_plugin
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
 
@@ -198,6 +202,50 @@ def name_never_loads_path(ctx: CheckContext) -> None:
         return use
 
     names_loaded(ctx, register)
+
+
+@check("plugins.installed_roundtrip", requires=("plugins",),
+       params={"name": Param(str), "id": CODEC_ID, "meta": Param(int, min=0, max=255), "typesize": Param(int, min=1, max=255)})
+def installed_roundtrip(ctx: CheckContext) -> None:
+    """A plugin installed as plugins are published (a ``blosc2_NAME`` package whose ``print_libpath()`` names its
+    library) is registered and used: the chunk round-trips and the encoder got the chunk's meta, typesize and id.
+
+    The probe plugin is built from C source here; it prefixes each stream with what its encoder got, and its
+    decoder refuses a stream whose meta differs from the one it is given.
+    """
+    name, codec_id, meta, typesize = ctx.param("name"), int(ctx.param("id")), int(ctx.param("meta")), int(ctx.param("typesize"))
+    site = ctx.tmpdir / "site"
+    try:
+        install_probe_plugin(site, name)
+    except PluginLibError as exc:
+        raise NotApplicable(f"{exc}: this check installs it") from None
+    sys.path.insert(0, str(site))
+    for var, first in (("PYTHONPATH", str(site)), ("PATH", os.path.dirname(sys.executable))):  # what Blosc2's child sees
+        os.environ[var] = os.pathsep.join(filter(None, [first, os.environ.get(var)]))
+    data = bytes(np.repeat(np.arange(64, dtype=np.uint8), 64))
+    try:
+        ctx.adapter.register_codec(name, codec_id)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"registering the installed plugin {name!r} at id {codec_id} raised {describe_exc(exc)}")
+    container = new_container(ctx, cparams_for(codec_id, codec_meta=meta, typesize=typesize, blocksize=1024,
+                                               splitmode="never"), chunksize=len(data))
+    try:
+        container.append(data)
+        got = container.decompress_chunk(0)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"a chunk through the installed plugin {name!r} (id {codec_id}, meta {meta}) raised {describe_exc(exc)}")
+    if got != data:
+        ctx.fail(f"a chunk through the installed plugin {name!r} (id {codec_id}) came back different "
+                 f"({first_difference(got, data)})")
+    chunk = container.get_chunk(0)
+    if len(chunk) >= len(data):
+        ctx.fail(f"the installed plugin {name!r} was never asked to encode: the chunk holds {len(chunk)} bytes "
+                 f"for {len(data)} bytes of runs")
+    start = int.from_bytes(chunk[32:36], "little") + 4  # the first block's stream, after its size
+    received = tuple(chunk[start:start + 3])
+    if received != (meta, typesize & 0xFF, codec_id):
+        ctx.fail(f"the installed plugin's encoder got meta {received[0]}, typesize {received[1]} (low byte) and "
+                 f"codec id {received[2]}; the chunk's are {meta}, {typesize} and {codec_id}")
 
 
 @check("plugins.registry_lists_plugins", requires=("plugins",), params={"name": Param(str), "id": CODEC_ID})

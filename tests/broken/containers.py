@@ -311,8 +311,11 @@ class WritesFixedBlocksizeAdapter(ReferenceAdapter):
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
 
 
-def _raw_user_streams(cp: Any, schunk: Any, original: Any = chunkformat._make_encoder) -> Any:
-    encode = original(cp, schunk)
+_MAKE_ENCODER = chunkformat._make_encoder
+
+
+def _raw_user_streams(cp: Any, schunk: Any, *rest: Any) -> Any:
+    encode = _MAKE_ENCODER(cp, schunk, *rest)
     if not chunkformat.is_user_codec(int(cp.codec)):
         return encode
 
@@ -329,7 +332,7 @@ class _UserStreamsRaw(ModuleContainer):
         try:  # only while this container writes: its peer in the same process writes as it should
             return super().append(data)
         finally:
-            chunkformat._make_encoder = _raw_user_streams.__defaults__[0]  # type: ignore[index]
+            chunkformat._make_encoder = _MAKE_ENCODER
 
 
 class StoresUserStreamsRawAdapter(ContainerHost):

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import registry
+from udcodec.reference import plugins, registry
 
 
 def _store_raw(inp: Any, out: Any, meta: Any, container: Any) -> int:
@@ -124,3 +124,16 @@ class UnlistedPluginsAdapter(ReferenceAdapter):
         if encoder is None and decoder is None:
             registry.ucodecs_registry.pop(int(id), None)
         return result
+
+
+class PluginGetsZeroMetaAdapter(ReferenceAdapter):
+    """An installed plugin's encoder and decoder are called with meta 0, whatever the chunk's codec meta."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        call = plugins.CodecPlugin._call
+
+        def zero_meta(fn: Any, src: Any, out: Any, meta: int, params: Any) -> int:
+            return call(fn, src, out, 0, params)
+
+        plugins.CodecPlugin._call = staticmethod(zero_meta)  # type: ignore[method-assign]
