@@ -402,14 +402,30 @@ int udcodec_probe_decoder(const uint8_t *in, int32_t len, uint8_t *out, int32_t 
 }
 struct { const char *encoder, *decoder; } info = {"udcodec_probe_encoder", "udcodec_probe_decoder"};
 """
+# A self-contained filter plugin: forward adds meta + 1 to every byte, backward subtracts it.
+_PROBE_FILTER_SOURCE = r"""
+#include <stdint.h>
+int udcodec_probe_forward(const uint8_t *src, uint8_t *dest, int32_t size, uint8_t meta, const void *cp, uint8_t id) {
+  (void)cp; (void)id;
+  for (int32_t i = 0; i < size; i++) dest[i] = (uint8_t)(src[i] + meta + 1);
+  return 0;
+}
+int udcodec_probe_backward(const uint8_t *src, uint8_t *dest, int32_t size, uint8_t meta, const void *dp, uint8_t id) {
+  (void)dp; (void)id;
+  for (int32_t i = 0; i < size; i++) dest[i] = (uint8_t)(src[i] - meta - 1);
+  return 0;
+}
+struct { const char *forward, *backward; } info = {"udcodec_probe_forward", "udcodec_probe_backward"};
+"""
 PROBE_INIT = (
     "import os\n\n\ndef print_libpath():\n"
     "    print(os.path.join(os.path.dirname(os.path.abspath(__file__)), {library!r}), end='')\n"
 )
 
 
-def install_probe_plugin(site: Path, name: str) -> Path:
-    """Build the probe codec plugin as package ``blosc2_NAME`` under ``site``, as plugins are published.
+def install_probe_plugin(site: Path, name: str, kind: str = "codec") -> Path:
+    """Build the probe codec (or ``kind="filter"``: filter) plugin as package ``blosc2_NAME`` under ``site``,
+    as plugins are published.
 
     Its library is ``blosc2_NAME/libblosc2_NAME.so`` and ``print_libpath()`` prints it; returns the library.
     PluginLibError without a C compiler.
@@ -420,7 +436,7 @@ def install_probe_plugin(site: Path, name: str) -> Path:
     package = site / f"blosc2_{name}"
     package.mkdir(parents=True, exist_ok=True)
     source, library = package / "probe.c", package / f"libblosc2_{name}.so"
-    source.write_text(_PROBE_SOURCE)
+    source.write_text(_PROBE_SOURCE if kind == "codec" else _PROBE_FILTER_SOURCE)
     subprocess.run([compiler, "-shared", "-fPIC", "-O1", str(source), "-o", str(library)], check=True,
                    capture_output=True, timeout=120)
     (package / "__init__.py").write_text(PROBE_INIT.format(library=library.name))

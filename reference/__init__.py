@@ -11,7 +11,8 @@ Drop-in for the subset of python-blosc2 4.x used with user codecs::
 
 Chunks are written in the real Blosc2 chunk format and persisted containers in the real
 contiguous frame format (one file) or sparse frame format (a directory, ``contiguous=False``);
-both open in python-blosc2, and frames python-blosc2 wrote open here.  Callbacks always run on
+both open in python-blosc2, and frames python-blosc2 wrote open here.  Compiled codec and filter
+plugins load as c-blosc2 loads them (:mod:`udcodec.reference.plugins`).  Callbacks always run on
 the caller's thread.  ``nthreads`` left out is python-blosc2's default (``nthreads``, from the
 CPUs this process may run on), except with a Python codec, where it is 1.
 

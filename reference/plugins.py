@@ -133,7 +133,9 @@ def _load(name: str, kind: str, signatures: tuple[list[Any], list[Any]]) -> _Lib
     try:
         path = f"libblosc2_{name}.so"
         handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
-    except OSError:
+    except OSError as direct:
+        if "cannot open shared object file" not in str(direct):  # found, but it does not load
+            raise RuntimeError(f"cannot load {kind} plugin {name!r} from the library path: {direct}") from None
         path = _libpath(name)
         try:
             handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)

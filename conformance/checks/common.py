@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,7 +25,7 @@ from udcodec.checks.api import (
     Workaround,
     describe_exc,
 )
-from udcodec.pluginlib import PluginLibError, plant_marker_libraries
+from udcodec.pluginlib import PluginLibError, install_probe_plugin, plant_marker_libraries
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
     DONT_SPLIT_FLAG,
     HEADER_BLOCKSIZE,
@@ -332,3 +333,18 @@ def names_loaded(ctx: CheckContext, register: Callable[[str], Callable[[], objec
         ctx.fail(f"{len(loaded)} of {len(planted)} plugin names made the host load a library outside the plugin "
                  "search, at the path the name spells from the working directory: "
                  + ", ".join(f"{n!r} (libblosc2_{n}.so)" for n in loaded))
+
+
+def install_probe(ctx: CheckContext, name: str, kind: str) -> None:
+    """Install the probe ``kind`` plugin as package ``blosc2_NAME`` where this process and its children import from.
+
+    Blosc2's child interpreter is ``python`` on ``PATH``: this interpreter's folder comes first. n/a without a C compiler.
+    """
+    site = ctx.tmpdir / "site"
+    try:
+        install_probe_plugin(site, name, kind)
+    except PluginLibError as exc:
+        raise NotApplicable(f"{exc}: this check installs it") from None
+    sys.path.insert(0, str(site))
+    for var, first in (("PYTHONPATH", str(site)), ("PATH", os.path.dirname(sys.executable))):
+        os.environ[var] = os.pathsep.join(filter(None, [first, os.environ.get(var)]))

@@ -27,6 +27,7 @@ from udcodec.checks.common import (
     WHOLE_ITEMS,
     first_difference,
     header,
+    install_probe,
     literal,
     names_loaded,
     partial_items,
@@ -38,6 +39,7 @@ from udcodec.checks.fresh import run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import (
     FilterBoom,
+    Recorder,
     add_meta_backward,
     add_meta_forward,
     failing_filter,
@@ -234,6 +236,42 @@ def plugin_missing(ctx: CheckContext) -> None:
             ctx.fail(f"using the missing filter plugin raised {describe_exc(exc)}")
         return
     ctx.fail(f"filter plugin {name!r} (id {fid}) is not installed, yet compressing and decompressing with it succeeded")
+
+
+@check("filters.plugin_installed", requires=("user_filters", "filter_plugins"),
+       params={"name": Param(str), "id": FILTER_ID, "codec_id": Param(int, min=160, max=255), "meta": META})
+def plugin_installed(ctx: CheckContext) -> None:
+    """A filter plugin installed as plugins are published is registered and used: the chunk round-trips and its
+    forward got the slot's meta (the probe adds meta + 1 to each byte; a recording Python codec sees the result)."""
+    name, fid, meta = ctx.param("name"), int(ctx.param("id")), int(ctx.param("meta"))
+    codec_id = int(ctx.param("codec_id"))
+    install_probe(ctx, name, "filter")
+    rec = Recorder()
+    try:
+        ctx.adapter.register_filter(fid, None, None, name)
+        ctx.adapter.register_codec("udcrecord", codec_id, rec.enc, rec.dec)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"registering the installed filter plugin {name!r} at id {fid} (beside Python codec {codec_id}) "
+                 f"raised {describe_exc(exc)}")
+    data = _data(4096)
+    container = _container(ctx, filter_cparams((user_filter_name(fid),), (meta,), codec=codec_id, typesize=1), len(data))
+    try:
+        container.append(data)
+        got = container.decompress_chunk(0)
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail(f"a chunk through the installed filter plugin {name!r} (id {fid}, meta {meta}) raised {describe_exc(exc)}")
+    if got != data:
+        ctx.fail(f"a chunk through the installed filter plugin {name!r} (id {fid}) came back different "
+                 f"({first_difference(got, data)})")
+    encoded = rec.of("encoder")
+    if not encoded:
+        ctx.fail(f"the Python codec {codec_id} after the filter plugin was never called")
+    first = encoded[0].input_bytes
+    want = bytes((b + meta + 1) & 0xFF for b in data[:len(first)])
+    if first != want:
+        added = (first[0] - data[0]) & 0xFF if first else None
+        ctx.fail(f"the codec after the installed filter plugin {name!r} got bytes shifted by {added}, not by meta + 1 = "
+                 f"{(meta + 1) & 0xFF}: forward did not run with the slot's meta {meta}")
 
 
 @check("filters.plugin_name_never_loads_path", requires=("user_filters", "filter_plugins"),

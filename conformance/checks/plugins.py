@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -28,11 +27,11 @@ from udcodec.checks.common import (
     Offences,
     cparams_for,
     first_difference,
+    install_probe,
     literal,
     names_loaded,
     new_container,
 )
-from udcodec.pluginlib import PluginLibError, install_probe_plugin
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
 
@@ -214,14 +213,7 @@ def installed_roundtrip(ctx: CheckContext) -> None:
     decoder refuses a stream whose meta differs from the one it is given.
     """
     name, codec_id, meta, typesize = ctx.param("name"), int(ctx.param("id")), int(ctx.param("meta")), int(ctx.param("typesize"))
-    site = ctx.tmpdir / "site"
-    try:
-        install_probe_plugin(site, name)
-    except PluginLibError as exc:
-        raise NotApplicable(f"{exc}: this check installs it") from None
-    sys.path.insert(0, str(site))
-    for var, first in (("PYTHONPATH", str(site)), ("PATH", os.path.dirname(sys.executable))):  # what Blosc2's child sees
-        os.environ[var] = os.pathsep.join(filter(None, [first, os.environ.get(var)]))
+    install_probe(ctx, name, "codec")
     data = bytes(np.repeat(np.arange(64, dtype=np.uint8), 64))
     try:
         ctx.adapter.register_codec(name, codec_id)

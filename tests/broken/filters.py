@@ -10,7 +10,7 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import CParams
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import chunkformat, ufilters
+from udcodec.reference import chunkformat, plugins, ufilters
 
 Fn = Callable[..., Any]
 
@@ -224,3 +224,16 @@ class FormatAsCodecIdAdapter(ReferenceAdapter):
 
     def wrap(self, schunk: Any) -> ModuleContainer:
         return _FormatAsCodecIdContainer(self, schunk)
+
+
+class FilterPluginGetsZeroMetaAdapter(ReferenceAdapter):
+    """An installed filter plugin's forward and backward are called with meta 0, whatever the slot's filters_meta."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        run = plugins.FilterPlugin.run
+
+        def zero_meta(plugin: Any, direction: int, fid: int, src: Any, out: Any, meta: int, params: Any) -> int:
+            return run(plugin, direction, fid, src, out, 0, params)
+
+        plugins.FilterPlugin.run = zero_meta  # type: ignore[method-assign]

@@ -172,6 +172,7 @@ UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(
 UnvalidatedFilterRegistrationAdapter | FILTER-PAIRED          | register_filter(170, fn, None): was accepted
 UnvalidatedFilterRegistrationAdapter | FILTER-CALLABLE        | register_filter(171, 1, 2): was accepted
 UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NAME      | register_filter(193, None, None, None): was accepted
+FilterPluginGetsZeroMetaAdapter     | FILTER-PLUGIN-INSTALLED | got bytes shifted by 1, not by meta + 1 = 42
 UnvalidatedFilterPluginNamesAdapter | FILTER-PLUGIN-NO-PATH   | 3 of 3 plugin names made the host load a library outside the plugin search
 OverwritesFilterIdAdapter           | FILTER-DUPLICATE        | a second time: was accepted
 FilterGetsZeroMetaAdapter           | FILTER-ARGS             | got meta 0, expected the slot's filters_meta 77
