@@ -15,8 +15,10 @@ import hashlib
 import importlib.util
 import json
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
@@ -105,7 +107,15 @@ def cmd_self_test(args: argparse.Namespace) -> int:
         to_json,
         to_markdown,
     )
-    from udcodec.selftest.runner import BAD, Plan, RunOutcome, execute, killers, snapshot
+    from udcodec.selftest.runner import (
+        BAD,
+        Plan,
+        RunOutcome,
+        execute,
+        killers,
+        snapshot,
+        stop_live_runs,
+    )
 
     contract = load_contract()
     pairwise = {c.id for c in contract if c.pairwise}
@@ -131,6 +141,12 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     plans, baseline_plan = plan_runs(chosen, base, pairwise, args.targeted)
     started, clock = datetime.now(UTC), time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="udcodec-selftest-"))
+    verdicts = {m.id: MutantVerdict(m, run=False) for m in chosen}
+    baseline_bad: list[str] = []
+    done: set[str] = set()
+    interrupted = False
+    previous = _term_as_interrupt()
+    pool = ThreadPoolExecutor(max_workers=args.numprocesses)
     try:
         print(f"udcodec self-test: {len(plans)} of {len(chosen)} mutants to run, profile {args.profile}, "
               f"peer {base.peer or 'none'}; the unmutated reference first", flush=True)
@@ -144,20 +160,27 @@ def cmd_self_test(args: argparse.Namespace) -> int:
         if baseline_bad:
             print("udcodec: the unmutated reference already fails " + ", ".join(baseline_bad)
                   + " (these cannot catch a mutant)", file=sys.stderr)
-        verdicts = {m.id: MutantVerdict(m, run=m.id in plans) for m in chosen}
 
         def one(m: Mutant) -> tuple[str, list[RunOutcome], float]:
             t0 = time.monotonic()
             return m.id, execute(plans[m.id], m, scratch, tree), time.monotonic() - t0
 
-        with ThreadPoolExecutor(max_workers=args.numprocesses) as pool:
-            futures = [pool.submit(one, m) for m in chosen if m.id in plans]
-            for future in as_completed(futures):
-                mid, runs, seconds = future.result()
-                v = verdicts[mid]
-                v.killers, v.seconds = killers(baseline, runs), seconds
-                print(terminal_line(v), flush=True)
+        futures = [pool.submit(one, m) for m in chosen if m.id in plans]
+        for future in as_completed(futures):
+            mid, runs, seconds = future.result()
+            v = verdicts[mid]
+            v.run, v.killers, v.seconds = True, killers(baseline, runs), seconds
+            done.add(mid)
+            print(terminal_line(v), flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_live_runs()
+        print(f"udcodec self-test: interrupted after {len(done)} of {len(plans)} mutants; "
+              "the reports hold those", file=sys.stderr, flush=True)
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _restore_term(previous)
         shutil.rmtree(scratch, ignore_errors=True)
     ordered = [verdicts[m.id] for m in chosen]
     shown = str(path) if args.catalogue else "udcodec/selftest/catalogue.yaml (bundled)"
@@ -165,7 +188,7 @@ def cmd_self_test(args: argparse.Namespace) -> int:
                           "size": len(mutants)},
             "profile": args.profile, "peer": base.peer, "subset": args.subset, "targeted": args.targeted,
             "started": started.isoformat().replace("+00:00", "Z"), "duration": round(time.monotonic() - clock, 1),
-            "baseline_failures": baseline_bad}
+            "baseline_failures": baseline_bad, "interrupted": interrupted}
     code = 0
     for target, render in ((args.report_json, lambda: json.dumps(to_json(ordered, meta), indent=2) + "\n"),
                            (args.report_markdown, lambda: to_markdown(ordered, meta))):
@@ -184,4 +207,20 @@ def cmd_self_test(args: argparse.Namespace) -> int:
             print(f"  {v.mutant.id}: {problem}")
     if figures["problems"] or figures["must_kill_rate"] < args.min_must_rate:
         code = 1
-    return code
+    return 130 if interrupted else code
+
+
+def _term_as_interrupt() -> Any:
+    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does, so the partial reports get written."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _restore_term(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)

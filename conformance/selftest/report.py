@@ -21,7 +21,7 @@ class MutantVerdict:
     mutant: Mutant
     killers: list[Killer] = field(default_factory=list)
     seconds: float = 0.0
-    run: bool = True  # False: not run (--targeted and nothing to target)
+    run: bool = True  # False: not run (--targeted and nothing to target, or the self-test was interrupted first)
 
     @property
     def killed(self) -> bool:
@@ -116,7 +116,10 @@ def headline(verdicts: list[MutantVerdict]) -> str:
 def to_markdown(verdicts: list[MutantVerdict], meta: dict[str, Any]) -> str:
     lines = ["# udcodec self-test: mutants of the reference", "",
              f"Profile `{meta['profile']}`, peer for the pairwise clauses: `{meta['peer'] or 'none'}`, "
-             f"catalogue sha256 `{meta['catalogue']['sha256'][:12]}`.", "", headline(verdicts) + ".", "",
+             f"catalogue sha256 `{meta['catalogue']['sha256'][:12]}`.", "",
+             *(["**Interrupted**: the mutants marked `not run` did not finish; the figures are of those that did.", ""]
+               if meta.get("interrupted") else []),
+             headline(verdicts) + ".", "",
              "| mutant | family | status | MUST clauses that caught it | SHOULD clauses |", "|---|---|---|---|---|"]
     for v in verdicts:
         lines.append(f"| `{v.mutant.id}` | {v.mutant.family} | {v.status} | {_clauses(v.must_killers)} "

@@ -243,3 +243,38 @@ def test_a_survivor_and_a_missed_killer_fail_the_self_test(udcodec_cli: Udcodec,
     assert "CB-UNMARKED: killed_by CB-ENC-RETURN-RANGE did not catch it" in proc.stdout
     report = json.loads((tmp_path / "st.json").read_text())
     assert report["summary"]["survivors"] == ["CB-UNMARKED"] and report["summary"]["must_kill_rate"] == 0.0
+
+
+@pytest.mark.slow
+def test_sigterm_writes_the_partial_reports_and_leaves_no_child_or_scratch(tmp_path: Path) -> None:
+    """Stopped after its first mutant, the self-test reports what finished (the rest `not run`), exit 130."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    cmd = [sys.executable, "-m", "udcodec.cli", "self-test", "--subset", "fast", "--targeted", "-n", "1",
+           "--report-json", "st.json", "--report-markdown", "st.md"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "killed" in line or "survived" in line:
+            break
+    proc.terminate()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, "".join(lines) + out + err
+    assert "interrupted after 1 of" in err
+    report = json.loads((tmp_path / "st.json").read_text())
+    jsonschema.validate(report, bundled_schema("selftest-report.schema.json"))
+    statuses = [m["status"] for m in report["mutants"]]
+    assert report["interrupted"] is True and report["summary"]["run"] == 1 == len(statuses) - statuses.count("not run")
+    assert "**Interrupted**" in (tmp_path / "st.md").read_text()
+    assert list(scratch.iterdir()) == [], "the self-test's scratch folder outlived it"
+    leftover = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(tmp_path).encode() in cmdline.read_bytes():
+                leftover.append(cmdline.parent.name)
+        except OSError:
+            pass  # the process ended while we looked
+    assert leftover == [], f"processes outlived the self-test: {leftover}"
