@@ -118,8 +118,10 @@ def _libpath(name: str) -> str:
         raise RuntimeError(f"{package}.print_libpath() did not finish in {LIBPATH_TIMEOUT:g} s") from None
     if got.returncode != 0:
         lines = [line.strip() for line in got.stderr.splitlines() if line.strip()]
-        raise RuntimeError(f"it is not installed: libblosc2_{name}.so is not on the library path and "
-                           f"{package}.print_libpath() failed: {lines[-1] if lines else 'no message'}")
+        last = lines[-1] if lines else "no message"
+        missing = last.startswith("ModuleNotFoundError") and repr(package) in last
+        raise RuntimeError(f"{'it is not installed: ' if missing else ''}libblosc2_{name}.so is not on the library "
+                           f"path and {package}.print_libpath() failed: {last}")
     printed = got.stdout.splitlines()[0].strip() if got.stdout.strip() else ""
     if not printed:
         raise RuntimeError(f"{package}.print_libpath() printed nothing")
@@ -135,25 +137,24 @@ def _load(name: str, kind: str, signatures: tuple[list[Any], list[Any]]) -> _Lib
         handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
     except OSError as direct:
         if "cannot open shared object file" not in str(direct):  # found, but it does not load
-            raise RuntimeError(f"cannot load {kind} plugin {name!r} from the library path: {direct}") from None
+            raise RuntimeError(f"libblosc2_{name}.so is on the library path but does not load: {direct}") from None
         path = _libpath(name)
         try:
             handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
         except OSError as exc:
-            raise RuntimeError(f"cannot load {kind} plugin {name!r} from {path}: {exc}") from None
+            raise RuntimeError(f"{path} does not load: {exc}") from None
     try:
         info = _Info.in_dll(handle, "info")
     except ValueError:
-        raise RuntimeError(f"{kind} plugin {name!r} ({path}) exports no `info` symbol") from None
+        raise RuntimeError(f"{path} exports no `info` symbol") from None
     if not info.first or not info.second:
-        raise RuntimeError(f"{kind} plugin {name!r} ({path}): `info` does not name two functions")
+        raise RuntimeError(f"{path}: `info` does not name two functions")
     fns = []
     for symbol, argtypes in zip((info.first, info.second), signatures, strict=True):
         try:
             fn = getattr(handle, symbol.decode())
         except AttributeError:
-            raise RuntimeError(f"{kind} plugin {name!r} ({path}): `info` names {symbol.decode()!r}, "
-                               "which the library does not define") from None
+            raise RuntimeError(f"{path}: `info` names {symbol.decode()!r}, which the library does not define") from None
         fn.restype, fn.argtypes = c_int, argtypes
         fns.append(fn)
     _loaded[key] = _Library(path, handle, fns[0], fns[1])

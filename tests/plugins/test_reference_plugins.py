@@ -76,6 +76,16 @@ def test_a_broken_plugin_fails_its_first_use_with_one_clear_error(site: Path, de
     assert schunk.nchunks == 0
 
 
+def test_a_package_without_print_libpath_is_not_called_missing(site: Path) -> None:
+    (site / "blosc2_udcnolib").mkdir()
+    (site / "blosc2_udcnolib" / "__init__.py").write_text("")
+    ref.register_codec("udcnolib", CODEC_ID)
+    with pytest.raises(RuntimeError) as caught:
+        ref.SChunk(chunksize=4096, cparams={"codec": CODEC_ID, "nthreads": 1}).append_data(b"x" * 4096)
+    assert "not installed" not in str(caught.value)
+    assert "blosc2_udcnolib.print_libpath() failed: AttributeError" in str(caught.value)
+
+
 def test_a_plugin_that_is_not_installed_names_the_failed_search(site: Path) -> None:
     ref.register_codec("udcodec_absent", CODEC_ID)
     with pytest.raises(RuntimeError, match=r"it is not installed: libblosc2_udcodec_absent\.so is not on the library path and "
