@@ -332,39 +332,48 @@ def standalone_main() -> None:
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
 
-# A plugin-shaped library: loading it creates MARKER; `info` names a function (for both roles, as codec
-# and as filter) that does nothing and returns an error, so a host that goes on to call it fails cleanly.
-_MARKER_SOURCE = (
-    "#include <stdio.h>\n"
-    "__attribute__((constructor)) static void udcodec_marker(void) {\n"
-    "  FILE *f = fopen(MARKER, \"w\"); if (f) fclose(f);\n}\n"
-    "int udcodec_marker_refuse(void) { return -1; }\n"
-    "struct { const char *first, *second; } info = {\"udcodec_marker_refuse\", \"udcodec_marker_refuse\"};\n"
-)
+# A plugin-shaped library: loading it creates a marker file, its own path (as loaded) + ".loaded"; `info`
+# names a function (for both roles, as codec and as filter) that does nothing and returns an error, so a
+# host that goes on to call it fails cleanly.
+_MARKER_SOURCE = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+__attribute__((constructor)) static void udcodec_marker(void) {
+  Dl_info self;
+  char marker[4096];
+  if (!dladdr((void *)udcodec_marker, &self) || !self.dli_fname) return;
+  snprintf(marker, sizeof marker, "%s.loaded", self.dli_fname);
+  FILE *f = fopen(marker, "w");
+  if (f) fclose(f);
+}
+int udcodec_marker_refuse(void) { return -1; }
+struct { const char *first, *second; } info = {"udcodec_marker_refuse", "udcodec_marker_refuse"};
+"""
 
 
 def plant_marker_libraries(tmp: Path, names: list[str]) -> list[tuple[str, Path]]:
     """For each plugin name, a library at the path ``libblosc2_NAME.so`` names from ``tmp`` (made reachable).
 
-    Loading one creates its marker file (a constructor does); its ``info`` names a function that only
-    returns -1. Returns (name, marker) pairs.
-    PluginLibError without a C compiler, which builds the libraries.
+    Loading one creates the marker file beside it (``.loaded`` appended to its name); its ``info`` names a
+    function that only returns -1. One library is built and copied. Returns (name, marker) pairs.
+    PluginLibError without a C compiler, which builds it.
     """
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         raise PluginLibError("no C compiler (cc or gcc) here to build marker libraries")
-    source = tmp / "udcodec_marker.c"
+    source, built = tmp / "udcodec_marker.c", tmp / "udcodec_marker.so"
     source.write_text(_MARKER_SOURCE)
+    subprocess.run([compiler, "-shared", "-fPIC", str(source), "-o", str(built), "-ldl"], check=True,
+                   capture_output=True, timeout=120)
     planted = []
-    for i, name in enumerate(names):
-        marker = tmp / f"marker{i}.loaded"
+    for name in names:
         target = tmp / f"libblosc2_{name}.so"
         target.parent.mkdir(parents=True, exist_ok=True)  # "libblosc2_x/../m" needs libblosc2_x to exist
         library = Path(os.path.normpath(target))
         library.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([compiler, "-shared", "-fPIC", f"-DMARKER={json.dumps(str(marker))}", str(source),
-                        "-o", str(library)], check=True, capture_output=True, timeout=120)
-        planted.append((name, marker))
+        shutil.copyfile(built, library)
+        planted.append((name, library.with_name(library.name + ".loaded")))
     return planted
 
 
