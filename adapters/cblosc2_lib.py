@@ -6,7 +6,8 @@ python-blosc2 wheels ship no shared library, and c-blosc2 2.x's structs differ).
 that wheel (c-blosc2 3.x): field order and types are the header's, and
 ``tests/adapters/test_adapter_cblosc2.py`` compares every size and offset with a C compiler's.
 The super-chunk struct is declared only up to ``dctx``: it is never allocated here, only read
-through the library's pointers.
+through the library's pointers. ``blosc2_cparams`` and ``blosc2_dparams`` are the reference's
+(:mod:`udcodec.reference.plugins`), which hands the same structs to the plugins it loads.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from ctypes import (
     c_bool,
     c_char_p,
     c_int,
-    c_int16,
     c_int32,
     c_int64,
     c_size_t,
@@ -32,49 +32,14 @@ from ctypes import (
 )
 from pathlib import Path
 
+from udcodec.reference.plugins import CParamsC, DParamsC
+
 #: The c-blosc2 major line whose struct layouts are declared here.
 DECLARED_MAJOR = 3
 MAX_FILTERS = 6  # BLOSC2_MAX_FILTERS
 MAX_OVERHEAD = 32  # BLOSC2_MAX_OVERHEAD: a chunk is at most this much larger than its data
 USER_CODECS_START = 160  # BLOSC2_USER_REGISTERED_CODECS_START
 LIBRARY_ENV = "UDCODEC_LIBBLOSC2"
-
-
-class CParamsC(Structure):
-    """``blosc2_cparams``."""
-
-    _fields_ = [
-        ("compcode", c_uint8),
-        ("compcode_meta", c_uint8),
-        ("clevel", c_uint8),
-        ("use_dict", c_int),
-        ("typesize", c_int32),
-        ("nthreads", c_int16),
-        ("blocksize", c_int32),
-        ("splitmode", c_int32),
-        ("schunk", c_void_p),
-        ("filters", c_uint8 * MAX_FILTERS),
-        ("filters_meta", c_uint8 * MAX_FILTERS),
-        ("prefilter", c_void_p),
-        ("preparams", c_void_p),
-        ("tuner_params", c_void_p),
-        ("tuner_id", c_int),
-        ("instr_codec", c_bool),
-        ("codec_params", c_void_p),
-        ("filter_params", c_void_p * MAX_FILTERS),
-    ]
-
-
-class DParamsC(Structure):
-    """``blosc2_dparams``."""
-
-    _fields_ = [
-        ("nthreads", c_int16),
-        ("schunk", c_void_p),
-        ("postfilter", c_void_p),
-        ("postparams", c_void_p),
-        ("typesize", c_int32),
-    ]
 
 
 class StorageC(Structure):

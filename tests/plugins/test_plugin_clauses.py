@@ -4,7 +4,6 @@ compiler, each broken build failing its clause (CODEC-PLUGIN-STANDALONE can fail
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,17 +20,6 @@ from udcodec.subject import CodecSubject
 pytest.importorskip("blosc2", reason="the plugin clauses need a host that loads plugins")
 CONTRACT = load_contract()
 PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True, timeout=180.0)
-
-
-@pytest.fixture
-def plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder the plugin packages are importable from, here and in the interpreters Blosc2 starts."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
-    return folder
 
 
 def run(clause: str, name: str, host: str = "blosc2", domain: str | None = None):  # type: ignore[no-untyped-def]

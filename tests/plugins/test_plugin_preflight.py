@@ -16,15 +16,6 @@ from udcodec.pluginlib import inspect, preflight
 pytest.importorskip("elftools", reason="pyelftools reads the plugin libraries")
 
 
-@pytest.fixture
-def plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder on sys.path (and so on the child interpreters' PYTHONPATH) to build plugin packages in."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    return folder
-
-
 def test_a_good_plugin_passes_and_its_info_names_are_read(plugins: Path) -> None:
     library = build(plugins, "udctiny")
     problems, notes, path = preflight("udctiny")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,21 +42,11 @@ def test_a_write_past_the_margin_faults_on_the_guard_page() -> None:
     assert MARGIN >= 64
 
 
-@pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "site"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
-    return folder
-
-
 @pytest.mark.slow
-def test_the_encoder_gets_the_params_c_blosc2_passes(site: Path) -> None:
+def test_the_encoder_gets_the_params_c_blosc2_passes(plugins: Path) -> None:
     """Built with ECHO_PARAMS, the encoder writes back what it read from blosc2_cparams, in a fresh interpreter."""
     pytest.importorskip("blosc2")
-    build(site, "udcecho", "ECHO_PARAMS")
+    build(plugins, "udcecho", "ECHO_PARAMS")
     code = ("import numpy as np\nfrom udcodec.plugincall import PluginCodec\n"
             "enc, dec = PluginCodec.load('udcecho', 203).pair(4, splitmode='always', filters=('shuffle',))\n"
             "out = np.zeros(300, dtype=np.uint8)\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,10 @@ CODEC_ID, FILTER_ID = 201, 230
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder the plugin packages are importable from, here and in the interpreters the hosts start."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
+def site(plugins: Path) -> Iterator[Path]:
+    """The plugin folder (``plugins``), with the reference's registry empty before and after."""
     ref._reset_registry()
-    yield folder
+    yield plugins
     ref._reset_registry()
 
 
