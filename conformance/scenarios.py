@@ -264,8 +264,91 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "nchunks": container.nchunks, "data": base64.b64encode(data).decode()}
 
 
+def _simulate_cores(cores: int, hook: str, cache: str) -> None:
+    """See ``cores`` CPUs from now on, here and in the interpreters started from here (``cores/sitecustomize.py``)."""
+    import runpy
+
+    os.environ["UDCODEC_CORES"] = str(cores)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (hook, os.environ.get("PYTHONPATH", "")) if p)
+    os.environ["XDG_CACHE_HOME"] = cache  # python-blosc2 3.x caches the CPU count it found there
+    runpy.run_path(os.path.join(hook, "sitecustomize.py"))
+
+
+def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """Answer each of ``batch["requests"]`` in a child forked from this interpreter, all at once.
+
+    This interpreter has not imported the implementation: a child applies its request's ``"cores"`` and then
+    loads the adapter, as a new interpreter started with that core count would. Each child's output goes to
+    files in ``batch["workdir"]``; a child still running after ``batch["timeout"]`` s is killed. Returns, per
+    request, ``{"returncode", "answer" (the last line it printed), "stderr", "timeout"}`` for
+    ``udcodec.checks.fresh`` to read.
+    """
+    import signal
+    import time
+
+    workdir, hook = batch["workdir"], batch["hook"]
+    children: dict[int, int] = {}
+    for i, request in enumerate(batch["requests"]):
+        out, err = (os.path.join(workdir, f"{i}.{name}") for name in ("out", "err"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+                os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+                cache = os.path.join(workdir, f"{i}.cache")
+                os.mkdir(cache)
+                if request.get("cores") is not None:
+                    _simulate_cores(int(request["cores"]), hook, cache)
+                answer = serve(request)
+                sys.stdout.write("\n" + json.dumps(answer) + "\n")
+                code = 0
+            except BaseException:  # noqa: BLE001 - reported through stderr and the exit status
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children[pid] = i
+    status: dict[int, int | None] = {}
+    deadline = time.monotonic() + float(batch["timeout"])
+    while len(status) < len(children):
+        pid, raw = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            if time.monotonic() > deadline:
+                for late, index in children.items():
+                    if index not in status:
+                        os.kill(late, signal.SIGKILL)
+                        os.waitpid(late, 0)
+                        status[index] = None
+                break
+            time.sleep(0.01)
+            continue
+        if pid in children:
+            status[children[pid]] = os.waitstatus_to_exitcode(raw)
+    results = []
+    for i in range(len(children)):
+        texts = []
+        for name in ("out", "err"):
+            try:
+                with open(os.path.join(workdir, f"{i}.{name}"), encoding="utf-8", errors="replace") as fh:
+                    texts.append(fh.read())
+            except OSError:
+                texts.append("")
+        ended = status.get(i)
+        lines = texts[0].strip().splitlines()
+        results.append({"returncode": ended, "answer": lines[-1] if lines else "", "stderr": texts[1][-4000:],
+                        "timeout": ended is None})
+    return results
+
+
 def main() -> None:
-    answer = serve(json.loads(sys.stdin.read()))
+    request = json.loads(sys.stdin.read())
+    answer = serve_each(request) if "requests" in request else serve(request)
     sys.stdout.write("\n" + json.dumps(answer) + "\n")
 
 

@@ -1,7 +1,8 @@
 """Run part of a check in a fresh interpreter (``python -m udcodec.scenarios``, see that module for requests).
 
 ``"cores": N`` in a request makes the interpreter, and every interpreter it starts, see N cores
-(``cores/sitecustomize.py``).
+(``cores/sitecustomize.py``). :func:`run_fresh_each` answers several such requests from one interpreter,
+forked per request before the implementation is imported.
 """
 
 from __future__ import annotations
@@ -66,12 +67,54 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         err.seek(0)
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     lines = stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        how = _ended(proc.returncode)
+    return _answer(proc.returncode, lines[-1] if lines else "", stderr)
+
+
+def _answer(returncode: int, last_line: str, stderr: str) -> dict[str, Any]:
+    """The answer a fresh process printed last, or the crash it ended with."""
+    if returncode != 0 or not last_line:
+        how = _ended(returncode)
         error = f"{how}: {stderr[-2000:]}" if stderr.strip() else how
-        return {"ok": False, "crashed": True, "returncode": proc.returncode, "error": error}
-    answer: dict[str, Any] = json.loads(lines[-1])
+        return {"ok": False, "crashed": True, "returncode": returncode, "error": error}
+    answer: dict[str, Any] = json.loads(last_line)
     return answer
+
+
+def run_fresh_each(requests: list[dict[str, Any]], timeout: float = 60.0) -> list[dict[str, Any]]:
+    """Answer ``requests`` (each may give ``"cores"``) as :func:`run_fresh` would, each in a fresh process, at once.
+
+    One new interpreter imports what every request shares (NumPy, the protocol, the scenarios) and forks a
+    child per request, which applies its core count and only then loads the adapter: what the
+    implementation sees is what a new interpreter with that core count shows it, and the start-up is paid
+    once. ``subprocess.TimeoutExpired`` when a request is not answered in ``timeout`` s.
+    """
+    requests = [{**r, "adapter": adapter_target(r["adapter"])} if "adapter" in r else r for r in requests]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory(prefix="udcodec-fresh-") as workdir:
+        batch = {"requests": requests, "workdir": workdir, "hook": str(CORES_HOOK), "timeout": timeout}
+        proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,
+                                stderr=err, env=dict(os.environ))
+        try:
+            assert proc.stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(json.dumps(batch).encode())
+                proc.stdin.close()
+            proc.wait(timeout + 30)  # the interpreter kills a child that overstays: it should not itself
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    lines = stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        crash = _answer(proc.returncode, "", stderr)
+        return [crash for _ in requests]
+    results: list[dict[str, Any]] = json.loads(lines[-1])
+    if any(r["timeout"] for r in results):
+        raise subprocess.TimeoutExpired("udcodec.scenarios (a forked request)", timeout)
+    return [_answer(r["returncode"], r["answer"], r["stderr"]) for r in results]
 
 
 def _ended(returncode: int) -> str:

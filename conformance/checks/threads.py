@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +18,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.checks.fresh import run_fresh
+from udcodec.checks.fresh import run_fresh_each
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
@@ -120,8 +119,7 @@ def _alike_under_core_counts(ctx: CheckContext, register: dict[str, Any], args: 
                         "args": {**args, "path": str(ctx.tmpdir / f"defaults-{cores}.b2frame"),
                                  "blocksize": int(ctx.param("blocksize"))}}
                 for cores in ctx.param("cores")}
-    with ThreadPoolExecutor(len(requests)) as pool:  # the interpreters start at once: they mostly wait on imports
-        answers = dict(zip(requests, pool.map(run_fresh, requests.values()), strict=True))
+    answers = dict(zip(requests, run_fresh_each(list(requests.values())), strict=True))
     outcomes: dict[int, dict[str, Any]] = {}
     for cores, answer in answers.items():
         if not answer["ok"]:

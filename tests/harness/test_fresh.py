@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from udcodec.adapters.loader import load_adapter
 from udcodec.adapters.protocol import CParams, DParams
-from udcodec.checks.fresh import run_fresh
+from udcodec.checks.fresh import run_fresh, run_fresh_each
 from udcodec.scenarios import open_args
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
@@ -27,6 +28,33 @@ def test_the_interpreter_sees_the_core_count_it_is_given(spec: str) -> None:
         assert answer["ok"], answer
         assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == cores
         assert answer["result"]["nthreads"] == cores  # python-blosc2 3.x/4.x and the reference: all up to 16
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS)
+def test_forked_requests_see_their_own_core_counts(spec: str) -> None:
+    """run_fresh_each: one interpreter forks a child per request, which sees its core count as a new one would."""
+    answers = run_fresh_each([{"adapter": spec, "cores": c, "call": "udcodec.scenarios:seen_cores"} for c in (1, 2, 16)])
+    for cores, answer in zip((1, 2, 16), answers, strict=True):
+        assert answer["ok"], answer
+        assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == answer["result"]["nthreads"] == cores
+
+
+@pytest.mark.slow
+def test_a_forked_request_that_dies_or_hangs_is_reported_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "udcodec_mishaps.py").write_text(
+        "import os, sys, time\n"
+        "def abort(adapter, args):\n    print('about to abort', file=sys.stderr, flush=True)\n    os.abort()\n"
+        "def nap(adapter, args):\n    time.sleep(args)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    crash = {"adapter": "reference", "cores": 2, "call": "udcodec_mishaps:abort"}
+    fine = {"adapter": "reference", "cores": 2, "call": "udcodec.scenarios:seen_cores"}
+    died, answered = run_fresh_each([crash, fine])
+    assert not died["ok"] and died["crashed"] and died["error"].startswith("killed by SIGABRT"), died
+    assert "about to abort" in died["error"]
+    assert answered["ok"] and answered["result"]["cpu_count"] == 2
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:nap", "args": 30}], timeout=2)
 
 
 @pytest.mark.slow
