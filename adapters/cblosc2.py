@@ -44,6 +44,7 @@ from udcodec.adapters.protocol import (
     NOT_GIVEN,
     SPLITMODE_IDS,
     SPLITMODE_NAMES,
+    USER_FILTER_IDS,
     AdapterInfo,
     CParams,
     DParams,
@@ -78,7 +79,7 @@ def c_cparams(cparams: CParams, schunk: int | None = None, base: C.CParamsC | No
     if "splitmode" in g:
         cp.splitmode = SPLITMODE_IDS[g["splitmode"]]
     if "filters" in g or "filters_meta" in g:
-        filters = [FILTER_IDS[f] for f in g["filters"]] if "filters" in g else [f for f in cp.filters if f]
+        filters = [_filter_id(f) for f in g["filters"]] if "filters" in g else [f for f in cp.filters if f]
         metas = list(g.get("filters_meta") or ()) or [0] * len(filters)
         if len(filters) > C.MAX_FILTERS or len(metas) != len(filters):
             raise ValueError(f"at most {C.MAX_FILTERS} filters, each with one meta: {cparams.filters}, {cparams.filters_meta}")
@@ -87,6 +88,15 @@ def c_cparams(cparams: CParams, schunk: int | None = None, base: C.CParamsC | No
             cp.filters_meta[i] = (metas[i] & 0xFF) if i < len(metas) else 0
     cp.schunk = schunk
     return cp
+
+
+def _filter_id(name: str) -> int:
+    """A neutral filter name's id: a builtin's, or a user filter's (named by its id, ``"160"``)."""
+    if name in FILTER_IDS:
+        return FILTER_IDS[name]
+    if name.isdigit() and int(name) in USER_FILTER_IDS:
+        return int(name)
+    raise ValueError(f"unknown filter {name!r}")
 
 
 def c_dparams(dparams: DParams, schunk: int | None = None) -> C.DParamsC:
@@ -261,7 +271,7 @@ class CBlosc2Adapter:
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"persistence", "update_params", "outside_container", "plugins", "filters",
-                          "splitmode", "append_chunk", "sparse"})
+                          "splitmode", "append_chunk", "sparse", "user_filters", "filter_plugins"})
 
     # -- C calls -------------------------------------------------------------------------
     def call(self, name: str, *args: Any) -> Any:
@@ -319,10 +329,45 @@ class CBlosc2Adapter:
         return prototype(callback)
 
     # -- operations ----------------------------------------------------------------------
+    def _wrap_filter(self, fn: Callable[..., Any], prototype: Any) -> Any:
+        def callback(src: Any, dest: Any, size: int, meta: int, params: Any, _fid: int) -> int:
+            try:
+                inp = np.ctypeslib.as_array(src, (size,)) if size > 0 else np.zeros(0, np.uint8)
+                inp.flags.writeable = False  # const uint8_t *
+                out = np.ctypeslib.as_array(dest, (size,)) if size > 0 else np.zeros(0, np.uint8)
+                fn(inp, out, int(meta), self._container_at(params))  # a Python filter's result is ignored
+                return 0  # BLOSC2_ERROR_SUCCESS
+            except BaseException as exc:  # noqa: BLE001 - C cannot take an exception; it gets an error code
+                self._callback_errors.append(exc)
+                return FAILURE
+
+        return prototype(callback)
+
     def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:
-        """Not driven yet (no ``user_filters`` capability): ``blosc2_register_filter`` would take a
-        ``blosc2_filter`` struct the way :meth:`register_codec` takes a ``blosc2_codec``."""
-        raise NotImplementedError("the c-blosc2 adapter does not drive blosc2_register_filter yet")
+        """Fill a ``blosc2_filter`` and call ``blosc2_register_filter``; None on success.
+
+        Both functions None and a ``name``: a filter plugin, which c-blosc2 loads at first use.
+        """
+        if name is None or isinstance(name, bytes):
+            cname = name
+        elif isinstance(name, str):
+            cname = name.encode()
+        else:
+            raise TypeError(f"name must be str, bytes or None (C char *), not {type(name).__name__}")
+        if cname is not None and b"\0" in cname:
+            raise ValueError("name holds a NUL byte, which a C string cannot")
+        for what, fn in (("forward", forward), ("backward", backward)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{what} must be callable or None (a C function pointer or NULL)")
+        ufilter = C.FilterC()
+        ufilter.id = _uint8("id", id)
+        ufilter.version = 1
+        ufilter.name = cname
+        ufilter.forward = self._wrap_filter(forward, C.FORWARD_CB) if forward is not None else C.FORWARD_CB()
+        ufilter.backward = self._wrap_filter(backward, C.BACKWARD_CB) if backward is not None else C.BACKWARD_CB()
+        self._keep.append((ufilter, cname, ufilter.forward, ufilter.backward))
+        self.call("blosc2_register_filter", byref(ufilter))
+        return None
 
     def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
                   urlpath: str | None = None, contiguous: Any = NOT_GIVEN) -> Any:

@@ -101,6 +101,23 @@ class CodecC(Structure):
     ]
 
 
+#: ``blosc2_filter_forward_cb`` / ``blosc2_filter_backward_cb``: (src, dest, size, meta, params, filter id).
+FORWARD_CB = CFUNCTYPE(c_int, POINTER(c_uint8), POINTER(c_uint8), c_int32, c_uint8, POINTER(CParamsC), c_uint8)
+BACKWARD_CB = CFUNCTYPE(c_int, POINTER(c_uint8), POINTER(c_uint8), c_int32, c_uint8, POINTER(DParamsC), c_uint8)
+
+
+class FilterC(Structure):
+    """``blosc2_filter``."""
+
+    _fields_ = [
+        ("id", c_uint8),
+        ("name", c_char_p),
+        ("version", c_uint8),
+        ("forward", FORWARD_CB),
+        ("backward", BACKWARD_CB),
+    ]
+
+
 #: Every ``BLOSC2_ERROR_*`` code of ``blosc2.h`` with its name.
 ERROR_NAMES: dict[int, str] = {
     -1: "BLOSC2_ERROR_FAILURE",
@@ -200,6 +217,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "blosc2_init": (None, []),
         "blosc2_get_version_string": (c_char_p, []),
         "blosc2_register_codec": (c_int, [POINTER(CodecC)]),
+        "blosc2_register_filter": (c_int, [POINTER(FilterC)]),
         "blosc2_get_blosc2_cparams_defaults": (CParamsC, []),
         "blosc2_get_blosc2_dparams_defaults": (DParamsC, []),
         "blosc2_schunk_new": (schunk_p, [POINTER(StorageC)]),

@@ -8,6 +8,7 @@ reproduced by its ctypes snippet.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.skipif(not HAS_LIB, reason="no libblosc2 (python-blosc2
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "adapters" / "expectations" / "cblosc2.yaml"
 STRUCTS = {"blosc2_cparams": "CParamsC", "blosc2_dparams": "DParamsC", "blosc2_storage": "StorageC",
-           "blosc2_codec": "CodecC"}
+           "blosc2_codec": "CodecC", "blosc2_filter": "FilterC"}
 
 
 @pytest.fixture
@@ -140,6 +141,26 @@ def test_callbacks_get_numpy_views_meta_and_the_container(adapter: Any) -> None:
     assert seen and all(s[:4] == (np.uint8, False, True, 7) and s[4] is container for s in seen)
     outside = adapter.compress_outside(smoke.DATA[: smoke.CHUNK], smoke.params(cid))
     assert outside and seen[-1][4] is None  # no super-chunk: no container
+
+
+def test_filters_get_numpy_views_meta_and_the_container_and_round_trip(adapter: Any) -> None:
+    seen: list[tuple[Any, ...]] = []
+
+    def forward(input: np.ndarray, output: np.ndarray, meta: int, container: Any) -> None:
+        seen.append((input.dtype, input.flags.writeable, output.flags.writeable, input.size == output.size, meta,
+                     container))
+        output[:] = input + np.uint8(meta)
+
+    def backward(input: np.ndarray, output: np.ndarray, meta: int, container: Any) -> None:
+        output[:] = input - np.uint8(meta)
+
+    adapter.register_filter(199, forward, backward)
+    cparams = dataclasses.replace(smoke.params(4), filters=("199",), filters_meta=(9,))  # ZLIB after filter 199
+    container = adapter.create(cparams, smoke.DParams(), smoke.CHUNK)
+    data = smoke.DATA[: smoke.CHUNK]
+    container.append(data)
+    assert container.decompress_chunk(0) == data
+    assert seen and all(s[:5] == (np.uint8, False, True, True, 9) and s[5] is container for s in seen)
 
 
 def _entries() -> list[Any]:
