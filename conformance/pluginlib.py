@@ -332,6 +332,15 @@ def standalone_main() -> None:
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
 
+def _compile(command: list[str]) -> None:
+    """Run the C compiler; PluginLibError with its last line of output when it fails."""
+    try:
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        output = getattr(exc, "stderr", None) or getattr(exc, "stdout", None) or str(exc)
+        raise PluginLibError(f"the C compiler failed ({' '.join(command[:1])}): {_last_line(str(output))}") from None
+
+
 # A plugin-shaped library: loading it creates a marker file, its own path (as loaded) + ".loaded"; `info`
 # names a function (for both roles, as codec and as filter) that does nothing and returns an error, so a
 # host that goes on to call it fails cleanly.
@@ -364,8 +373,7 @@ def plant_marker_libraries(tmp: Path, names: list[str]) -> list[tuple[str, Path]
         raise PluginLibError("no C compiler (cc or gcc) here to build marker libraries")
     source, built = tmp / "udcodec_marker.c", tmp / "udcodec_marker.so"
     source.write_text(_MARKER_SOURCE)
-    subprocess.run([compiler, "-shared", "-fPIC", str(source), "-o", str(built), "-ldl"], check=True,
-                   capture_output=True, timeout=120)
+    _compile([compiler, "-shared", "-fPIC", str(source), "-o", str(built), "-ldl"])
     planted = []
     for name in names:
         target = tmp / f"libblosc2_{name}.so"
@@ -446,7 +454,6 @@ def install_probe_plugin(site: Path, name: str, kind: str = "codec") -> Path:
     package.mkdir(parents=True, exist_ok=True)
     source, library = package / "probe.c", package / f"libblosc2_{name}.so"
     source.write_text(_PROBE_SOURCE if kind == "codec" else _PROBE_FILTER_SOURCE)
-    subprocess.run([compiler, "-shared", "-fPIC", "-O1", str(source), "-o", str(library)], check=True,
-                   capture_output=True, timeout=120)
+    _compile([compiler, "-shared", "-fPIC", "-O1", str(source), "-o", str(library)])
     (package / "__init__.py").write_text(PROBE_INIT.format(library=library.name))
     return library

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -12,6 +13,10 @@ import numpy as np
 import pytest
 import udcodec.reference as ref
 from tinyplugin import FILTER_SOURCE, build
+from udcodec.contract import load_contract
+from udcodec.engine.runner import execute
+from udcodec.outcomes import Outcome
+from udcodec.profiles import get_profile
 
 CODEC_ID, FILTER_ID = 201, 230
 
@@ -115,3 +120,19 @@ def test_a_filter_plugin_forward_gets_the_containers_typesize(site: Path) -> Non
     schunk.append_data(np.arange(1024, dtype=np.int32))
     # forward wrote the typesize into every byte; backward subtracts meta + 1
     assert set(schunk.decompress_chunk(0)) == {3}
+
+
+@pytest.mark.parametrize("clause", ["PLUG-INSTALLED", "PLUG-NAME-NO-PATH", "FILTER-PLUGIN-INSTALLED",
+                                    "FILTER-PLUGIN-NO-PATH"])
+def test_without_a_working_c_compiler_the_compiling_clauses_say_why_they_are_not_applicable(
+        clause: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name in ("cc", "gcc"):
+        (fake / name).write_text("#!/bin/sh\necho 'cc: fatal error: no compiler here' >&2\nexit 1\n")
+        (fake / name).chmod(0o755)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(fake), os.environ["PATH"]]))
+    profile = dataclasses.replace(get_profile("dev"), derandomize=True)
+    result = execute("reference", "reference", load_contract().get(clause), profile)
+    assert result.outcome is Outcome.NOT_APPLICABLE, result.message
+    assert "the C compiler failed" in result.message and "no compiler here" in result.message
