@@ -99,6 +99,24 @@ def _filter_id(name: str) -> int:
     raise ValueError(f"unknown filter {name!r}")
 
 
+def _c_string(what: str, value: Any) -> bytes:
+    """``value`` as a C string (``char *``): str or bytes without NUL."""
+    if isinstance(value, str):
+        value = value.encode()
+    elif not isinstance(value, bytes):
+        raise TypeError(f"{what} must be str or bytes (C char *), not {type(value).__name__}")
+    if b"\0" in value:
+        raise ValueError(f"{what} holds a NUL byte, which a C string cannot")
+    return value
+
+
+def _c_functions(**functions: Any) -> None:
+    """TypeError for a function that is neither callable nor None (a C function pointer or NULL)."""
+    for what, fn in functions.items():
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{what} must be callable or None (a C function pointer or NULL)")
+
+
 def c_dparams(dparams: DParams, schunk: int | None = None) -> C.DParamsC:
     """Neutral decompression params as a ``blosc2_dparams``, from the library's defaults (``nthreads`` if given)."""
     dp: C.DParamsC = C.load().blosc2_get_blosc2_dparams_defaults()
@@ -348,17 +366,8 @@ class CBlosc2Adapter:
 
         Both functions None and a ``name``: a filter plugin, which c-blosc2 loads at first use.
         """
-        if name is None or isinstance(name, bytes):
-            cname = name
-        elif isinstance(name, str):
-            cname = name.encode()
-        else:
-            raise TypeError(f"name must be str, bytes or None (C char *), not {type(name).__name__}")
-        if cname is not None and b"\0" in cname:
-            raise ValueError("name holds a NUL byte, which a C string cannot")
-        for what, fn in (("forward", forward), ("backward", backward)):
-            if fn is not None and not callable(fn):
-                raise TypeError(f"{what} must be callable or None (a C function pointer or NULL)")
+        cname = None if name is None else _c_string("name", name)
+        _c_functions(forward=forward, backward=backward)
         ufilter = C.FilterC()
         ufilter.id = _uint8("id", id)
         ufilter.version = 1
@@ -381,17 +390,8 @@ class CBlosc2Adapter:
 
     def register_codec(self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1) -> Any:
         """Fill a ``blosc2_codec`` and call ``blosc2_register_codec``; None on success."""
-        if isinstance(codec_name, str):
-            name = codec_name.encode()
-        elif isinstance(codec_name, bytes):
-            name = codec_name
-        else:
-            raise TypeError(f"codec_name must be str or bytes (C char *), not {type(codec_name).__name__}")
-        if b"\0" in name:
-            raise ValueError("codec_name holds a NUL byte, which a C string cannot")
-        for what, fn in (("encoder", encoder), ("decoder", decoder)):
-            if fn is not None and not callable(fn):
-                raise TypeError(f"{what} must be callable or None (a C function pointer or NULL)")
+        name = _c_string("codec_name", codec_name)
+        _c_functions(encoder=encoder, decoder=decoder)
         codec = C.CodecC()
         codec.compcode = _uint8("id", id)
         codec.version = _uint8("version", version)

@@ -49,14 +49,25 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
             return pristine.run_pristine(request, timeout)
     if "adapter" in request:  # resolved here: the new interpreter then need not read the entry points
         request = {**request, "adapter": adapter_target(request["adapter"])}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
+    with tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
+        returncode, stdout, stderr = _scenarios(request, _environment(request.get("cores"), cache), timeout)
+    lines = stdout.strip().splitlines()
+    return _answer(returncode, lines[-1] if lines else "", stderr)
+
+
+def _scenarios(payload: dict[str, Any], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+    """``python -m udcodec.scenarios`` given ``payload`` on stdin: its exit status, stdout and stderr.
+
+    Its output goes to files, so that a process it started and left holding them cannot keep this call
+    waiting (as it would for the end of a pipe). ``subprocess.TimeoutExpired`` after ``timeout`` s.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,
-                                stderr=err, env=_environment(request.get("cores"), cache))
+                                stderr=err, env=env)
         try:
             assert proc.stdin is not None
             with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(json.dumps(request).encode())
+                proc.stdin.write(json.dumps(payload).encode())
                 proc.stdin.close()
             proc.wait(timeout)
         finally:
@@ -65,9 +76,7 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
                 proc.wait()
         out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-    lines = stdout.strip().splitlines()
-    return _answer(proc.returncode, lines[-1] if lines else "", stderr)
+        return proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
 
 
 def _answer(returncode: int, last_line: str, stderr: str) -> dict[str, Any]:
@@ -89,27 +98,13 @@ def run_fresh_each(requests: list[dict[str, Any]], timeout: float = 60.0) -> lis
     once. ``subprocess.TimeoutExpired`` when a request is not answered in ``timeout`` s.
     """
     requests = [{**r, "adapter": adapter_target(r["adapter"])} if "adapter" in r else r for r in requests]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.TemporaryDirectory(prefix="udcodec-fresh-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="udcodec-fresh-") as workdir:
         batch = {"requests": requests, "workdir": workdir, "hook": str(CORES_HOOK), "timeout": timeout}
-        proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,
-                                stderr=err, env=dict(os.environ))
-        try:
-            assert proc.stdin is not None
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(json.dumps(batch).encode())
-                proc.stdin.close()
-            proc.wait(timeout + 30)  # the interpreter kills a child that overstays: it should not itself
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                proc.wait()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+        # the interpreter kills a child that overstays, so it should not itself overstay
+        returncode, stdout, stderr = _scenarios(batch, dict(os.environ), timeout + 30)
     lines = stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        crash = _answer(proc.returncode, "", stderr)
+    if returncode != 0 or not lines:
+        crash = _answer(returncode, "", stderr)
         return [crash for _ in requests]
     results: list[dict[str, Any]] = json.loads(lines[-1])
     if any(r["timeout"] for r in results):
