@@ -237,10 +237,7 @@ def _make_encoder(cp: CParams, schunk: Any, typesize: int,
         found = registry.lookup(codec)
         meta = int(cp.codec_meta)
         if isinstance(found, CodecPlugin):
-            encoder = found.encoder(cparams_c(
-                codec=codec, codec_meta=meta, clevel=int(cp.clevel), typesize=typesize, blocksize=blocksize,
-                splitmode=int(cp.splitmode), filters=[int(f) for f in cp.filters],
-                filters_meta=[int(m) for m in cp.filters_meta]))
+            encoder = found.encoder(cparams_c(cp, typesize=typesize, blocksize=blocksize))
         else:
             encoder = found[1]
 

@@ -78,15 +78,14 @@ class _Info(Structure):
     _fields_ = [("first", c_char_p), ("second", c_char_p)]
 
 
-def cparams_c(*, codec: int, codec_meta: int, clevel: int, typesize: int, blocksize: int, splitmode: int,
-              filters: list[int], filters_meta: list[int], nthreads: int = 1) -> CParamsC:
-    """A ``blosc2_cparams`` holding a chunk's parameters, its super-chunk NULL."""
-    cp = CParamsC()
-    cp.compcode, cp.compcode_meta, cp.clevel = codec & 0xFF, codec_meta & 0xFF, clevel & 0xFF
-    cp.typesize, cp.nthreads, cp.blocksize, cp.splitmode = typesize, nthreads, blocksize, splitmode
-    for i, (f, m) in enumerate(zip(filters[-MAX_FILTERS:], filters_meta[-MAX_FILTERS:], strict=False)):
-        cp.filters[i], cp.filters_meta[i] = int(f) & 0xFF, int(m) & 0xFF
-    return cp
+def cparams_c(cp: Any, *, typesize: int, blocksize: int, nthreads: int = 1) -> CParamsC:
+    """The ``blosc2_cparams`` of a chunk written with ``cp`` (a :class:`~udcodec.reference.CParams`), its super-chunk NULL."""
+    c = CParamsC()
+    c.compcode, c.compcode_meta, c.clevel = int(cp.codec) & 0xFF, int(cp.codec_meta) & 0xFF, int(cp.clevel) & 0xFF
+    c.typesize, c.nthreads, c.blocksize, c.splitmode = typesize, nthreads, blocksize, int(cp.splitmode)
+    for i, (f, m) in enumerate(zip(list(cp.filters)[-MAX_FILTERS:], list(cp.filters_meta)[-MAX_FILTERS:], strict=False)):
+        c.filters[i], c.filters_meta[i] = int(f) & 0xFF, int(m) & 0xFF
+    return c
 
 
 def dparams_c(*, typesize: int, nthreads: int = 1) -> DParamsC:

@@ -138,9 +138,7 @@ def _plugin_params(direction: int, schunk: Any) -> Any:
     cp = schunk._cparams
     if direction == 1:
         return dparams_c(typesize=int(cp.typesize))
-    return cparams_c(codec=int(cp.codec), codec_meta=int(cp.codec_meta), clevel=int(cp.clevel),
-                     typesize=int(cp.typesize), blocksize=int(cp.blocksize), splitmode=int(cp.splitmode),
-                     filters=[int(f) for f in cp.filters], filters_meta=[int(m) for m in cp.filters_meta])
+    return cparams_c(cp, typesize=int(cp.typesize), blocksize=int(cp.blocksize))
 
 
 def _reset_registry() -> None:
