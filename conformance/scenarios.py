@@ -264,13 +264,18 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "nchunks": container.nchunks, "data": base64.b64encode(data).decode()}
 
 
+def cores_environment(env: dict[str, str], cores: int, hook: str, cache: str) -> dict[str, str]:
+    """``env`` for an interpreter that sees ``cores`` CPUs, as do those it starts (``hook``'s ``sitecustomize.py``)."""
+    return {**env, "UDCODEC_CORES": str(cores),
+            "PYTHONPATH": os.pathsep.join(p for p in (hook, env.get("PYTHONPATH", "")) if p),
+            "XDG_CACHE_HOME": cache}  # python-blosc2 3.x caches the CPU count it found there
+
+
 def _simulate_cores(cores: int, hook: str, cache: str) -> None:
-    """See ``cores`` CPUs from now on, here and in the interpreters started from here (``cores/sitecustomize.py``)."""
+    """See ``cores`` CPUs from now on, here and in the interpreters started from here."""
     import runpy
 
-    os.environ["UDCODEC_CORES"] = str(cores)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (hook, os.environ.get("PYTHONPATH", "")) if p)
-    os.environ["XDG_CACHE_HOME"] = cache  # python-blosc2 3.x caches the CPU count it found there
+    os.environ.update(cores_environment(dict(os.environ), cores, hook, cache))
     runpy.run_path(os.path.join(hook, "sitecustomize.py"))
 
 

@@ -19,18 +19,10 @@ from typing import Any
 
 from udcodec.adapters.loader import adapter_target
 from udcodec.checks import pristine
+from udcodec.scenarios import cores_environment
 
 #: The directory whose ``sitecustomize.py`` simulates a core count in every interpreter started below it.
 CORES_HOOK = Path(__file__).with_name("cores")
-
-
-def _environment(cores: int | None, cache: str) -> dict[str, str]:
-    env = dict(os.environ)
-    if cores is not None:
-        env["UDCODEC_CORES"] = str(cores)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CORES_HOOK), env.get("PYTHONPATH", "")) if p)
-        env["XDG_CACHE_HOME"] = cache  # python-blosc2 3.x caches the CPU count it found there
-    return env
 
 
 def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
@@ -50,7 +42,9 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
     if "adapter" in request:  # resolved here: the new interpreter then need not read the entry points
         request = {**request, "adapter": adapter_target(request["adapter"])}
     with tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
-        returncode, stdout, stderr = _scenarios(request, _environment(request.get("cores"), cache), timeout)
+        env = dict(os.environ) if request.get("cores") is None else \
+            cores_environment(dict(os.environ), int(request["cores"]), str(CORES_HOOK), cache)
+        returncode, stdout, stderr = _scenarios(request, env, timeout)
     lines = stdout.strip().splitlines()
     return _answer(returncode, lines[-1] if lines else "", stderr)
 
