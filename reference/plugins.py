@@ -78,27 +78,29 @@ class _Info(Structure):
     _fields_ = [("first", c_char_p), ("second", c_char_p)]
 
 
-def cparams_c(cp: Any, *, typesize: int, blocksize: int, nthreads: int = 1) -> CParamsC:
-    """The ``blosc2_cparams`` of a chunk written with ``cp`` (a :class:`~udcodec.reference.CParams`), its super-chunk NULL."""
+def cparams_c(cp: Any, *, typesize: int, blocksize: int) -> CParamsC:
+    """The ``blosc2_cparams`` of a chunk written with ``cp`` (a :class:`~udcodec.reference.CParams`), its super-chunk NULL.
+
+    ``nthreads`` is 1: the reference calls plugins on the caller's thread only.
+    """
     c = CParamsC()
     c.compcode, c.compcode_meta, c.clevel = int(cp.codec) & 0xFF, int(cp.codec_meta) & 0xFF, int(cp.clevel) & 0xFF
-    c.typesize, c.nthreads, c.blocksize, c.splitmode = typesize, nthreads, blocksize, int(cp.splitmode)
+    c.typesize, c.nthreads, c.blocksize, c.splitmode = typesize, 1, blocksize, int(cp.splitmode)
     for i, (f, m) in enumerate(zip(list(cp.filters)[-MAX_FILTERS:], list(cp.filters_meta)[-MAX_FILTERS:], strict=False)):
         c.filters[i], c.filters_meta[i] = int(f) & 0xFF, int(m) & 0xFF
     return c
 
 
-def dparams_c(*, typesize: int, nthreads: int = 1) -> DParamsC:
-    """A ``blosc2_dparams`` for one chunk, its super-chunk NULL."""
+def dparams_c(*, typesize: int) -> DParamsC:
+    """A ``blosc2_dparams`` for one chunk, one thread, its super-chunk NULL."""
     dp = DParamsC()
-    dp.nthreads, dp.typesize = nthreads, typesize
+    dp.nthreads, dp.typesize = 1, typesize
     return dp
 
 
 @dataclass
 class _Library:
-    path: str
-    handle: ctypes.CDLL
+    handle: ctypes.CDLL  # kept: the library stays loaded while its functions are used
     first: Any
     second: Any
 
@@ -156,7 +158,7 @@ def _load(name: str, kind: str, signatures: tuple[list[Any], list[Any]]) -> _Lib
             raise RuntimeError(f"{path}: `info` names {symbol.decode()!r}, which the library does not define") from None
         fn.restype, fn.argtypes = c_int, argtypes
         fns.append(fn)
-    _loaded[key] = _Library(path, handle, fns[0], fns[1])
+    _loaded[key] = _Library(handle, fns[0], fns[1])
     return _loaded[key]
 
 
