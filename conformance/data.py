@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.random  # noqa: F401 - imported lazily otherwise, by every check child that draws data
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def _scenarios(payload: dict[str, Any], env: dict[str, str], timeout: float) -> 
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.write(json.dumps(payload).encode())
                 proc.stdin.close()
-            proc.wait(timeout)
+            _wait(proc, timeout)
         finally:
             if proc.returncode is None:
                 proc.kill()
@@ -71,6 +72,26 @@ def _scenarios(payload: dict[str, Any], env: dict[str, str], timeout: float) -> 
         out.seek(0)
         err.seek(0)
         return proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+
+
+def _wait(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """``proc.wait(timeout)``, returning as soon as the process ends.
+
+    ``Popen.wait`` with a timeout polls, sleeping up to 50 ms between polls; a pidfd is ready the moment
+    the process exits. ``subprocess.TimeoutExpired`` after ``timeout`` s.
+    """
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+
+        proc.wait(timeout)
+        return
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
+    if not ready:
+        raise subprocess.TimeoutExpired(proc.args, timeout)
+    proc.wait()
 
 
 def _answer(returncode: int, last_line: str, stderr: str) -> dict[str, Any]:

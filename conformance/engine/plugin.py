@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from udcodec.adapters.loader import AdapterLoadError, expectations_path, load_adapter
+from udcodec.adapters.loader import (
+    AdapterLoadError,
+    adapter_target,
+    expectations_path,
+    load_adapter,
+)
 from udcodec.adapters.protocol import APIS
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
@@ -189,6 +194,7 @@ class AdapterSlot:
         else:
             self.name, self.implementation, self.version, self.api = described
             preload(imports)  # every check child of this adapter forks with them loaded (udcodec.engine.warm)
+            adapter_target(spec)  # cached here, so that no child reads the entry points again
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)
         if use_expectations and path:
             try:
