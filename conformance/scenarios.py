@@ -96,7 +96,7 @@ SPELLINGS: dict[str, dict[str, Any]] = {
     "partial_cparams": {"mode": "a", "cparams": CParams.only(nthreads=1)},
 }
 #: The parameters a reopen must keep.
-KEPT = ("codec", "codec_meta", "typesize", "blocksize", "filters", "filters_meta")
+KEPT = ("codec", "codec_meta", "clevel", "typesize", "blocksize", "filters", "filters_meta")
 #: What :func:`observe_reopen` appends after a reopen in mode 'a'.
 APPENDED = np.arange(1024, dtype=np.uint32).tobytes()
 
@@ -107,13 +107,18 @@ def kept_fields(cparams: CParams) -> dict[str, Any]:
 
 
 def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
-    """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends."""
+    """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends.
+
+    With ``args["try_write"]``, a spelling of mode 'r' is also asked to append: ``write_refused`` is the error
+    (None: accepted), ``file_unchanged`` whether the file's bytes are as before, after the close too.
+    """
     seen: dict[str, Any] = {}
     for name in args["spellings"]:
         copy = str(Path(args["workdir"]) / f"{name}-{Path(args['path']).name}")
         shutil.copyfile(args["path"], copy)
         entry: dict[str, Any] = {}
         seen[name] = entry
+        try_write = bool(args.get("try_write")) and SPELLINGS[name].get("mode") == "r"
         try:
             container = adapter.open(copy, **SPELLINGS[name])
         except Exception as exc:  # noqa: BLE001 - a clear refusal is data
@@ -128,8 +133,15 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
                 entry["appended_reads_back"] = container.decompress_chunk(container.nchunks - 1) == APPENDED
         except Exception as exc:  # noqa: BLE001
             entry.update(use_error=_text(exc), refuses_threads=refuses_threads(exc))
-        finally:
-            container.close()
+        if try_write and "use_error" not in entry:
+            try:
+                container.append(APPENDED)
+                entry["write_refused"] = None
+            except Exception as exc:  # noqa: BLE001 - the refusal asked for
+                entry["write_refused"] = _text(exc)
+        container.close()
+        if try_write:
+            entry["file_unchanged"] = Path(copy).read_bytes() == Path(args["path"]).read_bytes()
         if "appended_reads_back" in entry:
             entry["file_reads_back"] = _reads_back_again(adapter, copy, name,
                                                          base64.b64decode(args["data"]) + APPENDED)

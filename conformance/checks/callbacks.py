@@ -386,18 +386,22 @@ def output_past_return_ignored(ctx: CheckContext) -> None:
 
 @check("callbacks.kept_buffers", params={"id": CODEC_ID})
 def kept_buffers(ctx: CheckContext) -> None:
-    """A codec keeps every input and output array it was given; later it reads them and writes 0xA5 into them.
+    """A codec keeps every input and output array it was given, and writes 0xA5 into them: into those of earlier
+    calls at the end of each later call (scratch space it thinks is its own), and into all of them afterwards.
 
-    Afterwards the stored chunks, the data read back and the caller's NumPy array must be unchanged
-    (a write may raise: read-only arrays are fine). A crash of the host is the child's death.
+    The stored chunks, the data read back and the caller's NumPy array must be unchanged (a write may raise:
+    read-only arrays are fine). A crash of the host is the child's death.
     """
     codec_id = int(ctx.param("id"))
     kept: list[np.ndarray] = []
 
     def keeping(fn: Any) -> Any:
         def call(inp: Any, out: Any, meta: int, container: Any) -> Any:
+            earlier = list(kept)
             kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
-            return fn(inp, out, meta, container)
+            result = fn(inp, out, meta, container)
+            _scribble(earlier)
+            return result
 
         return call
 
@@ -408,15 +412,10 @@ def kept_buffers(ctx: CheckContext) -> None:
     container.append(data)
     container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
     stored = [container.get_chunk(i) for i in range(container.nchunks)]
-    read_back(container)
+    problems = _read_problems(container, data)
     if not kept:
         ctx.fail("the codec was never called, so nothing could be kept")
-    for arr in kept:
-        try:
-            int(np.asarray(arr).sum())
-            arr[...] = 0xA5
-        except (ValueError, TypeError, BufferError):
-            pass  # a read-only or released array refuses the write: that is the point
+    _scribble(kept)
     changed: list[str] = []
     try:
         container.append(data)
@@ -425,15 +424,35 @@ def kept_buffers(ctx: CheckContext) -> None:
     for i, chunk in enumerate(stored):
         if container.get_chunk(i) != chunk:
             changed.append(f"stored chunk {i}")
+    changed += _read_problems(container, data)
+    if array.tobytes() != data:
+        changed.append(f"the caller's array ({first_difference(array.tobytes(), data)})")
+    if problems:
+        ctx.fail("after the codec wrote, in later calls, into the arrays earlier calls gave it, these changed: "
+                 + "; ".join(problems))
+    if changed:
+        ctx.fail(f"after the codec wrote into the {len(kept)} arrays it had kept, these changed: " + "; ".join(changed))
+
+
+def _scribble(arrays: list[np.ndarray]) -> None:
+    """Read each array and write 0xA5 into it, as a codec using kept arrays would; a refused write is fine."""
+    for arr in arrays:
+        try:
+            int(np.asarray(arr).sum())
+            arr[...] = 0xA5
+        except (ValueError, TypeError, BufferError):
+            pass  # a read-only or released array refuses the write: that is the point
+
+
+def _read_problems(container: Any, data: bytes) -> list[str]:
+    """Each chunk of ``container`` that does not read back as ``data``, or raises."""
+    problems = []
     for i in range(container.nchunks):
         try:
             got = container.decompress_chunk(i)
         except Exception as exc:  # noqa: BLE001
-            changed.append(f"reading chunk {i} raised {describe_exc(exc)}")
+            problems.append(f"reading chunk {i} raised {describe_exc(exc)}")
             continue
         if got != data:
-            changed.append(f"chunk {i} read back ({first_difference(got, data)})")
-    if array.tobytes() != data:
-        changed.append(f"the caller's array ({first_difference(array.tobytes(), data)})")
-    if changed:
-        ctx.fail(f"after the codec wrote into the {len(kept)} arrays it had kept, these changed: " + "; ".join(changed))
+            problems.append(f"chunk {i} read back ({first_difference(got, data)})")
+    return problems

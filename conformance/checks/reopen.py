@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from typing import Any
+import gc
+from typing import Any, NamedTuple
 
 import numpy as np
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams
@@ -27,7 +28,18 @@ from udcodec.testcodecs import zlib_decoder, zlib_encoder
 CHUNK = make_data("arange", np.dtype("u4"), 1024, 5)
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 #: What the written container holds besides its codec; a reopen must keep it.
-WRITTEN: dict[str, Any] = {"codec_meta": 3, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",), "filters_meta": (4,)}
+WRITTEN: dict[str, Any] = {"codec_meta": 3, "clevel": 7, "typesize": 4, "blocksize": 1024, "filters": ("shuffle",), "filters_meta": (4,)}
+
+
+class Frame(NamedTuple):
+    """A frame a check writes and reopens: chunks of ``chunksize`` bytes written with ``cparams``, then, when
+    ``assigned`` is given, those cparams assigned to the open container, which is then dropped (not closed)."""
+
+    label: str
+    cparams: CParams
+    chunks: list[bytes]
+    chunksize: int
+    assigned: CParams | None = None
 
 
 class ThreadsRefused(Exception):
@@ -55,21 +67,12 @@ def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int,
        params={"id": CODEC_ID, "spellings": Param(list, items=Param(str, choices=tuple(SPELLINGS))),
                "must_open": Param(bool)})
 def spellings(ctx: CheckContext) -> None:
-    """Each spelling of ``open`` keeps the stored codec, codec meta, filters, typesize and block size, and
+    """Each spelling of ``open`` keeps the stored codec, codec meta, clevel, filters, typesize and block size, and
     appends with them; with ``must_open`` false a spelling may instead fail clearly (raise)."""
     codec_id = int(ctx.param("id"))
-    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
-    path = str(ctx.tmpdir / "written.b2frame")
-    cparams = cparams_for(codec_id, **WRITTEN)  # SHUFFLE meta 4 at typesize 4: the default grouping, stored non-zero
-    container = new_container(ctx, cparams, chunksize=len(CHUNK), urlpath=path)
-    chunks = [make_data("arange", np.dtype("u4"), 1024, i) for i in range(2)]
-    fill(container, chunks)
-    want = kept_fields(container.cparams())
-    container.close()
-    args = {"path": path, "workdir": str(ctx.tmpdir), "spellings": list(ctx.param("spellings")),
-            "data": base64.b64encode(b"".join(chunks)).decode()}
-    seen = ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_here(ctx, args),
-                        lambda: _observe_on_one_core(ctx, args, codec_id), when=lambda e: isinstance(e, ThreadsRefused))
+    want, args = _write_frame(ctx, codec_id)
+    args["spellings"] = list(ctx.param("spellings"))
+    seen = _observe(ctx, args, codec_id)
     problems = []
     for name, entry in seen.items():
         call = _call_text(name)
@@ -100,6 +103,50 @@ def spellings(ctx: CheckContext) -> None:
         ctx.fail("; ".join(problems))
 
 
+@check("reopen.read_only", requires=("persistence",), params={"id": CODEC_ID})
+def read_only(ctx: CheckContext) -> None:
+    """``open(path, mode='r')`` reads the stored chunks back, refuses an append, and leaves the file's bytes as they were."""
+    codec_id = int(ctx.param("id"))
+    _want, args = _write_frame(ctx, codec_id)
+    entry = _observe(ctx, {**args, "spellings": ["mode_r"], "try_write": True}, codec_id)["mode_r"]
+    call = _call_text("mode_r")
+    if "error" in entry:
+        ctx.fail(f"{call} raised {entry['error']}")
+    problems = []
+    if "use_error" in entry:
+        problems.append(f"after {call}, reading raised {entry['use_error']}")
+    elif not entry["reads_back"]:
+        problems.append(f"after {call} the stored chunks do not read back")
+    if entry.get("write_refused", "") is None:
+        problems.append(f"after {call} an append was accepted")
+    if not entry["file_unchanged"]:
+        problems.append(f"after {call} and an append{'' if entry.get('write_refused') is None else ' it refused'}, "
+                        "the file's bytes changed")
+    if problems:
+        ctx.fail("; ".join(problems))
+
+
+def _write_frame(ctx: CheckContext, codec_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Register the zlib codec under ``codec_id`` and write a frame of two chunks with it and :data:`WRITTEN`:
+    the fields a reopen must keep, and the arguments of :func:`udcodec.scenarios.observe_reopen` but the spellings."""
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    path = str(ctx.tmpdir / "written.b2frame")
+    cparams = cparams_for(codec_id, **WRITTEN)  # SHUFFLE meta 4 at typesize 4: the default grouping, stored non-zero
+    container = new_container(ctx, cparams, chunksize=len(CHUNK), urlpath=path)
+    chunks = [make_data("arange", np.dtype("u4"), 1024, i) for i in range(2)]
+    fill(container, chunks)
+    want = kept_fields(container.cparams())
+    container.close()
+    return want, {"path": path, "workdir": str(ctx.tmpdir), "data": base64.b64encode(b"".join(chunks)).decode()}
+
+
+def _observe(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> dict[str, Any]:
+    """:func:`udcodec.scenarios.observe_reopen` here, or in a one-core interpreter where a spelling is refused
+    for its thread count (the workaround is reported)."""
+    return ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_here(ctx, args),
+                        lambda: _observe_on_one_core(ctx, args, codec_id), when=lambda e: isinstance(e, ThreadsRefused))
+
+
 def _observe_all_here(ctx: CheckContext, args: dict[str, Any]) -> list[dict[str, Any]]:
     return [_observe_here(ctx, frame) for frame in args["frames"]]
 
@@ -117,17 +164,28 @@ def frames(ctx: CheckContext) -> None:
     items = int(ctx.param("items"))
     for ts in ctx.param("typesizes"):
         chunks = [make_data("arange", np.dtype("u1"), items * ts, ts), make_data("arange", np.dtype("u1"), (items - 1) * ts, 1)]
-        written.append((f"typesize {ts}", cparams_for(codec_id, typesize=ts, blocksize=2 * ts), chunks, items * ts))
+        written.append(Frame(f"typesize {ts}", cparams_for(codec_id, typesize=ts, blocksize=2 * ts), chunks, items * ts))
     items = int(ctx.param("meta_items"))
     floats = np.linspace(-1.0, 1.0, 2 * items - 1).tobytes()
     for meta in ctx.param("metas"):
         cparams = cparams_for(codec_id, typesize=8, filters=("trunc_prec",), filters_meta=(meta,))
-        written.append((f"TRUNC_PREC meta {meta}", cparams, [floats[:8 * items], floats[8 * items:]], 8 * items))
+        written.append(Frame(f"TRUNC_PREC meta {meta}", cparams, [floats[:8 * items], floats[8 * items:]], 8 * items))
     _reopen_frames(ctx, codec_id, written)
 
 
-def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CParams, list[bytes], int]]) -> None:
-    """Write each (label, cparams, chunks, chunksize) frame with the zlib codec under ``codec_id``; each must reopen
+@check("reopen.assigned", requires=("persistence",), params={"id": CODEC_ID, "builtin": Param(int, min=0, max=159)})
+def assigned(ctx: CheckContext) -> None:
+    """A frame written with the ``builtin`` codec, then assigned the user codec's cparams (codec meta, clevel,
+    filters, block size) and dropped without another append or a ``close()``, as users leave a container, reopens
+    with ``open(path)`` keeping the assigned ones."""
+    codec_id = int(ctx.param("id"))
+    written = cparams_for(int(ctx.param("builtin")), typesize=WRITTEN["typesize"])
+    _reopen_frames(ctx, codec_id, [Frame(f"codec {int(ctx.param('builtin'))}, then assigned the cparams of codec {codec_id}",
+                                         written, [CHUNK], len(CHUNK), cparams_for(codec_id, **WRITTEN))])
+
+
+def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[Frame]) -> None:
+    """Write each frame, whose user codec is the zlib codec under ``codec_id``; each must reopen
     with ``open(path)`` keeping what :func:`kept_fields` names, and read back what it read before closing. The
     frames that fail are retried with a builtin codec to attribute the failure."""
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
@@ -137,25 +195,32 @@ def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CPa
     failing = [frame for frame, problem in zip(frames, problems, strict=True) if problem]
 
     def with_builtin(builtin: int) -> str | None:
-        again = [(label, dataclasses.replace(cp, codec=builtin), chunks, size) for label, cp, chunks, size in failing]
+        again = [frame._replace(cparams=dataclasses.replace(frame.cparams, codec=builtin),
+                                assigned=frame.assigned and dataclasses.replace(frame.assigned, codec=builtin))
+                 for frame in failing]
         return "; ".join(p for p in _frame_problems(ctx, codec_id, again, f"builtin-{builtin}") if p) or None
 
     fail_attributed(lambda: ctx.fail("; ".join(p for p in problems if p)), lambda _failure: with_builtin)
 
 
-def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CParams, list[bytes], int]],
-                    tag: str) -> list[str]:
+def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: str) -> list[str]:
     """What went wrong with each frame of :func:`_reopen_frames` ("" when nothing did)."""
     problems = [""] * len(frames)
     wants, written, args_frames = [], [], []
-    for n, (label, cparams, chunks, chunksize) in enumerate(frames):
+    for n, (label, cparams, chunks, chunksize, then) in enumerate(frames):
         path = str(ctx.tmpdir / f"{tag}-{n}.b2frame")
         try:
             container = new_container(ctx, cparams, chunksize=chunksize, urlpath=path)
             fill(container, chunks)
+            if then is not None:
+                container.update_cparams(then)
             stored = read_back(container)  # what a lossy filter (TRUNC_PREC) kept
             wants.append(kept_fields(container.cparams()))
-            container.close()
+            if then is None:
+                container.close()
+            else:  # dropped, as users leave a container: nothing but the assignment may write what it changed
+                del container
+                gc.collect()
         except Exception as exc:  # noqa: BLE001 - python-blosc2 writes every one of these frames
             problems[n] = f"writing a frame with {label} raised {describe_exc(exc)}"
             continue
@@ -167,7 +232,7 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[tuple[str, CP
                         lambda: _observe_on_one_core(ctx, args, codec_id, "observe_reopens"), when=lambda e: isinstance(e, ThreadsRefused))
     for n, want, observed in zip(written, wants, seen, strict=True):
         entry = observed["plain"]
-        what = f"a frame written with {frames[n][0]}: open(path)"
+        what = f"a frame written with {frames[n].label}: open(path)"
         found = []
         if "error" in entry:
             problems[n] = f"{what} raised {entry['error']}"

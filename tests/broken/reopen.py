@@ -75,3 +75,27 @@ class ReopenAppendsOverStoredAdapter(ReferenceAdapter):
         opened = super().open(urlpath, dparams, cparams, mode)
         opened.native()._stored_cbytes = 0
         return opened
+
+
+class ReopenForgetsClevelAdapter(_ReopenChangesCparams):
+    """A reopened container has the default clevel 5, whatever the frame recorded."""
+
+    def changed(self, cp: Any) -> Any:
+        return dataclasses.replace(cp, clevel=5)
+
+
+class AssignedCparamsNotWrittenAdapter(ReferenceAdapter):
+    """Assigned cparams reach the frame file only with the next chunk written, as in python-blosc2 and c-blosc2."""
+
+    def create(self, *args: Any, **kwargs: Any) -> Any:
+        container = super().create(*args, **kwargs)
+        container.native()._sync_header = lambda: None
+        return container
+
+
+class ReadOnlyOpenWritesAdapter(ReferenceAdapter):
+    """``open(path, mode='r')`` opens the frame for appending."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        return super().open(urlpath, dparams, cparams, "a" if mode == "r" else mode)

@@ -133,6 +133,9 @@ ReopenTypesizeByteAdapter           | REOPEN-KEEPS            | typesize 300: op
 ReopenFiltersMetaInt8Adapter        | REOPEN-KEEPS            | TRUNC_PREC meta -20: open(path) raised OverflowError
 ReopenAppendsOverStoredAdapter      | REOPEN-APPEND           | and a close, the file opened again raised
 PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
+ReopenForgetsClevelAdapter          | REOPEN-KEEPS            | silently changed clevel from 7 to 5
+AssignedCparamsNotWrittenAdapter    | REOPEN-ASSIGNED         | then assigned the cparams of codec 246: open(path) silently changed codec from 246 to 1
+ReadOnlyOpenWritesAdapter           | REOPEN-READ-ONLY        | after open(path, mode='r') an append was accepted
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
 DefaultThreadsIgnoreFiltersAdapter  | THREAD-DEFAULTS-FILTERS | with 2 core(s), create failed: ValueError: cannot use multi-threading with user-defined Python filters
