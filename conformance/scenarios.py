@@ -363,7 +363,75 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
+def zygote(socket_path: str) -> None:
+    """Answer batches (:func:`serve_each`) sent to a UNIX socket at ``socket_path``, until stdin ends.
+
+    Started by the harness before any implementation is imported (``udcodec.checks.fresh.start_zygote``), it
+    saves each fresh-interpreter request the interpreter's start-up and the imports shared by every request.
+    Each connection is handled by a child forked for it, which joins the requesting check's process group
+    (``batch["pgid"]``), so that it and its children die with the check, takes the requester's working
+    directory and environment (``batch["cwd"]``, ``batch["environ"]``), and sends back the JSON
+    :func:`serve_each` returns.
+    """
+    import select
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(socket_path)
+        server.listen(16)
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        while True:
+            ready, _, _ = select.select([server, sys.stdin], [], [], 0.5)
+            _reap()  # here, so that the handlers' CPU time counts as the harness's children's
+            if sys.stdin in ready and not os.read(sys.stdin.fileno(), 4096):
+                return  # the harness closed its end, or died
+            if server not in ready:
+                continue
+            conn, _ = server.accept()
+            if os.fork() == 0:  # the handler: never returns
+                code = 1
+                try:
+                    server.close()
+                    code = _handle(conn)
+                finally:
+                    os._exit(code)
+            conn.close()
+
+
+def _reap() -> None:
+    """Reap the zygote's handlers that have ended."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _handle(conn: Any) -> int:
+    """Read one batch from ``conn``, answer it with :func:`serve_each`, write the answer back; the exit status."""
+    data = b""
+    while chunk := conn.recv(65536):
+        data += chunk
+    batch = json.loads(data)
+    try:
+        os.setpgid(0, int(batch["pgid"]))
+    except OSError:
+        pass  # the check is gone already: its answer has no reader
+    os.chdir(batch["cwd"])
+    os.environ.clear()
+    os.environ.update(batch["environ"])
+    conn.sendall(json.dumps(serve_each(batch)).encode())
+    conn.close()
+    return 0
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--zygote"]:
+        zygote(sys.argv[2])
+        return
     request = json.loads(sys.stdin.read())
     answer = serve_each(request) if "requests" in request else serve(request)
     sys.stdout.write("\n" + json.dumps(answer) + "\n")

@@ -2,19 +2,26 @@
 
 ``"cores": N`` in a request makes the interpreter, and every interpreter it starts, see N cores
 (``cores/sitecustomize.py``). :func:`run_fresh_each` answers several such requests from one interpreter,
-forked per request before the implementation is imported.
+forked per request before the implementation is imported. That interpreter is the run's zygote when the
+harness started one (:func:`start_zygote`) and the check's environment is the one it was started with;
+otherwise a new one.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +31,90 @@ from udcodec.scenarios import cores_environment
 
 #: The directory whose ``sitecustomize.py`` simulates a core count in every interpreter started below it.
 CORES_HOOK = Path(__file__).with_name("cores")
+
+
+#: Prefixes of the environment variables an interpreter reads as it starts (its own, the dynamic loader's, and
+#: those of the libraries NumPy loads): where a check's differ from the zygote's, a new interpreter answers.
+STARTUP_VARIABLES = ("PYTHON", "LD_", "OPENBLAS", "OMP_", "MKL_", "GLIBC_", "MALLOC_")
+
+
+@dataclass
+class _Zygote:
+    proc: subprocess.Popen[bytes]
+    socket_path: str
+    startup: dict[str, str]  # its STARTUP_VARIABLES
+
+
+_ZYGOTE: _Zygote | None = None
+
+
+def start_zygote(timeout: float = 30.0) -> bool:
+    """Start the run's zygote (``udcodec.scenarios.zygote``): an interpreter that has imported what every fresh
+    request shares, but no implementation, and forks for each batch; whether it is ready.
+
+    Called by the harness before it forks any check child, which then finds it; stopped when the harness exits
+    (its stdin closes, also if the harness dies). Without it every batch starts a new interpreter.
+    """
+    global _ZYGOTE
+    if _ZYGOTE is not None:
+        return True
+    workdir = tempfile.mkdtemp(prefix="udcodec-zygote-")
+    path = os.path.join(workdir, "socket")
+    proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios", "--zygote", path], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    ready = select.select([proc.stdout], [], [], timeout)[0] and proc.stdout.readline() == b"ready\n"
+    proc.stdout.close()
+    if not ready:
+        _stop(proc, workdir)
+        return False
+    _ZYGOTE = _Zygote(proc, path, _startup())
+    atexit.register(_stop, proc, workdir)
+    return True
+
+
+def _startup() -> dict[str, str]:
+    """This process's environment variables of :data:`STARTUP_VARIABLES`."""
+    return {k: v for k, v in os.environ.items() if k.startswith(STARTUP_VARIABLES)}
+
+
+def _stop(proc: subprocess.Popen[bytes], workdir: str) -> None:
+    with contextlib.suppress(OSError):
+        assert proc.stdin is not None
+        proc.stdin.close()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _via_zygote(batch: dict[str, Any], timeout: float) -> str | None:
+    """The JSON the zygote answered ``batch`` with ("" if its handler died), its handler in this process's group,
+    working directory and environment; None when no zygote can stand in for a new interpreter here (none, or
+    this process's :data:`STARTUP_VARIABLES` differ from its). ``subprocess.TimeoutExpired`` after ``timeout`` s."""
+    zygote = _ZYGOTE
+    if zygote is None or _startup() != zygote.startup:
+        return None
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(zygote.socket_path)
+    except OSError:
+        return None  # the zygote is gone: a new interpreter answers
+    deadline = time.monotonic() + timeout
+    with conn:
+        conn.sendall(json.dumps({**batch, "pgid": os.getpgrp(), "cwd": os.getcwd(), "environ": dict(os.environ)}).encode())
+        conn.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([conn], [], [], remaining)[0]:
+                raise subprocess.TimeoutExpired("udcodec.scenarios (the zygote)", timeout)
+            chunk = conn.recv(65536)
+            if not chunk:
+                return data.decode("utf-8", "replace")
+            data += chunk
 
 
 def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
@@ -40,6 +131,8 @@ def run_fresh(request: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
     if "cores" not in request and pristine.available():
         with contextlib.suppress(pristine.SpareGone):
             return pristine.run_pristine(request, timeout)
+    if request.get("cores") is not None and _ZYGOTE is not None:
+        return run_fresh_each([request], timeout)[0]
     if "adapter" in request:  # resolved here: the new interpreter then need not read the entry points
         request = {**request, "adapter": adapter_target(request["adapter"])}
     with tempfile.TemporaryDirectory(prefix="udcodec-cache-") as cache:
@@ -116,7 +209,11 @@ def run_fresh_each(requests: list[dict[str, Any]], timeout: float = 60.0) -> lis
     with tempfile.TemporaryDirectory(prefix="udcodec-fresh-") as workdir:
         batch = {"requests": requests, "workdir": workdir, "hook": str(CORES_HOOK), "timeout": timeout}
         # the interpreter kills a child that overstays, so it should not itself overstay
-        returncode, stdout, stderr = _scenarios(batch, dict(os.environ), timeout + 30)
+        answered = _via_zygote(batch, timeout + 30)
+        if answered is None:
+            returncode, stdout, stderr = _scenarios(batch, dict(os.environ), timeout + 30)
+        else:
+            returncode, stdout, stderr = 0, answered, "" if answered else "the zygote's process for it ended first"
     lines = stdout.strip().splitlines()
     if returncode != 0 or not lines:
         crash = _answer(returncode, "", stderr)

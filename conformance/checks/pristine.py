@@ -6,8 +6,8 @@ registers anything, this process is what a fresh process is to a clause that reo
 registered, nothing cached from the writing. Each request is answered by a child of it (``udcodec.scenarios.serve``),
 in the check's process group and below the check child, so it is killed with the check like an interpreter
 would be. It saves the interpreter's start-up and imports (0.3 to 0.9 s a request). Requests with a simulated
-core count still need an interpreter: the implementation reads the core count when it is imported
-(``fresh.run_fresh_each`` starts one for all of a check's core counts and forks it before that import).
+core count cannot be answered here: the implementation reads the core count when it is imported, so they go
+to the run's zygote, an interpreter that has not imported it (``fresh.start_zygote``, ``fresh.run_fresh_each``).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from udcodec.adapters.loader import (
     load_adapter,
 )
 from udcodec.adapters.protocol import APIS
+from udcodec.checks.fresh import start_zygote
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
 from udcodec.engine.isolation import (
@@ -237,6 +238,7 @@ class UdcodecRun:
         self.memory_limit = _memory_limit(opt.udcodec_memory_limit)
         if self.isolate:
             install_cleanup()
+            start_zygote()  # before any check child forks: fresh-interpreter requests then skip the start-up
         # A host's expectations describe the host's divergences, not the codec's: codec runs use explicit ones only.
         use_defaults = not opt.udcodec_no_expectations and self.codec is None
         load_timeout = opt.udcodec_timeout or self.profile.timeout

@@ -6,11 +6,13 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from udcodec.adapters.loader import load_adapter
 from udcodec.adapters.protocol import CParams, DParams
+from udcodec.checks import fresh
 from udcodec.checks.fresh import run_fresh, run_fresh_each
 from udcodec.scenarios import open_args
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
@@ -86,3 +88,99 @@ def test_a_call_that_raises_answers_with_its_chain(tmp_path: Path) -> None:
     assert run_fresh(request)["ok"]
     refused = run_fresh({**request, "open_args": {"mode": "a", "dparams": {"nthreads": 2}}})
     assert not refused["ok"] and "multi-threading" in refused["error"] and refused["chain"][0]["type"] == "ValueError"
+
+
+@pytest.fixture
+def zygote() -> Iterator[None]:
+    """The run's zygote, started here as the harness starts it; stopped afterwards."""
+    assert fresh.start_zygote()
+    try:
+        yield
+    finally:
+        started, fresh._ZYGOTE = fresh._ZYGOTE, None
+        assert started is not None
+        fresh._stop(started.proc, os.path.dirname(started.socket_path))
+
+
+def _no_new_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a new interpreter was started although the zygote could answer")
+
+    monkeypatch.setattr(fresh, "_scenarios", refuse)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS)
+def test_the_zygote_answers_core_counts_without_a_new_interpreter(spec: str, zygote: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_new_interpreter(monkeypatch)
+    answers = run_fresh_each([{"adapter": spec, "cores": c, "call": "udcodec.scenarios:seen_cores"} for c in (1, 16)])
+    answers.append(run_fresh({"adapter": spec, "cores": 2, "call": "udcodec.scenarios:seen_cores"}))
+    for cores, answer in zip((1, 16, 2), answers, strict=True):
+        assert answer["ok"], answer
+        assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == answer["result"]["nthreads"] == cores
+
+
+@pytest.mark.slow
+def test_a_request_the_zygote_answers_may_die_or_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "udcodec_mishaps.py").write_text(
+        "import os, sys, time\n"
+        "def abort(adapter, args):\n    print('about to abort', file=sys.stderr, flush=True)\n    os.abort()\n"
+        "def nap(adapter, args):\n    time.sleep(args)\n"
+        "def cwd_and_env(adapter, args):\n    return [os.getcwd(), os.environ.get('UDCODEC_TEST_MARK')]\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    assert fresh.start_zygote()  # after PYTHONPATH is set: the zygote's sys.path finds the module
+    try:
+        _no_new_interpreter(monkeypatch)
+        crash = {"adapter": "reference", "cores": 2, "call": "udcodec_mishaps:abort"}
+        fine = {"adapter": "reference", "cores": 2, "call": "udcodec.scenarios:seen_cores"}
+        died, answered = run_fresh_each([crash, fine])
+        assert not died["ok"] and died["crashed"] and died["error"].startswith("killed by SIGABRT"), died
+        assert "about to abort" in died["error"]
+        assert answered["ok"] and answered["result"]["cpu_count"] == 2
+        # the handler works in the requester's directory and environment
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("UDCODEC_TEST_MARK", "seen")
+        seen = run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:cwd_and_env"}])[0]
+        assert seen["result"] == [str(tmp_path), "seen"], seen
+        with pytest.raises(subprocess.TimeoutExpired):
+            run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:nap", "args": 30}], timeout=2)
+    finally:
+        started, fresh._ZYGOTE = fresh._ZYGOTE, None
+        assert started is not None
+        fresh._stop(started.proc, os.path.dirname(started.socket_path))
+
+
+@pytest.mark.slow
+def test_without_a_usable_zygote_a_new_interpreter_answers(zygote: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[object] = []
+    scenarios = fresh._scenarios
+    monkeypatch.setattr(fresh, "_scenarios", lambda *a: started.append(a) or scenarios(*a))
+    request = {"adapter": "reference", "cores": 2, "call": "udcodec.scenarios:seen_cores"}
+    assert run_fresh_each([request])[0]["ok"] and not started
+    # a variable the interpreter reads as it starts differs from the zygote's: it cannot stand in
+    monkeypatch.setenv("PYTHONHASHSEED", "7")
+    assert run_fresh_each([request])[0]["ok"] and len(started) == 1
+    monkeypatch.delenv("PYTHONHASHSEED")
+    assert fresh._ZYGOTE is not None
+    fresh._ZYGOTE.proc.kill()  # gone: its socket refuses the connection
+    fresh._ZYGOTE.proc.wait()
+    assert run_fresh_each([request])[0]["ok"] and len(started) == 2
+
+
+@pytest.mark.slow
+def test_a_run_leaves_no_zygote_behind(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    got = subprocess.run([sys.executable, "-m", "udcodec.cli", "run", "--adapter", "reference", "--only", "THREAD-DEFAULTS"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert not list(tmp_path.glob("udcodec-zygote-*"))
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and "--zygote" in _cmdline(p) and str(tmp_path) in _cmdline(p)]
+    assert not left
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
