@@ -16,6 +16,7 @@ only what is given is passed) or ``"call": "mod:fn"`` with ``"args"``. Answer on
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib
 import json
 import os
@@ -385,7 +386,11 @@ def zygote(socket_path: str) -> None:
             ready, _, _ = select.select([server, sys.stdin], [], [], 0.5)
             _reap()  # here, so that the handlers' CPU time counts as the harness's children's
             if sys.stdin in ready and not os.read(sys.stdin.fileno(), 4096):
-                return  # the harness closed its end, or died
+                # the harness closed its end, or died: leave no socket behind either way
+                with contextlib.suppress(OSError):
+                    os.unlink(socket_path)
+                    os.rmdir(os.path.dirname(socket_path))
+                return
             if server not in ready:
                 continue
             conn, _ = server.accept()

@@ -238,7 +238,8 @@ class UdcodecRun:
         self.memory_limit = _memory_limit(opt.udcodec_memory_limit)
         if self.isolate:
             install_cleanup()
-            start_zygote()  # before any check child forks: fresh-interpreter requests then skip the start-up
+            if not (getattr(opt, "numprocesses", None) and not hasattr(config, "workerinput")):  # xdist's controller runs no check
+                start_zygote()  # before any check child forks: fresh-interpreter requests then skip the start-up
         # A host's expectations describe the host's divergences, not the codec's: codec runs use explicit ones only.
         use_defaults = not opt.udcodec_no_expectations and self.codec is None
         load_timeout = opt.udcodec_timeout or self.profile.timeout

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,9 +175,23 @@ def test_a_run_leaves_no_zygote_behind(tmp_path: Path) -> None:
     got = subprocess.run([sys.executable, "-m", "udcodec.cli", "run", "--adapter", "reference", "--only", "THREAD-DEFAULTS"],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert got.returncode == 0, got.stderr[-2000:]
-    assert not list(tmp_path.glob("udcodec-zygote-*"))
-    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and "--zygote" in _cmdline(p) and str(tmp_path) in _cmdline(p)]
-    assert not left
+    assert not _zygote_left(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_zygote_whose_harness_dies_exits_and_removes_its_socket(tmp_path: Path) -> None:
+    code = "import os; from udcodec.checks import fresh; assert fresh.start_zygote(); os._exit(0)"  # no atexit
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(tmp_path)}, check=True, timeout=60)
+    deadline = time.monotonic() + 10
+    while _zygote_left(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _zygote_left(tmp_path)
+
+
+def _zygote_left(tmp_path: Path) -> list[object]:
+    """The zygote's socket directories under ``tmp_path``, and the processes whose command line names it."""
+    return [*tmp_path.glob("udcodec-zygote-*"),
+            *(p for p in Path("/proc").iterdir() if p.name.isdigit() and str(tmp_path) in _cmdline(p))]
 
 
 def _cmdline(proc: Path) -> str:
