@@ -140,11 +140,12 @@ def _write_frame(ctx: CheckContext, codec_id: int) -> tuple[dict[str, Any], dict
     return want, {"path": path, "workdir": str(ctx.tmpdir), "data": base64.b64encode(b"".join(chunks)).decode()}
 
 
-def _observe(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> dict[str, Any]:
-    """:func:`udcodec.scenarios.observe_reopen` here, or in a one-core interpreter where a spelling is refused
-    for its thread count (the workaround is reported)."""
-    return ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_here(ctx, args),
-                        lambda: _observe_on_one_core(ctx, args, codec_id), when=lambda e: isinstance(e, ThreadsRefused))
+def _observe(ctx: CheckContext, args: dict[str, Any], codec_id: int, call: str = "observe_reopen") -> Any:
+    """``udcodec.scenarios``' ``call`` (``observe_reopen``, or ``observe_reopens`` for ``args["frames"]``) here, or
+    in a one-core interpreter where a spelling is refused for its thread count (the workaround is reported)."""
+    here = (lambda: _observe_here(ctx, args)) if call == "observe_reopen" else (lambda: _observe_all_here(ctx, args))
+    return ctx.get_past(ONE_CORE_INTERPRETER, here, lambda: _observe_on_one_core(ctx, args, codec_id, call),
+                        when=lambda e: isinstance(e, ThreadsRefused))
 
 
 def _observe_all_here(ctx: CheckContext, args: dict[str, Any]) -> list[dict[str, Any]]:
@@ -228,8 +229,7 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: 
         args_frames.append({"path": path, "workdir": str(ctx.tmpdir), "spellings": ["plain"],
                             "data": base64.b64encode(stored).decode()})
     args = {"frames": args_frames}
-    seen = ctx.get_past(ONE_CORE_INTERPRETER, lambda: _observe_all_here(ctx, args),
-                        lambda: _observe_on_one_core(ctx, args, codec_id, "observe_reopens"), when=lambda e: isinstance(e, ThreadsRefused))
+    seen = _observe(ctx, args, codec_id, "observe_reopens")
     for n, want, observed in zip(written, wants, seen, strict=True):
         entry = observed["plain"]
         what = f"a frame written with {frames[n].label}: open(path)"

@@ -98,9 +98,13 @@ def zygote() -> Iterator[None]:
     try:
         yield
     finally:
-        started, fresh._ZYGOTE = fresh._ZYGOTE, None
-        assert started is not None
-        fresh._stop(started.proc, os.path.dirname(started.socket_path))
+        _stop_zygote()
+
+
+def _stop_zygote() -> None:
+    started, fresh._ZYGOTE = fresh._ZYGOTE, None
+    assert started is not None
+    fresh._stop(started.proc, os.path.dirname(started.socket_path))
 
 
 def _no_new_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,9 +151,7 @@ def test_a_request_the_zygote_answers_may_die_or_hang(tmp_path: Path, monkeypatc
         with pytest.raises(subprocess.TimeoutExpired):
             run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:nap", "args": 30}], timeout=2)
     finally:
-        started, fresh._ZYGOTE = fresh._ZYGOTE, None
-        assert started is not None
-        fresh._stop(started.proc, os.path.dirname(started.socket_path))
+        _stop_zygote()
 
 
 @pytest.mark.slow
