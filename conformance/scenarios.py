@@ -111,7 +111,8 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends.
 
     With ``args["try_write"]``, a spelling of mode 'r' is also asked to append: ``write_refused`` is the error
-    (None: accepted), ``file_unchanged`` whether the file's bytes are as before, after the close too.
+    (None: accepted), ``file_unchanged`` whether the file's bytes are as before, after the close too (also when
+    the open was refused).
     """
     seen: dict[str, Any] = {}
     for name in args["spellings"]:
@@ -124,6 +125,8 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
             container = adapter.open(copy, **SPELLINGS[name])
         except Exception as exc:  # noqa: BLE001 - a clear refusal is data
             entry.update(error=_text(exc), refuses_threads=refuses_threads(exc))
+            if try_write:
+                entry["file_unchanged"] = Path(copy).read_bytes() == Path(args["path"]).read_bytes()
             continue
         try:
             entry["cparams"] = kept_fields(container.cparams())
@@ -134,7 +137,7 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
                 entry["appended_reads_back"] = container.decompress_chunk(container.nchunks - 1) == APPENDED
         except Exception as exc:  # noqa: BLE001
             entry.update(use_error=_text(exc), refuses_threads=refuses_threads(exc))
-        if try_write and "use_error" not in entry:
+        if try_write:  # whether reading worked or not: REOPEN-KEEPS and REOPEN-SPELLINGS judge that
             try:
                 container.append(APPENDED)
                 entry["write_refused"] = None
