@@ -43,13 +43,21 @@ def test_forked_requests_see_their_own_core_counts(spec: str) -> None:
         assert answer["result"]["cpu_count"] == answer["result"]["affinity"] == answer["result"]["nthreads"] == cores
 
 
-@pytest.mark.slow
-def test_a_forked_request_that_dies_or_hangs_is_reported_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def mishaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A module ``udcodec_mishaps`` of scenario calls that abort, hang, or tell where they ran, on PYTHONPATH."""
     (tmp_path / "udcodec_mishaps.py").write_text(
         "import os, sys, time\n"
         "def abort(adapter, args):\n    print('about to abort', file=sys.stderr, flush=True)\n    os.abort()\n"
-        "def nap(adapter, args):\n    time.sleep(args)\n")
+        "def nap(adapter, args):\n    time.sleep(args)\n"
+        "def cwd_and_env(adapter, args):\n    return [os.getcwd(), os.environ.get('UDCODEC_TEST_MARK')]\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    return tmp_path
+
+
+def _dies_or_hangs_alone() -> None:
+    """A request that aborts is reported with its signal and stderr beside one that answers; one that hangs
+    raises ``subprocess.TimeoutExpired``."""
     crash = {"adapter": "reference", "cores": 2, "call": "udcodec_mishaps:abort"}
     fine = {"adapter": "reference", "cores": 2, "call": "udcodec.scenarios:seen_cores"}
     died, answered = run_fresh_each([crash, fine])
@@ -58,6 +66,11 @@ def test_a_forked_request_that_dies_or_hangs_is_reported_alone(tmp_path: Path, m
     assert answered["ok"] and answered["result"]["cpu_count"] == 2
     with pytest.raises(subprocess.TimeoutExpired):
         run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:nap", "args": 30}], timeout=2)
+
+
+@pytest.mark.slow
+def test_a_forked_request_that_dies_or_hangs_is_reported_alone(mishaps: Path) -> None:
+    _dies_or_hangs_alone()
 
 
 @pytest.mark.slow
@@ -127,29 +140,16 @@ def test_the_zygote_answers_core_counts_without_a_new_interpreter(spec: str, zyg
 
 
 @pytest.mark.slow
-def test_a_request_the_zygote_answers_may_die_or_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "udcodec_mishaps.py").write_text(
-        "import os, sys, time\n"
-        "def abort(adapter, args):\n    print('about to abort', file=sys.stderr, flush=True)\n    os.abort()\n"
-        "def nap(adapter, args):\n    time.sleep(args)\n"
-        "def cwd_and_env(adapter, args):\n    return [os.getcwd(), os.environ.get('UDCODEC_TEST_MARK')]\n")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+def test_a_request_the_zygote_answers_may_die_or_hang(mishaps: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert fresh.start_zygote()  # after PYTHONPATH is set: the zygote's sys.path finds the module
     try:
         _no_new_interpreter(monkeypatch)
-        crash = {"adapter": "reference", "cores": 2, "call": "udcodec_mishaps:abort"}
-        fine = {"adapter": "reference", "cores": 2, "call": "udcodec.scenarios:seen_cores"}
-        died, answered = run_fresh_each([crash, fine])
-        assert not died["ok"] and died["crashed"] and died["error"].startswith("killed by SIGABRT"), died
-        assert "about to abort" in died["error"]
-        assert answered["ok"] and answered["result"]["cpu_count"] == 2
+        _dies_or_hangs_alone()
         # the handler works in the requester's directory and environment
-        monkeypatch.chdir(tmp_path)
+        monkeypatch.chdir(mishaps)
         monkeypatch.setenv("UDCODEC_TEST_MARK", "seen")
         seen = run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:cwd_and_env"}])[0]
-        assert seen["result"] == [str(tmp_path), "seen"], seen
-        with pytest.raises(subprocess.TimeoutExpired):
-            run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:nap", "args": 30}], timeout=2)
+        assert seen["result"] == [str(mishaps), "seen"], seen
     finally:
         _stop_zygote()
 
