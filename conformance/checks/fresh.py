@@ -3,8 +3,8 @@
 ``"cores": N`` in a request makes the interpreter, and every interpreter it starts, see N cores
 (``cores/sitecustomize.py``). :func:`run_fresh_each` answers several such requests from one interpreter,
 forked per request before the implementation is imported. That interpreter is the run's zygote when the
-harness started one (:func:`start_zygote`) and the check's environment is the one it was started with;
-otherwise a new one.
+harness started one (:func:`start_zygote`) and the check's :data:`STARTUP_VARIABLES` are the ones it was
+started with; otherwise a new one.
 """
 
 from __future__ import annotations

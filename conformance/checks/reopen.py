@@ -41,6 +41,10 @@ class Frame(NamedTuple):
     chunksize: int
     assigned: CParams | None = None
 
+    def described(self) -> str:
+        """The label, and the codec assigned (named from the cparams, so that a builtin-codec retry names its own)."""
+        return self.label if self.assigned is None else f"{self.label}, then assigned the cparams of codec {int(self.assigned.codec)}"
+
 
 class ThreadsRefused(Exception):
     """An open spelling was refused for its thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
@@ -177,8 +181,8 @@ def assigned(ctx: CheckContext) -> None:
     with ``open(path)`` keeping the assigned ones."""
     codec_id = int(ctx.param("id"))
     written = cparams_for(int(ctx.param("builtin")), typesize=WRITTEN["typesize"])
-    _reopen_frames(ctx, codec_id, [Frame(f"codec {int(ctx.param('builtin'))}, then assigned the cparams of codec {codec_id}",
-                                         written, [CHUNK], len(CHUNK), cparams_for(codec_id, **WRITTEN))])
+    _reopen_frames(ctx, codec_id, [Frame(f"codec {int(ctx.param('builtin'))}", written, [CHUNK], len(CHUNK),
+                                         cparams_for(codec_id, **WRITTEN))])
 
 
 def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[Frame]) -> None:
@@ -204,7 +208,7 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: 
     """What went wrong with each frame of :func:`_reopen_frames` ("" when nothing did)."""
     problems = [""] * len(frames)
     wants, written, args_frames = [], [], []
-    for n, (label, cparams, chunks, chunksize, then) in enumerate(frames):
+    for n, (_label, cparams, chunks, chunksize, then) in enumerate(frames):
         path = str(ctx.tmpdir / f"{tag}-{n}.b2frame")
         try:
             container = new_container(ctx, cparams, chunksize=chunksize, urlpath=path)
@@ -219,7 +223,7 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: 
                 del container
                 gc.collect()
         except Exception as exc:  # noqa: BLE001 - python-blosc2 writes every one of these frames
-            problems[n] = f"writing a frame with {label} raised {describe_exc(exc)}"
+            problems[n] = f"writing a frame with {frames[n].described()} raised {describe_exc(exc)}"
             continue
         written.append(n)
         args_frames.append({"path": path, "workdir": str(ctx.tmpdir), "spellings": ["plain"],
@@ -228,7 +232,7 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: 
     seen = _observe(ctx, args, codec_id, "observe_reopens")
     for n, want, observed in zip(written, wants, seen, strict=True):
         entry = observed["plain"]
-        what = f"a frame written with {frames[n].label}: open(path)"
+        what = f"a frame written with {frames[n].described()}: open(path)"
         found = []
         if "error" in entry:
             problems[n] = f"{what} raised {entry['error']}"
