@@ -8,7 +8,7 @@ import gc
 from typing import Any, NamedTuple
 
 import numpy as np
-from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, value_of
 from udcodec.checks.api import CheckContext, Param, check, describe_exc
 from udcodec.checks.common import (
     CODEC_ID,
@@ -43,7 +43,7 @@ class Frame(NamedTuple):
 
     def described(self) -> str:
         """The label, and the codec assigned (named from the cparams, so that a builtin-codec retry names its own)."""
-        return self.label if self.assigned is None else f"{self.label}, then assigned the cparams of codec {int(self.assigned.codec)}"
+        return self.label if self.assigned is None else f"{self.label}, then assigned the cparams of codec {int(value_of(self.assigned.codec))}"
 
 
 class ThreadsRefused(Exception):
