@@ -221,6 +221,52 @@ def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
 
 
+def switch_after_open(adapter: Adapter, args: dict[str, Any]) -> dict[str, dict[str, str | None]]:
+    """For each writer thread count: write a frame with builtin codec ``builtin`` and that many threads, open it
+    with ``open(path, mode='a')``, switch it to Python codec ``id`` with nthreads left out, append, read back.
+
+    ``args``: ``id``, ``builtin``, ``writers`` (thread counts), ``path`` (a prefix). Answers, per writer count,
+    the steps that ran, each with its error (None when it worked); the steps stop at the first error.
+    """
+    return {str(n): _switch_after_open(adapter, f"{args['path']}-{n}.b2frame", n, int(args["builtin"]),
+                                       int(args["id"]))
+            for n in args["writers"]}
+
+
+def _switch_after_open(adapter: Adapter, path: str, nthreads: int, builtin: int, codec: int) -> dict[str, str | None]:
+    data = np.arange(1 << 13, dtype=np.uint8).tobytes()
+    steps: dict[str, str | None] = {}
+
+    def attempt(name: str, action: Any) -> Any:
+        try:
+            value = action()
+        except Exception as exc:  # noqa: BLE001 - recorded; the check compares writer counts
+            steps[name] = _text(exc)
+            raise _StepFailed from None
+        steps[name] = None
+        return value
+
+    opened: list[Container] = []
+    with contextlib.suppress(_StepFailed):
+        writer = attempt("write", lambda: adapter.create(CParams.only(codec=builtin, typesize=1, nthreads=nthreads),
+                                                         DParams(nthreads=nthreads), chunksize=len(data), urlpath=path))
+        attempt("write", lambda: writer.append(data))
+        writer.close()
+        container: Container = attempt("open(path, mode='a')", lambda: adapter.open(path, mode="a"))
+        opened.append(container)
+        attempt("switch", lambda: container.update_cparams(CParams.only(codec=codec)))
+        attempt("append", lambda: container.append(data))
+        if attempt("read back", lambda: _read_back(container)) != data + data:
+            steps["read back"] = "read back different bytes"
+    for c in opened:
+        c.close()
+    return steps
+
+
+class _StepFailed(Exception):
+    """A scenario step failed (its error is recorded); the steps after it are not run."""
+
+
 def seen_cores(adapter: Any, args: dict[str, Any]) -> dict[str, Any]:
     """What this interpreter reports as its CPUs, and the implementation's default thread count."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None

@@ -184,3 +184,38 @@ def rejected_at_switch(ctx: CheckContext) -> None:
             fill(container, [DATA])
             if read_back(container) != DATA:
                 ctx.fail("after the rejected switch the container no longer round-trips")
+
+
+@check("threads.writer_count_not_kept", requires=("persistence", "update_params"),
+       params={"id": CODEC_ID, "builtin": Param(int, min=0, max=159), "writers": Param(list, items=Param(int, min=1)),
+               "cores": CORES})
+def writer_count_not_kept(ctx: CheckContext) -> None:
+    """Whether a container opened with parameters left out can be switched to a Python codec does not depend
+    on the thread counts its writer recorded, under each core count."""
+    writers = [int(n) for n in ctx.param("writers")]
+    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:switch_after_open",
+                        "register": [{"name": "mt", "id": int(ctx.param("id")), **DEFAULTS_ZLIB}],
+                        "args": {"id": int(ctx.param("id")), "builtin": int(ctx.param("builtin")), "writers": writers,
+                                 "path": str(ctx.tmpdir / f"writer-{cores}")}}
+                for cores in ctx.param("cores")}
+    problems = []
+    for cores, answer in zip(requests, run_fresh_each(list(requests.values())), strict=True):
+        if not answer["ok"]:
+            ctx.fail(f"with {cores} core(s) the interpreter failed: {answer['error'][-600:]}")
+        ctx.extra.setdefault("steps", {})[str(cores)] = steps = answer["result"]
+        first, *others = writers
+
+        def outcome(n: int, steps: dict[str, dict[str, str | None]] = steps) -> tuple[str, str | None]:
+            failed = [(name, err) for name, err in steps[str(n)].items() if err]
+            return failed[0] if failed else ("", None)
+
+        for n in others:
+            (step_n, err_n), (step_1, err_1) = outcome(n), outcome(first)
+            if step_n != step_1:
+                said = {w: (f"{step} failed: {err}" if err else "every step worked")
+                        for w, step, err in ((first, step_1, err_1), (n, step_n, err_n))}
+                problems.append(f"with {cores} core(s), a frame written with nthreads={n}: {said[n]}; written with "
+                                f"nthreads={first}: {said[first]}")
+    if problems:
+        ctx.fail("open(path, mode='a'), then a switch to a Python codec with nthreads left out, an append and a "
+                 "read: the outcome depends on the writer's thread count: " + "; ".join(problems))

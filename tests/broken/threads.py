@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
@@ -64,3 +65,17 @@ class SwitchDropsThreadsAdapter(ContainerHost):
     """Switching a multi-threaded container to a Python codec silently drops its threads instead of refusing."""
 
     container_class = _SwitchDropsThreads
+
+
+class OpenKeepsWriterThreadsAdapter(ReferenceAdapter):
+    """``open`` with the thread counts left out takes the ones the frame's writer recorded, not this process's
+    defaults."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        from udcodec.reference import frame
+
+        if isinstance(cparams, NotGiven) and isinstance(dparams, NotGiven) and not os.path.isdir(urlpath):
+            info, _ = frame.read_frame(urlpath)
+            cparams, dparams = CParams.only(nthreads=info.cparams.nthreads), DParams(nthreads=info.cparams.nthreads)
+        return super().open(urlpath, dparams, cparams, mode)

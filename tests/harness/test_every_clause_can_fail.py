@@ -141,6 +141,7 @@ DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), 
 DefaultThreadsIgnoreFiltersAdapter  | THREAD-DEFAULTS-FILTERS | with 2 core(s), create failed: ValueError: cannot use multi-threading with user-defined Python filters
 IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
 SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
+OpenKeepsWriterThreadsAdapter       | THREAD-OPEN-WRITER      | with 1 core(s), a frame written with nthreads=4: switch failed
 [ndarray]
 WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
