@@ -110,9 +110,11 @@ def kept_fields(cparams: CParams) -> dict[str, Any]:
 def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends.
 
-    With ``args["try_write"]``, a spelling of mode 'r' is also asked to append: ``write_refused`` is the error
-    (None: accepted), ``file_unchanged`` whether the file's bytes are as before, after the close too (also when
-    the open was refused).
+    With ``args["try_write"]``, a spelling of mode 'r' is also asked to append (``write_refused``: the error, None
+    when accepted) and then given new dparams and cparams, as users set threads or a clevel before reading
+    (``assigned``: each assignment's error, None when accepted). After the close (also when the open was
+    refused): ``file_unchanged``, whether the file's bytes are as before, and ``file_untouched``, whether its
+    modification time, set in the past before the open, is too: a write of the same bytes changes only that.
     """
     seen: dict[str, Any] = {}
     for name in args["spellings"]:
@@ -121,12 +123,14 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         seen[name] = entry
         try_write = bool(args.get("try_write")) and SPELLINGS[name].get("mode") == "r"
+        if try_write:
+            os.utime(copy, ns=(PAST_NS, PAST_NS))
         try:
             container = adapter.open(copy, **SPELLINGS[name])
         except Exception as exc:  # noqa: BLE001 - a clear refusal is data
             entry.update(error=_text(exc), refuses_threads=refuses_threads(exc))
             if try_write:
-                entry["file_unchanged"] = Path(copy).read_bytes() == Path(args["path"]).read_bytes()
+                entry.update(_file_as_before(copy, args["path"]))
             continue
         try:
             entry["cparams"] = kept_fields(container.cparams())
@@ -138,18 +142,37 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001
             entry.update(use_error=_text(exc), refuses_threads=refuses_threads(exc))
         if try_write:  # whether reading worked or not: REOPEN-KEEPS and REOPEN-SPELLINGS judge that
-            try:
-                container.append(APPENDED)
-                entry["write_refused"] = None
-            except Exception as exc:  # noqa: BLE001 - the refusal asked for
-                entry["write_refused"] = _text(exc)
+            entry["write_refused"] = _error_of(container.append, APPENDED)
+            entry["assigned"] = {
+                "dparams": _error_of(container.update_dparams, DParams(nthreads=1)),
+                "cparams": _error_of(container.update_cparams, CParams.only(clevel=9)),
+            }
         container.close()
         if try_write:
-            entry["file_unchanged"] = Path(copy).read_bytes() == Path(args["path"]).read_bytes()
+            entry.update(_file_as_before(copy, args["path"]))
         if "appended_reads_back" in entry:
             entry["file_reads_back"] = _reads_back_again(adapter, copy, name,
                                                          base64.b64decode(args["data"]) + APPENDED)
     return seen
+
+
+#: The modification time a file opened read-only is given first (2001-09-09): any write moves it to now.
+PAST_NS = 10**18
+
+
+def _error_of(action: Any, *args: Any) -> str | None:
+    """The error ``action(*args)`` raised, or None when it returned."""
+    try:
+        action(*args)
+    except Exception as exc:  # noqa: BLE001 - data for the check
+        return _text(exc)
+    return None
+
+
+def _file_as_before(path: str, original: str) -> dict[str, bool]:
+    """Whether the copy at ``path`` still holds ``original``'s bytes and was not written to (its past mtime)."""
+    return {"file_unchanged": Path(path).read_bytes() == Path(original).read_bytes(),
+            "file_untouched": os.stat(path).st_mtime_ns == PAST_NS}
 
 
 def _reads_back_again(adapter: Adapter, path: str, spelling: str, want: bytes) -> bool | str:

@@ -498,21 +498,40 @@ def single_thread(ctx: CheckContext) -> None:
 @check("filters.container_only", requires=("user_filters", "outside_container"),
        params={"id": FILTER_ID, "exceptions": EXCEPTIONS})
 def container_only(ctx: CheckContext) -> None:
-    """Compressing with a user filter outside a container fails; the filter never runs without its container."""
+    """Compressing with a user filter outside a container fails, and so does decompressing outside one a chunk
+    written through it in a container; the filter never runs without its container."""
     fid = int(ctx.param("id"))
     allowed = exception_types(ctx.param("exceptions"))
     rec = FilterRecorder()
     _register(ctx, fid, rec.fwd, rec.bwd)
+    data, cparams = _data(4096), filter_cparams((user_filter_name(fid),), (0,))
+    problems = []
     try:
-        chunk = ctx.adapter.compress_outside(_data(4096), filter_cparams((user_filter_name(fid),), (0,)))
+        chunk = ctx.adapter.compress_outside(data, cparams)
     except Exception as exc:  # noqa: BLE001
         if not any(isinstance(e, allowed) for e in exception_chain(exc)):
-            ctx.fail(f"compressing with a user filter outside a container raised {describe_exc(exc)}")
+            problems.append(f"compressing with a user filter outside a container raised {describe_exc(exc)}")
     else:
-        ctx.fail(f"compressing with user filter {fid} outside a container succeeded ({len(chunk)} bytes)")
+        problems.append(f"compressing with user filter {fid} outside a container succeeded ({len(chunk)} bytes)")
+    container = _container(ctx, cparams, len(data))
+    container.append(data)
+    chunk = container.get_chunk(0)
+    try:
+        got = ctx.adapter.decompress_outside(chunk, DParams(nthreads=1))
+    except Exception as exc:  # noqa: BLE001
+        if not any(isinstance(e, allowed) for e in exception_chain(exc)):
+            problems.append(f"decompressing outside a container a chunk written through user filter {fid} raised "
+                            f"{describe_exc(exc)}")
+    else:
+        problems.append(f"decompressing outside a container a chunk written through user filter {fid} succeeded "
+                        f"({len(got)} bytes)")
     strays = [c for c in rec.calls if not ctx.adapter.is_container(c.container)]
     if strays:
-        ctx.fail(f"the filter ran {len(strays)} time(s) with {type(strays[0].container).__name__} for a container")
+        ran = sorted({c.direction for c in strays})
+        problems.append(f"the filter ({' and '.join(ran)}) ran {len(strays)} time(s) with "
+                        f"{type(strays[0].container).__name__} for a container")
+    if problems:
+        ctx.fail("; ".join(problems))
 
 
 @check("filters.unregistered", requires=("user_filters",), params={"id": FILTER_ID, "exceptions": EXCEPTIONS})

@@ -109,8 +109,9 @@ def spellings(ctx: CheckContext) -> None:
 
 @check("reopen.read_only", requires=("persistence",), params={"id": CODEC_ID})
 def read_only(ctx: CheckContext) -> None:
-    """``open(path, mode='r')`` refuses an append and leaves the file's bytes as they were. Whether it opens and
-    reads back is REOPEN-KEEPS' and REOPEN-SPELLINGS' to judge: a refused open writes nothing either."""
+    """``open(path, mode='r')`` refuses an append and never writes to the file: not for the append, not when
+    dparams or cparams are assigned (accepted or refused), not on close. Whether it opens and reads back is
+    REOPEN-KEEPS' and REOPEN-SPELLINGS' to judge: a refused open writes nothing either."""
     codec_id = int(ctx.param("id"))
     _want, args = _write_frame(ctx, codec_id)
     entry = _observe(ctx, {**args, "spellings": ["mode_r"], "try_write": True}, codec_id)["mode_r"]
@@ -118,10 +119,16 @@ def read_only(ctx: CheckContext) -> None:
     problems = []
     if "error" not in entry and entry.get("write_refused", "") is None:
         problems.append(f"after {call} an append was accepted")
-    if not entry["file_unchanged"]:
-        did = "it was refused" if "error" in entry else "an append it " + (
-            "accepted" if entry.get("write_refused") is None else "refused")
-        problems.append(f"{call} changed the file's bytes ({did})")
+    if not (entry["file_unchanged"] and entry["file_untouched"]):
+        if "error" in entry:
+            did = "the open was refused"
+        else:
+            tried = {"an append": entry["write_refused"], **{f"new {k}": e for k, e in entry["assigned"].items()}}
+            did = "after " + ", ".join(f"{what} ({'refused' if err else 'accepted'})" for what, err in tried.items()) \
+                + " and close()"
+        what = "changed the file's bytes" if not entry["file_unchanged"] else \
+            "wrote to the file (its bytes are the same, its modification time is not)"
+        problems.append(f"{call} {what} ({did})")
     if problems:
         ctx.fail("; ".join(problems))
 

@@ -99,3 +99,22 @@ class ReadOnlyOpenWritesAdapter(ReferenceAdapter):
     def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
              cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
         return super().open(urlpath, dparams, cparams, "a" if mode == "r" else mode)
+
+
+class ReadOnlyCloseRewritesAdapter(ReferenceAdapter):
+    """A container opened with ``mode='r'`` refuses appends but rewrites its frame header on close (the same
+    bytes: only the file's modification time shows the write)."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        container = super().open(urlpath, dparams, cparams, mode)
+        schunk = container.native()
+        rewrite, close = schunk._sync_header, schunk.close
+
+        def close_and_rewrite() -> None:
+            schunk._mode = "a"  # the breakage: the read-only mode is forgotten on close
+            rewrite()
+            close()
+
+        schunk.close = close_and_rewrite
+        return container

@@ -136,6 +136,7 @@ PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(
 ReopenForgetsClevelAdapter          | REOPEN-KEEPS            | silently changed clevel from 7 to 5
 AssignedCparamsNotWrittenAdapter    | REOPEN-ASSIGNED         | then assigned the cparams of codec 246: open(path) silently changed codec from 246 to 1
 ReadOnlyOpenWritesAdapter           | REOPEN-READ-ONLY        | after open(path, mode='r') an append was accepted
+ReadOnlyCloseRewritesAdapter        | REOPEN-READ-ONLY        | wrote to the file (its bytes are the same, its modification time is not)
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
 DefaultThreadsIgnoreFiltersAdapter  | THREAD-DEFAULTS-FILTERS | with 2 core(s), create failed: ValueError: cannot use multi-threading with user-defined Python filters
