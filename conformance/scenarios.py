@@ -189,6 +189,33 @@ def _reads_back_again(adapter: Adapter, path: str, spelling: str, want: bytes) -
         container.close()
 
 
+def nd_read_only(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Open a copy of the NDArray frame ``args["path"]`` with ``open(path, mode='r')`` and write its first item.
+
+    Answers ``error`` and ``refuses_threads`` when the open is refused, else ``write_refused`` (the error, None
+    when the write was accepted); and, after the close, ``file_unchanged`` and ``file_untouched`` as
+    :func:`observe_reopen` does.
+    """
+    copy = str(Path(args["workdir"]) / f"read-only-{Path(args['path']).name}")
+    shutil.copyfile(args["path"], copy)
+    os.utime(copy, ns=(PAST_NS, PAST_NS))
+    entry: dict[str, Any] = {}
+    try:
+        array = adapter.nd_open(copy, mode="r")
+    except Exception as exc:  # noqa: BLE001 - a clear refusal is data
+        entry.update(error=_text(exc), refuses_threads=refuses_threads(exc))
+    else:
+        first = tuple(slice(0, 1) for _ in array.shape)
+        try:
+            value = array.read(first) + 1
+        except Exception:  # noqa: BLE001 - reading is ND-REOPEN-SPELLINGS' to judge; any other value will do
+            value = np.ones(tuple(1 for _ in array.shape), dtype=array.dtype)
+        entry["write_refused"] = _error_of(array.write, first, value)
+        array.close()
+    entry.update(_file_as_before(copy, args["path"]))
+    return entry
+
+
 def observe_reopens(adapter: Adapter, args: dict[str, Any]) -> list[dict[str, Any]]:
     """:func:`observe_reopen` for each entry of ``args["frames"]`` (its arguments), in this one interpreter."""
     return [observe_reopen(adapter, frame) for frame in args["frames"]]

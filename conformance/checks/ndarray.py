@@ -3,6 +3,7 @@ n-dimensional array (python-blosc2's ``asarray``/``open``/``[...]``)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,12 @@ from udcodec.checks.api import (
 from udcodec.checks.common import (
     CODEC_ID,
     EXCEPTIONS,
+    ONE_CORE_INTERPRETER,
     OPEN_WITH_WRITTEN_PARAMS,
     refuses_threads,
     register_pair,
 )
+from udcodec.checks.fresh import run_fresh
 from udcodec.checks.ndsupport import (
     DP,
     LAYOUTS,
@@ -35,6 +38,7 @@ from udcodec.checks.ndsupport import (
     selections,
     written_nd_cparams,
 )
+from udcodec.scenarios import nd_read_only
 from udcodec.testcodecs import Recorder, memcpy_encoder, zlib_decoder, zlib_encoder
 
 NTHREADS = Param(list, items=Param(int, min=2))
@@ -379,3 +383,53 @@ def rewrites(ctx: CheckContext) -> None:
                 problems.append(f"{layout} in a {frame} frame: {problem}")
     if problems:
         ctx.fail("\n".join(problems))
+
+
+class _ThreadsRefused(Exception):
+    """``open(path, mode='r')`` was refused for its thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
+
+
+@check("ndarray.read_only", requires=("ndarray", "persistence"), params={"id": CODEC_ID, "layouts": LAYOUTS})
+def read_only(ctx: CheckContext) -> None:
+    """A persisted NDArray opened with ``open(path, mode='r')`` refuses a write of one item and never writes to its
+    file (its bytes and its modification time); a refused open writes nothing either."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "ndro", codec_id, zlib_encoder, zlib_decoder)
+    problems = []
+    for n, layout in enumerate(_layouts(ctx)):
+        path = str(ctx.tmpdir / f"ro{n}.b2nd")
+        ctx.adapter.nd_create(array_of(layout, n), layout.chunks, layout.blocks, nd_cparams(codec_id), DP,
+                              urlpath=path).close()
+        args = {"path": path, "workdir": str(ctx.tmpdir)}
+        seen = ctx.get_past(ONE_CORE_INTERPRETER, partial(_read_only_here, ctx, args),
+                            partial(_read_only_on_one_core, ctx, args, codec_id),
+                            when=lambda e: isinstance(e, _ThreadsRefused))
+        found = []
+        if "error" not in seen and seen["write_refused"] is None:
+            found.append("writing its first item was accepted")
+        if not seen["file_unchanged"]:
+            found.append("the file's bytes changed")
+        elif not seen["file_untouched"]:
+            found.append("the file was written to (its bytes are the same, its modification time is not)")
+        if found:
+            problems.append(f"{layout}: after open(path, mode='r')" + (" (refused)" if "error" in seen else "")
+                            + ": " + "; ".join(found))
+    if problems:
+        ctx.fail("\n".join(problems))
+
+
+def _read_only_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
+    seen = nd_read_only(ctx.adapter, args)
+    if seen.get("refuses_threads"):
+        raise _ThreadsRefused(seen["error"])
+    return seen
+
+
+def _read_only_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int) -> dict[str, Any]:
+    answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "call": "udcodec.scenarios:nd_read_only",
+                        "register": [{"name": "ndro", "id": codec_id, "encoder": "udcodec.testcodecs:zlib_encoder",
+                                      "decoder": "udcodec.testcodecs:zlib_decoder"}], "args": args})
+    if not answer["ok"]:
+        ctx.fail(f"open(path, mode='r') in a fresh interpreter failed: {answer['error'][-600:]}")
+    result: dict[str, Any] = answer["result"]
+    return result

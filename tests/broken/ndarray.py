@@ -189,3 +189,14 @@ class NDArrayIgnoresCodecAdapter(ReferenceAdapter):
         if isinstance(cparams, CParams):
             cparams = dataclasses.replace(cparams, codec=5, codec_meta=0)
         return super().nd_create(array, chunks, blocks, cparams, dparams, urlpath, contiguous)
+
+
+class NDReadOnlyWritableAdapter(ReferenceAdapter):
+    """An NDArray opened with ``mode='r'`` takes writes and writes them to its frame (the mode is kept only for
+    super-chunks)."""
+
+    def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+                cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        array = super().nd_open(urlpath, dparams, cparams, mode)
+        array.native().schunk._mode = "a"  # the breakage
+        return array

@@ -152,6 +152,7 @@ NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with co
 SparseNumbersByCountAdapter         | ND-REOPEN               | in a sparse frame: after the writes after asarray, reopened: item
 RewriteCountsSpecialsAdapter        | ND-REOPEN               | in a contiguous frame: after the writes after open(mode='a') and clevel=9, reopened: raised
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
+NDReadOnlyWritableAdapter           | ND-READ-ONLY            | after open(path, mode='r'): writing its first item was accepted; the file's bytes changed
 FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
 FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)
 [memcpy]
