@@ -110,8 +110,8 @@ def kept_fields(cparams: CParams) -> dict[str, Any]:
 def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends.
 
-    With ``args["try_write"]``, a spelling of mode 'r' is also asked to append (``write_refused``: the error, None
-    when accepted) and then given new dparams and cparams, as users set threads or a clevel before reading
+    With ``args["try_write"]``, a spelling of mode 'r' is also asked to append data and a copy of its first chunk
+    (``write_refused``, ``chunk_refused``: the error, None when accepted) and then given new dparams and cparams, as users set threads or a clevel before reading
     (``assigned``: each assignment's error, None when accepted). After the close (also when the open was
     refused): ``file_unchanged``, whether the file's bytes are as before, and ``file_untouched``, whether its
     modification time, set in the past before the open, is too: a write of the same bytes changes only that.
@@ -143,6 +143,7 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
             entry.update(use_error=_text(exc), refuses_threads=refuses_threads(exc))
         if try_write:  # whether reading worked or not: REOPEN-KEEPS and REOPEN-SPELLINGS judge that
             entry["write_refused"] = _error_of(container.append, APPENDED)
+            entry["chunk_refused"] = _error_of(lambda c=container: c.append_chunk(c.get_chunk(0)))
             entry["assigned"] = {
                 "dparams": _error_of(container.update_dparams, DParams(nthreads=1)),
                 "cparams": _error_of(container.update_cparams, CParams.only(clevel=9)),
@@ -238,16 +239,8 @@ def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     want = data + data[::-1]
     pipeline = {"filters": (user_filter_name(int(args["filter"])),), "filters_meta": (0,)} if "filter" in args else {}
     cparams = CParams.only(codec=int(args["id"]), typesize=1, blocksize=int(args["blocksize"]), **pipeline)
-    steps: dict[str, str | None] = {}
-
-    def step(name: str, action: Any) -> Any:
-        try:
-            value = action()
-        except Exception as exc:  # noqa: BLE001 - recorded; the check compares core counts
-            steps[name] = _text(exc)
-            return None
-        steps[name] = None
-        return value
+    steps = _Steps()
+    step = steps.record
 
     def read(name: str, container: Container) -> None:
         if step(name, lambda: _read_back(container)) != want and steps[name] is None:
@@ -285,16 +278,10 @@ def switch_after_open(adapter: Adapter, args: dict[str, Any]) -> dict[str, dict[
 
 def _switch_after_open(adapter: Adapter, path: str, nthreads: int, builtin: int, codec: int) -> dict[str, str | None]:
     data = np.arange(1 << 13, dtype=np.uint8).tobytes()
-    steps: dict[str, str | None] = {}
+    steps = _Steps()
 
     def attempt(name: str, action: Any) -> Any:
-        try:
-            value = action()
-        except Exception as exc:  # noqa: BLE001 - recorded; the check compares writer counts
-            steps[name] = _text(exc)
-            raise _StepFailed from None
-        steps[name] = None
-        return value
+        return steps.record(name, action, stop=True)
 
     opened: list[Container] = []
     with contextlib.suppress(_StepFailed):
@@ -315,6 +302,137 @@ def _switch_after_open(adapter: Adapter, path: str, nthreads: int, builtin: int,
 
 class _StepFailed(Exception):
     """A scenario step failed (its error is recorded); the steps after it are not run."""
+
+
+class _Steps(dict[str, str | None]):
+    """A scenario's steps by name, each with its error (None when it worked)."""
+
+    def record(self, name: str, action: Any, *, stop: bool = False) -> Any:
+        """``action()``, its error recorded under ``name``; on an error, None, or :class:`_StepFailed` with ``stop``."""
+        try:
+            value = action()
+        except Exception as exc:  # noqa: BLE001 - recorded; the check compares runs
+            self[name] = _text(exc)
+            if stop:
+                raise _StepFailed from None
+            return None
+        self[name] = None
+        return value
+
+
+def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Append a chunk of Python codec ``id`` (register the ``threaded_zlib`` pair) to a container of builtin codec
+    ``builtin`` with ``nthreads`` threads and decompress it ``reads`` times, in each of ``forks`` processes forked
+    one after the other once the chunk is written (a fork still busy after ``deadline`` s is killed as hung, and
+    no more are forked); first, as a control, read it once in such a container with one thread.
+
+    Answers ``control``: the one-thread read's error (None when it worked), ``ended``: how the forks that did
+    not answer ended (``killed by SIGSEGV``, ``hung``, ...), and ``runs``: each answering fork's ``append`` (its error chain,
+    None when accepted), ``errors`` (each distinct read error with its chain's type names), ``wrong`` and
+    ``reads_ok`` (reads that returned other bytes, or the data) and ``threads`` (threads besides the caller's that
+    ran the codec during the reads).
+    """
+    data = (np.arange(1 << 16, dtype=np.uint32) % 251).astype(np.uint8).tobytes()
+    codec, builtin, blocksize = int(args["id"]), int(args["builtin"]), int(args["blocksize"])
+
+    def container(nthreads: int) -> Container:
+        return adapter.create(CParams.only(codec=builtin, typesize=1, nthreads=nthreads, blocksize=blocksize),
+                              DParams(nthreads=nthreads), chunksize=len(data))
+
+    source = adapter.create(CParams.only(codec=codec, typesize=1, nthreads=1, blocksize=blocksize), DParams(nthreads=1),
+                            chunksize=len(data))
+    source.append(data)
+    chunk = source.get_chunk(0)
+    control: str | None = None
+    try:
+        one = container(1)
+        one.append_chunk(chunk)
+        one.decompress_chunk(0)
+    except Exception as exc:  # noqa: BLE001 - data for the check
+        control = _text(exc)
+    runs, ended = [], []
+    for _ in range(int(args["forks"])):
+        answer, how = _in_fork(lambda: _door_reads(container(int(args["nthreads"])), chunk, data, int(args["reads"])),
+                               float(args["deadline"]))
+        if how is None:
+            runs.append(answer)
+        else:
+            ended.append(how)
+        if how == "hung":  # one hang is the verdict; waiting for more would only spend the clause's time
+            break
+    return {"control": control, "ended": ended, "runs": runs}
+
+
+def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dict[str, Any]:
+    from udcodec.testcodecs import CALLBACK_THREADS
+
+    answer: dict[str, Any] = {"append": None, "errors": {}, "wrong": 0, "reads_ok": 0, "threads": 0}
+    try:
+        target.append_chunk(chunk)
+    except Exception as exc:  # noqa: BLE001 - data for the check
+        answer["append"] = {"error": _text(exc), "types": [type(e).__name__ for e in chain_of(exc)]}
+        return answer
+    CALLBACK_THREADS.clear()
+    for _ in range(reads):
+        try:
+            got = target.decompress_chunk(0)
+        except Exception as exc:  # noqa: BLE001 - data for the check
+            answer["errors"].setdefault(_text(exc), [type(e).__name__ for e in chain_of(exc)])
+            continue
+        answer["reads_ok" if got == data else "wrong"] += 1
+    answer["threads"] = len(CALLBACK_THREADS - {threading.get_ident()})
+    return answer
+
+
+def no_core_files() -> None:
+    """A crash is reported from its signal and stderr: a core file would only fill the disk."""
+    import resource
+
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+
+def _in_fork(action: Any, deadline: float) -> tuple[Any, str | None]:
+    """``action()``'s JSON answer, computed in a forked child; or None and how the child ended when it did not
+    answer (``killed by SIGSEGV``, ``exit status 3``, ``hung``: killed after ``deadline`` s)."""
+    import select
+    import signal
+    import time
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, then leave without running the parent's exit handlers
+        os.close(read_end)
+        status = 3
+        try:
+            no_core_files()
+            with os.fdopen(write_end, "w") as out:
+                json.dump(action(), out)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks, hung, until = [], False, time.monotonic() + deadline
+    with os.fdopen(read_end, "rb") as answer_in:
+        while True:
+            left = until - time.monotonic()
+            if left <= 0 or not select.select([answer_in], [], [], left)[0]:
+                hung = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = answer_in.read1(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _pid, status = os.waitpid(pid, 0)
+    if hung:
+        return None, "hung"
+    if os.WIFSIGNALED(status):
+        return None, f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    text = b"".join(chunks).decode()
+    if os.WEXITSTATUS(status) != 0 or not text:
+        return None, f"exit status {os.WEXITSTATUS(status)}"
+    return json.loads(text), None
 
 
 def seen_cores(adapter: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -413,6 +531,7 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
         if pid == 0:  # the child: never returns
             code = 1
             try:
+                no_core_files()
                 os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
                 os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
                 cache = os.path.join(workdir, f"{i}.cache")

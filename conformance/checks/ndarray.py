@@ -268,6 +268,14 @@ def reopen_spellings(ctx: CheckContext) -> None:
         ctx.fail("\n".join(problems))
 
 
+def _persisted(ctx: CheckContext, codec_id: int, layout: NDLayout, n: int, stem: str) -> str:
+    """The path of a new frame holding ``array_of(layout, n)``, written with codec ``codec_id`` and one thread."""
+    path = str(ctx.tmpdir / f"{stem}{n}.b2nd")
+    ctx.adapter.nd_create(array_of(layout, n), layout.chunks, layout.blocks, nd_cparams(codec_id), DP,
+                          urlpath=path).close()
+    return path
+
+
 @check("ndarray.metalayer", requires=("ndarray", "persistence"), params={"id": CODEC_ID, "layouts": LAYOUTS})
 def metalayer(ctx: CheckContext) -> None:
     """A persisted NDArray's frame holds the ``b2nd`` metalayer byte for byte as c-blosc2 lays it out; a
@@ -276,9 +284,7 @@ def metalayer(ctx: CheckContext) -> None:
     register_pair(ctx, "ndmeta", codec_id, zlib_encoder, zlib_decoder)
     problems = []
     for n, layout in enumerate(_layouts(ctx)):
-        path = str(ctx.tmpdir / f"m{n}.b2nd")
-        ctx.adapter.nd_create(array_of(layout, n), layout.chunks, layout.blocks, nd_cparams(codec_id), DP,
-                              urlpath=path).close()
+        path = _persisted(ctx, codec_id, layout, n, "m")
         try:
             got = frame_metalayer(path, "b2nd")
         except ValueError as exc:
@@ -397,9 +403,7 @@ def read_only(ctx: CheckContext) -> None:
     register_pair(ctx, "ndro", codec_id, zlib_encoder, zlib_decoder)
     problems = []
     for n, layout in enumerate(_layouts(ctx)):
-        path = str(ctx.tmpdir / f"ro{n}.b2nd")
-        ctx.adapter.nd_create(array_of(layout, n), layout.chunks, layout.blocks, nd_cparams(codec_id), DP,
-                              urlpath=path).close()
+        path = _persisted(ctx, codec_id, layout, n, "ro")
         args = {"path": path, "workdir": str(ctx.tmpdir)}
         seen = ctx.get_past(ONE_CORE_INTERPRETER, partial(_read_only_here, ctx, args),
                             partial(_read_only_on_one_core, ctx, args, codec_id),

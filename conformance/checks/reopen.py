@@ -109,8 +109,8 @@ def spellings(ctx: CheckContext) -> None:
 
 @check("reopen.read_only", requires=("persistence",), params={"id": CODEC_ID})
 def read_only(ctx: CheckContext) -> None:
-    """``open(path, mode='r')`` refuses an append and never writes to the file: not for the append, not when
-    dparams or cparams are assigned (accepted or refused), not on close. Whether it opens and reads back is
+    """``open(path, mode='r')`` refuses appends (of data and of a compressed chunk) and never writes to the file:
+    not for them, not when dparams or cparams are assigned (accepted or refused), not on close. Whether it opens and reads back is
     REOPEN-KEEPS' and REOPEN-SPELLINGS' to judge: a refused open writes nothing either."""
     codec_id = int(ctx.param("id"))
     _want, args = _write_frame(ctx, codec_id)
@@ -119,11 +119,14 @@ def read_only(ctx: CheckContext) -> None:
     problems = []
     if "error" not in entry and entry.get("write_refused", "") is None:
         problems.append(f"after {call} an append was accepted")
+    if "error" not in entry and entry.get("chunk_refused", "") is None:
+        problems.append(f"after {call} an append of a compressed chunk was accepted")
     if not (entry["file_unchanged"] and entry["file_untouched"]):
         if "error" in entry:
             did = "the open was refused"
         else:
-            tried = {"an append": entry["write_refused"], **{f"new {k}": e for k, e in entry["assigned"].items()}}
+            tried = {"an append": entry["write_refused"], "a chunk appended": entry["chunk_refused"],
+                     **{f"new {k}": e for k, e in entry["assigned"].items()}}
             did = "after " + ", ".join(f"{what} ({'refused' if err else 'accepted'})" for what, err in tried.items()) \
                 + " and close()"
         what = "changed the file's bytes" if not entry["file_unchanged"] else \

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import CParams, DParams
-from udcodec.checks.api import CheckContext, Param, check, exception_types, expect_rejection
+from udcodec.checks.api import (
+    CheckContext,
+    Param,
+    check,
+    exception_types,
+    expect_rejection,
+)
 from udcodec.checks.common import (
     CODEC_ID,
     EXCEPTIONS,
@@ -18,7 +25,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.checks.fresh import run_fresh_each
+from udcodec.checks.fresh import run_fresh, run_fresh_each
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
@@ -219,3 +226,52 @@ def writer_count_not_kept(ctx: CheckContext) -> None:
     if problems:
         ctx.fail("open(path, mode='a'), then a switch to a Python codec with nthreads left out, an append and a "
                  "read: the outcome depends on the writer's thread count: " + "; ".join(problems))
+
+
+@check("threads.chunk_door", params={"id": CODEC_ID, "builtin": Param(int, min=0, max=159), "nthreads": Param(int, min=2),
+                                    "blocksize": BLOCKSIZE, "forks": Param(int, min=1), "reads": Param(int, min=1),
+                                    "exceptions": EXCEPTIONS})
+def chunk_door(ctx: CheckContext) -> None:
+    """A chunk written with a Python codec and appended to a container with several threads (and a builtin codec)
+    is refused, or each of its decompressions is refused or decodes it on the caller's thread alone.
+
+    The door is tried in ``forks`` processes forked one after the other, ``reads`` times each: a host that races
+    there crashes in some of them and not in others. An error the chunk also meets in a one-thread container is
+    not the thread rule's (ID-DECODE-BY-CHUNK judges a chunk decoded by the container's codec): there only a
+    crash, a hang or a decoder call on another thread counts."""
+    allowed = {t.__name__ for t in exception_types(ctx.param("exceptions"))}
+    codec_id, builtin, n = int(ctx.param("id")), int(ctx.param("builtin")), int(ctx.param("nthreads"))
+    forks = int(ctx.param("forks"))
+    where = f"a chunk of Python codec {codec_id} appended to a codec-{builtin} container with nthreads={n}"
+    try:
+        answer = run_fresh({"adapter": ctx.adapter_spec, "call": "udcodec.scenarios:chunk_door",
+                            "register": [{"name": "door", "id": codec_id, **DEFAULTS_ZLIB}],
+                            "args": {"id": codec_id, "builtin": builtin, "nthreads": n, "forks": forks,
+                                     "blocksize": int(ctx.param("blocksize")), "reads": int(ctx.param("reads")),
+                                     "deadline": 5.0}})
+    except subprocess.TimeoutExpired:
+        ctx.fail(f"reading {where} hung (the fresh process did not answer in time)")
+    if not answer["ok"]:
+        ctx.fail(f"the fresh process that reads {where} failed: {answer['error'][-600:]}")
+    seen = answer["result"]
+    ctx.extra["door"] = seen
+    problems: list[str] = []
+    if seen["ended"]:
+        counts = {how: seen["ended"].count(how) for how in seen["ended"]}
+        ran = len(seen["runs"]) + len(seen["ended"])
+        problems.append(f"reading {where} did not answer in {len(seen['ended'])} of {ran} forked processes: "
+                        + ", ".join(f"{k} {how}" for how, k in counts.items()))
+    for run in seen["runs"]:
+        if run["append"] is not None:
+            if seen["control"] is None and not allowed & set(run["append"]["types"]):
+                problems.append(f"appending {where} raised {run['append']['error']}")
+            continue
+        if seen["control"] is None:
+            problems += [f"decompressing {where} raised {error}" for error, types in run["errors"].items()
+                         if not allowed & set(types)]
+        if run["wrong"]:
+            problems.append(f"{where} read back different bytes")
+        if run["threads"]:
+            problems.append(f"{where} was decoded on {run['threads']} thread(s) besides the caller's")
+    if problems:
+        ctx.fail("; ".join(dict.fromkeys(problems)))

@@ -318,12 +318,21 @@ def _limit_memory(limit: int) -> None:
     resource.setrlimit(which, (limit, hard))
 
 
+def _no_core_files() -> None:
+    """A crash is reported from its signal and stderr: a core file would only fill the disk."""
+    import resource
+
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int, stderr_path: str,
            memory_limit: int | None) -> None:
     code = 0
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
+        _no_core_files()
         _become_subreaper()
         for signum in _CLEANUP_SIGNALS:
             signal.signal(signum, signal.SIG_DFL)

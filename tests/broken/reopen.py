@@ -118,3 +118,23 @@ class ReadOnlyCloseRewritesAdapter(ReferenceAdapter):
 
         schunk.close = close_and_rewrite
         return container
+
+
+class ReadOnlyAppendChunkAdapter(ReferenceAdapter):
+    """A container opened with ``mode='r'`` refuses appends of data but takes compressed chunks, and writes them."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        container = super().open(urlpath, dparams, cparams, mode)
+        schunk = container.native()
+        append_chunk = schunk.append_chunk
+
+        def unchecked(chunk: bytes) -> int:
+            kept, schunk._mode = schunk._mode, "a"  # the breakage: the mode is not checked for chunks
+            try:
+                return int(append_chunk(chunk))
+            finally:
+                schunk._mode = kept
+
+        schunk.append_chunk = unchecked
+        return container

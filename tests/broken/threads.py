@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 
@@ -79,3 +80,17 @@ class OpenKeepsWriterThreadsAdapter(ReferenceAdapter):
             info, _ = frame.read_frame(urlpath)
             cparams, dparams = CParams.only(nthreads=info.cparams.nthreads), DParams(nthreads=info.cparams.nthreads)
         return super().open(urlpath, dparams, cparams, mode)
+
+
+class _DecodesInWorkers(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        if self._sc().dparams.nthreads <= 1:
+            return super().decompress_chunk(index)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # the breakage: a worker decodes
+            return pool.submit(super().decompress_chunk, index).result()
+
+
+class ChunkDoorThreadsAdapter(ContainerHost):
+    """A container with several threads decodes its chunks on a worker thread, whatever codec a chunk records."""
+
+    container_class = _DecodesInWorkers

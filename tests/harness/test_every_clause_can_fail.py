@@ -137,12 +137,14 @@ ReopenForgetsClevelAdapter          | REOPEN-KEEPS            | silently changed
 AssignedCparamsNotWrittenAdapter    | REOPEN-ASSIGNED         | then assigned the cparams of codec 246: open(path) silently changed codec from 246 to 1
 ReadOnlyOpenWritesAdapter           | REOPEN-READ-ONLY        | after open(path, mode='r') an append was accepted
 ReadOnlyCloseRewritesAdapter        | REOPEN-READ-ONLY        | wrote to the file (its bytes are the same, its modification time is not)
+ReadOnlyAppendChunkAdapter          | REOPEN-READ-ONLY        | an append of a compressed chunk was accepted
 [threads]
 DefaultThreadsFromCoresAdapter      | THREAD-DEFAULTS         | with 2 core(s), create failed
 DefaultThreadsIgnoreFiltersAdapter  | THREAD-DEFAULTS-FILTERS | with 2 core(s), create failed: ValueError: cannot use multi-threading with user-defined Python filters
 IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
 SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 OpenKeepsWriterThreadsAdapter       | THREAD-OPEN-WRITER      | with 1 core(s), a frame written with nthreads=4: switch failed
+ChunkDoorThreadsAdapter             | THREAD-CHUNK-DOOR       | was decoded on 1 thread(s) besides the caller's
 [ndarray]
 WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
