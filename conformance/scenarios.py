@@ -323,8 +323,8 @@ class _Steps(dict[str, str | None]):
 def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Append a chunk of Python codec ``id`` (register the ``threaded_zlib`` pair) to a container of builtin codec
     ``builtin`` with ``nthreads`` threads and decompress it ``reads`` times, in each of ``forks`` processes forked
-    one after the other once the chunk is written (a fork still busy after ``deadline`` s is killed as hung, and
-    no more are forked); first, as a control, read it once in such a container with one thread.
+    two at a time once the chunk is written (a fork still busy after ``deadline`` s is killed as hung, and no
+    more are forked); first, as a control, read it once in such a container with one thread.
 
     Answers ``control``: the one-thread read's error (None when it worked), ``ended``: how the forks that did
     not answer ended (``killed by SIGSEGV``, ``hung``, ...), and ``runs``: each answering fork's ``append`` (its error chain,
@@ -332,8 +332,8 @@ def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     ``reads_ok`` (reads that returned other bytes, or the data) and ``threads`` (threads besides the caller's that
     ran the codec during the reads).
     """
-    data = (np.arange(1 << 16, dtype=np.uint32) % 251).astype(np.uint8).tobytes()
     codec, builtin, blocksize = int(args["id"]), int(args["builtin"]), int(args["blocksize"])
+    data = (np.arange(16 * blocksize, dtype=np.uint32) % 251).astype(np.uint8).tobytes()  # 16 blocks to share out
 
     def container(nthreads: int) -> Container:
         return adapter.create(CParams.only(codec=builtin, typesize=1, nthreads=nthreads, blocksize=blocksize),
@@ -350,17 +350,10 @@ def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
         one.decompress_chunk(0)
     except Exception as exc:  # noqa: BLE001 - data for the check
         control = _text(exc)
-    runs, ended = [], []
-    for _ in range(int(args["forks"])):
-        answer, how = _in_fork(lambda: _door_reads(container(int(args["nthreads"])), chunk, data, int(args["reads"])),
-                               float(args["deadline"]))
-        if how is None:
-            runs.append(answer)
-        else:
-            ended.append(how)
-        if how == "hung":  # one hang is the verdict; waiting for more would only spend the clause's time
-            break
-    return {"control": control, "ended": ended, "runs": runs}
+    forked = _in_forks(lambda: _door_reads(container(int(args["nthreads"])), chunk, data, int(args["reads"])),
+                       int(args["forks"]), float(args["deadline"]))
+    return {"control": control, "ended": [how for _, how in forked if how is not None],
+            "runs": [answer for answer, how in forked if how is None]}
 
 
 def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dict[str, Any]:
@@ -395,10 +388,22 @@ def no_core_files() -> None:
 def _in_fork(action: Any, deadline: float) -> tuple[Any, str | None]:
     """``action()``'s JSON answer, computed in a forked child; or None and how the child ended when it did not
     answer (``killed by SIGSEGV``, ``exit status 3``, ``hung``: killed after ``deadline`` s)."""
-    import select
-    import signal
-    import time
+    return _finish_fork(*_start_fork(action), deadline)
 
+
+def _in_forks(action: Any, count: int, deadline: float, at_once: int = 2) -> list[tuple[Any, str | None]]:
+    """:func:`_in_fork` ``count`` times, ``at_once`` children at a time; no more are forked after one hangs."""
+    results: list[tuple[Any, str | None]] = []
+    while len(results) < count:
+        started = [_start_fork(action) for _ in range(min(at_once, count - len(results)))]
+        results += [_finish_fork(pid, answer_in, deadline) for pid, answer_in in started]
+        if any(how == "hung" for _, how in results):
+            break
+    return results
+
+
+def _start_fork(action: Any) -> tuple[int, int]:
+    """Fork a child that writes ``action()``'s JSON answer to a pipe and leaves; its pid and the pipe's read end."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: answer, then leave without running the parent's exit handlers
@@ -412,6 +417,16 @@ def _in_fork(action: Any, deadline: float) -> tuple[Any, str | None]:
         finally:
             os._exit(status)
     os.close(write_end)
+    return pid, read_end
+
+
+def _finish_fork(pid: int, read_end: int, deadline: float) -> tuple[Any, str | None]:
+    """The answer of the child :func:`_start_fork` began, or None and how it ended (killed when still busy after
+    ``deadline`` s from now: ``hung``)."""
+    import select
+    import signal
+    import time
+
     chunks, hung, until = [], False, time.monotonic() + deadline
     with os.fdopen(read_end, "rb") as answer_in:
         while True:

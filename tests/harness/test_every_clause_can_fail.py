@@ -144,7 +144,7 @@ DefaultThreadsIgnoreFiltersAdapter  | THREAD-DEFAULTS-FILTERS | with 2 core(s), 
 IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nthreads=2): was accepted
 SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 OpenKeepsWriterThreadsAdapter       | THREAD-OPEN-WRITER      | with 1 core(s), a frame written with nthreads=4: switch failed
-ChunkDoorThreadsAdapter             | THREAD-CHUNK-DOOR       | was decoded on 1 thread(s) besides the caller's
+ChunkDoorThreadsAdapter             | THREAD-CHUNK-DOOR       | with nthreads=4 was decoded on
 [ndarray]
 WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
