@@ -385,14 +385,10 @@ def no_core_files() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
-def _in_fork(action: Any, deadline: float) -> tuple[Any, str | None]:
-    """``action()``'s JSON answer, computed in a forked child; or None and how the child ended when it did not
-    answer (``killed by SIGSEGV``, ``exit status 3``, ``hung``: killed after ``deadline`` s)."""
-    return _finish_fork(*_start_fork(action), deadline)
-
-
 def _in_forks(action: Any, count: int, deadline: float, at_once: int = 2) -> list[tuple[Any, str | None]]:
-    """:func:`_in_fork` ``count`` times, ``at_once`` children at a time; no more are forked after one hangs."""
+    """``action()``'s JSON answer computed in ``count`` forked children, ``at_once`` at a time: for each, the answer
+    and None, or None and how the child ended (``killed by SIGSEGV``, ``exit status 3``, ``hung``: killed after
+    ``deadline`` s); no more are forked after one hangs."""
     results: list[tuple[Any, str | None]] = []
     while len(results) < count:
         started = [_start_fork(action) for _ in range(min(at_once, count - len(results)))]

@@ -191,6 +191,10 @@ ONE_CORE_INTERPRETER = Workaround(
     "make the same calls in a fresh interpreter that sees one core (UDCODEC_CORES=1)")
 
 
+class ThreadsRefused(Exception):
+    """Calls made here were refused for their thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
+
+
 def written_cparams(cparams: CParams) -> CParams:
     """``cparams`` as a container was written with, one thread: what a workaround gives ``open``."""
     return replace(cparams, nthreads=1)

@@ -21,6 +21,7 @@ from udcodec.checks.common import (
     EXCEPTIONS,
     ONE_CORE_INTERPRETER,
     OPEN_WITH_WRITTEN_PARAMS,
+    ThreadsRefused,
     refuses_threads,
     register_pair,
 )
@@ -391,10 +392,6 @@ def rewrites(ctx: CheckContext) -> None:
         ctx.fail("\n".join(problems))
 
 
-class _ThreadsRefused(Exception):
-    """``open(path, mode='r')`` was refused for its thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
-
-
 @check("ndarray.read_only", requires=("ndarray", "persistence"), params={"id": CODEC_ID, "layouts": LAYOUTS})
 def read_only(ctx: CheckContext) -> None:
     """A persisted NDArray opened with ``open(path, mode='r')`` refuses a write of one item and never writes to its
@@ -407,7 +404,7 @@ def read_only(ctx: CheckContext) -> None:
         args = {"path": path, "workdir": str(ctx.tmpdir)}
         seen = ctx.get_past(ONE_CORE_INTERPRETER, partial(_read_only_here, ctx, args),
                             partial(_read_only_on_one_core, ctx, args, codec_id),
-                            when=lambda e: isinstance(e, _ThreadsRefused))
+                            when=lambda e: isinstance(e, ThreadsRefused))
         found = []
         if "error" not in seen and seen["write_refused"] is None:
             found.append("writing its first item was accepted")
@@ -425,7 +422,7 @@ def read_only(ctx: CheckContext) -> None:
 def _read_only_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
     seen = nd_read_only(ctx.adapter, args)
     if seen.get("refuses_threads"):
-        raise _ThreadsRefused(seen["error"])
+        raise ThreadsRefused(seen["error"])
     return seen
 
 

@@ -13,6 +13,7 @@ from udcodec.checks.api import CheckContext, Param, check, describe_exc
 from udcodec.checks.common import (
     CODEC_ID,
     ONE_CORE_INTERPRETER,
+    ThreadsRefused,
     cparams_for,
     fail_attributed,
     fill,
@@ -44,10 +45,6 @@ class Frame(NamedTuple):
     def described(self) -> str:
         """The label, and the codec assigned (named from the cparams, so that a builtin-codec retry names its own)."""
         return self.label if self.assigned is None else f"{self.label}, then assigned the cparams of codec {int(value_of(self.assigned.codec))}"
-
-
-class ThreadsRefused(Exception):
-    """An open spelling was refused for its thread count (the defect ``ONE_CORE_INTERPRETER`` gets past)."""
 
 
 def _observe_here(ctx: CheckContext, args: dict[str, Any]) -> dict[str, Any]:
