@@ -1,7 +1,7 @@
 """What checks run in a fresh interpreter, and the interpreter's entry point (``python -m udcodec.scenarios``).
 
-A fresh interpreter starts fast because this module imports only the adapter protocol, the loader and
-NumPy (the check packages import Hypothesis). Each scenario is ``fn(adapter, args) -> JSON data`` and also
+A fresh interpreter starts fast because this module imports only the adapter protocol, the loader, NumPy
+and the process isolation's stdlib-only helpers (the check packages import Hypothesis). Each scenario is ``fn(adapter, args) -> JSON data`` and also
 runs in the check's own process. ``udcodec.checks.fresh.run_fresh`` starts the interpreter and sends it a
 JSON request on stdin:
 
@@ -35,6 +35,7 @@ from udcodec.adapters.protocol import (
     DParams,
     user_filter_name,
 )
+from udcodec.engine.isolation import no_core_files
 
 #: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
@@ -111,8 +112,8 @@ def observe_reopen(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Open a copy of ``args["path"]`` with each spelling of ``args["spellings"]``: what it keeps, reads, appends.
 
     With ``args["try_write"]``, a spelling of mode 'r' is also asked to append data and a copy of its first chunk
-    (``write_refused``, ``chunk_refused``: the error, None when accepted) and then given new dparams and cparams, as users set threads or a clevel before reading
-    (``assigned``: each assignment's error, None when accepted). After the close (also when the open was
+    (``write_refused``, ``chunk_refused``: the error, None when accepted) and then given new dparams and cparams,
+    as users set threads or a clevel before reading (``assigned``: each assignment's error, None when accepted). After the close (also when the open was
     refused): ``file_unchanged``, whether the file's bytes are as before, and ``file_untouched``, whether its
     modification time, set in the past before the open, is too: a write of the same bytes changes only that.
     """
@@ -327,8 +328,8 @@ def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     more are forked); first, as a control, read it once in such a container with one thread.
 
     Answers ``control``: the one-thread read's error (None when it worked), ``ended``: how the forks that did
-    not answer ended (``killed by SIGSEGV``, ``hung``, ...), and ``runs``: each answering fork's ``append`` (its error chain,
-    None when accepted), ``errors`` (each distinct read error with its chain's type names), ``wrong`` and
+    not answer ended (``killed by SIGSEGV``, ``hung``, ...), and ``runs``: each answering fork's ``append`` (its
+    error chain, None when accepted), ``errors`` (each distinct read error with its chain's type names), ``wrong`` and
     ``reads_ok`` (reads that returned other bytes, or the data) and ``threads`` (threads besides the caller's that
     ran the codec during the reads).
     """
@@ -375,14 +376,6 @@ def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dic
         answer["reads_ok" if got == data else "wrong"] += 1
     answer["threads"] = len(CALLBACK_THREADS - {threading.get_ident()})
     return answer
-
-
-def no_core_files() -> None:
-    """A crash is reported from its signal and stderr: a core file would only fill the disk."""
-    import resource
-
-    with contextlib.suppress(OSError, ValueError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
 def _in_forks(action: Any, count: int, deadline: float, at_once: int = 2) -> list[tuple[Any, str | None]]:

@@ -318,7 +318,7 @@ def _limit_memory(limit: int) -> None:
     resource.setrlimit(which, (limit, hard))
 
 
-def _no_core_files() -> None:
+def no_core_files() -> None:
     """A crash is reported from its signal and stderr: a core file would only fill the disk."""
     import resource
 
@@ -332,7 +332,7 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
-        _no_core_files()
+        no_core_files()
         _become_subreaper()
         for signum in _CLEANUP_SIGNALS:
             signal.signal(signum, signal.SIG_DFL)
