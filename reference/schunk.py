@@ -153,10 +153,6 @@ class SChunk:
         cp = as_cparams(value, self._cparams)
         check_threads(cp, self._dparams)
         check_pipeline(list(cp.filters), list(cp.filters_meta))
-        if cp.typesize != self._cparams.typesize and self._chunks:
-            raise ValueError(
-                f"cannot change typesize from {self._cparams.typesize} to {cp.typesize} on a non-empty SChunk"
-            )
         self._cparams = cp
         self._sync_header()
 

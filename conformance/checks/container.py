@@ -30,7 +30,7 @@ from udcodec.checks.common import (
     register_pair,
 )
 from udcodec.strategies import make_data
-from udcodec.testcodecs import Recorder
+from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
 
 def _refused(ctx: CheckContext, what: str, action: object) -> None:
@@ -194,3 +194,49 @@ def default_as_documented(ctx: CheckContext) -> None:
         left_out = ", ".join(f"{k}={v!r}" for k, v in documented.items())
         ctx.fail(f"codec {codec_id}, {len(data)} bytes: with {', '.join(documented)} left out the chunk is not the one "
                  f"written with the documented {left_out} given: " + "; ".join(differ))
+
+
+@check("container.assigned_typesize",
+       params={"id": CODEC_ID, "builtin": Param(int, min=1, max=5), "typesizes": Param(list, items=Param(int, min=1, max=255))})
+def assigned_typesize(ctx: CheckContext) -> None:
+    """cparams assigned to a container may change its typesize: a container written with the ``builtin`` codec and
+    the first of ``typesizes`` is switched to the user codec with each of the others in turn, once empty and once
+    holding chunks; the assignment is taken, each chunk appended after it records the codec and typesize assigned,
+    and every chunk reads back."""
+    codec_id, builtin = int(ctx.param("id")), int(ctx.param("builtin"))
+    first, *others = (int(t) for t in ctx.param("typesizes"))
+    if not others:
+        ctx.fail("the check needs at least two typesizes")
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    problems: list[str] = []
+    for holding in (False, True):
+        what = f"a container {'holding a chunk' if holding else 'still empty'} written with codec {builtin} and typesize {first}"
+        container = new_container(ctx, cparams_for(builtin, typesize=first, blocksize=BLOCK), chunksize=len(SAMPLE))
+        if holding:
+            fill(container, [SAMPLE])
+        wanted = [(builtin, first)] * container.nchunks
+        for typesize in others:
+            assignment = f"cparams with codec {codec_id} and typesize {typesize} assigned to {what}"
+            try:
+                container.update_cparams(CParams.only(codec=codec_id, typesize=typesize))
+                container.append(SAMPLE)
+            except Exception as exc:  # noqa: BLE001 - python-blosc2 takes the assignment on every line
+                problems.append(f"{assignment}: raised {describe_exc(exc)}")
+                break
+            wanted.append((codec_id, typesize))
+            got = header(container.get_chunk(container.nchunks - 1))
+            if (got["udcodec"], got["typesize"]) != (codec_id, typesize):
+                problems.append(f"{assignment}: the next chunk records codec {got['udcodec']} and typesize "
+                                f"{got['typesize']}")
+        for i in range(container.nchunks):
+            try:
+                back = container.decompress_chunk(i)
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"{what}: chunk {i} (codec {wanted[i][0]}, typesize {wanted[i][1]}) raised "
+                                f"{describe_exc(exc)} when read")
+                continue
+            if back != SAMPLE:
+                problems.append(f"{what}: chunk {i} (codec {wanted[i][0]}, typesize {wanted[i][1]}) read back "
+                                f"({first_difference(back, SAMPLE)})")
+    if problems:
+        ctx.fail("; ".join(problems))

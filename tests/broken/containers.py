@@ -428,3 +428,17 @@ class DropsShuffleFlagOnWriteAdapter(ContainerHost):
     correctly, another implementation does not."""
 
     container_class = _ShuffleFlagDroppedOnWrite
+
+
+class _TypesizeKeptOnAssign(ModuleContainer):
+    def update_cparams(self, cparams: CParams) -> None:
+        # the breakage: an assigned typesize is silently dropped once the container holds a chunk
+        if self.nchunks:
+            cparams = dataclasses.replace(cparams, typesize=NOT_GIVEN)
+        super().update_cparams(cparams)
+
+
+class KeepsTypesizeOnAssignAdapter(ContainerHost):
+    """cparams assigned to a container holding chunks keep its typesize, whatever typesize they give."""
+
+    container_class = _TypesizeKeptOnAssign
