@@ -31,7 +31,9 @@ from udcodec.checks.common import (
     not_a_literal,
     partial_items,
     read_back,
+    read_problems,
     register_pair,
+    scribble,
     whole_item_cases,
 )
 from udcodec.strategies import Layout, layouts
@@ -389,8 +391,8 @@ def kept_buffers(ctx: CheckContext) -> None:
     """A codec keeps every input and output array it was given, and writes 0xA5 into them: into those of earlier
     calls at the end of each later call (scratch space it thinks is its own), and into all of them afterwards.
 
-    The stored chunks, the data read back and the caller's NumPy array must be unchanged (a write may raise:
-    read-only arrays are fine). A crash of the host is the child's death.
+    The stored chunks, the data read back and the caller's bytes object and NumPy array must be unchanged (a write
+    may raise: read-only arrays are fine). A crash of the host is the child's death.
     """
     codec_id = int(ctx.param("id"))
     kept: list[np.ndarray] = []
@@ -400,33 +402,35 @@ def kept_buffers(ctx: CheckContext) -> None:
             earlier = list(kept)
             kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
             result = fn(inp, out, meta, container)
-            _scribble(earlier)
+            scribble(earlier)
             return result
 
         return call
 
     register_pair(ctx, "keeper", codec_id, keeping(zlib_encoder), keeping(zlib_decoder))
-    data = SAMPLE
-    array = np.frombuffer(data, dtype=np.uint8).copy()  # the caller's own writable array
-    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(data))
+    expected = SAMPLE
+    data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
+    array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(expected))
     container.append(data)
     container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
     stored = [container.get_chunk(i) for i in range(container.nchunks)]
-    problems = _read_problems(container, data)
+    problems = read_problems(container, expected)
     if not kept:
         ctx.fail("the codec was never called, so nothing could be kept")
-    _scribble(kept)
+    scribble(kept)
     changed: list[str] = []
     try:
-        container.append(data)
+        container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
     except Exception as exc:  # noqa: BLE001
         changed.append(f"the next append raised {describe_exc(exc)}")
     for i, chunk in enumerate(stored):
         if container.get_chunk(i) != chunk:
             changed.append(f"stored chunk {i}")
-    changed += _read_problems(container, data)
-    if array.tobytes() != data:
-        changed.append(f"the caller's array ({first_difference(array.tobytes(), data)})")
+    changed += read_problems(container, expected)
+    for what, got in (("bytes object", data), ("array", array.tobytes())):
+        if got != expected:
+            changed.append(f"the caller's {what} ({first_difference(got, expected)})")
     if problems:
         ctx.fail("after the codec wrote, in later calls, into the arrays earlier calls gave it, these changed: "
                  + "; ".join(problems))
@@ -434,25 +438,3 @@ def kept_buffers(ctx: CheckContext) -> None:
         ctx.fail(f"after the codec wrote into the {len(kept)} arrays it had kept, these changed: " + "; ".join(changed))
 
 
-def _scribble(arrays: list[np.ndarray]) -> None:
-    """Read each array and write 0xA5 into it, as a codec using kept arrays would; a refused write is fine."""
-    for arr in arrays:
-        try:
-            int(np.asarray(arr).sum())
-            arr[...] = 0xA5
-        except (ValueError, TypeError, BufferError):
-            pass  # a read-only or released array refuses the write: that is the point
-
-
-def _read_problems(container: Any, data: bytes) -> list[str]:
-    """Each chunk of ``container`` that does not read back as ``data``, or raises."""
-    problems = []
-    for i in range(container.nchunks):
-        try:
-            got = container.decompress_chunk(i)
-        except Exception as exc:  # noqa: BLE001
-            problems.append(f"reading chunk {i} raised {describe_exc(exc)}")
-            continue
-        if got != data:
-            problems.append(f"chunk {i} read back ({first_difference(got, data)})")
-    return problems

@@ -352,3 +352,27 @@ def install_probe(ctx: CheckContext, name: str, kind: str) -> None:
     sys.path.insert(0, str(site))
     for var, first in (("PYTHONPATH", str(site)), ("PATH", os.path.dirname(sys.executable))):
         os.environ[var] = os.pathsep.join(filter(None, [first, os.environ.get(var)]))
+
+
+def scribble(arrays: list[np.ndarray]) -> None:
+    """Read each array and write 0xA5 into it, as a codec using kept arrays would; a refused write is fine."""
+    for arr in arrays:
+        try:
+            int(np.asarray(arr).sum())
+            arr[...] = 0xA5
+        except (ValueError, TypeError, BufferError):
+            pass  # a read-only or released array refuses the write: that is the point
+
+
+def read_problems(container: Any, data: bytes) -> list[str]:
+    """Each chunk of ``container`` that does not read back as ``data``, or raises."""
+    problems = []
+    for i in range(container.nchunks):
+        try:
+            got = container.decompress_chunk(i)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"reading chunk {i} raised {describe_exc(exc)}")
+            continue
+        if got != data:
+            problems.append(f"chunk {i} read back ({first_difference(got, data)})")
+    return problems

@@ -32,6 +32,8 @@ from udcodec.checks.common import (
     names_loaded,
     partial_items,
     read_back,
+    read_problems,
+    scribble,
     whole_item_cases,
     written_cparams,
 )
@@ -589,6 +591,66 @@ def source_intact(ctx: CheckContext) -> None:
                      f" ({first_difference(bytes(buffer), data)})")
         if container.decompress_chunk(0) != data:
             ctx.fail(f"pipeline {list(names)}: decompress(compress(x)) != x")
+
+
+@check("filters.kept_buffers", requires=("user_filters", "filters"),
+       params={"id": FILTER_ID, "typesize": Param(int, min=1, max=255),
+               "pipelines": Param(list, items=Param(list, items=Param(str)))})
+def kept_buffers(ctx: CheckContext) -> None:
+    """A filter keeps every input and output array forward and backward were given, and writes 0xA5 into them:
+    into those of earlier calls at the end of each later call, and into all of them afterwards.
+
+    As ``callbacks.kept_buffers`` for codecs: for each pipeline, the stored chunks, the data read back and the
+    caller's bytes object and NumPy array must be unchanged (a write may raise: read-only arrays are fine), and the next append
+    must work. A crash of the host is the child's death.
+    """
+    fid, ts = int(ctx.param("id")), int(ctx.param("typesize"))
+    kept: list[np.ndarray] = []
+
+    def keeping(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(inp: Any, out: Any, meta: int, schunk: Any) -> Any:
+            earlier = list(kept)
+            kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
+            result = fn(inp, out, meta, schunk)
+            scribble(earlier)
+            return result
+
+        return call
+
+    _register(ctx, fid, keeping(reverse_forward), keeping(reverse_backward))
+    expected = _data(4096)
+    problems: list[str] = []
+    for pipeline in ctx.param("pipelines"):
+        names = _names(pipeline, {"user": fid})
+        kept.clear()
+        container = _container(ctx, filter_cparams(names, tuple(0 for _ in names), typesize=ts), len(expected))
+        data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
+        array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
+        container.append(data)
+        container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
+        stored = [container.get_chunk(i) for i in range(container.nchunks)]
+        before = read_problems(container, expected)
+        if not kept:
+            ctx.fail(f"pipeline {list(names)}: the filter was never called, so nothing could be kept")
+        scribble(kept)
+        changed: list[str] = []
+        try:
+            container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
+        except Exception as exc:  # noqa: BLE001
+            changed.append(f"the next append raised {describe_exc(exc)}")
+        changed += [f"stored chunk {i}" for i, chunk in enumerate(stored) if container.get_chunk(i) != chunk]
+        changed += read_problems(container, expected)
+        for what, got in (("bytes object", data), ("array", array.tobytes())):
+            if got != expected:
+                changed.append(f"the caller's {what} ({first_difference(got, expected)})")
+        if before:
+            problems.append(f"pipeline {list(names)}: after the filter wrote, in later calls, into the arrays earlier "
+                            "calls gave it, these changed: " + "; ".join(before))
+        if changed:
+            problems.append(f"pipeline {list(names)}: after the filter wrote into the {len(kept)} arrays it had "
+                            "kept, these changed: " + "; ".join(changed))
+    if problems:
+        ctx.fail("; ".join(problems))
 
 
 # -- persistence ----------------------------------------------------------------------------------

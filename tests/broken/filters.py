@@ -12,6 +12,8 @@ from udcodec.adapters.protocol import CParams
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import chunkformat, plugins, ufilters
 
+from .callbacks import _writable_alias
+
 Fn = Callable[..., Any]
 
 
@@ -237,3 +239,22 @@ class FilterPluginGetsZeroMetaAdapter(ReferenceAdapter):
             return run(plugin, direction, fid, src, out, 0, params)
 
         plugins.FilterPlugin.run = zero_meta  # type: ignore[method-assign]
+
+
+class SharesFilterBuffersAdapter(ReferenceAdapter):
+    """Forward and backward get the pipeline's own block as input (zero copy): in the first slot a writable view of
+    the caller's NumPy array."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = ufilters.apply
+
+        def apply(fid: int, direction: int, block: np.ndarray, meta: int, schunk: Any) -> np.ndarray:
+            found = ufilters.lookup(fid)
+            if isinstance(found, ufilters.FilterPlugin):
+                return original(fid, direction, block, meta, schunk)
+            out = np.zeros(block.size, dtype=np.uint8)
+            found[direction](_writable_alias(block), out, int(meta) & 0xFF, schunk)  # the breakage: no copy
+            return out
+
+        ufilters.apply = apply  # type: ignore[assignment]

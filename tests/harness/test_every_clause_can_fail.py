@@ -175,6 +175,7 @@ PluginGetsZeroMetaAdapter           | PLUG-INSTALLED          | the installed pl
 UnvalidatedPluginNamesAdapter       | PLUG-NAME-NO-PATH       | 3 of 3 plugin names made the host load a library outside the plugin search
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
 [filters]
+SharesFilterBuffersAdapter          | FILTER-BUFFER-LIFETIME | the caller's array (first difference
 UnvalidatedFilterRegistrationAdapter | FILTER-ID-RANGE        | register_filter(159, forward, backward): was accepted
 FilterIdRangeExclusiveAdapter       | FILTER-ID-RANGE        | registering a valid filter (id 160) was rejected
 UnvalidatedFilterRegistrationAdapter | FILTER-ID-TYPE         | register_filter(170.0, forward, backward): was accepted
