@@ -131,13 +131,24 @@ class StringifiesNamesAdapter(ReferenceAdapter):
 
 
 class AcceptsEmptyNamesAdapter(ReferenceAdapter):
-    """Empty names and names with NUL are accepted (NULs dropped, empty names defaulted)."""
+    """Empty names are accepted (defaulted); names with NUL too (NULs dropped)."""
 
     def register_codec(
         self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
     ) -> Any:
         if isinstance(codec_name, str):
             codec_name = codec_name.replace("\x00", "") or "unnamed"
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
+class TruncatesNamesAtNulAdapter(ReferenceAdapter):
+    """Names are cut at their first NUL, as a copy into a C string cuts them, instead of being refused."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        if isinstance(codec_name, str):
+            codec_name = codec_name.split("\x00")[0]
         return super().register_codec(codec_name, id, encoder, decoder, version)
 
 

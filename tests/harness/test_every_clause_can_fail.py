@@ -62,6 +62,7 @@ AcceptsUnpairedAdapter              | REG-PAIRED              | enc, None): was 
 AcceptsNonCallablesAdapter          | REG-CALLABLE            | 1, dec): was accepted
 StringifiesNamesAdapter             | REG-NAME-TYPE           | (5, 172, enc, dec): was accepted
 AcceptsEmptyNamesAdapter            | REG-NAME-VALUE          | ('', 173, enc, dec): was accepted
+TruncatesNamesAtNulAdapter          | REG-NAME-NUL            | ('co\\x00dec', 174, enc, dec): was accepted
 WrapsVersionAdapter                 | REG-VERSION-RANGE       | version=-1): was accepted
 IntConvertsVersionAdapter           | REG-VERSION-TYPE        | version='1'): was accepted
 ReturnsIdAdapter                    | REG-RETURNS-NONE        | returned 230, expected None
