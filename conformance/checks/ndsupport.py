@@ -106,11 +106,13 @@ def written_nd_cparams(codec_id: int, layout: NDLayout, meta: int = 0, **fields:
 
 
 def selections(shape: tuple[int, ...]) -> list[Any]:
-    """Basic indexes users write: all, an inner box crossing chunks, one index, a stepped slice, ``...``."""
+    """Basic indexes users write: all, an inner box crossing chunks, one index, a stepped slice, ``...``, and
+    negative ones: the last item along the first axis, the last along the last, the last two of each axis."""
     if not shape:
         return [()]
     inner = tuple(slice(min(1, n), max(n - 1, min(1, n))) for n in shape)
-    return [inner, (shape[0] // 2,), (slice(None, None, 2),), (Ellipsis, slice(0, 1)), slice(None)]
+    return [inner, (shape[0] // 2,), (slice(None, None, 2),), (Ellipsis, slice(0, 1)), slice(None),
+            (-1,), (Ellipsis, -1), tuple(slice(-2, None) for _ in shape)]
 
 
 #: c-blosc2's fixed frame header (FRAME_HEADER_MINLEN); the metalayers section follows it.

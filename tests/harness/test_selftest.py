@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -50,6 +51,46 @@ def test_every_module_of_the_reference_has_a_mutant() -> None:
     assert {"frame.py", "schunk.py", "params.py", "compat.py"} <= modules
     untested = modules - {m.file for m in MUTANTS}
     assert not untested, f"no mutant of {sorted(untested)} in the catalogue"
+
+
+#: A function of the reference whose body (docstring aside) has this many lines holds at least one mutant's edit.
+COVERED_BODY_LINES = 10
+
+
+def _functions(path: Path) -> list[tuple[str, int, int, int]]:
+    """(name, first line, last line, body lines without the docstring) of every function in ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body[1:] if len(node.body) > 1 and isinstance(node.body[0], ast.Expr) and isinstance(
+                node.body[0].value, ast.Constant) else node.body
+            found.append((node.name, node.lineno, node.end_lineno or node.lineno,
+                          (node.end_lineno or node.lineno) - body[0].lineno + 1))
+    return found
+
+
+def test_every_sizeable_function_of_the_reference_has_a_mutant() -> None:
+    """A function of 10 body lines or more (test-only ``_reset_*`` helpers aside) that no mutant edits is a
+    part of the reference the self-test says nothing about; nested functions count apart."""
+    edited: dict[str, list[tuple[int, int]]] = {}
+    for m in MUTANTS:
+        text = (REPO / "reference" / m.file).read_text(encoding="utf-8")
+        first = text[:text.index(m.old)].count("\n") + 1
+        edited.setdefault(m.file, []).append((first, first + m.old.rstrip("\n").count("\n")))
+    missing = []
+    for path in sorted((REPO / "reference").glob("*.py")):
+        functions = _functions(path)
+        for name, a, b, body in functions:
+            if body < COVERED_BODY_LINES or name.startswith("_reset"):
+                continue
+            inner = [(c, d) for _n, c, d, _b in functions if a < c and d <= b]
+
+            def own(line: int, a: int = a, b: int = b, inner: list[tuple[int, int]] = inner) -> bool:
+                return a <= line <= b and not any(c <= line <= d for c, d in inner)
+
+            if not any(own(line) for lo, hi in edited.get(path.name, []) for line in range(lo, hi + 1)):
+                missing.append(f"{path.name}:{a} {name}")
+    assert not missing, "functions no mutant edits: " + ", ".join(missing)
 
 
 def test_the_fast_subset_says_what_must_kill_each_mutant() -> None:
