@@ -107,6 +107,9 @@ class ModuleContainer:
     def get_slice(self, start: int, stop: int) -> bytes:
         return bytes(self._sc().get_slice(start, stop))
 
+    def get_item(self, key: int | slice) -> bytes:
+        return bytes(self._sc()[key])
+
     def cparams(self) -> CParams:
         return self._adapter.neutral_cparams(self._sc().cparams)
 

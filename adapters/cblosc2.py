@@ -192,6 +192,9 @@ class CContainer:
         got = self._adapter.call("blosc2_schunk_decompress_chunk", self._sc(), index, out, nbytes)
         return out.raw[:got]
 
+    def get_item(self, key: int | slice) -> bytes:
+        raise NotImplementedError("C has no indexing operator: a C caller reads items with blosc2_schunk_get_slice_buffer")
+
     def get_slice(self, start: int, stop: int) -> bytes:
         sc = self._sc().contents
         typesize = int(sc.typesize)

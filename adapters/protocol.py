@@ -40,6 +40,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is
+        "item_indexing",  # Container.get_item: container[key] with an int or a slice, as Python users index
         "sparse",  # create/nd_create(urlpath=..., contiguous=False) and open() of a sparse frame directory
         "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
         "filter_plugins",  # register_filter(id, None, None, name): a dynamic filter plugin
@@ -171,6 +172,10 @@ class Container(Protocol):
 
     def get_slice(self, start: int, stop: int) -> bytes:
         """Items ``[start, stop)`` of the whole container, as bytes (items are typesize bytes)."""
+
+    def get_item(self, key: int | slice) -> bytes:
+        """``container[key]`` as users write it (capability ``item_indexing``): one item (an int; a negative one
+        counts from the end) or a step-1 slice of items, as bytes."""
 
     def cparams(self) -> CParams: ...
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.checks.api import CheckContext, CheckFailed, Param, check, decode_example
+from udcodec.checks.api import CheckContext, CheckFailed, Param, check, decode_example, describe_exc
 from udcodec.checks.common import (
+    BLOCK,
     CODEC_ID,
     CONTENT,
     DONT_SPLIT_FLAG,
@@ -133,6 +134,48 @@ def slices(ctx: CheckContext) -> None:
             ctx.fail(f"get_slice({start}, {stop}) differs from the data: {first_difference(bytes(got), want)}")
 
     fail_attributed(partial(ctx.for_all, cases(), prop, _ONE_BLOCK_ACROSS), _retry(lambda cid, case: prop(case, cid)))
+
+
+@check("roundtrip.items", requires=("item_indexing",),
+       params={"id": CODEC_ID, "chunk_items": Param(int, min=2), "items": Param(int, min=3)})
+def items(ctx: CheckContext) -> None:
+    """``container[key]`` as users index an SChunk: ints (negative ones counting from the end) and step-1 slices
+    (negative bounds, open ends, across chunks) of ``items`` int32 items in chunks of ``chunk_items`` read back
+    those items; every key that does not is reported."""
+    codec_id, per_chunk, n = int(ctx.param("id")), int(ctx.param("chunk_items")), int(ctx.param("items"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    values = np.arange(n, dtype="<i4") * 7 + 3
+    container = new_container(ctx, cparams_for(codec_id, typesize=4, blocksize=BLOCK), chunksize=per_chunk * 4)
+    fill(container, [values[i:i + per_chunk].tobytes() for i in range(0, n, per_chunk)])
+    keys: list[int | slice] = [0, per_chunk + 1, n - 1, -1, -2, -n, slice(3, 9), slice(per_chunk - 2, per_chunk + 3),
+                               slice(-3, None), slice(-per_chunk - 3, -per_chunk + 2), slice(None, 4), slice(None)]
+    wrong: list[str] = []
+    for key in keys:
+        want = values[key].tobytes()
+        shown = f"container[{_key_text(key)}]"
+        try:
+            got = bytes(container.get_item(key))
+        except Exception as exc:  # noqa: BLE001
+            wrong.append(f"{shown} raised {describe_exc(exc)}")
+            continue
+        if got != want:
+            wrong.append(f"{shown} read {_items_text(got)}, expected {_items_text(want)}")
+    if wrong:
+        ctx.fail(f"an SChunk of {n} int32 items in chunks of {per_chunk}: " + "; ".join(wrong))
+
+
+def _key_text(key: int | slice) -> str:
+    if isinstance(key, int):
+        return str(key)
+    return ":".join("" if v is None else str(v) for v in (key.start, key.stop))
+
+
+def _items_text(data: bytes) -> str:
+    """The int32 items of ``data`` (at most 6 shown), or its length when it is not whole items."""
+    if len(data) % 4:
+        return f"{len(data)} bytes"
+    shown = np.frombuffer(data, "<i4")
+    return str(shown[:6].tolist())[:-1] + (", ...]" if shown.size > 6 else "]")
 
 
 #: Slices exactly one block long that start inside a block (so they end inside the next), block sizes of 4, 7

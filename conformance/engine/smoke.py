@@ -168,6 +168,11 @@ def _get_slice(s: _State) -> str:
     return ""
 
 
+def _get_item(s: _State) -> str:
+    _expect(bytes(s.container.get_item(slice(0, 8))) == DATA[:8], "container[0:8] differs from the items appended")
+    return ""
+
+
 def _cparams(s: _State) -> str:
     codec = s.container.cparams().codec
     _expect(codec == s.codec_id, f"codec is {codec!r}, expected {s.codec_id}")
@@ -300,6 +305,7 @@ STEPS: tuple[Step, ...] = (
     Step("Container.decompress_chunk", _decompress_chunk, needs=("Container.append",)),
     Step("Container.append_chunk", _append_chunk, needs=("Container.get_chunk",), capability="append_chunk"),
     Step("Container.get_slice", _get_slice, needs=("Container.append",)),
+    Step("Container.get_item", _get_item, needs=("Container.append",), capability="item_indexing"),
     Step("Container.cparams", _cparams, needs=_CONTAINER),
     Step("Container.dparams", _dparams, needs=_CONTAINER),
     Step("Container.update_cparams", _update_cparams, needs=_CONTAINER, capability="update_params"),

@@ -442,3 +442,16 @@ class KeepsTypesizeOnAssignAdapter(ContainerHost):
     """cparams assigned to a container holding chunks keep its typesize, whatever typesize they give."""
 
     container_class = _TypesizeKeptOnAssign
+
+
+class _NegativeItemOffByOne(ModuleContainer):
+    def get_item(self, key: int | slice) -> bytes:
+        if isinstance(key, int) and key < 0:
+            key -= 1  # the breakage: counted from len - 1
+        return super().get_item(key)
+
+
+class NegativeItemOffByOneAdapter(ContainerHost):
+    """``container[-i]`` reads the item before the one it names."""
+
+    container_class = _NegativeItemOffByOne

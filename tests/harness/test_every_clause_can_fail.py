@@ -127,6 +127,7 @@ ExpandsF32NaNChunksAsF64Adapter     | INTEROP-GOLDEN          | b2v4-special-nan
 CallsDecoderOnSpecialChunksAdapter  | INTEROP-GOLDEN          | b2v2-special-nan-f4 (chunk by python-blosc2 2.7.1): decoding raised AssertionError: the decoder was called
 ReadsBlosc1BitshuffleAsShuffleAdapter | INTEROP-BLOSC1        | blosc1-zstd-bitshuffle-ts4 (zstd clevel 5 bitshuffle typesize 4
 KeepsTypesizeOnAssignAdapter        | CONT-ASSIGN-TYPESIZE    | the next chunk records codec 207 and typesize 4
+NegativeItemOffByOneAdapter         | RT-ITEMS                | container[-1] read [1739], expected [1746]
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
