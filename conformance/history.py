@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from udcodec import __version__
 from udcodec.contract import add_spec_option, contract_or_exit
+from udcodec.engine import groups
 from udcodec.engine.options import positive_seconds
 from udcodec.engine.shard import Shard, parse_shard
 from udcodec.profiles import PROFILES
@@ -59,6 +61,10 @@ LAYOUT = "1"
 
 class HistoryError(Exception):
     """Bad input or an unusable environment: one line, exit 2."""
+
+
+class HistoryInterrupted(Exception):
+    """Ctrl-C or SIGTERM: every release run stopped, the finished ones cached; one line, exit 130."""
 
 
 # -- the releases --------------------------------------------------------------------------
@@ -175,7 +181,8 @@ def _tail(text: str, lines: int = 3) -> str:
 
 
 def _run(cmd: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    """``cmd`` in a process group of its own: an interrupt of the history stops it and all it started."""
+    return groups.run(cmd, timeout, env)
 
 
 @dataclass
@@ -548,22 +555,34 @@ def history(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, A
                         timeout=args.timeout, keep_venvs=args.keep_venvs)
         venvs = cache / "venvs" if args.keep_venvs else Path(tempfile.mkdtemp(prefix="udcodec-history-"))
 
+        stopping = threading.Event()
+
         def one(release: str) -> ReleaseRun:
             try:
                 got = shop.run_release(release, venvs)
             except OSError as exc:  # e.g. its virtualenv vanished: this release is not run, the others are
                 got = ReleaseRun(release, "run failed", f"{type(exc).__name__}: {exc}")
             else:
+                if stopping.is_set():  # stopped by the interrupt: neither a result nor a failure
+                    return got
                 store(cache, got, key)  # a release the harness could not run is tried again next time
             log(f"{release}: {got.status}" + (f" ({got.problem})" if got.problem else "")
                 + f" in {got.seconds:.0f} s")
             return got
 
+        pool = ThreadPoolExecutor(max_workers=args.jobs)
         try:
-            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                for got in pool.map(one, spread(todo)):
-                    outcomes[got.release] = got
+            for got in pool.map(one, spread(todo)):
+                outcomes[got.release] = got
+        except KeyboardInterrupt:
+            stopping.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            groups.stop_all()
+            ran = sum(1 for r in todo if r in outcomes)
+            raise HistoryInterrupted(f"interrupted after {ran} of {len(todo)} releases; the cache keeps those "
+                                     "(run the same command again to go on)") from None
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             if not args.keep_venvs:
                 shutil.rmtree(venvs, ignore_errors=True)
     for release in releases:
@@ -572,11 +591,21 @@ def history(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, A
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    previous = groups.term_as_interrupt()
     try:
         data = history(args, lambda line: print(f"udcodec history: {line}", file=sys.stderr, flush=True))
+    except HistoryInterrupted as exc:
+        print(f"udcodec history: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before or after the releases ran
+        groups.stop_all()
+        print("udcodec history: interrupted", file=sys.stderr)
+        return 130
     except HistoryError as exc:
         print(f"udcodec history: {exc}", file=sys.stderr)
         return 2
+    finally:
+        groups.restore_term(previous)
     for path in write_outputs(data, Path(args.out)):
         print(f"udcodec history: written {path}")
     return 0

@@ -15,10 +15,8 @@ import hashlib
 import importlib.util
 import json
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
@@ -98,6 +96,7 @@ def _select(mutants: list[Mutant], args: argparse.Namespace) -> list[Mutant]:
 
 def cmd_self_test(args: argparse.Namespace) -> int:
     from udcodec.contract import SpecError, load_contract
+    from udcodec.engine import groups
     from udcodec.selftest.catalogue import default_catalogue, load_catalogue
     from udcodec.selftest.report import (
         MutantVerdict,
@@ -114,7 +113,6 @@ def cmd_self_test(args: argparse.Namespace) -> int:
         execute,
         killers,
         snapshot,
-        stop_live_runs,
     )
 
     contract = load_contract()
@@ -145,7 +143,7 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     baseline_bad: list[str] = []
     done: set[str] = set()
     interrupted = False
-    previous = _term_as_interrupt()
+    previous = groups.term_as_interrupt()
     pool = ThreadPoolExecutor(max_workers=args.numprocesses)
     try:
         print(f"udcodec self-test: {len(plans)} of {len(chosen)} mutants to run, profile {args.profile}, "
@@ -175,12 +173,12 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         interrupted = True
         pool.shutdown(wait=False, cancel_futures=True)
-        stop_live_runs()
+        groups.stop_all()
         print(f"udcodec self-test: interrupted after {len(done)} of {len(plans)} mutants; "
               "the reports hold those", file=sys.stderr, flush=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        _restore_term(previous)
+        groups.restore_term(previous)
         shutil.rmtree(scratch, ignore_errors=True)
     ordered = [verdicts[m.id] for m in chosen]
     shown = str(path) if args.catalogue else "udcodec/selftest/catalogue.yaml (bundled)"
@@ -208,19 +206,3 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     if figures["problems"] or figures["must_kill_rate"] < args.min_must_rate:
         code = 1
     return 130 if interrupted else code
-
-
-def _term_as_interrupt() -> Any:
-    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does, so the partial reports get written."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, interrupt)
-
-
-def _restore_term(previous: Any) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)

@@ -18,19 +18,17 @@ that no longer loads.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from udcodec.engine import groups
 from udcodec.selftest.catalogue import Mutant, copy_reference
 
 #: Outcomes that count as a clause catching the mutant (when the baseline's was none of them).
@@ -110,29 +108,6 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-_LIVE: set[subprocess.Popen[bytes]] = set()
-_LIVE_LOCK = threading.Lock()
-#: Seconds an interrupted run's process group gets to clean up after SIGTERM before SIGKILL.
-STOP_GRACE = 5.0
-
-
-def stop_live_runs() -> None:
-    """Stop every ``udcodec run`` still going: SIGTERM to its process group (it reaps its own checks), then SIGKILL."""
-    with _LIVE_LOCK:
-        live = list(_LIVE)
-    for proc in live:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    for proc in live:
-        try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def udcodec_run(overlay: Path, args: Sequence[str], workdir: Path, timeout: float) -> RunOutcome:
     """``udcodec run ARGS`` in a child whose ``udcodec`` is the overlay's; its JSON report read back."""
     import json
@@ -143,20 +118,15 @@ def udcodec_run(overlay: Path, args: Sequence[str], workdir: Path, timeout: floa
     cmd = [sys.executable, "-m", "udcodec.cli", "run", *args, "--report-json", str(report)]
     started = time.monotonic()
     with open(workdir / "stderr.txt", "w+b") as err:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)
-        with _LIVE_LOCK:
-            _LIVE.add(proc)
+        proc = groups.popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=err)
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            groups.kill(proc)
+            groups.forget(proc)
             return RunOutcome(problem=f"hang: the run took more than {timeout:g} s",
                               seconds=time.monotonic() - started)
-        finally:
-            with _LIVE_LOCK:
-                _LIVE.discard(proc)
+        groups.forget(proc)
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
     seconds = time.monotonic() - started

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,38 @@ def test_the_cache_is_keyed_by_the_harness_code(tmp_path: Path, capsys: pytest.C
     assert first != harness_id(str(wheel)) and first.startswith("0.") and harness_id() == harness_id()
     assert main(["history", "--cache", str(tmp_path), "--wheel", str(tmp_path / "missing.whl"), "--no-run"]) == 2
     assert capsys.readouterr().err.strip().startswith("udcodec history: --wheel ")
+
+
+@pytest.mark.slow
+def test_sigterm_stops_every_release_run_and_exits_130(tmp_path: Path) -> None:
+    """Stopped while it runs releases, the history stops each ``udcodec run`` with all it started, says how far it
+    got, caches nothing half done and exits 130."""
+    pytest.importorskip("uv")
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "udcodec.cli", "history", "--cache", str(cache), "--out", str(tmp_path / "out"),
+           "--releases", "2.7.1,4.14.1", "-j", "2", "--keep-venvs", "--only", "THREAD-CHUNK-DOOR"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    venvs = str(cache / "venvs").encode()
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None and not any(
+            venvs in c and b"udcodec" in c and b"run" in c for c in _cmdlines()):
+        time.sleep(0.2)
+    assert proc.poll() is None, "the history ended before any release ran"
+    proc.terminate()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted after 0 of 2 releases" in err
+    assert not list(cache.glob("results/*.json")), "a release stopped half way was cached"
+    time.sleep(1)
+    leftover = [c for c in _cmdlines() if str(tmp_path).encode() in c]
+    assert leftover == [], f"processes outlived the history: {leftover}"
+
+
+def _cmdlines() -> list[bytes]:
+    found = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            found.append(path.read_bytes())
+        except OSError:
+            pass  # it ended while we looked
+    return found
