@@ -110,6 +110,9 @@ class ModuleContainer:
     def get_item(self, key: int | slice) -> bytes:
         return bytes(self._sc()[key])
 
+    def set_item(self, key: int | slice, data: bytes) -> None:
+        self._sc()[key] = data
+
     def cparams(self) -> CParams:
         return self._adapter.neutral_cparams(self._sc().cparams)
 

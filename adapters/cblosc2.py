@@ -195,6 +195,9 @@ class CContainer:
     def get_item(self, key: int | slice) -> bytes:
         raise NotImplementedError("C has no indexing operator: a C caller reads items with blosc2_schunk_get_slice_buffer")
 
+    def set_item(self, key: int | slice, data: bytes) -> None:
+        raise NotImplementedError("C has no indexing operator: a C caller writes items with blosc2_schunk_set_slice_buffer")
+
     def get_slice(self, start: int, stop: int) -> bytes:
         sc = self._sc().contents
         typesize = int(sc.typesize)

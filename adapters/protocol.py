@@ -40,7 +40,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "filters",  # CParams.filters other than ("nofilter",)
         "splitmode",  # CParams.splitmode other than "auto"
         "append_chunk",  # Container.append_chunk: store a compressed chunk as is
-        "item_indexing",  # Container.get_item: container[key] with an int or a slice, as Python users index
+        "item_indexing",  # Container.get_item / set_item: container[key] (= data) with an int or a slice, as in Python
         "sparse",  # create/nd_create(urlpath=..., contiguous=False) and open() of a sparse frame directory
         "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
         "filter_plugins",  # register_filter(id, None, None, name): a dynamic filter plugin
@@ -176,6 +176,10 @@ class Container(Protocol):
     def get_item(self, key: int | slice) -> bytes:
         """``container[key]`` as users write it (capability ``item_indexing``): one item (an int; a negative one
         counts from the end) or a step-1 slice of items, as bytes."""
+
+    def set_item(self, key: int | slice, data: bytes) -> None:
+        """``container[key] = data`` as users write it (capability ``item_indexing``): items inside the container
+        are overwritten, a slice past the end appends."""
 
     def cparams(self) -> CParams: ...
 

@@ -247,8 +247,9 @@ class SChunk:
         items past the end are appended, so ``schunk[0:n] = data`` fills an empty SChunk.  A step
         other than 1 raises IndexError; a start past the end, an empty range, or fewer bytes in
         ``value`` than the items need, ValueError (extra bytes are ignored).  An int key writes one
-        item (python-blosc2 4.14.1 raises AttributeError for it).  A persisted SChunk is rewritten:
-        the whole contiguous frame, or the changed chunk files and the index of a sparse frame.
+        item, a negative one counting from the end (python-blosc2 2.7.1 to 4.14.1 raise AttributeError for
+        it, though they document it).  A persisted SChunk is rewritten: the whole contiguous frame, or the
+        changed chunk files and the index of a sparse frame.
         """
         self._check_writable()
         n = len(self)
@@ -258,7 +259,9 @@ class SChunk:
             start = 0 if key.start is None else as_int("start", key.start)
             stop = n if key.stop is None else as_int("stop", key.stop)
         elif isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-            start = int(key)
+            start = int(key) + (n if key < 0 else 0)
+            if not 0 <= start < n:
+                raise IndexError(f"item index {int(key)} out of range (len={n})")
             stop = start + 1
         else:
             raise TypeError(f"SChunk indices must be integers or slices, got {type(key).__name__}")

@@ -164,6 +164,50 @@ def items(ctx: CheckContext) -> None:
         ctx.fail(f"an SChunk of {n} int32 items in chunks of {per_chunk}: " + "; ".join(wrong))
 
 
+@check("roundtrip.item_writes", requires=("item_indexing",),
+       params={"id": CODEC_ID, "chunk_items": Param(int, min=4), "items": Param(int, min=4)})
+def item_writes(ctx: CheckContext) -> None:
+    """``container[key] = data`` as users write into an SChunk of ``items`` int32 items in chunks of
+    ``chunk_items`` (the last one short): an int (negative too) writes one item; a slice inside, across chunks
+    or past the end (appending, the short last chunk filled up first) writes its items. Each key is written
+    into a fresh container, which must then hold the data with those items replaced; every key that does not
+    is reported."""
+    codec_id, per_chunk, n = int(ctx.param("id")), int(ctx.param("chunk_items")), int(ctx.param("items"))
+    if n % per_chunk == 0:
+        ctx.fail("the check needs a short last chunk: items must not be a multiple of chunk_items")
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    values = np.arange(n, dtype="<i4") * 7 + 3
+    keys: list[int | slice] = [5, -1, slice(3, 9), slice(per_chunk - 2, per_chunk + 3), slice(n - 10, n + 40),
+                               slice(n, n + 10)]
+    wrong: list[str] = []
+    for key in keys:
+        container = new_container(ctx, cparams_for(codec_id, typesize=4, blocksize=BLOCK), chunksize=per_chunk * 4)
+        fill(container, [values[i:i + per_chunk].tobytes() for i in range(0, n, per_chunk)])
+        want = values.copy()
+        if isinstance(key, slice):
+            want = np.concatenate([want, np.zeros(max(0, key.stop - n), dtype="<i4")])
+        new = np.arange(1000, 1000 + np.size(want[key]), dtype="<i4")
+        want[key] = new if isinstance(key, slice) else new[0]
+        shown = f"container[{_key_text(key)}] = {new.size} item{'s' if new.size > 1 else ''}"
+        try:
+            container.set_item(key, new.tobytes())
+        except Exception as exc:  # noqa: BLE001
+            wrong.append(f"{shown} raised {describe_exc(exc)}")
+            continue
+        try:
+            got = np.frombuffer(container.get_slice(0, want.size), "<i4")
+        except Exception as exc:  # noqa: BLE001
+            wrong.append(f"after {shown}, reading the container raised {describe_exc(exc)}")
+            continue
+        if got.size != want.size or not np.array_equal(got, want):
+            at = next((i for i in range(min(got.size, want.size)) if got[i] != want[i]), min(got.size, want.size))
+            wrong.append(f"after {shown}, the container holds {got.size} items, item {at} "
+                         f"{int(got[at]) if at < got.size else 'missing'}, expected {want.size} items, item {at} "
+                         f"{int(want[at]) if at < want.size else 'none'}")
+    if wrong:
+        ctx.fail(f"an SChunk of {n} int32 items in chunks of {per_chunk}: " + "; ".join(wrong))
+
+
 def _key_text(key: int | slice) -> str:
     if isinstance(key, int):
         return str(key)

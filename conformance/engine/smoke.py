@@ -173,6 +173,12 @@ def _get_item(s: _State) -> str:
     return ""
 
 
+def _set_item(s: _State) -> str:
+    s.container.set_item(slice(0, 8), DATA[:8])  # the same items again: the later steps read DATA
+    _expect(bytes(s.container.get_item(slice(0, 8))) == DATA[:8], "container[0:8] = data did not write data")
+    return ""
+
+
 def _cparams(s: _State) -> str:
     codec = s.container.cparams().codec
     _expect(codec == s.codec_id, f"codec is {codec!r}, expected {s.codec_id}")
@@ -306,6 +312,7 @@ STEPS: tuple[Step, ...] = (
     Step("Container.append_chunk", _append_chunk, needs=("Container.get_chunk",), capability="append_chunk"),
     Step("Container.get_slice", _get_slice, needs=("Container.append",)),
     Step("Container.get_item", _get_item, needs=("Container.append",), capability="item_indexing"),
+    Step("Container.set_item", _set_item, needs=("Container.get_item",), capability="item_indexing"),
     Step("Container.cparams", _cparams, needs=_CONTAINER),
     Step("Container.dparams", _dparams, needs=_CONTAINER),
     Step("Container.update_cparams", _update_cparams, needs=_CONTAINER, capability="update_params"),

@@ -455,3 +455,20 @@ class NegativeItemOffByOneAdapter(ContainerHost):
     """``container[-i]`` reads the item before the one it names."""
 
     container_class = _NegativeItemOffByOne
+
+
+class _PastEndDropped(ModuleContainer):
+    def set_item(self, key: int | slice, data: bytes) -> None:
+        n = len(self._sc())
+        if isinstance(key, slice) and key.stop is not None and key.stop > n:  # the breakage: no append
+            start = key.start or 0
+            if start >= n:
+                return
+            key, data = slice(start, n), data[: (n - start) * self._sc().typesize]
+        super().set_item(key, data)
+
+
+class ItemWritesPastEndDroppedAdapter(ContainerHost):
+    """``container[a:b] = data`` with ``b`` past the end writes only the items inside the container."""
+
+    container_class = _PastEndDropped

@@ -56,6 +56,7 @@ def test_the_members_come_from_the_protocol_classes() -> None:
     )
     assert CONTAINER_OPERATIONS == (
         "nchunks", "append", "append_chunk", "get_chunk", "decompress_chunk", "get_slice", "get_item",
+        "set_item",
         "cparams", "dparams", "update_cparams", "update_dparams", "native", "close",
     )
 

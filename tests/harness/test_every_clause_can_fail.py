@@ -128,6 +128,7 @@ CallsDecoderOnSpecialChunksAdapter  | INTEROP-GOLDEN          | b2v2-special-nan
 ReadsBlosc1BitshuffleAsShuffleAdapter | INTEROP-BLOSC1        | blosc1-zstd-bitshuffle-ts4 (zstd clevel 5 bitshuffle typesize 4
 KeepsTypesizeOnAssignAdapter        | CONT-ASSIGN-TYPESIZE    | the next chunk records codec 207 and typesize 4
 NegativeItemOffByOneAdapter         | RT-ITEMS                | container[-1] read [1739], expected [1746]
+ItemWritesPastEndDroppedAdapter     | RT-ITEM-WRITES          | = 50 items, the container holds 250 items, item 250 missing
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
