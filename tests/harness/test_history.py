@@ -127,7 +127,7 @@ def test_two_releases_for_real_then_from_the_cache(tmp_path: Path) -> None:
     assert all(Version(r["numpy"]) for r in data["releases"])  # the NumPy each release ran with
     clauses = {c["clause"]: c for c in data["clauses"]}
     assert set(clauses) == {"REG-ID-RANGE", "REG-ID-OUT-OF-RANGE", "REG-ID-TYPE", "REG-ID-INTEGER-LIKE",
-                            "REG-ID-DUPLICATE", "REG-NAME-TYPE"}
+                            "REG-ID-DUPLICATE", "REG-ID-NONINTEGER-CLAIMS", "REG-NAME-TYPE"}
     # both lines accept a float id (adapters/expectations/blosc2.yaml): one divergence over both releases
     assert clauses["REG-ID-TYPE"]["divergences"][0] | {"message": ""} == {
         "first": "2.7.1", "last": "4.14.1", "releases": 2, "message": ""}
