@@ -22,18 +22,18 @@ from udcodec.checks.common import (
     SAMPLE,
     WHOLE_ITEMS,
     IdPool,
+    Keeper,
     cparams_for,
     fill,
     first_difference,
     header,
+    kept_buffer_problems,
     literal,
     new_container,
     not_a_literal,
     partial_items,
     read_back,
-    read_problems,
     register_pair,
-    scribble,
     whole_item_cases,
 )
 from udcodec.strategies import Layout, layouts
@@ -395,46 +395,11 @@ def kept_buffers(ctx: CheckContext) -> None:
     may raise: read-only arrays are fine). A crash of the host is the child's death.
     """
     codec_id = int(ctx.param("id"))
-    kept: list[np.ndarray] = []
-
-    def keeping(fn: Any) -> Any:
-        def call(inp: Any, out: Any, meta: int, container: Any) -> Any:
-            earlier = list(kept)
-            kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
-            result = fn(inp, out, meta, container)
-            scribble(earlier)
-            return result
-
-        return call
-
-    register_pair(ctx, "keeper", codec_id, keeping(zlib_encoder), keeping(zlib_decoder))
-    expected = SAMPLE
-    data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
-    array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
-    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(expected))
-    container.append(data)
-    container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
-    stored = [container.get_chunk(i) for i in range(container.nchunks)]
-    problems = read_problems(container, expected)
-    if not kept:
-        ctx.fail("the codec was never called, so nothing could be kept")
-    scribble(kept)
-    changed: list[str] = []
-    try:
-        container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
-    except Exception as exc:  # noqa: BLE001
-        changed.append(f"the next append raised {describe_exc(exc)}")
-    for i, chunk in enumerate(stored):
-        if container.get_chunk(i) != chunk:
-            changed.append(f"stored chunk {i}")
-    changed += read_problems(container, expected)
-    for what, got in (("bytes object", data), ("array", array.tobytes())):
-        if got != expected:
-            changed.append(f"the caller's {what} ({first_difference(got, expected)})")
+    keeper = Keeper()
+    register_pair(ctx, "keeper", codec_id, keeper.wrap(zlib_encoder), keeper.wrap(zlib_decoder))
+    container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
+    problems = kept_buffer_problems(container, keeper, SAMPLE, "codec")
     if problems:
-        ctx.fail("after the codec wrote, in later calls, into the arrays earlier calls gave it, these changed: "
-                 + "; ".join(problems))
-    if changed:
-        ctx.fail(f"after the codec wrote into the {len(kept)} arrays it had kept, these changed: " + "; ".join(changed))
+        ctx.fail("; ".join(problems))
 
 

@@ -376,3 +376,58 @@ def read_problems(container: Any, data: bytes) -> list[str]:
         if got != data:
             problems.append(f"chunk {i} read back ({first_difference(got, data)})")
     return problems
+
+
+class Keeper:
+    """Wraps callbacks so that they keep every array they are given and write 0xA5 into those of earlier calls at
+    the end of each later call, as a callback using kept arrays as its own scratch space would."""
+
+    def __init__(self) -> None:
+        self.kept: list[np.ndarray] = []
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(inp: Any, out: Any, meta: int, container: Any) -> Any:
+            earlier = list(self.kept)
+            self.kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
+            result = fn(inp, out, meta, container)
+            scribble(earlier)
+            return result
+
+        return call
+
+
+def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, who: str) -> list[str]:
+    """Append ``expected`` to ``container`` (whose callbacks ``keeper`` wrapped) as the caller's bytes object and as
+    the caller's NumPy array, then write into every array the callbacks kept: what changed, in words.
+
+    The chunks must read back before and after, the stored chunks and the caller's objects must stay as they were,
+    and the next append must work (a write may raise: read-only arrays are fine). ``expected`` itself never
+    reaches the host, so a host that writes into what it is given cannot hide the change.
+    """
+    data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
+    array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
+    container.append(data)
+    container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
+    stored = [container.get_chunk(i) for i in range(container.nchunks)]
+    before = read_problems(container, expected)
+    if not keeper.kept:
+        return [f"the {who} was never called, so nothing could be kept"]
+    scribble(keeper.kept)
+    changed: list[str] = []
+    try:
+        container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
+    except Exception as exc:  # noqa: BLE001
+        changed.append(f"the next append raised {describe_exc(exc)}")
+    changed += [f"stored chunk {i}" for i, chunk in enumerate(stored) if container.get_chunk(i) != chunk]
+    changed += read_problems(container, expected)
+    for what, got in (("bytes object", data), ("array", array.tobytes())):
+        if got != expected:
+            changed.append(f"the caller's {what} ({first_difference(got, expected)})")
+    problems = []
+    if before:
+        problems.append(f"after the {who} wrote, in later calls, into the arrays earlier calls gave it, these "
+                        "changed: " + "; ".join(before))
+    if changed:
+        problems.append(f"after the {who} wrote into the {len(keeper.kept)} arrays it had kept, these changed: "
+                        + "; ".join(changed))
+    return problems

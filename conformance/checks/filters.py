@@ -25,15 +25,15 @@ from udcodec.checks.common import (
     EXCEPTIONS,
     LITERALS,
     WHOLE_ITEMS,
+    Keeper,
     first_difference,
     header,
     install_probe,
+    kept_buffer_problems,
     literal,
     names_loaded,
     partial_items,
     read_back,
-    read_problems,
-    scribble,
     whole_item_cases,
     written_cparams,
 )
@@ -605,50 +605,15 @@ def kept_buffers(ctx: CheckContext) -> None:
     must work. A crash of the host is the child's death.
     """
     fid, ts = int(ctx.param("id")), int(ctx.param("typesize"))
-    kept: list[np.ndarray] = []
-
-    def keeping(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def call(inp: Any, out: Any, meta: int, schunk: Any) -> Any:
-            earlier = list(kept)
-            kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
-            result = fn(inp, out, meta, schunk)
-            scribble(earlier)
-            return result
-
-        return call
-
-    _register(ctx, fid, keeping(reverse_forward), keeping(reverse_backward))
+    keeper = Keeper()
+    _register(ctx, fid, keeper.wrap(reverse_forward), keeper.wrap(reverse_backward))
     expected = _data(4096)
     problems: list[str] = []
     for pipeline in ctx.param("pipelines"):
         names = _names(pipeline, {"user": fid})
-        kept.clear()
+        keeper.kept.clear()
         container = _container(ctx, filter_cparams(names, tuple(0 for _ in names), typesize=ts), len(expected))
-        data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
-        array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
-        container.append(data)
-        container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
-        stored = [container.get_chunk(i) for i in range(container.nchunks)]
-        before = read_problems(container, expected)
-        if not kept:
-            ctx.fail(f"pipeline {list(names)}: the filter was never called, so nothing could be kept")
-        scribble(kept)
-        changed: list[str] = []
-        try:
-            container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
-        except Exception as exc:  # noqa: BLE001
-            changed.append(f"the next append raised {describe_exc(exc)}")
-        changed += [f"stored chunk {i}" for i, chunk in enumerate(stored) if container.get_chunk(i) != chunk]
-        changed += read_problems(container, expected)
-        for what, got in (("bytes object", data), ("array", array.tobytes())):
-            if got != expected:
-                changed.append(f"the caller's {what} ({first_difference(got, expected)})")
-        if before:
-            problems.append(f"pipeline {list(names)}: after the filter wrote, in later calls, into the arrays earlier "
-                            "calls gave it, these changed: " + "; ".join(before))
-        if changed:
-            problems.append(f"pipeline {list(names)}: after the filter wrote into the {len(kept)} arrays it had "
-                            "kept, these changed: " + "; ".join(changed))
+        problems += [f"pipeline {list(names)}: {p}" for p in kept_buffer_problems(container, keeper, expected, "filter")]
     if problems:
         ctx.fail("; ".join(problems))
 
