@@ -109,6 +109,25 @@ def test_no_run_writes_the_timeline_of_the_cache(tmp_path: Path, capsys: pytest.
     assert (tmp_path / "out" / "history.md").exists() and (tmp_path / "out" / "history.html").exists()
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel_args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """``--wheel`` with a wheel of this checkout where the harness is installed from a wheel (tox); from a source
+    tree, nothing: the history builds one itself."""
+    pytest.importorskip("uv")
+    from udcodec.history import project_root
+
+    if project_root() is not None:
+        return []
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run([sys.executable, "-m", "uv", "build", "--wheel", "--out-dir", str(out), str(REPO)],
+                           capture_output=True, text=True, timeout=600, check=False)
+    assert built.returncode == 0, built.stderr
+    return ["--wheel", str(next(out.glob("*.whl")))]
+
+
 def _history(cache: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "udcodec.cli", "history", "--cache", str(cache), "--out", str(out),
                            "--releases", "2.7.1,4.14.1", "-j", "2", "--only", "REG-ID-*", "--only", "REG-NAME-TYPE",
@@ -116,10 +135,9 @@ def _history(cache: Path, out: Path, *extra: str) -> subprocess.CompletedProcess
 
 
 @pytest.mark.slow
-def test_two_releases_for_real_then_from_the_cache(tmp_path: Path) -> None:
-    pytest.importorskip("uv")
+def test_two_releases_for_real_then_from_the_cache(tmp_path: Path, wheel_args: list[str]) -> None:
     cache, out = tmp_path / "cache", tmp_path / "out"
-    first = _history(cache, out)
+    first = _history(cache, out, *wheel_args)
     assert first.returncode == 0, first.stderr
     assert "2 release(s); 0 cached, 2 to run" in first.stderr
     data: dict[str, Any] = json.loads((out / "history.json").read_text())
@@ -133,7 +151,7 @@ def test_two_releases_for_real_then_from_the_cache(tmp_path: Path) -> None:
         "first": "2.7.1", "last": "4.14.1", "releases": 2, "message": ""}
     assert clauses["REG-ID-RANGE"]["outcomes"] == {"2.7.1": "pass", "4.14.1": "pass"}
     assert "REG-ID-TYPE" in (out / "history.md").read_text()
-    again = _history(cache, tmp_path / "again")
+    again = _history(cache, tmp_path / "again", *wheel_args)
     assert again.returncode == 0 and "2 release(s); 2 cached, 0 to run" in again.stderr, again.stderr
     assert json.loads((tmp_path / "again" / "history.json").read_text())["clauses"] == data["clauses"]
 
@@ -186,13 +204,12 @@ def test_the_cache_is_keyed_by_the_harness_code(tmp_path: Path, capsys: pytest.C
 
 
 @pytest.mark.slow
-def test_sigterm_stops_every_release_run_and_exits_130(tmp_path: Path) -> None:
+def test_sigterm_stops_every_release_run_and_exits_130(tmp_path: Path, wheel_args: list[str]) -> None:
     """Stopped while it runs releases, the history stops each ``udcodec run`` with all it started, says how far it
     got, caches nothing half done and exits 130."""
-    pytest.importorskip("uv")
     cache = tmp_path / "cache"
     cmd = [sys.executable, "-m", "udcodec.cli", "history", "--cache", str(cache), "--out", str(tmp_path / "out"),
-           "--releases", "2.7.1,4.14.1", "-j", "2", "--keep-venvs", "--only", "THREAD-CHUNK-DOOR"]
+           "--releases", "2.7.1,4.14.1", "-j", "2", "--keep-venvs", "--only", "THREAD-CHUNK-DOOR", *wheel_args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     venvs = str(cache / "venvs").encode()
     deadline = time.monotonic() + 600
