@@ -401,8 +401,9 @@ def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, 
     the caller's NumPy array, then write into every array the callbacks kept: what changed, in words.
 
     The chunks must read back before and after, the stored chunks and the caller's objects must stay as they were,
-    and the next append must work (a write may raise: read-only arrays are fine). ``expected`` itself never
-    reaches the host, so a host that writes into what it is given cannot hide the change.
+    and the next append must work (a write may raise: read-only arrays are fine). Damage seen before the last
+    writes ends the check there. ``expected`` itself never reaches the host, so a host that writes into what it is
+    given cannot hide the change.
     """
     data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
     array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
@@ -412,6 +413,9 @@ def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, 
     before = read_problems(container, expected)
     if not keeper.kept:
         return [f"the {who} was never called, so nothing could be kept"]
+    if before:  # the damage shows already; writing into everything now would only risk a hang of the host
+        return [f"after the {who} wrote, in later calls, into the arrays earlier calls gave it, these changed: "
+                + "; ".join(before)]
     scribble(keeper.kept)
     changed: list[str] = []
     try:
@@ -423,11 +427,7 @@ def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, 
     for what, got in (("bytes object", data), ("array", array.tobytes())):
         if got != expected:
             changed.append(f"the caller's {what} ({first_difference(got, expected)})")
-    problems = []
-    if before:
-        problems.append(f"after the {who} wrote, in later calls, into the arrays earlier calls gave it, these "
-                        "changed: " + "; ".join(before))
     if changed:
-        problems.append(f"after the {who} wrote into the {len(keeper.kept)} arrays it had kept, these changed: "
-                        + "; ".join(changed))
-    return problems
+        return [f"after the {who} wrote into the {len(keeper.kept)} arrays it had kept, these changed: "
+                + "; ".join(changed)]
+    return []

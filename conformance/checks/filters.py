@@ -614,6 +614,8 @@ def kept_buffers(ctx: CheckContext) -> None:
         keeper.kept.clear()
         container = _container(ctx, filter_cparams(names, tuple(0 for _ in names), typesize=ts), len(expected))
         problems += [f"pipeline {list(names)}: {p}" for p in kept_buffer_problems(container, keeper, expected, "filter")]
+        if problems:  # the host's memory may be damaged: another pipeline in this process proves nothing more
+            break
     if problems:
         ctx.fail("; ".join(problems))
 
