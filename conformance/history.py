@@ -180,11 +180,6 @@ def _tail(text: str, lines: int = 3) -> str:
     return " | ".join(kept[-lines:])[:400]
 
 
-def _run(cmd: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``cmd`` in a process group of its own: an interrupt of the history stops it and all it started."""
-    return groups.run(cmd, timeout, env)
-
-
 @dataclass
 class Workshop:
     """The tools and the wheel every release's virtualenv is made from."""
@@ -199,13 +194,13 @@ class Workshop:
     keep_venvs: bool = False
 
     def _install(self, venv: Path, release: str, extra: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        return _run([self.uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                     "--only-binary", PACKAGE, f"{PACKAGE}=={release}", str(self.wheel), *extra],
-                    INSTALL_TIMEOUT)
+        return groups.run([self.uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
+                           "--only-binary", PACKAGE, f"{PACKAGE}=={release}", str(self.wheel), *extra],
+                          INSTALL_TIMEOUT)
 
     def _imports(self, venv: Path) -> subprocess.CompletedProcess[str]:
-        return _run([str(venv / "bin" / "python"), "-c",
-                     "import numpy, blosc2; print(numpy.__version__); blosc2.register_codec"], 120)
+        return groups.run([str(venv / "bin" / "python"), "-c",
+                           "import numpy, blosc2; print(numpy.__version__); blosc2.register_codec"], 120)
 
     def run_release(self, release: str, venvs: Path) -> ReleaseRun:
         """Install ``release`` in a fresh virtualenv and run the host contract on it."""
@@ -213,7 +208,7 @@ class Workshop:
         venv = venvs / f"{PACKAGE}-{release}"
         shutil.rmtree(venv, ignore_errors=True)
         try:
-            made = _run([self.uv, "venv", "--quiet", "--python", self.python, str(venv)], INSTALL_TIMEOUT)
+            made = groups.run([self.uv, "venv", "--quiet", "--python", self.python, str(venv)], INSTALL_TIMEOUT)
             if made.returncode:
                 return ReleaseRun(release, "not installed", f"uv venv failed: {_tail(made.stderr)}")
             got = self._install(venv, release, [])
@@ -234,7 +229,7 @@ class Workshop:
             cmd += ["--timeout", str(self.timeout)] if self.timeout else []
             for glob in self.only:
                 cmd += ["--only", glob]
-            ran = _run(cmd, RUN_TIMEOUT)
+            ran = groups.run(cmd, RUN_TIMEOUT)
             if ran.returncode not in (0, 1) or not report.exists():
                 return ReleaseRun(release, "run failed", f"exit {ran.returncode}: {_tail(ran.stderr or ran.stdout)}",
                                numpy=numpy, seconds=time.monotonic() - started)
@@ -261,7 +256,7 @@ def find_uv() -> str:
 
     found = which()
     if not found:
-        got = _run([sys.executable, "-m", "pip", "install", "--quiet", "uv"], INSTALL_TIMEOUT)
+        got = groups.run([sys.executable, "-m", "pip", "install", "--quiet", "uv"], INSTALL_TIMEOUT)
         found = which()
         if got.returncode or not found:
             raise HistoryError(f"uv is missing and pip could not install it ({_tail(got.stderr, 1)}); "
@@ -277,7 +272,7 @@ def build_wheel(uv: str, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.whl"):
         old.unlink()
-    got = _run([uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(root)], INSTALL_TIMEOUT)
+    got = groups.run([uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(root)], INSTALL_TIMEOUT)
     wheels = sorted(out.glob("*.whl"))
     if got.returncode or not wheels:
         raise HistoryError(f"could not build the harness wheel: {_tail(got.stderr)}")

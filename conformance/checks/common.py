@@ -354,7 +354,7 @@ def install_probe(ctx: CheckContext, name: str, kind: str) -> None:
         os.environ[var] = os.pathsep.join(filter(None, [first, os.environ.get(var)]))
 
 
-def scribble(arrays: list[np.ndarray]) -> None:
+def _scribble(arrays: list[np.ndarray]) -> None:
     """Read each array and write 0xA5 into it, as a codec using kept arrays would; a refused write is fine."""
     for arr in arrays:
         try:
@@ -364,7 +364,7 @@ def scribble(arrays: list[np.ndarray]) -> None:
             pass  # a read-only or released array refuses the write: that is the point
 
 
-def read_problems(container: Any, data: bytes) -> list[str]:
+def _read_problems(container: Any, data: bytes) -> list[str]:
     """Each chunk of ``container`` that does not read back as ``data``, or raises."""
     problems = []
     for i in range(container.nchunks):
@@ -390,7 +390,7 @@ class Keeper:
             earlier = list(self.kept)
             self.kept.extend(a for a in (inp, out) if isinstance(a, np.ndarray))
             result = fn(inp, out, meta, container)
-            scribble(earlier)
+            _scribble(earlier)
             return result
 
         return call
@@ -410,20 +410,20 @@ def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, 
     container.append(data)
     container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
     stored = [container.get_chunk(i) for i in range(container.nchunks)]
-    before = read_problems(container, expected)
+    before = _read_problems(container, expected)
     if not keeper.kept:
         return [f"the {who} was never called, so nothing could be kept"]
     if before:  # the damage shows already; writing into everything now would only risk a hang of the host
         return [f"after the {who} wrote, in later calls, into the arrays earlier calls gave it, these changed: "
                 + "; ".join(before)]
-    scribble(keeper.kept)
+    _scribble(keeper.kept)
     changed: list[str] = []
     try:
         container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
     except Exception as exc:  # noqa: BLE001
         changed.append(f"the next append raised {describe_exc(exc)}")
     changed += [f"stored chunk {i}" for i, chunk in enumerate(stored) if container.get_chunk(i) != chunk]
-    changed += read_problems(container, expected)
+    changed += _read_problems(container, expected)
     for what, got in (("bytes object", data), ("array", array.tobytes())):
         if got != expected:
             changed.append(f"the caller's {what} ({first_difference(got, expected)})")
