@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from udcodec.adapters.protocol import Container
 from udcodec.checks.api import CheckContext, CheckFailed, Param, check, decode_example, describe_exc
 from udcodec.checks.common import (
     BLOCK,
@@ -145,8 +146,7 @@ def items(ctx: CheckContext) -> None:
     codec_id, per_chunk, n = int(ctx.param("id")), int(ctx.param("chunk_items")), int(ctx.param("items"))
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     values = np.arange(n, dtype="<i4") * 7 + 3
-    container = new_container(ctx, cparams_for(codec_id, typesize=4, blocksize=BLOCK), chunksize=per_chunk * 4)
-    fill(container, [values[i:i + per_chunk].tobytes() for i in range(0, n, per_chunk)])
+    container = _int32_container(ctx, codec_id, values, per_chunk)
     keys: list[int | slice] = [0, per_chunk + 1, n - 1, -1, -2, -n, slice(3, 9), slice(per_chunk - 2, per_chunk + 3),
                                slice(-3, None), slice(-per_chunk - 3, -per_chunk + 2), slice(None, 4), slice(None)]
     wrong: list[str] = []
@@ -181,8 +181,7 @@ def item_writes(ctx: CheckContext) -> None:
                                slice(n, n + 10)]
     wrong: list[str] = []
     for key in keys:
-        container = new_container(ctx, cparams_for(codec_id, typesize=4, blocksize=BLOCK), chunksize=per_chunk * 4)
-        fill(container, [values[i:i + per_chunk].tobytes() for i in range(0, n, per_chunk)])
+        container = _int32_container(ctx, codec_id, values, per_chunk)
         want = values.copy()
         if isinstance(key, slice):
             want = np.concatenate([want, np.zeros(max(0, key.stop - n), dtype="<i4")])
@@ -206,6 +205,13 @@ def item_writes(ctx: CheckContext) -> None:
                          f"{int(want[at]) if at < want.size else 'none'}")
     if wrong:
         ctx.fail(f"an SChunk of {n} int32 items in chunks of {per_chunk}: " + "; ".join(wrong))
+
+
+def _int32_container(ctx: CheckContext, codec_id: int, values: np.ndarray, per_chunk: int) -> Container:
+    """A container of ``values`` (int32) with codec ``codec_id``, in chunks of ``per_chunk`` items."""
+    container = new_container(ctx, cparams_for(codec_id, typesize=4, blocksize=BLOCK), chunksize=per_chunk * 4)
+    fill(container, [values[i:i + per_chunk].tobytes() for i in range(0, len(values), per_chunk)])
+    return container
 
 
 def _key_text(key: int | slice) -> str:

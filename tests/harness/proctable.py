@@ -32,6 +32,25 @@ def in_session(sid: int) -> list[int]:
     return found
 
 
+def naming(*texts: str, zombies: bool = False) -> list[int]:
+    """Processes whose command line (arguments joined by spaces) holds every one of ``texts``; zombies only when
+    ``zombies`` is true."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # it ended while we looked
+        fields = _stat(int(entry))
+        if fields is None or (fields[0] in ("Z", "X") and not zombies):
+            continue
+        if all(text in cmdline for text in texts):
+            found.append(int(entry))
+    return found
+
+
 def descendants(pid: int) -> list[int]:
     """Live processes below ``pid`` in the process tree."""
     children: dict[int, list[int]] = {}

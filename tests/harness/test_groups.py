@@ -8,22 +8,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from proctable import naming, wait_until
 from udcodec.engine import groups
-
-
-def _alive_with(marker: str) -> list[str]:
-    """Pids of processes whose command line holds ``marker``."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if marker.encode() in cmdline.read_bytes() and (cmdline.parent / "stat").read_text().split()[2] != "Z":
-                found.append(cmdline.parent.name)
-        except OSError:
-            pass  # it ended while we looked
-    return found
 
 
 def _family(marker: str) -> list[str]:
@@ -34,24 +22,17 @@ def _family(marker: str) -> list[str]:
     return [sys.executable, "-c", child, marker]
 
 
-def _gone(marker: str, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _alive_with(marker)
-
-
 def test_run_returns_what_the_command_printed_and_forgets_it() -> None:
     got = groups.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"], 30)
     assert (got.returncode, got.stdout, got.stderr) == (3, "out\n", "err\n")
     assert groups.live() == []
 
 
-def test_a_timeout_kills_the_command_and_what_it_started(tmp_path: Path) -> None:
+def test_a_timeout_kills_the_command_and_what_it_started() -> None:
     marker = f"--udcodec-groups-timeout-{os.getpid()}"
     with pytest.raises(subprocess.TimeoutExpired):
         groups.run(_family(marker), 2.0)
-    assert _gone(marker), f"left running: {_alive_with(marker)}"
+    assert wait_until(lambda: not naming(marker), 5.0), f"left running: {naming(marker)}"
     assert groups.live() == []
 
 
@@ -60,14 +41,12 @@ def test_stop_all_stops_a_running_command_and_its_grandchildren() -> None:
     done: list[subprocess.CompletedProcess[str]] = []
     worker = threading.Thread(target=lambda: done.append(groups.run(_family(marker), 60)))
     worker.start()
-    deadline = time.monotonic() + 10
-    while len(_alive_with(marker)) < 2 and time.monotonic() < deadline:  # the child and its grandchild
-        time.sleep(0.05)
+    wait_until(lambda: len(naming(marker)) >= 2, 10.0)  # the child and its grandchild
     assert len(groups.live()) == 1
     groups.stop_all(grace=1.0)
     worker.join(10)
     assert not worker.is_alive() and done and done[0].returncode == -signal.SIGTERM
-    assert _gone(marker), f"left running: {_alive_with(marker)}"
+    assert wait_until(lambda: not naming(marker), 5.0), f"left running: {naming(marker)}"
     assert groups.live() == []
 
 

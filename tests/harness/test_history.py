@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from packaging.version import Version
+from proctable import naming, wait_until
 from udcodec.cli import main
 from udcodec.history import (
     HistoryError,
@@ -211,11 +212,7 @@ def test_sigterm_stops_every_release_run_and_exits_130(tmp_path: Path, wheel_arg
     cmd = [sys.executable, "-m", "udcodec.cli", "history", "--cache", str(cache), "--out", str(tmp_path / "out"),
            "--releases", "2.7.1,4.14.1", "-j", "2", "--keep-venvs", "--only", "THREAD-CHUNK-DOOR", *wheel_args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    venvs = str(cache / "venvs").encode()
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and proc.poll() is None and not any(
-            venvs in c and b"udcodec" in c and b"run" in c for c in _cmdlines()):
-        time.sleep(0.2)
+    wait_until(lambda: proc.poll() is not None or naming(str(cache / "venvs"), "/bin/udcodec run"), 600)
     assert proc.poll() is None, "the history ended before any release ran"
     proc.terminate()
     _, err = proc.communicate(timeout=120)
@@ -223,15 +220,5 @@ def test_sigterm_stops_every_release_run_and_exits_130(tmp_path: Path, wheel_arg
     assert "interrupted after 0 of 2 releases" in err
     assert not list(cache.glob("results/*.json")), "a release stopped half way was cached"
     time.sleep(1)
-    leftover = [c for c in _cmdlines() if str(tmp_path).encode() in c]
+    leftover = naming(str(tmp_path), zombies=True)
     assert leftover == [], f"processes outlived the history: {leftover}"
-
-
-def _cmdlines() -> list[bytes]:
-    found = []
-    for path in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            found.append(path.read_bytes())
-        except OSError:
-            pass  # it ended while we looked
-    return found
