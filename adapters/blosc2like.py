@@ -430,7 +430,8 @@ class ModuleAdapter:
         return spellings
 
     def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> dict[str, Callable[[], Any]]:
-        """``decompress2`` with a DParams object (dataclass modules only), a dict, flat keywords and no dparams."""
+        """``decompress2`` with a DParams object (dataclass modules only), a dict and flat keywords (dparams left out
+        is ``decompress_outside(chunk)``: its thread count is the host's default, THREAD-OUTSIDE's to judge)."""
         fields = self.dparams_fields(dparams)
         decompress2 = self.module.decompress2
         spellings: dict[str, Callable[[], Any]] = {}
@@ -438,7 +439,6 @@ class ModuleAdapter:
             spellings["decompress2(src, dparams=DParams(...))"] = lambda: decompress2(chunk, dparams=self.module.DParams(**fields))
         spellings["decompress2(src, dparams={...})"] = lambda: decompress2(chunk, dparams=dict(fields))
         spellings["decompress2(src, **fields)"] = lambda: decompress2(chunk, **fields)
-        spellings["decompress2(src)"] = lambda: decompress2(chunk)
         return spellings
 
     def is_container(self, obj: Any) -> bool:

@@ -315,7 +315,8 @@ class Adapter(Protocol):
 
     def decompress_outside_spellings(self, chunk: bytes, dparams: DParams) -> Mapping[str, Callable[[], Any]]:
         """Every way a caller can write ``decompress_outside`` (capability ``outside_container``), as
-        :meth:`compress_outside_spellings` does for compressing (no dparams at all is one of them)."""
+        :meth:`compress_outside_spellings` does for compressing; each gives ``dparams`` (left out, the thread count is
+        the host's default: ``decompress_outside(chunk, NOT_GIVEN)``)."""
 
     def is_container(self, obj: Any) -> bool:
         """Whether ``obj`` is (a view of) this implementation's container type."""

@@ -378,6 +378,62 @@ def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dic
     return answer
 
 
+def outside_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Compress with Python codec ``id`` (register the ``threaded_zlib`` pair) and decompress its chunk outside a
+    container, with one thread given, ``nthreads`` given and nthreads left out; then, as controls, make the last two
+    calls with builtin codec ``builtin`` (a chunk written in a container). Each call is made ``reads`` times in each
+    of ``forks`` processes forked two at a time (``control_forks`` for the one-thread and builtin calls; a fork
+    still busy after ``deadline`` s is killed as hung).
+
+    Answers, per call (``"decompress2(chunk, dparams=...nthreads=1)"``, ``"compress2(data, cparams=...)"``,
+    ``"builtin: decompress2(chunk)"``, ...): ``ended``, how the forks that did not answer ended, and ``runs``, each
+    answering fork's ``errors`` (each distinct error with its chain's type names), ``worked`` (calls that returned;
+    for decompress2, only those that returned the data), ``wrong`` (decompress2 calls that returned other bytes) and
+    ``threads`` (threads besides the caller's that ran the codec).
+    """
+    blocksize, n = int(args["blocksize"]), int(args["nthreads"])
+    data = (np.arange(16 * blocksize, dtype=np.uint32) % 251).astype(np.uint8).tobytes()  # 16 blocks to share out
+    answer: dict[str, Any] = {}
+    for label, codec in (("", int(args["id"])), ("builtin: ", int(args["builtin"]))):
+        source = adapter.create(CParams.only(codec=codec, typesize=1, nthreads=1, blocksize=blocksize),
+                                DParams(nthreads=1), chunksize=len(data))
+        source.append(data)
+        chunk = source.get_chunk(0)
+        calls: dict[str, tuple[Any, bytes | None]] = {}
+        for threads in ((1, n) if not label else (n,)):
+            cparams = CParams.only(codec=codec, typesize=1, blocksize=blocksize, nthreads=threads)
+            calls[f"decompress2(chunk, dparams=...nthreads={threads})"] = (
+                lambda chunk=chunk, threads=threads: adapter.decompress_outside(chunk, DParams(nthreads=threads)), data)
+            calls[f"compress2(data, cparams=...nthreads={threads})"] = (
+                lambda cparams=cparams: adapter.compress_outside(data, cparams), None)
+        left_out = CParams.only(codec=codec, typesize=1, blocksize=blocksize)
+        calls["decompress2(chunk)"] = (lambda chunk=chunk: adapter.decompress_outside(chunk, NOT_GIVEN), data)
+        calls["compress2(data, cparams=...)"] = (lambda left_out=left_out: adapter.compress_outside(data, left_out), None)
+        for name, (call, want) in calls.items():
+            forks = int(args["control_forks"] if label or "nthreads=1)" in name else args["forks"])
+            forked = _in_forks(lambda call=call, want=want: _outside_calls(call, want, int(args["reads"])), forks,
+                               float(args["deadline"]))
+            answer[label + name] = {"ended": [how for _, how in forked if how is not None],
+                                    "runs": [seen for seen, how in forked if how is None]}
+    return answer
+
+
+def _outside_calls(call: Any, want: bytes | None, reads: int) -> dict[str, Any]:
+    from udcodec.testcodecs import CALLBACK_THREADS
+
+    answer: dict[str, Any] = {"errors": {}, "worked": 0, "wrong": 0, "threads": 0}
+    CALLBACK_THREADS.clear()
+    for _ in range(reads):
+        try:
+            got = call()
+        except Exception as exc:  # noqa: BLE001 - data for the check
+            answer["errors"].setdefault(_text(exc), [type(e).__name__ for e in chain_of(exc)])
+            continue
+        answer["wrong" if want is not None and bytes(got) != want else "worked"] += 1
+    answer["threads"] = len(CALLBACK_THREADS - {threading.get_ident()})
+    return answer
+
+
 def _in_forks(action: Any, count: int, deadline: float, at_once: int = 2) -> list[tuple[Any, str | None]]:
     """``action()``'s JSON answer computed in ``count`` forked children, ``at_once`` at a time: for each, the answer
     and None, or None and how the child ended (``killed by SIGSEGV``, ``exit status 3``, ``hung``: killed after

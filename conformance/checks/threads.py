@@ -276,3 +276,88 @@ def chunk_door(ctx: CheckContext) -> None:
             problems.append(f"{where} was decoded on {run['threads']} thread(s) besides the caller's")
     if problems:
         ctx.fail("; ".join(dict.fromkeys(problems)))
+
+
+@check("threads.outside_door", requires=("outside_container",),
+       params={"id": CODEC_ID, "builtin": Param(int, min=0, max=159), "nthreads": Param(int, min=2), "cores": CORES,
+               "blocksize": BLOCKSIZE, "forks": Param(int, min=1), "control_forks": Param(int, min=1),
+               "reads": Param(int, min=1), "exceptions": EXCEPTIONS})
+def outside_door(ctx: CheckContext) -> None:
+    """compress2 and decompress2 with a Python codec outside a container, nthreads given (> 1) or left out, are
+    refused or run the codec on the caller's thread alone, under every core count; left out, they fare as with
+    nthreads=1 given.
+
+    Each call is made ``reads`` times in each of ``forks`` forked processes, in a fresh interpreter per core
+    count: a host that races there crashes in some of them and not in others. Which refusal a one-thread call
+    owes is CONT-COMPRESS-OUTSIDE's and CONT-DECOMPRESS-OUTSIDE's to judge, and a crash is not the thread rule's
+    where the same call with one thread, or with builtin codec ``builtin``, crashes too: those are reported as
+    not judged."""
+    allowed = {t.__name__ for t in exception_types(ctx.param("exceptions"))}
+    codec_id, n = int(ctx.param("id")), int(ctx.param("nthreads"))
+    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:outside_door",
+                        "register": [{"name": "outside", "id": codec_id, **DEFAULTS_ZLIB}],
+                        "args": {"id": codec_id, "builtin": int(ctx.param("builtin")), "nthreads": n,
+                                 "blocksize": int(ctx.param("blocksize")), "forks": int(ctx.param("forks")),
+                                 "control_forks": int(ctx.param("control_forks")), "reads": int(ctx.param("reads")),
+                                 "deadline": 5.0}}
+                for cores in ctx.param("cores")}
+    try:
+        answers = dict(zip(requests, run_fresh_each(list(requests.values())), strict=True))
+    except subprocess.TimeoutExpired:
+        ctx.fail(f"compressing or decompressing with Python codec {codec_id} outside a container hung "
+                 "(a fresh process did not answer in time)")
+    seen: dict[int, dict[str, Any]] = {}
+    for cores, answer in answers.items():
+        if not answer["ok"]:
+            ctx.fail(f"with {cores} core(s) the interpreter failed: {answer['error'][-600:]}")
+        seen[cores] = answer["result"]
+    problems: list[str] = []
+    not_judged: list[str] = []
+    ended: dict[str, list[str]] = {}
+    forked: dict[str, int] = {}
+    for call in ("decompress2", "compress2"):
+        args = "chunk, dparams" if call == "decompress2" else "data, cparams"
+        one, given, left_out = f"{call}({args}=...nthreads=1)", f"{call}({args}=...nthreads={n})", \
+            f"{call}({args.split(', ')[0]})" if call == "decompress2" else f"{call}(data, cparams=...)"
+        one_crashes = any(by[one]["ended"] for by in seen.values())
+        if one_crashes:
+            not_judged.append(f"crashes and hangs of {call}: {one} ends so too (CONT-"
+                              f"{'DE' if call == 'decompress2' else ''}COMPRESS-OUTSIDE's to judge)")
+        for cores, by in seen.items():
+            for name, where in ((given, given), (left_out, f"with {cores} core(s), {left_out}")):
+                runs = by[name]["runs"]
+                if by["builtin: " + name]["ended"]:
+                    not_judged.append(f"{where}: with builtin codec {ctx.param('builtin')} it ends so too "
+                                      f"({', '.join(sorted(set(by['builtin: ' + name]['ended'])))})")
+                elif not one_crashes:
+                    ended.setdefault(where, []).extend(by[name]["ended"])
+                    forked[where] = forked.get(where, 0) + len(by[name]["ended"]) + len(runs)
+                if any(run["threads"] for run in runs):
+                    problems.append(f"{where} ran the codec on {max(run['threads'] for run in runs)} thread(s) "
+                                    "besides the caller's")
+                if any(run["wrong"] for run in runs):
+                    problems.append(f"{where} returned other bytes than the data")
+                if name == given:
+                    problems += [f"{where} raised {error}" for run in runs for error, types in run["errors"].items()
+                                 if not allowed & set(types)]
+                elif runs and by[one]["runs"] and _outcome_kind(runs) != _outcome_kind(by[one]["runs"]):
+                    problems.append(f"{where} {_outcome_kind(runs)}, while {one} {_outcome_kind(by[one]['runs'])}")
+    for where, hows in ended.items():
+        if hows:
+            counts = {how: hows.count(how) for how in hows}
+            problems.append(f"{where} did not answer in {len(hows)} of {forked[where]} forked processes: "
+                            + ", ".join(f"{k} {how}" for how, k in counts.items()))
+    not_judged = list(dict.fromkeys(not_judged))
+    ctx.extra["outside"] = {str(cores): {call: {"ended": len(got["ended"]), "answered": len(got["runs"])}
+                                         for call, got in by.items()} for cores, by in seen.items()}
+    if not_judged:
+        ctx.extra["not judged"] = not_judged
+    if problems:
+        ctx.fail("; ".join(dict.fromkeys(problems))
+                 + (f" (not judged: {'; '.join(not_judged)})" if not_judged else ""))
+
+
+def _outcome_kind(runs: list[dict[str, Any]]) -> str:
+    """How a call fared over the forks that answered: ``was refused``, ``worked`` or ``was refused and worked``."""
+    refused, worked = any(run["errors"] for run in runs), any(run["worked"] for run in runs)
+    return "was refused and worked" if refused and worked else "worked" if worked else "was refused"

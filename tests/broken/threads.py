@@ -5,10 +5,12 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
+import signal
 
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.reference import chunkformat
 
 from ._base import ContainerHost
 
@@ -94,3 +96,41 @@ class ChunkDoorThreadsAdapter(ContainerHost):
     """A container with several threads decodes its chunks on a worker thread, whatever codec a chunk records."""
 
     container_class = _DecodesInWorkers
+
+
+class DecodesOutsideInWorkersAdapter(ReferenceAdapter):
+    """decompress2 with several threads, given or by default (the core count), decodes a Python codec's chunk
+    outside a container on a worker thread instead of refusing it."""
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
+        n = dparams.nthreads if isinstance(dparams, DParams) and dparams.nthreads is not NOT_GIVEN else self.module.nthreads
+        if n <= 1:
+            return super().decompress_outside(chunk, dparams)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # the breakage: a worker decodes
+            return pool.submit(chunkformat.decompress_chunk, chunk, None).result()
+
+
+class DecompressOutsideCrashesAdapter(ReferenceAdapter):
+    """decompress2 of any chunk outside a container kills the process, whatever its thread count: a crash that is
+    CONT-DECOMPRESS-OUTSIDE's, not THREAD-OUTSIDE's."""
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
+        os.kill(os.getpid(), signal.SIGSEGV)
+        raise AssertionError("unreachable")
+
+
+class OneCoreDefaultCrashesAdapter(ReferenceAdapter):
+    """On one core, calls outside a container with nthreads left out kill the process for every codec, builtin
+    ones too (python-blosc2 2.2.3 - 2.6.1 default to 0 threads there): not the user codec's to answer for."""
+
+    def _crash_if_default_on_one_core(self, given: object) -> None:
+        if given is NOT_GIVEN and len(os.sched_getaffinity(0)) == 1:
+            os.kill(os.getpid(), signal.SIGFPE)
+
+    def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
+        self._crash_if_default_on_one_core(cparams.nthreads)
+        return super().compress_outside(data, cparams)
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
+        self._crash_if_default_on_one_core(dparams.nthreads if isinstance(dparams, DParams) else NOT_GIVEN)
+        return super().decompress_outside(chunk, dparams)

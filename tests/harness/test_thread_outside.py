@@ -1,0 +1,53 @@
+"""THREAD-OUTSIDE blames the thread rule only: a crash the one-thread call, or a builtin codec, meets too is
+reported as not judged, and the clause that owns it fails instead."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import udcodec.checks  # noqa: F401 - registers the checks
+from udcodec.contract import load_contract
+from udcodec.engine.runner import execute
+from udcodec.outcomes import Outcome
+from udcodec.profiles import get_profile
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+CONTRACT = load_contract()
+PROFILE = dataclasses.replace(get_profile("dev"), derandomize=True)
+
+
+@pytest.fixture(autouse=True)
+def broken_importable(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.syspath_prepend(str(TESTS_DIR))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])))
+    yield
+
+
+def _run(adapter: str, clause: str):  # type: ignore[no-untyped-def]
+    return execute(f"broken.threads:{adapter}", adapter, CONTRACT.get(clause), PROFILE)
+
+
+@pytest.mark.slow
+def test_a_crash_with_one_thread_too_is_not_the_thread_rules() -> None:
+    door = _run("DecompressOutsideCrashesAdapter", "THREAD-OUTSIDE")
+    assert door.outcome is Outcome.PASS, door.message
+    assert any("decompress2(chunk, dparams=...nthreads=1) ends so too (CONT-DECOMPRESS-OUTSIDE's to judge)" in note
+               for note in door.extra["not judged"]), door.extra
+    owner = _run("DecompressOutsideCrashesAdapter", "CONT-DECOMPRESS-OUTSIDE")
+    assert owner.outcome is Outcome.CRASH, owner.message
+
+
+@pytest.mark.slow
+def test_a_crash_a_builtin_codec_meets_too_is_not_judged() -> None:
+    door = _run("OneCoreDefaultCrashesAdapter", "THREAD-OUTSIDE")
+    assert door.outcome is Outcome.PASS, door.message
+    assert door.extra["not judged"] == [
+        "with 1 core(s), decompress2(chunk): with builtin codec 1 it ends so too (killed by SIGFPE)",
+        "with 1 core(s), compress2(data, cparams=...): with builtin codec 1 it ends so too (killed by SIGFPE)",
+    ]
+    # the other core counts are judged as usual: every fork there answered
+    assert door.extra["outside"]["4"]["decompress2(chunk)"] == {"ended": 0, "answered": 8}
