@@ -117,10 +117,11 @@ def _c_functions(**functions: Any) -> None:
             raise TypeError(f"{what} must be callable or None (a C function pointer or NULL)")
 
 
-def c_dparams(dparams: DParams, schunk: int | None = None) -> C.DParamsC:
-    """Neutral decompression params as a ``blosc2_dparams``, from the library's defaults (``nthreads`` if given)."""
+def c_dparams(dparams: DParams | NotGiven, schunk: int | None = None) -> C.DParamsC:
+    """Neutral decompression params as a ``blosc2_dparams``, from the library's defaults (``nthreads`` if given;
+    dparams left out are the defaults, as a C caller who does not set them)."""
     dp: C.DParamsC = C.load().blosc2_get_blosc2_dparams_defaults()
-    if given(dparams.nthreads):
+    if isinstance(dparams, DParams) and given(dparams.nthreads):
         dp.nthreads = dparams.nthreads
     dp.schunk = schunk
     return dp
@@ -450,7 +451,7 @@ class CBlosc2Adapter:
         finally:
             self.lib.blosc2_free_ctx(ctx)
 
-    def decompress_outside(self, chunk: bytes, dparams: DParams) -> bytes:
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
         nbytes = chunk_nbytes(self, chunk)
         ctx = self.new_context("blosc2_create_dctx", c_dparams(dparams), None)
         try:

@@ -379,34 +379,36 @@ def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dic
 
 
 def outside_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
-    """Compress with Python codec ``id`` (register the ``threaded_zlib`` pair) and decompress its chunk outside a
-    container, with one thread given, ``nthreads`` given and nthreads left out; then, as controls, make the last two
-    calls with builtin codec ``builtin`` (a chunk written in a container). Each call is made ``reads`` times in each
-    of ``forks`` processes forked two at a time (``control_forks`` for the one-thread and builtin calls; a fork
-    still busy after ``deadline`` s is killed as hung).
+    """Compress with codec ``id`` (optionally through user filter ``filter`` in the first slot; register the
+    ``threaded_*`` callbacks) and decompress its chunk outside a container, with one thread given, ``nthreads``
+    given and nthreads left out; then, as controls, make the last two calls with builtin codec ``builtin`` and no
+    user filter (a chunk written in a container). Each call is made ``reads`` times in each of ``forks`` processes
+    forked two at a time (``control_forks`` for the one-thread and builtin calls; a fork still busy after
+    ``deadline`` s is killed as hung).
 
     Answers, per call (``"decompress2(chunk, dparams=...nthreads=1)"``, ``"compress2(data, cparams=...)"``,
     ``"builtin: decompress2(chunk)"``, ...): ``ended``, how the forks that did not answer ended, and ``runs``, each
     answering fork's ``errors`` (each distinct error with its chain's type names), ``worked`` (calls that returned;
     for decompress2, only those that returned the data), ``wrong`` (decompress2 calls that returned other bytes) and
-    ``threads`` (threads besides the caller's that ran the codec).
+    ``threads`` (threads besides the caller's that ran the callbacks).
     """
     blocksize, n = int(args["blocksize"]), int(args["nthreads"])
     data = (np.arange(16 * blocksize, dtype=np.uint32) % 251).astype(np.uint8).tobytes()  # 16 blocks to share out
+    pipeline = {"filters": (user_filter_name(int(args["filter"])),), "filters_meta": (0,)} if "filter" in args else {}
     answer: dict[str, Any] = {}
-    for label, codec in (("", int(args["id"])), ("builtin: ", int(args["builtin"]))):
-        source = adapter.create(CParams.only(codec=codec, typesize=1, nthreads=1, blocksize=blocksize),
+    for label, fields in (("", {"codec": int(args["id"]), **pipeline}), ("builtin: ", {"codec": int(args["builtin"])})):
+        source = adapter.create(CParams.only(**fields, typesize=1, nthreads=1, blocksize=blocksize),
                                 DParams(nthreads=1), chunksize=len(data))
         source.append(data)
         chunk = source.get_chunk(0)
         calls: dict[str, tuple[Any, bytes | None]] = {}
         for threads in ((1, n) if not label else (n,)):
-            cparams = CParams.only(codec=codec, typesize=1, blocksize=blocksize, nthreads=threads)
+            cparams = CParams.only(**fields, typesize=1, blocksize=blocksize, nthreads=threads)
             calls[f"decompress2(chunk, dparams=...nthreads={threads})"] = (
                 lambda chunk=chunk, threads=threads: adapter.decompress_outside(chunk, DParams(nthreads=threads)), data)
             calls[f"compress2(data, cparams=...nthreads={threads})"] = (
                 lambda cparams=cparams: adapter.compress_outside(data, cparams), None)
-        left_out = CParams.only(codec=codec, typesize=1, blocksize=blocksize)
+        left_out = CParams.only(**fields, typesize=1, blocksize=blocksize)
         calls["decompress2(chunk)"] = (lambda chunk=chunk: adapter.decompress_outside(chunk, NOT_GIVEN), data)
         calls["compress2(data, cparams=...)"] = (lambda left_out=left_out: adapter.compress_outside(data, left_out), None)
         for name, (call, want) in calls.items():

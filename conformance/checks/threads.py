@@ -278,25 +278,52 @@ def chunk_door(ctx: CheckContext) -> None:
         ctx.fail("; ".join(dict.fromkeys(problems)))
 
 
-@check("threads.outside_door", requires=("outside_container",),
-       params={"id": CODEC_ID, "builtin": Param(int, min=0, max=159), "nthreads": Param(int, min=2), "cores": CORES,
-               "blocksize": BLOCKSIZE, "forks": Param(int, min=1), "control_forks": Param(int, min=1),
-               "reads": Param(int, min=1), "exceptions": EXCEPTIONS})
+OUTSIDE_PARAMS = {"builtin": Param(int, min=0, max=159), "nthreads": Param(int, min=2), "cores": CORES,
+                  "blocksize": BLOCKSIZE, "forks": Param(int, min=1), "control_forks": Param(int, min=1),
+                  "reads": Param(int, min=1), "exceptions": EXCEPTIONS}
+
+
+@check("threads.outside_door", requires=("outside_container",), params={"id": CODEC_ID, **OUTSIDE_PARAMS})
 def outside_door(ctx: CheckContext) -> None:
     """compress2 and decompress2 with a Python codec outside a container, nthreads given (> 1) or left out, are
     refused or run the codec on the caller's thread alone, under every core count; left out, they fare as with
-    nthreads=1 given.
+    nthreads=1 given (see :func:`_outside_door`)."""
+    codec_id = int(ctx.param("id"))
+    _outside_door(ctx, f"Python codec {codec_id}", {"register": [{"name": "outside", "id": codec_id, **DEFAULTS_ZLIB}]},
+                  {"id": codec_id}, {"decompress2": "CONT-DECOMPRESS-OUTSIDE", "compress2": "CONT-COMPRESS-OUTSIDE"})
 
-    Each call is made ``reads`` times in each of ``forks`` forked processes, in a fresh interpreter per core
-    count: a host that races there crashes in some of them and not in others. Which refusal a one-thread call
-    owes is CONT-COMPRESS-OUTSIDE's and CONT-DECOMPRESS-OUTSIDE's to judge, and a crash is not the thread rule's
-    where the same call with one thread, or with builtin codec ``builtin``, crashes too: those are reported as
+
+@check("threads.filter_outside_door", requires=("outside_container", "user_filters"),
+       params={"id": Param(int, min=160, max=255), "codec": Param(int, min=0, max=159), **OUTSIDE_PARAMS})
+def filter_outside_door(ctx: CheckContext) -> None:
+    """:func:`outside_door` for a Python filter beside builtin codec ``codec``."""
+    filter_id = int(ctx.param("id"))
+    _outside_door(ctx, f"Python filter {filter_id}", {"register_filters": [{"id": filter_id, **DEFAULTS_FILTER}]},
+                  {"id": int(ctx.param("codec")), "filter": filter_id},
+                  {"decompress2": "FILTER-CONTAINER-ONLY", "compress2": "FILTER-CONTAINER-ONLY"})
+
+
+#: The calls of ``udcodec.scenarios:outside_door`` (one thread, ``nthreads`` given with ``{}``, nthreads left out).
+OUTSIDE_CALLS = {"decompress2": ("decompress2(chunk, dparams=...nthreads={})", "decompress2(chunk)"),
+                 "compress2": ("compress2(data, cparams=...nthreads={})", "compress2(data, cparams=...)")}
+
+
+def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: dict[str, Any],
+                  owners: dict[str, str]) -> None:
+    """Run ``udcodec.scenarios:outside_door`` (``args``, with ``register``ed callbacks) in a fresh interpreter per
+    core count, and fail on a crash, a hang, a callback on another thread, wrong bytes, a refusal of another kind
+    with nthreads given, or nthreads left out faring otherwise than one thread given.
+
+    Each call is made ``reads`` times in each of ``forks`` forked processes: a host that races there crashes in
+    some of them and not in others. Which refusal a one-thread call owes is the clause ``owners`` names for it to
+    judge, and a crash is not the thread rule's where the same
+    call with one thread, or with builtin codec ``builtin`` and no user filter, crashes too: those are reported as
     not judged."""
     allowed = {t.__name__ for t in exception_types(ctx.param("exceptions"))}
-    codec_id, n = int(ctx.param("id")), int(ctx.param("nthreads"))
+    n = int(ctx.param("nthreads"))
     requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:outside_door",
-                        "register": [{"name": "outside", "id": codec_id, **DEFAULTS_ZLIB}],
-                        "args": {"id": codec_id, "builtin": int(ctx.param("builtin")), "nthreads": n,
+                        **register,
+                        "args": {**args, "builtin": int(ctx.param("builtin")), "nthreads": n,
                                  "blocksize": int(ctx.param("blocksize")), "forks": int(ctx.param("forks")),
                                  "control_forks": int(ctx.param("control_forks")), "reads": int(ctx.param("reads")),
                                  "deadline": 5.0}}
@@ -304,7 +331,7 @@ def outside_door(ctx: CheckContext) -> None:
     try:
         answers = dict(zip(requests, run_fresh_each(list(requests.values())), strict=True))
     except subprocess.TimeoutExpired:
-        ctx.fail(f"compressing or decompressing with Python codec {codec_id} outside a container hung "
+        ctx.fail(f"compressing or decompressing with {what} outside a container hung "
                  "(a fresh process did not answer in time)")
     seen: dict[int, dict[str, Any]] = {}
     for cores, answer in answers.items():
@@ -315,14 +342,11 @@ def outside_door(ctx: CheckContext) -> None:
     not_judged: list[str] = []
     ended: dict[str, list[str]] = {}
     forked: dict[str, int] = {}
-    for call in ("decompress2", "compress2"):
-        args = "chunk, dparams" if call == "decompress2" else "data, cparams"
-        one, given, left_out = f"{call}({args}=...nthreads=1)", f"{call}({args}=...nthreads={n})", \
-            f"{call}({args.split(', ')[0]})" if call == "decompress2" else f"{call}(data, cparams=...)"
+    for call, (threads, left_out) in OUTSIDE_CALLS.items():
+        one, given = threads.format(1), threads.format(n)
         one_crashes = any(by[one]["ended"] for by in seen.values())
         if one_crashes:
-            not_judged.append(f"crashes and hangs of {call}: {one} ends so too (CONT-"
-                              f"{'DE' if call == 'decompress2' else ''}COMPRESS-OUTSIDE's to judge)")
+            not_judged.append(f"crashes and hangs of {call}: {one} ends so too ({owners[call]}'s to judge)")
         for cores, by in seen.items():
             for name, where in ((given, given), (left_out, f"with {cores} core(s), {left_out}")):
                 runs = by[name]["runs"]
@@ -333,7 +357,7 @@ def outside_door(ctx: CheckContext) -> None:
                     ended.setdefault(where, []).extend(by[name]["ended"])
                     forked[where] = forked.get(where, 0) + len(by[name]["ended"]) + len(runs)
                 if any(run["threads"] for run in runs):
-                    problems.append(f"{where} ran the codec on {max(run['threads'] for run in runs)} thread(s) "
+                    problems.append(f"{where} ran {what} on {max(run['threads'] for run in runs)} thread(s) "
                                     "besides the caller's")
                 if any(run["wrong"] for run in runs):
                     problems.append(f"{where} returned other bytes than the data")

@@ -99,8 +99,8 @@ class ChunkDoorThreadsAdapter(ContainerHost):
 
 
 class DecodesOutsideInWorkersAdapter(ReferenceAdapter):
-    """decompress2 with several threads, given or by default (the core count), decodes a Python codec's chunk
-    outside a container on a worker thread instead of refusing it."""
+    """decompress2 with several threads, given or by default (the core count), decodes a chunk outside a container
+    on a worker thread (Python codecs and filters included) instead of refusing it."""
 
     def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
         n = dparams.nthreads if isinstance(dparams, DParams) and dparams.nthreads is not NOT_GIVEN else self.module.nthreads
