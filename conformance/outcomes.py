@@ -15,7 +15,7 @@ class Outcome(enum.StrEnum):
     FAIL = "fail"
     XFAIL = "xfail"  # failed, and the adapter's expectations file said it would
     XPASS = "xpass"  # expected to fail, but passed
-    SKIP = "skip"  # the adapter lacks a capability the check needs
+    SKIP = "skip"  # the adapter lacks a capability the check needs, or another clause's defect hides this one
     NOT_APPLICABLE = "n/a"  # the clause does not apply to this implementation (check, version range, no peer)
     CRASH = "crash"  # the isolated process died (signal or abnormal exit)
     HANG = "hang"  # the check exceeded its timeout and was killed

@@ -4,7 +4,8 @@ A check is a function ``fn(ctx)`` registered under a dotted name with :func:`che
 every parameter it reads (:class:`Param`). Spec clauses name checks and give them parameters; the
 contract loader validates those against the declarations, and ``ctx.param(name)`` returns one.
 A check signals a contract violation by raising :class:`CheckFailed` (``ctx.fail``),
-and a missing adapter capability with :class:`CapabilityMissing`. Property checks
+a missing adapter capability with :class:`CapabilityMissing`, and another clause's defect that hides
+its own with :class:`NotJudged`. Property checks
 run through :meth:`CheckContext.for_all`, which records the shrunk counterexample and
 makes the failure replayable with ``udcodec replay``.
 """
@@ -64,6 +65,11 @@ class CapabilityMissing(Exception):
 
 class NotApplicable(Exception):
     """The clause does not apply to this implementation (reported as ``n/a``, with the reason)."""
+
+
+class NotJudged(Exception):
+    """Another clause's defect keeps the check from judging its own (reported as ``skip``, with the reason: the
+    clause is not shown to hold, and not failed twice for one defect)."""
 
 
 CheckFn = Callable[["CheckContext"], None]

@@ -11,6 +11,7 @@ import numpy as np
 from udcodec.adapters.protocol import CParams, DParams
 from udcodec.checks.api import (
     CheckContext,
+    NotJudged,
     Param,
     check,
     exception_types,
@@ -342,6 +343,7 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
     not_judged: list[str] = []
     ended: dict[str, list[str]] = {}
     forked: dict[str, int] = {}
+    judged = 0  # forks whose calls were judged: they answered, or how they ended counts
     for call, (threads, left_out) in OUTSIDE_CALLS.items():
         one, given = threads.format(1), threads.format(n)
         one_crashes = any(by[one]["ended"] for by in seen.values())
@@ -350,12 +352,15 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
         for cores, by in seen.items():
             for name, where in ((given, given), (left_out, f"with {cores} core(s), {left_out}")):
                 runs = by[name]["runs"]
-                if by["builtin: " + name]["ended"]:
+                judged += len(runs)
+                control_ended = by["builtin: " + name]["ended"]
+                if control_ended and not one_crashes:
                     not_judged.append(f"{where}: with builtin codec {ctx.param('builtin')} it ends so too "
-                                      f"({', '.join(sorted(set(by['builtin: ' + name]['ended'])))})")
+                                      f"({', '.join(sorted(set(control_ended)))})")
                 elif not one_crashes:
                     ended.setdefault(where, []).extend(by[name]["ended"])
                     forked[where] = forked.get(where, 0) + len(by[name]["ended"]) + len(runs)
+                    judged += len(by[name]["ended"])
                 if any(run["threads"] for run in runs):
                     problems.append(f"{where} ran {what} on {max(run['threads'] for run in runs)} thread(s) "
                                     "besides the caller's")
@@ -379,6 +384,8 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
     if problems:
         ctx.fail("; ".join(dict.fromkeys(problems))
                  + (f" (not judged: {'; '.join(not_judged)})" if not_judged else ""))
+    if not judged:
+        raise NotJudged("; ".join(not_judged))
 
 
 def _outcome_kind(runs: list[dict[str, Any]]) -> str:

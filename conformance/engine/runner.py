@@ -14,6 +14,7 @@ from udcodec.checks.api import (
     CheckFailed,
     ExampleCount,
     NotApplicable,
+    NotJudged,
     describe_exc,
     raised_by_harness,
 )
@@ -84,6 +85,8 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
             return Verdict(Outcome.SKIP, str(exc), extra=extra)
         except NotApplicable as exc:
             return Verdict(Outcome.NOT_APPLICABLE, str(exc), extra=extra)
+        except NotJudged as exc:
+            return Verdict(Outcome.SKIP, f"[{ref.name}] not judged: {exc}", extra=extra)
         except MemoryError:  # under the memory limit of run_isolated: the check asked for more than it may have
             return Verdict(Outcome.RESOURCE, f"[{ref.name}] MemoryError\n{traceback.format_exc()}", extra=extra)
         except Exception as exc:  # noqa: BLE001

@@ -23,7 +23,7 @@ HOMES = {
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
     "udcodec.adapters.blosc2like": ["ModuleAdapter", "ModuleContainer", "for_module"],
     "udcodec.checks.api": [
-        "CapabilityMissing", "CheckContext", "CheckFailed", "CheckFn", "NotApplicable", "Workaround", "check",
+        "CapabilityMissing", "CheckContext", "CheckFailed", "CheckFn", "NotApplicable", "NotJudged", "Workaround", "check",
         "exception_types", "expect_rejection",
     ],
     "udcodec.outcomes": ["CheckResult", "Outcome"],

@@ -51,3 +51,13 @@ def test_a_crash_a_builtin_codec_meets_too_is_not_judged() -> None:
     ]
     # the other core counts are judged as usual: every fork there answered
     assert door.extra["outside"]["4"]["decompress2(chunk)"] == {"ended": 0, "answered": 8}
+
+
+@pytest.mark.slow
+def test_nothing_left_to_judge_is_a_skip_not_a_pass() -> None:
+    door = _run("OutsideCrashesAdapter", "THREAD-OUTSIDE")
+    assert door.outcome is Outcome.SKIP, door.message
+    assert door.message == (
+        "[threads.outside_door] not judged: crashes and hangs of decompress2: decompress2(chunk, dparams=...nthreads=1) "
+        "ends so too (CONT-DECOMPRESS-OUTSIDE's to judge); crashes and hangs of compress2: compress2(data, "
+        "cparams=...nthreads=1) ends so too (CONT-COMPRESS-OUTSIDE's to judge)")
