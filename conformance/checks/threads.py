@@ -318,8 +318,9 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
     Each call is made ``reads`` times in each of ``forks`` forked processes: a host that races there crashes in
     some of them and not in others. Which refusal a one-thread call owes is the clause ``owners`` names for it to
     judge, and a crash is not the thread rule's where the same
-    call with one thread, or with builtin codec ``builtin`` and no user filter, crashes too: those are reported as
-    not judged."""
+    call with one thread, or with builtin codec ``builtin`` and no user filter, crashes too, nor wrong bytes the
+    one-thread call returns too: those are reported as not judged. Where the one-thread call of a door crashes, the
+    door's crashes cannot be judged at all: without another problem the clause is not judged (a skip)."""
     allowed = {t.__name__ for t in exception_types(ctx.param("exceptions"))}
     n = int(ctx.param("nthreads"))
     requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:outside_door",
@@ -341,18 +342,18 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
         seen[cores] = answer["result"]
     problems: list[str] = []
     not_judged: list[str] = []
+    doors_unjudged = False  # a door whose one-thread call crashes: its crashes cannot be the thread rule's
     ended: dict[str, list[str]] = {}
     forked: dict[str, int] = {}
-    judged = 0  # forks whose calls were judged: they answered, or how they ended counts
     for call, (threads, left_out) in OUTSIDE_CALLS.items():
         one, given = threads.format(1), threads.format(n)
         one_crashes = any(by[one]["ended"] for by in seen.values())
+        doors_unjudged |= one_crashes
         if one_crashes:
             not_judged.append(f"crashes and hangs of {call}: {one} ends so too ({owners[call]}'s to judge)")
         for cores, by in seen.items():
             for name, where in ((given, given), (left_out, f"with {cores} core(s), {left_out}")):
                 runs = by[name]["runs"]
-                judged += len(runs)
                 control_ended = by["builtin: " + name]["ended"]
                 if control_ended and not one_crashes:
                     not_judged.append(f"{where}: with builtin codec {ctx.param('builtin')} it ends so too "
@@ -360,12 +361,11 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
                 elif not one_crashes:
                     ended.setdefault(where, []).extend(by[name]["ended"])
                     forked[where] = forked.get(where, 0) + len(by[name]["ended"]) + len(runs)
-                    judged += len(by[name]["ended"])
                 if any(run["threads"] for run in runs):
                     problems.append(f"{where} ran {what} on {max(run['threads'] for run in runs)} thread(s) "
                                     "besides the caller's")
-                if any(run["wrong"] for run in runs):
-                    problems.append(f"{where} returned other bytes than the data")
+                if any(run["wrong"] for run in runs) and not any(run["wrong"] for run in by[one]["runs"]):
+                    problems.append(f"{where} returned other bytes than the data ({one} did not)")
                 if name == given:
                     problems += [f"{where} raised {error}" for run in runs for error, types in run["errors"].items()
                                  if not allowed & set(types)]
@@ -384,7 +384,7 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
     if problems:
         ctx.fail("; ".join(dict.fromkeys(problems))
                  + (f" (not judged: {'; '.join(not_judged)})" if not_judged else ""))
-    if not judged:
+    if doors_unjudged:
         raise NotJudged("; ".join(not_judged))
 
 

@@ -8,7 +8,7 @@ import os
 import signal
 
 from udcodec.adapters.blosc2like import ModuleContainer
-from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven, given
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import chunkformat
 
@@ -136,10 +136,17 @@ class OneCoreDefaultCrashesAdapter(ReferenceAdapter):
         return super().decompress_outside(chunk, dparams)
 
 
-class OutsideCrashesAdapter(DecompressOutsideCrashesAdapter):
-    """compress2 and decompress2 outside a container kill the process, whatever their thread count: nothing is
-    left for THREAD-OUTSIDE to judge."""
+class OutsideCrashesButCompressesOnWorkersAdapter(DecompressOutsideCrashesAdapter):
+    """decompress2 outside a container kills the process whatever its thread count, and compress2 with several
+    threads given runs a Python codec on a worker thread."""
 
     def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
-        os.kill(os.getpid(), signal.SIGSEGV)
-        raise AssertionError("unreachable")
+        if given(cparams.nthreads) and cparams.nthreads > 1:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # the breakage: a worker encodes
+                return pool.submit(self._compressed_in_a_container, data, cparams).result()
+        return super().compress_outside(data, cparams)
+
+    def _compressed_in_a_container(self, data: bytes, cparams: CParams) -> bytes:
+        container = self.create(dataclasses.replace(cparams, nthreads=1), DParams(nthreads=1), chunksize=len(data))
+        container.append(data)
+        return container.get_chunk(0)
