@@ -328,7 +328,7 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
                         "args": {**args, "builtin": int(ctx.param("builtin")), "nthreads": n,
                                  "blocksize": int(ctx.param("blocksize")), "forks": int(ctx.param("forks")),
                                  "control_forks": int(ctx.param("control_forks")), "reads": int(ctx.param("reads")),
-                                 "deadline": 5.0}}
+                                 "deadline": 3.0}}
                 for cores in ctx.param("cores")}
     try:
         answers = dict(zip(requests, run_fresh_each(list(requests.values())), strict=True))
@@ -354,7 +354,7 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
         for cores, by in seen.items():
             for name, where in ((given, given), (left_out, f"with {cores} core(s), {left_out}")):
                 runs = by[name]["runs"]
-                control_ended = by["builtin: " + name]["ended"]
+                control_ended = by.get("builtin: " + name, {"ended": []})["ended"]  # made after a crash or hang only
                 if control_ended and not one_crashes:
                     not_judged.append(f"{where}: with builtin codec {ctx.param('builtin')} it ends so too "
                                       f"({', '.join(sorted(set(control_ended)))})")
