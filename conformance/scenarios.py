@@ -382,9 +382,9 @@ def outside_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Compress with codec ``id`` (optionally through user filter ``filter`` in the first slot; register the
     ``threaded_*`` callbacks) and decompress its chunk outside a container, with one thread given, ``nthreads``
     given and nthreads left out; then, as controls, make each of the last two that did not always answer again with
-    builtin codec ``builtin`` and no user filter (a chunk written in a container). Each call is made ``reads`` times in each of ``forks`` processes
-    forked two at a time (``control_forks`` for the one-thread and builtin calls; a fork still busy after
-    ``deadline`` s is killed as hung).
+    builtin codec ``builtin`` and no user filter (a chunk written in a container). Each call is made ``reads`` times
+    in each of ``forks`` processes forked two at a time (``control_forks`` for the one-thread and builtin calls; a
+    fork still busy after ``deadline`` s is killed as hung).
 
     Answers, per call (``"decompress2(chunk, dparams=...nthreads=1)"``, ``"compress2(data, cparams=...)"``,
     ``"builtin: decompress2(chunk)"``, ...): ``ended``, how the forks that did not answer ended, and ``runs``, each

@@ -316,11 +316,11 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
     with nthreads given, or nthreads left out faring otherwise than one thread given.
 
     Each call is made ``reads`` times in each of ``forks`` forked processes: a host that races there crashes in
-    some of them and not in others. Which refusal a one-thread call owes is the clause ``owners`` names for it to
-    judge, and a crash is not the thread rule's where the same
-    call with one thread, or with builtin codec ``builtin`` and no user filter, crashes too, nor wrong bytes the
-    one-thread call returns too: those are reported as not judged. Where the one-thread call of a door crashes, the
-    door's crashes cannot be judged at all: without another problem the clause is not judged (a skip)."""
+    some of them and not in others. Which refusal a one-thread call owes is for the clause ``owners`` names to
+    judge. Not the thread rule's, and reported as not judged: a crash the same call meets with one thread too, or
+    with builtin codec ``builtin`` and no user filter, and wrong bytes the one-thread call returns too. Where the
+    one-thread call of a door crashes, the door's crashes cannot be judged at all: without another problem the
+    clause is not judged (a skip)."""
     allowed = {t.__name__ for t in exception_types(ctx.param("exceptions"))}
     n = int(ctx.param("nthreads"))
     requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:outside_door",
