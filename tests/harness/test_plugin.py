@@ -149,6 +149,8 @@ def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
         "THREAD-OPEN-*",
         "--udcodec-skip",
         "THREAD-CHUNK-DOOR",
+        "--udcodec-skip",
+        "THREAD-OUTSIDE*",
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["THREAD-CPARAMS-CREATE*PASS", "THREAD-DPARAMS-CREATE*PASS"])
