@@ -330,7 +330,7 @@ def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     Answers ``control``: the one-thread read's error (None when it worked), ``ended``: how the forks that did
     not answer ended (``killed by SIGSEGV``, ``hung``, ...), and ``runs``: each answering fork's ``append`` (its
     error chain, None when accepted), ``errors`` (each distinct read error with its chain's type names), ``wrong`` and
-    ``reads_ok`` (reads that returned other bytes, or the data) and ``threads`` (threads besides the caller's that
+    ``worked`` (reads that returned other bytes, or the data) and ``threads`` (threads besides the caller's that
     ran the codec during the reads).
     """
     codec, builtin, blocksize = int(args["id"]), int(args["builtin"]), int(args["blocksize"])
@@ -358,24 +358,11 @@ def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dict[str, Any]:
-    from udcodec.testcodecs import CALLBACK_THREADS
-
-    answer: dict[str, Any] = {"append": None, "errors": {}, "wrong": 0, "reads_ok": 0, "threads": 0}
     try:
         target.append_chunk(chunk)
     except Exception as exc:  # noqa: BLE001 - data for the check
-        answer["append"] = {"error": _text(exc), "types": [type(e).__name__ for e in chain_of(exc)]}
-        return answer
-    CALLBACK_THREADS.clear()
-    for _ in range(reads):
-        try:
-            got = target.decompress_chunk(0)
-        except Exception as exc:  # noqa: BLE001 - data for the check
-            answer["errors"].setdefault(_text(exc), [type(e).__name__ for e in chain_of(exc)])
-            continue
-        answer["reads_ok" if got == data else "wrong"] += 1
-    answer["threads"] = len(CALLBACK_THREADS - {threading.get_ident()})
-    return answer
+        return {"append": {"error": _text(exc), "types": [type(e).__name__ for e in chain_of(exc)]}}
+    return {"append": None, **_repeated(lambda: target.decompress_chunk(0), data, reads)}
 
 
 def outside_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
@@ -415,19 +402,22 @@ def outside_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
             if label and not answer[name]["ended"]:
                 continue  # a control only tells whose a crash or hang is
             forks = int(args["control_forks"] if label or "nthreads=1)" in name else args["forks"])
-            forked = _in_forks(lambda call=call, want=want: _outside_calls(call, want, int(args["reads"])), forks,
+            forked = _in_forks(lambda call=call, want=want: _repeated(call, want, int(args["reads"])), forks,
                                float(args["deadline"]))
             answer[label + name] = {"ended": [how for _, how in forked if how is not None],
                                     "runs": [seen for seen, how in forked if how is None]}
     return answer
 
 
-def _outside_calls(call: Any, want: bytes | None, reads: int) -> dict[str, Any]:
+def _repeated(call: Any, want: bytes | None, times: int) -> dict[str, Any]:
+    """``call()`` made ``times`` times: ``errors`` (each distinct error with its chain's type names), ``worked`` (calls
+    that returned ``want``, or anything when it is None), ``wrong`` (calls that returned other bytes) and ``threads``
+    (threads besides this one that ran the ``threaded_*`` callbacks meanwhile)."""
     from udcodec.testcodecs import CALLBACK_THREADS
 
     answer: dict[str, Any] = {"errors": {}, "worked": 0, "wrong": 0, "threads": 0}
     CALLBACK_THREADS.clear()
-    for _ in range(reads):
+    for _ in range(times):
         try:
             got = call()
         except Exception as exc:  # noqa: BLE001 - data for the check

@@ -256,7 +256,7 @@ def chunk_door(ctx: CheckContext) -> None:
         ctx.fail(f"the fresh process that reads {where} failed: {answer['error'][-600:]}")
     seen = answer["result"]
     ctx.extra["door"] = {"control": seen["control"], "ended": seen["ended"], "answered": len(seen["runs"]),
-                         "reads_ok": sum(run["reads_ok"] for run in seen["runs"])}
+                         "reads_ok": sum(run.get("worked", 0) for run in seen["runs"])}
     problems: list[str] = []
     if seen["ended"]:
         counts = {how: seen["ended"].count(how) for how in seen["ended"]}
