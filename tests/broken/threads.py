@@ -13,6 +13,7 @@ from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import chunkformat
 
 from ._base import ContainerHost
+from .containers import CompressesOutsideContainerAdapter
 
 #: Codec ids below this are Blosc2's own (builtin and globally registered); user codecs take 160..255.
 BUILTIN_CODECS_BELOW = 160
@@ -103,7 +104,7 @@ class DecodesOutsideInWorkersAdapter(ReferenceAdapter):
     on a worker thread (Python codecs and filters included) instead of refusing it."""
 
     def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
-        n = dparams.nthreads if isinstance(dparams, DParams) and dparams.nthreads is not NOT_GIVEN else self.module.nthreads
+        n = dparams.nthreads if isinstance(dparams, DParams) and given(dparams.nthreads) else self.module.nthreads
         if n <= 1:
             return super().decompress_outside(chunk, dparams)
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # the breakage: a worker decodes
@@ -121,10 +122,10 @@ class DecompressOutsideCrashesAdapter(ReferenceAdapter):
 
 class OneCoreDefaultCrashesAdapter(ReferenceAdapter):
     """On one core, calls outside a container with nthreads left out kill the process for every codec, builtin
-    ones too (python-blosc2 2.2.3 - 2.6.1 default to 0 threads there): not the user codec's to answer for."""
+    ones too (python-blosc2 2.1.0 - 2.6.1 default to 0 threads there): not the user codec's to answer for."""
 
-    def _crash_if_default_on_one_core(self, given: object) -> None:
-        if given is NOT_GIVEN and len(os.sched_getaffinity(0)) == 1:
+    def _crash_if_default_on_one_core(self, nthreads: object) -> None:
+        if nthreads is NOT_GIVEN and len(os.sched_getaffinity(0)) == 1:
             os.kill(os.getpid(), signal.SIGFPE)
 
     def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
@@ -142,11 +143,7 @@ class OutsideCrashesButCompressesOnWorkersAdapter(DecompressOutsideCrashesAdapte
 
     def compress_outside(self, data: bytes, cparams: CParams) -> bytes:
         if given(cparams.nthreads) and cparams.nthreads > 1:
+            one_thread = dataclasses.replace(cparams, nthreads=1)
             with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # the breakage: a worker encodes
-                return pool.submit(self._compressed_in_a_container, data, cparams).result()
+                return pool.submit(CompressesOutsideContainerAdapter.compress_outside, self, data, one_thread).result()
         return super().compress_outside(data, cparams)
-
-    def _compressed_in_a_container(self, data: bytes, cparams: CParams) -> bytes:
-        container = self.create(dataclasses.replace(cparams, nthreads=1), DParams(nthreads=1), chunksize=len(data))
-        container.append(data)
-        return container.get_chunk(0)
