@@ -33,6 +33,8 @@ from udcodec.adapters.protocol import (
     Container,
     CParams,
     DParams,
+    NotGiven,
+    given,
     user_filter_name,
 )
 from udcodec.engine.isolation import no_core_files
@@ -382,31 +384,38 @@ def outside_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     blocksize, n = int(args["blocksize"]), int(args["nthreads"])
     data = (np.arange(16 * blocksize, dtype=np.uint32) % 251).astype(np.uint8).tobytes()  # 16 blocks to share out
     pipeline = {"filters": (user_filter_name(int(args["filter"])),), "filters_meta": (0,)} if "filter" in args else {}
+    one_thread = {with_threads.format(1) for with_threads, _ in OUTSIDE_CALLS.values()}
     answer: dict[str, Any] = {}
     for label, fields in (("", {"codec": int(args["id"]), **pipeline}), ("builtin: ", {"codec": int(args["builtin"])})):
+        threads: tuple[int | NotGiven, ...] = (1, n, NOT_GIVEN) if not label else (n, NOT_GIVEN)
+        names = {nthreads: [left_out if nthreads is NOT_GIVEN else with_threads.format(nthreads)
+                            for with_threads, left_out in OUTSIDE_CALLS.values()] for nthreads in threads}
+        if label and not any(answer[name]["ended"] for door in names.values() for name in door):
+            continue  # a control only tells whose a crash or hang is
         source = adapter.create(CParams.only(**fields, typesize=1, nthreads=1, blocksize=blocksize),
                                 DParams(nthreads=1), chunksize=len(data))
         source.append(data)
         chunk = source.get_chunk(0)
         calls: dict[str, tuple[Any, bytes | None]] = {}
-        for threads in ((1, n) if not label else (n,)):
-            cparams = CParams.only(**fields, typesize=1, blocksize=blocksize, nthreads=threads)
-            calls[f"decompress2(chunk, dparams=...nthreads={threads})"] = (
-                lambda chunk=chunk, threads=threads: adapter.decompress_outside(chunk, DParams(nthreads=threads)), data)
-            calls[f"compress2(data, cparams=...nthreads={threads})"] = (
-                lambda cparams=cparams: adapter.compress_outside(data, cparams), None)
-        left_out = CParams.only(**fields, typesize=1, blocksize=blocksize)
-        calls["decompress2(chunk)"] = (lambda chunk=chunk: adapter.decompress_outside(chunk, NOT_GIVEN), data)
-        calls["compress2(data, cparams=...)"] = (lambda left_out=left_out: adapter.compress_outside(data, left_out), None)
+        for nthreads, (decompress, compress) in names.items():
+            dparams = DParams(nthreads=nthreads) if given(nthreads) else NOT_GIVEN
+            cparams = CParams.only(**fields, typesize=1, blocksize=blocksize, nthreads=nthreads)
+            calls[decompress] = (lambda dparams=dparams, chunk=chunk: adapter.decompress_outside(chunk, dparams), data)
+            calls[compress] = (lambda cparams=cparams: adapter.compress_outside(data, cparams), None)
         for name, (call, want) in calls.items():
             if label and not answer[name]["ended"]:
-                continue  # a control only tells whose a crash or hang is
-            forks = int(args["control_forks"] if label or "nthreads=1)" in name else args["forks"])
+                continue
+            forks = int(args["control_forks"] if label or name in one_thread else args["forks"])
             forked = _in_forks(lambda call=call, want=want: _repeated(call, want, int(args["reads"])), forks,
                                float(args["deadline"]))
             answer[label + name] = {"ended": [how for _, how in forked if how is not None],
                                     "runs": [seen for seen, how in forked if how is None]}
     return answer
+
+
+#: The calls :func:`outside_door` makes, by door: the name with ``nthreads`` given (``{}``), and with it left out.
+OUTSIDE_CALLS = {"decompress2": ("decompress2(chunk, dparams=...nthreads={})", "decompress2(chunk)"),
+                 "compress2": ("compress2(data, cparams=...nthreads={})", "compress2(data, cparams=...)")}
 
 
 def _repeated(call: Any, want: bytes | None, times: int) -> dict[str, Any]:

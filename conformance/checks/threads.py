@@ -27,6 +27,7 @@ from udcodec.checks.common import (
     register_pair,
 )
 from udcodec.checks.fresh import run_fresh, run_fresh_each
+from udcodec.scenarios import OUTSIDE_CALLS
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
@@ -302,11 +303,6 @@ def filter_outside_door(ctx: CheckContext) -> None:
     _outside_door(ctx, f"Python filter {filter_id}", {"register_filters": [{"id": filter_id, **DEFAULTS_FILTER}]},
                   {"id": int(ctx.param("codec")), "filter": filter_id},
                   {"decompress2": "FILTER-CONTAINER-ONLY", "compress2": "FILTER-CONTAINER-ONLY"})
-
-
-#: The calls of ``udcodec.scenarios:outside_door`` (one thread, ``nthreads`` given with ``{}``, nthreads left out).
-OUTSIDE_CALLS = {"decompress2": ("decompress2(chunk, dparams=...nthreads={})", "decompress2(chunk)"),
-                 "compress2": ("compress2(data, cparams=...nthreads={})", "compress2(data, cparams=...)")}
 
 
 def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: dict[str, Any],
