@@ -1,7 +1,7 @@
 """A generic adapter for any module exposing python-blosc2's public user-codec API.
 
 The module must provide ``register_codec``, ``ucodecs_registry``, optionally ``register_filter`` and ``asarray``
-(NDArray), ``SChunk``, ``CParams``, ``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
+and ``full`` (NDArray), ``SChunk``, ``CParams``, ``DParams``, ``Filter``, ``SplitMode``, ``open``, ``compress2`` and ``decompress2`` with
 python-blosc2 4.x semantics. A port author adapts such a module with a three-line subclass::
 
     from udcodec.adapters.blosc2like import ModuleAdapter
@@ -389,6 +389,28 @@ class ModuleAdapter:
         if isinstance(contiguous, bool):
             kwargs["contiguous"] = contiguous
         return ModuleNDContainer(self, self.module.asarray(array, **kwargs))
+
+    def nd_full(
+        self,
+        shape: tuple[int, ...],
+        fill_value: Any,
+        dtype: np.dtype[Any],
+        chunks: tuple[int, ...] | NotGiven,
+        blocks: tuple[int, ...] | NotGiven,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
+        urlpath: str | None = None,
+    ) -> ModuleNDContainer:
+        """``module.full(shape, fill_value, dtype=dtype, [chunks=...], [blocks=...], [cparams=...], [dparams=...],
+        [urlpath=..., mode="w"])``."""
+        kwargs: dict[str, Any] = self.param_kwargs(cparams, dparams)
+        if isinstance(chunks, tuple):
+            kwargs["chunks"] = chunks
+        if isinstance(blocks, tuple):
+            kwargs["blocks"] = blocks
+        if urlpath is not None:
+            kwargs.update(urlpath=urlpath, mode="w")
+        return ModuleNDContainer(self, self.module.full(shape, fill_value, dtype=dtype, **kwargs))
 
     def nd_open(
         self,

@@ -391,6 +391,11 @@ class CBlosc2Adapter:
         from ``blosc2_storage`` structs the ctypes declarations do not hold; python-blosc2 drives b2nd."""
         raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
 
+    def nd_full(self, shape: Any, fill_value: Any, dtype: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
+                urlpath: str | None = None) -> Any:
+        """Not driven (no ``ndarray`` capability), as :meth:`nd_create`."""
+        raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
+
     def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN, mode: Any = NOT_GIVEN) -> Any:
         """Not driven (no ``ndarray`` capability), as :meth:`nd_create`."""
         raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")

@@ -44,7 +44,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "sparse",  # create/nd_create(urlpath=..., contiguous=False) and open() of a sparse frame directory
         "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
         "filter_plugins",  # register_filter(id, None, None, name): a dynamic filter plugin
-        "ndarray",  # nd_create / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
+        "ndarray",  # nd_create / nd_full / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
     }
 )
 
@@ -346,6 +346,21 @@ class Adapter(Protocol):
         """``asarray(array, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=..., mode="w"],
         [contiguous=...])`` with only what is given (capability ``ndarray``; ``contiguous=False`` with a
         urlpath: a sparse frame, capability ``sparse`` too); the implementation sets typesize and block size."""
+
+    def nd_full(
+        self,
+        shape: tuple[int, ...],
+        fill_value: Any,
+        dtype: np.dtype[Any],
+        chunks: tuple[int, ...] | NotGiven,
+        blocks: tuple[int, ...] | NotGiven,
+        cparams: CParams | NotGiven,
+        dparams: DParams | NotGiven,
+        urlpath: str | None = None,
+    ) -> NDContainer:
+        """``full(shape, fill_value, dtype=dtype, chunks=..., blocks=..., cparams=..., dparams=..., [urlpath=...,
+        mode="w"])`` with only what is given (capability ``ndarray``): an array of one repeated value, which
+        python-blosc2 stores as special chunks and compresses nothing for."""
 
     def nd_open(
         self,

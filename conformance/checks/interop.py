@@ -409,11 +409,20 @@ def legacy_header_decode(ctx: CheckContext) -> None:
 
 
 def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec_id: int, meta: int,
-                      layout: NDLayout, seed: int, path: str) -> str | None:
-    """How an NDArray frame ``writer`` writes fails to open, read or take a slice in ``reader``, or None."""
-    want = array_of(layout, seed)
+                      layout: NDLayout, seed: int, path: str, fill: Any = None) -> str | None:
+    """How an NDArray frame ``writer`` writes (``asarray`` of data, or ``full`` of ``fill``) fails to open,
+    read or take a slice in ``reader``, or None."""
+    cparams = nd_cparams(codec_id, meta)
+    if fill is None:
+        want = array_of(layout, seed)
+        write: Callable[[], Any] = partial(writer.nd_create, want, layout.chunks, layout.blocks, cparams, DP,
+                                           urlpath=path)
+    else:
+        want = np.full(layout.shape, fill, dtype=layout.dtype)
+        write = partial(writer.nd_full, layout.shape, fill, layout.dtype, layout.chunks, layout.blocks, cparams, DP,
+                        urlpath=path)
     try:
-        writer.nd_create(want, layout.chunks, layout.blocks, nd_cparams(codec_id, meta), DP, urlpath=path).close()
+        write().close()
     except Exception as exc:  # noqa: BLE001
         return f"{writer.name} raised writing it: {describe_exc(exc)}"
     written = written_nd_cparams(codec_id, layout, meta)
@@ -452,19 +461,25 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
 
 
 @check("interop.ndarray_frame", requires=("persistence", "ndarray"),
-       params={"id": CODEC_ID, "meta": Param(int, min=0, max=255), "layouts": LAYOUTS})
+       params={"id": CODEC_ID, "meta": Param(int, min=0, max=255), "layouts": LAYOUTS,
+               "fills": Param(list, items=Param(int, min=0, max=127), default=[])})
 def ndarray_frame(ctx: CheckContext) -> None:
     """An NDArray frame the peer wrote opens here as an NDArray with its geometry, codec, meta and values, and a
-    slice written here reads back there; and the same the other way."""
+    slice written here reads back there; and the same the other way. Arrays of data (``asarray``) and, for each
+    layout with a shape, of each of ``fills`` (``full``: special chunks, which name no codec)."""
     _, codec_id = _registered_pair(ctx, ("zlib",))
     meta = int(ctx.param("meta"))
+    fills = [int(v) for v in ctx.param("fills")]
     failures = []
     for n, (w_side, r_side) in enumerate(_directions(ctx)):
         for k, text in enumerate(ctx.param("layouts")):
             layout = parse_layout(text)
-            problem = _nd_frame_problem(ctx, w_side.adapter, r_side.adapter, codec_id, meta, layout, k,
-                                        str(ctx.tmpdir / f"w{n}-{k}.b2nd"))
-            if problem:
-                failures.append(f"an NDArray {layout} written by {w_side.label}, read by {r_side.label}: {problem}")
+            for f, fill in enumerate([None, *(fills if layout.shape else [])]):
+                made = "data" if fill is None else f"full of {fill}"
+                problem = _nd_frame_problem(ctx, w_side.adapter, r_side.adapter, codec_id, meta, layout, k,
+                                            str(ctx.tmpdir / f"w{n}-{k}-{f}.b2nd"), fill)
+                if problem:
+                    failures.append(f"an NDArray {layout} ({made}) written by {w_side.label}, read by "
+                                    f"{r_side.label}: {problem}")
     if failures:
         ctx.fail("\n".join(failures))

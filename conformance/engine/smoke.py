@@ -281,6 +281,14 @@ def _nd_create(s: _State) -> str:
     return f"{nd.schunk().nchunks} chunks"
 
 
+def _nd_full(s: _State) -> str:
+    nd = s.adapter.nd_full((6, 10), 7, np.dtype("<i4"), (4, 6), (2, 3), replace(s.cparams, typesize=4), s.dparams)
+    _expect(bool(np.array_equal(nd.read(...), np.full((6, 10), 7, dtype="<i4"))), "the array does not read back as 7s")
+    nd.write((slice(2, 5), slice(None)), 1)
+    _expect(int(nd.read(...).sum()) == 7 * 30 + 30, "the array reads back different after writing rows 2:5")
+    return f"{nd.schunk().nchunks} chunks"
+
+
 def _nd_open(s: _State) -> str:
     if "persistence" not in (s.capabilities or ()):
         return "no persistence"
@@ -331,6 +339,7 @@ STEPS: tuple[Step, ...] = (
     Step("Adapter.register_filter", _register_filter, needs=("Adapter.register_codec",), capability="user_filters"),
     Step("Adapter.nd_create", _nd_create, needs=("Adapter.register_codec",), capability="ndarray"),
     Step("Adapter.nd_open", _nd_open, needs=("Adapter.nd_create",), capability="ndarray"),
+    Step("Adapter.nd_full", _nd_full, needs=("Adapter.register_codec",), capability="ndarray"),
 )
 
 

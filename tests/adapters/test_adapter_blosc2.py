@@ -299,3 +299,27 @@ def test_ndarrays_through_asarray_and_open(spec: str, tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="not an NDArray"):
         adapter.nd_open(plain, DParams(1), CParams(codec=201))
     smoke.SEEN.clear()
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_ndarrays_through_full(spec: str, tmp_path: Path) -> None:
+    """nd_full passes shape, fill value and dtype, and only what else is given: one repeated value in the
+    geometry asked for, persisted and reopened, then written into with the codec."""
+    import numpy as np
+    from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+    adapter = smoke.load(spec)
+    adapter.register_codec("ndz", 202, zlib_encoder, zlib_decoder)
+    path = str(tmp_path / "full.b2nd")
+    nd = adapter.nd_full((7, 10), 3, np.dtype("<f4"), (5, 7), (2, 3), CParams.only(codec=202, nthreads=1),
+                         DParams(1), urlpath=path)
+    assert (nd.shape, nd.chunks, nd.blocks, nd.dtype) == ((7, 10), (5, 7), (2, 3), "<f4")
+    assert nd.read(...).tolist() == [[3.0] * 10] * 7
+    nd.close()
+    written = CParams.only(codec=202, typesize=4, blocksize=24, nthreads=1)
+    back = adapter.nd_open(path, DParams(1), written, mode="a")
+    back.write((slice(0, 1), slice(None)), 1.5)
+    assert back.read(...)[:2].tolist() == [[1.5] * 10, [3.0] * 10] and back.cparams().codec == 202
+    in_memory = adapter.nd_full((4,), 9, np.dtype("<i2"), NOT_GIVEN, NOT_GIVEN, NOT_GIVEN, NOT_GIVEN)
+    assert in_memory.read(...).tolist() == [9] * 4 and in_memory.dtype == "<i2"
+    smoke.SEEN.clear()

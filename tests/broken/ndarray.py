@@ -12,6 +12,7 @@ from udcodec.adapters.blosc2like import ModuleNDContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 from udcodec.reference import b2ndmeta
+from udcodec.reference import chunkformat as _chunkformat
 from udcodec.reference import frame as _frame
 from udcodec.reference import ndarray as nd
 from udcodec.reference import schunk as _schunk
@@ -166,6 +167,21 @@ class FortranOrderBlocksAdapter(ReferenceAdapter):
     def nd_open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
                 cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
         return _FortranNDContainer(self, super().nd_open(urlpath, dparams, cparams, mode).native())
+
+
+class FullChunkBlocksizeAdapter(ReferenceAdapter):
+    """``full()``'s special chunks record the chunk's whole size as their block size, not the array's block:
+    they expand to the right values anywhere, but c-blosc2 reads an NDArray's chunks block by block by that
+    field, and cannot read such an array whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        special_chunk = _chunkformat.special_chunk
+
+        def whole_chunk_blocks(cp: Any, special: int, nbytes: int, value: bytes | None = None) -> bytes:
+            return special_chunk(dataclasses.replace(cp, blocksize=nbytes), special, nbytes, value)
+
+        _chunkformat.special_chunk = whole_chunk_blocks
 
 
 class NDPartialCparamsResetAdapter(ReferenceAdapter):

@@ -52,7 +52,7 @@ def test_the_members_come_from_the_protocol_classes() -> None:
         "name", "info", "capabilities", "register_codec", "registry", "create", "open",
         "compress_outside", "decompress_outside", "compress_outside_spellings",
         "decompress_outside_spellings", "is_container", "match_format_of", "register_filter",
-        "nd_create", "nd_open",
+        "nd_create", "nd_full", "nd_open",
     )
     assert CONTAINER_OPERATIONS == (
         "nchunks", "append", "append_chunk", "get_chunk", "decompress_chunk", "get_slice", "get_item",

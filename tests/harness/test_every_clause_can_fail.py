@@ -280,6 +280,24 @@ def test_broken_host_fails_clause(case: Breaks) -> None:
     )
 
 
+@pytest.mark.slow
+def test_full_arrays_fail_where_python_blosc2_reads_them() -> None:
+    """INTEROP-NDARRAY-FRAME's ``full()`` arrays fail a host whose special chunks record another block size than
+    the array's. Only c-blosc2's b2nd reader refuses them (the reference expands a special chunk whatever block
+    size it records), so python-blosc2 is the peer here, and the reference as peer passes the same host."""
+    pytest.importorskip("blosc2")
+    clause = CONTRACT.get("INTEROP-NDARRAY-FRAME")
+    spec = "broken.ndarray:FullChunkBlocksizeAdapter"
+    lenient = execute(spec, "FullChunkBlocksizeAdapter", clause, PROFILE, peer_spec=PEER)
+    assert lenient.outcome is Outcome.PASS, lenient.message
+    result = execute(spec, "FullChunkBlocksizeAdapter", clause, PROFILE, peer_spec="blosc2")
+    assert result.outcome is Outcome.FAIL, f"{result.outcome}: {result.message}"
+    lines = result.message.splitlines()
+    assert len(lines) == 6 and all("(full of " in line and "read by blosc2: blosc2 could not open and read it"
+                                   in line for line in lines), result.message
+    assert "(data)" not in result.message
+
+
 HOST_CLAUSES = [c.id for c in CONTRACT if c.subject == "host"]  # codec clauses: tests/codecs
 
 

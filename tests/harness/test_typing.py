@@ -145,6 +145,10 @@ class WithoutOpen:
                   urlpath: str | None = None, contiguous: Any = NOT_GIVEN) -> NDContainer:
         raise NotImplementedError
 
+    def nd_full(self, shape: Any, fill_value: Any, dtype: Any, chunks: Any, blocks: Any, cparams: Any,
+                dparams: Any, urlpath: str | None = None) -> NDContainer:
+        raise NotImplementedError
+
     def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN,
                 mode: Any = NOT_GIVEN) -> NDContainer:
         raise NotImplementedError
