@@ -9,7 +9,7 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import chunkformat, registry
+from udcodec.reference import chunkformat, filters, registry
 
 from ._base import ContainerHost
 from .callbacks import _writable_alias
@@ -169,6 +169,26 @@ class SliceZeroFillsPastEndAdapter(ContainerHost):
     """``get_slice`` takes every chunk for full: items past the end of a short last chunk read as zeros."""
 
     container_class = _PastEndZeroFilled
+
+
+class _DeltaSlicedAlone(ModuleContainer):
+    def get_slice(self, start: int, stop: int) -> bytes:
+        def block_alone(block: np.ndarray, dref: Any, first: bool, typesize: int) -> np.ndarray:
+            return undo(block, dref, first, typesize) if first else block.copy()
+
+        undo = filters.delta_backward
+        filters.delta_backward = block_alone
+        try:
+            return super().get_slice(start, stop)
+        finally:
+            filters.delta_backward = undo
+
+
+class SliceUndoesDeltaAloneAdapter(ContainerHost):
+    """``get_slice`` decodes the blocks a slice touches on their own: a DELTA block after the first is not undone
+    against the first block (it never decodes it), so its items read wrong; whole chunks decode right."""
+
+    container_class = _DeltaSlicedAlone
 
 
 # -- threads -------------------------------------------------------------------------------------

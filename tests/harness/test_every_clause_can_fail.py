@@ -101,6 +101,7 @@ SkipsUnfilteringAdapter             | RT-FILTERS              | decompress(compr
 SkipsUnfilteringAdapter             | RT-CONFIGS              | reads its own chunk back wrong
 ReversesSplitStreamsAdapter         | RT-SPLITMODES           | decompress(compress(x)) != x
 SliceDropsLastItemAdapter           | RT-SLICES               | differs from the data
+SliceUndoesDeltaAloneAdapter        | RT-SLICES-FILTERS       | through the filters delta differs from the data
 SliceZeroFillsPastEndAdapter        | INTEROP-FRAME-OPEN      | (the stop past the end) read back wrong
 AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads=2: was accepted
 AllowsThreadsAtCreationAdapter      | THREAD-DPARAMS-CREATE   | dparams.nthreads=2: was accepted
