@@ -19,11 +19,15 @@ from udcodec.checks.api import (
 from udcodec.checks.common import (
     CODEC_ID,
     EXCEPTIONS,
+    FILTER_PIPELINES,
     ONE_CORE_INTERPRETER,
     OPEN_WITH_WRITTEN_PARAMS,
+    Retry,
     ThreadsRefused,
+    attribution_of,
     refuses_threads,
     register_pair,
+    retry_with_builtin,
 )
 from udcodec.checks.fresh import run_fresh
 from udcodec.checks.ndsupport import (
@@ -106,6 +110,54 @@ def roundtrip(ctx: CheckContext) -> None:
             problems.append(f"{layout}: {problem}")
     if problems:
         ctx.fail("\n".join(problems))
+
+
+def _count_wrong(found: list[str]) -> str:
+    return f"{len(found)} selection(s) read wrong" if found else ""
+
+
+@check("ndarray.filtered_selections", requires=("ndarray", "filters"),
+       params={"id": CODEC_ID, "layouts": LAYOUTS, "filters": FILTER_PIPELINES})
+def filtered_selections(ctx: CheckContext) -> None:
+    """asarray through each filter pipeline: every selection reads back.
+
+    Judged only where the array reads back whole through the filters and the same selection of the array
+    written without filters reads right: otherwise the defect is another clause's, and the selection counts in
+    ``extra["selections_not_judged"]``. Every selection that reads wrong is reported, and each array with one is
+    written again with a builtin codec (the attribution)."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "ndzlib", codec_id, zlib_encoder, zlib_decoder)
+    ctx.extra["selections_not_judged"] = 0
+
+    def wrong(cid: int, layout: NDLayout, want: np.ndarray, pipeline: tuple[str, ...]) -> list[str]:
+        plain = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(cid, filters=("nofilter",)), DP)
+        nd = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(cid, filters=pipeline), DP)
+        whole_right = _difference(nd.read(...), want) is None
+        found = []
+        for key in selections(layout.shape):
+            diff = _difference(nd.read(key), want[key])
+            if diff is None:
+                continue
+            if not whole_right or _difference(plain.read(key), want[key]) is not None:
+                ctx.extra["selections_not_judged"] += 1
+                continue
+            found.append(f"[{key!r}]: {diff}")
+        return found
+
+    problems: list[str] = []
+    retries: list[Retry | None] = []
+    for n, layout in enumerate(_layouts(ctx)):
+        want = array_of(layout, n)
+        for pipeline in (tuple(p) for p in ctx.param("filters")):
+            found = wrong(codec_id, layout, want, pipeline)
+            if found:
+                retry = retry_with_builtin(lambda cid, lay=layout, w=want, p=pipeline: _count_wrong(wrong(cid, lay, w, p)))
+                retries.append(retry)
+                problems.append(f"{layout} through {'+'.join(pipeline)}: " + "; ".join(found)
+                                + (f" {retry.tag}" if retry else ""))
+    if problems:
+        ctx.fail("these selections read wrong, though each array reads back whole and the same selections "
+                 "written without filters read right:\n" + "\n".join(problems), attribution=attribution_of(retries))
 
 
 @check("ndarray.blocks", requires=("ndarray",), params={"id": CODEC_ID, "layouts": LAYOUTS})

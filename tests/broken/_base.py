@@ -3,11 +3,14 @@ own container class."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
+import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.reference import ReferenceAdapter
+from udcodec.reference import filters
 
 Callback = Callable[..., Any]
 
@@ -46,3 +49,19 @@ class ContainerHost(ReferenceAdapter):
 
     def wrap(self, schunk: Any) -> ModuleContainer:
         return self.container_class(self, schunk)
+
+
+@contextmanager
+def delta_blocks_alone() -> Iterator[None]:
+    """The reference's DELTA undoes a block after a chunk's first without that first block (as a reader that
+    decodes only the blocks a read touches would): such blocks come back still XORed with it."""
+    undo = filters.delta_backward
+
+    def block_alone(block: np.ndarray, dref: Any, first: bool, typesize: int) -> np.ndarray:
+        return undo(block, dref, first, typesize) if first else block.copy()
+
+    filters.delta_backward = block_alone
+    try:
+        yield
+    finally:
+        filters.delta_backward = undo

@@ -9,9 +9,9 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import chunkformat, filters, registry
+from udcodec.reference import chunkformat, registry
 
-from ._base import ContainerHost
+from ._base import ContainerHost, delta_blocks_alone
 from .callbacks import _writable_alias
 
 UDCODEC_BYTE, CODEC_META_BYTE = 22, 23
@@ -173,15 +173,8 @@ class SliceZeroFillsPastEndAdapter(ContainerHost):
 
 class _DeltaSlicedAlone(ModuleContainer):
     def get_slice(self, start: int, stop: int) -> bytes:
-        def block_alone(block: np.ndarray, dref: Any, first: bool, typesize: int) -> np.ndarray:
-            return undo(block, dref, first, typesize) if first else block.copy()
-
-        undo = filters.delta_backward
-        filters.delta_backward = block_alone
-        try:
+        with delta_blocks_alone():
             return super().get_slice(start, stop)
-        finally:
-            filters.delta_backward = undo
 
 
 class SliceUndoesDeltaAloneAdapter(ContainerHost):

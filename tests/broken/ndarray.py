@@ -18,6 +18,8 @@ from udcodec.reference import ndarray as nd
 from udcodec.reference import schunk as _schunk
 from udcodec.reference import sframe as _sframe
 
+from ._base import delta_blocks_alone
+
 
 class WritesFirstChunkOnlyAdapter(ReferenceAdapter):
     """``array[key] = value`` recompresses only the first chunk the selection touches."""
@@ -182,6 +184,25 @@ class FullChunkBlocksizeAdapter(ReferenceAdapter):
             return special_chunk(dataclasses.replace(cp, blocksize=nbytes), special, nbytes, value)
 
         _chunkformat.special_chunk = whole_chunk_blocks
+
+
+class _DeltaSelectedAlone(ModuleNDContainer):
+    def read(self, key: Any = ...) -> np.ndarray:
+        if key is Ellipsis:
+            return super().read(key)
+        with delta_blocks_alone():
+            return super().read(key)
+
+
+class NDSelectionUndoesDeltaAloneAdapter(ReferenceAdapter):
+    """A selection of an NDArray decodes the blocks it touches on their own: a DELTA block after a chunk's first
+    is not undone against the first block, so its items read wrong; the whole array reads right."""
+
+    def nd_create(self, array: np.ndarray, chunks: Any, blocks: Any, cparams: CParams | NotGiven,
+                  dparams: DParams | NotGiven, urlpath: str | None = None,
+                  contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleNDContainer:
+        return _DeltaSelectedAlone(self, super().nd_create(array, chunks, blocks, cparams, dparams, urlpath,
+                                                           contiguous).native())
 
 
 class NDPartialCparamsResetAdapter(ReferenceAdapter):

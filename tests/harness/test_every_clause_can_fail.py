@@ -157,6 +157,7 @@ WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
 DtypeNameMetalayerAdapter           | ND-METALAYER            | the b2nd metalayer's dtype string (byte 45)
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
+NDSelectionUndoesDeltaAloneAdapter  | ND-SLICES-FILTERS       | 7x10/5x7/2x3/<f8 through delta: [(slice(1, 6, None)
 NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
 SparseNumbersByCountAdapter         | ND-REOPEN               | in a sparse frame: after the writes after asarray, reopened: item
 RewriteCountsSpecialsAdapter        | ND-REOPEN               | in a contiguous frame: after the writes after open(mode='a') and clevel=9, reopened: raised
