@@ -379,13 +379,7 @@ class ModuleAdapter:
     ) -> ModuleNDContainer:
         """``module.asarray(array, [chunks=...], [blocks=...], [cparams=...], [dparams=...], [urlpath=..., mode="w"],
         [contiguous=...])``."""
-        kwargs: dict[str, Any] = self.param_kwargs(cparams, dparams)
-        if isinstance(chunks, tuple):
-            kwargs["chunks"] = chunks
-        if isinstance(blocks, tuple):
-            kwargs["blocks"] = blocks
-        if urlpath is not None:
-            kwargs.update(urlpath=urlpath, mode="w")
+        kwargs = self._nd_kwargs(chunks, blocks, cparams, dparams, urlpath)
         if isinstance(contiguous, bool):
             kwargs["contiguous"] = contiguous
         return ModuleNDContainer(self, self.module.asarray(array, **kwargs))
@@ -403,6 +397,12 @@ class ModuleAdapter:
     ) -> ModuleNDContainer:
         """``module.full(shape, fill_value, dtype=dtype, [chunks=...], [blocks=...], [cparams=...], [dparams=...],
         [urlpath=..., mode="w"])``."""
+        kwargs = self._nd_kwargs(chunks, blocks, cparams, dparams, urlpath)
+        return ModuleNDContainer(self, self.module.full(shape, fill_value, dtype=dtype, **kwargs))
+
+    def _nd_kwargs(self, chunks: tuple[int, ...] | NotGiven, blocks: tuple[int, ...] | NotGiven,
+                   cparams: CParams | NotGiven, dparams: DParams | NotGiven, urlpath: str | None) -> dict[str, Any]:
+        """The keyword arguments of an NDArray constructor, with only what is given."""
         kwargs: dict[str, Any] = self.param_kwargs(cparams, dparams)
         if isinstance(chunks, tuple):
             kwargs["chunks"] = chunks
@@ -410,7 +410,7 @@ class ModuleAdapter:
             kwargs["blocks"] = blocks
         if urlpath is not None:
             kwargs.update(urlpath=urlpath, mode="w")
-        return ModuleNDContainer(self, self.module.full(shape, fill_value, dtype=dtype, **kwargs))
+        return kwargs
 
     def nd_open(
         self,
