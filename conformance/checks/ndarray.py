@@ -3,6 +3,7 @@ n-dimensional array (python-blosc2's ``asarray``/``open``/``[...]``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -112,7 +113,10 @@ def roundtrip(ctx: CheckContext) -> None:
         ctx.fail("\n".join(problems))
 
 
-def _count_wrong(found: list[str]) -> str:
+def _count_wrong(wrong: Callable[[int, NDLayout, np.ndarray, tuple[str, ...]], list[str]], layout: NDLayout,
+                 want: np.ndarray, pipeline: tuple[str, ...], codec_id: int) -> str:
+    """How many selections ``wrong`` finds with ``codec_id`` (a builtin codec's retry), or ''."""
+    found = wrong(codec_id, layout, want, pipeline)
     return f"{len(found)} selection(s) read wrong" if found else ""
 
 
@@ -151,7 +155,7 @@ def filtered_selections(ctx: CheckContext) -> None:
         for pipeline in (tuple(p) for p in ctx.param("filters")):
             found = wrong(codec_id, layout, want, pipeline)
             if found:
-                retry = retry_with_builtin(lambda cid, lay=layout, w=want, p=pipeline: _count_wrong(wrong(cid, lay, w, p)))
+                retry = retry_with_builtin(partial(_count_wrong, wrong, layout, want, pipeline))
                 retries.append(retry)
                 problems.append(f"{layout} through {'+'.join(pipeline)}: " + "; ".join(found)
                                 + (f" {retry.tag}" if retry else ""))
