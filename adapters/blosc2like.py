@@ -346,10 +346,13 @@ class ModuleAdapter:
         dparams: DParams | NotGiven,
         chunksize: int,
         urlpath: str | None = None,
-        contiguous: bool = True,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> ModuleContainer:
-        """``SChunk(chunksize=..., [cparams=...], [dparams=...], contiguous=...)``: only the given params."""
-        kwargs: dict[str, Any] = {**self.param_kwargs(cparams, dparams), "contiguous": contiguous}
+        """``SChunk(chunksize=..., [cparams=...], [dparams=...], [urlpath=..., mode="w"], [contiguous=...])``: only
+        what is given."""
+        kwargs: dict[str, Any] = self.param_kwargs(cparams, dparams)
+        if isinstance(contiguous, bool):
+            kwargs["contiguous"] = contiguous
         if urlpath is not None:
             kwargs.update(urlpath=urlpath, mode="w")
         return self.wrap(self.module.SChunk(chunksize=chunksize, **kwargs))

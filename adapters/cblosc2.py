@@ -420,8 +420,12 @@ class CBlosc2Adapter:
         return dict(self._registry)
 
     def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
-               urlpath: str | None = None, contiguous: bool = True) -> CContainer:
-        """``blosc2_schunk_new``; params left out are the library's defaults (a NULL storage field is the same)."""
+               urlpath: str | None = None, contiguous: bool | NotGiven = NOT_GIVEN) -> CContainer:
+        """``blosc2_schunk_new``; params left out are the library's defaults (a NULL storage field is the same), and
+        ``contiguous`` left out is what a C caller sets for the storage it means: a frame file for a urlpath,
+        separate chunks in memory (the storage default)."""
+        if not isinstance(contiguous, bool):
+            contiguous = urlpath is not None
         cp = c_cparams(cparams if isinstance(cparams, CParams) else CParams.only())
         dp = c_dparams(dparams if isinstance(dparams, DParams) else DParams(nthreads=NOT_GIVEN))
         storage = C.StorageC(contiguous=contiguous, urlpath=urlpath.encode() if urlpath is not None else None,

@@ -282,9 +282,10 @@ class Adapter(Protocol):
         dparams: DParams | NotGiven,
         chunksize: int,
         urlpath: str | None = None,
-        contiguous: bool = True,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> Container:
-        """A new container; ``cparams``/``dparams`` that are :data:`NOT_GIVEN` are left out of the call."""
+        """A new container; ``cparams``/``dparams``/``contiguous`` that are :data:`NOT_GIVEN` are left out of the
+        call (python-blosc2 then makes a frame when persisted and separate chunks in memory)."""
 
     def open(
         self,

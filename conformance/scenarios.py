@@ -44,6 +44,7 @@ HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
 HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 MEMCPYED_FLAG = 0x02
 DONT_SPLIT_FLAG = 0x10  # flags: the blocks were not split into one stream per byte of the typesize
+SPECIAL_MASK = 0x70  # blosc2_flags (byte 31): the special value (zeros, NaN, uninit, a repeated value)
 
 
 def header(chunk: bytes) -> dict[str, int]:

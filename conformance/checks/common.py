@@ -35,6 +35,7 @@ from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread 
     HEADER_TYPESIZE,
     HEADER_UDCODEC,
     MEMCPYED_FLAG,
+    SPECIAL_MASK,
     header,
     refuses_threads,
 )

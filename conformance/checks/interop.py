@@ -21,6 +21,7 @@ from udcodec.checks.common import (
     BYTE_IDENTICAL_BUILTIN_CODECS,
     CODEC_ID,
     OPEN_WITH_WRITTEN_PARAMS,
+    SPECIAL_MASK,
     Retry,
     attribution_of,
     first_difference,
@@ -233,20 +234,24 @@ def _frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, cp: CPar
         container = writer.create(cparams=cp, dparams=DP, chunksize=chunksize, urlpath=path, contiguous=contiguous)
         for part in parts:
             container.append(part)
+        stored = [bytes(container.get_chunk(i)) for i in range(len(parts))]
     except NotImplementedError:
         raise
     except Exception as exc:  # noqa: BLE001
         return f"{writer.name} raised writing it: {describe_exc(exc)}"
     # Read while the writer still holds it, as users do (python-blosc2 has no close): every append is on disk.
     try:
-        return _frame_read_problem(ctx, reader, cp, path, where, parts, chunks, chunksize, typesize, writer.name)
+        return _frame_read_problem(ctx, reader, cp, path, where, parts, chunks, chunksize, typesize, writer.name,
+                                   stored)
     finally:
         container.close()
 
 
 def _frame_read_problem(ctx: CheckContext, reader: Adapter, cp: CParams, path: str, where: Path, parts: list[bytes],
-                        chunks: Any, chunksize: int, typesize: int, writer_name: str) -> str | None:
-    """How the frame at ``where`` fails to open and read back in ``reader``, or None."""
+                        chunks: Any, chunksize: int, typesize: int, writer_name: str, stored: list[bytes]) -> str | None:
+    """How the frame at ``where`` fails to open and read back in ``reader``, or None. Its chunks (``stored``: as
+    the writer gives them back) must come back byte for byte, special ones aside: a frame stores those as an
+    offset and each reader rebuilds their header with its own parameters."""
     if not where.exists():
         return f"{writer_name} wrote nothing at {path}"
     try:
@@ -261,6 +266,11 @@ def _frame_read_problem(ctx: CheckContext, reader: Adapter, cp: CParams, path: s
             problem = _decode_problem(partial(got_reader.decompress_chunk, i), part)
             if problem:
                 return f"chunk {i} ({chunks[i][0]}) read back wrong: {problem}"
+        for i, chunk in enumerate(stored):
+            got = bytes(got_reader.get_chunk(i))
+            if not chunk[31] & SPECIAL_MASK and got != chunk:
+                return (f"chunk {i} ({chunks[i][0]}) is not the chunk {writer_name} stored: {len(got)} bytes against "
+                        f"{len(chunk)}, {first_difference(got, chunk)}")
         items = chunksize // typesize
         data = b"".join(parts)
         start, stop = items - 3, items + 5  # across the first chunk boundary

@@ -20,6 +20,7 @@ from udcodec.checks.common import (
     FILTER_PIPELINES,
     LAYOUT_SIZE,
     NEEDS,
+    SPECIAL_MASK,
     SPLITMODES,
     cparams_for,
     fail_attributed,
@@ -36,9 +37,6 @@ from udcodec.testcodecs import zlib_decoder, zlib_encoder
 
 #: Blosc2's builtin ZLIB codec id (every host implements it; user codecs are refused outside a container).
 BUILTIN_ZLIB = 4
-
-#: The special-value field of the chunk header's blosc2_flags (byte 31).
-SPECIAL_MASK = 0x70
 
 #: The parameters that draw the layouts (see :func:`udcodec.strategies.layouts`).
 LAYOUTS = {"dtypes": Param(list, items=DTYPE, default=DTYPES), "contents": Param(list, items=CONTENT, default=CONTENTS),
@@ -211,16 +209,16 @@ def items(ctx: CheckContext) -> None:
 def item_writes(ctx: CheckContext) -> None:
     """``container[key] = data`` as users write into an SChunk of ``items`` int32 items in chunks of
     ``chunk_items`` (the last one short): an int (negative too) writes one item; a slice inside, across chunks
-    or past the end (appending, the short last chunk filled up first) writes its items. Each key is written
-    into a fresh container, which must then hold the data with those items replaced; every key that does not
-    is reported."""
+    or past the end (appending, the short last chunk filled up first; more than two chunks' worth too) writes
+    its items. Each key is written into a fresh container, which must then hold the data with those items
+    replaced; every key that does not is reported."""
     codec_id, per_chunk, n = int(ctx.param("id")), int(ctx.param("chunk_items")), int(ctx.param("items"))
     if n % per_chunk == 0:
         ctx.fail("the check needs a short last chunk: items must not be a multiple of chunk_items")
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     values = np.arange(n, dtype="<i4") * 7 + 3
     keys: list[int | slice] = [5, -1, slice(3, 9), slice(per_chunk - 2, per_chunk + 3), slice(n - 10, n + 40),
-                               slice(n, n + 10)]
+                               slice(n, n + 10), slice(n, n + 2 * per_chunk + 30)]
     wrong: list[str] = []
     for key in keys:
         container = _int32_container(ctx, codec_id, values, per_chunk)
@@ -247,6 +245,36 @@ def item_writes(ctx: CheckContext) -> None:
                          f"{int(want[at]) if at < want.size else 'none'}")
     if wrong:
         ctx.fail(f"an SChunk of {n} int32 items in chunks of {per_chunk}: " + "; ".join(wrong))
+
+
+@check("roundtrip.chunk_indexes", params={"id": CODEC_ID, "nchunks": Param(int, min=2)})
+def chunk_indexes(ctx: CheckContext) -> None:
+    """get_chunk and decompress_chunk of an index past either end raise, or, for a negative one, give the chunk
+    counted from the end; every index that does otherwise is reported. A crash ends the check (the run
+    reports it as one)."""
+    codec_id, nchunks = int(ctx.param("id")), int(ctx.param("nchunks"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    per_chunk = 64
+    values = np.arange(nchunks * per_chunk, dtype="<i4") * 5 + 1
+    container = _int32_container(ctx, codec_id, values, per_chunk)
+    stored = [bytes(container.get_chunk(i)) for i in range(nchunks)]
+    wrong: list[str] = []
+    for index in (-1, -nchunks, nchunks, nchunks + 3, -nchunks - 1):
+        for name, want in (("get_chunk", stored), ("decompress_chunk", None)):
+            try:
+                got = bytes(getattr(container, name)(index))
+            except Exception:  # noqa: BLE001 - refusing an index past either end is right
+                continue
+            if -nchunks <= index < 0:
+                at = nchunks + index
+                expected = want[at] if want is not None else values[at * per_chunk:(at + 1) * per_chunk].tobytes()
+                if got == expected:
+                    continue
+                wrong.append(f"{name}({index}) gave {len(got)} bytes that are not chunk {at}'s")
+            else:
+                wrong.append(f"{name}({index}) gave {len(got)} bytes, though the container holds {nchunks} chunks")
+    if wrong:
+        ctx.fail(f"a container of {nchunks} chunks: " + "; ".join(wrong))
 
 
 def _int32_container(ctx: CheckContext, codec_id: int, values: np.ndarray, per_chunk: int) -> Container:

@@ -323,3 +323,18 @@ def test_ndarrays_through_full(spec: str, tmp_path: Path) -> None:
     in_memory = adapter.nd_full((4,), 9, np.dtype("<i2"), NOT_GIVEN, NOT_GIVEN, NOT_GIVEN, NOT_GIVEN)
     assert in_memory.read(...).tolist() == [9] * 4 and in_memory.dtype == "<i2"
     smoke.SEEN.clear()
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_create_leaves_contiguous_out(spec: str, tmp_path: Path) -> None:
+    """create() with contiguous left out passes none, as users write SChunk(...): separate chunks in memory, a
+    frame file when persisted (python-blosc2's defaults), and what is given is passed."""
+    adapter = smoke.load(spec)
+    in_memory = adapter.create(CParams(codec=5, typesize=4, nthreads=1), DParams(1), chunksize=400)
+    assert in_memory.native().contiguous is False
+    path = tmp_path / "c.b2frame"
+    persisted = adapter.create(CParams(codec=5, typesize=4, nthreads=1), DParams(1), chunksize=400, urlpath=str(path))
+    persisted.append(bytes(400))
+    assert persisted.native().contiguous is True and path.is_file()
+    assert adapter.create(CParams(codec=5, nthreads=1), DParams(1), chunksize=400, contiguous=True).native().contiguous
+    smoke.SEEN.clear()

@@ -9,7 +9,7 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import chunkformat, registry
+from udcodec.reference import chunkformat, frame, registry, schunk
 
 from ._base import ContainerHost, delta_blocks_alone
 from .callbacks import _writable_alias
@@ -82,6 +82,21 @@ class ReopenLosesLastChunkAdapter(ReferenceAdapter):
     def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
              cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
         return _LastChunkLost(self, super().open(urlpath, dparams, cparams, mode).native())
+
+
+class FrameChunksKeepTrailingBytesAdapter(ReferenceAdapter):
+    """A chunk read from a frame keeps every byte up to where the next chunk may start, not only its own: the
+    data decodes (the header's cbytes bounds it), but get_chunk gives back more than was stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def check_chunk(path: str, index: int, chunk: bytes, where: str, limit: int, expect: int | None) -> bytes:
+            kept = checked(path, index, chunk, where, limit, expect)
+            return kept + bytes(chunk[len(kept):limit])
+
+        checked = frame.check_chunk
+        frame.check_chunk = check_chunk
 
 
 class _AnonymousReadErrors(ModuleContainer):
@@ -159,6 +174,23 @@ class SliceDropsLastItemAdapter(ContainerHost):
     container_class = _LastItemDropped
 
 
+class _ChunkIndexClamped(ModuleContainer):
+    def _clamped(self, index: int) -> int:
+        return min(max(index, 0), self.nchunks - 1)
+
+    def get_chunk(self, index: int) -> bytes:
+        return super().get_chunk(self._clamped(index))
+
+    def decompress_chunk(self, index: int) -> bytes:
+        return super().decompress_chunk(self._clamped(index))
+
+
+class ChunkIndexClampedAdapter(ContainerHost):
+    """A chunk index past either end is clamped to the first or the last chunk instead of refused."""
+
+    container_class = _ChunkIndexClamped
+
+
 class _PastEndZeroFilled(ModuleContainer):
     def get_slice(self, start: int, stop: int) -> bytes:
         data = super().get_slice(start, stop)
@@ -196,7 +228,7 @@ class AllowsThreadsAtCreationAdapter(ReferenceAdapter):
         dparams: DParams,
         chunksize: int,
         urlpath: str | None = None,
-        contiguous: bool = True,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> ModuleContainer:
         single = dataclasses.replace(cparams, nthreads=1)
         return super().create(single, DParams(nthreads=1), chunksize, urlpath, contiguous)
@@ -284,7 +316,7 @@ class _DefaultsLeftOut(ReferenceAdapter):
     defaults: dict[str, Any] = {}
 
     def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
-               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+               urlpath: str | None = None, contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleContainer:
         if isinstance(cparams, CParams):
             cparams = dataclasses.replace(cparams, **{k: v for k, v in self.defaults.items() if getattr(cparams, k) is NOT_GIVEN})
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
@@ -318,7 +350,7 @@ class WritesFixedBlocksizeAdapter(ReferenceAdapter):
     """An automatic block size is always 4 KiB: valid chunks, but not the bytes Blosc2 writes."""
 
     def create(self, cparams: CParams, dparams: DParams, chunksize: int, urlpath: str | None = None,
-               contiguous: bool = True) -> ModuleContainer:
+               contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleContainer:
         if cparams.blocksize == 0:
             cparams = dataclasses.replace(cparams, blocksize=4096)
         return super().create(cparams, dparams, chunksize, urlpath, contiguous)
@@ -485,3 +517,20 @@ class ItemWritesPastEndDroppedAdapter(ContainerHost):
     """``container[a:b] = data`` with ``b`` past the end writes only the items inside the container."""
 
     container_class = _PastEndDropped
+
+
+class ItemWritesLastPieceDroppedAdapter(ReferenceAdapter):
+    """Data appended in pieces of chunksize (``container[a:b] = data`` far past the end) loses its last, shorter
+    piece."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def append_buffer(self: Any, buf: np.ndarray, split: bool) -> None:
+            cs = self._chunksize or buf.size or 1
+            whole = buf[:buf.size - buf.size % cs] if split and buf.size > cs else buf
+            append(self, whole, split)
+
+        append = schunk.SChunk._append_buffer
+        schunk.SChunk._append_buffer = append_buffer  # type: ignore[method-assign]
+

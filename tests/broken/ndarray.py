@@ -205,6 +205,24 @@ class NDSelectionUndoesDeltaAloneAdapter(ReferenceAdapter):
                                                            contiguous).native())
 
 
+class MetalayerFixarray3BitsAdapter(ReferenceAdapter):
+    """The b2nd metalayer reader takes a msgpack fixarray's length from 3 bits, not 4: the shape, chunks and blocks
+    of an 8-dimensional array read as empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def array_len(self: Any) -> int:
+            marker = self.byte()
+            if marker & 0xF0 == 0x90:
+                return int(marker & 0x07)
+            self.pos -= 1
+            return int(read_len(self))
+
+        read_len = b2ndmeta._Reader.array_len
+        b2ndmeta._Reader.array_len = array_len  # type: ignore[method-assign]
+
+
 class NDPartialCparamsResetAdapter(ReferenceAdapter):
     """``open`` with partial cparams resets the codec meta they leave out to its default (0)."""
 

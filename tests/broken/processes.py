@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from udcodec.adapters.protocol import CParams, DParams
+from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
 
 #: Written to fd 2 just before the crash (as C code would); the crash's stderr tail must hold it.
@@ -38,7 +38,7 @@ class HangingAdapter(ReferenceAdapter):
         dparams: DParams,
         chunksize: int,
         urlpath: str | None = None,
-        contiguous: bool = True,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> Any:
         threading.Event().wait()
 

@@ -23,7 +23,7 @@ class DefaultThreadsFromCoresAdapter(ReferenceAdapter):
     """nthreads left out is the core count's default, also for a Python codec (python-blosc2's default)."""
 
     def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
-               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+               urlpath: str | None = None, contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleContainer:
         cores = self.module.nthreads
         if isinstance(cparams, CParams) and cparams.nthreads is NOT_GIVEN:
             cparams = dataclasses.replace(cparams, nthreads=cores)
@@ -37,7 +37,7 @@ class DefaultThreadsIgnoreFiltersAdapter(ReferenceAdapter):
     Python filters or not (python-blosc2 3.x and 4.x)."""
 
     def create(self, cparams: CParams | NotGiven, dparams: DParams | NotGiven, chunksize: int,
-               urlpath: str | None = None, contiguous: bool = True) -> ModuleContainer:
+               urlpath: str | None = None, contiguous: bool | NotGiven = NOT_GIVEN) -> ModuleContainer:
         if isinstance(cparams, CParams) and isinstance(cparams.codec, int) and cparams.codec < BUILTIN_CODECS_BELOW:
             cores = self.module.nthreads
             if cparams.nthreads is NOT_GIVEN:

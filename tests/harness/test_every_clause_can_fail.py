@@ -101,6 +101,7 @@ SkipsUnfilteringAdapter             | RT-FILTERS              | decompress(compr
 SkipsUnfilteringAdapter             | RT-CONFIGS              | reads its own chunk back wrong
 ReversesSplitStreamsAdapter         | RT-SPLITMODES           | decompress(compress(x)) != x
 SliceDropsLastItemAdapter           | RT-SLICES               | differs from the data
+ChunkIndexClampedAdapter            | RT-CHUNK-INDEX          | decompress_chunk(-1) gave 256 bytes that are not chunk 2's
 SliceUndoesDeltaAloneAdapter        | RT-SLICES-FILTERS       | through the filters delta differs from the data
 SliceZeroFillsPastEndAdapter        | INTEROP-FRAME-OPEN      | (the stop past the end) read back wrong
 AllowsThreadsAtCreationAdapter      | THREAD-CPARAMS-CREATE   | cparams.nthreads=2: was accepted
@@ -111,6 +112,7 @@ IgnoresForeignShuffleFlagAdapter    | INTEROP-CHUNK-DECODE    | written by refer
 DropsShuffleFlagOnWriteAdapter      | INTEROP-CHUNK-DECODE    | read by reference
 ReopenLosesLastChunkAdapter         | INTEROP-FRAME-OPEN      | sees 5 chunks
 ReopenLosesLastChunkAdapter         | INTEROP-SFRAME-OPEN     | sees 5 chunks
+FrameChunksKeepTrailingBytesAdapter | INTEROP-FRAME-OPEN      | is not the chunk reference stored
 WritesFixedBlocksizeAdapter         | INTEROP-CHUNK-BYTES     | header fields differ: blocksize
 DefaultsToAlwaysSplitAdapter        | CONT-SPLITMODE-DEFAULT  | split flag split, documented unsplit; encoder inputs 16x 256 bytes (meta 0), documented 4x 1024 bytes (meta 0)
 DefaultsTypesizeToOneAdapter        | CONT-TYPESIZE-DEFAULT   | with the documented typesize=8 given: typesize 1, documented 8
@@ -130,6 +132,7 @@ ReadsBlosc1BitshuffleAsShuffleAdapter | INTEROP-BLOSC1        | blosc1-zstd-bits
 KeepsTypesizeOnAssignAdapter        | CONT-ASSIGN-TYPESIZE    | the next chunk records codec 207 and typesize 4
 NegativeItemOffByOneAdapter         | RT-ITEMS                | container[-1] read [1739], expected [1746]
 ItemWritesPastEndDroppedAdapter     | RT-ITEM-WRITES          | = 50 items, the container holds 250 items, item 250 missing
+ItemWritesLastPieceDroppedAdapter   | RT-ITEM-WRITES          | container[250:480] = 230 items, the container holds 400 items, item 400 missing
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
@@ -164,6 +167,7 @@ RewriteCountsSpecialsAdapter        | ND-REOPEN               | in a contiguous 
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
 NDReadOnlyWritableAdapter           | ND-READ-ONLY            | after open(path, mode='r'): writing its first item was accepted; the file's bytes changed
 FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
+MetalayerFixarray3BitsAdapter       | INTEROP-NDARRAY-FRAME   | 2x1x1x1x1x1x2x3/1x1x1x1x1x1x2x3/1x1x1x1x1x1x1x3/<i4 (data) written by reference
 FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not

@@ -119,7 +119,7 @@ class WithoutOpen:
         dparams: DParams | NotGiven,
         chunksize: int,
         urlpath: str | None = None,
-        contiguous: bool = True,
+        contiguous: bool | NotGiven = NOT_GIVEN,
     ) -> Container:
         raise NotImplementedError
 
