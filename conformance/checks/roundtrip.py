@@ -249,9 +249,9 @@ def item_writes(ctx: CheckContext) -> None:
 
 @check("roundtrip.chunk_indexes", params={"id": CODEC_ID, "nchunks": Param(int, min=2)})
 def chunk_indexes(ctx: CheckContext) -> None:
-    """get_chunk and decompress_chunk of an index past either end raise, or, for a negative one, give the chunk
-    counted from the end; every index that does otherwise is reported. A crash ends the check (the run
-    reports it as one)."""
+    """get_chunk and decompress_chunk of a negative index or one past the end raise, or, for a negative one in
+    range, give the chunk counted from the end; every index that does otherwise is reported. A crash ends the
+    check (the run reports it as one)."""
     codec_id, nchunks = int(ctx.param("id")), int(ctx.param("nchunks"))
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     per_chunk = 64
