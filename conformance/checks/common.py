@@ -164,7 +164,10 @@ def read_back(container: Container) -> bytes:
 def first_difference(a: bytes, b: bytes) -> str:
     if len(a) != len(b):
         return f"lengths differ: got {len(a)} bytes, expected {len(b)}"
-    pos = int(np.flatnonzero(np.frombuffer(a, np.uint8) != np.frombuffer(b, np.uint8))[0])
+    differ = np.flatnonzero(np.frombuffer(a, np.uint8) != np.frombuffer(b, np.uint8))
+    if not differ.size:
+        return f"the same {len(a)} bytes"
+    pos = int(differ[0])
     return f"first difference at byte {pos}: got {a[pos]:#04x}, expected {b[pos]:#04x}"
 
 

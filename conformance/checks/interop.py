@@ -43,6 +43,7 @@ from udcodec.checks.configs import (
 from udcodec.checks.ndsupport import (
     LAYOUTS,
     NDLayout,
+    array_difference,
     array_of,
     nd_cparams,
     parse_layout,
@@ -451,8 +452,9 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
         nd.close()
     except Exception as exc:  # noqa: BLE001
         return f"{reader.name} could not open and read it: {describe_exc(exc)}"
-    if not np.array_equal(values, want):
-        return f"{reader.name} reads different values ({first_difference(values.tobytes(), want.tobytes())})"
+    diff = array_difference(np.asarray(values), want)
+    if diff:
+        return f"{reader.name} reads different values ({diff})"
     if not layout.shape:
         return None
     key = selections(layout.shape)[0]
@@ -465,8 +467,9 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
         back = opened(writer).read(...)
     except Exception as exc:  # noqa: BLE001
         return f"a slice {reader.name} wrote into it, read back by {writer.name}: {describe_exc(exc)}"
-    if not np.array_equal(back, want):
-        return f"a slice {reader.name} wrote reads back differently in {writer.name}"
+    diff = array_difference(np.asarray(back), want)
+    if diff:
+        return f"a slice {reader.name} wrote reads back differently in {writer.name} ({diff})"
     return None
 
 

@@ -35,6 +35,7 @@ from udcodec.checks.ndsupport import (
     DP,
     LAYOUTS,
     NDLayout,
+    array_difference,
     array_of,
     b2nd_metalayer,
     expected_blocks,
@@ -57,16 +58,6 @@ def _zeroing_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: A
 
 def _layouts(ctx: CheckContext) -> list[NDLayout]:
     return [parse_layout(text) for text in ctx.param("layouts")]
-
-
-def _difference(got: np.ndarray, want: np.ndarray) -> str | None:
-    """How ``got`` differs from ``want`` (shape, dtype or the first differing item), or None."""
-    if got.shape != want.shape or got.dtype != want.dtype:
-        return f"got shape {got.shape} dtype {got.dtype}, expected shape {want.shape} dtype {want.dtype}"
-    if np.array_equal(got, want, equal_nan=want.dtype.kind in "fc"):
-        return None
-    where = tuple(int(i) for i in np.argwhere(got != want)[0]) if got.ndim else ()
-    return f"item {where} is {got[where]!r}, expected {want[where]!r}"
 
 
 def _geometry(nd: NDContainer, layout: NDLayout) -> str | None:
@@ -98,14 +89,14 @@ def roundtrip(ctx: CheckContext) -> None:
         if nd.cparams().codec != codec_id:
             problem = f"the array's codec is {nd.cparams().codec}, not {codec_id}"
         for key in [..., *selections(layout.shape)]:
-            diff = None if problem else _difference(nd.read(key), want[key])
+            diff = None if problem else array_difference(nd.read(key), want[key])
             problem = problem or (diff and f"[{key!r}]: {diff}")
         if layout.shape and problem is None:
             key = selections(layout.shape)[0]
             new = np.ascontiguousarray(array_of(layout, n + 100)[key])  # python-blosc2 writes only C-contiguous values
             nd.write(key, new)
             want[key] = new
-            diff = _difference(nd.read(...), want)
+            diff = array_difference(nd.read(...), want)
             problem = diff and f"after writing [{key!r}]: {diff}"
         if problem:
             problems.append(f"{layout}: {problem}")
@@ -136,13 +127,13 @@ def filtered_selections(ctx: CheckContext) -> None:
     def wrong(cid: int, layout: NDLayout, want: np.ndarray, pipeline: tuple[str, ...]) -> list[str]:
         plain = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(cid, filters=("nofilter",)), DP)
         nd = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(cid, filters=pipeline), DP)
-        whole_right = _difference(nd.read(...), want) is None
+        whole_right = array_difference(nd.read(...), want) is None
         found = []
         for key in selections(layout.shape):
-            diff = _difference(nd.read(key), want[key])
+            diff = array_difference(nd.read(key), want[key])
             if diff is None:
                 continue
-            if not whole_right or _difference(plain.read(key), want[key]) is not None:
+            if not whole_right or array_difference(plain.read(key), want[key]) is not None:
                 ctx.extra["selections_not_judged"] += 1
                 continue
             found.append(f"[{key!r}]: {diff}")
@@ -203,12 +194,12 @@ def memcpy(ctx: CheckContext) -> None:
         rec.calls.clear()
         want = array_of(layout, n)
         nd = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(codec_id), DP)
-        diff = _difference(nd.read(...), want)
+        diff = array_difference(nd.read(...), want)
         if diff is None and layout.shape:
             key = selections(layout.shape)[0]
             nd.write(key, 7)
             want[key] = 7
-            diff = _difference(nd.read(...), want)
+            diff = array_difference(nd.read(...), want)
         if diff:
             problems.append(f"{layout}: raw-stored blocks did not read back: {diff}")
         if rec.of("decoder"):
@@ -261,7 +252,7 @@ def reopen(ctx: CheckContext) -> None:
         problem = _geometry(nd, layout)
         if (cp.codec, cp.codec_meta) != (codec_id, meta):
             problem = f"reopened with codec {cp.codec} meta {cp.codec_meta}, written with {codec_id} meta {meta}"
-        problem = problem or _difference(nd.read(...), want)
+        problem = problem or array_difference(nd.read(...), want)
         nd.close()
         if problem is None and layout.shape:
             rec.calls.clear()
@@ -274,7 +265,7 @@ def reopen(ctx: CheckContext) -> None:
             metas = sorted({c.meta for c in rec.of("encoder")})
             if metas != [meta]:
                 problem = f"a slice written after open(mode='a') reached the codec {codec_id} with meta {metas}"
-            problem = problem or _difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
+            problem = problem or array_difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
         if problem:
             problems.append(f"{layout}: {problem}")
     if problems:
@@ -316,7 +307,7 @@ def reopen_spellings(ctx: CheckContext) -> None:
             if (cp.codec, cp.codec_meta) != (codec_id, meta):
                 found.append(f"silently changed codec/meta from {codec_id}/{meta} to {cp.codec}/{cp.codec_meta}")
             try:
-                found.append(_difference(nd.read(...), want))
+                found.append(array_difference(nd.read(...), want))
             except Exception as exc:  # noqa: BLE001 - the array opened; it must be readable
                 found.append(f"opened, then reading it raised {describe_exc(exc)}")
             if any(found):
@@ -426,7 +417,7 @@ def rewrites(ctx: CheckContext) -> None:
                     done = what
                 nd.close()
                 done = "the writes after asarray, reopened"
-                problem = _difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
+                problem = array_difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
                 if problem is None:
                     rw = _open(ctx, ctx.adapter, path, codec_id, layout, meta, mode="a")
                     for what, key, value in reopened:
@@ -437,7 +428,7 @@ def rewrites(ctx: CheckContext) -> None:
                         rw.schunk().update_cparams(CParams.only(clevel=9))  # rewrites the frame's header
                     rw.close()
                     done = f"the writes after open(mode='a'){' and clevel=9' if updates else ''}, reopened"
-                    problem = _difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
+                    problem = array_difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
             except Exception as exc:  # noqa: BLE001 - reported per layout and frame
                 problem = f"after {done}: raised {describe_exc(exc)}"
             else:

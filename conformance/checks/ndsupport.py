@@ -78,6 +78,16 @@ def array_of(layout: NDLayout, seed: int) -> np.ndarray:
     return data.reshape(layout.shape).copy()
 
 
+def array_difference(got: np.ndarray, want: np.ndarray) -> str | None:
+    """How ``got`` differs from ``want`` (shape, dtype or the first differing item), or None."""
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return f"got shape {got.shape} dtype {got.dtype}, expected shape {want.shape} dtype {want.dtype}"
+    if np.array_equal(got, want, equal_nan=want.dtype.kind in "fc"):
+        return None
+    where = tuple(int(i) for i in np.argwhere(got != want)[0]) if got.ndim else ()
+    return f"item {where} is {got[where]!r}, expected {want[where]!r}"
+
+
 def expected_blocks(layout: NDLayout, array: np.ndarray) -> list[bytes]:
     """Every block a host hands the codec, in order: chunks in C order over the chunk grid, each padded with
     zeros to whole blocks, its blocks in C order, each block a C-order sub-array (no filter, no split)."""

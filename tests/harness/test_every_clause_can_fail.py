@@ -167,7 +167,7 @@ RewriteCountsSpecialsAdapter        | ND-REOPEN               | in a contiguous 
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
 NDReadOnlyWritableAdapter           | ND-READ-ONLY            | after open(path, mode='r'): writing its first item was accepted; the file's bytes changed
 FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
-MetalayerFixarray3BitsAdapter       | INTEROP-NDARRAY-FRAME   | 2x1x1x1x1x1x2x3/1x1x1x1x1x1x2x3/1x1x1x1x1x1x1x3/<i4 (data) written by reference
+MetalayerFixarray3BitsAdapter       | INTEROP-NDARRAY-FRAME   | 2x2x2x2x2x2x2x2/1x2x2x2x2x2x2x2/1x1x1x2x2x2x2x2/<i4 (data) written by reference
 FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)
 [memcpy]
 DecodesRawChunksAdapter             | MEMCPY-ROUNDTRIP        | raw-stored data did not
