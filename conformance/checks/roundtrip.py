@@ -257,20 +257,19 @@ def chunk_indexes(ctx: CheckContext) -> None:
     per_chunk = 64
     values = np.arange(nchunks * per_chunk, dtype="<i4") * 5 + 1
     container = _int32_container(ctx, codec_id, values, per_chunk)
-    stored = [bytes(container.get_chunk(i)) for i in range(nchunks)]
+    chunks = {"get_chunk": [bytes(container.get_chunk(i)) for i in range(nchunks)],
+              "decompress_chunk": [values[i * per_chunk:(i + 1) * per_chunk].tobytes() for i in range(nchunks)]}
     wrong: list[str] = []
     for index in (-1, -nchunks, nchunks, nchunks + 3, -nchunks - 1):
-        for name, want in (("get_chunk", stored), ("decompress_chunk", None)):
+        for name, want in chunks.items():
             try:
                 got = bytes(getattr(container, name)(index))
-            except Exception:  # noqa: BLE001 - refusing an index past either end is right
+            except Exception:  # noqa: BLE001 - refusing a negative index or one past the end is right
                 continue
             if -nchunks <= index < 0:
-                at = nchunks + index
-                expected = want[at] if want is not None else values[at * per_chunk:(at + 1) * per_chunk].tobytes()
-                if got == expected:
+                if got == want[index]:
                     continue
-                wrong.append(f"{name}({index}) gave {len(got)} bytes that are not chunk {at}'s")
+                wrong.append(f"{name}({index}) gave {len(got)} bytes that are not chunk {nchunks + index}'s")
             else:
                 wrong.append(f"{name}({index}) gave {len(got)} bytes, though the container holds {nchunks} chunks")
     if wrong:
