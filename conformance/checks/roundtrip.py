@@ -9,16 +9,27 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.adapters.protocol import Container
-from udcodec.checks.api import CheckContext, CheckFailed, Param, check, decode_example, describe_exc
+from udcodec.adapters.protocol import Container, CParams
+from udcodec.checks.api import (
+    CheckContext,
+    CheckFailed,
+    NotApplicable,
+    Param,
+    check,
+    decode_example,
+    describe_exc,
+)
 from udcodec.checks.common import (
     BLOCK,
+    BUILTIN_CODEC_IDS,
     CODEC_ID,
     CONTENT,
     DONT_SPLIT_FLAG,
     DTYPE,
     FILTER_PIPELINES,
+    HEADER_FLAGS,
     LAYOUT_SIZE,
+    MEMCPYED_FLAG,
     NEEDS,
     SPECIAL_MASK,
     SPLITMODES,
@@ -274,6 +285,94 @@ def chunk_indexes(ctx: CheckContext) -> None:
                 wrong.append(f"{name}({index}) gave {len(got)} bytes, though the container holds {nchunks} chunks")
     if wrong:
         ctx.fail(f"a container of {nchunks} chunks: " + "; ".join(wrong))
+
+
+#: Chunk-header offset of ``cbytes`` and the length of the extended header, after which come the bstarts.
+_CBYTES_AT, _HEADER_LEN = 12, 32
+
+
+def _streams(chunk: bytes, nblocks: int) -> list[tuple[int, int]] | None:
+    """(offset, size) of each block's one stream, or None where the chunk holds no compressed stream per block."""
+    if chunk[HEADER_FLAGS] & MEMCPYED_FLAG or chunk[31] & SPECIAL_MASK or len(chunk) < _HEADER_LEN + 4 * nblocks:
+        return None
+    found = []
+    for start in np.frombuffer(chunk, "<i4", nblocks, _HEADER_LEN).tolist():
+        size = int.from_bytes(chunk[start:start + 4], "little", signed=True) if 0 < start <= len(chunk) - 4 else 0
+        if size <= 0 or start + 4 + size > len(chunk):
+            return None
+        found.append((start + 4, size))
+    return found
+
+
+def _damaged(chunk: bytes, streams: list[tuple[int, int]], short: bytes) -> dict[str, bytes]:
+    """``chunk`` with block 1's stream overwritten by 0xFF bytes, and with its last block's stream replaced by
+    ``short`` (a valid stream that decodes to half a block; the chunk ends after it)."""
+    at, size = streams[1]
+    overwritten = chunk[:at] + b"\xff" * size + chunk[at + size:]
+    at = streams[-1][0]
+    cut = bytearray(chunk[:at - 4] + len(short).to_bytes(4, "little", signed=True) + short)
+    cut[_CBYTES_AT:_CBYTES_AT + 4] = len(cut).to_bytes(4, "little")
+    return {"block 1's stream overwritten with 0xFF bytes": overwritten,
+            f"block {len(streams) - 1}'s stream replaced by one that decodes to half a block": bytes(cut)}
+
+
+@check("roundtrip.damaged_streams", params={
+    "codecs": Param(list, items=Param(str, choices=tuple(BUILTIN_CODEC_IDS))),
+    "nblocks": Param(int, min=3), "blocksize": Param(int, min=256)})
+def damaged_streams(ctx: CheckContext) -> None:
+    """A chunk the host wrote with a builtin codec, one block's stream then damaged (overwritten, or replaced by a
+    valid stream of half the block), fails to read at every door: decompress2, and decompress_chunk and a get_slice
+    of the damaged block in a container it was appended to. Every door that returns bytes is reported."""
+    nblocks, blocksize = int(ctx.param("nblocks")), int(ctx.param("blocksize"))
+    data = (np.arange(nblocks * blocksize) % 251).astype(np.uint8).tobytes()
+    wrong: dict[str, list[str]] = {}
+    raw: list[str] = []
+    for name in ctx.param("codecs"):
+        cparams = CParams(codec=BUILTIN_CODEC_IDS[name], blocksize=blocksize)
+        chunk = bytes(ctx.adapter.compress_outside(data, cparams))
+        half = bytes(ctx.adapter.compress_outside(data[:blocksize // 2], dataclasses.replace(cparams, blocksize=0)))
+        streams, short = _streams(chunk, nblocks), _streams(half, 1)
+        if streams is None or short is None:
+            raw.append(name)
+            continue
+        (at, size), = short
+        for damage, damaged in _damaged(chunk, streams, half[at:at + size]).items():
+            block = 1 if damage.startswith("block 1'") else nblocks - 1
+            for door, got in _damaged_reads(ctx, damaged, cparams, len(data), block, blocksize):
+                want = data[block * blocksize:(block + 1) * blocksize] if door.startswith("get_slice") else data
+                what = f"{damage}: {door} returned {len(got)} bytes ({first_difference(got, want)})"
+                wrong.setdefault(what, []).append(name)
+    if len(raw) == len(ctx.param("codecs")):
+        raise NotApplicable(f"the host wrote no compressed stream per block with {', '.join(raw)}: nothing to damage")
+    ctx.extra["codecs_without_streams"] = raw
+    if wrong:
+        ctx.fail("damaged chunks read without an error: " + "; ".join(
+            f"with {', '.join(names)}, {what}" for what, names in wrong.items()))
+
+
+def _damaged_reads(ctx: CheckContext, chunk: bytes, cparams: CParams, nbytes: int, block: int,
+                   blocksize: int) -> list[tuple[str, bytes]]:
+    """The doors that gave bytes for the damaged ``chunk``, with those bytes."""
+    reads: list[tuple[str, bytes]] = []
+    try:
+        reads.append(("decompress2(chunk)", bytes(ctx.adapter.decompress_outside(chunk))))
+    except Exception:  # noqa: BLE001,S110 - refusing a damaged chunk is right
+        pass
+    container = new_container(ctx, cparams, chunksize=nbytes)
+    try:
+        container.append_chunk(chunk)
+    except Exception:  # noqa: BLE001 - refusing it when it is appended is right too
+        return reads
+    doors: dict[str, Callable[[], bytes]] = {
+        "decompress_chunk(0)": lambda: container.decompress_chunk(0),
+        f"get_slice({block * blocksize}, {(block + 1) * blocksize})":
+            lambda: container.get_slice(block * blocksize, (block + 1) * blocksize)}
+    for door, read in doors.items():
+        try:
+            reads.append((door, bytes(read())))
+        except Exception:  # noqa: BLE001,S112 - refusing a damaged chunk is right
+            continue
+    return reads
 
 
 def _int32_container(ctx: CheckContext, codec_id: int, values: np.ndarray, per_chunk: int) -> Container:

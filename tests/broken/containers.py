@@ -9,7 +9,7 @@ import numpy as np
 from udcodec.adapters.blosc2like import ModuleContainer
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, NotGiven
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import chunkformat, frame, registry, schunk
+from udcodec.reference import builtin_codecs, chunkformat, frame, registry, schunk
 
 from ._base import ContainerHost, delta_blocks_alone
 from .callbacks import _writable_alias
@@ -189,6 +189,28 @@ class ChunkIndexClampedAdapter(ContainerHost):
     """A chunk index past either end is clamped to the first or the last chunk instead of refused."""
 
     container_class = _ChunkIndexClamped
+
+
+def _zeros_when_damaged(decode: Any) -> Any:
+    def lenient(cdata: bytes, size: int) -> bytes:
+        try:
+            return decode(cdata, size)
+        except ValueError:
+            return bytes(size)
+
+    lenient.lenient = True  # type: ignore[attr-defined]
+    return lenient
+
+
+class DamagedStreamsReadAsZerosAdapter(ReferenceAdapter):
+    """A builtin codec's stream that does not decode to its whole block reads as a block of zeros."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        decoders = builtin_codecs.DECODERS_BY_FORMAT
+        for fmt, decode in decoders.items():
+            if not getattr(decode, "lenient", False):
+                decoders[fmt] = _zeros_when_damaged(decode)
 
 
 class _PastEndZeroFilled(ModuleContainer):
