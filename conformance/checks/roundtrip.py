@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from udcodec.adapters.protocol import Container, CParams
+from udcodec.adapters.protocol import NOT_GIVEN, Container, CParams
 from udcodec.checks.api import (
     CheckContext,
     CheckFailed,
@@ -355,7 +355,7 @@ def _damaged_reads(ctx: CheckContext, chunk: bytes, cparams: CParams, nbytes: in
     """The doors that gave bytes for the damaged ``chunk``, with those bytes."""
     reads: list[tuple[str, bytes]] = []
     try:
-        reads.append(("decompress2(chunk)", bytes(ctx.adapter.decompress_outside(chunk))))
+        reads.append(("decompress2(chunk)", bytes(ctx.adapter.decompress_outside(chunk, NOT_GIVEN))))
     except Exception:  # noqa: BLE001,S110 - refusing a damaged chunk is right
         pass
     container = new_container(ctx, cparams, chunksize=nbytes)
