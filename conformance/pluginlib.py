@@ -386,18 +386,22 @@ def plant_marker_libraries(tmp: Path, names: list[str]) -> list[tuple[str, Path]
 
 
 # A self-contained codec plugin (no blosc2 header, no libblosc2 symbol): byte run-length pairs after a
-# 3-byte prefix recording what the encoder got (meta, the low byte of cparams->typesize, compcode);
-# the decoder refuses a stream whose prefix does not hold the meta it is given.
+# 7-byte prefix recording what the encoder got (meta, the low byte of cparams->typesize, compcode, and
+# cparams->blocksize, little-endian); the decoder refuses a stream whose prefix does not hold the meta it is
+# given. blosc2_cparams begins with these fields, in this order, in every c-blosc2 release from 2.0.0 on.
 _PROBE_SOURCE = r"""
 #include <stdint.h>
 #include <string.h>
-typedef struct { uint8_t compcode, compcode_meta, clevel; int use_dict; int32_t typesize; } cparams_head;
+typedef struct {
+  uint8_t compcode, compcode_meta, clevel; int use_dict; int32_t typesize; int16_t nthreads; int32_t blocksize;
+} cparams_head;
 int udcodec_probe_encoder(const uint8_t *in, int32_t len, uint8_t *out, int32_t out_len, uint8_t meta,
                           const cparams_head *cp, const void *chunk) {
   (void)chunk;
-  if (out_len < 3) return 0;
+  if (out_len < 7) return 0;
   out[0] = meta; out[1] = (uint8_t)cp->typesize; out[2] = cp->compcode;
-  int32_t n = 3;
+  for (int b = 0; b < 4; b++) out[3 + b] = (uint8_t)((uint32_t)cp->blocksize >> (8 * b));
+  int32_t n = 7;
   for (int32_t i = 0; i < len;) {
     int32_t run = 1;
     while (i + run < len && run < 255 && in[i + run] == in[i]) run++;
@@ -409,9 +413,9 @@ int udcodec_probe_encoder(const uint8_t *in, int32_t len, uint8_t *out, int32_t 
 int udcodec_probe_decoder(const uint8_t *in, int32_t len, uint8_t *out, int32_t out_len, uint8_t meta,
                           const void *dp, const void *chunk) {
   (void)dp; (void)chunk;
-  if (len < 3 || in[0] != meta) return -1;
+  if (len < 7 || in[0] != meta) return -1;
   int32_t n = 0;
-  for (int32_t i = 3; i + 1 < len; i += 2) {
+  for (int32_t i = 7; i + 1 < len; i += 2) {
     if (n + in[i] > out_len) return -1;
     memset(out + n, in[i + 1], in[i]); n += in[i];
   }

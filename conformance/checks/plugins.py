@@ -203,11 +203,16 @@ def name_never_loads_path(ctx: CheckContext) -> None:
     names_loaded(ctx, register)
 
 
+#: The block size PLUG-INSTALLED's chunk is written with (its spec entry's ``calls`` says so).
+_PLUGIN_BLOCKSIZE = 1024
+
+
 @check("plugins.installed_roundtrip", requires=("plugins",),
        params={"name": Param(str), "id": CODEC_ID, "meta": Param(int, min=0, max=255), "typesize": Param(int, min=1, max=255)})
 def installed_roundtrip(ctx: CheckContext) -> None:
     """A plugin installed as plugins are published (a ``blosc2_NAME`` package whose ``print_libpath()`` names its
-    library) is registered and used: the chunk round-trips and the encoder got the chunk's meta, typesize and id.
+    library) is registered and used: the chunk round-trips and the encoder got the chunk's meta, typesize, id and
+    block size.
 
     The probe plugin is built from C source here; it prefixes each stream with what its encoder got, and its
     decoder refuses a stream whose meta differs from the one it is given.
@@ -219,8 +224,8 @@ def installed_roundtrip(ctx: CheckContext) -> None:
         ctx.adapter.register_codec(name, codec_id)
     except Exception as exc:  # noqa: BLE001
         ctx.fail(f"registering the installed plugin {name!r} at id {codec_id} raised {describe_exc(exc)}")
-    container = new_container(ctx, cparams_for(codec_id, codec_meta=meta, typesize=typesize, blocksize=1024,
-                                               splitmode="never"), chunksize=len(data))
+    container = new_container(ctx, cparams_for(codec_id, codec_meta=meta, typesize=typesize,
+                                               blocksize=_PLUGIN_BLOCKSIZE, splitmode="never"), chunksize=len(data))
     try:
         container.append(data)
         got = container.decompress_chunk(0)
@@ -234,10 +239,11 @@ def installed_roundtrip(ctx: CheckContext) -> None:
         ctx.fail(f"the installed plugin {name!r} was never asked to encode: the chunk holds {len(chunk)} bytes "
                  f"for {len(data)} bytes of runs")
     start = int.from_bytes(chunk[32:36], "little") + 4  # the first block's stream, after its size
-    received = tuple(chunk[start:start + 3])
-    if received != (meta, typesize & 0xFF, codec_id):
-        ctx.fail(f"the installed plugin's encoder got meta {received[0]}, typesize {received[1]} (low byte) and "
-                 f"codec id {received[2]}; the chunk's are {meta}, {typesize} and {codec_id}")
+    received = (*chunk[start:start + 3], int.from_bytes(chunk[start + 3:start + 7], "little", signed=True))
+    if received != (meta, typesize & 0xFF, codec_id, _PLUGIN_BLOCKSIZE):
+        ctx.fail(f"the installed plugin's encoder got meta {received[0]}, typesize {received[1]} (low byte), codec "
+                 f"id {received[2]} and block size {received[3]} in its cparams; the chunk's are {meta}, {typesize}, "
+                 f"{codec_id} and {_PLUGIN_BLOCKSIZE}")
 
 
 @check("plugins.registry_lists_plugins", requires=("plugins",), params={"name": Param(str), "id": CODEC_ID})

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from udcodec.adapters.reference import ReferenceAdapter
-from udcodec.reference import plugins, registry
+from udcodec.reference import chunkformat, plugins, registry
 
 
 def _store_raw(inp: Any, out: Any, meta: Any, container: Any) -> int:
@@ -137,3 +137,19 @@ class PluginGetsZeroMetaAdapter(ReferenceAdapter):
             return call(fn, src, out, 0, params)
 
         plugins.CodecPlugin._call = staticmethod(zero_meta)  # type: ignore[method-assign]
+
+
+class PluginGetsNoBlocksizeAdapter(ReferenceAdapter):
+    """An installed plugin's encoder gets blocksize 0 in its cparams, not the chunk's block size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        make = chunkformat.cparams_c
+        if getattr(make, "no_blocksize", False):
+            return
+
+        def no_blocksize(cp: Any, *, typesize: int, blocksize: int) -> Any:
+            return make(cp, typesize=typesize, blocksize=0)
+
+        no_blocksize.no_blocksize = True  # type: ignore[attr-defined]
+        chunkformat.cparams_c = no_blocksize

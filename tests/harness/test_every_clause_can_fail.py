@@ -183,7 +183,8 @@ UnvalidatedPluginNamesAdapter       | PLUG-NAME               | ('', 241) as a p
 SeparatePluginIdsAdapter            | PLUG-ID-SHARED          | the same plugin twice at id 244: both registrations were accepted
 ClaimsIdBeforeValidatingAdapter     | PLUG-REJECT-FREES-ID    | was rejected, a Python codec at that id failed
 ShellLoadsPluginsAdapter            | PLUG-NAME-NO-SHELL      | were run by a shell
-PluginGetsZeroMetaAdapter           | PLUG-INSTALLED          | the installed plugin's encoder got meta 0, typesize 4 (low byte) and codec id 239; the chunk's are 77, 4 and 239
+PluginGetsZeroMetaAdapter           | PLUG-INSTALLED          | the installed plugin's encoder got meta 0, typesize 4 (low byte), codec id 239 and block size 1024 in its cparams; the chunk's are 77, 4, 239 and 1024
+PluginGetsNoBlocksizeAdapter        | PLUG-INSTALLED          | codec id 239 and block size 0 in its cparams; the chunk's are 77, 4, 239 and 1024
 UnvalidatedPluginNamesAdapter       | PLUG-NAME-NO-PATH       | 3 of 3 plugin names made the host load a library outside the plugin search
 UnlistedPluginsAdapter              | PLUG-REGISTRY-LISTED    | but the registry lists only
 [filters]
