@@ -104,6 +104,9 @@ class ModuleContainer:
     def decompress_chunk(self, index: int) -> bytes:
         return bytes(self._sc().decompress_chunk(index))
 
+    def decompress_chunk_into(self, index: int, dst: Any) -> None:
+        self._sc().decompress_chunk(index, dst)
+
     def get_slice(self, start: int, stop: int) -> bytes:
         return bytes(self._sc().get_slice(start, stop))
 

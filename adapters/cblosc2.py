@@ -193,6 +193,11 @@ class CContainer:
         got = self._adapter.call("blosc2_schunk_decompress_chunk", self._sc(), index, out, nbytes)
         return out.raw[:got]
 
+    def decompress_chunk_into(self, index: int, dst: Any) -> None:
+        view = memoryview(dst).cast("B")
+        buffer = (ctypes.c_char * len(view)).from_buffer(view)
+        self._adapter.call("blosc2_schunk_decompress_chunk", self._sc(), index, buffer, len(view))
+
     def get_item(self, key: int | slice) -> bytes:
         raise NotImplementedError("C has no indexing operator: a C caller reads items with blosc2_schunk_get_slice_buffer")
 

@@ -170,6 +170,10 @@ class Container(Protocol):
 
     def decompress_chunk(self, index: int) -> bytes: ...
 
+    def decompress_chunk_into(self, index: int, dst: Any) -> None:
+        """``decompress_chunk(index, dst)`` as users write it: chunk ``index``'s data written into ``dst``, a
+        writable buffer the caller made (a bytearray or a NumPy array); one too small for the chunk is refused."""
+
     def get_slice(self, start: int, stop: int) -> bytes:
         """Items ``[start, stop)`` of the whole container, as bytes (items are typesize bytes)."""
 

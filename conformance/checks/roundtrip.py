@@ -287,6 +287,42 @@ def chunk_indexes(ctx: CheckContext) -> None:
         ctx.fail(f"a container of {nchunks} chunks: " + "; ".join(wrong))
 
 
+@check("roundtrip.chunks_into", params={"id": CODEC_ID, "nchunks": Param(int, min=1)})
+def chunks_into(ctx: CheckContext) -> None:
+    """decompress_chunk(i, dst) writes chunk i's data into a bytearray or an int32 NumPy array of exactly its size,
+    and into the start of a bytearray 8 bytes larger, whose last 8 bytes it leaves; a bytearray 4 bytes too small is
+    refused. Every chunk and buffer that does otherwise is reported."""
+    codec_id, nchunks = int(ctx.param("id")), int(ctx.param("nchunks"))
+    register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
+    per_chunk, spare = 256, b"\xab" * 8
+    values = np.arange(nchunks * per_chunk, dtype="<i4") * 7 + 3
+    container = _int32_container(ctx, codec_id, values, per_chunk)
+    wrong: list[str] = []
+    for i in range(nchunks):
+        want = values[i * per_chunk:(i + 1) * per_chunk].tobytes()
+        buffers: dict[str, Any] = {"a bytearray of its size": bytearray(len(want)),
+                                   f"an int32 NumPy array of its {per_chunk} items": np.zeros(per_chunk, "<i4"),
+                                   "a bytearray 8 bytes larger": bytearray(len(want)) + spare}
+        for what, dst in buffers.items():
+            try:
+                container.decompress_chunk_into(i, dst)
+            except Exception as exc:  # noqa: BLE001 - reported
+                wrong.append(f"chunk {i} into {what} raised {describe_exc(exc)}")
+                continue
+            got = memoryview(dst).cast("B").tobytes()
+            if got[:len(want)] != want:
+                wrong.append(f"chunk {i} into {what}: {first_difference(got[:len(want)], want)}")
+            elif got[len(want):] != spare[:len(got) - len(want)]:
+                wrong.append(f"chunk {i} into {what}: the 8 bytes past the chunk's were overwritten")
+        try:
+            container.decompress_chunk_into(i, bytearray(len(want) - 4))
+        except Exception:  # noqa: BLE001,S112 - refusing a buffer without room is right
+            continue
+        wrong.append(f"chunk {i} into a bytearray 4 bytes too small was not refused")
+    if wrong:
+        ctx.fail(f"a container of {nchunks} chunks of {per_chunk} int32 items: " + "; ".join(wrong))
+
+
 #: Chunk-header offset of ``cbytes`` and the length of the extended header, after which come the bstarts.
 _CBYTES_AT, _HEADER_LEN = 12, 32
 

@@ -157,6 +157,13 @@ def _decompress_chunk(s: _State) -> str:
     return ""
 
 
+def _decompress_chunk_into(s: _State) -> str:
+    dst = bytearray(len(DATA) + 1)
+    s.container.decompress_chunk_into(0, dst)
+    _expect(bytes(dst[:-1]) == DATA and dst[-1] == 0, "the buffer does not hold the bytes appended, then its last byte")
+    return ""
+
+
 def _append_chunk(s: _State) -> str:
     n = s.container.append_chunk(s.chunk)
     _expect(n == 2, f"returned {n!r}, expected 2")
@@ -319,6 +326,7 @@ STEPS: tuple[Step, ...] = (
     Step("Container.append", _append, needs=_CONTAINER),
     Step("Container.get_chunk", _get_chunk, needs=("Container.append",)),
     Step("Container.decompress_chunk", _decompress_chunk, needs=("Container.append",)),
+    Step("Container.decompress_chunk_into", _decompress_chunk_into, needs=("Container.append",)),
     Step("Container.append_chunk", _append_chunk, needs=("Container.get_chunk",), capability="append_chunk"),
     Step("Container.get_slice", _get_slice, needs=("Container.append",)),
     Step("Container.get_item", _get_item, needs=("Container.append",), capability="item_indexing"),

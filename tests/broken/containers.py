@@ -213,6 +213,20 @@ class DamagedStreamsReadAsZerosAdapter(ReferenceAdapter):
                 decoders[fmt] = _zeros_when_damaged(decode)
 
 
+class _IntoWholeBuffer(ModuleContainer):
+    def decompress_chunk_into(self, index: int, dst: Any) -> None:
+        data = self.decompress_chunk(index)
+        view = memoryview(dst).cast("B")
+        view[:] = data[:len(view)].ljust(len(view), b"\0")
+
+
+class ChunkIntoFillsWholeBufferAdapter(ContainerHost):
+    """``decompress_chunk(i, dst)`` fills all of ``dst``: zeros past the chunk's bytes, and a buffer too small gets
+    what fits instead of being refused."""
+
+    container_class = _IntoWholeBuffer
+
+
 class _PastEndZeroFilled(ModuleContainer):
     def get_slice(self, start: int, stop: int) -> bytes:
         data = super().get_slice(start, stop)

@@ -55,7 +55,8 @@ def test_the_members_come_from_the_protocol_classes() -> None:
         "nd_create", "nd_full", "nd_open",
     )
     assert CONTAINER_OPERATIONS == (
-        "nchunks", "append", "append_chunk", "get_chunk", "decompress_chunk", "get_slice", "get_item",
+        "nchunks", "append", "append_chunk", "get_chunk", "decompress_chunk", "decompress_chunk_into", "get_slice",
+        "get_item",
         "set_item",
         "cparams", "dparams", "update_cparams", "update_dparams", "native", "close",
     )

@@ -102,6 +102,7 @@ SkipsUnfilteringAdapter             | RT-CONFIGS              | reads its own ch
 ReversesSplitStreamsAdapter         | RT-SPLITMODES           | decompress(compress(x)) != x
 SliceDropsLastItemAdapter           | RT-SLICES               | differs from the data
 ChunkIndexClampedAdapter            | RT-CHUNK-INDEX          | decompress_chunk(-1) gave 256 bytes that are not chunk 2's
+ChunkIntoFillsWholeBufferAdapter    | RT-CHUNK-INTO           | chunk 0 into a bytearray 8 bytes larger: the 8 bytes past the chunk's were overwritten; chunk 0 into a bytearray 4 bytes too small was not refused
 DamagedStreamsReadAsZerosAdapter    | RT-DAMAGED-STREAMS      | with BLOSCLZ, LZ4, LZ4HC, ZLIB, ZSTD, block 1's stream overwritten with 0xFF bytes: decompress2(chunk) returned
 SliceUndoesDeltaAloneAdapter        | RT-SLICES-FILTERS       | through the filters delta differs from the data
 SliceZeroFillsPastEndAdapter        | INTEROP-FRAME-OPEN      | (the stop past the end) read back wrong
