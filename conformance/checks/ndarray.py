@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from udcodec.checks.common import (
 from udcodec.checks.fresh import run_fresh
 from udcodec.checks.ndsupport import (
     DP,
+    LAYOUT,
     LAYOUTS,
     NDLayout,
     array_difference,
@@ -353,6 +355,39 @@ def metalayer(ctx: CheckContext) -> None:
                 problems.append(f"{layout}: the b2nd metalayer has {len(got) - at} byte(s) after the dtype string")
     if problems:
         ctx.fail("\n".join(problems))
+
+
+@check("ndarray.contradicting_dtype", requires=("ndarray", "persistence"),
+       params={"id": CODEC_ID, "layout": LAYOUT, "relabels": Param(list, items=LAYOUT)})
+def contradicting_dtype(ctx: CheckContext) -> None:
+    """A persisted NDArray whose b2nd metalayer is then rewritten in place to another layout whose dtype has
+    another item size (the super-chunk left as written, as in a damaged or forged file; some relabels keep the
+    chunks' byte size, so that only the typesize contradicts) is refused when opened or read; an array read from
+    it is reported with its dtype and first items."""
+    codec_id, layout = int(ctx.param("id")), parse_layout(ctx.param("layout"))
+    register_pair(ctx, "nddtype", codec_id, zlib_encoder, zlib_decoder)
+    problems = []
+    for n, text in enumerate(ctx.param("relabels")):
+        relabel = parse_layout(text)
+        label = b"".join(field for _, field in b2nd_metalayer(relabel))
+        if relabel.shape != layout.shape or relabel.dtype.itemsize == layout.dtype.itemsize:
+            raise ValueError(f"relabel {text!r} must keep the shape of {ctx.param('layout')!r} and change its item size")
+        path = _persisted(ctx, codec_id, layout, n, "d")
+        raw = Path(path).read_bytes()
+        meta = frame_metalayer(path, "b2nd")
+        if meta is None or len(meta) != len(label) or raw.count(meta) != 1:
+            ctx.fail(f"the NDArray's frame holds no b2nd metalayer of the {len(label)} bytes c-blosc2 writes for "
+                     f"{text} (ND-METALAYER's to judge), so it cannot be relabelled in place")
+        Path(path).write_bytes(raw.replace(meta, label))
+        try:
+            got = _open(ctx, ctx.adapter, path, codec_id, layout, 0).read()
+        except Exception:  # noqa: BLE001,S112 - refusing the contradiction is right
+            continue
+        problems.append(f"relabelled {text}, the array opened and read as {got.dtype.str}, shape {got.shape}, "
+                        f"first items {got.ravel()[:3].tolist()}")
+    if problems:
+        ctx.fail(f"a {ctx.param('layout')} array (typesize {layout.dtype.itemsize}) whose b2nd metalayer gives "
+                 "another item size: " + "; ".join(problems))
 
 
 #: The frames an NDArray is persisted in (``nd_create``'s ``contiguous``); ``sparse`` needs that capability.

@@ -68,7 +68,8 @@ def _not_a_layout(text: str) -> str | None:
     return None
 
 
-LAYOUTS = Param(list, items=Param(str, test=_not_a_layout))
+LAYOUT = Param(str, test=_not_a_layout)
+LAYOUTS = Param(list, items=LAYOUT)
 
 
 def array_of(layout: NDLayout, seed: int) -> np.ndarray:

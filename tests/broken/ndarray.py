@@ -86,6 +86,19 @@ class DtypeNameMetalayerAdapter(ReferenceAdapter):
         b2ndmeta.serialize = with_dtype_name
 
 
+class TrustsMetalayerLayoutAdapter(ReferenceAdapter):
+    """An opened NDArray takes its b2nd metalayer's dtype, chunks and blocks on trust, never comparing them with
+    its super-chunk's typesize and chunk size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def trusting(array: nd.NDArray, schunk: Any, meta: b2ndmeta.B2ndMeta) -> None:
+            array._schunk, array._meta, array._padded = schunk, meta, nd._padded(meta.chunks, meta.blocks)
+
+        nd.NDArray.__init__ = trusting  # type: ignore[method-assign]
+
+
 class IgnoresBlockshapeAdapter(ReferenceAdapter):
     """``blocks`` is ignored: each chunk is one block (as if blocks=chunks)."""
 

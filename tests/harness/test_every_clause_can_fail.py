@@ -160,6 +160,7 @@ DecodesOutsideInWorkersAdapter      | THREAD-OUTSIDE-FILTERS  | decompress2(chun
 [ndarray]
 WritesFirstChunkOnlyAdapter         | ND-ROUNDTRIP            | after writing
 IgnoresBlockshapeAdapter            | ND-BLOCKS               | the encoder got blocks of
+TrustsMetalayerLayoutAdapter        | ND-DTYPE-CONTRADICTION  | relabelled 1000/1000/200/<i2, the array opened and read as <i2, shape (1000,)
 DtypeNameMetalayerAdapter           | ND-METALAYER            | the b2nd metalayer's dtype string (byte 45)
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
 NDSelectionUndoesDeltaAloneAdapter  | ND-SLICES-FILTERS       | 7x10/5x7/2x3/<f8 through delta: [(slice(1, 6, None)
