@@ -40,7 +40,7 @@ from udcodec.adapters.protocol import (
 from udcodec.engine.isolation import no_core_files
 
 #: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
-HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE = 2, 3, 4, 8
+HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE, HEADER_CBYTES = 2, 3, 4, 8, 12
 HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 MEMCPYED_FLAG = 0x02
 DONT_SPLIT_FLAG = 0x10  # flags: the blocks were not split into one stream per byte of the typesize

@@ -29,6 +29,7 @@ from udcodec.pluginlib import PluginLibError, install_probe_plugin, plant_marker
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
     DONT_SPLIT_FLAG,
     HEADER_BLOCKSIZE,
+    HEADER_CBYTES,
     HEADER_CODEC_META,
     HEADER_FLAGS,
     HEADER_NBYTES,

@@ -27,9 +27,8 @@ from udcodec.checks.common import (
     DONT_SPLIT_FLAG,
     DTYPE,
     FILTER_PIPELINES,
-    HEADER_FLAGS,
+    HEADER_CBYTES,
     LAYOUT_SIZE,
-    MEMCPYED_FLAG,
     NEEDS,
     SPECIAL_MASK,
     SPLITMODES,
@@ -323,13 +322,13 @@ def chunks_into(ctx: CheckContext) -> None:
         ctx.fail(f"a container of {nchunks} chunks of {per_chunk} int32 items: " + "; ".join(wrong))
 
 
-#: Chunk-header offset of ``cbytes`` and the length of the extended header, after which come the bstarts.
-_CBYTES_AT, _HEADER_LEN = 12, 32
+#: The length of the extended chunk header, after which come the bstarts.
+_HEADER_LEN = 32
 
 
 def _streams(chunk: bytes, nblocks: int) -> list[tuple[int, int]] | None:
     """(offset, size) of each block's one stream, or None where the chunk holds no compressed stream per block."""
-    if chunk[HEADER_FLAGS] & MEMCPYED_FLAG or chunk[31] & SPECIAL_MASK or len(chunk) < _HEADER_LEN + 4 * nblocks:
+    if header(chunk)["memcpyed"] or chunk[31] & SPECIAL_MASK or len(chunk) < _HEADER_LEN + 4 * nblocks:
         return None
     found = []
     for start in np.frombuffer(chunk, "<i4", nblocks, _HEADER_LEN).tolist():
@@ -347,7 +346,7 @@ def _damaged(chunk: bytes, streams: list[tuple[int, int]], short: bytes) -> dict
     overwritten = chunk[:at] + b"\xff" * size + chunk[at + size:]
     at = streams[-1][0]
     cut = bytearray(chunk[:at - 4] + len(short).to_bytes(4, "little", signed=True) + short)
-    cut[_CBYTES_AT:_CBYTES_AT + 4] = len(cut).to_bytes(4, "little")
+    cut[HEADER_CBYTES:HEADER_CBYTES + 4] = len(cut).to_bytes(4, "little")
     return {"block 1's stream overwritten with 0xFF bytes": overwritten,
             f"block {len(streams) - 1}'s stream replaced by one that decodes to half a block": bytes(cut)}
 
