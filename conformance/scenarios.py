@@ -43,6 +43,8 @@ from udcodec.engine.isolation import no_core_files
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE, HEADER_CBYTES = 2, 3, 4, 8, 12
 HEADER_UDCODEC, HEADER_CODEC_META = 22, 23
 MEMCPYED_FLAG = 0x02
+DELTA_FLAG = 0x08  # flags: the delta filter was applied
+EXTENDED_FLAGS = 0x05  # flags: byte- and bit-shuffle bits both set mark an extended (Blosc2) header
 DONT_SPLIT_FLAG = 0x10  # flags: the blocks were not split into one stream per byte of the typesize
 SPECIAL_MASK = 0x70  # blosc2_flags (byte 31): the special value (zeros, NaN, uninit, a repeated value)
 

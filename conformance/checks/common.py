@@ -27,7 +27,9 @@ from udcodec.checks.api import (
 )
 from udcodec.pluginlib import PluginLibError, install_probe_plugin, plant_marker_libraries
 from udcodec.scenarios import (  # noqa: F401 - the chunk header and the thread refusal, for the families
+    DELTA_FLAG,
     DONT_SPLIT_FLAG,
+    EXTENDED_FLAGS,
     HEADER_BLOCKSIZE,
     HEADER_CBYTES,
     HEADER_CODEC_META,

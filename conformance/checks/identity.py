@@ -11,6 +11,8 @@ from udcodec.checks.api import CheckContext, Param, check
 from udcodec.checks.common import (
     BLOCK,
     CODEC_ID,
+    DELTA_FLAG,
+    EXTENDED_FLAGS,
     OPEN_WITH_WRITTEN_PARAMS,
     SAMPLE,
     cparams_for,
@@ -157,7 +159,7 @@ def missing_codec_named(ctx: CheckContext) -> None:
                "filters": Param(list, items=Param(str, choices=tuple(FILTER_IDS))),
                "filters_meta": Param(list, items=Param(int, min=0, max=255))})
 def header_records_params(ctx: CheckContext) -> None:
-    """For codecs registered with each version, a chunk's header records version, filters, metas, typesize, blocksize."""
+    """For codecs registered with each version, a chunk's header records version, filters (and the delta flag), metas, typesize, blocksize."""
     ids = range(int(ctx.param("min")), int(ctx.param("max")) + 1)
     versions = [int(v) for v in ctx.param("versions")]
     if len(ids) < len(versions):
@@ -176,13 +178,23 @@ def header_records_params(ctx: CheckContext) -> None:
         container = new_container(ctx, cparams, chunksize=len(data))
         fill(container, [data])
         chunk = container.get_chunk(0)
-        want = {"versionlz": version, "udcodec": codec_id, "codec_meta": meta, "typesize": typesize,
-                "blocksize": blocksize,
-                "filters": [FILTER_IDS[f] for f in filters] + [0] * (HEADER_FILTER_SLOTS - len(filters)),
-                "filters_meta": list(fmeta) + [0] * (HEADER_FILTER_SLOTS - len(fmeta))}
-        got = {"versionlz": chunk[1], "udcodec": chunk[22], "codec_meta": chunk[23], "typesize": chunk[3],
-               "blocksize": int.from_bytes(chunk[8:12], "little"),
-               "filters": list(chunk[16:22]), "filters_meta": list(chunk[24:30])}
+        want: dict[str, object] = {
+            "versionlz": version, "udcodec": codec_id, "codec_meta": meta, "typesize": typesize,
+            "blocksize": blocksize,
+            "filters": [FILTER_IDS[f] for f in filters] + [0] * (HEADER_FILTER_SLOTS - len(filters)),
+            "filters_meta": list(fmeta) + [0] * (HEADER_FILTER_SLOTS - len(fmeta))}
+        got: dict[str, object] = {
+            "versionlz": chunk[1], "udcodec": chunk[22], "codec_meta": chunk[23], "typesize": chunk[3],
+            "blocksize": int.from_bytes(chunk[8:12], "little"),
+            "filters": list(chunk[16:22]), "filters_meta": list(chunk[24:30])}
+        # The chunk format's flags byte says the header is extended and, unless the chunk is stored raw,
+        # whether the delta filter was applied.
+        flags = header(chunk)["flags"]
+        want["extended-header flags"], got["extended-header flags"] = "set", (
+            "set" if flags & EXTENDED_FLAGS == EXTENDED_FLAGS else f"not both set (flags {flags:#04x})")
+        if not header(chunk)["memcpyed"]:
+            want["delta flag"] = "set" if "delta" in filters else "clear"
+            got["delta flag"] = "set" if flags & DELTA_FLAG else "clear"
         for field, value in want.items():
             if got[field] != value:
                 wrong.append(f"codec {codec_id} (version {version}): {field} is {got[field]}, written with {value}")

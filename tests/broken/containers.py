@@ -482,6 +482,15 @@ class HeaderVersionOneAdapter(ReferenceAdapter):
         chunkformat.registry.codec_version = lambda codec: 1  # type: ignore[assignment]
 
 
+class HeaderWithoutDeltaFlagAdapter(ReferenceAdapter):
+    """Chunk headers never set the flags byte's delta bit, though the filters slots record DELTA."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = chunkformat._filter_flags
+        chunkformat._filter_flags = lambda filters: original(filters) & ~chunkformat.FLAG_DELTA  # type: ignore[assignment]
+
+
 class DictDParamsDecodesUserChunksAdapter(ReferenceAdapter):
     """``decompress2(src, dparams={...})`` decodes a user-codec chunk through a throw-away container."""
 

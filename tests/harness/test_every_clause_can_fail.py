@@ -127,6 +127,7 @@ DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) w
 FlatFieldsIgnoredAdapter            | CONT-COMPRESS-SPELLINGS | **fields) did not use the user codec: NotImplementedError
 DictDParamsDecodesUserChunksAdapter | CONT-DECOMPRESS-OUTSIDE | decompress2(src, dparams={...}) succeeded
 HeaderVersionOneAdapter             | ID-HEADER-PARAMS        | (version 7): versionlz is 1, written with 7
+HeaderWithoutDeltaFlagAdapter       | ID-HEADER-PARAMS        | delta flag is clear, written with set
 ReopenLosesLastChunkAdapter         | INTEROP-GOLDEN          | golden vectors did not decode in
 ExpandsF32NaNChunksAsF64Adapter     | INTEROP-GOLDEN          | b2v4-special-nan-f4 (chunk by python-blosc2 4.14.1)
 CallsDecoderOnSpecialChunksAdapter  | INTEROP-GOLDEN          | b2v2-special-nan-f4 (chunk by python-blosc2 2.7.1): decoding raised AssertionError: the decoder was called
