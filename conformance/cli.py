@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from udcodec import __version__, explain, history
 from udcodec.checkcodec import command as check_codec
@@ -37,8 +38,15 @@ from udcodec.reports import certificate, matrix
 from udcodec.selftest import command as self_test
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line on stderr and exit 2 (argparse prints the whole usage block before it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="udcodec", description="Conformance harness for blosc2.register_codec.")
+    parser = _OneLineParser(prog="udcodec", description="Conformance harness for blosc2.register_codec.")
     parser.add_argument("--version", action="version", version=f"udcodec {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run_.add_parser(sub)

@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     subject.add_argument("--encoder", metavar="MODULE:FUNCTION")
     subject.add_argument("--decoder", metavar="MODULE:FUNCTION")
     subject.add_argument("--plugin", metavar="NAME", help="a dynamic plugin (registered with encoder=decoder=None)")
-    subject.add_argument("--name", help="codec name to register (default: FUNCTION_ID)")
+    subject.add_argument("--name", help="codec name to register (default: the encoder module's last component and the id, e.g. zlib_codec_200)")
     subject.add_argument("--id", default=str(DEFAULT_ID), help=f"codec id, 160..255 (default {DEFAULT_ID})")
     subject.add_argument("--meta", action="append", default=[], help="a codec meta the codec supports (repeatable; default 0)")
     subject.add_argument("--version", dest="codec_version", default="1", help="codec version (default 1)")

@@ -326,7 +326,7 @@ def golden_versions(s: Sources) -> str:
 
 
 def spec_families(s: Sources) -> str:
-    rows = ["| family | file | clauses | MUST | SHOULD | subject |", "|---|---|---|---|---|---|"]
+    rows = ["| family | id prefix | file | clauses | MUST | SHOULD | subject |", "|---|---|---|---|---|---|---|"]
     families: dict[str, list[Any]] = {}
     for clause in s.contract:
         families.setdefault(clause.family, []).append(clause)
@@ -334,10 +334,11 @@ def spec_families(s: Sources) -> str:
         levels = Counter(c.level for c in clauses)
         name = Path(clauses[0].file).name
         subjects = ", ".join(sorted({c.subject for c in clauses}))
-        rows.append(f"| {family} | [spec/{name}](spec/{name}) | {len(clauses)} | {levels['MUST']} | "
+        prefixes = ", ".join(f"`{p}-`" for p in sorted({c.id.split("-", 1)[0] for c in clauses}))
+        rows.append(f"| {family} | {prefixes} | [spec/{name}](spec/{name}) | {len(clauses)} | {levels['MUST']} | "
                     f"{levels['SHOULD']} | {subjects} |")
     levels = Counter(c.level for c in s.contract)
-    rows.append(f"| all | | {len(s.contract)} | {levels['MUST']} | {levels['SHOULD']} | |")
+    rows.append(f"| all | | | {len(s.contract)} | {levels['MUST']} | {levels['SHOULD']} | |")
     return "\n".join(rows)
 
 

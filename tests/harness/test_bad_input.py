@@ -20,7 +20,7 @@ def _exit_and_lines(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tupl
     except SystemExit as exc:  # argparse's own usage errors
         code = int(exc.code or 0)
     err = capsys.readouterr().err
-    return code, [line for line in err.splitlines() if line.startswith("udcodec")]
+    return code, [line for line in err.splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("command", [["run", "--adapter", "reference"], ["check-codec", *CODEC],
@@ -39,7 +39,7 @@ def test_a_timeout_that_is_no_positive_finite_number_is_a_usage_error(capsys: py
 def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.CaptureFixture[str], value: str) -> None:
     code, lines = _exit_and_lines(capsys, ["self-test", f"--run-timeout={value}"])
     assert code == 2 and lines == [f"udcodec self-test: error: argument --run-timeout: {value!r}: give a positive,"
-                                   " finite number of seconds"], lines
+                                   " finite number of seconds (see udcodec self-test --help)"], lines
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
@@ -127,7 +127,7 @@ def test_a_bad_memory_limit_reads_the_same_from_both_doors(capsys: pytest.Captur
     with pytest.raises(ValueError, match="memory") as refused:
         parse_memory_limit(text)
     code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", f"--memory-limit={text}"])
-    assert code == 2 and lines == [f"udcodec run: error: argument --memory-limit: {refused.value}"], lines
+    assert code == 2 and lines == [f"udcodec run: error: argument --memory-limit: {refused.value} (see udcodec run --help)"], lines
     assert _plugin_error(pytester, f"--udcodec-memory-limit={text}") == [f"--udcodec-memory-limit: {refused.value}"]
 
 

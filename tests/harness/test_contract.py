@@ -73,6 +73,15 @@ def test_clause_ids_are_unique(contract: Contract) -> None:
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
+def test_each_family_has_one_id_prefix_of_its_own(contract: Contract) -> None:
+    """A clause id names its family: FAMILY-WHAT, one prefix per family (the README's family table lists them)."""
+    prefixes: dict[str, set[str]] = {}
+    for clause in contract:
+        prefixes.setdefault(clause.family, set()).add(clause.id.split("-", 1)[0])
+    assert all(len(p) == 1 for p in prefixes.values()), prefixes
+    assert len({p for ps in prefixes.values() for p in ps}) == len(prefixes)
+
+
 def test_every_clause_names_a_registered_check(contract: Contract) -> None:
     assert CHECKS, "udcodec.checks registered no check"
     for clause in contract:
