@@ -27,7 +27,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = (ROOT / "README.md", ROOT / "tests" / "README.md", ROOT / "conformance" / "README.md")
+FILES = (ROOT / "README.md", ROOT / "tests" / "README.md", ROOT / "conformance" / "README.md", ROOT / "adapters" / "README.md",
+         ROOT / "benchmarks" / "README.md")
 REGION = re.compile(r"<!-- figures:(?P<name>[\w-]+) -->(?P<body>.*?)<!-- /figures:(?P=name) -->", re.S)
 OPEN = re.compile(r"<!-- /?figures:([\w-]+) -->")
 BLOSC2 = "python-blosc2"
