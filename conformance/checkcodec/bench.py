@@ -7,10 +7,8 @@ Figures are MB/s (10**6 bytes of uncompressed data per second), best of ``repeat
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -79,12 +77,7 @@ def _builtin(codec_id: int) -> Callable[[Any], int]:
 
 
 def bench(codec: CodecSubject, hosts: list[str], repeat: int = 3) -> list[Figure]:
-    """The figures, measured in a forked child: registering the codec must not leak into the run after."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(_bench, codec, hosts, repeat).result()
-
-
-def _bench(codec: CodecSubject, hosts: list[str], repeat: int) -> list[Figure]:
+    """The figures. Registers the codec in this process: the command calls it in an isolated child."""
     data = dataset()
     figures = []
     for host in hosts:

@@ -1,7 +1,7 @@
 """``check-codec --budget SECONDS``: fit a run of a slow codec into a time budget.
 
 The codec's cost of one call is measured first (:func:`call_seconds`: a few encoder and decoder calls
-on representative blocks, in the command's process). :func:`plan` then gives each selected clause a
+on representative blocks, in a child process isolated as the checks are). :func:`plan` then gives each selected clause a
 profile of its own: an example count that fits its share of the budget and the seconds its drawn
 examples may take (the check stops drawing once they are spent). The floor is what a budget never
 removes: every clause runs at least one drawn example, and the explicit examples its checks give

@@ -18,6 +18,14 @@ from typing import Any
 
 from udcodec.checkcodec.budget import DEFAULT_BUDGETS, BudgetError, call_seconds, parse_budget
 from udcodec.checkcodec.budget import write as write_budget
+from udcodec.engine.isolation import (
+    ChildStatus,
+    default_memory_limit,
+    install_cleanup,
+    parse_memory_limit,
+    run_inline,
+    run_isolated,
+)
 from udcodec.engine.run import add_run_options, execute_run
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
 
@@ -93,15 +101,16 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
         if not plugin_preflight(codec.name):
             return 2
     hosts = args.host or list(DEFAULT_HOSTS)
+    install_cleanup()  # the codec's first calls (cost, throughput) run in children an interrupt must not leave
     with tempfile.TemporaryDirectory(prefix="udcodec-check-codec-") as scratch:
         if seconds is not None:
             args.budget_file = Path(scratch, "budget.json")
-            write_budget(args.budget_file, seconds, measure(codec))
+            write_budget(args.budget_file, seconds, measure(codec, args))
         if not args.bench:
             return execute_run(args, hosts)
-        from udcodec.checkcodec.bench import bench, print_bench
+        from udcodec.checkcodec.bench import print_bench
 
-        figures = bench(codec, hosts)  # measured first, so every report of the run carries them
+        figures = bench_isolated(codec, hosts, args)  # measured first, so every report of the run carries them
         args.throughput = Path(scratch, "throughput.json")
         args.throughput.write_text(json.dumps([f.to_json() for f in figures]), encoding="utf-8")
         code = execute_run(args, hosts)
@@ -109,11 +118,49 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
     return code
 
 
-def measure(codec: CodecSubject) -> float | None:
-    """Seconds per call of a Python codec (None for a plugin, or a codec that raises: its clauses will say why)."""
+#: Seconds the codec's cost may take to measure when no ``--timeout`` is given (a few calls; see budget.py).
+MEASURE_TIMEOUT = 60.0
+#: Seconds the throughput figures (``--bench``) may take, every host.
+BENCH_TIMEOUT = 600.0
+
+
+def _in_child(fn: Any, fn_args: tuple[Any, ...], args: argparse.Namespace, timeout: float) -> tuple[Any, str | None]:
+    """``fn(*fn_args)`` isolated as the checks are (timeout, memory limit): (its value, None) or (None, how it ended)."""
+    if getattr(args, "no_isolation", False):
+        got = run_inline(fn, fn_args)
+    else:
+        limit = parse_memory_limit(args.memory_limit) if args.memory_limit else default_memory_limit()
+        got = run_isolated(fn, fn_args, timeout=timeout, memory_limit=limit)
+    if got.status is ChildStatus.OK:
+        return got.value, None
+    if got.status is ChildStatus.HANG:
+        return None, f"did not finish in {timeout:g} s"
+    if got.status is ChildStatus.CRASH:
+        return None, f"crashed ({got.signal or f'exit status {got.exitcode}'})"
+    if got.status is ChildStatus.RESOURCE:
+        return None, "ran out of memory under the memory limit"
+    return None, f"raised {got.error.strip().splitlines()[-1][:200]}"
+
+
+def measure(codec: CodecSubject, args: argparse.Namespace) -> float | None:
+    """Seconds per call of a Python codec, measured in a child (None for a plugin, or a codec whose calls fail:
+    its clauses will say how)."""
     if codec.encoder is None or codec.decoder is None:
         return None
-    try:
-        return call_seconds(codec.encoder, codec.decoder, codec.metas)
-    except Exception:  # noqa: BLE001 - the clauses report a codec that raises
-        return None
+    value, problem = _in_child(call_seconds, (codec.encoder, codec.decoder, codec.metas), args,
+                               args.timeout or MEASURE_TIMEOUT)
+    if problem is not None:
+        print(f"check-codec: the codec {problem} while its cost was measured for --budget; the clauses run on the "
+              "budget of a codec that fails, and report it")
+        sys.stdout.flush()
+    return value if isinstance(value, float) else None
+
+
+def bench_isolated(codec: CodecSubject, hosts: list[str], args: argparse.Namespace) -> list[Any]:
+    """The ``--bench`` figures, taken in a child; a child that fails gives each host a figure saying how."""
+    from udcodec.checkcodec.bench import Figure, bench
+
+    figures, problem = _in_child(bench, (codec, hosts), args, BENCH_TIMEOUT)
+    if problem is not None:
+        return [Figure(host, codec.name, 0.0, 0.0, 0.0, f"the benchmark {problem}") for host in hosts]
+    return list(figures)

@@ -2,7 +2,8 @@
 
 The harness process never registers a codec, so every child starts from a pristine
 registry even for implementations (like python-blosc2) whose registry is global C state
-that cannot be cleared. The child's stderr goes to a file whose tail is reported on a crash.
+that cannot be cleared. The child's stdout and stderr go to a file (cut back when a flood passes
+:data:`OUTPUT_LIMIT`) whose tail is reported on a crash.
 
 Each child leads its own process group, and the whole group is killed when the call ends,
 whatever happened: nothing a check starts outlives it. The child is also a subreaper (Linux) and
@@ -37,6 +38,8 @@ from types import FrameType
 from typing import Any
 
 STDERR_TAIL_BYTES = 16000  # room for a faulthandler stack below the last lines a check printed
+#: A child's output file is cut back to nothing when it grows past this (a flood must not fill the disk).
+OUTPUT_LIMIT = 64 << 20
 #: How often the parent looks whether the child has died while no result arrives (seconds).
 _POLL = 0.1
 _HEADER = 8
@@ -114,6 +117,7 @@ class _Live:
     pid: int
     stderr_path: str
     reaped: bool = False
+    dropped: int = 0  # bytes of output cut from the file (:func:`_bound_output`)
 
 
 #: Children of this process that are running (pid -> its group leader and temp file).
@@ -338,12 +342,17 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int
             signal.signal(signum, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _CLEANUP_SIGNALS)
         _LIVE.clear()  # the parent's children are not this process's to kill
-        errfd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # stdout too: what a check prints must not reach the terminal or pytest's capture (a flood would be
+        # printed whole). O_APPEND lets the parent cut the file while the child writes (:func:`_bound_output`).
+        errfd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        sys.stdout.flush()
         sys.stderr.flush()
+        os.dup2(errfd, 1)
         os.dup2(errfd, 2)
         os.close(errfd)
-        # sys.stderr may not be fd 2 (pytest's capture replaces it): point it at the file too,
+        # sys.stdout/sys.stderr may not be fds 1/2 (pytest's capture replaces them): point them at the file too,
         # line-buffered like Python's own, and make a fatal signal write its traceback there.
+        sys.stdout = open(1, "w", buffering=1, errors="backslashreplace", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)  # noqa: SIM115
         faulthandler.enable(file=sys.stderr, all_threads=True)
         if memory_limit:
@@ -354,7 +363,8 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int
             payload = pickle.dumps((ChildStatus.RESOURCE, traceback.format_exc()))
         except BaseException:  # noqa: BLE001 - everything the check raised goes back to the parent
             payload = pickle.dumps((ChildStatus.RAISED, traceback.format_exc()))
-        sys.stderr.flush()  # before the result: the parent may kill the group as soon as it has it
+        sys.stdout.flush()  # before the result: the parent may kill the group as soon as it has it
+        sys.stderr.flush()
         view = memoryview(payload)
         os.write(wfd, len(payload).to_bytes(_HEADER, "little"))
         while view:
@@ -379,12 +389,24 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _read_result(rfd: int, pid: int, deadline: float) -> tuple[bytes | None, bool]:
+def _bound_output(live: _Live) -> None:
+    """Cut the child's output file to nothing once it passes :data:`OUTPUT_LIMIT`, counting what was dropped."""
+    try:
+        size = os.stat(live.stderr_path).st_size
+        if size > OUTPUT_LIMIT:
+            os.truncate(live.stderr_path, 0)
+            live.dropped += size
+    except OSError:
+        pass
+
+
+def _read_result(rfd: int, live: _Live, deadline: float) -> tuple[bytes | None, bool]:
     """The child's length-prefixed message (None if it ended without one) and whether the deadline passed.
 
     Stops at the end of the message, or when the child has ended and the pipe holds nothing more: a
     grandchild that inherited the pipe's write end must not keep the parent waiting for EOF.
     """
+    pid = live.pid
     buf = bytearray()
     need: int | None = None
     while True:
@@ -395,6 +417,7 @@ def _read_result(rfd: int, pid: int, deadline: float) -> tuple[bytes | None, boo
             return None, True
         ready, _, _ = select.select([rfd], [], [], min(remaining, _POLL))
         if not ready:
+            _bound_output(live)
             if _exited(pid):
                 ready, _, _ = select.select([rfd], [], [], 0)
                 if not ready:
@@ -450,7 +473,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     os.close(release_r)
     deadline = start + timeout
     try:
-        raw, hung = _read_result(rfd, pid, deadline)
+        raw, hung = _read_result(rfd, live, deadline)
         # Left unreaped until now, so that the group id cannot be reused by the time it is killed.
         _kill_tree(pid)
         usage = None
@@ -464,6 +487,10 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
             live.reaped = True
         duration = time.monotonic() - start
         tail = _tail(stderr_path)
+        with contextlib.suppress(OSError):
+            written = live.dropped + os.stat(stderr_path).st_size
+            if written > OUTPUT_LIMIT:
+                tail = f"[udcodec: the check wrote {format_bytes(written)} of output; its end follows]\n{tail}"
     finally:
         os.close(rfd)
         os.close(release_w)

@@ -172,3 +172,32 @@ def near_64k_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: A
     if 65533 <= input.size <= 65535:
         raise ValueError(f"destination too small for a block of {input.size} bytes")
     return int(encoder(input, output, meta, schunk))
+
+
+# -- codecs that take the process down: check-codec must isolate even its first calls (the --budget cost) --
+
+
+def exiting_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Ends the process with status 0, as a stray ``sys.exit(0)`` deep in a codec library would."""
+    import os
+
+    os._exit(0)
+
+
+def segfaulting_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Dies of SIGSEGV, as a C extension following a null pointer does."""
+    import faulthandler
+
+    faulthandler._sigsegv()
+    return 0
+
+
+def loud_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """The zlib example, printing 1 MiB to stdout and to stderr per call (a debug print left in)."""
+    import os
+    import sys
+
+    print("x" * (1 << 20))
+    sys.stdout.flush()
+    os.write(2, b"y" * (1 << 20))
+    return encoder(input, output, meta, schunk)

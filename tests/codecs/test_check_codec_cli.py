@@ -158,3 +158,34 @@ def test_bench_figures_reach_every_report(check_codec: Command, tmp_path: Path) 
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.count('<span class="mbs"') == 2 * len(figures)
     assert "throughput on 8 MiB" in proc.stdout  # and printed on the terminal, as before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("encoder", "measured", "outcome"), [
+    ("exiting_encoder", "crashed (exit status 0)", "crash"),
+    ("segfaulting_encoder", "crashed (SIGSEGV)", "crash"),
+])
+def test_a_codec_that_takes_the_process_down_is_isolated_from_its_first_call(
+        check_codec: Command, tmp_path: Path, encoder: str, measured: str, outcome: str) -> None:
+    """The --budget cost is measured in a child: a codec that exits or crashes there fails, with every report."""
+    proc = check_codec("--encoder", f"broken.codecs:{encoder}", "--decoder", "udcodec.examples.zlib_codec:decoder",
+                       "--host", "reference", "--only", "CODEC-ROUNDTRIP", "--profile", "dev",
+                       "--report-json", "r.json", "--report-markdown", "r.md", "--report-junit", "r.xml",
+                       "--report-html", "r.html")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"check-codec: the codec {measured} while its cost was measured for --budget" in proc.stdout
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    validate_report(data)
+    assert [(r["clause"], r["outcome"]) for r in data["results"]] == [("CODEC-ROUNDTRIP", outcome)]
+    assert all((tmp_path / name).stat().st_size > 0 for name in ("r.md", "r.xml", "r.html"))
+
+
+@pytest.mark.slow
+def test_a_loud_codec_does_not_flood_the_terminal(check_codec: Command, tmp_path: Path) -> None:
+    """What a codec prints stays in its check's output tail: the terminal gets a bounded report."""
+    proc = check_codec("--encoder", "broken.codecs:loud_encoder", "--decoder", "udcodec.examples.zlib_codec:decoder",
+                       "--host", "reference", "--only", "CODEC-ROUNDTRIP", "--only", "CODEC-META", "--profile", "dev",
+                       "--bench", "--report-json", "r.json")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert len(proc.stdout) + len(proc.stderr) < 200_000
+    assert "throughput on 8 MiB" in proc.stdout

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from proctable import alive, wait_until
+from udcodec.engine import isolation
 from udcodec.engine.isolation import (
     STDERR_TAIL_BYTES,
     ChildStatus,
@@ -181,6 +182,59 @@ def test_python_level_stderr_reaches_the_tail_when_sys_stderr_is_not_fd2(
     got = run_isolated(_python_stderr_then_exit, timeout=30)
     assert got.status is ChildStatus.CRASH
     assert "said through sys.stderr" in got.stderr_tail
+
+
+def _print_and_write_stdout() -> int:
+    print("printed by the check")
+    os.write(1, b"written to fd 1\n")
+    return 7
+
+
+def _flood_stdout(megabytes: int) -> int:
+    line = b"x" * (1 << 20)
+    for _ in range(megabytes):
+        os.write(1, line)
+    print("the last line")
+    return megabytes
+
+
+def test_child_stdout_goes_to_the_tail_not_the_parent(capfd: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # as under pytest's capture
+    got = run_isolated(_print_and_write_stdout, timeout=30)
+    out, _ = capfd.readouterr()
+    assert got.value == 7
+    assert "printed by the check" not in out and "written to fd 1" not in out
+    assert "printed by the check" in got.stderr_tail and "written to fd 1" in got.stderr_tail
+
+
+def _slow_flood(rounds: int) -> int:
+    chunk = b"y" * (16 << 20)
+    for _ in range(rounds):
+        os.write(1, chunk)
+        time.sleep(0.25)  # the parent polls meanwhile and cuts the file
+    print("the last line")
+    return os.fstat(1).st_size
+
+
+def test_a_long_flood_never_fills_the_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "OUTPUT_LIMIT", 8 << 20)
+    got = run_isolated(_slow_flood, (6,), timeout=60)
+    assert got.value < 96 << 20  # the file the child writes to was cut back while it ran
+    assert "[udcodec: the check wrote 96 MiB of output; its end follows]" in got.stderr_tail
+    assert "the last line" in got.stderr_tail
+
+
+def test_a_flood_of_output_is_cut_and_said(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(isolation, "OUTPUT_LIMIT", 8 << 20)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    got = run_isolated(_flood_stdout, (200,), timeout=60)
+    assert got.value == 200
+    assert "the last line" in got.stderr_tail
+    assert "[udcodec: the check wrote 200 MiB of output; its end follows]" in got.stderr_tail
+    assert len(got.stderr_tail) < STDERR_TAIL_BYTES + 200
+    assert list(tmp_path.iterdir()) == []  # the output file is gone with the child
 
 
 def test_run_inline_has_the_same_contract() -> None:
