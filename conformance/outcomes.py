@@ -6,6 +6,20 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+#: Most characters of one message or stderr tail kept: by a check's failure, and by every file report.
+MESSAGE_MAX = 64 * 1024
+
+
+def clip(text: str, limit: int = MESSAGE_MAX) -> str:
+    """``text`` if it has at most ``limit`` characters, else its head and tail around a note of the cut."""
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    tail = limit - head
+    cut = len(text) - head - tail
+    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[-tail:]}"
+
+
 #: The outcomes pytest itself knows.
 PytestOutcome = Literal["passed", "failed", "skipped"]
 

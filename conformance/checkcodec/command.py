@@ -27,6 +27,7 @@ from udcodec.engine.isolation import (
     run_isolated,
 )
 from udcodec.engine.run import add_run_options, execute_run
+from udcodec.reports.bounds import printable
 from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
 
 
@@ -139,7 +140,7 @@ def _in_child(fn: Any, fn_args: tuple[Any, ...], args: argparse.Namespace, timeo
         return None, f"crashed ({got.signal or f'exit status {got.exitcode}'})"
     if got.status is ChildStatus.RESOURCE:
         return None, "ran out of memory under the memory limit"
-    return None, f"raised {got.error.strip().splitlines()[-1][:200]}"
+    return None, f"raised {printable(got.error.strip().splitlines()[-1][:200])}"
 
 
 def measure(codec: CodecSubject, args: argparse.Namespace) -> float | None:

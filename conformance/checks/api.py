@@ -38,6 +38,7 @@ from udcodec.outcomes import (  # noqa: F401 - for the check families
     ATTRIBUTIONS,
     USER_CODEC_ONLY,
     Attribution,
+    clip,
 )
 from udcodec.profiles import Profile
 from udcodec.subject import CodecSubject, FilterSubject
@@ -48,6 +49,7 @@ class CheckFailed(AssertionError):
 
     def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None,
                  attribution: Attribution | None = None) -> None:
+        message = clip(message)  # what a codec raised may be of any size
         super().__init__(message)
         self.message = message
         self.counterexample = counterexample
@@ -408,7 +410,7 @@ class CheckContext:
         count.planned += len(first) + (self.profile.full_examples or self.profile.max_examples)
         drawn: list[Any] = []  # the floor: at least one drawn example, whatever the allotment
         failed: list[Any] = []
-        inner = prop
+        inner = _contained(prop)
 
         def once(example: Any) -> None:
             last[:] = [example]
@@ -443,7 +445,7 @@ class CheckContext:
                 once(example)
             run()
         except BaseException as exc:
-            if not last:
+            if not last or isinstance(exc, MemoryError):
                 raise
             example = encode_example(last[0])
             if isinstance(exc, CheckFailed):
@@ -458,6 +460,44 @@ class CheckContext:
                 counterexample=example,
                 reproduction=self.reproduction(index, example),
             ) from exc
+
+
+def _memory_error_in(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, MemoryError):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _contained(prop: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``prop`` as Hypothesis may run it many times: a failure leaves it as a :class:`CheckFailed` whose message (clipped)
+    says it all, without the exceptions it was raised from. A codec's exception may hold a message of any size, and
+    Hypothesis keeps and formats the failures it meets: chained, they exhausted the memory limit. Running out of memory
+    (the implementation's MemoryError, or a failure raised from one) stays a MemoryError: the clause is ``resource``."""
+    def run(example: Any) -> None:
+        failure: BaseException | None = None
+        try:
+            prop(example)
+        except CheckFailed as exc:
+            if not _memory_error_in(exc):
+                traceback.clear_frames(exc.__traceback__)  # the frames' locals hold what the codec raised
+                exc.__cause__ = exc.__context__ = None
+                raise
+            failure = MemoryError(clip(exc.message, 4096))
+        except MemoryError:
+            raise
+        except Exception as exc:
+            if raised_by_harness(exc):
+                raise
+            failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc}")
+        if failure is not None:
+            raise failure  # outside the handler: nothing chained
+
+    return run
 
 
 @contextmanager

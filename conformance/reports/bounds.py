@@ -6,24 +6,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from udcodec.outcomes import CheckResult
+from udcodec.outcomes import MESSAGE_MAX, CheckResult, clip
 
-#: Most characters of one message or stderr tail a file report (JSON, JUnit, Markdown) keeps.
-MESSAGE_MAX = 64 * 1024
+__all__ = ["MESSAGE_MAX", "TERMINAL_MAX", "bounded", "clip", "printable"]
+
 #: Most characters of one message or stderr tail the terminal shows.
 TERMINAL_MAX = 4 * 1024
 #: Control characters and lone surrogates: shown as ``\xNN`` / ``\udcNN`` escapes (tab, newline kept).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-
-
-def clip(text: str, limit: int = MESSAGE_MAX) -> str:
-    """``text`` if it has at most ``limit`` characters, else its head and tail around a note of the cut."""
-    if len(text) <= limit:
-        return text
-    head = limit // 2
-    tail = limit - head
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[-tail:]}"
 
 
 def printable(text: str) -> str:

@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from udcodec.outcomes import CheckResult
+from udcodec.reports.bounds import printable
+
+#: Most characters of a message's first line a cause key keeps.
+KEY_MAX = 200
 
 #: ``ValueError: ... (at codecs.py:50 in encoder)``: the root cause as the checks' messages state it.
 _RAISED = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning))\b[^\n]*?\(at ([^()\s]+:\d+ in [^()\s]+)\)")
@@ -22,7 +26,9 @@ def cause_key(result: CheckResult) -> str:
     raised = _RAISED.search(result.message or "")
     if raised:
         return f"{raised.group(1)} at {raised.group(2)}"
-    return first or f"{result.outcome} without a message"
+    if len(first) > KEY_MAX:  # a key is repeated on one line: a message's first line may be of any length
+        first = first[:KEY_MAX] + "…"
+    return printable(first) or f"{result.outcome} without a message"
 
 
 @dataclass

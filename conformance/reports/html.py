@@ -368,7 +368,8 @@ def _examples(record: RunRecord) -> str:
 
 
 def render_html(record: RunRecord) -> str:
-    """The HTML report of one run."""
+    """The HTML report of one run (messages and stderr tails clipped, as in every file report)."""
+    record = record.bounded()
     unexpected = len(record.unexpected())
     status = (f'<span class="status-bad">{unexpected} unexpected</span>' if unexpected
               else '<span class="status-ok">all outcomes as expected</span>')

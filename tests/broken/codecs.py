@@ -201,3 +201,14 @@ def loud_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) 
     sys.stdout.flush()
     os.write(2, b"y" * (1 << 20))
     return encoder(input, output, meta, schunk)
+
+
+def huge_message_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Raises with a 12-million-character message holding NULs and lone surrogates (a buffer dumped into an error)."""
+    raise ValueError("big\x00\udc80" * 2_000_000)
+
+
+def greedy_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Asks for 30 GiB for any block (a size computed from the wrong field), beyond any check's memory limit."""
+    np.ones(30 << 30, dtype=np.uint8)
+    return encoder(input, output, meta, schunk)

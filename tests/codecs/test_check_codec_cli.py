@@ -189,3 +189,32 @@ def test_a_loud_codec_does_not_flood_the_terminal(check_codec: Command, tmp_path
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert len(proc.stdout) + len(proc.stderr) < 200_000
     assert "throughput on 8 MiB" in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_huge_exception_message_fails_the_codec_for_what_it_raised(check_codec: Command, tmp_path: Path) -> None:
+    """A 12-million-character message is the codec's ValueError, clipped, in bounded reports: Hypothesis kept and
+    formatted such failures until the check ran out of memory and blamed a MemoryError."""
+    proc = check_codec("--encoder", "broken.codecs:huge_message_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--only", "CODEC-DEC-SIZE",
+                       "--only", "CODEC-ROUNDTRIP", "--profile", "dev", "--report-json", "r.json",
+                       "--report-html", "r.html")
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    validate_report(data)
+    for result in data["results"]:
+        assert result["outcome"] == "fail", result["message"][:500]
+        assert "raised ValueError: big\x00\udc80big" in result["message"]
+        assert "MemoryError" not in result["message"]
+    assert (tmp_path / "r.html").stat().st_size < 5 << 20
+    assert len(proc.stdout) + len(proc.stderr) < 200_000
+
+
+@pytest.mark.slow
+def test_a_codec_beyond_the_memory_limit_is_resource_not_fail(check_codec: Command, tmp_path: Path) -> None:
+    proc = check_codec("--encoder", "broken.codecs:greedy_encoder", "--decoder", "udcodec.examples.zlib_codec:decoder",
+                       "--host", "reference", "--only", "CODEC-DEC-SIZE", "--profile", "dev", "--report-json", "r.json")
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert result["outcome"] == "resource", result["message"][:500]
+    assert "the encoder raised MemoryError" in result["message"]

@@ -31,6 +31,7 @@ from udcodec.reports import (
 )
 from udcodec.reports.atomic import append_text, write_atomic
 from udcodec.reports.bounds import MESSAGE_MAX, TERMINAL_MAX, clip, printable
+from udcodec.reports.html import render_html, write_html
 from udcodec.reports.matrix import load_reports, write_matrix
 from udcodec.reports.model import RunRecord
 from udcodec.reports.upgrade import upgrade
@@ -177,9 +178,9 @@ def test_a_20_mib_message_is_clipped_in_every_report(record: RunRecord, tmp_path
     big = _with_message(record, huge, stderr=huge)
     limit = 4 * MESSAGE_MAX  # message and stderr tail, with the rest of the report
     for path in (write_json(big, tmp_path / "r.json"), write_junit(big, tmp_path / "r.xml"),
-                 write_markdown(big, tmp_path / "r.md")):
+                 write_markdown(big, tmp_path / "r.md"), write_html(big, tmp_path / "r.html")):
         text = path.read_text(encoding="utf-8")
-        assert len(text) < limit, path.name
+        assert len(text) < (limit if path.suffix != ".html" else limit + len(render_html(record))), path.name
         assert "HEAD" in text and "TAIL" in text and "characters cut ..." in text, path.name
     message = _failure(read_json(tmp_path / "r.json")).message
     assert len(message) < MESSAGE_MAX + 100
