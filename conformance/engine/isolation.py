@@ -263,8 +263,23 @@ def _become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+#: The cleanup signals this process received (the run is then incomplete, whatever pytest concludes).
+_RECEIVED: list[int] = []
+
+
+def interrupted_by_signal() -> bool:
+    """Whether this process got SIGINT or SIGTERM since :func:`install_cleanup`."""
+    return bool(_RECEIVED)
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     cleanup_children()
+    repeated = signum == signal.SIGINT and signal.SIGINT in _RECEIVED
+    _RECEIVED.append(signum)
+    if repeated:
+        # A second Ctrl-C (a terminal's, and the one tox or timeout(1) forward) must not raise inside the handling of
+        # the first: the reports, marked interrupted, are being written.
+        return
     previous = _PREVIOUS.get(signum)
     if signum == signal.SIGTERM:
         # Worker processes (pytest-xdist) clean up their own children on SIGTERM; then die the usual way.

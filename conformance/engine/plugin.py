@@ -33,6 +33,7 @@ from udcodec.engine.isolation import (
     default_memory_limit,
     format_bytes,
     install_cleanup,
+    interrupted_by_signal,
     parse_memory_limit,
     run_isolated,
 )
@@ -644,7 +645,9 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
     from udcodec.engine.session import build_record, write_reports
 
     command = session.config.option.udcodec_command
-    interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+    interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or interrupted_by_signal()
+    if interrupted:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
     if command:
         run.record = build_record(run, json.loads(command), program=None, interrupted=interrupted)
     else:

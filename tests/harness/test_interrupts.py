@@ -23,9 +23,10 @@ REPORTS = {"json": "r.json", "junit": "r.xml", "markdown": "r.md"}
 PREVIOUS = "previous report\n"
 
 
-def _signalled_run(env: dict[str, str], tmp_path: Path, sig: signal.Signals, *extra: str) -> subprocess.CompletedProcess[str]:
-    """``udcodec run`` of the reference and the sleeping adapter, ``sig`` sent to its process group once
-    the sleeping adapter's check runs (after the reference's first result)."""
+def _signalled_run(env: dict[str, str], tmp_path: Path, sig: signal.Signals, *extra: str,
+                   times: int = 1) -> subprocess.CompletedProcess[str]:
+    """``udcodec run`` of the reference and the sleeping adapter, ``sig`` sent to its process group (``times`` times,
+    5 ms apart) once the sleeping adapter's check runs (after the reference's first result)."""
     started = tmp_path / "started"
     env = dict(env, UDCODEC_TEST_STARTED=str(started))
     args = [sys.executable, "-m", "udcodec.cli", "run", "--adapter", "reference", "--adapter", SLEEPS,
@@ -43,7 +44,9 @@ def _signalled_run(env: dict[str, str], tmp_path: Path, sig: signal.Signals, *ex
             assert time.monotonic() < deadline, "the sleeping check never started"
             time.sleep(0.05)
         time.sleep(0.3)
-        os.killpg(proc.pid, sig)
+        for _ in range(times):
+            os.killpg(proc.pid, sig)
+            time.sleep(0.005)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -71,6 +74,16 @@ def test_ctrl_c_writes_reports_marked_interrupted(
     assert (tmp_path / "cert-reference.json").read_text(encoding="utf-8") == PREVIOUS  # no partial certificate
     assert "could not write cert-reference.json: the run was interrupted" in got.stderr
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_second_ctrl_c_still_leaves_reports_marked_interrupted(udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    """Two SIGINTs, as a terminal's Ctrl-C forwarded by tox or timeout(1) arrives: the second had raised inside the
+    handling of the first, and the reports said the partial run was complete and passing."""
+    got = _signalled_run(udcodec_env, tmp_path, signal.SIGINT, times=2)
+    assert got.returncode == 2, got.stdout + got.stderr
+    assert "Traceback" not in got.stderr and "Traceback" not in got.stdout
+    data = read_report(tmp_path / "r.json")
+    assert data["interrupted"] is True and data["exit_status"] == 2
 
 
 def test_sigterm_leaves_the_previous_reports(udcodec_env: dict[str, str], tmp_path: Path) -> None:
