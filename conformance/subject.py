@@ -143,6 +143,10 @@ class CodecSubject:
         for meta in meta_values:
             if not 0 <= meta <= 255:
                 raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores the codec meta in one byte")
+        version_value = _int(version, o["version"])
+        if not 0 <= version_value <= 255:
+            raise CodecSpecError(f"{o['version']} {version_value} is not a byte (0..255): Blosc2 stores the codec version "
+                                 "in one byte")
         declared = None
         if domain is not None:
             try:
@@ -152,12 +156,12 @@ class CodecSubject:
         if plugin is not None:
             if not plugin:
                 raise CodecSpecError(f"{o['plugin']} wants the plugin's name")
-            return cls(name=plugin, id=codec_id, metas=meta_values, version=_int(version, o["version"]), domain=declared)
+            return cls(name=plugin, id=codec_id, metas=meta_values, version=version_value, domain=declared)
         assert encoder and decoder
         enc, dec = import_callable(encoder, o["encoder"]), import_callable(decoder, o["decoder"])
         default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
         return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
-                   metas=meta_values, version=_int(version, o["version"]), encoder=enc, decoder=dec, domain=declared)
+                   metas=meta_values, version=version_value, encoder=enc, decoder=dec, domain=declared)
 
 
 def _int(value: int | str, option: str) -> int:

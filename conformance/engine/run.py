@@ -125,6 +125,20 @@ def pytest_args(args: argparse.Namespace, adapters: Sequence[str], contract: Con
     return out
 
 
+def _unreadable_expectations(files: dict[str, str]) -> list[str]:
+    """One line per ``--expectations`` file that is missing or malformed: a run without it would report every known
+    divergence as a failure."""
+    from udcodec.expectations.model import ExpectationsError, load_expectations
+
+    problems = []
+    for adapter, path in files.items():
+        try:
+            load_expectations(path)
+        except (ExpectationsError, OSError) as exc:
+            problems.append(f"--expectations {adapter}: {exc}")
+    return problems
+
+
 def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: Contract) -> list[str]:
     """What is wrong with a run's options, one line each, found before anything runs (exit 2)."""
     from udcodec.adapters.loader import UnknownAdapter, check_adapter_spec
@@ -136,8 +150,11 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
     if n and n not in ("auto", "logical") and not (n.isdigit() and int(n) >= 0):
         problems.append(f"-n {n!r}: give a number of processes, 'auto' or 'logical'")
     flag = "--host" if hasattr(args, "host") else "--adapter"
-    problems += expectations_files(getattr(args, "expectations", []), adapters, option="--expectations",
-                                   adapter_option=flag)[1]
+    files, wrong = expectations_files(getattr(args, "expectations", []), adapters, option="--expectations",
+                                      adapter_option=flag)
+    problems += wrong
+    if not getattr(args, "no_expectations", False):
+        problems += _unreadable_expectations(files)
     if getattr(args, "shard", None) is not None:
         try:
             parse_shard(args.shard)

@@ -161,8 +161,9 @@ def check_certificate(data: Any, name: str = "<certificate>") -> None:
     """Raise :class:`CertificateError` if ``data`` breaks the schema or claims a level it did not reach."""
     errors = schema_errors(data, load_named_schema(SCHEMA_FILE))
     if errors:
-        lines = "\n".join(f"  {where}: {problem}" for where, problem in errors[:10])
-        raise CertificateError(f"{name}: not a valid udcodec certificate:\n{lines}")
+        where, problem = errors[0]
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise CertificateError(f"{name}: not a valid udcodec certificate: {where}: {problem}{more}")
     loaded = data["implementation"]["load_error"] is None
     reached = level_of(data["clauses"], loaded)
     if data["level"] != reached:

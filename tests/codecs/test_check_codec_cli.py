@@ -71,6 +71,8 @@ def test_a_should_failure_is_reported_but_does_not_fail_the_run(check_codec: Com
         (["--encoder", "udcodec.examples.rle:encoder"], "give both --encoder and --decoder"),
         ([*RLE, "--id", "300"], "--id 300 is outside the user codec range 160..255"),
         ([*RLE, "--meta", "256"], "--meta 256 is not a byte"),
+        ([*RLE, "--version", "999"], "--version 999 is not a byte (0..255)"),
+        ([*RLE, "--version", "-1"], "--version -1 is not a byte (0..255)"),
         (["--encoder", "no_such_module_x:enc", "--decoder", "udcodec.examples.rle:decoder"], "cannot import 'no_such_module_x'"),
         (["--encoder", "udcodec.examples.rle:nope", "--decoder", "udcodec.examples.rle:decoder"], "has no attribute 'nope'"),
         (["--encoder", "udcodec.examples.rle", "--decoder", "udcodec.examples.rle:decoder"], "wants MODULE:FUNCTION"),

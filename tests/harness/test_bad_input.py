@@ -69,6 +69,21 @@ def test_run_options_are_checked_before_anything_runs(capsys: pytest.CaptureFixt
     assert needle in lines[0]
 
 
+@pytest.mark.parametrize("command", [["run", "--adapter", "reference"], ["check-codec", *CODEC, "--host", "reference"]])
+def test_an_expectations_file_that_cannot_be_used_stops_the_run(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                                command: list[str]) -> None:
+    """Without its file a run would report every known divergence as a failure: refused before anything runs."""
+    missing = tmp_path / "missing.yaml"
+    code, lines = _exit_and_lines(capsys, [*command, "--expectations", f"reference={missing}"])
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("udcodec: --expectations reference: "), lines
+    assert "cannot be read" in lines[0]
+    malformed = tmp_path / "malformed.yaml"
+    malformed.write_text("adapter: reference\nexpectations:\n  - clause: REG-ID-RANGE\n", encoding="utf-8")
+    code, lines = _exit_and_lines(capsys, [*command, "--expectations", f"reference={malformed}"])
+    assert code == 2 and len(lines) == 1, lines
+    assert f"{malformed}:3: expectations[0]: 'reason' is a required property" in lines[0]
+
+
 def test_a_known_adapter_and_matching_globs_pass_the_checks(capsys: pytest.CaptureFixture[str]) -> None:
     """The checks refuse only what is wrong: this run goes ahead and passes."""
     code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", "--only", "REG-ID-R*", "--no-isolation"])

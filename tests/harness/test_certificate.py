@@ -256,6 +256,7 @@ def test_a_malformed_certificate_exits_2(
     assert cli.main(["verify", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"udcodec: malformed certificate: {path}") and message in err
+    assert len(err.splitlines()) == 1, err  # the first problem, and how many more
 
 
 def test_a_missing_certificate_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
