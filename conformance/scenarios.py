@@ -659,33 +659,40 @@ def zygote(socket_path: str) -> None:
     :func:`serve_each` returns.
     """
     import select
+    import signal
     import socket
 
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(socket_path)
-        server.listen(16)
-        sys.stdout.write("ready\n")
-        sys.stdout.flush()
-        while True:
-            ready, _, _ = select.select([server, sys.stdin], [], [], 0.5)
-            _reap()  # here, so that the handlers' CPU time counts as the harness's children's
-            if sys.stdin in ready and not os.read(sys.stdin.fileno(), 4096):
-                # the harness closed its end, or died: leave no socket behind either way
-                with contextlib.suppress(OSError):
-                    os.unlink(socket_path)
-                    os.rmdir(os.path.dirname(socket_path))
-                return
-            if server not in ready:
-                continue
-            conn, _ = server.accept()
-            if os.fork() == 0:  # the handler: never returns
-                code = 1
-                try:
-                    server.close()
-                    code = _handle(conn)
-                finally:
-                    os._exit(code)
-            conn.close()
+    def terminated(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)  # the harness, stopped by SIGTERM, passes it on: leave no socket behind
+
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+            server.bind(socket_path)
+            server.listen(16)
+            sys.stdout.write("ready\n")
+            sys.stdout.flush()
+            while True:
+                ready, _, _ = select.select([server, sys.stdin], [], [], 0.5)
+                _reap()  # here, so that the handlers' CPU time counts as the harness's children's
+                if sys.stdin in ready and not os.read(sys.stdin.fileno(), 4096):
+                    return  # the harness closed its end, or died
+                if server not in ready:
+                    continue
+                conn, _ = server.accept()
+                if os.fork() == 0:  # the handler: never returns (os._exit: not the cleanup below)
+                    code = 1
+                    try:
+                        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                        server.close()
+                        code = _handle(conn)
+                    finally:
+                        os._exit(code)
+                conn.close()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(socket_path)
+            os.rmdir(os.path.dirname(socket_path))
 
 
 def _reap() -> None:

@@ -23,6 +23,7 @@ from udcodec.engine.isolation import (
     default_memory_limit,
     install_cleanup,
     parse_memory_limit,
+    remove_on_signal,
     run_inline,
     run_isolated,
 )
@@ -104,6 +105,7 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
     hosts = args.host or list(DEFAULT_HOSTS)
     install_cleanup()  # the codec's first calls (cost, throughput) run in children an interrupt must not leave
     with tempfile.TemporaryDirectory(prefix="udcodec-check-codec-") as scratch:
+        remove_on_signal(scratch)
         if seconds is not None:
             args.budget_file = Path(scratch, "budget.json")
             write_budget(args.budget_file, seconds, measure(codec, args))

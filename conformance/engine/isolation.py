@@ -26,6 +26,7 @@ import math
 import os
 import pickle
 import select
+import shutil
 import signal
 import sys
 import tempfile
@@ -291,8 +292,19 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         return
     if previous == signal.SIG_IGN:
         return
+    for path in _SCRATCH:  # nothing else runs before the process dies of the signal
+        shutil.rmtree(path, ignore_errors=True)
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+
+
+#: Directories to remove when a signal ends this process (:func:`remove_on_signal`).
+_SCRATCH: list[str] = []
+
+
+def remove_on_signal(path: str) -> None:
+    """Remove ``path`` (a scratch directory) also when SIGINT or SIGTERM ends this process by its default action."""
+    _SCRATCH.append(path)
 
 
 _PREVIOUS: dict[int, Any] = {}

@@ -81,7 +81,8 @@ def start(tmpdir_env: dict[str, str], tmp_path: Path) -> Iterator[object]:
 
 
 def _leftover_files(tmp_path: Path) -> list[str]:
-    return sorted(p.name for p in (tmp_path / "tmp").glob("udcodec-stderr-*"))
+    """The run's files and folders in its TMPDIR: check output files, the zygote's socket folder, check-codec's."""
+    return sorted(p.name for p in (tmp_path / "tmp").glob("udcodec-*"))
 
 
 def _sleepers(run: Run) -> list[int]:
@@ -130,6 +131,17 @@ def test_an_interrupted_run_leaves_no_process_and_no_temp_file(start: object, tm
         assert code == -signal.SIGTERM, run.output
     assert wait_until(lambda: not in_session(run.sid), 10), in_session(run.sid)
     assert _leftover_files(tmp_path) == []
+
+
+def test_check_codec_stopped_by_sigterm_leaves_no_scratch(start: object, tmp_path: Path) -> None:
+    run = start("check-codec", "--encoder", "udcodec.examples.zlib_codec:encoder",  # type: ignore[operator]
+                "--decoder", "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--profile", "thorough")
+    assert wait_until(lambda: any(n.startswith("udcodec-stderr-") for n in _leftover_files(tmp_path)), 60), run.output
+    assert any(n.startswith("udcodec-check-codec-") for n in _leftover_files(tmp_path))
+    os.kill(run.proc.pid, signal.SIGTERM)
+    assert run.finish(timeout=60) == -signal.SIGTERM, run.output
+    assert wait_until(lambda: not in_session(run.sid), 10), in_session(run.sid)
+    assert wait_until(lambda: _leftover_files(tmp_path) == [], 5), _leftover_files(tmp_path)
 
 
 @pytest.mark.parametrize(("adapter", "why"), [
