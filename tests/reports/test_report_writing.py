@@ -212,9 +212,12 @@ def test_an_interrupted_record_says_so_in_every_format(record: RunRecord, tmp_pa
     headline = render_markdown(partial).splitlines()[0]
     assert "interrupted" in headline and "as expected" not in headline
     assert "INTERRUPTED after 2 result(s)" in render_matrix(partial, width=100)
+    heading = render_html(partial).split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "interrupted after 2 result(s)" in heading and "as expected" not in heading
     finished = dataclasses.replace(partial, interrupted=False, exit_status=None)
     assert finished.exit_status == 0 and "interrupted" not in render_markdown(finished).splitlines()[0]
     assert ET.fromstring(render_junit(finished)).find("testsuite[@name='interrupted']") is None
+    assert "interrupted" not in render_html(finished).split("</h1>", 1)[0]
 
 
 def test_the_interrupted_junit_validates_against_the_xsd(record: RunRecord) -> None:
