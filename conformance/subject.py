@@ -39,7 +39,7 @@ def import_callable(target: str, option: str) -> Callable[..., Any]:
         raise CodecSpecError(f"{option} wants MODULE:FUNCTION, got {target!r}")
     try:
         obj: Any = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import-time failure is the user's module's
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import-time failure is the user's module's
         raise CodecSpecError(f"{option} {target!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
     for part in attr.split("."):
         try:

@@ -29,7 +29,7 @@ from udcodec.engine.isolation import (
 )
 from udcodec.engine.run import add_run_options, execute_run
 from udcodec.reports.bounds import printable
-from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject
+from udcodec.subject import DEFAULT_HOSTS, DEFAULT_ID, CodecSpecError, CodecSubject, import_callable
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -93,6 +93,9 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
         print(f"udcodec check-codec: {exc}", file=sys.stderr)
         return 2
     try:
+        problem = probe_imports([("--encoder", args.encoder), ("--decoder", args.decoder)], args)
+        if problem is not None:
+            raise CodecSpecError(problem)
         codec = validate(args)
     except CodecSpecError as exc:
         print(f"udcodec check-codec: {exc}", file=sys.stderr)
@@ -139,10 +142,36 @@ def _in_child(fn: Any, fn_args: tuple[Any, ...], args: argparse.Namespace, timeo
     if got.status is ChildStatus.HANG:
         return None, f"did not finish in {timeout:g} s"
     if got.status is ChildStatus.CRASH:
-        return None, f"crashed ({got.signal or f'exit status {got.exitcode}'})"
+        return None, f"crashed ({got.signal})" if got.signal else f"ended the process (exit status {got.exitcode})"
     if got.status is ChildStatus.RESOURCE:
         return None, "ran out of memory under the memory limit"
     return None, f"raised {printable(got.error.strip().splitlines()[-1][:200])}"
+
+
+#: Seconds importing the subject's modules may take in the probe (:func:`probe_imports`).
+IMPORT_TIMEOUT = 120.0
+
+
+def _import_all(targets: list[tuple[str, str]]) -> str | None:
+    for option, target in targets:
+        try:
+            import_callable(target, option)
+        except CodecSpecError as exc:
+            return str(exc)
+    return None
+
+
+def probe_imports(targets: list[tuple[str, str]], args: argparse.Namespace) -> str | None:
+    """Import the subject's ``(option, MODULE:FUNCTION)`` targets in a child first: a module that ends, crashes
+    or hangs the process at import must be an option error, not a run that ends with status 0 and no report."""
+    targets = [(option, target) for option, target in targets if target]
+    if not targets or getattr(args, "no_isolation", False):
+        return None
+    problem, ended = _in_child(_import_all, (targets,), args, IMPORT_TIMEOUT)
+    if ended is not None:
+        named = ", ".join(f"{option} {target!r}" for option, target in targets)
+        return f"{named}: importing them {ended}"
+    return problem if isinstance(problem, str) else None
 
 
 def measure(codec: CodecSubject, args: argparse.Namespace) -> float | None:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any
 
+from udcodec.checkcodec.command import probe_imports
 from udcodec.engine.run import add_run_options, execute_run
 from udcodec.subject import DEFAULT_FILTER_ID, DEFAULT_HOSTS, CodecSpecError, FilterSubject
 
@@ -40,6 +41,9 @@ def validate(args: argparse.Namespace) -> FilterSubject:
 
 def cmd_check_filter(args: argparse.Namespace) -> int:
     try:
+        problem = probe_imports([("--forward", args.forward), ("--backward", args.backward)], args)
+        if problem is not None:
+            raise CodecSpecError(problem)
         validate(args)
     except CodecSpecError as exc:
         print(f"udcodec check-filter: {exc}", file=sys.stderr)

@@ -517,7 +517,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         with contextlib.suppress(OSError):
             written = live.dropped + os.stat(stderr_path).st_size
             if written > OUTPUT_LIMIT:
-                tail = f"[udcodec: the check wrote {format_bytes(written)} of output; its end follows]\n{tail}"
+                # at least: what the child wrote between a size read and its cut is not counted
+                tail = f"[udcodec: the check wrote at least {format_bytes(written)} of output; its end follows]\n{tail}"
     finally:
         os.close(rfd)
         os.close(release_w)

@@ -84,6 +84,25 @@ def test_an_expectations_file_that_cannot_be_used_stops_the_run(capsys: pytest.C
     assert f"{malformed}:3: expectations[0]: 'reason' is a required property" in lines[0]
 
 
+@pytest.mark.parametrize(("module", "ended"), [
+    ("import os\nos._exit(0)\n", "importing them ended the process (exit status 0)"),
+    ("import faulthandler\nfaulthandler._sigsegv()\n", "importing them crashed (SIGSEGV)"),
+    ("import sys\nsys.exit(0)\n", "cannot import 'udcodec_test_ends': SystemExit: 0"),
+])
+@pytest.mark.parametrize("command", ["check-codec", "check-filter"])
+def test_a_subject_module_that_ends_the_process_at_import_is_an_option_error(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, ended: str,
+        command: str) -> None:
+    """Imported in a child first: such a module had ended check-codec with status 0 and no report (a false pass)."""
+    (tmp_path / "udcodec_test_ends.py").write_text(module, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pair = (["--encoder", "udcodec_test_ends:e", "--decoder", "udcodec_test_ends:d"] if command == "check-codec"
+            else ["--forward", "udcodec_test_ends:f", "--backward", "udcodec_test_ends:b"])
+    code, lines = _exit_and_lines(capsys, [command, *pair, "--host", "reference"])
+    assert code == 2 and len(lines) == 1 and lines[0].startswith(f"udcodec {command}: --"), lines
+    assert ended in lines[0]
+
+
 def test_a_known_adapter_and_matching_globs_pass_the_checks(capsys: pytest.CaptureFixture[str]) -> None:
     """The checks refuse only what is wrong: this run goes ahead and passes."""
     code, lines = _exit_and_lines(capsys, ["run", "--adapter", "reference", "--only", "REG-ID-R*", "--no-isolation"])
