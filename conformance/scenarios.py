@@ -667,6 +667,7 @@ def zygote(socket_path: str) -> None:
 
     signal.signal(signal.SIGTERM, terminated)
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked by the harness until now
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
             server.bind(socket_path)
             server.listen(16)
@@ -691,7 +692,8 @@ def zygote(socket_path: str) -> None:
                 conn.close()
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(socket_path)
+            os.unlink(socket_path)  # not there yet when a SIGTERM came before the socket was bound
+        with contextlib.suppress(OSError):
             os.rmdir(os.path.dirname(socket_path))
 
 

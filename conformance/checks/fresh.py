@@ -60,8 +60,14 @@ def start_zygote(timeout: float = 30.0) -> bool:
         return True
     workdir = tempfile.mkdtemp(prefix="udcodec-zygote-")
     path = os.path.join(workdir, "socket")
-    proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios", "--zygote", path], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # Started with SIGTERM blocked (the mask is inherited): the zygote unblocks it once its handler, which removes
+    # the socket folder, is in place; a SIGTERM while it imports would leave the folder.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios", "--zygote", path], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     assert proc.stdout is not None
     ready = select.select([proc.stdout], [], [], timeout)[0] and proc.stdout.readline() == b"ready\n"
     proc.stdout.close()

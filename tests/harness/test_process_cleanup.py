@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,11 +134,17 @@ def test_an_interrupted_run_leaves_no_process_and_no_temp_file(start: object, tm
     assert _leftover_files(tmp_path) == []
 
 
-def test_check_codec_stopped_by_sigterm_leaves_no_scratch(start: object, tmp_path: Path) -> None:
+@pytest.mark.parametrize("later", [0.0, 2.0], ids=["at-start", "during-checks"])
+def test_check_codec_stopped_by_sigterm_leaves_no_scratch(start: object, tmp_path: Path, later: float) -> None:
     run = start("check-codec", "--encoder", "udcodec.examples.zlib_codec:encoder",  # type: ignore[operator]
                 "--decoder", "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--profile", "thorough")
-    assert wait_until(lambda: any(n.startswith("udcodec-stderr-") for n in _leftover_files(tmp_path)), 60), run.output
-    assert any(n.startswith("udcodec-check-codec-") for n in _leftover_files(tmp_path))
+    def running() -> bool:  # a check runs: its output file beside check-codec's scratch and the run's zygote
+        names = _leftover_files(tmp_path)
+        return all(any(n.startswith(p) for n in names)
+                   for p in ("udcodec-check-codec-", "udcodec-zygote-", "udcodec-stderr-"))
+
+    assert wait_until(running, 60), (_leftover_files(tmp_path), run.output)
+    time.sleep(later)
     os.kill(run.proc.pid, signal.SIGTERM)
     assert run.finish(timeout=60) == -signal.SIGTERM, run.output
     assert wait_until(lambda: not in_session(run.sid), 10), in_session(run.sid)
