@@ -173,6 +173,10 @@ def describe_isolated(spec: str, timeout: float, memory_limit: int | None = None
     return f"adapter {spec!r} could not be loaded: harness error: {got.error}"
 
 
+def _one_line(text: Any) -> str:
+    return printable(str(text)).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 class AdapterSlot:
     """One adapter of the run, constructed and described once, in a child process unless ``isolate`` is false.
 
@@ -194,7 +198,12 @@ class AdapterSlot:
         if isinstance(described, str):
             self.load_error = described
         else:
-            self.name, self.implementation, self.version, self.api = described
+            name, implementation, version, self.api = described
+            # What an adapter says of itself names pytest items and report columns: made printable, one line (a
+            # lone surrogate in a name had failed every item at PYTEST_CURRENT_TEST, and the run read as passing).
+            self.name = _one_line(name) or spec
+            self.implementation = None if implementation is None else _one_line(implementation)
+            self.version = None if version is None else _one_line(version)
             preload(imports)  # every check child of this adapter forks with them loaded (udcodec.engine.warm)
             adapter_target(spec)  # cached here, so that no child reads the entry points again
         path = explicit_expectations or (str(expectations_path(spec)) if expectations_path(spec) else None)

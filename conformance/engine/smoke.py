@@ -29,6 +29,7 @@ from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiat
 from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
 from udcodec.engine.isolation import ChildStatus, install_cleanup, run_isolated
 from udcodec.engine.options import positive_seconds
+from udcodec.reports.bounds import printable
 
 #: Statuses that make the command fail (exit 1).
 FAILING = ("missing", "raised", "wrong", "crash", "hang")
@@ -550,7 +551,7 @@ def render(report: SmokeReport) -> str:
     verdict = (f"FAILED: {', '.join(r.operation for r in failing)}" if failing
                else "every operation works")
     out.append(f"{report.adapter}: {counts} in {report.seconds:.2f} s; {verdict}")
-    return "\n".join(out)
+    return printable("\n".join(out))  # an adapter's messages may hold anything: lone surrogates, NULs
 
 
 def as_json(report: SmokeReport) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def load_reports(paths: Sequence[str | Path]) -> tuple[list[tuple[str, RunRecord
     records, problems = [], []
     for path in paths:
         try:
-            records.append((str(path), record := read_json(path)))
+            # bounded: a report from elsewhere, or written by hand, may hold messages of any size
+            records.append((str(path), record := read_json(path).bounded()))
             if record.interrupted:
                 problems.append(f"{path}: the run was interrupted; its results are partial")
         except OSError as exc:

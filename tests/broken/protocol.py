@@ -66,3 +66,23 @@ class NoPersistenceAdapter(ReferenceAdapter):
 
     def capabilities(self) -> frozenset[str]:
         return super().capabilities() - {"persistence"}
+
+
+class UnprintableInfoAdapter(ReferenceAdapter):
+    """Describes itself with a lone surrogate, a newline and a NUL in its name and version (text read from bytes
+    with surrogateescape, a version string with a build line)."""
+
+    def info(self) -> Any:
+        import dataclasses
+
+        return dataclasses.replace(super().info(), name="port\udcff\nname\x00", version="1.0\ud800\nbuild 7")
+
+
+class RegisterCodecRaisesHugeAdapter(ReferenceAdapter):
+    """``register_codec`` raises with a 12-million-character message of NULs and lone surrogates (a buffer dumped
+    into an error)."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        raise ValueError("big\x00\udc80" * 2_000_000)

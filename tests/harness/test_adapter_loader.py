@@ -136,3 +136,26 @@ def test_an_adapter_that_fails_to_import_or_construct_is_no_unknown(tmp_path: Pa
             load_adapter(spec)
         assert not isinstance(info.value, UnknownAdapter), spec
         assert reason in info.value.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "n2"])
+def test_an_adapter_describing_itself_in_unprintable_text_is_still_run(udcodec_env: dict[str, str], tmp_path: Path,
+                                                                      workers: list[str]) -> None:
+    """A lone surrogate in an adapter's name had failed every item (pytest puts the name in PYTEST_CURRENT_TEST)
+    and written reports of no result saying all was as expected; the name is made printable and one line."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(udcodec_env, PYTHONPATH=os.pathsep.join([str(TESTS_DIR), udcodec_env["PYTHONPATH"]]))
+    got = subprocess.run([sys.executable, "-m", "udcodec.cli", "run", "--adapter", "broken.protocol:UnprintableInfoAdapter",
+                          "--only", "REG-ID-*", "--report-json", "r.json", *workers], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, errors="replace", timeout=300)
+    assert got.returncode == 0, got.stdout[-3000:] + got.stderr[-3000:]
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [a["name"] for a in data["adapters"]] == ["port\\udcff\\nname\\x00"]
+    assert data["adapters"][0]["version"] == "1.0\\ud800\\nbuild 7"
+    assert len(data["results"]) >= 2 and {r["outcome"] for r in data["results"]} == {"pass"}
+    assert len(got.stdout) + len(got.stderr) < 20_000

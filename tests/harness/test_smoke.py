@@ -159,6 +159,20 @@ def test_a_raising_operation_fails_and_its_dependents_do_not_run(cli_env: Udcode
     assert proc.stdout.splitlines()[-1].endswith("FAILED: Adapter.register_codec")
 
 
+@pytest.mark.parametrize("adapter", ["broken.protocol:RegisterCodecRaisesHugeAdapter",
+                                     "broken.protocol:UnprintableInfoAdapter"])
+def test_unprintable_text_from_the_adapter_is_shown_escaped(cli_env: Udcodec, adapter: str) -> None:
+    """Lone surrogates and NULs in what an adapter says had ended the command with a UnicodeEncodeError traceback."""
+    proc = cli_env("smoke", "--adapter", adapter)
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert len(proc.stdout) < 20_000 and "\x00" not in proc.stdout
+    if "Huge" in adapter:
+        assert proc.returncode == 1
+        assert "raised: ValueError: big\\x00\\udc80big" in proc.stdout
+    else:
+        assert proc.returncode == 0, proc.stdout
+
+
 @pytest.mark.parametrize(
     ("adapter", "operation", "detail"),
     [

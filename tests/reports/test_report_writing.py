@@ -189,6 +189,19 @@ def test_a_20_mib_message_is_clipped_in_every_report(record: RunRecord, tmp_path
     assert _failure(big).message == huge  # the record itself is not changed
 
 
+def test_the_matrix_clips_what_a_report_from_elsewhere_holds(record: RunRecord, tmp_path: Path) -> None:
+    """A JSON report need not have been written by this harness (or clipped): the matrix clips on reading."""
+    huge = "HEAD" + "x\x00" * (5 * 1024 * 1024) + "TAIL"
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(_with_message(record, huge, stderr=huge)._to_json()), encoding="utf-8")
+    assert path.stat().st_size > 10 << 20
+    write_matrix([path], tmp_path / "m.md", tmp_path / "m.html")  # 1: the run it reports failed
+    for name in ("m.md", "m.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert len(text) < 8 * MESSAGE_MAX + len(render_html(record)), name
+        assert "HEAD" in text and "\x00" not in text, name
+
+
 # -- interrupted runs ------------------------------------------------------------------------------
 
 
