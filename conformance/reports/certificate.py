@@ -233,6 +233,16 @@ def verify(cert: dict[str, Any], contract: Contract) -> Verification:
         out.lines.append(f"note: issued by harness {cert['harness']['version']}, this is {__version__};"
                          " its checks may differ")
     if spec["sha256"] == contract.sha256:
+        # A certificate of this spec lists its every clause, each with the digest of what defines it: one that
+        # does not was edited (or made by another tool), and its level cannot be read from it.
+        edited = {kind: ids for kind, ids in _spec_changes(cert, current).items() if ids}
+        if edited:
+            out.holds = False
+            said = {"added": "not listed", "removed": "not in the spec", "changed": "digest differs"}
+            out.lines.append("does not hold: it names this spec's sha256 but not its clauses (" + "; ".join(
+                f"{said[kind]}: {', '.join(ids[:10])}{' ...' if len(ids) > 10 else ''}" for kind, ids in edited.items())
+                + "); re-run `udcodec run --certificate` to re-certify")
+            return out
         out.lines.append(f"holds: the spec is unchanged ({contract.version}, sha256 {contract.sha256[:12]})")
         return out
     out.lines.append(f"the spec differs: now {contract.version} (sha256 {contract.sha256[:12]})"

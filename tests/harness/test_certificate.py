@@ -262,3 +262,31 @@ def test_a_malformed_certificate_exits_2(
 def test_a_missing_certificate_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert cli.main(["verify", str(tmp_path / "absent.json")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def _recount(cert: dict[str, Any]) -> None:
+    """Make the counts agree with the clauses, as an editor covering the edit would."""
+    counts: dict[str, int] = {}
+    for clause in cert["clauses"].values():
+        counts[clause["status"]] = counts.get(clause["status"], 0) + 1
+    cert["counts"] = {key: counts.get(key, 0) for key in cert["counts"]}
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda c: c.__setitem__("clauses", {"CB-ENC-ARGS": c["clauses"]["CB-ENC-ARGS"]}), "not listed: "),
+    (lambda c: c["clauses"].pop("REG-ID-TYPE"), "not listed: REG-ID-TYPE"),
+    (lambda c: c["clauses"]["REG-ID-TYPE"].__setitem__("digest", "0" * 64), "digest differs: REG-ID-TYPE"),
+    (lambda c: c["clauses"].__setitem__("REG-MADE-UP", dict(c["clauses"]["REG-ID-TYPE"])), "not in the spec: REG-MADE-UP"),
+])
+def test_a_certificate_edited_to_claim_a_level_does_not_hold(edit: Any, said: str) -> None:
+    """A certificate naming this spec's sha256 lists every clause with its digest: a cut or edited list had held."""
+    contract = load_contract()
+    cert = build_certificate(_record(_all(Outcome.PASS)), "port", contract)
+    assert verify(cert, contract).holds
+    edited = json.loads(json.dumps(cert))
+    edit(edited)
+    _recount(edited)
+    found = verify(edited, contract)
+    assert not found.holds
+    assert any(line.startswith("does not hold: it names this spec's sha256 but not its clauses") and said in line
+               for line in found.lines), found.lines
