@@ -497,6 +497,11 @@ def single_thread(ctx: CheckContext) -> None:
             container.decompress_chunk(0)
 
 
+def _answer(value: object) -> str:
+    """What an operation returned, for a message: its size, or its type when it is not bytes (the adapter's doing)."""
+    return f"{len(value)} bytes" if isinstance(value, bytes | bytearray | memoryview) else f"it returned {type(value).__name__}"
+
+
 @check("filters.container_only", requires=("user_filters", "outside_container"),
        params={"id": FILTER_ID, "exceptions": EXCEPTIONS})
 def container_only(ctx: CheckContext) -> None:
@@ -514,7 +519,7 @@ def container_only(ctx: CheckContext) -> None:
         if not any(isinstance(e, allowed) for e in exception_chain(exc)):
             problems.append(f"compressing with a user filter outside a container raised {describe_exc(exc)}")
     else:
-        problems.append(f"compressing with user filter {fid} outside a container succeeded ({len(chunk)} bytes)")
+        problems.append(f"compressing with user filter {fid} outside a container succeeded ({_answer(chunk)})")
     container = _container(ctx, cparams, len(data))
     container.append(data)
     chunk = container.get_chunk(0)
@@ -526,7 +531,7 @@ def container_only(ctx: CheckContext) -> None:
                             f"{describe_exc(exc)}")
     else:
         problems.append(f"decompressing outside a container a chunk written through user filter {fid} succeeded "
-                        f"({len(got)} bytes)")
+                        f"({_answer(got)})")
     strays = [c for c in rec.calls if not ctx.adapter.is_container(c.container)]
     if strays:
         ran = sorted({c.direction for c in strays})

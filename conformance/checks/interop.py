@@ -94,7 +94,9 @@ def _decode_problem(decode: Callable[[], bytes], want: bytes) -> str | None:
         got = decode()
     except Exception as exc:  # noqa: BLE001 - reported per configuration or vector
         return f"decoding raised {describe_exc(exc)}"
-    return None if got == want else first_difference(got, want)
+    if not isinstance(got, bytes | bytearray | memoryview):  # an adapter's answer is the implementation's
+        return f"decoding returned {type(got).__name__}, not the bytes"
+    return None if got == want else first_difference(bytes(got), want)
 
 
 def _chunk_problem(writer: Adapter, reader: Adapter, cfg: Config, cp: CParams, data: bytes,

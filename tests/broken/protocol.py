@@ -86,3 +86,10 @@ class RegisterCodecRaisesHugeAdapter(ReferenceAdapter):
         self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
     ) -> Any:
         raise ValueError("big\x00\udc80" * 2_000_000)
+
+
+class DecompressOutsideReturnsNoneAdapter(ReferenceAdapter):
+    """``decompress_outside`` is a stub that returns None (a port's unfinished operation)."""
+
+    def decompress_outside(self, chunk: Any, dparams: Any = None) -> Any:
+        return None

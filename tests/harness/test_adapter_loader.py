@@ -159,3 +159,25 @@ def test_an_adapter_describing_itself_in_unprintable_text_is_still_run(udcodec_e
     assert data["adapters"][0]["version"] == "1.0\\ud800\\nbuild 7"
     assert len(data["results"]) >= 2 and {r["outcome"] for r in data["results"]} == {"pass"}
     assert len(got.stdout) + len(got.stderr) < 20_000
+
+
+@pytest.mark.slow
+def test_a_wrong_answer_of_the_adapter_fails_the_clause_not_the_harness(udcodec_env: dict[str, str],
+                                                                       tmp_path: Path) -> None:
+    """``None`` from ``decompress_outside`` had been a harness error (TypeError in the check) in two clauses: an
+    error cannot be expected, and blames the harness for the port's defect."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(udcodec_env, PYTHONPATH=os.pathsep.join([str(TESTS_DIR), udcodec_env["PYTHONPATH"]]))
+    subprocess.run([sys.executable, "-m", "udcodec.cli", "run", "--adapter",
+                    "broken.protocol:DecompressOutsideReturnsNoneAdapter", "--only", "FILTER-CONTAINER-ONLY",
+                    "--only", "INTEROP-BLOSC1", "--only", "CONT-DECOMPRESS-OUTSIDE", "--report-json", "r.json"],
+                   env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert {r["clause"]: r["outcome"] for r in results} == {
+        "FILTER-CONTAINER-ONLY": "fail", "INTEROP-BLOSC1": "fail", "CONT-DECOMPRESS-OUTSIDE": "fail"}, results
+    assert all("harness error" not in r["message"] for r in results)
+    assert any("returned NoneType" in r["message"] for r in results)
