@@ -37,7 +37,7 @@ from udcodec.engine.isolation import (
     parse_memory_limit,
     run_isolated,
 )
-from udcodec.engine.options import expectations_files
+from udcodec.engine.options import expectations_files, positive_seconds
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
@@ -82,7 +82,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--udcodec-strict", action="store_true", help="also fail on xpass and stale expectations")
     group.addoption("--udcodec-only", action="append", default=[], metavar="GLOB", help="run only clauses matching")
     group.addoption("--udcodec-skip", action="append", default=[], metavar="GLOB", help="leave out clauses matching")
-    group.addoption("--udcodec-timeout", type=float, default=None, metavar="S", help="per-check timeout (default: profile's)")
+    group.addoption("--udcodec-timeout", type=positive_seconds, default=None, metavar="S", help="per-check timeout (default: profile's)")
     group.addoption("--udcodec-memory-limit", default=None, metavar="SIZE",
                     help="memory each check's process may use, e.g. 4G, 512M; 0: no limit (default: 4 GiB, or 3/4 of"
                          " physical memory where that is less); a check exceeding it is 'resource'")
@@ -242,6 +242,10 @@ class UdcodecRun:
         hosts = opt.udcodec_adapter or (list(DEFAULT_HOSTS) if self.codec else [])
         explicit, problems = expectations_files(opt.udcodec_expectations, hosts, option="--udcodec-expectations",
                                                 adapter_option="--udcodec-adapter")
+        ids = [c.id for c in self.contract if c.subject == self.subject]
+        for option in ("only", "skip"):
+            problems += [f"--udcodec-{option} {glob}: matches no {self.subject} clause (`udcodec list` shows them)"
+                         for glob in getattr(opt, f"udcodec_{option}") if not any(fnmatch.fnmatchcase(i, glob) for i in ids)]
         if problems:
             raise pytest.UsageError("\n".join(problems))
         self.isolate = not opt.udcodec_no_isolation

@@ -171,3 +171,17 @@ def test_both_doors_take_every_memory_limit_spelling(text: str, size: int | None
     args = cli._parser().parse_args(["run", "--adapter", "reference", "--memory-limit", text])
     assert args.memory_limit == text  # passed on to the plugin as given
     assert plugin._memory_limit(text) == parse_memory_limit(text) == size
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--udcodec-timeout", "-1"], "a positive, finite number of seconds"),
+    (["--udcodec-timeout", "nan"], "a positive, finite number of seconds"),
+    (["--udcodec-only", "NOSUCH*"], "--udcodec-only NOSUCH*: matches no host clause"),
+    (["--udcodec-skip", "REG-NOPE"], "--udcodec-skip REG-NOPE: matches no host clause"),
+])
+def test_the_plugin_refuses_what_the_command_refuses(pytester: pytest.Pytester, args: list[str], needle: str) -> None:
+    """A timeout of -1 had blamed the adapter for not loading in -1 s, nan was an INTERNALERROR, and a glob matching
+    nothing ran no clause and passed."""
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--udcodec-adapter", "reference", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.outlines + result.errlines
+    assert any(needle in line for line in result.errlines), result.errlines
