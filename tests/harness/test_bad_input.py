@@ -123,6 +123,14 @@ def test_replay_refuses_an_example_of_the_wrong_shape(capsys: pytest.CaptureFixt
     assert code == 2 and len(lines) == 1 and needle in lines[0]
 
 
+@pytest.mark.parametrize("example", ["null", '{"bogus": 1}'])
+def test_replay_refuses_an_example_its_check_cannot_take(capsys: pytest.CaptureFixture[str], example: str) -> None:
+    """Well formed, but not what RT-CHUNKS' property draws: it had been a harness error with a traceback."""
+    code, lines = _exit_and_lines(capsys, ["replay", "RT-CHUNKS", "--adapter", "reference",
+                                           "--example", f'{{"check": 0, "property": 0, "example": {example}}}'])
+    assert code == 2 and len(lines) == 1 and "the check could not replay it" in lines[0], lines
+
+
 def test_a_directory_named_like_a_contract_file_is_one_line(capsys: pytest.CaptureFixture[str],
                                                             tmp_path: Path) -> None:
     spec = tmp_path / "spec"
