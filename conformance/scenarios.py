@@ -38,6 +38,7 @@ from udcodec.adapters.protocol import (
     user_filter_name,
 )
 from udcodec.engine.isolation import no_core_files
+from udcodec.outcomes import clip
 
 #: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
 HEADER_FLAGS, HEADER_TYPESIZE, HEADER_NBYTES, HEADER_BLOCKSIZE, HEADER_CBYTES = 2, 3, 4, 8, 12
@@ -516,10 +517,14 @@ def _resolve(target: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+#: Most characters of an exception message an answer carries (a codec's message may be of any size).
+ANSWER_TEXT_MAX = 4096
+
+
 def error_answer(exc: BaseException) -> dict[str, Any]:
     """An exception as a fresh interpreter reports it: the message and the chain it came through."""
-    chain = [{"type": type(e).__name__, "message": str(e)} for e in chain_of(exc)]
-    return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "chain": chain}
+    chain = [{"type": type(e).__name__, "message": clip(str(e), ANSWER_TEXT_MAX)} for e in chain_of(exc)]
+    return {"ok": False, "error": f"{type(exc).__name__}: {clip(str(exc), ANSWER_TEXT_MAX)}", "chain": chain}
 
 
 def open_args(spec: dict[str, Any]) -> dict[str, Any]:
