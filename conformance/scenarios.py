@@ -68,6 +68,10 @@ def header(chunk: bytes) -> dict[str, int]:
     }
 
 
+#: Most characters of an exception message an answer carries (a codec's message may be of any size).
+ANSWER_TEXT_MAX = 4096
+
+
 def chain_of(exc: BaseException) -> list[BaseException]:
     """``exc`` and what it was raised from or during, outermost first (at most 10)."""
     chain: list[BaseException] = []
@@ -84,8 +88,9 @@ def refuses_threads(exc: BaseException) -> bool:
 
 
 def _text(exc: BaseException) -> str:
+    """The root cause of ``exc``, its message clipped (an answer carries it, perhaps once per forked call)."""
     chain = chain_of(exc)
-    text = f"{type(chain[-1]).__name__}: {chain[-1]}"
+    text = f"{type(chain[-1]).__name__}: {clip(str(chain[-1]), ANSWER_TEXT_MAX)}"
     return text + (f" (raised as {type(exc).__name__})" if len(chain) > 1 else "")
 
 
@@ -515,10 +520,6 @@ def seen_cores(adapter: Any, args: dict[str, Any]) -> dict[str, Any]:
 def _resolve(target: str) -> Any:
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
-
-
-#: Most characters of an exception message an answer carries (a codec's message may be of any size).
-ANSWER_TEXT_MAX = 4096
 
 
 def error_answer(exc: BaseException) -> dict[str, Any]:

@@ -50,7 +50,8 @@ def mishaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "import os, sys, time\n"
         "def abort(adapter, args):\n    print('about to abort', file=sys.stderr, flush=True)\n    os.abort()\n"
         "def nap(adapter, args):\n    time.sleep(args)\n"
-        "def cwd_and_env(adapter, args):\n    return [os.getcwd(), os.environ.get('UDCODEC_TEST_MARK')]\n")
+        "def cwd_and_env(adapter, args):\n    return [os.getcwd(), os.environ.get('UDCODEC_TEST_MARK')]\n"
+        "def shout(adapter, args):\n    raise ValueError('big\\x00\\udc80' * 2_000_000)\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
     return tmp_path
 
@@ -66,6 +67,15 @@ def _dies_or_hangs_alone() -> None:
     assert answered["ok"] and answered["result"]["cpu_count"] == 2
     with pytest.raises(subprocess.TimeoutExpired):
         run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:nap", "args": 30}], timeout=2)
+
+
+@pytest.mark.slow
+def test_an_answer_carries_a_huge_message_clipped(mishaps: Path) -> None:
+    """A 12-million-character message had made answers of tens of MB: checks that fork calls (THREAD-OUTSIDE) took
+    35 s and could not read them back."""
+    (answer,) = run_fresh_each([{"adapter": "reference", "cores": 1, "call": "udcodec_mishaps:shout"}])
+    assert not answer["ok"] and answer["error"].startswith("ValueError: big")
+    assert "characters cut" in answer["error"] and len(answer["error"]) < 5000
 
 
 @pytest.mark.slow
