@@ -106,7 +106,7 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
         if not plugin_preflight(codec.name):
             return 2
     hosts = args.host or list(DEFAULT_HOSTS)
-    install_cleanup()  # the codec's first calls (cost, throughput) run in children an interrupt must not leave
+    install_cleanup()  # also with --budget none: a SIGTERM removes the scratch folder below
     with tempfile.TemporaryDirectory(prefix="udcodec-check-codec-") as scratch:
         remove_on_signal(scratch)
         if seconds is not None:
@@ -135,6 +135,7 @@ def _in_child(fn: Any, fn_args: tuple[Any, ...], args: argparse.Namespace, timeo
     if getattr(args, "no_isolation", False):
         got = run_inline(fn, fn_args)
     else:
+        install_cleanup()  # an interrupt leaves no child behind, from the first one on
         limit = parse_memory_limit(args.memory_limit) if args.memory_limit else default_memory_limit()
         got = run_isolated(fn, fn_args, timeout=timeout, memory_limit=limit)
     if got.status is ChildStatus.OK:
