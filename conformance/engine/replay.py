@@ -52,10 +52,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"udcodec: --example: {problem} (copy it from the report's reproduction line)", file=sys.stderr)
         return 2
     verdict = run_clause(args.adapter, clause, get_profile("dev"), replay=payload)
-    if verdict.outcome is Outcome.ERROR and "harness error" in (verdict.message or ""):  # not an example a report gave
-        first = (verdict.message or "").strip().splitlines()[0] if (verdict.message or "").strip() else "an error"
-        print(f"udcodec: --example: the check could not replay it ({first}); copy it from the report's reproduction "
-              "line", file=sys.stderr)
+    message = (verdict.message or "").strip()
+    if verdict.outcome is Outcome.ERROR and "harness error" in message:  # not an example a report gave
+        print(f"udcodec: --example: the check could not replay it ({message.splitlines()[0]}); copy it from the "
+              "report's reproduction line", file=sys.stderr)
         return 2
     print(f"{clause.id}[{args.adapter}]: {verdict.outcome.value}")
     if verdict.message:
