@@ -20,9 +20,8 @@ from udcodec.checkcodec.budget import DEFAULT_BUDGETS, BudgetError, call_seconds
 from udcodec.checkcodec.budget import write as write_budget
 from udcodec.engine.isolation import (
     ChildStatus,
-    default_memory_limit,
     install_cleanup,
-    parse_memory_limit,
+    memory_limit,
     remove_on_signal,
     run_inline,
     run_isolated,
@@ -136,8 +135,7 @@ def _in_child(fn: Any, fn_args: tuple[Any, ...], args: argparse.Namespace, timeo
         got = run_inline(fn, fn_args)
     else:
         install_cleanup()  # an interrupt leaves no child behind, from the first one on
-        limit = parse_memory_limit(args.memory_limit) if args.memory_limit else default_memory_limit()
-        got = run_isolated(fn, fn_args, timeout=timeout, memory_limit=limit)
+        got = run_isolated(fn, fn_args, timeout=timeout, memory_limit=memory_limit(args.memory_limit))
     if got.status is ChildStatus.OK:
         return got.value, None
     if got.status is ChildStatus.HANG:

@@ -80,6 +80,11 @@ def parse_memory_limit(text: str) -> int | None:
     return int(size * _UNITS[unit])
 
 
+def memory_limit(text: str | None) -> int | None:
+    """The limit a ``--memory-limit`` option gives: :func:`default_memory_limit` when it is not given."""
+    return default_memory_limit() if text is None else parse_memory_limit(text)
+
+
 def format_bytes(size: int | None) -> str:
     """``4 GiB``, ``512 MiB``, ... (``none`` for no limit)."""
     if not size:

@@ -30,11 +30,10 @@ from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
 from udcodec.engine.isolation import (
     ChildStatus,
-    default_memory_limit,
     format_bytes,
     install_cleanup,
     interrupted_by_signal,
-    parse_memory_limit,
+    memory_limit,
     run_isolated,
 )
 from udcodec.engine.options import expectations_files, positive_seconds
@@ -375,10 +374,8 @@ class UdcodecRun:
 
 
 def _memory_limit(text: str | None) -> int | None:
-    if text is None:
-        return default_memory_limit()
     try:
-        return parse_memory_limit(text)
+        return memory_limit(text)
     except ValueError as exc:
         raise pytest.UsageError(f"--udcodec-memory-limit: {exc}") from exc
 
