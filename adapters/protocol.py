@@ -332,7 +332,7 @@ class Adapter(Protocol):
         Optional in effect: an implementation with one chunk format does nothing (the default of
         :class:`~udcodec.adapters.blosc2like.ModuleAdapter`). One that can target several
         formats (the reference: python-blosc2 2.x, 3.x, 4.x) switches to ``other``'s. The byte
-        identity check calls it on both sides, golden decoding with the vector's writer.
+        identity check calls it on both sides; golden decoding does not (no host knows a file's writer).
         """
 
     def register_filter(self, id: Any, forward: Any = None, backward: Any = None, name: Any = None) -> Any:

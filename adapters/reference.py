@@ -36,10 +36,9 @@ class ReferenceAdapter(ModuleAdapter):
     def match_format_of(self, other: AdapterInfo) -> None:
         """Write and read chunks as ``other`` does, when it is a python-blosc2 line the reference can target.
 
-        Sets ``CParams.blosc2_target`` for the containers created afterwards. The interop byte-identity
-        check calls it, so the reference is compared with python-blosc2 2.x/3.x on the bytes those lines
-        write, and ``udcodec.golden.decode_vector`` does, so each golden vector is read as its writer's
-        line reads it.
+        Sets ``CParams.blosc2_target`` for the containers created afterwards. The interop checks call it, so
+        the reference is compared with python-blosc2 2.x/3.x on the bytes those lines write; the golden
+        vectors are read without it, as any host reads them.
         """
         major = other.version.split(".")[0]
         if other.implementation == "python-blosc2" and major.isdigit() and int(major) in BLOSC2_TARGETS:

@@ -20,16 +20,24 @@ name instead). :func:`generate` rebuilds the vectors of the installed python-blo
 merges them into a manifest, refusing to overwrite a vector whose bytes changed unless forced.
 Vector bytes also depend on the codec's own output (the zlib examples use the Python's zlib), so
 regenerate on a platform that produced the committed ones.
+
+One combination of parameters has several meanings in the chunk format (:data:`READINGS`: SHUFFLE with a
+nonzero filters_meta, which python-blosc2 2.0.0 - 2.2.4 undo meta + 1 times, 2.2.5 - 4.0.0 as if the meta were
+0 and 4.1.0 on as a byte-group size, with nothing in the header to tell them apart). Such an entry also records, as
+``other_readings``, what every reading but its writer's decodes it to.
 """
 
-from udcodec.golden.generate import CODECS, PLANS, GenerateReport, Plan, generate
+from udcodec.golden.generate import CODECS, PLANS, GenerateReport, Plan, generate, other_readings
 from udcodec.golden.manifest import (
+    READINGS,
     Entry,
     GoldenError,
     GoldenMismatch,
     Manifest,
+    Reading,
     default_golden_dir,
     load_manifest,
+    reading_of,
     write_manifest,
 )
 from udcodec.golden.recipes import RECIPES
@@ -38,13 +46,15 @@ from udcodec.golden.vectors import (
     expected_bytes,
     path_sha256,
     read_chunk,
+    reading_bytes,
     tree_sha256,
     verify_content,
     verify_file,
 )
 
 __all__ = [
-    "CODECS", "PLANS", "RECIPES", "Entry", "GenerateReport", "GoldenError", "GoldenMismatch", "Manifest", "Plan",
-    "decode_vector", "default_golden_dir", "expected_bytes", "generate", "load_manifest", "path_sha256",
-    "read_chunk", "tree_sha256", "verify_content", "verify_file", "write_manifest",
+    "CODECS", "PLANS", "READINGS", "RECIPES", "Entry", "GenerateReport", "GoldenError", "GoldenMismatch", "Manifest",
+    "Plan", "Reading", "decode_vector", "default_golden_dir", "expected_bytes", "generate", "load_manifest",
+    "other_readings", "path_sha256", "read_chunk", "reading_bytes", "reading_of", "tree_sha256", "verify_content",
+    "verify_file", "write_manifest",
 ]

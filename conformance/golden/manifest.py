@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,6 +21,16 @@ FORMAT_VERSION = 1
 Kind = Literal["chunk", "frame", "sframe", "ndarray"]
 Special = Literal["zero", "nan", "uninit", "value"]
 LIBRARY = "python-blosc2"
+
+#: How releases read a chunk whose SHUFFLE has a nonzero filters_meta; no header field records which one wrote
+#: it. The python-blosc2 releases are measured (``udcodec history --only INTEROP-GOLDEN``), see :func:`reading_of`.
+READINGS = {
+    "shuffle-meta-repeats": "SHUFFLE undone filters_meta + 1 times (c-blosc2 ran it in a loop, undocumented, up to "
+                            "2.13): python-blosc2 2.0.0 - 2.2.4",
+    "shuffle-meta-ignored": "SHUFFLE as if filters_meta were 0 (c-blosc2's blosc2.h says so from 2.14): "
+                            "python-blosc2 2.2.5 - 4.0.0",
+    "shuffle-meta-groups": "SHUFFLE moves bytes in groups of filters_meta bytes (c-blosc2 3.x): python-blosc2 4.1.0 on",
+}
 
 #: libyaml's loader when PyYAML has it (ten times faster), else the pure-Python one.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,6 +77,11 @@ class VectorParams:
         return CParams(codec=self.codec, codec_meta=self.codec_meta, clevel=self.clevel,
                        typesize=self.typesize, nthreads=1, blocksize=self.blocksize,
                        splitmode=self.splitmode, filters=self.filters, filters_meta=self.filters_meta)
+
+    @property
+    def several_meanings(self) -> bool:
+        """Whether c-blosc2 releases read chunks of these params in several ways (:data:`READINGS`)."""
+        return any(f == "shuffle" and m for f, m in zip(self.filters, self.filters_meta, strict=False))
 
 
 @dataclass(frozen=True)
@@ -124,13 +140,22 @@ class FilterSpec:
         return _resolve(self.forward), _resolve(self.backward)
 
     def register(self, adapter: Adapter) -> None:
-        """Register the filter with ``adapter``; an id the same library already holds is kept (decoding shows
-        whether it is this filter)."""
+        """Register the filter with ``adapter``, once per adapter: registering a taken id again is
+        FILTER-DUPLICATE's to judge (c-blosc2 3.x crashes on it), not the decoding's. An id the same library
+        already holds is kept (decoding shows whether it is this filter)."""
+        done = _FILTERS_REGISTERED.setdefault(adapter, set())
+        if self in done:
+            return
         try:
             adapter.register_filter(self.id, *self.load())
         except ValueError as exc:
             if "already" not in str(exc) and "in use" not in str(exc):
                 raise
+        done.add(self)
+
+
+#: The user filters :meth:`FilterSpec.register` registered with each adapter.
+_FILTERS_REGISTERED: weakref.WeakKeyDictionary[Any, set[FilterSpec]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -140,6 +165,22 @@ class Content:
     recipe: str
     nbytes: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a vector of :attr:`VectorParams.several_meanings` decodes to under one of :data:`READINGS`."""
+
+    name: str  # a key of READINGS
+    sha256: str
+
+
+def reading_of(version: str) -> str:
+    """The :data:`READINGS` key of python-blosc2 ``version``, as measured with a filters_meta of 2."""
+    release = tuple(int(p) if p.isdigit() else 0 for p in version.split(".")[:3])
+    if release >= (4, 1):
+        return "shuffle-meta-groups"
+    return "shuffle-meta-ignored" if release >= (2, 2, 5) else "shuffle-meta-repeats"
 
 
 @dataclass(frozen=True)
@@ -159,6 +200,8 @@ class Entry:
     ndarray: NDGeometry | None = None  # kind "ndarray" only
     #: every chunk a special chunk of this kind (SChunk.fill_special): zero, nan, uninit or value
     special: Special | None = None
+    #: what the other :data:`READINGS` give, when ``params.several_meanings`` (content is the writer's)
+    other_readings: tuple[Reading, ...] = ()
 
     def path(self, directory: Path | str | None = None) -> Path:
         """The vector's file (or directory) inside ``directory`` (default: the bundled one)."""
@@ -168,6 +211,14 @@ class Entry:
     def library_major(self) -> int:
         """The major version of the library that wrote the vector (4 for ``4.14.1``)."""
         return int(self.library_version.split(".")[0])
+
+    @property
+    def readings(self) -> dict[str, str]:
+        """The sha256 of what the vector decodes to under each :data:`READINGS` key, its writer's (content) and the
+        others, for params of several meanings; empty for the others."""
+        if not self.other_readings:
+            return {}
+        return {reading_of(self.library_version): self.content.sha256} | {r.name: r.sha256 for r in self.other_readings}
 
     @property
     def chunksize(self) -> int:
@@ -345,9 +396,27 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
     special = m.get("special")
     if special is not None and m["kind"] == "sframe":
         raise check.fail(("special",), "no sparse frame vector holds special chunks")
+    others = _other_readings(check, m, params)
     return Entry(name=m["name"], kind=cast(Kind, m["kind"]), file=file, sha256=m["sha256"], library=m["library"],
                  library_version=m["library_version"], params=params, codec=codec, content=content, ufilters=ufilters,
-                 ndarray=geometry, special=special)
+                 ndarray=geometry, special=special, other_readings=others)
+
+
+def _other_readings(check: _Checker, m: dict[str, Any], params: VectorParams) -> tuple[Reading, ...]:
+    """The entry's ``other_readings``: given exactly for params of several meanings, one for every reading of
+    :data:`READINGS` but the writer's."""
+    raw = m.get("other_readings")
+    if (raw is not None) != params.several_meanings:
+        raise check.fail(("other_readings",), "given exactly when SHUFFLE has a nonzero filters_meta (c-blosc2 "
+                                              "releases read such a chunk in several ways)")
+    if raw is None:
+        return ()
+    want = [n for n in READINGS if n != reading_of(m["library_version"])]
+    names = [r["name"] for r in raw]
+    if names != want:
+        raise check.fail(("other_readings",), f"must name {', '.join(want)} in this order (every reading but that of "
+                                              f"the writer, python-blosc2 {m['library_version']}), got {', '.join(names)}")
+    return tuple(Reading(r["name"], r["sha256"]) for r in raw)
 
 
 def _geometry(check: _Checker, m: dict[str, Any], params: VectorParams, content: Content) -> NDGeometry | None:
@@ -434,6 +503,8 @@ _HEADER = """\
 # Generated by `udcodec golden generate` (udcodec.golden); do not edit by hand.
 # sha256: of the file bytes; for an sframe (a directory), udcodec.golden.tree_sha256.
 # content: the decoded bytes are udcodec.golden.RECIPES[recipe](nbytes, chunksize).
+# other_readings: for a vector c-blosc2 releases read in several ways (udcodec.golden.READINGS), what
+# each reading but its writer's decodes it to.
 """
 
 
@@ -457,6 +528,8 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     if entry.ufilters:
         out["ufilters"] = [{"id": f.id, "forward": f.forward, "backward": f.backward} for f in entry.ufilters]
     out["codec"] = {"name": c.name, "id": c.id, "version": c.version, "encoder": c.encoder, "decoder": c.decoder}
+    if entry.other_readings:
+        out["other_readings"] = [{"name": r.name, "sha256": r.sha256} for r in entry.other_readings]
     out["content"] = {"recipe": entry.content.recipe, "nbytes": entry.content.nbytes, "sha256": entry.content.sha256}
     return out
 

@@ -11,11 +11,10 @@ import numpy as np
 from udcodec.adapters.protocol import (
     NOT_GIVEN,
     Adapter,
-    AdapterInfo,
     CParams,
     DParams,
 )
-from udcodec.golden.manifest import Entry, GoldenMismatch
+from udcodec.golden.manifest import READINGS, Entry, GoldenMismatch
 from udcodec.golden.recipes import RECIPES
 
 # ---- content and files ----------------------------------------------------------------------------
@@ -86,6 +85,47 @@ def read_chunk(entry: Entry, directory: Path | str | None = None) -> bytes:
     return entry.path(directory).read_bytes()
 
 
+def reading_bytes(entry: Entry, reading: str, directory: Path | str | None = None) -> bytes:
+    """What a ``chunk`` vector whose pipeline is SHUFFLE alone decodes to under ``reading`` (a key of
+    ``READINGS``): the bundled reference decodes it with the SHUFFLE taken out of its header, and each block is
+    then unshuffled as that reading does."""
+    from udcodec.reference import chunkformat, filters, registry
+
+    if entry.kind != "chunk" or entry.params.filters != ("shuffle",) or entry.ufilters:
+        raise ValueError(f"{entry.name}: readings are computed for a chunk whose pipeline is SHUFFLE alone")
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r} (known: {', '.join(READINGS)})")
+    chunk = bytearray(read_chunk(entry, directory))
+    header = chunkformat.parse_header(bytes(chunk))
+    slot = header.filters.index(1)
+    meta, typesize = header.filters_meta[slot], header.typesize
+    chunk[_FILTERS_AT + slot] = 0  # NOFILTER: the reference returns the bytes the codec decoded
+    codecs, versions = dict(registry.ucodecs_registry), dict(registry._versions)  # the caller's stay as they are
+    registry.ucodecs_registry.pop(entry.codec.id, None)
+    try:
+        registry.register_codec(entry.codec.name, entry.codec.id, *entry.codec.load(), entry.codec.version)
+        raw = np.frombuffer(chunkformat.decompress_chunk(bytes(chunk)), dtype=np.uint8)
+    finally:
+        registry.ucodecs_registry.clear()
+        registry.ucodecs_registry.update(codecs)
+        registry._versions.clear()
+        registry._versions.update(versions)
+    out = []
+    for start in range(0, raw.size, header.blocksize):
+        block = raw[start:start + header.blocksize]
+        if reading == "shuffle-meta-groups":
+            block = filters.unshuffle(block, meta or typesize)
+        else:
+            for _ in range(meta + 1 if reading == "shuffle-meta-repeats" else 1):
+                block = filters.unshuffle(block, typesize)
+        out.append(block.tobytes())
+    return b"".join(out)
+
+
+#: Where the extended chunk header holds its six filter ids.
+_FILTERS_AT = 16
+
+
 def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None = None,
                   workdir: Path | str | None = None, *, register: bool = True,
                   open_with_params: bool = False) -> bytes:
@@ -100,6 +140,8 @@ def decode_vector(adapter: Adapter, entry: Entry, directory: Path | str | None =
     the same way with ``adapter.nd_open`` and read whole (``[...]``), its items' bytes in C order.
     ``register=False``: the codec is registered already. The content of an ``uninit`` special vector is
     undefined: it is returned as that many zero bytes (its recipe), so only its length is compared.
+    The adapter reads as it reads everything: a vector of several meanings (``Entry.other_readings``) may come
+    out as another reading than its writer's.
     """
     data = _decode(adapter, entry, directory, workdir, register=register, open_with_params=open_with_params)
     return bytes(len(data)) if entry.special == "uninit" else data
@@ -111,8 +153,6 @@ def _decode(adapter: Adapter, entry: Entry, directory: Path | str | None, workdi
         entry.codec.register(adapter)
         for ufilter in entry.ufilters:
             ufilter.register(adapter)
-    # e.g. the reference reading as python-blosc2 2.x does
-    adapter.match_format_of(AdapterInfo(name=entry.library, implementation=entry.library, version=entry.library_version))
     dparams = DParams(nthreads=1)
     if entry.kind == "chunk":
         container = adapter.create(entry.params.cparams(), dparams, chunksize=entry.content.nbytes)

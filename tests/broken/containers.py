@@ -307,6 +307,22 @@ class IgnoresForeignShuffleFlagAdapter(ContainerHost):
     container_class = _ShuffleFlagDropped
 
 
+class _ShuffleMetaOneHigh(ModuleContainer):
+    def append_chunk(self, chunk: bytes) -> int:
+        patched = bytearray(chunk)
+        first_filter, first_meta = 16, 24  # the extended header's filters and filters_meta
+        for slot in range(6):
+            if patched[first_filter + slot] == 1 and patched[first_meta + slot]:  # SHUFFLE with a meta
+                patched[first_meta + slot] += 1
+        return super().append_chunk(bytes(patched))
+
+
+class ReadsShuffleMetaOneHighAdapter(ContainerHost):
+    """A SHUFFLE filters_meta of an appended chunk is read one too high (neither reading the format allows)."""
+
+    container_class = _ShuffleMetaOneHigh
+
+
 class ReadsBlosc1BitshuffleAsShuffleAdapter(ReferenceAdapter):
     """A Blosc1 (16-byte) header's bitshuffle flag is read as byte shuffle."""
 

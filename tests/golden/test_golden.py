@@ -5,6 +5,7 @@ The committed vectors are only read here: every test that writes works on a tmp_
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections import Counter
@@ -194,23 +195,20 @@ def test_frame_opens_in_the_reference(name: str, tmp_path: Path):
     assert data == golden.expected_bytes(entry)
 
 
-#: Vectors python-blosc2 4.x decodes wrongly: 2.x/3.x ignore SHUFFLE's filters_meta, 4.x reads it as a
-#: byte-group size (recorded in adapters/expectations/blosc2.yaml under INTEROP-GOLDEN).
-BLOSC2_4_MISREADS = {n for n in CHUNKS if ENTRIES[n].library_major < 4
-                     and any(m for f, m in zip(ENTRIES[n].params.filters, ENTRIES[n].params.filters_meta, strict=False)
-                             if f == "shuffle")}
-
-
 @needs_blosc2_4
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="4.x misreads"))
-                                  if n in BLOSC2_4_MISREADS else n for n in CHUNKS + FRAMES])
+@pytest.mark.parametrize("name", CHUNKS + FRAMES)
 def test_vector_decodes_in_blosc2_4(name: str, tmp_path: Path):
+    """Each vector decodes to its content, or one of several meanings written by 2.x/3.x to its groups reading,
+    as recorded in the manifest: python-blosc2 4.x reads SHUFFLE's filters_meta as a byte-group size."""
     entry = ENTRIES[name]
     adapter = load_adapter("blosc2")
     # Frames open with their parameters and one thread: a plain open of a Python codec's container fails
     # on multi-core machines in python-blosc2 4.x (THREAD-DEFAULTS).
     got = golden.decode_vector(adapter, entry, workdir=tmp_path, open_with_params=True)
-    assert got == golden.expected_bytes(entry)
+    if entry.other_readings and entry.library_major < 4:
+        assert hashlib.sha256(got).hexdigest() == entry.readings["shuffle-meta-groups"]
+    else:
+        assert got == golden.expected_bytes(entry)
     if entry.kind != "chunk":
         opened = adapter.open(str(tmp_path / Path(entry.file).name), DParams(), entry.params.cparams())
         try:
@@ -218,6 +216,59 @@ def test_vector_decodes_in_blosc2_4(name: str, tmp_path: Path):
             assert opened.cparams().codec == entry.params.codec
         finally:
             opened.close()
+
+
+#: What python-blosc2 2.7.1, 3.12.2 and 4.14.1 decode the vectors of several meanings to (measured with each).
+MEASURED = {"b2v2-zlib-shuffle-meta2-ts4": {"shuffle-meta-groups": "4750d7b7036cf113728119dd8d6bd86456fceda1e416b882edb304b9b7ed41ca"},
+            "b2v4-zlib-shuffle-meta2-ts4": {"shuffle-meta-ignored": "0d8a1a92a1be7a88e1146fa6fa6ab2acab59039b70529db3f41b0aa986897a2a"}}
+
+
+def test_the_other_readings_are_computed_and_agree_with_python_blosc2():
+    """The manifest's other readings are what reading_bytes computes (as the generator records them), each
+    reading's bytes of the writer's own reading are the content, and they agree with what real python-blosc2
+    lines decode (MEASURED; udcodec history --only INTEROP-GOLDEN found the shuffle-meta-repeats bytes in
+    python-blosc2 2.0.0 - 2.2.4, the shuffle-meta-ignored ones in 2.2.5 - 4.0.0 and the groups in 4.1.0 on)."""
+    several = [e for e in ENTRIES.values() if e.other_readings]
+    assert {e.name for e in several} == {n for n in CHUNKS if "shuffle-meta2" in n}
+    for entry in several:
+        assert golden.other_readings(entry) == entry.other_readings
+        writer = golden.reading_of(entry.library_version)
+        assert golden.reading_bytes(entry, writer) == golden.expected_bytes(entry)
+        assert list(entry.readings) == [writer, *(r.name for r in entry.other_readings)]
+        for name, sha in MEASURED.get(entry.name, {}).items():
+            assert entry.readings[name] == sha
+
+
+@pytest.mark.parametrize(("version", "reading"), [
+    ("2.0.0", "shuffle-meta-repeats"), ("2.2.4", "shuffle-meta-repeats"), ("2.2.5", "shuffle-meta-ignored"),
+    ("3.12.2", "shuffle-meta-ignored"), ("4.0.0", "shuffle-meta-ignored"), ("4.1.0", "shuffle-meta-groups"),
+    ("4.14.1", "shuffle-meta-groups")])
+def test_each_release_has_its_reading(version: str, reading: str):
+    assert golden.reading_of(version) == reading
+
+
+def test_reading_bytes_refuses_what_it_cannot_compute():
+    with pytest.raises(ValueError, match="SHUFFLE alone"):
+        golden.reading_bytes(ENTRIES[FRAMES[0]], "shuffle-meta-groups")
+    with pytest.raises(ValueError, match="unknown reading"):
+        golden.reading_bytes(ENTRIES["b2v4-zlib-shuffle-meta2-ts4"], "shuffle-meta-twice")
+
+
+def test_reading_bytes_leaves_the_reference_registry_as_it_was():
+    ref._reset_registry()
+    ref.register_codec("mine", 248, lambda *a: 0, lambda *a: 0)
+    before = dict(ref.ucodecs_registry)
+    golden.reading_bytes(ENTRIES["b2v4-zlib-shuffle-meta2-ts4"], "shuffle-meta-groups")
+    assert ref.ucodecs_registry == before
+    ref._reset_registry()
+
+
+def test_the_reference_reads_every_vector_of_several_meanings_as_python_blosc2_4(tmp_path: Path):
+    reference = load_adapter("reference")
+    for entry in (e for e in ENTRIES.values() if e.other_readings):
+        got = golden.decode_vector(reference, entry, workdir=tmp_path)
+        assert hashlib.sha256(got).hexdigest() == entry.readings["shuffle-meta-groups"], entry.name
+        ref._reset_registry()
 
 
 def test_decode_vector_leaves_the_golden_files_alone(tmp_path: Path):
@@ -410,6 +461,8 @@ def _delete(path: tuple[Any, ...]) -> Any:
 FIRST = MANIFEST.entries[0].name
 SECOND = MANIFEST.entries[1].name
 V0 = ("vectors", 0)
+SEVERAL = next(i for i, e in enumerate(MANIFEST.entries) if e.other_readings)
+ENTRY_OF_SEVERAL = MANIFEST.entries[SEVERAL].name
 
 MALFORMED = [
     # (id, mutation, entry, field, problem fragment, key whose line is named)
@@ -437,6 +490,15 @@ MALFORMED = [
     ("chunk-with-chunksize", _set((*V0, "params", "chunksize"), 4096), FIRST, "params.chunksize",
      "unknown field", "chunksize"),
     ("not-a-mapping", _set(V0, "just a string"), "vectors[0]", "<entry>", "must be a mapping", None),
+    ("other-readings-unasked", _set((*V0, "other_readings"), [{"name": "shuffle-meta-groups", "sha256": "0" * 64}]),
+     FIRST, "other_readings", "given exactly when SHUFFLE has a nonzero filters_meta", "other_readings"),
+    ("other-readings-missing", _delete(("vectors", SEVERAL, "other_readings")), ENTRY_OF_SEVERAL,
+     "other_readings", "given exactly when SHUFFLE has a nonzero filters_meta", "name"),
+    ("other-readings-with-the-writers", _set(("vectors", SEVERAL, "other_readings", 0, "name"),
+                                             golden.reading_of(MANIFEST.entries[SEVERAL].library_version)),
+     ENTRY_OF_SEVERAL, "other_readings", "every reading but that of the writer", "other_readings"),
+    ("other-readings-unknown", _set(("vectors", SEVERAL, "other_readings", 0, "name"), "shuffle-meta-bits"),
+     ENTRY_OF_SEVERAL, "other_readings[0].name", "is not one of", "name"),
 ]
 
 

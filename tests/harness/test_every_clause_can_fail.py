@@ -122,6 +122,7 @@ DefaultsTypesizeToOneAdapter        | CONT-TYPESIZE-DEFAULT-2X | with the docume
 DefaultsToNoFiltersAdapter          | CONT-FILTERS-DEFAULT    | filters [0, 0, 0, 0, 0, 0], documented [0, 0, 0, 0, 0, 1]
 DefaultsCodecMetaToMinusOneAdapter  | CONT-CODEC-META-DEFAULT | codec_meta 255, documented 0; encoder inputs 4x 1024 bytes (meta 255), documented 4x 1024 bytes (meta 0)
 IgnoresForeignShuffleFlagAdapter    | INTEROP-GOLDEN          | golden vectors did not decode in
+ReadsShuffleMetaOneHighAdapter      | INTEROP-GOLDEN          | (nor is it the bytes of shuffle-meta-repeats, shuffle-meta-groups)
 FiltersInPlaceAdapter               | RT-INPUT-UNCHANGED      | numpy with filters ['delta', 'bitshuffle', 'shuffle']
 DictCParamsIgnoredAdapter           | CONT-COMPRESS-SPELLINGS | cparams={...}) wrote a chunk recording codec 4, not 202
 FlatFieldsIgnoredAdapter            | CONT-COMPRESS-SPELLINGS | **fields) did not use the user codec: NotImplementedError
