@@ -304,12 +304,35 @@ class UdcodecRun:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         ours = any(key == RESULT_KEY for key, _ in report.user_properties)
         if report.failed and not ours:
+            lost = self._lost_result(report)
+            if lost is not None:
+                self.results.append(lost)
+                return
             self.foreign_failures += 1
         if report.when != "call":
             return
         for key, value in report.user_properties:
             if key == RESULT_KEY:
                 self.results.append(CheckResult.from_json(value))  # type: ignore[arg-type]
+
+    def _lost_result(self, report: pytest.TestReport) -> CheckResult | None:
+        """An ``error`` standing for a clause item that failed without a result: its setup failed, or the
+        pytest-xdist worker running it died. The reports then name every clause item that ran. None for a test
+        that is no clause item (a codec author's own), or one whose result is in already."""
+        clause_id, bracket, rest = report.nodeid.rpartition("::")[2].partition("[")
+        adapter = rest[:-1]
+        slot = next((s for s in self.adapters if s.name == adapter), None)
+        if not bracket or not rest.endswith("]") or slot is None or clause_id not in self.contract.ids():
+            return None
+        if any(r.clause == clause_id and r.adapter == adapter for r in self.results):
+            return None
+        clause = self.contract.get(clause_id)
+        ended = " ".join(report.longreprtext.strip().splitlines()[-1:]) or "no reason given"
+        return CheckResult(clause=clause_id, adapter=adapter, outcome=Outcome.ERROR, level=clause.level,
+                           subject=clause.subject, nodeid=report.nodeid, duration=report.duration,
+                           message=clip(f"no result: the item's {report.when} failed outside the check: {ended}",
+                                        TERMINAL_MAX),
+                           stderr_tail=clip(report.longreprtext, TERMINAL_MAX))
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Iterator[None]:

@@ -471,3 +471,40 @@ def test_malformed_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*udcodec: malformed spec: {spec / 'one.yaml'}:4: clauses*"])
+
+
+SETUP_FAILS = '''
+import os
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if "REG-ID-RANGE" in item.nodeid:
+        if hasattr(item.config, "workerinput"):
+            os._exit(3)  # the pytest-xdist worker running the item dies
+        raise RuntimeError("a user's fixture failed")
+'''
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2", "-p", "xdist")], ids=["serial", "xdist"])
+def test_a_clause_item_that_fails_outside_its_check_is_a_harness_error_in_the_reports(
+    pytester: pytest.Pytester, adapter_dir: Path, workers: tuple[str, ...]
+) -> None:
+    """Nothing lost: an item whose setup fails, or whose pytest-xdist worker dies, leaves no check result; the
+    reports name it as an error instead of leaving it out and calling the run complete."""
+    if workers:
+        pytest.importorskip("xdist")
+    pytester.makepyfile(udcodec_setup_fails=SETUP_FAILS)
+    report = adapter_dir / "r.json"
+    result = _run(pytester, "-p", "udcodec_setup_fails", *workers, "--udcodec-adapter", "reference",
+                  "--udcodec-only", "REG-ID-RANGE", "--udcodec-only", "REG-RETURNS-NONE",
+                  "--udcodec-report-json", str(report))
+    assert result.ret == 1
+    data = _report(report)
+    assert _outcomes(data) == {("REG-ID-RANGE", "reference"): "error", ("REG-RETURNS-NONE", "reference"): "pass"}
+    lost = next(r for r in data["results"] if r["clause"] == "REG-ID-RANGE")
+    assert lost["message"].startswith("no result: the item's ")
+    assert ("crashed" if workers else "a user's fixture failed") in lost["message"] + (lost["stderr_tail"] or "")
+    assert data["exit_status"] == 1
