@@ -585,18 +585,20 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
     """Answer each of ``batch["requests"]`` in a child forked from this interpreter, all at once.
 
     This interpreter has not imported the implementation: a child applies its request's ``"cores"`` and then
-    loads the adapter, as a new interpreter started with that core count would. Each child's output goes to
-    files in ``batch["workdir"]``; a child still running after ``batch["timeout"]`` s is killed. Returns, per
-    request, ``{"returncode", "answer" (the last line it printed), "stderr", "timeout"}`` for
-    ``udcodec.checks.fresh`` to read.
+    loads the adapter, as a new interpreter started with that core count would. Each child writes its answer
+    to a file of its own in ``batch["workdir"]``, and its stdout and stderr to another, cut back whenever it
+    passes :data:`OUTPUT_LIMIT`; a child still running after ``batch["timeout"]`` s is killed. Returns, per
+    request, ``{"returncode", "answer", "stderr" (the output's tail), "written" (bytes of output), "timeout"}``
+    for ``udcodec.checks.fresh`` to read.
     """
     import signal
     import time
 
     workdir, hook = batch["workdir"], batch["hook"]
     children: dict[int, int] = {}
+    outputs = [os.path.join(workdir, f"{i}.output") for i in range(len(batch["requests"]))]
+    dropped = [0] * len(outputs)
     for i, request in enumerate(batch["requests"]):
-        out, err = (os.path.join(workdir, f"{i}.{name}") for name in ("out", "err"))
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -604,14 +606,15 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
             code = 1
             try:
                 no_core_files()
-                os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
-                os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+                os.dup2(os.open(outputs[i], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND), 2)
+                os.dup2(2, 1)
                 cache = os.path.join(workdir, f"{i}.cache")
                 os.mkdir(cache)
                 if request.get("cores") is not None:
                     _simulate_cores(int(request["cores"]), hook, cache)
-                answer = serve(request)
-                sys.stdout.write("\n" + json.dumps(answer) + "\n")
+                answer = json.dumps(serve(request))
+                with open(os.path.join(workdir, f"{i}.answer"), "w", encoding="utf-8") as fh:
+                    fh.write(answer)
                 code = 0
             except BaseException:  # noqa: BLE001 - reported through stderr and the exit status
                 import traceback
@@ -627,6 +630,8 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
     while len(status) < len(children):
         pid, raw = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
+            for i, path in enumerate(outputs):
+                dropped[i] += bound_output(path)
             if time.monotonic() > deadline:
                 for late, index in children.items():
                     if index not in status:
@@ -640,18 +645,51 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
             status[children[pid]] = os.waitstatus_to_exitcode(raw)
     results = []
     for i in range(len(children)):
-        texts = []
-        for name in ("out", "err"):
-            try:
-                with open(os.path.join(workdir, f"{i}.{name}"), encoding="utf-8", errors="replace") as fh:
-                    texts.append(fh.read())
-            except OSError:
-                texts.append("")
+        try:
+            with open(os.path.join(workdir, f"{i}.answer"), encoding="utf-8") as fh:
+                answer = fh.read()
+        except OSError:
+            answer = ""
         ended = status.get(i)
-        lines = texts[0].strip().splitlines()
-        results.append({"returncode": ended, "answer": lines[-1] if lines else "", "stderr": texts[1][-4000:],
-                        "timeout": ended is None})
+        results.append({"returncode": ended, "answer": answer, "stderr": tail_of(outputs[i], 4000),
+                        "written": dropped[i] + size_of(outputs[i]), "timeout": ended is None})
     return results
+
+
+#: Most bytes a fresh process's output file may hold: past it, it is cut back to nothing (a flood fills no disk).
+OUTPUT_LIMIT = 16 << 20
+
+
+def bound_output(path: str) -> int:
+    """Cut the file at ``path`` to nothing once it passes :data:`OUTPUT_LIMIT` (its writers append); the bytes
+    cut."""
+    size = size_of(path)
+    if size <= OUTPUT_LIMIT:
+        return 0
+    try:
+        os.truncate(path, 0)
+    except OSError:
+        return 0
+    return size
+
+
+def size_of(path: str) -> int:
+    """The size of the file at ``path`` (0 when it cannot be read)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def tail_of(path: str, size: int) -> str:
+    """The last ``size`` bytes of the file at ``path``, decoded ("" when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - size))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def zygote(socket_path: str) -> None:
@@ -737,8 +775,12 @@ def main() -> None:
         zygote(sys.argv[2])
         return
     request = json.loads(sys.stdin.read())
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(2, 1)  # what the implementation prints joins stderr, which the caller bounds: the answer stands alone
     answer = serve_each(request) if "requests" in request else serve(request)
-    sys.stdout.write("\n" + json.dumps(answer) + "\n")
+    answers.write("\n" + json.dumps(answer) + "\n")
+    answers.flush()
 
 
 if __name__ == "__main__":

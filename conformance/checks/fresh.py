@@ -27,8 +27,10 @@ from typing import Any
 
 from udcodec.adapters.loader import adapter_target
 from udcodec.checks import pristine
-from udcodec.scenarios import cores_environment
+from udcodec.scenarios import bound_output, cores_environment, size_of, tail_of
 
+#: Most bytes of a fresh interpreter's stdout read for its answer (its last line; only the answer is printed there).
+ANSWER_MAX = 64 << 20
 #: The directory whose ``sitecustomize.py`` simulates a core count in every interpreter started below it.
 CORES_HOOK = Path(__file__).with_name("cores")
 
@@ -155,41 +157,57 @@ def _scenarios(payload: dict[str, Any], env: dict[str, str], timeout: float) -> 
     Its output goes to files, so that a process it started and left holding them cannot keep this call
     waiting (as it would for the end of a pipe). ``subprocess.TimeoutExpired`` after ``timeout`` s.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,
-                                stderr=err, env=env)
+    with tempfile.TemporaryDirectory(prefix="udcodec-fresh-out-") as tmp:
+        out_path, err_path = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+        with open(out_path, "wb") as out, open(err_path, "ab") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "udcodec.scenarios"], stdin=subprocess.PIPE, stdout=out,
+                                    stderr=err, env=env)
+        dropped = [0]
+
+        def bound() -> None:
+            dropped[0] += bound_output(err_path)
+
         try:
             assert proc.stdin is not None
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.write(json.dumps(payload).encode())
                 proc.stdin.close()
-            _wait(proc, timeout)
+            _wait(proc, timeout, bound)
+        except subprocess.TimeoutExpired as exc:
+            exc.output = printed(dropped[0] + size_of(err_path))
+            raise
         finally:
             if proc.returncode is None:
                 proc.kill()
                 proc.wait()
-        out.seek(0)
-        err.seek(0)
-        return proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+        return proc.returncode, tail_of(out_path, ANSWER_MAX), tail_of(err_path, 4000)
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout: float) -> None:
-    """``proc.wait(timeout)``, returning as soon as the process ends.
+def _wait(proc: subprocess.Popen[bytes], timeout: float, meanwhile: Any = None) -> None:
+    """``proc.wait(timeout)``, returning as soon as the process ends, calling ``meanwhile()`` every 0.1 s.
 
     ``Popen.wait`` with a timeout polls, sleeping up to 50 ms between polls; a pidfd is ready the moment
     the process exits. ``subprocess.TimeoutExpired`` after ``timeout`` s.
     """
+    deadline = time.monotonic() + timeout
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):  # not Linux 5.3+
-        proc.wait(timeout)
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(proc.args, timeout) from None
+            if meanwhile is not None:
+                meanwhile()
+            time.sleep(0.05)
         return
     try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
+        while not select.select([pidfd], [], [], min(0.1, max(0.0, deadline - time.monotonic())))[0]:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            if meanwhile is not None:
+                meanwhile()
     finally:
         os.close(pidfd)
-    if not ready:
-        raise subprocess.TimeoutExpired(proc.args, timeout)
     proc.wait()
 
 
@@ -226,8 +244,28 @@ def run_fresh_each(requests: list[dict[str, Any]], timeout: float = 60.0) -> lis
         return [crash for _ in requests]
     results: list[dict[str, Any]] = json.loads(lines[-1])
     if any(r["timeout"] for r in results):
-        raise subprocess.TimeoutExpired("udcodec.scenarios (a forked request)", timeout)
-    return [_answer(r["returncode"], r["answer"], r["stderr"]) for r in results]
+        raise subprocess.TimeoutExpired("udcodec.scenarios (a forked request)", timeout,
+                                        output=printed(max(r["written"] for r in results)))
+    answers = [_answer(r["returncode"], r["answer"], r["stderr"]) for r in results]
+    for answer, r in zip(answers, results, strict=True):
+        if printed(r["written"]):
+            answer["printed"] = printed(r["written"])  # the checks name it where a call was late
+    return answers
+
+
+#: Output a fresh process may print before :func:`timeout_note` mentions it: beyond it, printing is the likelier
+#: reason the process was slow.
+NOTED_OUTPUT = 1 << 20
+
+
+def printed(written: int) -> str:
+    """What a fresh process that timed out printed, for :func:`timeout_note`: "" when it printed little."""
+    return f"it had printed {written / (1 << 20):.0f} MiB of output" if written > NOTED_OUTPUT else ""
+
+
+def timeout_note(exc: subprocess.TimeoutExpired) -> str:
+    """``"; it had printed N MiB of output"`` for a fresh process that timed out printing, else ""."""
+    return f"; {exc.output}" if isinstance(exc.output, str) and exc.output else ""
 
 
 def _ended(returncode: int) -> str:

@@ -26,7 +26,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.checks.fresh import run_fresh, run_fresh_each
+from udcodec.checks.fresh import run_fresh, run_fresh_each, timeout_note
 from udcodec.scenarios import OUTSIDE_CALLS
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
@@ -251,8 +251,8 @@ def chunk_door(ctx: CheckContext) -> None:
                             "args": {"id": codec_id, "builtin": builtin, "nthreads": n, "forks": forks,
                                      "blocksize": int(ctx.param("blocksize")), "reads": int(ctx.param("reads")),
                                      "deadline": 5.0}})
-    except subprocess.TimeoutExpired:
-        ctx.fail(f"reading {where} hung (the fresh process did not answer in time)")
+    except subprocess.TimeoutExpired as exc:
+        ctx.fail(f"reading {where} hung (the fresh process did not answer in time{timeout_note(exc)})")
     if not answer["ok"]:
         ctx.fail(f"the fresh process that reads {where} failed: {answer['error'][-600:]}")
     seen = answer["result"]
@@ -328,9 +328,9 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
                 for cores in ctx.param("cores")}
     try:
         answers = dict(zip(requests, run_fresh_each(list(requests.values())), strict=True))
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as exc:
         ctx.fail(f"compressing or decompressing with {what} outside a container hung "
-                 "(a fresh process did not answer in time)")
+                 f"(a fresh process did not answer in time{timeout_note(exc)})")
     seen: dict[int, dict[str, Any]] = {}
     for cores, answer in answers.items():
         if not answer["ok"]:
@@ -373,6 +373,10 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
             problems.append(f"{where} did not answer in {len(hows)} of {forked[where]} forked processes: "
                             + ", ".join(f"{k} {how}" for how, k in counts.items()))
     not_judged = list(dict.fromkeys(not_judged))
+    loud = [f"with {cores} core(s) {answer['printed']}" for cores, answer in answers.items() if answer.get("printed")]
+    if loud and (ended or not_judged):  # printing that much can make a call late: say so beside what was late
+        late = f"the implementation printed meanwhile ({'; '.join(loud)})"
+        (problems if problems else not_judged).append(late)
     ctx.extra["outside"] = {str(cores): {call: {"ended": len(got["ended"]), "answered": len(got["runs"])}
                                          for call, got in by.items()} for cores, by in seen.items()}
     if not_judged:

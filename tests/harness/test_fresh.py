@@ -51,7 +51,12 @@ def mishaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "def abort(adapter, args):\n    print('about to abort', file=sys.stderr, flush=True)\n    os.abort()\n"
         "def nap(adapter, args):\n    time.sleep(args)\n"
         "def cwd_and_env(adapter, args):\n    return [os.getcwd(), os.environ.get('UDCODEC_TEST_MARK')]\n"
-        "def shout(adapter, args):\n    raise ValueError('big\\x00\\udc80' * 2_000_000)\n")
+        "def shout(adapter, args):\n    raise ValueError('big\\x00\\udc80' * 2_000_000)\n"
+        "def chatter(adapter, args):\n"
+        "    for _ in range(args['times']):\n"
+        "        sys.stdout.write('x' * (1 << 20))\n        sys.stderr.write('y' * (1 << 20))\n"
+        "    sys.stdout.flush()\n    sys.stderr.write('the end of the chatter')\n    sys.stderr.flush()\n"
+        "    time.sleep(args.get('nap', 0))\n    return 'said'\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
     return tmp_path
 
@@ -211,3 +216,32 @@ def _cmdline(proc: Path) -> str:
         return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["forked", "new interpreter"])
+def test_what_a_fresh_process_prints_neither_fills_the_disk_nor_hides_its_answer(
+        mishaps: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, how: str) -> None:
+    """A port that prints 2 x 40 MiB in a fresh process: its answer stands (the output files are cut back as they
+    grow, and the answer has a file of its own), and a request that then times out says it printed."""
+    from udcodec import scenarios
+
+    monkeypatch.setattr(scenarios, "OUTPUT_LIMIT", 4 << 20)  # the forked children and the parent read it here
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    request = {"adapter": "reference", "call": "udcodec_mishaps:chatter", "args": {"times": 40}}
+    if how == "forked":
+        (answer,) = run_fresh_each([{**request, "cores": 1}])
+        assert answer["printed"] == "it had printed 80 MiB of output", answer
+    else:
+        monkeypatch.setattr(fresh.pristine, "available", lambda: False)
+        answer = run_fresh(request)
+    assert answer["ok"] and answer["result"] == "said", answer
+    with pytest.raises(subprocess.TimeoutExpired) as info:
+        if how == "forked":
+            run_fresh_each([{**request, "cores": 1, "args": {"times": 40, "nap": 30}}], timeout=4)
+        else:
+            run_fresh({**request, "args": {"times": 40, "nap": 30}}, timeout=4)
+    assert fresh.timeout_note(info.value).startswith("; it had printed ")
+    assert not list(scratch.iterdir())  # the scratch folders are gone
