@@ -24,6 +24,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from udcodec.scenarios import tail_of
+
 _HEADER = 8
 
 
@@ -175,8 +177,7 @@ def run_pristine(request: dict[str, Any], timeout: float) -> dict[str, Any]:
             _drop(spare, child)
             raise SpareGone(f"the pristine process is gone: {exc}") from exc
         status = int(ended["status"])
-        with open(stderr_path, encoding="utf-8", errors="replace") as fh:
-            stderr = fh.read()
+        stderr = tail_of(stderr_path, 4000)
         answer: dict[str, Any] | None = None
         with contextlib.suppress(OSError, ValueError):
             with open(answer_path, encoding="utf-8") as fh:
