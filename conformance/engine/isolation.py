@@ -77,6 +77,8 @@ def parse_memory_limit(text: str) -> int | None:
         raise ValueError(f"not a memory size: {text!r} (e.g. 4G, 512M, 0 for none)") from None
     if not (size > 0 and math.isfinite(size)):
         raise ValueError(f"a memory limit must be positive (or 0 for none), got {text!r}")
+    if size * _UNITS[unit] >= 1 << 62:  # setrlimit takes no more (and no machine has it)
+        raise ValueError(f"a memory limit of {text!r} is more than any machine has (give 0 for none)")
     return int(size * _UNITS[unit])
 
 

@@ -36,7 +36,12 @@ from udcodec.engine.isolation import (
     memory_limit,
     run_isolated,
 )
-from udcodec.engine.options import expectations_files, positive_seconds
+from udcodec.engine.options import (
+    expectations_files,
+    positive_seconds,
+    same_adapter_twice,
+    selection_problems,
+)
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
@@ -241,10 +246,9 @@ class UdcodecRun:
         hosts = opt.udcodec_adapter or (list(DEFAULT_HOSTS) if self.codec else [])
         explicit, problems = expectations_files(opt.udcodec_expectations, hosts, option="--udcodec-expectations",
                                                 adapter_option="--udcodec-adapter")
-        ids = [c.id for c in self.contract if c.subject == self.subject]
-        for option in ("only", "skip"):
-            problems += [f"--udcodec-{option} {glob}: matches no {self.subject} clause (`udcodec list` shows them)"
-                         for glob in getattr(opt, f"udcodec_{option}") if not any(fnmatch.fnmatchcase(i, glob) for i in ids)]
+        problems += same_adapter_twice(hosts, "--udcodec-adapter")
+        problems += selection_problems([c.id for c in self.contract if c.subject == self.subject], opt.udcodec_only,
+                                       opt.udcodec_skip, self.subject, prefix="--udcodec-")
         if problems:
             raise pytest.UsageError("\n".join(problems))
         self.isolate = not opt.udcodec_no_isolation

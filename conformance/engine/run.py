@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import os
 import sys
@@ -16,7 +15,12 @@ from typing import Any
 
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.engine.isolation import parse_memory_limit
-from udcodec.engine.options import expectations_files, positive_seconds
+from udcodec.engine.options import (
+    expectations_files,
+    positive_seconds,
+    same_adapter_twice,
+    selection_problems,
+)
 from udcodec.engine.shard import parse_shard
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
 
@@ -165,13 +169,36 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
             check_adapter_spec(spec)
         except UnknownAdapter as exc:
             problems.append(f"{flag} {spec}: {exc.reason}")
+    problems += same_adapter_twice(adapters, flag)
     subject = ("codec" if getattr(args, "encoder", None) or getattr(args, "plugin", None) else
                "filter" if getattr(args, "forward", None) else "host")
-    ids = [c.id for c in contract if c.subject == subject]
-    for option in ("only", "skip"):
-        for glob in getattr(args, option):
-            if not any(fnmatch.fnmatchcase(i, glob) for i in ids):
-                problems.append(f"--{option} {glob}: matches no {subject} clause (`udcodec list` shows them)")
+    problems += selection_problems([c.id for c in contract if c.subject == subject], args.only, args.skip, subject)
+    problems += _report_path_problems(args)
+    if n and n.isdigit() and int(n) > 4 * (os.cpu_count() or 1):
+        problems.append(f"-n {n}: more than 4 processes a core (this machine has {os.cpu_count() or 1} cores)")
+    return problems
+
+
+#: The options that name a file a run writes.
+REPORT_OPTIONS = ("report_json", "report_junit", "report_markdown", "report_html", "certificate")
+
+
+def _report_path_problems(args: argparse.Namespace) -> list[str]:
+    """Report paths that name no file (``-``, empty) or the same file as another report's."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for dest in REPORT_OPTIONS:
+        path = getattr(args, dest, None)
+        if path is None:
+            continue
+        option = "--" + dest.replace("_", "-")
+        if not path.strip() or path == "-":
+            problems.append(f"{option} {path!r}: give the path of a file to write")
+            continue
+        key = os.path.abspath(path)
+        if key in seen:
+            problems.append(f"{option} {path}: {seen[key]} writes that file too")
+        seen.setdefault(key, option)
     return problems
 
 

@@ -52,6 +52,16 @@ def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.Cap
     (["run", "--adapter", "no_such_module.sub:Adapter"], "no module named 'no_such_module.sub'"),
     (["run", "--adapter", "udcodec.adapters.reference:ReferenceAdaptr"],
      "'udcodec.adapters.reference' has no attribute 'ReferenceAdaptr'"),
+    (["run", "--adapter", "reference", "--adapter", "reference"], "--adapter reference: given twice; each adapter"),
+    (["run", "--adapter", "reference", "--adapter", "udcodec.adapters.reference:ReferenceAdapter"],
+     "given twice (as reference)"),
+    (["run", "--adapter", "reference", "--skip", "*"], "--only/--skip leave no host clause to run"),
+    (["run", "--adapter", "reference", "--only", "INTEROP-BLOSC1", "--skip", "INTEROP-*"], "leave no host clause"),
+    (["run", "--adapter", "reference", "--report-json", "x.json", "--certificate", "x.json"],
+     "--certificate x.json: --report-json writes that file too"),
+    (["run", "--adapter", "reference", "--report-json", "-"], "--report-json '-': give the path of a file to write"),
+    (["run", "--adapter", "reference", "--report-html", ""], "--report-html '': give the path of a file to write"),
+    (["run", "--adapter", "reference", "-n", "100000"], "-n 100000: more than 4 processes a core"),
     (["check-codec", *CODEC, "--host", "blosc"], "--host blosc: no adapter of that name"),
     (["check-codec", *CODEC, "--host", "reference", "--expectations", "blosc2=x.yaml"],
      "--expectations 'blosc2=x.yaml': adapter 'blosc2' is not run (give it with --host)"),
@@ -163,7 +173,7 @@ def test_bad_expectations_read_the_same_from_both_doors(capsys: pytest.CaptureFi
     assert [line.replace("--udcodec-", "--") for line in from_plugin] == [needle], from_plugin
 
 
-@pytest.mark.parametrize("text", ["lots", "-1G", "4X", "nan", ""])
+@pytest.mark.parametrize("text", ["lots", "-1G", "4X", "nan", "", "9000000T"])
 def test_a_bad_memory_limit_reads_the_same_from_both_doors(capsys: pytest.CaptureFixture[str],
                                                            pytester: pytest.Pytester, text: str) -> None:
     with pytest.raises(ValueError, match="memory") as refused:
@@ -186,6 +196,8 @@ def test_both_doors_take_every_memory_limit_spelling(text: str, size: int | None
     (["--udcodec-timeout", "nan"], "a positive, finite number of seconds"),
     (["--udcodec-only", "NOSUCH*"], "--udcodec-only NOSUCH*: matches no host clause"),
     (["--udcodec-skip", "REG-NOPE"], "--udcodec-skip REG-NOPE: matches no host clause"),
+    (["--udcodec-skip", "*"], "--udcodec-only/--udcodec-skip leave no host clause to run"),
+    (["--udcodec-adapter", "reference"], "--udcodec-adapter reference: given twice; each adapter runs once"),
 ])
 def test_the_plugin_refuses_what_the_command_refuses(pytester: pytest.Pytester, args: list[str], needle: str) -> None:
     """A timeout of -1 had blamed the adapter for not loading in -1 s, nan was an INTERNALERROR, and a glob matching
