@@ -196,6 +196,50 @@ def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
 
 
+#: JSON Schema 2020-12, but an ``integer`` is an int: the spec's ``2048.0`` is one, a file YAML reads it from is
+#: not (slices and sizes built from it would fail later, far from the line that holds it).
+StrictValidator: Any = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)))
+
+
+def refuse_self_reference(node: yaml.Node | None) -> None:
+    """Raise a ``yaml.MarkedYAMLError`` at the first alias of a composed document that holds itself
+    (``a: &x [*x]``): the data it builds is infinite, and every reader of it recurses until it fails."""
+    if node is None:
+        return
+    open_: set[int] = {id(node)}
+    done: set[int] = set()
+    stack = [(node, iter(_children(node)))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            open_.discard(id(parent))
+            done.add(id(parent))
+            stack.pop()
+        elif id(child) in open_:
+            raise yaml.MarkedYAMLError(problem="an alias that holds itself (its anchor encloses it)",
+                                       problem_mark=child.start_mark)
+        elif id(child) not in done:
+            open_.add(id(child))
+            stack.append((child, iter(_children(child))))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def safe_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, refusing a document that holds itself (:func:`refuse_self_reference`)."""
+    node = yaml.compose(text, Loader=_FAST_LOADER or yaml.SafeLoader)
+    refuse_self_reference(node)
+    return yaml.SafeLoader("").construct_document(node) if node is not None else None
+
+
 def _parse_yaml(text: str) -> tuple[Any, Any]:
     """The node tree (for line numbers) and the data of ``text``.
 
@@ -204,10 +248,14 @@ def _parse_yaml(text: str) -> tuple[Any, Any]:
     """
     if _FAST_LOADER is not None:
         try:
-            return yaml.compose(text, Loader=_FAST_LOADER), yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - safe
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+            refuse_self_reference(node)
+            return node, yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - safe
         except (yaml.YAMLError, ValueError):
             pass
-    return yaml.compose(text), yaml.safe_load(text)
+    node = yaml.compose(text)
+    refuse_self_reference(node)
+    return node, yaml.safe_load(text)
 
 
 def load_validated_yaml(
@@ -233,7 +281,7 @@ def load_validated_yaml(
     if node is None:
         raise error(name, 1, "<document>", "the file is empty")
     lines = dict(yaml_lines(node))
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = StrictValidator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = jsonschema.exceptions.best_match(errors) or errors[0]

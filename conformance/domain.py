@@ -139,20 +139,20 @@ def shipped() -> dict[str, Path]:
 
 def load_domain(where: str) -> Domain:
     """Load a domain file (a path, or the name of a shipped one); :class:`DomainError` names what is wrong."""
-    import jsonschema
+    from udcodec.contract import StrictValidator, safe_yaml
 
     path = Path(where)
     source = str(path)
     if not path.suffix and where in shipped():
         path, source = shipped()[where], where
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         known = ", ".join(shipped()) or "none"
         raise DomainError(f"{where}: cannot read the domain file ({exc.strerror or exc}; shipped domains: {known})") from None
     except yaml.YAMLError as exc:
         raise DomainError(f"{path}: not YAML: {str(exc).splitlines()[0]}") from None
-    problems = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+    problems = sorted(StrictValidator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
     if problems:
         first = problems[0]
         where_in = ".".join(map(str, first.absolute_path)) or "(top level)"

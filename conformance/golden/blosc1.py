@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import jsonschema
 import yaml
-from udcodec.contract import bundled_schema
+from udcodec.contract import StrictValidator, bundled_schema, safe_yaml
 from udcodec.golden.generate import GenerateReport
 from udcodec.golden.manifest import GoldenError, GoldenMismatch, default_golden_dir
 from udcodec.golden.recipes import RECIPES
@@ -34,7 +33,7 @@ SHUFFLES = {"noshuffle": 0, "shuffle": 1, "bitshuffle": 2}
 #: c-blosc 1.x's split modes, set through its ``BLOSC_SPLITMODE`` environment variable.
 SPLITMODES = {"forward_compat": "FORWARD_COMPAT", "never": "NEVER", "always": "ALWAYS"}
 SCHEMA = bundled_schema("golden-blosc1.schema.json")
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+_VALIDATOR = StrictValidator(SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ def load_blosc1(directory: Path | str | None = None) -> tuple[Blosc1Entry, ...]:
     """
     path = (Path(directory) if directory is not None else default_golden_dir()) / SUBDIR / MANIFEST_NAME
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise GoldenError(str(path), None, "<manifest>", "<file>", " ".join(str(exc).split())) from exc
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
@@ -167,9 +166,12 @@ def load_blosc1(directory: Path | str | None = None) -> tuple[Blosc1Entry, ...]:
         where = list(err.absolute_path)
         entry = "<manifest>"
         if len(where) >= 2 and where[0] == "vectors" and isinstance(where[1], int):
-            entry = str(cast(dict[str, Any], data)["vectors"][where[1]].get("name", f"vectors[{where[1]}]"))
+            item = cast(dict[str, Any], data)["vectors"][where[1]]
+            name = item.get("name") if isinstance(item, dict) else None
+            entry = name if isinstance(name, str) and name else f"vectors[{where[1]}]"
             where = where[2:]
-        raise GoldenError(str(path), None, entry, ".".join(map(str, where)) or "<document>", err.message)
+        field = ".".join(map(str, where)) or ("<document>" if entry == "<manifest>" else "<entry>")
+        raise GoldenError(str(path), None, entry, field, err.message)
     entries: list[Blosc1Entry] = []
     for raw in cast(dict[str, Any], data)["vectors"] or []:
         p, c = raw["params"], raw["content"]
@@ -184,10 +186,15 @@ def iter_problems(directory: Path | str | None = None) -> Iterator[GoldenMismatc
     """Every file or recipe of the Blosc1 vectors that does not match the manifest."""
     for e in load_blosc1(directory):
         path = e.path(directory)
-        if not path.is_file():
-            yield GoldenMismatch(e.name, "file", f"{path} does not exist")
-        elif sha256_hex(path.read_bytes()) != e.sha256:
-            yield GoldenMismatch(e.name, "sha256", f"{path}: manifest {e.sha256}, file {sha256_hex(path.read_bytes())}")
+        try:
+            found = sha256_hex(path.read_bytes()) if path.is_file() and not path.is_symlink() else None
+        except OSError as exc:
+            yield GoldenMismatch(e.name, "file", f"{path} cannot be read: {exc.strerror or exc}")
+            found = e.sha256
+        if found is None:
+            yield GoldenMismatch(e.name, "file", f"{path} is no regular file" if path.exists() else f"{path} does not exist")
+        elif found != e.sha256:
+            yield GoldenMismatch(e.name, "sha256", f"{path}: manifest {e.sha256}, file {found}")
         if sha256_hex(e.expected()) != e.content_sha256:
             yield GoldenMismatch(e.name, "content.sha256", f"manifest {e.content_sha256}, recipe {sha256_hex(e.expected())}")
 

@@ -10,7 +10,7 @@ from typing import Any
 from udcodec.golden.blosc1 import generate_blosc1, iter_problems, load_blosc1
 from udcodec.golden.generate import generate
 from udcodec.golden.manifest import GoldenError, GoldenMismatch, load_manifest
-from udcodec.golden.vectors import verify_content, verify_file
+from udcodec.golden.vectors import verify_content, verify_file, verify_readings
 
 # ---- the command line ---------------------------------------------------------------------------
 
@@ -63,12 +63,17 @@ def cmd_golden(args: argparse.Namespace) -> int:
         return 2
     problems = 0
     for entry in manifest:
-        for check in (verify_file, verify_content):
-            try:
-                check(entry, manifest.directory) if check is verify_file else check(entry)
-            except GoldenMismatch as exc:
-                problems += 1
-                print(f"MISMATCH {exc}")
+        try:
+            verify_file(entry, manifest.directory)
+            verify_readings(entry, manifest.directory)  # after the file: it reads the chunk
+        except GoldenMismatch as exc:
+            problems += 1
+            print(f"MISMATCH {exc}")
+        try:
+            verify_content(entry)
+        except GoldenMismatch as exc:
+            problems += 1
+            print(f"MISMATCH {exc}")
     for mismatch in iter_problems(manifest.directory) if blosc1 else ():
         problems += 1
         print(f"MISMATCH {mismatch}")

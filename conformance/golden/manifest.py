@@ -14,7 +14,13 @@ from typing import Any, Literal, cast
 import jsonschema
 import yaml
 from udcodec.adapters.protocol import Adapter, Callback, CParams
-from udcodec.contract import bundled_schema, yaml_lines, yaml_problem
+from udcodec.contract import (
+    StrictValidator,
+    bundled_schema,
+    refuse_self_reference,
+    yaml_lines,
+    yaml_problem,
+)
 
 MANIFEST_NAME = "manifest.yaml"
 FORMAT_VERSION = 1
@@ -36,7 +42,7 @@ READINGS = {
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: The manifest's structure; :func:`load_manifest` checks the rules across fields.
 SCHEMA = bundled_schema("golden-manifest.schema.json")
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+_VALIDATOR = StrictValidator(SCHEMA)
 
 
 class GoldenError(Exception):
@@ -460,6 +466,7 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
         raise GoldenError(name, None, "<manifest>", "<file>", f"cannot be read: {exc}") from exc
     try:
         node = yaml.compose(text, Loader=_LOADER)
+        refuse_self_reference(node)
         data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc)

@@ -51,13 +51,28 @@ def verify_file(entry: Entry, directory: Path | str | None = None) -> None:
     """
     path = entry.path(directory)
     want_dir = entry.kind == "sframe"
-    if not path.exists():
-        raise GoldenMismatch(entry.name, "file", f"{path} does not exist")
-    if path.is_dir() != want_dir:
-        raise GoldenMismatch(entry.name, "file", f"{path} should be a {'directory' if want_dir else 'file'}")
-    found = path_sha256(path)
+    try:
+        if not path.exists():
+            raise GoldenMismatch(entry.name, "file", f"{path} does not exist")
+        if path.is_dir() != want_dir:
+            raise GoldenMismatch(entry.name, "file", f"{path} should be a {'directory' if want_dir else 'file'}")
+        odd = [p for p in (path.rglob("*") if want_dir else [path]) if p.is_symlink() or not (p.is_file() or p.is_dir())]
+        if odd:  # a FIFO would block the read, a link lead outside or around in circles
+            raise GoldenMismatch(entry.name, "file", f"{odd[0]} is no regular file or directory")
+        found = path_sha256(path)
+    except OSError as exc:
+        raise GoldenMismatch(entry.name, "file", f"{path} cannot be read: {exc.strerror or exc}") from None
     if found != entry.sha256:
         raise GoldenMismatch(entry.name, "sha256", f"{path}: manifest {entry.sha256}, file {found}")
+
+
+def verify_readings(entry: Entry, directory: Path | str | None = None) -> None:
+    """Check that each of the entry's ``other_readings`` is what :func:`reading_bytes` computes."""
+    for reading in entry.other_readings:
+        found = sha256_hex(reading_bytes(entry, reading.name, directory))
+        if found != reading.sha256:
+            raise GoldenMismatch(entry.name, f"other_readings.{reading.name}", f"manifest {reading.sha256}, "
+                                                                             f"computed {found}")
 
 
 def verify_content(entry: Entry) -> None:

@@ -105,7 +105,7 @@ def test_verify_names_a_damaged_chunk(tmp_path: Path, capsys: pytest.CaptureFixt
     (lambda v: v.update(writer="c-blosc"), "writer", "'python-blosc' was expected"),
     (lambda v: v["params"].update(shuffle="delta"), "params.shuffle", "'delta' is not one of"),
     (lambda v: v["content"].update(recipe="no-such"), "content.recipe", "is no golden recipe"),
-    (lambda v: v.pop("sha256"), "<document>", "'sha256' is a required property"),
+    (lambda v: v.pop("sha256"), "<entry>", "'sha256' is a required property"),
 ])
 def test_a_malformed_manifest_names_entry_and_field(tmp_path: Path, change, field: str, problem: str):
     copy = _copy(tmp_path)

@@ -6,6 +6,7 @@ The committed vectors are only read here: every test that writes works on a tmp_
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from collections import Counter
@@ -408,6 +409,65 @@ def test_verify_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert cli_main(["golden", "verify", "--dir", str(copy)]) == 1
     out = capsys.readouterr().out
     assert f"MISMATCH {victim.name}: sha256:" in out and "1 mismatch" in out
+
+
+def test_verify_recomputes_the_other_readings(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """A wrong other_readings sha256 had verified, then failed INTEROP-GOLDEN for every host."""
+    copy = _copy(tmp_path / "golden")
+    manifest = copy / "manifest.yaml"
+    entry = ENTRIES["b2v2-zlib-shuffle-meta2-ts4"]
+    groups = entry.readings["shuffle-meta-groups"]
+    manifest.write_text(manifest.read_text().replace(groups, "f" * 64))
+    assert cli_main(["golden", "verify", "--dir", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert f"MISMATCH {entry.name}: other_readings.shuffle-meta-groups: manifest {'f' * 64}, computed {groups}" in out
+
+
+@pytest.mark.parametrize("odd", ["fifo", "link in a sparse frame"])
+def test_verify_names_what_is_no_regular_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], odd: str):
+    """A FIFO in place of a vector had made verify wait forever; a link in a sparse frame had verified, then made
+    the check's copy of it fail."""
+    copy = _copy(tmp_path / "golden")
+    if odd == "fifo":
+        entry = ENTRIES[CHUNKS[0]]
+        entry.path(copy).unlink()
+        os.mkfifo(entry.path(copy))
+    else:
+        entry = next(e for e in ENTRIES.values() if e.kind == "sframe")
+        (entry.path(copy) / "up").symlink_to("..")
+    assert cli_main(["golden", "verify", "--dir", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert f"MISMATCH {entry.name}: file: " in out and "is no regular file or directory" in out
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("    nbytes: 2048.0", "content.nbytes: must be an integer, got 2048.0"),
+    ("    nbytes: 99999999999999", "content.nbytes: 99999999999999 is out of range 1..268435456"),
+])
+def test_verify_refuses_sizes_no_vector_has(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                                            problem: str):
+    """A float size had ended in a TypeError traceback, a huge one in a MemoryError."""
+    copy = _copy(tmp_path / "golden")
+    manifest = copy / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("    nbytes: 2048\n", text + "\n", 1))
+    assert cli_main(["golden", "verify", "--dir", str(copy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith(problem), err
+
+
+@pytest.mark.parametrize(("where", "text", "problem"), [
+    ("manifest.yaml", "format: 1\nvectors: &a [*a]\n", "manifest.yaml:2: <manifest>: <yaml>: an alias that holds"),
+    ("blosc1/manifest.yaml", "format: 1\nvectors: &a [*a]\n", "blosc1/manifest.yaml: <manifest>: <file>: an alias"),
+    ("blosc1/manifest.yaml", "format: 1\nvectors: [foo]\n", "blosc1/manifest.yaml: vectors[0]: <entry>: 'foo' is not"),
+])
+def test_verify_names_a_malformed_manifest_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str,
+                                                       text: str, problem: str):
+    """A recursive alias had recursed until RecursionError; an entry that is no mapping had been an AttributeError."""
+    copy = _copy(tmp_path / "golden")
+    (copy / where).write_text(text)
+    assert cli_main(["golden", "verify", "--dir", str(copy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and problem in err[0], err
 
 
 def test_golden_command_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
