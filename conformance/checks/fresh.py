@@ -260,7 +260,7 @@ NOTED_OUTPUT = 1 << 20
 
 def printed(written: int) -> str:
     """What a fresh process that timed out printed, for :func:`timeout_note`: "" when it printed little."""
-    return f"it had printed {written / (1 << 20):.0f} MiB of output" if written > NOTED_OUTPUT else ""
+    return f"it had printed at least {written / (1 << 20):.0f} MiB of output" if written > NOTED_OUTPUT else ""
 
 
 def timeout_note(exc: subprocess.TimeoutExpired) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -233,7 +234,7 @@ def test_what_a_fresh_process_prints_neither_fills_the_disk_nor_hides_its_answer
     request = {"adapter": "reference", "call": "udcodec_mishaps:chatter", "args": {"times": 40}}
     if how == "forked":
         (answer,) = run_fresh_each([{**request, "cores": 1}])
-        assert answer["printed"] == "it had printed 80 MiB of output", answer
+        assert re.fullmatch(r"it had printed at least \d+ MiB of output", answer["printed"]), answer
     else:
         monkeypatch.setattr(fresh.pristine, "available", lambda: False)
         answer = run_fresh(request)
@@ -243,5 +244,5 @@ def test_what_a_fresh_process_prints_neither_fills_the_disk_nor_hides_its_answer
             run_fresh_each([{**request, "cores": 1, "args": {"times": 40, "nap": 30}}], timeout=4)
         else:
             run_fresh({**request, "args": {"times": 40, "nap": 30}}, timeout=4)
-    assert fresh.timeout_note(info.value).startswith("; it had printed ")
+    assert fresh.timeout_note(info.value).startswith("; it had printed at least ")
     assert not list(scratch.iterdir())  # the scratch folders are gone
