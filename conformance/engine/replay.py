@@ -51,7 +51,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if problem:
         print(f"udcodec: --example: {problem} (copy it from the report's reproduction line)", file=sys.stderr)
         return 2
-    verdict = run_clause(args.adapter, clause, get_profile("dev"), replay=payload)
+    from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, check_adapter_spec
+
+    try:
+        check_adapter_spec(args.adapter)
+        verdict = run_clause(args.adapter, clause, get_profile("dev"), replay=payload)
+    except (UnknownAdapter, AdapterLoadError) as exc:
+        print(f"udcodec: --adapter {args.adapter}: {exc.reason}", file=sys.stderr)
+        return 2
     message = (verdict.message or "").strip()
     if verdict.outcome is Outcome.ERROR and "harness error" in message:  # not an example a report gave
         print(f"udcodec: --example: the check could not replay it ({message.splitlines()[0]}); copy it from the "

@@ -177,6 +177,12 @@ def _detail(cell_id: str, result: CheckResult, column: str) -> str:
         value = result.extra.get(key)
         if value:
             parts.append(f"<p>{label}: <code>{text(value)}</code></p>")
+    for used in result.workarounds:
+        parts.append(f'<p class="workaround">Workaround <code>{text(used.get("name", ""))}</code>: '
+                     f'{text(used.get("how", ""))}</p>')
+    if result.extra.get("golden_readings"):
+        readings = json.dumps(jsonable(result.extra["golden_readings"]), indent=2, ensure_ascii=False)
+        parts.append(_pre("golden vectors read by another reading than their writer's", readings))
     if result.signal:
         parts.append(f"<p>Signal: <code>{text(result.signal)}</code></p>")
     if result.counterexample is not None:
@@ -301,6 +307,18 @@ def _throughput(record: RunRecord) -> str:
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
+def _workarounds(record: RunRecord) -> str:
+    used = record.workarounds()
+    if not used:
+        return ""
+    rows = "".join(f"<tr><td><code>{text(w.get('name', ''))}</code></td>"
+                   f"<td>{text(', '.join(f'{r.clause} [{r.adapter}]' for r in results))}</td>"
+                   f"<td>{text(w.get('defect', ''))}</td><td>{text(w.get('how', ''))}</td></tr>" for w, results in used)
+    return (f'<h2 id="workarounds">Workarounds ({len(used)})</h2><p class="meta">Known defects the checks got past to '
+            "test something else; the clauses they test passed or failed on their own.</p><table><thead><tr>"
+            f"<th>Workaround</th><th>Where</th><th>Defect</th><th>How</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
 def _stale(record: RunRecord) -> str:
     if not record.stale_expectations:
         return ""
@@ -393,7 +411,8 @@ def render_html(record: RunRecord) -> str:
     sides = [Side(a.implementation or "", " ".join(x for x in (a.implementation, a.version) if x), c.result)
              for c in columns if (a := c.adapter) is not None]
     return render_grid_page("udcodec conformance report", header, clauses, columns, identity_rows(record),
-                            after=_throughput(record) + _examples(record) + _stale(record) + attribution_section(attribute(clauses, sides)))
+                            after=_throughput(record) + _examples(record) + _workarounds(record) + _stale(record)
+                            + attribution_section(attribute(clauses, sides)))
 
 
 def write_html(record: RunRecord, path: str | os.PathLike[str]) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -31,8 +32,10 @@ NOT_RUN = "—"
 
 
 def cell(text: object) -> str:
-    """``text`` made safe for one Markdown table cell (pipes escaped, one line)."""
-    return re.sub(r"\s*\n\s*", " ", str(text)).replace("|", "\\|").strip()
+    """``text`` made safe for one Markdown table cell, or any Markdown line: one line, pipes escaped, and ``&``,
+    ``<``, ``>`` as entities (GitHub renders HTML in Markdown: a name holding ``<!--`` hid the rest of a
+    job summary)."""
+    return html.escape(re.sub(r"\s*\n\s*", " ", str(text)).strip(), quote=False).replace("|", "\\|")
 
 
 def code_span(text: str) -> str:
@@ -43,8 +46,9 @@ def code_span(text: str) -> str:
 
 
 def _code_cell(text: str) -> str:
-    """A code span inside a table cell (GFM needs ``\\|`` even inside code spans)."""
-    return cell(code_span(text))
+    """A code span inside a table cell (GFM needs ``\\|`` even inside code spans; it shows entities there as
+    they are, and renders no HTML)."""
+    return re.sub(r"\s*\n\s*", " ", code_span(text)).replace("|", "\\|").strip()
 
 
 def fenced(text: str, lang: str = "") -> str:

@@ -133,6 +133,18 @@ def test_replay_refuses_an_example_of_the_wrong_shape(capsys: pytest.CaptureFixt
     assert code == 2 and len(lines) == 1 and needle in lines[0]
 
 
+@pytest.mark.parametrize(("adapter", "needle"), [
+    ("nope", "--adapter nope: no adapter of that name"),
+    ("os:path", "--adapter os:path: os:path does not implement the adapter protocol"),
+])
+def test_replay_refuses_an_adapter_it_cannot_load(capsys: pytest.CaptureFixture[str], adapter: str,
+                                                  needle: str) -> None:
+    """Both had ended in a traceback; run says the same in one line."""
+    example = '{"check": 0, "property": 0, "example": {}}'
+    code, lines = _exit_and_lines(capsys, ["replay", "REG-ID-RANGE", "--adapter", adapter, "--example", example])
+    assert code == 2 and len(lines) == 1 and needle in lines[0], lines
+
+
 @pytest.mark.parametrize("example", ["null", '{"bogus": 1}'])
 def test_replay_refuses_an_example_its_check_cannot_take(capsys: pytest.CaptureFixture[str], example: str) -> None:
     """Well formed, but not what RT-CHUNKS' property draws: it had been a harness error with a traceback."""

@@ -107,3 +107,15 @@ def test_expected_failures_link_upstream_and_show_expiry(record: RunRecord) -> N
         "blosc2#1234: size ignored · [upstream](https://github.com/Blosc/python-blosc2/issues/1234)"
         " · expires 2027-01-31"
     )
+
+
+def test_html_in_names_and_messages_is_shown_as_text(record: RunRecord) -> None:
+    """GitHub renders HTML in Markdown: an implementation named ``<!--`` had hidden the rest of a job summary."""
+    import dataclasses
+
+    adapters = [dataclasses.replace(record.adapters[0], implementation="impl<!--<script>x</script>&amp;"),
+                *record.adapters[1:]]
+    results = [dataclasses.replace(record.results[0], expected_reason="held <b>back</b>"), *record.results[1:]]
+    text = render_markdown(dataclasses.replace(record, adapters=adapters, results=results))
+    assert "impl&lt;!--&lt;script&gt;x&lt;/script&gt;&amp;amp;" in text
+    assert "<!--" not in text and "<script>" not in text and "<b>" not in text

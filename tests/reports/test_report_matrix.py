@@ -45,7 +45,7 @@ def test_one_column_per_implementation_and_version(record: RunRecord) -> None:
     assert _row(text, "`REG-ID-002`") == [
         "`REG-ID-002`",
         "MUST",
-        "python-blosc2 >=3",
+        "python-blosc2 &gt;=3",  # as an entity: GitHub renders HTML in Markdown
         "✅",
         "❌",
         "—",
@@ -75,7 +75,7 @@ def test_every_divergence_is_listed_with_its_reason(record: RunRecord) -> None:
         f"| `PERSIST-001` | MUST | {both} | ⏭ skip | adapter lacks capability 'persistence' |"
         in rows
     )
-    assert f"| `REG-OLD-001` | MUST | {both} | ⚪ n/a | clause applies to python-blosc2 <3 only |" in rows
+    assert f"| `REG-OLD-001` | MUST | {both} | ⚪ n/a | clause applies to python-blosc2 &lt;3 only |" in rows
     # one row per (clause, outcome, reason): 7 blosc2 divergences shared, REG-ID-002 on 3.0.0 only
     assert len(rows) == 8 and section.startswith("8)")
 

@@ -109,7 +109,7 @@ def test_udcodec_matrix_merges_a_1_1_report_as_n_a(record: RunRecord, tmp_path: 
     row = next(ln for ln in text.splitlines() if ln.startswith("| `REG-OLD-001` |"))
     assert row.split(" | ")[3:] == ["—", "⚪", "—", "⚪ |"]
     both = "python-blosc2 3.0.0, python-blosc2 4.14.1"
-    assert f"| `REG-OLD-001` | MUST | {both} | ⚪ n/a | clause applies to python-blosc2 <3 only |" in text
+    assert f"| `REG-OLD-001` | MUST | {both} | ⚪ n/a | clause applies to python-blosc2 &lt;3 only |" in text
 
 
 # -- resource (layout 1.3) ----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Workarounds (``CheckContext.get_past``) in every report: JSON (layout 1.4, 1.3 upgraded), Markdown, terminal."""
+"""Workarounds (``CheckContext.get_past``) in every report: JSON (layout 1.4, 1.3 upgraded), Markdown, HTML, terminal."""
 
 from __future__ import annotations
 
@@ -66,3 +66,20 @@ def test_markdown_and_terminal_name_each_workaround_where_it_was_used(record: Ru
     assert text.splitlines()[0].startswith("WORKAROUND one-core-interpreter: ")
     assert "defect: plain open refused" in text and "how: the same calls on one core" in text
     assert "Workarounds" not in render_markdown(record) and render_workarounds(record) == ""
+
+
+def test_html_names_each_workaround_where_it_was_used_and_in_each_detail(record: RunRecord) -> None:
+    """The HTML report had shown none: a reader of it could not tell a result got past a known defect."""
+    from udcodec.reports.html import render_html
+
+    used = _with_workaround(record)
+    results = list(used.results)
+    results[0] = dataclasses.replace(results[0], extra={"golden_readings": {"b2v2-x": "shuffle-meta-groups"}})
+    page = render_html(dataclasses.replace(used, results=results))
+    section = page[page.index('<h2 id="workarounds">Workarounds (1)</h2>'):]
+    section = section[:section.index("</table>")]
+    assert "<code>one-core-interpreter</code>" in section and "plain open refused for its threads" in section
+    assert f"{results[1].clause} [{results[1].adapter}]" in section
+    assert page.count("Workaround <code>one-core-interpreter</code>: the same calls on one core") == 2
+    assert "&quot;b2v2-x&quot;: &quot;shuffle-meta-groups&quot;" in page
+    assert 'id="workarounds"' not in render_html(record)
