@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 import threading
 import zlib
 from collections.abc import Callable
@@ -48,8 +49,15 @@ def _library(module: str, codec: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        if _OUT_OF_MEMORY.search(str(exc)):  # the loader could not map the library: memory, not the package
+            raise MemoryError(f"loading {module} for builtin codec {codec}: {exc}") from None
         raise NotImplementedError(f"builtin codec {codec} needs the Python package behind {module} "
                                   f"(pip install udcodec-conformance installs it): {exc}") from None
+
+
+#: How the dynamic loader says it ran out of memory mapping a library (glibc: "failed to map segment from shared
+#: object", "cannot allocate memory").
+_OUT_OF_MEMORY = re.compile(r"failed to map segment|cannot allocate memory", re.IGNORECASE)
 
 
 _local = threading.local()

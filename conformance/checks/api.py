@@ -571,8 +571,14 @@ def describe_exc(exc: BaseException) -> str:
 
     A host written in C re-raises a callback's exception as e.g. ``SystemError``; the codec's own
     exception, which explains the failure, is at the end of the chain.
+
+    A ``MemoryError`` anywhere in the chain is raised again instead: running out of memory under the run's limit
+    is no verdict on the implementation, and the runner reports the check as ``resource``.
     """
     chain = exception_chain(exc)
+    for link in chain:
+        if isinstance(link, MemoryError):
+            raise link
     text = _one(chain[-1])
     if len(chain) > 1:
         text += "; chain: " + " <- ".join(_one(e) for e in chain)

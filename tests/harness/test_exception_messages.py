@@ -62,3 +62,36 @@ def test_a_suppressed_context_is_not_the_root_cause() -> None:
     exc = _raised(hides)
     assert isinstance(root_cause(exc), KeyError)
     assert describe_exc(exc).startswith("KeyError: 'outer'")
+
+
+def test_a_memory_error_is_raised_again_not_described() -> None:
+    """Out of memory under the run's limit is no verdict: a check that describes it re-raises it, and the runner
+    reports ``resource`` (INTEROP-BLOSC1 had failed, under --memory-limit 64M, for a library that could not load)."""
+    try:
+        try:
+            raise MemoryError("cannot allocate")
+        except MemoryError as inner:
+            raise SystemError("callback failed") from inner
+    except SystemError as exc:
+        with pytest.raises(MemoryError, match="cannot allocate"):
+            describe_exc(exc)
+
+
+def test_a_library_the_loader_cannot_map_is_out_of_memory_not_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from udcodec.reference import builtin_codecs
+
+    def refuse(name: str) -> object:
+        raise ImportError(f"{name}.so: failed to map segment from shared object")
+
+    monkeypatch.setattr(importlib, "import_module", refuse)
+    builtin_codecs._library.cache_clear()
+    try:
+        with pytest.raises(MemoryError, match="failed to map segment"):
+            builtin_codecs._library("lz4.block", "LZ4")
+        monkeypatch.setattr(importlib, "import_module", lambda name: (_ for _ in ()).throw(ModuleNotFoundError(name)))
+        with pytest.raises(NotImplementedError, match="needs the Python package behind lz4.block"):
+            builtin_codecs._library("lz4.block", "LZ4")
+    finally:
+        builtin_codecs._library.cache_clear()
