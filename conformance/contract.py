@@ -204,14 +204,17 @@ StrictValidator: Any = jsonschema.validators.extend(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)))
 
 
-def refuse_self_reference(node: yaml.Node | None) -> None:
+def refuse_odd_yaml(node: yaml.Node | None) -> None:
     """Raise a ``yaml.MarkedYAMLError`` at the first alias of a composed document that holds itself
-    (``a: &x [*x]``): the data it builds is infinite, and every reader of it recurses until it fails."""
+    (``a: &x [*x]``: the data it builds is infinite, and every reader of it recurses until it fails), or at the
+    second of two equal keys in one mapping (YAML forbids them; PyYAML keeps the last without a word, so an
+    expectation or a clause given ``reason`` twice would silently lose one)."""
     if node is None:
         return
     open_: set[int] = {id(node)}
     done: set[int] = set()
     stack = [(node, iter(_children(node)))]
+    _refuse_repeated_keys(node)
     while stack:
         parent, children = stack[-1]
         child = next(children, None)
@@ -223,8 +226,21 @@ def refuse_self_reference(node: yaml.Node | None) -> None:
             raise yaml.MarkedYAMLError(problem="an alias that holds itself (its anchor encloses it)",
                                        problem_mark=child.start_mark)
         elif id(child) not in done:
+            _refuse_repeated_keys(child)
             open_.add(id(child))
             stack.append((child, iter(_children(child))))
+
+
+def _refuse_repeated_keys(node: yaml.Node) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[str] = set()
+    for key, _value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if key.value in seen:
+                raise yaml.MarkedYAMLError(problem=f"the key {key.value!r} is given twice in one mapping",
+                                           problem_mark=key.start_mark)
+            seen.add(key.value)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -234,9 +250,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def safe_yaml(text: str) -> Any:
-    """``yaml.safe_load(text)``, refusing a document that holds itself (:func:`refuse_self_reference`)."""
+    """``yaml.safe_load(text)``, refusing a document that holds itself or repeats a key (:func:`refuse_odd_yaml`)."""
     node = yaml.compose(text, Loader=_FAST_LOADER or yaml.SafeLoader)
-    refuse_self_reference(node)
+    refuse_odd_yaml(node)
     return yaml.SafeLoader("").construct_document(node) if node is not None else None
 
 
@@ -249,12 +265,12 @@ def _parse_yaml(text: str) -> tuple[Any, Any]:
     if _FAST_LOADER is not None:
         try:
             node = yaml.compose(text, Loader=_FAST_LOADER)
-            refuse_self_reference(node)
+            refuse_odd_yaml(node)
             return node, yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - safe
         except (yaml.YAMLError, ValueError):
             pass
     node = yaml.compose(text)
-    refuse_self_reference(node)
+    refuse_odd_yaml(node)
     return node, yaml.safe_load(text)
 
 

@@ -17,7 +17,7 @@ from udcodec.adapters.protocol import Adapter, Callback, CParams
 from udcodec.contract import (
     StrictValidator,
     bundled_schema,
-    refuse_self_reference,
+    refuse_odd_yaml,
     yaml_lines,
     yaml_problem,
 )
@@ -466,7 +466,7 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
         raise GoldenError(name, None, "<manifest>", "<file>", f"cannot be read: {exc}") from exc
     try:
         node = yaml.compose(text, Loader=_LOADER)
-        refuse_self_reference(node)
+        refuse_odd_yaml(node)
         data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc)
