@@ -168,9 +168,12 @@ def _register(ctx: CheckContext, codec: CodecSubject) -> None:
                                                     rerun_command(ctx.adapter_spec, ctx.clause, codec)))
 
 
-def _host_container(ctx: CheckContext, codec: CodecSubject, meta: int, nbytes: int) -> Container:
-    """A container of the host using the codec: what the codec receives as ``schunk``."""
-    return new_container(ctx, cparams_for(codec.id, codec_meta=meta), chunksize=max(nbytes, 1))
+def _host_container(ctx: CheckContext, codec: CodecSubject, meta: int, nbytes: int, typesize: int | None = None
+                    ) -> Container:
+    """A container of the host using the codec: what the codec receives as ``schunk``; with ``typesize``, that of
+    the block's items, as a container holding them has."""
+    extra = {} if typesize is None else {"typesize": typesize}
+    return new_container(ctx, cparams_for(codec.id, codec_meta=meta, **extra), chunksize=max(nbytes, 1))
 
 
 def block_cases(ctx: CheckContext, contents: Any = None) -> st.SearchStrategy[BlockCase]:
@@ -203,9 +206,11 @@ class _Direct:
         self.codec, self.encoder, self.decoder = _callables(ctx, typesize)
         self.data = case.data()
         self.block = np.frombuffer(bytearray(self.data), dtype=np.uint8)
-        extra = {"typesize": typesize, **_plugin_params(self.codec)} if self.codec.is_plugin else {}
-        self.cparams = cparams_for(self.codec.id, codec_meta=case.meta, **extra)
-        self.schunk = _host_container(ctx, self.codec, case.meta, len(self.data)).native()
+        # the block's typesize, as in a container of its items: a codec may read schunk.typesize (and a domain
+        # may admit only some)
+        extra = _plugin_params(self.codec) if self.codec.is_plugin else {}
+        self.cparams = cparams_for(self.codec.id, codec_meta=case.meta, typesize=typesize, **extra)
+        self.schunk = _host_container(ctx, self.codec, case.meta, len(self.data), typesize).native()
 
     def fail(self, message: str, body: str) -> NoReturn:
         codec, case = self.codec, self.case

@@ -79,6 +79,15 @@ def retaining_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: 
     return encoder(input, output, meta, schunk)
 
 
+def retaining_wide_items_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Keeps the input of blocks of 4-byte items for later (a cache for one typesize): the direct calls had all
+    been made with a typesize-1 container, so CODEC-NO-RETAIN never saw it."""
+    if int(getattr(schunk, "typesize", 1) or 1) == 4:
+        _KEPT.append(input)
+        del _KEPT[:-4]
+    return encoder(input, output, meta, schunk)
+
+
 def item_view_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """Assumes its input is whole items of the container's typesize (false when blocks are split)."""
     width = int(getattr(schunk, "typesize", 1) or 1)

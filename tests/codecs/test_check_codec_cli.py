@@ -219,4 +219,32 @@ def test_a_codec_beyond_the_memory_limit_is_resource_not_fail(check_codec: Comma
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
     assert result["outcome"] == "resource", result["message"][:500]
-    assert "the encoder raised MemoryError" in result["message"]
+    assert "MemoryError" in result["message"] and "greedy_encoder" in result["message"]  # the traceback names it
+
+
+DOMAINS = Path(__file__).with_name("domains")
+
+
+@pytest.mark.slow
+def test_a_codec_is_called_with_its_items_typesize_not_failed_outside_its_domain(check_codec: Command,
+                                                                                 tmp_path: Path) -> None:
+    """A codec of 32-bit items, with its domain, had failed 7 MUST clauses: the direct calls gave every block a
+    container of typesize 1, whatever the dtype drawn."""
+    proc = check_codec("--encoder", "broken.picky_codecs:u4_delta_encoder", "--decoder",
+                       "broken.picky_codecs:u4_delta_decoder", "--domain", str(DOMAINS / "u4_delta.yaml"),
+                       "--host", "reference", "--profile", "dev", "--report-json", "r.json")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {r["outcome"] for r in data["results"]} <= {"pass", "n/a"}
+    assert {r["clause"] for r in data["results"] if r["outcome"] == "pass"} >= {
+        "CODEC-BLOCK-ROUNDTRIP", "CODEC-ENC-SIZE", "CODEC-DEC-SIZE", "CODEC-NO-RETAIN", "CODEC-META"}
+
+
+@pytest.mark.slow
+def test_a_codec_that_keeps_blocks_of_one_typesize_fails_no_retain(check_codec: Command, tmp_path: Path) -> None:
+    proc = check_codec("--encoder", "broken.codecs:retaining_wide_items_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--only", "CODEC-NO-RETAIN",
+                       "--report-json", "r.json")
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert result["outcome"] == "fail" and result["counterexample"]["dtype"] in ("i4", "u4", "f4"), result
