@@ -74,12 +74,18 @@ def host_prelude(codec: CodecSubject, adapter: Any, cparams: CParams, chunksize:
     ]
 
 
+def heading(clause: str, what: str, where: str = "") -> str:
+    """A snippet's first line, ``# Reproduces CLAUSE: what``; a ``what`` of several lines (a codec's message can
+    hold newlines) stays a comment on each."""
+    return f"# Reproduces {clause}{where}: " + "\n# ".join(what.splitlines() or [""])
+
+
 def registration(codec: CodecSubject, clause: str, what: str, adapter: Any, rerun: str) -> str:
     """A snippet that registers the codec on the host, as the check did."""
     prelude = host_prelude(codec, adapter, CParams(codec=codec.id), 1)
     if prelude is None:
-        return f"# Reproduces {clause} on a third-party host: {what}\n{rerun}\n"
-    return "\n".join([f"# Reproduces {clause}: {what}", *prelude[:-3], ""])
+        return f"{heading(clause, what, ' on a third-party host')}\n{rerun}\n"
+    return "\n".join([heading(clause, what), *prelude[:-3], ""])
 
 
 def _data_lines(data: bytes, recipe: str) -> list[str]:
@@ -99,7 +105,7 @@ def direct_call(codec: CodecSubject, clause: str, what: str, adapter: Any, cpara
                     f'encoder, decoder = PluginCodec.load("{codec.name}", {codec.id}).pair({value_of(cparams.typesize)},'
                     f' splitmode="{value_of(cparams.splitmode)}", filters={tuple(value_of(cparams.filters))!r})']
     return "\n".join([
-        f"# Reproduces {clause}: {what}",
+        heading(clause, what),
         "import numpy as np",
         *prelude,
         *_data_lines(data, recipe),
@@ -114,9 +120,9 @@ def through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, cpar
     """A snippet that registers the codec on the host and round-trips ``data`` through an SChunk."""
     prelude = host_prelude(codec, adapter, cparams, chunksize)
     if prelude is None:
-        return f"# Reproduces {clause} on a third-party host: {what}\n{rerun}\n"
+        return f"{heading(clause, what, ' on a third-party host')}\n{rerun}\n"
     return "\n".join([
-        f"# Reproduces {clause}: {what}",
+        heading(clause, what),
         "import numpy as np",
         *prelude,
         *_data_lines(data, recipe),
@@ -135,7 +141,7 @@ def nd_through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, c
     prelude = host_prelude(codec, adapter, CParams(codec=codec.id), 1)
     found = _module_and_style(adapter)
     if prelude is None or found is None:
-        return f"# Reproduces {clause} on a third-party host: {what}\n{rerun}\n"
+        return f"{heading(clause, what, ' on a third-party host')}\n{rerun}\n"
     filters = ", ".join(f"blosc2.Filter.{f.upper()}" for f in value_of(cparams.filters))
     fields = {"codec": str(cparams.codec), "codec_meta": str(cparams.codec_meta), "nthreads": str(cparams.nthreads),
               "filters": f"[{filters}]", "splitmode": f"blosc2.SplitMode.{_SPLITMODE_NAMES[value_of(cparams.splitmode)]}"}
@@ -146,7 +152,7 @@ def nd_through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, c
         made = "blosc2.CParams(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")"
         dparams = f"blosc2.DParams(nthreads={cparams.nthreads})"
     return "\n".join([
-        f"# Reproduces {clause}: {what}",
+        heading(clause, what),
         "import numpy as np",
         *prelude[:-3],
         "from udcodec.strategies import make_image",

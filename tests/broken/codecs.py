@@ -221,3 +221,8 @@ def greedy_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any
     """Asks for 30 GiB for any block (a size computed from the wrong field), beyond any check's memory limit."""
     np.ones(30 << 30, dtype=np.uint8)
     return encoder(input, output, meta, schunk)
+
+
+def multiline_message_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Refuses every block with a message of two lines (its reproductions' comments must stay comments)."""
+    raise ValueError("unsupported block\nhint: use typesize 4")

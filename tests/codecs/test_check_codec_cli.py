@@ -248,3 +248,18 @@ def test_a_codec_that_keeps_blocks_of_one_typesize_fails_no_retain(check_codec: 
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
     assert result["outcome"] == "fail" and result["counterexample"]["dtype"] in ("i4", "u4", "f4"), result
+
+
+@pytest.mark.slow
+def test_every_reproduction_is_python_when_the_codec_says_several_lines(check_codec: Command, tmp_path: Path) -> None:
+    """A message with a newline had left its second line out of the snippet's comment: 15 of 15 did not compile."""
+    proc = check_codec("--encoder", "broken.codecs:multiline_message_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--profile", "dev",
+                       "--report-json", "r.json")
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    snippets = [r["reproduction"] for r in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+                if r["reproduction"] and "hint: use typesize 4" in r["reproduction"]]
+    assert snippets
+    for snippet in snippets:
+        compile(snippet, "reproduction", "exec")
+        assert "\n# hint: use typesize 4" in snippet
