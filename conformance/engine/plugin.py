@@ -127,11 +127,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="throughput figures measured by `udcodec check-codec --bench`, for the reports")
 
 
-Described = tuple[str, str | None, str | None, str]
+#: ``(name, implementation, version, api, capabilities)`` of an adapter.
+Described = tuple[str, str | None, str | None, str, tuple[str, ...]]
 
 
 def describe_adapter(spec: str) -> Described | str:
-    """``(name, implementation, version, api)`` of adapter ``spec``, or why it could not be loaded or described."""
+    """``(name, implementation, version, api, capabilities)`` of adapter ``spec``, or why it could not be loaded or
+    described."""
     try:
         adapter = load_adapter(spec)
         info = adapter.info()
@@ -142,7 +144,11 @@ def describe_adapter(spec: str) -> Described | str:
     api = getattr(info, "api", "python")
     if api not in APIS:
         return f"adapter {spec!r} describes its API as {api!r}; expected one of {', '.join(sorted(APIS))}"
-    return info.name, info.implementation, info.version, api
+    try:
+        capabilities = tuple(sorted(str(c) for c in adapter.capabilities()))
+    except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
+        return f"adapter {spec!r} failed while listing its capabilities: {type(exc).__name__}: {exc}"
+    return info.name, info.implementation, info.version, api, capabilities
 
 
 def _stderr_excerpt(tail: str, lines: int = 8) -> str:
@@ -194,6 +200,7 @@ class AdapterSlot:
         self.implementation: str | None = None
         self.version: str | None = None
         self.api = "python"
+        self.capabilities: frozenset[str] = frozenset()
         self.load_error: str | None = None
         self.expectations: Expectations | None = None
         self.expectations_error: str | None = None
@@ -202,7 +209,8 @@ class AdapterSlot:
         if isinstance(described, str):
             self.load_error = described
         else:
-            name, implementation, version, self.api = described
+            name, implementation, version, self.api, capabilities = described
+            self.capabilities = frozenset(capabilities)
             # What an adapter says of itself names pytest items and report columns: made printable, one line (a
             # lone surrogate in a name had failed every item at PYTEST_CURRENT_TEST, and the run read as passing).
             self.name = _one_line(name) or spec
@@ -269,7 +277,7 @@ class UdcodecRun:
         self.in_shard = ({c.id for c in self.contract if self.selected(c)} if self.shard is None
                          else set(self.shard.pick(c.id for c in self.contract if self.selected(c))))
         self.plan = _budget_plan(opt.udcodec_budget, [c for c in self.contract if c.id in self.in_shard],
-                                 len(self.adapters), self.profile)
+                                 len(self.judges()), self.profile)
         self.results: list[CheckResult] = []
         self.record: RunRecord | None = None
         self.expectation_errors_collected = False
@@ -277,6 +285,14 @@ class UdcodecRun:
         self.written: list[Path] = []
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
+
+    def judges(self) -> list[AdapterSlot]:
+        """The loaded adapters that can run the subject: every one, but for a plugin codec those that run plugin
+        libraries (on the others its clauses are n/a, and a time budget shared with them was lost)."""
+        loaded = [s for s in self.adapters if not s.load_error]
+        if self.codec is not None and getattr(self.codec, "is_plugin", False):
+            return [s for s in loaded if "plugin_libraries" in s.capabilities]
+        return loaded
 
     @property
     def summarised(self) -> bool:

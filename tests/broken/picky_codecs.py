@@ -29,3 +29,14 @@ def u4_delta_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: A
         raise ValueError("u4_delta: the stream does not fill the output")
     output.view("<u4")[:] = np.cumsum(deltas, dtype=np.uint32)
     return output.size
+
+
+def logging_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """zlib, appending the size of every block it is given to the file $UDCODEC_TEST_SIZES (one a line)."""
+    import os
+
+    from udcodec.examples.zlib_codec import encoder
+
+    with open(os.environ["UDCODEC_TEST_SIZES"], "a", encoding="utf-8") as log:
+        log.write(f"{input.size} {int(schunk.typesize)}\n")
+    return int(encoder(input, output, meta, schunk))

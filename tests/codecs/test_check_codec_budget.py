@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from udcodec import cli
 from udcodec.checkcodec.budget import DEFAULT_BUDGETS, BudgetError, call_seconds, parse_budget, plan
 from udcodec.checks.api import CheckContext, ExampleCount
+from udcodec.checks.codec import DTYPES
 from udcodec.contract import load_contract
 from udcodec.data import catalogue
 from udcodec.examples import zlib_codec
@@ -117,7 +118,8 @@ def test_a_100_ms_codec_runs_within_its_budget_and_the_reports_say_what_was_cut(
     assert budget["lowered"] == ["CODEC-ENC-SIZE", "CODEC-META", "CODEC-ROUNDTRIP"]
     examples = {r["clause"]: r["examples"] for r in data["results"]}
     assert examples["CODEC-ENC-SIZE"] == {"ran": 1, "planned": CI.max_examples, "cut": True}
-    floor = 1 + len(catalogue())  # every content kind on one layout, then the catalogue
+    # every content kind on one layout, one content kind on a chunk of ODD_ITEMS items of each dtype, the catalogue
+    floor = 1 + len(DTYPES.default) + len(catalogue())
     nd_floor = 1  # then the NDArray images: the README-like one first (and one drawn)
     assert floor + 1 + nd_floor + 1 <= examples["CODEC-ROUNDTRIP"]["ran"] < floor + nd_floor + 2 * CI.max_examples
     assert examples["CODEC-ROUNDTRIP"]["planned"] == floor + nd_floor + 2 * CI.max_examples
@@ -149,3 +151,19 @@ def test_a_failure_found_within_the_allotment_still_shrinks_past_it() -> None:
         ctx.for_all(st.integers(0, 10**6), prop)
     assert caught.value.counterexample == 10
     assert 2 <= ctx.examples.ran <= ctx.profile.max_examples  # shrink steps are not counted
+
+
+def test_a_plugins_budget_is_shared_by_the_hosts_that_run_plugins_only() -> None:
+    """The reference runs no plugin library: its clauses are n/a, and a share of the budget given to it had cut
+    blosc2-openzl's examples (45 of 75) in a run of 11 s of its 60."""
+    from types import SimpleNamespace
+
+    from udcodec.engine.plugin import UdcodecRun
+
+    slots = [SimpleNamespace(name="reference", load_error=None, capabilities=frozenset({"ndarray"})),
+             SimpleNamespace(name="blosc2", load_error=None, capabilities=frozenset({"plugin_libraries"})),
+             SimpleNamespace(name="broken", load_error="it crashed", capabilities=frozenset())]
+    for codec, judges in ((SimpleNamespace(is_plugin=True), ["blosc2"]),
+                          (SimpleNamespace(is_plugin=False), ["reference", "blosc2"]), (None, ["reference", "blosc2"])):
+        run = SimpleNamespace(adapters=slots, codec=codec)
+        assert [s.name for s in UdcodecRun.judges(run)] == judges  # type: ignore[arg-type]
