@@ -153,6 +153,10 @@ class CodecSubject:
                 declared = load_domain(domain)
             except DomainError as exc:
                 raise CodecSpecError(f"{o.get('domain', '--domain')} {exc}") from None
+            meta_values = _metas_in_domain(declared, meta_values, bool(metas), o)
+            if plugin is not None and declared.codec is not None and declared.codec != plugin:
+                raise CodecSpecError(f"{o.get('domain', '--domain')} {domain}: the domain of codec {declared.codec!r}, "
+                                     f"not of plugin {plugin!r}")
         if plugin is not None:
             if not plugin:
                 raise CodecSpecError(f"{o['plugin']} wants the plugin's name")
@@ -162,6 +166,20 @@ class CodecSubject:
         default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
         return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
                    metas=meta_values, version=version_value, encoder=enc, decoder=dec, domain=declared)
+
+
+def _metas_in_domain(domain: Domain, metas: tuple[int, ...], given: bool, o: Mapping[str, str]) -> tuple[int, ...]:
+    """The metas to drive: those given, each of which the domain must accept (one it does not would leave every
+    clause n/a and the run green), or, none given, 0 if the domain takes it, else the domain's first."""
+    if domain.metas is None:
+        return metas
+    if given:
+        outside = [m for m in metas if m not in domain.metas]
+        if outside:
+            raise CodecSpecError(f"{o['meta']} {outside[0]} is outside the domain's metas "
+                                 f"({', '.join(map(str, domain.metas))}; {domain.source})")
+        return metas
+    return metas if 0 in domain.metas else domain.metas[:1]
 
 
 def _int(value: int | str, option: str) -> int:

@@ -69,6 +69,10 @@ def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.Cap
     (["check-codec", *CODEC, "--domain", "no-such-domain"], "--domain no-such-domain: cannot read the domain file"),
     (["check-codec", "--plugin", "openzl", "--id", "37"], "--id 37 is Blosc2's global id of plugin 'grok', not of 'openzl'"),
     (["check-codec", "--plugin", "openzl", "--id", "12"], "(or a global plugin id: 36 openhtj2k, 37 grok, 38 openzl"),
+    (["check-codec", "--plugin", "openzl", "--id", "38", "--domain", "grok"],
+     "--domain grok: the domain of codec 'grok', not of plugin 'openzl'"),
+    (["check-codec", "--plugin", "openzl", "--id", "38", "--domain", "openzl", "--meta", "200"],
+     "--meta 200 is outside the domain's metas (0, 1, 2, 3, 4, 5, 6, 7, 8, 15, 16, 31; openzl)"),
     (["check-codec", "--plugin", "udcodec_no_such_plugin", "--id", "200"],
      "plugin udcodec_no_such_plugin: no library found: package blosc2_udcodec_no_such_plugin is not usable"),
 ])
