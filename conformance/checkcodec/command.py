@@ -125,6 +125,9 @@ def cmd_check_codec(args: argparse.Namespace) -> int:
 
 #: Seconds the codec's cost may take to measure when no ``--timeout`` is given (a few calls; see budget.py).
 MEASURE_TIMEOUT = 60.0
+#: Seconds each check gets, no ``--timeout`` given, after the codec's cost could not be measured in
+#: :data:`MEASURE_TIMEOUT`: its calls do not end, and every check would wait the profile's timeout for them.
+HUNG_TIMEOUT = 10.0
 #: Seconds the throughput figures (``--bench``) may take, every host.
 BENCH_TIMEOUT = 600.0
 
@@ -183,6 +186,11 @@ def measure(codec: CodecSubject, args: argparse.Namespace) -> float | None:
     if problem is not None:
         print(f"check-codec: the codec {problem} while its cost was measured for --budget; the clauses run on the "
               "budget of a codec that fails, and report it")
+        if problem.startswith("did not finish") and args.timeout is None:
+            # each check would wait the profile's timeout for calls that do not end: 30 of them, half an hour
+            args.timeout = HUNG_TIMEOUT
+            print(f"check-codec: a few calls took more than {MEASURE_TIMEOUT:g} s: each check gets {HUNG_TIMEOUT:g} s "
+                  "(give --timeout to choose)")
         sys.stdout.flush()
     return value if isinstance(value, float) else None
 

@@ -226,3 +226,11 @@ def greedy_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any
 def multiline_message_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """Refuses every block with a message of two lines (its reproductions' comments must stay comments)."""
     raise ValueError("unsupported block\nhint: use typesize 4")
+
+
+def endless_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Never returns."""
+    import time
+
+    while True:
+        time.sleep(1)

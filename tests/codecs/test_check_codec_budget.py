@@ -167,3 +167,23 @@ def test_a_plugins_budget_is_shared_by_the_hosts_that_run_plugins_only() -> None
                           (SimpleNamespace(is_plugin=False), ["reference", "blosc2"]), (None, ["reference", "blosc2"])):
         run = SimpleNamespace(adapters=slots, codec=codec)
         assert [s.name for s in UdcodecRun.judges(run)] == judges  # type: ignore[arg-type]
+
+
+def test_a_codec_whose_calls_do_not_end_gets_a_short_timeout_per_check(monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Its cost could not be measured: every check would wait the profile's 60 s for calls that never end, about
+    half an hour for the codec clauses."""
+    import argparse
+
+    from udcodec.checkcodec import command
+    from udcodec.subject import CodecSubject
+
+    monkeypatch.setattr(command, "MEASURE_TIMEOUT", 1.0)
+    codec = CodecSubject.build(encoder="broken.codecs:endless_encoder", decoder="udcodec.examples.zlib_codec:decoder")
+    args = argparse.Namespace(timeout=None, memory_limit=None, no_isolation=False)
+    assert command.measure(codec, args) is None
+    assert args.timeout == command.HUNG_TIMEOUT
+    assert "each check gets 10 s (give --timeout to choose)" in capsys.readouterr().out
+    given = argparse.Namespace(timeout=3.0, memory_limit=None, no_isolation=False)
+    command.measure(codec, given)
+    assert given.timeout == 3.0  # one given is kept
