@@ -36,6 +36,7 @@ from udcodec.contract import Clause, Contract, add_spec_option, contract_or_exit
 from udcodec.outcomes import CheckResult, Outcome
 from udcodec.reports.atomic import write_atomic
 from udcodec.reports.badge import write_badge
+from udcodec.reports.bounds import printable
 from udcodec.reports.json_report import load_named_schema, schema_errors
 from udcodec.reports.model import RunRecord, count_outcomes, format_timestamp
 
@@ -170,6 +171,16 @@ def check_certificate(data: Any, name: str = "<certificate>") -> None:
         raise CertificateError(
             f"{name}: $.level: claims {data['level']!r} but its clauses reach {reached!r}"
         )
+    statuses = [c["status"] for c in data["clauses"].values()]
+    counts = data["counts"]
+    tallied = {**{key: statuses.count(key) for key in counts if key not in (PASS, Outcome.XPASS.value)},
+               PASS: statuses.count(PASS)}  # an xpass is a clause of status pass
+    stated = {**{key: counts[key] for key in counts if key not in (PASS, Outcome.XPASS.value)},
+              PASS: counts.get(PASS, 0) + counts.get(Outcome.XPASS.value, 0)}
+    wrong = [key for key in tallied if tallied[key] != stated[key]]
+    if wrong:
+        raise CertificateError(f"{name}: $.counts.{wrong[0]}: says {stated[wrong[0]]}, but "
+                               f"{tallied[wrong[0]]} of its clauses have that status")
 
 
 def load_certificate(path: str | Path) -> dict[str, Any]:
@@ -209,8 +220,10 @@ def _shortfall(cert: dict[str, Any]) -> list[str]:
         return []
     if load_error:
         return [f"  the adapter was not loaded: {load_error}"]
-    missing = [f"{cid} ({c['status']})" for cid, c in cert["clauses"].items()
-               if c["status"] not in HOLDING and (level == "core" or c["level"] in MUST_LEVELS)]
+    short = [(cid, c) for cid, c in cert["clauses"].items()
+             if c["status"] not in HOLDING and (level == "core" or c["level"] in MUST_LEVELS)]
+    short.sort(key=lambda item: item[1]["status"] == NOT_RUN)  # what failed first, what was left out last
+    missing = [f"{cid} ({c['status']})" for cid, c in short]
     kind = "SHOULD clauses" if level == "core" else "MUST clauses"
     more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
     return [f"  {kind} not holding: {', '.join(missing[:10])}{more}"]
@@ -285,7 +298,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"udcodec: malformed certificate: {exc}", file=sys.stderr)
         return 2
     found = verify(certificate, contract_or_exit(args.spec))
-    print("\n".join(found.lines))
+    print(printable("\n".join(found.lines)))  # names in it are the certificate's: no control sequence reaches the terminal
     if args.badge:
         level = certificate["level"] if found.holds else "none"
         try:

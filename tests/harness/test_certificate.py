@@ -290,3 +290,29 @@ def test_a_certificate_edited_to_claim_a_level_does_not_hold(edit: Any, said: st
     assert not found.holds
     assert any(line.startswith("does not hold: it names this spec's sha256 but not its clauses") and said in line
                for line in found.lines), found.lines
+
+
+def test_counts_that_do_not_tally_with_the_clauses_are_refused() -> None:
+    """A certificate edited to say 999 passes had still held."""
+    cert = build_certificate(_record(_all(Outcome.PASS, REG_ID_TYPE=Outcome.XPASS)), "port", load_contract())
+    check_certificate(cert, "c.json")  # an xpass counts as such and is a clause of status pass
+    cert["counts"]["pass"] = 999
+    with pytest.raises(CertificateError, match=r"c.json: \$.counts.pass: says 1000, but \d+ of its clauses"):
+        check_certificate(cert, "c.json")
+
+
+def test_verify_names_failures_before_clauses_not_run_and_prints_names_escaped(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A real failure had been hidden among 'and 106 more' clauses not run; a name's ANSI escape reached the
+    terminal."""
+    contract = load_contract()
+    outcomes = {c: Outcome.PASS for c in contract.ids()[:3]} | {"REG-ID-TYPE": Outcome.FAIL}
+    cert = build_certificate(_record(outcomes), "port", contract)
+    cert["implementation"]["name"] = "port\x1b[31mred"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cert), encoding="utf-8")
+    assert cli.main(["verify", str(path)]) == 0  # level none holds
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "port\\x1b[31mred" in out
+    shortfall = next(line for line in out.splitlines() if "MUST clauses not holding" in line)
+    assert shortfall.split(": ", 1)[1].startswith("REG-ID-TYPE (fail)"), shortfall
