@@ -22,11 +22,13 @@ subcommand            module
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-from udcodec import __version__, explain, history
+from udcodec import __version__, _start, explain, history  # noqa: F401 - _start first: Ctrl-C while importing
 from udcodec.checkcodec import command as check_codec
 from udcodec.checkcodec import filtercommand as check_filter
 from udcodec.contract import contract_or_exit
@@ -67,14 +69,25 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``udcodec`` command line ``argv`` (default: this process's arguments)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C is the commands' to take
+    started = time.time()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     args.argv = argv
-    if hasattr(args, "spec"):  # a command that reads the contract: validated against the checks here, once, before it runs
-        from udcodec.checks import CHECKS
+    try:
+        if hasattr(args, "spec"):  # a command that reads the contract: validated against the checks here, once
+            from udcodec.checks import CHECKS
 
-        contract_or_exit(args.spec, checks=CHECKS)
-    return int(args.handler(args))
+            contract_or_exit(args.spec, checks=CHECKS)
+        return int(args.handler(args))
+    except KeyboardInterrupt:  # what the commands do not take themselves: one line, not a traceback
+        print("udcodec: interrupted", file=sys.stderr)
+        if hasattr(args, "report_json"):  # a run of checks: an earlier run's reports must not read as this one's
+            from udcodec.engine.run import drop_stale_reports
+
+            drop_stale_reports(args, started)
+            return 2  # as every interrupted run
+        return 130
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -215,17 +216,40 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
             print(f"udcodec: {problem}", file=sys.stderr)
         return 2
     argv = pytest_args(args, adapters, contract)
-    if getattr(args, "list_failing", False):
-        from udcodec.expectations.list_failing import run_listing_failing
+    started = time.time()
+    try:
+        if getattr(args, "list_failing", False):
+            from udcodec.expectations.list_failing import run_listing_failing
 
-        code = run_listing_failing(argv)
-    else:
-        code = pytest.main(argv)
+            code = run_listing_failing(argv)
+        else:
+            code = pytest.main(argv)
+    except KeyboardInterrupt:  # before pytest's session could take it (while it starts, or the adapters load)
+        code = pytest.ExitCode.INTERRUPTED
+        print("udcodec: interrupted before the checks ran", file=sys.stderr)
+    if code == pytest.ExitCode.INTERRUPTED:
+        drop_stale_reports(args, started)
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and getattr(args, "shard", None):
         return 0  # a shard with no clause (more shards than clauses) is an empty share, not a failure
     return 0 if code == 0 else (1 if code in (1, 5) else int(code))
+
+
+def drop_stale_reports(args: argparse.Namespace, started: float) -> None:
+    """Remove each report file an interrupted run was asked for but did not write: an earlier run's, left in place,
+    would read as this run's (a passing report for a run that never ran)."""
+    for dest in REPORT_OPTIONS:
+        path = getattr(args, dest, None)
+        if path is None or dest == "certificate":  # certificates: one per adapter, and an interrupted run writes none
+            continue
+        try:
+            if os.stat(path).st_mtime < started:
+                os.unlink(path)
+                print(f"udcodec: removed {path}: it was an earlier run's, and this one was interrupted before "
+                      "writing it", file=sys.stderr)
+        except OSError:
+            pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -120,3 +120,47 @@ def test_ctrl_c_while_another_plugin_finishes(udcodec_env: dict[str, str], tmp_p
     data = read_report(tmp_path / "r.json")
     assert data["interrupted"] is True and [r["outcome"] for r in data["results"]] == ["pass"]
     assert "interrupted" in (tmp_path / "r.md").read_text(encoding="utf-8").splitlines()[0]
+
+
+def _stale(path: Path) -> None:
+    path.write_text('{"stale": true}', encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+
+
+def test_ctrl_c_while_the_command_imports_removes_the_reports_it_names(tmp_path: Path) -> None:
+    """A Ctrl-C in the first half second had ended in a traceback and left the previous run's passing report, which
+    CI then read as this run's."""
+    json_report, markdown = tmp_path / "r.json", tmp_path / "r.md"
+    _stale(json_report)
+    _stale(markdown)
+    code = ("import os, signal, sys, time\n"
+            f"sys.argv = ['udcodec', 'run', '--adapter', 'reference', '--report-json', {str(json_report)!r},"
+            f" '--report-markdown={markdown}']\n"
+            "import udcodec._start\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "time.sleep(30)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert not json_report.exists() and not markdown.exists()
+    assert proc.stderr.splitlines() == [f"udcodec: removed {json_report}: it was an earlier run's",
+                                        f"udcodec: removed {markdown}: it was an earlier run's",
+                                        "udcodec: interrupted while starting"]
+
+
+def test_ctrl_c_before_the_checks_run_removes_the_reports_it_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """An adapter still loading when Ctrl-C comes: no report of this run exists, and the earlier one goes."""
+    from udcodec import cli
+
+    (tmp_path / "udcodec_interrupting.py").write_text(
+        "from udcodec.adapters.reference import ReferenceAdapter\n"
+        "class Interrupting(ReferenceAdapter):\n"
+        "    def info(self):\n        raise KeyboardInterrupt\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    report = tmp_path / "r.json"
+    _stale(report)
+    code = cli.main(["run", "--adapter", "udcodec_interrupting:Interrupting", "--no-isolation", "--only", "REG-ID-RANGE",
+                     "--report-json", str(report)])
+    assert code == 2 and not report.exists()
+    assert f"udcodec: removed {report}" in capsys.readouterr().err
