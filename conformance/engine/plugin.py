@@ -43,6 +43,7 @@ from udcodec.engine.options import (
     selection_problems,
 )
 from udcodec.engine.pairs import merge, peer_specs
+from udcodec.engine.progress import RESULT_KEY
 from udcodec.engine.runner import execute
 from udcodec.engine.shard import Shard, parse_shard
 from udcodec.engine.warm import collect_hypothesis_constants, freeze, imported_while, preload
@@ -61,7 +62,6 @@ from udcodec.subject import (
 )
 from udcodec.versions import VERSIONED_IMPLEMENTATION
 
-RESULT_KEY = "udcodec_result"
 #: The plugin's filter options, as :class:`FilterSubject` names them in its messages.
 PYTEST_FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
                          "id": "--udcodec-filter-id", "meta": "--udcodec-filter-meta"}

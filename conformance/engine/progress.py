@@ -26,6 +26,22 @@ _MARKUP = {"passed": {"green": True}, "failed": {"red": True, "bold": True}, "sk
 TICK = 1.0
 
 
+#: Where the run's plugin puts an item's result in its reports' ``user_properties`` (``udcodec.engine.plugin``).
+RESULT_KEY = "udcodec_result"
+#: The progress word of each outcome the run reports: pytest's three words hide a crash or a hang as FAIL and a
+#: clause that does not apply as skip.
+_OUTCOME_WORDS = {"pass": "PASS", "fail": "FAIL", "xfail": "xfail", "xpass": "XPASS", "skip": "skip", "n/a": "n/a",
+                  "crash": "CRASH", "hang": "HANG", "resource": "RESOURCE", "error": "ERROR"}
+
+
+def outcome_word(report: pytest.TestReport) -> str | None:
+    """The progress word of the run's own outcome of ``report`` (None: the report carries none)."""
+    for key, value in getattr(report, "user_properties", ()):
+        if key == RESULT_KEY and isinstance(value, dict):
+            return _OUTCOME_WORDS.get(str(value.get("outcome")))
+    return None
+
+
 def category(report: pytest.TestReport) -> str:
     """``passed``/``failed``/``skipped``/``xfailed``/``xpassed``, the way pytest counts ``report``."""
     if hasattr(report, "wasxfail"):
@@ -114,7 +130,7 @@ class ClauseProgress:
         self.done += 1
         elapsed = time.monotonic() - self.started.pop(report.nodeid, time.monotonic())
         kind = category(report)
-        word = _WORDS.get(kind, kind)
+        word = outcome_word(report) or _WORDS.get(kind, kind)
         if self.distributed:
             self._end_path_line()
             self.tr.write(f"[{self.done}/{self.total}] {report.nodeid.rsplit('::', 1)[-1]} ")

@@ -112,3 +112,16 @@ def test_a_line_pytest_started_with_a_path_is_ended_first() -> None:
     plugin.pytest_runtest_logstart("spec/codec.yaml::B[reference]", None)  # same file: no new path line
     assert tr.out.startswith("spec/codec.yaml \n[1/2] A[reference] ... PASS ")
     assert "\n[2/2] B[reference] ..." in tr.out and "\n\n" not in tr.out
+
+
+@pytest.mark.parametrize(("outcome", "pytest_outcome", "word"), [
+    ("crash", "failed", "CRASH"), ("hang", "failed", "HANG"), ("resource", "failed", "RESOURCE"),
+    ("error", "failed", "ERROR"), ("n/a", "skipped", "n/a"), ("skip", "skipped", "skip"), ("fail", "failed", "FAIL")])
+def test_a_line_says_the_runs_own_outcome(outcome: str, pytest_outcome: str, word: str) -> None:
+    """A crash or a hang had read FAIL, and a clause that does not apply skip, against the summary's words."""
+    plugin, tr = make(live=False)
+    nodeid = "spec/codec.yaml::CODEC-ROUNDTRIP[blosc2]"
+    plugin.pytest_runtest_logstart(nodeid, None)
+    plugin.pytest_runtest_logreport(report(nodeid, pytest_outcome,
+                                           user_properties=[(progress.RESULT_KEY, {"outcome": outcome})]))
+    assert tr.out.startswith(f"[1/2] CODEC-ROUNDTRIP[blosc2] ... {word} "), tr.out
