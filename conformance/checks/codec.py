@@ -618,6 +618,12 @@ def deterministic(ctx: CheckContext) -> None:
         n2 = call.valid_size(call.encode(second, body), second.size, "encoder", body)
         if n1 != n2 or first[:n1].tobytes() != second[:n2].tobytes():
             detail = f"sizes {n1} and {n2}" if n1 != n2 else first_difference(first[:n1].tobytes(), second[:n2].tobytes())
+            differ = np.flatnonzero(first[:n1] != second[:n1]) if n1 == n2 else np.array([], dtype=np.intp)
+            if differ.size and (first[differ] == 0x00).all() and (second[differ] == 0xFF).all():
+                # each differing byte holds what the output buffer held before the call (zeros, then 0xFF)
+                detail += (f"; the returned size counts {differ.size} byte(s) the encoder never wrote (at "
+                           f"{', '.join(map(str, differ[:4].tolist()))}{', ...' if differ.size > 4 else ''}: they "
+                           "keep the output buffer's earlier content)")
             call.fail(f"encoding the same block twice gave different results: {detail}", body)
 
     ctx.for_all(block_cases(ctx), prop)
