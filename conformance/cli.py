@@ -22,6 +22,7 @@ subcommand            module
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -70,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``udcodec`` command line ``argv`` (default: this process's arguments)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C is the commands' to take
+    # Hypothesis writes a cache to ./.hypothesis by default: the user's directory is no place for the command's files
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault("UDCODEC_HYPOTHESIS_HOME", os.path.join(cache, "udcodec", "hypothesis"))
     started = time.time()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -464,9 +465,18 @@ def _active(config: pytest.Config) -> bool:
                 or getattr(opt, "udcodec_filter_backward", None))
 
 
+#: Where Hypothesis keeps its files in a run the ``udcodec`` command started (it sets this): its cache of parsed
+#: sources, which Hypothesis puts in ``./.hypothesis`` by default, the user's directory.
+HYPOTHESIS_HOME = "UDCODEC_HYPOTHESIS_HOME"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not _active(config):
         return
+    if os.environ.get(HYPOTHESIS_HOME):  # also in a pytest-xdist worker, a new process of its own
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(os.environ[HYPOTHESIS_HOME])
     try:
         run = UdcodecRun(config)
     except SpecError as exc:

@@ -110,3 +110,12 @@ def test_junit_of_a_real_run_validates(udcodec_cli: Udcodec, tmp_path: Path) -> 
     assert failure is not None and "was accepted" in (failure.text or "")
     err = root.findtext(f"testsuite[@name='{FAILS_TO_LOAD}']/system-err") or ""
     assert err.count("could not be loaded") == 1
+
+
+def test_a_run_writes_nothing_in_the_users_directory_but_its_reports(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    """Hypothesis had left .hypothesis/constants (about 100 files) in the directory a run was started in."""
+    pytest.importorskip("xdist")
+    for extra in ([], ["-n", "2"]):
+        proc = udcodec_cli("run", "--adapter", "reference", "--only", "CB-ENC-ARGS", *extra, "--report-json", "r.json")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
