@@ -56,3 +56,15 @@ def test_the_good_filter_passes(clause: str) -> None:
 
 def test_every_filter_clause_has_a_breaking_filter() -> None:
     assert_rows_cover("filter", (r.clause for r in ROWS))
+
+
+@pytest.mark.slow
+def test_a_filter_that_is_not_deterministic_is_not_blamed_for_unwritten_output() -> None:
+    """A filter writing its whole output with a per-call salt had failed UF-FULL-OUTPUT ('left part of its output
+    unwritten'): UF-DETERMINISTIC is the clause it breaks."""
+    from udcodec.outcomes import Outcome
+
+    salted = Breaks("salted_forward", "xor_backward", "UF-FULL-OUTPUT", "").subject()
+    result = run_clause("UF-FULL-OUTPUT", salted, TIMEOUT)
+    assert result.outcome is Outcome.SKIP, result.message
+    assert "forward gives other bytes each call" in result.message and "cannot be told" in result.message
