@@ -133,6 +133,7 @@ def write_reports(record: RunRecord, options: Any, contract: Contract | None = N
     interrupted run writes none (an existing one is left as it was).
     """
     done = Written()
+    written: list[tuple[Path, Any]] = []
     for path, writer in ((options.udcodec_report_json, write_json), (options.udcodec_report_junit, write_junit),
                          (options.udcodec_report_markdown, write_markdown),
                          (getattr(options, "udcodec_report_html", None), write_html)):
@@ -145,6 +146,15 @@ def write_reports(record: RunRecord, options: Any, contract: Contract | None = N
             done.failed(target, _reason(exc))
             continue
         done.paths.append(target)
+        written.append((target, writer))
+    if done.failures and record.exit_status == 0 and not record.interrupted:
+        # a report that could not be written fails the run (exit 1): those written say so too
+        record.exit_status = 1
+        for target, writer in written:
+            try:
+                writer(record, target)
+            except (OSError, ValueError) as exc:
+                done.failed(target, _reason(exc))
     certificate = getattr(options, "udcodec_certificate", None)
     if certificate and contract is not None:
         for adapter, target in certificate_paths(certificate, record.adapter_keys()).items():

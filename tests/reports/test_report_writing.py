@@ -283,6 +283,23 @@ def test_a_report_that_cannot_be_written_is_one_line_and_the_others_are_written(
     assert done.failures[1] == f"udcodec: could not write {tmp_path / 'dir.xml'}: Is a directory"
 
 
+def test_the_reports_written_say_the_run_failed_when_another_could_not_be_written(
+    record: RunRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run exits 1 then; the JSON and Markdown written before had said exit status 0."""
+    import dataclasses
+    import json
+
+    passing = dataclasses.replace(record, exit_status=0)
+    (tmp_path / "dir.html").mkdir()
+    options = _options(tmp_path, report_json="r.json", report_markdown="r.md")
+    options.udcodec_report_html = str(tmp_path / "dir.html")
+    done = write_reports(passing, options)
+    assert len(done.failures) == 1 and done.paths == [tmp_path / "r.json", tmp_path / "r.md"]
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["exit_status"] == 1
+    assert "exit status 1" in (tmp_path / "r.md").read_text(encoding="utf-8")
+
+
 def test_an_interrupted_run_writes_no_certificate(record: RunRecord, tmp_path: Path) -> None:
     partial = _interrupted(record)
     contract = load_contract(None)
