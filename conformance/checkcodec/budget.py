@@ -45,7 +45,7 @@ CALLS_PER_EXAMPLE: dict[str, tuple[float, float]] = {
     "codec.threads": (0.0, 0.0),  # plugins only (no measured cost); its rounds are the spec's, not drawn
 }
 #: Codec calls of the explicit examples every host runs whatever the budget (the floor), per host.
-FLOOR_CALLS = 200.0
+FLOOR_CALLS = 150.0
 #: Representative blocks the cost is measured on: (recipe, dtype, items).
 SAMPLES = (("smooth", "i4", 1024), ("random", "u1", 4096), ("text", "u1", 2048))
 
