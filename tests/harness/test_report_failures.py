@@ -50,7 +50,7 @@ def test_reports_in_the_way_are_one_line_each_and_the_others_are_written(udcodec
         "udcodec: could not write a-file/sub/r.md: Not a directory",
         "udcodec: could not write a-file/cert.json: File exists",  # what mkdir says of a file in the way
     ]
-    assert read_report(tmp_path / "r.json")["exit_status"] == 0  # the run itself was as expected
+    assert read_report(tmp_path / "r.json")["exit_status"] == 1  # the run's exit status: the report says it too
 
 
 def test_a_huge_hostile_message_stays_bounded(udcodec_cli: Udcodec, tmp_path: Path) -> None:
