@@ -306,7 +306,10 @@ class ExampleCount:
         """The report's ``examples`` of a result; None when no property ran."""
         if not self.planned:
             return None
-        return {"ran": self.ran, "planned": self.planned, "cut": self.lowered or self.skipped > 0}
+        # cut: the budget kept some of the examples the profile plans from running (a lowered count that still
+        # ran them all, or a clause that drew fewer than planned of its own accord, is no cut)
+        return {"ran": self.ran, "planned": self.planned,
+                "cut": (self.lowered or self.skipped > 0) and self.ran < self.planned}
 
 
 @dataclass

@@ -31,9 +31,9 @@ def budget_line(record: RunRecord) -> str:
         return ""
     call = budget.get("call_seconds")
     cost = f"{float(call) * 1000:.3g} ms a codec call" if call is not None else "call cost not measured"
-    lowered = budget.get("lowered") or []
+    cut = {r.clause for r in record.results if isinstance(r.examples, dict) and r.examples.get("cut")}
     return (f"time budget {float(budget.get('seconds') or 0):g} s, {cost}: "
-            f"{len(lowered)} clause(s) ran fewer examples than the profile's")
+            f"{len(cut)} clause(s) ran fewer examples than the profile's")
 
 
 def render_examples_text(record: RunRecord) -> str:

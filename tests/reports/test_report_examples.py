@@ -72,3 +72,24 @@ def test_a_1_6_report_reads_with_no_counts(record: RunRecord, tmp_path: Path) ->
     path = tmp_path / "old.json"
     path.write_text(json.dumps(old), encoding="utf-8")
     assert all(r.examples is None for r in read_json(path).results)
+
+
+def test_the_headline_counts_the_clauses_the_lines_below_it_name(record: RunRecord) -> None:
+    """It had counted the clauses the plan lowered: '0 clause(s) ran fewer examples', then two listed as cut."""
+    counted = _counted(record)
+    counted.codec["budget"]["lowered"] = []  # type: ignore[index]
+    for result in counted.results[:2]:
+        result.examples = {"ran": 5, "planned": 25, "cut": True}
+    text = render_examples_text(counted)
+    assert text.splitlines()[0].endswith(": 2 clause(s) ran fewer examples than the profile's")
+    assert len(text.splitlines()) - 1 == len({r.clause for r in counted.results[:2]})
+
+
+def test_a_lowered_count_that_ran_every_example_is_no_cut() -> None:
+    """'104/104 (cut)': the plan lowered the clause, which still ran every example the profile plans."""
+    from udcodec.checks.api import ExampleCount
+
+    assert ExampleCount(lowered=True, ran=104, planned=104).to_json() == {"ran": 104, "planned": 104, "cut": False}
+    assert ExampleCount(lowered=True, ran=50, planned=104).to_json()["cut"] is True  # type: ignore[index]
+    assert ExampleCount(skipped=3, ran=101, planned=104).to_json()["cut"] is True  # type: ignore[index]
+    assert ExampleCount(ran=90, planned=104).to_json()["cut"] is False  # type: ignore[index]  # drew fewer itself
