@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from udcodec._start import REPORT_FLAGS
 from udcodec.contract import Contract, add_spec_option, contract_or_exit
 from udcodec.engine.isolation import parse_memory_limit
 from udcodec.engine.options import (
@@ -180,8 +181,8 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
     return problems
 
 
-#: The options that name a file a run writes.
-REPORT_OPTIONS = ("report_json", "report_junit", "report_markdown", "report_html", "certificate")
+#: The options that name a file a run writes (their flags are udcodec._start's, which reads them while importing).
+REPORT_OPTIONS = (*(flag[2:].replace("-", "_") for flag in REPORT_FLAGS), "certificate")
 
 
 def _report_path_problems(args: argparse.Namespace) -> list[str]:
