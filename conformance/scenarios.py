@@ -37,7 +37,7 @@ from udcodec.adapters.protocol import (
     given,
     user_filter_name,
 )
-from udcodec.engine.isolation import no_core_files
+from udcodec.engine.isolation import bound_output, no_core_files, size_of, tail_of
 from udcodec.outcomes import clip
 
 #: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
@@ -631,7 +631,7 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
         pid, raw = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
             for i, path in enumerate(outputs):
-                dropped[i] += bound_output(path)
+                dropped[i] += bound_output(path, OUTPUT_LIMIT)
             if time.monotonic() > deadline:
                 for late, index in children.items():
                     if index not in status:
@@ -658,38 +658,6 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
 
 #: Most bytes a fresh process's output file may hold: past it, it is cut back to nothing (a flood fills no disk).
 OUTPUT_LIMIT = 16 << 20
-
-
-def bound_output(path: str) -> int:
-    """Cut the file at ``path`` to nothing once it passes :data:`OUTPUT_LIMIT` (its writers append); the bytes
-    cut."""
-    size = size_of(path)
-    if size <= OUTPUT_LIMIT:
-        return 0
-    try:
-        os.truncate(path, 0)
-    except OSError:
-        return 0
-    return size
-
-
-def size_of(path: str) -> int:
-    """The size of the file at ``path`` (0 when it cannot be read)."""
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
-def tail_of(path: str, size: int) -> str:
-    """The last ``size`` bytes of the file at ``path``, decoded ("" when it cannot be read)."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, fh.tell() - size))
-            return fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def zygote(socket_path: str) -> None:

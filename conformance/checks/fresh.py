@@ -27,7 +27,8 @@ from typing import Any
 
 from udcodec.adapters.loader import adapter_target
 from udcodec.checks import pristine
-from udcodec.scenarios import bound_output, cores_environment, size_of, tail_of
+from udcodec.engine.isolation import bound_output, size_of, tail_of
+from udcodec.scenarios import OUTPUT_LIMIT, cores_environment
 
 #: Most bytes of a fresh interpreter's stdout read for its answer (its last line; only the answer is printed there).
 ANSWER_MAX = 64 << 20
@@ -165,7 +166,7 @@ def _scenarios(payload: dict[str, Any], env: dict[str, str], timeout: float) -> 
         dropped = [0]
 
         def bound() -> None:
-            dropped[0] += bound_output(err_path)
+            dropped[0] += bound_output(err_path, OUTPUT_LIMIT)
 
         try:
             assert proc.stdin is not None

@@ -24,7 +24,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from udcodec.scenarios import tail_of
+from udcodec.engine.isolation import tail_of
 
 _HEADER = 8
 

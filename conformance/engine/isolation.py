@@ -334,15 +334,36 @@ def install_cleanup() -> None:
         signal.signal(signum, _on_signal)
 
 
-def _tail(path: str) -> str:
+def tail_of(path: str, size: int = STDERR_TAIL_BYTES) -> str:
+    """The last ``size`` bytes of the file at ``path``, decoded ("" when it cannot be read)."""
     try:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - STDERR_TAIL_BYTES))
+            fh.seek(max(0, fh.tell() - size))
             return fh.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def size_of(path: str) -> int:
+    """The size of the file at ``path`` (0 when it cannot be read)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def bound_output(path: str, limit: int = OUTPUT_LIMIT) -> int:
+    """Cut the file at ``path`` to nothing once it passes ``limit`` bytes (its writers append); the bytes cut
+    (at least: what is appended between the look at its size and the cut goes uncounted)."""
+    size = size_of(path)
+    if size <= limit:
+        return 0
+    try:
+        os.truncate(path, 0)
+    except OSError:
+        return 0
+    return size
 
 
 def _limit_memory(limit: int) -> None:
@@ -423,15 +444,6 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _bound_output(live: _Live) -> None:
-    """Cut the child's output file to nothing once it passes :data:`OUTPUT_LIMIT`, counting what was dropped."""
-    try:
-        size = os.stat(live.stderr_path).st_size
-        if size > OUTPUT_LIMIT:
-            os.truncate(live.stderr_path, 0)
-            live.dropped += size
-    except OSError:
-        pass
 
 
 def _read_result(rfd: int, live: _Live, deadline: float) -> tuple[bytes | None, bool]:
@@ -451,7 +463,7 @@ def _read_result(rfd: int, live: _Live, deadline: float) -> tuple[bytes | None, 
             return None, True
         ready, _, _ = select.select([rfd], [], [], min(remaining, _POLL))
         if not ready:
-            _bound_output(live)
+            live.dropped += bound_output(live.stderr_path)
             if _exited(pid):
                 ready, _, _ = select.select([rfd], [], [], 0)
                 if not ready:
@@ -520,7 +532,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
                 _, status, usage = os.wait4(pid, 0)
             live.reaped = True
         duration = time.monotonic() - start
-        tail = _tail(stderr_path)
+        tail = tail_of(stderr_path)
         with contextlib.suppress(OSError):
             written = live.dropped + os.stat(stderr_path).st_size
             if written > OUTPUT_LIMIT:
