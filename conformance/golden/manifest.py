@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, cast
 
 import jsonschema
+import numpy as np
 import yaml
 from udcodec.adapters.protocol import Adapter, Callback, CParams
 from udcodec.contract import (
@@ -433,6 +434,10 @@ def _geometry(check: _Checker, m: dict[str, Any], params: VectorParams, content:
     if raw is None:
         return None
     g = NDGeometry(tuple(raw["shape"]), tuple(raw["chunks"]), tuple(raw["blocks"]), raw["dtype"])
+    try:
+        np.dtype(g.dtype)
+    except TypeError:
+        raise check.fail(("ndarray", "dtype"), f"{g.dtype!r} is no NumPy dtype") from None
     if not len(g.shape) == len(g.chunks) == len(g.blocks):
         raise check.fail(("ndarray",), "shape, chunks and blocks must have as many dimensions")
     if any(not 0 < b <= c for c, b in zip(g.chunks, g.blocks, strict=True)):

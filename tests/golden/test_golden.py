@@ -521,6 +521,8 @@ def _delete(path: tuple[Any, ...]) -> Any:
 FIRST = MANIFEST.entries[0].name
 SECOND = MANIFEST.entries[1].name
 V0 = ("vectors", 0)
+ND = next(i for i, e in enumerate(MANIFEST.entries) if e.kind == "ndarray")
+ENTRY_ND = MANIFEST.entries[ND].name
 SEVERAL = next(i for i, e in enumerate(MANIFEST.entries) if e.other_readings)
 ENTRY_OF_SEVERAL = MANIFEST.entries[SEVERAL].name
 
@@ -545,6 +547,10 @@ MALFORMED = [
     ("escape", _set((*V0, "file"), "../outside.chunk"), FIRST, "file", "relative POSIX path", "file"),
     ("version-float", _set((*V0, "library_version"), 4.1), FIRST, "library_version", "quote it",
      "library_version"),
+    ("version-word", _set((*V0, "library_version"), "banana"), FIRST, "library_version",
+     "is not a release of the library", "library_version"),
+    ("dtype-unknown", _set(("vectors", ND, "ndarray", "dtype"), "<c4"), ENTRY_ND, "ndarray.dtype",
+     "'<c4' is no NumPy dtype", "dtype"),
     ("duplicate", _set(("vectors", 1, "name"), FIRST), FIRST, "name", "duplicate name", "name"),
     ("same-file", _set(("vectors", 1, "file"), MANIFEST.entries[0].file), SECOND, "file", "overlaps", "file"),
     ("chunk-with-chunksize", _set((*V0, "params", "chunksize"), 4096), FIRST, "params.chunksize",
