@@ -15,17 +15,21 @@ KEY_MAX = 200
 #: ``ValueError: ... (at codecs.py:50 in encoder)``: the root cause as the checks' messages state it.
 _RAISED = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning))\b[^\n]*?\(at ([^()\s]+:\d+ in [^()\s]+)\)")
 _CHECK_PREFIX = re.compile(r"^\[[\w.]+\]\s*")
+#: A number standing alone (``byte 3``, ``0xff``, ``4.5``), not part of a name (``float32``, ``<i4``).
+_NUMBER = re.compile(r"(?<![\w.])(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)*)(?![\w])")
 
 
 def cause_key(result: CheckResult) -> str:
     """What ``result`` failed of: the exception type and where it was raised, else its message's first line.
 
     The first exception the message names with a location is its root cause (checks lead with it).
+    A first line's standalone numbers read ``#``: one defect met at byte 3 and at byte 7 is one cause.
     """
     first = _CHECK_PREFIX.sub("", (result.message or "").strip().split("\n", 1)[0])
     raised = _RAISED.search(result.message or "")
     if raised:
         return f"{raised.group(1)} at {raised.group(2)}"
+    first = _NUMBER.sub("#", first)
     if len(first) > KEY_MAX:  # a key is repeated on one line: a message's first line may be of any length
         first = first[:KEY_MAX] + "…"
     return printable(first) or f"{result.outcome} without a message"
