@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any, cast
 
 import yaml
-from udcodec.contract import StrictValidator, bundled_schema, safe_yaml
+from udcodec.contract import StrictValidator, bundled_schema
 from udcodec.golden.generate import GenerateReport
-from udcodec.golden.manifest import GoldenError, GoldenMismatch, default_golden_dir
+from udcodec.golden.manifest import (
+    Checker,
+    GoldenError,
+    GoldenMismatch,
+    default_golden_dir,
+    first_violation,
+    read_yaml,
+)
 from udcodec.golden.recipes import RECIPES
 from udcodec.golden.vectors import sha256_hex
 
@@ -153,30 +160,18 @@ def _to_dict(e: Blosc1Entry) -> dict[str, Any]:
 def load_blosc1(directory: Path | str | None = None) -> tuple[Blosc1Entry, ...]:
     """The Blosc1 vectors of ``directory`` (default: the bundled golden directory), validated.
 
-    Raises :class:`GoldenError` naming file, entry and field for a malformed manifest.
+    Raises :class:`GoldenError` naming file, line, entry and field for a malformed manifest.
     """
     path = (Path(directory) if directory is not None else default_golden_dir()) / SUBDIR / MANIFEST_NAME
-    try:
-        data = safe_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise GoldenError(str(path), None, "<manifest>", "<file>", " ".join(str(exc).split())) from exc
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
-    if errors:
-        err = errors[0]
-        where = list(err.absolute_path)
-        entry = "<manifest>"
-        if len(where) >= 2 and where[0] == "vectors" and isinstance(where[1], int):
-            item = cast(dict[str, Any], data)["vectors"][where[1]]
-            name = item.get("name") if isinstance(item, dict) else None
-            entry = name if isinstance(name, str) and name else f"vectors[{where[1]}]"
-            where = where[2:]
-        field = ".".join(map(str, where)) or ("<document>" if entry == "<manifest>" else "<entry>")
-        raise GoldenError(str(path), None, entry, field, err.message)
+    data, lines = read_yaml(path)
+    violation = first_violation(str(path), data, lines, _VALIDATOR)
+    if violation is not None:
+        raise violation
     entries: list[Blosc1Entry] = []
-    for raw in cast(dict[str, Any], data)["vectors"] or []:
+    for i, raw in enumerate(cast(dict[str, Any], data)["vectors"] or []):
         p, c = raw["params"], raw["content"]
         if c["recipe"] not in RECIPES:
-            raise GoldenError(str(path), None, raw["name"], "content.recipe", f"{c['recipe']!r} is no golden recipe")
+            raise Checker(str(path), lines, i, raw).fail(("content", "recipe"), f"{c['recipe']!r} is no golden recipe")
         entries.append(Blosc1Entry(raw["name"], raw["file"], raw["sha256"], raw["writer"], raw["writer_version"],
                                    raw["clib_version"], Blosc1Params(**p), c["recipe"], c["nbytes"], c["sha256"]))
     return tuple(entries)

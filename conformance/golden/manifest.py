@@ -328,7 +328,7 @@ def _schema_problem(err: jsonschema.ValidationError) -> tuple[_Path, str]:
     return path, err.message
 
 
-class _Checker:
+class Checker:
     """Raises GoldenError for one manifest entry: the rules across fields that the schema cannot say."""
 
     def __init__(self, file: str, lines: dict[tuple[Any, ...], int], index: int, raw: Any) -> None:
@@ -345,10 +345,11 @@ class _Checker:
         return GoldenError(self.file, line, self.label, _dotted(path), problem)
 
 
-def _first_violation(name: str, data: Any, lines: dict[tuple[Any, ...], int]) -> GoldenError | None:
+def first_violation(name: str, data: Any, lines: dict[tuple[Any, ...], int],
+                    validator: jsonschema.protocols.Validator = _VALIDATOR) -> GoldenError | None:
     """The schema violation that comes first in the file, as the GoldenError naming it."""
     found = []
-    for err in _VALIDATOR.iter_errors(data):
+    for err in validator.iter_errors(data):
         path, problem = _schema_problem(err)
         line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), 0)
         found.append((line, -len(path), path, problem))
@@ -356,11 +357,11 @@ def _first_violation(name: str, data: Any, lines: dict[tuple[Any, ...], int]) ->
         return None
     line, _, path, problem = min(found, key=lambda f: (f[0], f[1]))
     if len(path) >= 2 and path[0] == "vectors" and isinstance(path[1], int):
-        return _Checker(name, lines, path[1], data["vectors"][path[1]]).fail(path[2:], problem)
+        return Checker(name, lines, path[1], data["vectors"][path[1]]).fail(path[2:], problem)
     return GoldenError(name, line or None, "<manifest>", _dotted(path) if path else "<document>", problem)
 
 
-def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
+def _entry(check: Checker, m: dict[str, Any]) -> Entry:
     """An entry the schema accepted, held to the rules across its fields."""
     file = m["file"]
     posix = PurePosixPath(file)
@@ -409,7 +410,7 @@ def _entry(check: _Checker, m: dict[str, Any]) -> Entry:
                  ndarray=geometry, special=special, other_readings=others)
 
 
-def _other_readings(check: _Checker, m: dict[str, Any], params: VectorParams) -> tuple[Reading, ...]:
+def _other_readings(check: Checker, m: dict[str, Any], params: VectorParams) -> tuple[Reading, ...]:
     """The entry's ``other_readings``: given exactly for params of several meanings, one for every reading of
     :data:`READINGS` but the writer's."""
     raw = m.get("other_readings")
@@ -426,7 +427,7 @@ def _other_readings(check: _Checker, m: dict[str, Any], params: VectorParams) ->
     return tuple(Reading(r["name"], r["sha256"]) for r in raw)
 
 
-def _geometry(check: _Checker, m: dict[str, Any], params: VectorParams, content: Content) -> NDGeometry | None:
+def _geometry(check: Checker, m: dict[str, Any], params: VectorParams, content: Content) -> NDGeometry | None:
     """An ``ndarray`` vector's geometry, held to its params and content (and given for that kind only)."""
     raw = m.get("ndarray")
     if (raw is None) != (m["kind"] != "ndarray"):
@@ -455,15 +456,8 @@ def _geometry(check: _Checker, m: dict[str, Any], params: VectorParams, content:
     return g
 
 
-def load_manifest(directory: Path | str | None = None) -> Manifest:
-    """Load and validate ``directory/manifest.yaml`` (default: the bundled ``spec/golden``).
-
-    The structure is checked against ``udcodec/schemas/golden-manifest.schema.json``, then the rules
-    across fields, before anything is returned; the first problem raises :class:`GoldenError` naming
-    the file, line, entry and field. Vector files are not read (see :func:`verify_file`).
-    """
-    directory = Path(directory) if directory is not None else default_golden_dir()
-    path = directory / MANIFEST_NAME
+def read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """The data of the manifest at ``path`` and the line of each of its paths; GoldenError if unreadable."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -478,15 +472,27 @@ def load_manifest(directory: Path | str | None = None) -> Manifest:
         raise GoldenError(name, line, "<manifest>", "<yaml>", problem) from exc
     except ValueError as exc:  # a scalar that resolves but cannot build
         raise GoldenError(name, None, "<manifest>", "<yaml>", " ".join(str(exc).split())) from exc
-    lines = dict(yaml_lines(node)) if node is not None else {}
-    violation = _first_violation(name, data, lines)
+    return data, (dict(yaml_lines(node)) if node is not None else {})
+
+
+def load_manifest(directory: Path | str | None = None) -> Manifest:
+    """Load and validate ``directory/manifest.yaml`` (default: the bundled ``spec/golden``).
+
+    The structure is checked against ``udcodec/schemas/golden-manifest.schema.json``, then the rules
+    across fields, before anything is returned; the first problem raises :class:`GoldenError` naming
+    the file, line, entry and field. Vector files are not read (see :func:`verify_file`).
+    """
+    directory = Path(directory) if directory is not None else default_golden_dir()
+    name = str(directory / MANIFEST_NAME)
+    data, lines = read_yaml(directory / MANIFEST_NAME)
+    violation = first_violation(name, data, lines)
     if violation is not None:
         raise violation
     entries: list[Entry] = []
     names: dict[str, int] = {}
     files: dict[str, str] = {}
     for i, raw in enumerate(cast(dict[str, Any], data).get("vectors") or []):
-        check = _Checker(name, lines, i, raw)
+        check = Checker(name, lines, i, raw)
         entry = _entry(check, raw)
         if entry.name in names:
             raise check.fail(("name",), f"duplicate name (first at vectors[{names[entry.name]}])")

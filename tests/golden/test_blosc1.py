@@ -101,13 +101,13 @@ def test_verify_names_a_damaged_chunk(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [(p.entry, p.field) for p in iter_problems(copy)] == [(victim.name, "sha256")]
 
 
-@pytest.mark.parametrize(("change", "field", "problem"), [
-    (lambda v: v.update(writer="c-blosc"), "writer", "'python-blosc' was expected"),
-    (lambda v: v["params"].update(shuffle="delta"), "params.shuffle", "'delta' is not one of"),
-    (lambda v: v["content"].update(recipe="no-such"), "content.recipe", "is no golden recipe"),
-    (lambda v: v.pop("sha256"), "<entry>", "'sha256' is a required property"),
+@pytest.mark.parametrize(("change", "field", "problem", "at"), [
+    (lambda v: v.update(writer="c-blosc"), "writer", "must be 'python-blosc', got 'c-blosc'", "writer:"),
+    (lambda v: v["params"].update(shuffle="delta"), "params.shuffle", "'delta' is not one of", "shuffle:"),
+    (lambda v: v["content"].update(recipe="no-such"), "content.recipe", "is no golden recipe", "recipe:"),
+    (lambda v: v.pop("sha256"), "sha256", "missing", "- "),
 ])
-def test_a_malformed_manifest_names_entry_and_field(tmp_path: Path, change, field: str, problem: str):
+def test_a_malformed_manifest_names_line_entry_and_field(tmp_path: Path, change, field: str, problem: str, at: str):
     copy = _copy(tmp_path)
     path = copy / "blosc1" / "manifest.yaml"
     data = yaml.safe_load(path.read_text())
@@ -117,6 +117,10 @@ def test_a_malformed_manifest_names_entry_and_field(tmp_path: Path, change, fiel
         load_blosc1(copy)
     assert info.value.entry == data["vectors"][1]["name"] and info.value.field == field
     assert problem in info.value.problem
+    entry_starts = [n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith("- ")]
+    assert info.value.line is not None and entry_starts[1] <= info.value.line < entry_starts[2]
+    assert path.read_text().splitlines()[info.value.line - 1].lstrip().startswith(at)
+    assert str(info.value).startswith(f"{path}:{info.value.line}: ")
 
 
 def test_generate_without_the_pinned_writer_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],

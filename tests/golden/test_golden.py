@@ -457,8 +457,8 @@ def test_verify_refuses_sizes_no_vector_has(tmp_path: Path, capsys: pytest.Captu
 
 @pytest.mark.parametrize(("where", "text", "problem"), [
     ("manifest.yaml", "format: 1\nvectors: &a [*a]\n", "manifest.yaml:2: <manifest>: <yaml>: an alias that holds"),
-    ("blosc1/manifest.yaml", "format: 1\nvectors: &a [*a]\n", "blosc1/manifest.yaml: <manifest>: <file>: an alias"),
-    ("blosc1/manifest.yaml", "format: 1\nvectors: [foo]\n", "blosc1/manifest.yaml: vectors[0]: <entry>: 'foo' is not"),
+    ("blosc1/manifest.yaml", "format: 1\nvectors: &a [*a]\n", "blosc1/manifest.yaml:2: <manifest>: <yaml>: an alias"),
+    ("blosc1/manifest.yaml", "format: 1\nvectors: [foo]\n", "blosc1/manifest.yaml:2: vectors[0]: <entry>: must be a mapping"),
 ])
 def test_verify_names_a_malformed_manifest_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str,
                                                        text: str, problem: str):
