@@ -94,12 +94,12 @@ def _header(record: RunRecord) -> list[str]:
 
 def _counts_table(record: RunRecord) -> list[str]:
     adapters = {a.key: a for a in record.adapters}
-    head = ["Adapter", "Implementation"] + [f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER]
+    head = ["Adapter", "Implementation"] + [f"{SYMBOLS[o]} {o.value}" for o in OUTCOME_ORDER] + [f"{NOT_RUN} not run"]
     lines = [
         "### Summary",
         "",
         "| " + " | ".join(head) + " |",
-        "|---|---|" + "--:|" * len(OUTCOME_ORDER),
+        "|---|---|" + "--:|" * (len(OUTCOME_ORDER) + 1),
     ]
     summary = record.summary()
     for key in record.adapter_keys():
@@ -110,7 +110,7 @@ def _counts_table(record: RunRecord) -> list[str]:
             impl = f"🛑 not loaded: {adapter.load_error}"
         else:
             impl = " ".join(x for x in (adapter.implementation, adapter.version) if x)
-        counts = [str(summary[key][o.value]) for o in OUTCOME_ORDER]
+        counts = [str(summary[key][o.value]) for o in OUTCOME_ORDER] + [str(record.not_run(key))]
         lines.append("| " + " | ".join([_code_cell(key), cell(impl), *counts]) + " |")
     lines.append("")
     return lines

@@ -125,6 +125,9 @@ def render_matrix(record: RunRecord, width: int | None = None, color: bool = Fal
     adapters = {a.key: a for a in record.adapters}
     for key in keys:
         line = _totals_line(truncate(key, name_w), summary[key], name_w, width, color)
+        missing = record.not_run(key)
+        if missing:
+            line += ("; " if any(summary[key].values()) else ": ") + _paint(f"{missing} not run", "2", color)
         adapter = adapters.get(key)
         if adapter is not None and adapter.load_error:
             line += "  " + _paint("(failed to load)", COLORS[Outcome.ERROR], color)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from udcodec.outcomes import CheckResult, Outcome
-from udcodec.reports import RunRecord, render_markdown, write_markdown
+from udcodec.reports import RunRecord, render_markdown, render_matrix, write_markdown
 from udcodec.reports.markdown import fenced
 
 
@@ -24,11 +24,17 @@ def test_header(record: RunRecord) -> None:
 
 def test_counts_table(record: RunRecord) -> None:
     text = render_markdown(record)
-    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
-    assert _row(text, "`blosc2`")[2:] == ["1"] * 8 + ["0", "1"]  # every outcome but resource
+    assert _row(text, "`reference`")[2:] == ["6", "0", "0", "0", "0", "0", "0", "0", "0", "0", "3"]  # 3 clauses left
+    assert _row(text, "`blosc2`")[2:] == ["1"] * 8 + ["0", "1", "0"]  # every outcome but resource
     assert _row(text, "Adapter")[2:] == ["✅ pass", "❌ fail", "⚠️ xfail", "❗ xpass", "⏭ skip", "⚪ n/a", "💥 crash",
-                                          "⏱ hang", "🚧 resource", "🛑 error"]
-    assert "not loaded" in _row(text, "`port`")[1]
+                                          "⏱ hang", "🚧 resource", "🛑 error", "— not run"]
+    assert "not loaded" in _row(text, "`port`")[1] and _row(text, "`port`")[-1] == "0"  # an adapter that did not load runs none
+
+
+def test_the_terminal_counts_the_clauses_an_adapter_has_no_result_of(record: RunRecord) -> None:
+    totals = render_matrix(record, width=200).splitlines()
+    assert next(line for line in totals if line.startswith("reference ")).endswith("6 results: 6 pass; 3 not run")
+    assert "not run" not in next(line for line in totals if line.startswith("blosc2 "))
 
 
 def test_matrix_rows(record: RunRecord) -> None:
