@@ -25,6 +25,7 @@ import argparse
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from typing import NoReturn
@@ -78,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     args.argv = argv
+    try:
+        tempfile.gettempdir()  # every command writes there; Python tries TMPDIR, /tmp, /var/tmp, ... once
+    except OSError as exc:
+        print(f"udcodec: {exc.strerror or exc} (each is full or cannot be written to): set TMPDIR to a directory "
+              "with room", file=sys.stderr)
+        return 2
     try:
         if hasattr(args, "spec"):  # a command that reads the contract: validated against the checks here, once
             from udcodec.checks import CHECKS

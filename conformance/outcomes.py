@@ -33,7 +33,7 @@ class Outcome(enum.StrEnum):
     NOT_APPLICABLE = "n/a"  # the clause does not apply to this implementation (check, version range, no peer)
     CRASH = "crash"  # the isolated process died (signal or abnormal exit)
     HANG = "hang"  # the check exceeded its timeout and was killed
-    RESOURCE = "resource"  # the check exceeded a resource limit (memory) of its process
+    RESOURCE = "resource"  # the check exceeded a resource limit of its process (memory) or its machine (disk)
     ERROR = "error"  # a harness problem: bad spec, adapter not importable, bug in a check
 
     @property

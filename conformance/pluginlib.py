@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from udcodec.resources import NO_ROOM_SAID, NO_ROOM_WORDS, OutOfDisk, exhausted
+
 #: Undefined symbols a plugin takes from libblosc2.
 BLOSC2_SYMBOL = re.compile(r"(blosc|b2nd)\w*")
 _HEADER_PATH = re.compile(rb"[\x20-\x7e]*/blosc2/include/(?:blosc2|b2nd)\.h")
@@ -333,12 +335,17 @@ def standalone_main() -> None:
 
 
 def _compile(command: list[str]) -> None:
-    """Run the C compiler; PluginLibError with its last line of output when it fails."""
+    """Run the C compiler; PluginLibError with its last line of output when it fails, OutOfDisk when for want of room."""
     try:
         subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        output = getattr(exc, "stderr", None) or getattr(exc, "stdout", None) or str(exc)
-        raise PluginLibError(f"the C compiler failed ({' '.join(command[:1])}): {_last_line(str(output))}") from None
+        full = exhausted(exc)
+        output = str(getattr(exc, "stderr", None) or getattr(exc, "stdout", None) or exc)
+        said = next((line.strip() for line in output.splitlines() if any(w in line for w in NO_ROOM_WORDS)), None)
+        if full is not None or said is not None:
+            raise OutOfDisk(f"{NO_ROOM_SAID}: the C compiler ({command[0]}) said: "
+                            f"{said or _last_line(output)}") from None
+        raise PluginLibError(f"the C compiler failed ({' '.join(command[:1])}): {_last_line(output)}") from None
 
 
 # A plugin-shaped library: loading it creates a marker file, its own path (as loaded) + ".loaded"; `info`

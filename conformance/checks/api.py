@@ -41,6 +41,7 @@ from udcodec.outcomes import (  # noqa: F401 - for the check families
     clip,
 )
 from udcodec.profiles import Profile
+from udcodec.resources import exhausted
 from udcodec.subject import CodecSubject, FilterSubject
 
 
@@ -465,17 +466,6 @@ class CheckContext:
             ) from exc
 
 
-def _memory_error_in(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        if isinstance(cur, MemoryError):
-            return True
-        seen.add(id(cur))
-        cur = cur.__cause__ or cur.__context__
-    return False
-
-
 def _contained(prop: Callable[[Any], None]) -> Callable[[Any], None]:
     """``prop`` as Hypothesis may run it many times: a failure leaves it as a :class:`CheckFailed` whose message (clipped)
     says it all, without the exceptions it was raised from. A codec's exception may hold a message of any size, and
@@ -486,7 +476,7 @@ def _contained(prop: Callable[[Any], None]) -> Callable[[Any], None]:
         try:
             prop(example)
         except CheckFailed as exc:
-            if not _memory_error_in(exc):
+            if exhausted(exc) is None:
                 traceback.clear_frames(exc.__traceback__)  # the frames' locals hold what the codec raised
                 exc.__cause__ = exc.__context__ = None
                 raise
@@ -494,9 +484,11 @@ def _contained(prop: Callable[[Any], None]) -> Callable[[Any], None]:
         except MemoryError:
             raise
         except Exception as exc:
-            if raised_by_harness(exc):
-                raise
-            failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc}")
+            failure = exhausted(exc)
+            if failure is None:
+                if raised_by_harness(exc):
+                    raise
+                failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc}")
         if failure is not None:
             raise failure  # outside the handler: nothing chained
 
@@ -575,13 +567,14 @@ def describe_exc(exc: BaseException) -> str:
     A host written in C re-raises a callback's exception as e.g. ``SystemError``; the codec's own
     exception, which explains the failure, is at the end of the chain.
 
-    A ``MemoryError`` anywhere in the chain is raised again instead: running out of memory under the run's limit
-    is no verdict on the implementation, and the runner reports the check as ``resource``.
+    A ``MemoryError`` anywhere in the chain is raised again instead, and a file system out of room as an
+    :class:`~udcodec.resources.OutOfDisk`: running out of memory under the run's limit, or out of disk, is no verdict
+    on the implementation, and the runner reports the check as ``resource``.
     """
+    found = exhausted(exc)
+    if found is not None:
+        raise found
     chain = exception_chain(exc)
-    for link in chain:
-        if isinstance(link, MemoryError):
-            raise link
     text = _one(chain[-1])
     if len(chain) > 1:
         text += "; chain: " + " <- ".join(_one(e) for e in chain)

@@ -24,6 +24,7 @@ from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
 from udcodec.outcomes import Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
+from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted
 from udcodec.subject import CodecSubject, FilterSubject, Subject
 
 
@@ -87,10 +88,15 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
             return Verdict(Outcome.NOT_APPLICABLE, str(exc), extra=extra)
         except NotJudged as exc:
             return Verdict(Outcome.SKIP, f"[{ref.name}] not judged: {exc}", extra=extra)
+        except OutOfDisk as exc:
+            return Verdict(Outcome.RESOURCE, f"[{ref.name}] {exc}", extra=extra)
         except MemoryError:  # under the memory limit of run_isolated: the check asked for more than it may have
             return Verdict(Outcome.RESOURCE, f"[{ref.name}] MemoryError\n{traceback.format_exc()}", extra=extra)
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
+            full = exhausted(exc)
+            if full is not None:  # the harness's own writes, as well as the implementation's
+                return Verdict(Outcome.RESOURCE, f"[{ref.name}] {full}\n{text}", extra=extra)
             if raised_by_harness(exc):
                 return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
             return Verdict(Outcome.FAIL, f"[{ref.name}] {describe_exc(exc)} escaped the implementation\n{text}",
@@ -159,7 +165,7 @@ def execute(
     if got.status is ChildStatus.OK:
         verdict: Verdict = got.value
         result.message = verdict.message
-        if verdict.outcome is Outcome.RESOURCE:
+        if verdict.outcome is Outcome.RESOURCE and NO_ROOM_SAID not in verdict.message.split("\n", 1)[0]:
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction

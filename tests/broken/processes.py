@@ -87,6 +87,17 @@ class MemoryHogAdapter(ReferenceAdapter):
         return super().register_codec(codec_name, id, encoder, decoder, version)
 
 
+class DiskFullAdapter(ReferenceAdapter):
+    """``register_codec`` first writes to ``/dev/full``, which is always out of room (a real ENOSPC)."""
+
+    def register_codec(
+        self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1
+    ) -> Any:
+        with open("/dev/full", "wb") as full:
+            full.write(b"registry")
+        return super().register_codec(codec_name, id, encoder, decoder, version)
+
+
 #: What :class:`SpawningAdapter`'s children run: sleep, long enough to be found if left behind.
 SLEEPER = "import time; time.sleep(600)"
 
