@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, value_of
-from udcodec.checks.api import CheckContext, Param, check, describe_exc
+from udcodec.checks.api import CheckContext, NotJudged, Param, check, describe_exc
 from udcodec.checks.common import (
     CODEC_ID,
     ONE_CORE_INTERPRETER,
@@ -64,44 +64,99 @@ def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int,
     return answer["result"]
 
 
+#: What a ``reopen.spellings`` check judges of each spelling it opens; one clause each, so one defect fails one.
+JUDGES = {
+    "kept": "the open, what the reopened container holds and that its chunks read back (REOPEN-KEEPS)",
+    "appended": "what is appended after the open, against what the reopened container holds (REOPEN-APPEND)",
+    "spelling": "all of it, where it goes otherwise than with open(path) or mode='a' (REOPEN-SPELLINGS)",
+}
+
+
 @check("reopen.spellings", requires=("persistence",),
        params={"id": CODEC_ID, "spellings": Param(list, items=Param(str, choices=tuple(SPELLINGS))),
-               "must_open": Param(bool)})
+               "judge": Param(str, choices=tuple(JUDGES))})
 def spellings(ctx: CheckContext) -> None:
-    """Each spelling of ``open`` keeps the stored codec, codec meta, clevel, filters, typesize and block size, and
-    appends with them; with ``must_open`` false a spelling may instead fail clearly (raise)."""
+    """Each spelling of ``open`` of a container written with :data:`WRITTEN`, judged for one thing (:data:`JUDGES`):
+    ``kept``, it opens keeping the stored codec, codec meta, clevel, filters, typesize and block size and reads back;
+    ``appended``, a chunk appended after it records the codec, meta and typesize stored and reads back, also once
+    the file is opened again (not judged where the open failed or changed those: ``kept``'s); ``spelling``, it either
+    raises or does all of that, and what goes wrong with it but not with ``open(path)`` (``mode='a'`` for a spelling
+    that appends) is its own."""
     codec_id = int(ctx.param("id"))
+    judge = str(ctx.param("judge"))
     want, args = _write_frame(ctx, codec_id)
-    args["spellings"] = list(ctx.param("spellings"))
+    judged = list(ctx.param("spellings"))
+    controls = [c for c in ("plain", "mode_a") if judge == "spelling" and c not in judged]
+    args["spellings"] = judged + controls
     seen = _observe(ctx, args, codec_id)
-    problems = []
-    for name, entry in seen.items():
-        call = _call_text(name)
-        if "error" in entry:
-            if ctx.param("must_open"):
-                problems.append(f"{call} raised {entry['error']}")
-            continue
-        if "cparams" in entry and (changed := _changed(want, entry["cparams"])):
-            problems.append(f"{call} {changed}")
-        if "use_error" in entry:
-            problems.append(f"after {call}: {entry['use_error']}")
-            continue
-        if not entry["reads_back"]:
-            problems.append(f"after {call} the stored chunks do not read back")
-        appended = entry.get("appended")
-        if appended is not None:
-            if (appended["udcodec"], appended["codec_meta"], appended["typesize"]) != (codec_id, WRITTEN["codec_meta"], WRITTEN["typesize"]):
-                problems.append(f"after {call} an appended chunk records codec {appended['udcodec']} meta "
-                                f"{appended['codec_meta']} typesize {appended['typesize']}, the container holds codec "
-                                f"{codec_id} meta {WRITTEN['codec_meta']} typesize {WRITTEN['typesize']}")
-            if not entry["appended_reads_back"]:
-                problems.append(f"after {call} an appended chunk does not read back")
-            again = entry.get("file_reads_back", True)
-            if again is not True:
-                problems.append(f"after {call}, an append and a close, the file opened again "
-                                + ("reads back other bytes" if again is False else f"raised {again}"))
+    stored = {"udcodec": codec_id, "codec_meta": WRITTEN["codec_meta"], "typesize": WRITTEN["typesize"]}
+    problems: list[str] = []
+    unjudged: list[str] = []
+    for name in judged:
+        entry, call = seen[name], _call_text(name)
+        if judge == "kept":
+            found = _opened_problems(entry, want, must_open=True, appending=False)
+        elif judge == "appended":
+            found = _append_problems(call, entry, unjudged, stored, written=want)
+        else:
+            control = "mode_a" if SPELLINGS[name].get("mode") == "a" else "plain"
+            also = _opened_problems(seen[control], want) + _append_problems(call, seen[control], [], stored)
+            found = [p for p in _opened_problems(entry, want) + _append_problems(call, entry, [], stored)
+                     if p not in also]
+        problems += [f"{call}: {p}" for p in found]
     if problems:
         ctx.fail("; ".join(problems))
+    if unjudged:
+        raise NotJudged("; ".join(unjudged))
+
+
+def _opened_problems(entry: dict[str, Any], want: dict[str, Any], must_open: bool = False,
+                     appending: bool = True) -> list[str]:
+    """What went wrong with one open: it raised (with ``must_open``), changed what ``want`` holds, failed to read the
+    stored chunks back, or (with ``appending``) failed while appending."""
+    if "error" in entry:
+        return [f"raised {entry['error']}"] if must_open else []
+    problems = []
+    if "cparams" in entry and (changed := _changed(want, entry["cparams"])):
+        problems.append(changed)
+    if "use_error" in entry and ("reads_back" not in entry or appending):
+        problems.append(f"then raised {entry['use_error']}")
+    elif not entry.get("reads_back", True):
+        problems.append("the stored chunks do not read back")
+    return problems
+
+
+def _append_problems(call: str, entry: dict[str, Any], unjudged: list[str], want: dict[str, Any],
+                     written: dict[str, Any] | None = None) -> list[str]:
+    """What went wrong with the chunk appended after ``call``, judged against ``want`` (codec id as ``udcodec``, codec
+    meta, typesize). Given the cparams ``written``, a reopen that failed, or that holds another codec, meta or
+    typesize, leaves it not judged (REOPEN-KEEPS judges the reopen): the reason goes to ``unjudged``."""
+    if written is not None:
+        if "error" in entry or "reads_back" not in entry:
+            why = entry.get("error") or entry.get("use_error")
+            unjudged.append(f"{call} raised {why} before anything was appended, which REOPEN-KEEPS judges")
+            return []
+        if changed := _changed({k: written.get(k) for k in ("codec", "codec_meta", "typesize")}, entry["cparams"]):
+            unjudged.append(f"{call} {changed}, which REOPEN-KEEPS judges")
+            return []
+        if "use_error" in entry:
+            return [f"appending raised {entry['use_error']}"]
+    appended = entry.get("appended")
+    if appended is None:
+        return []
+    problems = []
+    got = {k: appended.get(k) for k in want}
+    if got != want:
+        problems.append(f"an appended chunk records codec {got['udcodec']} meta {got['codec_meta']} "
+                        f"typesize {got['typesize']}, the container holds codec {want['udcodec']} meta "
+                        f"{want['codec_meta']} typesize {want['typesize']}")
+    if not entry["appended_reads_back"]:
+        problems.append("an appended chunk does not read back")
+    again = entry.get("file_reads_back", True)
+    if again is not True:
+        problems.append("after an append and a close, the file opened again "
+                        + ("reads back other bytes" if again is False else f"raised {again}"))
+    return problems
 
 
 @check("reopen.read_only", requires=("persistence",), params={"id": CODEC_ID})
@@ -188,16 +243,22 @@ def assigned(ctx: CheckContext) -> None:
     with ``open(path)`` keeping the assigned ones."""
     codec_id = int(ctx.param("id"))
     written = cparams_for(int(ctx.param("builtin")), typesize=WRITTEN["typesize"])
+    control = Frame(f"codec {codec_id} as written", cparams_for(codec_id, **WRITTEN), [CHUNK], len(CHUNK))
     _reopen_frames(ctx, codec_id, [Frame(f"codec {int(ctx.param('builtin'))}", written, [CHUNK], len(CHUNK),
-                                         cparams_for(codec_id, **WRITTEN))])
+                                         cparams_for(codec_id, **WRITTEN))], control=control)
 
 
-def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[Frame]) -> None:
+def _reopen_frames(ctx: CheckContext, codec_id: int, frames: list[Frame], control: Frame | None = None) -> None:
     """Write each frame, whose user codec is the zlib codec under ``codec_id``; each must reopen
     with ``open(path)`` keeping what :func:`kept_fields` names, and read back what it read before closing. The
-    frames that fail are retried with a builtin codec to attribute the failure."""
+    frames that fail are retried with a builtin codec to attribute the failure. A ``control`` frame, written
+    as the others should reopen, that does not reopen so either leaves them not judged (REOPEN-KEEPS judges it)."""
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
-    problems = _frame_problems(ctx, codec_id, frames, "user")
+    problems = _frame_problems(ctx, codec_id, [*([control] if control else []), *frames], "user")
+    if control is not None:
+        missed, *problems = problems
+        if missed:
+            raise NotJudged(f"{missed} (written so, without an assignment): REOPEN-KEEPS judges that reopen")
     if not any(problems):
         return
     failing = [frame for frame, problem in zip(frames, problems, strict=True) if problem]

@@ -30,6 +30,18 @@ class ReopenForgetsCodecMetaAdapter(_ReopenChangesCparams):
         return dataclasses.replace(cp, codec_meta=0)
 
 
+class ReopenAppendsWithoutMetaAdapter(ReferenceAdapter):
+    """A reopened container reports the stored codec meta, but chunks appended after the reopen carry meta 0."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        opened = super().open(urlpath, dparams, cparams, mode)
+        held = opened.cparams()
+        opened.native()._cparams = dataclasses.replace(opened.native()._cparams, codec_meta=0)
+        opened.cparams = lambda: held  # type: ignore[method-assign]
+        return opened
+
+
 class PartialCparamsReplaceAllAdapter(ReferenceAdapter):
     """``open`` with partial cparams resets every field left out to its default (the codec too)."""
 

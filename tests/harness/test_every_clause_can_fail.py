@@ -139,12 +139,12 @@ ItemWritesPastEndDroppedAdapter     | RT-ITEM-WRITES          | = 50 items, the 
 ItemWritesLastPieceDroppedAdapter   | RT-ITEM-WRITES          | container[250:480] = 230 items, the container holds 400 items, item 400 missing
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
-ReopenForgetsCodecMetaAdapter       | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
+ReopenAppendsWithoutMetaAdapter     | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
 ReopenForgetsFiltersMetaAdapter     | REOPEN-KEEPS            | silently changed filters_meta from [4] to []
 ReopenTypesizeByteAdapter           | REOPEN-KEEPS            | typesize 300: open(path) silently changed typesize from 300 to 44
 ReopenFiltersMetaInt8Adapter        | REOPEN-KEEPS            | TRUNC_PREC meta -20: open(path) raised OverflowError
 ReopenAppendsOverStoredAdapter      | REOPEN-APPEND           | and a close, the file opened again raised
-PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)) silently changed codec from 244
+PartialCparamsReplaceAllAdapter     | REOPEN-SPELLINGS        | cparams=CParams(nthreads=1)): silently changed codec from 244
 ReopenForgetsClevelAdapter          | REOPEN-KEEPS            | silently changed clevel from 7 to 5
 AssignedCparamsNotWrittenAdapter    | REOPEN-ASSIGNED         | then assigned the cparams of codec 246: open(path) silently changed codec from 246 to 1
 ReadOnlyOpenWritesAdapter           | REOPEN-READ-ONLY        | after open(path, mode='r') an append was accepted
@@ -290,6 +290,28 @@ def test_broken_host_fails_clause(case: Breaks) -> None:
     assert case.needle in result.message, (
         f"{case.clause}: message does not name the problem: {result.message}"
     )
+
+
+#: Reopen defects, each with the one REOPEN-* clause it fails; the other clauses pass, or are not judged (skip).
+ONE_REOPEN_CLAUSE = {
+    "ReopenForgetsClevelAdapter": "REOPEN-KEEPS",
+    "ReopenForgetsCodecMetaAdapter": "REOPEN-KEEPS",
+    "ReopenAppendsWithoutMetaAdapter": "REOPEN-APPEND",
+    "PartialCparamsReplaceAllAdapter": "REOPEN-SPELLINGS",
+    "AssignedCparamsNotWrittenAdapter": "REOPEN-ASSIGNED",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adapter", sorted(ONE_REOPEN_CLAUSE))
+def test_a_reopen_defect_fails_one_reopen_clause(adapter: str) -> None:
+    outcomes = {}
+    for clause_id in ("REOPEN-KEEPS", "REOPEN-APPEND", "REOPEN-SPELLINGS", "REOPEN-ASSIGNED"):
+        result = execute(f"broken.reopen:{adapter}", adapter, CONTRACT.get(clause_id), PROFILE)
+        outcomes[clause_id] = result.outcome
+        assert result.outcome in (Outcome.PASS, Outcome.FAIL, Outcome.SKIP), result.message
+        assert result.outcome is not Outcome.SKIP or "REOPEN-KEEPS judges" in result.message, result.message
+    assert [c for c, o in outcomes.items() if o is Outcome.FAIL] == [ONE_REOPEN_CLAUSE[adapter]], outcomes
 
 
 @pytest.mark.slow
