@@ -164,15 +164,17 @@ def nd_through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, c
 
 
 def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer_spec: str | None = None) -> str:
-    """The command that re-runs one clause in-process (a crash then shows its traceback directly)."""
+    """The command that re-runs one clause as the run did, isolated: it reports the same outcome (a crash, a hang
+    within the timeout, a memory limit) where an in-process run would take the terminal down, wait forever or exit 0
+    with the process. ``--no-isolation`` added to it runs the check in-process, for a debugger."""
     if codec is None:
         peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
-        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id} --no-isolation"
+        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id}"
     if isinstance(codec, FilterSubject):
         metas = "".join(f" --meta {m}" for m in codec.metas)
         return (f"udcodec check-filter --forward {shlex.quote(codec.forward_target)} --backward"
                 f" {shlex.quote(codec.backward_target)} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
-                f" --only {clause.id} --no-isolation")
+                f" --only {clause.id}")
     subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
                f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
                f" --name {shlex.quote(codec.name)}")
@@ -180,4 +182,4 @@ def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer
     if codec.domain is not None:
         metas += f" --domain {shlex.quote(codec.domain.source)}"
     return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
-            f" --only {clause.id} --no-isolation")
+            f" --only {clause.id}")

@@ -22,7 +22,7 @@ from udcodec.checks.pristine import fork_spare
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import Attribution, CheckResult, Outcome
+from udcodec.outcomes import UNEXPECTED, Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted
 from udcodec.subject import CodecSubject, FilterSubject, Subject
@@ -169,6 +169,8 @@ def execute(
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
+        if not result.reproduction and verdict.outcome in UNEXPECTED:  # a check that draws nothing to replay
+            result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
         result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
         result.workarounds = list(verdict.workarounds)

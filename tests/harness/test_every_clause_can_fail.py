@@ -12,7 +12,11 @@ therefore the verdicts) are the same on every run.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import shlex
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -312,6 +316,20 @@ def test_a_reopen_defect_fails_one_reopen_clause(adapter: str) -> None:
         assert result.outcome in (Outcome.PASS, Outcome.FAIL, Outcome.SKIP), result.message
         assert result.outcome is not Outcome.SKIP or "REOPEN-KEEPS judges" in result.message, result.message
     assert [c for c, o in outcomes.items() if o is Outcome.FAIL] == [ONE_REOPEN_CLAUSE[adapter]], outcomes
+
+
+@pytest.mark.slow
+def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(tmp_path: Path) -> None:
+    spec = "broken.reopen:ReopenForgetsClevelAdapter"
+    result = execute(spec, "port", CONTRACT.get("REOPEN-KEEPS"), PROFILE)
+    assert result.outcome is Outcome.FAIL and result.counterexample is None
+    assert result.reproduction == f"udcodec run --adapter {spec} --only REOPEN-KEEPS"
+    argv = shlex.split(result.reproduction)
+    again = subprocess.run([sys.executable, "-m", "udcodec.cli", *argv[1:], "--report-json", "r.json"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1, again.stdout + again.stderr
+    (rerun,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert (rerun["outcome"], rerun["reproduction"]) == ("fail", result.reproduction)
 
 
 @pytest.mark.slow
