@@ -37,7 +37,14 @@ from udcodec.adapters.protocol import (
     given,
     user_filter_name,
 )
-from udcodec.engine.isolation import bound_output, no_core_files, size_of, tail_of
+from udcodec.engine.isolation import (
+    become_subreaper,
+    bound_output,
+    kill_descendants,
+    no_core_files,
+    size_of,
+    tail_of,
+)
 from udcodec.outcomes import clip
 
 #: First byte of the chunk-header fields the checks read, from the Blosc2 chunk format.
@@ -733,7 +740,12 @@ def _handle(conn: Any) -> int:
     os.chdir(batch["cwd"])
     os.environ.clear()
     os.environ.update(batch["environ"])
-    conn.sendall(json.dumps(serve_each(batch)).encode())
+    # The check's process group holds this handler, but what an implementation starts in a session of its own
+    # leaves it: as a subreaper, the handler finds it below itself and kills it with the rest before answering.
+    become_subreaper()
+    answer = serve_each(batch)
+    kill_descendants()
+    conn.sendall(json.dumps(answer).encode())
     conn.close()
     return 0
 

@@ -261,7 +261,7 @@ def _kill_tree(pid: int) -> None:
     _kill_group(pid)
 
 
-def _become_subreaper() -> None:
+def become_subreaper() -> None:
     """Orphaned descendants are reparented to this process instead of init (Linux; elsewhere nothing)."""
     if not sys.platform.startswith("linux"):
         return
@@ -269,6 +269,24 @@ def _become_subreaper() -> None:
 
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def kill_descendants() -> int:
+    """SIGKILL every process below this one and reap those that were its children; how many there were.
+
+    A subreaper (:func:`become_subreaper`) finds here also what its descendants left behind in a session of its own.
+    """
+    below = _descendants(os.getpid())
+    for pid in below:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    while True:
+        try:
+            if os.waitpid(-1, 0)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    return len(below)
 
 
 #: The cleanup signals this process received (the run is then incomplete, whatever pytest concludes).
@@ -392,7 +410,7 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
         no_core_files()
-        _become_subreaper()
+        become_subreaper()
         for signum in _CLEANUP_SIGNALS:
             signal.signal(signum, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _CLEANUP_SIGNALS)

@@ -143,6 +143,19 @@ class SpawningAdapter(ReferenceAdapter):
         return super().register_codec(codec_name, id, encoder, decoder, version)
 
 
+class SessionLeavingAdapter(ReferenceAdapter):
+    """``create`` starts a sleeping interpreter in a session of its own (``setsid``), marked with the environment's
+    ``UDCODEC_TEST_MARK``, and leaves it running (it still passes)."""
+
+    def create(self, *args: Any, **kwargs: Any) -> Any:
+        import subprocess
+
+        subprocess.Popen([sys.executable, "-c", SLEEPER, os.environ.get("UDCODEC_TEST_MARK", "")],
+                         start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+        return super().create(*args, **kwargs)
+
+
 class SpawningHangingAdapter(SpawningAdapter):
     """``register_codec`` starts sleeping children and a daemon, then blocks forever."""
 

@@ -108,6 +108,35 @@ def test_children_of_a_passing_check_do_not_outlive_the_run(start: object, tmp_p
     assert _leftover_files(tmp_path) == []
 
 
+def _marked(mark: str) -> list[int]:
+    """Live processes whose command line holds ``mark``, in any session."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if mark in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_what_an_implementation_starts_in_a_session_of_its_own_does_not_outlive_the_run(tmpdir_env: dict[str, str],
+                                                                                         tmp_path: Path) -> None:
+    mark = f"udcodec-test-mark-{os.getpid()}-{time.monotonic_ns()}"
+    # THREAD-DEFAULTS asks the zygote for interpreters that see several core counts; RT-CHUNKS runs in the check child
+    run = Run({**tmpdir_env, "UDCODEC_TEST_MARK": mark}, tmp_path, "run", "--adapter",
+              "broken.processes:SessionLeavingAdapter", "--only", "THREAD-DEFAULTS", "--only", "RT-CHUNKS",
+              "--profile", "dev", "--report-json", "r.json")
+    try:
+        assert run.finish(300) == 0, run.output
+        assert {r["outcome"] for r in read_report(tmp_path / "r.json")["results"]} == {"pass"}
+        assert wait_until(lambda: not _marked(mark), 5), _marked(mark)
+    finally:
+        for pid in _marked(mark):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "n2"])
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_an_interrupted_run_leaves_no_process_and_no_temp_file(start: object, tmp_path: Path, workers: str | None,
