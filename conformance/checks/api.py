@@ -58,6 +58,16 @@ class CheckFailed(AssertionError):
         self.attribution = attribution
 
 
+class CheckCrashed(CheckFailed):
+    """A process the check started for the implementation died of a signal: the clause is ``crash``, as when the
+    check's own process dies, with the signal and what the process wrote last."""
+
+    def __init__(self, message: str, *, signal: str, stderr_tail: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.signal = signal
+        self.stderr_tail = stderr_tail
+
+
 class CapabilityMissing(Exception):
     """The adapter does not provide a capability the check needs: the clause is skipped."""
 

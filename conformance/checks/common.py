@@ -12,7 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from udcodec.adapters.protocol import FILTER_IDS, SPLITMODE_IDS, Container, CParams, DParams
+from udcodec.adapters.protocol import (
+    FILTER_IDS,
+    SPLITMODE_IDS,
+    Adapter,
+    Container,
+    CParams,
+    DParams,
+)
 from udcodec.checks.api import (
     ALSO_BUILTIN,
     EXCEPTION_TYPES,
@@ -438,3 +445,29 @@ def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, 
         return [f"after the {who} wrote into the {len(keeper.kept)} arrays it had kept, these changed: "
                 + "; ".join(changed)]
     return []
+
+
+#: The adapter spec of the bundled reference: the judge of the pairs it is in (see :func:`directions`).
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a pair and how messages name it (its spec when both sides share a name)."""
+
+    adapter: Adapter
+    label: str
+
+
+def directions(ctx: CheckContext) -> list[tuple[Side, Side]]:
+    """(writer, reader) pairs the clause judges ``ctx.adapter`` by: it reads what the peer wrote and the
+    peer reads what it wrote. The reference judges a port in the port's own result, so the reference's
+    result against a port is n/a: a failure is reported once, where its cause is."""
+    peer = ctx.the_peer()
+    if ctx.adapter_spec == REFERENCE and ctx.peer_spec != REFERENCE:
+        raise NotApplicable(f"the reference is the judge: {peer.name} is checked against it both ways (written by "
+                            f"{peer.name} and read by the reference, and the reverse) in {peer.name}'s result")
+    same = peer.name == ctx.adapter.name
+    here = Side(ctx.adapter, ctx.adapter_spec if same else ctx.adapter.name)
+    there = Side(peer, (ctx.peer_spec or peer.name) if same else peer.name)
+    return [(there, here), (here, there)]

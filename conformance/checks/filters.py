@@ -26,6 +26,7 @@ from udcodec.checks.common import (
     LITERALS,
     WHOLE_ITEMS,
     Keeper,
+    directions,
     first_difference,
     header,
     install_probe,
@@ -37,7 +38,7 @@ from udcodec.checks.common import (
     whole_item_cases,
     written_cparams,
 )
-from udcodec.checks.fresh import run_fresh
+from udcodec.checks.fresh import fail_fresh, run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import (
     FilterBoom,
@@ -655,13 +656,13 @@ def reopen_fresh(ctx: CheckContext) -> None:
                         "open_args": {"cparams": given, "dparams": {"nthreads": 1}}})
     if register:
         if not answer["ok"]:
-            ctx.fail(f"reopening in a fresh process with filter {fid} registered failed: {answer['error'][-500:]}")
+            fail_fresh(f"reopening in a fresh process with filter {fid} registered failed", answer)
         got = base64.b64decode(answer["data"])
         if got != data:
             ctx.fail(f"the reopened container's data differs: {first_difference(got, data)}")
         return
     if answer.get("crashed"):
-        ctx.fail(f"the fresh process died (status {answer['returncode']}) instead of raising: {answer['error'][-300:]}")
+        fail_fresh("the fresh process died instead of raising", answer)
     if answer["ok"]:
         ctx.fail(f"the container was read without filter {fid} registered ({answer['nchunks']} chunks, "
                  f"{'the data' if base64.b64decode(answer['data']) == data else 'wrong data'})")
@@ -721,60 +722,65 @@ def _codecs(ctx: CheckContext, codec_id: int) -> list[tuple[str, int, int]]:
 @check("filters.interop_chunks", requires=("user_filters", "filters", "append_chunk"),
        params={**INTEROP, "builtins": BUILTINS})
 def interop_chunks(ctx: CheckContext) -> None:
-    """Chunks the peer writes through user filters, with the user codec and with each builtin codec named, decode
-    here (with ``identity``: are the very bytes written here)."""
-    peer, ids, codec_id = _interop_pair(ctx)
+    """Chunks written through user filters, with the user codec and with each builtin codec named, decode in the
+    other implementation of the pair, both ways (with ``identity``: the two write the very same bytes). The
+    reference's result against a port is n/a: the port's result judges both directions."""
+    pairs = directions(ctx)
+    _, ids, codec_id = _interop_pair(ctx)
     meta, identity = int(ctx.param("meta")), bool(ctx.param("identity"))
     data = _data(4396, "smooth")
     failures: list[str] = []
     unusable: list[str] = []
     total = 0
-    codecs = _codecs(ctx, codec_id)
     for pipeline in ctx.param("pipelines"):
         names = _names(pipeline, ids)
         metas = tuple(meta if f in ids else 0 for f in pipeline)
         for ts in ctx.param("typesizes"):
-            for codec_name, codec, clevel in codecs:
+            for codec_name, codec, clevel in _codecs(ctx, codec_id):
                 cp = filter_cparams(names, metas, codec=codec, typesize=int(ts), blocksize=1000, clevel=clevel)
                 body = data[: len(data) // int(ts) * int(ts)]
                 label = f"filters {list(names)}, typesize {ts}, {codec_name}, clevel {clevel}"
-                writer = peer.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(body))
-                given = bytes(bytearray(body))
-                writer.append(given)
-                if given != body and writer.decompress_chunk(0) != body:
-                    # its filters wrote into the data (FILTER-SOURCE-INTACT) and the chunk holds what they wrote
-                    unusable.append(f"{label}: {peer.name} wrote into the data it was given and does not read it back")
-                    continue
-                total += 1
-                chunk = writer.get_chunk(0)
-                reader = _container(ctx, cp, len(body))
-                try:
-                    reader.append_chunk(chunk)
-                    got = reader.decompress_chunk(0)
-                except Exception as exc:  # noqa: BLE001
-                    failures.append(f"{label}: decoding raised {describe_exc(exc)}")
-                    continue
-                if got != body:
-                    failures.append(f"{label}: {first_difference(got, body)}")
-                    continue
-                if identity:
-                    mine = _container(ctx, cp, len(body))
-                    mine.append(bytes(bytearray(body)))
-                    if mine.get_chunk(0) != chunk:
-                        failures.append(f"{label}: the chunk written here differs from {peer.name}'s "
-                                        f"({first_difference(mine.get_chunk(0), chunk)})")
+                written: list[bytes] = []
+                for writer_side, reader_side in pairs:
+                    writer = writer_side.adapter.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(body))
+                    given = bytes(bytearray(body))
+                    writer.append(given)
+                    if given != body and writer.decompress_chunk(0) != body:
+                        # its filters wrote into the data (FILTER-SOURCE-INTACT) and the chunk holds what they wrote
+                        unusable.append(f"{label}: {writer_side.label} wrote into the data it was given and does "
+                                        "not read it back")
+                        continue
+                    total += 1
+                    chunk = writer.get_chunk(0)
+                    written.append(chunk)
+                    where = f"{label}, written by {writer_side.label}, read by {reader_side.label}"
+                    reader = reader_side.adapter.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(body))
+                    try:
+                        reader.append_chunk(chunk)
+                        got = reader.decompress_chunk(0)
+                    except Exception as exc:  # noqa: BLE001
+                        failures.append(f"{where}: decoding raised {describe_exc(exc)}")
+                        continue
+                    if got != body:
+                        failures.append(f"{where}: {first_difference(got, body)}")
+                if identity and len(written) == 2 and written[0] != written[1]:
+                    (there, _), (here, _) = pairs
+                    failures.append(f"{label}: the chunks {here.label} and {there.label} write differ "
+                                    f"({first_difference(written[1], written[0])})")
     ctx.extra["unusable"] = unusable
     if failures:
         what = "were not byte-identical or did not decode" if identity else "did not decode"
-        ctx.fail(f"{len(failures)} of {total} chunks written by {peer.name} through user filters {what} in "
-                 f"{ctx.adapter.name}:\n" + "\n".join(failures[:8]))
+        ctx.fail(f"{len(failures)} of {total} chunks written through user filters by one of the pair {what} in "
+                 "the other:\n" + "\n".join(failures[:8]))
 
 
 @check("filters.interop_frame", requires=("user_filters", "filters", "persistence"),
        params={**INTEROP, "contiguous": Param(bool, default=True)})
 def interop_frame(ctx: CheckContext) -> None:
-    """A frame the peer writes through user filters opens here and reads back."""
-    peer, ids, codec_id = _interop_pair(ctx)
+    """A frame written through user filters by one of the pair opens in the other and reads back, both ways. The
+    reference's result against a port is n/a: the port's result judges both directions."""
+    pairs = directions(ctx)
+    _, ids, codec_id = _interop_pair(ctx)
     contiguous = bool(ctx.param("contiguous"))
     if not contiguous:
         ctx.require("sparse")
@@ -783,20 +789,20 @@ def interop_frame(ctx: CheckContext) -> None:
         names = _names(pipeline, ids)
         metas = tuple(meta if f in ids else 0 for f in pipeline)
         for ts in ctx.param("typesizes"):
-            path = str(ctx.tmpdir / f"peer-{len(names)}-{ts}.b2frame")
             cp = filter_cparams(names, metas, codec=codec_id, typesize=int(ts), blocksize=1000)
             data = _data(3 * 4000, "smooth")
-            writer = peer.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=4000, urlpath=path,
-                                 contiguous=contiguous)
-            for chunk in _blocks(data, 4000):
-                writer.append(bytes(bytearray(chunk)))
-            writer.close()
-            try:
-                opened = ctx.adapter.open(path, DParams(nthreads=1), written_cparams(cp))  # explicit, one thread
-                got = read_back(opened)
-            except Exception as exc:  # noqa: BLE001
-                ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) did not open"
-                         f" and read in {ctx.adapter.name}: {describe_exc(exc)}")
-            if got != data:
-                ctx.fail(f"a frame written by {peer.name} through filters {list(names)} (typesize {ts}) reads back"
-                         f" different in {ctx.adapter.name}: {first_difference(got, data)}")
+            for n, (writer_side, reader_side) in enumerate(pairs):
+                path = str(ctx.tmpdir / f"w{n}-{len(names)}-{ts}.b2frame")
+                writer = writer_side.adapter.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=4000,
+                                                    urlpath=path, contiguous=contiguous)
+                for chunk in _blocks(data, 4000):
+                    writer.append(bytes(bytearray(chunk)))
+                writer.close()
+                what = f"a frame written by {writer_side.label} through filters {list(names)} (typesize {ts})"
+                try:
+                    opened = reader_side.adapter.open(path, DParams(nthreads=1), written_cparams(cp))  # one thread
+                    got = read_back(opened)
+                except Exception as exc:  # noqa: BLE001
+                    ctx.fail(f"{what} did not open and read in {reader_side.label}: {describe_exc(exc)}")
+                if got != data:
+                    ctx.fail(f"{what} reads back different in {reader_side.label}: {first_difference(got, data)}")

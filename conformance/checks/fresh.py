@@ -23,10 +23,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from udcodec.adapters.loader import adapter_target
 from udcodec.checks import pristine
+from udcodec.checks.api import CheckCrashed, CheckFailed
 from udcodec.engine.isolation import bound_output, size_of, tail_of
 from udcodec.scenarios import OUTPUT_LIMIT, cores_environment
 
@@ -267,6 +268,17 @@ def printed(written: int) -> str:
 def timeout_note(exc: subprocess.TimeoutExpired) -> str:
     """``"; it had printed N MiB of output"`` for a fresh process that timed out printing, else ""."""
     return f"; {exc.output}" if isinstance(exc.output, str) and exc.output else ""
+
+
+def fail_fresh(what: str, answer: dict[str, Any]) -> NoReturn:
+    """Fail the check for a fresh process's failed ``answer``, ``what`` saying which: killed by a signal, it is a
+    ``crash`` (:class:`~udcodec.checks.api.CheckCrashed`) with what the process wrote last; otherwise a failure."""
+    code = answer.get("returncode")
+    if answer.get("crashed") and isinstance(code, int) and code < 0:
+        name = _ended(code).removeprefix("killed by ")
+        raise CheckCrashed(f"{what}: the implementation crashed the process ({name})", signal=name,
+                           stderr_tail=answer.get("error"))
+    raise CheckFailed(f"{what}: {str(answer.get('error'))[-600:]}")
 
 
 def _ended(returncode: int) -> str:

@@ -25,7 +25,7 @@ from udcodec.checks.common import (
     register_pair,
     written_cparams,
 )
-from udcodec.checks.fresh import run_fresh
+from udcodec.checks.fresh import fail_fresh, run_fresh
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
 
@@ -147,7 +147,7 @@ def missing_codec_named(ctx: CheckContext) -> None:
     if answer["ok"]:
         ctx.fail(f"the container was read without codec {codec_id} registered ({answer['nchunks']} chunks)")
     if answer.get("crashed"):
-        ctx.fail(f"the fresh process died (status {answer['returncode']}) instead of raising: {answer['error'][-300:]}")
+        fail_fresh("the fresh process died instead of raising", answer)
     messages = " | ".join(e["message"] for e in answer["chain"])
     if str(codec_id) not in messages:
         ctx.fail(f"the error does not name the missing codec id {codec_id}: {answer['error']}")

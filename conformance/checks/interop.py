@@ -9,7 +9,6 @@ codecs under the same ids. Configurations come from :mod:`udcodec.sweep`, sized 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from hashlib import sha256
 from pathlib import Path
@@ -25,6 +24,7 @@ from udcodec.checks.common import (
     SPECIAL_MASK,
     Retry,
     attribution_of,
+    directions,
     first_difference,
     header,
     refuses_threads,
@@ -56,8 +56,6 @@ from udcodec.sweep import Config, codecs_of, families, frame_chunks
 
 #: Chunks of the frame checks in the ``ci`` profile (:func:`udcodec.sweep.frame_chunks` sizes them by profile).
 FRAME_CHUNKS = frame_chunks("ci")
-#: The adapter spec of the bundled reference: the judge of the pairs it is in (see :func:`_directions`).
-REFERENCE = "reference"
 
 
 def _registered_pair(ctx: CheckContext, codecs: Iterable[str]) -> tuple[Adapter, int]:
@@ -68,26 +66,6 @@ def _registered_pair(ctx: CheckContext, codecs: Iterable[str]) -> tuple[Adapter,
     return peer, codec_id
 
 
-@dataclass(frozen=True)
-class Side:
-    """One side of a pair and how messages name it (its spec when both sides share a name)."""
-
-    adapter: Adapter
-    label: str
-
-
-def _directions(ctx: CheckContext) -> list[tuple[Side, Side]]:
-    """(writer, reader) pairs the clause judges ``ctx.adapter`` by: it reads what the peer wrote and the
-    peer reads what it wrote. The reference judges a port in the port's own result, so the reference's
-    result against a port is n/a: a failure is reported once, where its cause is."""
-    peer = ctx.the_peer()
-    if ctx.adapter_spec == REFERENCE and ctx.peer_spec != REFERENCE:
-        raise NotApplicable(f"the reference is the judge: {peer.name} is checked against it both ways (written by "
-                            f"{peer.name} and read by the reference, and the reverse) in {peer.name}'s result")
-    same = peer.name == ctx.adapter.name
-    here = Side(ctx.adapter, ctx.adapter_spec if same else ctx.adapter.name)
-    there = Side(peer, (ctx.peer_spec or peer.name) if same else peer.name)
-    return [(there, here), (here, there)]
 
 
 def _decoded(decode: Callable[[], bytes]) -> bytes | str:
@@ -138,13 +116,13 @@ def chunk_decode(ctx: CheckContext) -> None:
     A failing chunk is written again with a builtin codec to attribute the failure.
     """
     configs = sweep(ctx)
-    directions = _directions(ctx)
+    pairs = directions(ctx)
     _, codec_id = _registered_pair(ctx, codecs_of(configs))
     failures: list[str] = []
     retries: list[Retry | None] = []
     unusable: list[str] = []
     decoded = 0
-    for w_side, r_side in directions:
+    for w_side, r_side in pairs:
         writer, wname, reader, rname = w_side.adapter, w_side.label, r_side.adapter, r_side.label
         for cfg in configs:
             data, cp = config_data(cfg), config_cparams(cfg, codec_id)
@@ -299,14 +277,14 @@ def _frame_read_problem(ctx: CheckContext, reader: Adapter, cp: CParams, path: s
 
 
 def _frame_roundtrip(ctx: CheckContext, contiguous: bool) -> None:
-    directions = _directions(ctx)
+    pairs = directions(ctx)
     _, codec_id = _registered_pair(ctx, ("zlib", "memcpy"))
     cp = CParams(codec=codec_id, typesize=4, nthreads=1, filters=("shuffle",), splitmode="always", codec_meta=3)
     kind = "contiguous frame" if contiguous else "sparse frame"
     suffix = ".b2frame" if contiguous else ".b2sframe"
     chunks = frame_chunks(ctx.profile.sweep)
     failures, retries = [], []
-    for n, (w_side, r_side) in enumerate(directions):
+    for n, (w_side, r_side) in enumerate(pairs):
         writer, reader = w_side.adapter, r_side.adapter
         problem = _frame_problem(ctx, writer, reader, cp, contiguous, ctx.tmpdir / f"w{n}{suffix}")
         if problem is None:
@@ -530,7 +508,7 @@ def ndarray_frame(ctx: CheckContext) -> None:
     meta = int(ctx.param("meta"))
     fills = [int(v) for v in ctx.param("fills")]
     failures = []
-    for n, (w_side, r_side) in enumerate(_directions(ctx)):
+    for n, (w_side, r_side) in enumerate(directions(ctx)):
         for k, text in enumerate(ctx.param("layouts")):
             layout = parse_layout(text)
             for f, fill in enumerate([None, *(fills if layout.shape else [])]):

@@ -31,7 +31,7 @@ from udcodec.checks.common import (
     register_pair,
     retry_with_builtin,
 )
-from udcodec.checks.fresh import run_fresh
+from udcodec.checks.fresh import fail_fresh, run_fresh
 from udcodec.checks.ndsupport import (
     DP,
     LAYOUT,
@@ -513,6 +513,6 @@ def _read_only_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: in
                         "register": [{"name": "ndro", "id": codec_id, "encoder": "udcodec.testcodecs:zlib_encoder",
                                       "decoder": "udcodec.testcodecs:zlib_decoder"}], "args": args})
     if not answer["ok"]:
-        ctx.fail(f"open(path, mode='r') in a fresh interpreter failed: {answer['error'][-600:]}")
+        fail_fresh("open(path, mode='r') in a fresh interpreter failed", answer)
     result: dict[str, Any] = answer["result"]
     return result

@@ -21,7 +21,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.checks.fresh import run_fresh
+from udcodec.checks.fresh import fail_fresh, run_fresh
 from udcodec.scenarios import SPELLINGS, kept_fields, observe_reopen
 from udcodec.strategies import make_data
 from udcodec.testcodecs import zlib_decoder, zlib_encoder
@@ -60,7 +60,7 @@ def _observe_on_one_core(ctx: CheckContext, args: dict[str, Any], codec_id: int,
     answer = run_fresh({"adapter": ctx.adapter_spec, "cores": 1, "register": [{"name": "zlib", "id": codec_id, **ZLIB}],
                         "call": f"udcodec.scenarios:{call}", "args": args})
     if not answer["ok"]:
-        ctx.fail(f"the reopen in a fresh interpreter failed: {answer['error'][-600:]}")
+        fail_fresh("the reopen in a fresh interpreter failed", answer)
     return answer["result"]
 
 

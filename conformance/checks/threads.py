@@ -26,7 +26,7 @@ from udcodec.checks.common import (
     read_back,
     register_pair,
 )
-from udcodec.checks.fresh import run_fresh, run_fresh_each, timeout_note
+from udcodec.checks.fresh import fail_fresh, run_fresh, run_fresh_each, timeout_note
 from udcodec.scenarios import OUTSIDE_CALLS
 from udcodec.strategies import make_data
 from udcodec.testcodecs import Recorder, zlib_decoder, zlib_encoder
@@ -132,7 +132,7 @@ def _alike_under_core_counts(ctx: CheckContext, register: dict[str, Any], args: 
     outcomes: dict[int, dict[str, Any]] = {}
     for cores, answer in answers.items():
         if not answer["ok"]:
-            ctx.fail(f"with {cores} core(s) the interpreter failed: {answer['error'][-600:]}")
+            fail_fresh(f"with {cores} core(s) the interpreter failed", answer)
         outcomes[cores] = answer["result"]
     problems = []
     for cores, seen in outcomes.items():
@@ -210,7 +210,7 @@ def writer_count_not_kept(ctx: CheckContext) -> None:
     problems = []
     for cores, answer in zip(requests, run_fresh_each(list(requests.values())), strict=True):
         if not answer["ok"]:
-            ctx.fail(f"with {cores} core(s) the interpreter failed: {answer['error'][-600:]}")
+            fail_fresh(f"with {cores} core(s) the interpreter failed", answer)
         ctx.extra.setdefault("steps", {})[str(cores)] = steps = answer["result"]
         first, *others = writers
 
@@ -334,7 +334,7 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
     seen: dict[int, dict[str, Any]] = {}
     for cores, answer in answers.items():
         if not answer["ok"]:
-            ctx.fail(f"with {cores} core(s) the interpreter failed: {answer['error'][-600:]}")
+            fail_fresh(f"with {cores} core(s) the interpreter failed", answer)
         seen[cores] = answer["result"]
     problems: list[str] = []
     not_judged: list[str] = []

@@ -11,6 +11,7 @@ from udcodec.checks.api import (
     CHECKS,
     CapabilityMissing,
     CheckContext,
+    CheckCrashed,
     CheckFailed,
     ExampleCount,
     NotApplicable,
@@ -40,6 +41,8 @@ class Verdict:
     workarounds: list[dict[str, str]] = field(default_factory=list)
     attribution: Attribution | None = None
     examples: dict[str, Any] | None = None  # how many examples the clause's properties ran (ExampleCount)
+    signal: str | None = None  # a crash: the signal a process the check started died of
+    stderr_tail: str | None = None
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -79,6 +82,9 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
             for capability in sorted(definition.requires):
                 ctx.require(capability)
             definition.fn(ctx)
+        except CheckCrashed as exc:
+            return Verdict(Outcome.CRASH, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
+                           signal=exc.signal, stderr_tail=exc.stderr_tail)
         except CheckFailed as exc:
             return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
                            attribution=exc.attribution)
@@ -175,6 +181,8 @@ def execute(
         result.extra.update(verdict.extra)
         result.workarounds = list(verdict.workarounds)
         result.examples = verdict.examples
+        if verdict.signal is not None:
+            result.signal, result.stderr_tail = verdict.signal, verdict.stderr_tail
     elif got.status is ChildStatus.CRASH:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail

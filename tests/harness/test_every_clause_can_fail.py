@@ -217,9 +217,9 @@ WritesIntoSourceAdapter             | FILTER-SOURCE-INTACT    | wrote into the c
 ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN           | the reopened container's data differs
 ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read without filter 191 registered
 NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
-IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | through user filters did not decode in
-FormatAsCodecIdAdapter              | FILTER-INTEROP-CHUNKS   | ZLIB, clevel 1: decoding raised
-UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | the chunk written here differs from reference's
+IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | read by broken.filters:IgnoresChunkFiltersAdapter: first difference
+FormatAsCodecIdAdapter              | FILTER-INTEROP-CHUNKS   | read by broken.filters:FormatAsCodecIdAdapter: decoding raised
+UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | UserFiltersLastAdapter and reference write differ
 ForgetsFiltersOnReopenAdapter       | FILTER-INTEROP-FRAME    | reads back different in
 [containers]
 AllowsThreadsAtCreationAdapter      | FILTER-ONE-THREAD       | was accepted
@@ -372,6 +372,20 @@ def test_every_clause_has_a_broken_host() -> None:
     )
     uncovered = [cid for cid in _runnable_by_reference() if cid not in covered]
     assert not uncovered, f"no broken host shows these clauses can fail: {uncovered}"
+
+
+def test_a_segfault_in_a_fresh_interpreter_is_a_crash_with_stderr() -> None:
+    """A check whose implementation runs in interpreters of its own (here, of simulated core counts) reports their
+    death as the check child's: ``crash``, the signal, their last words, and the command that runs it again."""
+    from broken.processes import CRASH_MARKER
+
+    spec = "broken.processes:SegfaultingAdapter"
+    result = execute(spec, "segfaulting", CONTRACT.get("THREAD-DEFAULTS"), PROFILE)
+    assert (result.outcome, result.signal) == (Outcome.CRASH, "SIGSEGV"), result.message
+    assert result.message.startswith("[threads.defaults_under_core_counts] with 1 core(s) the interpreter failed: "
+                                     "the implementation crashed the process (SIGSEGV)"), result.message
+    assert CRASH_MARKER in (result.stderr_tail or ""), result.stderr_tail
+    assert result.reproduction == f"udcodec run --adapter {spec} --only THREAD-DEFAULTS"
 
 
 def test_segfault_is_a_crash_with_stderr() -> None:
