@@ -194,8 +194,8 @@ class NDArray:
         key = key if isinstance(key, tuple) else (key,)
         if sum(k is Ellipsis for k in key) > 1:
             raise IndexError("an index can only have a single ellipsis ('...')")
-        if Ellipsis in key:
-            i = key.index(Ellipsis)
+        if any(k is Ellipsis for k in key):  # `in` would compare an array in the key with ==
+            i = next(n for n, k in enumerate(key) if k is Ellipsis)
             key = key[:i] + (slice(None),) * (self.ndim - len(key) + 1) + key[i + 1:]
         if len(key) > self.ndim:
             raise IndexError(f"too many indices for an array of {self.ndim} dimensions")
@@ -265,6 +265,9 @@ def _new(shape: Any, dtype: Any, chunks: Any, blocks: Any, cparams: Any, dparams
     dt = np.dtype(dtype)
     chunks, blocks = _layout(shape, chunks, blocks, dt.itemsize)
     padded = _padded(chunks, blocks)
+    for name in ("chunks", "blocks"):
+        if isinstance(cparams, dict) and name in cparams:  # python-blosc2 refuses them there too
+            raise ValueError(f"{name} cannot be given in cparams: use the {name} argument")
     base = as_cparams(cparams if isinstance(cparams, CParams) else None)
     cp = as_cparams(cparams if isinstance(cparams, dict) else None, base, ignore_unknown=True)
     cp = dataclasses.replace(cp, typesize=dt.itemsize, blocksize=math.prod(blocks) * dt.itemsize)

@@ -49,6 +49,8 @@ def decompress2(src: Any, dst: Any = None, **kwargs: Any) -> bytes | None:
     if dst is None:
         return data
     out = np.frombuffer(memoryview(dst).cast("B"), dtype=np.uint8)
+    if out.size == 0:  # as python-blosc2, also for a chunk of nothing: nowhere to write is a caller's mistake
+        raise ValueError("dst has 0 bytes: it must have room for the chunk")
     if out.size < len(data):
         raise ValueError(f"dst has {out.size} bytes, the chunk needs {len(data)}")
     out[:len(data)] = np.frombuffer(data, dtype=np.uint8)

@@ -117,6 +117,8 @@ class SChunk:
             self._offsets = list(info.offsets)
             self._stored_cbytes = info.cbytes
             return
+        if mode == "r" and self._urlpath is None:  # as python-blosc2: nothing on disk to read
+            raise ValueError("mode='r' reads a persisted SChunk: give the urlpath of an existing frame (or use open())")
         if self._urlpath is not None:
             if mode == "r":
                 raise ValueError("mode='r' cannot create a new SChunk; use open() to read an existing frame")

@@ -190,3 +190,26 @@ def test_setitem_rewrites_a_persisted_schunk_that_blosc2_reads(tmp_path, contigu
 
 def test_is_wasm(host):
     assert host.IS_WASM is False
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda h: h.empty((100,), cparams={"chunks": (10,)}), id="chunks-in-cparams"),
+    pytest.param(lambda h: h.zeros((100,), cparams={"blocks": (10,)}), id="blocks-in-cparams"),
+    pytest.param(lambda h: h.SChunk(chunksize=800, mode="r"), id="read-mode-without-urlpath"),
+    pytest.param(lambda h: h.decompress2(h.compress2(b""), dst=bytearray(0)), id="decompress2-into-no-room"),
+])
+def test_calls_blosc2_refuses_are_refused(host, make):
+    """python-blosc2 4.x's own tests (test_empty, test_schunk, test_compress2) expect these ValueErrors."""
+    with pytest.raises(ValueError):
+        make(host)
+
+
+def test_an_array_in_an_index_is_refused_as_an_index_the_reference_does_not_take():
+    """Fancy indexing is python-blosc2's, not the reference's: an array in the key gets the reference's own
+    IndexError, not NumPy's 'truth value of an array is ambiguous' from comparing it with Ellipsis."""
+    arr = ref.asarray(np.arange(10.0))
+    for key in (np.array([1, 6]), (Ellipsis, np.array([True] * 5 + [False] * 5))):
+        with pytest.raises(IndexError, match="only integers, slices and '...' index an NDArray"):
+            arr[key]
+        with pytest.raises(IndexError, match="only integers, slices and '...' index an NDArray"):
+            arr[key] = 7.0

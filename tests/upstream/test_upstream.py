@@ -3,7 +3,10 @@ the reference (``upstream_run.py``); every failure on the reference is a documen
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from upstream_run import (
     EXCEPTIONS,
     FILES,
     PROVENANCE,
+    SHIM,
     UPSTREAM,
     Exception_,
     Outcome,
@@ -165,3 +169,16 @@ def test_strict_mode_refuses_what_the_upstream_tests_rely_on(tmp_path, monkeypat
     assert len(outcomes) == 16 and len(failed) == 13
     assert sum("blocksize must be an integer" in m for m in failed.values()) == 12
     assert "already registered" in failed["test_dynamic_ucodecs_error[cparams1-dparams1]"]
+
+
+def test_the_shims_submodules_are_the_references_own():
+    """``from blosc2.ndarray import NDArray`` (as python-blosc2's test_getitem writes) gives ``blosc2.NDArray``:
+    a second copy of the module would hold other classes, and its registry another registry."""
+    code = ("import blosc2, udcodec.reference as ref\n"
+            "from blosc2.ndarray import NDArray\n"
+            "from blosc2 import registry\n"
+            "print(blosc2 is ref, NDArray is ref.NDArray, isinstance(blosc2.zeros((4,)), NDArray),"
+            " registry is ref.registry)\n")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(SHIM)},
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True"] * 4, out.stdout + out.stderr
