@@ -29,6 +29,7 @@ from udcodec.adapters.protocol import (
     NotGiven,
     given,
     protocol_members,
+    unknown_capabilities,
     user_filter_name,
     value_of,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "NotGiven",
     "given",
     "protocol_members",
+    "unknown_capabilities",
     "user_filter_name",
     "value_of",
 ]

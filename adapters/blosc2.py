@@ -46,6 +46,7 @@ class Blosc2Adapter(ModuleAdapter):
     module_name: ClassVar[str] = "blosc2"
     adapter_name: ClassVar[str] = "blosc2"
     implementation: ClassVar[str] = "python-blosc2"
+    runs_plugin_libraries: ClassVar[bool] = True
 
     def __init__(self, module: ModuleType | None = None) -> None:
         try:

@@ -206,6 +206,9 @@ class ModuleAdapter:
     #: ``name`` so that the class itself does not pass for an Adapter instance.
     adapter_name: ClassVar[str] = ""
     implementation: ClassVar[str] = ""
+    #: Whether the module runs a registered plugin's compiled library with a c-blosc2 super-chunk (capability
+    #: ``plugin_libraries``): python-blosc2 does; a port says so by setting it.
+    runs_plugin_libraries: ClassVar[bool] = False
     name: str
     param_style: ParamStyle = "dataclass"
 
@@ -233,6 +236,10 @@ class ModuleAdapter:
         missing = {cap for cap, attr in _OPTIONAL if not hasattr(self.module, attr)}
         if "user_filters" in missing or not _takes(self.module.register_filter, "name"):
             missing.add("filter_plugins")  # python-blosc2 before 2.2.6: register_filter(id, forward, backward)
+        if not (hasattr(self.module, "compress2") and hasattr(self.module, "decompress2")):
+            missing.add("outside_container")
+        if not self.runs_plugin_libraries:
+            missing.add("plugin_libraries")
         return CAPABILITIES - missing
 
     # -- parameter translation -----------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
@@ -47,6 +47,11 @@ CAPABILITIES: frozenset[str] = frozenset(
         "ndarray",  # nd_create / nd_full / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
     }
 )
+
+def unknown_capabilities(capabilities: Iterable[str]) -> list[str]:
+    """The names of ``capabilities`` that are not in :data:`CAPABILITIES`, sorted."""
+    return sorted(set(capabilities) - CAPABILITIES)
+
 
 #: The APIs an adapter may drive (:attr:`AdapterInfo.api`).
 APIS: frozenset[str] = frozenset({"python", "c"})

@@ -25,7 +25,7 @@ from udcodec.adapters.loader import (
     expectations_path,
     load_adapter,
 )
-from udcodec.adapters.protocol import APIS
+from udcodec.adapters.protocol import APIS, CAPABILITIES, unknown_capabilities
 from udcodec.checks.fresh import start_zygote
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
@@ -149,6 +149,10 @@ def describe_adapter(spec: str) -> Described | str:
         capabilities = tuple(sorted(str(c) for c in adapter.capabilities()))
     except Exception as exc:  # noqa: BLE001 - the adapter's own failure, reported as such
         return f"adapter {spec!r} failed while listing its capabilities: {type(exc).__name__}: {exc}"
+    unknown = unknown_capabilities(capabilities)
+    if unknown:  # a typo would silently skip the clauses the capability meant enables
+        return (f"adapter {spec!r} declares capabilities the harness does not know: {', '.join(map(repr, unknown))} "
+                f"(known: {', '.join(sorted(CAPABILITIES))})")
     return info.name, info.implementation, info.version, api, capabilities
 
 

@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.loader import AdapterLoadError, UnknownAdapter, instantiate_adapter
-from udcodec.adapters.protocol import ADAPTER_OPERATIONS, CONTAINER_OPERATIONS, CParams, DParams
+from udcodec.adapters.protocol import (
+    ADAPTER_OPERATIONS,
+    CAPABILITIES,
+    CONTAINER_OPERATIONS,
+    CParams,
+    DParams,
+    unknown_capabilities,
+)
 from udcodec.engine.isolation import ChildStatus, install_cleanup, run_isolated
 from udcodec.engine.options import positive_seconds
 from udcodec.reports.bounds import printable
@@ -107,6 +114,8 @@ def _info(s: _State) -> str:
 
 def _capabilities(s: _State) -> str:
     s.capabilities = frozenset(s.adapter.capabilities())
+    unknown = unknown_capabilities(s.capabilities)
+    _expect(not unknown, f"unknown capabilities {', '.join(map(repr, unknown))} (known: {', '.join(sorted(CAPABILITIES))})")
     return ", ".join(sorted(s.capabilities)) or "none"
 
 

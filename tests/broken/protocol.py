@@ -68,6 +68,13 @@ class NoPersistenceAdapter(ReferenceAdapter):
         return super().capabilities() - {"persistence"}
 
 
+class MisspeltCapabilityAdapter(ReferenceAdapter):
+    """Declares ``persistance`` for ``persistence``: its persistence clauses would be skipped without a word."""
+
+    def capabilities(self) -> frozenset[str]:
+        return super().capabilities() - {"persistence"} | {"persistance"}
+
+
 class UnprintableInfoAdapter(ReferenceAdapter):
     """Describes itself with a lone surrogate, a newline and a NUL in its name and version (text read from bytes
     with surrogateescape, a version string with a build line)."""

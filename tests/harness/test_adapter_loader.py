@@ -181,3 +181,13 @@ def test_a_wrong_answer_of_the_adapter_fails_the_clause_not_the_harness(udcodec_
         "FILTER-CONTAINER-ONLY": "fail", "INTEROP-BLOSC1": "fail", "CONT-DECOMPRESS-OUTSIDE": "fail"}, results
     assert all("harness error" not in r["message"] for r in results)
     assert any("returned NoneType" in r["message"] for r in results)
+
+
+def test_a_capability_the_harness_does_not_know_is_a_load_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from udcodec.engine.plugin import describe_adapter
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    why = describe_adapter("broken.protocol:MisspeltCapabilityAdapter")
+    assert isinstance(why, str) and why.startswith(
+        "adapter 'broken.protocol:MisspeltCapabilityAdapter' declares capabilities the harness does not know: "
+        "'persistance' (known: append_chunk, "), why

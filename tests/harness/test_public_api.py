@@ -19,6 +19,7 @@ HOMES = {
         "Adapter", "AdapterInfo", "CParams", "Callback", "Container", "DParams", "NotGiven", "given",
         "protocol_members", "value_of",
         "FilterCallback", "USER_FILTER_IDS", "user_filter_name", "NDContainer", "ND_CONTAINER_OPERATIONS",
+        "unknown_capabilities",
     ],
     "udcodec.adapters.loader": ["AdapterLoadError", "UnknownAdapter", "load_adapter", "missing_operations"],
     "udcodec.adapters.blosc2like": ["ModuleAdapter", "ModuleContainer", "for_module"],

@@ -133,6 +133,13 @@ def test_an_undeclared_capability_skips_its_operation() -> None:
 # -- broken adapters --------------------------------------------------------------------------
 
 
+def test_a_capability_the_harness_does_not_know_fails() -> None:
+    report = smoke("broken.protocol:MisspeltCapabilityAdapter")
+    assert _by_op(report)["Adapter.capabilities"].status != "ok"
+    assert "unknown capabilities 'persistance' (known: append_chunk," in _by_op(report)["Adapter.capabilities"].detail
+    assert report.exit_status == 1
+
+
 def test_a_missing_container_operation_fails(cli_env: Udcodec) -> None:
     proc = cli_env("smoke", "--adapter", "broken.protocol:NoAppendChunkAdapter")
     assert proc.returncode == 1, proc.stdout + proc.stderr
