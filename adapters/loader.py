@@ -121,7 +121,9 @@ def instantiate_adapter(spec: str) -> Any:
     if not isinstance(spec, str) or not spec:
         raise UnknownAdapter(repr(spec), "an adapter spec must be a non-empty string")
     target = adapter_target(spec)
-    module_name, _, attr = target.partition(":")
+    module_name, colon, attr = target.partition(":")
+    if colon and not (module_name and attr):
+        raise UnknownAdapter(spec, "give MODULE:ATTRIBUTE, both parts (e.g. myport_adapter:MyPortAdapter)")
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:  # noqa: BLE001 - any import failure is the adapter's, report it

@@ -36,7 +36,9 @@ def expectations_files(items: Iterable[str], adapters: Collection[str], *, optio
         if not (sep and adapter and path):
             problems.append(f"{option} {item!r}: give ADAPTER=PATH")
         elif adapter not in adapters:
-            problems.append(f"{option} {item!r}: adapter {adapter!r} is not run (give it with {adapter_option})")
+            given = ", ".join(sorted(adapters)) or "none"
+            problems.append(f"{option} {item!r}: {adapter!r} is not an adapter of this run, as given with "
+                            f"{adapter_option} (given: {given}); the key is that spec, not the adapter's name")
         else:
             files[adapter] = path
     return files, problems

@@ -1,4 +1,5 @@
-"""``udcodec replay``: re-run one failing example in this process, showing the traceback."""
+"""``udcodec replay``: re-run one failing example in this process: its verdict, with the traceback of what the
+implementation raised (a wrong answer has none)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from udcodec.contract import add_spec_option, contract_or_exit
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    replay = sub.add_parser("replay", help="re-run one failing example in this process, showing the traceback")
+    replay = sub.add_parser("replay", help="re-run one failing example in this process: its verdict, with the traceback of what "
+                                               "the implementation raised")
     replay.add_argument("clause")
     replay.add_argument("--adapter", required=True, metavar="SPEC")
     replay.add_argument("--example", required=True, help="the JSON payload from a report's reproduction line")

@@ -112,6 +112,8 @@ def test_loading_an_incomplete_adapter_names_every_missing_member() -> None:
         ("no_such_package.adapters:Adapter", "importing 'no_such_package.adapters' failed"),
         ("broken.no_such_module:Adapter", "importing 'broken.no_such_module' failed"),
         ("broken.protocol:NoSuchAdapter", "'broken.protocol' has no attribute 'NoSuchAdapter'"),
+        ("broken.protocol:", "give MODULE:ATTRIBUTE, both parts"),
+        (":MyPortAdapter", "give MODULE:ATTRIBUTE, both parts"),
     ],
 )
 def test_a_spec_naming_nothing_is_unknown(spec: str, reason: str) -> None:

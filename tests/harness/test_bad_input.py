@@ -44,7 +44,7 @@ def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.Cap
 
 @pytest.mark.parametrize(("argv", "needle"), [
     (["run", "--adapter", "reference", "--expectations", "foo"], "--expectations 'foo': give ADAPTER=PATH"),
-    (["run", "--adapter", "reference", "--expectations", "blosc2=x.yaml"], "adapter 'blosc2' is not run"),
+    (["run", "--adapter", "reference", "--expectations", "blosc2=x.yaml"], "'blosc2' is not an adapter of this run"),
     (["run", "--adapter", "reference", "-n", "bogus"], "-n 'bogus'"),
     (["run", "--adapter", "reference", "--only", "CODEC-NOPE"], "--only CODEC-NOPE: matches no host clause"),
     (["run", "--adapter", "reference", "--skip", "REG-NOPE*"], "--skip REG-NOPE*: matches no host clause"),
@@ -64,7 +64,8 @@ def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.Cap
     (["run", "--adapter", "reference", "-n", "100000"], "-n 100000: more than 4 processes a core"),
     (["check-codec", *CODEC, "--host", "blosc"], "--host blosc: no adapter of that name"),
     (["check-codec", *CODEC, "--host", "reference", "--expectations", "blosc2=x.yaml"],
-     "--expectations 'blosc2=x.yaml': adapter 'blosc2' is not run (give it with --host)"),
+     "--expectations 'blosc2=x.yaml': 'blosc2' is not an adapter of this run, as given with --host (given: "
+     "reference); the key is that spec, not the adapter's name"),
     (["check-codec", *CODEC, "--only", "REG-ID-RANGE"], "--only REG-ID-RANGE: matches no codec clause"),
     (["check-codec", *CODEC, "--domain", "no-such-domain"], "--domain no-such-domain: cannot read the domain file"),
     (["check-codec", "--plugin", "openzl", "--id", "37"], "--id 37 is Blosc2's global id of plugin 'grok', not of 'openzl'"),
@@ -177,7 +178,8 @@ def _plugin_error(pytester: pytest.Pytester, *args: str) -> list[str]:
     ("foo", "--expectations 'foo': give ADAPTER=PATH"),
     ("reference", "--expectations 'reference': give ADAPTER=PATH"),
     ("=x.yaml", "--expectations '=x.yaml': give ADAPTER=PATH"),
-    ("blosc2=x.yaml", "--expectations 'blosc2=x.yaml': adapter 'blosc2' is not run (give it with --adapter)"),
+    ("blosc2=x.yaml", "--expectations 'blosc2=x.yaml': 'blosc2' is not an adapter of this run, as given with "
+                      "--adapter (given: reference); the key is that spec, not the adapter's name"),
 ])
 def test_bad_expectations_read_the_same_from_both_doors(capsys: pytest.CaptureFixture[str],
                                                         pytester: pytest.Pytester, item: str, needle: str) -> None:
