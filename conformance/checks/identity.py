@@ -131,7 +131,7 @@ def reopen_in_fresh_process(ctx: CheckContext) -> None:
                           lambda: run_fresh({**request, "open_args": {"cparams": written, "dparams": {"nthreads": 1}}}),
                           when=lambda e: isinstance(e, FreshRefusal))
     if not answer["ok"]:
-        ctx.fail(f"reopening in a fresh process with codec {codec_id} registered failed: {answer['error']}")
+        fail_fresh(f"reopening in a fresh process with codec {codec_id} registered failed", answer)
     got = base64.b64decode(answer["data"])
     if got != data:
         ctx.fail(f"the reopened container's data differs: {first_difference(got, data)}")

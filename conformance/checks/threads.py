@@ -254,7 +254,7 @@ def chunk_door(ctx: CheckContext) -> None:
     except subprocess.TimeoutExpired as exc:
         ctx.fail(f"reading {where} hung (the fresh process did not answer in time{timeout_note(exc)})")
     if not answer["ok"]:
-        ctx.fail(f"the fresh process that reads {where} failed: {answer['error'][-600:]}")
+        fail_fresh(f"the fresh process that reads {where} failed", answer)
     seen = answer["result"]
     ctx.extra["door"] = {"control": seen["control"], "ended": seen["ended"], "answered": len(seen["runs"]),
                          "reads_ok": sum(run.get("worked", 0) for run in seen["runs"])}

@@ -124,6 +124,7 @@ class Isolated:
 class _Live:
     pid: int
     stderr_path: str
+    scratch: str  # the child's TMPDIR
     reaped: bool = False
     dropped: int = 0  # bytes of output cut from the file (:func:`_bound_output`)
 
@@ -158,6 +159,7 @@ def _finish(live: _Live) -> int | None:
         live.reaped = True
     with contextlib.suppress(OSError):
         os.unlink(live.stderr_path)
+    shutil.rmtree(live.scratch, ignore_errors=True)
     _LIVE.pop(live.pid, None)
     return status
 
@@ -404,11 +406,14 @@ def no_core_files() -> None:
 
 
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int, stderr_path: str,
-           memory_limit: int | None) -> None:
+           memory_limit: int | None, scratch: str) -> None:
     code = 0
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
+        # Temporary files go to a folder of the parent's, which it removes however the child ends (a crash runs no
+        # cleanup of the child's own); every process the child starts inherits it.
+        os.environ["TMPDIR"] = tempfile.tempdir = scratch
         no_core_files()
         become_subreaper()
         for signum in _CLEANUP_SIGNALS:
@@ -515,6 +520,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     _reap_dying()
     fd, stderr_path = tempfile.mkstemp(prefix="udcodec-stderr-")
     os.close(fd)
+    scratch = tempfile.mkdtemp(prefix="udcodec-check-")
     rfd, wfd = os.pipe()
     release_r, release_w = os.pipe()
     sys.stdout.flush()
@@ -527,10 +533,10 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         if pid == 0:  # pragma: no cover - runs in the child
             os.close(rfd)
             os.close(release_w)
-            _child(fn, args, wfd, release_r, stderr_path, memory_limit)
+            _child(fn, args, wfd, release_r, stderr_path, memory_limit, scratch)
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)  # also here: the group must exist before the parent may kill it
-        live = _LIVE[pid] = _Live(pid, stderr_path)
+        live = _LIVE[pid] = _Live(pid, stderr_path, scratch)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     os.close(wfd)

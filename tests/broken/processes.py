@@ -87,6 +87,13 @@ class MemoryHogAdapter(ReferenceAdapter):
         return super().register_codec(codec_name, id, encoder, decoder, version)
 
 
+class SegfaultsOnOpenAdapter(ReferenceAdapter):
+    """``open`` reads address 0: the check has written a frame into its temporary folder by then."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return ctypes.string_at(0)
+
+
 class DiskFullAdapter(ReferenceAdapter):
     """``register_codec`` first writes to ``/dev/full``, which is always out of room (a real ENOSPC)."""
 

@@ -108,6 +108,15 @@ def test_children_of_a_passing_check_do_not_outlive_the_run(start: object, tmp_p
     assert _leftover_files(tmp_path) == []
 
 
+def test_a_check_that_crashes_leaves_none_of_its_files(start: object, tmp_path: Path) -> None:
+    run = start("run", "--adapter", "broken.processes:SegfaultsOnOpenAdapter", "--only", "REOPEN-KEEPS",  # type: ignore[operator]
+                "--only", "ID-REOPEN", "--profile", "dev", "--report-json", "r.json")
+    assert run.finish() == 1, run.output
+    outcomes = {r["clause"]: r["outcome"] for r in read_report(tmp_path / "r.json")["results"]}
+    assert outcomes == {"REOPEN-KEEPS": "crash", "ID-REOPEN": "crash"}, outcomes
+    assert _leftover_files(tmp_path) == []  # the frames the checks wrote before the crash, too
+
+
 def _marked(mark: str) -> list[int]:
     """Live processes whose command line holds ``mark``, in any session."""
     found = []
