@@ -391,6 +391,9 @@ def render_html(record: RunRecord) -> str:
     unexpected = len(record.unexpected())
     status = (f'<span class="status-bad">{unexpected} unexpected</span>' if unexpected
               else '<span class="status-ok">all outcomes as expected</span>')
+    if record.failed_otherwise():
+        status = f'<span class="status-bad">{text(record.failed_otherwise())}</span>'
+
     if record.interrupted:
         status = (f'<span class="status-bad">interrupted after {len(record.results)} result(s); the run is '
                   "incomplete</span>")

@@ -61,9 +61,9 @@ def fenced(text: str, lang: str = "") -> str:
 def _header(record: RunRecord) -> list[str]:
     unexpected = len(record.unexpected())
     status = f"❌ {unexpected} unexpected" if unexpected else "✅ all outcomes as expected"
-    load_failures = [a for a in record.adapters if a.load_error]
-    if load_failures and not unexpected:
-        status = f"🛑 {len(load_failures)} adapter(s) failed to load"
+    otherwise = record.failed_otherwise()
+    if otherwise:
+        status = ("🛑 " if "load" in otherwise else "❌ ") + otherwise
     if record.interrupted:
         status = f"⛔ interrupted after {len(record.results)} result(s); the run is incomplete"
     strict = " · strict" if record.strict else ""

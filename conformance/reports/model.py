@@ -300,6 +300,19 @@ class RunRecord:
             return 1
         return 0
 
+    def failed_otherwise(self) -> str:
+        """Why the run exits 1 though no outcome is unexpected ("" when it does not): adapters that did not load,
+        stale expectations under ``--strict``, or a report of the run that could not be written."""
+        if self.interrupted or not self.exit_status or self.unexpected():
+            return ""
+        loads = [a for a in self.adapters if a.load_error]
+        if loads:
+            return f"{len(loads)} adapter(s) failed to load"
+        if self.strict and self.stale_expectations:
+            n = len(self.stale_expectations)
+            return f"{n} stale expectation{'s' if n != 1 else ''} (strict)"
+        return "a report of this run could not be written"
+
     def exit_reason(self) -> str:
         """Why the run exits 0 although results failed (``""`` when none did or it does not exit 0).
 

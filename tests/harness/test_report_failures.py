@@ -34,7 +34,8 @@ def test_a_full_disk_leaves_the_previous_report_and_fails_the_run(udcodec_env: d
     assert got.returncode == 1, got.stdout + got.stderr
     assert got.stderr.splitlines() == ["udcodec: could not write r.json: File too large"]
     assert (tmp_path / "r.json").read_text(encoding="utf-8") == previous
-    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("## udcodec conformance: ✅")
+    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith(
+        "## udcodec conformance: ❌ a report of this run could not be written\n")
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -42,7 +43,8 @@ def test_reports_in_the_way_are_one_line_each_and_the_others_are_written(udcodec
     (tmp_path / "r.xml").mkdir()
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     got = udcodec_cli("run", *ONE_CLAUSE, "--report-json", "r.json", "--report-junit", "r.xml",
-                      "--report-markdown", "a-file/sub/r.md", "--certificate", "a-file/cert.json")
+                      "--report-markdown", "a-file/sub/r.md", "--certificate", "a-file/cert.json",
+                      "--report-html", "r.html")
     assert got.returncode == 1, got.stdout + got.stderr
     assert "Traceback" not in got.stderr
     assert got.stderr.splitlines() == [
@@ -51,6 +53,8 @@ def test_reports_in_the_way_are_one_line_each_and_the_others_are_written(udcodec
         "udcodec: could not write a-file/cert.json: File exists",  # what mkdir says of a file in the way
     ]
     assert read_report(tmp_path / "r.json")["exit_status"] == 1  # the run's exit status: the report says it too
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")  # and its headline why, where it had said all was well
+    assert "a report of this run could not be written" in html and "all outcomes as expected" not in html
 
 
 def test_a_huge_hostile_message_stays_bounded(udcodec_cli: Udcodec, tmp_path: Path) -> None:

@@ -125,3 +125,18 @@ def test_html_in_names_and_messages_is_shown_as_text(record: RunRecord) -> None:
     text = render_markdown(dataclasses.replace(record, adapters=adapters, results=results))
     assert "impl&lt;!--&lt;script&gt;x&lt;/script&gt;&amp;amp;" in text
     assert "<!--" not in text and "<script>" not in text and "<b>" not in text
+
+
+def test_the_headline_says_why_a_run_without_unexpected_outcomes_fails(strict_record: RunRecord) -> None:
+    from dataclasses import replace
+
+    from udcodec.reports.model import StaleExpectation
+
+    passing = replace(strict_record, results=[r for r in strict_record.results if r.outcome == "pass"], adapters=[],
+                      stale_expectations=[])
+    stale = replace(passing, stale_expectations=[StaleExpectation("blosc2", "REG-X", "upstream bug", "passed")],
+                    exit_status=1)
+    assert render_markdown(stale).startswith("## udcodec conformance: ❌ 1 stale expectation (strict)\n")
+    unwritten = replace(passing, exit_status=1)
+    assert render_markdown(unwritten).startswith("## udcodec conformance: ❌ a report of this run could not be written\n")
+    assert render_markdown(replace(passing, exit_status=0)).startswith("## udcodec conformance: ✅ all outcomes as expected")
