@@ -139,8 +139,8 @@ CallsDecoderOnSpecialChunksAdapter  | INTEROP-GOLDEN          | b2v2-special-nan
 ReadsBlosc1BitshuffleAsShuffleAdapter | INTEROP-BLOSC1        | blosc1-zstd-bitshuffle-ts4 (zstd clevel 5 bitshuffle typesize 4
 KeepsTypesizeOnAssignAdapter        | CONT-ASSIGN-TYPESIZE    | the next chunk records codec 207 and typesize 4
 NegativeItemOffByOneAdapter         | RT-ITEMS                | container[-1] read [1739], expected [1746]
-ItemWritesPastEndDroppedAdapter     | RT-ITEM-WRITES          | = 50 items, the container holds 250 items, item 250 missing
-ItemWritesLastPieceDroppedAdapter   | RT-ITEM-WRITES          | container[250:480] = 230 items, the container holds 400 items, item 400 missing
+ItemWritesPastEndDroppedAdapter     | RT-ITEM-WRITES          | = 50 items, the container's chunks hold 250 items, item 250 missing
+ItemWritesLastPieceDroppedAdapter   | RT-ITEM-WRITES          | container[250:480] = 230 items, the container's chunks hold 400 items, item 400 missing
 [reopen]
 ReopenForgetsCodecMetaAdapter       | REOPEN-KEEPS            | silently changed codec_meta from 3 to 0
 ReopenAppendsWithoutMetaAdapter     | REOPEN-APPEND           | an appended chunk records codec 243 meta 0
@@ -372,6 +372,17 @@ def test_every_clause_has_a_broken_host() -> None:
     )
     uncovered = [cid for cid in _runnable_by_reference() if cid not in covered]
     assert not uncovered, f"no broken host shows these clauses can fail: {uncovered}"
+
+
+def test_a_read_defect_fails_the_slice_clause_and_leaves_item_writes_not_judged() -> None:
+    """A host whose get_slice drops an item fails RT-SLICES; RT-ITEM-WRITES, whose writes reach the chunks intact,
+    is not failed for it (it says why it is not judged)."""
+    spec = "broken.containers:SliceDropsLastItemAdapter"
+    writes = execute(spec, "slices", CONTRACT.get("RT-ITEM-WRITES"), PROFILE)
+    assert writes.outcome is Outcome.SKIP, writes.message
+    assert "the chunks hold the written items, but get_slice of the whole container reads" in writes.message
+    assert "RT-SLICES judges get_slice" in writes.message
+    assert execute(spec, "slices", CONTRACT.get("RT-SLICES"), PROFILE).outcome is Outcome.FAIL
 
 
 def test_a_segfault_in_a_fresh_interpreter_is_a_crash_with_stderr() -> None:
