@@ -319,6 +319,14 @@ def test_a_reopen_defect_fails_one_reopen_clause(adapter: str) -> None:
 
 
 @pytest.mark.slow
+def test_an_ndarray_reopen_defect_of_every_spelling_fails_nd_reopen_alone() -> None:
+    spec = "broken.ndarray:NDReopenForgetsCodecMetaAdapter"
+    assert execute(spec, "nd", CONTRACT.get("ND-REOPEN"), PROFILE).outcome is Outcome.FAIL
+    spellings = execute(spec, "nd", CONTRACT.get("ND-REOPEN-SPELLINGS"), PROFILE)
+    assert spellings.outcome is Outcome.PASS, spellings.message
+
+
+@pytest.mark.slow
 def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(tmp_path: Path) -> None:
     spec = "broken.reopen:ReopenForgetsClevelAdapter"
     result = execute(spec, "port", CONTRACT.get("REOPEN-KEEPS"), PROFILE)
