@@ -18,8 +18,8 @@ CPUs this process may run on), except with a Python codec, where it is 1.
 
 Where the contract (``spec/*.yaml``) is silent it accepts what python-blosc2 4.x accepts (floats for
 integer parameters, short filter lists, unknown keys of a parameters dict, ``schunk[a:b] = data``,
-...); ``with udcodec.reference.strict():`` or
-``UDCODEC_REFERENCE_STRICT=1`` refuses those leniencies (see :mod:`udcodec.reference.compat`).
+...); ``with udcodec.reference.strict():`` or ``UDCODEC_REFERENCE_STRICT=1`` refuses the floats and the unknown
+keys (see :mod:`udcodec.reference.compat`).
 python-blosc2's own user-codec tests, example and tutorial run against it in ``tests/upstream``.
 """
 

@@ -42,12 +42,12 @@ from udcodec.expectations.model import (
     ExpectationsError,
     load_expectations,
 )
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.reports.json_report import read_json
 from udcodec.reports.model import AdapterRun, RunRecord
 
 #: Outcomes an expectation turns into ``xfail``: the only ones an entry can be accepted for.
-ACCEPTABLE = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG})
+ACCEPTABLE = EXPECTABLE
 QUALIFIERS = ("reason", "reproduction", "upstream", "expires", "versions")
 
 
@@ -243,7 +243,7 @@ def plan_update(record: RunRecord, expectations: Expectations | None, accepts: l
             plan.append.append(_entry(a, result, run, None))
         else:
             plan.errors.append(f"--accept {a.clause}: its outcome is {result.outcome}; only a failing clause "
-                               "(fail, crash, hang) can be accepted")
+                               "(fail, crash, hang, resource) can be accepted")
     for result in results.values():
         outcome = Outcome(result.outcome)
         if outcome in ACCEPTABLE and result.clause not in accepted:

@@ -66,6 +66,7 @@ def test_plan_removes_only_what_passes_and_refuses_what_is_new() -> None:
             "PLUG-NAME": Outcome.XFAIL,
             "REG-ID-RANGE": Outcome.FAIL,  # new
             "REG-PAIRED": Outcome.CRASH,  # new
+            "REG-VERSION-TYPE": Outcome.RESOURCE,  # new: an expectation would make it xfail too
             "RT-CHUNKS": Outcome.ERROR,  # a harness problem: never acceptable
             "REG-ID-DUPLICATE": Outcome.PASS,
         }
@@ -73,7 +74,7 @@ def test_plan_removes_only_what_passes_and_refuses_what_is_new() -> None:
     plan = plan_update(record, Expectations("e.yaml", "blosc2", entries), [], load_contract())
     assert plan.drop == {0: "passes now", 3: "no such clause in the spec"}
     assert not plan.append and not plan.replace and not plan.errors
-    assert [r.clause for r in plan.refused] == ["REG-ID-RANGE", "REG-PAIRED"]
+    assert [r.clause for r in plan.refused] == ["REG-ID-RANGE", "REG-PAIRED", "REG-VERSION-TYPE"]
     assert [r.clause for r in plan.harness_errors] == ["RT-CHUNKS"]
     assert [e.clause for e in plan.expired] == ["PLUG-NAME"]
     assert [e.clause for e in plan.wanted(entries)] == [
@@ -114,7 +115,7 @@ def test_plan_adds_what_is_accepted_and_only_that() -> None:
         record, None, [Acceptance("REG-ID-DUPLICATE", reason="r")], load_contract()
     )
     assert passing.errors == [
-        "--accept REG-ID-DUPLICATE: its outcome is pass; only a failing clause (fail, crash, hang) "
+        "--accept REG-ID-DUPLICATE: its outcome is pass; only a failing clause (fail, crash, hang, resource) "
         "can be accepted"
     ]
     not_run = plan_update(record, None, [Acceptance("RT-CHUNKS", reason="r")], load_contract())
