@@ -131,7 +131,7 @@ def test_n_a_is_not_failing_nor_a_reason_to_drop_or_accept_an_entry() -> None:
     na_only = plan_update(_record({"REG-ID-TYPE": Outcome.NOT_APPLICABLE}), None,
                           [Acceptance("REG-ID-TYPE", reason="r")], load_contract())
     assert na_only.errors == ["--accept REG-ID-TYPE: its outcome is n/a; only a failing clause (fail, crash, "
-                              "hang) can be accepted"]
+                              "hang, resource) can be accepted"]
 
 
 def test_plain_pytest_counts_n_a_as_skipped_and_says_why(pytester: pytest.Pytester, na_spec: Path) -> None:
