@@ -382,6 +382,18 @@ def test_every_clause_has_a_broken_host() -> None:
     assert not uncovered, f"no broken host shows these clauses can fail: {uncovered}"
 
 
+def test_where_only_a_crash_could_show_the_chunk_door_race_every_round_is_tried() -> None:
+    """A host whose one-thread control read fails too (its defect is ID-DECODE-BY-CHUNK's) and that never crashes
+    passes THREAD-CHUNK-DOOR only after every round of forks; the rounds are in the result."""
+    result = execute("broken.containers:DecodesWithCurrentCodecAdapter", "x", CONTRACT.get("THREAD-CHUNK-DOOR"), PROFILE)
+    door = result.extra["door"]
+    assert result.outcome is Outcome.PASS, result.message
+    assert door["control"] is not None and door["ended"] == []
+    assert (door["rounds"], door["answered"]) == (3, 72)
+    reference = execute("reference", "reference", CONTRACT.get("THREAD-CHUNK-DOOR"), PROFILE).extra["door"]
+    assert (reference["control"], reference["rounds"]) == (None, 1)  # its reads judge it: one round
+
+
 def test_a_read_defect_fails_the_slice_clause_and_leaves_item_writes_not_judged() -> None:
     """A host whose get_slice drops an item fails RT-SLICES; RT-ITEM-WRITES, whose writes reach the chunks intact,
     is not failed for it (it says why it is not judged)."""
