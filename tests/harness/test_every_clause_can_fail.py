@@ -394,6 +394,17 @@ def test_where_only_a_crash_could_show_the_chunk_door_race_every_round_is_tried(
     assert (reference["control"], reference["rounds"]) == (None, 1)  # its reads judge it: one round
 
 
+def test_a_host_that_takes_outside_calls_with_threads_without_racing_passes_every_round() -> None:
+    """A host that takes decompress2 of a Python codec with several threads and decodes on the caller's thread
+    passes THREAD-OUTSIDE after every round (a race a loaded machine hides would show in a later one); the
+    reference, which refuses those calls, takes one round."""
+    result = execute("broken.containers:DecompressesOutsideContainerAdapter", "x", CONTRACT.get("THREAD-OUTSIDE"),
+                     PROFILE)
+    assert (result.outcome, result.extra["outside"]["rounds"]) == (Outcome.PASS, 3), result.message
+    reference = execute("reference", "reference", CONTRACT.get("THREAD-OUTSIDE"), PROFILE)
+    assert (reference.outcome, reference.extra["outside"]["rounds"]) == (Outcome.PASS, 1), reference.message
+
+
 def test_a_read_defect_fails_the_slice_clause_and_leaves_item_writes_not_judged() -> None:
     """A host whose get_slice drops an item fails RT-SLICES; RT-ITEM-WRITES, whose writes reach the chunks intact,
     is not failed for it (it says why it is not judged)."""
