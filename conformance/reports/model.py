@@ -286,11 +286,15 @@ class RunRecord:
         return count_outcomes(self.results)
 
     def not_run(self, key: str) -> int:
-        """Clauses of the record that adapter ``key`` loaded for and has no result of (stopped, deselected)."""
+        """Clauses of the record that adapter ``key`` loaded for and has no result of (stopped, deselected); a
+        shard's record counts its own share of the clauses only."""
         if any(a.key == key and a.load_error for a in self.adapters):
             return 0
         done = {r.clause for r in self.results if r.adapter == key}
-        return sum(1 for c in self.clause_ids() if c not in done)
+        ids = sorted(set(self.clause_ids()))
+        if self.shard:
+            ids = [c for i, c in enumerate(ids) if i % self.shard["count"] == self.shard["index"] - 1]
+        return sum(1 for c in ids if c not in done)
 
     def compute_exit_status(self) -> int:
         """2 when interrupted, 1 when any result is unexpected or an adapter failed to load, else 0."""
