@@ -47,7 +47,8 @@ def import_callable(target: str, option: str) -> Callable[..., Any]:
         except AttributeError:
             raise CodecSpecError(f"{option} {target!r}: module {module_name!r} has no attribute {attr!r}") from None
     if not callable(obj):
-        raise CodecSpecError(f"{option} {target!r} is a {type(obj).__name__}, not a callable")
+        kind = type(obj).__name__
+        raise CodecSpecError(f"{option} {target!r} is {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, not a callable")
     return obj
 
 

@@ -122,15 +122,31 @@ def registers(ctx: CheckContext) -> None:
        params={"kinds": KINDS, "typesizes": SIZES, "blocksizes": SIZES, "nbytes": Param(int, min=1),
                "pipelines": PIPELINES})
 def roundtrip(ctx: CheckContext) -> None:
-    """Data round-trips through the host's container with the filter in each pipeline, for every meta it supports."""
+    """Data round-trips through the host's container with the filter in each pipeline, for every meta it supports.
+
+    A meta the host refuses for its builtin SHUFFLE too is the host's limit, not the filter's (python-blosc2 4.x
+    takes filters_meta as a signed byte): it is left out, and the clause is then not judged for it."""
     f = _subject(ctx)
     _register(ctx, f)
+    refused = {meta: why for meta in f.metas if (why := _host_refuses_meta(ctx, meta))}
     for pipeline in ctx.param("pipelines"):
-        for meta in f.metas:
+        for meta in (m for m in f.metas if m not in refused):
             for kind in ctx.param("kinds"):
                 for ts in ctx.param("typesizes"):
                     for bs in ctx.param("blocksizes"):
                         _through_host(ctx, f, pipeline, meta, kind, int(ctx.param("nbytes")), int(ts), int(bs))
+    if refused:
+        raise NotJudged("; ".join(f"meta {meta}: the host refuses filters_meta {meta} for its builtin SHUFFLE too "
+                                  f"({why})" for meta, why in refused.items()))
+
+
+def _host_refuses_meta(ctx: CheckContext, meta: int) -> str | None:
+    """Why the host refuses a container whose SHUFFLE has filters_meta ``meta`` (None when it takes it)."""
+    try:
+        ctx.adapter.create(cparams=_cparams(("shuffle",), (meta,), 4, 0), dparams=DParams(nthreads=1), chunksize=4096)
+    except Exception as exc:  # noqa: BLE001 - a refusal is the answer
+        return describe_exc(exc)
+    return None
 
 
 def _call(ctx: CheckContext, f: FilterSubject, fn: Callable[..., Any], name: str, inp: np.ndarray, out: np.ndarray,

@@ -177,8 +177,9 @@ def is_unexpected(outcome: Outcome | str, strict: bool = False) -> bool:
 
 
 def is_advisory(result: CheckResult) -> bool:
-    """A codec failing a SHOULD clause: reported, but check-codec's verdict depends on MUST clauses only."""
-    return result.subject == "codec" and result.level == "SHOULD" and Outcome(result.outcome) == Outcome.FAIL
+    """A codec or filter failing a SHOULD clause: reported, but check-codec's and check-filter's verdicts depend on
+    MUST clauses only."""
+    return result.subject in ("codec", "filter") and result.level == "SHOULD" and Outcome(result.outcome) == Outcome.FAIL
 
 
 def _count(n: int, noun: str) -> str:
@@ -327,8 +328,9 @@ class RunRecord:
         parts = []
         advisory = self.advisory()
         if advisory:
+            command = "check-filter" if (self.codec or {}).get("kind") == "filter" else "check-codec"
             parts.append(f"{_count(len(advisory), 'failure')} {_are(len(advisory))} of SHOULD clauses "
-                         f"(not required; check-codec fails on MUST clauses only)")
+                         f"(not required; {command} fails on MUST clauses only)")
         expected = [r for r in self.expected_failures() if Outcome(r.outcome) == Outcome.XFAIL]
         if expected:
             parts.append(f"{_count(len(expected), 'failure')} {_are(len(expected))} expected (xfail: listed in "

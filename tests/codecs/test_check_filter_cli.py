@@ -54,6 +54,33 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_filter:
         assert repro.returncode == 1 and "AssertionError" in repro.stderr, repro.stderr
 
 
+@pytest.mark.slow
+def test_a_meta_the_host_refuses_for_its_builtin_filters_too_is_not_the_filters_failure(check_filter: Command,
+                                                                                          tmp_path: Path) -> None:
+    """python-blosc2 4.x takes filters_meta as a signed byte: meta 255 is refused for SHUFFLE too. The good filter
+    is then not judged for that meta on that host (skip, saying why), and still judged for meta 7."""
+    blosc2 = pytest.importorskip("blosc2")
+    if int(blosc2.__version__.split(".")[0]) < 4:
+        pytest.skip("python-blosc2 before 4.0 takes filters_meta up to 255")
+    report = tmp_path / "filter.json"
+    proc = check_filter(*BYTEDELTA, "--meta", "7", "--meta", "255", "--host", "blosc2", "--only", "UF-ROUNDTRIP",
+                        "--profile", "dev", "--report-json", str(report))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (result,) = json.loads(report.read_text(encoding="utf-8"))["results"]
+    assert result["outcome"] == "skip", result
+    assert "meta 255: the host refuses filters_meta 255 for its builtin SHUFFLE too (OverflowError" in result["message"]
+
+
+@pytest.mark.slow
+def test_a_should_failure_alone_exits_0_and_says_why(check_filter: Command) -> None:
+    """As check-codec: a filter's verdict rests on the MUST clauses; a failing SHOULD clause is reported."""
+    proc = check_filter("--forward", "broken.ufilters:salted_forward", "--backward", "broken.ufilters:xor_backward",
+                        "--host", "reference", "--only", "UF-DETERMINISTIC", "--profile", "dev")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ("udcodec: exit 0: the failure is of SHOULD clauses (not required; check-filter fails on MUST clauses "
+            "only)") in proc.stdout
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--forward", "udcodec.examples.bytedelta_filter:forward"], "give both --forward and --backward"),
     ([*BYTEDELTA, "--id", "300"], "--id 300 is outside the user filter range 160..255"),
