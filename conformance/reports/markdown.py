@@ -159,7 +159,8 @@ def _failure(result: CheckResult) -> list[str]:
         dumped = json.dumps(jsonable(result.counterexample), indent=2, ensure_ascii=False)
         lines += ["Counterexample:", "", fenced(dumped, "json"), ""]
     if result.reproduction:
-        lines += ["Reproduction:", "", fenced(result.reproduction, "python"), ""]
+        shell = result.reproduction.lstrip().startswith(("udcodec ", "pytest "))  # a command, not a Python snippet
+        lines += ["Reproduction:", "", fenced(result.reproduction, "sh" if shell else "python"), ""]
     if result.stderr_tail:
         lines += ["stderr (tail):", "", fenced(result.stderr_tail, "text"), ""]
     if result.nodeid:

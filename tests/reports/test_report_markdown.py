@@ -140,3 +140,14 @@ def test_the_headline_says_why_a_run_without_unexpected_outcomes_fails(strict_re
     unwritten = replace(passing, exit_status=1)
     assert render_markdown(unwritten).startswith("## udcodec conformance: ❌ a report of this run could not be written\n")
     assert render_markdown(replace(passing, exit_status=0)).startswith("## udcodec conformance: ✅ all outcomes as expected")
+
+
+def test_a_command_reproduction_is_fenced_as_shell_and_a_snippet_as_python(record: RunRecord) -> None:
+    from dataclasses import replace
+
+    failing = [r for r in record.results if r.outcome == "fail"]
+    command = replace(failing[0], reproduction="udcodec run --adapter blosc2 --only REG-ID-002")
+    snippet = replace(failing[0], clause="X-1", reproduction="import blosc2\nblosc2.register_codec('c', 1, f, f)")
+    text = render_markdown(replace(record, results=[command, snippet]))
+    assert "```sh\nudcodec run --adapter blosc2 --only REG-ID-002\n```" in text
+    assert "```python\nimport blosc2\n" in text
