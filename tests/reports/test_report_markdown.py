@@ -147,7 +147,7 @@ def test_a_command_reproduction_is_fenced_as_shell_and_a_snippet_as_python(recor
 
     failing = [r for r in record.results if r.outcome == "fail"]
     command = replace(failing[0], reproduction="udcodec run --adapter blosc2 --only REG-ID-002")
-    snippet = replace(failing[0], clause="X-1", reproduction="import blosc2\nblosc2.register_codec('c', 1, f, f)")
+    snippet = replace(failing[0], clause="X-1", message="another cause", reproduction="import blosc2\nblosc2.register_codec('c', 1, f, f)")
     text = render_markdown(replace(record, results=[command, snippet]))
     assert "```sh\nudcodec run --adapter blosc2 --only REG-ID-002\n```" in text
     assert "```python\nimport blosc2\n" in text
