@@ -54,6 +54,10 @@ def _direct_repro(ctx: CheckContext, f: FilterSubject, kind: str, size: int, met
 
 
 def _host_repro(ctx: CheckContext, f: FilterSubject, cp: CParams, kind: str, nbytes: int) -> str:
+    """A script that writes, with ``cp``, the data kinds the check wrote before ``kind`` and then ``kind``, each in a
+    new SChunk: a host that reuses its buffers may fail on ``kind`` only after what came before it."""
+    kinds = list(ctx.param("kinds"))
+    kinds = kinds[:kinds.index(kind) + 1] if kind in kinds else [kind]
     module = _HOST_MODULES.get(ctx.adapter_spec)
     if module is None:
         return rerun_command(ctx.adapter_spec, ctx.clause, f)
@@ -63,10 +67,11 @@ def _host_repro(ctx: CheckContext, f: FilterSubject, cp: CParams, kind: str, nby
               "nthreads": 1, "filters": filters, "filters_meta": list(value_of(cp.filters_meta))}
     return "\n".join([*_prelude(f), f"import {module} as blosc2",
                       f"blosc2.register_filter({f.id}, forward, backward)",
-                      f"data = make_data({kind!r}, np.dtype('u1'), {nbytes}, {_SEED})",
-                      f"sc = blosc2.SChunk(chunksize=len(data), cparams={params!r}, dparams={{'nthreads': 1}})",
-                      "sc.append_data(bytearray(data))",
-                      "assert sc.decompress_chunk(0) == data, 'decompress(compress(x)) != x'"]) + "\n"
+                      f"for kind in {kinds!r}:",
+                      f"    data = make_data(kind, np.dtype('u1'), {nbytes}, {_SEED})",
+                      f"    sc = blosc2.SChunk(chunksize=len(data), cparams={params!r}, dparams={{'nthreads': 1}})",
+                      "    sc.append_data(bytearray(data))",
+                      "    assert sc.decompress_chunk(0) == data, f'{kind} data: decompress(compress(x)) != x'"]) + "\n"
 
 
 def _cparams(names: tuple[str, ...], metas: tuple[int, ...], typesize: int, blocksize: int) -> CParams:
