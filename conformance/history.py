@@ -40,8 +40,8 @@ from udcodec import __version__
 from udcodec.contract import add_spec_option, contract_or_exit
 from udcodec.engine import groups
 from udcodec.engine.options import positive_seconds
-from udcodec.engine.shard import Shard, parse_shard
 from udcodec.profiles import PROFILES
+from udcodec.shard import Shard, parse_shard
 
 PACKAGE = "blosc2"
 INDEX_URL = "https://pypi.org/pypi/{package}/json"

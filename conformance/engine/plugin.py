@@ -46,13 +46,13 @@ from udcodec.engine.options import (
 from udcodec.engine.pairs import merge, peer_specs
 from udcodec.engine.progress import RESULT_KEY
 from udcodec.engine.runner import execute
-from udcodec.engine.shard import Shard, parse_shard
 from udcodec.engine.warm import collect_hypothesis_constants, freeze, imported_while, preload
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
 from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
+from udcodec.shard import Shard, parse_shard
 from udcodec.subject import (
     DEFAULT_HOSTS,
     DEFAULT_ID,

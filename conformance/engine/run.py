@@ -23,8 +23,8 @@ from udcodec.engine.options import (
     same_adapter_twice,
     selection_problems,
 )
-from udcodec.engine.shard import parse_shard
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES
+from udcodec.shard import parse_shard
 
 #: The codec options of ``check-codec`` (namespace attribute -> plugin option).
 CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder", "plugin": "--udcodec-plugin",

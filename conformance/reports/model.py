@@ -15,6 +15,7 @@ from typing import Any
 
 from udcodec.outcomes import UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
 from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
+from udcodec.shard import Shard
 
 #: Version of the JSON report layout (``schemas/report.schema.json``); bump on any change (older layouts
 #: are read through ``reports/upgrade.py``). 1.2: the outcome ``n/a``. 1.3: ``interrupted`` and the outcome ``resource``.
@@ -292,9 +293,9 @@ class RunRecord:
         if any(a.key == key and a.load_error for a in self.adapters):
             return 0
         done = {r.clause for r in self.results if r.adapter == key}
-        ids = sorted(set(self.clause_ids()))
+        ids = self.clause_ids()
         if self.shard:
-            ids = [c for i, c in enumerate(ids) if i % self.shard["count"] == self.shard["index"] - 1]
+            ids = Shard(self.shard["index"], self.shard["count"]).pick(ids)
         return sum(1 for c in ids if c not in done)
 
     def compute_exit_status(self) -> int:

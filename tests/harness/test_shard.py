@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from udcodec.contract import load_contract
-from udcodec.engine.shard import Shard, parse_shard
+from udcodec.shard import Shard, parse_shard
 from udcodec_cli import ACCEPTS256, Udcodec, read_report
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from udcodec.cli import main
-from udcodec.engine.shard import Shard
 from udcodec.reports import write_json
 from udcodec.reports.merge import MergeError, merge_records
 from udcodec.reports.model import RunRecord
+from udcodec.shard import Shard
 
 
 def shards_of(record: RunRecord, count: int) -> list[tuple[str, RunRecord]]:
