@@ -217,6 +217,18 @@ def _expected(record: RunRecord) -> list[str]:
     return lines
 
 
+def _skipped(record: RunRecord) -> list[str]:
+    """Every ``skip`` with its reason: a clause not shown to hold (a missing capability, or not judged)."""
+    skipped = [r for r in record.results if Outcome(r.outcome) == Outcome.SKIP]
+    if not skipped:
+        return []
+    lines = [f"### Skipped: not shown to hold ({len(skipped)})", "", "| Clause | Adapter | Why |", "|---|---|---|"]
+    for r in skipped:
+        lines.append(f"| {_code_cell(r.clause)} | {_code_cell(r.adapter)} | {cell((r.message or '').split(chr(10))[0])} |")
+    lines.append("")
+    return lines
+
+
 def _entry_notes(result: CheckResult) -> str:
     """`` · [upstream](URL) · expires DATE`` from the expectation entry, when it gives them."""
     notes = []
@@ -310,6 +322,7 @@ def render_markdown(record: RunRecord) -> str:
         + _examples(record)
         + _failures(record)
         + _expected(record)
+        + _skipped(record)
         + _workarounds(record)
         + _stale(record)
     )

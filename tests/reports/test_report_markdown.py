@@ -151,3 +151,11 @@ def test_a_command_reproduction_is_fenced_as_shell_and_a_snippet_as_python(recor
     text = render_markdown(replace(record, results=[command, snippet]))
     assert "```sh\nudcodec run --adapter blosc2 --only REG-ID-002\n```" in text
     assert "```python\nimport blosc2\n" in text
+
+
+def test_each_skip_is_listed_with_its_reason(record: RunRecord) -> None:
+    text = render_markdown(record)
+    skipped = [r for r in record.results if r.outcome == "skip"]
+    assert skipped and f"### Skipped: not shown to hold ({len(skipped)})" in text
+    for r in skipped:
+        assert f"| `{r.clause}` | `{r.adapter}` | {r.message.splitlines()[0]} |" in text
