@@ -257,10 +257,15 @@ def _kill_tree(pid: int) -> None:
     The child is a subreaper (Linux) and stays alive until killed, so orphans of its descendants are still below it.
     """
     if not _exited(pid):
-        for below in _descendants(pid):
-            with contextlib.suppress(OSError):
-                os.kill(below, signal.SIGKILL)
+        _kill_below(pid)
     _kill_group(pid)
+
+
+def _kill_below(pid: int) -> None:
+    """SIGKILL every process below ``pid``."""
+    for below in _descendants(pid):
+        with contextlib.suppress(OSError):
+            os.kill(below, signal.SIGKILL)
 
 
 def become_subreaper() -> None:
@@ -273,22 +278,18 @@ def become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def kill_descendants() -> int:
-    """SIGKILL every process below this one and reap those that were its children; how many there were.
+def kill_descendants() -> None:
+    """SIGKILL every process below this one and reap those that were its children.
 
     A subreaper (:func:`become_subreaper`) finds here also what its descendants left behind in a session of its own.
     """
-    below = _descendants(os.getpid())
-    for pid in below:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    _kill_below(os.getpid())
     while True:
         try:
             if os.waitpid(-1, 0)[0] == 0:
                 break
         except ChildProcessError:
             break
-    return len(below)
 
 
 #: The cleanup signals this process received (the run is then incomplete, whatever pytest concludes).
