@@ -65,6 +65,11 @@ USER_CODEC_ONLY: Attribution = "user-codec path only"
 ATTRIBUTIONS: tuple[Attribution, ...] = (ALSO_BUILTIN, USER_CODEC_ONLY)
 
 #: Outcomes that make ``udcodec run`` exit non-zero.
+#: ``CheckResult.extra`` key of a failure's explanation, ``{"check", "why"}`` (see ``udcodec.checks.api.Explanation``).
+#: Once settled (the clause of ``check`` failed of the same cause), the result is ``skip`` and the key also holds
+#: that ``"clause"`` and the failure's own ``"message"`` and ``"counterexample"``.
+EXPLAINED_BY = "explained_by"
+
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
 #: What an expectations entry turns into ``xfail``: the clause's implementation was judged and did not
 #: keep it (a check error is the harness's, never expected).

@@ -45,17 +45,31 @@ from udcodec.resources import exhausted
 from udcodec.subject import CodecSubject, FilterSubject
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """A more basic property the failing input also breaks, seen by the check itself: ``check`` judges it, and
+    ``why`` is how that check's failures begin (numbers aside), saying what broke. When the clause of ``check`` fails of the same cause in the
+    run, the failing clause is not judged (:func:`udcodec.reports.causes.settle_explained`): one defect, one clause."""
+
+    check: str
+    why: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"check": self.check, "why": self.why}
+
+
 class CheckFailed(AssertionError):
     """The implementation under test violated the clause."""
 
     def __init__(self, message: str, *, counterexample: Any = None, reproduction: str | None = None,
-                 attribution: Attribution | None = None) -> None:
+                 attribution: Attribution | None = None, explained_by: Explanation | None = None) -> None:
         message = clip(message)  # what a codec raised may be of any size
         super().__init__(message)
         self.message = message
         self.counterexample = counterexample
         self.reproduction = reproduction
         self.attribution = attribution
+        self.explained_by = explained_by
 
 
 class CheckCrashed(CheckFailed):

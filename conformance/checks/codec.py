@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Container, CParams, DParams
-from udcodec.checks.api import CheckContext, NotApplicable, Param, check, describe_exc
+from udcodec.checks.api import CheckContext, Explanation, NotApplicable, Param, check, describe_exc
 from udcodec.checks.common import (
     CONTENT,
     DTYPE,
@@ -212,11 +212,12 @@ class _Direct:
         self.cparams = cparams_for(self.codec.id, codec_meta=case.meta, typesize=typesize, **extra)
         self.schunk = _host_container(ctx, self.codec, case.meta, len(self.data), typesize).native()
 
-    def fail(self, message: str, body: str) -> NoReturn:
+    def fail(self, message: str, body: str, explained_by: Explanation | None = None) -> NoReturn:
         codec, case = self.codec, self.case
         snippet = direct_call(codec, self.ctx.clause.id, message, self.ctx.adapter, self.cparams, self.data,
                               case.recipe(), body.replace("META", str(case.meta)))
-        self.ctx.fail(message, counterexample=_counterexample(self.ctx, case, self.data), reproduction=snippet)
+        self.ctx.fail(message, counterexample=_counterexample(self.ctx, case, self.data), reproduction=snippet,
+                      explained_by=explained_by)
 
     def encode(self, output: np.ndarray, body: str) -> Any:
         try:
@@ -236,10 +237,9 @@ class _Direct:
             self.fail(f"the decoder raised {describe_exc(exc)} ({self.what})", body)
 
     def valid_size(self, n: Any, limit: int, role: str, body: str) -> int:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer):
-            self.fail(f"the {role} returned {n!r} ({type(n).__name__}), not an integer size", body)
-        if not 0 <= int(n) <= limit:
-            self.fail(f"the {role} returned {int(n)}, outside [0, {limit}] (the output buffer's size)", body)
+        problem = size_problem(n, limit, role)
+        if problem:
+            self.fail(problem, body, SIZE_CHECKS[role])
         return int(n)
 
     def roundtrip(self, output: np.ndarray, n: int, body: str) -> None:
@@ -248,9 +248,55 @@ class _Direct:
         got, out = self.decode(packed, len(self.data), body)
         size = self.valid_size(got, len(self.data), "decoder", body)
         if size != len(self.data):
-            self.fail(f"the decoder returned {size}, not the decompressed size {len(self.data)}", body)
+            self.fail(f"the decoder returned {size}, not the decompressed size {len(self.data)}", body,
+                      SIZE_CHECKS["decoder"])
         if out.tobytes() != self.data:
-            self.fail(f"decoder(encoder(block)) != block: {first_difference(out.tobytes(), self.data)}", body)
+            self.fail(f"decoder(encoder(block)) != block: {first_difference(out.tobytes(), self.data)}", body,
+                      BLOCK_ROUNDTRIP)
+
+
+#: What a wrong size returned by the encoder or the decoder explains: the check judging it, and how its failures begin.
+SIZE_CHECKS = {"encoder": Explanation("codec.encoder_size", "the encoder returned"),
+               "decoder": Explanation("codec.decoder_size", "the decoder returned")}
+BLOCK_ROUNDTRIP = Explanation("codec.block_roundtrip", "decoder(encoder(block)) != block")
+
+
+def size_problem(n: Any, limit: int, role: str) -> str | None:
+    """Why ``n``, returned by the ``role`` (encoder, decoder) given an output of ``limit`` bytes, is no valid size."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        return f"the {role} returned {n!r} ({type(n).__name__}), not an integer size"
+    if not 0 <= int(n) <= limit:
+        return f"the {role} returned {int(n)}, outside [0, {limit}] (the output buffer's size)"
+    return None
+
+
+def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) -> Explanation | None:
+    """The first direct-call property the codec breaks on the blocks of ``data`` (cut as ``layout`` asks, whole
+    chunks when the host picks the block size), as an explanation of a host round trip that failed on it; None
+    when they hold there or a call raises (what a codec raises is its own cause)."""
+    try:
+        codec, encoder, decoder = _callables(ctx, layout.typesize)
+        schunk = _host_container(ctx, codec, meta, layout.chunksize, layout.typesize).native()
+        step = layout.blocksize or layout.chunksize or len(data)
+        for chunk_start in range(0, len(data), max(layout.chunksize, 1)):
+            chunk = data[chunk_start:chunk_start + layout.chunksize]
+            for start in range(0, len(chunk), max(step, 1)):
+                block = np.frombuffer(bytearray(chunk[start:start + step]), dtype=np.uint8)
+                out = np.zeros(block.size, dtype=np.uint8)
+                n = encoder(block, out, meta, schunk)
+                if size_problem(n, out.size, "encoder"):
+                    return SIZE_CHECKS["encoder"]
+                if not n:
+                    continue
+                back = np.zeros(block.size, dtype=np.uint8)
+                m = decoder(np.frombuffer(bytearray(out[:int(n)].tobytes()), dtype=np.uint8), back, meta, schunk)
+                if size_problem(m, back.size, "decoder") or int(m) != block.size:
+                    return SIZE_CHECKS["decoder"]
+                if back.tobytes() != block.tobytes():
+                    return BLOCK_ROUNDTRIP
+    except Exception:  # noqa: BLE001
+        return None
+    return None
 
 
 def _counterexample(ctx: CheckContext, case: BlockCase | Layout, data: bytes, **extra: Any) -> dict[str, Any]:
@@ -405,7 +451,8 @@ def _host_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta
         snippet = through_host(codec, ctx.clause.id, message, ctx.adapter, cparams, layout.chunksize, data,
                                _recipe(layout), rerun_command(ctx.adapter_spec, ctx.clause, codec))
         ctx.fail(message, counterexample=_counterexample(ctx, layout, data, meta=meta, chunksize=layout.chunksize,
-                                                         blocksize=layout.blocksize), reproduction=snippet)
+                                                         blocksize=layout.blocksize), reproduction=snippet,
+                 explained_by=_direct_defect(ctx, layout, meta, data))
 
     try:
         container = new_container(ctx, cparams, chunksize=layout.chunksize)

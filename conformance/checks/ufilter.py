@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import CParams, DParams, user_filter_name, value_of
-from udcodec.checks.api import CheckContext, CheckFailed, NotJudged, Param, check, describe_exc
+from udcodec.checks.api import (
+    CheckContext,
+    CheckFailed,
+    Explanation,
+    NotJudged,
+    Param,
+    check,
+    describe_exc,
+)
 from udcodec.checks.common import CONTENT, first_difference
 from udcodec.checks.repro import rerun_command
 from udcodec.strategies import make_data
@@ -104,17 +112,52 @@ def _through_host(ctx: CheckContext, f: FilterSubject, pipeline: list[str], meta
     data = _data(kind, nbytes // typesize * typesize)
     where = (f"{kind} data, {len(data)} bytes, typesize {typesize}, blocksize {blocksize}, pipeline {list(names)},"
              f" meta {meta}")
+    blocks = [np.frombuffer(data[i:i + blocksize], np.uint8).copy() for i in range(0, len(data), blocksize)]
     try:
         container = ctx.adapter.create(cparams=cp, dparams=DParams(nthreads=1), chunksize=len(data))
         container.append(bytes(bytearray(data)))
         got = container.decompress_chunk(0)
     except Exception as exc:  # noqa: BLE001
-        ctx.fail(f"{where}: the filter raised {describe_exc(exc)}", reproduction=_host_repro(ctx, f, cp, kind, len(data)))
+        ctx.fail(f"{where}: the filter raised {describe_exc(exc)}", reproduction=_host_repro(ctx, f, cp, kind, len(data)),
+                 explained_by=_direct_defect(f, meta, blocks))
     if got != data:
         ctx.fail(f"{where}: decompress(compress(x)) != x ({first_difference(got, data)})",
                  counterexample={"kind": kind, "nbytes": len(data), "typesize": typesize, "blocksize": blocksize,
                                  "filters": list(names), "meta": meta},
-                 reproduction=_host_repro(ctx, f, cp, kind, len(data)))
+                 reproduction=_host_repro(ctx, f, cp, kind, len(data)), explained_by=_direct_defect(f, meta, blocks))
+
+
+def _direct_defect(f: FilterSubject, meta: int, blocks: list[np.ndarray], *,
+                   properties: tuple[str, ...] = ("input_intact", "full_output", "inverse")) -> Explanation | None:
+    """The first of the direct-call ``properties`` that forward and backward break on ``blocks`` (called as a
+    host calls them), as an explanation of a failure on the same data; None when they hold, or a call raises."""
+    assert f.forward is not None and f.backward is not None
+    pair = (("forward", f.forward), ("backward", f.backward))
+    try:
+        for x in blocks:
+            if "input_intact" in properties:
+                for name, fn in pair:
+                    inp = x.copy()
+                    fn(inp, np.zeros_like(x), meta, None)
+                    if not np.array_equal(inp, x):
+                        return Explanation("ufilter.input_intact", f"{name} wrote into its input")
+            if "full_output" in properties:
+                for name, fn in pair:
+                    outs = [np.full_like(x, c) for c in (0, 255, 0)]
+                    for out in outs:
+                        fn(x.copy(), out, meta, None)
+                    # the same output twice from a canary of 0 and another from 255: bytes left unwritten
+                    if np.array_equal(outs[0], outs[2]) and not np.array_equal(outs[0], outs[1]):
+                        return Explanation("ufilter.full_output", f"{name} left part of its output unwritten")
+            if "inverse" in properties:
+                mid, back = np.zeros_like(x), np.zeros_like(x)
+                f.forward(x.copy(), mid, meta, None)
+                f.backward(mid.copy(), back, meta, None)
+                if not np.array_equal(back, x):
+                    return Explanation("ufilter.inverse", "backward(forward(x)) != x")
+    except Exception:  # noqa: BLE001 - what a filter raises is its own cause, grouped as such in the reports
+        return None
+    return None
 
 
 @check("ufilter.registers", requires=("user_filters",), params={})
@@ -184,6 +227,7 @@ def inverse(ctx: CheckContext) -> None:
         if not np.array_equal(back, x):
             ctx.fail(f"backward(forward(x)) != x for {kind} data of {x.size} bytes, meta {meta}"
                      f" ({first_difference(back.tobytes(), x.tobytes())})",
+                     explained_by=_direct_defect(f, meta, [x], properties=("full_output",)),
                      reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
                          "mid, back = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), mid, meta, schunk)",
                          "backward(mid.copy(), back, meta, schunk)",

@@ -48,7 +48,7 @@ from udcodec.engine.progress import RESULT_KEY
 from udcodec.engine.runner import execute
 from udcodec.engine.warm import collect_hypothesis_constants, freeze, imported_while, preload
 from udcodec.expectations.model import Expectations, ExpectationsError, load_expectations
-from udcodec.outcomes import EXPECTABLE, CheckResult, Outcome
+from udcodec.outcomes import EXPECTABLE, EXPLAINED_BY, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
 from udcodec.reports.model import RunRecord
@@ -708,6 +708,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.append((RESULT_KEY, result.to_json()))
 
 
+def _recount_settled(record: RunRecord, session: pytest.Session) -> None:
+    """pytest counted each failure the record settled as not judged (another clause fails of its defect) as
+    failed; it counts them as skipped, with the record's reason, so ``N failed`` says what the reports say."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = {r.nodeid: r for r in record.results if r.outcome is Outcome.SKIP and EXPLAINED_BY in r.extra}
+    if reporter is None or not skipped:
+        return
+    failed = reporter.stats.get("failed", [])
+    for report in [r for r in failed if getattr(r, "nodeid", None) in skipped and r.when == "call"]:
+        result = skipped[report.nodeid]
+        failed.remove(report)
+        report.outcome = "skipped"
+        path, line, _ = report.location
+        report.longrepr = (path, (line or 0) + 1, _skip_reason(result))
+        reporter.stats.setdefault("skipped", []).append(report)
+    if not failed:
+        reporter.stats.pop("failed", None)
+
+
 def _finish(run: UdcodecRun, session: pytest.Session) -> None:
     from udcodec.engine.session import build_record, write_reports
 
@@ -719,6 +738,7 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
         run.record = build_record(run, json.loads(command), program=None, interrupted=interrupted)
     else:
         run.record = build_record(run, list(session.config.invocation_params.args), interrupted=interrupted)
+    _recount_settled(run.record, session)
     if run.codec is not None:
         run.record.codec = run.codec.describe()
         if run.plan is not None:

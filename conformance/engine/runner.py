@@ -23,7 +23,7 @@ from udcodec.checks.pristine import fork_spare
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import UNEXPECTED, Attribution, CheckResult, Outcome
+from udcodec.outcomes import EXPLAINED_BY, UNEXPECTED, Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted
 from udcodec.subject import CodecSubject, FilterSubject, Subject
@@ -86,6 +86,8 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
             return Verdict(Outcome.CRASH, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
                            signal=exc.signal, stderr_tail=exc.stderr_tail)
         except CheckFailed as exc:
+            if exc.explained_by is not None and exc.explained_by.check != ref.name:  # a check explains no failure of its own
+                extra[EXPLAINED_BY] = exc.explained_by.to_json()
             return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
                            attribution=exc.attribution)
         except CapabilityMissing as exc:

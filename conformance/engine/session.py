@@ -24,6 +24,7 @@ from udcodec.reports import (
     write_markdown,
 )
 from udcodec.reports.bounds import printable
+from udcodec.reports.causes import settle_explained
 from udcodec.reports.certificate import CertificateError, certificate_paths, write_certificate
 
 
@@ -73,12 +74,14 @@ def stale_expectations(run: FinishedRun) -> list[StaleExpectation]:
 
 def build_record(run: FinishedRun, args: list[str], program: str | None = "", interrupted: bool = False) -> RunRecord:
     """Summarise the run; ``args`` follow ``program`` (default: this process's program name, None: none).
+    Failures another clause's failure explains are settled as ``skip`` first (:func:`settle_explained`).
 
     ``interrupted``: the run was stopped before every check ran (the record says so; exit status 2).
     """
     stale = stale_expectations(run)
     order = {slot.name: i for i, slot in enumerate(run.adapters)}  # a stable order, so merged shards give it too
     stale.sort(key=lambda s: (order.get(s.adapter, len(order)), s.clause, s.why_stale))
+    settle_explained(run.results)
     results = sorted(run.results, key=lambda r: (r.clause, r.adapter))
     record = RunRecord(
         spec_version=run.contract.version,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from udcodec.outcomes import CheckResult
+from udcodec.outcomes import EXPLAINED_BY, CheckResult, Outcome
 from udcodec.reports.bounds import printable
 
 #: Most characters of a message's first line a cause key keeps.
@@ -25,14 +25,54 @@ def cause_key(result: CheckResult) -> str:
     The first exception the message names with a location is its root cause (checks lead with it).
     A first line's standalone numbers read ``#``: one defect met at byte 3 and at byte 7 is one cause.
     """
-    first = _CHECK_PREFIX.sub("", (result.message or "").strip().split("\n", 1)[0])
-    raised = _RAISED.search(result.message or "")
+    return message_key(result.message) or f"{result.outcome} without a message"
+
+
+def message_key(message: str | None) -> str:
+    """:func:`cause_key` of a failure saying ``message`` (``""`` for none)."""
+    first = _CHECK_PREFIX.sub("", (message or "").strip().split("\n", 1)[0])
+    raised = _RAISED.search(message or "")
     if raised:
         return f"{raised.group(1)} at {raised.group(2)}"
     first = _NUMBER.sub("#", first)
     if len(first) > KEY_MAX:  # a key is repeated on one line: a message's first line may be of any length
         first = first[:KEY_MAX] + "…"
-    return printable(first) or f"{result.outcome} without a message"
+    return printable(first)
+
+
+def settle_explained(results: Iterable[CheckResult]) -> list[CheckResult]:
+    """Turn each failure explained by a more basic property (``extra["explained_by"]``) into ``skip`` when the
+    clause judging that property failed of the same cause for the same adapter (its message, numbers aside, starts
+    with the explanation's ``why``): one defect fails one clause.
+
+    The failure stays a failure when that clause passed, did not run, or failed of something else, so nothing is
+    hidden. What the failure said is kept: its reproduction, and its message and counterexample in the explanation.
+    Returns the results turned.
+    """
+    results = list(results)
+    # only a failure with no explanation of its own explains another: no two failures can explain each other away
+    failed = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.XFAIL) and EXPLAINED_BY not in r.extra]
+    settled = []
+    for result in results:
+        why = result.extra.get(EXPLAINED_BY) if result.outcome is Outcome.FAIL else None
+        if not isinstance(why, dict) or "clause" in why:
+            continue
+        key = message_key(why.get("why"))
+        if not key:
+            continue
+        by = next((r for r in failed if r.adapter == result.adapter and r.clause != result.clause
+                   and (r.message or "").startswith(f"[{why.get('check')}]")
+                   and message_key(r.message).startswith(key)), None)
+        if by is None:
+            continue
+        check = match.group(0).strip() + " " if (match := _CHECK_PREFIX.match(result.message or "")) else ""
+        result.extra[EXPLAINED_BY] = {**why, "clause": by.clause, "message": result.message,
+                                      "counterexample": result.counterexample}
+        result.outcome, result.counterexample = Outcome.SKIP, None
+        result.message = (f"{check}not judged: its failing input shows the defect {by.clause} fails of"
+                          f" ({why.get('why')})")
+        settled.append(result)
+    return settled
 
 
 @dataclass

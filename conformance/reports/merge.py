@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import astuple
 
+from udcodec.reports.causes import settle_explained
 from udcodec.reports.model import RunRecord, StaleExpectation
 
 
@@ -83,6 +84,7 @@ def merge_records(named: Sequence[tuple[str, RunRecord]]) -> RunRecord:
                 raise MergeError(f"{result.clause}[{result.adapter}] is in both {seen[key]} and {source}")
             seen[key] = source
             results.append(result)
+    settle_explained(results)  # a shard's failure may be explained by another shard's
     records = [record for _, record in named]
     interrupted = any(r.interrupted for r in records)
     stale = _stale_order(first, [s for r in records for s in r.stale_expectations])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from collections.abc import Sequence
 
-from udcodec.outcomes import CheckResult, Outcome
+from udcodec.outcomes import EXPLAINED_BY, CheckResult, Outcome
 from udcodec.reports.bounds import TERMINAL_MAX, printable
 from udcodec.reports.causes import group_by_cause
 from udcodec.reports.model import OUTCOME_ORDER, RunRecord, jsonable
@@ -181,14 +182,25 @@ def render_codec(record: RunRecord) -> str:
     return f"codec {codec.get('name')} ({', '.join(parts)})"
 
 
-def _groups(results: list[CheckResult], color: bool) -> list[list[str]]:
+def _groups(results: list[CheckResult], color: bool, settled: Sequence[CheckResult] = ()) -> list[list[str]]:
     blocks = []
     for group in group_by_cause(results):
         block = _failure(group.first, color)
         if group.others:
             block.append("  " + group.others_line())
+        members = {(r.clause, r.adapter) for r in group.results}
+        kept = [r for r in settled if (r.extra[EXPLAINED_BY].get("clause"), r.adapter) in members]
+        if kept:
+            block.append(f"  its defect keeps {len(kept)} more from being judged (skip; their failing input shows it): "
+                         + ", ".join(f"{r.clause} [{r.adapter}]" for r in kept))
         blocks.append(block)
     return blocks
+
+
+def _settled(record: RunRecord) -> list[CheckResult]:
+    """The results not judged because another clause fails of the defect their input shows."""
+    return [r for r in record.results if r.outcome is Outcome.SKIP and isinstance(r.extra.get(EXPLAINED_BY), dict)
+            and "clause" in r.extra[EXPLAINED_BY]]
 
 
 def render_failures(record: RunRecord, color: bool = False) -> str:
@@ -206,11 +218,12 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
             blocks.append(
                 [f"{word} adapter {adapter.spec!r} failed to load", _indent(printable(adapter.load_error))]
             )
-    blocks += _groups(record.unexpected(), color)
+    settled = _settled(record)
+    blocks += _groups(record.unexpected(), color, settled)
     advisory = record.advisory()
     if advisory:
         blocks.append([f"SHOULD clauses failed ({len(advisory)}; not required):"])
-        blocks += _groups(advisory, color)
+        blocks += _groups(advisory, color, settled)
     return "".join("\n".join(block) + "\n\n" for block in blocks).rstrip("\n") + (
         "\n" if blocks else ""
     )

@@ -55,6 +55,32 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_codec: 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("encoder", "decoder", "clause", "settled"), [
+    ("udcodec.examples.zlib_codec:encoder", "broken.codecs:zero_returning_decoder", "CODEC-DEC-SIZE",
+     {"CODEC-ROUNDTRIP", "CODEC-BLOCK-ROUNDTRIP", "CODEC-SMALL-OUTPUT", "CODEC-META", "CODEC-TYPESIZES",
+      "CODEC-SPLITMODES", "CODEC-SMALL-BLOCKS"}),
+    ("udcodec.examples.zlib_codec:encoder", "broken.codecs:corrupting_decoder", "CODEC-BLOCK-ROUNDTRIP",
+     {"CODEC-ROUNDTRIP", "CODEC-SMALL-OUTPUT", "CODEC-META", "CODEC-TYPESIZES", "CODEC-SPLITMODES"}),
+], ids=["decoder-size", "block-roundtrip"])
+def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path, encoder: str, decoder: str,
+                                           clause: str, settled: set[str]) -> None:
+    """A decoder that returns 0, or corrupts every block, failed 8 and 6 MUST clauses: the clauses whose failing
+    input shows the defect in direct calls are not judged, naming the one clause that fails of it."""
+    report = tmp_path / "codec.json"
+    proc = check_codec("--encoder", encoder, "--decoder", decoder, "--host", "reference", "--profile", "dev",
+                       "--report-json", str(report))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = json.loads(report.read_text(encoding="utf-8"))["results"]
+    validate_report(json.loads(report.read_text(encoding="utf-8")))
+    assert [r["clause"] for r in results if r["outcome"] == "fail"] == [clause]
+    skipped = {r["clause"]: r for r in results if r["outcome"] == "skip"}
+    assert set(skipped) == settled
+    assert all(r["extra"]["explained_by"]["clause"] == clause and r["reproduction"] for r in skipped.values())
+    not_run = sum(r["outcome"] in ("skip", "n/a") for r in results)  # pytest counts both as skipped
+    assert f"1 failed, {sum(r['outcome'] == 'pass' for r in results)} passed, {not_run} skipped" in proc.stdout
+
+
+@pytest.mark.slow
 def test_a_should_failure_is_reported_but_does_not_fail_the_run(check_codec: Command, tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec("--encoder", "broken.codecs:scribbling_encoder", "--decoder",

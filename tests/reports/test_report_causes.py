@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from udcodec.outcomes import CheckResult, Outcome
-from udcodec.reports import render_failures, render_markdown
-from udcodec.reports.causes import cause_key, group_by_cause
+import pytest
+from udcodec.outcomes import EXPLAINED_BY, CheckResult, Outcome
+from udcodec.reports import render_failures, render_markdown, validate_report
+from udcodec.reports.causes import cause_key, group_by_cause, settle_explained
 from udcodec.reports.model import AdapterRun, RunRecord
 from udcodec.reports.terminal import render_codec
 
@@ -114,3 +115,71 @@ def test_no_exit_0_line_when_the_run_fails_or_nothing_failed(record: RunRecord) 
     must_and_should = codec_record([ONE_CAUSE[0], fail("CODEC-NO-OVERRUN", "blosc2", "wrote", level="SHOULD")])
     assert must_and_should.exit_status == 1 and must_and_should.exit_reason() == ""
     assert codec_record([CheckResult("CODEC-ROUNDTRIP", "reference", Outcome.PASS, subject="codec")]).exit_reason() == ""
+
+
+def explained(clause: str, adapter: str, message: str, check: str, why: str) -> CheckResult:
+    return fail(clause, adapter, message, extra={EXPLAINED_BY: {"check": check, "why": why}})
+
+
+DEC_SIZE = "[codec.decoder_size] the decoder returned 0, not the decompressed size 12"
+ROUNDTRIP = "[codec.roundtrip] the round trip raised ValueError: decoder of user codec 200 returned 0"
+
+
+def test_a_failure_the_basic_clause_fails_of_is_settled_as_not_judged_and_keeps_what_it_said() -> None:
+    basic = fail("CODEC-DEC-SIZE", "reference", DEC_SIZE)
+    derived = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    assert settle_explained([derived, basic]) == [derived]
+    assert basic.outcome is Outcome.FAIL and derived.outcome is Outcome.SKIP
+    assert derived.message == ("[codec.roundtrip] not judged: its failing input shows the defect CODEC-DEC-SIZE fails"
+                               " of (the decoder returned)")
+    assert derived.counterexample is None and derived.reproduction == "# reproduces CODEC-ROUNDTRIP[reference]"
+    assert derived.extra[EXPLAINED_BY] == {"check": "codec.decoder_size", "why": "the decoder returned",
+                                           "clause": "CODEC-DEC-SIZE", "message": ROUNDTRIP,
+                                           "counterexample": {"clause": "CODEC-ROUNDTRIP"}}
+    assert settle_explained([derived, basic]) == []  # settling twice (shards, then their merge) changes nothing
+
+
+@pytest.mark.parametrize("others", [
+    [],  # the basic clause did not run
+    [CheckResult("CODEC-DEC-SIZE", "reference", Outcome.PASS, subject="codec")],
+    [fail("CODEC-DEC-SIZE", "blosc2", DEC_SIZE)],  # another adapter's failure
+    [fail("CODEC-DEC-SIZE", "reference", "[codec.decoder_size] the decoder raised IndexError")],  # another cause
+    [fail("CODEC-DEC-SIZE", "reference", "[codec.encoder_size] the decoder returned 0")],  # another check's words
+], ids=["not-run", "passed", "other-adapter", "other-cause", "other-check"])
+def test_a_failure_stays_a_failure_unless_the_basic_clause_fails_of_the_same_defect(others: list[CheckResult]) -> None:
+    derived = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    assert settle_explained([derived, *others]) == []
+    assert derived.outcome is Outcome.FAIL and derived.message == ROUNDTRIP
+
+
+def test_two_explained_failures_never_explain_each_other_away() -> None:
+    one = explained("CODEC-META", "reference", "[codec.interleaved] the decoder returned 0", "codec.roundtrip", "the")
+    two = explained("CODEC-ROUNDTRIP", "reference", "[codec.roundtrip] the decoder returned 0", "codec.interleaved",
+                    "the")
+    assert settle_explained([one, two]) == []
+    assert one.outcome is two.outcome is Outcome.FAIL
+
+
+def test_an_expected_failure_is_left_as_expected() -> None:
+    derived = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    derived.outcome = Outcome.XFAIL
+    assert settle_explained([derived, fail("CODEC-DEC-SIZE", "reference", DEC_SIZE)]) == []
+    assert derived.outcome is Outcome.XFAIL
+
+
+def test_a_settled_result_validates_against_the_report_schema() -> None:
+    derived = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    record = codec_record([derived, fail("CODEC-DEC-SIZE", "reference", DEC_SIZE)])
+    settle_explained(record.results)
+    validate_report(record.to_json())
+    assert record.summary()["reference"]["skip"] == 1 and record.summary()["reference"]["fail"] == 1
+
+
+def test_the_terminal_names_what_a_failure_keeps_from_being_judged() -> None:
+    derived = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    record = codec_record([derived, fail("CODEC-DEC-SIZE", "reference", DEC_SIZE)])
+    settle_explained(record.results)
+    text = render_failures(record)
+    assert ("its defect keeps 1 more from being judged (skip; their failing input shows it): CODEC-ROUNDTRIP"
+            " [reference]") in text
+    assert "FAIL CODEC-ROUNDTRIP" not in text
