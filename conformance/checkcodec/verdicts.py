@@ -21,7 +21,8 @@ class VerdictsError(SpecError):
 
 @dataclass(frozen=True)
 class Verdict:
-    """The verdict one example codec gets: exactly the codec clauses in ``fails`` fail."""
+    """The verdict one example codec gets: exactly the codec clauses in ``fails`` fail, those in ``not_judged`` are
+    not judged (another clause fails of the defect their failing input shows), every other one passes."""
 
     module: str
     encoder: str
@@ -31,6 +32,7 @@ class Verdict:
     metas: tuple[int, ...] = ()
     registration_error: str | None = None
     line: int = 0
+    not_judged: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -54,13 +56,14 @@ def load_verdicts(path: str | Path | None = None) -> tuple[Verdict, ...]:
                                 f"{raw['module']} is listed twice (first at codecs[{seen[raw['module']]}])")
         seen[raw["module"]] = i
         verdicts.append(Verdict(raw["module"], raw["encoder"], raw["decoder"], tuple(raw["fails"]), raw.get("id"),
-                                tuple(raw.get("metas", ())), raw.get("registration_error"), line))
+                                tuple(raw.get("metas", ())), raw.get("registration_error"), line,
+                                tuple(raw.get("not_judged", ()))))
     return tuple(verdicts)
 
 
 @dataclass(frozen=True)
 class FilterVerdict:
-    """The verdict one example filter gets: exactly the filter clauses in ``fails`` fail."""
+    """The verdict one example filter gets: as :class:`Verdict`'s, over the filter clauses."""
 
     module: str
     forward: str
@@ -69,6 +72,7 @@ class FilterVerdict:
     id: int | None = None
     metas: tuple[int, ...] = ()
     line: int = 0
+    not_judged: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -80,5 +84,6 @@ def load_filter_verdicts(path: str | Path | None = None) -> tuple[FilterVerdict,
     path = Path(path) if path is not None else default_verdicts_path()
     data, lines = load_validated_yaml(path, SCHEMA, VerdictsError)
     return tuple(FilterVerdict(raw["module"], raw["forward"], raw["backward"], tuple(raw["fails"]), raw.get("id"),
-                               tuple(raw.get("metas", ())), lines.get(("filters", i), 0))
+                               tuple(raw.get("metas", ())), lines.get(("filters", i), 0),
+                               tuple(raw.get("not_judged", ())))
                  for i, raw in enumerate(data.get("filters", [])))

@@ -273,29 +273,36 @@ def size_problem(n: Any, limit: int, role: str) -> str | None:
 def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) -> Explanation | None:
     """The first direct-call property the codec breaks on the blocks of ``data`` (cut as ``layout`` asks, whole
     chunks when the host picks the block size), as an explanation of a host round trip that failed on it; None
-    when they hold there or a call raises (what a codec raises is its own cause)."""
+    when they hold there. A call that raises is explained by the exception and where it was raised (the cause
+    key CODEC-BLOCK-ROUNDTRIP's failure must share)."""
     try:
         codec, encoder, decoder = _callables(ctx, layout.typesize)
         schunk = _host_container(ctx, codec, meta, layout.chunksize, layout.typesize).native()
+    except Exception:  # noqa: BLE001 - nothing to call the codec with: no explanation
+        return None
+    role = "encoder"
+    try:
         step = layout.blocksize or layout.chunksize or len(data)
         for chunk_start in range(0, len(data), max(layout.chunksize, 1)):
             chunk = data[chunk_start:chunk_start + layout.chunksize]
             for start in range(0, len(chunk), max(step, 1)):
                 block = np.frombuffer(bytearray(chunk[start:start + step]), dtype=np.uint8)
                 out = np.zeros(block.size, dtype=np.uint8)
+                role = "encoder"
                 n = encoder(block, out, meta, schunk)
                 if size_problem(n, out.size, "encoder"):
                     return SIZE_CHECKS["encoder"]
                 if not n:
                     continue
                 back = np.zeros(block.size, dtype=np.uint8)
+                role = "decoder"
                 m = decoder(np.frombuffer(bytearray(out[:int(n)].tobytes()), dtype=np.uint8), back, meta, schunk)
                 if size_problem(m, back.size, "decoder") or int(m) != block.size:
                     return SIZE_CHECKS["decoder"]
                 if back.tobytes() != block.tobytes():
                     return BLOCK_ROUNDTRIP
-    except Exception:  # noqa: BLE001
-        return None
+    except Exception as exc:  # noqa: BLE001 - raising on a block of the data: CODEC-BLOCK-ROUNDTRIP's, if it fails of it
+        return Explanation("codec.block_roundtrip", f"the {role} raised {describe_exc(exc)}")
     return None
 
 

@@ -130,33 +130,37 @@ def _through_host(ctx: CheckContext, f: FilterSubject, pipeline: list[str], meta
 def _direct_defect(f: FilterSubject, meta: int, blocks: list[np.ndarray], *,
                    properties: tuple[str, ...] = ("input_intact", "full_output", "inverse")) -> Explanation | None:
     """The first of the direct-call ``properties`` that forward and backward break on ``blocks`` (called as a
-    host calls them), as an explanation of a failure on the same data; None when they hold, or a call raises."""
+    host calls them), as an explanation of a failure on the same data; None when they hold. A call that raises is
+    UF-INVERSE's to judge (it calls both on blocks of any size): its explanation names the exception and where."""
     assert f.forward is not None and f.backward is not None
     pair = (("forward", f.forward), ("backward", f.backward))
+    called = "forward"
     try:
         for x in blocks:
             if "input_intact" in properties:
-                for name, fn in pair:
+                for called, fn in pair:
                     inp = x.copy()
                     fn(inp, np.zeros_like(x), meta, None)
                     if not np.array_equal(inp, x):
-                        return Explanation("ufilter.input_intact", f"{name} wrote into its input")
+                        return Explanation("ufilter.input_intact", f"{called} wrote into its input")
             if "full_output" in properties:
-                for name, fn in pair:
+                for called, fn in pair:
                     outs = [np.full_like(x, c) for c in (0, 255, 0)]
                     for out in outs:
                         fn(x.copy(), out, meta, None)
                     # the same output twice from a canary of 0 and another from 255: bytes left unwritten
                     if np.array_equal(outs[0], outs[2]) and not np.array_equal(outs[0], outs[1]):
-                        return Explanation("ufilter.full_output", f"{name} left part of its output unwritten")
+                        return Explanation("ufilter.full_output", f"{called} left part of its output unwritten")
             if "inverse" in properties:
                 mid, back = np.zeros_like(x), np.zeros_like(x)
+                called = "forward"
                 f.forward(x.copy(), mid, meta, None)
+                called = "backward"
                 f.backward(mid.copy(), back, meta, None)
                 if not np.array_equal(back, x):
                     return Explanation("ufilter.inverse", "backward(forward(x)) != x")
-    except Exception:  # noqa: BLE001 - what a filter raises is its own cause, grouped as such in the reports
-        return None
+    except Exception as exc:  # noqa: BLE001 - raising on a block the host cuts: UF-INVERSE's, if it fails of it
+        return Explanation("ufilter.inverse", f"{called} raised {describe_exc(exc)}") if "inverse" in properties else None
     return None
 
 
@@ -202,9 +206,10 @@ def _call(ctx: CheckContext, f: FilterSubject, fn: Callable[..., Any], name: str
     try:
         fn(inp, out, meta, None)
     except Exception as exc:  # noqa: BLE001
-        raise CheckFailed(f"{name} raised on {kind} data of {inp.size} bytes, meta {meta}: {describe_exc(exc)}",
-                          reproduction=_direct_repro(ctx, f, kind, inp.size, meta, [
-                              "out = np.zeros_like(x)", f"{name}(x, out, meta, schunk)"])) from exc
+        message = f"{name} raised on {kind} data of {inp.size} bytes, meta {meta}: {describe_exc(exc)}"
+        raise CheckFailed(message, reproduction=_direct_repro(ctx, f, kind, inp.size, meta, [
+                              "out = np.zeros_like(x)", f"{name}(x, out, meta, schunk)"]),
+                          explained_by=Explanation("ufilter.inverse", message)) from exc
 
 
 def _cases(ctx: CheckContext, f: FilterSubject) -> Iterator[tuple[int, str, np.ndarray]]:

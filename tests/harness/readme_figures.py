@@ -254,7 +254,8 @@ def example_verdicts(s: Sources) -> str:
         name = v["module"].rpartition(".")[2]
         pair = f"`{v['encoder']}`/`{v['decoder']}`"
         why = f"as printed, it fails to register ({v['registration_error']}), and " if v.get("registration_error") else ""
-        sentences.append(f"`{name}`: {why}its pair {pair} fails {len(v['fails'])} of the {total} codec clauses.")
+        settled = f" ({len(v['not_judged'])} more not judged: they fail of the same defects)" if v.get("not_judged") else ""
+        sentences.append(f"`{name}`: {why}its pair {pair} fails {len(v['fails'])} of the {total} codec clauses{settled}.")
     if clean:
         sentences.append(f"{_join(f'`{n}`' for n in clean)} pass every codec clause.")
     return " ".join(sentences)
