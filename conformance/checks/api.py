@@ -178,6 +178,9 @@ class CheckDef:
     requires: frozenset[str]
     doc: str
     params: Mapping[str, Param] = field(default_factory=dict)
+    #: 0, or its failures may explain other clauses' (an :class:`Explanation` names it) and its clause runs before
+    #: theirs: rank 1 first (what explains the rank 2 checks' failures too), then 2.
+    explains: int = 0
 
     def param_problems(self, given: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
         """What is wrong with the parameters a clause gives this check: (path from the parameter name, problem)."""
@@ -196,8 +199,10 @@ class CheckDef:
 CHECKS: dict[str, CheckDef] = {}
 
 
-def check(name: str, *, requires: tuple[str, ...] = (), params: Mapping[str, Param] | None = None) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` as the check called ``name`` (``family.what``), reading the parameters ``params`` declares."""
+def check(name: str, *, requires: tuple[str, ...] = (), params: Mapping[str, Param] | None = None,
+          explains: int = 0) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as the check called ``name`` (``family.what``), reading the parameters ``params`` declares;
+    ``explains``: an :class:`Explanation` may name it (:attr:`CheckDef.explains`)."""
     declared = dict(params or {})
     for pname, declaration in declared.items():
         if not declaration.required:
@@ -209,7 +214,7 @@ def check(name: str, *, requires: tuple[str, ...] = (), params: Mapping[str, Par
         if name in CHECKS:
             raise ValueError(f"check {name!r} is registered twice")
         doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        CHECKS[name] = CheckDef(name, fn, frozenset(requires), doc, declared)
+        CHECKS[name] = CheckDef(name, fn, frozenset(requires), doc, declared, explains)
         return fn
 
     return deco

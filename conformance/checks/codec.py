@@ -481,7 +481,7 @@ def _recipe(case: BlockCase | Layout) -> str:
     return f'make_data("{case.content}", np.dtype("{case.dtype}"), {case.nitems}, {case.seed})'
 
 
-@check("codec.block_roundtrip", params={**BLOCK_CASES, **ADVERSARIAL_PARAM})
+@check("codec.block_roundtrip", params={**BLOCK_CASES, **ADVERSARIAL_PARAM}, explains=2)
 def block_roundtrip(ctx: CheckContext) -> None:
     """The decoder inverts the encoder bit-exactly on any block, and reports the decompressed size."""
     _prepare(ctx)
@@ -512,7 +512,7 @@ def _adversaries(ctx: CheckContext, codec: CodecSubject) -> list[Adversary]:
     return entries
 
 
-@check("codec.encoder_size", params=BLOCK_CASES)
+@check("codec.encoder_size", params=BLOCK_CASES, explains=1)
 def encoder_size(ctx: CheckContext) -> None:
     """The encoder returns an integer in [0, output.size] for any block."""
     _prepare(ctx)
@@ -526,7 +526,7 @@ def encoder_size(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.decoder_size", params=BLOCK_CASES)
+@check("codec.decoder_size", params=BLOCK_CASES, explains=1)
 def decoder_size(ctx: CheckContext) -> None:
     """The decoder returns the decompressed size (output.size) for every block the encoder compressed."""
     _prepare(ctx)

@@ -220,7 +220,7 @@ def _cases(ctx: CheckContext, f: FilterSubject) -> Iterator[tuple[int, str, np.n
                 yield meta, kind, np.frombuffer(_data(kind, int(size)), np.uint8).copy()
 
 
-@check("ufilter.inverse", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
+@check("ufilter.inverse", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES}, explains=2)
 def inverse(ctx: CheckContext) -> None:
     """Called directly, backward(forward(x)) == x for every meta, data kind and block size (odd ones too)."""
     f = _subject(ctx)
@@ -240,7 +240,7 @@ def inverse(ctx: CheckContext) -> None:
 
 
 @check("ufilter.full_output", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES, "canaries": Param(list, items=Param(int, min=0,
-       max=255))})
+       max=255))}, explains=1)
 def full_output(ctx: CheckContext) -> None:
     """forward and backward write every byte of their output: what was in it before does not show."""
     f = _subject(ctx)
@@ -268,7 +268,7 @@ def full_output(ctx: CheckContext) -> None:
                              "assert all(np.array_equal(o, outs[0]) for o in outs), 'output left unwritten'"]))
 
 
-@check("ufilter.input_intact", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES})
+@check("ufilter.input_intact", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES}, explains=1)
 def input_intact(ctx: CheckContext) -> None:
     """forward and backward leave their input as it was (a host may still need it, or hand out a read-only one)."""
     f = _subject(ctx)

@@ -26,6 +26,7 @@ from udcodec.adapters.loader import (
     load_adapter,
 )
 from udcodec.adapters.protocol import APIS, CAPABILITIES, unknown_capabilities
+from udcodec.checks import CHECKS
 from udcodec.checks.fresh import start_zygote
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause, Contract, SpecError, load_contract
@@ -51,6 +52,7 @@ from udcodec.expectations.model import Expectations, ExpectationsError, load_exp
 from udcodec.outcomes import EXPECTABLE, EXPLAINED_BY, CheckResult, Outcome
 from udcodec.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from udcodec.reports.bounds import TERMINAL_MAX, bounded, clip, printable
+from udcodec.reports.causes import settle_explained
 from udcodec.reports.model import RunRecord
 from udcodec.shard import Shard, parse_shard
 from udcodec.subject import (
@@ -535,13 +537,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.hook.pytest_collectreport(report=pytest.CollectReport(spec_file.nodeid, "passed", None, added))
 
 
+def _explaining_rank(clause: Clause) -> int:
+    """When ``clause`` runs among its file's: first those whose failures explain others' (by rank), then the rest."""
+    ranks = [CHECKS[r.name].explains for r in clause.checks if r.name in CHECKS and CHECKS[r.name].explains]
+    return min(ranks, default=len(CHECKS) + 1)
+
+
 class SpecFile(pytest.File):
     """A contract family file: yields one item per selected clause and adapter."""
 
     def collect(self) -> Iterator[pytest.Item]:
         run = _run(self.config)
         assert run is not None
-        for clause in run.contract:
+        # the clauses whose failures explain others' first, so those are settled before their progress line
+        for clause in sorted(run.contract, key=_explaining_rank):
             if Path(clause.file).resolve() != self.path.resolve() or clause.id not in run.in_shard:
                 continue
             for slot in run.adapters:
@@ -620,6 +629,9 @@ class ClauseItem(pytest.Item):
 
     def runtest(self) -> None:
         self.result = self._result()
+        run = _run(self.config)
+        if run is not None:  # explained by a failure already in: settled now, as the reports will have it
+            settle_explained([self.result], against=run.results)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.clause.line - 1, f"{self.clause.id}[{self.slot.name}]"

@@ -87,6 +87,10 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                            signal=exc.signal, stderr_tail=exc.stderr_tail)
         except CheckFailed as exc:
             if exc.explained_by is not None and exc.explained_by.check != ref.name:  # a check explains no failure of its own
+                named = CHECKS.get(exc.explained_by.check)
+                if named is None or not named.explains:
+                    raise RuntimeError(f"check {ref.name} explains a failure by check {exc.explained_by.check!r}, "
+                                       "which is not registered as one that explains") from exc
                 extra[EXPLAINED_BY] = exc.explained_by.to_json()
             return Verdict(Outcome.FAIL, f"[{ref.name}] {exc.message}", exc.counterexample, exc.reproduction, extra,
                            attribution=exc.attribution)

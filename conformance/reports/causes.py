@@ -40,18 +40,19 @@ def message_key(message: str | None) -> str:
     return printable(first)
 
 
-def settle_explained(results: Iterable[CheckResult]) -> list[CheckResult]:
+def settle_explained(results: Iterable[CheckResult], against: Iterable[CheckResult] | None = None) -> list[CheckResult]:
     """Turn each failure explained by a more basic property (``extra["explained_by"]``) into ``skip`` when the
     clause judging that property failed of the same cause for the same adapter (its message, numbers aside, starts
     with the explanation's ``why``): one defect fails one clause.
 
     The failure stays a failure when that clause passed, did not run, or failed of something else, so nothing is
     hidden. What the failure said is kept: its reproduction, and its message and counterexample in the explanation.
-    Returns the results turned.
+    ``against``: the results that may explain them (default: ``results`` themselves). Returns the results turned.
     """
     results = list(results)
     # only a failure with no explanation of its own explains another: no two failures can explain each other away
-    failed = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.XFAIL) and EXPLAINED_BY not in r.extra]
+    failed = [r for r in (results if against is None else against)
+              if r.outcome in (Outcome.FAIL, Outcome.XFAIL) and EXPLAINED_BY not in r.extra]
     settled = []
     for result in results:
         why = result.extra.get(EXPLAINED_BY) if result.outcome is Outcome.FAIL else None

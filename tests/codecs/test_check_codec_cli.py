@@ -76,6 +76,9 @@ def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path,
     skipped = {r["clause"]: r for r in results if r["outcome"] == "skip"}
     assert set(skipped) == settled
     assert all(r["extra"]["explained_by"]["clause"] == clause and r["reproduction"] for r in skipped.values())
+    # the clauses that explain others run first: every progress line says what the reports say
+    failing = [line for line in proc.stdout.splitlines() if " ... FAIL " in line]
+    assert len(failing) == 1 and f"] {clause}[reference] ... FAIL" in failing[0], failing
     not_run = sum(r["outcome"] in ("skip", "n/a") for r in results)  # pytest counts both as skipped
     assert f"1 failed, {sum(r['outcome'] == 'pass' for r in results)} passed, {not_run} skipped" in proc.stdout
 

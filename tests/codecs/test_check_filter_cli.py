@@ -78,6 +78,8 @@ def test_one_filter_defect_fails_one_clause(check_filter: Command, tmp_path: Pat
     settled = [r for r in results if r["outcome"] == "skip"]
     assert settled and all(r["extra"]["explained_by"]["clause"] == clause for r in settled), settled
     assert f"1 failed, {sum(r['outcome'] == 'pass' for r in results)} passed, {len(settled)} skipped" in proc.stdout
+    assert [line for line in proc.stdout.splitlines() if " ... FAIL " in line] == [
+        next(line for line in proc.stdout.splitlines() if f"] {clause}[{host}] ... " in line)]
 
 
 @pytest.mark.slow

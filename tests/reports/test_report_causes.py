@@ -183,3 +183,12 @@ def test_the_terminal_names_what_a_failure_keeps_from_being_judged() -> None:
     assert ("its defect keeps 1 more from being judged (skip; their failing input shows it): CODEC-ROUNDTRIP"
             " [reference]") in text
     assert "FAIL CODEC-ROUNDTRIP" not in text
+
+
+def test_a_new_result_is_settled_against_the_results_already_in_and_they_are_left_alone() -> None:
+    basic = fail("CODEC-DEC-SIZE", "reference", DEC_SIZE)
+    earlier = explained("CODEC-META", "reference", "[codec.interleaved] the decoder returned 0", "codec.decoder_size",
+                        "the decoder returned")
+    new = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    assert settle_explained([new], against=[earlier, basic]) == [new]
+    assert earlier.outcome is Outcome.FAIL  # settled when the record is built, with every result in
