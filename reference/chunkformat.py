@@ -323,7 +323,9 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
         flags |= FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
             + src.tobytes()
-    if all_zero:
+    if all_zero and not np.any(src):
+        # Only data of zeros makes a zeros chunk, whose reading calls no filter. c-blosc2 makes one whenever the
+        # filtered blocks are zero runs, so a user filter that turns data into zeros reads back as zeros there.
         return _header(cp, flags, typesize, nbytes, header_blocksize, EXTENDED_HEADER_LENGTH,
                        blosc2_flags=SPECIAL_ZERO << 4)
     cbytes = EXTENDED_HEADER_LENGTH + len(body)

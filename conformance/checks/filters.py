@@ -24,6 +24,7 @@ from udcodec.checks.common import (
     BUILTIN_CODEC_IDS,
     EXCEPTIONS,
     LITERALS,
+    SPECIAL_MASK,
     WHOLE_ITEMS,
     Keeper,
     directions,
@@ -421,6 +422,39 @@ def with_user_codec(ctx: CheckContext) -> None:
     if sorted(encoded) != sorted(expected):
         ctx.fail(f"the codec's encoder did not receive the filtered blocks ({sum(e in expected for e in encoded)} of"
                  f" {len(encoded)} inputs were a filtered block)")
+
+
+@check("filters.zeros_output", requires=("user_filters",),
+       params={"id": FILTER_ID, "meta": META, "typesize": Param(int, min=1, max=255), **SIZES})
+def zeros_output(ctx: CheckContext) -> None:
+    """Data a user filter turns into zero bytes reads back as written: a whole chunk of it, and a chunk of which
+    only the first blocks turn into zeros."""
+    fid, meta, ts = int(ctx.param("id")), int(ctx.param("meta")), int(ctx.param("typesize"))
+    bs, nbytes = int(ctx.param("blocksize")), int(ctx.param("nbytes"))
+    _register(ctx, fid, add_meta_forward, add_meta_backward)
+    value = (255 - meta) % 256  # add_meta_forward adds meta + 1 to each byte: zero
+    half = nbytes // 2
+    cases = ((bytes([value]) * nbytes, f"a chunk of {nbytes} bytes of {value:#04x}"),
+             (bytes([value]) * half + _data(nbytes - half), f"a chunk whose first {half} bytes are {value:#04x}"))
+    cparams = filter_cparams((user_filter_name(fid),), (meta,), typesize=ts, blocksize=bs)
+    for data, what in cases:
+        container = _container(ctx, cparams, len(data))
+        container.append(bytes(bytearray(data)))
+        got = container.decompress_chunk(0)
+        if got != data:
+            ctx.fail(f"{what}, which user filter {fid} (meta {meta}) turns into zero bytes, does not read back: "
+                     f"decompress(compress(x)) != x ({first_difference(got, data)}){_stored_as_zeros(container)}")
+
+
+def _stored_as_zeros(container: Container) -> str:
+    """`` (stored as a zeros chunk ...)`` when chunk 0 is one, else ``""``: what explains a chunk read as zeros."""
+    try:
+        flags = container.get_chunk(0)[31]
+    except Exception:  # noqa: BLE001 - the stored form only explains; the round trip is the verdict
+        return ""
+    if not flags & SPECIAL_MASK:
+        return ""
+    return f"; it was stored as a special chunk (blosc2 flags {flags:#04x}), whose reading calls no backward"
 
 
 @check("filters.return_ignored", requires=("user_filters",),

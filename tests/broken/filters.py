@@ -156,6 +156,26 @@ class UnfiltersMemcpyedChunksAdapter(ReferenceAdapter):
         return _UnfiltersMemcpyedContainer(self, schunk)
 
 
+class _ZerosAfterFiltersContainer(ModuleContainer):
+    def append(self, data: bytes) -> int:
+        chunk = bytearray(chunkformat.compress_chunk(np.frombuffer(bytes(data), np.uint8), self.native().cparams,
+                                                     self.native()))
+        nbytes, blocksize = (int.from_bytes(chunk[o:o + 4], "little") for o in (4, 8))
+        body = chunk[32 + 4 * -(-nbytes // max(blocksize, 1)):]
+        if not chunk[31] & 0x70 and body and not any(body):  # every filtered block a run of zeros: c-blosc2's test
+            chunk[31] |= chunkformat.SPECIAL_ZERO << 4
+            chunk[12:16] = (32).to_bytes(4, "little")
+            del chunk[32:]
+        return self.append_chunk(bytes(chunk))
+
+
+class ZerosAfterFiltersAdapter(ReferenceAdapter):
+    """A chunk whose filtered blocks are all zero runs is stored as a zeros chunk, as c-blosc2 stores it."""
+
+    def wrap(self, schunk: Any) -> ModuleContainer:
+        return _ZerosAfterFiltersContainer(self, schunk)
+
+
 class _WritesIntoSourceContainer(ModuleContainer):
     def append(self, data: bytes) -> int:
         n = super().append(data)

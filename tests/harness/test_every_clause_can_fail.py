@@ -210,6 +210,7 @@ FilterGetsZeroMetaAdapter           | FILTER-ARGS             | got meta 0, expe
 UserFiltersLastAdapter              | FILTER-ANY-SLOT         | did not receive the output of the slots before it
 IdentityFiltersAdapter              | FILTER-USER-CODEC       | did not receive the filtered blocks
 FilterReturnMustBeNoneAdapter       | FILTER-RETURN-IGNORED   | filters returning 0 made the round trip fail
+ZerosAfterFiltersAdapter            | FILTER-ZEROS-OUTPUT     | stored as a special chunk (blosc2 flags 0x10)
 SwallowsFilterExceptionAdapter      | FILTER-EXCEPTION        | but the append succeeded
 SkipsUnregisteredFiltersAdapter     | FILTER-UNREGISTERED     | unregistered filter 185: was accepted
 UnfiltersMemcpyedChunksAdapter      | FILTER-MEMCPY           | clevel 0: decompress(compress(x)) != x
