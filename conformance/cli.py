@@ -40,6 +40,7 @@ from udcodec.expectations import baseline
 from udcodec.golden import command as golden
 from udcodec.reports import certificate, matrix
 from udcodec.selftest import command as self_test
+from udcodec.stdout import keep_going
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -69,9 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``udcodec`` command line ``argv`` (default: this process's arguments)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C is the commands' to take
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # what timeout(1), CI cancellation and a closed terminal send:
+        signal.signal(signum, _interrupt)  # a stop like Ctrl-C's, so the reports say the run was interrupted
+    keep_going()  # `udcodec run | head`: what cannot be printed is dropped, the run and its reports go on
     # Hypothesis writes a cache to ./.hypothesis by default: the user's directory is no place for the command's files
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     os.environ.setdefault("UDCODEC_HYPOTHESIS_HOME", os.path.join(cache, "udcodec", "hypothesis"))

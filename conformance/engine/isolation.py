@@ -46,7 +46,7 @@ _POLL = 0.1
 _HEADER = 8
 #: What a child that ran out of memory (under the limit) leaves in its stderr.
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
-_CLEANUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_CLEANUP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PR_SET_CHILD_SUBREAPER = 36
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -297,20 +297,20 @@ _RECEIVED: list[int] = []
 
 
 def interrupted_by_signal() -> bool:
-    """Whether this process got SIGINT or SIGTERM since :func:`install_cleanup`."""
+    """Whether this process got SIGINT, SIGTERM or SIGHUP since :func:`install_cleanup`."""
     return bool(_RECEIVED)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     cleanup_children()
-    repeated = signum == signal.SIGINT and signal.SIGINT in _RECEIVED
+    repeated = any(s in _RECEIVED for s in _CLEANUP_SIGNALS)
     _RECEIVED.append(signum)
     if repeated:
         # A second Ctrl-C (a terminal's, and the one tox or timeout(1) forward) must not raise inside the handling of
         # the first: the reports, marked interrupted, are being written.
         return
     previous = _PREVIOUS.get(signum)
-    if signum == signal.SIGTERM:
+    if signum in (signal.SIGTERM, signal.SIGHUP):
         # Worker processes (pytest-xdist) clean up their own children on SIGTERM; then die the usual way.
         for pid in _children_of_this_process():
             with contextlib.suppress(OSError):

@@ -233,6 +233,20 @@ class AdapterSlot:
                 self.expectations_error = str(exc)
 
 
+def _unique_names(slots: list[AdapterSlot]) -> None:
+    """Results, report columns and certificates are keyed by adapter name: two adapters naming themselves alike
+    (a port's adapter subclassing the reference's) are each reported under their spec instead, saying so."""
+    for name in {s.name for s in slots}:
+        same = [s for s in slots if s.name == name]
+        if len(same) < 2:
+            continue
+        for slot in same:
+            if slot.spec != name:
+                slot.name = slot.spec
+                print(f"udcodec: adapter {slot.spec} names itself {name!r}, as {same[0].spec if same[0] is not slot else same[1].spec}"
+                      f" does: it is reported as {slot.spec!r}", file=sys.stderr)
+
+
 def _budget_plan(path: str | None, clauses: list[Clause], hosts: int, profile: Profile) -> Any:
     """The per-clause profiles of a ``check-codec --budget`` run (None: no budget)."""
     if not path:
@@ -277,6 +291,7 @@ class UdcodecRun:
         load_timeout = opt.udcodec_timeout or self.profile.timeout
         self.adapters = [AdapterSlot(s, explicit.get(s), use_defaults or s in explicit, isolate=self.isolate,
                                      timeout=load_timeout, memory_limit=self.memory_limit) for s in hosts]
+        _unique_names(self.adapters)
         if self.isolate:  # every check child forks from here, with what is loaded and done now (udcodec.engine.warm)
             collect_hypothesis_constants()
             freeze()
@@ -743,7 +758,9 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
     from udcodec.engine.session import build_record, write_reports
 
     command = session.config.option.udcodec_command
-    interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or interrupted_by_signal()
+    # pytest's internal error ends the session early too: its reports must not read as a complete run's
+    interrupted = (session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+                   or interrupted_by_signal())
     if interrupted:
         session.exitstatus = pytest.ExitCode.INTERRUPTED
     if command:

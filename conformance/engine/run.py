@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from udcodec._start import REPORT_FLAGS
@@ -240,17 +241,20 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
 def drop_stale_reports(args: argparse.Namespace, started: float) -> None:
     """Remove each report file an interrupted run was asked for but did not write: an earlier run's, left in place,
     would read as this run's (a passing report for a run that never ran)."""
+    from udcodec.engine.session import remove_earlier
+    from udcodec.reports.certificate import certificate_paths
+
     for dest in REPORT_OPTIONS:
         path = getattr(args, dest, None)
-        if path is None or dest == "certificate":  # certificates: one per adapter, and an interrupted run writes none
+        if path is None:
             continue
-        try:
-            if os.stat(path).st_mtime < started:
-                os.unlink(path)
-                print(f"udcodec: removed {path}: it was an earlier run's, and this one was interrupted before "
-                      "writing it", file=sys.stderr)
-        except OSError:
-            pass
+        if dest != "certificate":
+            remove_earlier(Path(path), started)
+            continue
+        # one certificate per adapter: named by the adapter specs, as the adapters' names are not known yet
+        specs = list(getattr(args, "adapter", None) or getattr(args, "host", None) or ["reference"])
+        for target in certificate_paths(path, specs).values():
+            remove_earlier(target, started)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

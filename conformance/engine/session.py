@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -127,13 +128,25 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def remove_earlier(path: Path, started: float) -> None:
+    """Remove ``path`` when an earlier run wrote it (before ``started``, a timestamp), saying so on stderr."""
+    try:
+        if os.stat(path).st_mtime < started and path.is_file():
+            os.unlink(path)
+            print(f"udcodec: removed {printable(str(path))}: it was an earlier run's, and this one was interrupted "
+                  "before writing it", file=sys.stderr)
+    except OSError:
+        pass
+
+
 def write_reports(record: RunRecord, options: Any, contract: Contract | None = None,
                   subject: str = "host") -> Written:
     """Write every report format whose path was given, each atomically; a failure to write one is named on
     stderr (one line) and does not stop the others.
 
     Certificates (``udcodec_certificate``) need the ``contract``: they list all its ``subject`` clauses. An
-    interrupted run writes none (an existing one is left as it was).
+    interrupted run writes none, and removes one an earlier run left at a path it would have written (that one
+    would read as this run's).
     """
     done = Written()
     written: list[tuple[Path, Any]] = []
@@ -163,6 +176,7 @@ def write_reports(record: RunRecord, options: Any, contract: Contract | None = N
         for adapter, target in certificate_paths(certificate, record.adapter_keys()).items():
             if record.interrupted:
                 done.failed(target, "the run was interrupted; no certificate for a partial run")
+                remove_earlier(target, record.started.timestamp())
                 continue
             try:
                 done.paths.append(write_certificate(record, contract, adapter, target, subject))

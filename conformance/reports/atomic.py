@@ -18,14 +18,21 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
 
     The text goes to a temporary file in the same directory (parents created), is synced to disk and
     then renamed over ``path``. On any failure an existing ``path`` is left as it was and the temporary
-    file is removed. A file at ``path`` the user cannot write to is refused, not replaced.
+    file is removed. A file at ``path`` the user cannot write to is refused, not replaced. A symbolic link is
+    followed (the file it names is replaced, the link kept); what is no regular file (a device such as
+    ``/dev/stdout``, a FIFO) is written to in place, never replaced.
     """
-    out = Path(path)
+    given = Path(path)
     data = encode(text) if isinstance(text, str) else text
-    if out.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
+    if given.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(given))
+    if given.exists() and not given.is_file():
+        with open(given, "wb") as fh:  # a device or a FIFO: its reader gets the report
+            fh.write(data)
+        return given
+    out = Path(os.path.realpath(given)) if given.is_symlink() else given
     if out.exists() and not os.access(out, os.W_OK):
-        raise PermissionError(errno.EACCES, "Permission denied (a read-only file)", str(out))
+        raise PermissionError(errno.EACCES, "Permission denied (a read-only file)", str(given))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
@@ -46,7 +53,7 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> Path:
         except FileNotFoundError:
             pass
         raise
-    return out
+    return given
 
 
 def append_text(path: str | os.PathLike[str], text: str) -> Path:

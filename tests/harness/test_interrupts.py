@@ -1,6 +1,6 @@
 """Interrupted runs, as real ``udcodec run`` subprocesses signalled while a check runs: Ctrl-C (SIGINT to
-the process group, serial and ``-n 2``) writes reports marked interrupted and exits 2 (``--list-failing`` says its list is incomplete); SIGTERM leaves
-the previous reports untouched; a Ctrl-C while another plugin finishes (pytest-xdist's teardown) still
+the process group, serial and ``-n 2``) writes reports marked interrupted and exits 2 (``--list-failing`` says its list is incomplete); SIGTERM and
+SIGHUP do the same; a Ctrl-C while another plugin finishes (pytest-xdist's teardown) still
 writes marked reports, without a traceback."""
 
 from __future__ import annotations
@@ -71,8 +71,10 @@ def test_ctrl_c_writes_reports_marked_interrupted(
     root = ET.parse(tmp_path / "r.xml").getroot()
     assert root.find("testsuite[@name='interrupted']/testcase/error") is not None
     assert "INTERRUPTED after" in got.stdout
-    assert (tmp_path / "cert-reference.json").read_text(encoding="utf-8") == PREVIOUS  # no partial certificate
+    # no partial certificate, and not an earlier run's either: it would read as this run's
+    assert not (tmp_path / "cert-reference.json").exists()
     assert "could not write cert-reference.json: the run was interrupted" in got.stderr
+    assert "removed cert-reference.json: it was an earlier run's" in got.stderr
     assert not list(tmp_path.glob("*.tmp"))
 
 
@@ -86,11 +88,18 @@ def test_a_second_ctrl_c_still_leaves_reports_marked_interrupted(udcodec_env: di
     assert data["interrupted"] is True and data["exit_status"] == 2
 
 
-def test_sigterm_leaves_the_previous_reports(udcodec_env: dict[str, str], tmp_path: Path) -> None:
-    got = _signalled_run(udcodec_env, tmp_path, signal.SIGTERM)
-    assert got.returncode != 0
-    for name in [*REPORTS.values(), "cert-reference.json"]:
-        assert (tmp_path / name).read_text(encoding="utf-8") == PREVIOUS, name
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_sigterm_and_sighup_stop_the_run_as_ctrl_c_does(udcodec_env: dict[str, str], tmp_path: Path,
+                                                        sig: signal.Signals) -> None:
+    """What timeout(1), a CI job's cancellation and a closed terminal send: the earlier run's reports had been left
+    in place, reading as this run's."""
+    got = _signalled_run(udcodec_env, tmp_path, sig)
+    assert got.returncode == 2, got.stdout + got.stderr
+    assert "Traceback" not in got.stderr and "Traceback" not in got.stdout
+    data = read_report(tmp_path / "r.json")
+    assert data["interrupted"] is True and data["exit_status"] == 2
+    assert "interrupted after" in (tmp_path / "r.md").read_text(encoding="utf-8").splitlines()[0]
+    assert not (tmp_path / "cert-reference.json").exists()
     assert not list(tmp_path.glob("*.tmp"))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from udcodec.engine.pairs import SEVERITY, merge, peer_specs
 from udcodec.outcomes import CheckResult, Outcome
-from udcodec_cli import ACCEPTS256, Udcodec, read_report
+from udcodec_cli import ACCEPTS256, NAMED_LIKE_THE_REFERENCE, Udcodec, read_report
 
 
 def test_peers_are_the_other_adapters_plus_the_reference() -> None:
@@ -69,3 +69,18 @@ def test_a_lone_port_is_checked_against_the_reference(udcodec_cli: Udcodec, tmp_
     assert rates["shuffle"]["total"] > 0 and all(r["identical"] == r["total"] for r in rates.values())
     assert "Byte identity per configuration family" in (tmp_path / "r.md").read_text(encoding="utf-8")
     assert "accepts256 = reference:" in proc.stdout and "byte-identical" in proc.stdout
+
+
+@pytest.mark.slow
+def test_two_adapters_of_one_name_are_reported_apart(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    """A port's adapter keeping the reference's name had its results merged into the reference's column, its
+    failures certified as the reference's."""
+    proc = udcodec_cli("run", "--adapter", "reference", "--adapter", NAMED_LIKE_THE_REFERENCE, "--only",
+                       "REG-ID-OUT-OF-RANGE", "--report-json", "r.json", "--certificate", "cert.json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (f"udcodec: adapter {NAMED_LIKE_THE_REFERENCE} names itself 'reference', as reference does: it is "
+            f"reported as '{NAMED_LIKE_THE_REFERENCE}'") in proc.stderr
+    outcomes = {r["adapter"]: r["outcome"] for r in read_report(tmp_path / "r.json")["results"]}
+    assert outcomes == {"reference": "pass", NAMED_LIKE_THE_REFERENCE: "fail"}
+    assert sorted(p.name for p in tmp_path.glob("cert-*.json")) == ["cert-reference.json",
+                                                                  "cert-udcodec_test_adapters_NamedLikeTheReference.json"]

@@ -20,6 +20,8 @@ BLOSC2_27 = "udcodec_test_adapters:Blosc2Line27"
 #: ``module:attribute`` of a test adapter: the reference, except that ``register_codec`` touches the file
 #: ``$UDCODEC_TEST_STARTED`` names (when set) and then sleeps 60 s, so a test can interrupt a running check.
 SLEEPS = "udcodec_test_adapters:SleepsInRegister"
+#: ``module:attribute`` of a test adapter: as ``ACCEPTS256``, under the reference's own name.
+NAMED_LIKE_THE_REFERENCE = "udcodec_test_adapters:NamedLikeTheReference"
 #: ``module:attribute`` of a test adapter: ``register_codec`` writes 4 MB of binary to stderr and aborts
 #: (when ``$UDCODEC_TEST_CRASH`` is set) or raises with a 20 MiB message that holds a lone surrogate and a NUL between ``HEAD-OF-MESSAGE`` and
 #: ``TAIL-OF-MESSAGE``.
@@ -78,6 +80,15 @@ class LoudFailure(ReferenceAdapter):
         if os.environ.get("UDCODEC_TEST_CRASH"):
             os.abort()
         raise RuntimeError("HEAD-OF-MESSAGE \\udcff \\x00 " + "x" * (20 * 1024 * 1024) + " TAIL-OF-MESSAGE")
+
+
+class NamedLikeTheReference(ReferenceAdapter):
+    """A port's adapter that keeps the reference's name, and accepts id 256."""
+
+    def register_codec(self, codec_name, id, encoder=None, decoder=None, version=1):
+        if type(id) is int and id == 256:
+            return None
+        return super().register_codec(codec_name, id, encoder, decoder, version)
 
 
 class FailsToLoad:

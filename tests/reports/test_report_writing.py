@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import stat
+import threading
 import xml.etree.ElementTree as ET
 from argparse import Namespace
 from pathlib import Path
@@ -320,3 +322,34 @@ def test_matrix_names_an_interrupted_report_and_an_output_it_cannot_write(
     assert write_matrix([partial], tmp_path / "m.md") == 1
     err = capsys.readouterr().err
     assert f"could not write {tmp_path / 'm.md'}: Is a directory" in err and "interrupted" in err
+
+
+def test_a_symlink_is_followed_and_kept(tmp_path: Path) -> None:
+    target, link = tmp_path / "real.md", tmp_path / "link.md"
+    target.write_text("old", encoding="utf-8")
+    link.symlink_to(target)
+    assert write_atomic(link, "new") == link
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new"
+
+
+def test_a_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_atomic(fifo, "through the pipe")
+    reader.join(10)
+    assert got == [b"through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_an_interrupted_run_removes_an_earlier_runs_certificate(record: RunRecord, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A certificate older than the run is an earlier run's: left in place, it would read as this one's."""
+    partial = _interrupted(record)
+    cert = tmp_path / "cert.json"
+    cert.write_text("previous", encoding="utf-8")
+    os.utime(cert, (partial.started.timestamp() - 60,) * 2)
+    write_reports(partial, _options(tmp_path, certificate="cert.json"), load_contract(None))
+    assert not cert.exists()
+    assert f"removed {cert}: it was an earlier run's" in capsys.readouterr().err
