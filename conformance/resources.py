@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 
 #: errno values of a file system that has no room left (full, or over the user's quota).
@@ -11,6 +12,8 @@ NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT})
 _NO_ROOM_TEXT = tuple(f"[Errno {n}]" for n in NO_ROOM)
 #: How the message of an :class:`OutOfDisk` begins.
 NO_ROOM_SAID = "no room left on the file system"
+#: Bytes free below which a file system counts as full: a check that failed on it gets no verdict (``resource``).
+LOW_ROOM = 1 << 20
 #: What a tool that ran out of disk (the C compiler) writes.
 NO_ROOM_WORDS = ("No space left on device", "Disk quota exceeded")
 
@@ -47,3 +50,17 @@ def exhausted(exc: BaseException) -> MemoryError | None:
         seen.add(id(cur))
         cur = cur.__cause__ or cur.__context__
     return None
+
+
+def disk_free(path: str) -> int | None:
+    """Bytes an unprivileged process may still write on the file system of ``path`` (None: unknown)."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def out_of_room(free: int | None) -> bool:
+    """Whether ``free`` bytes (:func:`disk_free`) are too few for a check's files (:data:`LOW_ROOM`)."""
+    return free is not None and free < LOW_ROOM

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from udcodec.resources import disk_free
+
 STDERR_TAIL_BYTES = 16000  # room for a faulthandler stack below the last lines a check printed
 #: A child's output file is cut back to nothing when it grows past this (a flood must not fill the disk).
 OUTPUT_LIMIT = 64 << 20
@@ -118,6 +120,8 @@ class Isolated:
     stderr_tail: str = ""
     duration: float = 0.0
     error: str = ""  # for RAISED and RESOURCE: the child's traceback or what it died of
+    #: Bytes free on the file system of the child's TMPDIR when it ended (None: not measured).
+    disk_free: int | None = None
 
 
 @dataclass
@@ -543,6 +547,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     os.close(wfd)
     os.close(release_r)
     deadline = start + timeout
+    free: int | None = None
     try:
         raw, hung = _read_result(rfd, live, deadline)
         # Left unreaped until now, so that the group id cannot be reused by the time it is killed.
@@ -563,6 +568,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
             if written > OUTPUT_LIMIT:
                 # at least: what the child wrote between a size read and its cut is not counted
                 tail = f"[udcodec: the check wrote at least {format_bytes(written)} of output; its end follows]\n{tail}"
+        free = disk_free(scratch)  # before the scratch goes: what the check (and what it started) left room for
     finally:
         os.close(rfd)
         os.close(release_w)
@@ -570,18 +576,18 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     if raw is not None:
         kind, value = pickle.loads(raw)
         if kind is ChildStatus.OK:
-            return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration)
-        return Isolated(kind, error=value, stderr_tail=tail, duration=duration)
+            return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration, disk_free=free)
+        return Isolated(kind, error=value, stderr_tail=tail, duration=duration, disk_free=free)
     if hung:
-        return Isolated(ChildStatus.HANG, stderr_tail=tail, duration=duration)
+        return Isolated(ChildStatus.HANG, stderr_tail=tail, duration=duration, disk_free=free)
     signame = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
     if _ran_out_of_memory(tail, usage, memory_limit):
         return Isolated(ChildStatus.RESOURCE, signal=signame, stderr_tail=tail, duration=duration,
-                        error="the child ran out of memory under the memory limit")
+                        error="the child ran out of memory under the memory limit", disk_free=free)
     if signame is not None:
-        return Isolated(ChildStatus.CRASH, signal=signame, stderr_tail=tail, duration=duration)
+        return Isolated(ChildStatus.CRASH, signal=signame, stderr_tail=tail, duration=duration, disk_free=free)
     exitcode = os.WEXITSTATUS(status)
-    return Isolated(ChildStatus.CRASH, exitcode=exitcode, stderr_tail=tail, duration=duration,
+    return Isolated(ChildStatus.CRASH, exitcode=exitcode, stderr_tail=tail, duration=duration, disk_free=free,
                     error=f"the child exited with status {exitcode} before reporting a result")
 
 

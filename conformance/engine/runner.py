@@ -25,7 +25,7 @@ from udcodec.contract import Clause
 from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
 from udcodec.outcomes import EXPLAINED_BY, UNEXPECTED, Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
-from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted
+from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted, out_of_room
 from udcodec.subject import CodecSubject, FilterSubject, Subject
 
 
@@ -209,4 +209,10 @@ def execute(
     else:
         result.message = f"harness error: {got.error}"
         result.stderr_tail = got.stderr_tail or None
+    if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.ERROR) and out_of_room(got.disk_free):
+        # what a full disk breaks (a fresh interpreter that cannot start, a frame not written) reads as anything
+        result.outcome = Outcome.RESOURCE
+        result.message = (f"{NO_ROOM_SAID} of TMPDIR ({format_bytes(got.disk_free or 0)} free as the check ended):"
+                          f" no verdict; the check said: {result.message}")
+        result.counterexample = result.signal = None
     return result

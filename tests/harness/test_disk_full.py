@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from udcodec.checks.api import describe_exc
+from udcodec.outcomes import Outcome
 from udcodec.cli import main as cli_main
 from udcodec.pluginlib import PluginLibError, install_probe_plugin, plant_marker_libraries
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted
@@ -97,3 +98,24 @@ def test_no_usable_temporary_directory_is_one_line_and_exit_2(monkeypatch: pytes
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["udcodec: No usable temporary directory found in ['/tmp', '/var/tmp'] (each is full or cannot be "
                    "written to): set TMPDIR to a directory with room"]
+
+
+def test_a_failure_on_a_full_tmpdir_is_resource_whatever_it_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh interpreter that cannot start, a frame not written: on a full disk a check fails in words that name
+    no lack of room ("the interpreter failed: exit status 1"). A failure when the child's TMPDIR had next to no room
+    left is no verdict; one with room is the implementation's."""
+    from udcodec.contract import load_contract
+    from udcodec.engine import isolation
+    from udcodec.engine.runner import execute
+    from udcodec.profiles import get_profile
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1]))  # tests/: the broken hosts
+    clause, profile = load_contract().get("FILTER-ZEROS-OUTPUT"), get_profile("dev")
+    broken = "broken.filters:ZerosAfterFiltersAdapter"
+    assert execute(broken, "broken", clause, profile).outcome is Outcome.FAIL
+    monkeypatch.setattr(isolation, "disk_free", lambda path: 4096)
+    full = execute(broken, "broken", clause, profile)
+    assert full.outcome is Outcome.RESOURCE and full.counterexample is None
+    assert full.message.startswith(f"{NO_ROOM_SAID} of TMPDIR (4 KiB free as the check ended): no verdict; the "
+                                   "check said: [filters.zeros_output] a chunk of 8192 bytes"), full.message
+    assert execute("reference", "reference", clause, profile).outcome is Outcome.PASS  # a pass stays a pass
