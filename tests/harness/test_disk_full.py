@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from udcodec.checks.api import describe_exc
-from udcodec.outcomes import Outcome
 from udcodec.cli import main as cli_main
+from udcodec.outcomes import Outcome
 from udcodec.pluginlib import PluginLibError, install_probe_plugin, plant_marker_libraries
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted
 from udcodec_cli import read_report, run_udcodec
