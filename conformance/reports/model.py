@@ -324,7 +324,7 @@ class RunRecord:
 
         Printed as the closing line: a reader who sees failures and exit 0 learns which rule allowed it.
         """
-        if self.compute_exit_status() != 0:
+        if self.compute_exit_status() != 0 or self.exit_status:  # exit_status: 1 for a report not written, too
             return ""
         parts = []
         advisory = self.advisory()
