@@ -187,7 +187,8 @@ REPORT_OPTIONS = (*(flag[2:].replace("-", "_") for flag in REPORT_FLAGS), "certi
 
 
 def _report_path_problems(args: argparse.Namespace) -> list[str]:
-    """Report paths that name no file (``-``, empty) or the same file as another report's."""
+    """Report paths that name no file (``-``, empty), the same file as another report's, or one that cannot be
+    written (a directory, a read-only file, a folder that takes no file)."""
     problems: list[str] = []
     seen: dict[str, str] = {}
     for dest in REPORT_OPTIONS:
@@ -202,7 +203,27 @@ def _report_path_problems(args: argparse.Namespace) -> list[str]:
         if key in seen:
             problems.append(f"{option} {path}: {seen[key]} writes that file too")
         seen.setdefault(key, option)
+        unwritable = _unwritable(path, templated=dest == "certificate" and "{adapter}" in path)
+        if unwritable:
+            problems.append(f"{option} {path}: {unwritable}")
     return problems
+
+
+def _unwritable(path: str, templated: bool = False) -> str | None:
+    """Why no file can be written at ``path``, found before the run rather than after it (None: it can be)."""
+    target = Path(path)
+    if not templated and target.is_dir():
+        return "is a directory"
+    if not templated and target.exists():
+        return None if os.access(target, os.W_OK) or not target.is_file() else "is a read-only file"
+    parent = target.parent.absolute()
+    while not parent.exists():  # the run creates missing folders: the nearest that exists must take them
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in {parent}"
+    return None
 
 
 def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
