@@ -69,7 +69,8 @@ def _layout(shape: Shape, chunks: Any, blocks: Any, itemsize: int) -> tuple[Shap
 
 
 def _padded(chunks: Shape, blocks: Shape) -> Shape:
-    return tuple(-(-c // b) * b for c, b in zip(chunks, blocks, strict=True))
+    # a block of extent 0 (python-blosc2 gives an empty array chunks and blocks of its zero extent) pads nothing
+    return tuple(-(-c // b) * b if b else c for c, b in zip(chunks, blocks, strict=True))
 
 
 def pack(chunk: np.ndarray, blocks: Shape) -> np.ndarray:
@@ -164,11 +165,13 @@ class NDArray:
 
     # ---- chunk grid ------------------------------------------------------------------------
     def _grid(self) -> Shape:
-        return tuple(-(-s // c) for s, c in zip(self.shape, self.chunks, strict=True))
+        return tuple(-(-s // c) if c else 0 for s, c in zip(self.shape, self.chunks, strict=True))
 
     def _chunks_in(self, lo: Shape, hi: Shape) -> list[tuple[int, Shape]]:
         """(chunk number, chunk coordinates) of the chunks that meet the box ``[lo, hi)``."""
         grid = self._grid()
+        if 0 in grid:  # an empty array (extent 0 in some dimension) has no chunk
+            return []
         ranges = [range(a // c, -(-b // c)) for a, b, c in zip(lo, hi, self.chunks, strict=True)]
         if any(len(r) == 0 for r in ranges):
             return []

@@ -99,3 +99,11 @@ def test_sparse_ndarrays_both_ways(tmp_path) -> None:
     ours[1:5, 2:9] = 0
     a[1:5, 2:9] = 0
     assert np.array_equal(blosc2.open(str(tmp_path / "b"), cparams=cp, dparams=dp)[...], a)
+
+
+def test_an_empty_array_python_blosc2_wrote_opens(tmp_path) -> None:
+    """python-blosc2 gives an array of extent 0 chunks and blocks of extent 0 too: opening it divided by zero."""
+    path = str(tmp_path / "empty.b2nd")
+    blosc2.asarray(np.zeros((0, 5), "f4"), urlpath=path, mode="w")
+    got = ref.open(path)
+    assert got.shape == (0, 5) and got[...].shape == (0, 5) and got[...].dtype == np.float32
