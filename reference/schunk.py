@@ -105,17 +105,10 @@ class SChunk:
         self._variable = False  # opened a frame of variable-size chunks (read-only for the reference)
         self._closed = False
         self._read_from: list[int | None] | None = None  # file byte offset of each chunk read at open
+        self._seen: tuple[int, int, int] | None = None  # the frame on disk as this handle last read or wrote it
         if _opened is not None:
-            info, chunks = _opened
-            self._read_from = [info.header_len + off if self._contiguous and off >= 0 else None
-                               for off in info.offsets]
-            self._kept = info.kept
-            self._variable = info.chunksize == 0 and bool(chunks)
-            for c in chunks:
-                self._chunks.append(c)
-                self._nbytes_list.append(cf.parse_header(c).nbytes)
-            self._offsets = list(info.offsets)
-            self._stored_cbytes = info.cbytes
+            self._load(*_opened)
+            self._variable = self._chunksize == 0 and bool(self._chunks)
             return
         if mode == "r" and self._urlpath is None:  # as python-blosc2: nothing on disk to read
             raise ValueError("mode='r' reads a persisted SChunk: give the urlpath of an existing frame (or use open())")
@@ -133,8 +126,47 @@ class SChunk:
                 _frame.write_frame(self._urlpath, cp, dthreads, self._chunksize, [], 0, self._kept)
             else:
                 _sframe.create(self._urlpath, cp, dthreads, self._chunksize, self._kept)
+            self._seen = self._signature()
         if data is not None:
             self._append_buffer(cf._as_uint8(data), split=True)
+
+    # ---- the frame on disk -----------------------------------------------------------------------
+    def _load(self, info: _frame.FrameInfo, chunks: list[bytes]) -> None:
+        """Take the chunks and the layout of a frame read from disk."""
+        self._read_from = [info.header_len + off if self._contiguous and off >= 0 else None for off in info.offsets]
+        self._kept = info.kept
+        self._chunks = list(chunks)
+        self._nbytes_list = [cf.parse_header(c).nbytes for c in chunks]
+        self._offsets = list(info.offsets)
+        self._stored_cbytes = info.cbytes
+        self._seen = self._signature()
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        """(inode, size, mtime) of the frame file, or of a sparse frame's index: every write changes it."""
+        if self._urlpath is None:
+            return None
+        try:
+            st = os.stat(self._urlpath if self._contiguous else _sframe.index_path(self._urlpath))
+        except OSError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def _refresh(self) -> None:
+        """Read the frame again if another handle or process wrote it since this one last read or wrote it.
+
+        The reference keeps a persisted container's chunks in memory and rewrites the frame from them; python-blosc2
+        reads them from disk, so two handles on one file see each other's writes. Without this a write through one
+        handle was lost at the other's next write (a sparse frame was left pointing at removed chunk files).
+        """
+        if self._urlpath is None or self._closed:
+            return
+        now = self._signature()
+        if now is None or now == self._seen:
+            return
+        contiguous = not os.path.isdir(self._urlpath)
+        if contiguous != self._contiguous:
+            return  # replaced by another kind of frame: not this container any more
+        self._load(*(_frame.read_frame(self._urlpath) if contiguous else _sframe.read_sframe(self._urlpath)))
 
     # ---- properties ---------------------------------------------------------------------------
     @property
@@ -178,14 +210,17 @@ class SChunk:
 
     @property
     def nchunks(self) -> int:
+        self._refresh()
         return len(self._chunks)
 
     @property
     def nbytes(self) -> int:
+        self._refresh()
         return sum(self._nbytes_list)
 
     @property
     def cbytes(self) -> int:
+        self._refresh()
         return sum(len(c) for c in self._chunks)
 
     @property
@@ -338,12 +373,14 @@ class SChunk:
         elif self._read_from is not None and index < len(self._read_from):
             self._read_from[index] = None
         self._chunks, self._nbytes_list = chunks, nbytes_list
+        self._seen = self._signature()
 
     def _check_writable(self) -> None:
         if self._closed:
             raise ValueError("the SChunk is closed")
         if self._mode == "r":
             raise ValueError("the SChunk was opened read-only (mode='r')")
+        self._refresh()  # a write starts from what is on disk
 
     def _check_chunk_size(self, n: int) -> None:
         if self._chunksize < 0:  # an empty frame written by blosc2: the first chunk sets the chunksize
@@ -396,6 +433,7 @@ class SChunk:
         self._nbytes_list.append(nbytes)
         self._offsets.append(off)
         self._stored_cbytes = new_cbytes
+        self._seen = self._signature()
 
     def _sync_header(self) -> None:
         if self._urlpath is None or self._closed:
@@ -405,11 +443,13 @@ class SChunk:
             _frame.rewrite_header(self._urlpath, *args, kept=self._kept)
         else:
             _sframe.rewrite_header(self._urlpath, *args, kept=self._kept)
+        self._seen = self._signature()
 
     # ---- reading ------------------------------------------------------------------------------
     def _index(self, nchunk: int) -> int:
         if not isinstance(nchunk, (int, np.integer)) or isinstance(nchunk, bool):
             raise TypeError(f"chunk index must be an integer, got {nchunk!r}")
+        self._refresh()
         n = int(nchunk)
         if n < 0:
             n += len(self._chunks)
@@ -437,6 +477,7 @@ class SChunk:
         return None
 
     def _decode(self, index: int) -> bytes:
+        self._refresh()  # NDArray reads through here
         if self._read_from is None or index >= len(self._read_from):
             return cf.decompress_chunk(self._chunks[index], self)
         try:
