@@ -70,6 +70,10 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (ALSO_BUILTIN, USER_CODEC_ONLY)
 #: that ``"clause"`` and the failure's own ``"message"`` and ``"counterexample"``.
 EXPLAINED_BY = "explained_by"
 
+#: ``CheckResult.extra`` key of what the implementation did beside its verdict that a user should know: processes it
+#: left running, output it flooded (one sentence each; the reports list them whatever the outcome).
+CONDUCT = "conduct"
+
 UNEXPECTED = frozenset({Outcome.FAIL, Outcome.CRASH, Outcome.HANG, Outcome.RESOURCE, Outcome.ERROR})
 #: What an expectations entry turns into ``xfail``: the clause's implementation was judged and did not
 #: keep it (a check error is the harness's, never expected).

@@ -45,6 +45,11 @@ class _Spare:
 _SPARE: _Spare | None = None
 
 
+def spare_pid() -> int | None:
+    """The pid of this process's pristine spare (None: it forked none)."""
+    return _SPARE.pid if _SPARE is not None and _SPARE.owner == os.getpid() else None
+
+
 def _write(fd: int, payload: bytes) -> None:
     view = memoryview(len(payload).to_bytes(_HEADER, "little") + payload)
     while view:

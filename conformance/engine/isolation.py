@@ -122,6 +122,8 @@ class Isolated:
     error: str = ""  # for RAISED and RESOURCE: the child's traceback or what it died of
     #: Bytes free on the file system of the child's TMPDIR when it ended (None: not measured).
     disk_free: int | None = None
+    #: Bytes the child (and what it started) wrote to stdout and stderr.
+    output_bytes: int = 0
 
 
 @dataclass
@@ -253,6 +255,25 @@ def _descendants(pid: int) -> list[int]:
 def _children_of_this_process() -> list[int]:
     """Other processes whose parent is this one, isolated children aside."""
     return [pid for pid in _process_tree().get(os.getpid(), []) if pid not in _LIVE]
+
+
+def left_running(exclude: set[int]) -> list[str]:
+    """The command lines of the processes running below this one, but for those in or below ``exclude`` (the
+    harness's own helpers): what an implementation started and left behind (run in the check's child)."""
+    skip = set(exclude)
+    for pid in exclude:
+        skip.update(_descendants(pid))
+    found = []
+    for pid in _descendants(os.getpid()):
+        if pid in skip:
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                line = fh.read().replace(b"\0", b" ").strip().decode("utf-8", "backslashreplace")
+        except OSError:
+            continue  # ended meanwhile
+        found.append(line or f"pid {pid}")
+    return found
 
 
 def _kill_tree(pid: int) -> None:
@@ -563,6 +584,7 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
             live.reaped = True
         duration = time.monotonic() - start
         tail = tail_of(stderr_path)
+        written = live.dropped
         with contextlib.suppress(OSError):
             written = live.dropped + os.stat(stderr_path).st_size
             if written > OUTPUT_LIMIT:
@@ -576,7 +598,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
     if raw is not None:
         kind, value = pickle.loads(raw)
         if kind is ChildStatus.OK:
-            return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration, disk_free=free)
+            return Isolated(ChildStatus.OK, value=value, stderr_tail=tail, duration=duration, disk_free=free,
+                            output_bytes=written)
         return Isolated(kind, error=value, stderr_tail=tail, duration=duration, disk_free=free)
     if hung:
         return Isolated(ChildStatus.HANG, stderr_tail=tail, duration=duration, disk_free=free)

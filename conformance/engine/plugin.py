@@ -400,7 +400,7 @@ class UdcodecRun:
         from udcodec.reports import render_failures, render_matrix
         from udcodec.reports.examples import render_examples_text
         from udcodec.reports.identity import render_identity_text
-        from udcodec.reports.terminal import render_codec, render_workarounds
+        from udcodec.reports.terminal import render_codec, render_conduct, render_workarounds
 
         if self.record is None:
             return
@@ -419,6 +419,9 @@ class UdcodecRun:
         failures = render_failures(self.record, color=tr.hasmarkup)
         if failures.strip():
             tr.write_line(failures)
+        conduct = render_conduct(self.record)
+        if conduct:
+            tr.write_line(conduct)
         workarounds = render_workarounds(self.record)
         if workarounds:
             tr.write_line(workarounds)

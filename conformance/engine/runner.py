@@ -19,14 +19,26 @@ from udcodec.checks.api import (
     describe_exc,
     raised_by_harness,
 )
-from udcodec.checks.pristine import fork_spare
+from udcodec.checks.pristine import fork_spare, spare_pid
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
-from udcodec.engine.isolation import ChildStatus, Isolated, format_bytes, run_inline, run_isolated
-from udcodec.outcomes import EXPLAINED_BY, UNEXPECTED, Attribution, CheckResult, Outcome
+from udcodec.engine.isolation import (
+    OUTPUT_LIMIT,
+    ChildStatus,
+    Isolated,
+    format_bytes,
+    left_running,
+    run_inline,
+    run_isolated,
+)
+from udcodec.outcomes import CONDUCT, EXPLAINED_BY, UNEXPECTED, Attribution, CheckResult, Outcome
 from udcodec.profiles import Profile
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted, out_of_room
 from udcodec.subject import CodecSubject, FilterSubject, Subject
+
+#: Bytes of output above which a check's output is said in the result (its conduct): a codec that prints a line a
+#: call stays under it.
+LOUD = 1 << 20
 
 
 @dataclass
@@ -149,7 +161,13 @@ def run_clause_isolated(adapter_spec: str, clause: Clause, profile: Profile, rep
 
     if any("persistence" in CHECKS[ref.name].requires for ref in clause.checks if ref.name in CHECKS):
         fork_spare()
-    return run_clause(adapter_spec, clause, profile, replay, codec, peer_spec)
+    verdict = run_clause(adapter_spec, clause, profile, replay, codec, peer_spec)
+    left = left_running({pid for pid in (spare_pid(),) if pid is not None})
+    if left:  # killed with the child anyway; said, since an implementation that leaves processes behind is wrong
+        shown = "; ".join(left[:3]) + (f"; and {len(left) - 3} more" if len(left) > 3 else "")
+        verdict.extra.setdefault(CONDUCT, []).append(
+            f"left {len(left)} process(es) running when the check ended, which the harness killed: {shown}")
+    return verdict
 
 
 def execute(
@@ -209,6 +227,10 @@ def execute(
     else:
         result.message = f"harness error: {got.error}"
         result.stderr_tail = got.stderr_tail or None
+    if got.output_bytes > LOUD:
+        result.extra.setdefault(CONDUCT, []).append(
+            f"wrote {format_bytes(got.output_bytes)} to stdout and stderr (the terminal got none of it; "
+            f"{'its tail is' if got.output_bytes <= OUTPUT_LIMIT else 'the rest was cut, its end is'} kept on a crash)")
     if result.outcome in (Outcome.FAIL, Outcome.CRASH, Outcome.ERROR) and out_of_room(got.disk_free):
         # what a full disk breaks (a fresh interpreter that cannot start, a frame not written) reads as anything
         result.outcome = Outcome.RESOURCE

@@ -307,6 +307,18 @@ def _workarounds(record: RunRecord) -> list[str]:
     return lines
 
 
+def _conduct(record: RunRecord) -> list[str]:
+    notes = record.conduct()
+    if not notes:
+        return []
+    lines = [f"### Conduct ({len(notes)})", "", "What implementations did beside their verdicts: processes left "
+             "running, output flooded. The harness cleaned up after them; whatever the outcome, a user should know.",
+             "", "| What it did | Where |", "|---|---|"]
+    lines += [f"| {cell(note)} | {cell(', '.join(f'{r.clause} [{r.adapter}]' for r in results))} |"
+              for note, results in notes]
+    return [*lines, ""]
+
+
 def render_markdown(record: RunRecord) -> str:
     """The whole summary: header, counts, clause × adapter matrix, byte identity, failures, xfails, workarounds, stale.
 
@@ -323,6 +335,7 @@ def render_markdown(record: RunRecord) -> str:
         + _failures(record)
         + _expected(record)
         + _skipped(record)
+        + _conduct(record)
         + _workarounds(record)
         + _stale(record)
     )

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from udcodec.outcomes import UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
+from udcodec.outcomes import CONDUCT, UNEXPECTED, UNEXPECTED_STRICT, CheckResult, Outcome
 from udcodec.reports.bounds import MESSAGE_MAX, bounded, clip
 from udcodec.shard import Shard
 
@@ -339,6 +339,15 @@ class RunRecord:
         if not parts:
             return ""
         return "udcodec: exit 0: " + "; ".join(parts)
+
+    def conduct(self) -> list[tuple[str, list[CheckResult]]]:
+        """What implementations did beside their verdicts (``extra["conduct"]``): each sentence, first seen first,
+        with the results that say it."""
+        found: dict[str, list[CheckResult]] = {}
+        for result in self.results:
+            for note in result.extra.get(CONDUCT) or []:
+                found.setdefault(str(note), []).append(result)
+        return list(found.items())
 
     def workarounds(self) -> list[tuple[dict[str, str], list[CheckResult]]]:
         """Each workaround the checks used (by name, first seen first), with the results that used it."""

@@ -201,6 +201,20 @@ def segfaulting_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk
     return 0
 
 
+#: The argument of the process :func:`leaky_encoder` leaves running (a test finds it by it).
+LEAKED_SLEEP = "86421"
+
+
+def leaky_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """The zlib example, starting once per process a daemon (``sleep``, in a session of its own) it never stops."""
+    import subprocess
+
+    if not getattr(leaky_encoder, "started", False):
+        subprocess.Popen(["sleep", LEAKED_SLEEP], start_new_session=True)
+        leaky_encoder.started = True  # type: ignore[attr-defined]
+    return encoder(input, output, meta, schunk)
+
+
 def loud_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     """The zlib example, printing 1 MiB to stdout and to stderr per call (a debug print left in)."""
     import os

@@ -220,6 +220,29 @@ def test_a_loud_codec_does_not_flood_the_terminal(check_codec: Command, tmp_path
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert len(proc.stdout) + len(proc.stderr) < 200_000
     assert "throughput on 8 MiB" in proc.stdout
+    # reported for what it is, though it passes
+    results = {r["clause"]: r for r in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]}
+    assert "to stdout and stderr (the terminal got none of it" in results["CODEC-ROUNDTRIP"]["extra"]["conduct"][0]
+    assert "CONDUCT wrote " in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_codec_that_leaves_processes_running_is_said_and_cleaned_up(check_codec: Command, tmp_path: Path) -> None:
+    """The daemon a codec starts is killed with its check (nothing outlives a run), and said: it had passed
+    without a word."""
+    from broken.codecs import LEAKED_SLEEP
+
+    proc = check_codec("--encoder", "broken.codecs:leaky_encoder", "--decoder", "udcodec.examples.zlib_codec:decoder",
+                       "--host", "reference", "--only", "CODEC-ROUNDTRIP", "--profile", "dev", "--report-json", "r.json",
+                       "--report-markdown", "r.md")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    note = f"left 1 process(es) running when the check ended, which the harness killed: sleep {LEAKED_SLEEP}"
+    assert result["outcome"] == "pass" and result["extra"]["conduct"] == [note]
+    assert f"CONDUCT {note}: CODEC-ROUNDTRIP [reference]" in proc.stdout
+    assert "### Conduct (1)" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    left = subprocess.run(["pgrep", "-f", f"sleep {LEAKED_SLEEP}"], capture_output=True, text=True)
+    assert left.stdout == "", left.stdout
 
 
 @pytest.mark.slow
