@@ -70,7 +70,7 @@ def keep_going() -> None:
             os.close(devnull)
         stream = None
     out = _Resilient(stream, why)
-    sys.stdout = out  # type: ignore[assignment]
+    sys.stdout = out
 
     @atexit.register
     def _say() -> None:
