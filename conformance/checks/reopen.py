@@ -100,14 +100,21 @@ def spellings(ctx: CheckContext) -> None:
             found = _append_problems(call, entry, unjudged, stored, written=want)
         else:
             control = "mode_a" if SPELLINGS[name].get("mode") == "a" else "plain"
-            also = _opened_problems(seen[control], want) + _append_problems(call, seen[control], [], stored)
+            also = {_unnamed(p, control) for p in _opened_problems(seen[control], want)
+                    + _append_problems(call, seen[control], [], stored)}
             found = [p for p in _opened_problems(entry, want) + _append_problems(call, entry, [], stored)
-                     if p not in also]
+                     if _unnamed(p, name) not in also]
         problems += [f"{call}: {p}" for p in found]
     if problems:
         ctx.fail("; ".join(problems))
     if unjudged:
         raise NotJudged("; ".join(unjudged))
+
+
+def _unnamed(problem: str, spelling: str) -> str:
+    """``problem`` without the name of the spelling's own copy of the file (``mode_a-written.b2frame``): the same
+    defect met by two spellings reads alike (an error naming the file had counted as the spelling's own)."""
+    return problem.replace(f"{spelling}-", "")
 
 
 def _opened_problems(entry: dict[str, Any], want: dict[str, Any], must_open: bool = False,

@@ -302,6 +302,8 @@ ONE_REOPEN_CLAUSE = {
     "ReopenForgetsClevelAdapter": "REOPEN-KEEPS",
     "ReopenForgetsCodecMetaAdapter": "REOPEN-KEEPS",
     "ReopenAppendsWithoutMetaAdapter": "REOPEN-APPEND",
+    # the file opened again raises an error naming each spelling's own copy: one defect all the same
+    "ReopenAppendsOverStoredAdapter": "REOPEN-APPEND",
     "PartialCparamsReplaceAllAdapter": "REOPEN-SPELLINGS",
     "AssignedCparamsNotWrittenAdapter": "REOPEN-ASSIGNED",
 }
