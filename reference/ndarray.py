@@ -244,7 +244,10 @@ class NDArray:
             raise IndexError("only step 1 slices can be written")
         box = tuple(b - a for a, b in zip(lo, hi, strict=True))
         selected = tuple(n for n, q in zip(box, squeezed, strict=True) if not q)
-        values = np.broadcast_to(np.asarray(value, dtype=self.dtype), selected).reshape(box)
+        given = np.asarray(value, dtype=self.dtype)
+        while given.ndim > len(selected) and given.shape[0] == 1:  # as NumPy: a[3] = ones((1, n)) drops the 1
+            given = given[0]
+        values = np.broadcast_to(given, selected).reshape(box)
         self._schunk._check_writable()
         for n, coord in self._chunks_in(lo, hi):
             in_chunk, in_box = self._overlap(coord, lo, hi)

@@ -62,7 +62,11 @@ def test_slices_read_and_write(zcodec) -> None:
     a[2:5, :] = -1
     arr[7] = np.arange(11)
     a[7] = np.arange(11)
+    arr[3] = np.full((1, 11), 5)  # leading 1s dropped, as NumPy and python-blosc2 do
+    a[3] = np.full((1, 11), 5)
     assert np.array_equal(arr[...], a)
+    with pytest.raises(ValueError):
+        arr[3] = np.ones((2, 11))
     with pytest.raises(IndexError):
         arr[9, 0]
     with pytest.raises(IndexError):
