@@ -738,6 +738,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.append((RESULT_KEY, result.to_json()))
 
 
+#: The records of the runs of this process whose reports were written, with what was written (a Ctrl-C after that
+#: is no interrupted run: ``udcodec.engine.run`` says so and exits as the reports say).
+FINISHED: list[tuple[RunRecord, Any]] = []
+
+
 def _recount_settled(record: RunRecord, session: pytest.Session) -> None:
     """pytest counted each failure the record settled as not judged (another clause fails of its defect) as
     failed; it counts them as skipped, with the record's reason, so ``N failed`` says what the reports say."""
@@ -781,6 +786,7 @@ def _finish(run: UdcodecRun, session: pytest.Session) -> None:
     subject = getattr(run, "subject", "host")  # codec runs certify the codec clauses
     done = write_reports(run.record, session.config.option, run.contract, subject)
     run.written = done.paths
+    FINISHED.append((run.record, done))
     if interrupted:
         return  # pytest's INTERRUPTED (2) stands
     if (run.record.exit_status or done.failures) and session.exitstatus == pytest.ExitCode.OK:

@@ -240,6 +240,9 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
         return 2
     argv = pytest_args(args, adapters, contract)
     started = time.time()
+    from udcodec.engine.plugin import FINISHED
+
+    FINISHED.clear()
     try:
         if getattr(args, "list_failing", False):
             from udcodec.expectations.list_failing import run_listing_failing
@@ -247,8 +250,12 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
             code = run_listing_failing(argv)
         else:
             code = pytest.main(argv)
-    except KeyboardInterrupt:  # before pytest's session could take it (while it starts, or the adapters load)
-        code = pytest.ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        if FINISHED:  # after the reports were written (pytest's summary, its exit): they stand
+            record, done = FINISHED[-1]
+            print("udcodec: interrupted after the run ended; its reports stand", file=sys.stderr)
+            return 2 if record.interrupted else (1 if record.exit_status or done.failures else 0)
+        code = pytest.ExitCode.INTERRUPTED  # before pytest's session could take it (it starts, or adapters load)
         print("udcodec: interrupted before the checks ran", file=sys.stderr)
     if code == pytest.ExitCode.INTERRUPTED:
         drop_stale_reports(args, started)

@@ -173,3 +173,25 @@ def test_ctrl_c_before_the_checks_run_removes_the_reports_it_names(tmp_path: Pat
                      "--report-json", str(report)])
     assert code == 2 and not report.exists()
     assert f"udcodec: removed {report}" in capsys.readouterr().err
+
+
+LATE_INTERRUPTER = '''\
+def pytest_unconfigure(config):
+    raise KeyboardInterrupt  # Ctrl-C after the reports were written, while pytest ends
+'''
+
+
+def test_a_ctrl_c_after_the_reports_were_written_leaves_them_standing(udcodec_env: dict[str, str],
+                                                                     tmp_path: Path) -> None:
+    """It had said "interrupted before the checks ran" and exited 2 beside reports saying exit status 0."""
+    (tmp_path / "udcodec_test_late.py").write_text(LATE_INTERRUPTER, encoding="utf-8")
+    env = dict(udcodec_env, PYTHONPATH=os.pathsep.join([str(tmp_path), udcodec_env["PYTHONPATH"]]),
+               PYTEST_PLUGINS="udcodec_test_late")
+    got = subprocess.run([sys.executable, "-m", "udcodec.cli", "run", "--adapter", "reference", "--only",
+                          "REG-ID-RANGE", "--report-json", "r.json"], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=240)
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "udcodec: interrupted after the run ended; its reports stand" in got.stderr
+    assert "before the checks ran" not in got.stderr
+    data = read_report(tmp_path / "r.json")
+    assert data["exit_status"] == 0 and data["interrupted"] is False
