@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -243,6 +245,10 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
     from udcodec.engine.plugin import FINISHED
 
     FINISHED.clear()
+    scratch = None
+    if getattr(args, "numprocesses", None):  # pytest-xdist gives its workers a base folder: ours, removed at the end
+        scratch = tempfile.mkdtemp(prefix="udcodec-pytest-")
+        argv += ["--basetemp", scratch]
     try:
         if getattr(args, "list_failing", False):
             from udcodec.expectations.list_failing import run_listing_failing
@@ -257,6 +263,9 @@ def execute_run(args: argparse.Namespace, adapters: Sequence[str]) -> int:
             return 2 if record.interrupted else (1 if record.exit_status or done.failures else 0)
         code = pytest.ExitCode.INTERRUPTED  # before pytest's session could take it (it starts, or adapters load)
         print("udcodec: interrupted before the checks ran", file=sys.stderr)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if code == pytest.ExitCode.INTERRUPTED:
         drop_stale_reports(args, started)
     if code == pytest.ExitCode.USAGE_ERROR:

@@ -146,6 +146,13 @@ def test_what_an_implementation_starts_in_a_session_of_its_own_does_not_outlive_
             os.kill(pid, signal.SIGKILL)
 
 
+def test_a_run_on_two_workers_leaves_its_tmpdir_empty(tmpdir_env: dict[str, str], tmp_path: Path) -> None:
+    """pytest-xdist's base folder (``pytest-of-USER/pytest-N``) had been left in TMPDIR by every ``-n`` run."""
+    run = Run(tmpdir_env, tmp_path, "run", "--adapter", "reference", "--only", "REG-ID-*", "-n", "2")
+    assert run.finish(300) == 0, run.output
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == []
+
+
 @pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "n2"])
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_an_interrupted_run_leaves_no_process_and_no_temp_file(start: object, tmp_path: Path, workers: str | None,
