@@ -55,6 +55,7 @@ class Verdict:
     examples: dict[str, Any] | None = None  # how many examples the clause's properties ran (ExampleCount)
     signal: str | None = None  # a crash: the signal a process the check started died of
     stderr_tail: str | None = None
+    disk: bool = False  # a ``resource`` verdict of a full file system (not of memory)
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
@@ -113,14 +114,15 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
         except NotJudged as exc:
             return Verdict(Outcome.SKIP, f"[{ref.name}] not judged: {exc}", extra=extra)
         except OutOfDisk as exc:
-            return Verdict(Outcome.RESOURCE, f"[{ref.name}] {exc}", extra=extra)
+            return Verdict(Outcome.RESOURCE, f"[{ref.name}] {exc}", extra=extra, disk=True)
         except MemoryError:  # under the memory limit of run_isolated: the check asked for more than it may have
             return Verdict(Outcome.RESOURCE, f"[{ref.name}] MemoryError\n{traceback.format_exc()}", extra=extra)
         except Exception as exc:  # noqa: BLE001
             text = "".join(traceback.format_exception(exc))
             full = exhausted(exc)
             if full is not None:  # the harness's own writes, as well as the implementation's
-                return Verdict(Outcome.RESOURCE, f"[{ref.name}] {full}\n{text}", extra=extra)
+                return Verdict(Outcome.RESOURCE, f"[{ref.name}] {full}\n{text}", extra=extra,
+                               disk=isinstance(full, OutOfDisk))
             if raised_by_harness(exc):
                 return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
             return Verdict(Outcome.FAIL, f"[{ref.name}] {describe_exc(exc)} escaped the implementation\n{text}",
@@ -195,7 +197,7 @@ def execute(
     if got.status is ChildStatus.OK:
         verdict: Verdict = got.value
         result.message = verdict.message
-        if verdict.outcome is Outcome.RESOURCE and NO_ROOM_SAID not in verdict.message.split("\n", 1)[0]:
+        if verdict.outcome is Outcome.RESOURCE and not verdict.disk:
             result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
