@@ -149,6 +149,13 @@ def outcome_of(got: Isolated) -> Outcome:
     return CHILD_OUTCOMES[got.status]
 
 
+def _crashed(subject: str, host: str) -> str:
+    """Who crashed the check's process, as far as the harness can tell."""
+    if subject in ("codec", "filter"):  # the subject's code and the host's run in one process: either may be it
+        return f"the process running the {subject} on host {host} crashed"
+    return "the implementation crashed the process"
+
+
 def _out_of_memory(memory_limit: int | None) -> str:
     if memory_limit:
         return f"the check exceeded the memory limit of {format_bytes(memory_limit)}"
@@ -213,7 +220,7 @@ def execute(
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail
         result.message = (
-            f"the implementation crashed the process ({got.signal})" if got.signal else got.error or "the process died"
+            f"{_crashed(clause.subject, adapter_spec)} ({got.signal})" if got.signal else got.error or "the process died"
         )
         result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
     elif got.status is ChildStatus.HANG:
