@@ -1,12 +1,14 @@
-"""Reports through real ``udcodec run``s: a report that cannot be written (a full disk under
-``RLIMIT_FSIZE``, a directory in the way, a parent that cannot be created) is one stderr line, leaves the
-previous file untouched, lets the other reports be written and fails the run (exit 1); a 20 MiB failure
+"""Reports through real ``udcodec run``s: a report path in the way before the run is refused before it (exit 2);
+one that cannot be written as the run ends (a full disk under ``RLIMIT_FSIZE``, a directory or a file put in the
+way) is one stderr line, leaves the previous file untouched, lets the other reports be written and fails the run
+(exit 1); a 20 MiB failure
 message with a lone surrogate and a NUL, and 4 MB of binary stderr, stay bounded in every report and on
 the terminal; ``udcodec matrix -o`` names a file it cannot write."""
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,12 +41,42 @@ def test_a_full_disk_leaves_the_previous_report_and_fails_the_run(udcodec_env: d
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_reports_in_the_way_are_one_line_each_and_the_others_are_written(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+def test_reports_in_the_way_before_the_run_are_refused_before_it(udcodec_cli: Udcodec, tmp_path: Path) -> None:
+    """Found only once the whole run had ended, they had cost a long run its reports."""
     (tmp_path / "r.xml").mkdir()
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     got = udcodec_cli("run", *ONE_CLAUSE, "--report-json", "r.json", "--report-junit", "r.xml",
-                      "--report-markdown", "a-file/sub/r.md", "--certificate", "a-file/cert.json",
-                      "--report-html", "r.html")
+                      "--report-markdown", "a-file/sub/r.md", "--certificate", "a-file/cert.json")
+    assert got.returncode == 2, got.stdout + got.stderr
+    assert got.stderr.splitlines() == [
+        "udcodec: --report-junit r.xml: is a directory",
+        f"udcodec: --report-markdown a-file/sub/r.md: {tmp_path / 'a-file'} is not a directory",
+        f"udcodec: --certificate a-file/cert.json: {tmp_path / 'a-file'} is not a directory",
+    ]
+    assert not (tmp_path / "r.json").exists() and got.stdout == ""
+
+
+IN_THE_WAY = '''\
+import os
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):  # as the run ends, before its reports are written
+    os.mkdir("r.xml")
+    open("a-file", "w").close()
+'''
+
+
+def test_reports_in_the_way_as_the_run_ends_are_one_line_each_and_the_others_are_written(
+        udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "udcodec_test_in_the_way.py").write_text(IN_THE_WAY, encoding="utf-8")
+    env = dict(udcodec_env, PYTHONPATH=os.pathsep.join([str(tmp_path), udcodec_env["PYTHONPATH"]]),
+               PYTEST_PLUGINS="udcodec_test_in_the_way")
+    got = subprocess.run([sys.executable, "-m", "udcodec.cli", "run", *ONE_CLAUSE, "--report-json", "r.json",
+                          "--report-junit", "r.xml", "--report-markdown", "a-file/sub/r.md", "--certificate",
+                          "a-file/cert.json", "--report-html", "r.html"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
     assert got.returncode == 1, got.stdout + got.stderr
     assert "Traceback" not in got.stderr
     assert got.stderr.splitlines() == [
