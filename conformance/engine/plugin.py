@@ -343,6 +343,7 @@ class UdcodecRun:
 
     # -- hooks (this object is registered as a plugin) --------------------------------------
 
+    @pytest.hookimpl(tryfirst=True)  # before the terminal counts the report and prints its progress word
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         ours = any(key == RESULT_KEY for key, _ in report.user_properties)
         if report.failed and not ours:
@@ -353,9 +354,14 @@ class UdcodecRun:
             self.foreign_failures += 1
         if report.when != "call":
             return
-        for key, value in report.user_properties:
+        for i, (key, value) in enumerate(report.user_properties):
             if key == RESULT_KEY:
-                self.results.append(CheckResult.from_json(value))  # type: ignore[arg-type]
+                result = CheckResult.from_json(value)  # type: ignore[arg-type]
+                # with -n, the failure that explains it may have come from another worker
+                if settle_explained([result], against=self.results) and report.failed:
+                    _mark_skipped(report, result)
+                    report.user_properties[i] = (RESULT_KEY, result.to_json())
+                self.results.append(result)
 
     def _lost_result(self, report: pytest.TestReport) -> CheckResult | None:
         """An ``error`` standing for a clause item that failed without a result: its setup failed, or the
@@ -743,6 +749,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 FINISHED: list[tuple[RunRecord, Any]] = []
 
 
+def _mark_skipped(report: pytest.TestReport, result: CheckResult) -> None:
+    """``report`` as pytest's report of a skip, saying ``result``'s reason."""
+    report.outcome = "skipped"
+    path, line, _ = report.location
+    report.longrepr = (path, (line or 0) + 1, _skip_reason(result))
+
+
 def _recount_settled(record: RunRecord, session: pytest.Session) -> None:
     """pytest counted each failure the record settled as not judged (another clause fails of its defect) as
     failed; it counts them as skipped, with the record's reason, so ``N failed`` says what the reports say."""
@@ -752,11 +765,8 @@ def _recount_settled(record: RunRecord, session: pytest.Session) -> None:
         return
     failed = reporter.stats.get("failed", [])
     for report in [r for r in failed if getattr(r, "nodeid", None) in skipped and r.when == "call"]:
-        result = skipped[report.nodeid]
         failed.remove(report)
-        report.outcome = "skipped"
-        path, line, _ = report.location
-        report.longrepr = (path, (line or 0) + 1, _skip_reason(result))
+        _mark_skipped(report, skipped[report.nodeid])
         reporter.stats.setdefault("skipped", []).append(report)
     if not failed:
         reporter.stats.pop("failed", None)
