@@ -40,30 +40,48 @@ def message_key(message: str | None) -> str:
     return printable(first)
 
 
+def _defect(message: str | None) -> str:
+    """A message's first line without its check's name, its standalone numbers read ``#``: an exception's words
+    count (one line raising for two reasons is two defects), the sizes and offsets it met do not."""
+    first = _CHECK_PREFIX.sub("", (message or "").strip().split("\n", 1)[0])
+    return _NUMBER.sub("#", first)
+
+
+def _same_defect(why: str, failure: str) -> bool:
+    """Whether a failure saying ``failure`` is of the defect ``why`` states (both as :func:`_defect` gives them): it
+    begins with it, or both say the same caller raised the same exception (the same words, at the same place),
+    whatever data the failure names between them."""
+    if failure.startswith(why):
+        return True
+    who, raised, words = why.partition(" raised ")
+    return bool(raised and words) and failure.startswith(who + " raised") and words in failure
+
+
 def settle_explained(results: Iterable[CheckResult], against: Iterable[CheckResult] | None = None) -> list[CheckResult]:
     """Turn each failure explained by a more basic property (``extra["explained_by"]``) into ``skip`` when the
-    clause judging that property failed of the same cause for the same adapter (its message, numbers aside, starts
-    with the explanation's ``why``): one defect fails one clause.
+    clause judging that property, a MUST clause, failed unexpectedly of the same defect for the same adapter (its
+    message, numbers aside, starts with the explanation's ``why``): one defect fails one clause.
 
     The failure stays a failure when that clause passed, did not run, or failed of something else, so nothing is
     hidden. What the failure said is kept: its reproduction, and its message and counterexample in the explanation.
     ``against``: the results that may explain them (default: ``results`` themselves). Returns the results turned.
     """
     results = list(results)
-    # only a failure with no explanation of its own explains another: no two failures can explain each other away
+    # Only an unexpected MUST failure with no explanation of its own explains another: no two failures explain each
+    # other away, an expected one (xfail) or a SHOULD one never makes a MUST failure's run pass.
     failed = [r for r in (results if against is None else against)
-              if r.outcome in (Outcome.FAIL, Outcome.XFAIL) and EXPLAINED_BY not in r.extra]
+              if r.outcome is Outcome.FAIL and r.level == "MUST" and EXPLAINED_BY not in r.extra]
     settled = []
     for result in results:
         why = result.extra.get(EXPLAINED_BY) if result.outcome is Outcome.FAIL else None
         if not isinstance(why, dict) or "clause" in why:
             continue
-        key = message_key(why.get("why"))
+        key = _defect(why.get("why"))
         if not key:
             continue
         by = next((r for r in failed if r.adapter == result.adapter and r.clause != result.clause
-                   and (r.message or "").startswith(f"[{why.get('check')}]")
-                   and message_key(r.message).startswith(key)), None)
+                   and (r.message or "").startswith(f"[{why.get('check')}]") and _same_defect(key, _defect(r.message))),
+                  None)
         if by is None:
             continue
         check = match.group(0).strip() + " " if (match := _CHECK_PREFIX.match(result.message or "")) else ""

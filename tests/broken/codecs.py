@@ -254,3 +254,29 @@ def overcounting_encoder(input: np.ndarray, output: np.ndarray, meta: int, schun
     """Returns one byte more than it wrote (a stream's length off by one)."""
     n = int(encoder(input, output, meta, schunk))
     return n + 1 if 0 < n < output.size else n
+
+
+# Two defects at once, for "one defect fails one clause": neither may hide the other.
+
+def whole_items_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """zlib over the whole items of ``schunk.typesize`` only: a split stream's trailing part-item is lost."""
+    width = max(int(getattr(schunk, "typesize", 1) or 1), 1)
+    packed = zlib.compress(input[:input.size // width * width].tobytes(), 6)
+    if len(packed) >= min(output.size, input.size):
+        return 0
+    output[:len(packed)] = np.frombuffer(packed, dtype=np.uint8)
+    return len(packed)
+
+
+def short_count_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Restores the data but reports one byte less for blocks of 512 bytes or more."""
+    raw = zlib.decompress(input.tobytes())
+    output[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    return output.size - 1 if output.size >= 512 else output.size
+
+
+def picky_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """One precondition for two defects: blocks under 2 bytes (SHOULD) and typesizes such as 5 or 11 (MUST)."""
+    if input.size < 2 or schunk.typesize not in (1, 2, 3, 4, 7, 8, 12, 16):
+        raise ValueError("unsupported block")
+    return encoder(input, output, meta, schunk)

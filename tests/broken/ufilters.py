@@ -38,3 +38,19 @@ def xor_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) 
 def salted_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
     """XORs with a per-call random salt: not deterministic (and not invertible either)."""
     output[:] = input ^ np.uint8(os.urandom(1)[0] | 1)
+
+
+def lane_delta_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """A delta per byte lane of the container's items: it reads ``schunk.typesize``, as a host hands it."""
+    width = schunk.typesize
+    output[:] = input
+    for k in range(width):
+        lane = input[k::width].astype(np.int64)
+        output[k::width] = np.diff(lane, prepend=0).astype(np.uint8)
+
+
+def lane_delta_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    width = schunk.typesize
+    output[:] = input
+    for k in range(width):
+        output[k::width] = np.cumsum(input[k::width], dtype=np.uint64).astype(np.uint8)

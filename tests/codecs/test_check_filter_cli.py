@@ -83,6 +83,15 @@ def test_one_filter_defect_fails_one_clause(check_filter: Command, tmp_path: Pat
 
 
 @pytest.mark.slow
+def test_a_filter_reading_its_schunk_gets_the_hosts_in_direct_calls(check_filter: Command) -> None:
+    """The direct calls had passed ``schunk=None``, which no host does: a correct filter reading the documented
+    ``schunk.typesize`` failed UF-INVERSE and the other direct clauses."""
+    proc = check_filter("--forward", "broken.ufilters:lane_delta_forward", "--backward",
+                        "broken.ufilters:lane_delta_backward", "--profile", "dev")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
 def test_a_meta_the_host_refuses_for_its_builtin_filters_too_is_not_the_filters_failure(check_filter: Command,
                                                                                           tmp_path: Path) -> None:
     """python-blosc2 4.x takes filters_meta as a signed byte: meta 255 is refused for SHUFFLE too. The good filter

@@ -200,3 +200,27 @@ def test_a_new_result_is_settled_against_the_results_already_in_and_they_are_lef
     new = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
     assert settle_explained([new], against=[earlier, basic]) == [new]
     assert earlier.outcome is Outcome.FAIL  # settled when the record is built, with every result in
+
+
+def test_an_expected_or_should_failure_explains_no_must_failure_away() -> None:
+    """An xfail basic clause had settled a MUST failure of data corruption (the run exited 0); a SHOULD one too."""
+    derived = explained("CODEC-ROUNDTRIP", "reference", ROUNDTRIP, "codec.decoder_size", "the decoder returned")
+    expected = fail("CODEC-DEC-SIZE", "reference", DEC_SIZE)
+    expected.outcome = Outcome.XFAIL
+    should = fail("CODEC-TINY-BLOCKS", "reference", DEC_SIZE.replace("decoder_size", "block_roundtrip"),
+                  level="SHOULD")
+    assert settle_explained([derived, expected]) == []
+    tiny = explained("CODEC-TYPESIZES", "reference", ROUNDTRIP, "codec.block_roundtrip", "the decoder returned")
+    assert settle_explained([tiny, should]) == []
+    assert derived.outcome is tiny.outcome is Outcome.FAIL
+
+
+def test_one_line_raising_for_two_reasons_is_two_defects() -> None:
+    raised = "the encoder raised ValueError: typesize 11 is not supported (at codec.py:9 in _require)"
+    derived = explained("CODEC-TYPESIZES", "reference", f"[codec.roundtrip] {raised}", "codec.block_roundtrip", raised)
+    other = fail("CODEC-BLOCK-ROUNDTRIP", "reference", "[codec.block_roundtrip] the encoder raised ValueError: block "
+                 "of 7241 bytes is too large (at codec.py:9 in _require) (encoding then decoding one block)")
+    assert settle_explained([derived, other]) == []
+    same = fail("CODEC-BLOCK-ROUNDTRIP", "reference", "[codec.block_roundtrip] the encoder raised ValueError: "
+                "typesize 3 is not supported (at codec.py:9 in _require) (encoding then decoding one block)")
+    assert settle_explained([derived, same]) == [derived]
