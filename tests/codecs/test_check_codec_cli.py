@@ -106,6 +106,19 @@ def test_two_defects_both_fail(check_codec: Command, tmp_path: Path, encoder: st
 
 
 @pytest.mark.slow
+def test_a_decoder_miscounting_odd_blocks_fails_dec_size_alone(check_codec: Command, tmp_path: Path) -> None:
+    """CODEC-DEC-SIZE's drawn blocks had missed odd sizes its derived clauses met (they failed, it passed); and the
+    budget's content rotation made Hypothesis replay an example with other data (a FlakyFailure)."""
+    proc = check_codec("--encoder", "udcodec.examples.zlib_codec:encoder", "--decoder",
+                       "broken.codecs:even_count_decoder", "--host", "reference", "--profile", "ci", "--report-json",
+                       "r.json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert [r["clause"] for r in results if r["outcome"] == "fail"] == ["CODEC-DEC-SIZE"], results
+    assert not any("Flaky" in r["message"] for r in results)
+
+
+@pytest.mark.slow
 def test_a_should_failure_is_reported_but_does_not_fail_the_run(check_codec: Command, tmp_path: Path) -> None:
     report = tmp_path / "codec.json"
     proc = check_codec("--encoder", "broken.codecs:scribbling_encoder", "--decoder",
