@@ -17,6 +17,7 @@ import dataclasses
 import importlib
 import json
 import os
+import re
 import shlex
 import sysconfig
 import tempfile
@@ -56,6 +57,16 @@ class Explanation:
 
     def to_json(self) -> dict[str, str]:
         return {"check": self.check, "why": self.why}
+
+
+_NUMBERS = re.compile(r"(?<![\w.])\d+(?![\w])")
+
+
+def names_same_raise(found: Explanation, message: str) -> bool:
+    """Whether ``found`` states an exception (``WHO raised WORDS``) that ``message`` names too, numbers aside: the
+    same words at the same place, whatever sizes the two calls met."""
+    words = found.why.partition(" raised ")[2]
+    return bool(words) and _NUMBERS.sub("#", words) in _NUMBERS.sub("#", message)
 
 
 class CheckFailed(AssertionError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,15 @@ from typing import Any, NoReturn
 import numpy as np
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Container, CParams, DParams
-from udcodec.checks.api import CheckContext, Explanation, NotApplicable, Param, check, describe_exc
+from udcodec.checks.api import (
+    CheckContext,
+    Explanation,
+    NotApplicable,
+    Param,
+    check,
+    describe_exc,
+    names_same_raise,
+)
 from udcodec.checks.common import (
     CONTENT,
     DTYPE,
@@ -274,8 +281,8 @@ def size_problem(n: Any, limit: int, role: str) -> str | None:
 def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) -> Explanation | None:
     """The first direct-call property the codec breaks on the blocks of ``data`` (cut as ``layout`` asks, whole
     chunks when the host picks the block size), as an explanation of a host round trip that failed on it; None
-    when they hold there. A call that raises is explained by the exception and where it was raised (the cause
-    key CODEC-BLOCK-ROUNDTRIP's failure must share)."""
+    when they hold there. A call that raises is explained by the exception, its words and where it was raised
+    (which CODEC-BLOCK-ROUNDTRIP's failure must state too)."""
     try:
         codec, encoder, decoder = _callables(ctx, layout.typesize)
         schunk = _host_container(ctx, codec, meta, layout.chunksize, layout.typesize).native()
@@ -311,7 +318,6 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
 
 #: The smallest block a host hands a codec (the spec's min_block_bytes of the host-facing clauses: 2).
 MIN_HOST_BLOCK = 2
-_NUMBERS = re.compile(r"(?<![\w.])\d+(?![\w])")
 
 
 def _same_kind(found: Explanation | None, message: str, raised: bool) -> Explanation | None:
@@ -325,8 +331,7 @@ def _same_kind(found: Explanation | None, message: str, raised: bool) -> Explana
         return found if found is BLOCK_ROUNDTRIP else None
     if found in SIZE_CHECKS.values():
         return found
-    words = found.why.partition(" raised ")[2]
-    return found if words and _NUMBERS.sub("#", words) in _NUMBERS.sub("#", message) else None
+    return found if names_same_raise(found, message) else None
 
 
 def _counterexample(ctx: CheckContext, case: BlockCase | Layout, data: bytes, **extra: Any) -> dict[str, Any]:
@@ -379,8 +384,8 @@ def roundtrip(ctx: CheckContext) -> None:
 
     Each split mode starts with one chunk of the first dtype round-tripped with every content kind (and,
     with ``adversarial``, every catalogue entry); under a time budget (``Profile.cut``) the drawn layouts
-    are one chunk of at most ``CUT_BLOCKS`` blocks, each with one content kind (picked by its seed), unless the clause
-    covers the catalogue.
+    are one chunk of at most ``CUT_BLOCKS`` blocks, each with one content kind (picked by its seed), unless the
+    clause covers the catalogue.
     """
     codec = _subject(ctx, inside_domain=not ctx.param("ndarrays"))
     require_needed(ctx)

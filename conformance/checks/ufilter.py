@@ -7,7 +7,6 @@ Every failure carries a runnable Python reproduction.
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +21,7 @@ from udcodec.checks.api import (
     Param,
     check,
     describe_exc,
+    names_same_raise,
 )
 from udcodec.checks.common import CONTENT, first_difference
 from udcodec.checks.repro import rerun_command
@@ -36,7 +36,6 @@ PIPELINES = Param(list, items=Param(list, items=Param(str, choices=("nofilter", 
 #: Host module names a reproduction can import, by adapter spec.
 _HOST_MODULES = {"reference": "udcodec.reference", "blosc2": "blosc2"}
 _SEED = 5
-_NUMBERS = re.compile(r"(?<![\w.])\d+(?![\w])")
 
 
 def _subject(ctx: CheckContext) -> FilterSubject:
@@ -147,12 +146,12 @@ def _same_kind(found: Explanation | None, raised: str | None) -> Explanation | N
     direct calls met another defect, and the failure stays."""
     if found is None:
         return None
-    words = found.why.partition(" raised ")[2]
+    raises = " raised " in found.why
     if raised is None:
-        return None if words else found
-    if not words:
+        return None if raises else found
+    if not raises:
         return found if found.check == "ufilter.input_intact" else None  # a read-only input refuses the write
-    return found if _NUMBERS.sub("#", words) in _NUMBERS.sub("#", raised) else None
+    return found if names_same_raise(found, raised) else None
 
 
 def _direct_defect(f: FilterSubject, meta: int, blocks: list[np.ndarray], schunk: Any, *,
