@@ -180,6 +180,7 @@ class NDArray:
         return [(int(np.ravel_multi_index(tuple(c), grid)) if grid else 0, tuple(int(x) for x in c)) for c in coords]
 
     def _read_chunk(self, n: int) -> np.ndarray:
+        self._schunk._refresh()  # another handle may have written the file (SChunk's own reads do this in _index)
         return unpack(self._schunk._decode(n), self.dtype, self._padded, self.blocks)
 
     def _overlap(self, coord: Shape, lo: Shape, hi: Shape) -> tuple[tuple[slice, ...], tuple[slice, ...]]:

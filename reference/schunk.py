@@ -477,7 +477,6 @@ class SChunk:
         return None
 
     def _decode(self, index: int) -> bytes:
-        self._refresh()  # NDArray reads through here
         if self._read_from is None or index >= len(self._read_from):
             return cf.decompress_chunk(self._chunks[index], self)
         try:
