@@ -280,6 +280,7 @@ def drop_stale_reports(args: argparse.Namespace, started: float) -> None:
     would read as this run's (a passing report for a run that never ran)."""
     from udcodec.engine.session import remove_earlier
     from udcodec.reports.certificate import certificate_paths
+    from udcodec.subject import DEFAULT_HOSTS
 
     for dest in REPORT_OPTIONS:
         path = getattr(args, dest, None)
@@ -289,7 +290,7 @@ def drop_stale_reports(args: argparse.Namespace, started: float) -> None:
             remove_earlier(Path(path), started)
             continue
         # one certificate per adapter: named by the adapter specs, as the adapters' names are not known yet
-        specs = list(getattr(args, "adapter", None) or getattr(args, "host", None) or ["reference"])
+        specs = list(getattr(args, "adapter", None) or getattr(args, "host", None) or DEFAULT_HOSTS)
         for target in certificate_paths(path, specs).values():
             remove_earlier(target, started)
 
