@@ -190,7 +190,7 @@ class CheckDef:
     doc: str
     params: Mapping[str, Param] = field(default_factory=dict)
     #: 0, or its failures may explain other clauses' (an :class:`Explanation` names it) and its clause runs before
-    #: theirs: rank 1 first (what explains the rank 2 checks' failures too), then 2.
+    #: theirs: rank 1 first (what explains the higher ranks' failures too), then 2, and so on.
     explains: int = 0
 
     def param_problems(self, given: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], str]]:

@@ -287,3 +287,20 @@ def even_count_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk:
     raw = zlib.decompress(input.tobytes())
     output[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
     return len(raw) & ~1
+
+
+def half_fitting_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Given an output smaller than the block, compresses only the block's first half (which then fits)."""
+    data = input.tobytes() if output.size >= input.size else input[:input.size // 2].tobytes()
+    packed = zlib.compress(data, 6)
+    if len(packed) >= min(output.size, input.size):
+        return 0
+    output[:len(packed)] = np.frombuffer(packed, dtype=np.uint8)
+    return len(packed)
+
+
+def large_block_refusing_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Raises on blocks over 2000 bytes (a limit it never states)."""
+    if input.size > 2000:
+        raise ValueError("block too large for this codec")
+    return encoder(input, output, meta, schunk)

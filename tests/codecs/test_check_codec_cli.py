@@ -61,7 +61,11 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_codec: 
       "CODEC-SPLITMODES", "CODEC-SMALL-BLOCKS"}),
     ("udcodec.examples.zlib_codec:encoder", "broken.codecs:corrupting_decoder", "CODEC-BLOCK-ROUNDTRIP",
      {"CODEC-ROUNDTRIP", "CODEC-SMALL-OUTPUT", "CODEC-META", "CODEC-TYPESIZES", "CODEC-SPLITMODES"}),
-], ids=["decoder-size", "block-roundtrip"])
+    # the direct-call clauses had each failed of the exception too (11 MUST failures for one defect)
+    ("broken.codecs:large_block_refusing_encoder", "udcodec.examples.zlib_codec:decoder", "CODEC-ENC-SIZE",
+     {"CODEC-ROUNDTRIP", "CODEC-TYPESIZES", "CODEC-BLOCK-ROUNDTRIP", "CODEC-DEC-SIZE", "CODEC-SMALL-OUTPUT", "CODEC-META",
+      "CODEC-DEC-BOUNDS", "CODEC-DETERMINISTIC", "CODEC-INCOMPRESSIBLE", "CODEC-NO-OVERRUN", "CODEC-NO-RETAIN"}),
+], ids=["decoder-size", "block-roundtrip", "raise-on-large-blocks"])
 def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path, encoder: str, decoder: str,
                                            clause: str, settled: set[str]) -> None:
     """A decoder that returns 0, or corrupts every block, failed 8 and 6 MUST clauses: the clauses whose failing
@@ -86,7 +90,7 @@ def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path,
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "decoder", "clauses", "failing"), [
-    # the split streams lose a part-item (SPLITMODES, data) and big blocks are reported a byte short (DEC-SIZE): the
+    # the split streams lose a part-item (SPLITMODES, data) and odd blocks are reported a byte short (DEC-SIZE): the
     # direct call on the unsplit block shows only the size, so SPLITMODES had been settled by DEC-SIZE
     ("broken.codecs:whole_items_encoder", "broken.codecs:short_count_decoder", ["CODEC-DEC-SIZE", "CODEC-SPLITMODES"],
      ["CODEC-DEC-SIZE", "CODEC-SPLITMODES"]),
@@ -94,7 +98,11 @@ def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path,
     # one, and the run exited 0
     ("broken.codecs:picky_encoder", "udcodec.examples.zlib_codec:decoder", ["CODEC-TINY-BLOCKS", "CODEC-TYPESIZES"],
      ["CODEC-TINY-BLOCKS", "CODEC-TYPESIZES"]),
-], ids=["split-and-size", "should-and-must"])
+    # a short output gets half the block (SMALL-OUTPUT, a size) and odd blocks are reported a byte short (DEC-SIZE):
+    # SMALL-OUTPUT's failure had been settled by DEC-SIZE's, though the whole block decodes to its size there
+    ("broken.codecs:half_fitting_encoder", "broken.codecs:even_count_decoder", ["CODEC-DEC-SIZE", "CODEC-SMALL-OUTPUT"],
+     ["CODEC-DEC-SIZE", "CODEC-SMALL-OUTPUT"]),
+], ids=["split-and-size", "should-and-must", "short-output-and-size"])
 def test_two_defects_both_fail(check_codec: Command, tmp_path: Path, encoder: str, decoder: str, clauses: list[str],
                                failing: list[str]) -> None:
     only = [arg for clause in clauses for arg in ("--only", clause)]

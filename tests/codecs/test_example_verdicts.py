@@ -70,7 +70,7 @@ def test_the_doc_example_fails_to_register_as_printed() -> None:
         ("    metas: [0, 1, 9]\n", "    metas: [0, 1, 256]\n", 8, "codecs[0].metas[2]", "256 is greater than the maximum of 255"),
         ("    metas: [0, 1, 9]\n", "    metas: [0, 1, 9]\n    colour: red\n", 9, "codecs[0].colour",
          "Additional properties are not allowed ('colour' was unexpected)"),
-        ("      - CODEC-DETERMINISTIC\n", "      - codec-deterministic\n", None, "codecs[3].fails[13]", "does not match"),
+        ("      - CODEC-DETERMINISTIC\n", "      - codec-deterministic\n", None, "codecs[3].not_judged[8]", "does not match"),
         ("  - module: udcodec.examples.rle\n", "  - module: udcodec.examples.zlib_codec\n", 11, "codecs[1].module",
          "udcodec.examples.zlib_codec is listed twice (first at codecs[0])"),
     ],
