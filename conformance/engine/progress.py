@@ -4,11 +4,14 @@ Replaces pytest's one letter per item for clause items when pytest is not verbos
 pytest's own line per check): a line per clause, ``[i/N] CLAUSE[adapter] ... OUTCOME 12.3 s``.
 On a terminal (and not under ``CI``) the running clause's line counts its elapsed seconds live;
 elsewhere the line is written in two plain parts (its start, then its end). Under pytest-xdist
-clauses run side by side, so only the finished line is written.
+clauses run side by side, so only the finished line is written; a failure another clause's may explain
+(``extra["explained_by"]``) is written once that clause's result is in, or at the end: its word is then the
+outcome the reports give it.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -16,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from udcodec.outcomes import EXPLAINED_BY, CheckResult, Outcome
+from udcodec.reports.causes import settle_explained
 
 #: pytest's category of a finished item, as its terminal reporter names it.
 _WORDS = {"passed": "PASS", "failed": "FAIL", "skipped": "skip", "xfailed": "xfail", "xpassed": "XPASS"}
@@ -39,6 +44,14 @@ def outcome_word(report: pytest.TestReport) -> str | None:
     for key, value in getattr(report, "user_properties", ()):
         if key == RESULT_KEY and isinstance(value, dict):
             return _OUTCOME_WORDS.get(str(value.get("outcome")))
+    return None
+
+
+def _result(report: pytest.TestReport) -> CheckResult | None:
+    """The run's result ``report`` carries (a copy: settling it here changes nothing the reports read)."""
+    for key, value in getattr(report, "user_properties", ()):
+        if key == RESULT_KEY and isinstance(value, dict):
+            return CheckResult.from_json(copy.deepcopy(value))
     return None
 
 
@@ -69,6 +82,8 @@ class ClauseProgress:
         self._stop: threading.Event | None = None
         self._ticker: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.seen: list[CheckResult] = []  # distributed: every clause result in so far
+        self.held: list[tuple[pytest.TestReport, CheckResult, float]] = []  # failures waiting for their explainer
 
     @classmethod
     def wanted(cls, config: pytest.Config) -> bool:
@@ -127,10 +142,22 @@ class ClauseProgress:
         if not self.is_clause(report.nodeid) or not (report.when == "call" or report.failed):
             return
         self._halt()
-        self.done += 1
         elapsed = time.monotonic() - self.started.pop(report.nodeid, time.monotonic())
-        kind = category(report)
-        word = outcome_word(report) or _WORDS.get(kind, kind)
+        if self.distributed:
+            result = _result(report)
+            if result is not None:
+                self.seen.append(result)
+                if result.outcome is Outcome.FAIL and EXPLAINED_BY in result.extra:
+                    self.held.append((report, result, elapsed))  # its explainer may still be running elsewhere
+                    self._release(final=False)
+                    return
+        self._line(report, category(report), outcome_word(report), elapsed)
+        if self.distributed:
+            self._release(final=False)
+
+    def _line(self, report: pytest.TestReport, kind: str, word: str | None, elapsed: float) -> None:
+        self.done += 1
+        word = word or _WORDS.get(kind, kind)
         if self.distributed:
             self._end_path_line()
             self.tr.write(f"[{self.done}/{self.total}] {report.nodeid.rsplit('::', 1)[-1]} ")
@@ -141,6 +168,18 @@ class ClauseProgress:
         self.tr.write(word, **_MARKUP.get(kind, {}))
         self.tr.write(f" {elapsed:.1f} s\n", flush=True)
 
+    def _release(self, *, final: bool) -> None:
+        """Write the held failures an explainer's failure now settles (as the reports will: skip), and at the
+        end those none does (FAIL)."""
+        for held in list(self.held):
+            report, result, elapsed = held
+            if settle_explained([result], against=self.seen):
+                self.held.remove(held)
+                self._line(report, "skipped", _OUTCOME_WORDS["skip"], elapsed)
+            elif final:
+                self.held.remove(held)
+                self._line(report, category(report), outcome_word(report), elapsed)
+
     def _end_path_line(self) -> None:
         """End the line pytest starts with a file's path (when not quiet), so a clause's line stands alone."""
         if self.tr.currentfspath != self._path_seen:
@@ -150,6 +189,7 @@ class ClauseProgress:
 
     def pytest_sessionfinish(self) -> None:
         self._halt()
+        self._release(final=True)
 
     # -- the live line -------------------------------------------------------------------
 

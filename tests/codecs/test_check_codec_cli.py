@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,21 @@ def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path,
     assert len(failing) == 1 and f"] {clause}[reference] ... FAIL" in failing[0], failing
     not_run = sum(r["outcome"] in ("skip", "n/a") for r in results)  # pytest counts both as skipped
     assert f"1 failed, {sum(r['outcome'] == 'pass' for r in results)} passed, {not_run} skipped" in proc.stdout
+
+
+@pytest.mark.slow
+def test_progress_lines_say_what_the_reports_say_with_workers(check_codec: Command, tmp_path: Path) -> None:
+    """Under -n a failure's explainer may run in another worker, after it: its line waits for it and says skip."""
+    proc = check_codec("--encoder", "broken.codecs:large_block_refusing_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--profile", "ci", "-n", "2",
+                       "--report-json", "r.json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    words = dict(re.findall(r"^\[\d+/\d+\] ([A-Z0-9-]+)\[reference\] (\S+) ", proc.stdout, re.MULTILINE))
+    assert words == {r["clause"]: {"fail": "FAIL", "pass": "PASS"}.get(r["outcome"], r["outcome"]) for r in results}
+    assert [r["clause"] for r in results if r["outcome"] == "fail"] == ["CODEC-ENC-SIZE"]
+    assert sum(r["outcome"] == "skip" for r in results) == 11
+    assert "1 failed, " in proc.stdout
 
 
 @pytest.mark.slow
