@@ -27,7 +27,13 @@ from typing import Any
 
 from .chunkformat import compress_chunk, decompress_chunk, parse_header
 from .compat import strict
-from .frame import ChunkCodecError, ChunkFormatError, FormatError, FrameFormatError
+from .frame import (
+    ChunkCodecError,
+    ChunkFormatError,
+    FormatError,
+    FrameFormatError,
+    FrameUnsupportedError,
+)
 from .ndarray import NDArray, asarray, empty, full, open, zeros
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
@@ -61,6 +67,7 @@ __all__ = [
     "ChunkFormatError",
     "FormatError",
     "FrameFormatError",
+    "FrameUnsupportedError",
     "IS_WASM",
     "NDArray",
     "MAX_CODEC_NAME_LEN",

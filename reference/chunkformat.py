@@ -119,6 +119,9 @@ def parse_header(chunk: bytes | memoryview) -> ChunkHeader:
             raise NotImplementedError("big-endian Blosc2 chunks are not supported by the reference")
         if h.blosc2_flags2 & 0x01:
             raise NotImplementedError("variable-length-block chunks are not supported by the reference")
+        if h.blosc2_flags & B2FLAG_USEDICT and not h.flags & FLAG_MEMCPYED and not (h.blosc2_flags >> 4) & 0x7:
+            raise NotImplementedError("chunks compressed with a dictionary (use_dict=True) are not supported by "
+                                      "the reference")
     else:
         v, vlz, fl, ts, nb, bs, cb = struct.unpack_from("<BBBBiii", chunk, 0)
         filt = [0] * 6
@@ -323,9 +326,10 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
         flags |= FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
             + src.tobytes()
-    if all_zero and not np.any(src):
-        # Only data of zeros makes a zeros chunk, whose reading calls no filter. c-blosc2 makes one whenever the
-        # filtered blocks are zero runs, so a user filter that turns data into zeros reads back as zeros there.
+    if all_zero and (not any(f not in _filters.SUPPORTED_FILTERS for f in filters) or not np.any(src)):
+        # A zeros chunk's reading calls no filter. c-blosc2 makes one whenever the filtered blocks are zero runs, so
+        # a user filter that turns data into zeros reads back as zeros there (FILTER-ZEROS-OUTPUT); behind the
+        # builtin filters, zero runs stand for zeros (TRUNC_PREC's lossy ones too), and the chunk is c-blosc2's.
         return _header(cp, flags, typesize, nbytes, header_blocksize, EXTENDED_HEADER_LENGTH,
                        blosc2_flags=SPECIAL_ZERO << 4)
     cbytes = EXTENDED_HEADER_LENGTH + len(body)

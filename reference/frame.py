@@ -73,6 +73,10 @@ class FrameFormatError(FormatError):
     """The file is not a Blosc2 frame the reference can read (the message names the path)."""
 
 
+class FrameUnsupportedError(FrameFormatError, NotImplementedError):
+    """The frame holds a valid chunk of a kind the reference does not read (a dictionary, big-endian, ...)."""
+
+
 class ChunkFormatError(FormatError):
     """A stored chunk of an opened frame cannot be decoded; names the file, the chunk index and its byte offset."""
 
@@ -368,6 +372,8 @@ def check_chunk(path: str, index: int, chunk: bytes, where: str, limit: int, exp
     """Validate a stored chunk's header against the space it may use and its expected size."""
     try:
         h = cf.parse_header(chunk[:limit])
+    except NotImplementedError as exc:  # a valid chunk of a kind the reference does not read: no corrupt frame
+        raise FrameUnsupportedError(f"{path!r}: chunk {index} ({where}): {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - a malformed chunk header
         raise FrameFormatError(f"{path!r}: chunk {index} ({where}): {exc}") from exc
     if expect is not None and h.nbytes != expect:

@@ -72,6 +72,8 @@ class SChunk:
         dp = as_dparams(dparams, ignore_unknown=True)
         check_threads(cp, dp)
         check_pipeline(list(cp.filters), list(cp.filters_meta))
+        if _opened is None and cp.use_dict:  # refused before a frame is written (compress_chunk refuses it too)
+            raise NotImplementedError("use_dict=True is not implemented by the reference")
         if _opened is not None:
             chunksize = _opened[0].chunksize
             if chunksize < 0 and _opened[1]:
@@ -220,8 +222,14 @@ class SChunk:
 
     @property
     def cbytes(self) -> int:
+        """The bytes of the chunks; a frame keeps a special chunk as a mark in its offsets, which counts 0."""
         self._refresh()
-        return sum(len(c) for c in self._chunks)
+        return sum(len(c) for c in self._chunks if not (self._framed and _frame.special_of(c)))
+
+    @property
+    def _framed(self) -> bool:
+        """Whether the chunks live in a frame (contiguous, or a sparse frame on disk)."""
+        return self._contiguous or self._urlpath is not None
 
     @property
     def chunksize(self) -> int:
@@ -340,7 +348,7 @@ class SChunk:
                                       "is not implemented by the reference")
         chunk = cf.compress_chunk(data, self._cparams, self)
         special = _frame.special_of(chunk)
-        if self._contiguous and special:
+        if self._framed and special:
             chunk = cf.special_chunk(self._cparams, special, data.size)
         chunks = [*self._chunks[:index], chunk, *self._chunks[index + 1:]]
         nbytes_list = [*self._nbytes_list[:index], data.size, *self._nbytes_list[index + 1:]]
@@ -409,7 +417,7 @@ class SChunk:
 
     def _store(self, chunk: bytes, nbytes: int) -> None:
         special = _frame.special_of(chunk)
-        if self._contiguous and special:
+        if self._framed and special:
             # A frame keeps a special chunk as a marker in its offsets and hands back the special
             # chunk c-blosc2 builds for it (also for in-memory contiguous containers, as blosc2 does).
             chunk = cf.special_chunk(self._cparams, special, nbytes)

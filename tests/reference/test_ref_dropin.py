@@ -213,3 +213,55 @@ def test_an_array_in_an_index_is_refused_as_an_index_the_reference_does_not_take
             arr[key]
         with pytest.raises(IndexError, match="only integers, slices and '...' index an NDArray"):
             arr[key] = 7.0
+
+
+# ---- special chunks in frames ------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["memory", "contiguous", "frame", "sparse"])
+def test_cbytes_and_special_chunks_as_blosc2(host, tmp_path, where):
+    """A frame keeps a special chunk as a mark in its offsets (cbytes counts it 0) and hands back the special
+    chunk it rebuilds; only an in-memory container of separate chunks counts and keeps the chunk as written."""
+    urlpath = {"frame": str(tmp_path / "s.b2frame"), "sparse": str(tmp_path / "s.b2s")}.get(where)
+    contiguous = where in ("contiguous", "frame")
+    s = host.SChunk(chunksize=4000, urlpath=urlpath, contiguous=contiguous,
+                    cparams={"codec": host.Codec.BLOSCLZ, "typesize": 4, "nthreads": 1})
+    s.append_data(np.zeros(1000, dtype=np.int32))
+    s.append_data(np.arange(1000, dtype=np.int32))
+    stored = len(s.get_chunk(1))
+    assert s.cbytes == stored + (32 if where == "memory" else 0)
+    assert round(s.cratio, 3) == round(8000 / s.cbytes, 3)
+    assert s.get_chunk(0).hex() == EXPECTED_ZEROS_CHUNK[where != "memory"]
+
+
+#: The zeros chunk of 1000 int32 (BLOSCLZ, SHUFFLE): as written (flags of the pipeline) and as a frame rebuilds it.
+EXPECTED_ZEROS_CHUNK = {False: "05010504a00f0000a00f00002000000000000000000100000000000000000010",
+                        True: "05010504a00f0000a00f00002000000000000000000000000000000000000010"}
+
+
+def test_a_chunk_trunc_prec_makes_zero_runs_is_a_zeros_chunk_as_in_blosc2(host):
+    """Behind the builtin filters zero runs stand for zeros: c-blosc2 stores such a chunk as a zeros chunk."""
+    data = np.full(2000, 1e-3, dtype=np.float32).view(np.int32) & 0x7F  # tiny positive integers as float bits
+    c = host.compress2(data, typesize=4, clevel=5, filters=[host.Filter.TRUNC_PREC, host.Filter.SHUFFLE],
+                       filters_meta=[1, 0], nthreads=1)
+    assert len(c) == 32 and c[31] >> 4 == 1, c.hex()
+
+
+# ---- dictionaries ------------------------------------------------------------------------------
+def test_dictionary_chunks_are_refused_clearly_not_called_corrupt(tmp_path):
+    """A frame python-blosc2 wrote with use_dict=True is valid: the reference says it does not read such chunks."""
+    urlpath = str(tmp_path / "dict.b2frame")
+    s = blosc2.SChunk(chunksize=40000, urlpath=urlpath, mode="w",
+                      cparams={"use_dict": True, "codec": blosc2.Codec.ZSTD, "typesize": 4, "nthreads": 1})
+    for i in range(3):
+        s.append_data(np.arange(10000, dtype=np.int32) * (i + 1))
+    with pytest.raises(ref.FrameUnsupportedError, match=r"chunk 0 .*dictionary \(use_dict=True\)"):
+        ref.open(urlpath)
+    with pytest.raises(NotImplementedError, match=r"dictionary \(use_dict=True\)"):
+        ref.decompress2(blosc2.compress2(np.arange(10000, dtype=np.int32), use_dict=True, codec=blosc2.Codec.ZSTD,
+                                         typesize=4, nthreads=1))
+
+
+def test_use_dict_is_refused_before_a_frame_is_written(tmp_path):
+    urlpath = tmp_path / "new.b2frame"
+    with pytest.raises(NotImplementedError, match="use_dict"):
+        ref.SChunk(chunksize=100, urlpath=str(urlpath), mode="w", cparams={"use_dict": True})
+    assert not urlpath.exists()
