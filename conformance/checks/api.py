@@ -33,6 +33,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from udcodec.adapters.protocol import Adapter
+from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
 from udcodec.outcomes import (  # noqa: F401 - for the check families
     ALSO_BUILTIN,
@@ -431,6 +432,11 @@ class CheckContext:
             self._tmp = None
 
     def reproduction(self, property_index: int, example: Any) -> str:
+        """``udcodec replay`` of the example for a host clause; for a codec's or a filter's (which replay does not
+        take) the command that runs the clause again."""
+        subject = self.codec or self.ufilter
+        if subject is not None:
+            return rerun_command(self.adapter_spec, self.clause, subject, self.peer_spec, profile=self.profile.name)
         payload = json.dumps({"check": self.check_index, "property": property_index, "example": example}, separators=(",", ":"))
         return (
             f"udcodec replay {self.clause.id} --adapter {shlex.quote(self.adapter_spec)}"
@@ -500,7 +506,7 @@ class CheckContext:
             if raised_by_harness(exc):
                 raise
             raise CheckFailed(
-                f"{type(exc).__name__} escaped the implementation: {exc}",
+                f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}",
                 counterexample=example,
                 reproduction=self.reproduction(index, example),
             ) from exc
@@ -528,7 +534,7 @@ def _contained(prop: Callable[[Any], None]) -> Callable[[Any], None]:
             if failure is None:
                 if raised_by_harness(exc):
                     raise
-                failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc}")
+                failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}")
         if failure is not None:
             raise failure  # outside the handler: nothing chained
 
@@ -596,9 +602,30 @@ def raised_at(exc: BaseException) -> str:
     return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
 
 
+def value_text(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for a message, short and never raising: an implementation may return an integer too long
+    to print or an object whose ``__repr__`` raises."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except Exception as err:  # noqa: BLE001
+        return f"<a {type(value).__name__} whose repr() raised {type(err).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def exc_text(exc: BaseException) -> str:
+    """``str(exc)``, or what went wrong making it: an implementation's exception may have a ``__str__`` that raises
+    or returns no string, and its message is reported, never raised again."""
+    try:
+        return str(exc)
+    except Exception as err:  # noqa: BLE001
+        return f"<str() of the exception raised {type(err).__name__}>"
+
+
 def _one(exc: BaseException) -> str:
     where = raised_at(exc)
-    return f"{type(exc).__name__}: {exc}" + (f" (at {where})" if where else "")
+    return f"{type(exc).__name__}: {exc_text(exc)}" + (f" (at {where})" if where else "")
 
 
 def describe_exc(exc: BaseException) -> str:

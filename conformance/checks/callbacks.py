@@ -13,6 +13,7 @@ from udcodec.checks.api import (
     describe_exc,
     exception_chain,
     exception_types,
+    value_text,
 )
 from udcodec.checks.common import (
     BLOCK,
@@ -267,7 +268,7 @@ def encoder_return_rejected(ctx: CheckContext) -> None:
         if problem:
             problems.append(problem)
         if container.nchunks != 0:
-            problems.append(f"the encoder returned {value!r}, yet the container now holds {container.nchunks} chunk(s)")
+            problems.append(f"the encoder returned {value_text(value)}, yet the container now holds {container.nchunks} chunk(s)")
     if problems:
         ctx.fail("; ".join(problems))
 

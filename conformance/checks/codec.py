@@ -27,6 +27,7 @@ from udcodec.checks.api import (
     check,
     describe_exc,
     names_same_raise,
+    value_text,
 )
 from udcodec.checks.common import (
     CONTENT,
@@ -248,7 +249,9 @@ class _Direct:
             return self.encoder(self.block, output, self.case.meta, self.schunk)
         except BufferOverrun as exc:
             self.fail(f"{exc} ({self.what})", body)
-        except Exception as exc:  # noqa: BLE001
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit too: what the codec raised is its verdict
             self.fail(f"the encoder raised {describe_exc(exc)} ({self.what})", body, _raised("encoder", exc))
 
     def decode(self, packed: np.ndarray, size: int, body: str) -> tuple[Any, np.ndarray]:
@@ -257,7 +260,9 @@ class _Direct:
             return self.decoder(packed, output, self.case.meta, self.schunk), output
         except BufferOverrun as exc:
             self.fail(f"{exc} ({self.what})", body)
-        except Exception as exc:  # noqa: BLE001
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001
             self.fail(f"the decoder raised {describe_exc(exc)} ({self.what})", body, _raised("decoder", exc))
 
     def valid_size(self, n: Any, limit: int, role: str, body: str) -> int:
@@ -288,9 +293,9 @@ BLOCK_ROUNDTRIP = Explanation("codec.block_roundtrip", "decoder(encoder(block)) 
 def size_problem(n: Any, limit: int, role: str) -> str | None:
     """Why ``n``, returned by the ``role`` (encoder, decoder) given an output of ``limit`` bytes, is no valid size."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        return f"the {role} returned {n!r} ({type(n).__name__}), not an integer size"
+        return f"the {role} returned {value_text(n)} ({type(n).__name__}), not an integer size"
     if not 0 <= int(n) <= limit:
-        return f"the {role} returned {int(n)}, outside [0, {limit}] (the output buffer's size)"
+        return f"the {role} returned {value_text(int(n))}, outside [0, {limit}] (the output buffer's size)"
     return None
 
 
@@ -318,7 +323,9 @@ def _block_defect(encoder: Any, decoder: Any, block: np.ndarray, meta: int, schu
             return SIZE_CHECKS["decoder"]
         if back.tobytes() != block.tobytes():
             return BLOCK_ROUNDTRIP
-    except Exception as exc:  # noqa: BLE001 - raising on the block: no size returned
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - raising on the block: no size returned
         return _raised(role, exc)
     return None
 
@@ -522,7 +529,9 @@ def _host_roundtrip(ctx: CheckContext, codec: CodecSubject, layout: Layout, meta
         container = new_container(ctx, cparams, chunksize=layout.chunksize)
         fill(container, layout.chunks())
         got = read_back(container)
-    except Exception as exc:  # noqa: BLE001
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001
         fail(f"the round trip raised {describe_exc(exc)}", raised=True)
     tolerance = codec.domain.tolerance if codec.domain is not None else None
     if tolerance is not None:
@@ -596,7 +605,7 @@ def decoder_size(ctx: CheckContext) -> None:
             packed = np.frombuffer(bytearray(out[:n].tobytes()), dtype=np.uint8)
             got, _ = call.decode(packed, len(call.data), _ROUNDTRIP)
             if isinstance(got, bool) or not isinstance(got, int | np.integer) or int(got) != len(call.data):
-                call.fail(f"the decoder returned {got!r}, not the decompressed size {len(call.data)}", _ROUNDTRIP)
+                call.fail(f"the decoder returned {value_text(got)}, not the decompressed size {len(call.data)}", _ROUNDTRIP)
 
     ctx.for_all(block_cases(ctx), prop, first=_odd_blocks(ctx))
 
@@ -702,9 +711,9 @@ if n:
         except Exception:  # noqa: BLE001 - refusing a short output is the right answer
             return
         if isinstance(got, bool) or not isinstance(got, int | np.integer):
-            call.fail(f"the decoder returned {got!r} ({type(got).__name__}) for a short output, not an integer", body)
+            call.fail(f"the decoder returned {value_text(got)} ({type(got).__name__}) for a short output, not an integer", body)
         if int(got) > size:
-            call.fail(f"the decoder returned {int(got)} for a {size}-byte output (the block decodes to "
+            call.fail(f"the decoder returned {value_text(int(got))} for a {size}-byte output (the block decodes to "
                       f"{len(call.data)}): it reports bytes it had no room for", body)
 
     ctx.for_all(cases(), prop)

@@ -16,6 +16,7 @@ from udcodec.checks.api import (
     exception_chain,
     exception_types,
     expect_rejection,
+    value_text,
 )
 from udcodec.checks.common import (
     CODEC_ID,
@@ -216,7 +217,7 @@ def returns_none(ctx: CheckContext) -> None:
     """register_codec returns None."""
     got = ctx.adapter.register_codec("c", int(ctx.param("id")), zlib_encoder, zlib_decoder)
     if got is not None:
-        ctx.fail(f"register_codec returned {got!r}, expected None")
+        ctx.fail(f"register_codec returned {value_text(got)}, expected None")
 
 
 @check("registration.registry_entry", params={"id": CODEC_ID})

@@ -163,18 +163,36 @@ def nd_through_host(codec: CodecSubject, clause: str, what: str, adapter: Any, c
     ])
 
 
-def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer_spec: str | None = None) -> str:
+def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer_spec: str | None = None, *,
+                  profile: str | None = None, timeout: float | None = None,
+                  memory_limit: int | None | bool = False) -> str:
     """The command that re-runs one clause as the run did, isolated: it reports the same outcome (a crash, a hang
     within the timeout, a memory limit) where an in-process run would take the terminal down, wait forever or exit 0
-    with the process. ``--no-isolation`` added to it runs the check in-process, for a debugger."""
+    with the process. ``--no-isolation`` added to it runs the check in-process, for a debugger.
+
+    ``profile``, ``timeout`` (seconds) and ``memory_limit`` (bytes; None: no limit; False: not said) are the run's,
+    given where the outcome depends on them."""
+    options = f" --profile {profile}" if profile else ""
+    if timeout is not None:
+        options += f" --timeout {timeout:g}"
+    if memory_limit is not False:
+        options += f" --memory-limit {memory_limit or 0}"
     if codec is None:
         peer = f" --adapter {shlex.quote(peer_spec)}" if peer_spec else ""
-        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id}"
+        return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id}{options}"
     if isinstance(codec, FilterSubject):
         metas = "".join(f" --meta {m}" for m in codec.metas)
         return (f"udcodec check-filter --forward {shlex.quote(codec.forward_target)} --backward"
                 f" {shlex.quote(codec.backward_target)} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
-                f" --only {clause.id}")
+                f" --only {clause.id}{options}")
+    subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
+               f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
+               f" --name {shlex.quote(codec.name)}")
+    metas = "".join(f" --meta {m}" for m in codec.metas)
+    if codec.domain is not None:
+        metas += f" --domain {shlex.quote(codec.domain.source)}"
+    return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
+            f" --only {clause.id}{options}")
     subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
                f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
                f" --name {shlex.quote(codec.name)}")

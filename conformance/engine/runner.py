@@ -17,6 +17,7 @@ from udcodec.checks.api import (
     NotApplicable,
     NotJudged,
     describe_exc,
+    exc_text,
     raised_by_harness,
 )
 from udcodec.checks.pristine import fork_spare, spare_pid
@@ -124,7 +125,7 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                 return Verdict(Outcome.RESOURCE, f"[{ref.name}] {full}\n{text}", extra=extra,
                                disk=isinstance(full, OutOfDisk))
             if raised_by_harness(exc):
-                return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc}\n{text}")
+                return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc_text(exc)}\n{text}")
             return Verdict(Outcome.FAIL, f"[{ref.name}] {describe_exc(exc)} escaped the implementation\n{text}",
                            extra=extra)
         finally:
@@ -201,6 +202,10 @@ def execute(
            else run_inline(run_clause, args))
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=outcome_of(got), duration=got.duration,
                          level=clause.level, subject=clause.subject)
+
+    def rerun(**limits: Any) -> str:  # with the run's options the outcome depends on
+        return rerun_command(adapter_spec, clause, codec, peer_spec, profile=profile.name, **limits)
+
     if got.status is ChildStatus.OK:
         verdict: Verdict = got.value
         result.message = verdict.message
@@ -209,7 +214,8 @@ def execute(
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
         if not result.reproduction and verdict.outcome in UNEXPECTED:  # a check that draws nothing to replay
-            result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
+            result.reproduction = rerun(**({"memory_limit": memory_limit}
+                                           if verdict.outcome is Outcome.RESOURCE and not verdict.disk else {}))
         result.attribution = verdict.attribution
         result.extra.update(verdict.extra)
         result.workarounds = list(verdict.workarounds)
@@ -222,17 +228,17 @@ def execute(
         result.message = (
             f"{_crashed(clause.subject, adapter_spec)} ({got.signal})" if got.signal else got.error or "the process died"
         )
-        result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
+        result.reproduction = rerun(memory_limit=memory_limit)
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail
         result.message = f"no result within {limit:g} s; the check was killed"
-        result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
+        result.reproduction = rerun(timeout=limit)
     elif got.status is ChildStatus.RESOURCE:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail or None
         last = got.error.strip().splitlines()[-1] if got.error.strip() else "out of memory"
         result.message = f"{_out_of_memory(memory_limit)}: {last}"
-        result.reproduction = rerun_command(adapter_spec, clause, codec, peer_spec)
+        result.reproduction = rerun(memory_limit=memory_limit)
     else:
         result.message = f"harness error: {got.error}"
         result.stderr_tail = got.stderr_tail or None

@@ -304,3 +304,26 @@ def large_block_refusing_encoder(input: np.ndarray, output: np.ndarray, meta: in
     if input.size > 2000:
         raise ValueError("block too large for this codec")
     return encoder(input, output, meta, schunk)
+
+
+class UnprintableError(Exception):
+    """An exception whose message cannot be made: its ``__str__`` raises."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("__str__ exploded")
+
+
+def unprintable_raising_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    raise UnprintableError()
+
+
+def huge_size_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Returns an integer too long for Python to print by default."""
+    return 10 ** 5000
+
+
+def system_exit_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Raises SystemExit on blocks over 2000 bytes (a library's sys.exit, which Python can catch)."""
+    if input.size > 2000:
+        raise SystemExit(3)
+    return encoder(input, output, meta, schunk)

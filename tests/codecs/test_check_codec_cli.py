@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,32 @@ def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path,
     assert len(failing) == 1 and f"] {clause}[reference] ... FAIL" in failing[0], failing
     not_run = sum(r["outcome"] in ("skip", "n/a") for r in results)  # pytest counts both as skipped
     assert f"1 failed, {sum(r['outcome'] == 'pass' for r in results)} passed, {not_run} skipped" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("encoder", "decoder", "clause", "words"), [
+    # its str() raised inside the harness: 9 failures said "RuntimeError escaped the implementation"
+    ("udcodec.examples.zlib_codec:encoder", "broken.codecs:unprintable_raising_decoder", "CODEC-DEC-SIZE",
+     "the decoder raised UnprintableError: <str() of the exception raised RuntimeError>"),
+    # printing the size raised ValueError (too many digits): 12 harness errors
+    ("broken.codecs:huge_size_encoder", "udcodec.examples.zlib_codec:decoder", "CODEC-ENC-SIZE",
+     "the encoder returned an integer of 16610 bits, outside [0, "),
+    # a BaseException: 10 failures, each "SystemExit escaped the implementation"
+    ("broken.codecs:system_exit_encoder", "udcodec.examples.zlib_codec:decoder", "CODEC-ENC-SIZE",
+     "the encoder raised SystemExit: 3"),
+], ids=["unprintable-exception", "huge-size", "system-exit"])
+def test_what_a_codec_does_oddly_is_its_own_one_failure(check_codec: Command, tmp_path: Path, encoder: str,
+                                                         decoder: str, clause: str, words: str) -> None:
+    proc = check_codec("--encoder", encoder, "--decoder", decoder, "--host", "reference", "--profile", "ci",
+                       "--report-json", "r.json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    failed = [r for r in results if r["outcome"] not in ("pass", "n/a", "skip")]
+    assert [(r["clause"], r["outcome"]) for r in failed] == [(clause, "fail")], failed
+    assert words in failed[0]["message"]
+    # what the codec did is no "escaped" failure, whose reproduction (udcodec replay) took no codec
+    assert not any("escaped" in (r["message"] or "") or (r["reproduction"] or "").startswith("udcodec replay")
+                   for r in results)
 
 
 @pytest.mark.slow
@@ -326,11 +353,20 @@ def test_a_huge_exception_message_fails_the_codec_for_what_it_raised(check_codec
 @pytest.mark.slow
 def test_a_codec_beyond_the_memory_limit_is_resource_not_fail(check_codec: Command, tmp_path: Path) -> None:
     proc = check_codec("--encoder", "broken.codecs:greedy_encoder", "--decoder", "udcodec.examples.zlib_codec:decoder",
-                       "--host", "reference", "--only", "CODEC-DEC-SIZE", "--profile", "dev", "--report-json", "r.json")
+                       "--host", "reference", "--only", "CODEC-DEC-SIZE", "--profile", "dev", "--memory-limit", "1G",
+                       "--report-json", "r.json")
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
     assert result["outcome"] == "resource", result["message"][:500]
+    assert "--memory-limit 1073741824" in result["reproduction"]
     assert "MemoryError" in result["message"] and "greedy_encoder" in result["message"]  # the traceback names it
+    # the command given runs the clause as this run did, under its memory limit and profile: resource again
+    command = result["reproduction"]
+    assert command.startswith("udcodec check-codec ") and "--profile dev" in command, command
+    again = check_codec(*shlex.split(command)[2:], "--report-json", "again.json")
+    assert again.returncode == 1, again.stdout[-3000:]
+    (repeated,) = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))["results"]
+    assert repeated["outcome"] == "resource"
 
 
 DOMAINS = Path(__file__).with_name("domains")
