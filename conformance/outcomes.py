@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -10,14 +11,29 @@ from typing import Any, Literal
 MESSAGE_MAX = 64 * 1024
 
 
+_CUT = re.compile(r"\n\[\.\.\. (\d+) characters cut \.\.\.\]\n")
+
+
 def clip(text: str, limit: int = MESSAGE_MAX) -> str:
-    """``text`` if it has at most ``limit`` characters, else its head and tail around a note of the cut."""
+    """``text`` if it has at most ``limit`` characters, else its head and tail around a note of the cut. A text
+    clipped before (a message quoting a clipped one) is cut around its note, which then counts every character cut."""
     if len(text) <= limit:
         return text
-    head = limit // 2
-    tail = limit - head
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[-tail:]}"
+    earlier = _CUT.search(text)
+    if earlier is None:
+        head, tail, cut = text, "", 0
+    else:
+        head, tail, cut = text[:earlier.start()], text[earlier.end():], int(earlier.group(1))
+    keep_head = min(len(head), limit // 2) if tail else limit // 2
+    keep_tail = min(len(tail), limit - keep_head) if tail else limit - keep_head
+    if earlier is None:
+        kept_head, kept_tail = text[:keep_head], text[len(text) - keep_tail:]
+        cut = len(text) - keep_head - keep_tail
+    else:
+        keep_head = min(len(head), limit - keep_tail)
+        kept_head, kept_tail = head[:keep_head], tail[len(tail) - keep_tail:]
+        cut += len(head) - keep_head + len(tail) - keep_tail
+    return f"{kept_head}\n[... {cut} characters cut ...]\n{kept_tail}"
 
 
 #: The outcomes pytest itself knows.

@@ -623,9 +623,14 @@ def exc_text(exc: BaseException) -> str:
         return f"<str() of the exception raised {type(err).__name__}>"
 
 
+#: Most characters of an exception's message a failure quotes (head and tail): its place and the rest of the failure
+#: stay within the message bound, so two failures of one exception read alike (:func:`names_same_raise`).
+QUOTED_MAX = 4096
+
+
 def _one(exc: BaseException) -> str:
     where = raised_at(exc)
-    return f"{type(exc).__name__}: {exc_text(exc)}" + (f" (at {where})" if where else "")
+    return f"{type(exc).__name__}: {clip(exc_text(exc), QUOTED_MAX)}" + (f" (at {where})" if where else "")
 
 
 def describe_exc(exc: BaseException) -> str:

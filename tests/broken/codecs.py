@@ -327,3 +327,8 @@ def system_exit_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk
     if input.size > 2000:
         raise SystemExit(3)
     return encoder(input, output, meta, schunk)
+
+
+def long_message_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
+    """Refuses every block with a 70,000-character message (past the reports' 64 KiB bound)."""
+    raise ValueError("HEAD" + "B" * 70_000 + "TAIL")

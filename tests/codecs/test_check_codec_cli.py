@@ -101,7 +101,10 @@ def test_one_codec_defect_fails_one_clause(check_codec: Command, tmp_path: Path,
     # a BaseException: 10 failures, each "SystemExit escaped the implementation"
     ("broken.codecs:system_exit_encoder", "udcodec.examples.zlib_codec:decoder", "CODEC-ENC-SIZE",
      "the encoder raised SystemExit: 3"),
-], ids=["unprintable-exception", "huge-size", "system-exit"])
+    # clipped once to fit a message and again with the clause's words: the failures no longer read alike, 9 failed
+    ("udcodec.examples.zlib_codec:encoder", "broken.codecs:long_message_decoder", "CODEC-DEC-SIZE",
+     "the decoder raised ValueError: HEADBBB"),
+], ids=["unprintable-exception", "huge-size", "system-exit", "long-message"])
 def test_what_a_codec_does_oddly_is_its_own_one_failure(check_codec: Command, tmp_path: Path, encoder: str,
                                                          decoder: str, clause: str, words: str) -> None:
     proc = check_codec("--encoder", encoder, "--decoder", decoder, "--host", "reference", "--profile", "ci",
@@ -111,6 +114,8 @@ def test_what_a_codec_does_oddly_is_its_own_one_failure(check_codec: Command, tm
     failed = [r for r in results if r["outcome"] not in ("pass", "n/a", "skip")]
     assert [(r["clause"], r["outcome"]) for r in failed] == [(clause, "fail")], failed
     assert words in failed[0]["message"]
+    cut = re.findall(r"\[\.\.\. (\d+) characters cut \.\.\.\]", failed[0]["message"])
+    assert len(cut) <= 1 and all(int(n) + failed[0]["message"].count("B") == 70_000 for n in cut)
     # what the codec did is no "escaped" failure, whose reproduction (udcodec replay) took no codec
     assert not any("escaped" in (r["message"] or "") or (r["reproduction"] or "").startswith("udcodec replay")
                    for r in results)
