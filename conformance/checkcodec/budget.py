@@ -44,6 +44,10 @@ CALLS_PER_EXAMPLE: dict[str, tuple[float, float]] = {
     "codec.plugin_standalone": (0.0, 0.0), "codec.decoder_bounds": (2.0, 2.0),
     "codec.threads": (0.0, 0.0),  # plugins only (no measured cost); its rounds are the spec's, not drawn
 }
+#: A clause whose share fits this many examples as the profile draws them keeps its layouts and stops drawing once
+#: the share is spent; below it, its host round trips draw smaller layouts (``Profile.cut``). The calls above are
+#: counted on the blocks the checks draw, most of them smaller than the blocks the cost is measured on (``SAMPLES``).
+FULL_LAYOUT_EXAMPLES = 5
 #: Codec calls of the explicit examples every host runs whatever the budget (the floor), per host.
 FLOOR_CALLS = 150.0
 #: Representative blocks the cost is measured on: (recipe, dtype, items).
@@ -72,6 +76,7 @@ def parse_budget(text: str | None, profile: str) -> float | None:
 def call_seconds(encoder: Any, decoder: Any, metas: Iterable[int] = (0,)) -> float:
     """The codec's mean seconds per call (encoder and decoder) over :data:`SAMPLES`; raises what the codec raises."""
     from udcodec.data import make_data
+    from udcodec.reference import SChunk
 
     meta = next(iter(metas), 0)
     calls, spent = 0, 0.0
@@ -79,14 +84,16 @@ def call_seconds(encoder: Any, decoder: Any, metas: Iterable[int] = (0,)) -> flo
         data = make_data(recipe, items * np.dtype(dtype).itemsize, dtype=dtype, seed=1)
         block = np.frombuffer(bytearray(data), dtype=np.uint8)
         out = np.zeros(len(data), dtype=np.uint8)
+        # as a host calls it: with a container of the block's items (a codec may read schunk.typesize)
+        schunk = SChunk(chunksize=len(data), cparams={"typesize": np.dtype(dtype).itemsize, "nthreads": 1})
         t0 = time.perf_counter()
-        n = encoder(block, out, meta, None)
+        n = encoder(block, out, meta, schunk)
         spent += time.perf_counter() - t0
         calls += 1
         if isinstance(n, int | np.integer) and 0 < int(n) <= len(data):
             restored = np.zeros(len(data), dtype=np.uint8)
             t0 = time.perf_counter()
-            decoder(np.frombuffer(bytearray(out[: int(n)].tobytes()), dtype=np.uint8), restored, meta, None)
+            decoder(np.frombuffer(bytearray(out[: int(n)].tobytes()), dtype=np.uint8), restored, meta, schunk)
             spent += time.perf_counter() - t0
             calls += 1
         if spent > 2.0:  # a very slow codec: a few calls tell enough
@@ -122,22 +129,29 @@ def _calls(clause: Clause, cut: bool) -> float:
 def plan(seconds: float, call: float | None, clauses: Iterable[Clause], hosts: int, profile: Profile) -> Plan:
     """Example counts and allotments for ``clauses`` on ``hosts`` hosts that fit ``seconds``.
 
-    A clause whose examples fit its share as the profile draws them keeps the profile. With no measured
-    cost (``call`` None: a plugin) the counts stay the profile's and only the allotments bound the drawn
+    The time left after the overheads is shared out cheapest clause first: a clause whose examples fit its
+    share as the profile draws them keeps the profile and leaves what it does not need to the others. With no
+    measured cost (``call`` None: a plugin) the counts stay the profile's and only the allotments bound the drawn
     examples.
     """
     clauses = list(clauses)
     hosts = max(hosts, 1)
     pairs = max(1, len(clauses) * hosts)
     floor = (call or 0.0) * FLOOR_CALLS * hosts
-    share = max(0.0, seconds - RUN_OVERHEAD - CHECK_OVERHEAD * pairs - floor) / pairs
+    left = max(0.0, seconds - RUN_OVERHEAD - CHECK_OVERHEAD * pairs - floor)
     profiles: dict[str, Profile] = {}
-    for clause in clauses:
-        if call is None:
+    if call is None:
+        return Plan(seconds, call, {c.id: dataclasses.replace(profile, allotment=left / pairs) for c in clauses})
+    need = {c.id: profile.max_examples * _calls(c, cut=False) * call for c in clauses}  # per host, as drawn
+    waiting = sorted(clauses, key=lambda c: need[c.id])
+    while waiting and need[waiting[0].id] <= left / (len(waiting) * hosts):
+        left -= need[waiting.pop(0).id] * hosts  # fits as drawn: the run's profile
+    share = left / max(1, len(waiting) * hosts)
+    for clause in waiting:
+        full = _calls(clause, cut=False)
+        if FULL_LAYOUT_EXAMPLES * full * call <= share:  # drawn as the profile draws them, until the share is spent
             profiles[clause.id] = dataclasses.replace(profile, allotment=share)
             continue
-        if profile.max_examples * _calls(clause, cut=False) * call <= share:
-            continue  # fits as drawn: the run's profile
         calls = _calls(clause, cut=True)
         examples = max(1, min(profile.max_examples, int(share / (call * calls)))) if calls else profile.max_examples
         profiles[clause.id] = dataclasses.replace(profile, max_examples=examples, allotment=share, cut=True,

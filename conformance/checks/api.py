@@ -349,9 +349,13 @@ class ExampleCount:
         if not self.planned:
             return None
         # cut: the budget kept some of the examples the profile plans from running (a lowered count that still
-        # ran them all, or a clause that drew fewer than planned of its own accord, is no cut)
-        return {"ran": self.ran, "planned": self.planned,
-                "cut": (self.lowered or self.skipped > 0) and self.ran < self.planned}
+        # ran them all, or a clause that drew fewer than planned of its own accord, is no cut); smaller: a lowered
+        # clause's host round trips drew smaller layouts, however many examples ran
+        shown: dict[str, Any] = {"ran": self.ran, "planned": self.planned,
+                                 "cut": (self.lowered or self.skipped > 0) and self.ran < self.planned}
+        if self.lowered:
+            shown["smaller"] = True
+        return shown
 
 
 @dataclass

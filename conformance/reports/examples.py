@@ -20,8 +20,14 @@ def example_rows(record: RunRecord) -> list[tuple[str, dict[str, str]]]:
 
 
 def describe(count: dict[str, Any]) -> str:
+    """``ran/planned``, and what the budget did to them: ``(cut)``, ``(smaller layouts)``, or both."""
+    said = [word for word, key in (("cut", "cut"), ("smaller layouts", "smaller")) if count.get(key)]
     text = f"{count.get('ran', 0)}/{count.get('planned', 0)}"
-    return f"{text} (cut)" if count.get("cut") else text
+    return f"{text} ({', '.join(said)})" if said else text
+
+
+def _budgeted(count: Any) -> bool:
+    return isinstance(count, dict) and bool(count.get("cut") or count.get("smaller"))
 
 
 def budget_line(record: RunRecord) -> str:
@@ -31,9 +37,9 @@ def budget_line(record: RunRecord) -> str:
         return ""
     call = budget.get("call_seconds")
     cost = f"{float(call) * 1000:.3g} ms a codec call" if call is not None else "call cost not measured"
-    cut = {r.clause for r in record.results if isinstance(r.examples, dict) and r.examples.get("cut")}
+    cut = {r.clause for r in record.results if _budgeted(r.examples)}
     return (f"time budget {float(budget.get('seconds') or 0):g} s, {cost}: "
-            f"{len(cut)} clause(s) ran fewer examples than the profile's")
+            f"{len(cut)} clause(s) ran fewer or smaller examples than the profile's")
 
 
 def render_examples_text(record: RunRecord) -> str:
@@ -41,6 +47,6 @@ def render_examples_text(record: RunRecord) -> str:
     line = budget_line(record)
     if not line:
         return ""
-    cut = [(clause, cells) for clause, cells in example_rows(record) if any(v.endswith("(cut)") for v in cells.values())]
+    cut = [(clause, cells) for clause, cells in example_rows(record) if any(v.endswith(")") for v in cells.values())]
     lines = [line] + [f"  {clause}: " + ", ".join(f"{a} {v}" for a, v in sorted(cells.items())) for clause, cells in cut]
     return "\n".join(lines)

@@ -286,7 +286,8 @@ def _examples(record: RunRecord) -> list[str]:
     line = budget_line(record)
     lines += [f"{line[0].upper()}{line[1:]}.", ""] if line else []
     lines += ["Examples each clause ran of those planned (explicit ones first, then drawn); *(cut)*: fewer than the "
-              "profile draws, to fit the time budget.", "",
+              "profile draws, to fit the time budget; *(smaller layouts)*: host round trips of one chunk of a few "
+              "blocks, one content kind each.", "",
               "| Clause | " + " | ".join(cell(a) for a in adapters) + " |", "|---|" + "--:|" * len(adapters)]
     for clause, cells in rows:
         lines.append(f"| {cell(clause)} | " + " | ".join(cell(cells.get(a, "")) for a in adapters) + " |")

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import strategies as st
@@ -48,6 +49,17 @@ def test_the_call_cost_is_measured() -> None:
     assert call_seconds(zlib_codec.encoder, zlib_codec.decoder) > 0
 
 
+def test_the_call_cost_is_measured_with_a_container_as_hosts_pass() -> None:
+    """A codec reading schunk.typesize had raised AttributeError on the None it was given, and lost its budget."""
+    seen: list[int] = []
+
+    def typed(src: Any, dst: Any, meta: int, schunk: Any) -> int:
+        seen.append(schunk.typesize)
+        return zlib_codec.encoder(src, dst, meta, schunk)
+
+    assert call_seconds(typed, zlib_codec.decoder) > 0 and sorted(set(seen)) == [1, 4]
+
+
 def test_a_fast_codec_keeps_the_profile() -> None:
     # a fixed cost, not a measured one: zlib's calls take 20-50 us on an idle machine and far more under load
     made = plan(60.0, 50e-6, CODEC_CLAUSES, 2, CI)
@@ -67,6 +79,19 @@ def test_a_slow_codec_gets_fewer_examples_never_none() -> None:
     generous = plan(3600.0, 0.1, CODEC_CLAUSES, 2, CI)
     assert generous.profile_for("CODEC-ENC-SIZE", CI) is CI  # 25 calls fit a generous share
     assert generous.profile_for("CODEC-ROUNDTRIP", CI).max_examples > made.profile_for("CODEC-ROUNDTRIP", CI).max_examples
+
+
+def test_the_time_cheap_clauses_leave_goes_to_the_costly_ones() -> None:
+    """At 0.6 ms a call (a bz2 codec) every clause fits as drawn once the cheap ones leave their shares: an even share
+    had lowered four host round-trip clauses of a run that took 5 s of its 60."""
+    made = plan(60.0, 0.6e-3, CODEC_CLAUSES, 2, CI)
+    assert made.describe()["lowered"] == [] and all(made.profile_for(c.id, CI) is CI for c in CODEC_CLAUSES)
+    # at 4 ms (lzma) the host round trips keep their layouts and stop drawing when their shares are spent; only
+    # CODEC-SPLITMODES (four split modes) cannot fit 5 examples as drawn and draws smaller ones
+    slower = plan(60.0, 4e-3, CODEC_CLAUSES, 2, CI)
+    assert slower.describe()["lowered"] == ["CODEC-SPLITMODES"]
+    kept = slower.profile_for("CODEC-ROUNDTRIP", CI)
+    assert kept.allotment is not None and kept.max_examples == CI.max_examples and not kept.cut
 
 
 def test_a_plugin_keeps_its_counts_and_gets_allotments() -> None:
@@ -94,7 +119,8 @@ def test_a_spent_allotment_stops_drawing_after_the_floor() -> None:
     assert free.examples.to_json() == {"ran": free.profile.max_examples, "planned": free.profile.max_examples, "cut": False}
     lowered = _context(allotment=None, cut=True)
     lowered.for_all(st.integers(0, 1000), lambda x: None)
-    assert lowered.examples.to_json() == {"ran": lowered.profile.max_examples, "planned": 25, "cut": True}
+    assert lowered.examples.to_json() == {"ran": lowered.profile.max_examples, "planned": 25, "cut": True,
+                                          "smaller": True}
 
 
 def _check_codec(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -116,14 +142,14 @@ def test_a_100_ms_codec_runs_within_its_budget_and_the_reports_say_what_was_cut(
     assert budget["seconds"] == 20 and 0.09 < budget["call_seconds"] < 1.0
     assert budget["lowered"] == ["CODEC-ENC-SIZE", "CODEC-META", "CODEC-ROUNDTRIP"]
     examples = {r["clause"]: r["examples"] for r in data["results"]}
-    assert examples["CODEC-ENC-SIZE"] == {"ran": 1, "planned": CI.max_examples, "cut": True}
+    assert examples["CODEC-ENC-SIZE"] == {"ran": 1, "planned": CI.max_examples, "cut": True, "smaller": True}
     floor = 1 + len(catalogue())  # every content kind on one layout, then the catalogue (split mode never only)
     nd_floor = 1  # then the NDArray images: the README-like one first (and one drawn)
     assert floor + 1 + nd_floor + 1 <= examples["CODEC-ROUNDTRIP"]["ran"] < floor + nd_floor + 2 * CI.max_examples
     assert examples["CODEC-ROUNDTRIP"]["planned"] == floor + nd_floor + 2 * CI.max_examples
     assert examples["CODEC-ROUNDTRIP"]["cut"]
-    assert "| CODEC-ENC-SIZE | 1/25 (cut) |" in (tmp_path / "r.md").read_text(encoding="utf-8")
-    assert "time budget 20 s" in proc.stdout and "CODEC-ENC-SIZE: reference 1/25 (cut)" in proc.stdout
+    assert "| CODEC-ENC-SIZE | 1/25 (cut, smaller layouts) |" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "time budget 20 s" in proc.stdout and "CODEC-ENC-SIZE: reference 1/25 (cut, smaller layouts)" in proc.stdout
     unbounded = _check_codec(*SLEEPY, "--only", "CODEC-ENC-SIZE", "--host", "reference", "--budget", "none",
                              "--report-json", "n.json", cwd=tmp_path)
     assert unbounded.returncode == 0, unbounded.stdout + unbounded.stderr

@@ -81,15 +81,21 @@ def test_the_headline_counts_the_clauses_the_lines_below_it_name(record: RunReco
     for result in counted.results[:2]:
         result.examples = {"ran": 5, "planned": 25, "cut": True}
     text = render_examples_text(counted)
-    assert text.splitlines()[0].endswith(": 2 clause(s) ran fewer examples than the profile's")
+    assert text.splitlines()[0].endswith(": 2 clause(s) ran fewer or smaller examples than the profile's")
     assert len(text.splitlines()) - 1 == len({r.clause for r in counted.results[:2]})
 
 
 def test_a_lowered_count_that_ran_every_example_is_no_cut() -> None:
-    """'104/104 (cut)': the plan lowered the clause, which still ran every example the profile plans."""
+    """'104/104 (cut)': the plan lowered the clause, which still ran every example the profile plans; its layouts
+    were smaller, which the reports say ('104/104 (smaller layouts)')."""
+    from udcodec.reports.examples import describe
+
+    assert describe({"ran": 104, "planned": 104, "cut": False, "smaller": True}) == "104/104 (smaller layouts)"
+    assert describe({"ran": 50, "planned": 104, "cut": True, "smaller": True}) == "50/104 (cut, smaller layouts)"
     from udcodec.checks.api import ExampleCount
 
-    assert ExampleCount(lowered=True, ran=104, planned=104).to_json() == {"ran": 104, "planned": 104, "cut": False}
+    assert ExampleCount(lowered=True, ran=104, planned=104).to_json() == {"ran": 104, "planned": 104, "cut": False,
+                                                                         "smaller": True}
     assert ExampleCount(lowered=True, ran=50, planned=104).to_json()["cut"] is True  # type: ignore[index]
     assert ExampleCount(skipped=3, ran=101, planned=104).to_json()["cut"] is True  # type: ignore[index]
     assert ExampleCount(ran=90, planned=104).to_json()["cut"] is False  # type: ignore[index]  # drew fewer itself
