@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -411,6 +412,7 @@ ODD_ITEMS = 250
 @check("codec.roundtrip", params={**LAYOUT_SIZE, **NEEDS, **ADVERSARIAL_PARAM, "dtypes": DTYPES, "contents": CONTENTS,
                                   "filters": FILTER_PIPELINES, "splitmodes": SPLITMODES,
                                   "ndarrays": Param(bool, default=False),
+                                  "every_dtype": Param(bool, default=False),
                                   "block_items": Param(list, items=Param(int, min=0), default=(0, 1, 7, 64, 256))})
 def roundtrip(ctx: CheckContext) -> None:
     """decompress(compress(x)) == x through the host's container for adversarial data and layouts.
@@ -420,7 +422,8 @@ def roundtrip(ctx: CheckContext) -> None:
     of NDArrays only is checked that way alone.
 
     Each split mode starts with one chunk of the first dtype round-tripped with every content kind (and,
-    with ``adversarial``, every catalogue entry); under a time budget (``Profile.cut``) the drawn layouts
+    with ``adversarial``, every catalogue entry), and with ``every_dtype`` one chunk of each dtype in each filter
+    pipeline (content kinds in turn), so no dtype is left to the draw; under a time budget (``Profile.cut``) the drawn layouts
     are one chunk of at most ``CUT_BLOCKS`` blocks, each with one content kind (picked by its seed), unless the
     clause covers the catalogue.
     """
@@ -468,6 +471,9 @@ def roundtrip(ctx: CheckContext) -> None:
         first += [(dataclasses.replace(floor, dtype=d, typesize=np.dtype(d).itemsize, chunk_items=ODD_ITEMS,
                                        nitems=ODD_ITEMS), metas[0], "one" if cut else "every")
                   for d in dtypes if ODD_ITEMS <= max_items and mode != "never"]
+        if ctx.param("every_dtype"):  # content kinds in turn: the kind follows from the seed ("one")
+            first += [(dataclasses.replace(floor, dtype=d, typesize=np.dtype(d).itemsize, filters=tuple(f), seed=i),
+                       metas[0], "one") for i, (d, f) in enumerate(itertools.product(dtypes, filters))]
         first += [(Layout(dtype=a.dtype, typesize=np.dtype(a.dtype).itemsize, chunk_items=a.items, block_items=0,
                           nitems=a.items, content=a.recipe, seed=a.seed, filters=tuple(filters[0]), splitmode=mode),
                    metas[0], a.id) for a in adversaries]

@@ -122,6 +122,18 @@ def test_what_a_codec_does_oddly_is_its_own_one_failure(check_codec: Command, tm
 
 
 @pytest.mark.slow
+def test_every_typesize_from_1_to_16_is_round_tripped(check_codec: Command, tmp_path: Path) -> None:
+    """CODEC-TYPESIZES drew its dtypes: the ci profile met 6 of its 16 typesizes and passed a codec that loses the
+    last of 6-byte items."""
+    proc = check_codec("--encoder", "broken.codecs:six_byte_items_encoder", "--decoder",
+                       "udcodec.examples.zlib_codec:decoder", "--host", "reference", "--profile", "ci",
+                       "--only", "CODEC-TYPESIZES", "--report-json", "r.json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (result,) = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert result["outcome"] == "fail" and result["counterexample"]["typesize"] == 6, result
+
+
+@pytest.mark.slow
 def test_progress_lines_say_what_the_reports_say_with_workers(check_codec: Command, tmp_path: Path) -> None:
     """Under -n a failure's explainer may run in another worker, after it: its line waits for it and says skip."""
     proc = check_codec("--encoder", "broken.codecs:large_block_refusing_encoder", "--decoder",
