@@ -7,13 +7,14 @@ import dataclasses
 import os
 import struct
 import zlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from . import b2ndmeta, registry, threads, ufilters
 from . import chunkformat as cf
 from . import frame as _frame
-from . import registry, threads, ufilters
 from . import sframe as _sframe
 from .filters import check_pipeline
 from .params import CParams, DParams, as_cparams, as_dparams, as_int
@@ -242,6 +243,12 @@ class SChunk:
     @property
     def blocksize(self) -> int:
         return int(self._cparams.blocksize)
+
+    @property
+    def meta(self) -> Meta:
+        """The container's fixed-length metalayers, read-only (python-blosc2's ``SChunk.meta``): an NDArray's
+        ``b2nd`` among them, so a codec can ask ``"b2nd" in schunk.meta``."""
+        return Meta(b2ndmeta.layers_of(self._kept.metalayers))
 
     @property
     def urlpath(self) -> str | None:
@@ -596,3 +603,29 @@ def remove_urlpath(path: str | os.PathLike[str] | None) -> None:
         shutil.rmtree(p)
     elif os.path.exists(p):
         os.remove(p)
+
+
+class Meta(Mapping[str, Any]):
+    """Metalayers by name. ``b2nd`` reads as python-blosc2 gives it, ``[version, ndim, shape, chunks, blocks, dtype
+    format, dtype]``; another layer as its msgpack bytes (the reference unpacks only the b2nd layer). Writing a
+    metalayer is not implemented: the mapping has no item assignment."""
+
+    def __init__(self, layers: dict[str, bytes]) -> None:
+        self._layers = layers
+
+    def __getitem__(self, name: str) -> Any:
+        content = self._layers[name]
+        if name != b2ndmeta.NAME:
+            return content
+        m = b2ndmeta.parse(content)
+        return [b2ndmeta.VERSION, len(m.shape), list(m.shape), list(m.chunks), list(m.blocks),
+                b2ndmeta.DTYPE_FORMAT_NUMPY, m.dtype.str]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __repr__(self) -> str:
+        return f"Meta(keys={list(self._layers)})"

@@ -122,6 +122,22 @@ def test_what_a_codec_does_oddly_is_its_own_one_failure(check_codec: Command, tm
 
 
 @pytest.mark.slow
+def test_a_codec_asking_its_container_for_metalayers_passes_on_both_hosts(check_codec: Command, tmp_path: Path) -> None:
+    """The reference's SChunk had no ``meta``: a correct codec asking whether it runs in an NDArray failed there."""
+    (tmp_path / "nd_aware.py").write_text(
+        "from udcodec.examples import zlib_codec\n\n"
+        "def encoder(src, dst, meta, schunk):\n"
+        "    level = 1 if 'b2nd' in schunk.meta else 6  # a real codec would pick a stride\n"
+        "    return zlib_codec.encoder(src, dst, level, schunk)\n\n"
+        "decoder = zlib_codec.decoder\n", encoding="utf-8")
+    proc = check_codec("--encoder", "nd_aware:encoder", "--decoder", "nd_aware:decoder", "--profile", "dev",
+                       "--only", "CODEC-ENC-SIZE", "--only", "CODEC-ROUNDTRIP", "--report-json", "r.json")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert {(r["adapter"], r["outcome"]) for r in results} == {("reference", "pass"), ("blosc2", "pass")}
+
+
+@pytest.mark.slow
 def test_every_typesize_from_1_to_16_is_round_tripped(check_codec: Command, tmp_path: Path) -> None:
     """CODEC-TYPESIZES drew its dtypes: the ci profile met 6 of its 16 typesizes and passed a codec that loses the
     last of 6-byte items."""

@@ -265,3 +265,14 @@ def test_use_dict_is_refused_before_a_frame_is_written(tmp_path):
     with pytest.raises(NotImplementedError, match="use_dict"):
         ref.SChunk(chunksize=100, urlpath=str(urlpath), mode="w", cparams={"use_dict": True})
     assert not urlpath.exists()
+
+
+# ---- metalayers ----------------------------------------------------------------------------------
+def test_meta_reads_the_b2nd_metalayer_as_blosc2(host, tmp_path):
+    plain = host.SChunk(chunksize=100)  # kept: python-blosc2 4.14.1's meta of a collected SChunk segfaults
+    assert "b2nd" not in plain.meta and len(plain.meta) == 0
+    a = host.asarray(np.arange(10, dtype="<i8"), urlpath=str(tmp_path / "a.b2nd"), mode="w")
+    assert list(a.schunk.meta) == ["b2nd"]
+    assert a.schunk.meta["b2nd"] == [0, 1, [10], [10], [10], 0, "<i8"]
+    opened = host.open(str(tmp_path / "a.b2nd"))  # kept, as above (4.14.1 reads no metalayer of a collected one)
+    assert opened.schunk.meta["b2nd"] == [0, 1, [10], [10], [10], 0, "<i8"]
