@@ -37,8 +37,8 @@ from .frame import (
 from .ndarray import NDArray, asarray, empty, full, open, zeros
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
-from .registry import MAX_CODEC_NAME_LEN, register_codec, ucodecs_registry
 from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
+from .registry import register_codec, ucodecs_registry
 from .schunk import SChunk, remove_urlpath
 from .threads import ncores, set_nthreads
 from .ufilters import register_filter, ufilters_registry
@@ -70,7 +70,6 @@ __all__ = [
     "FrameUnsupportedError",
     "IS_WASM",
     "NDArray",
-    "MAX_CODEC_NAME_LEN",
     "SChunk",
     "SplitMode",
     "Tuner",

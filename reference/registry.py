@@ -17,9 +17,6 @@ from typing import Any
 from .params import USER_CODEC_MAX, USER_CODEC_MIN, _is_int
 from .plugins import CodecPlugin
 
-MAX_CODEC_NAME_LEN = 31
-"""Longest accepted codec name, in characters (ASCII).  c-blosc2 stores names as C strings and
-builds ``libblosc2_<name>`` library names for plugins; 31 keeps names well within any limit."""
 MIN_VERSION = 0
 MAX_VERSION = 255
 """``version`` is stored in a ``uint8`` (it becomes the chunk header's ``versionlz`` byte)."""
@@ -85,12 +82,6 @@ def register_codec(
         raise ValueError("codec_name must not be empty")
     if "\x00" in codec_name:
         raise ValueError(f"codec_name must not contain NUL characters, got {codec_name!r}")
-    if not codec_name.isascii():
-        raise ValueError(f"codec_name must be ASCII, got {codec_name!r}")
-    if len(codec_name) > MAX_CODEC_NAME_LEN:
-        raise ValueError(
-            f"codec_name must be at most {MAX_CODEC_NAME_LEN} characters, got {len(codec_name)} ({codec_name!r})"
-        )
     is_plugin = encoder is None
     if is_plugin and not PLUGIN_NAME_RE.fullmatch(codec_name):
         raise ValueError(
