@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -158,6 +159,9 @@ def usage_problems(args: argparse.Namespace, adapters: Sequence[str], contract: 
     n = args.numprocesses
     if n and n not in ("auto", "logical") and not (n.isdigit() and int(n) >= 0):
         problems.append(f"-n {n!r}: give a number of processes, 'auto' or 'logical'")
+    elif n and importlib.util.find_spec("xdist") is None:
+        problems.append("-n runs checks in parallel with pytest-xdist, which is not installed: "
+                        "pip install 'udcodec-conformance[xdist]' (or pytest-xdist)")
     flag = "--host" if hasattr(args, "host") else "--adapter"
     files, wrong = expectations_files(getattr(args, "expectations", []), adapters, option="--expectations",
                                       adapter_option=flag)

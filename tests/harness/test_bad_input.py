@@ -227,3 +227,16 @@ def test_the_plugin_refuses_what_the_command_refuses(pytester: pytest.Pytester, 
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--udcodec-adapter", "reference", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.outlines + result.errlines
     assert any(needle in line for line in result.errlines), result.errlines
+
+
+@pytest.mark.parametrize("command", [["run", "--adapter", "reference"], ["check-codec", *CODEC, "--host", "reference"]])
+def test_workers_without_pytest_xdist_are_one_line_naming_the_extra(capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   command: list[str]) -> None:
+    """The install line of a codec author has no xdist: pytest's own error had been the answer to -n 2."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xdist" else real(name, *a))
+    code, lines = _exit_and_lines(capsys, [*command, "-n", "2"])
+    assert code == 2 and len(lines) == 1 and "udcodec-conformance[xdist]" in lines[0], lines
