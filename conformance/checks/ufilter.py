@@ -56,9 +56,10 @@ def _prelude(f: FilterSubject) -> list[str]:
 
 
 def _direct_repro(ctx: CheckContext, f: FilterSubject, kind: str, size: int, meta: int, lines: list[str]) -> str:
+    module = _HOST_MODULES.get(ctx.adapter_spec, "udcodec.reference")  # a third-party host: the reference's SChunk
     return "\n".join([*_prelude(f),
                       f"x = np.frombuffer(make_data({kind!r}, np.dtype('u1'), {size}, {_SEED}), np.uint8).copy()",
-                      "import udcodec.reference as host  # a host hands the filter its SChunk",
+                      f"import {module} as host  # a host hands the filter its SChunk",
                       f"meta, schunk = {meta}, host.SChunk(chunksize=4096, cparams={{'typesize': 1, 'nthreads': 1}})",
                       *lines]) + "\n"
 

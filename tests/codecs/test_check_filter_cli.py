@@ -38,11 +38,12 @@ def test_a_good_filter_passes_every_clause(check_filter: Command, tmp_path: Path
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("host", ["reference", "blosc2"])
 def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_filter: Command, env: dict[str, str],
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path, host: str) -> None:
     report = tmp_path / "filter.json"
     proc = check_filter("--forward", "udcodec.testcodecs:add_meta_forward", "--backward",
-                        "broken.ufilters:off_by_one_backward", "--host", "reference", "--only", "UF-*",
+                        "broken.ufilters:off_by_one_backward", "--host", host, "--only", "UF-*",
                         "--skip", "UF-REGISTERS", "--report-json", str(report))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = {r["clause"]: r for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
@@ -54,6 +55,9 @@ def test_a_must_failure_fails_the_run_with_a_runnable_reproduction(check_filter:
         repro = subprocess.run([sys.executable, "-c", results[clause]["reproduction"]], env=env, cwd=tmp_path,
                                capture_output=True, text=True, timeout=120)
         assert repro.returncode == 1 and "AssertionError" in repro.stderr, repro.stderr
+        # on the host the check ran on (the direct calls had been given the reference's SChunk on every host)
+        module = {"reference": "udcodec.reference", "blosc2": "blosc2"}[host]
+        assert f"import {module} as " in results[clause]["reproduction"]
 
 
 @pytest.mark.slow
