@@ -32,6 +32,15 @@ class CodecSpecError(ValueError):
     """A codec option is malformed or names something that cannot be imported."""
 
 
+def _one_line(exc: BaseException) -> str:
+    """What ``exc`` says, on one printable line (an error of bad input is one line on stderr)."""
+    try:
+        text = str(exc)
+    except Exception as err:  # noqa: BLE001 - its __str__ is the user's code
+        text = f"<str() of the exception raised {type(err).__name__}>"
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def import_callable(target: str, option: str) -> Callable[..., Any]:
     """``module:attr`` (attr may be dotted) -> the callable it names."""
     module_name, sep, attr = target.partition(":")
@@ -40,7 +49,8 @@ def import_callable(target: str, option: str) -> Callable[..., Any]:
     try:
         obj: Any = importlib.import_module(module_name)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import-time failure is the user's module's
-        raise CodecSpecError(f"{option} {target!r}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
+        raise CodecSpecError(f"{option} {target!r}: cannot import {module_name!r}: {type(exc).__name__}: "
+                             f"{_one_line(exc)}") from exc
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
@@ -131,6 +141,9 @@ class CodecSubject:
             raise CodecSpecError(f"{o['plugin']} names a dynamic plugin: do not give {o['encoder']}/{o['decoder']} with it")
         if plugin is None and not (encoder and decoder):
             raise CodecSpecError(f"give both {o['encoder']} and {o['decoder']} (MODULE:FUNCTION), or {o['plugin']} NAME")
+        if name is not None and not (name and name.isprintable()):
+            raise CodecSpecError(f"--name {_one_line(ValueError(repr(name)))}: give a non-empty name of printable characters "
+                                 "(the reports print it)")
         codec_id = _int(id if id is not None else DEFAULT_ID, o["id"])
         if plugin is not None and codec_id in GLOBAL_PLUGIN_IDS:
             if plugin != GLOBAL_PLUGIN_IDS[codec_id]:

@@ -78,6 +78,9 @@ def test_the_self_test_run_timeout_is_read_like_every_timeout(capsys: pytest.Cap
      "--domain grok: the domain of codec 'grok', not of plugin 'openzl'"),
     (["check-codec", "--plugin", "openzl", "--id", "38", "--domain", "openzl", "--meta", "200"],
      "--meta 200 is outside the domain's metas (0, 1, 2, 3, 4, 5, 6, 7, 8, 15, 16, 31; openzl)"),
+    (["check-codec", *CODEC, "--name", "a\n<svg onload=alert(1)>"],
+     "--name 'a\\n<svg onload=alert(1)>': give a non-empty name of printable characters"),
+    (["check-codec", *CODEC, "--name", ""], "--name '': give a non-empty name of printable characters"),
     (["check-codec", "--plugin", "udcodec_no_such_plugin", "--id", "200"],
      "plugin udcodec_no_such_plugin: no library found: package blosc2_udcodec_no_such_plugin is not usable"),
 ])
@@ -107,6 +110,8 @@ def test_an_expectations_file_that_cannot_be_used_stops_the_run(capsys: pytest.C
     ("import os\nos._exit(0)\n", "importing them ended the process (exit status 0)"),
     ("import faulthandler\nfaulthandler._sigsegv()\n", "importing them crashed (SIGSEGV)"),
     ("import sys\nsys.exit(0)\n", "cannot import 'udcodec_test_ends': SystemExit: 0"),
+    # a message of several lines and terminal escapes: one printable line
+    ("raise ImportError('line1\\nline2 \\x1b[2J')\n", "ImportError: line1\\nline2 \\x1b[2J"),
 ])
 @pytest.mark.parametrize("command", ["check-codec", "check-filter"])
 def test_a_subject_module_that_ends_the_process_at_import_is_an_option_error(
