@@ -335,22 +335,31 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
     """The first direct-call property the codec breaks on the blocks of ``data`` (cut as ``layout`` asks, whole
     chunks when the host picks the block size), as an explanation of a host round trip that failed on it; None
     when they hold there. A call that raises is explained by the exception, its words and where it was raised
-    (which the failure of CODEC-ENC-SIZE or CODEC-DEC-SIZE must state too)."""
+    (which the failure of CODEC-ENC-SIZE or CODEC-DEC-SIZE must state too). When those hold, an encoder that raises
+    given an output shorter than the block, as a host gives one near the end of its chunk's room, is explained by
+    CODEC-SMALL-OUTPUT."""
     try:
         codec, encoder, decoder = _callables(ctx, layout.typesize)
         schunk = _host_container(ctx, codec, meta, layout.chunksize, layout.typesize).native()
     except Exception:  # noqa: BLE001 - nothing to call the codec with: no explanation
         return None
     step = layout.blocksize or layout.chunksize or len(data)
-    for chunk_start in range(0, len(data), max(layout.chunksize, 1)):
-        chunk = data[chunk_start:chunk_start + layout.chunksize]
-        for start in range(0, len(chunk), max(step, 1)):
-            block = np.frombuffer(bytearray(chunk[start:start + step]), dtype=np.uint8)
-            if block.size < MIN_HOST_BLOCK:  # no host hands a codec such a block (it stores it raw)
-                continue
-            found = _block_defect(encoder, decoder, block, meta, schunk)
-            if found is not None:
-                return found
+    blocks = [np.frombuffer(bytearray(chunk[start:start + step]), dtype=np.uint8)
+              for chunk in (data[i:i + layout.chunksize] for i in range(0, len(data), max(layout.chunksize, 1)))
+              for start in range(0, len(chunk), max(step, 1))]
+    blocks = [b for b in blocks if b.size >= MIN_HOST_BLOCK]  # no host hands a codec a smaller one (stored raw)
+    for block in blocks:
+        found = _block_defect(encoder, decoder, block, meta, schunk)
+        if found is not None:
+            return found
+    for block in blocks:
+        for size in sorted({block.size - 1, block.size // 2}, reverse=True):
+            try:
+                encoder(block, np.zeros(size, dtype=np.uint8), meta, schunk)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - raising for want of room: CODEC-SMALL-OUTPUT's
+                return Explanation("codec.small_output", f"the encoder raised {describe_exc(exc).split('; chain: ')[0]}")
     return None
 
 
@@ -655,7 +664,7 @@ def no_overrun(ctx: CheckContext) -> None:
     ctx.for_all(block_cases(ctx), prop)
 
 
-@check("codec.small_output", params={**BLOCK_CASES, "min_output_bytes": Param(int, min=0, default=0)})
+@check("codec.small_output", params={**BLOCK_CASES, "min_output_bytes": Param(int, min=0, default=0)}, explains=4)
 def small_output(ctx: CheckContext) -> None:
     """Given an output buffer smaller than the block, the encoder returns 0 or a size that fits and decodes."""
     _prepare(ctx)

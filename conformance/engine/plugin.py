@@ -561,10 +561,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.hook.pytest_collectreport(report=pytest.CollectReport(spec_file.nodeid, "passed", None, added))
 
 
-def _explaining_rank(clause: Clause) -> int:
-    """When ``clause`` runs among its file's: first those whose failures explain others' (by rank), then the rest."""
-    ranks = [CHECKS[r.name].explains for r in clause.checks if r.name in CHECKS and CHECKS[r.name].explains]
-    return min(ranks, default=len(CHECKS) + 1)
+def _explaining_rank(clause: Clause) -> tuple[int, int]:
+    """When ``clause`` runs among its file's: first those whose checks all explain others' failures (by rank), then
+    those with a check of each kind (any explainer may explain their other checks), then the rest."""
+    ranks = [CHECKS[r.name].explains if r.name in CHECKS else 0 for r in clause.checks]
+    if ranks and all(ranks):
+        return 0, min(ranks)
+    return (1 if any(ranks) else 2), 0
 
 
 class SpecFile(pytest.File):

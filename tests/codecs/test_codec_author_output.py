@@ -57,12 +57,14 @@ def test_on_blosc2_the_codecs_own_exception_leads_the_message() -> None:
 @pytest.mark.slow
 def test_one_root_cause_is_reported_once(check_codec: Command, tmp_path: Path) -> None:
     proc = check_codec(*UNCHECKED, "--host", "reference", "--profile", "ci", "--only", "CODEC-ROUNDTRIP",
-                       "--only", "CODEC-SMALL-*", "--report-markdown", "out.md")
+                       "--only", "CODEC-SMALL-*", "--only", "CODEC-SPLITMODES", "--report-markdown", "out.md")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
-    # the ci profile's search is derandomized: it finds outputs too short for the stream in every clause
+    # the ci profile's search is derandomized: it finds outputs too short for the stream in every clause; the
+    # round trips' are CODEC-SMALL-OUTPUT's defect, not judged, but for split streams, which its direct calls
+    # do not make: a failure of the same cause
     failed = int(re.search(r"(\d+) failed", out.splitlines()[-1]).group(1))  # type: ignore[union-attr]
-    assert failed == 3, out
+    assert failed == 2 and "CODEC-ROUNDTRIP[reference] ... skip" in out, out
     # pytest's FAILURES section keeps one line per failure; the udcodec summary has the one full rendering
     assert out.count("reproduction:") == 1 and "reproduce with" not in out, out
     assert out.count("in full in the udcodec conformance summary below") == failed
