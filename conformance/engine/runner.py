@@ -157,7 +157,12 @@ def _crashed(subject: str, host: str) -> str:
     return "the implementation crashed the process"
 
 
-def _out_of_memory(memory_limit: int | None) -> str:
+def _out_of_memory(memory_limit: int | None, raised: bool = False) -> str:
+    """What ran out: ``raised``, a MemoryError the check met, which an allocation past the limit raises but so may
+    the implementation of its own accord; else the process the limit stopped."""
+    if raised:
+        limit = f"under the check's memory limit of {format_bytes(memory_limit)}" if memory_limit else "with no limit"
+        return f"MemoryError {limit} (an allocation past it, or raised by the implementation itself)"
     if memory_limit:
         return f"the check exceeded the memory limit of {format_bytes(memory_limit)}"
     return "the check ran out of memory"
@@ -210,7 +215,7 @@ def execute(
         verdict: Verdict = got.value
         result.message = verdict.message
         if verdict.outcome is Outcome.RESOURCE and not verdict.disk:
-            result.message = f"{_out_of_memory(memory_limit)}: {verdict.message}"
+            result.message = f"{_out_of_memory(memory_limit, raised=True)}: {verdict.message}"
         result.counterexample = verdict.counterexample
         result.reproduction = verdict.reproduction
         if not result.reproduction and verdict.outcome in UNEXPECTED:  # a check that draws nothing to replay
