@@ -54,3 +54,23 @@ def lane_delta_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk
     output[:] = input
     for k in range(width):
         output[k::width] = np.cumsum(input[k::width], dtype=np.uint64).astype(np.uint8)
+
+
+def _items(buf: np.ndarray, width: int) -> tuple[np.ndarray, int]:
+    n = buf.size // width * width
+    return buf[:n].view(f"<u{width}"), n  # no such dtype for 3, 5, 6, 7, 9.. or 16-byte items
+
+
+def item_view_forward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    """XORs each item with the previous one through an unsigned-int view of the item width (1, 2, 4, 8 only)."""
+    w, n = _items(input, schunk.typesize)
+    o = output[:n].view(w.dtype)
+    o[:1] = w[:1]
+    o[1:] = w[1:] ^ w[:-1]
+    output[n:] = input[n:]
+
+
+def item_view_backward(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> None:
+    w, n = _items(input, schunk.typesize)
+    output[:n].view(w.dtype)[:] = np.bitwise_xor.accumulate(w)
+    output[n:] = input[n:]
