@@ -334,7 +334,7 @@ def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(t
     spec = "broken.reopen:ReopenForgetsClevelAdapter"
     result = execute(spec, "port", CONTRACT.get("REOPEN-KEEPS"), PROFILE)
     assert result.outcome is Outcome.FAIL and result.counterexample is None
-    assert result.reproduction == f"udcodec run --adapter {spec} --only REOPEN-KEEPS"
+    assert result.reproduction == f"udcodec run --adapter {spec} --only REOPEN-KEEPS --profile dev"
     argv = shlex.split(result.reproduction)
     again = subprocess.run([sys.executable, "-m", "udcodec.cli", *argv[1:], "--report-json", "r.json"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=300)
