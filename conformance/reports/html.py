@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -404,7 +405,7 @@ def render_html(record: RunRecord) -> str:
         f"</code>) · harness <strong>{text(record.harness_version)}</strong> · profile "
         f"<code>{text(record.profile)}</code>{strict} · {float(record.duration or 0.0):.1f} s · exit status "
         f"{record.exit_status}</p>"
-        f'<p class="meta">Command: <code>{text(" ".join(record.command))}</code></p>'
+        f'<p class="meta">Command: <code>{text(shlex.join(record.command))}</code></p>'
     )
     adapters = {a.key: a for a in record.adapters}
     columns = [RecordColumn(key, adapters.get(key), record) for key in record.adapter_keys()]

@@ -232,8 +232,8 @@ def render_failures(record: RunRecord, color: bool = False) -> str:
 def render_conduct(record: RunRecord) -> str:
     """``CONDUCT what it did: CLAUSE [adapter], ...``: what an implementation did beside its verdict (processes it
     left running, output it flooded), whatever the outcome."""
-    return printable("\n".join(f"CONDUCT {note}: " + ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
-                               for note, results in record.conduct()))
+    return "\n".join(printable(f"CONDUCT {note}: " + ", ".join(f"{r.clause} [{r.adapter}]" for r in results)
+                               ).replace("\n", "\\n") for note, results in record.conduct())
 
 
 def render_workarounds(record: RunRecord) -> str:

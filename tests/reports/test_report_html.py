@@ -242,3 +242,10 @@ def test_udcodec_matrix_html(record: RunRecord, tmp_path: Path, capsys: pytest.C
     assert "python-blosc2 4.14.1" in out.read_text("utf-8")
     assert write_matrix(paths, tmp_path / "m.md", out) == 1
     assert (tmp_path / "m.md").read_text("utf-8").startswith("# udcodec conformance matrix")
+
+
+def test_the_command_is_shown_as_a_shell_would_read_it(record: RunRecord) -> None:
+    """Its arguments had been joined with spaces: a path with a space or a newline read as several."""
+    shown = copy.deepcopy(record)
+    shown.command = ["udcodec", "run", "--report-json", "my reports/a\nb.json"]
+    assert "Command: <code>udcodec run --report-json &#x27;my reports/a\nb.json&#x27;</code>" in render_html(shown)

@@ -122,3 +122,15 @@ def test_render_failures(record: RunRecord, strict_record: RunRecord) -> None:
         spec_version="1", spec_sha256="0" * 64, results=[CheckResult("A-1", "ref", Outcome.PASS)]
     )
     assert render_failures(clean) == ""
+
+
+def test_a_conduct_note_holding_a_newline_stays_one_line() -> None:
+    """A leftover process's command line may hold a newline: its CONDUCT line had been split in two."""
+    from udcodec.outcomes import CONDUCT
+    from udcodec.reports.terminal import render_conduct
+
+    result = CheckResult("CODEC-ROUNDTRIP", "reference", Outcome.PASS, level="MUST",
+                         extra={CONDUCT: ["left 1 process running: python -c 'x\ny'"]})
+    record = RunRecord(spec_version="1", spec_sha256="0", results=[result])
+    (line,) = render_conduct(record).splitlines()
+    assert line == "CONDUCT left 1 process running: python -c 'x\\ny': CODEC-ROUNDTRIP [reference]"
