@@ -193,11 +193,3 @@ def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer
         metas += f" --domain {shlex.quote(codec.domain.source)}"
     return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
             f" --only {clause.id}{options}")
-    subject = (f"--plugin {shlex.quote(codec.name)}" if codec.is_plugin else
-               f"--encoder {shlex.quote(codec.encoder_target or '')} --decoder {shlex.quote(codec.decoder_target or '')}"
-               f" --name {shlex.quote(codec.name)}")
-    metas = "".join(f" --meta {m}" for m in codec.metas)
-    if codec.domain is not None:
-        metas += f" --domain {shlex.quote(codec.domain.source)}"
-    return (f"udcodec check-codec {subject} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
-            f" --only {clause.id}")

@@ -340,12 +340,3 @@ def six_byte_items_encoder(input: np.ndarray, output: np.ndarray, meta: int, sch
         kept = np.concatenate([input[:-6], np.zeros(6, dtype=np.uint8)])
         return encoder(kept, output, meta, schunk)
     return encoder(input, output, meta, schunk)
-
-
-def roomless_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
-    """Weighs its stream against the block, not against the output it was given (which a host may give shorter)."""
-    packed = zlib.compress(input.tobytes(), 6)
-    if len(packed) >= input.size:
-        return 0
-    output[:len(packed)] = np.frombuffer(packed, dtype=np.uint8)
-    return len(packed)

@@ -142,7 +142,7 @@ def test_an_encoder_that_overruns_a_short_output_fails_small_output_not_the_roun
                                                                                        tmp_path: Path) -> None:
     """A host hands an encoder an output shorter than the block near its chunk's end: the round trips raised what
     CODEC-SMALL-OUTPUT's direct call shows, and each failed too."""
-    proc = check_codec("--encoder", "broken.codecs:roomless_encoder", "--decoder", "udcodec.examples.zlib_codec:decoder",
+    proc = check_codec("--encoder", "broken.codecs:unchecked_encoder", "--decoder", "udcodec.examples.zlib_codec:decoder",
                        "--host", "reference", "--profile", "ci", "--only", "CODEC-SMALL-OUTPUT", "--only",
                        "CODEC-ROUNDTRIP", "--only", "CODEC-TYPESIZES", "--report-json", "r.json")
     assert proc.returncode == 1, proc.stdout + proc.stderr
