@@ -352,6 +352,8 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
         found = _block_defect(encoder, decoder, block, meta, schunk)
         if found is not None:
             return found
+    if codec.is_plugin:  # a library writing past a short output ends at a guard page: this check's process would die
+        return None
     for block in blocks:
         for size in sorted({block.size - 1, block.size // 2}, reverse=True):
             try:
