@@ -637,6 +637,12 @@ def _one(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {clip(exc_text(exc), QUOTED_MAX)}" + (f" (at {where})" if where else "")
 
 
+def raised_words(exc: BaseException) -> str:
+    """What ``exc``'s root cause says and where it was raised, without the chain it came through: how an
+    :class:`Explanation` of a call that raised names it (the chain differs between a direct call and a host's)."""
+    return describe_exc(exc).split("; chain: ")[0]
+
+
 def describe_exc(exc: BaseException) -> str:
     """The root cause first (type, message, where it was raised), then the chain it came through, outermost first.
 

@@ -28,6 +28,7 @@ from udcodec.checks.api import (
     check,
     describe_exc,
     names_same_raise,
+    raised_words,
     value_text,
 )
 from udcodec.checks.common import (
@@ -303,7 +304,7 @@ def size_problem(n: Any, limit: int, role: str) -> str | None:
 def _raised(role: str, exc: BaseException) -> Explanation:
     """The explanation of a call that raised on a block: it returned no size, which CODEC-ENC-SIZE (the encoder) or
     CODEC-DEC-SIZE (the decoder) judges; who raised what, and where (the chain left out)."""
-    return Explanation(f"codec.{role}_size", f"the {role} raised {describe_exc(exc).split('; chain: ')[0]}")
+    return Explanation(f"codec.{role}_size", f"the {role} raised {raised_words(exc)}")
 
 
 def _block_defect(encoder: Any, decoder: Any, block: np.ndarray, meta: int, schunk: Any) -> Explanation | None:
@@ -361,7 +362,7 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # noqa: BLE001 - raising for want of room: CODEC-SMALL-OUTPUT's
-                return Explanation("codec.small_output", f"the encoder raised {describe_exc(exc).split('; chain: ')[0]}")
+                return Explanation("codec.small_output", f"the encoder raised {raised_words(exc)}")
     return None
 
 

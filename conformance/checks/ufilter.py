@@ -22,6 +22,7 @@ from udcodec.checks.api import (
     check,
     describe_exc,
     names_same_raise,
+    raised_words,
 )
 from udcodec.checks.common import CONTENT, first_difference
 from udcodec.checks.repro import rerun_command
@@ -193,7 +194,7 @@ def _direct_defect(f: FilterSubject, meta: int, blocks: list[np.ndarray], schunk
     except Exception as exc:  # noqa: BLE001 - raising on a block the host cuts: UF-INVERSE's, if it fails of it
         if "inverse" not in properties:
             return None
-        return Explanation("ufilter.inverse", f"{called} raised {describe_exc(exc).split('; chain: ')[0]}")
+        return Explanation("ufilter.inverse", f"{called} raised {raised_words(exc)}")
     return None
 
 

@@ -161,8 +161,10 @@ def _out_of_memory(memory_limit: int | None, raised: bool = False) -> str:
     """What ran out: ``raised``, a MemoryError the check met, which an allocation past the limit raises but so may
     the implementation of its own accord; else the process the limit stopped."""
     if raised:
-        limit = f"under the check's memory limit of {format_bytes(memory_limit)}" if memory_limit else "with no limit"
-        return f"MemoryError {limit} (an allocation past it, or raised by the implementation itself)"
+        if not memory_limit:
+            return "MemoryError with no memory limit set (the machine's memory, or raised by the implementation itself)"
+        return (f"MemoryError under the check's memory limit of {format_bytes(memory_limit)} (an allocation past it, "
+                "or raised by the implementation itself)")
     if memory_limit:
         return f"the check exceeded the memory limit of {format_bytes(memory_limit)}"
     return "the check ran out of memory"
