@@ -24,16 +24,13 @@ def clip(text: str, limit: int = MESSAGE_MAX) -> str:
         head, tail, cut = text, "", 0
     else:
         head, tail, cut = text[:earlier.start()], text[earlier.end():], int(earlier.group(1))
-    keep_head = min(len(head), limit // 2) if tail else limit // 2
-    keep_tail = min(len(tail), limit - keep_head) if tail else limit - keep_head
-    if earlier is None:
-        kept_head, kept_tail = text[:keep_head], text[len(text) - keep_tail:]
-        cut = len(text) - keep_head - keep_tail
-    else:
-        keep_head = min(len(head), limit - keep_tail)
-        kept_head, kept_tail = head[:keep_head], tail[len(tail) - keep_tail:]
-        cut += len(head) - keep_head + len(tail) - keep_tail
-    return f"{kept_head}\n[... {cut} characters cut ...]\n{kept_tail}"
+    if not tail:  # nothing cut yet: half the room to each end
+        head, tail = text[:limit // 2], text[limit // 2:]
+    keep_head = min(len(head), limit // 2)
+    keep_tail = min(len(tail), limit - keep_head)
+    keep_head = min(len(head), limit - keep_tail)  # a short tail leaves its room to the head
+    cut += len(head) - keep_head + len(tail) - keep_tail
+    return f"{head[:keep_head]}\n[... {cut} characters cut ...]\n{tail[len(tail) - keep_tail:]}"
 
 
 #: The outcomes pytest itself knows.
