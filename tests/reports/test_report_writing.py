@@ -175,6 +175,15 @@ def test_clip_keeps_head_and_tail_and_says_how_much_was_cut() -> None:
     assert clip("short", 200) == "short"
 
 
+def test_clipping_a_quoted_clipped_text_counts_every_character_cut() -> None:
+    """A failure quoting a clipped message was clipped again around the earlier note, which said only the last cut."""
+    first = clip("H" * 100 + "m" * 1000 + "T" * 100, 200)
+    again = clip("[check] " + first + " (encoding one block)", 200)
+    assert again.count("[...") == 1 and again.startswith("[check] HHH") and again.endswith("(encoding one block)")
+    kept = again.count("H") + again.count("m") + again.count("T")
+    assert f"[... {1200 - kept} characters cut ...]" in again
+
+
 def test_a_20_mib_message_is_clipped_in_every_report(record: RunRecord, tmp_path: Path) -> None:
     huge = "HEAD" + "x" * (20 * 1024 * 1024) + "TAIL"
     big = _with_message(record, huge, stderr=huge)
