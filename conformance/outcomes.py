@@ -33,6 +33,15 @@ def clip(text: str, limit: int = MESSAGE_MAX) -> str:
     return f"{head[:keep_head]}\n[... {cut} characters cut ...]\n{tail[len(tail) - keep_tail:]}"
 
 
+def exc_text(exc: BaseException) -> str:
+    """``str(exc)``, or what went wrong making it: an implementation's exception may have a ``__str__`` that raises
+    or returns no string, and its message is reported, never raised again."""
+    try:
+        return str(exc)
+    except Exception as err:  # noqa: BLE001
+        return f"<str() of the exception raised {type(err).__name__}>"
+
+
 #: The outcomes pytest itself knows.
 PytestOutcome = Literal["passed", "failed", "skipped"]
 

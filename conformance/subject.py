@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from udcodec.domain import Domain, DomainError, load_domain
+from udcodec.outcomes import exc_text
 
 #: Codec ids a user codec may take (the documented range).
 USER_IDS = range(160, 256)
@@ -34,11 +35,7 @@ class CodecSpecError(ValueError):
 
 def _one_line(exc: BaseException) -> str:
     """What ``exc`` says, on one printable line (an error of bad input is one line on stderr)."""
-    try:
-        text = str(exc)
-    except Exception as err:  # noqa: BLE001 - its __str__ is the user's code
-        text = f"<str() of the exception raised {type(err).__name__}>"
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in exc_text(exc))
 
 
 def import_callable(target: str, option: str) -> Callable[..., Any]:

@@ -41,6 +41,7 @@ from udcodec.outcomes import (  # noqa: F401 - for the check families
     USER_CODEC_ONLY,
     Attribution,
     clip,
+    exc_text,
 )
 from udcodec.profiles import Profile
 from udcodec.resources import exhausted
@@ -616,15 +617,6 @@ def value_text(value: Any, limit: int = 80) -> str:
     except Exception as err:  # noqa: BLE001
         return f"<a {type(value).__name__} whose repr() raised {type(err).__name__}>"
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def exc_text(exc: BaseException) -> str:
-    """``str(exc)``, or what went wrong making it: an implementation's exception may have a ``__str__`` that raises
-    or returns no string, and its message is reported, never raised again."""
-    try:
-        return str(exc)
-    except Exception as err:  # noqa: BLE001
-        return f"<str() of the exception raised {type(err).__name__}>"
 
 
 #: Most characters of an exception's message a failure quotes (head and tail): its place and the rest of the failure

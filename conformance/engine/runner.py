@@ -17,7 +17,6 @@ from udcodec.checks.api import (
     NotApplicable,
     NotJudged,
     describe_exc,
-    exc_text,
     raised_by_harness,
 )
 from udcodec.checks.pristine import fork_spare, spare_pid
@@ -32,7 +31,15 @@ from udcodec.engine.isolation import (
     run_inline,
     run_isolated,
 )
-from udcodec.outcomes import CONDUCT, EXPLAINED_BY, UNEXPECTED, Attribution, CheckResult, Outcome
+from udcodec.outcomes import (
+    CONDUCT,
+    EXPLAINED_BY,
+    UNEXPECTED,
+    Attribution,
+    CheckResult,
+    Outcome,
+    exc_text,
+)
 from udcodec.profiles import Profile
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted, out_of_room
 from udcodec.subject import CodecSubject, FilterSubject, Subject

@@ -47,6 +47,7 @@ def render_examples_text(record: RunRecord) -> str:
     line = budget_line(record)
     if not line:
         return ""
-    cut = [(clause, cells) for clause, cells in example_rows(record) if any(v.endswith(")") for v in cells.values())]
+    budgeted = {r.clause for r in record.results if _budgeted(r.examples)}
+    cut = [(clause, cells) for clause, cells in example_rows(record) if clause in budgeted]
     lines = [line] + [f"  {clause}: " + ", ".join(f"{a} {v}" for a, v in sorted(cells.items())) for clause, cells in cut]
     return "\n".join(lines)
