@@ -326,7 +326,7 @@ def compress_chunk(data: Any, cp: CParams, schunk: Any = None) -> bytes:
         flags |= FLAG_MEMCPYED
         return _header(cp, flags, typesize, nbytes, header_blocksize, nbytes + EXTENDED_HEADER_LENGTH) \
             + src.tobytes()
-    if all_zero and (not any(f not in _filters.SUPPORTED_FILTERS for f in filters) or not np.any(src)):
+    if all_zero and (all(f in _filters.SUPPORTED_FILTERS for f in filters) or not np.any(src)):
         # A zeros chunk's reading calls no filter. c-blosc2 makes one whenever the filtered blocks are zero runs, so
         # a user filter that turns data into zeros reads back as zeros there (FILTER-ZEROS-OUTPUT); behind the
         # builtin filters, zero runs stand for zeros (TRUNC_PREC's lossy ones too), and the chunk is c-blosc2's.
