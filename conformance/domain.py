@@ -4,6 +4,8 @@ A codec (Python or plugin) declares it in a small YAML file validated by ``schem
 and passed to ``udcodec check-codec --domain PATH``. Clauses that would drive the codec outside it
 report ``n/a`` with the reason; CODEC-OUTSIDE-DOMAIN checks that input outside it fails clearly.
 Domain files for published plugins ship in ``udcodec/domains/`` (``--domain openzl`` names one).
+A user filter declares the typesizes it works under the same way (``udcodec check-filter --domain PATH``,
+``schemas/filter-domain.schema.json``): :class:`FilterDomain`.
 """
 
 from __future__ import annotations
@@ -125,8 +127,25 @@ class Domain:
         return ", ".join(f"{k}: {v}" for k, v in self.shape.items()) or "any shape"
 
 
-def _schema() -> dict[str, Any]:
-    text = resources.files("udcodec").joinpath("schemas/domain.schema.json").read_text(encoding="utf-8")
+@dataclass(frozen=True)
+class FilterDomain:
+    """The containers a user filter works in: those of these typesizes, holding whole items (as typed data does)."""
+
+    source: str  # the file
+    filter: str
+    typesizes: tuple[int, ...]
+    notes: str = ""
+
+    def whole_items(self, size: int) -> int | None:
+        """The first declared typesize of which a block of ``size`` bytes holds whole items, or None."""
+        return next((t for t in self.typesizes if size % t == 0), None)
+
+    def describe(self) -> str:
+        return f"typesizes {', '.join(map(str, self.typesizes))}, whole items ({self.source})"
+
+
+def _schema(name: str = "domain") -> dict[str, Any]:
+    text = resources.files("udcodec").joinpath(f"schemas/{name}.schema.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -137,26 +156,44 @@ def shipped() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
 
 
-def load_domain(where: str) -> Domain:
-    """Load a domain file (a path, or the name of a shipped one); :class:`DomainError` names what is wrong."""
+def _read(path: Path, where: str, schema: str, kind: str) -> Any:
+    """The validated content of a domain file of ``kind`` ("codec" or "filter")."""
     from udcodec.contract import StrictValidator, safe_yaml
 
-    path = Path(where)
-    source = str(path)
-    if not path.suffix and where in shipped():
-        path, source = shipped()[where], where
     try:
         data = safe_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         known = ", ".join(shipped()) or "none"
-        raise DomainError(f"{where}: cannot read the domain file ({exc.strerror or exc}; shipped domains: {known})") from None
+        raise DomainError(f"{where}: cannot read the domain file ({exc.strerror or exc}"
+                          + (f"; shipped domains: {known})" if kind == "codec" else ")")) from None
     except yaml.YAMLError as exc:
         raise DomainError(f"{path}: not YAML: {str(exc).splitlines()[0]}") from None
-    problems = sorted(StrictValidator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path))
+    other = {"codec": "filter", "filter": "codec"}[kind]
+    if isinstance(data, dict) and other in data and kind not in data:
+        command = {"codec": "check-codec", "filter": "check-filter"}[other]
+        raise DomainError(f"{path}: the domain of a {other} ({other}: {data[other]!r}); it is for udcodec {command}")
+    problems = sorted(StrictValidator(_schema(schema)).iter_errors(data), key=lambda e: list(e.absolute_path))
     if problems:
         first = problems[0]
         where_in = ".".join(map(str, first.absolute_path)) or "(top level)"
         raise DomainError(f"{path}: {where_in}: {first.message}")
+    return data
+
+
+def load_filter_domain(where: str) -> FilterDomain:
+    """Load a user filter's domain file; :class:`DomainError` names what is wrong."""
+    data = _read(Path(where), where, "filter-domain", "filter")
+    return FilterDomain(source=where, filter=str(data["filter"]), typesizes=tuple(data["typesizes"]),
+                        notes=str(data.get("notes", "")))
+
+
+def load_domain(where: str) -> Domain:
+    """Load a domain file (a path, or the name of a shipped one); :class:`DomainError` names what is wrong."""
+    path = Path(where)
+    source = str(path)
+    if not path.suffix and where in shipped():
+        path, source = shipped()[where], where
+    data = _read(path, where, "domain", "codec")
     for dtype in data.get("dtypes") or []:
         try:
             np.dtype(dtype)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from udcodec.domain import Domain, DomainError, load_domain
+from udcodec.domain import Domain, DomainError, FilterDomain, load_domain, load_filter_domain
 from udcodec.outcomes import exc_text
 
 #: Codec ids a user codec may take (the documented range).
@@ -206,7 +206,8 @@ def _int(value: int | str, option: str) -> int:
 USER_FILTER_IDS = range(160, 256)
 DEFAULT_FILTER_ID = 160
 #: The option names of ``udcodec check-filter`` that messages name (the pytest plugin passes its own).
-CHECK_FILTER_OPTIONS = {"forward": "--forward", "backward": "--backward", "id": "--id", "meta": "--meta"}
+CHECK_FILTER_OPTIONS = {"forward": "--forward", "backward": "--backward", "id": "--id", "meta": "--meta",
+                        "domain": "--domain"}
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ class FilterSubject:
     metas: tuple[int, ...] = (0,)
     forward: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     backward: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    domain: FilterDomain | None = field(default=None, compare=False, repr=False)  # the typesizes it works under
 
     kind = "filter"
     is_plugin = False
@@ -232,12 +234,16 @@ class FilterSubject:
 
     def describe(self) -> dict[str, Any]:
         """The filter as reports state it (the codec slot's shape, ``kind`` saying it is a filter)."""
-        return {"name": self.name, "id": self.id, "encoder": self.forward_target, "decoder": self.backward_target,
-                "plugin": False, "metas": list(self.metas), "version": 1, "kind": "filter"}
+        described = {"name": self.name, "id": self.id, "encoder": self.forward_target, "decoder": self.backward_target,
+                     "plugin": False, "metas": list(self.metas), "version": 1, "kind": "filter"}
+        if self.domain is not None:
+            described["domain"] = self.domain.source
+        return described
 
     @classmethod
     def build(cls, *, forward: str | None, backward: str | None, id: int | str | None = None,
-              metas: Sequence[int | str] = (), options: Mapping[str, str] = CHECK_FILTER_OPTIONS) -> FilterSubject:
+              metas: Sequence[int | str] = (), domain: str | None = None,
+              options: Mapping[str, str] = CHECK_FILTER_OPTIONS) -> FilterSubject:
         """Validate the options and import the functions; raise :class:`CodecSpecError` on any problem."""
         o = options
         if not (forward and backward):
@@ -250,8 +256,15 @@ class FilterSubject:
         for meta in meta_values:
             if not 0 <= meta <= 255:
                 raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores filters_meta in one byte")
+        declared = None
+        if domain is not None:
+            try:
+                declared = load_filter_domain(domain)
+            except DomainError as exc:
+                raise CodecSpecError(f"{o['domain']} {exc}") from None
         fwd, bwd = import_callable(forward, o["forward"]), import_callable(backward, o["backward"])
-        return cls(id=fid, forward_target=forward, backward_target=backward, metas=meta_values, forward=fwd, backward=bwd)
+        return cls(id=fid, forward_target=forward, backward_target=backward, metas=meta_values, forward=fwd, backward=bwd,
+                   domain=declared)
 
 
 #: What a run checks besides hosts: a codec or a filter.

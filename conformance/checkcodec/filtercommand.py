@@ -26,6 +26,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                          help=f"filter id, 160..255 (default {DEFAULT_FILTER_ID})")
     subject.add_argument("--meta", action="append", default=[],
                          help="a filters_meta value the filter supports (repeatable; default 0)")
+    subject.add_argument("--domain", dest="filter_domain", metavar="PATH",
+                         help="the filter's declared domain, a YAML file (schemas/filter-domain.schema.json): the "
+                              "typesizes it works under; the clauses then hand it only containers of those typesizes "
+                              "and blocks of whole items")
     p.add_argument("--host", action="append", default=[], metavar="ADAPTER",
                    help="host to check on: reference, blosc2, an entry point or module:attribute (repeatable; "
                         "default: reference and blosc2)")
@@ -36,7 +40,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def validate(args: argparse.Namespace) -> FilterSubject:
     """Import and check the filter options once, before any host is started."""
-    return FilterSubject.build(forward=args.forward, backward=args.backward, id=args.filter_id, metas=args.meta)
+    return FilterSubject.build(forward=args.forward, backward=args.backward, id=args.filter_id, metas=args.meta,
+                               domain=args.filter_domain)
 
 
 def cmd_check_filter(args: argparse.Namespace) -> int:

@@ -73,10 +73,14 @@ class FilterVerdict:
     metas: tuple[int, ...] = ()
     line: int = 0
     not_judged: tuple[str, ...] = ()
+    domain: str | None = None  # a file beside the examples (check-filter --domain)
 
     @property
     def name(self) -> str:
-        return self.module.rpartition(".")[2]
+        return self.module.rpartition(".")[2] + (f"[{self.domain}]" if self.domain else "")
+
+    def domain_path(self) -> str | None:
+        return str(default_verdicts_path().parent / self.domain) if self.domain else None
 
 
 def load_filter_verdicts(path: str | Path | None = None) -> tuple[FilterVerdict, ...]:
@@ -85,5 +89,5 @@ def load_filter_verdicts(path: str | Path | None = None) -> tuple[FilterVerdict,
     data, lines = load_validated_yaml(path, SCHEMA, VerdictsError)
     return tuple(FilterVerdict(raw["module"], raw["forward"], raw["backward"], tuple(raw["fails"]), raw.get("id"),
                                tuple(raw.get("metas", ())), lines.get(("filters", i), 0),
-                               tuple(raw.get("not_judged", ())))
+                               tuple(raw.get("not_judged", ())), raw.get("domain"))
                  for i, raw in enumerate(data.get("filters", [])))

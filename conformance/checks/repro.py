@@ -182,6 +182,8 @@ def rerun_command(adapter_spec: str, clause: Clause, codec: Subject | None, peer
         return f"udcodec run{peer} --adapter {shlex.quote(adapter_spec)} --only {clause.id}{options}"
     if isinstance(codec, FilterSubject):
         metas = "".join(f" --meta {m}" for m in codec.metas)
+        if codec.domain is not None:
+            metas += f" --domain {shlex.quote(codec.domain.source)}"
         return (f"udcodec check-filter --forward {shlex.quote(codec.forward_target)} --backward"
                 f" {shlex.quote(codec.backward_target)} --id {codec.id}{metas} --host {shlex.quote(adapter_spec)}"
                 f" --only {clause.id}{options}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,12 +57,14 @@ def _prelude(f: FilterSubject) -> list[str]:
             f"from {fmod} import {fname} as forward", f"from {bmod} import {bname} as backward"]
 
 
-def _direct_repro(ctx: CheckContext, f: FilterSubject, kind: str, size: int, meta: int, lines: list[str]) -> str:
+def _direct_repro(ctx: CheckContext, f: FilterSubject, case: Case, lines: list[str]) -> str:
     module = _HOST_MODULES.get(ctx.adapter_spec, "udcodec.reference")  # a third-party host: the reference's SChunk
     return "\n".join([*_prelude(f),
-                      f"x = np.frombuffer(make_data({kind!r}, np.dtype('u1'), {size}, {_SEED}), np.uint8).copy()",
+                      f"x = np.frombuffer(make_data({case.kind!r}, np.dtype('u1'), {case.x.size}, {_SEED}),"
+                      " np.uint8).copy()",
                       f"import {module} as host  # a host hands the filter its SChunk",
-                      f"meta, schunk = {meta}, host.SChunk(chunksize=4096, cparams={{'typesize': 1, 'nthreads': 1}})",
+                      f"meta, schunk = {case.meta}, host.SChunk(chunksize=4096, cparams={{'typesize': {case.typesize},"
+                      " 'nthreads': 1})",
                       *lines]) + "\n"
 
 
@@ -93,6 +96,21 @@ def _cparams(names: tuple[str, ...], metas: tuple[int, ...], typesize: int, bloc
 
 #: The filter ids each adapter instance was given by these checks (a clause's checks share one adapter).
 _REGISTERED: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One block the direct-call checks hand forward and backward: its meta, data kind and typesize (the
+    container's, passed as ``schunk``; 1 unless the filter's domain says otherwise)."""
+
+    meta: int
+    kind: str
+    x: np.ndarray
+    typesize: int = 1
+
+    def where(self) -> str:
+        items = f", typesize {self.typesize}" if self.typesize > 1 else ""
+        return f"{self.kind} data of {self.x.size} bytes{items}, meta {self.meta}"
 
 
 def _register(ctx: CheckContext, f: FilterSubject) -> None:
@@ -128,19 +146,19 @@ def _through_host(ctx: CheckContext, f: FilterSubject, pipeline: list[str], meta
     except Exception as exc:  # noqa: BLE001
         message = f"{where}: the round trip raised {describe_exc(exc)}"
         ctx.fail(message, reproduction=_host_repro(ctx, f, cp, kind, len(data)),
-                 explained_by=_same_kind(_direct_defect(f, meta, blocks, _native(container, ctx)), message))
+                 explained_by=_same_kind(_direct_defect(f, meta, blocks, _native(container, ctx, typesize)), message))
     if got != data:
         ctx.fail(f"{where}: decompress(compress(x)) != x ({first_difference(got, data)})",
                  counterexample={"kind": kind, "nbytes": len(data), "typesize": typesize, "blocksize": blocksize,
                                  "filters": list(names), "meta": meta},
                  reproduction=_host_repro(ctx, f, cp, kind, len(data)),
-                 explained_by=_same_kind(_direct_defect(f, meta, blocks, _native(container, ctx)), None))
+                 explained_by=_same_kind(_direct_defect(f, meta, blocks, _native(container, ctx, typesize)), None))
 
 
-def _native(container: Any, ctx: CheckContext) -> Any:
+def _native(container: Any, ctx: CheckContext, typesize: int) -> Any:
     """The SChunk a host hands the filter: the round trip's own, else one of the host's."""
     try:
-        return container.native() if container is not None else _host_schunk(ctx)
+        return container.native() if container is not None else _host_schunk(ctx, typesize)
     except Exception:  # noqa: BLE001
         return None
 
@@ -208,17 +226,19 @@ def registers(ctx: CheckContext) -> None:
        params={"kinds": KINDS, "typesizes": SIZES, "blocksizes": SIZES, "nbytes": Param(int, min=1),
                "pipelines": PIPELINES})
 def roundtrip(ctx: CheckContext) -> None:
-    """Data round-trips through the host's container with the filter in each pipeline, for every meta it supports.
+    """Data round-trips through the host's container with the filter in each pipeline, for every meta it supports
+    (in containers of the clause's typesizes, or of those the filter's domain declares).
 
     A meta the host refuses for its builtin SHUFFLE too is the host's limit, not the filter's (python-blosc2 4.x
     takes filters_meta as a signed byte): it is left out, and the clause is then not judged for it."""
     f = _subject(ctx)
     _register(ctx, f)
     refused = {meta: why for meta in f.metas if (why := _host_refuses_meta(ctx, meta))}
+    typesizes = f.domain.typesizes if f.domain is not None else ctx.param("typesizes")
     for pipeline in ctx.param("pipelines"):
         for meta in (m for m in f.metas if m not in refused):
             for kind in ctx.param("kinds"):
-                for ts in ctx.param("typesizes"):
+                for ts in typesizes:
                     for bs in ctx.param("blocksizes"):
                         _through_host(ctx, f, pipeline, meta, kind, int(ctx.param("nbytes")), int(ts), int(bs))
     if refused:
@@ -235,35 +255,51 @@ def _host_refuses_meta(ctx: CheckContext, meta: int) -> str | None:
     return None
 
 
-#: The host's SChunk the direct calls hand a filter, per adapter instance (a host always passes its SChunk).
-_SCHUNKS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+#: The host's SChunks the direct calls hand a filter, per adapter instance and typesize (a host always passes its
+#: SChunk).
+_SCHUNKS: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
 
 
-def _host_schunk(ctx: CheckContext) -> Any:
-    """A container of the host's, of typesize 1 as the direct calls' data: what a filter gets as ``schunk``."""
-    if ctx.adapter not in _SCHUNKS:
-        _SCHUNKS[ctx.adapter] = ctx.adapter.create(cparams=_cparams(("nofilter",), (0,), 1, 0),
-                                                   dparams=DParams(nthreads=1), chunksize=4096).native()
-    return _SCHUNKS[ctx.adapter]
+def _host_schunk(ctx: CheckContext, typesize: int = 1) -> Any:
+    """A container of the host's, of the direct call's typesize: what a filter gets as ``schunk``."""
+    made = _SCHUNKS.setdefault(ctx.adapter, {})
+    if typesize not in made:
+        made[typesize] = ctx.adapter.create(cparams=_cparams(("nofilter",), (0,), typesize, 0),
+                                            dparams=DParams(nthreads=1), chunksize=4096).native()
+    return made[typesize]
 
 
 def _call(ctx: CheckContext, f: FilterSubject, fn: Callable[..., Any], name: str, inp: np.ndarray, out: np.ndarray,
-          meta: int, kind: str) -> None:
+          case: Case) -> None:
     try:
-        fn(inp, out, meta, _host_schunk(ctx))
+        fn(inp, out, case.meta, _host_schunk(ctx, case.typesize))
     except Exception as exc:  # noqa: BLE001
-        message = f"{name} raised on {kind} data of {inp.size} bytes, meta {meta}: {describe_exc(exc)}"
-        raise CheckFailed(message, reproduction=_direct_repro(ctx, f, kind, inp.size, meta, [
+        message = f"{name} raised on {case.where()}: {describe_exc(exc)}"
+        raise CheckFailed(message, reproduction=_direct_repro(ctx, f, case, [
                               "out = np.zeros_like(x)", f"{name}(x, out, meta, schunk)"]),
                           explained_by=Explanation("ufilter.inverse", message)) from exc
 
 
-def _cases(ctx: CheckContext, f: FilterSubject) -> Iterator[tuple[int, str, np.ndarray]]:
-    """Every (meta, data kind, block) of the direct-call checks: the filter's metas x the kinds x the sizes."""
+def _sizes(f: FilterSubject, sizes: list[int]) -> list[tuple[int, int]]:
+    """The (block size, typesize) pairs of the clause's sizes: as given (typesize 1) or, for a filter whose domain
+    declares typesizes, each size cut down to whole items of the first typesize it holds whole (or of the smallest)."""
+    if f.domain is None:
+        return [(size, 1) for size in sizes]
+    pairs: list[tuple[int, int]] = []
+    for size in sizes:
+        t = f.domain.whole_items(size) or min(f.domain.typesizes)
+        pair = (max(t, size - size % t), t)
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+def _cases(ctx: CheckContext, f: FilterSubject) -> Iterator[Case]:
+    """Every block of the direct-call checks: the filter's metas x the kinds x the sizes (in its domain)."""
     for meta in f.metas:
         for kind in ctx.param("kinds"):
-            for size in ctx.param("sizes"):
-                yield meta, kind, np.frombuffer(_data(kind, int(size)), np.uint8).copy()
+            for size, typesize in _sizes(f, [int(s) for s in ctx.param("sizes")]):
+                yield Case(meta, kind, np.frombuffer(_data(kind, size), np.uint8).copy(), typesize)
 
 
 @check("ufilter.inverse", requires=("user_filters",), params={"kinds": KINDS, "sizes": SIZES}, explains=2)
@@ -271,15 +307,17 @@ def inverse(ctx: CheckContext) -> None:
     """Called directly, backward(forward(x)) == x for every meta, data kind and block size (odd ones too)."""
     f = _subject(ctx)
     assert f.forward is not None and f.backward is not None
-    for meta, kind, x in _cases(ctx, f):
+    for case in _cases(ctx, f):
+        x = case.x
         mid, back = np.zeros_like(x), np.zeros_like(x)
-        _call(ctx, f, f.forward, "forward", x.copy(), mid, meta, kind)
-        _call(ctx, f, f.backward, "backward", mid.copy(), back, meta, kind)
+        _call(ctx, f, f.forward, "forward", x.copy(), mid, case)
+        _call(ctx, f, f.backward, "backward", mid.copy(), back, case)
         if not np.array_equal(back, x):
-            ctx.fail(f"backward(forward(x)) != x for {kind} data of {x.size} bytes, meta {meta}"
+            ctx.fail(f"backward(forward(x)) != x for {case.where()}"
                      f" ({first_difference(back.tobytes(), x.tobytes())})",
-                     explained_by=_direct_defect(f, meta, [x], _host_schunk(ctx), properties=("full_output",)),
-                     reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                     explained_by=_direct_defect(f, case.meta, [x], _host_schunk(ctx, case.typesize),
+                                                 properties=("full_output",)),
+                     reproduction=_direct_repro(ctx, f, case, [
                          "mid, back = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), mid, meta, schunk)",
                          "backward(mid.copy(), back, meta, schunk)",
                          "assert np.array_equal(back, x), 'backward(forward(x)) != x'"]))
@@ -292,23 +330,23 @@ def full_output(ctx: CheckContext) -> None:
     f = _subject(ctx)
     assert f.forward is not None and f.backward is not None
     canaries = [int(c) for c in ctx.param("canaries")]
-    for meta, kind, x in _cases(ctx, f):
+    for case in _cases(ctx, f):
+        x = case.x
         for name, fn in (("forward", f.forward), ("backward", f.backward)):
             outs = []
             for canary in canaries:
                 out = np.full_like(x, canary)
-                _call(ctx, f, fn, name, x.copy(), out, meta, kind)
+                _call(ctx, f, fn, name, x.copy(), out, case)
                 outs.append(out)
             if any(not np.array_equal(o, outs[0]) for o in outs[1:]):
                 again = np.full_like(x, canaries[0])
-                _call(ctx, f, fn, name, x.copy(), again, meta, kind)
+                _call(ctx, f, fn, name, x.copy(), again, case)
                 if not np.array_equal(again, outs[0]):  # another output for the same call: no sign of the buffer
-                    raise NotJudged(f"{name} gives other bytes each call for the same {kind} data ({x.size} bytes, "
-                                    f"meta {meta}), so what it leaves unwritten cannot be told; UF-ROUNDTRIP judges "
+                    raise NotJudged(f"{name} gives other bytes each call for the same {case.where()}, so what it leaves unwritten cannot be told; UF-ROUNDTRIP judges "
                                     "such a filter")
-                ctx.fail(f"{name} left part of its output unwritten ({kind} data of {x.size} bytes, meta {meta}):"
+                ctx.fail(f"{name} left part of its output unwritten ({case.where()}):"
                          f" outputs pre-filled with {canaries} differ after the call",
-                         reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                         reproduction=_direct_repro(ctx, f, case, [
                              f"outs = [np.full_like(x, c) for c in {canaries}]",
                              *[f"{name}(x.copy(), outs[{i}], meta, schunk)" for i in range(len(canaries))],
                              "assert all(np.array_equal(o, outs[0]) for o in outs), 'output left unwritten'"]))
@@ -319,14 +357,15 @@ def input_intact(ctx: CheckContext) -> None:
     """forward and backward leave their input as it was (a host may still need it, or hand out a read-only one)."""
     f = _subject(ctx)
     assert f.forward is not None and f.backward is not None
-    for meta, kind, x in _cases(ctx, f):
+    for case in _cases(ctx, f):
+        x = case.x
         for name, fn in (("forward", f.forward), ("backward", f.backward)):
             inp = x.copy()
-            _call(ctx, f, fn, name, inp, np.zeros_like(x), meta, kind)
+            _call(ctx, f, fn, name, inp, np.zeros_like(x), case)
             if not np.array_equal(inp, x):
-                ctx.fail(f"{name} wrote into its input ({kind} data of {x.size} bytes, meta {meta};"
+                ctx.fail(f"{name} wrote into its input ({case.where()};"
                          f" {first_difference(inp.tobytes(), x.tobytes())})",
-                         reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+                         reproduction=_direct_repro(ctx, f, case, [
                              "inp = x.copy()", f"{name}(inp, np.zeros_like(x), meta, schunk)",
                              "assert np.array_equal(inp, x), 'the input was written'"]))
 
@@ -336,12 +375,13 @@ def deterministic(ctx: CheckContext) -> None:
     """forward gives the same output for the same input and meta, call after call."""
     f = _subject(ctx)
     assert f.forward is not None
-    for meta, kind, x in _cases(ctx, f):
+    for case in _cases(ctx, f):
+        x = case.x
         first, second = np.zeros_like(x), np.zeros_like(x)
-        _call(ctx, f, f.forward, "forward", x.copy(), first, meta, kind)
-        _call(ctx, f, f.forward, "forward", x.copy(), second, meta, kind)
+        _call(ctx, f, f.forward, "forward", x.copy(), first, case)
+        _call(ctx, f, f.forward, "forward", x.copy(), second, case)
         if not np.array_equal(first, second):
-            ctx.fail(f"forward gave different results for the same {kind} block of {x.size} bytes, meta {meta}",
-                     reproduction=_direct_repro(ctx, f, kind, x.size, meta, [
+            ctx.fail(f"forward gave different results for the same {case.where()}",
+                     reproduction=_direct_repro(ctx, f, case, [
                          "a, b = np.zeros_like(x), np.zeros_like(x)", "forward(x.copy(), a, meta, schunk)",
                          "forward(x.copy(), b, meta, schunk)", "assert np.array_equal(a, b), 'not deterministic'"]))

@@ -67,7 +67,8 @@ from udcodec.versions import VERSIONED_IMPLEMENTATION
 
 #: The plugin's filter options, as :class:`FilterSubject` names them in its messages.
 PYTEST_FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
-                         "id": "--udcodec-filter-id", "meta": "--udcodec-filter-meta"}
+                         "id": "--udcodec-filter-id", "meta": "--udcodec-filter-meta",
+                         "domain": "--udcodec-filter-domain"}
 #: The plugin's codec options, as :class:`CodecSubject` names them in its messages.
 PYTEST_CODEC_OPTIONS = {"pair": "--udcodec-codec", "encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
                         "plugin": "--udcodec-plugin", "id": "--udcodec-codec-id", "meta": "--udcodec-codec-meta",
@@ -124,6 +125,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     ufilter.addoption("--udcodec-filter-id", default=None, metavar="ID", help="filter id (default 160)")
     ufilter.addoption("--udcodec-filter-meta", action="append", default=[], metavar="META",
                       help="a filters_meta value the filter supports (repeatable; default 0)")
+    ufilter.addoption("--udcodec-filter-domain", default=None, metavar="PATH",
+                      help="the filter's declared domain: the typesizes it works under (a YAML file)")
     codec.addoption("--udcodec-budget", default=None, metavar="JSON",
                     help="the time budget of `udcodec check-codec --budget` and the codec's measured call cost")
     codec.addoption("--udcodec-throughput", default=None, metavar="JSON",
@@ -482,7 +485,8 @@ def _filter_subject(opt: Any) -> FilterSubject | None:
         raise pytest.UsageError("udcodec: check a codec or a filter, not both")
     try:
         return FilterSubject.build(forward=opt.udcodec_filter_forward, backward=opt.udcodec_filter_backward,
-                                   id=opt.udcodec_filter_id, metas=opt.udcodec_filter_meta, options=PYTEST_FILTER_OPTIONS)
+                                   id=opt.udcodec_filter_id, metas=opt.udcodec_filter_meta,
+                                   domain=opt.udcodec_filter_domain, options=PYTEST_FILTER_OPTIONS)
     except CodecSpecError as exc:
         raise pytest.UsageError(f"udcodec: {exc}") from exc
 

@@ -36,7 +36,7 @@ CODEC_OPTIONS = {"encoder": "--udcodec-encoder", "decoder": "--udcodec-decoder",
                  "codec_version": "--udcodec-codec-version", "domain": "--udcodec-codec-domain"}
 #: The filter options of ``check-filter`` (namespace attribute -> plugin option).
 FILTER_OPTIONS = {"forward": "--udcodec-filter-forward", "backward": "--udcodec-filter-backward",
-                  "filter_id": "--udcodec-filter-id"}
+                  "filter_id": "--udcodec-filter-id", "filter_domain": "--udcodec-filter-domain"}
 
 
 def _memory_limit(text: str) -> str:

@@ -280,10 +280,12 @@ def _codec(record: RunRecord) -> str:
     if not codec:
         return ""
     name, ident = codec.get("name", "?"), codec.get("id", "?")
-    rest = " · ".join(f"{k} <code>{text(v)}</code>" for k in ("encoder", "decoder", "version")
-                      if (v := codec.get(k)) not in (None, ""))
-    return (f'<p class="codec">Codec under test: <strong>{text(name)}</strong> (id {text(ident)})'
-            f"{' · ' + rest if rest else ''}</p>")
+    is_filter = codec.get("kind") == "filter"
+    words = {"encoder": "forward", "decoder": "backward"} if is_filter else {}
+    keys = ("encoder", "decoder", "domain") if is_filter else ("encoder", "decoder", "version", "domain")
+    rest = " · ".join(f"{words.get(k, k)} <code>{text(v)}</code>" for k in keys if (v := codec.get(k)) not in (None, ""))
+    return (f'<p class="codec">{"Filter" if is_filter else "Codec"} under test: <strong>{text(name)}</strong> '
+            f"(id {text(ident)}){' · ' + rest if rest else ''}</p>")
 
 
 def _throughput(record: RunRecord) -> str:

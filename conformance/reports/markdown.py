@@ -72,14 +72,15 @@ def _header(record: RunRecord) -> list[str]:
     command = "check-filter" if is_filter else "check-codec"
     title = f"udcodec {command} {code_span(str(codec.get('name')))}" if codec else "udcodec conformance"
     lines = [f"## {title}: {status}", ""]
+    domain = f" · domain {code_span(str(codec['domain']))}" if codec and codec.get("domain") else ""
     if codec is not None and is_filter:
         lines += [f"Filter {code_span(str(codec.get('name')))} · id {codec.get('id')} · forward "
-                  f"{code_span(str(codec.get('encoder')))} · backward {code_span(str(codec.get('decoder')))}", ""]
+                  f"{code_span(str(codec.get('encoder')))} · backward {code_span(str(codec.get('decoder')))}{domain}", ""]
     elif codec:
         lines += [f"Codec {code_span(str(codec.get('name')))} · id {codec.get('id')} · "
                   + ("dynamic plugin" if codec.get("plugin") else
                      f"encoder {code_span(str(codec.get('encoder')))} · decoder {code_span(str(codec.get('decoder')))}")
-                  + f" · version {codec.get('version')}", ""]
+                  + f" · version {codec.get('version')}{domain}", ""]
     reason = record.exit_reason()
     if reason:
         lines += [reason.removeprefix("udcodec: "), ""]

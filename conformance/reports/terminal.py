@@ -168,17 +168,19 @@ def _failure(result: CheckResult, color: bool) -> list[str]:
 
 
 def render_codec(record: RunRecord) -> str:
-    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN)`` for a check-codec run (``filter NAME (id N,
-    forward ..., backward ...)`` for check-filter), else ``""``."""
+    """``codec NAME (id N, encoder MODULE:FN, decoder MODULE:FN[, domain D])`` for a check-codec run (``filter NAME
+    (id N, forward ..., backward ...[, domain D])`` for check-filter), else ``""``."""
     codec = record.codec
     if not codec:
         return ""
+    domain = [f"domain {codec['domain']}"] if codec.get("domain") else []
     if codec.get("kind") == "filter":
-        return f"filter {codec.get('name')} (id {codec.get('id')}, forward {codec.get('encoder')}, backward {codec.get('decoder')})"
+        parts = [f"id {codec.get('id')}", f"forward {codec.get('encoder')}", f"backward {codec.get('decoder')}", *domain]
+        return f"filter {codec.get('name')} ({', '.join(parts)})"
     if codec.get("plugin"):
-        parts = [f"id {codec.get('id')}", "dynamic plugin"]
+        parts = [f"id {codec.get('id')}", "dynamic plugin", *domain]
     else:
-        parts = [f"id {codec.get('id')}", f"encoder {codec.get('encoder')}", f"decoder {codec.get('decoder')}"]
+        parts = [f"id {codec.get('id')}", f"encoder {codec.get('encoder')}", f"decoder {codec.get('decoder')}", *domain]
     return f"codec {codec.get('name')} ({', '.join(parts)})"
 
 

@@ -145,12 +145,63 @@ def test_a_should_failure_alone_exits_0_and_says_why(check_filter: Command) -> N
     ([*BYTEDELTA, "--meta", "256"], "--meta 256 is not a byte"),
     (["--forward", "nowhere_module:f", "--backward", "nowhere_module:b"], "cannot import 'nowhere_module'"),
     (["--forward", "udcodec.examples.bytedelta_filter", "--backward", "x:y"], "--forward wants MODULE:FUNCTION"),
+    ([*BYTEDELTA, "--domain", "no-such-domain.yaml"], "--domain no-such-domain.yaml: cannot read the domain file"),
+    ([*BYTEDELTA, "--domain", "{codec}"], "the domain of a codec (codec: 'openzl'); it is for udcodec check-codec"),
+    ([*BYTEDELTA, "--domain", "{empty}"], "typesizes: [] should be non-empty"),
 ])
-def test_bad_options_exit_2_on_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_bad_options_exit_2_on_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],
+                                        message: str) -> None:
+    from udcodec.domain import shipped
+
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("filter: f\ntypesizes: []\n", encoding="utf-8")
+    args = [a.format(codec=shipped()["openzl"], empty=empty) for a in args]
     code = cli.main(["check-filter", *args])
     err = capsys.readouterr().err
     assert code == 2, err
     assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+INT32 = ["--forward", "udcodec.examples.int32_filter:forward", "--backward", "udcodec.examples.int32_filter:backward"]
+
+
+@pytest.mark.slow
+def test_a_domain_keeps_the_filter_to_whole_items_of_its_typesizes(check_filter: Command, tmp_path: Path) -> None:
+    """The documentation's int32 filter fails without a domain (blocks that are not whole int32 items) and passes
+    with one declaring typesize 4; the reports and every reproduction name the domain."""
+    domain = tmp_path / "int32.yaml"
+    domain.write_text("filter: int32\ntypesizes: [4]\n", encoding="utf-8")
+    bare = check_filter(*INT32, "--host", "reference", "--only", "UF-INVERSE", "--profile", "dev")
+    assert bare.returncode == 1 and "not a whole number" not in bare.stderr, bare.stdout + bare.stderr
+    report, markdown = tmp_path / "r.json", tmp_path / "r.md"
+    proc = check_filter(*INT32, "--domain", str(domain), "--host", "reference", "--profile", "dev",
+                        "--report-json", str(report), "--report-markdown", str(markdown))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"backward udcodec.examples.int32_filter:backward, domain {domain})" in proc.stdout
+    data = json.loads(report.read_text(encoding="utf-8"))
+    validate_report(data)
+    assert data["codec"]["domain"] == str(domain) and {r["outcome"] for r in data["results"]} == {"pass"}
+    assert f"domain `{domain}`" in markdown.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_filter_broken_inside_its_domain_still_fails(check_filter: Command, env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    domain = tmp_path / "int32.yaml"
+    domain.write_text("filter: int32\ntypesizes: [4]\n", encoding="utf-8")
+    report = tmp_path / "r.json"
+    proc = check_filter("--forward", "udcodec.examples.int32_filter:forward", "--backward",
+                        "broken.ufilters:int32_last_item_backward", "--domain", str(domain), "--host", "reference",
+                        "--only", "UF-INVERSE", "--only", "UF-ROUNDTRIP", "--report-json", str(report))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = {r["clause"]: r for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
+    inverse = results["UF-INVERSE"]
+    assert inverse["outcome"] == "fail" and "typesize 4" in inverse["message"], inverse
+    assert results["UF-ROUNDTRIP"]["outcome"] in ("fail", "skip"), results["UF-ROUNDTRIP"]
+    assert "'typesize': 4" in inverse["reproduction"]
+    repro = subprocess.run([sys.executable, "-c", inverse["reproduction"]], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert repro.returncode == 1 and "AssertionError" in repro.stderr, repro.stderr
 
 
 def test_pytest_option_rejects_a_bad_filter(pytester: pytest.Pytester) -> None:

@@ -24,7 +24,7 @@ FILTER_CLAUSES = [c.id for c in CONTRACT if c.subject == "filter"]
 
 def _subject(entry: FilterVerdict) -> FilterSubject:
     return FilterSubject.build(forward=f"{entry.module}:{entry.forward}", backward=f"{entry.module}:{entry.backward}",
-                               id=entry.id, metas=list(entry.metas))
+                               id=entry.id, metas=list(entry.metas), domain=entry.domain_path())
 
 
 @pytest.mark.slow
@@ -43,7 +43,7 @@ def test_filter_verdict(entry: FilterVerdict, host: str) -> None:
 
 
 def test_filter_verdicts_name_real_clauses() -> None:
-    assert {v.name for v in VERDICTS} == {"bytedelta_filter", "int32_filter"}
+    assert {v.name for v in VERDICTS} == {"bytedelta_filter", "int32_filter", "int32_filter[int32_filter.yaml]"}
     for entry in VERDICTS:
         assert set(entry.fails) | set(entry.not_judged) <= set(FILTER_CLAUSES), entry.module
         importlib.import_module(entry.module)

@@ -143,6 +143,15 @@ def test_a_check_codec_run_names_its_codec(record: RunRecord) -> None:
             "decoder <code>m:dec</code> · version <code>1</code>") in source
 
 
+def test_a_check_filter_run_names_its_filter_and_domain(record: RunRecord) -> None:
+    record.codec = {"name": "f_160", "id": 160, "encoder": "m:fwd", "decoder": "m:bwd", "version": 1,
+                    "kind": "filter", "domain": "int32.yaml"}
+    source = render_html(record)
+    assert ("Filter under test: <strong>f_160</strong> (id 160) · forward <code>m:fwd</code> · "
+            "backward <code>m:bwd</code> · domain <code>int32.yaml</code>") in source
+    assert "Codec under test" not in source
+
+
 THROUGHPUT = [
     {"host": "reference", "codec": "zc", "compress_mbs": 50.0, "decompress_mbs": 200.0, "ratio": 2.5, "error": None},
     {"host": "blosc2", "codec": "ZSTD (builtin)", "compress_mbs": 100.0, "decompress_mbs": 400.0, "ratio": 3.0,
