@@ -338,7 +338,7 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
     when they hold there. A call that raises is explained by the exception, its words and where it was raised
     (which the failure of CODEC-ENC-SIZE or CODEC-DEC-SIZE must state too). When those hold, an encoder that raises
     given an output shorter than the block, as a host gives one near the end of its chunk's room, is explained by
-    CODEC-SMALL-OUTPUT."""
+    CODEC-SMALL-OUTPUT. A block the host splits is called as its streams too."""
     try:
         codec, encoder, decoder = _callables(ctx, layout.typesize)
         schunk = _host_container(ctx, codec, meta, layout.chunksize, layout.typesize).native()
@@ -349,6 +349,7 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
               for chunk in (data[i:i + layout.chunksize] for i in range(0, len(data), max(layout.chunksize, 1)))
               for start in range(0, len(chunk), max(step, 1))]
     blocks = [b for b in blocks if b.size >= MIN_HOST_BLOCK]  # no host hands a codec a smaller one (stored raw)
+    blocks += [s for b in blocks for s in _split_streams(layout, b, step) if s.size >= MIN_HOST_BLOCK]
     for block in blocks:
         found = _block_defect(encoder, decoder, block, meta, schunk)
         if found is not None:
@@ -368,6 +369,22 @@ def _direct_defect(ctx: CheckContext, layout: Layout, meta: int, data: bytes) ->
 
 #: The smallest block a host hands a codec (the spec's min_block_bytes of the host-facing clauses: 2).
 MIN_HOST_BLOCK = 2
+
+
+def _split_streams(layout: Layout, block: np.ndarray, step: int) -> list[np.ndarray]:
+    """The streams a host hands the encoder for ``block`` when it splits it (a user codec's block is split in
+    ALWAYS mode only, a chunk's short last block never): one per byte of the type, cut from the block as the filters
+    left it. Only pipelines of NOFILTER and one SHUFFLE are rebuilt here; for others, and unsplit blocks, none."""
+    names = [f for f in layout.filters if f != "nofilter"]
+    typesize = layout.typesize
+    if layout.splitmode != "always" or block.size < step or not 1 < typesize <= 255 or names not in ([], ["shuffle"]):
+        return []
+    items = block.size // typesize
+    if not items:
+        return []
+    if names:  # the block's bytes grouped by their place in the item, the whole items' first
+        block = np.concatenate([block[:items * typesize].reshape(items, typesize).T.ravel(), block[items * typesize:]])
+    return [block[i * items:(i + 1) * items] for i in range(typesize)]
 
 
 def _same_kind(found: Explanation | None, message: str, raised: bool) -> Explanation | None:
