@@ -52,14 +52,18 @@ class Blosc2Adapter(ModuleAdapter):
         try:
             super().__init__(module)
         except ImportError as exc:
+            if exc.name == "python-blosc2":  # importable, but too old
+                raise
             raise ImportError(
                 "the 'blosc2' adapter needs python-blosc2: pip install 'udcodec-conformance[blosc2]'"
                 f" ({exc})"
             ) from exc
-        version = str(self.module.__version__)
+
+    def _configure(self, module: ModuleType) -> None:
+        version = str(module.__version__)
         major = int(version.split(".")[0])
         if major < min(SPELLINGS):
-            raise ImportError(f"python-blosc2 {version} is too old: 2.0 or later is needed")
+            raise ImportError(f"python-blosc2 {version} is too old: 2.0 or later is needed", name="python-blosc2")
         # Newer majors are assumed to keep the newest known spelling.
         self.spelling = SPELLINGS.get(major) or SPELLINGS[max(SPELLINGS)]
         self.param_style = self.spelling.params

@@ -43,6 +43,10 @@ from udcodec.adapters.protocol import (
 
 #: Capabilities that need a module attribute: (capability, attribute).
 _OPTIONAL = (("user_filters", "register_filter"), ("ndarray", "asarray"))
+#: The names :class:`ModuleAdapter` uses on every module, and those it uses with dataclass parameters; a capability's
+#: own names (``_OPTIONAL``, ``full`` beside ``asarray``, ``compress2``/``decompress2``) only where it is declared.
+REQUIRED_NAMES = ("register_codec", "ucodecs_registry", "SChunk", "open", "Filter", "SplitMode")
+DATACLASS_NAMES = ("CParams", "DParams")
 
 
 #: How a module spells parameters: dataclass instances (3.x/4.x) or plain dicts (2.x).
@@ -223,8 +227,19 @@ class ModuleAdapter:
                     f"{type(self).__name__} needs the module {self.module_name!r}, "
                     f"which is not importable: {exc}"
                 ) from exc
+        self._configure(module)
+        missing = [n for n in REQUIRED_NAMES + (DATACLASS_NAMES if self.param_style == "dataclass" else ())
+                   if not hasattr(module, n)]
+        if hasattr(module, "asarray") and not hasattr(module, "full"):
+            missing.append("full (beside asarray: the ndarray capability)")
+        if missing:
+            raise AttributeError(f"module {module.__name__!r} lacks {', '.join(missing)}, which "
+                                 f"{type(self).__name__} (a ModuleAdapter) uses")
         self.module: ModuleType = module
         self.name = self.adapter_name or module.__name__
+
+    def _configure(self, module: ModuleType) -> None:
+        """Adapt to ``module`` before its names are checked (a subclass sets :attr:`param_style` here)."""
 
     # -- description ---------------------------------------------------------------------
     def info(self) -> AdapterInfo:

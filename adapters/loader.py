@@ -84,7 +84,7 @@ def check_adapter_spec(spec: str) -> None:
 def _may_define(found: importlib.machinery.ModuleSpec, name: str) -> bool:
     """Whether the module's source may define ``name``, read without importing it.
 
-    Anything the source cannot rule out (no source, ``import *``, a module ``__getattr__``, assignments to
+    Anything the source cannot rule out (no source, ``import *``, a module-level ``__getattr__``, assignments to
     ``globals()``) counts as a definition: only a certain typo is a usage error.
     """
     try:
@@ -104,7 +104,9 @@ def _may_define(found: importlib.machinery.ModuleSpec, name: str) -> bool:
             if any(alias.name == "*" for alias in node.names):
                 return True
             names.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
-    return name in names or "__getattr__" in names or "globals" in _names_read(tree)
+    module_getattr = any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "__getattr__"
+                         for node in tree.body)  # a class's __getattr__ defines no module attribute
+    return name in names or module_getattr or "globals" in _names_read(tree)
 
 
 def _names_read(tree: ast.AST) -> set[str]:

@@ -125,7 +125,8 @@ class _SplitMode(IntEnum):
 
 def _fake_adapter(style: str) -> ModuleAdapter:
     fake = SimpleNamespace(
-        __name__="fake", Filter=_Filter, SplitMode=_SplitMode, CParams=dict, DParams=dict
+        __name__="fake", Filter=_Filter, SplitMode=_SplitMode, CParams=dict, DParams=dict,
+        register_codec=None, ucodecs_registry={}, SChunk=None, open=None,
     )
     adapter = ModuleAdapter(cast(Any, fake))
     adapter.param_style = cast(Any, style)
@@ -245,8 +246,24 @@ def test_register_filter_passes_arguments_through(spec: str, tmp_path: Path) -> 
     assert module.ufilters_registry[fid] == (tc.reverse_forward, tc.reverse_backward)
 
 
+def _port(**names: Any) -> Any:
+    """A module with the names every ModuleAdapter uses (placeholders), and ``names``."""
+    from udcodec.adapters.blosc2like import DATACLASS_NAMES, REQUIRED_NAMES
+
+    return SimpleNamespace(__name__="port", **dict.fromkeys(REQUIRED_NAMES + DATACLASS_NAMES, object()), **names)
+
+
+def test_a_module_lacking_a_name_the_adapter_uses_fails_to_load_naming_it() -> None:
+    """The README had listed neither Filter nor SplitMode: a port without them failed 66 clauses as the host's, on an
+    AttributeError raised in the adapter."""
+    module = _port(asarray=object())
+    del module.SplitMode, module.Filter
+    with pytest.raises(AttributeError, match=r"module 'port' lacks Filter, SplitMode, full \(beside asarray"):
+        ModuleAdapter(module)
+
+
 def test_module_without_register_filter_lacks_the_capability() -> None:
-    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
+    adapter = ModuleAdapter(_port())
     assert "user_filters" not in adapter.capabilities() and "persistence" in adapter.capabilities()
 
 
@@ -254,14 +271,14 @@ def test_register_filter_without_a_name_lacks_filter_plugins() -> None:
     def register_filter(id: int, forward: Any, backward: Any) -> None:  # python-blosc2 before 2.2.6
         raise AssertionError("not called")
 
-    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port", register_filter=register_filter)))
+    adapter = ModuleAdapter(_port(register_filter=register_filter))
     assert "user_filters" in adapter.capabilities() and "filter_plugins" not in adapter.capabilities()
-    with_name = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port", register_filter=lambda id, f, b, name=None: None)))
+    with_name = ModuleAdapter(_port(register_filter=lambda id, f, b, name=None: None))
     assert "filter_plugins" in with_name.capabilities()
 
 
 def test_module_without_asarray_lacks_the_ndarray_capability() -> None:
-    adapter = ModuleAdapter(cast(Any, SimpleNamespace(__name__="port")))
+    adapter = ModuleAdapter(_port())
     assert "ndarray" not in adapter.capabilities()
 
 

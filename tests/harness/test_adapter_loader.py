@@ -140,6 +140,21 @@ def test_an_adapter_that_fails_to_import_or_construct_is_no_unknown(tmp_path: Pa
         assert reason in info.value.reason
 
 
+def test_a_class_getattr_does_not_hide_a_missing_module_attribute(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A method ``__getattr__`` had read as the module's own: the typo passed the spec check, and a run reported it
+    as the host's ADAPTER-LOAD failure (exit 1) instead of one line and exit 2."""
+    from udcodec.adapters.loader import check_adapter_spec
+
+    (tmp_path / "proxying_adapter.py").write_text(
+        "class Proxy:\n    def __getattr__(self, name):\n        raise AttributeError(name)\n", encoding="utf-8")
+    (tmp_path / "lazy_adapter.py").write_text("def __getattr__(name):\n    return object\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UnknownAdapter, match="'proxying_adapter' has no attribute 'Nope'"):
+        check_adapter_spec("proxying_adapter:Nope")
+    check_adapter_spec("lazy_adapter:Anything")  # a module __getattr__ may define it: not refused unseen
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "n2"])
 def test_an_adapter_describing_itself_in_unprintable_text_is_still_run(udcodec_env: dict[str, str], tmp_path: Path,
