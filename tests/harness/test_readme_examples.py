@@ -133,7 +133,7 @@ def test_the_adapter_example_passes_smoke_on_a_port(tmp_path: Path) -> None:
     (tmp_path / "myport_adapter.py").write_text(example, encoding="utf-8")
     (tmp_path / "myport.py").write_text("import sys\nimport udcodec.reference\nsys.modules[__name__] = udcodec.reference\n",
                                         encoding="utf-8")
-    command = shlex.split(README.split("    udcodec run --adapter myport_adapter")[1].splitlines()[0])
+    command = shlex.split(README.split("    PYTHONPATH=. udcodec run --adapter myport_adapter")[1].splitlines()[0])
     assert command == [":MyPortAdapter"]
     got = subprocess.run([sys.executable, "-m", "udcodec.cli", "smoke", "--adapter", "myport_adapter:MyPortAdapter"],
                          cwd=tmp_path, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
