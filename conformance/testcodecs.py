@@ -39,8 +39,15 @@ def zlib_encoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) 
     return len(packed)
 
 
+class WrongOutputSize(ValueError):
+    """The host handed :func:`zlib_decoder` an output of another size than the block it restores (CB-DEC-OUTPUT-SIZE
+    judges that; a check that meets it elsewhere names it)."""
+
+
 def zlib_decoder(input: np.ndarray, output: np.ndarray, meta: int, schunk: Any) -> int:
     raw = zlib.decompress(input.tobytes())
+    if len(raw) != output.size:
+        raise WrongOutputSize(f"the decoder's output holds {output.size} bytes, but its block had {len(raw)}")
     output[:] = np.frombuffer(raw, dtype=np.uint8)
     return output.size
 

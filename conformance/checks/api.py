@@ -82,7 +82,7 @@ class CheckFailed(AssertionError):
         self.counterexample = counterexample
         self.reproduction = reproduction
         self.attribution = attribution
-        self.explained_by = explained_by
+        self.explained_by = explained_by or host_defect_in(message)
 
 
 class CheckCrashed(CheckFailed):
@@ -514,6 +514,7 @@ class CheckContext:
                 f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}",
                 counterexample=example,
                 reproduction=self.reproduction(index, example),
+                explained_by=host_defect(exc),
             ) from exc
 
 
@@ -539,7 +540,8 @@ def _contained(prop: Callable[[Any], None]) -> Callable[[Any], None]:
             if failure is None:
                 if raised_by_harness(exc):
                     raise
-                failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}")
+                failure = CheckFailed(f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}",
+                                      explained_by=host_defect(exc))
         if failure is not None:
             raise failure  # outside the handler: nothing chained
 
@@ -578,6 +580,24 @@ def exception_types(names_: Sequence[str]) -> tuple[type[BaseException], ...]:
         return tuple(EXCEPTION_TYPES[n] for n in names_)
     except KeyError as exc:
         raise KeyError(f"unknown exception type {exc.args[0]!r} in spec parameters (known: {', '.join(EXCEPTION_TYPES)})") from None
+
+
+def host_defect(exc: BaseException) -> Explanation | None:
+    """The explanation of an exception a harness codec raised because the host called it wrongly (a decoder output
+    of another size than its block: CB-DEC-OUTPUT-SIZE's), or None."""
+    from udcodec.testcodecs import WrongOutputSize
+
+    found = next((e for e in exception_chain(exc) if isinstance(e, WrongOutputSize)), None)
+    return Explanation("callbacks.decoder_sizes", str(found)) if found is not None else None
+
+
+_WRONG_OUTPUT = re.compile(r"WrongOutputSize: (the decoder's output holds \d+ bytes, but its block had \d+)")
+
+
+def host_defect_in(message: str) -> Explanation | None:
+    """:func:`host_defect` of a failure whose message quotes the exception (a check that caught it and said so)."""
+    found = _WRONG_OUTPUT.search(message)
+    return Explanation("callbacks.decoder_sizes", found.group(1)) if found else None
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:

@@ -201,7 +201,7 @@ def whole_items(ctx: CheckContext) -> None:
         ctx.fail(f"{len(problems)} problem(s): " + "; ".join(problems[:3]))
 
 
-@check("callbacks.decoder_sizes", params={"id": CODEC_ID, "tail": Param(int, min=0, max=len(SAMPLE))})
+@check("callbacks.decoder_sizes", params={"id": CODEC_ID, "tail": Param(int, min=0, max=len(SAMPLE))}, explains=1)
 def decoder_sizes(ctx: CheckContext) -> None:
     """The decoder's output size is the size of the block its input was encoded from."""
     rec = Recorder(zlib_encoder, size_tolerant_zlib_decoder)  # a wrong output size is seen here
@@ -211,13 +211,15 @@ def decoder_sizes(ctx: CheckContext) -> None:
     container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(data))
     fill(container, [data])
     encoded = {zlib_stream(c.input_bytes): len(c.input_bytes) for c in rec.of("encoder")}
-    got = read_back(container)
-    for call in rec.of("decoder"):
-        want = encoded.get(call.input_bytes)
-        if want is None:
-            ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that no encoder call returned")
-        if call.output_shape[0] != want:
-            ctx.fail(f"the decoder's output holds {call.output_shape[0]} bytes, but its block had {want}")
+    try:
+        got = read_back(container)
+    finally:  # the calls recorded say what was wrong, also when the host's own check of them raised
+        for call in rec.of("decoder"):
+            want = encoded.get(call.input_bytes)
+            if want is None:
+                ctx.fail(f"the decoder received {len(call.input_bytes)} bytes that no encoder call returned")
+            if call.output_shape[0] != want:
+                ctx.fail(f"the decoder's output holds {call.output_shape[0]} bytes, but its block had {want}")
     if got != data:
         ctx.fail(f"the data did not round-trip through a correct codec: {first_difference(got, data)}")
 

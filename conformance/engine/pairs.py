@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from udcodec.outcomes import ALSO_BUILTIN, Attribution, CheckResult, Outcome
+from udcodec.outcomes import ALSO_BUILTIN, EXPLAINED_BY, Attribution, CheckResult, Outcome
 
 REFERENCE = "reference"
 
@@ -56,8 +56,13 @@ def merge(clause: str, adapter: str, per_peer: list[tuple[str, CheckResult]]) ->
         pairs.append(entry)
         merged.workarounds.extend(w for w in r.workarounds if w not in merged.workarounds)
         for key, value in r.extra.items():
-            merged.extra.setdefault(key, {})[peer] = value
+            if key != EXPLAINED_BY:
+                merged.extra.setdefault(key, {})[peer] = value
     merged.extra["pairs"] = pairs
+    failing = [r for _, r in per_peer if r.outcome is Outcome.FAIL]
+    if worst.outcome is Outcome.FAIL and all(EXPLAINED_BY in r.extra for r in failing):
+        # every pair failed of a more basic defect: the clause's failure is explained as each pair's was
+        merged.extra[EXPLAINED_BY] = failing[0].extra[EXPLAINED_BY]
     return merged
 
 

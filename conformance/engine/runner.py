@@ -17,6 +17,7 @@ from udcodec.checks.api import (
     NotApplicable,
     NotJudged,
     describe_exc,
+    host_defect,
     raised_by_harness,
 )
 from udcodec.checks.pristine import fork_spare, spare_pid
@@ -133,6 +134,9 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                                disk=isinstance(full, OutOfDisk))
             if raised_by_harness(exc):
                 return Verdict(Outcome.ERROR, f"[{ref.name}] harness error: {type(exc).__name__}: {exc_text(exc)}\n{text}")
+            found = host_defect(exc)
+            if found is not None and found.check != ref.name:
+                extra[EXPLAINED_BY] = found.to_json()
             return Verdict(Outcome.FAIL, f"[{ref.name}] {describe_exc(exc)} escaped the implementation\n{text}",
                            extra=extra)
         finally:

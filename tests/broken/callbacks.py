@@ -205,3 +205,16 @@ class BlocksizeIgnoresTypesizeAdapter(ReferenceAdapter):
             return tuned(cp if cp.blocksize else dataclasses.replace(cp, typesize=1), nbytes)
 
         chunkformat.compute_blocksize = compute_blocksize  # type: ignore[assignment]
+
+
+class DecoderOutputDoubledCheckedAdapter(CallbackHost):
+    """The decoder's output buffer is twice the block, and the host checks the decoder's return against the block
+    (as CB-DEC-RETURN asks): the host's own check raises before the harness sees the sizes."""
+
+    def call_decoder(self, fn: Callback, inp: Any, out: Any, meta: Any, container: Any) -> Any:
+        big = np.zeros(out.size * 2, np.uint8)
+        n = fn(inp, big, meta, container)
+        if n != out.size:
+            raise ValueError(f"decoder returned {n}, expected exactly {out.size}")
+        out[:] = big[: out.size]
+        return out.size

@@ -200,6 +200,30 @@ def test_a_wrong_answer_of_the_adapter_fails_the_clause_not_the_harness(udcodec_
     assert any("returned NoneType" in r["message"] for r in results)
 
 
+@pytest.mark.slow
+def test_a_wrong_decoder_output_size_fails_one_clause(udcodec_env: dict[str, str], tmp_path: Path) -> None:
+    """A host handing decoders an output twice the block, and checking their return: CB-DEC-OUTPUT-SIZE had blamed
+    the codec ("returned 2048 ... escaped the implementation"), 13 clauses had failed apart on the harness codec's
+    exception."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(udcodec_env, PYTHONPATH=os.pathsep.join([str(TESTS_DIR), udcodec_env["PYTHONPATH"]]))
+    got = subprocess.run([sys.executable, "-m", "udcodec.cli", "run", "--adapter",
+                          "broken.callbacks:DecoderOutputDoubledCheckedAdapter", "--only", "CB-DEC-OUTPUT-SIZE",
+                          "--only", "RT-CONFIGS", "--only", "RT-SLICES", "--report-json", "r.json"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert got.returncode == 1 and "could not write" not in got.stdout + got.stderr, got.stdout + got.stderr
+    results = {r["clause"]: r for r in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]}
+    assert results["CB-DEC-OUTPUT-SIZE"]["outcome"] == "fail"
+    assert "the decoder's output holds 2048 bytes, but its block had 1024" in results["CB-DEC-OUTPUT-SIZE"]["message"]
+    for clause in ("RT-CONFIGS", "RT-SLICES"):  # a pairwise clause's merge: test_pairs.py
+        assert results[clause]["outcome"] == "skip", results[clause]["message"]
+        assert results[clause]["extra"]["explained_by"]["clause"] == "CB-DEC-OUTPUT-SIZE"
+
+
 def test_a_capability_the_harness_does_not_know_is_a_load_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from udcodec.engine.plugin import describe_adapter
 

@@ -37,6 +37,17 @@ def test_merge_keeps_the_worst_outcome_and_every_peer() -> None:
     assert na.outcome is Outcome.NOT_APPLICABLE and na.message == "with peer p: n/a: no sparse frames"
 
 
+def test_a_pairwise_failure_is_explained_only_when_every_failing_pair_is() -> None:
+    """Each pair's explanation had been nested under its peer's name, which the report schema refuses: the JSON
+    report of a port whose decoder outputs were the wrong size was not written at all."""
+    why = {"check": "callbacks.decoder_sizes", "why": "the decoder's output holds 8 bytes, but its block had 4"}
+    explained = merge("C-X", "a", [("p", _result(Outcome.FAIL, "x", explained_by=why)),
+                                   ("q", _result(Outcome.FAIL, "y", explained_by=why)), ("r", _result(Outcome.PASS))])
+    assert explained.extra["explained_by"] == why
+    kept = merge("C-X", "a", [("p", _result(Outcome.FAIL, "x", explained_by=why)), ("q", _result(Outcome.FAIL, "y"))])
+    assert "explained_by" not in kept.extra
+
+
 def test_a_clause_is_not_applicable_only_when_it_applies_to_no_peer() -> None:
     na, skip, passed = (_result(Outcome.NOT_APPLICABLE, "no usable chunk"), _result(Outcome.SKIP, "no sparse"),
                         _result(Outcome.PASS))
