@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from udcodec.domain import Domain, DomainError, FilterDomain, load_domain, load_filter_domain
 from udcodec.outcomes import exc_text
@@ -160,10 +160,7 @@ class CodecSubject:
                                  "in one byte")
         declared = None
         if domain is not None:
-            try:
-                declared = load_domain(domain)
-            except DomainError as exc:
-                raise CodecSpecError(f"{o.get('domain', '--domain')} {exc}") from None
+            declared = _load_domain(load_domain, domain, o.get("domain", "--domain"))
             meta_values = _metas_in_domain(declared, meta_values, bool(metas), o)
             if plugin is not None and declared.codec is not None and declared.codec != plugin:
                 raise CodecSpecError(f"{o.get('domain', '--domain')} {domain}: the domain of codec {declared.codec!r}, "
@@ -177,6 +174,17 @@ class CodecSubject:
         default_name = f"{encoder.partition(':')[0].rsplit('.', 1)[-1]}_{codec_id}"
         return cls(name=name or default_name, id=codec_id, encoder_target=encoder, decoder_target=decoder,
                    metas=meta_values, version=version_value, encoder=enc, decoder=dec, domain=declared)
+
+
+T = TypeVar("T")
+
+
+def _load_domain(load: Callable[[str], T], where: str, option: str) -> T:
+    """``load(where)``, its error an option error naming ``option``."""
+    try:
+        return load(where)
+    except DomainError as exc:
+        raise CodecSpecError(f"{option} {exc}") from None
 
 
 def _metas_in_domain(domain: Domain, metas: tuple[int, ...], given: bool, o: Mapping[str, str]) -> tuple[int, ...]:
@@ -256,12 +264,7 @@ class FilterSubject:
         for meta in meta_values:
             if not 0 <= meta <= 255:
                 raise CodecSpecError(f"{o['meta']} {meta} is not a byte (0..255): Blosc2 stores filters_meta in one byte")
-        declared = None
-        if domain is not None:
-            try:
-                declared = load_filter_domain(domain)
-            except DomainError as exc:
-                raise CodecSpecError(f"{o['domain']} {exc}") from None
+        declared = _load_domain(load_filter_domain, domain, o["domain"]) if domain is not None else None
         fwd, bwd = import_callable(forward, o["forward"]), import_callable(backward, o["backward"])
         return cls(id=fid, forward_target=forward, backward_target=backward, metas=meta_values, forward=fwd, backward=bwd,
                    domain=declared)
