@@ -375,6 +375,34 @@ def chunk_door(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
             "runs": [answer for answer, how in forked if how is None]}
 
 
+def register_after_open(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Open the frame at ``path`` (chunks of Python codec ``id``, which this process has not registered) as a reader
+    does, with parameters left out; then register the ``threaded_zlib`` pair under ``id`` and read every chunk
+    ``reads`` times; in each of ``forks`` processes forked two at a time (``deadline`` as :func:`chunk_door`'s).
+    First, as a control, the same in one fork that opens it with ``dparams`` of one thread.
+
+    Answers ``control``: the control's errors (an empty dict when it read the data back), ``ended`` and ``runs`` as
+    :func:`chunk_door`'s, each run with ``open`` (its error chain, None when the open worked)."""
+    from udcodec.testcodecs import threaded_zlib_decoder, threaded_zlib_encoder
+
+    path, codec, reads = str(args["path"]), int(args["id"]), int(args["reads"])
+    want = base64.b64decode(args["data"])
+
+    def reader(dparams: DParams | NotGiven) -> dict[str, Any]:
+        try:
+            container = adapter.open(path, dparams=dparams)
+        except Exception as exc:  # noqa: BLE001 - data for the check
+            return {"open": {"error": _text(exc), "types": [type(e).__name__ for e in chain_of(exc)]}}
+        adapter.register_codec("late", codec, threaded_zlib_encoder, threaded_zlib_decoder)
+        return {"open": None, **_repeated(lambda: _read_back(container), want, reads)}
+
+    (control, how), = _in_forks(lambda: reader(DParams(nthreads=1)), 1, float(args["deadline"]))
+    forked = _in_forks(lambda: reader(NOT_GIVEN), int(args["forks"]), float(args["deadline"]))
+    return {"control": control if control is not None else {"ended": how},
+            "ended": [how for _, how in forked if how is not None],
+            "runs": [answer for answer, how in forked if how is None]}
+
+
 def _door_reads(target: Container, chunk: bytes, data: bytes, reads: int) -> dict[str, Any]:
     try:
         target.append_chunk(chunk)

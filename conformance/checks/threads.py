@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import threading
 from dataclasses import replace
@@ -286,6 +287,65 @@ def chunk_door(ctx: CheckContext) -> None:
             problems.append(f"{where} was decoded on {run['threads']} thread(s) besides the caller's")
     if problems:
         ctx.fail("; ".join(dict.fromkeys(problems)))
+
+
+@check("threads.register_after_open", requires=("persistence",),
+       params={"id": CODEC_ID, "cores": Param(int, min=2), "blocksize": BLOCKSIZE, "forks": Param(int, min=1),
+               "reads": Param(int, min=1), "exceptions": EXCEPTIONS})
+def register_after_open(ctx: CheckContext) -> None:
+    """A frame of Python codec chunks opened, parameters left out, before its codec is registered, then read once
+    the codec is: each read is refused or decodes on the caller's thread alone, under ``cores`` cores.
+
+    The reader is a fresh interpreter that sees ``cores`` cores, so the threads left out default to several; it
+    forks ``forks`` readers two at a time (a racing host crashes in some and not others). A control reader opens
+    the frame with one thread: an error it meets too is not the thread rule's, there only a crash, a hang, wrong
+    data or a decoder call on another thread counts."""
+    allowed = {t.__name__ for t in exception_types(ctx.param("exceptions"))}
+    codec_id, blocksize = int(ctx.param("id")), int(ctx.param("blocksize"))
+    data = (np.arange(16 * blocksize, dtype=np.uint32) % 251).astype(np.uint8).tobytes()  # 16 blocks to share out
+    register_pair(ctx, "late", codec_id, zlib_encoder, zlib_decoder)
+    path = str(ctx.tmpdir / "late.b2frame")
+    writer = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=blocksize), chunksize=len(data) // 2,
+                           urlpath=path)
+    fill(writer, [data[:len(data) // 2], data[len(data) // 2:]])
+    writer.close()
+    cores = int(ctx.param("cores"))
+    where = (f"a frame of Python codec {codec_id} opened with open(path) before the codec was registered, then read "
+             f"({cores} cores)")
+    try:
+        answer = run_fresh({"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:register_after_open",
+                            "args": {"path": path, "id": codec_id, "reads": int(ctx.param("reads")),
+                                     "forks": int(ctx.param("forks")), "deadline": 5.0,
+                                     "data": base64.b64encode(data).decode()}})
+    except subprocess.TimeoutExpired as exc:
+        ctx.fail(f"reading {where} hung (the fresh process did not answer in time{timeout_note(exc)})")
+    if not answer["ok"]:
+        fail_fresh(f"the fresh process that reads {where} failed", answer)
+    seen = answer["result"]
+    control = seen["control"]
+    ctx.extra["late_registration"] = {"control": control, "ended": seen["ended"], "answered": len(seen["runs"]),
+                                      "reads_ok": sum(run.get("worked", 0) for run in seen["runs"])}
+    judged = control.get("open") is None and not control.get("errors") and not control.get("ended")
+    problems: list[str] = []
+    if seen["ended"]:
+        counts = {how: seen["ended"].count(how) for how in seen["ended"]}
+        problems.append(f"{len(seen['ended'])} of {len(seen['runs']) + len(seen['ended'])} forked readers did not "
+                        "answer: " + ", ".join(f"{k} {how}" for how, k in counts.items()))
+    for run in seen["runs"]:
+        if run["open"] is not None:
+            if judged and not allowed & set(run["open"]["types"]):
+                problems.append(f"open(path) raised {run['open']['error']}")
+            continue
+        if judged:
+            problems += [f"a read raised {error}" for error, types in run["errors"].items()
+                         if not allowed & set(types)]
+        if run["wrong"]:
+            problems.append("a read gave back different bytes")
+    threaded = sum(1 for run in seen["runs"] if run.get("threads"))
+    if threaded:
+        problems.append(f"in {threaded} of {len(seen['runs'])} readers the decoder ran on threads besides the caller's")
+    if problems:
+        ctx.fail(f"{where}: " + "; ".join(dict.fromkeys(problems)))
 
 
 OUTSIDE_PARAMS = {"builtin": Param(int, min=0, max=159), "nthreads": Param(int, min=2), "cores": CORES,

@@ -147,3 +147,21 @@ class OutsideCrashesButCompressesOnWorkersAdapter(DecompressOutsideCrashesAdapte
             with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # the breakage: a worker encodes
                 return pool.submit(CompressesOutsideContainerAdapter.compress_outside, self, data, one_thread).result()
         return super().compress_outside(data, cparams)
+
+
+class _OpenedInWorkers(_DecodesInWorkers):
+    """Decodes on a worker when it has several threads; what it was opened with is all it checked."""
+
+
+class LateRegistrationThreadsAdapter(ContainerHost):
+    """``open`` with the threads left out takes the core count's default for a frame whose codec is not registered yet
+    (python-blosc2's open), and reads with them once it is: the decoder runs on a worker thread."""
+
+    container_class = _OpenedInWorkers
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> ModuleContainer:
+        container = super().open(urlpath, dparams, cparams, mode)
+        if isinstance(dparams, NotGiven):
+            container._sc().dparams = {"nthreads": self.module.nthreads}  # the breakage: checked now, used later
+        return container

@@ -161,6 +161,7 @@ IgnoresThreadsAtOpenAdapter         | THREAD-OPEN             | dparams with nth
 SwitchDropsThreadsAdapter           | THREAD-SWITCH           | to Python codec 188: was accepted
 OpenKeepsWriterThreadsAdapter       | THREAD-OPEN-WRITER      | with 1 core(s), a frame written with nthreads=4: switch failed
 ChunkDoorThreadsAdapter             | THREAD-CHUNK-DOOR       | with nthreads=4 was decoded on
+LateRegistrationThreadsAdapter      | THREAD-REGISTER-AFTER-OPEN | readers the decoder ran on threads besides the caller's
 DecodesOutsideInWorkersAdapter      | THREAD-OUTSIDE          | decompress2(chunk, dparams=...nthreads=4) ran Python codec 214 on
 DecodesOutsideInWorkersAdapter      | THREAD-OUTSIDE-FILTERS  | decompress2(chunk, dparams=...nthreads=4) ran Python filter 215 on
 [ndarray]
