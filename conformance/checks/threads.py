@@ -325,7 +325,10 @@ def register_after_open(ctx: CheckContext) -> None:
     control = seen["control"]
     ctx.extra["late_registration"] = {"control": control, "ended": seen["ended"], "answered": len(seen["runs"]),
                                       "reads_ok": sum(run.get("worked", 0) for run in seen["runs"])}
-    judged = control.get("open") is None and not control.get("errors") and not control.get("ended")
+    if control.get("ended"):
+        raise NotJudged(f"a reader of the same frame that opened it with one thread ({control['ended']}) ended too: "
+                        "what the readers meet is not the thread rule's")
+    judged = control.get("open") is None and not control.get("errors")
     problems: list[str] = []
     if seen["ended"]:
         counts = {how: seen["ended"].count(how) for how in seen["ended"]}

@@ -165,3 +165,15 @@ class LateRegistrationThreadsAdapter(ContainerHost):
         if isinstance(dparams, NotGiven):
             container._sc().dparams = {"nthreads": self.module.nthreads}  # the breakage: checked now, used later
         return container
+
+
+class _ReadsCrash(ModuleContainer):
+    def decompress_chunk(self, index: int) -> bytes:
+        os.kill(os.getpid(), signal.SIGSEGV)
+        raise AssertionError("unreachable")
+
+
+class ReadsCrashAdapter(ContainerHost):
+    """Reading any chunk of a container kills the process, whatever its threads: not the thread rule's."""
+
+    container_class = _ReadsCrash

@@ -1,4 +1,4 @@
-"""THREAD-OUTSIDE blames the thread rule only: a crash the one-thread call, or a builtin codec, meets too is
+"""The thread clauses blame the thread rule only: a crash the one-thread call, or a builtin codec, meets too is
 reported as not judged (a skip where a whole door is left unjudged), and the clause that owns it fails instead."""
 
 from __future__ import annotations
@@ -61,3 +61,12 @@ def test_a_problem_besides_an_unjudged_door_fails() -> None:
     assert door.message.startswith("[threads.outside_door] compress2(data, cparams=...nthreads=4) ran Python codec 214 on")
     assert door.message.endswith("(not judged: crashes and hangs of decompress2: decompress2(chunk, dparams=...nthreads=1) "
                                  "ends so too (CONT-DECOMPRESS-OUTSIDE's to judge))")
+
+
+@pytest.mark.slow
+def test_a_late_registration_whose_one_thread_reader_dies_too_is_not_judged() -> None:
+    """THREAD-REGISTER-AFTER-OPEN: readers that die with one thread too die of something else."""
+    door = _run("ReadsCrashAdapter", "THREAD-REGISTER-AFTER-OPEN")
+    assert door.outcome is Outcome.SKIP, door.message
+    assert "not judged: a reader of the same frame that opened it with one thread (killed by SIGSEGV)" in door.message
+    assert _run("LateRegistrationThreadsAdapter", "THREAD-REGISTER-AFTER-OPEN").outcome is Outcome.FAIL
