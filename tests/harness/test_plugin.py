@@ -151,6 +151,8 @@ def test_skip_filter_and_pyargs(pytester: pytest.Pytester) -> None:
         "THREAD-CHUNK-DOOR",
         "--udcodec-skip",
         "THREAD-OUTSIDE*",
+        "--udcodec-skip",
+        "THREAD-REGISTER-AFTER-OPEN",
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["THREAD-CPARAMS-CREATE*PASS", "THREAD-DPARAMS-CREATE*PASS"])
