@@ -180,6 +180,10 @@ class ModuleNDContainer:
     def write(self, key: Any, value: Any) -> None:
         self._nd()[key] = value
 
+    def sum(self, axis: int | None = None) -> Any:
+        got = self._nd().sum() if axis is None else self._nd().sum(axis=axis)
+        return got if isinstance(got, np.ndarray | np.generic) else np.asarray(got[()] if hasattr(got, "shape") else got)
+
     def schunk(self) -> ModuleContainer:
         return self._adapter.wrap(self._nd().schunk)
 
@@ -255,6 +259,8 @@ class ModuleAdapter:
             missing.add("outside_container")
         if not self.runs_plugin_libraries:
             missing.add("plugin_libraries")
+        if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "sum"):
+            missing.add("nd_reductions")  # python-blosc2 2.x's NDArray has no sum
         return CAPABILITIES - missing
 
     # -- parameter translation -----------------------------------------------------------

@@ -45,6 +45,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "user_filters",  # register_filter and user filter ids (160..255, named "160".."255") in CParams.filters
         "filter_plugins",  # register_filter(id, None, None, name): a dynamic filter plugin
         "ndarray",  # nd_create / nd_full / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
+        "nd_reductions",  # NDContainer.sum: array.sum(axis) as users call it
     }
 )
 
@@ -229,6 +230,10 @@ class NDContainer(Protocol):
 
     def write(self, key: Any, value: Any) -> None:
         """``array[key] = value`` (step 1 slices and ints)."""
+
+    def sum(self, axis: int | None = None) -> Any:
+        """``array.sum()`` or ``array.sum(axis=axis)`` as users call it (capability ``nd_reductions``): a NumPy
+        scalar or array, as NumPy's sum of the items gives it."""
 
     def schunk(self) -> Container:
         """The super-chunk that stores the array, as a :class:`Container`."""

@@ -256,6 +256,10 @@ class NDArray:
             chunk[in_chunk] = values[in_box]
             self._schunk._replace_chunk(n, pack(chunk, self.blocks))
 
+    def sum(self, axis: int | tuple[int, ...] | None = None) -> Any:
+        """The sum of the items (along ``axis``), as NumPy gives it for the decompressed array."""
+        return self[...].sum(axis=axis)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         data = self[...]
         return data if dtype is None else data.astype(dtype)

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shlex
+import sys
 import sysconfig
 import tempfile
 import time
@@ -69,6 +70,10 @@ def names_same_raise(found: Explanation, message: str) -> bool:
     same words at the same place, whatever sizes the two calls met."""
     words = found.why.partition(" raised ")[2]
     return bool(words) and _NUMBERS.sub("#", words) in _NUMBERS.sub("#", message)
+
+
+#: How a line on a check's stderr starts that says what it does next (:meth:`CheckContext.doing`).
+DOING = "udcodec: doing: "
 
 
 class CheckFailed(AssertionError):
@@ -424,6 +429,11 @@ class CheckContext:
 
     def fail(self, message: str, **kw: Any) -> NoReturn:
         raise CheckFailed(message, **kw)
+
+    def doing(self, what: str) -> None:
+        """Say, on stderr, what the check does next: a check killed for not ending is reported as killed while it
+        did the last thing said (:data:`DOING`)."""
+        print(f"{DOING}{what}", file=sys.stderr, flush=True)
 
     @property
     def tmpdir(self) -> Path:

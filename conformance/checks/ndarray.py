@@ -106,6 +106,41 @@ def roundtrip(ctx: CheckContext) -> None:
         ctx.fail("\n".join(problems))
 
 
+@check("ndarray.reductions", requires=("ndarray", "nd_reductions"), params={"id": CODEC_ID, "layouts": LAYOUTS})
+def reductions(ctx: CheckContext) -> None:
+    """asarray with a user codec, then ``sum()`` and ``sum(axis=k)`` for every axis: NumPy's sums of the items
+    (exact for integers, to rounding for floats), or an exception; a reduction that does not end is the clause's
+    ``hang``."""
+    codec_id = int(ctx.param("id"))
+    register_pair(ctx, "ndzlib", codec_id, zlib_encoder, zlib_decoder)
+    problems = []
+    for n, layout in enumerate(_layouts(ctx)):
+        data = array_of(layout, n)
+        nd = ctx.adapter.nd_create(data, layout.chunks, layout.blocks, nd_cparams(codec_id), DP)
+        for axis in (None, *range(len(layout.shape))):
+            call = "sum()" if axis is None else f"sum(axis={axis})"
+            ctx.doing(f"calling {call} of the {layout} array")
+            try:
+                got = np.asarray(nd.sum(axis))
+            except Exception as exc:  # noqa: BLE001 - a refusal is an answer; a wrong sum is not
+                ctx.extra.setdefault("refused", []).append(f"{layout}: {call} raised {describe_exc(exc)}")
+                continue
+            want = data.sum(axis=axis)
+            exact = data.dtype.kind in "iub"
+            if got.shape != want.shape or not (np.array_equal(got, want) if exact else
+                                                 np.allclose(got, want, rtol=1e-9, atol=0)):
+                problems.append(f"{layout}: {call} gave {_shown(got)}, NumPy's sum of the items is {_shown(want)}")
+    if problems:
+        ctx.fail("\n".join(problems))
+
+
+def _shown(value: np.ndarray) -> str:
+    """A sum as a message quotes it: a scalar whole, an array by its shape and first items."""
+    if value.ndim == 0:
+        return repr(value.item())
+    return f"an array of shape {value.shape} starting {value.ravel()[:3].tolist()}"
+
+
 def _count_wrong(wrong: Callable[[int, NDLayout, np.ndarray, tuple[str, ...]], list[str]], layout: NDLayout,
                  want: np.ndarray, pipeline: tuple[str, ...], codec_id: int) -> str:
     """How many selections ``wrong`` finds with ``codec_id`` (a builtin codec's retry), or ''."""

@@ -9,6 +9,7 @@ from typing import Any
 from udcodec.adapters.loader import load_adapter
 from udcodec.checks.api import (
     CHECKS,
+    DOING,
     CapabilityMissing,
     CheckContext,
     CheckCrashed,
@@ -42,6 +43,7 @@ from udcodec.outcomes import (
     exc_text,
 )
 from udcodec.profiles import Profile
+from udcodec.reports.bounds import printable
 from udcodec.resources import NO_ROOM_SAID, OutOfDisk, exhausted, out_of_room
 from udcodec.subject import CodecSubject, FilterSubject, Subject
 
@@ -161,6 +163,12 @@ def outcome_of(got: Isolated) -> Outcome:
     return CHILD_OUTCOMES[got.status]
 
 
+def _while_doing(stderr_tail: str | None) -> str:
+    """`` while it was ...``: the last thing the check said it did (:meth:`CheckContext.doing`), or ''."""
+    said = [line[len(DOING):] for line in (stderr_tail or "").splitlines() if line.startswith(DOING)]
+    return f" while it was {printable(said[-1][:300])}" if said else ""
+
+
 def _crashed(subject: str, host: str) -> str:
     """Who crashed the check's process, as far as the harness can tell."""
     if subject in ("codec", "filter"):  # the subject's code and the host's run in one process: either may be it
@@ -249,7 +257,7 @@ def execute(
         result.reproduction = rerun(memory_limit=memory_limit)
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail
-        result.message = f"no result within {limit:g} s; the check was killed"
+        result.message = f"no result within {limit:g} s; the check was killed" + _while_doing(got.stderr_tail)
         result.reproduction = rerun(timeout=limit)
     elif got.status is ChildStatus.RESOURCE:
         result.signal = got.signal

@@ -124,6 +124,24 @@ def test_sleep_beyond_the_timeout_is_a_hang() -> None:
     assert 1.0 <= got.duration < 30
 
 
+def _says_then_sleeps() -> None:
+    from udcodec.checks.api import CheckContext
+
+    CheckContext.doing(object(), "calling sum() of the 6x10 array")  # type: ignore[arg-type]
+    time.sleep(60)
+
+
+def test_a_hang_says_what_the_check_was_doing() -> None:
+    """A check killed for not ending had said only that: ND-REDUCTIONS' sums of several arrays hang on one host."""
+    from udcodec.engine.runner import _while_doing
+
+    got = run_isolated(_says_then_sleeps, timeout=1.0)
+    assert got.status is ChildStatus.HANG
+    assert _while_doing(got.stderr_tail) == " while it was calling sum() of the 6x10 array"
+    assert _while_doing("udcodec: doing: a\nudcodec: doing: b\x1b[31m\n") == " while it was b\\x1b[31m"
+    assert _while_doing("") == ""
+
+
 def test_finishing_within_the_timeout_is_not_a_hang() -> None:
     got = run_isolated(_sleep, (0.2,), timeout=10)
     assert (got.status, got.value) == (ChildStatus.OK, "woke up")
