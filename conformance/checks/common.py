@@ -181,6 +181,19 @@ def first_difference(a: bytes, b: bytes) -> str:
     return f"first difference at byte {pos}: got {a[pos]:#04x}, expected {b[pos]:#04x}"
 
 
+def chunk_difference(a: bytes, b: bytes) -> str:
+    """How chunk ``a`` differs from chunk ``b``: the header fields that differ, else the first differing byte."""
+    try:
+        ha, hb = ({**header(c), "filters": list(c[16:22]), "filters_meta": list(c[24:30]), "blosc2_flags": c[31]}
+                  for c in (a, b))
+    except ValueError as exc:
+        return str(exc)
+    fields = [f"{k} {ha[k]} vs {hb[k]}" for k in ha if ha[k] != hb[k]]
+    if fields:
+        return "header fields differ: " + ", ".join(fields)
+    return f"same header fields, cbytes {len(a)} vs {len(b)}; " + (first_difference(a, b) if len(a) == len(b) else "")
+
+
 def register_pair(ctx: CheckContext, name: str, codec_id: int, encoder: Callable[..., Any], decoder: Callable[..., Any]) -> None:
     """Register a codec the check needs; a rejection here is itself a violation."""
     try:

@@ -27,6 +27,7 @@ from udcodec.checks.common import (
     SPECIAL_MASK,
     WHOLE_ITEMS,
     Keeper,
+    chunk_difference,
     directions,
     first_difference,
     header,
@@ -800,7 +801,7 @@ def interop_chunks(ctx: CheckContext) -> None:
                 if identity and len(written) == 2 and written[0] != written[1]:
                     (there, _), (here, _) = pairs
                     failures.append(f"{label}: the chunks {here.label} and {there.label} write differ "
-                                    f"({first_difference(written[1], written[0])})")
+                                    f"({chunk_difference(written[1], written[0])})")
     ctx.extra["unusable"] = unusable
     if failures:
         what = "were not byte-identical or did not decode" if identity else "did not decode"

@@ -24,9 +24,9 @@ from udcodec.checks.common import (
     SPECIAL_MASK,
     Retry,
     attribution_of,
+    chunk_difference,
     directions,
     first_difference,
-    header,
     refuses_threads,
     retry_with_builtin,
     written_cparams,
@@ -152,18 +152,7 @@ def _builtin_difference(ours: Adapter, theirs: Adapter, cfg: Config, cp: CParams
     b = produce(theirs, cfg, builtin, data, builtin=True)
     if a.chunk is None or b.chunk is None:
         return a.problem or b.problem
-    return None if a.chunk == b.chunk else _header_difference(a.chunk, b.chunk)
-
-
-def _header_difference(a: bytes, b: bytes) -> str:
-    try:
-        ha, hb = header(a), header(b)
-    except ValueError as exc:
-        return str(exc)
-    fields = [f"{k} {ha[k]} vs {hb[k]}" for k in ha if ha[k] != hb[k]]
-    if fields:
-        return "header fields differ: " + ", ".join(fields)
-    return f"same header fields, cbytes {len(a)} vs {len(b)}; " + (first_difference(a, b) if len(a) == len(b) else "")
+    return None if a.chunk == b.chunk else chunk_difference(a.chunk, b.chunk)
 
 
 @check("interop.chunk_bytes", params={"id": CODEC_ID})
@@ -197,7 +186,7 @@ def chunk_bytes(ctx: CheckContext) -> None:
             retry = retry_with_builtin(partial(_builtin_difference, ctx.adapter, peer, cfg, cp, data),
                                        BYTE_IDENTICAL_BUILTIN_CODECS)
             retries.append(retry)
-            differences.append(f"{cfg.label}: {_header_difference(ours.chunk, theirs.chunk)}"
+            differences.append(f"{cfg.label}: {chunk_difference(ours.chunk, theirs.chunk)}"
                                + (f" {retry.tag}" if retry else ""))
     ctx.extra["byte_identity"] = {f: r for f, r in rates.items() if r["total"]}
     ctx.extra["unusable"] = unusable

@@ -222,7 +222,7 @@ ForgetsFiltersOnReopenAdapter       | FILTER-REOPEN-UNREGISTERED | was read with
 NoOpMissingFilterPluginAdapter      | FILTER-PLUGIN-MISSING   | compressing and decompressing with it succeeded
 IgnoresChunkFiltersAdapter          | FILTER-INTEROP-CHUNKS   | read by broken.filters:IgnoresChunkFiltersAdapter: first difference
 FormatAsCodecIdAdapter              | FILTER-INTEROP-CHUNKS   | read by broken.filters:FormatAsCodecIdAdapter: decoding raised
-UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | UserFiltersLastAdapter and reference write differ
+UserFiltersLastAdapter              | FILTER-INTEROP-BYTES    | UserFiltersLastAdapter and reference write differ (header fields differ: filters
 ForgetsFiltersOnReopenAdapter       | FILTER-INTEROP-FRAME    | reads back different in
 [containers]
 AllowsThreadsAtCreationAdapter      | FILTER-ONE-THREAD       | was accepted
