@@ -459,8 +459,11 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
         nd = opened(reader)
         got = (tuple(nd.shape), tuple(nd.chunks), tuple(nd.blocks), str(nd.dtype), nd.cparams().codec,
                nd.cparams().codec_meta)
-        if got != (layout.shape, layout.chunks, layout.blocks, layout.dtype.str, codec_id, meta):
-            return f"{reader.name} reads shape/chunks/blocks/dtype/codec/meta {got}"
+        wrote = (layout.shape, layout.chunks, layout.blocks, layout.dtype.str, codec_id, meta)
+        if got != wrote:
+            names = ("shape", "chunks", "blocks", "dtype", "codec", "codec meta")
+            return f"{reader.name} reads " + ", ".join(f"{name} {g!r} (written: {w!r})" for name, g, w
+                                                         in zip(names, got, wrote, strict=True) if g != w)
         values = nd.read(...)
         nd.close()
     except Exception as exc:  # noqa: BLE001

@@ -178,6 +178,7 @@ RewriteCountsSpecialsAdapter        | ND-REOPEN               | in a contiguous 
 NDPartialCparamsResetAdapter        | ND-REOPEN-SPELLINGS     | silently changed codec/meta from 167/3 to 167/0
 NDReadOnlyWritableAdapter           | ND-READ-ONLY            | after open(path, mode='r'): writing its first item was accepted; the file's bytes changed
 FortranOrderBlocksAdapter           | INTEROP-NDARRAY-FRAME   | reads different values
+NDReopenForgetsCodecMetaAdapter     | INTEROP-NDARRAY-FRAME   | reads codec meta 0 (written: 3)
 MetalayerFixarray3BitsAdapter       | INTEROP-NDARRAY-FRAME   | 2x2x2x2x2x2x2x2/1x2x2x2x2x2x2x2/1x1x1x2x2x2x2x2/<i4 (data) written by reference
 FortranOrderBlocksAdapter           | INTEROP-GOLDEN          | b2v4-nd-zlib-f8-7x10 (ndarray by python-blosc2 4.14.1)
 [memcpy]
