@@ -8,6 +8,7 @@ codecs under the same ids. Configurations come from :mod:`udcodec.sweep`, sized 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from hashlib import sha256
@@ -16,7 +17,15 @@ from typing import Any
 
 import numpy as np
 from udcodec.adapters.protocol import Adapter, CParams, value_of
-from udcodec.checks.api import CheckContext, NotApplicable, Param, Workaround, check, describe_exc
+from udcodec.checks.api import (
+    CheckContext,
+    Explanation,
+    NotApplicable,
+    Param,
+    Workaround,
+    check,
+    describe_exc,
+)
 from udcodec.checks.common import (
     BYTE_IDENTICAL_BUILTIN_CODECS,
     CODEC_ID,
@@ -500,6 +509,7 @@ def ndarray_frame(ctx: CheckContext) -> None:
     meta = int(ctx.param("meta"))
     fills = [int(v) for v in ctx.param("fills")]
     failures = []
+    reopens: list[Explanation | None] = []  # per failure: the frames' reopen defect it shows, if that is all
     for n, (w_side, r_side) in enumerate(directions(ctx)):
         for k, text in enumerate(ctx.param("layouts")):
             layout = parse_layout(text)
@@ -510,5 +520,20 @@ def ndarray_frame(ctx: CheckContext) -> None:
                 if problem:
                     failures.append(f"an NDArray {layout} ({made}) written by {w_side.label}, read by "
                                     f"{r_side.label}: {problem}")
+                    reopens.append(_reopen_defect(problem, ctx.adapter.name))
     if failures:
-        ctx.fail("\n".join(failures))
+        ctx.fail("\n".join(failures), explained_by=reopens[0] if all(reopens) else None)
+
+
+_CODEC_READ = re.compile(r"reads (codec (\d+) \(written: (\d+)\))?(?:, )?(codec meta (\d+) \(written: (\d+)\))?$")
+
+
+def _reopen_defect(problem: str, name: str) -> Explanation | None:
+    """REOPEN-KEEPS' words for a frame ``name`` opens with another codec or codec meta than it was written with, when
+    that is all ``problem`` says: an NDArray's frame is one."""
+    found = _CODEC_READ.fullmatch(problem[len(name) + 1:]) if problem.startswith(f"{name} reads ") else None
+    if found is None or not (found.group(1) or found.group(4)):
+        return None
+    changed = [f"{k} from {found.group(w)} to {found.group(g)}"
+               for k, g, w, whole in (("codec", 2, 3, 1), ("codec_meta", 5, 6, 4)) if found.group(whole)]
+    return Explanation("reopen.spellings", "open(path): silently changed " + ", ".join(changed))

@@ -12,6 +12,7 @@ import numpy as np
 from udcodec.adapters.protocol import Adapter, CParams, DParams, NDContainer
 from udcodec.checks.api import (
     CheckContext,
+    Explanation,
     Param,
     check,
     describe_exc,
@@ -276,6 +277,7 @@ def reopen(ctx: CheckContext) -> None:
     rec = Recorder(zlib_encoder, zlib_decoder)
     register_pair(ctx, "ndreopen", codec_id, rec.enc, rec.dec)
     problems = []
+    reopens: list[Explanation | None] = []  # per problem: the frames' reopen defect it shows, if that is all
     for n, layout in enumerate(_layouts(ctx)):
         want = array_of(layout, n)
         path = str(ctx.tmpdir / f"a{n}.b2nd")
@@ -284,11 +286,17 @@ def reopen(ctx: CheckContext) -> None:
             nd = _open(ctx, ctx.adapter, path, codec_id, layout, meta)
         except Exception as exc:  # noqa: BLE001 - reported per layout
             problems.append(f"{layout}: open(path) raised {describe_exc(exc)}")
+            reopens.append(None)
             continue
         cp = nd.cparams()
         problem = _geometry(nd, layout)
+        reopen = None
         if (cp.codec, cp.codec_meta) != (codec_id, meta):
             problem = f"reopened with codec {cp.codec} meta {cp.codec_meta}, written with {codec_id} meta {meta}"
+            changed = [f"{k} from {w!r} to {g!r}" for k, w, g in (("codec", codec_id, cp.codec),
+                                                                  ("codec_meta", meta, cp.codec_meta)) if w != g]
+            # REOPEN-KEEPS' words for a frame reopened so: an NDArray's frame is one
+            reopen = Explanation("reopen.spellings", "open(path): silently changed " + ", ".join(changed))
         problem = problem or array_difference(nd.read(...), want)
         nd.close()
         if problem is None and layout.shape:
@@ -305,8 +313,9 @@ def reopen(ctx: CheckContext) -> None:
             problem = problem or array_difference(_open(ctx, ctx.adapter, path, codec_id, layout, meta).read(...), want)
         if problem:
             problems.append(f"{layout}: {problem}")
+            reopens.append(reopen)
     if problems:
-        ctx.fail("\n".join(problems))
+        ctx.fail("\n".join(problems), explained_by=reopens[0] if all(reopens) else None)
 
 
 #: The ways users open a persisted NDArray (keyword arguments of ``nd_open``; ``partial_cparams`` gives the codec only).

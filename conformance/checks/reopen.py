@@ -74,7 +74,7 @@ JUDGES = {
 
 @check("reopen.spellings", requires=("persistence",),
        params={"id": CODEC_ID, "spellings": Param(list, items=Param(str, choices=tuple(SPELLINGS))),
-               "judge": Param(str, choices=tuple(JUDGES))})
+               "judge": Param(str, choices=tuple(JUDGES))}, explains=1)
 def spellings(ctx: CheckContext) -> None:
     """Each spelling of ``open`` of a container written with :data:`WRITTEN`, judged for one thing (:data:`JUDGES`):
     ``kept``, it opens keeping the stored codec, codec meta, clevel, filters, typesize and block size and reads back;

@@ -281,3 +281,13 @@ class SumsFirstChunkAdapter(ReferenceAdapter):
             return self[first].sum(axis=axis) if axis is None else self[...].sum(axis=axis)
 
         nd.NDArray.sum = first_chunk_sum  # type: ignore[method-assign]
+
+
+class FramesForgetCodecMetaAdapter(NDReopenForgetsCodecMetaAdapter):
+    """Every frame, an NDArray's too, reopens with codec meta 0: one defect of the frame reader."""
+
+    def open(self, urlpath: str, dparams: DParams | NotGiven = NOT_GIVEN,
+             cparams: CParams | NotGiven | None = NOT_GIVEN, mode: str | NotGiven = NOT_GIVEN) -> Any:
+        opened = super().open(urlpath, dparams, cparams, mode)
+        opened.native()._cparams = dataclasses.replace(opened.native()._cparams, codec_meta=0)
+        return opened

@@ -347,6 +347,21 @@ def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(t
 
 
 @pytest.mark.slow
+def test_a_frame_reader_forgetting_the_codec_meta_fails_reopen_keeps_alone() -> None:
+    """A port whose frames reopen with codec meta 0 failed ND-REOPEN and INTEROP-NDARRAY-FRAME apart, beside
+    REOPEN-KEEPS: an NDArray's frame is a frame (found by a port audit)."""
+    from udcodec.reports.causes import settle_explained
+
+    spec = "broken.ndarray:FramesForgetCodecMetaAdapter"
+    results = [execute(spec, "port", CONTRACT.get(c), PROFILE, peer_spec=PEER)
+               for c in ("REOPEN-KEEPS", "ND-REOPEN", "INTEROP-NDARRAY-FRAME")]
+    settle_explained(results)
+    assert [r.outcome for r in results] == [Outcome.FAIL, Outcome.SKIP, Outcome.SKIP], [r.message for r in results]
+    assert all("REOPEN-KEEPS fails of (open(path): silently changed codec_meta from 3 to 0)" in r.message
+               for r in results[1:]), [r.message for r in results]
+
+
+@pytest.mark.slow
 def test_full_arrays_fail_where_python_blosc2_reads_them() -> None:
     """INTEROP-NDARRAY-FRAME's ``full()`` arrays fail a host whose special chunks record another block size than
     the array's. Only c-blosc2's b2nd reader refuses them (the reference expands a special chunk whatever block
