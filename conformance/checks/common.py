@@ -27,6 +27,7 @@ from udcodec.checks.api import (
     Attribution,
     CheckContext,
     CheckFailed,
+    Explanation,
     NotApplicable,
     Param,
     Workaround,
@@ -179,6 +180,16 @@ def first_difference(a: bytes, b: bytes) -> str:
         return f"the same {len(a)} bytes"
     pos = int(differ[0])
     return f"first difference at byte {pos}: got {a[pos]:#04x}, expected {b[pos]:#04x}"
+
+
+def header_codec_defect(codec: int, meta: int, written: tuple[int, int], index: int = 0) -> Explanation | None:
+    """ID-HEADER's words for a chunk whose header records ``codec`` and ``meta``, written with ``written`` (codec,
+    meta): the header writer's defect, which a check reading the header of a chunk it wrote also meets."""
+    if (codec, meta) == written:
+        return None
+    return Explanation("identity.header_records_codec",
+                       f"chunk {index} header records codec {codec} meta {meta}, written with {written[0]} meta "
+                       f"{written[1]}")
 
 
 def chunk_difference(a: bytes, b: bytes) -> str:

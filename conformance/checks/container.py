@@ -10,6 +10,7 @@ import numpy as np
 from udcodec.adapters.protocol import FILTER_IDS, NOT_GIVEN, SPLITMODE_IDS, CParams, DParams
 from udcodec.checks.api import (
     CheckContext,
+    Explanation,
     Param,
     check,
     describe_exc,
@@ -26,6 +27,7 @@ from udcodec.checks.common import (
     fill,
     first_difference,
     header,
+    header_codec_defect,
     new_container,
     register_pair,
 )
@@ -209,6 +211,7 @@ def assigned_typesize(ctx: CheckContext) -> None:
         ctx.fail("the check needs at least two typesizes")
     register_pair(ctx, "zlib", codec_id, zlib_encoder, zlib_decoder)
     problems: list[str] = []
+    headers: list[Explanation | None] = []  # per problem: the header writer's defect it shows, if that is all
     for holding in (False, True):
         what = f"a container {'holding a chunk' if holding else 'still empty'} written with codec {builtin} and typesize {first}"
         container = new_container(ctx, cparams_for(builtin, typesize=first, blocksize=BLOCK), chunksize=len(SAMPLE))
@@ -222,21 +225,26 @@ def assigned_typesize(ctx: CheckContext) -> None:
                 container.append(SAMPLE)
             except Exception as exc:  # noqa: BLE001 - python-blosc2 takes the assignment on every line
                 problems.append(f"{assignment}: raised {describe_exc(exc)}")
+                headers.append(None)
                 break
             wanted.append((codec_id, typesize))
             got = header(container.get_chunk(container.nchunks - 1))
             if (got["udcodec"], got["typesize"]) != (codec_id, typesize):
                 problems.append(f"{assignment}: the next chunk records codec {got['udcodec']} and typesize "
                                 f"{got['typesize']}")
+                headers.append(header_codec_defect(got["udcodec"], got["codec_meta"], (codec_id, 0))
+                               if got["typesize"] == typesize else None)
         for i in range(container.nchunks):
             try:
                 back = container.decompress_chunk(i)
             except Exception as exc:  # noqa: BLE001
                 problems.append(f"{what}: chunk {i} (codec {wanted[i][0]}, typesize {wanted[i][1]}) raised "
                                 f"{describe_exc(exc)} when read")
+                headers.append(None)
                 continue
             if back != SAMPLE:
                 problems.append(f"{what}: chunk {i} (codec {wanted[i][0]}, typesize {wanted[i][1]}) read back "
                                 f"({first_difference(back, SAMPLE)})")
+                headers.append(None)
     if problems:
-        ctx.fail("; ".join(problems))
+        ctx.fail("; ".join(problems), explained_by=headers[0] if all(headers) else None)

@@ -35,7 +35,7 @@ HEADER_FILTER_SLOTS = 6
 ZLIB = {"encoder": "udcodec.testcodecs:zlib_encoder", "decoder": "udcodec.testcodecs:zlib_decoder"}
 
 
-@check("identity.header_records_codec", params={"id": CODEC_ID, "meta": Param(int, min=0, max=255)})
+@check("identity.header_records_codec", params={"id": CODEC_ID, "meta": Param(int, min=0, max=255)}, explains=1)
 def header_records_codec(ctx: CheckContext) -> None:
     """Every chunk's header records the codec id and meta it was written with."""
     codec_id, meta = int(ctx.param("id")), int(ctx.param("meta"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import dataclasses
 import gc
+import re
 from typing import Any, NamedTuple
 
 import numpy as np
 from udcodec.adapters.protocol import NOT_GIVEN, CParams, DParams, value_of
-from udcodec.checks.api import CheckContext, NotJudged, Param, check, describe_exc
+from udcodec.checks.api import CheckContext, Explanation, NotJudged, Param, check, describe_exc
 from udcodec.checks.common import (
     CODEC_ID,
     ONE_CORE_INTERPRETER,
@@ -17,6 +18,7 @@ from udcodec.checks.common import (
     cparams_for,
     fail_attributed,
     fill,
+    header_codec_defect,
     new_container,
     read_back,
     register_pair,
@@ -91,6 +93,7 @@ def spellings(ctx: CheckContext) -> None:
     seen = _observe(ctx, args, codec_id)
     stored = {"udcodec": codec_id, "codec_meta": WRITTEN["codec_meta"], "typesize": WRITTEN["typesize"]}
     problems: list[str] = []
+    headers: list[Explanation | None] = []  # per problem: the header writer's defect it shows, if that is all
     unjudged: list[str] = []
     for name in judged:
         entry, call = seen[name], _call_text(name)
@@ -105,10 +108,25 @@ def spellings(ctx: CheckContext) -> None:
             found = [p for p in _opened_problems(entry, want) + _append_problems(call, entry, [], stored)
                      if _unnamed(p, name) not in also]
         problems += [f"{call}: {p}" for p in found]
+        headers += [_header_defect(p) for p in found]
     if problems:
-        ctx.fail("; ".join(problems))
+        ctx.fail("; ".join(problems), explained_by=headers[0] if all(headers) else None)
     if unjudged:
         raise NotJudged("; ".join(unjudged))
+
+
+_APPENDED = re.compile(r"an appended chunk records codec (\d+) meta (\d+) typesize (\d+), the container holds codec "
+                       r"(\d+) meta (\d+) typesize (\d+)")
+
+
+def _header_defect(problem: str) -> Explanation | None:
+    """ID-HEADER's words when ``problem`` is an appended chunk whose header records another codec or meta (its
+    typesize right): the header writer's defect, met in every chunk."""
+    found = _APPENDED.fullmatch(problem)
+    if found is None:
+        return None
+    codec, meta, typesize, held_codec, held_meta, held_typesize = (int(g) for g in found.groups())
+    return header_codec_defect(codec, meta, (held_codec, held_meta)) if typesize == held_typesize else None
 
 
 def _unnamed(problem: str, spelling: str) -> str:

@@ -56,6 +56,19 @@ class HeaderWithoutMetaAdapter(ContainerHost):
     container_class = _MetalessHeaders
 
 
+class _SwappedHeaders(ModuleContainer):
+    def get_chunk(self, index: int) -> bytes:
+        chunk = bytearray(super().get_chunk(index))
+        chunk[UDCODEC_BYTE], chunk[CODEC_META_BYTE] = chunk[CODEC_META_BYTE], chunk[UDCODEC_BYTE]
+        return bytes(chunk)
+
+
+class HeaderSwapsCodecAndMetaAdapter(ContainerHost):
+    """Chunk headers hold the codec id where the codec meta goes and the other way round."""
+
+    container_class = _SwappedHeaders
+
+
 class _CurrentCodecDecoding(ModuleContainer):
     def decompress_chunk(self, index: int) -> bytes:
         chunk = bytearray(super().get_chunk(index))

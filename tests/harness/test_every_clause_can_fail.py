@@ -347,6 +347,20 @@ def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(t
 
 
 @pytest.mark.slow
+def test_a_header_writer_swapping_codec_and_meta_fails_id_header_alone() -> None:
+    """A port writing the codec id and meta in each other's header byte had also failed CONT-ASSIGN-TYPESIZE and
+    REOPEN-APPEND, on the chunks they read the codec of (found by a port audit)."""
+    from udcodec.reports.causes import settle_explained
+
+    spec = "broken.containers:HeaderSwapsCodecAndMetaAdapter"
+    results = [execute(spec, "port", CONTRACT.get(c), PROFILE)
+               for c in ("ID-HEADER", "CONT-ASSIGN-TYPESIZE", "REOPEN-APPEND")]
+    settle_explained(results)
+    assert [r.outcome for r in results] == [Outcome.FAIL, Outcome.SKIP, Outcome.SKIP], [r.message for r in results]
+    assert all("the defect ID-HEADER fails of (chunk 0 header records codec" in r.message for r in results[1:])
+
+
+@pytest.mark.slow
 def test_a_frame_reader_forgetting_the_codec_meta_fails_reopen_keeps_alone() -> None:
     """A port whose frames reopen with codec meta 0 failed ND-REOPEN and INTEROP-NDARRAY-FRAME apart, beside
     REOPEN-KEEPS: an NDArray's frame is a frame (found by a port audit)."""
