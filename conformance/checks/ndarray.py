@@ -3,7 +3,7 @@ n-dimensional array (python-blosc2's ``asarray``/``open``/``[...]``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -78,16 +78,22 @@ def _open(ctx: CheckContext, adapter: Adapter, path: str, codec_id: int, layout:
                         lambda: adapter.nd_open(path, DP, written, **kwargs), when=refuses_threads)
 
 
+def _arrays(ctx: CheckContext, codec_id: int) -> Iterator[tuple[int, NDLayout, np.ndarray, NDContainer]]:
+    """For each of the clause's layouts: its index, the layout, its data, and the array ``asarray`` made of the data
+    with the zlib codec registered under ``codec_id`` and one thread (as users make one)."""
+    register_pair(ctx, "ndzlib", codec_id, zlib_encoder, zlib_decoder)
+    for n, layout in enumerate(_layouts(ctx)):
+        data = array_of(layout, n)
+        yield n, layout, data, ctx.adapter.nd_create(data, layout.chunks, layout.blocks, nd_cparams(codec_id), DP)
+
+
 @check("ndarray.roundtrip", requires=("ndarray",), params={"id": CODEC_ID, "layouts": LAYOUTS})
 def roundtrip(ctx: CheckContext) -> None:
     """asarray with a user codec: shape/chunks/blocks/dtype kept, every selection reads back, a written slice
     across chunks reads back with the rest unchanged."""
     codec_id = int(ctx.param("id"))
-    register_pair(ctx, "ndzlib", codec_id, zlib_encoder, zlib_decoder)
     problems = []
-    for n, layout in enumerate(_layouts(ctx)):
-        want = array_of(layout, n)
-        nd = ctx.adapter.nd_create(want, layout.chunks, layout.blocks, nd_cparams(codec_id), DP)
+    for n, layout, want, nd in _arrays(ctx, codec_id):
         problem = _geometry(nd, layout)
         if nd.cparams().codec != codec_id:
             problem = f"the array's codec is {nd.cparams().codec}, not {codec_id}"
@@ -112,12 +118,8 @@ def reductions(ctx: CheckContext) -> None:
     """asarray with a user codec, then ``sum()`` and ``sum(axis=k)`` for every axis: NumPy's sums of the items
     (exact for integers, to rounding for floats), or an exception; a reduction that does not end is the clause's
     ``hang``."""
-    codec_id = int(ctx.param("id"))
-    register_pair(ctx, "ndzlib", codec_id, zlib_encoder, zlib_decoder)
     problems = []
-    for n, layout in enumerate(_layouts(ctx)):
-        data = array_of(layout, n)
-        nd = ctx.adapter.nd_create(data, layout.chunks, layout.blocks, nd_cparams(codec_id), DP)
+    for _, layout, data, nd in _arrays(ctx, int(ctx.param("id"))):
         for axis in (None, *range(len(layout.shape))):
             call = "sum()" if axis is None else f"sum(axis={axis})"
             ctx.doing(f"calling {call} of the {layout} array")
