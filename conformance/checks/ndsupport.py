@@ -86,6 +86,9 @@ def array_difference(got: np.ndarray, want: np.ndarray) -> str | None:
     if np.array_equal(got, want, equal_nan=want.dtype.kind in "fc"):
         return None
     where = tuple(int(i) for i in np.argwhere(got != want)[0]) if got.ndim else ()
+    if want.dtype.kind not in "fc" and not np.isin(got[where], want):
+        # read from memory outside the data (its bytes differ run to run): said so, not quoted
+        return f"item {where} is a value the array does not hold (expected {want[where]!r})"
     return f"item {where} is {got[where]!r}, expected {want[where]!r}"
 
 

@@ -50,3 +50,20 @@ def test_a_plain_frame_has_none_and_a_broken_header_does_not_parse(tmp_path: Pat
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="metalayers section does not parse"):
         frame_metalayer(str(path), "b2nd")
+
+
+def test_an_item_read_from_outside_the_data_is_said_so_not_quoted() -> None:
+    """ND-SLICES-FILTERS on python-blosc2 had quoted items read from memory outside the array, a different number
+    every run: its message changed run to run."""
+    from udcodec.checks.ndsupport import array_difference
+
+    want = np.arange(12, dtype="<i4").reshape(3, 4)
+    got = want.copy()
+    got[1, 2] = -596411940
+    assert array_difference(got, want) == "item (1, 2) is a value the array does not hold (expected np.int32(6))"
+    got[1, 2] = 11  # a value of the array, misplaced: quoted
+    assert array_difference(got, want) == "item (1, 2) is np.int32(11), expected np.int32(6)"
+    floats = want.astype("<f8")
+    wrong = floats.copy()
+    wrong[0, 0] = 0.5
+    assert array_difference(wrong, floats) == "item (0, 0) is np.float64(0.5), expected np.float64(0.0)"
