@@ -401,7 +401,7 @@ def kept_buffers(ctx: CheckContext) -> None:
     keeper = Keeper()
     register_pair(ctx, "keeper", codec_id, keeper.wrap(zlib_encoder), keeper.wrap(zlib_decoder))
     container = new_container(ctx, cparams_for(codec_id, typesize=1, blocksize=BLOCK), chunksize=len(SAMPLE))
-    problems = kept_buffer_problems(container, keeper, SAMPLE, "codec")
+    problems = kept_buffer_problems(container, keeper, SAMPLE, "codec", ctx.doing)
     if problems:
         ctx.fail("; ".join(problems))
 

@@ -434,32 +434,39 @@ class Keeper:
         return call
 
 
-def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, who: str) -> list[str]:
+def kept_buffer_problems(container: Container, keeper: Keeper, expected: bytes, who: str,
+                         doing: Callable[[str], None] = lambda _: None) -> list[str]:
     """Append ``expected`` to ``container`` (whose callbacks ``keeper`` wrapped) as the caller's bytes object and as
     the caller's NumPy array, then write into every array the callbacks kept: what changed, in words.
 
     The chunks must read back before and after, the stored chunks and the caller's objects must stay as they were,
     and the next append must work (a write may raise: read-only arrays are fine). Damage seen before the last
     writes ends the check there. ``expected`` itself never reaches the host, so a host that writes into what it is
-    given cannot hide the change.
+    given cannot hide the change. ``doing`` is told each step first (:meth:`CheckContext.doing`): a host that crashes
+    is reported with the step it crashed in.
     """
     data = bytes(bytearray(expected))  # the caller's own bytes object, equal to but not ``expected``
     array = np.frombuffer(expected, dtype=np.uint8).copy()  # the caller's own writable array
+    doing(f"appending a bytes object and a NumPy array through a {who} that keeps the arrays it is given")
     container.append(data)
     container.append(array)  # type: ignore[arg-type]  # callers hand NumPy arrays too
     stored = [container.get_chunk(i) for i in range(container.nchunks)]
+    doing(f"reading the chunks back, the {who} writing into the arrays of its earlier calls")
     before = _read_problems(container, expected)
     if not keeper.kept:
         return [f"the {who} was never called, so nothing could be kept"]
     if before:  # the damage shows already; writing into everything now would only risk a hang of the host
         return [f"after the {who} wrote, in later calls, into the arrays earlier calls gave it, these changed: "
                 + "; ".join(before)]
+    doing(f"writing into the {len(keeper.kept)} arrays the {who} kept, after its calls returned")
     _scribble(keeper.kept)
     changed: list[str] = []
+    doing(f"appending again after the {who} wrote into the arrays it kept")
     try:
         container.append(bytes(bytearray(expected)))  # a copy: the host may hand it out writable
     except Exception as exc:  # noqa: BLE001
         changed.append(f"the next append raised {describe_exc(exc)}")
+    doing(f"reading the chunks back after the {who} wrote into the arrays it kept")
     changed += [f"stored chunk {i}" for i, chunk in enumerate(stored) if container.get_chunk(i) != chunk]
     changed += _read_problems(container, expected)
     for what, got in (("bytes object", data), ("array", array.tobytes())):

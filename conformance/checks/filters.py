@@ -7,6 +7,7 @@ import base64
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -634,6 +635,10 @@ def source_intact(ctx: CheckContext) -> None:
             ctx.fail(f"pipeline {list(names)}: decompress(compress(x)) != x")
 
 
+def _said(ctx: CheckContext, prefix: str, what: str) -> None:
+    ctx.doing(prefix + what)
+
+
 @check("filters.kept_buffers", requires=("user_filters", "filters"),
        params={"id": FILTER_ID, "typesize": Param(int, min=1, max=255),
                "pipelines": Param(list, items=Param(list, items=Param(str)))})
@@ -654,7 +659,9 @@ def kept_buffers(ctx: CheckContext) -> None:
         names = _names(pipeline, {"user": fid})
         keeper.kept.clear()
         container = _container(ctx, filter_cparams(names, tuple(0 for _ in names), typesize=ts), len(expected))
-        problems += [f"pipeline {list(names)}: {p}" for p in kept_buffer_problems(container, keeper, expected, "filter")]
+        said = f"pipeline {list(names)}: "
+        found = kept_buffer_problems(container, keeper, expected, "filter", partial(_said, ctx, said))
+        problems += [said + p for p in found]
         if problems:  # the host's memory may be damaged: another pipeline in this process proves nothing more
             break
     if problems:

@@ -164,7 +164,8 @@ def outcome_of(got: Isolated) -> Outcome:
 
 
 def _while_doing(stderr_tail: str | None) -> str:
-    """`` while it was ...``: the last thing the check said it did (:meth:`CheckContext.doing`), or ''."""
+    """`` while it was ...``: the last thing the check said it did (:meth:`CheckContext.doing`), or '' (the message
+    of a check killed for not ending, or whose process died)."""
     said = [line[len(DOING):] for line in (stderr_tail or "").splitlines() if line.startswith(DOING)]
     return f" while it was {printable(said[-1][:300])}" if said else ""
 
@@ -253,7 +254,7 @@ def execute(
         result.stderr_tail = got.stderr_tail
         result.message = (
             f"{_crashed(clause.subject, adapter_spec)} ({got.signal})" if got.signal else got.error or "the process died"
-        )
+        ) + _while_doing(got.stderr_tail)
         result.reproduction = rerun(memory_limit=memory_limit)
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail

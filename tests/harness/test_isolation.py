@@ -142,6 +142,24 @@ def test_a_hang_says_what_the_check_was_doing() -> None:
     assert _while_doing("") == ""
 
 
+def _says_then_crashes() -> None:
+    import signal
+
+    from udcodec.checks.api import CheckContext
+
+    CheckContext.doing(object(), "appending through a codec that keeps its arrays")  # type: ignore[arg-type]
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def test_a_crash_says_what_the_check_was_doing() -> None:
+    """CB-BUFFER-LIFETIME on python-blosc2 had said only "crashed": which of its steps, only the stderr tail knew."""
+    from udcodec.engine.runner import _while_doing
+
+    got = run_isolated(_says_then_crashes, timeout=30)
+    assert (got.status, got.signal) == (ChildStatus.CRASH, "SIGSEGV")
+    assert _while_doing(got.stderr_tail) == " while it was appending through a codec that keeps its arrays"
+
+
 def test_finishing_within_the_timeout_is_not_a_hang() -> None:
     got = run_isolated(_sleep, (0.2,), timeout=10)
     assert (got.status, got.value) == (ChildStatus.OK, "woke up")
