@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ from udcodec.reports import (
 from udcodec.reports.bounds import printable
 from udcodec.reports.causes import settle_explained
 from udcodec.reports.certificate import CertificateError, certificate_paths, write_certificate
+from udcodec.reports.json_report import SCHEMA_FILE, ReportValidationError
 
 
 class Slot(Protocol):
@@ -116,7 +118,17 @@ class Written:
     failures: list[str] = field(default_factory=list)
 
     def failed(self, target: Path, reason: str) -> None:
-        line = f"udcodec: could not write {printable(str(target))}: {printable(reason)}"
+        self._say(f"udcodec: could not write {printable(str(target))}: {printable(reason)}")
+
+    def unvalidated(self, target: Path, exc: ReportValidationError) -> None:
+        """``target`` was written, though it breaks its schema (the harness's defect): said, and it fails the run."""
+        where, problem = exc.errors[0]
+        self.paths.append(target)
+        self._say(f"udcodec: {printable(str(target))} was written but does not match {SCHEMA_FILE} "
+                  f"({len(exc.errors)} problem(s), the first at {printable(where)}: {printable(problem)}): a defect of "
+                  "the harness, the results in it are whole")
+
+    def _say(self, line: str) -> None:
         print(line, file=sys.stderr)
         self.failures.append(line)
 
@@ -158,7 +170,17 @@ def write_reports(record: RunRecord, options: Any, contract: Contract | None = N
         target = Path(path)
         try:
             writer(record, target)
-        except (OSError, ValueError) as exc:  # ValueError: a report that does not validate
+        except ReportValidationError as exc:  # nothing lost: the results, written as they are, and the defect said
+            as_is = partial(write_json, validate=False)
+            try:
+                as_is(record, target)
+            except (OSError, ValueError) as again:
+                done.failed(target, _reason(again))
+                continue
+            done.unvalidated(target, exc)
+            written.append((target, as_is))
+            continue
+        except (OSError, ValueError) as exc:  # ValueError: a Markdown or HTML report that cannot be made
             done.failed(target, _reason(exc))
             continue
         done.paths.append(target)

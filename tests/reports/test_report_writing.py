@@ -294,6 +294,28 @@ def test_a_report_that_cannot_be_written_is_one_line_and_the_others_are_written(
     assert done.failures[1] == f"udcodec: could not write {tmp_path / 'dir.xml'}: Is a directory"
 
 
+def test_a_json_report_breaking_its_schema_is_written_whole_and_said(
+    record: RunRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A schema the harness's own report broke had kept the JSON report from being written at all: every result of
+    the run lost. It is written as it is, the defect named on one line, and the run fails."""
+    import dataclasses
+    import json
+
+    passing = dataclasses.replace(record, exit_status=0)
+    passing.results[0].extra["explained_by"] = {"reference": {"check": "x", "why": "y"}}  # nested: breaks the schema
+    done = write_reports(passing, _options(tmp_path, report_json="r.json", report_markdown="r.md"))
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert len(data["results"]) == len(record.results) and data["exit_status"] == 1
+    assert "exit status 1" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    err = capsys.readouterr().err
+    assert err.splitlines() == done.failures and len(done.failures) == 1
+    assert done.failures[0].startswith(f"udcodec: {tmp_path / 'r.json'} was written but does not match "
+                                       "report.schema.json (")
+    assert "a defect of the harness, the results in it are whole" in done.failures[0]
+    assert done.paths == [tmp_path / "r.json", tmp_path / "r.md"]
+
+
 def test_the_reports_written_say_the_run_failed_when_another_could_not_be_written(
     record: RunRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
