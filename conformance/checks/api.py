@@ -431,8 +431,8 @@ class CheckContext:
         raise CheckFailed(message, **kw)
 
     def doing(self, what: str) -> None:
-        """Say, on stderr, what the check does next: a check killed for not ending is reported as killed while it
-        did the last thing said (:data:`DOING`)."""
+        """Say, on stderr, what the check does next: a check killed for not ending, or whose process dies, is
+        reported with the last thing said (:data:`DOING`)."""
         print(f"{DOING}{what}", file=sys.stderr, flush=True)
 
     @property
