@@ -182,6 +182,20 @@ def first_difference(a: bytes, b: bytes) -> str:
     return f"first difference at byte {pos}: got {a[pos]:#04x}, expected {b[pos]:#04x}"
 
 
+def silently_changed(want: Mapping[str, Any], got: Mapping[str, Any]) -> str:
+    """"silently changed FIELD from W to G, ..." for the fields of ``want`` that ``got`` holds otherwise ("" if none):
+    how the reopen clauses say a reopen changed what was written."""
+    changed = [f"{k} from {w!r} to {got.get(k)!r}" for k, w in want.items() if got.get(k) != w]
+    return "silently changed " + ", ".join(changed) if changed else ""
+
+
+def reopen_defect(want: Mapping[str, Any], got: Mapping[str, Any]) -> Explanation | None:
+    """REOPEN-KEEPS' words for a frame that ``open(path)`` gives back holding ``got`` where it was written with
+    ``want`` (an NDArray's frame is one), or None when nothing changed."""
+    changed = silently_changed(want, got)
+    return Explanation("reopen.spellings", f"open(path): {changed}") if changed else None
+
+
 def header_codec_defect(codec: int, meta: int, written: tuple[int, int], index: int = 0) -> Explanation | None:
     """ID-HEADER's words for a chunk whose header records ``codec`` and ``meta``, written with ``written`` (codec,
     meta): the header writer's defect, which a check reading the header of a chunk it wrote also meets."""

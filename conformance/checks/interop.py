@@ -8,7 +8,6 @@ codecs under the same ids. Configurations come from :mod:`udcodec.sweep`, sized 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from hashlib import sha256
@@ -37,6 +36,7 @@ from udcodec.checks.common import (
     directions,
     first_difference,
     refuses_threads,
+    reopen_defect,
     retry_with_builtin,
     written_cparams,
 )
@@ -442,9 +442,11 @@ def legacy_header_decode(ctx: CheckContext) -> None:
 
 
 def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec_id: int, meta: int,
-                      layout: NDLayout, seed: int, path: str, fill: Any = None) -> str | None:
+                      layout: NDLayout, seed: int, path: str,
+                      fill: Any = None) -> tuple[str | None, Explanation | None]:
     """How an NDArray frame ``writer`` writes (``asarray`` of data, or ``full`` of ``fill``) fails to open,
-    read or take a slice in ``reader``, or None."""
+    read or take a slice in ``reader``, or None; and, when all ``reader`` got wrong is the codec or codec meta it
+    opened the frame with, REOPEN-KEEPS' words for that (:func:`reopen_defect`)."""
     cparams = nd_cparams(codec_id, meta)
     if fill is None:
         want = array_of(layout, seed)
@@ -457,7 +459,7 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
     try:
         write().close()
     except Exception as exc:  # noqa: BLE001
-        return f"{writer.name} raised writing it: {describe_exc(exc)}"
+        return f"{writer.name} raised writing it: {describe_exc(exc)}", None
     written = written_nd_cparams(codec_id, layout, meta)
 
     def opened(who: Adapter, **kw: Any) -> Any:
@@ -471,17 +473,20 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
         wrote = (layout.shape, layout.chunks, layout.blocks, layout.dtype.str, codec_id, meta)
         if got != wrote:
             names = ("shape", "chunks", "blocks", "dtype", "codec", "codec meta")
-            return f"{reader.name} reads " + ", ".join(f"{name} {g!r} (written: {w!r})" for name, g, w
-                                                         in zip(names, got, wrote, strict=True) if g != w)
+            said = f"{reader.name} reads " + ", ".join(f"{name} {g!r} (written: {w!r})" for name, g, w
+                                                       in zip(names, got, wrote, strict=True) if g != w)
+            reopened = reader is ctx.adapter and got[:4] == wrote[:4]
+            return said, reopen_defect({"codec": codec_id, "codec_meta": meta},
+                                       {"codec": got[4], "codec_meta": got[5]}) if reopened else None
         values = nd.read(...)
         nd.close()
     except Exception as exc:  # noqa: BLE001
-        return f"{reader.name} could not open and read it: {describe_exc(exc)}"
+        return f"{reader.name} could not open and read it: {describe_exc(exc)}", None
     diff = array_difference(np.asarray(values), want)
     if diff:
-        return f"{reader.name} reads different values ({diff})"
+        return f"{reader.name} reads different values ({diff})", None
     if not layout.shape:
-        return None
+        return None, None
     key = selections(layout.shape)[0]
     new = np.ascontiguousarray(array_of(layout, seed + 100)[key])
     want[key] = new
@@ -491,11 +496,11 @@ def _nd_frame_problem(ctx: CheckContext, writer: Adapter, reader: Adapter, codec
         rw.close()
         back = opened(writer).read(...)
     except Exception as exc:  # noqa: BLE001
-        return f"a slice {reader.name} wrote into it, read back by {writer.name}: {describe_exc(exc)}"
+        return f"a slice {reader.name} wrote into it, read back by {writer.name}: {describe_exc(exc)}", None
     diff = array_difference(np.asarray(back), want)
     if diff:
-        return f"a slice {reader.name} wrote reads back differently in {writer.name} ({diff})"
-    return None
+        return f"a slice {reader.name} wrote reads back differently in {writer.name} ({diff})", None
+    return None, None
 
 
 @check("interop.ndarray_frame", requires=("persistence", "ndarray"),
@@ -515,25 +520,11 @@ def ndarray_frame(ctx: CheckContext) -> None:
             layout = parse_layout(text)
             for f, fill in enumerate([None, *(fills if layout.shape else [])]):
                 made = "data" if fill is None else f"full of {fill}"
-                problem = _nd_frame_problem(ctx, w_side.adapter, r_side.adapter, codec_id, meta, layout, k,
-                                            str(ctx.tmpdir / f"w{n}-{k}-{f}.b2nd"), fill)
+                problem, reopen = _nd_frame_problem(ctx, w_side.adapter, r_side.adapter, codec_id, meta, layout, k,
+                                                    str(ctx.tmpdir / f"w{n}-{k}-{f}.b2nd"), fill)
                 if problem:
                     failures.append(f"an NDArray {layout} ({made}) written by {w_side.label}, read by "
                                     f"{r_side.label}: {problem}")
-                    reopens.append(_reopen_defect(problem, ctx.adapter.name))
+                    reopens.append(reopen)
     if failures:
         ctx.fail("\n".join(failures), explained_by=reopens[0] if all(reopens) else None)
-
-
-_CODEC_READ = re.compile(r"reads (codec (\d+) \(written: (\d+)\))?(?:, )?(codec meta (\d+) \(written: (\d+)\))?$")
-
-
-def _reopen_defect(problem: str, name: str) -> Explanation | None:
-    """REOPEN-KEEPS' words for a frame ``name`` opens with another codec or codec meta than it was written with, when
-    that is all ``problem`` says: an NDArray's frame is one."""
-    found = _CODEC_READ.fullmatch(problem[len(name) + 1:]) if problem.startswith(f"{name} reads ") else None
-    if found is None or not (found.group(1) or found.group(4)):
-        return None
-    changed = [f"{k} from {found.group(w)} to {found.group(g)}"
-               for k, g, w, whole in (("codec", 2, 3, 1), ("codec_meta", 5, 6, 4)) if found.group(whole)]
-    return Explanation("reopen.spellings", "open(path): silently changed " + ", ".join(changed))

@@ -30,6 +30,7 @@ from udcodec.checks.common import (
     attribution_of,
     refuses_threads,
     register_pair,
+    reopen_defect,
     retry_with_builtin,
 )
 from udcodec.checks.fresh import fail_fresh, run_fresh
@@ -295,10 +296,8 @@ def reopen(ctx: CheckContext) -> None:
         reopen = None
         if (cp.codec, cp.codec_meta) != (codec_id, meta):
             problem = f"reopened with codec {cp.codec} meta {cp.codec_meta}, written with {codec_id} meta {meta}"
-            changed = [f"{k} from {w!r} to {g!r}" for k, w, g in (("codec", codec_id, cp.codec),
-                                                                  ("codec_meta", meta, cp.codec_meta)) if w != g]
-            # REOPEN-KEEPS' words for a frame reopened so: an NDArray's frame is one
-            reopen = Explanation("reopen.spellings", "open(path): silently changed " + ", ".join(changed))
+            reopen = reopen_defect({"codec": codec_id, "codec_meta": meta},
+                                   {"codec": cp.codec, "codec_meta": cp.codec_meta})
         problem = problem or array_difference(nd.read(...), want)
         nd.close()
         if problem is None and layout.shape:

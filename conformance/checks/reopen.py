@@ -22,6 +22,7 @@ from udcodec.checks.common import (
     new_container,
     read_back,
     register_pair,
+    silently_changed,
 )
 from udcodec.checks.fresh import fail_fresh, run_fresh
 from udcodec.scenarios import SPELLINGS, kept_fields, observe_reopen
@@ -142,7 +143,7 @@ def _opened_problems(entry: dict[str, Any], want: dict[str, Any], must_open: boo
     if "error" in entry:
         return [f"raised {entry['error']}"] if must_open else []
     problems = []
-    if "cparams" in entry and (changed := _changed(want, entry["cparams"])):
+    if "cparams" in entry and (changed := silently_changed(want, entry["cparams"])):
         problems.append(changed)
     if "use_error" in entry and ("reads_back" not in entry or appending):
         problems.append(f"then raised {entry['use_error']}")
@@ -161,7 +162,7 @@ def _append_problems(call: str, entry: dict[str, Any], unjudged: list[str], want
             why = entry.get("error") or entry.get("use_error")
             unjudged.append(f"{call} raised {why} before anything was appended, which REOPEN-KEEPS judges")
             return []
-        if changed := _changed({k: written.get(k) for k in ("codec", "codec_meta", "typesize")}, entry["cparams"]):
+        if changed := silently_changed({k: written.get(k) for k in ("codec", "codec_meta", "typesize")}, entry["cparams"]):
             unjudged.append(f"{call} {changed}, which REOPEN-KEEPS judges")
             return []
         if "use_error" in entry:
@@ -330,7 +331,7 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: 
         if "error" in entry:
             problems[n] = f"{what} raised {entry['error']}"
             continue
-        if changed := _changed(want, entry["cparams"]):
+        if changed := silently_changed(want, entry["cparams"]):
             found.append(f"{what} {changed}")
         if "use_error" in entry:
             found.append(f"{what}, then reading: {entry['use_error']}")
@@ -338,12 +339,6 @@ def _frame_problems(ctx: CheckContext, codec_id: int, frames: list[Frame], tag: 
             found.append(f"{what}: the stored chunks do not read back")
         problems[n] = "; ".join(found)
     return problems
-
-
-def _changed(want: dict[str, Any], got: dict[str, Any]) -> str:
-    """"silently changed FIELD from W to G, ..." for the fields of ``want`` that ``got`` holds otherwise ("" if none)."""
-    changed = [f"{k} from {w!r} to {got.get(k)!r}" for k, w in want.items() if got.get(k) != w]
-    return "silently changed " + ", ".join(changed) if changed else ""
 
 
 def _call_text(name: str) -> str:
