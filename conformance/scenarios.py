@@ -691,7 +691,7 @@ def serve_each(batch: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
-#: Most bytes a fresh process's output file may hold: past it, it is cut back to nothing (a flood fills no disk).
+#: Past this size, a fresh process's output file is cut back to its last bytes (a flood fills no disk).
 OUTPUT_LIMIT = 16 << 20
 
 

@@ -41,7 +41,7 @@ from typing import Any
 from udcodec.resources import disk_free
 
 STDERR_TAIL_BYTES = 16000  # room for a faulthandler stack below the last lines a check printed
-#: A child's output file is cut back to nothing when it grows past this (a flood must not fill the disk).
+#: Past this size, a child's output file is cut back to its last bytes (a flood must not fill the disk).
 OUTPUT_LIMIT = 64 << 20
 #: How often the parent looks whether the child has died while no result arrives (seconds).
 _POLL = 0.1
@@ -132,7 +132,7 @@ class _Live:
     stderr_path: str
     scratch: str  # the child's TMPDIR
     reaped: bool = False
-    dropped: int = 0  # bytes of output cut from the file (:func:`_bound_output`)
+    dropped: int = 0  # bytes of output cut from the file (:func:`bound_output`)
 
 
 #: Children of this process that are running (pid -> its group leader and temp file).
@@ -399,11 +399,41 @@ def size_of(path: str) -> int:
         return 0
 
 
+#: What a cut leaves at the end of an output file: the tail the reports quote, and more.
+_KEPT = 1 << 20
+_FALLOC_FL_KEEP_SIZE, _FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
+
+
+def _punch_hole(path: str, length: int) -> bool:
+    """Free the disk blocks of the first ``length`` bytes of the file at ``path``, keeping its size (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        fallocate = ctypes.CDLL(None, use_errno=True).fallocate
+        fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+        fd = os.open(path, os.O_WRONLY)
+    except (OSError, AttributeError):
+        return False
+    try:
+        return fallocate(fd, _FALLOC_FL_PUNCH_HOLE | _FALLOC_FL_KEEP_SIZE, 0, length) == 0
+    finally:
+        os.close(fd)
+
+
 def bound_output(path: str, limit: int = OUTPUT_LIMIT) -> int:
-    """Cut the file at ``path`` to nothing once it passes ``limit`` bytes (its writers append); the bytes cut
-    (at least: what is appended between the look at its size and the cut goes uncounted)."""
+    """Free the disk the file at ``path`` takes once it passes ``limit`` bytes (its writers append); the bytes by
+    which its size shrank.
+
+    Where the file system can punch holes, all but its last bytes are freed and its size is kept: nothing a
+    writer appends meanwhile is lost, and the size counts every byte written (0 is returned). Elsewhere the file
+    is cut to nothing, and what is appended between the look at its size and the cut is lost uncounted.
+    """
     size = size_of(path)
     if size <= limit:
+        return 0
+    if _punch_hole(path, (size - _KEPT) // _KEPT * _KEPT):
         return 0
     try:
         os.truncate(path, 0)
@@ -447,7 +477,7 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], wfd: int, release: int
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _CLEANUP_SIGNALS)
         _LIVE.clear()  # the parent's children are not this process's to kill
         # stdout too: what a check prints must not reach the terminal or pytest's capture (a flood would be
-        # printed whole). O_APPEND lets the parent cut the file while the child writes (:func:`_bound_output`).
+        # printed whole). O_APPEND lets the parent cut the file while the child writes (:func:`bound_output`).
         errfd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -588,8 +618,9 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...] = (), timeout: fl
         with contextlib.suppress(OSError):
             written = live.dropped + os.stat(stderr_path).st_size
             if written > OUTPUT_LIMIT:
-                # at least: what the child wrote between a size read and its cut is not counted
-                tail = f"[udcodec: the check wrote at least {format_bytes(written)} of output; its end follows]\n{tail}"
+                # "at least" where the file was cut: what the child wrote between a size read and the cut is lost
+                least = "at least " if live.dropped else ""
+                tail = f"[udcodec: the check wrote {least}{format_bytes(written)} of output; its end follows]\n{tail}"
         free = disk_free(scratch)  # before the scratch goes: what the check (and what it started) left room for
     finally:
         os.close(rfd)
