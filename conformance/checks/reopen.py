@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import gc
-import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -99,35 +98,25 @@ def spellings(ctx: CheckContext) -> None:
     for name in judged:
         entry, call = seen[name], _call_text(name)
         if judge == "kept":
-            found = _opened_problems(entry, want, must_open=True, appending=False)
+            found = _unexplained(_opened_problems(entry, want, must_open=True, appending=False))
         elif judge == "appended":
             found = _append_problems(call, entry, unjudged, stored, written=want)
         else:
             control = "mode_a" if SPELLINGS[name].get("mode") == "a" else "plain"
-            also = {_unnamed(p, control) for p in _opened_problems(seen[control], want)
+            also = {_unnamed(p, control) for p, _ in _unexplained(_opened_problems(seen[control], want))
                     + _append_problems(call, seen[control], [], stored)}
-            found = [p for p in _opened_problems(entry, want) + _append_problems(call, entry, [], stored)
-                     if _unnamed(p, name) not in also]
-        problems += [f"{call}: {p}" for p in found]
-        headers += [_header_defect(p) for p in found]
+            found = [(p, why) for p, why in _unexplained(_opened_problems(entry, want))
+                     + _append_problems(call, entry, [], stored) if _unnamed(p, name) not in also]
+        problems += [f"{call}: {p}" for p, _ in found]
+        headers += [why for _, why in found]
     if problems:
         ctx.fail("; ".join(problems), explained_by=headers[0] if all(headers) else None)
     if unjudged:
         raise NotJudged("; ".join(unjudged))
 
 
-_APPENDED = re.compile(r"an appended chunk records codec (\d+) meta (\d+) typesize (\d+), the container holds codec "
-                       r"(\d+) meta (\d+) typesize (\d+)")
-
-
-def _header_defect(problem: str) -> Explanation | None:
-    """ID-HEADER's words when ``problem`` is an appended chunk whose header records another codec or meta (its
-    typesize right): the header writer's defect, met in every chunk."""
-    found = _APPENDED.fullmatch(problem)
-    if found is None:
-        return None
-    codec, meta, typesize, held_codec, held_meta, held_typesize = (int(g) for g in found.groups())
-    return header_codec_defect(codec, meta, (held_codec, held_meta)) if typesize == held_typesize else None
+def _unexplained(problems: list[str]) -> list[tuple[str, Explanation | None]]:
+    return [(p, None) for p in problems]
 
 
 def _unnamed(problem: str, spelling: str) -> str:
@@ -153,10 +142,12 @@ def _opened_problems(entry: dict[str, Any], want: dict[str, Any], must_open: boo
 
 
 def _append_problems(call: str, entry: dict[str, Any], unjudged: list[str], want: dict[str, Any],
-                     written: dict[str, Any] | None = None) -> list[str]:
+                     written: dict[str, Any] | None = None) -> list[tuple[str, Explanation | None]]:
     """What went wrong with the chunk appended after ``call``, judged against ``want`` (codec id as ``udcodec``, codec
-    meta, typesize). Given the cparams ``written``, a reopen that failed, or that holds another codec, meta or
-    typesize, leaves it not judged (REOPEN-KEEPS judges the reopen): the reason goes to ``unjudged``."""
+    meta, typesize), each with ID-HEADER's words where it is an appended chunk whose header records another codec or
+    meta (its typesize right): the header writer's defect, met in every chunk. Given the cparams ``written``, a
+    reopen that failed, or that holds another codec, meta or typesize, leaves it not judged (REOPEN-KEEPS judges
+    the reopen): the reason goes to ``unjudged``."""
     if written is not None:
         if "error" in entry or "reads_back" not in entry:
             why = entry.get("error") or entry.get("use_error")
@@ -166,22 +157,24 @@ def _append_problems(call: str, entry: dict[str, Any], unjudged: list[str], want
             unjudged.append(f"{call} {changed}, which REOPEN-KEEPS judges")
             return []
         if "use_error" in entry:
-            return [f"appending raised {entry['use_error']}"]
+            return [(f"appending raised {entry['use_error']}", None)]
     appended = entry.get("appended")
     if appended is None:
         return []
-    problems = []
+    problems: list[tuple[str, Explanation | None]] = []
     got = {k: appended.get(k) for k in want}
     if got != want:
-        problems.append(f"an appended chunk records codec {got['udcodec']} meta {got['codec_meta']} "
-                        f"typesize {got['typesize']}, the container holds codec {want['udcodec']} meta "
-                        f"{want['codec_meta']} typesize {want['typesize']}")
+        header = None if got["typesize"] != want["typesize"] else header_codec_defect(
+            got["udcodec"], got["codec_meta"], (want["udcodec"], want["codec_meta"]))
+        problems.append((f"an appended chunk records codec {got['udcodec']} meta {got['codec_meta']} "
+                         f"typesize {got['typesize']}, the container holds codec {want['udcodec']} meta "
+                         f"{want['codec_meta']} typesize {want['typesize']}", header))
     if not entry["appended_reads_back"]:
-        problems.append("an appended chunk does not read back")
+        problems.append(("an appended chunk does not read back", None))
     again = entry.get("file_reads_back", True)
     if again is not True:
-        problems.append("after an append and a close, the file opened again "
-                        + ("reads back other bytes" if again is False else f"raised {again}"))
+        problems.append(("after an append and a close, the file opened again "
+                         + ("reads back other bytes" if again is False else f"raised {again}"), None))
     return problems
 
 
