@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import operator
 from collections.abc import Callable, Mapping
 from enum import Enum
 from types import ModuleType
@@ -43,6 +44,8 @@ from udcodec.adapters.protocol import (
 
 #: Capabilities that need a module attribute: (capability, attribute).
 _OPTIONAL = (("user_filters", "register_filter"), ("ndarray", "asarray"))
+#: The operators of :meth:`ModuleNDContainer.expression`, applied as users write them (``array + 1``).
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 #: The names :class:`ModuleAdapter` uses on every module, and those it uses with dataclass parameters; a capability's
 #: own names (``_OPTIONAL``, ``full`` beside ``asarray``, ``compress2``/``decompress2``) only where it is declared.
 REQUIRED_NAMES = ("register_codec", "ucodecs_registry", "SChunk", "open", "Filter", "SplitMode")
@@ -184,6 +187,10 @@ class ModuleNDContainer:
         got = self._nd().sum() if axis is None else self._nd().sum(axis=axis)
         return got if isinstance(got, np.ndarray | np.generic) else np.asarray(got[()] if hasattr(got, "shape") else got)
 
+    def expression(self, op: str, operand: Any) -> np.ndarray:
+        other = operand.native() if isinstance(operand, ModuleNDContainer) else operand
+        return np.asarray(_OPERATORS[op](self._nd(), other)[:])
+
     def schunk(self) -> ModuleContainer:
         return self._adapter.wrap(self._nd().schunk)
 
@@ -261,6 +268,8 @@ class ModuleAdapter:
             missing.add("plugin_libraries")
         if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "sum"):
             missing.add("nd_reductions")  # python-blosc2 2.x's NDArray has no sum
+        if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "__add__"):
+            missing.add("nd_expressions")
         return CAPABILITIES - missing
 
     # -- parameter translation -----------------------------------------------------------

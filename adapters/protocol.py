@@ -46,6 +46,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "filter_plugins",  # register_filter(id, None, None, name): a dynamic filter plugin
         "ndarray",  # nd_create / nd_full / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
         "nd_reductions",  # NDContainer.sum: array.sum(axis) as users call it
+        "nd_expressions",  # NDContainer.expression: (array + 1)[:] as users write it (a lazy expression)
     }
 )
 
@@ -234,6 +235,10 @@ class NDContainer(Protocol):
     def sum(self, axis: int | None = None) -> Any:
         """``array.sum()`` or ``array.sum(axis=axis)`` as users call it (capability ``nd_reductions``): a NumPy
         scalar or array, as NumPy's sum of the items gives it."""
+
+    def expression(self, op: str, operand: Any) -> np.ndarray:
+        """``(array <op> operand)[:]`` as users write it (capability ``nd_expressions``): ``op`` one of ``+ - *``,
+        ``operand`` a number or an :class:`NDContainer` of the same shape; the values as a NumPy array."""
 
     def schunk(self) -> Container:
         """The super-chunk that stores the array, as a :class:`Container`."""

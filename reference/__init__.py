@@ -34,7 +34,7 @@ from .frame import (
     FrameFormatError,
     FrameUnsupportedError,
 )
-from .ndarray import NDArray, asarray, empty, full, open, zeros
+from .ndarray import LazyExpr, NDArray, asarray, empty, full, open, zeros
 from .oneshot import compress2, decompress2
 from .params import Codec, CParams, DParams, Filter, SplitMode, Tuner
 from .registry import _reset_registry as _reset_registry  # tests only (documented in registry)
@@ -69,6 +69,7 @@ __all__ = [
     "FrameFormatError",
     "FrameUnsupportedError",
     "IS_WASM",
+    "LazyExpr",
     "NDArray",
     "SChunk",
     "SplitMode",

@@ -7,6 +7,9 @@ other (C order over the block grid), each a C-order sub-array of ``blocks``. The
 * itemsize``, and its frame carries the ``b2nd`` metalayer (:mod:`.b2ndmeta`), so its frames open as
 NDArrays in python-blosc2 and python-blosc2's NDArray frames open here. Numeric dtypes only.
 
+An arithmetic operator on an NDArray (``a + 1``, ``a * b``) returns a :class:`LazyExpr`, computed with NumPy's
+rules from its operands' decompressed items when it is read (``expr[key]``) or computed (``expr.compute()``).
+
 Left out, ``chunks`` and ``blocks`` are chosen by a simple rule (halving leading dimensions), not by
 python-blosc2's cache-size heuristics: give them for byte-identical frames.
 """
@@ -15,8 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -92,7 +96,38 @@ def unpack(buf: bytes, dtype: np.dtype, padded: Shape, blocks: Shape) -> np.ndar
     return split.transpose(order).reshape(padded).copy()
 
 
-class NDArray:
+class Operators:
+    """The arithmetic operators of NDArray and LazyExpr: each returns a :class:`LazyExpr`."""
+
+    def __add__(self, other: Any) -> LazyExpr:
+        return LazyExpr("+", self, other)
+
+    def __radd__(self, other: Any) -> LazyExpr:
+        return LazyExpr("+", other, self)
+
+    def __sub__(self, other: Any) -> LazyExpr:
+        return LazyExpr("-", self, other)
+
+    def __rsub__(self, other: Any) -> LazyExpr:
+        return LazyExpr("-", other, self)
+
+    def __mul__(self, other: Any) -> LazyExpr:
+        return LazyExpr("*", self, other)
+
+    def __rmul__(self, other: Any) -> LazyExpr:
+        return LazyExpr("*", other, self)
+
+    def __truediv__(self, other: Any) -> LazyExpr:
+        return LazyExpr("/", self, other)
+
+    def __rtruediv__(self, other: Any) -> LazyExpr:
+        return LazyExpr("/", other, self)
+
+    def __pow__(self, other: Any) -> LazyExpr:
+        return LazyExpr("**", self, other)
+
+
+class NDArray(Operators):
     """An n-dimensional array in a super-chunk (python-blosc2's ``NDArray`` subset used with user codecs)."""
 
     def __init__(self, schunk: _schunk.SChunk, meta: b2ndmeta.B2ndMeta) -> None:
@@ -266,6 +301,54 @@ class NDArray:
 
     def tobytes(self) -> bytes:
         return self[...].tobytes()
+
+
+# ---- lazy expressions: a + 1, a * b ----------------------------------------------------------
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+}
+
+
+def _operand_values(operand: Any) -> Any:
+    """What ``operand`` holds, as NumPy computes with it (an NDArray read through its codec)."""
+    if isinstance(operand, (LazyExpr, NDArray)):
+        return operand[...]
+    return operand
+
+
+class LazyExpr(Operators):
+    """``left <op> right``, computed when read."""
+
+    def __init__(self, op: str, left: Any, right: Any) -> None:
+        if op not in _OPERATORS:
+            raise ValueError(f"unknown operator {op!r} (known: {', '.join(_OPERATORS)})")
+        self.op, self.left, self.right = op, left, right
+
+    def evaluate(self) -> np.ndarray:
+        """The expression's values, as a NumPy array."""
+        return np.asarray(_OPERATORS[self.op](_operand_values(self.left), _operand_values(self.right)))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.evaluate().shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.evaluate().dtype
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.asarray(self.evaluate()[key])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        values = self.evaluate()
+        return values if dtype is None else values.astype(dtype)
+
+    def compute(self, **kwargs: Any) -> NDArray:
+        """The values as a new NDArray (``kwargs`` as :func:`asarray` takes them)."""
+        return asarray(self.evaluate(), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"LazyExpr({self.left!r} {self.op} {self.right!r})"
 
 
 def _new(shape: Any, dtype: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any, urlpath: Any,

@@ -138,6 +138,46 @@ def reductions(ctx: CheckContext) -> None:
         ctx.fail("\n".join(problems))
 
 
+#: ``OP OPERAND`` with OPERAND a number or ``a`` (the array itself), as users write ``a + 1`` or ``a * a``.
+EXPRESSIONS = Param(list, items=Param(str, choices=("+ 1", "- 3", "* 2", "+ a", "- a", "* a")))
+
+
+@check("ndarray.expressions", requires=("ndarray", "nd_expressions"),
+       params={"id": CODEC_ID, "layouts": LAYOUTS, "expressions": EXPRESSIONS})
+def expressions(ctx: CheckContext) -> None:
+    """asarray with a user codec, then ``(a <op> x)[:]`` for each expression: NumPy's values of the items (in the
+    array's dtype, as NumPy wraps integers; to rounding for floats), or an exception; an expression that does not
+    end is the clause's ``hang``. The host may compute in a wider dtype: its values are compared once cast back."""
+    problems = []
+    for _, layout, data, nd in _arrays(ctx, int(ctx.param("id"))):
+        for text in ctx.param("expressions"):
+            op, operand = text.split()
+            call = f"(a {op} {operand})[:]"
+            ctx.doing(f"reading {call} of the {layout} array")
+            try:
+                got = np.asarray(nd.expression(op, nd if operand == "a" else int(operand)))
+            except Exception as exc:  # noqa: BLE001 - a refusal is an answer; wrong values are not
+                ctx.extra.setdefault("refused", []).append(f"{layout}: {call} raised {describe_exc(exc)}")
+                continue
+            with np.errstate(all="ignore"):
+                want = np.asarray(_NUMPY_OPERATORS[op](data, data if operand == "a" else data.dtype.type(operand)))
+                cast = got.astype(want.dtype) if got.shape == want.shape else got
+            if got.shape != want.shape:
+                problems.append(f"{layout}: {call} has shape {got.shape}, the array {want.shape}")
+                continue
+            wrong = (cast != want) if want.dtype.kind in "iub" else \
+                ~np.isclose(cast, want, rtol=1e-9, atol=0, equal_nan=True)
+            if wrong.any():
+                where = tuple(int(i) for i in np.argwhere(wrong)[0])
+                problems.append(f"{layout}: {call} gave {cast[where]!r} at {where} ({int(wrong.sum())} item(s) wrong),"
+                                f" NumPy gives {want[where]!r}")
+    if problems:
+        ctx.fail("\n".join(problems))
+
+
+_NUMPY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": np.add, "-": np.subtract, "*": np.multiply}
+
+
 def _shown(value: np.ndarray) -> str:
     """A sum as a message quotes it: a scalar whole, an array by its shape and first items."""
     if value.ndim == 0:

@@ -135,3 +135,19 @@ def test_bad_layouts_and_metalayers_are_refused() -> None:
         b2ndmeta.parse(bytes.fromhex("97000191d3000000000000000191d20000000191d20000000101db00000003") + b"<i4")
     with pytest.raises(TypeError, match="unexpected keyword"):
         ref.zeros((3,), chunkshape=(2,))
+
+
+def test_arithmetic_is_lazy_and_reads_through_the_codec(zcodec) -> None:
+    a = _array((6, 10), "<i4")
+    arr = ref.asarray(a, chunks=(4, 6), blocks=(2, 3), cparams=CP)
+    other = ref.asarray(a * 3, chunks=(3, 5), blocks=(1, 5), cparams=CP)  # another layout: values align, not chunks
+    expr = (arr + 1) * 2 - other
+    assert isinstance(expr, ref.LazyExpr) and expr.shape == (6, 10)
+    assert np.array_equal(expr[:], (a + 1) * 2 - a * 3)
+    assert np.array_equal((10 - arr)[2:4, 1], 10 - a[2:4, 1])  # the reflected operators keep the order
+    assert np.array_equal((arr / 2)[...], a / 2) and np.array_equal((arr ** 2)[...], a ** 2)
+    computed = (arr * arr).compute(chunks=(3, 5), blocks=(1, 5))
+    assert isinstance(computed, ref.NDArray) and computed.chunks == (3, 5)
+    assert np.array_equal(computed[...], a * a)
+    with pytest.raises(ValueError, match="unknown operator"):
+        ref.LazyExpr("%", arr, 2)
