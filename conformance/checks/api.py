@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import sys
 import sysconfig
 import tempfile
@@ -74,6 +75,8 @@ def names_same_raise(found: Explanation, message: str) -> bool:
 
 #: How a line on a check's stderr starts that says what it does next (:meth:`CheckContext.doing`).
 DOING = "udcodec: doing: "
+#: How a line on a check's stderr starts that says the deadline it set, or ``off`` (:meth:`CheckContext.deadline`).
+DEADLINE = "udcodec: deadline: "
 
 
 class CheckFailed(AssertionError):
@@ -383,6 +386,7 @@ class CheckContext:
     declared: Mapping[str, Param] = field(default_factory=dict)  # the running check's parameter declarations
     workarounds: list[dict[str, str]] = field(default_factory=list)  # known defects got past (the reports carry them)
     examples: ExampleCount = field(default_factory=ExampleCount)  # shared by the clause's checks
+    isolated: bool = False  # the check runs in a child of its own (which :meth:`deadline` may end)
     _property_count: int = field(default=0, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 
@@ -434,6 +438,25 @@ class CheckContext:
         """Say, on stderr, what the check does next: a check killed for not ending, or whose process dies, is
         reported with the last thing said (:data:`DOING`)."""
         print(f"{DOING}{what}", file=sys.stderr, flush=True)
+
+    @contextmanager
+    def deadline(self, seconds: float, basis: str) -> Iterator[None]:
+        """End the check's process when the block has not ended after ``seconds``: its clause is then ``hang``,
+        reported with ``basis`` (how the deadline was set), sooner than the clause's timeout. A call that never
+        returns may hold the interpreter, so the process ends by SIGALRM's default action. Outside an isolated
+        child it does nothing."""
+        if not self.isolated:
+            yield
+            return
+        print(f"{DEADLINE}{seconds:.3g} s, {basis}", file=sys.stderr, flush=True)
+        previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            print(f"{DEADLINE}off", file=sys.stderr, flush=True)
 
     @property
     def tmpdir(self) -> Path:

@@ -3,6 +3,7 @@ n-dimensional array (python-blosc2's ``asarray``/``open``/``[...]``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -114,18 +115,35 @@ def roundtrip(ctx: CheckContext) -> None:
         ctx.fail("\n".join(problems))
 
 
+#: A sum or an expression that takes this many times as long as reading its array whole, and at least
+#: :data:`SLOWEST` s, is taken never to end: the clause is ``hang`` then, sooner than its timeout.
+SLOWER = 20
+SLOWEST = 2.0
+
+
+def _deadline(nd: NDContainer, layout: NDLayout) -> tuple[float, str]:
+    """The deadline of a call that reads every item of ``nd`` once (a sum, an expression), and how it was set."""
+    start = time.perf_counter()
+    nd.read(...)
+    took = time.perf_counter() - start
+    return (max(SLOWEST, SLOWER * took),
+            f"{SLOWER} times the {took:.2g} s that reading the {layout} array whole took, and at least {SLOWEST:g} s")
+
+
 @check("ndarray.reductions", requires=("ndarray", "nd_reductions"), params={"id": CODEC_ID, "layouts": LAYOUTS})
 def reductions(ctx: CheckContext) -> None:
     """asarray with a user codec, then ``sum()`` and ``sum(axis=k)`` for every axis: NumPy's sums of the items
     (exact for integers, to rounding for floats), or an exception; a reduction that does not end is the clause's
-    ``hang``."""
+    ``hang``, called after :data:`SLOWER` times as long as reading the array whole (:func:`_deadline`)."""
     problems = []
     for _, layout, data, nd in _arrays(ctx, int(ctx.param("id"))):
+        limit, basis = _deadline(nd, layout)
         for axis in (None, *range(len(layout.shape))):
             call = "sum()" if axis is None else f"sum(axis={axis})"
             ctx.doing(f"calling {call} of the {layout} array")
             try:
-                got = np.asarray(nd.sum(axis))
+                with ctx.deadline(limit, basis):
+                    got = np.asarray(nd.sum(axis))
             except Exception as exc:  # noqa: BLE001 - a refusal is an answer; a wrong sum is not
                 ctx.extra.setdefault("refused", []).append(f"{layout}: {call} raised {describe_exc(exc)}")
                 continue
@@ -147,15 +165,18 @@ EXPRESSIONS = Param(list, items=Param(str, choices=("+ 1", "- 3", "* 2", "+ a", 
 def expressions(ctx: CheckContext) -> None:
     """asarray with a user codec, then ``(a <op> x)[:]`` for each expression: NumPy's values of the items (in the
     array's dtype, as NumPy wraps integers; to rounding for floats), or an exception; an expression that does not
-    end is the clause's ``hang``. The host may compute in a wider dtype: its values are compared once cast back."""
+    end is the clause's ``hang``, called after :data:`SLOWER` times as long as reading the array whole. The host
+    may compute in a wider dtype: its values are compared once cast back."""
     problems = []
     for _, layout, data, nd in _arrays(ctx, int(ctx.param("id"))):
+        limit, basis = _deadline(nd, layout)
         for text in ctx.param("expressions"):
             op, operand = text.split()
             call = f"(a {op} {operand})[:]"
             ctx.doing(f"reading {call} of the {layout} array")
             try:
-                got = np.asarray(nd.expression(op, nd if operand == "a" else int(operand)))
+                with ctx.deadline(limit, basis):
+                    got = np.asarray(nd.expression(op, nd if operand == "a" else int(operand)))
             except Exception as exc:  # noqa: BLE001 - a refusal is an answer; wrong values are not
                 ctx.extra.setdefault("refused", []).append(f"{layout}: {call} raised {describe_exc(exc)}")
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from udcodec.adapters.loader import load_adapter
 from udcodec.checks.api import (
     CHECKS,
+    DEADLINE,
     DOING,
     CapabilityMissing,
     CheckContext,
@@ -70,10 +72,11 @@ class Verdict:
 
 
 def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None = None,
-               codec: Subject | None = None, peer_spec: str | None = None) -> Verdict:
+               codec: Subject | None = None, peer_spec: str | None = None, isolated: bool = False) -> Verdict:
     """Run every check of ``clause`` with a fresh adapter instance (call this inside the isolated child).
 
-    ``peer_spec`` names the other adapter of a pairwise clause; it is loaded into the same process.
+    ``peer_spec`` names the other adapter of a pairwise clause; it is loaded into the same process. ``isolated``:
+    this process is the clause's own child, which a check's deadline may end (:meth:`CheckContext.deadline`).
     """
     import udcodec.checks  # noqa: F401 - registers the checks
 
@@ -82,7 +85,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
     extra: dict[str, Any] = {}
     used: list[dict[str, str]] = []  # workarounds, shared by the clause's checks
     count = ExampleCount(allotment=profile.allotment, lowered=profile.cut)
-    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used, count)
+    verdict = _run_checks(adapter_spec, clause, profile, replay, codec, peer_spec, extra, used, count, isolated)
     verdict.workarounds = used
     verdict.examples = count.to_json()
     return verdict
@@ -90,7 +93,7 @@ def run_clause(adapter_spec: str, clause: Clause, profile: Profile, replay: dict
 
 def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dict[str, Any] | None,
                 codec: CodecSubject | FilterSubject | None, peer_spec: str | None, extra: dict[str, Any],
-                used: list[dict[str, str]], count: ExampleCount) -> Verdict:
+                used: list[dict[str, str]], count: ExampleCount, isolated: bool) -> Verdict:
     adapter = load_adapter(adapter_spec)
     peer = load_adapter(peer_spec) if peer_spec is not None else None
     for index, ref in enumerate(clause.checks):
@@ -101,7 +104,7 @@ def _run_checks(adapter_spec: str, clause: Clause, profile: Profile, replay: dic
                            codec=codec if isinstance(codec, CodecSubject) else None,
                            ufilter=codec if isinstance(codec, FilterSubject) else None,
                            peer=peer, peer_spec=peer_spec, extra=extra, declared=definition.params,
-                           workarounds=used, examples=count)
+                           workarounds=used, examples=count, isolated=isolated)
         try:
             for capability in sorted(definition.requires):
                 ctx.require(capability)
@@ -170,6 +173,15 @@ def _while_doing(stderr_tail: str | None) -> str:
     return f" while it was {printable(said[-1][:300])}" if said else ""
 
 
+def _deadline_passed(got: Isolated) -> str:
+    """The deadline a check set (:meth:`CheckContext.deadline`, e.g. "3 s, 20 times ...") when its process ended by
+    it (SIGALRM while the deadline was set), else ''."""
+    if got.status is not ChildStatus.CRASH or got.signal != "SIGALRM":
+        return ""
+    said = [line[len(DEADLINE):] for line in (got.stderr_tail or "").splitlines() if line.startswith(DEADLINE)]
+    return printable(said[-1][:300]) if said and said[-1] != "off" else ""
+
+
 def _crashed(subject: str, host: str) -> str:
     """Who crashed the check's process, as far as the harness can tell."""
     if subject in ("codec", "filter"):  # the subject's code and the host's run in one process: either may be it
@@ -198,7 +210,7 @@ def run_clause_isolated(adapter_spec: str, clause: Clause, profile: Profile, rep
 
     if any("persistence" in CHECKS[ref.name].requires for ref in clause.checks if ref.name in CHECKS):
         fork_spare()
-    verdict = run_clause(adapter_spec, clause, profile, replay, codec, peer_spec)
+    verdict = run_clause(adapter_spec, clause, profile, replay, codec, peer_spec, isolated=True)
     left = left_running({pid for pid in (spare_pid(),) if pid is not None})
     if left:  # killed with the child anyway; said, since an implementation that leaves processes behind is wrong
         shown = "; ".join(left[:3]) + (f"; and {len(left) - 3} more" if len(left) > 3 else "")
@@ -227,6 +239,9 @@ def execute(
     args = (adapter_spec, clause, profile, None, codec, peer_spec)
     got = (run_isolated(run_clause_isolated, args, timeout=limit, memory_limit=memory_limit) if isolate
            else run_inline(run_clause, args))
+    passed = _deadline_passed(got)
+    if passed:
+        got = dataclasses.replace(got, status=ChildStatus.HANG, signal=None)
     result = CheckResult(clause=clause.id, adapter=adapter_name, outcome=outcome_of(got), duration=got.duration,
                          level=clause.level, subject=clause.subject)
 
@@ -258,8 +273,9 @@ def execute(
         result.reproduction = rerun(memory_limit=memory_limit)
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail
-        result.message = f"no result within {limit:g} s; the check was killed" + _while_doing(got.stderr_tail)
-        result.reproduction = rerun(timeout=limit)
+        within = f"the check's deadline of {passed}" if passed else f"{limit:g} s"
+        result.message = f"no result within {within}; the check was killed" + _while_doing(got.stderr_tail)
+        result.reproduction = rerun() if passed else rerun(timeout=limit)
     elif got.status is ChildStatus.RESOURCE:
         result.signal = got.signal
         result.stderr_tail = got.stderr_tail or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -309,3 +310,16 @@ class ExpressionSkipsLastChunkAdapter(ReferenceAdapter):
             return values
 
         nd._operand_values = all_but_the_last_chunk
+
+
+class SumNeverEndsAdapter(ReferenceAdapter):
+    """An NDArray's sum() never returns (a reduction waiting on a worker that never answers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def waits_forever(self: nd.NDArray, axis: Any = None) -> Any:
+            while True:
+                time.sleep(1)
+
+        nd.NDArray.sum = waits_forever  # type: ignore[method-assign]

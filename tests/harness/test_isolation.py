@@ -7,6 +7,7 @@ import ctypes
 import io
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -462,3 +463,39 @@ def test_bad_memory_limits_are_refused(text: str) -> None:
 def test_the_default_memory_limit_is_generous() -> None:
     assert 1 << 30 <= default_memory_limit() <= 4 << 30
     assert format_bytes(4 << 30) == "4 GiB" and format_bytes(None) == "none"
+
+
+@pytest.mark.slow
+def test_a_call_past_the_checks_own_deadline_is_a_hang_long_before_the_timeout() -> None:
+    """ND-REDUCTIONS and ND-EXPRESSIONS on python-blosc2 4.14.1 hang; each used to cost its clause's whole 30 s."""
+    from udcodec.contract import load_contract
+    from udcodec.engine.runner import execute
+    from udcodec.outcomes import Outcome
+    from udcodec.profiles import get_profile
+
+    clause = load_contract().get("ND-REDUCTIONS")
+    got = execute("broken.ndarray:SumNeverEndsAdapter", "broken", clause, get_profile("ci"))
+    assert got.outcome is Outcome.HANG, got.message
+    assert got.message.startswith("no result within the check's deadline of 2 s, 20 times the "), got.message
+    assert got.message.endswith("; the check was killed while it was calling sum() of the 200x500/50x500/10x500/<f8 array")
+    assert got.duration < clause.timeout / 2 and "--timeout" not in (got.reproduction or "")
+
+
+def test_only_a_sigalrm_while_a_deadline_is_set_is_the_checks_hang() -> None:
+    from udcodec.engine.runner import _deadline_passed
+
+    said = "udcodec: doing: x\nudcodec: deadline: 3 s, 20 times the 0.1 s\n"
+    assert _deadline_passed(isolation.Isolated(ChildStatus.CRASH, signal="SIGALRM", stderr_tail=said)) == \
+        "3 s, 20 times the 0.1 s"
+    unset = said + "udcodec: deadline: off\n"  # the implementation's own alarm, after the deadline's block
+    assert _deadline_passed(isolation.Isolated(ChildStatus.CRASH, signal="SIGALRM", stderr_tail=unset)) == ""
+    assert _deadline_passed(isolation.Isolated(ChildStatus.CRASH, signal="SIGSEGV", stderr_tail=said)) == ""
+
+
+def test_a_deadline_outside_an_isolated_child_sets_no_alarm() -> None:
+    from types import SimpleNamespace
+
+    from udcodec.checks.api import CheckContext
+
+    with CheckContext.deadline(SimpleNamespace(isolated=False), 0.5, "no child to end"):  # type: ignore[arg-type]
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
