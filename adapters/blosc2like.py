@@ -191,6 +191,9 @@ class ModuleNDContainer:
         other = operand.native() if isinstance(operand, ModuleNDContainer) else operand
         return np.asarray(_OPERATORS[op](self._nd(), other)[:])
 
+    def slice(self, key: Any) -> ModuleNDContainer:
+        return ModuleNDContainer(self._adapter, self._nd().slice(key))
+
     def schunk(self) -> ModuleContainer:
         return self._adapter.wrap(self._nd().schunk)
 
@@ -270,6 +273,8 @@ class ModuleAdapter:
             missing.add("nd_reductions")  # python-blosc2 2.x's NDArray has no sum
         if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "__add__"):
             missing.add("nd_expressions")
+        if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "slice"):
+            missing.add("nd_slice")
         return CAPABILITIES - missing
 
     # -- parameter translation -----------------------------------------------------------

@@ -47,6 +47,7 @@ CAPABILITIES: frozenset[str] = frozenset(
         "ndarray",  # nd_create / nd_full / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
         "nd_reductions",  # NDContainer.sum: array.sum(axis) as users call it
         "nd_expressions",  # NDContainer.expression: (array + 1)[:] as users write it (a lazy expression)
+        "nd_slice",  # NDContainer.slice: array.slice(key), a selection as a new NDArray
     }
 )
 
@@ -239,6 +240,10 @@ class NDContainer(Protocol):
     def expression(self, op: str, operand: Any) -> np.ndarray:
         """``(array <op> operand)[:]`` as users write it (capability ``nd_expressions``): ``op`` one of ``+ - *``,
         ``operand`` a number or an :class:`NDContainer` of the same shape; the values as a NumPy array."""
+
+    def slice(self, key: Any) -> NDContainer:
+        """``array.slice(key)`` as users call it (capability ``nd_slice``): the selection as a new NDArray, made by
+        the host with what it takes from this one (nothing else given)."""
 
     def schunk(self) -> Container:
         """The super-chunk that stores the array, as a :class:`Container`."""

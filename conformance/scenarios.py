@@ -283,6 +283,28 @@ def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
 
 
+def nd_slice(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Make an NDArray with Python codec ``id`` (register the ``threaded_zlib`` pair) and one thread in its cparams
+    and dparams, as users make one; take ``array.slice(key)`` of rows 5:45 and columns 10:50 and read it whole.
+
+    Answers each step's error (None when it worked; ``read`` also says a slice that reads back other values)
+    and how many threads besides this one ran the callbacks.
+    """
+    from udcodec.testcodecs import CALLBACK_THREADS
+
+    data = np.arange(60 * 70, dtype="<i4").reshape(60, 70)
+    key = (slice(5, 45), slice(10, 50))
+    steps = _Steps()
+    array = steps.record("asarray", lambda: adapter.nd_create(
+        data, (25, 30), (5, 10), CParams.only(codec=int(args["id"]), nthreads=1), DParams(nthreads=1)))
+    part = None if array is None else steps.record("slice", lambda: array.slice(key))
+    if part is not None:
+        got = steps.record("read", lambda: part.read(...))
+        if got is not None and not np.array_equal(got, data[key]):
+            steps["read"] = f"read back other values than the selection's (shape {np.shape(got)}, expected (40, 40))"
+    return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
+
+
 def switch_after_open(adapter: Adapter, args: dict[str, Any]) -> dict[str, dict[str, str | None]]:
     """For each writer thread count: write a frame with builtin codec ``builtin`` and that many threads, open it
     with ``open(path, mode='a')``, switch it to Python codec ``id`` with nthreads left out, append, read back.

@@ -291,6 +291,14 @@ class NDArray(Operators):
             chunk[in_chunk] = values[in_box]
             self._schunk._replace_chunk(n, pack(chunk, self.blocks))
 
+    def slice(self, key: Any, **kwargs: Any) -> NDArray:
+        """``self[key]`` as a new NDArray, made with this array's codec, filters and thread counts (its cparams and
+        dparams) unless ``kwargs`` gives others; ``chunks`` and ``blocks`` are chosen afresh when left out."""
+        kept = dataclasses.replace(self.cparams, blocksize=0)  # the new blocks give the block size
+        kwargs.setdefault("cparams", kept)
+        kwargs.setdefault("dparams", self.dparams)
+        return asarray(np.ascontiguousarray(self[key]), **kwargs)
+
     def sum(self, axis: int | tuple[int, ...] | None = None) -> Any:
         """The sum of the items (along ``axis``), as NumPy gives it for the decompressed array."""
         return self[...].sum(axis=axis)

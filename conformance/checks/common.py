@@ -81,6 +81,8 @@ def _not_a_dtype(text: str) -> str | None:
 
 #: A user-defined codec id (Blosc2 reserves 160..255 for them).
 CODEC_ID = Param(int, min=160, max=255)
+#: The zlib pair that counts the threads it runs on (``udcodec.testcodecs.CALLBACK_THREADS``), for fresh processes.
+THREADED_ZLIB = {"encoder": "udcodec.testcodecs:threaded_zlib_encoder", "decoder": "udcodec.testcodecs:threaded_zlib_decoder"}
 #: The bounds of a range of codec ids a check registers codecs under.
 ID_RANGE = {"min": CODEC_ID, "max": CODEC_ID}
 #: The exception types a rejection may raise.

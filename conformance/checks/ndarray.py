@@ -26,6 +26,7 @@ from udcodec.checks.common import (
     FILTER_PIPELINES,
     ONE_CORE_INTERPRETER,
     OPEN_WITH_WRITTEN_PARAMS,
+    THREADED_ZLIB,
     Retry,
     ThreadsRefused,
     attribution_of,
@@ -34,7 +35,7 @@ from udcodec.checks.common import (
     reopen_defect,
     retry_with_builtin,
 )
-from udcodec.checks.fresh import fail_fresh, run_fresh
+from udcodec.checks.fresh import fail_fresh, run_fresh, run_fresh_each
 from udcodec.checks.ndsupport import (
     DP,
     LAYOUT,
@@ -197,6 +198,31 @@ def expressions(ctx: CheckContext) -> None:
 
 
 _NUMPY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": np.add, "-": np.subtract, "*": np.multiply}
+
+
+@check("ndarray.slice_under_core_counts", requires=("ndarray", "nd_slice"),
+       params={"id": CODEC_ID, "cores": Param(list, items=Param(int, min=1))})
+def slice_under_core_counts(ctx: CheckContext) -> None:
+    """An array made with a Python codec and one thread in its cparams and dparams, then ``array.slice(key)``, read
+    whole: in a fresh interpreter per core count of ``cores`` (``udcodec.scenarios:nd_slice``), every step works,
+    the slice holds the selection, and the codec runs on the caller's thread alone, under each of them."""
+    codec_id = int(ctx.param("id"))
+    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:nd_slice",
+                        "register": [{"name": "ndslice", "id": codec_id, **THREADED_ZLIB}], "args": {"id": codec_id}}
+                for cores in ctx.param("cores")}
+    problems, ok = [], []
+    for cores, answer in zip(requests, run_fresh_each(list(requests.values())), strict=True):
+        if not answer["ok"]:
+            fail_fresh(f"with {cores} core(s) the interpreter failed", answer)
+        seen = answer["result"]
+        failed = [f"{name} failed: {error}" for name, error in seen["steps"].items() if error]
+        if seen["threads"]:
+            failed.append(f"the codec ran on {seen['threads']} thread(s) besides the caller's")
+        problems += [f"with {cores} core(s), {failed[0]}"] if failed else []
+        ok += [] if failed else [str(cores)]
+    if problems:
+        ctx.fail("asarray with nthreads=1 in cparams and dparams, then array.slice(key): "
+                 + (f"works with {', '.join(ok)} core(s); " if ok else "") + "; ".join(problems))
 
 
 def _shown(value: np.ndarray) -> str:

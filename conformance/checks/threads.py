@@ -21,6 +21,7 @@ from udcodec.checks.api import (
 from udcodec.checks.common import (
     CODEC_ID,
     EXCEPTIONS,
+    THREADED_ZLIB,
     cparams_for,
     fill,
     new_container,
@@ -94,7 +95,6 @@ def callbacks_on_one_thread(ctx: CheckContext) -> None:
 
 # -- nthreads left out, under several core counts -------------------------------------------------
 
-DEFAULTS_ZLIB = {"encoder": "udcodec.testcodecs:threaded_zlib_encoder", "decoder": "udcodec.testcodecs:threaded_zlib_decoder"}
 DEFAULTS_FILTER = {"forward": "udcodec.testcodecs:threaded_reverse_forward",
                    "backward": "udcodec.testcodecs:threaded_reverse_backward"}
 CORES = Param(list, items=Param(int, min=1))
@@ -106,7 +106,7 @@ BLOCKSIZE = Param(int, min=1)
 def defaults_under_core_counts(ctx: CheckContext) -> None:
     """With nthreads left out everywhere, a Python codec's container works alike under every core count."""
     codec_id = int(ctx.param("id"))
-    _alike_under_core_counts(ctx, {"register": [{"name": "mt", "id": codec_id, **DEFAULTS_ZLIB}]}, {"id": codec_id})
+    _alike_under_core_counts(ctx, {"register": [{"name": "mt", "id": codec_id, **THREADED_ZLIB}]}, {"id": codec_id})
 
 
 @check("threads.filter_defaults_under_core_counts", requires=("persistence", "user_filters"),
@@ -204,7 +204,7 @@ def writer_count_not_kept(ctx: CheckContext) -> None:
     on the thread counts its writer recorded, under each core count."""
     writers = [int(n) for n in ctx.param("writers")]
     requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:switch_after_open",
-                        "register": [{"name": "mt", "id": int(ctx.param("id")), **DEFAULTS_ZLIB}],
+                        "register": [{"name": "mt", "id": int(ctx.param("id")), **THREADED_ZLIB}],
                         "args": {"id": int(ctx.param("id")), "builtin": int(ctx.param("builtin")), "writers": writers,
                                  "path": str(ctx.tmpdir / f"writer-{cores}")}}
                 for cores in ctx.param("cores")}
@@ -253,7 +253,7 @@ def chunk_door(ctx: CheckContext) -> None:
         rounds += 1
         try:
             answer = run_fresh({"adapter": ctx.adapter_spec, "call": "udcodec.scenarios:chunk_door",
-                                "register": [{"name": "door", "id": codec_id, **DEFAULTS_ZLIB}],
+                                "register": [{"name": "door", "id": codec_id, **THREADED_ZLIB}],
                                 "args": {"id": codec_id, "builtin": builtin, "nthreads": n, "forks": forks,
                                          "blocksize": int(ctx.param("blocksize")), "reads": int(ctx.param("reads")),
                                          "deadline": 5.0}})
@@ -362,7 +362,7 @@ def outside_door(ctx: CheckContext) -> None:
     refused or run the codec on the caller's thread alone, under every core count; left out, they fare as with
     nthreads=1 given (see :func:`_outside_door`)."""
     codec_id = int(ctx.param("id"))
-    _outside_door(ctx, f"Python codec {codec_id}", {"register": [{"name": "outside", "id": codec_id, **DEFAULTS_ZLIB}]},
+    _outside_door(ctx, f"Python codec {codec_id}", {"register": [{"name": "outside", "id": codec_id, **THREADED_ZLIB}]},
                   {"id": codec_id}, {"decompress2": "CONT-DECOMPRESS-OUTSIDE", "compress2": "CONT-COMPRESS-OUTSIDE"})
 
 

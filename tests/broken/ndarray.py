@@ -323,3 +323,18 @@ class SumNeverEndsAdapter(ReferenceAdapter):
                 time.sleep(1)
 
         nd.NDArray.sum = waits_forever  # type: ignore[method-assign]
+
+
+class SliceTakesCoreThreadsAdapter(ReferenceAdapter):
+    """array.slice(key) makes the new array with as many threads as there are cores (the source's nthreads not
+    passed on), which the thread rule then refuses on a machine of several cores."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from udcodec.reference import threads
+
+        def with_core_threads(self: nd.NDArray, key: Any, **kwargs: Any) -> nd.NDArray:
+            cparams = dataclasses.replace(self.cparams, blocksize=0, nthreads=threads.ncores)
+            return nd.asarray(np.ascontiguousarray(self[key]), cparams=cparams, dparams=self.dparams)
+
+        nd.NDArray.slice = with_core_threads  # type: ignore[method-assign]

@@ -151,3 +151,15 @@ def test_arithmetic_is_lazy_and_reads_through_the_codec(zcodec) -> None:
     assert np.array_equal(computed[...], a * a)
     with pytest.raises(ValueError, match="unknown operator"):
         ref.LazyExpr("%", arr, 2)
+
+
+def test_slice_is_a_new_array_with_the_sources_params(zcodec) -> None:
+    a = _array((6, 10), "<i4")
+    arr = ref.asarray(a, chunks=(4, 6), blocks=(2, 3), cparams=CP, dparams={"nthreads": 1})
+    part = arr.slice((slice(1, 5), slice(2, 9)))
+    assert isinstance(part, ref.NDArray) and np.array_equal(part[...], a[1:5, 2:9])
+    assert (part.cparams.codec, part.cparams.nthreads, part.dparams.nthreads) == (200, 1, 1)
+    part[0, 0] = -1  # a copy: the source is not changed
+    assert arr[1, 2] == a[1, 2]
+    other = arr.slice(slice(0, 2), chunks=(1, 10), blocks=(1, 5))
+    assert (other.chunks, other.blocks) == ((1, 10), (1, 5))
