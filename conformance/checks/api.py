@@ -652,12 +652,21 @@ def root_cause(exc: BaseException) -> BaseException:
 
 
 def raised_at(exc: BaseException) -> str:
-    """``file:line in function`` of the innermost frame ``exc`` was raised from, or ``""``."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
+    """``file:line in function`` of the innermost frame ``exc`` was raised from, or ``""``; a module of a package is
+    named by its package's path (``blosc2/schunk.py``, ``udcodec/reference/schunk.py``), where the host and its peer
+    may each have a ``schunk.py``."""
+    tb = exc.__traceback__
+    if tb is None:
         return ""
-    last = frames[-1]
-    return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    where = os.path.basename(code.co_filename)
+    module = tb.tb_frame.f_globals.get("__name__")
+    package = module if where == "__init__.py" else module.rpartition(".")[0] if isinstance(module, str) else ""
+    if isinstance(package, str) and package and not package.startswith("__"):
+        where = f"{package.replace('.', '/')}/{where}"
+    return f"{where}:{tb.tb_lineno} in {code.co_name}"
 
 
 def value_text(value: Any, limit: int = 80) -> str:

@@ -95,3 +95,15 @@ def test_a_library_the_loader_cannot_map_is_out_of_memory_not_missing(monkeypatc
             builtin_codecs._library("lz4.block", "LZ4")
     finally:
         builtin_codecs._library.cache_clear()
+
+
+def test_a_module_of_a_package_is_named_by_its_package_path() -> None:
+    """Host and peer may each raise from a ``schunk.py``: a pairwise failure named only the file's base name."""
+    import udcodec.reference as ref
+    from udcodec.reference import registry
+
+    exc = _raised(lambda: ref.register_codec("x", 5, lambda *a: 0, lambda *a: 0))
+    assert raised_at(exc).startswith("udcodec/reference/registry.py:")
+    assert registry.__file__.endswith(raised_at(exc).split(":")[0].replace("udcodec/", ""))
+    top = _raised(_codec_fails)  # a module outside any package keeps its base name
+    assert raised_at(top).startswith("test_exception_messages.py:")
