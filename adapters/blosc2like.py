@@ -194,6 +194,12 @@ class ModuleNDContainer:
     def slice(self, key: Any) -> ModuleNDContainer:
         return ModuleNDContainer(self._adapter, self._nd().slice(key))
 
+    def copy(self, urlpath: str | None = None) -> ModuleNDContainer:
+        return ModuleNDContainer(self._adapter, self._nd().copy() if urlpath is None else self._nd().copy(urlpath=urlpath))
+
+    def save(self, urlpath: str) -> None:
+        self._nd().save(urlpath)
+
     def schunk(self) -> ModuleContainer:
         return self._adapter.wrap(self._nd().schunk)
 
@@ -273,8 +279,11 @@ class ModuleAdapter:
             missing.add("nd_reductions")  # python-blosc2 2.x's NDArray has no sum
         if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "__add__"):
             missing.add("nd_expressions")
-        if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "slice"):
-            missing.add("nd_slice")
+        array = getattr(self.module, "NDArray", None)
+        if "ndarray" in missing or not (hasattr(array, "slice") and hasattr(array, "copy")):
+            missing.add("nd_copies")
+        if "ndarray" in missing or not hasattr(array, "save"):
+            missing.add("nd_save")  # python-blosc2 2.x
         return CAPABILITIES - missing
 
     # -- parameter translation -----------------------------------------------------------

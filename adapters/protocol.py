@@ -47,7 +47,8 @@ CAPABILITIES: frozenset[str] = frozenset(
         "ndarray",  # nd_create / nd_full / nd_open: NDArray containers (a super-chunk with the b2nd metalayer)
         "nd_reductions",  # NDContainer.sum: array.sum(axis) as users call it
         "nd_expressions",  # NDContainer.expression: (array + 1)[:] as users write it (a lazy expression)
-        "nd_slice",  # NDContainer.slice: array.slice(key), a selection as a new NDArray
+        "nd_copies",  # NDContainer.slice / copy: array.slice(key), array.copy([urlpath=...]) as new NDArrays
+        "nd_save",  # NDContainer.save: array.save(urlpath)
     }
 )
 
@@ -242,8 +243,15 @@ class NDContainer(Protocol):
         ``operand`` a number or an :class:`NDContainer` of the same shape; the values as a NumPy array."""
 
     def slice(self, key: Any) -> NDContainer:
-        """``array.slice(key)`` as users call it (capability ``nd_slice``): the selection as a new NDArray, made by
+        """``array.slice(key)`` as users call it (capability ``nd_copies``): the selection as a new NDArray, made by
         the host with what it takes from this one (nothing else given)."""
+
+    def copy(self, urlpath: str | None = None) -> NDContainer:
+        """``array.copy()``, or ``array.copy(urlpath=urlpath)`` (capability ``nd_copies``): a new NDArray of these
+        items, made by the host with what it takes from this one, persisted at ``urlpath`` if given."""
+
+    def save(self, urlpath: str) -> None:
+        """``array.save(urlpath)`` (capability ``nd_save``): a copy of the array persisted at ``urlpath``."""
 
     def schunk(self) -> Container:
         """The super-chunk that stores the array, as a :class:`Container`."""

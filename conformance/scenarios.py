@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from udcodec.adapters.protocol import (
     Container,
     CParams,
     DParams,
+    NDContainer,
     NotGiven,
     given,
     user_filter_name,
@@ -283,25 +285,54 @@ def with_defaults(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
 
 
-def nd_slice(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
-    """Make an NDArray with Python codec ``id`` (register the ``threaded_zlib`` pair) and one thread in its cparams
-    and dparams, as users make one; take ``array.slice(key)`` of rows 5:45 and columns 10:50 and read it whole.
+#: How :func:`nd_copies` makes a new array of one: the call users write, and the capability it needs.
+COPIES: dict[str, tuple[str, str]] = {
+    "slice": ("array.slice(key)", "nd_copies"),
+    "copy": ("array.copy()", "nd_copies"),
+    "copy_urlpath": ("array.copy(urlpath=path)", "nd_copies"),
+    "save": ("array.save(path)", "nd_save"),
+}
 
-    Answers each step's error (None when it worked; ``read`` also says a slice that reads back other values)
-    and how many threads besides this one ran the callbacks.
+
+def _make_copy(array: NDContainer, way: str, key: Any, path: str) -> NDContainer | None:
+    """What ``way`` of :data:`COPIES` makes of ``array`` (``save``: None, the file at ``path``)."""
+    if way == "slice":
+        return array.slice(key)
+    if way == "save":
+        array.save(path)
+        return None
+    return array.copy(urlpath=path if way == "copy_urlpath" else None)
+
+
+def nd_copies(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
+    """Make an NDArray with Python codec ``id`` (register the ``threaded_zlib`` pair) and one thread in its cparams
+    and dparams, as users make one; then each of ``ways`` (:data:`COPIES`) makes a new array of it (``slice``: rows
+    5:45 and columns 10:50), which is read whole (``save``'s reopened, as written: one thread, the array's cparams).
+
+    Answers each step's error (None when it worked; a read that gives other values than the new array should
+    hold says so), under the way's name and ``read <way>``, and how many threads besides this one ran the
+    callbacks. ``args["path"]`` is a folder for the persisted copies.
     """
     from udcodec.testcodecs import CALLBACK_THREADS
 
     data = np.arange(60 * 70, dtype="<i4").reshape(60, 70)
     key = (slice(5, 45), slice(10, 50))
+    cparams = CParams.only(codec=int(args["id"]), nthreads=1)
     steps = _Steps()
-    array = steps.record("asarray", lambda: adapter.nd_create(
-        data, (25, 30), (5, 10), CParams.only(codec=int(args["id"]), nthreads=1), DParams(nthreads=1)))
-    part = None if array is None else steps.record("slice", lambda: array.slice(key))
-    if part is not None:
-        got = steps.record("read", lambda: part.read(...))
-        if got is not None and not np.array_equal(got, data[key]):
-            steps["read"] = f"read back other values than the selection's (shape {np.shape(got)}, expected (40, 40))"
+    array = steps.record("asarray", lambda: adapter.nd_create(data, (25, 30), (5, 10), cparams, DParams(nthreads=1)))
+    for way in args["ways"] if array is not None else ():
+        path = os.path.join(str(args["path"]), f"{way}.b2nd")
+        made = steps.record(way, partial(_make_copy, array, way, key, path))
+        if steps[way] is not None:
+            continue
+        if way == "save":  # the file reopened with every parameter it was written with: a plain open is THREAD-OPEN's
+            written = CParams(codec=int(args["id"]), typesize=4, blocksize=5 * 10 * 4, nthreads=1)
+            made = steps.record(f"read {way}", lambda path=path, written=written: adapter.nd_open(
+                path, DParams(nthreads=1), written))
+        want = data[key] if way == "slice" else data
+        got = None if made is None else steps.record(f"read {way}", made.read)
+        if got is not None and not np.array_equal(got, want):
+            steps[f"read {way}"] = f"gave other values than the {want.shape} items it should hold"
     return {"steps": steps, "threads": len(CALLBACK_THREADS - {threading.get_ident()})}
 
 

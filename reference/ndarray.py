@@ -292,12 +292,28 @@ class NDArray(Operators):
             self._schunk._replace_chunk(n, pack(chunk, self.blocks))
 
     def slice(self, key: Any, **kwargs: Any) -> NDArray:
-        """``self[key]`` as a new NDArray, made with this array's codec, filters and thread counts (its cparams and
-        dparams) unless ``kwargs`` gives others; ``chunks`` and ``blocks`` are chosen afresh when left out."""
-        kept = dataclasses.replace(self.cparams, blocksize=0)  # the new blocks give the block size
-        kwargs.setdefault("cparams", kept)
+        """``self[key]`` as a new NDArray (:meth:`_made_from`); ``chunks`` and ``blocks`` are chosen afresh when left
+        out."""
+        return self._made_from(np.ascontiguousarray(self[key]), kwargs)
+
+    def copy(self, dtype: Any = None, **kwargs: Any) -> NDArray:
+        """A new NDArray of these items (as ``dtype``) with these chunks and blocks (:meth:`_made_from`); given
+        ``urlpath``, persisted there."""
+        kwargs.setdefault("chunks", self.chunks)
+        kwargs.setdefault("blocks", self.blocks)
+        items = self[...]
+        return self._made_from(items if dtype is None else items.astype(dtype), kwargs)
+
+    def save(self, urlpath: str | os.PathLike[str], contiguous: bool = True, **kwargs: Any) -> None:
+        """Persist a copy of the array at ``urlpath`` (replacing what is there), as :meth:`copy`."""
+        self.copy(urlpath=urlpath, contiguous=contiguous, mode="w", **kwargs)
+
+    def _made_from(self, items: np.ndarray, kwargs: dict[str, Any]) -> NDArray:
+        """A new NDArray of ``items``, made with this array's codec, filters and thread counts (its cparams and
+        dparams) unless ``kwargs`` gives others."""
+        kwargs.setdefault("cparams", dataclasses.replace(self.cparams, blocksize=0))  # the new blocks set its size
         kwargs.setdefault("dparams", self.dparams)
-        return asarray(np.ascontiguousarray(self[key]), **kwargs)
+        return asarray(items, **kwargs)
 
     def sum(self, axis: int | tuple[int, ...] | None = None) -> Any:
         """The sum of the items (along ``axis``), as NumPy gives it for the decompressed array."""

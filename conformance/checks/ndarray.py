@@ -3,6 +3,7 @@ n-dimensional array (python-blosc2's ``asarray``/``open``/``[...]``)."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -51,7 +52,7 @@ from udcodec.checks.ndsupport import (
     selections,
     written_nd_cparams,
 )
-from udcodec.scenarios import nd_read_only
+from udcodec.scenarios import COPIES, nd_read_only
 from udcodec.testcodecs import Recorder, memcpy_encoder, zlib_decoder, zlib_encoder
 
 NTHREADS = Param(list, items=Param(int, min=2))
@@ -200,29 +201,45 @@ def expressions(ctx: CheckContext) -> None:
 _NUMPY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": np.add, "-": np.subtract, "*": np.multiply}
 
 
-@check("ndarray.slice_under_core_counts", requires=("ndarray", "nd_slice"),
-       params={"id": CODEC_ID, "cores": Param(list, items=Param(int, min=1))})
-def slice_under_core_counts(ctx: CheckContext) -> None:
-    """An array made with a Python codec and one thread in its cparams and dparams, then ``array.slice(key)``, read
-    whole: in a fresh interpreter per core count of ``cores`` (``udcodec.scenarios:nd_slice``), every step works,
-    the slice holds the selection, and the codec runs on the caller's thread alone, under each of them."""
+@check("ndarray.copies_under_core_counts", requires=("ndarray", "nd_copies"),
+       params={"id": CODEC_ID, "cores": Param(list, items=Param(int, min=1)),
+               "ways": Param(list, items=Param(str, choices=tuple(COPIES)))})
+def copies_under_core_counts(ctx: CheckContext) -> None:
+    """An array made with a Python codec and one thread in its cparams and dparams, then each of ``ways`` makes a
+    new array of it (``udcodec.scenarios:nd_copies``), read whole: in a fresh interpreter per core count of
+    ``cores``, every step works, each new array holds its items, and the codec runs on the caller's thread alone,
+    under each of them. A way whose capability the adapter lacks (``save``: ``nd_save``) is left out, and said."""
     codec_id = int(ctx.param("id"))
-    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:nd_slice",
-                        "register": [{"name": "ndslice", "id": codec_id, **THREADED_ZLIB}], "args": {"id": codec_id}}
+    ways = [w for w in ctx.param("ways") if COPIES[w][1] in ctx.adapter.capabilities()]
+    left_out = [f"{COPIES[w][0]} (no {COPIES[w][1]})" for w in ctx.param("ways") if w not in ways]
+    if left_out:
+        ctx.extra["not_tried"] = left_out
+    requests = {cores: {"adapter": ctx.adapter_spec, "cores": cores, "call": "udcodec.scenarios:nd_copies",
+                        "register": [{"name": "ndcopies", "id": codec_id, **THREADED_ZLIB}],
+                        "args": {"id": codec_id, "ways": ways, "path": str(ctx.tmpdir / f"cores-{cores}")}}
                 for cores in ctx.param("cores")}
+    for request in requests.values():
+        os.makedirs(request["args"]["path"], exist_ok=True)
     problems, ok = [], []
     for cores, answer in zip(requests, run_fresh_each(list(requests.values())), strict=True):
         if not answer["ok"]:
             fail_fresh(f"with {cores} core(s) the interpreter failed", answer)
         seen = answer["result"]
-        failed = [f"{name} failed: {error}" for name, error in seen["steps"].items() if error]
+        failed = [f"{_way_call(name)} failed: {error}" for name, error in seen["steps"].items() if error]
         if seen["threads"]:
             failed.append(f"the codec ran on {seen['threads']} thread(s) besides the caller's")
-        problems += [f"with {cores} core(s), {failed[0]}"] if failed else []
+        problems += [f"with {cores} core(s), " + "; ".join(failed)] if failed else []
         ok += [] if failed else [str(cores)]
     if problems:
-        ctx.fail("asarray with nthreads=1 in cparams and dparams, then array.slice(key): "
-                 + (f"works with {', '.join(ok)} core(s); " if ok else "") + "; ".join(problems))
+        ctx.fail("asarray with nthreads=1 in cparams and dparams, then new arrays of it: "
+                 + (f"all work with {', '.join(ok)} core(s); " if ok else "") + "; ".join(problems))
+
+
+def _way_call(step: str) -> str:
+    """A step of :func:`udcodec.scenarios.nd_copies` as the call users write (``read save``: reading what it made)."""
+    read, _, way = step.rpartition(" ")
+    call = COPIES[way][0] if way in COPIES else way
+    return f"reading what {call} made" if read else call
 
 
 def _shown(value: np.ndarray) -> str:

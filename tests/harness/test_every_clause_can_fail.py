@@ -172,7 +172,7 @@ DtypeNameMetalayerAdapter           | ND-METALAYER            | the b2nd metalay
 NDArrayDropsThreadsAdapter          | ND-THREADS              | was accepted
 SumsFirstChunkAdapter               | ND-REDUCTIONS           | sum() gave
 ExpressionSkipsLastChunkAdapter     | ND-EXPRESSIONS          | (a + 1)[:] gave
-SliceTakesCoreThreadsAdapter        | ND-SLICE                | works with 1 core(s); with 4 core(s), slice failed
+SliceTakesCoreThreadsAdapter        | ND-COPIES               | all work with 1 core(s); with 4 core(s), array.slice(key) failed
 NDSelectionUndoesDeltaAloneAdapter  | ND-SLICES-FILTERS       | 7x10/5x7/2x3/<f8 through delta: [(slice(1, 6, None)
 NDReopenForgetsCodecMetaAdapter     | ND-REOPEN               | reopened with codec 165 meta 0
 SparseNumbersByCountAdapter         | ND-REOPEN               | in a sparse frame: after the writes after asarray, reopened: item
