@@ -30,7 +30,7 @@ def _line_of(fn: object, needle: str) -> int:
 
 
 #: Where unchecked_encoder raises: the line writing its stream past the output.
-UNCHECKED_AT = f"codecs.py:{_line_of(broken_codecs.unchecked_encoder, 'output[')} in unchecked_encoder"
+UNCHECKED_AT = f"broken/codecs.py:{_line_of(broken_codecs.unchecked_encoder, 'output[')} in unchecked_encoder"
 
 
 @pytest.fixture(scope="module")
