@@ -307,7 +307,8 @@ def _make_copy(array: NDContainer, way: str, key: Any, path: str) -> NDContainer
 def nd_copies(adapter: Adapter, args: dict[str, Any]) -> dict[str, Any]:
     """Make an NDArray with Python codec ``id`` (register the ``threaded_zlib`` pair) and one thread in its cparams
     and dparams, as users make one; then each of ``ways`` (:data:`COPIES`) makes a new array of it (``slice``: rows
-    5:45 and columns 10:50), which is read whole (``save``'s reopened, as written: one thread, the array's cparams).
+    5:45 and columns 10:50), which is read whole (``save``'s file opened with one thread and every parameter it was
+    written with).
 
     Answers each step's error (None when it worked; a read that gives other values than the new array should
     hold says so), under the way's name and ``read <way>``, and how many threads besides this one ran the

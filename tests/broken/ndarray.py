@@ -338,3 +338,10 @@ class SliceTakesCoreThreadsAdapter(ReferenceAdapter):
             return nd.asarray(np.ascontiguousarray(self[key]), cparams=cparams, dparams=self.dparams)
 
         nd.NDArray.slice = with_core_threads  # type: ignore[method-assign]
+
+
+class NDArraysRefusedAdapter(ReferenceAdapter):
+    """asarray refuses every array, whatever its codec (an NDArray support that never worked)."""
+
+    def nd_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("NDArrays are not supported")

@@ -335,6 +335,14 @@ def test_an_ndarray_reopen_defect_of_every_spelling_fails_nd_reopen_alone() -> N
 
 
 @pytest.mark.slow
+def test_arrays_never_made_fail_nd_roundtrip_and_leave_nd_copies_not_judged() -> None:
+    spec = "broken.ndarray:NDArraysRefusedAdapter"
+    assert execute(spec, "nd", CONTRACT.get("ND-ROUNDTRIP"), PROFILE).outcome is Outcome.FAIL
+    copies = execute(spec, "nd", CONTRACT.get("ND-COPIES"), PROFILE)
+    assert copies.outcome is Outcome.SKIP and "which ND-ROUNDTRIP judges" in copies.message, copies.message
+
+
+@pytest.mark.slow
 def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(tmp_path: Path) -> None:
     spec = "broken.reopen:ReopenForgetsClevelAdapter"
     result = execute(spec, "port", CONTRACT.get("REOPEN-KEEPS"), PROFILE)
