@@ -345,3 +345,13 @@ class NDArraysRefusedAdapter(ReferenceAdapter):
 
     def nd_create(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("NDArrays are not supported")
+
+
+class PlainOpenRefusesThreadsAdapter(ReferenceAdapter):
+    """``open(path)`` of an NDArray with nothing else given refuses it for threads (a core-count thread default
+    applied to a Python codec's array); given dparams, it opens."""
+
+    def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN, mode: Any = NOT_GIVEN) -> Any:
+        if isinstance(dparams, NotGiven):
+            raise ValueError("Cannot use multi-threading with user defined Python codecs")
+        return super().nd_open(urlpath, dparams, cparams, mode)

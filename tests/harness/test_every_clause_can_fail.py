@@ -343,6 +343,14 @@ def test_arrays_never_made_fail_nd_roundtrip_and_leave_nd_copies_not_judged() ->
 
 
 @pytest.mark.slow
+def test_a_saved_array_a_plain_open_refuses_is_opened_past_it_and_said() -> None:
+    """ND-COPIES judges save(path), not the open that reads the file back: THREAD-OPEN judges that."""
+    result = execute("broken.ndarray:PlainOpenRefusesThreadsAdapter", "nd", CONTRACT.get("ND-COPIES"), PROFILE)
+    assert result.outcome is Outcome.PASS, result.message
+    assert [w["name"] for w in result.workarounds] == ["open-with-written-params"], result.workarounds
+
+
+@pytest.mark.slow
 def test_a_failure_without_a_counterexample_gives_the_command_that_fails_again(tmp_path: Path) -> None:
     spec = "broken.reopen:ReopenForgetsClevelAdapter"
     result = execute(spec, "port", CONTRACT.get("REOPEN-KEEPS"), PROFILE)
