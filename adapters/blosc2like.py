@@ -275,11 +275,11 @@ class ModuleAdapter:
             missing.add("outside_container")
         if not self.runs_plugin_libraries:
             missing.add("plugin_libraries")
-        if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "sum"):
-            missing.add("nd_reductions")  # python-blosc2 2.x's NDArray has no sum
-        if "ndarray" in missing or not hasattr(getattr(self.module, "NDArray", None), "__add__"):
-            missing.add("nd_expressions")
         array = getattr(self.module, "NDArray", None)
+        if "ndarray" in missing or not hasattr(array, "sum"):
+            missing.add("nd_reductions")  # python-blosc2 2.x's NDArray has no sum
+        if "ndarray" in missing or not hasattr(array, "__add__"):
+            missing.add("nd_expressions")
         if "ndarray" in missing or not (hasattr(array, "slice") and hasattr(array, "copy")):
             missing.add("nd_copies")
         if "ndarray" in missing or not hasattr(array, "save"):

@@ -22,6 +22,7 @@ import atexit
 import contextlib
 import enum
 import faulthandler
+import functools
 import math
 import os
 import pickle
@@ -404,22 +405,42 @@ _KEPT = 1 << 20
 _FALLOC_FL_KEEP_SIZE, _FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
 
 
-def _punch_hole(path: str, length: int) -> bool:
-    """Free the disk blocks of the first ``length`` bytes of the file at ``path``, keeping its size (Linux)."""
+@functools.cache
+def _fallocate() -> Any:
+    """libc's ``fallocate``, or None (not Linux, or not found)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     import ctypes
 
     try:
         fallocate = ctypes.CDLL(None, use_errno=True).fallocate
-        fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-        fd = os.open(path, os.O_WRONLY)
     except (OSError, AttributeError):
+        return None
+    fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    return fallocate
+
+
+def _punch_hole(path: str, length: int) -> bool:
+    """Free the disk blocks of the first ``length`` bytes of the file at ``path``, keeping its size (Linux)."""
+    fallocate = _fallocate()
+    if fallocate is None:
+        return False
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError:
         return False
     try:
         return fallocate(fd, _FALLOC_FL_PUNCH_HOLE | _FALLOC_FL_KEEP_SIZE, 0, length) == 0
     finally:
         os.close(fd)
+
+
+def _allocated(path: str) -> int:
+    """The bytes of disk the file at ``path`` takes (0 when it cannot be read)."""
+    try:
+        return os.stat(path).st_blocks * 512
+    except OSError:
+        return 0
 
 
 def bound_output(path: str, limit: int = OUTPUT_LIMIT) -> int:
@@ -431,7 +452,7 @@ def bound_output(path: str, limit: int = OUTPUT_LIMIT) -> int:
     is cut to nothing, and what is appended between the look at its size and the cut is lost uncounted.
     """
     size = size_of(path)
-    if size <= limit:
+    if size <= limit or _allocated(path) <= limit:  # a file punched before is judged by what it takes now
         return 0
     if _punch_hole(path, (size - _KEPT) // _KEPT * _KEPT):
         return 0
