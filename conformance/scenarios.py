@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import faulthandler
 import importlib
 import json
 import os
@@ -844,6 +845,7 @@ def _handle(conn: Any) -> int:
 
 
 def main() -> None:
+    faulthandler.enable()  # a crash names the frame it happened under (udcodec.crashsite)
     if sys.argv[1:2] == ["--zygote"]:
         zygote(sys.argv[2])
         return

@@ -240,6 +240,7 @@ def item_writes(ctx: CheckContext) -> None:
         new = np.arange(1000, 1000 + np.size(want[key]), dtype="<i4")
         want[key] = new if isinstance(key, slice) else new[0]
         shown = f"container[{_key_text(key)}] = {new.size} item{'s' if new.size > 1 else ''}"
+        ctx.doing(f"writing {shown} into a container of {n} int32 items in chunks of {per_chunk}")
         try:
             container.set_item(key, new.tobytes())
         except Exception as exc:  # noqa: BLE001

@@ -26,6 +26,7 @@ from udcodec.checks.api import (
 from udcodec.checks.pristine import fork_spare, spare_pid
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
+from udcodec.crashsite import crash_site
 from udcodec.engine.isolation import (
     OUTPUT_LIMIT,
     ChildStatus,
@@ -269,7 +270,7 @@ def execute(
         result.stderr_tail = got.stderr_tail
         result.message = (
             f"{_crashed(clause.subject, adapter_spec)} ({got.signal})" if got.signal else got.error or "the process died"
-        ) + _while_doing(got.stderr_tail)
+        ) + crash_site(got.stderr_tail) + _while_doing(got.stderr_tail)
         result.reproduction = rerun(memory_limit=memory_limit)
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail

@@ -478,7 +478,8 @@ def test_a_segfault_in_a_fresh_interpreter_is_a_crash_with_stderr() -> None:
     result = execute(spec, "segfaulting", CONTRACT.get("THREAD-DEFAULTS"), PROFILE)
     assert (result.outcome, result.signal) == (Outcome.CRASH, "SIGSEGV"), result.message
     assert result.message.startswith("[threads.defaults_under_core_counts] with 1 core(s) the interpreter failed: "
-                                     "the implementation crashed the process (SIGSEGV)"), result.message
+                                     "the implementation crashed the process (SIGSEGV) under ctypes/"), result.message
+    assert f"called from {_crashing_line('SegfaultingAdapter')}" in result.message  # the fresh one's faulthandler
     assert CRASH_MARKER in (result.stderr_tail or ""), result.stderr_tail
     assert result.reproduction == f"udcodec run --adapter {spec} --only THREAD-DEFAULTS --profile dev"
 
@@ -494,8 +495,22 @@ def test_segfault_is_a_crash_with_stderr() -> None:
     )
     assert result.outcome is Outcome.CRASH, result.message
     assert result.signal == "SIGSEGV"
-    assert "SIGSEGV" in result.message
+    assert result.message.startswith("the implementation crashed the process (SIGSEGV) under ctypes/"), result.message
+    assert result.message.endswith(f", called from {_crashing_line('SegfaultingAdapter')}, "
+                                   f'after it printed "{CRASH_MARKER}"'), result.message
     assert CRASH_MARKER in (result.stderr_tail or ""), f"stderr tail: {result.stderr_tail!r}"
+
+
+def _crashing_line(adapter: str) -> str:
+    """``broken/processes.py:N in register_codec``: the line of ``adapter``'s register_codec that reads address 0."""
+    import inspect
+
+    import broken.processes
+
+    method = getattr(broken.processes, adapter).register_codec
+    lines, first = inspect.getsourcelines(method)
+    at = next(first + i for i, line in enumerate(lines) if "string_at(0)" in line)
+    return f"broken/processes.py:{at} in register_codec"
 
 
 def test_python_stderr_reaches_the_crash_tail() -> None:
