@@ -628,7 +628,10 @@ _WRONG_OUTPUT = re.compile(r"WrongOutputSize: (the decoder's output holds \d+ by
 
 
 def host_defect_in(message: str) -> Explanation | None:
-    """:func:`host_defect` of a failure whose message quotes the exception (a check that caught it and said so)."""
+    """:func:`host_defect` of a failure whose message quotes the exception (a check that caught it and said so).
+
+    Read from the words, as the exception may have been raised in another process (a fresh interpreter's answer
+    arrives as text); :class:`~udcodec.testcodecs.WrongOutputSize`'s message is written for this pattern."""
     found = _WRONG_OUTPUT.search(message)
     return Explanation("callbacks.decoder_sizes", found.group(1)) if found else None
 

@@ -107,3 +107,22 @@ def test_a_module_of_a_package_is_named_by_its_package_path() -> None:
     assert registry.__file__.endswith(raised_at(exc).split(":")[0].replace("udcodec/", ""))
     top = _raised(_codec_fails)  # a module outside any package keeps its base name
     assert raised_at(top).startswith("test_exception_messages.py:")
+
+
+def test_a_quoted_wrong_output_size_explains_a_failure_whose_words_came_from_another_process() -> None:
+    """What the harness's decoder raises when a host hands it an output of another size is recognised in any
+    message quoting it, as a fresh interpreter's answer brings it back as text (``host_defect_in``)."""
+    import numpy as np
+    from udcodec.checks.api import CheckFailed, host_defect_in
+    from udcodec.testcodecs import zlib_decoder, zlib_encoder
+
+    block = np.arange(64, dtype=np.uint8)
+    out = np.zeros(128, dtype=np.uint8)
+    stream = out[:zlib_encoder(block, out, 0, None)].copy()
+    exc = _raised(lambda: zlib_decoder(stream, np.zeros(32, dtype=np.uint8), 0, None))
+    text = f"the fresh interpreter answered: {describe_exc(exc)}"
+    found = host_defect_in(text)
+    assert found is not None and found.check == "callbacks.decoder_sizes"
+    assert found.why == "the decoder's output holds 32 bytes, but its block had 64"
+    assert CheckFailed(text).explained_by == found
+    assert host_defect_in("ValueError: the decoder's output was short") is None
