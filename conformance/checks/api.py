@@ -481,9 +481,13 @@ class CheckContext:
             f" --example {shlex.quote(payload)}"
         )
 
-    def for_all(self, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None], first: Sequence[Any] = ()) -> None:
+    def for_all(self, strategy: st.SearchStrategy[Any], prop: Callable[[Any], None], first: Sequence[Any] = (),
+                notes: Sequence[str | None] = ()) -> None:
         """Check ``prop`` for the examples ``first`` (always run, in order: a budget's floor), then for examples
         drawn from ``strategy`` (shrinking failures), or replay one example.
+
+        A first example is not shrunk: it is reported as given, with its note (``notes[i]`` for ``first[i]``, such
+        as the catalogue entry it comes from, whose size is the point) appended to the failure.
 
         Under a time budget drawn examples stop once the clause's allotment is spent (``self.examples``
         counts what ran)."""
@@ -528,9 +532,12 @@ class CheckContext:
             last[:] = [example]
             prop(example)
 
+        note: list[str] = []  # the note of the first example running
         try:
-            for example in first:
+            for i, example in enumerate(first):
+                note[:] = [notes[i]] if i < len(notes) and notes[i] else []
                 once(example)
+            note.clear()
             run()
         except BaseException as exc:
             if not last or isinstance(exc, MemoryError):
@@ -540,11 +547,15 @@ class CheckContext:
                 if exc.counterexample is None:
                     exc.counterexample = example
                 exc.reproduction = exc.reproduction or self.reproduction(index, example)
+                if note:
+                    exc.message = clip(f"{exc.message}\n[{note[0]}]")
+                    exc.args = (exc.message,)
                 raise
             if raised_by_harness(exc):
                 raise
             raise CheckFailed(
-                f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}",
+                f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}"
+                + (f"\n[{note[0]}]" if note else ""),
                 counterexample=example,
                 reproduction=self.reproduction(index, example),
                 explained_by=host_defect(exc),

@@ -503,6 +503,7 @@ def roundtrip(ctx: CheckContext) -> None:
         if ctx.param("every_dtype"):  # content kinds in turn: the kind follows from the seed ("one")
             first += [(dataclasses.replace(floor, dtype=d, typesize=np.dtype(d).itemsize, filters=tuple(f), seed=i),
                        metas[0], "one") for i, (d, f) in enumerate(itertools.product(dtypes, filters))]
+        notes: list[str | None] = [None] * len(first) + [catalogue_note(a) for a in adversaries]
         first += [(Layout(dtype=a.dtype, typesize=np.dtype(a.dtype).itemsize, chunk_items=a.items, block_items=0,
                           nitems=a.items, content=a.recipe, seed=a.seed, filters=tuple(filters[0]), splitmode=mode),
                    metas[0], a.id) for a in adversaries]
@@ -518,7 +519,7 @@ def roundtrip(ctx: CheckContext) -> None:
             else:  # a catalogue entry: its own data
                 _host_roundtrip(ctx, codec, layout, meta)
 
-        ctx.for_all(strategy, prop, first=first)
+        ctx.for_all(strategy, prop, first=first, notes=notes)
     if ndarrays:
         _nd_roundtrips(ctx, codec)
 
@@ -587,9 +588,9 @@ def block_roundtrip(ctx: CheckContext) -> None:
     """The decoder inverts the encoder bit-exactly on any block, and reports the decompressed size."""
     _prepare(ctx)
     codec = _subject(ctx)
-    first = [BlockCase(content=a.recipe, dtype=a.dtype, nitems=a.items, seed=a.seed, meta=meta)
-             for a in _adversaries(ctx, codec) for meta in _in_domain(codec, "metas", codec.metas)[:1]
-             if a.nbytes >= int(ctx.param("min_block_bytes"))]
+    metas = _in_domain(codec, "metas", codec.metas)[:1]
+    entries = [a for a in _adversaries(ctx, codec) if metas and a.nbytes >= int(ctx.param("min_block_bytes"))]
+    first = [BlockCase(content=a.recipe, dtype=a.dtype, nitems=a.items, seed=a.seed, meta=metas[0]) for a in entries]
 
     def prop(case: BlockCase) -> None:
         call = _Direct(ctx, case, "encoding then decoding one block")
@@ -598,7 +599,12 @@ def block_roundtrip(ctx: CheckContext) -> None:
         if n:
             call.roundtrip(out, n, _ROUNDTRIP)
 
-    ctx.for_all(block_cases(ctx), prop, first=first)
+    ctx.for_all(block_cases(ctx), prop, first=first, notes=[catalogue_note(a) for a in entries])
+
+
+def catalogue_note(entry: Adversary) -> str:
+    """What a failure on a catalogue entry adds: the entry, the real failure it records, and its report."""
+    return f"the adversarial catalogue's entry {entry.id}: {entry.failure} ({entry.issue})"
 
 
 def _adversaries(ctx: CheckContext, codec: CodecSubject) -> list[Adversary]:

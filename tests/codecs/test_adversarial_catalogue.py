@@ -92,6 +92,9 @@ def test_a_codec_broken_like_a_cited_one_fails_on_the_catalogue_only(clause: str
     assert result.outcome is Outcome.FAIL, result.message
     assert needle in result.message and result.reproduction
     assert result.counterexample["content"] == recipe, result.counterexample
+    # a catalogue entry is reported as given (its size is the point), named with the failure it records
+    assert any(f"\n[the adversarial catalogue's entry {e.id}: {e.failure} ({e.issue})]" in result.message
+               for e in catalogue() if e.recipe == recipe), result.message
     drawn = execute("reference", "reference", _without_catalogue(CONTRACT.get(clause)), PROFILE, codec=codec)
     assert drawn.outcome is Outcome.PASS, f"drawn examples alone found it: {drawn.message}"
 
