@@ -4,6 +4,7 @@ thread that crashed, and what the process printed last before Python's fatal err
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
@@ -28,14 +29,17 @@ class Frame:
     passive: bool
 
 
-def _roots() -> list[tuple[str, str, bool]]:
+Root = tuple[str, str, bool]
+
+
+def _roots() -> list[Root]:
     """(directory, name, passive) a file's path is named against, longest directory first: the harness's packages
     (installed or editable, where ``udcodec.reference`` need not lie inside ``udcodec``; the reference is an
     implementation), the standard library, then ``sys.path``."""
-    roots: list[tuple[str, str, bool]] = []
+    roots: list[Root] = []
     for name in ("udcodec.reference", "udcodec.adapters", "udcodec"):
-        module = sys.modules.get(name)
-        for path in getattr(module, "__path__", []) or []:
+        spec = importlib.util.find_spec(name)  # found, not imported: the parent may not have imported it
+        for path in (spec.submodule_search_locations or []) if spec is not None else []:
             roots.append((os.path.realpath(path), name.replace(".", "/"), name != "udcodec.reference"))
     stdlib = {os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
     roots.extend((path, "", True) for path in stdlib)
@@ -43,14 +47,14 @@ def _roots() -> list[tuple[str, str, bool]]:
     return sorted(roots, key=lambda r: len(r[0]), reverse=True)
 
 
-def frame_of(filename: str, line: str, function: str) -> Frame:
+def frame_of(filename: str, line: str, function: str, roots: list[Root] | None = None) -> Frame:
     """The frame, its file named as a module path (``blosc2/schunk.py``, ``udcodec/testcodecs.py``) or by base name."""
     shown, passive = os.path.basename(filename), False
     if filename.startswith("<"):
         shown, passive = filename, filename.startswith("<frozen ")
     else:
         real = os.path.realpath(filename)
-        for root, name, passive_root in _roots():
+        for root, name, passive_root in roots if roots is not None else _roots():
             if real.startswith(root + os.sep):
                 rel = real[len(root) + 1:]
                 shown, passive = (f"{name}/{rel}" if name else rel), passive_root
@@ -65,11 +69,12 @@ def _frames(lines: list[str]) -> list[Frame] | None:
     if not starts:
         return None
     frames: list[Frame] = []
+    roots = _roots()
     for line in lines[starts[-1] + 1:]:
         found = _FRAME.match(line)
         if found is None:
             break
-        frames.append(frame_of(found["file"], found["line"], found["func"]))
+        frames.append(frame_of(found["file"], found["line"], found["func"], roots))
     return frames
 
 
@@ -83,10 +88,11 @@ def _last_words(lines: list[str]) -> str:
 
 
 def crash_site(stderr_tail: str | None) -> str:
-    """`` under FRAME`` (the crashed thread's innermost Python frame; where that is the harness's, such as one of its
-    test codecs, or the standard library's, such as ctypes', also the nearest frame of other code that called it), then ``, after it printed "..."``; or ''.
+    """`` under FRAME``, then ``, after it printed "..."``; or ''.
 
-    A crash in C code is reported under the Python frame that called into it.
+    FRAME is the crashed thread's innermost Python frame (a crash in C code is reported under the Python frame that
+    called into it); where that frame is the harness's, such as one of its test codecs, or the standard library's,
+    such as ctypes', the nearest frame of other code that called it is named too.
     """
     lines = (stderr_tail or "").splitlines()
     frames = _frames(lines)

@@ -535,7 +535,8 @@ class CheckContext:
         note: list[str] = []  # the note of the first example running
         try:
             for i, example in enumerate(first):
-                note[:] = [notes[i]] if i < len(notes) and notes[i] else []
+                said = notes[i] if i < len(notes) else None
+                note[:] = [said] if said else []
                 once(example)
             note.clear()
             run()
