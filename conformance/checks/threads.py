@@ -379,7 +379,8 @@ def filter_outside_door(ctx: CheckContext) -> None:
 def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: dict[str, Any],
                   owners: dict[str, str]) -> None:
     """:func:`_outside_round`, again up to ``rounds`` times while it finds nothing and the host took a call with
-    several threads (a race a loaded machine can hide); then fail on its problems, or say what was not judged."""
+    several threads, or refused it from inside the codec's path (a race a loaded machine can hide); then fail on its
+    problems, or say what was not judged."""
     for done in range(1, int(ctx.param("rounds")) + 1):
         problems, not_judged, doors_unjudged, took_threads = _outside_round(ctx, what, register, args, owners)
         ctx.extra["outside"]["rounds"] = done
@@ -392,12 +393,20 @@ def _outside_door(ctx: CheckContext, what: str, register: dict[str, Any], args: 
         raise NotJudged("; ".join(not_judged))
 
 
+def _refused_inside(runs: list[dict[str, Any]]) -> bool:
+    """Whether a refusal came through a SystemError: raised inside the host's callback into the codec, so the call
+    reached the codec's path, where several threads can race (python-blosc2 refuses so, with one thread too, where
+    a race kills some processes); a refusal made up front, as the reference's, never does."""
+    return any("SystemError" in types for run in runs for types in run["errors"].values())
+
+
 def _outside_round(ctx: CheckContext, what: str, register: dict[str, Any], args: dict[str, Any],
                    owners: dict[str, str]) -> tuple[list[str], list[str], bool, bool]:
     """One round: run ``udcodec.scenarios:outside_door`` (``args``, with ``register``ed callbacks) in a fresh
     interpreter per core count. Returns the problems (a crash, a hang, a callback on another thread, wrong bytes, a
     refusal of another kind with nthreads given, or nthreads left out faring otherwise than one thread given), what
-    was not judged, whether a door could not be judged at all, and whether a call with several threads returned.
+    was not judged, whether a door could not be judged at all, and whether a call with several threads returned or
+    was refused from inside the codec's path.
 
     Each call is made ``reads`` times in each of ``forks`` forked processes: a host that races there crashes in
     some of them and not in others. Which refusal a one-thread call owes is for the clause ``owners`` names to
@@ -451,8 +460,8 @@ def _outside_round(ctx: CheckContext, what: str, register: dict[str, Any], args:
                                     "besides the caller's")
                 if any(run["wrong"] for run in runs) and not any(run["wrong"] for run in by[one]["runs"]):
                     problems.append(f"{where} returned other bytes than the data ({one} did not)")
-                if name == given or cores > 1:
-                    took_threads |= any(run["worked"] for run in runs)
+                if name == given or cores > 1:  # returned, or refused from inside the codec's path (SystemError)
+                    took_threads |= any(run["worked"] for run in runs) or _refused_inside(runs)
                 if name == given:
                     problems += [f"{where} raised {error}" for run in runs for error, types in run["errors"].items()
                                  if not allowed & set(types)]

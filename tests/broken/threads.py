@@ -120,6 +120,18 @@ class DecompressOutsideCrashesAdapter(ReferenceAdapter):
         raise AssertionError("unreachable")
 
 
+class RefusesOutsideThroughSystemErrorAdapter(ReferenceAdapter):
+    """decompress2 outside a container refuses a Python codec's chunk, whatever its thread count, through a
+    SystemError raised from its refusal (as python-blosc2's callback path does) and never crashes: where the crashes
+    of a race could only come in later rounds, THREAD-OUTSIDE tries them all."""
+
+    def decompress_outside(self, chunk: bytes, dparams: DParams | NotGiven = NOT_GIVEN) -> bytes:
+        try:
+            return super().decompress_outside(chunk, dparams)
+        except ValueError as exc:
+            raise SystemError("<class 'ValueError'> returned a result with an exception set") from exc
+
+
 class OneCoreDefaultCrashesAdapter(ReferenceAdapter):
     """On one core, calls outside a container with nthreads left out kill the process for every codec, builtin
     ones too (python-blosc2 2.1.0 - 2.6.1 default to 0 threads there): not the user codec's to answer for."""

@@ -458,6 +458,15 @@ def test_a_host_that_takes_outside_calls_with_threads_without_racing_passes_ever
     assert (reference.outcome, reference.extra["outside"]["rounds"]) == (Outcome.PASS, 1), reference.message
 
 
+def test_a_host_that_refuses_outside_calls_from_inside_the_codec_path_gets_every_round() -> None:
+    """python-blosc2 4.8.1 refuses decompress2 of a Python codec through a SystemError with one thread and several, and
+    with several a race kills some processes: a loaded run saw none die in one round. A refusal through a SystemError
+    reached the codec's path, so every round is tried; the reference's refusal, made up front, takes one."""
+    result = execute("broken.threads:RefusesOutsideThroughSystemErrorAdapter", "x", CONTRACT.get("THREAD-OUTSIDE"),
+                     PROFILE)
+    assert (result.outcome, result.extra["outside"]["rounds"]) == (Outcome.PASS, 3), result.message
+
+
 def test_a_read_defect_fails_the_slice_clause_and_leaves_item_writes_not_judged() -> None:
     """A host whose get_slice drops an item fails RT-SLICES; RT-ITEM-WRITES, whose writes reach the chunks intact,
     is not failed for it (it says why it is not judged)."""
