@@ -22,6 +22,9 @@ and is the worked example for a host whose API is not python-blosc2's:
   threads; each call takes the GIL (ctypes does), so they run one at a time.
 * There is no registry to read in C: :meth:`CBlosc2Adapter.registry` lists what this adapter
   registered successfully, ``{id: (name, encoder, decoder)}``.
+* NDArrays are b2nd arrays (:class:`CNDContainer`): ``b2nd_create_ctx`` over a ``blosc2_storage`` as
+  :meth:`CBlosc2Adapter.create` fills one, then ``b2nd_from_cbuffer``, ``b2nd_full`` or ``b2nd_open``. The C API
+  has no sums, expressions or copies of python-blosc2's kind: those capabilities are not declared.
 
 All neutral -> C parameter translation is in :func:`c_cparams` / :func:`c_dparams`.
 """
@@ -155,9 +158,10 @@ _CALLBACK_ERRORS: list[BaseException] = []
 class CContainer:
     """A ``blosc2_schunk*`` as a protocol container; also what callbacks receive as their fourth argument."""
 
-    def __init__(self, adapter: CBlosc2Adapter, schunk: Any) -> None:
+    def __init__(self, adapter: CBlosc2Adapter, schunk: Any, owned: bool = True) -> None:
         self._adapter = adapter
         self._ptr: Any = schunk
+        self._owned = owned  # False: a b2nd array's super-chunk, freed with the array
         self.address = ctypes.cast(schunk, c_void_p).value or 0
         adapter._containers[self.address] = self
 
@@ -264,11 +268,143 @@ class CContainer:
             pass
 
     def close(self) -> None:
-        """``blosc2_schunk_free`` (frames are written through on every append)."""
+        """``blosc2_schunk_free`` (frames are written through on every append); a b2nd array's super-chunk is
+        freed with its array (:meth:`CNDContainer.close`)."""
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             self._adapter._containers.pop(self.address, None)
-            C.load().blosc2_schunk_free(ptr)
+            if self._owned:
+                C.load().blosc2_schunk_free(ptr)
+
+
+def _index(key: Any, shape: tuple[int, ...]) -> list[tuple[list[int], bool]]:
+    """Basic indexing (ints, slices, one Ellipsis) as each dimension's indices and whether an int chose it."""
+    parts = list(key) if isinstance(key, tuple) else [key]
+    if any(p is Ellipsis for p in parts):
+        at = next(i for i, p in enumerate(parts) if p is Ellipsis)
+        parts[at:at + 1] = [slice(None)] * (len(shape) - len(parts) + 1)
+    parts += [slice(None)] * (len(shape) - len(parts))
+    if len(parts) != len(shape):
+        raise IndexError(f"too many indices for an array of {len(shape)} dimension(s)")
+    out: list[tuple[list[int], bool]] = []
+    for part, n in zip(parts, shape, strict=True):
+        if isinstance(part, slice):
+            out.append((list(range(*part.indices(n))), False))
+        elif isinstance(part, int | np.integer):
+            i = int(part) + (n if int(part) < 0 else 0)
+            if not 0 <= i < n:
+                raise IndexError(f"index {int(part)} is out of bounds for a dimension of {n}")
+            out.append(([i], True))
+        else:
+            raise TypeError(f"only ints, slices and Ellipsis index a b2nd array here, not {type(part).__name__}")
+    return out
+
+
+def _int64s(values: Any) -> Any:
+    values = [int(v) for v in values]
+    return (ctypes.c_int64 * max(len(values), 1))(*values)
+
+
+class CNDContainer:
+    """A ``b2nd_array_t*`` as a protocol NDContainer: reads and writes are ``b2nd_get_slice_cbuffer`` and
+    ``b2nd_set_slice_cbuffer`` of the selection's bounding box (steps are taken in NumPy)."""
+
+    def __init__(self, adapter: CBlosc2Adapter, array: Any) -> None:
+        self._adapter = adapter
+        self._ptr: Any = array
+        self._schunk = CContainer(adapter, array.contents.sc, owned=False)
+
+    def _arr(self) -> Any:
+        if self._ptr is None:
+            raise RuntimeError("array already closed")
+        return self._ptr
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        a = self._arr().contents
+        return tuple(int(v) for v in a.shape[:a.ndim])
+
+    @property
+    def chunks(self) -> tuple[int, ...]:
+        a = self._arr().contents
+        return tuple(int(v) for v in a.chunkshape[:a.ndim])
+
+    @property
+    def blocks(self) -> tuple[int, ...]:
+        a = self._arr().contents
+        return tuple(int(v) for v in a.blockshape[:a.ndim])
+
+    @property
+    def dtype(self) -> str:
+        return str(np.dtype(self._arr().contents.dtype.decode()).str)
+
+    def read(self, key: Any = ...) -> np.ndarray:
+        picks = _index(key, self.shape)
+        dtype = np.dtype(self.dtype)
+        if any(not idx for idx, _ in picks):
+            box = np.empty(tuple(len(idx) for idx, _ in picks), dtype=dtype)
+        else:
+            start = [min(idx) for idx, _ in picks]
+            stop = [max(idx) + 1 for idx, _ in picks]
+            box = np.empty(tuple(b - a for a, b in zip(start, stop, strict=True)), dtype=dtype)
+            self._adapter.call("b2nd_get_slice_cbuffer", self._arr(), _int64s(start), _int64s(stop),
+                               box.ctypes.data, _int64s(box.shape), box.nbytes)
+            box = box[np.ix_(*[np.array(idx) - a for (idx, _), a in zip(picks, start, strict=True)])]
+        return box[tuple(0 if chosen else slice(None) for _, chosen in picks)]
+
+    def write(self, key: Any, value: Any) -> None:
+        picks = _index(key, self.shape)
+        if any(len(idx) > 1 and idx[1] - idx[0] != 1 for idx, _ in picks):
+            raise NotImplementedError("b2nd_set_slice_cbuffer writes a box: slices with a step are not written")
+        if any(not idx for idx, _ in picks):
+            return
+        start = [idx[0] for idx, _ in picks]
+        stop = [idx[-1] + 1 for idx, _ in picks]
+        box = tuple(b - a for a, b in zip(start, stop, strict=True))
+        squeezed = tuple(len(idx) for idx, chosen in picks if not chosen)
+        data = np.asarray(np.broadcast_to(np.asarray(value, dtype=self.dtype), squeezed).reshape(box), order="C")
+        self._adapter.call("b2nd_set_slice_cbuffer", data.ctypes.data, _int64s(box), data.nbytes, _int64s(start),
+                           _int64s(stop), self._arr())
+
+    def sum(self, axis: int | None = None) -> Any:
+        raise NotImplementedError("the C API has no reductions (capability nd_reductions not declared)")
+
+    def expression(self, op: str, operand: Any) -> np.ndarray:
+        raise NotImplementedError("the C API has no lazy expressions (capability nd_expressions not declared)")
+
+    def slice(self, key: Any) -> Any:
+        raise NotImplementedError("not driven (capability nd_copies not declared)")
+
+    def copy(self, urlpath: str | None = None) -> Any:
+        raise NotImplementedError("not driven (capability nd_copies not declared)")
+
+    def save(self, urlpath: str) -> None:
+        raise NotImplementedError("not driven (capability nd_save not declared)")
+
+    def schunk(self) -> CContainer:
+        return self._schunk
+
+    def cparams(self) -> CParams:
+        return self._schunk.cparams()
+
+    def dparams(self) -> DParams:
+        return self._schunk.dparams()
+
+    def native(self) -> Any:
+        return self
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - at interpreter exit the library may be gone already
+            pass
+
+    def close(self) -> None:
+        """``b2nd_free``, which frees the array's super-chunk too."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._schunk.close()
+            C.load().b2nd_free(ptr)
 
 
 def chunk_nbytes(adapter: CBlosc2Adapter, chunk: bytes) -> int:
@@ -301,7 +437,7 @@ class CBlosc2Adapter:
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"persistence", "update_params", "outside_container", "plugins", "filters",
-                          "splitmode", "append_chunk", "sparse", "user_filters", "filter_plugins"})
+                          "splitmode", "append_chunk", "sparse", "user_filters", "filter_plugins", "ndarray"})
 
     # -- C calls -------------------------------------------------------------------------
     def call(self, name: str, *args: Any) -> Any:
@@ -390,20 +526,68 @@ class CBlosc2Adapter:
         self.call("blosc2_register_filter", byref(ufilter))
         return None
 
+    def _b2nd_ctx(self, shape: tuple[int, ...], dtype: np.dtype[Any], chunks: Any, blocks: Any, cparams: Any,
+                  dparams: Any, urlpath: str | None, contiguous: Any) -> tuple[int, Any]:
+        """``b2nd_create_ctx`` over a ``blosc2_storage`` as :meth:`create` fills one, the typesize the dtype's; and the
+        storage, which must outlive the context."""
+        if not (isinstance(chunks, tuple) and isinstance(blocks, tuple)):
+            raise TypeError("b2nd_create_ctx needs chunk and block shapes: the C API computes none")
+        if not isinstance(contiguous, bool):
+            contiguous = urlpath is not None
+        fields = cparams.given_fields() if isinstance(cparams, CParams) else {}
+        cp = c_cparams(CParams.only(**{**fields, "typesize": dtype.itemsize}))
+        dp = c_dparams(dparams if isinstance(dparams, DParams) else DParams(nthreads=NOT_GIVEN))
+        storage = C.StorageC(contiguous=contiguous, urlpath=urlpath.encode() if urlpath is not None else None,
+                             cparams=ctypes.pointer(cp), dparams=ctypes.pointer(dp))
+        if urlpath is not None:
+            _remove(urlpath)  # like mode="w"
+        # B2ND_MAX_DIM entries, those past ndim 1: the library reads past ndim (a 0-d array's chunk of 0 items
+        # divided by zero), as python-blosc2 passes them
+        pad = C.B2ND_MAX_DIM
+        ctx = self._pointer("b2nd_create_ctx", byref(storage), len(shape),
+                            (ctypes.c_int64 * pad)(*shape, *[1] * (pad - len(shape))),
+                            (c_int32 * pad)(*chunks, *[1] * (pad - len(chunks))),
+                            (c_int32 * pad)(*blocks, *[1] * (pad - len(blocks))),
+                            dtype.str.encode(), C.DTYPE_NUMPY_FORMAT, None, 0)
+        return int(ctx), (storage, cp, dp)
+
     def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
-                  urlpath: str | None = None, contiguous: Any = NOT_GIVEN) -> Any:
-        """Not driven (no ``ndarray`` capability): ``b2nd_from_cbuffer`` needs a ``b2nd_context_t`` built
-        from ``blosc2_storage`` structs the ctypes declarations do not hold; python-blosc2 drives b2nd."""
-        raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
+                  urlpath: str | None = None, contiguous: Any = NOT_GIVEN) -> CNDContainer:
+        """``b2nd_from_cbuffer`` with a context of ``b2nd_create_ctx``."""
+        data = np.asarray(array, order="C")  # ascontiguousarray makes a 0-d array 1-d
+        ctx, _storage = self._b2nd_ctx(data.shape, data.dtype, chunks, blocks, cparams, dparams, urlpath, contiguous)
+        out = POINTER(C.B2ndArrayC)()
+        try:
+            self.call("b2nd_from_cbuffer", ctx, byref(out), data.ctypes.data, data.nbytes)
+        finally:
+            self.lib.b2nd_free_ctx(ctx)
+        return CNDContainer(self, out)
 
     def nd_full(self, shape: Any, fill_value: Any, dtype: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
-                urlpath: str | None = None) -> Any:
-        """Not driven (no ``ndarray`` capability), as :meth:`nd_create`."""
-        raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
+                urlpath: str | None = None) -> CNDContainer:
+        """``b2nd_full``."""
+        dt = np.dtype(dtype)
+        value = np.array(fill_value, dtype=dt)
+        ctx, _storage = self._b2nd_ctx(tuple(shape), dt, chunks, blocks, cparams, dparams, urlpath, NOT_GIVEN)
+        out = POINTER(C.B2ndArrayC)()
+        try:
+            self.call("b2nd_full", ctx, byref(out), value.ctypes.data)
+        finally:
+            self.lib.b2nd_free_ctx(ctx)
+        return CNDContainer(self, out)
 
     def nd_open(self, urlpath: str, dparams: Any = NOT_GIVEN, cparams: Any = NOT_GIVEN, mode: Any = NOT_GIVEN) -> Any:
-        """Not driven (no ``ndarray`` capability), as :meth:`nd_create`."""
-        raise NotImplementedError("the c-blosc2 adapter does not drive the b2nd_* C API")
+        """``b2nd_open``, then given dparams/cparams replace its super-chunk's contexts, as :meth:`open` does.
+
+        ``b2nd_open`` has no mode: the array is always open for reading and writing."""
+        out = POINTER(C.B2ndArrayC)()
+        self.call("b2nd_open", urlpath.encode(), byref(out))
+        array = CNDContainer(self, out)
+        if isinstance(dparams, DParams):
+            array.schunk().update_dparams(dparams)
+        if isinstance(cparams, CParams):
+            array.schunk().update_cparams(cparams)
+        return array
 
     def register_codec(self, codec_name: Any, id: Any, encoder: Any = None, decoder: Any = None, version: Any = 1) -> Any:
         """Fill a ``blosc2_codec`` and call ``blosc2_register_codec``; None on success."""

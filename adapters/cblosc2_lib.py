@@ -83,6 +83,45 @@ class SChunkC(Structure):
     ]
 
 
+B2ND_MAX_DIM = 16
+DTYPE_NUMPY_FORMAT = 0
+
+
+class ChunkCacheC(Structure):
+    """``struct chunk_cache_s`` (b2nd.h)."""
+
+    _fields_ = [("data", POINTER(c_uint8)), ("nchunk", c_int64)]
+
+
+class B2ndArrayC(Structure):
+    """``b2nd_array_t`` (b2nd.h): allocated by the library, read through its pointers."""
+
+    _fields_ = [
+        ("sc", POINTER(SChunkC)),
+        ("shape", c_int64 * B2ND_MAX_DIM),
+        ("chunkshape", c_int32 * B2ND_MAX_DIM),
+        ("extshape", c_int64 * B2ND_MAX_DIM),
+        ("blockshape", c_int32 * B2ND_MAX_DIM),
+        ("extchunkshape", c_int64 * B2ND_MAX_DIM),
+        ("nitems", c_int64),
+        ("chunknitems", c_int32),
+        ("extnitems", c_int64),
+        ("blocknitems", c_int32),
+        ("extchunknitems", c_int64),
+        ("ndim", ctypes.c_int8),
+        ("chunk_cache", ChunkCacheC),
+        ("item_array_strides", c_int64 * B2ND_MAX_DIM),
+        ("item_chunk_strides", c_int64 * B2ND_MAX_DIM),
+        ("item_extchunk_strides", c_int64 * B2ND_MAX_DIM),
+        ("item_block_strides", c_int64 * B2ND_MAX_DIM),
+        ("block_chunk_strides", c_int64 * B2ND_MAX_DIM),
+        ("chunk_array_strides", c_int64 * B2ND_MAX_DIM),
+        ("dtype", c_char_p),
+        ("dtype_format", ctypes.c_int8),
+        ("last_tick", c_int64),
+    ]
+
+
 #: ``blosc2_codec_encoder_cb`` / ``blosc2_codec_decoder_cb``.
 ENCODER_CB = CFUNCTYPE(c_int, POINTER(c_uint8), c_int32, POINTER(c_uint8), c_int32, c_uint8, POINTER(CParamsC), c_void_p)
 DECODER_CB = CFUNCTYPE(c_int, POINTER(c_uint8), c_int32, POINTER(c_uint8), c_int32, c_uint8, POINTER(DParamsC), c_void_p)
@@ -213,6 +252,7 @@ def library_path() -> Path:
 
 def _declare(lib: ctypes.CDLL) -> None:
     schunk_p = POINTER(SChunkC)
+    b2nd_p = POINTER(B2ndArrayC)
     signatures: dict[str, tuple[object, list[object]]] = {
         "blosc2_init": (None, []),
         "blosc2_get_version_string": (c_char_p, []),
@@ -236,6 +276,17 @@ def _declare(lib: ctypes.CDLL) -> None:
         "blosc2_free_ctx": (None, [c_void_p]),
         "blosc2_compress_ctx": (c_int, [c_void_p, c_void_p, c_int32, c_void_p, c_int32]),
         "blosc2_decompress_ctx": (c_int, [c_void_p, c_void_p, c_int32, c_void_p, c_int32]),
+        "b2nd_create_ctx": (c_void_p, [POINTER(StorageC), ctypes.c_int8, POINTER(c_int64), POINTER(c_int32),
+                                       POINTER(c_int32), c_char_p, ctypes.c_int8, c_void_p, c_int32]),
+        "b2nd_free_ctx": (c_int, [c_void_p]),
+        "b2nd_from_cbuffer": (c_int, [c_void_p, POINTER(b2nd_p), c_void_p, c_int64]),
+        "b2nd_full": (c_int, [c_void_p, POINTER(b2nd_p), c_void_p]),
+        "b2nd_open": (c_int, [c_char_p, POINTER(b2nd_p)]),
+        "b2nd_free": (c_int, [b2nd_p]),
+        "b2nd_get_slice_cbuffer": (c_int, [b2nd_p, POINTER(c_int64), POINTER(c_int64), c_void_p, POINTER(c_int64),
+                                           c_int64]),
+        "b2nd_set_slice_cbuffer": (c_int, [c_void_p, POINTER(c_int64), c_int64, POINTER(c_int64), POINTER(c_int64),
+                                           b2nd_p]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)

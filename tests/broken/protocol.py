@@ -68,6 +68,13 @@ class NoPersistenceAdapter(ReferenceAdapter):
         return super().capabilities() - {"persistence"}
 
 
+class NoNDArraysAdapter(ReferenceAdapter):
+    """Not broken, a control: it declares no NDArray capability, so every NDArray operation is skipped."""
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(c for c in super().capabilities() if c != "ndarray" and not c.startswith("nd_"))
+
+
 class MisspeltCapabilityAdapter(ReferenceAdapter):
     """Declares ``persistance`` for ``persistence``: its persistence clauses would be skipped without a word."""
 
