@@ -30,12 +30,14 @@ class Frame:
 
 
 Root = tuple[str, str, bool]
+#: Packages of the test runner the harness runs checks in: their frames are the harness's.
+_RUNNERS = ("_pytest", "pluggy", "xdist", "execnet")
 
 
 def _roots() -> list[Root]:
     """(directory, name, passive) a file's path is named against, longest directory first: the harness's packages
     (installed or editable, where ``udcodec.reference`` need not lie inside ``udcodec``; the reference is an
-    implementation), the standard library, then ``sys.path``."""
+    implementation), the standard library and the test runner's packages, then ``sys.path``."""
     roots: list[Root] = []
     for name in ("udcodec.reference", "udcodec.adapters", "udcodec"):
         spec = importlib.util.find_spec(name)  # found, not imported: the parent may not have imported it
@@ -43,6 +45,10 @@ def _roots() -> list[Root]:
             roots.append((os.path.realpath(path), name.replace(".", "/"), name != "udcodec.reference"))
     stdlib = {os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
     roots.extend((path, "", True) for path in stdlib)
+    for name in _RUNNERS:  # the test runner the harness runs checks in
+        spec = importlib.util.find_spec(name)
+        for path in (spec.submodule_search_locations or []) if spec is not None else []:
+            roots.append((os.path.realpath(path), name, True))
     roots.extend((os.path.realpath(p), "", False) for p in sys.path if p and os.path.isdir(p))
     return sorted(roots, key=lambda r: len(r[0]), reverse=True)
 

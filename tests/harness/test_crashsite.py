@@ -56,3 +56,15 @@ def test_a_thread_without_python_code_and_a_cut_stack() -> None:
     assert crash_site(no_python) == " in a thread running no Python code"
     assert crash_site("...cut\n  File \"x.py\", line 3 in f\n") == ""
     assert crash_site(None) == ""
+
+
+def test_the_test_runner_is_not_named_as_the_caller() -> None:
+    """A crash in C called from an adapter (harness code) has no implementation frame above it: pytest's frames, which
+    run every check, are the harness's and are not named."""
+    import _pytest.runner
+    import udcodec.adapters.cblosc2
+
+    tail = ("Fatal Python error: Floating point exception\n\nCurrent thread 0x00007f0000000004 (most recent call first):\n"
+            f'  File "{udcodec.adapters.cblosc2.__file__}", line 443 in call\n'
+            f'  File "{_pytest.runner.__file__}", line 184 in pytest_runtest_call\n\n')
+    assert crash_site(tail) == " under udcodec/adapters/cblosc2.py:443 in call"
