@@ -437,7 +437,8 @@ class CBlosc2Adapter:
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"persistence", "update_params", "outside_container", "plugins", "filters",
-                          "splitmode", "append_chunk", "sparse", "user_filters", "filter_plugins", "ndarray"})
+                          "splitmode", "append_chunk", "sparse", "user_filters", "filter_plugins", "ndarray",
+                          "plugin_libraries"})
 
     # -- C calls -------------------------------------------------------------------------
     def call(self, name: str, *args: Any) -> Any:

@@ -57,6 +57,19 @@ def test_a_plugin_that_decodes_wrongly_fails_the_round_trip(plugins: Path) -> No
 
 
 @pytest.mark.slow
+def test_c_blosc2_runs_plugins_through_its_c_api(plugins: Path) -> None:
+    """cblosc2 loads a plugin as c-blosc2 does and runs it with its super-chunk: a good build round-trips, one that
+    decodes wrongly fails, as on python-blosc2 (which tells a plugin's defect from python-blosc2's)."""
+    build(plugins, "udctiny")
+    for clause in ("CODEC-ROUNDTRIP", "CODEC-SPLITMODES"):
+        result = run(clause, "udctiny", host="cblosc2")
+        assert result.outcome is Outcome.PASS, f"{clause}: {result.message}"
+    build(plugins, "udcwrong", "WRONG_DATA")
+    result = run("CODEC-ROUNDTRIP", "udcwrong", host="cblosc2")
+    assert result.outcome is Outcome.FAIL and "decompress(compress(x)) != x" in result.message, result.message
+
+
+@pytest.mark.slow
 def test_clauses_outside_the_domain_are_not_applicable(plugins: Path, tmp_path: Path) -> None:
     """An NDArray-only domain: the SChunk clauses are n/a with the reason, CODEC-ROUNDTRIP drives NDArrays
     only (on several threads too); plain SChunk data must be refused or come back exact, and the tiny plugin
