@@ -155,7 +155,20 @@ _CONTAINERS: weakref.WeakValueDictionary[int, CContainer] = weakref.WeakValueDic
 _CALLBACK_ERRORS: list[BaseException] = []
 
 
-class CContainer:
+class _FreedWhenCollected:
+    """Frees what nobody closed when it is collected (nothing else holds the library's pointer)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - at interpreter exit the library may be gone already
+            pass
+
+
+class CContainer(_FreedWhenCollected):
     """A ``blosc2_schunk*`` as a protocol container; also what callbacks receive as their fourth argument."""
 
     def __init__(self, adapter: CBlosc2Adapter, schunk: Any, owned: bool = True) -> None:
@@ -260,13 +273,6 @@ class CContainer:
     def native(self) -> Any:
         return self
 
-    def __del__(self) -> None:
-        """Free a super-chunk nobody closed (nothing else holds its pointer)."""
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001, S110 - at interpreter exit the library may be gone already
-            pass
-
     def close(self) -> None:
         """``blosc2_schunk_free`` (frames are written through on every append); a b2nd array's super-chunk is
         freed with its array (:meth:`CNDContainer.close`)."""
@@ -305,7 +311,7 @@ def _int64s(values: Any) -> Any:
     return (ctypes.c_int64 * max(len(values), 1))(*values)
 
 
-class CNDContainer:
+class CNDContainer(_FreedWhenCollected):
     """A ``b2nd_array_t*`` as a protocol NDContainer: reads and writes are ``b2nd_get_slice_cbuffer`` and
     ``b2nd_set_slice_cbuffer`` of the selection's bounding box (steps are taken in NumPy)."""
 
@@ -392,12 +398,6 @@ class CNDContainer:
 
     def native(self) -> Any:
         return self
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001, S110 - at interpreter exit the library may be gone already
-            pass
 
     def close(self) -> None:
         """``b2nd_free``, which frees the array's super-chunk too."""

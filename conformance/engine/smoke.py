@@ -208,14 +208,18 @@ def _set_item(s: _State) -> str:
     return ""
 
 
-def _cparams(s: _State) -> str:
-    codec = s.container.cparams().codec
-    _expect(codec == s.codec_id, f"codec is {codec!r}, expected {s.codec_id}")
-    return ""
+def _cparams_of(owner: Callable[[_State], Any]) -> Callable[[_State], str]:
+    """The step of ``cparams()`` of the container (or array) ``owner`` gives: its codec is the smoke codec."""
+    def step(s: _State) -> str:
+        codec = owner(s).cparams().codec
+        _expect(codec == s.codec_id, f"codec is {codec!r}, expected {s.codec_id}")
+        return ""
+    return step
 
 
-def _dparams(s: _State) -> str:
-    return f"nthreads {s.container.dparams().nthreads}"
+def _dparams_of(owner: Callable[[_State], Any]) -> Callable[[_State], str]:
+    """The step of ``dparams()`` of the container (or array) ``owner`` gives."""
+    return lambda s: f"nthreads {owner(s).dparams().nthreads}"
 
 
 def _update_cparams(s: _State) -> str:
@@ -407,16 +411,6 @@ def _nd_schunk(s: _State) -> str:
     return ""
 
 
-def _nd_cparams(s: _State) -> str:
-    codec = s.nd.cparams().codec
-    _expect(codec == s.codec_id, f"codec is {codec!r}, expected {s.codec_id}")
-    return ""
-
-
-def _nd_dparams(s: _State) -> str:
-    return f"nthreads {s.nd.dparams().nthreads}"
-
-
 def _nd_native(s: _State) -> str:
     return type(s.nd.native()).__name__
 
@@ -447,8 +441,8 @@ STEPS: tuple[Step, ...] = (
     Step("Container.get_slice", _get_slice, needs=("Container.append",)),
     Step("Container.get_item", _get_item, needs=("Container.append",), capability="item_indexing"),
     Step("Container.set_item", _set_item, needs=("Container.get_item",), capability="item_indexing"),
-    Step("Container.cparams", _cparams, needs=_CONTAINER),
-    Step("Container.dparams", _dparams, needs=_CONTAINER),
+    Step("Container.cparams", _cparams_of(lambda s: s.container), needs=_CONTAINER),
+    Step("Container.dparams", _dparams_of(lambda s: s.container), needs=_CONTAINER),
     Step("Container.update_cparams", _update_cparams, needs=_CONTAINER, capability="update_params"),
     Step("Container.update_dparams", _update_dparams, needs=_CONTAINER, capability="update_params"),
     Step("Container.native", _native, needs=_CONTAINER),
@@ -478,8 +472,8 @@ STEPS: tuple[Step, ...] = (
     Step("NDContainer.copy", _nd_copy, needs=_ND, capability="nd_copies"),
     Step("NDContainer.save", _nd_save, needs=("Adapter.nd_open",), capability="nd_save"),
     Step("NDContainer.schunk", _nd_schunk, needs=_ND, capability="ndarray"),
-    Step("NDContainer.cparams", _nd_cparams, needs=_ND, capability="ndarray"),
-    Step("NDContainer.dparams", _nd_dparams, needs=_ND, capability="ndarray"),
+    Step("NDContainer.cparams", _cparams_of(lambda s: s.nd), needs=_ND, capability="ndarray"),
+    Step("NDContainer.dparams", _dparams_of(lambda s: s.nd), needs=_ND, capability="ndarray"),
     Step("NDContainer.native", _nd_native, needs=_ND, capability="ndarray"),
     Step("NDContainer.close", _nd_close, needs=_ND, capability="ndarray"),
 )
