@@ -532,13 +532,12 @@ class CheckContext:
             last[:] = [example]
             prop(example)
 
-        note: list[str] = []  # the note of the first example running
+        note: str | None = None  # the note of the first example running
         try:
             for i, example in enumerate(first):
-                said = notes[i] if i < len(notes) else None
-                note[:] = [said] if said else []
+                note = notes[i] if i < len(notes) else None
                 once(example)
-            note.clear()
+            note = None
             run()
         except BaseException as exc:
             if not last or isinstance(exc, MemoryError):
@@ -549,14 +548,14 @@ class CheckContext:
                     exc.counterexample = example
                 exc.reproduction = exc.reproduction or self.reproduction(index, example)
                 if note:
-                    exc.message = clip(f"{exc.message}\n[{note[0]}]")
+                    exc.message = clip(f"{exc.message}\n[{note}]")
                     exc.args = (exc.message,)
                 raise
             if raised_by_harness(exc):
                 raise
             raise CheckFailed(
                 f"{type(exc).__name__} escaped the implementation: {exc_text(exc)}"
-                + (f"\n[{note[0]}]" if note else ""),
+                + (f"\n[{note}]" if note else ""),
                 counterexample=example,
                 reproduction=self.reproduction(index, example),
                 explained_by=host_defect(exc),
