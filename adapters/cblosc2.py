@@ -307,8 +307,15 @@ def _index(key: Any, shape: tuple[int, ...]) -> list[tuple[list[int], bool]]:
 
 
 def _int64s(values: Any) -> Any:
+    """``values`` as a C ``int64_t`` array (one entry at least: a 0-d array's shape is still a pointer)."""
     values = [int(v) for v in values]
     return (ctypes.c_int64 * max(len(values), 1))(*values)
+
+
+def _int32s(values: Any) -> Any:
+    """``values`` as a C ``int32_t`` array, as :func:`_int64s`."""
+    values = [int(v) for v in values]
+    return (c_int32 * max(len(values), 1))(*values)
 
 
 class CNDContainer(_FreedWhenCollected):
@@ -542,14 +549,8 @@ class CBlosc2Adapter:
                              cparams=ctypes.pointer(cp), dparams=ctypes.pointer(dp))
         if urlpath is not None:
             _remove(urlpath)  # like mode="w"
-        # B2ND_MAX_DIM entries, those past ndim 1: the library reads past ndim (a 0-d array's chunk of 0 items
-        # divided by zero), as python-blosc2 passes them
-        pad = C.B2ND_MAX_DIM
-        ctx = self._pointer("b2nd_create_ctx", byref(storage), len(shape),
-                            (ctypes.c_int64 * pad)(*shape, *[1] * (pad - len(shape))),
-                            (c_int32 * pad)(*chunks, *[1] * (pad - len(chunks))),
-                            (c_int32 * pad)(*blocks, *[1] * (pad - len(blocks))),
-                            dtype.str.encode(), C.DTYPE_NUMPY_FORMAT, None, 0)
+        ctx = self._pointer("b2nd_create_ctx", byref(storage), len(shape), _int64s(shape), _int32s(chunks),
+                            _int32s(blocks), dtype.str.encode(), C.DTYPE_NUMPY_FORMAT, None, 0)
         return int(ctx), (storage, cp, dp)
 
     def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,
