@@ -16,6 +16,9 @@ from udcodec.reports.bounds import printable
 _FATAL = "Fatal Python error: "
 _CURRENT = re.compile(r"^(Current thread 0x[0-9a-f]+ \(most recent call first\)|Stack \(most recent call first\)):$")
 _FRAME = re.compile(r'^  File "(?P<file>.*)", line (?P<line>\d+) in (?P<func>.+)$')
+#: How a line on a process's stderr starts that says what it does next (a check's :meth:`CheckContext.doing`, a fresh
+#: interpreter's scenario step): a process killed for not ending, or whose process dies, is reported with the last.
+DOING = "udcodec: doing: "
 #: Lines a check or the harness writes on stderr, which are not the implementation's last words.
 _OWN = ("udcodec: ",)
 
@@ -113,3 +116,9 @@ def crash_site(stderr_tail: str | None) -> str:
                 text += f", called from {caller.shown}"
     said = _last_words(lines)
     return text + (f', after it printed "{said}"' if said else "")
+
+
+def while_doing(stderr_tail: str | None) -> str:
+    """`` while it was ...``: the last thing the process said it did (:data:`DOING`), or ''."""
+    said = [line.partition(DOING)[2] for line in (stderr_tail or "").splitlines() if DOING in line]  # maybe after a prefix
+    return f" while it was {printable(said[-1][:300])}" if said else ""

@@ -40,6 +40,7 @@ from udcodec.adapters.protocol import (
     given,
     user_filter_name,
 )
+from udcodec.crashsite import DOING
 from udcodec.engine.isolation import (
     become_subreaper,
     bound_output,
@@ -385,6 +386,11 @@ def _switch_after_open(adapter: Adapter, path: str, nthreads: int, builtin: int,
     return steps
 
 
+def _say(doing: str) -> None:
+    """Say on stderr what the interpreter does next: a crash is reported with the last thing said."""
+    print(f"{DOING}{doing}", file=sys.stderr, flush=True)
+
+
 class _StepFailed(Exception):
     """A scenario step failed (its error is recorded); the steps after it are not run."""
 
@@ -393,7 +399,9 @@ class _Steps(dict[str, str | None]):
     """A scenario's steps by name, each with its error (None when it worked)."""
 
     def record(self, name: str, action: Any, *, stop: bool = False) -> Any:
-        """``action()``, its error recorded under ``name``; on an error, None, or :class:`_StepFailed` with ``stop``."""
+        """``action()``, its error recorded under ``name``; on an error, None, or :class:`_StepFailed` with ``stop``.
+        The step is said on stderr first: a crash is reported with it."""
+        _say(f"running the step {name!r}")
         try:
             value = action()
         except Exception as exc:  # noqa: BLE001 - recorded; the check compares runs
@@ -651,8 +659,10 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
 
     adapter = load_adapter(request["adapter"])
     for codec in request.get("register", []):
+        _say(f"registering codec {codec['name']!r} at id {codec['id']}")
         adapter.register_codec(codec["name"], codec["id"], _resolve(codec["encoder"]), _resolve(codec["decoder"]))
     for ufilter in request.get("register_filters", []):
+        _say(f"registering filter {ufilter['id']}")
         adapter.register_filter(ufilter["id"], _resolve(ufilter["forward"]), _resolve(ufilter["backward"]))
     if "call" in request:
         try:

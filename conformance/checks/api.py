@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from udcodec.adapters.protocol import Adapter
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
+from udcodec.crashsite import DOING
 from udcodec.outcomes import (  # noqa: F401 - for the check families
     ALSO_BUILTIN,
     ATTRIBUTIONS,
@@ -73,8 +74,6 @@ def names_same_raise(found: Explanation, message: str) -> bool:
     return bool(words) and _NUMBERS.sub("#", words) in _NUMBERS.sub("#", message)
 
 
-#: How a line on a check's stderr starts that says what it does next (:meth:`CheckContext.doing`).
-DOING = "udcodec: doing: "
 #: How a line on a check's stderr starts that says the deadline it set, or ``off`` (:meth:`CheckContext.deadline`).
 DEADLINE = "udcodec: deadline: "
 

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from udcodec.adapters.loader import adapter_target
 from udcodec.checks import pristine
 from udcodec.checks.api import CheckCrashed, CheckFailed
-from udcodec.crashsite import crash_site
+from udcodec.crashsite import crash_site, while_doing
 from udcodec.engine.isolation import bound_output, size_of, tail_of
 from udcodec.scenarios import OUTPUT_LIMIT, cores_environment
 
@@ -277,9 +277,9 @@ def fail_fresh(what: str, answer: dict[str, Any]) -> NoReturn:
     code = answer.get("returncode")
     if answer.get("crashed") and isinstance(code, int) and code < 0:
         name = _ended(code).removeprefix("killed by ")
-        raise CheckCrashed(f"{what}: the implementation crashed the process ({name}){crash_site(answer.get('error'))}",
-                           signal=name,
-                           stderr_tail=answer.get("error"))
+        tail = answer.get("error")
+        raise CheckCrashed(f"{what}: the implementation crashed the process ({name}){crash_site(tail)}"
+                           f"{while_doing(tail)}", signal=name, stderr_tail=tail)
     raise CheckFailed(f"{what}: {str(answer.get('error'))[-600:]}")
 
 

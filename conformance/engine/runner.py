@@ -11,7 +11,6 @@ from udcodec.adapters.loader import load_adapter
 from udcodec.checks.api import (
     CHECKS,
     DEADLINE,
-    DOING,
     CapabilityMissing,
     CheckContext,
     CheckCrashed,
@@ -26,7 +25,7 @@ from udcodec.checks.api import (
 from udcodec.checks.pristine import fork_spare, spare_pid
 from udcodec.checks.repro import rerun_command
 from udcodec.contract import Clause
-from udcodec.crashsite import crash_site
+from udcodec.crashsite import crash_site, while_doing
 from udcodec.engine.isolation import (
     OUTPUT_LIMIT,
     ChildStatus,
@@ -167,13 +166,6 @@ def outcome_of(got: Isolated) -> Outcome:
     return CHILD_OUTCOMES[got.status]
 
 
-def _while_doing(stderr_tail: str | None) -> str:
-    """`` while it was ...``: the last thing the check said it did (:meth:`CheckContext.doing`), or '' (the message
-    of a check killed for not ending, or whose process died)."""
-    said = [line[len(DOING):] for line in (stderr_tail or "").splitlines() if line.startswith(DOING)]
-    return f" while it was {printable(said[-1][:300])}" if said else ""
-
-
 def _deadline_passed(got: Isolated) -> str:
     """The deadline a check set (:meth:`CheckContext.deadline`, e.g. "3 s, 20 times ...") when its process ended by
     it (SIGALRM while the deadline was set), else ''."""
@@ -270,12 +262,12 @@ def execute(
         result.stderr_tail = got.stderr_tail
         result.message = (
             f"{_crashed(clause.subject, adapter_spec)} ({got.signal})" if got.signal else got.error or "the process died"
-        ) + crash_site(got.stderr_tail) + _while_doing(got.stderr_tail)
+        ) + crash_site(got.stderr_tail) + while_doing(got.stderr_tail)
         result.reproduction = rerun(memory_limit=memory_limit)
     elif got.status is ChildStatus.HANG:
         result.stderr_tail = got.stderr_tail
         within = f"the check's deadline of {passed}" if passed else f"{limit:g} s"
-        result.message = f"no result within {within}; the check was killed" + _while_doing(got.stderr_tail)
+        result.message = f"no result within {within}; the check was killed" + while_doing(got.stderr_tail)
         result.reproduction = rerun() if passed else rerun(timeout=limit)
     elif got.status is ChildStatus.RESOURCE:
         result.signal = got.signal

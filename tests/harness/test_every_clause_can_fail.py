@@ -489,6 +489,7 @@ def test_a_segfault_in_a_fresh_interpreter_is_a_crash_with_stderr() -> None:
     assert result.message.startswith("[threads.defaults_under_core_counts] with 1 core(s) the interpreter failed: "
                                      "the implementation crashed the process (SIGSEGV) under ctypes/"), result.message
     assert f"called from {_crashing_line('SegfaultingAdapter')}" in result.message  # the fresh one's faulthandler
+    assert result.message.endswith(" while it was registering codec 'mt' at id 186"), result.message
     assert CRASH_MARKER in (result.stderr_tail or ""), result.stderr_tail
     assert result.reproduction == f"udcodec run --adapter {spec} --only THREAD-DEFAULTS --profile dev"
 

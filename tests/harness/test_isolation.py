@@ -134,7 +134,7 @@ def _says_then_sleeps() -> None:
 
 def test_a_hang_says_what_the_check_was_doing() -> None:
     """A check killed for not ending had said only that: ND-REDUCTIONS' sums of several arrays hang on one host."""
-    from udcodec.engine.runner import _while_doing
+    from udcodec.crashsite import while_doing as _while_doing
 
     got = run_isolated(_says_then_sleeps, timeout=1.0)
     assert got.status is ChildStatus.HANG
@@ -154,7 +154,7 @@ def _says_then_crashes() -> None:
 
 def test_a_crash_says_what_the_check_was_doing() -> None:
     """CB-BUFFER-LIFETIME on python-blosc2 had said only "crashed": which of its steps, only the stderr tail knew."""
-    from udcodec.engine.runner import _while_doing
+    from udcodec.crashsite import while_doing as _while_doing
 
     got = run_isolated(_says_then_crashes, timeout=30)
     assert (got.status, got.signal) == (ChildStatus.CRASH, "SIGSEGV")
