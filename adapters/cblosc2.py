@@ -306,16 +306,14 @@ def _index(key: Any, shape: tuple[int, ...]) -> list[tuple[list[int], bool]]:
     return out
 
 
+def _c_ints(ctype: Any, values: Any) -> Any:
+    """``values`` as a C array of ``ctype`` (one entry at least: a 0-d array's shape is still a pointer)."""
+    values = [int(v) for v in values]
+    return (ctype * max(len(values), 1))(*values)
+
+
 def _int64s(values: Any) -> Any:
-    """``values`` as a C ``int64_t`` array (one entry at least: a 0-d array's shape is still a pointer)."""
-    values = [int(v) for v in values]
-    return (ctypes.c_int64 * max(len(values), 1))(*values)
-
-
-def _int32s(values: Any) -> Any:
-    """``values`` as a C ``int32_t`` array, as :func:`_int64s`."""
-    values = [int(v) for v in values]
-    return (c_int32 * max(len(values), 1))(*values)
+    return _c_ints(ctypes.c_int64, values)
 
 
 class CNDContainer(_FreedWhenCollected):
@@ -549,8 +547,8 @@ class CBlosc2Adapter:
                              cparams=ctypes.pointer(cp), dparams=ctypes.pointer(dp))
         if urlpath is not None:
             _remove(urlpath)  # like mode="w"
-        ctx = self._pointer("b2nd_create_ctx", byref(storage), len(shape), _int64s(shape), _int32s(chunks),
-                            _int32s(blocks), dtype.str.encode(), C.DTYPE_NUMPY_FORMAT, None, 0)
+        ctx = self._pointer("b2nd_create_ctx", byref(storage), len(shape), _int64s(shape), _c_ints(c_int32, chunks),
+                            _c_ints(c_int32, blocks), dtype.str.encode(), C.DTYPE_NUMPY_FORMAT, None, 0)
         return int(ctx), (storage, cp, dp)
 
     def nd_create(self, array: Any, chunks: Any, blocks: Any, cparams: Any, dparams: Any,

@@ -331,12 +331,17 @@ def _nd_open(s: _State) -> str:
     path = str(s.workdir / "smoke.b2nd")
     cp = replace(s.cparams, typesize=4, blocksize=2 * 3 * 4)
     s.adapter.nd_create(_ND_ARRAY, (4, 6), (2, 3), cp, s.dparams, urlpath=path).close()
-    opened = s.adapter.nd_open(path, s.dparams, cp)  # every field as written, one thread (as _open)
-    try:
-        _expect(bool(np.array_equal(opened.read(...), _ND_ARRAY)), "the reopened array differs from the one written")
-    finally:
-        opened.close()
+    # every field as written, one thread (as _open)
+    _expect_closed(s.adapter.nd_open(path, s.dparams, cp), "the reopened array differs from the one written")
     return ""
+
+
+def _expect_closed(array: Any, differs: str) -> None:
+    """``array`` reads back as :data:`_ND_ARRAY` (else ``differs``); it is closed either way."""
+    try:
+        _expect(bool(np.array_equal(array.read(...), _ND_ARRAY)), differs)
+    finally:
+        array.close()
 
 
 def _nd_property(name: str, want: Any) -> Callable[[_State], str]:
@@ -384,11 +389,7 @@ def _nd_copy(s: _State) -> str:
     _expect(bool(np.array_equal(s.builtin_nd().copy().read(...), _ND_ARRAY)), "array.copy() differs")
     if "persistence" not in (s.capabilities or ()):
         return "built-in ZLIB, in memory"
-    copied = s.builtin_nd().copy(str(s.workdir / "copy.b2nd"))
-    try:
-        _expect(bool(np.array_equal(copied.read(...), _ND_ARRAY)), "array.copy(urlpath=...) differs")
-    finally:
-        copied.close()
+    _expect_closed(s.builtin_nd().copy(str(s.workdir / "copy.b2nd")), "array.copy(urlpath=...) differs")
     return "built-in ZLIB, in memory and at a path"
 
 
@@ -397,11 +398,8 @@ def _nd_save(s: _State) -> str:
         return "no persistence"
     path = str(s.workdir / "saved.b2nd")
     s.builtin_nd().save(path)
-    opened = s.adapter.nd_open(path, s.dparams, CParams(codec=ZLIB, typesize=4))
-    try:
-        _expect(bool(np.array_equal(opened.read(...), _ND_ARRAY)), "the saved array reads back different")
-    finally:
-        opened.close()
+    _expect_closed(s.adapter.nd_open(path, s.dparams, CParams(codec=ZLIB, typesize=4)),
+                   "the saved array reads back different")
     return "built-in ZLIB"
 
 
